@@ -1,0 +1,39 @@
+# benchtrack: top-level entry points. The build itself is CMake (build/).
+#   make run    install what is missing, build, run the attention demo, print the table
+#   make test   install what is missing, build, run every test (ctest)
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+PREFIX     ?= /usr/local
+RUN_FLAGS  ?=
+
+.PHONY: all deps build run test test-sanitize install clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/benchtrack run $(BUILD)/attention --out $(BUILD)/attention-run.json $(RUN_FLAGS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBT_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

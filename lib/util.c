@@ -1,0 +1,221 @@
+/* Small shared utilities: arena, hashing, whole-file I/O. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+struct bt_arena {
+	struct chunk *head;
+};
+
+struct bt_arena *bt__arena_new(void)
+{
+	return calloc(1, sizeof(struct bt_arena));
+}
+
+void bt__arena_free(struct bt_arena *a)
+{
+	if (!a)
+		return;
+	struct chunk *c = a->head;
+	while (c) {
+		struct chunk *n = c->next;
+		free(c);
+		c = n;
+	}
+	free(a);
+}
+
+void *bt__arena_alloc(struct bt_arena *a, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	if (size == 0)
+		size = 16;
+	struct chunk *c = a->head;
+	if (!c || c->size - c->used < size) {
+		size_t cap = size > 32768 ? size : 32768;
+		c = malloc(sizeof *c + cap);
+		if (!c)
+			return NULL;
+		c->size = cap;
+		c->used = 0;
+		if (a->head && size > 32768) {
+			/* a big block gets its own chunk behind the current one */
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	void *p = c->data + c->used;
+	c->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *bt__arena_strndup(struct bt_arena *a, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *p = bt__arena_alloc(a, n + 1);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+char *bt__arena_strdup(struct bt_arena *a, const char *s)
+{
+	return s ? bt__arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t bt__fnv1a_str(uint64_t h, const char *s)
+{
+	return bt__fnv1a(h, s ? s : "", (s ? strlen(s) : 0) + 1);
+}
+
+uint64_t bt__mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
+		  struct bt_strbuf *err)
+{
+	*data = NULL;
+	*len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bt_error(err, errno == ENOENT ? BT_ENOTFOUND : BT_EIO,
+				"%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return bt_error(err, BT_EIO, "%s: is a directory", path);
+	}
+	size_t alloc = 4096, n = 0;
+	char *buf = malloc(alloc);
+	if (!buf) {
+		close(fd);
+		return BT_ENOMEM;
+	}
+	for (;;) {
+		if (alloc - n < 2) {
+			if (alloc > cap + 1) {
+				free(buf);
+				close(fd);
+				return bt_error(err, BT_ETOOBIG,
+						"%s: larger than %zu bytes",
+						path, cap);
+			}
+			char *p = realloc(buf, alloc * 2);
+			if (!p) {
+				free(buf);
+				close(fd);
+				return BT_ENOMEM;
+			}
+			buf = p;
+			alloc *= 2;
+		}
+		ssize_t r = read(fd, buf + n, alloc - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			free(buf);
+			close(fd);
+			return bt_error(err, BT_EIO, "%s: %s", path, strerror(e));
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > cap) {
+		free(buf);
+		return bt_error(err, BT_ETOOBIG, "%s: larger than %zu bytes",
+				path, cap);
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int bt__write_file_atomic(const char *path, const char *data, size_t len,
+			  struct bt_strbuf *err)
+{
+	struct bt_strbuf tmp = BT_STRBUF_INIT;
+	if (bt_strbuf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()))
+		return BT_ENOMEM;
+	int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+		bt_strbuf_release(&tmp);
+		return rc;
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) != 0)
+		goto fail;
+	/* make the rename durable */
+	char *dcopy = strdup(path);
+	if (dcopy) {
+		int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dcopy);
+	}
+	bt_strbuf_release(&tmp);
+	return 0;
+fail:;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp.buf);
+	bt_strbuf_release(&tmp);
+	return bt_error(err, BT_EIO, "%s: %s", path, strerror(e));
+}

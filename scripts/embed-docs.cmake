@@ -1,0 +1,16 @@
+# Generates a C file with the text of every docs/cmd/*.md, used for --help:
+#   const struct bt_doc bt_cmd_docs[] = { {"run", "..."}, ..., {0, 0} };
+file(GLOB docs ${DOCS_DIR}/*.md)
+list(SORT docs)
+set(out "/* generated from docs/cmd/*.md by scripts/embed-docs.cmake */\n#include <stddef.h>\nstruct bt_doc { const char *name; const char *text; };\nconst struct bt_doc bt_cmd_docs[] = {\n")
+foreach(d ${docs})
+  get_filename_component(n ${d} NAME_WE)
+  file(READ ${d} text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  string(REPLACE "\n" "\\n\"\n\"" text "${text}")
+  string(APPEND out "{\"${n}\", \"${text}\"},\n")
+endforeach()
+string(APPEND out "{NULL, NULL}\n};\n")
+file(WRITE ${OUT}.tmp "${out}")
+file(RENAME ${OUT}.tmp ${OUT})
