@@ -11,5 +11,6 @@
 #include "benchtrack/params.h"
 #include "benchtrack/result.h"
 #include "benchtrack/bench.h"
+#include "benchtrack/runner.h"
 
 #endif

@@ -35,3 +35,39 @@ int bt__write_file_atomic(const char *path, const char *data, size_t len,
 			  struct bt_strbuf *err);
 
 #endif
+
+/* --- runner internals (timer.c, measure.c, isolate.c, runner.c) ------- */
+
+/* The monotonic clock in nanoseconds. Tests may point it at a fake clock
+ * before running cases in-process. */
+extern uint64_t (*bt__clock)(void);
+
+/* Fills the identity of r (name, group, type, params sorted by key,
+ * options, variant, version) from c, allocating in run. */
+int bt__result_identity(struct bt_run *run, struct bt_result *r,
+			const struct bt_case *c);
+
+/* Runs case c in this process: calls the benchmark function and fills r's
+ * status, message, metrics (with statistics), counters, throughput,
+ * validation, memory_bytes and iterations_per_sample. r's identity must be
+ * set. Process-level figures (peak memory, CPU time, wall time) are the
+ * caller's. Returns 0 or BT_ENOMEM. */
+int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
+		  struct bt_run *run, struct bt_result *r);
+
+/* Runs case c in a forked child (or in-process when cfg->isolate is 0)
+ * and fills every field of r. Returns 0 whatever the case's status, or
+ * BT_E* when the runner could not run it (fork/pipe failure). */
+int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
+		 struct bt_run *run, struct bt_result *r,
+		 struct bt_strbuf *err);
+
+/* Merges one correctness check into the case's validation record
+ * (validate.c -> measure.c). */
+void bt__exec_validation(bt_state *s, double abs_err, double rel_err,
+			 double rel_tol);
+
+/* Peak resident set (VmHWM) of this process in bytes, -1 unknown; and its
+ * reset (via /proc/self/clear_refs), returning 0 when it worked. */
+int64_t bt__peak_rss(void);
+int bt__reset_peak_rss(void);

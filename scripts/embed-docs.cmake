@@ -2,7 +2,7 @@
 #   const struct bt_doc bt_cmd_docs[] = { {"run", "..."}, ..., {0, 0} };
 file(GLOB docs ${DOCS_DIR}/*.md)
 list(SORT docs)
-set(out "/* generated from docs/cmd/*.md by scripts/embed-docs.cmake */\n#include <stddef.h>\nstruct bt_doc { const char *name; const char *text; };\nconst struct bt_doc bt_cmd_docs[] = {\n")
+set(out "/* generated from docs/cmd/ by scripts/embed-docs.cmake */\n#include <stddef.h>\nstruct bt_doc { const char *name; const char *text; };\nconst struct bt_doc bt_cmd_docs[] = {\n")
 foreach(d ${docs})
   get_filename_component(n ${d} NAME_WE)
   file(READ ${d} text)

@@ -139,7 +139,8 @@ void bt_skip(bt_state *s, const char *reason);
 void bt_oom(bt_state *s);
 
 /* Deterministic seed for generating inputs: depends on --seed, the
- * benchmark name and its parameter values only. */
+ * benchmark's group (its name when it has none) and its parameter values
+ * only, so every implementation in a group sees the same inputs. */
 uint64_t bt_seed(bt_state *s);
 
 /* Build information recorded in runs (BT_MAIN passes the benchmark's). */

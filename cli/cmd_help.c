@@ -1,0 +1,16 @@
+/* benchtrack help [COMMAND] */
+#include <stdio.h>
+
+#include "cmd.h"
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 2) {
+		bt_front_error("help: too many arguments");
+		return BT_EXIT_USAGE;
+	}
+	return bt_cmd_print_help(argc == 2 ? argv[1] : "benchtrack");
+}
+
+const struct bt_cmd bt_cmd_help = { "help", "help [COMMAND]",
+				    "show the manual of a command", cmd_help };

@@ -1,0 +1,185 @@
+/* benchtrack run SUITE... [flags]: runs benchmark executables (built with
+ * BT_MAIN) with the runner flags, merges their runs, prints one table. */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+extern char **environ;
+
+/* Spawns suite with args; returns its exit code, or -1 with err set. */
+static int spawn_suite(const char *suite, char **args, int n_args,
+		       struct bt_strbuf *err)
+{
+	char **av = calloc((size_t)n_args + 2, sizeof *av);
+	if (!av)
+		return bt_error(err, -1, "out of memory");
+	av[0] = (char *)suite;
+	for (int i = 0; i < n_args; i++)
+		av[i + 1] = args[i];
+	pid_t pid;
+	int rc = posix_spawn(&pid, suite, NULL, NULL, av, environ);
+	free(av);
+	if (rc != 0)
+		return bt_error(err, -1, "%s: cannot run: %s", suite, strerror(rc));
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return bt_error(err, -1, "%s: wait: %s", suite, strerror(errno));
+	if (WIFSIGNALED(st))
+		return bt_error(err, -1, "%s: killed by signal %d (%s)", suite,
+				WTERMSIG(st), strsignal(WTERMSIG(st)));
+	return WEXITSTATUS(st);
+}
+
+static int check_suite(const char *suite)
+{
+	struct stat st;
+	if (stat(suite, &st) != 0) {
+		bt_front_error("%s: %s", suite, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || access(suite, X_OK) != 0) {
+		bt_front_error("%s: not an executable benchmark suite", suite);
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends every result of src to dst (a copy through JSON, so dst's arena
+ * owns it). */
+static int merge(struct bt_run *dst, const struct bt_run *src,
+		 struct bt_strbuf *err)
+{
+	struct bt_strbuf js = BT_STRBUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < src->n_results && !rc; i++) {
+		bt_strbuf_reset(&js);
+		struct bt_result *r;
+		if ((rc = bt_result_to_json(&src->results[i], &js, err)))
+			break;
+		if (!(r = bt_run_add_result(dst)))
+			rc = BT_ENOMEM;
+		else
+			rc = bt_result_from_json(dst, r, js.buf, js.len, "merge", err);
+	}
+	bt_strbuf_release(&js);
+	if (!rc) {
+		dst->suite = bt_run_printf(dst, "%s+%s", dst->suite, src->suite);
+		dst->duration_s += src->duration_s;
+	}
+	return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct bt_front f;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run all, one;
+	int have_all = 0, code = BT_EXIT_OK;
+	char tmp[] = "/tmp/benchtrack-run-XXXXXX";
+	int tmp_made = 0;
+	memset(&all, 0, sizeof all);
+
+	if (bt_front_parse(&f, argc, argv, &err)) {
+		bt_front_error("run: %s", bt_strbuf_str(&err));
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	if (f.help) {
+		code = bt_cmd_print_help("run");
+		goto out;
+	}
+	if (f.n_args == 0) {
+		bt_front_error("run: no suite given (usage: benchtrack run SUITE... [flags])");
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	for (int i = 0; i < f.n_args; i++)
+		if (check_suite(f.args[i])) {
+			code = BT_EXIT_USAGE;
+			goto out;
+		}
+	if (f.list) {
+		for (int i = 0; i < f.n_args && code == BT_EXIT_OK; i++) {
+			int x = spawn_suite(f.args[i], f.forward, f.n_forward, &err);
+			if (x < 0)
+				bt_front_error("%s", bt_strbuf_str(&err));
+			code = x < 0 ? BT_EXIT_ERROR : x;
+		}
+		goto out;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		bt_front_error("cannot create a temporary file: %s", strerror(errno));
+		code = BT_EXIT_ERROR;
+		goto out;
+	}
+	close(fd);
+	tmp_made = 1;
+
+	char **args = calloc((size_t)f.n_forward + 8, sizeof *args);
+	if (!args) {
+		code = BT_EXIT_ERROR;
+		goto out;
+	}
+	for (int s = 0; s < f.n_args; s++) {
+		int n = 0;
+		for (int i = 0; i < f.n_forward; i++)
+			args[n++] = f.forward[i];
+		args[n++] = "--format";
+		args[n++] = "none";
+		args[n++] = "--log-level";
+		args[n++] = f.log_level == BT_LOG_QUIET ? "quiet"
+			    : f.log_level == BT_LOG_DEBUG ? "debug" : "info";
+		args[n++] = "--out";
+		args[n++] = tmp;
+		int x = spawn_suite(f.args[s], args, n, &err);
+		if (x < 0) {
+			bt_front_error("%s", bt_strbuf_str(&err));
+			code = BT_EXIT_ERROR;
+			break;
+		}
+		if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
+			bt_front_error("%s exited with status %d", f.args[s], x);
+			code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
+			break;
+		}
+		struct bt_run *dst = have_all ? &one : &all;
+		int rc = bt_run_init(dst);
+		if (!rc)
+			rc = bt_run_read_file(dst, tmp, &err);
+		if (!rc && have_all)
+			rc = merge(&all, &one, &err);
+		if (have_all)
+			bt_run_release(&one);
+		if (rc) {
+			bt_front_error("%s: %s", f.args[s], err.len ? err.buf : bt_strerror(rc));
+			code = BT_EXIT_ERROR;
+			break;
+		}
+		have_all = 1;
+		if (f.suite)
+			all.suite = bt_run_strdup(&all, f.suite);
+	}
+	free(args);
+	if (code == BT_EXIT_OK && have_all)
+		code = bt_front_emit(&f, &all);
+out:
+	if (tmp_made)
+		unlink(tmp);
+	bt_run_release(&all);
+	bt_front_release(&f);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_run = { "run", "run SUITE... [flags]",
+				   "run benchmark suites and print the table",
+				   cmd_run };

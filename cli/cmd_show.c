@@ -1,0 +1,50 @@
+/* benchtrack show FILE: the table of a stored run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static int cmd_show(int argc, char **argv)
+{
+	struct bt_front f;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run run;
+	int code;
+	if (bt_front_parse(&f, argc, argv, &err)) {
+		bt_front_error("show: %s", bt_strbuf_str(&err));
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	if (f.help) {
+		code = bt_cmd_print_help("show");
+		goto out;
+	}
+	if (f.n_args != 1) {
+		bt_front_error("show: expected one run file (usage: benchtrack show FILE)");
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	if (bt_run_init(&run)) {
+		code = BT_EXIT_ERROR;
+		goto out;
+	}
+	int rc = bt_run_read_file(&run, f.args[0], &err);
+	if (rc) {
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		code = BT_EXIT_ERROR;
+	} else {
+		f.out = NULL;
+		code = bt_front_emit(&f, &run);
+		/* showing a run with failed cases is not itself a failure */
+		if (code == BT_EXIT_CASE_FAILED)
+			code = BT_EXIT_OK;
+	}
+	bt_run_release(&run);
+out:
+	bt_front_release(&f);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_show = { "show", "show FILE [--format F]",
+				    "print the table of a stored run", cmd_show };

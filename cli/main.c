@@ -1,0 +1,57 @@
+/* benchtrack: dispatch to one subcommand per file (cli/cmd_*.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const struct bt_cmd *const bt_commands[] = {
+	&bt_cmd_run, &bt_cmd_show, &bt_cmd_version, &bt_cmd_help, NULL
+};
+
+int bt_cmd_print_help(const char *name)
+{
+	const char *doc = bt_front_doc(name);
+	if (!doc) {
+		bt_front_error("no such command: '%s' (see benchtrack help)", name);
+		return BT_EXIT_USAGE;
+	}
+	fputs(doc, stdout);
+	return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+}
+
+int bt_cmd_help_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return bt_cmd_print_help(name);
+	return -1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: benchtrack <command> [args]\n\ncommands:\n");
+	for (size_t i = 0; bt_commands[i]; i++)
+		fprintf(out, "  %-34s %s\n", bt_commands[i]->usage,
+			bt_commands[i]->summary);
+	fprintf(out, "\nbenchtrack help <command> for details.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		usage(stdout);
+		return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	}
+	if (strcmp(name, "--version") == 0)
+		name = "version";
+	for (size_t i = 0; bt_commands[i]; i++)
+		if (strcmp(bt_commands[i]->name, name) == 0)
+			return bt_commands[i]->fn(argc - 1, argv + 1);
+	bt_front_error("unknown command '%s' (see benchtrack --help)", name);
+	return BT_EXIT_USAGE;
+}

@@ -1,0 +1,84 @@
+/* bt_main: the command line of a benchmark executable built with BT_MAIN. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "front.h"
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs the registered benchmarks as f says; returns the exit code. */
+int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *build,
+			    const char *argv0)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_plan plan;
+	struct bt_run run;
+	int code = BT_EXIT_OK, rc;
+	if ((rc = bt_plan_build(&plan, &f->cfg, &err))) {
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		bt_strbuf_release(&err);
+		return rc == BT_ENOMEM ? BT_EXIT_ERROR : BT_EXIT_USAGE;
+	}
+	if (f->list) {
+		for (size_t i = 0; i < plan.n_cases; i++)
+			printf("%s\n", plan.cases[i].id);
+		bt_plan_release(&plan);
+		return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	}
+	if (plan.n_cases == 0) {
+		bt_front_error("no benchmark case matches the filters");
+		bt_plan_release(&plan);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_run_init(&run) || bt_front_context(f, &run, build, argv0)) {
+		bt_front_error("%s", bt_strerror(BT_ENOMEM));
+		bt_plan_release(&plan);
+		bt_run_release(&run);
+		return BT_EXIT_ERROR;
+	}
+	double t0 = mono_s();
+	rc = bt_plan_run(&plan, &f->cfg, &run, bt_front_progress, f, &err);
+	run.duration_s = mono_s() - t0;
+	if (rc) {
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		code = BT_EXIT_ERROR;
+	} else {
+		code = bt_front_emit(f, &run);
+	}
+	bt_plan_release(&plan);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+int bt_main(int argc, char **argv, const struct bt_build_info *build)
+{
+	struct bt_front f;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_front_parse(&f, argc, argv, &err), code;
+	if (rc) {
+		bt_front_error("%s", bt_strbuf_str(&err));
+		code = BT_EXIT_USAGE;
+	} else if (f.help) {
+		const char *doc = bt_front_doc("run");
+		fputs(doc ? doc : "see benchtrack help run\n", stdout);
+		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	} else if (f.version) {
+		printf("benchtrack %s\n", BENCHTRACK_VERSION);
+		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	} else if (f.n_args > 0) {
+		bt_front_error("unexpected argument '%s' (see --help)", f.args[0]);
+		code = BT_EXIT_USAGE;
+	} else {
+		code = bt_front_run_registered(&f, build, argv[0]);
+	}
+	bt_front_release(&f);
+	bt_strbuf_release(&err);
+	return code;
+}

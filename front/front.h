@@ -1,0 +1,74 @@
+/* The runner command line shared by BT_MAIN executables (bt_main) and
+ * `benchtrack run`: flag table, parsing, progress and output. This layer
+ * prints; the library does not. */
+#ifndef BENCHTRACK_FRONT_H
+#define BENCHTRACK_FRONT_H
+
+#include <stdio.h>
+
+#include "benchtrack.h"
+
+enum bt_log_level { BT_LOG_QUIET = 0, BT_LOG_INFO = 1, BT_LOG_DEBUG = 2 };
+
+struct bt_front {
+	struct bt_config cfg;
+	const char *format;   /* table (default), json, csv, md, none */
+	const char *out;      /* --out FILE: the run as JSON */
+	const char *type;     /* --type */
+	const char *suite;    /* --suite */
+	const char *baseline; /* --baseline */
+	int list;             /* --list */
+	int help, version;
+	int log_level;
+	const char *params_store[64];
+	/* positional arguments (suites for `benchtrack run`) */
+	char **args;
+	int n_args;
+	/* arguments to forward to a suite (everything but positionals and
+	 * the flags `benchtrack run` handles itself) */
+	char **forward;
+	int n_forward;
+};
+
+/* Parses argv[1..argc) into f (initialised to the defaults first). Returns
+ * 0, or BT_EINVAL / BT_EPARSE with a message naming the flag in err. The
+ * arrays in f point into argv or are malloc'd (bt_front_release). */
+int bt_front_parse(struct bt_front *f, int argc, char **argv,
+		   struct bt_strbuf *err);
+void bt_front_release(struct bt_front *f);
+
+/* Stamps the run and fills its context: timestamp, id, machine, git,
+ * type, suite, build. */
+int bt_front_context(struct bt_front *f, struct bt_run *run,
+		     const struct bt_build_info *build, const char *argv0);
+
+/* Progress callback for bt_plan_run; ud is the struct bt_front. */
+void bt_front_progress(void *ud, size_t index, size_t total,
+		       const struct bt_case *c, const struct bt_result *done);
+
+/* Writes run in the chosen --format to stdout and as JSON to --out.
+ * Returns the exit code: 0, 3 (could not write), 4 (a case failed). */
+int bt_front_emit(struct bt_front *f, const struct bt_run *run);
+
+/* Prints "benchtrack: <msg>" to stderr (colour only on a terminal and
+ * never with NO_COLOR). */
+void bt_front_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* 1 when colours may be used on stream (a terminal and no NO_COLOR). */
+int bt_front_color(FILE *stream);
+
+/* The help text of a command, from docs/cmd/NAME.md; NULL when none. */
+const char *bt_front_doc(const char *name);
+
+/* Plans and runs the registered benchmarks per f; prints; returns the
+ * exit code. */
+int bt_front_run_registered(struct bt_front *f,
+			    const struct bt_build_info *build,
+			    const char *argv0);
+
+/* Exit codes (DESIGN §2). */
+enum { BT_EXIT_OK = 0, BT_EXIT_REGRESSION = 1, BT_EXIT_USAGE = 2,
+       BT_EXIT_ERROR = 3, BT_EXIT_CASE_FAILED = 4 };
+
+#endif
+

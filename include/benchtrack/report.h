@@ -1,0 +1,259 @@
+/* Reports: one comparison table model built from a run, rendered as
+ * terminal text, Markdown or CSV, plus the number formatting they share.
+ *
+ *     struct bt_table t;
+ *     struct bt_strbuf out = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+ *     if (bt_table_from_run(&run, NULL, &t, &err) == 0) {
+ *         bt_table_render_text(&t, isatty(1), &out);
+ *         bt_table_release(&t);
+ *     }
+ *
+ * The library never prints: renderers append to a struct bt_strbuf that
+ * the caller owns. Every format uses the same model; a format supplies only
+ * its header / row / escape primitives (lib/report/render.c).
+ *
+ * The table (lib/report/table.c). One row per result (case); rows are
+ * grouped by (group, or the benchmark name when it has no group) and
+ * parameter values, groups in order of first appearance in the run, rows
+ * in run order inside a group. Columns, in this order; the ones marked
+ * "when" are present only when at least one result has data for them:
+ *
+ *   benchmark        name
+ *   variant          when any variant is not "default"
+ *   <param>...       one column per parameter axis (union over the run, in
+ *                    order of first appearance), "-" when a case lacks it
+ *   median           median of the metric with the 95% CI of the median as
+ *                    the half-width relative to the median, ASCII:
+ *                    "1.23 ms +-2.1%" ((ci_high - ci_low) / 2 / median)
+ *   p95, p99
+ *   throughput       when any throughput unit is set: "3.40 M tokens/s"
+ *   peak mem         when any peak_memory_bytes >= 0 (peak RSS): "1.50 MiB"
+ *   mem              when any memory_bytes >= 0 (bt_set_memory)
+ *   max rel err      when any validation was checked: "3.1e-07", "-" when
+ *                    that case was not checked
+ *   speedup          when any result has a group or a benchmark has
+ *                    ablation variants (see below): "2.00x"
+ *   mem change       when a benchmark has ablation variants: "+12.5%"
+ *   status           "ok", or "<status>: <message>" with the message cut to
+ *                    its first line and 40 bytes ("..." appended)
+ * CSV-only columns (machine formats; text and Markdown leave them out):
+ * median_ci_low_<u> and median_ci_high_<u> right after the median,
+ * throughput_unit after throughput, message (in full) after status. <u> is
+ * the metric's unit with '/' spelled "_per_" and other characters that are
+ * not letters or digits as '_' ("s" for time, so "median_s", "p95_s").
+ * For a metric other than "time" the display headers are prefixed with its
+ * name ("ttft median").
+ *
+ * Missing values are "-" in the display text and empty fields in CSV.
+ *
+ * Speedup. Comparison set = results with the same group, the same parameter
+ * values and the same variant. The baseline of a group is opts->baseline
+ * when some result of that group has that name, else the first benchmark
+ * of the group in run order (ablation benchmarks are never a group's
+ * baseline). speedup = median(baseline) / median(this) (this / baseline for
+ * a metric where higher is better); the baseline shows "1.00x". "-" when
+ * the result has no group, the set has no baseline result, either side is
+ * not ok, or a median is missing or not positive.
+ *
+ * Ablation. A benchmark with a result of variant "none" is an ablation
+ * benchmark: for all its results speedup is against the "none" result of
+ * the same benchmark and parameter values (instead of the group baseline),
+ * and "mem change" is (peak(this) - peak(none)) / peak(none) in percent of
+ * peak_memory_bytes ("0.0%" for "none" itself; "-" when unknown or either
+ * side is not ok).
+ *
+ * Ownership: struct bt_table is allocated by the caller; bt_table_from_run
+ * fills it and everything it points to (columns, rows, cells, strings)
+ * lives in the table's own arena, independent of the run (the run may be
+ * released first). bt_table_release frees it all.
+ */
+#ifndef BENCHTRACK_REPORT_H
+#define BENCHTRACK_REPORT_H
+
+#include <stddef.h>
+
+#include "result.h"
+#include "strbuf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- Number formatting (lib/report/format.c) ---------------------------
+ *
+ * Each function writes NUL-terminated ASCII text into buf (size bytes,
+ * BT_FORMAT_MAX is always enough; shorter buffers truncate like snprintf)
+ * and returns buf. NAN, infinities and, where noted, negative values give
+ * "-". "3 significant digits" means 2 decimals below 10, 1 below 100,
+ * none below 1000, decided after rounding (9.996 -> "10.0").
+ */
+#define BT_FORMAT_MAX 64
+
+/* Seconds with a unit chosen so the number is below 1000 after rounding to
+ * 3 significant digits: ns while the rounded number is below 1000, then
+ * us, ms, s ("us" for microseconds: ASCII). 999e-9 -> "999 ns",
+ * 999.6e-9 -> "1.00 us",
+ * 1.234e-3 -> "1.23 ms", 4.56 -> "4.56 s", 1234 -> "1234 s",
+ * 0.5e-9 -> "0.50 ns", 0 -> "0 s". Negative: "-". */
+char *bt_format_duration(double seconds, char *buf, size_t size);
+
+/* Bytes in binary units: below 1024 as an integer "1023 B"; else KiB, MiB,
+ * GiB, TiB, PiB with 3 significant digits, switching unit at 1024:
+ * 1024 -> "1.00 KiB", 1572864 -> "1.50 MiB", 1023 KiB -> "1023 KiB".
+ * Negative (unknown): "-". */
+char *bt_format_bytes(double bytes, char *buf, size_t size);
+
+/* A rate with a decimal prefix (k, M, G, T, P at 1000; 3 significant
+ * digits, switching when the rounded number reaches 1000):
+ * (3.4e6, "tokens/s") -> "3.40 M tokens/s", (999, "items/s") ->
+ * "999 items/s". A unit starting with "B/" takes the prefix directly:
+ * (2.5e9, "B/s") -> "2.50 GB/s". unit NULL or "": the number and prefix
+ * only ("3.40 M"). Negative values keep their sign. */
+char *bt_format_rate(double per_s, const char *unit, char *buf, size_t size);
+
+/* A value of any metric unit: "s" -> bt_format_duration, "B" ->
+ * bt_format_bytes, anything else -> bt_format_rate with that unit. */
+char *bt_format_quantity(double value, const char *unit, char *buf,
+			 size_t size);
+
+/* Ratio: "2.31x"; 2 decimals from 0.01 to below 100 ("2.00x", "0.50x"),
+ * none from 100 ("123x"), 2 significant digits below 0.01 ("0.0043x").
+ * Negative: "-". */
+char *bt_format_ratio(double ratio, char *buf, size_t size);
+
+/* Percent (pct is already x100): one decimal below 1000 in magnitude, none
+ * from there: "2.1%", "-4.0%", "1234%". plus != 0 puts '+' before
+ * positive values ("+12.5%"); anything that rounds to zero is "0.0%". */
+char *bt_format_percent(double pct, int plus, char *buf, size_t size);
+
+/* Relative error in scientific notation with 2 significant digits:
+ * "3.1e-07"; exactly 0 gives "0". Negative: "-". */
+char *bt_format_relerr(double err, char *buf, size_t size);
+
+/* --- Table model (lib/report/table.c) -------------------------------- */
+
+enum bt_align { BT_ALIGN_LEFT = 0, BT_ALIGN_RIGHT = 1 };
+
+/* What a column holds (for renderers and callers that look columns up). */
+enum bt_column_kind {
+	BT_COL_BENCHMARK,
+	BT_COL_VARIANT,
+	BT_COL_PARAM,          /* one per parameter axis; see .param */
+	BT_COL_MEDIAN,
+	BT_COL_MEDIAN_CI_LOW,  /* csv only */
+	BT_COL_MEDIAN_CI_HIGH, /* csv only */
+	BT_COL_P95,
+	BT_COL_P99,
+	BT_COL_THROUGHPUT,
+	BT_COL_THROUGHPUT_UNIT, /* csv only */
+	BT_COL_PEAK_MEMORY,
+	BT_COL_MEMORY,
+	BT_COL_MAX_REL_ERR,
+	BT_COL_SPEEDUP,
+	BT_COL_MEM_CHANGE,
+	BT_COL_STATUS,
+	BT_COL_MESSAGE         /* csv only */
+};
+
+/* How the text renderer may colour a cell (only with color != 0). */
+enum bt_cell_style {
+	BT_STYLE_PLAIN = 0,
+	BT_STYLE_GOOD,         /* status ok; speedup >= 1.05 */
+	BT_STYLE_WARN,         /* status skipped */
+	BT_STYLE_BAD           /* status failed/crashed/...; speedup <= 0.95 */
+};
+
+struct bt_table_column {
+	enum bt_column_kind kind;
+	const char *name;      /* display header: "median", "n", "speedup" */
+	const char *csv_name;  /* machine header with the unit: "median_s",
+				  "p95_s", "throughput_per_s",
+				  "peak_memory_bytes", "mem_change_pct" */
+	const char *param;     /* axis name for BT_COL_PARAM, else NULL */
+	enum bt_align align;
+	int csv_only;          /* 1: only machine formats show it */
+};
+
+struct bt_table_cell {
+	const char *text;      /* display text, never NULL; "-" when missing */
+	const char *raw;       /* machine text used when has_value == 0 (name,
+				  param value, status name, full message);
+				  NULL = empty field */
+	double value;          /* raw number in the column's csv unit (seconds,
+				  bytes, per second, ratio, percent) */
+	int has_value;         /* 1 when value holds a finite number */
+	enum bt_cell_style style;
+};
+
+struct bt_table_row {
+	struct bt_table_cell *cells; /* n_columns cells */
+	size_t result;         /* index into run->results */
+	int group_start;       /* 1 on the first row of every group (row 0 too) */
+};
+
+struct bt_table {
+	struct bt_table_column *columns;
+	size_t n_columns;
+	struct bt_table_row *rows;
+	size_t n_rows;
+	size_t n_groups;
+	struct bt_arena *arena; /* owns all of the above */
+};
+
+struct bt_table_opts {
+	const char *baseline;  /* baseline implementation; NULL = first in run
+				  order of each group */
+	const char *metric;    /* metric for median/p95/p99/speedup; NULL =
+				  "time" */
+};
+
+/* Builds the comparison table of run (see the top of this file). opts may
+ * be NULL (defaults). t is overwritten (it need not be initialised).
+ * Returns 0; BT_EINVAL for a NULL run or t; BT_ENOTFOUND when
+ * opts->baseline names no result of the run, or opts->metric (given
+ * explicitly) is in no result; BT_ENOMEM. On error t is left empty (zeroed,
+ * safe to release) with the detail in err. */
+int bt_table_from_run(const struct bt_run *run,
+		      const struct bt_table_opts *opts, struct bt_table *t,
+		      struct bt_strbuf *err);
+
+/* Frees everything the table owns and zeroes it. Safe on a zeroed table. */
+void bt_table_release(struct bt_table *t);
+
+/* Index of the first column with that csv_name, or -1. */
+int bt_table_find_column(const struct bt_table *t, const char *csv_name);
+
+/* --- Renderers (lib/report/render.c) ----------------------------------
+ *
+ * Each appends the whole table to out (the caller owns out; on error out
+ * may hold a partial table). Return 0, BT_EINVAL for NULL arguments,
+ * BT_ENOMEM. An empty table renders its header only.
+ */
+
+/* Terminal text: columns aligned (left for text, right for numbers),
+ * separated by two spaces, a rule of '-' under the header, a blank line
+ * between groups. Widths count UTF-8 code points; control characters in
+ * cells become '?'. Every cell is padded to its column width, so all
+ * non-blank lines have the same width. color != 0 wraps styled cells
+ * (status, speedup) in ANSI SGR colours (the padding stays outside). CSV-
+ * only columns are left out. Lines end with '\n'. */
+int bt_table_render_text(const struct bt_table *t, int color,
+			 struct bt_strbuf *out);
+
+/* GitHub-flavoured Markdown pipe table: header, alignment row ("---" /
+ * "---:"), one line per row; '|' in a cell is written "\|", line breaks
+ * become spaces. Group breaks are not shown (a table cannot hold blank
+ * lines). CSV-only columns are left out. Lines end with '\n'. */
+int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out);
+
+/* CSV (RFC 4180): a header of csv_name, then one record per row, all
+ * columns including CSV-only ones, lines ending "\r\n". A cell with a
+ * value is written with full precision ("%.17g"); otherwise its raw text,
+ * or an empty field. Fields containing ',', '"', CR or LF, or starting or
+ * ending with a space, are quoted with '"' doubled. */
+int bt_table_render_csv(const struct bt_table *t, struct bt_strbuf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,90 @@
+/* The runner: expands registered benchmarks into cases and measures them.
+ *
+ * A case is one benchmark x one parameter combination x one variant
+ * (a set of boolean options). Cases run in a forked child by default, so a
+ * crash, a hang past the timeout, failed validation or an out-of-memory
+ * condition marks that case and the run goes on (DESIGN §4).
+ */
+#ifndef BENCHTRACK_RUNNER_H
+#define BENCHTRACK_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench.h"
+#include "result.h"
+#include "strbuf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Defaults of struct bt_config (the seed runner's 3 warmup, 20 measured). */
+#define BT_DEFAULT_WARMUP 3
+#define BT_DEFAULT_MEASUREMENT 20
+#define BT_DEFAULT_MIN_SAMPLE_TIME 0.005 /* s */
+#define BT_DEFAULT_TIMEOUT 300.0         /* s per case */
+
+/* Sets *cfg to the defaults (isolate on, seed 42, everything else off). */
+void bt_config_defaults(struct bt_config *cfg);
+
+/* The registered benchmarks (in registration order, i.e. source order
+ * within a file). Pointers are static. */
+const struct bt_bench_def *const *bt_registry(size_t *n);
+
+struct bt_case {
+	const struct bt_bench_def *def;
+	const char *name;       /* def->name or def->fn_name */
+	struct bt_kv *params;   /* n_params, in declaration order */
+	size_t n_params;
+	const char **options;   /* options on */
+	size_t n_options;
+	const char *variant;    /* "default", "none", or "a+b" */
+	const char *id;         /* "name/k=v/k=v" plus ":variant" unless default;
+				   what --filter/--exclude match */
+};
+
+struct bt_plan {
+	struct bt_case *cases;
+	size_t n_cases;
+	struct bt_arena *arena; /* owns everything in the plan */
+};
+
+/* Expands the registry into cases using cfg: parameter specs with the
+ * --param overrides (cfg->params) and --range (cfg->range: "PRESET" applies
+ * to the axis declared with an @preset, else to "seq_len"; "AXIS=PRESET"
+ * names the axis), --quick (each integer axis keeps its two smallest
+ * values), variants from cfg->options / cfg->ablation, then
+ * cfg->filter / cfg->exclude (POSIX extended regexes, searched in the
+ * case id). An invalid spec or regex is BT_EPARSE naming the benchmark and
+ * the spec; an --options name no benchmark declares is BT_ENOTFOUND. */
+int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
+		  struct bt_strbuf *err);
+void bt_plan_release(struct bt_plan *plan);
+
+/* Called before each case (done == NULL) and after it (done = its result).
+ * index counts from 0. */
+typedef void (*bt_progress_fn)(void *ud, size_t index, size_t total,
+			       const struct bt_case *c,
+			       const struct bt_result *done);
+
+/* Runs every case of plan into run (results appended in plan order; the
+ * run's config is copied from cfg; machine/git/timestamp are not touched:
+ * see bt_context_*). Each result gets its series_key from run->suite and
+ * run->machine.fingerprint, so set those first. Returns 0 when the cases
+ * ran (whatever their status), or BT_E* when the runner itself could not
+ * go on (fork failure, out of memory). */
+int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
+		struct bt_run *run, bt_progress_fn progress, void *ud,
+		struct bt_strbuf *err);
+
+/* Timer characteristics measured once per process (cached). */
+void bt_timer_info(double *resolution_s, double *overhead_s);
+
+/* Number of results of run that are not ok or skipped. */
+size_t bt_run_failures(const struct bt_run *run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,517 @@
+/* One case in process: the bt_state behind the author API, the sampling
+ * state machine behind bt_loop, and turning what was measured into a
+ * result. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum phase { PH_SETUP, PH_CALIBRATE, PH_WARMUP, PH_MEASURE, PH_DONE };
+
+#define MAX_BATCH 1000000000ULL /* iterations per sample */
+#define MAX_SAMPLES 1000000
+#define MIN_BUDGET_SAMPLES 3
+
+struct dvec {
+	double *v;
+	size_t n, alloc;
+};
+
+struct umetric {
+	char *name, *unit;
+	struct dvec vals;
+};
+
+struct exec {
+	const struct bt_case *c;
+	const struct bt_config *cfg;
+	enum phase phase;
+	enum phase batch_phase; /* phase the running batch started in */
+	uint64_t batch;         /* iterations in the running batch */
+	uint64_t iters;         /* calibrated iterations per sample */
+	uint64_t min_ns;
+	uint64_t start, pause_start, paused;
+	uint64_t measured_ns;   /* sum of measurement sample times */
+	int warm_done;
+	int target;             /* samples to keep */
+	struct dvec times;      /* seconds per op */
+	struct umetric *metrics;
+	size_t n_metrics;
+	struct bt_counter *counters; /* names malloc'd */
+	size_t n_counters;
+	double items_per_op;
+	char *items_unit;
+	double bytes_per_op;
+	int64_t memory_bytes;
+	struct bt_validation val;
+	enum bt_status status;
+	char *message;
+	int nomem;
+};
+
+static struct exec *X(bt_state *s)
+{
+	return s->bt__impl;
+}
+
+static int dvec_push(struct dvec *d, double x)
+{
+	if (d->n == d->alloc) {
+		size_t cap = d->alloc ? d->alloc * 2 : 32;
+		double *p = realloc(d->v, cap * sizeof *p);
+		if (!p)
+			return BT_ENOMEM;
+		d->v = p;
+		d->alloc = cap;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+/* Ends the case with a status unless one was set already (first wins). */
+static void finish(struct exec *e, enum bt_status st, const char *fmt,
+		   va_list ap)
+{
+	if (e->status != BT_STATUS_OK)
+		return;
+	e->status = st;
+	struct bt_strbuf sb = BT_STRBUF_INIT;
+	if (fmt)
+		bt_strbuf_vaddf(&sb, fmt, ap);
+	free(e->message);
+	e->message = sb.buf ? bt_strbuf_detach(&sb) : NULL;
+	e->phase = PH_DONE;
+}
+
+static void finishf(struct exec *e, enum bt_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	finish(e, st, fmt, ap);
+	va_end(ap);
+}
+
+int bt__loop_next(bt_state *s)
+{
+	struct exec *e = X(s);
+	uint64_t now = bt__clock();
+
+	if (e->phase == PH_SETUP) {
+		e->phase = PH_CALIBRATE;
+		e->batch_phase = PH_CALIBRATE;
+		e->batch = 1;
+		e->paused = 0;
+		e->start = bt__clock();
+		s->bt__left = 0;
+		return 1;
+	}
+	if (e->phase == PH_DONE) {
+		s->bt__left = 0;
+		return 0;
+	}
+
+	uint64_t elapsed = now - e->start;
+	elapsed = elapsed > e->paused ? elapsed - e->paused : 0;
+	e->paused = 0;
+
+	switch (e->phase) {
+	case PH_CALIBRATE:
+		if (elapsed >= e->min_ns || e->batch >= MAX_BATCH) {
+			/* this batch meets the sample time: it is the first
+			 * warmup sample (or the first kept one) */
+			e->iters = e->batch;
+			if (e->cfg->warmup_iterations > 0) {
+				e->warm_done = 1;
+				e->phase = e->warm_done >= e->cfg->warmup_iterations
+						   ? PH_MEASURE : PH_WARMUP;
+			} else {
+				e->phase = PH_MEASURE;
+				if (dvec_push(&e->times, (double)elapsed * 1e-9 /
+								 (double)e->batch))
+					e->nomem = 1;
+				e->measured_ns += elapsed;
+			}
+		} else {
+			/* grow towards the target: at most x10, at least x2 */
+			double f = elapsed ? 1.4 * (double)e->min_ns / (double)elapsed : 10;
+			if (f > 10)
+				f = 10;
+			if (f < 2)
+				f = 2;
+			double nb = ceil((double)e->batch * f);
+			e->batch = nb > (double)MAX_BATCH ? MAX_BATCH : (uint64_t)nb;
+		}
+		break;
+	case PH_WARMUP:
+		if (++e->warm_done >= e->cfg->warmup_iterations)
+			e->phase = PH_MEASURE;
+		break;
+	case PH_MEASURE:
+		if (dvec_push(&e->times, (double)elapsed * 1e-9 / (double)e->batch))
+			e->nomem = 1;
+		e->measured_ns += elapsed;
+		break;
+	default:
+		break;
+	}
+
+	if (e->phase == PH_MEASURE) {
+		int done;
+		if (e->cfg->time_budget > 0)
+			done = (e->times.n >= MIN_BUDGET_SAMPLES &&
+				(double)e->measured_ns * 1e-9 >= e->cfg->time_budget);
+		else
+			done = e->times.n >= (size_t)e->target;
+		if (done || e->times.n >= MAX_SAMPLES || e->nomem)
+			e->phase = PH_DONE;
+	}
+	if (e->phase == PH_DONE) {
+		s->bt__left = 0;
+		return 0;
+	}
+	e->batch_phase = e->phase;
+	if (e->phase != PH_CALIBRATE)
+		e->batch = e->iters;
+	s->bt__left = e->batch - 1;
+	e->start = bt__clock();
+	return 1;
+}
+
+/* --- parameters ----------------------------------------------------- */
+
+static const char *param(bt_state *s, const char *name)
+{
+	struct exec *e = X(s);
+	for (size_t i = 0; i < e->c->n_params; i++)
+		if (strcmp(e->c->params[i].key, name) == 0)
+			return e->c->params[i].value;
+	finishf(e, BT_STATUS_FAILED, "undeclared parameter '%s'", name);
+	return NULL;
+}
+
+const char *bt_param_str(bt_state *s, const char *name)
+{
+	return param(s, name);
+}
+
+int64_t bt_param_int(bt_state *s, const char *name)
+{
+	const char *v = param(s, name);
+	int64_t x = 0;
+	if (v && bt_param_parse_int(v, &x) != 0) {
+		finishf(X(s), BT_STATUS_FAILED,
+			"parameter '%s' = '%s' is not an integer", name, v);
+		return 0;
+	}
+	return x;
+}
+
+double bt_param_double(bt_state *s, const char *name)
+{
+	const char *v = param(s, name);
+	if (!v)
+		return 0;
+	int64_t i;
+	if (bt_param_parse_int(v, &i) == 0)
+		return (double)i;
+	char *end;
+	double d = strtod(v, &end);
+	if (end == v || *end) {
+		finishf(X(s), BT_STATUS_FAILED,
+			"parameter '%s' = '%s' is not a number", name, v);
+		return 0;
+	}
+	return d;
+}
+
+int bt_option(bt_state *s, const char *name)
+{
+	struct exec *e = X(s);
+	for (size_t i = 0; i < e->c->n_options; i++)
+		if (strcmp(e->c->options[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+uint64_t bt_seed(bt_state *s)
+{
+	struct exec *e = X(s);
+	const struct bt_bench_def *d = e->c->def;
+	uint64_t h = bt__fnv1a_str(BT__FNV_INIT, d->group ? d->group : e->c->name);
+	for (size_t i = 0; i < e->c->n_params; i++) {
+		h = bt__fnv1a_str(h, e->c->params[i].key);
+		h = bt__fnv1a_str(h, e->c->params[i].value);
+	}
+	return bt__mix64(h ^ bt__mix64(e->cfg->seed));
+}
+
+/* --- timing controls and what the benchmark reports ----------------- */
+
+void bt_pause(bt_state *s)
+{
+	X(s)->pause_start = bt__clock();
+}
+
+void bt_resume(bt_state *s)
+{
+	struct exec *e = X(s);
+	e->paused += bt__clock() - e->pause_start;
+}
+
+void bt_set_items(bt_state *s, double items_per_op, const char *unit)
+{
+	struct exec *e = X(s);
+	e->items_per_op = items_per_op;
+	free(e->items_unit);
+	const char *u = unit ? unit : e->c->def->unit ? e->c->def->unit : "items";
+	e->items_unit = strdup(u);
+}
+
+void bt_set_bytes(bt_state *s, double bytes_per_op)
+{
+	X(s)->bytes_per_op = bytes_per_op;
+}
+
+void bt_set_memory(bt_state *s, int64_t bytes)
+{
+	X(s)->memory_bytes = bytes;
+}
+
+void bt_metric(bt_state *s, const char *name, double value, const char *unit)
+{
+	struct exec *e = X(s);
+	if (e->phase == PH_CALIBRATE || e->phase == PH_WARMUP)
+		return;
+	if (e->phase == PH_MEASURE && e->batch_phase != PH_MEASURE)
+		return;
+	struct umetric *m = NULL;
+	for (size_t i = 0; i < e->n_metrics; i++)
+		if (strcmp(e->metrics[i].name, name) == 0)
+			m = &e->metrics[i];
+	if (!m) {
+		struct umetric *p = realloc(e->metrics, (e->n_metrics + 1) * sizeof *p);
+		if (!p) {
+			e->nomem = 1;
+			return;
+		}
+		e->metrics = p;
+		m = &p[e->n_metrics++];
+		memset(m, 0, sizeof *m);
+		m->name = strdup(name);
+		m->unit = strdup(unit ? unit : "");
+	}
+	if (dvec_push(&m->vals, value))
+		e->nomem = 1;
+}
+
+void bt_counter(bt_state *s, const char *name, double value)
+{
+	struct exec *e = X(s);
+	for (size_t i = 0; i < e->n_counters; i++)
+		if (strcmp(e->counters[i].name, name) == 0) {
+			e->counters[i].value = value;
+			return;
+		}
+	struct bt_counter *p = realloc(e->counters, (e->n_counters + 1) * sizeof *p);
+	if (!p) {
+		e->nomem = 1;
+		return;
+	}
+	e->counters = p;
+	p[e->n_counters].name = strdup(name);
+	p[e->n_counters].value = value;
+	e->n_counters++;
+}
+
+void bt__exec_validation(bt_state *s, double abs_err, double rel_err,
+			 double rel_tol)
+{
+	struct exec *e = X(s);
+	int ok = rel_err <= rel_tol; /* false for NaN */
+	if (!e->val.checked) {
+		e->val.checked = 1;
+		e->val.passed = 1;
+		e->val.tolerance = rel_tol;
+	}
+	if (!(abs_err <= e->val.max_abs_err))
+		e->val.max_abs_err = abs_err;
+	if (!(rel_err <= e->val.max_rel_err))
+		e->val.max_rel_err = rel_err;
+	if (rel_tol < e->val.tolerance)
+		e->val.tolerance = rel_tol;
+	if (!ok)
+		e->val.passed = 0;
+}
+
+void bt_fail(bt_state *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	finish(X(s), BT_STATUS_FAILED, fmt, ap);
+	va_end(ap);
+	s->bt__left = 0;
+}
+
+void bt_skip(bt_state *s, const char *reason)
+{
+	finishf(X(s), BT_STATUS_SKIPPED, "%s", reason ? reason : "skipped");
+	s->bt__left = 0;
+}
+
+void bt_oom(bt_state *s)
+{
+	finishf(X(s), BT_STATUS_OOM, "out of memory");
+	s->bt__left = 0;
+}
+
+/* --- the case ------------------------------------------------------- */
+
+int bt__result_identity(struct bt_run *run, struct bt_result *r,
+			const struct bt_case *c)
+{
+	const struct bt_bench_def *d = c->def;
+	r->name = bt_run_strdup(run, c->name);
+	r->group = bt_run_strdup(run, d->group);
+	r->type = bt_run_strdup(run, d->type);
+	r->variant = bt_run_strdup(run, c->variant);
+	r->version = d->version > 0 ? d->version : 1;
+	r->n_params = c->n_params;
+	r->params = bt_run_alloc(run, (c->n_params + 1) * sizeof *r->params);
+	r->n_options = c->n_options;
+	r->options = bt_run_alloc(run, (c->n_options + 1) * sizeof *r->options);
+	if (!r->name || !r->variant || !r->params || !r->options)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < c->n_params; i++) {
+		/* insertion sort by key: few parameters */
+		struct bt_kv kv = { bt_run_strdup(run, c->params[i].key),
+				    bt_run_strdup(run, c->params[i].value) };
+		if (!kv.key || !kv.value)
+			return BT_ENOMEM;
+		size_t j = i;
+		while (j > 0 && strcmp(r->params[j - 1].key, kv.key) > 0) {
+			r->params[j] = r->params[j - 1];
+			j--;
+		}
+		r->params[j] = kv;
+	}
+	for (size_t i = 0; i < c->n_options; i++)
+		if (!(r->options[i] = bt_run_strdup(run, c->options[i])))
+			return BT_ENOMEM;
+	return 0;
+}
+
+static int add_metric(struct bt_run *run, struct bt_result *r,
+		      const char *name, const char *unit, const double *v,
+		      size_t n)
+{
+	struct bt_metric *m = &r->metrics[r->n_metrics];
+	m->name = bt_run_strdup(run, name);
+	m->unit = bt_run_strdup(run, unit);
+	size_t ul = strlen(unit);
+	m->direction = ul >= 2 && strcmp(unit + ul - 2, "/s") == 0
+			       ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER;
+	m->samples = bt_run_alloc(run, (n ? n : 1) * sizeof(double));
+	if (!m->name || !m->unit || !m->samples)
+		return BT_ENOMEM;
+	if (n)
+		memcpy(m->samples, v, n * sizeof(double));
+	m->n_samples = n;
+	int rc = bt_stats_summarize(v, n, &m->stats);
+	if (rc)
+		return rc;
+	r->n_metrics++;
+	return 0;
+}
+
+static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
+{
+	int rc;
+	r->metrics = bt_run_alloc(run, (e->n_metrics + 1) * sizeof *r->metrics);
+	r->counters = bt_run_alloc(run, (e->n_counters + 1) * sizeof *r->counters);
+	if (!r->metrics || !r->counters)
+		return BT_ENOMEM;
+	if (e->times.n && (rc = add_metric(run, r, "time", "s", e->times.v,
+					   e->times.n)))
+		return rc;
+	for (size_t i = 0; i < e->n_metrics; i++)
+		if ((rc = add_metric(run, r, e->metrics[i].name, e->metrics[i].unit,
+				     e->metrics[i].vals.v, e->metrics[i].vals.n)))
+			return rc;
+	for (size_t i = 0; i < e->n_counters; i++) {
+		r->counters[i].name = bt_run_strdup(run, e->counters[i].name);
+		r->counters[i].value = e->counters[i].value;
+		if (!r->counters[i].name)
+			return BT_ENOMEM;
+	}
+	r->n_counters = e->n_counters;
+
+	r->iterations_per_sample = e->iters;
+	r->memory_bytes = e->memory_bytes;
+	r->validation = e->val;
+
+	double med = e->times.n ? r->metrics[0].stats.median : NAN;
+	if (e->items_per_op > 0 || e->bytes_per_op > 0) {
+		int items = e->items_per_op > 0;
+		double per_op = items ? e->items_per_op : e->bytes_per_op;
+		r->throughput.items_per_op = per_op;
+		r->throughput.unit = items ? bt_run_printf(run, "%s/s", e->items_unit)
+					   : bt_run_strdup(run, "B/s");
+		r->throughput.value = med > 0 ? per_op / med : NAN;
+		if (!r->throughput.unit)
+			return BT_ENOMEM;
+	}
+
+	if (e->nomem)
+		finishf(e, BT_STATUS_OOM, "out of memory while recording samples");
+	if (e->status == BT_STATUS_OK && e->val.checked && !e->val.passed)
+		finishf(e, BT_STATUS_FAILED,
+			"validation failed: max relative error %.3g > tolerance %.3g",
+			e->val.max_rel_err, e->val.tolerance);
+	if (e->status == BT_STATUS_OK && e->phase == PH_SETUP &&
+	    r->n_metrics == 0)
+		finishf(e, BT_STATUS_FAILED,
+			"benchmark returned without calling bt_loop or bt_metric");
+	if (e->status == BT_STATUS_OK && e->phase != PH_SETUP &&
+	    e->phase != PH_DONE)
+		finishf(e, BT_STATUS_FAILED,
+			"benchmark left bt_loop before it returned 0");
+	r->status = e->status;
+	r->message = bt_run_strdup(run, e->message);
+	return 0;
+}
+
+int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
+		  struct bt_run *run, struct bt_result *r)
+{
+	struct exec e;
+	memset(&e, 0, sizeof e);
+	e.c = c;
+	e.cfg = cfg;
+	e.phase = PH_SETUP;
+	e.memory_bytes = -1;
+	e.target = cfg->measurement_iterations > 0 ? cfg->measurement_iterations : 1;
+	double mst = cfg->min_sample_time > 0 ? cfg->min_sample_time
+					      : BT_DEFAULT_MIN_SAMPLE_TIME;
+	e.min_ns = (uint64_t)(mst * 1e9);
+
+	bt_state st = { 0, &e };
+	c->def->fn(&st);
+	int rc = fill_result(&e, run, r);
+
+	free(e.times.v);
+	for (size_t i = 0; i < e.n_metrics; i++) {
+		free(e.metrics[i].name);
+		free(e.metrics[i].unit);
+		free(e.metrics[i].vals.v);
+	}
+	free(e.metrics);
+	for (size_t i = 0; i < e.n_counters; i++)
+		free((char *)e.counters[i].name);
+	free(e.counters);
+	free(e.items_unit);
+	free(e.message);
+	return rc;
+}

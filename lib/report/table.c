@@ -1,0 +1,673 @@
+/* The comparison table model built from a run. Contract and column rules
+ * in include/benchtrack/report.h. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchtrack/report.h"
+#include "internal.h"
+
+#define STATUS_MESSAGE_MAX 40
+#define SPEEDUP_GOOD 1.05
+#define SPEEDUP_BAD 0.95
+
+struct build {
+	const struct bt_run *run;
+	const char *metric;
+	const char *baseline;       /* opts->baseline or NULL */
+	struct bt_table *t;
+	int oom;
+	/* per result, n_results entries each */
+	const struct bt_metric **m; /* the chosen metric or NULL */
+	unsigned char *ablation;    /* its benchmark has a "none" variant */
+	size_t *gid;                /* display group */
+	size_t *base;               /* speedup baseline result, or NONE */
+	/* parameter axes */
+	const char **axes;
+	size_t n_axes;
+};
+
+#define NONE ((size_t)-1)
+
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *variant_of(const struct bt_result *r)
+{
+	return r->variant ? r->variant : "default";
+}
+
+static int streq(const char *a, const char *b)
+{
+	return strcmp(str(a), str(b)) == 0;
+}
+
+/* Arena copy; on failure records it and returns "" so building can go on
+ * and fail once at the end. */
+static const char *sdup(struct build *b, const char *s)
+{
+	char *p = bt__arena_strdup(b->t->arena, str(s));
+	if (!p) {
+		b->oom = 1;
+		return "";
+	}
+	return p;
+}
+
+static const char *sprint(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static const char *sprint(struct build *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	return sdup(b, tmp);
+}
+
+static void *aalloc(struct build *b, size_t size)
+{
+	void *p = bt__arena_alloc(b->t->arena, size);
+	if (!p)
+		b->oom = 1;
+	return p;
+}
+
+static const char *param_value(const struct bt_result *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_params; i++)
+		if (streq(r->params[i].key, key))
+			return str(r->params[i].value);
+	return NULL;
+}
+
+/* Same parameter values (as sets of key=value). */
+static int same_params(const struct bt_result *a, const struct bt_result *b)
+{
+	if (a->n_params != b->n_params)
+		return 0;
+	for (size_t i = 0; i < a->n_params; i++) {
+		const char *v = param_value(b, str(a->params[i].key));
+		if (!v || !streq(v, a->params[i].value))
+			return 0;
+	}
+	return 1;
+}
+
+static const struct bt_metric *find_metric(const struct bt_result *r,
+					   const char *name)
+{
+	for (size_t i = 0; i < r->n_metrics; i++)
+		if (streq(r->metrics[i].name, name))
+			return &r->metrics[i];
+	return NULL;
+}
+
+/* Median of the chosen metric when usable for a ratio, else NAN. */
+static double ratio_median(const struct build *b, size_t i)
+{
+	const struct bt_metric *m = b->m[i];
+
+	if (!m || m->stats.n == 0 || !isfinite(m->stats.median) ||
+	    m->stats.median <= 0 || b->run->results[i].status != BT_STATUS_OK)
+		return NAN;
+	return m->stats.median;
+}
+
+static int same_display_group(const struct bt_result *a,
+			      const struct bt_result *b)
+{
+	if ((a->group != NULL) != (b->group != NULL))
+		return 0;
+	if (a->group ? !streq(a->group, b->group) : !streq(a->name, b->name))
+		return 0;
+	return same_params(a, b);
+}
+
+/* Baseline benchmark name of a group: opts->baseline when one of the
+ * group's (non-ablation) results has it, else the first non-ablation
+ * result's name in run order. NULL when the group has none. */
+static const char *group_baseline(const struct build *b, const char *group)
+{
+	const struct bt_run *run = b->run;
+	const char *first = NULL;
+
+	for (size_t j = 0; j < run->n_results; j++) {
+		const struct bt_result *r = &run->results[j];
+		if (!r->group || !streq(r->group, group) || b->ablation[j])
+			continue;
+		if (b->baseline && streq(r->name, b->baseline))
+			return b->baseline;
+		if (!first)
+			first = str(r->name);
+	}
+	return first;
+}
+
+static void find_baselines(struct build *b)
+{
+	const struct bt_run *run = b->run;
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		b->base[i] = NONE;
+		if (b->ablation[i]) {
+			for (size_t j = 0; j < run->n_results; j++) {
+				const struct bt_result *o = &run->results[j];
+				if (streq(o->name, r->name) &&
+				    streq(variant_of(o), "none") &&
+				    same_params(o, r)) {
+					b->base[i] = j;
+					break;
+				}
+			}
+			continue;
+		}
+		if (!r->group)
+			continue;
+		const char *bname = group_baseline(b, r->group);
+		if (!bname)
+			continue;
+		for (size_t j = 0; j < run->n_results; j++) {
+			const struct bt_result *o = &run->results[j];
+			if (!b->ablation[j] && o->group &&
+			    streq(o->group, r->group) && streq(o->name, bname) &&
+			    streq(variant_of(o), variant_of(r)) &&
+			    same_params(o, r)) {
+				b->base[i] = j;
+				break;
+			}
+		}
+	}
+}
+
+static void add_column(struct build *b, size_t *n, enum bt_column_kind kind,
+		      const char *name, const char *csv_name, const char *param,
+		      enum bt_align align, int csv_only)
+{
+	struct bt_table_column *c = &b->t->columns[(*n)++];
+
+	c->kind = kind;
+	c->name = sdup(b, name);
+	c->csv_name = sdup(b, csv_name);
+	c->param = param ? sdup(b, param) : NULL;
+	c->align = align;
+	c->csv_only = csv_only;
+}
+
+/* "tokens/s" -> "tokens_per_s"; other non-alphanumerics -> '_'. */
+static void unit_slug(const char *unit, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (const char *p = str(unit); *p && o + 6 < size; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '/') {
+			memcpy(out + o, "_per_", 5);
+			o += 5;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			   (ch >= '0' && ch <= '9')) {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '_';
+		}
+	}
+	out[o] = '\0';
+}
+
+/* "status: message", message cut to its first line and
+ * STATUS_MESSAGE_MAX bytes (not inside a UTF-8 sequence), control
+ * characters as spaces. */
+static const char *status_text(struct build *b, const struct bt_result *r)
+{
+	char msg[STATUS_MESSAGE_MAX + 4];
+	const char *m = r->message;
+	size_t n = 0;
+
+	if (r->status == BT_STATUS_OK || !m || !*m)
+		return sdup(b, bt_status_name(r->status));
+	while (m[n] && m[n] != '\n' && m[n] != '\r')
+		n++;
+	if (n > STATUS_MESSAGE_MAX) {
+		n = STATUS_MESSAGE_MAX;
+		while (n > 0 && ((unsigned char)m[n] & 0xC0) == 0x80)
+			n--;
+	}
+	int cut = m[n] != '\0'; /* shortened or a further line dropped */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)m[i];
+		msg[i] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+	}
+	while (n > 0 && msg[n - 1] == ' ')
+		n--;
+	msg[n] = '\0';
+	return sprint(b, "%s: %s%s", bt_status_name(r->status), msg,
+		      cut ? "..." : "");
+}
+
+static void cell_text(struct build *b, struct bt_table_cell *c,
+		      const char *text)
+{
+	c->text = sdup(b, text);
+	c->raw = c->text;
+}
+
+static void cell_num(struct build *b, struct bt_table_cell *c, double v,
+		     const char *text)
+{
+	if (!isfinite(v)) {
+		c->text = "-";
+		return;
+	}
+	c->text = sdup(b, text);
+	c->value = v;
+	c->has_value = 1;
+}
+
+static void fill_row(struct build *b, struct bt_table_row *row, size_t i)
+{
+	const struct bt_table *t = b->t;
+	const struct bt_result *r = &b->run->results[i];
+	const struct bt_metric *m = b->m[i];
+	char buf[BT_FORMAT_MAX], pct[BT_FORMAT_MAX];
+
+	row->result = i;
+	for (size_t k = 0; k < t->n_columns; k++) {
+		const struct bt_table_column *col = &t->columns[k];
+		struct bt_table_cell *c = &row->cells[k];
+		int have_m = m && m->stats.n > 0;
+		const char *unit = m ? m->unit : NULL;
+		double v;
+
+		c->text = "-";
+		switch (col->kind) {
+		case BT_COL_BENCHMARK:
+			cell_text(b, c, r->name);
+			break;
+		case BT_COL_VARIANT:
+			cell_text(b, c, variant_of(r));
+			break;
+		case BT_COL_PARAM: {
+			const char *pv = param_value(r, col->param);
+			if (pv)
+				cell_text(b, c, pv);
+			break;
+		}
+		case BT_COL_MEDIAN:
+			if (!have_m)
+				break;
+			v = m->stats.median;
+			bt_format_quantity(v, unit, buf, sizeof buf);
+			if (isfinite(m->stats.median_ci_low) &&
+			    isfinite(m->stats.median_ci_high) && v > 0 &&
+			    isfinite(v)) {
+				double half = (m->stats.median_ci_high -
+					       m->stats.median_ci_low) / 2 / v * 100;
+				bt_format_percent(fabs(half), 0, pct, sizeof pct);
+				cell_num(b, c, v, sprint(b, "%s +-%s", buf, pct));
+			} else {
+				cell_num(b, c, v, buf);
+			}
+			break;
+		case BT_COL_MEDIAN_CI_LOW:
+			if (have_m)
+				cell_num(b, c, m->stats.median_ci_low,
+					 bt_format_quantity(m->stats.median_ci_low,
+							    unit, buf, sizeof buf));
+			break;
+		case BT_COL_MEDIAN_CI_HIGH:
+			if (have_m)
+				cell_num(b, c, m->stats.median_ci_high,
+					 bt_format_quantity(m->stats.median_ci_high,
+							    unit, buf, sizeof buf));
+			break;
+		case BT_COL_P95:
+			if (have_m)
+				cell_num(b, c, m->stats.p95,
+					 bt_format_quantity(m->stats.p95, unit,
+							    buf, sizeof buf));
+			break;
+		case BT_COL_P99:
+			if (have_m)
+				cell_num(b, c, m->stats.p99,
+					 bt_format_quantity(m->stats.p99, unit,
+							    buf, sizeof buf));
+			break;
+		case BT_COL_THROUGHPUT:
+			if (r->throughput.unit && r->throughput.value > 0)
+				cell_num(b, c, r->throughput.value,
+					 bt_format_rate(r->throughput.value,
+							r->throughput.unit, buf,
+							sizeof buf));
+			break;
+		case BT_COL_THROUGHPUT_UNIT:
+			if (r->throughput.unit && r->throughput.value > 0)
+				cell_text(b, c, r->throughput.unit);
+			break;
+		case BT_COL_PEAK_MEMORY:
+			if (r->peak_memory_bytes >= 0)
+				cell_num(b, c, (double)r->peak_memory_bytes,
+					 bt_format_bytes((double)r->peak_memory_bytes,
+							 buf, sizeof buf));
+			break;
+		case BT_COL_MEMORY:
+			if (r->memory_bytes >= 0)
+				cell_num(b, c, (double)r->memory_bytes,
+					 bt_format_bytes((double)r->memory_bytes,
+							 buf, sizeof buf));
+			break;
+		case BT_COL_MAX_REL_ERR:
+			if (r->validation.checked)
+				cell_num(b, c, r->validation.max_rel_err,
+					 bt_format_relerr(r->validation.max_rel_err,
+							  buf, sizeof buf));
+			break;
+		case BT_COL_SPEEDUP: {
+			size_t j = b->base[i];
+			double mine = ratio_median(b, i);
+			double theirs = j == NONE ? NAN : ratio_median(b, j);
+			if (isnan(mine) || isnan(theirs))
+				break;
+			v = j == i ? 1.0 :
+			    m->direction == BT_HIGHER_IS_BETTER ? mine / theirs :
+								  theirs / mine;
+			cell_num(b, c, v, bt_format_ratio(v, buf, sizeof buf));
+			if (j != i)
+				c->style = v >= SPEEDUP_GOOD  ? BT_STYLE_GOOD :
+					   v <= SPEEDUP_BAD ? BT_STYLE_BAD :
+							      BT_STYLE_PLAIN;
+			break;
+		}
+		case BT_COL_MEM_CHANGE: {
+			size_t j = b->base[i];
+			if (!b->ablation[i] || j == NONE ||
+			    r->status != BT_STATUS_OK ||
+			    b->run->results[j].status != BT_STATUS_OK ||
+			    r->peak_memory_bytes < 0 ||
+			    b->run->results[j].peak_memory_bytes <= 0)
+				break;
+			double base = (double)b->run->results[j].peak_memory_bytes;
+			v = ((double)r->peak_memory_bytes - base) / base * 100;
+			cell_num(b, c, v, bt_format_percent(v, 1, buf, sizeof buf));
+			break;
+		}
+		case BT_COL_STATUS:
+			c->text = status_text(b, r);
+			c->raw = sdup(b, bt_status_name(r->status));
+			c->style = r->status == BT_STATUS_OK      ? BT_STYLE_GOOD :
+				   r->status == BT_STATUS_SKIPPED ? BT_STYLE_WARN :
+								    BT_STYLE_BAD;
+			break;
+		case BT_COL_MESSAGE:
+			if (r->message)
+				cell_text(b, c, r->message);
+			break;
+		}
+	}
+}
+
+static int build_columns(struct build *b)
+{
+	const struct bt_run *run = b->run;
+	int any_variant = 0, any_tp = 0, any_peak = 0, any_mem = 0;
+	int any_checked = 0, any_group = 0, any_ablation = 0;
+	const char *unit = NULL;
+	char slug[64], name[128], csv[128];
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		any_variant |= !streq(variant_of(r), "default");
+		any_tp |= r->throughput.unit != NULL && r->throughput.value > 0;
+		any_peak |= r->peak_memory_bytes >= 0;
+		any_mem |= r->memory_bytes >= 0;
+		any_checked |= r->validation.checked != 0;
+		any_group |= r->group != NULL;
+		any_ablation |= b->ablation[i];
+		if (!unit && b->m[i] && b->m[i]->unit)
+			unit = b->m[i]->unit;
+	}
+	if (!unit && strcmp(b->metric, "time") == 0)
+		unit = "s";
+	unit_slug(unit, slug, sizeof slug);
+
+	b->t->columns = aalloc(b, (20 + b->n_axes) * sizeof *b->t->columns);
+	if (!b->t->columns)
+		return BT_ENOMEM;
+
+	int is_time = strcmp(b->metric, "time") == 0;
+#define METRIC_COL(kind, label, csvbase, align, csv_only)                     \
+	do {                                                                 \
+		if (is_time)                                                 \
+			snprintf(name, sizeof name, "%s", label);            \
+		else                                                         \
+			snprintf(name, sizeof name, "%s %s", b->metric, label); \
+		snprintf(csv, sizeof csv, "%s%s%s", csvbase, *slug ? "_" : "", \
+			 slug);                                              \
+		add_column(b, &n, kind, name, csv, NULL, align, csv_only);   \
+	} while (0)
+
+	add_column(b, &n, BT_COL_BENCHMARK, "benchmark", "benchmark", NULL,
+		   BT_ALIGN_LEFT, 0);
+	if (any_variant)
+		add_column(b, &n, BT_COL_VARIANT, "variant", "variant", NULL,
+			   BT_ALIGN_LEFT, 0);
+	for (size_t a = 0; a < b->n_axes; a++)
+		add_column(b, &n, BT_COL_PARAM, b->axes[a], b->axes[a],
+			   b->axes[a], BT_ALIGN_RIGHT, 0);
+	METRIC_COL(BT_COL_MEDIAN, "median", "median", BT_ALIGN_RIGHT, 0);
+	METRIC_COL(BT_COL_MEDIAN_CI_LOW, "median ci low", "median_ci_low",
+		   BT_ALIGN_RIGHT, 1);
+	METRIC_COL(BT_COL_MEDIAN_CI_HIGH, "median ci high", "median_ci_high",
+		   BT_ALIGN_RIGHT, 1);
+	METRIC_COL(BT_COL_P95, "p95", "p95", BT_ALIGN_RIGHT, 0);
+	METRIC_COL(BT_COL_P99, "p99", "p99", BT_ALIGN_RIGHT, 0);
+#undef METRIC_COL
+	if (any_tp) {
+		add_column(b, &n, BT_COL_THROUGHPUT, "throughput",
+			   "throughput_per_s", NULL, BT_ALIGN_RIGHT, 0);
+		add_column(b, &n, BT_COL_THROUGHPUT_UNIT, "throughput unit",
+			   "throughput_unit", NULL, BT_ALIGN_LEFT, 1);
+	}
+	if (any_peak)
+		add_column(b, &n, BT_COL_PEAK_MEMORY, "peak mem",
+			   "peak_memory_bytes", NULL, BT_ALIGN_RIGHT, 0);
+	if (any_mem)
+		add_column(b, &n, BT_COL_MEMORY, "mem", "memory_bytes", NULL,
+			   BT_ALIGN_RIGHT, 0);
+	if (any_checked)
+		add_column(b, &n, BT_COL_MAX_REL_ERR, "max rel err",
+			   "max_rel_err", NULL, BT_ALIGN_RIGHT, 0);
+	if (any_group || any_ablation)
+		add_column(b, &n, BT_COL_SPEEDUP, "speedup", "speedup", NULL,
+			   BT_ALIGN_RIGHT, 0);
+	if (any_ablation)
+		add_column(b, &n, BT_COL_MEM_CHANGE, "mem change",
+			   "mem_change_pct", NULL, BT_ALIGN_RIGHT, 0);
+	add_column(b, &n, BT_COL_STATUS, "status", "status", NULL,
+		   BT_ALIGN_LEFT, 0);
+	add_column(b, &n, BT_COL_MESSAGE, "message", "message", NULL,
+		   BT_ALIGN_LEFT, 1);
+	b->t->n_columns = n;
+	return b->oom ? BT_ENOMEM : 0;
+}
+
+static int collect_axes(struct build *b)
+{
+	const struct bt_run *run = b->run;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < run->n_results; i++)
+		cap += run->results[i].n_params;
+	b->axes = calloc(cap ? cap : 1, sizeof *b->axes);
+	if (!b->axes)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		for (size_t p = 0; p < r->n_params; p++) {
+			const char *key = str(r->params[p].key);
+			size_t a = 0;
+			while (a < b->n_axes && strcmp(b->axes[a], key) != 0)
+				a++;
+			if (a == b->n_axes)
+				b->axes[b->n_axes++] = key;
+		}
+	}
+	return 0;
+}
+
+static int build(struct build *b)
+{
+	const struct bt_run *run = b->run;
+	size_t n = run->n_results, *reps = NULL, n_groups = 0, *order = NULL;
+	int rc;
+
+	b->m = calloc(n ? n : 1, sizeof *b->m);
+	b->ablation = calloc(n ? n : 1, 1);
+	b->gid = calloc(n ? n : 1, sizeof *b->gid);
+	b->base = calloc(n ? n : 1, sizeof *b->base);
+	reps = calloc(n ? n : 1, sizeof *reps);
+	order = calloc(n ? n : 1, sizeof *order);
+	if (!b->m || !b->ablation || !b->gid || !b->base || !reps || !order) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct bt_result *r = &run->results[i];
+		b->m[i] = find_metric(r, b->metric);
+		if (streq(variant_of(r), "none")) {
+			for (size_t j = 0; j < n; j++)
+				if (streq(run->results[j].name, r->name))
+					b->ablation[j] = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t g = 0;
+		while (g < n_groups &&
+		       !same_display_group(&run->results[reps[g]], &run->results[i]))
+			g++;
+		if (g == n_groups)
+			reps[n_groups++] = i;
+		b->gid[i] = g;
+	}
+	find_baselines(b);
+	rc = collect_axes(b);
+	if (rc)
+		goto out;
+	rc = build_columns(b);
+	if (rc)
+		goto out;
+
+	/* rows: groups in order of first appearance, run order inside */
+	size_t k = 0;
+	for (size_t g = 0; g < n_groups; g++)
+		for (size_t i = reps[g]; i < n; i++)
+			if (b->gid[i] == g)
+				order[k++] = i;
+
+	struct bt_table *t = b->t;
+	t->rows = aalloc(b, (n ? n : 1) * sizeof *t->rows);
+	if (!t->rows) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	t->n_rows = n;
+	t->n_groups = n_groups;
+	for (size_t r = 0; r < n; r++) {
+		struct bt_table_row *row = &t->rows[r];
+		row->cells = aalloc(b, (t->n_columns ? t->n_columns : 1) *
+					       sizeof *row->cells);
+		if (!row->cells) {
+			rc = BT_ENOMEM;
+			goto out;
+		}
+		row->group_start = r == 0 || b->gid[order[r]] != b->gid[order[r - 1]];
+		fill_row(b, row, order[r]);
+	}
+	rc = b->oom ? BT_ENOMEM : 0;
+out:
+	free(b->m);
+	free(b->ablation);
+	free(b->gid);
+	free(b->base);
+	free(b->axes);
+	free(reps);
+	free(order);
+	return rc;
+}
+
+int bt_table_from_run(const struct bt_run *run,
+		      const struct bt_table_opts *opts, struct bt_table *t,
+		      struct bt_strbuf *err)
+{
+	struct build b;
+	int rc;
+
+	if (!t)
+		return bt_error(err, BT_EINVAL, "table: no table given");
+	memset(t, 0, sizeof *t);
+	if (!run)
+		return bt_error(err, BT_EINVAL, "table: no run given");
+	if (run->n_results && !run->results)
+		return bt_error(err, BT_EINVAL, "table: run has no results array");
+
+	memset(&b, 0, sizeof b);
+	b.run = run;
+	b.t = t;
+	b.metric = opts && opts->metric ? opts->metric : "time";
+	b.baseline = opts ? opts->baseline : NULL;
+
+	if (b.baseline) {
+		size_t i = 0;
+		while (i < run->n_results && !streq(run->results[i].name, b.baseline))
+			i++;
+		if (i == run->n_results)
+			return bt_error(err, BT_ENOTFOUND,
+					"baseline '%s': no benchmark of that name in the run",
+					b.baseline);
+	}
+	if (opts && opts->metric) {
+		size_t i = 0;
+		while (i < run->n_results && !find_metric(&run->results[i], b.metric))
+			i++;
+		if (i == run->n_results)
+			return bt_error(err, BT_ENOTFOUND,
+					"metric '%s': not in any result of the run",
+					b.metric);
+	}
+
+	t->arena = bt__arena_new();
+	if (!t->arena)
+		return bt_error(err, BT_ENOMEM, "table: out of memory");
+	rc = build(&b);
+	if (rc) {
+		bt_table_release(t);
+		return bt_error(err, rc, "table: %s", bt_strerror(rc));
+	}
+	return 0;
+}
+
+void bt_table_release(struct bt_table *t)
+{
+	if (!t)
+		return;
+	bt__arena_free(t->arena);
+	memset(t, 0, sizeof *t);
+}
+
+int bt_table_find_column(const struct bt_table *t, const char *csv_name)
+{
+	if (!t || !csv_name)
+		return -1;
+	for (size_t k = 0; k < t->n_columns; k++)
+		if (strcmp(t->columns[k].csv_name, csv_name) == 0)
+			return (int)k;
+	return -1;
+}

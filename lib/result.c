@@ -1,0 +1,193 @@
+/* The run model: arena-backed run, results, statuses and series keys.
+ * The JSON form lives in json.c; the context probes in context.c. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const status_names[] = {
+	[BT_STATUS_OK] = "ok",
+	[BT_STATUS_FAILED] = "failed",
+	[BT_STATUS_CRASHED] = "crashed",
+	[BT_STATUS_TIMEOUT] = "timeout",
+	[BT_STATUS_OOM] = "oom",
+	[BT_STATUS_SKIPPED] = "skipped",
+};
+#define N_STATUS (sizeof status_names / sizeof status_names[0])
+
+const char *bt_status_name(enum bt_status st)
+{
+	if ((unsigned)st >= N_STATUS)
+		return "unknown";
+	return status_names[st];
+}
+
+int bt_status_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < N_STATUS; i++)
+		if (!strcmp(s, status_names[i]))
+			return (int)i;
+	return -1;
+}
+
+int bt_run_init(struct bt_run *run)
+{
+	memset(run, 0, sizeof *run);
+	run->arena = bt__arena_new();
+	if (!run->arena)
+		return BT_ENOMEM;
+	run->schema = bt__arena_strdup(run->arena, BT_RUN_SCHEMA);
+	if (!run->schema) {
+		bt__arena_free(run->arena);
+		run->arena = NULL;
+		return BT_ENOMEM;
+	}
+	run->git.dirty = -1;
+	run->machine.cpu_cores = -1;
+	run->machine.cpu_physical_cores = -1;
+	run->machine.cache_l1d = -1;
+	run->machine.cache_l2 = -1;
+	run->machine.cache_l3 = -1;
+	run->machine.memory_bytes = -1;
+	run->build.optimized = -1;
+	return 0;
+}
+
+void bt_run_release(struct bt_run *run)
+{
+	if (!run)
+		return;
+	bt__arena_free(run->arena);
+	memset(run, 0, sizeof *run);
+}
+
+void *bt_run_alloc(struct bt_run *run, size_t size)
+{
+	if (!run || !run->arena)
+		return NULL;
+	return bt__arena_alloc(run->arena, size);
+}
+
+char *bt_run_strdup(struct bt_run *run, const char *s)
+{
+	if (!s || !run || !run->arena)
+		return NULL;
+	return bt__arena_strdup(run->arena, s);
+}
+
+char *bt_run_printf(struct bt_run *run, const char *fmt, ...)
+{
+	if (!run || !run->arena)
+		return NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = bt__arena_alloc(run->arena, (size_t)n + 1);
+	if (!p)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+struct bt_result *bt_run_add_result(struct bt_run *run)
+{
+	if (!run || !run->arena)
+		return NULL;
+	if (run->n_results >= run->results_alloc) {
+		/* grow inside the arena; the old array stays there until
+		 * bt_run_release (at most as much again as the final array) */
+		size_t cap = run->results_alloc ? run->results_alloc * 2 : 8;
+		if (cap > SIZE_MAX / sizeof *run->results)
+			return NULL;
+		struct bt_result *p =
+			bt__arena_alloc(run->arena, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		if (run->n_results)
+			memcpy(p, run->results,
+			       run->n_results * sizeof *p);
+		run->results = p;
+		run->results_alloc = cap;
+	}
+	struct bt_result *r = &run->results[run->n_results++];
+	/* keep in step with result_defaults() in json.c */
+	memset(r, 0, sizeof *r);
+	r->version = 1;
+	r->status = BT_STATUS_OK;
+	r->peak_memory_bytes = -1;
+	r->memory_bytes = -1;
+	r->ctx_switches_voluntary = -1;
+	r->ctx_switches_involuntary = -1;
+	return r;
+}
+
+/* Index of the smallest param (key, then value, then position) strictly
+ * after (pk, pv, pi) in that order; n when none. Lets bt_series_key hash
+ * params in sorted order without allocating, whatever order they are in. */
+static int param_cmp(const struct bt_kv *a, size_t ai, const struct bt_kv *b,
+		     size_t bi)
+{
+	int c = strcmp(a->key ? a->key : "", b->key ? b->key : "");
+	if (!c)
+		c = strcmp(a->value ? a->value : "", b->value ? b->value : "");
+	if (!c)
+		c = (ai > bi) - (ai < bi);
+	return c;
+}
+
+static size_t next_param(const struct bt_kv *p, size_t n, size_t prev)
+{
+	size_t best = n;
+	for (size_t i = 0; i < n; i++) {
+		if (prev < n && param_cmp(&p[i], i, &p[prev], prev) <= 0)
+			continue;
+		if (best == n || param_cmp(&p[i], i, &p[best], best) < 0)
+			best = i;
+	}
+	return best;
+}
+
+void bt_series_key(const char *suite, const struct bt_result *r,
+		   const char *fingerprint, const char *metric, char out[17])
+{
+	uint64_t h = BT__FNV_INIT;
+	char ver[24];
+
+	h = bt__fnv1a_str(h, suite);
+	h = bt__fnv1a_str(h, r ? r->name : NULL);
+	h = bt__fnv1a_str(h, r ? r->variant : NULL);
+	if (r && r->params) {
+		size_t i = r->n_params;
+		while ((i = next_param(r->params, r->n_params, i)) <
+		       r->n_params) {
+			h = bt__fnv1a_str(h, r->params[i].key);
+			h = bt__fnv1a_str(h, r->params[i].value);
+		}
+	}
+	h = bt__fnv1a_str(h, fingerprint);
+	h = bt__fnv1a_str(h, metric);
+	snprintf(ver, sizeof ver, "%d", r ? r->version : 0);
+	h = bt__fnv1a_str(h, ver);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+const struct bt_metric *bt_result_metric(const struct bt_result *r,
+					 const char *name)
+{
+	if (!r || !name || !r->metrics)
+		return NULL;
+	for (size_t i = 0; i < r->n_metrics; i++)
+		if (r->metrics[i].name && !strcmp(r->metrics[i].name, name))
+			return &r->metrics[i];
+	return NULL;
+}

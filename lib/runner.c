@@ -1,0 +1,482 @@
+/* The registry of benchmarks, the plan (cases from parameter spaces,
+ * variants and filters) and running a plan with OOM retries. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* --- registry ------------------------------------------------------- */
+
+static const struct bt_bench_def **registry;
+static size_t n_registry, registry_alloc;
+
+void bt_register(const struct bt_bench_def *def)
+{
+	if (n_registry == registry_alloc) {
+		size_t cap = registry_alloc ? registry_alloc * 2 : 16;
+		const struct bt_bench_def **p = realloc(registry, cap * sizeof *p);
+		if (!p)
+			return; /* before main: nothing better to do; --list shows it */
+		registry = p;
+		registry_alloc = cap;
+	}
+	registry[n_registry++] = def;
+}
+
+const struct bt_bench_def *const *bt_registry(size_t *n)
+{
+	*n = n_registry;
+	return registry;
+}
+
+void bt_config_defaults(struct bt_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->warmup_iterations = BT_DEFAULT_WARMUP;
+	cfg->measurement_iterations = BT_DEFAULT_MEASUREMENT;
+	cfg->min_sample_time = BT_DEFAULT_MIN_SAMPLE_TIME;
+	cfg->timeout = BT_DEFAULT_TIMEOUT;
+	cfg->isolate = 1;
+	cfg->seed = 42;
+	cfg->clock = "CLOCK_MONOTONIC";
+}
+
+size_t bt_run_failures(const struct bt_run *run)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < run->n_results; i++)
+		if (run->results[i].status != BT_STATUS_OK &&
+		    run->results[i].status != BT_STATUS_SKIPPED)
+			n++;
+	return n;
+}
+
+/* --- plan ----------------------------------------------------------- */
+
+static const char *bench_name(const struct bt_bench_def *d)
+{
+	return d->name ? d->name : d->fn_name;
+}
+
+/* Splits a comma list into arena strings; returns the count. */
+static size_t split_list(struct bt_arena *a, const char *s, const char ***out)
+{
+	size_t n = 0, cap = 0;
+	const char **v = NULL;
+	*out = NULL;
+	if (!s)
+		return 0;
+	for (const char *p = s; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		while (*e && *e != ',')
+			e++;
+		const char *t = e;
+		while (t > p && t[-1] == ' ')
+			t--;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			const char **nv = bt__arena_alloc(a, nc * sizeof *nv);
+			if (!nv)
+				return n;
+			if (n)
+				memcpy(nv, v, n * sizeof *nv);
+			v = nv;
+			cap = nc;
+		}
+		v[n++] = bt__arena_strndup(a, p, (size_t)(t - p));
+		p = e;
+	}
+	*out = v;
+	return n;
+}
+
+static int has(const char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The axis --range applies to: "AXIS=PRESET" names it; else the axis the
+ * spec declares with '@', else "seq_len". */
+static int range_override(const struct bt_bench_def *d, const char *range,
+			  struct bt_strbuf *spec)
+{
+	const char *eq = strchr(range, '=');
+	if (eq)
+		return bt_strbuf_addf(spec, "%.*s=@%s", (int)(eq - range), range, eq + 1);
+	const char *at = d->params ? strchr(d->params, '@') : NULL;
+	if (at) {
+		const char *e = at;
+		while (e > d->params && e[-1] != '=')
+			e--;
+		const char *b = e > d->params ? e - 1 : e;
+		while (b > d->params && b[-1] != ';')
+			b--;
+		while (*b == ' ')
+			b++;
+		const char *ne = e > d->params ? e - 1 : e;
+		while (ne > b && ne[-1] == ' ')
+			ne--;
+		return bt_strbuf_addf(spec, "%.*s=@%s", (int)(ne - b), b, range);
+	}
+	return bt_strbuf_addf(spec, "seq_len=@%s", range);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* --quick: every all-integer axis keeps its two smallest values. */
+static void quick_axes(struct bt_param_space *ps)
+{
+	for (size_t k = 0; k < ps->n_axes; k++) {
+		struct bt_param_axis *ax = &ps->axes[k];
+		if (ax->n_values <= 2)
+			continue;
+		int64_t v[4096];
+		size_t n = ax->n_values < 4096 ? ax->n_values : 4096;
+		int all = 1;
+		for (size_t i = 0; i < n && all; i++)
+			all = bt_param_parse_int(ax->values[i], &v[i]) == 0;
+		if (!all)
+			continue;
+		qsort(v, n, sizeof *v, cmp_i64);
+		/* keep the values in declared order that are <= second smallest */
+		size_t out = 0;
+		for (size_t i = 0; i < ax->n_values; i++) {
+			int64_t x;
+			bt_param_parse_int(ax->values[i], &x);
+			if (x <= v[1] && out < 2)
+				ax->values[out++] = ax->values[i];
+			else
+				free(ax->values[i]);
+		}
+		ax->n_values = out;
+	}
+}
+
+struct variant {
+	const char **on;
+	size_t n_on;
+	const char *name;
+};
+
+/* list[0..n) joined with '+' in the arena. */
+static const char *join(struct bt_arena *a, const char **list, size_t n)
+{
+	struct bt_strbuf sb = BT_STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		bt_strbuf_addf(&sb, "%s%s", i ? "+" : "", list[i]);
+	const char *s = bt__arena_strdup(a, bt_strbuf_str(&sb));
+	bt_strbuf_release(&sb);
+	return s;
+}
+
+/* Variants of one benchmark: default (all options on), --options (those
+ * on), or --ablation (none, each alone, all). At most max. */
+static size_t variants_of(struct bt_arena *a, const struct bt_bench_def *d,
+			  const struct bt_config *cfg, struct variant *out,
+			  size_t max)
+{
+	const char **opts;
+	size_t n = split_list(a, d->options, &opts);
+	size_t nv = 0;
+	if (n == 0) {
+		out[nv++] = (struct variant){ NULL, 0, "default" };
+	} else if (cfg->ablation) {
+		out[nv++] = (struct variant){ NULL, 0, "none" };
+		for (size_t i = 0; i < n && nv < max - 1; i++)
+			out[nv++] = (struct variant){ &opts[i], 1, opts[i] };
+		if (n > 1)
+			out[nv++] = (struct variant){ opts, n, join(a, opts, n) };
+	} else if (cfg->options) {
+		const char **want;
+		size_t nw = split_list(a, cfg->options, &want);
+		const char **on = bt__arena_alloc(a, (n + 1) * sizeof *on);
+		size_t non = 0;
+		for (size_t i = 0; on && i < n; i++)
+			if (has(want, nw, opts[i]) || has(want, nw, "all"))
+				on[non++] = opts[i];
+		out[nv++] = non ? (struct variant){ on, non, join(a, on, non) }
+				: (struct variant){ NULL, 0, "none" };
+	} else {
+		out[nv++] = (struct variant){ opts, n, join(a, opts, n) };
+	}
+	return nv;
+}
+
+static int check_options_known(const struct bt_config *cfg, struct bt_arena *a,
+			       struct bt_strbuf *err)
+{
+	if (!cfg->options)
+		return 0;
+	const char **want;
+	size_t nw = split_list(a, cfg->options, &want);
+	size_t nr;
+	const struct bt_bench_def *const *reg = bt_registry(&nr);
+	for (size_t w = 0; w < nw; w++) {
+		if (strcmp(want[w], "none") == 0 || strcmp(want[w], "all") == 0)
+			continue;
+		int found = 0;
+		for (size_t i = 0; i < nr && !found; i++) {
+			const char **opts;
+			size_t n = split_list(a, reg[i]->options, &opts);
+			found = has(opts, n, want[w]);
+		}
+		if (!found)
+			return bt_error(err, BT_ENOTFOUND,
+					"--options: no benchmark declares option '%s'",
+					want[w]);
+	}
+	return 0;
+}
+
+static int add_cases(struct bt_plan *plan, size_t *alloc,
+		     const struct bt_bench_def *d, const struct bt_config *cfg,
+		     regex_t *inc, regex_t *exc, struct bt_strbuf *err)
+{
+	struct bt_arena *a = plan->arena;
+	struct bt_param_space ps = BT_PARAM_SPACE_INIT;
+	struct bt_strbuf e2 = BT_STRBUF_INIT, spec = BT_STRBUF_INIT;
+	int rc = bt_param_space_parse(&ps, d->params, &e2);
+	if (rc) {
+		rc = bt_error(err, rc, "benchmark '%s' (%s:%d): %s", bench_name(d),
+			      d->file ? d->file : "?", d->line, bt_strbuf_str(&e2));
+		goto out;
+	}
+	if (cfg->range) {
+		if ((rc = range_override(d, cfg->range, &spec)))
+			goto out;
+		rc = bt_param_space_override(&ps, spec.buf, 0, &e2);
+		if (rc) {
+			rc = bt_error(err, rc, "--range %s: %s", cfg->range,
+				      bt_strbuf_str(&e2));
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_params; i++) {
+		rc = bt_param_space_override(&ps, cfg->params[i], 0, &e2);
+		if (rc) {
+			rc = bt_error(err, rc, "--param %s: %s", cfg->params[i],
+				      bt_strbuf_str(&e2));
+			goto out;
+		}
+	}
+	if (cfg->quick)
+		quick_axes(&ps);
+
+	struct variant vars[64];
+	size_t nv = variants_of(a, d, cfg, vars, 64);
+	size_t ncombo = bt_param_space_count(&ps);
+	const char *vals[64];
+	if (ps.n_axes > 64) {
+		rc = bt_error(err, BT_ERANGE, "benchmark '%s': more than 64 parameters",
+			      bench_name(d));
+		goto out;
+	}
+	for (size_t ci = 0; ci < ncombo; ci++) {
+		bt_param_space_combo(&ps, ci, vals);
+		for (size_t vi = 0; vi < nv; vi++) {
+			struct bt_strbuf id = BT_STRBUF_INIT;
+			bt_strbuf_adds(&id, bench_name(d));
+			for (size_t k = 0; k < ps.n_axes; k++)
+				bt_strbuf_addf(&id, "/%s=%s", ps.axes[k].name, vals[k]);
+			if (strcmp(vars[vi].name, "default") != 0)
+				bt_strbuf_addf(&id, ":%s", vars[vi].name);
+			int keep = (!inc || regexec(inc, id.buf, 0, NULL, 0) == 0) &&
+				   (!exc || regexec(exc, id.buf, 0, NULL, 0) != 0);
+			if (!keep) {
+				bt_strbuf_release(&id);
+				continue;
+			}
+			if (plan->n_cases == *alloc) {
+				size_t cap = *alloc ? *alloc * 2 : 64;
+				struct bt_case *p = realloc(plan->cases, cap * sizeof *p);
+				if (!p) {
+					bt_strbuf_release(&id);
+					rc = BT_ENOMEM;
+					goto out;
+				}
+				plan->cases = p;
+				*alloc = cap;
+			}
+			struct bt_case *c = &plan->cases[plan->n_cases++];
+			memset(c, 0, sizeof *c);
+			c->def = d;
+			c->name = bench_name(d);
+			c->n_params = ps.n_axes;
+			c->params = bt__arena_alloc(a, (ps.n_axes + 1) * sizeof *c->params);
+			for (size_t k = 0; k < ps.n_axes && c->params; k++) {
+				c->params[k].key = bt__arena_strdup(a, ps.axes[k].name);
+				c->params[k].value = bt__arena_strdup(a, vals[k]);
+			}
+			c->options = vars[vi].on;
+			c->n_options = vars[vi].n_on;
+			c->variant = vars[vi].name;
+			c->id = bt__arena_strdup(a, id.buf);
+			bt_strbuf_release(&id);
+			if (!c->params || !c->id) {
+				rc = BT_ENOMEM;
+				goto out;
+			}
+		}
+	}
+out:
+	bt_param_space_release(&ps);
+	bt_strbuf_release(&e2);
+	bt_strbuf_release(&spec);
+	return rc;
+}
+
+static int compile_re(regex_t *re, const char *pat, const char *flag,
+		      struct bt_strbuf *err)
+{
+	int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[256];
+		regerror(rc, re, msg, sizeof msg);
+		return bt_error(err, BT_EPARSE, "%s '%s': %s", flag, pat, msg);
+	}
+	return 0;
+}
+
+int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
+		  struct bt_strbuf *err)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->arena = bt__arena_new();
+	if (!plan->arena)
+		return BT_ENOMEM;
+	regex_t inc, exc;
+	int have_inc = 0, have_exc = 0, rc;
+	if (cfg->filter && (rc = compile_re(&inc, cfg->filter, "--filter", err)))
+		goto fail;
+	have_inc = cfg->filter != NULL;
+	if (cfg->exclude && (rc = compile_re(&exc, cfg->exclude, "--exclude", err)))
+		goto fail;
+	have_exc = cfg->exclude != NULL;
+	if ((rc = check_options_known(cfg, plan->arena, err)))
+		goto fail;
+	size_t n, alloc = 0;
+	const struct bt_bench_def *const *reg = bt_registry(&n);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = add_cases(plan, &alloc, reg[i], cfg,
+				    have_inc ? &inc : NULL,
+				    have_exc ? &exc : NULL, err)))
+			goto fail;
+	if (have_inc)
+		regfree(&inc);
+	if (have_exc)
+		regfree(&exc);
+	return 0;
+fail:
+	if (have_inc)
+		regfree(&inc);
+	if (have_exc)
+		regfree(&exc);
+	bt_plan_release(plan);
+	return rc;
+}
+
+void bt_plan_release(struct bt_plan *plan)
+{
+	free(plan->cases);
+	bt__arena_free(plan->arena);
+	memset(plan, 0, sizeof *plan);
+}
+
+/* --- running -------------------------------------------------------- */
+
+static void copy_config(struct bt_run *run, const struct bt_config *cfg)
+{
+	struct bt_config *c = &run->config;
+	*c = *cfg;
+	c->filter = bt_run_strdup(run, cfg->filter);
+	c->exclude = bt_run_strdup(run, cfg->exclude);
+	c->range = bt_run_strdup(run, cfg->range);
+	c->options = bt_run_strdup(run, cfg->options);
+	c->clock = bt_run_strdup(run, cfg->clock ? cfg->clock : "CLOCK_MONOTONIC");
+	c->params = bt_run_alloc(run, (cfg->n_params + 1) * sizeof *c->params);
+	for (size_t i = 0; i < cfg->n_params && c->params; i++)
+		c->params[i] = bt_run_strdup(run, cfg->params[i]);
+	bt_timer_info(&c->timer_resolution_s, &c->timer_overhead_s);
+}
+
+/* Runs c, halving its adaptive parameter after each out-of-memory result
+ * while it stays >= 1. */
+static int run_adaptive(const struct bt_case *c, const struct bt_config *cfg,
+			struct bt_run *run, struct bt_result *r,
+			struct bt_strbuf *err)
+{
+	const char *ap = c->def->adaptive;
+	int k = -1;
+	for (size_t i = 0; ap && i < c->n_params; i++)
+		if (strcmp(c->params[i].key, ap) == 0)
+			k = (int)i;
+	int rc = bt__run_case(c, cfg, run, r, err);
+	if (rc || k < 0)
+		return rc;
+	int64_t v;
+	if (bt_param_parse_int(c->params[k].value, &v) != 0)
+		return 0;
+	r->adaptive.param = bt_run_strdup(run, ap);
+	r->adaptive.requested = bt_run_strdup(run, c->params[k].value);
+	struct bt_case cc = *c;
+	struct bt_kv kv[64];
+	if (c->n_params > 64)
+		return 0;
+	memcpy(kv, c->params, c->n_params * sizeof *kv);
+	cc.params = kv;
+	int retries = 0;
+	while (r->status == BT_STATUS_OOM && v > 1) {
+		v /= 2;
+		retries++;
+		char *nv = bt_run_printf(run, "%lld", (long long)v);
+		if (!nv)
+			return BT_ENOMEM;
+		kv[k].value = nv;
+		struct bt_adaptive keep = r->adaptive;
+		memset(r, 0, sizeof *r);
+		if ((rc = bt__run_case(&cc, cfg, run, r, err)))
+			return rc;
+		r->adaptive = keep;
+	}
+	r->adaptive.ran = bt_run_printf(run, "%lld", (long long)v);
+	r->adaptive.retries = retries;
+	return r->adaptive.ran ? 0 : BT_ENOMEM;
+}
+
+int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
+		struct bt_run *run, bt_progress_fn progress, void *ud,
+		struct bt_strbuf *err)
+{
+	copy_config(run, cfg);
+	for (size_t i = 0; i < plan->n_cases; i++) {
+		const struct bt_case *c = &plan->cases[i];
+		if (progress)
+			progress(ud, i, plan->n_cases, c, NULL);
+		struct bt_result *r = bt_run_add_result(run);
+		if (!r)
+			return BT_ENOMEM;
+		int rc = run_adaptive(c, cfg, run, r, err);
+		if (rc)
+			return rc;
+		char key[17];
+		const char *metric = r->n_metrics ? r->metrics[0].name : "time";
+		bt_series_key(run->suite, r, run->machine.fingerprint, metric, key);
+		r->series_key = bt_run_strdup(run, key);
+		if (progress)
+			progress(ud, i, plan->n_cases, c, r);
+	}
+	return 0;
+}
