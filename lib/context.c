@@ -238,8 +238,8 @@ static int fd_above_stdio(int fd)
 }
 
 /* Runs argv[0] found on PATH (no shell) with envp, stdin and stderr on
- * /dev/null and stdout captured into c. The child is killed after
- * timeout_ms. Returns its exit status (0-255), or -1 when it could not be
+ * /dev/null and stdout captured into c, in a process group of its own.
+ * The group is killed after timeout_ms. Returns its exit status (0-255), or -1 when it could not be
  * started, was killed or timed out. */
 static int run_capture(const char *const argv[], char *const envp[],
 		       int timeout_ms, struct capture *c)
@@ -279,8 +279,10 @@ static int run_capture(const char *const argv[], char *const envp[],
 						       O_WRONLY, 0) ||
 		      posix_spawnattr_setsigmask(&attr, &none) ||
 		      posix_spawnattr_setsigdefault(&attr, &dfl) ||
+		      posix_spawnattr_setpgroup(&attr, 0) ||
 		      posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-							      POSIX_SPAWN_SETSIGDEF);
+							      POSIX_SPAWN_SETSIGDEF |
+							      POSIX_SPAWN_SETPGROUP);
 	}
 	if (!err)
 		err = posix_spawnp(&pid, argv[0], &fa, &attr,
@@ -337,9 +339,10 @@ static int run_capture(const char *const argv[], char *const envp[],
 	c->buf[c->len] = '\0';
 
 	/* reap it; a child that closed stdout but lingers is killed at the
-	 * deadline like one that keeps writing */
+	 * deadline like one that keeps writing (with its own children: it
+	 * leads its own process group) */
 	if (failed)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	int st = 0;
 	long nap_us = 200;
 	for (;;) {
@@ -351,7 +354,7 @@ static int run_capture(const char *const argv[], char *const envp[],
 		if (w < 0)
 			return -1;
 		if (elapsed_ms(&t0) >= timeout_ms) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			failed = 1;
 			continue;
 		}

@@ -54,27 +54,38 @@ size_t attn__work_floats(int D)
 	return (size_t)ATTN_BQ * D * 2 + (size_t)ATTN_BQ * ATTN_BK + 2 * ATTN_BQ;
 }
 
+/* The register-blocked micro-kernel of both products: for a 4 x 8 block,
+ * c[r][x] (= or +=) sum_t a[r][t] * b[t][x], t < kn, rows of a lda apart,
+ * rows of b ldb apart, rows of c ldc apart. The block's sum is formed in
+ * eight 4-float accumulators, then stored or added to c. */
+static inline __attribute__((always_inline)) void
+mk_4x8(const float *restrict a, size_t lda, const float *restrict b,
+       size_t ldb, int kn, float *restrict c, size_t ldc, int add)
+{
+	float acc[4][8] = {{0}};
+	for (int t = 0; t < kn; t++) {
+		const float *br = b + (size_t)t * ldb;
+		for (int r = 0; r < 4; r++) {
+			float x = a[(size_t)r * lda + t];
+			for (int j = 0; j < 8; j++)
+				acc[r][j] += x * br[j];
+		}
+	}
+	for (int r = 0; r < 4; r++)
+		for (int j = 0; j < 8; j++) {
+			float *cr = c + (size_t)r * ldc + j;
+			*cr = add ? *cr + acc[r][j] : acc[r][j];
+		}
+}
+
 /* s[rows][BK] = qs[rows][D] kt[D][BK] for rows a multiple of 4. */
 static void qk_tile(const float *restrict qs, int rows, int D,
 		    const float *restrict kt, float *restrict s)
 {
-	for (int i = 0; i < rows; i += 4) {
-		const float *q0 = qs + (size_t)i * D;
-		for (int c0 = 0; c0 < ATTN_BK; c0 += 8) {
-			float acc[4][8] = {{0}};
-			for (int d = 0; d < D; d++) {
-				const float *kr = kt + (size_t)d * ATTN_BK + c0;
-				for (int r = 0; r < 4; r++) {
-					float a = q0[(size_t)r * D + d];
-					for (int c = 0; c < 8; c++)
-						acc[r][c] += a * kr[c];
-				}
-			}
-			for (int r = 0; r < 4; r++)
-				for (int c = 0; c < 8; c++)
-					s[(size_t)(i + r) * ATTN_BK + c0 + c] = acc[r][c];
-		}
-	}
+	for (int i = 0; i < rows; i += 4)
+		for (int c0 = 0; c0 < ATTN_BK; c0 += 8)
+			mk_4x8(qs + (size_t)i * D, (size_t)D, kt + c0, ATTN_BK,
+			       D, s + (size_t)i * ATTN_BK + c0, ATTN_BK, 0);
 }
 
 /* o[rows][D] += p[rows][BK] v[kn][D] over the first kn keys, rows a
@@ -82,26 +93,11 @@ static void qk_tile(const float *restrict qs, int rows, int D,
 static void pv_tile(const float *restrict p, int rows, int kn, int D,
 		    const float *restrict v, float *restrict o)
 {
-	for (int i = 0; i < rows; i += 4) {
-		const float *p0 = p + (size_t)i * ATTN_BK;
-		for (int d0 = 0; d0 < D; d0 += 8) {
-			float acc[4][8];
-			for (int r = 0; r < 4; r++)
-				for (int c = 0; c < 8; c++)
-					acc[r][c] = o[(size_t)(i + r) * D + d0 + c];
-			for (int j = 0; j < kn; j++) {
-				const float *vr = v + (size_t)j * D + d0;
-				for (int r = 0; r < 4; r++) {
-					float a = p0[(size_t)r * ATTN_BK + j];
-					for (int c = 0; c < 8; c++)
-						acc[r][c] += a * vr[c];
-				}
-			}
-			for (int r = 0; r < 4; r++)
-				for (int c = 0; c < 8; c++)
-					o[(size_t)(i + r) * D + d0 + c] = acc[r][c];
-		}
-	}
+	for (int i = 0; i < rows; i += 4)
+		for (int d0 = 0; d0 < D; d0 += 8)
+			mk_4x8(p + (size_t)i * ATTN_BK, ATTN_BK, v + d0,
+			       (size_t)D, kn, o + (size_t)i * D + d0,
+			       (size_t)D, 1);
 }
 
 /* Online-softmax update of one row of scores s[BK] (in log2 units):

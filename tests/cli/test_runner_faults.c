@@ -1,0 +1,275 @@
+/* The runner against real misbehaving processes: the fixture suite
+ * tests/fixtures/suite_faults.c crashes, hangs, fails validation, runs out
+ * of memory under --memory-limit (adaptive retry), fails and skips; the
+ * normal cases must still be complete and the exit code 4. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "benchtrack.h"
+#include "helpers.h"
+
+static char *dir;
+static struct bt_run run;
+static int exit_code;
+static char *stderr_text;
+
+static const struct bt_result *find(const char *name, const char *param,
+				    const char *value)
+{
+	for (size_t i = 0; i < run.n_results; i++) {
+		const struct bt_result *r = &run.results[i];
+		if (strcmp(r->name, name) != 0)
+			continue;
+		if (!param)
+			return r;
+		for (size_t k = 0; k < r->n_params; k++)
+			if (strcmp(r->params[k].key, param) == 0 &&
+			    strcmp(r->params[k].value, value) == 0)
+				return r;
+	}
+	return NULL;
+}
+
+static int setup(void **state)
+{
+	dir = bt_test_tmpdir();
+	char out[512], err[512], json[512];
+	snprintf(out, sizeof out, "%s/stdout", dir);
+	snprintf(err, sizeof err, "%s/stderr", dir);
+	snprintf(json, sizeof json, "%s/run.json", dir);
+	char *argv[] = { BT_BINARY_DIR "/suite_faults", "--timeout", "2",
+			 "--memory-limit", "512M", "--min-sample-time", "1ms",
+			 "--measurement-iterations", "8", "--out", json,
+			 "--type", "regression", NULL };
+	exit_code = bt_test_spawn(argv, out, err);
+	stderr_text = bt_test_slurp(err);
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	bt_run_init(&run);
+	int rc = bt_run_read_file(&run, json, &e);
+	if (rc)
+		fprintf(stderr, "read %s: %s\n", json, bt_strbuf_str(&e));
+	bt_strbuf_release(&e);
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	bt_run_release(&run);
+	free(stderr_text);
+	free(dir);
+	return 0;
+}
+
+static void test_exit_code_is_4(void **state)
+{
+	assert_int_equal(exit_code, 4);
+	assert_int_equal(run.n_results, 11);
+	assert_string_equal(run.benchmark_type, "regression");
+	assert_string_equal(run.suite, "suite_faults");
+}
+
+static void test_normal_cases_complete(void **state)
+{
+	const char *names[] = { "sum", "sum_unrolled" };
+	const char *ns[] = { "64", "1024" };
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++) {
+			const struct bt_result *r = find(names[i], "n", ns[j]);
+			assert_non_null(r);
+			assert_int_equal(r->status, BT_STATUS_OK);
+			assert_null(r->message);
+			const struct bt_metric *t = bt_result_metric(r, "time");
+			assert_non_null(t);
+			assert_string_equal(t->unit, "s");
+			assert_int_equal(t->n_samples, 8);
+			assert_int_equal(t->stats.n, 8);
+			assert_true(t->stats.median > 0 && t->stats.median < 1e-3);
+			assert_true(t->stats.min <= t->stats.median);
+			assert_true(t->stats.median <= t->stats.max);
+			assert_true(t->stats.median_ci_low <= t->stats.median);
+			assert_true(r->iterations_per_sample >= 1);
+			/* each sample lasted at least the minimum sample time */
+			assert_true(t->stats.min * (double)r->iterations_per_sample >= 0.9e-3);
+			assert_true(r->peak_memory_bytes > 0);
+			assert_non_null(r->series_key);
+			assert_int_equal(strlen(r->series_key), 16);
+		}
+	const struct bt_result *r = find("sum", "n", "1024");
+	assert_true(r->validation.checked);
+	assert_true(r->validation.passed);
+	assert_non_null(r->throughput.unit);
+	assert_string_equal(r->throughput.unit, "elements/s");
+	assert_true(fabs(r->throughput.value * bt_result_metric(r, "time")->stats.median - 1024) < 1e-6);
+	assert_int_equal(r->n_counters, 1);
+	assert_true(r->counters[0].value == 1024);
+	/* a per-sample metric recorded after the loop keeps its own stats */
+	const struct bt_metric *m = bt_result_metric(find("sum_unrolled", "n", "64"), "setup_ms");
+	assert_non_null(m);
+	assert_int_equal(m->n_samples, 1);
+	assert_true(m->stats.median == 1.5);
+}
+
+static void test_crash(void **state)
+{
+	const struct bt_result *r = find("crash", NULL, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status, BT_STATUS_CRASHED);
+	assert_non_null(strstr(r->message, "SIGSEGV"));
+}
+
+static void test_hang_times_out(void **state)
+{
+	const struct bt_result *r = find("hang", NULL, NULL);
+	assert_int_equal(r->status, BT_STATUS_TIMEOUT);
+	assert_non_null(strstr(r->message, "timed out after 2 s"));
+	assert_true(r->wall_s >= 1.9 && r->wall_s < 10);
+}
+
+static void test_failed_validation(void **state)
+{
+	const struct bt_result *r = find("bad_validation", NULL, NULL);
+	assert_int_equal(r->status, BT_STATUS_FAILED);
+	assert_non_null(strstr(r->message, "validation failed"));
+	assert_true(r->validation.checked);
+	assert_false(r->validation.passed);
+	assert_true(fabs(r->validation.max_rel_err - 0.1) < 1e-9);
+	assert_true(fabs(r->validation.max_abs_err - 0.1) < 1e-9);
+}
+
+static void test_fail_and_skip(void **state)
+{
+	const struct bt_result *f = find("fails", NULL, NULL);
+	assert_int_equal(f->status, BT_STATUS_FAILED);
+	assert_string_equal(f->message, "input file weights.bin is missing");
+	const struct bt_result *s = find("skips", NULL, NULL);
+	assert_int_equal(s->status, BT_STATUS_SKIPPED);
+	assert_string_equal(s->message, "needs a GPU");
+}
+
+static void test_oom_adaptive_retry(void **state)
+{
+	const struct bt_result *r = find("oom_adaptive", NULL, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status, BT_STATUS_OK);
+	assert_string_equal(r->adaptive.param, "batch");
+	assert_string_equal(r->adaptive.requested, "16");
+	assert_string_equal(r->adaptive.ran, "4");
+	assert_int_equal(r->adaptive.retries, 2);
+	assert_string_equal(r->params[0].value, "4");
+	assert_true(r->memory_bytes == 4 * (64 << 20));
+	assert_true(r->peak_memory_bytes >= 4 * (64 << 20));
+}
+
+static void test_variant_from_options(void **state)
+{
+	const struct bt_result *r = find("options", NULL, NULL);
+	assert_string_equal(r->variant, "fast+cache");
+	assert_int_equal(r->n_options, 2);
+}
+
+static void test_failures_reported_on_stderr(void **state)
+{
+	assert_non_null(strstr(stderr_text, "crash: crashed"));
+	assert_non_null(strstr(stderr_text, "11 cases: 6 ok, 2 failed, 1 crashed, 1 timeout, 1 skipped"));
+}
+
+/* Filters, --list and usage errors. */
+static void test_filter_list_and_usage(void **state)
+{
+	char out[512];
+	snprintf(out, sizeof out, "%s/list", dir);
+	char *a1[] = { BT_BINARY_DIR "/suite_faults", "--list", "--filter", "^sum",
+		       "--exclude", "unrolled", "--param", "n=8,16,32", NULL };
+	assert_int_equal(bt_test_spawn(a1, out, NULL), 0);
+	char *s = bt_test_slurp(out);
+	assert_string_equal(s, "sum/n=8\nsum/n=16\nsum/n=32\n");
+	free(s);
+
+	char *a2[] = { BT_BINARY_DIR "/suite_faults", "--list", "--ablation",
+		       "--filter", "^options", NULL };
+	assert_int_equal(bt_test_spawn(a2, out, NULL), 0);
+	s = bt_test_slurp(out);
+	assert_string_equal(s, "options:none\noptions:fast\noptions:cache\noptions:fast+cache\n");
+	free(s);
+
+	char err[512];
+	snprintf(err, sizeof err, "%s/err", dir);
+	char *a3[] = { BT_BINARY_DIR "/suite_faults", "--warmup-iterations", "x", NULL };
+	assert_int_equal(bt_test_spawn(a3, NULL, err), 2);
+	s = bt_test_slurp(err);
+	assert_non_null(strstr(s, "--warmup-iterations: 'x' is not an integer"));
+	free(s);
+
+	char *a4[] = { BT_BINARY_DIR "/suite_faults", "--param", "n=1..", NULL };
+	assert_int_equal(bt_test_spawn(a4, NULL, err), 2);
+	s = bt_test_slurp(err);
+	assert_non_null(strstr(s, "n=1.."));
+	free(s);
+
+	char *a5[] = { BT_BINARY_DIR "/suite_faults", "--filter", "(", NULL };
+	assert_int_equal(bt_test_spawn(a5, NULL, err), 2);
+
+	char *a6[] = { BT_BINARY_DIR "/suite_faults", "--options", "nosuch", NULL };
+	assert_int_equal(bt_test_spawn(a6, NULL, err), 2);
+	s = bt_test_slurp(err);
+	assert_non_null(strstr(s, "nosuch"));
+	free(s);
+}
+
+/* benchtrack run forwards the flags and gives the same statuses. */
+static void test_benchtrack_run_forwards(void **state)
+{
+	char out[512], json[512];
+	snprintf(out, sizeof out, "%s/run-table", dir);
+	snprintf(json, sizeof json, "%s/run2.json", dir);
+	char *argv[] = { BT_BINARY_DIR "/benchtrack", "run",
+			 BT_BINARY_DIR "/suite_faults", "--filter", "^(sum|crash|fails)",
+			 "--min-sample-time", "1ms", "--measurement-iterations", "6",
+			 "--out", json, NULL };
+	assert_int_equal(bt_test_spawn(argv, out, NULL), 4);
+	struct bt_run r2;
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	bt_run_init(&r2);
+	assert_int_equal(bt_run_read_file(&r2, json, &e), 0);
+	assert_int_equal(r2.n_results, 6);
+	size_t ok = 0;
+	for (size_t i = 0; i < r2.n_results; i++)
+		ok += r2.results[i].status == BT_STATUS_OK;
+	assert_int_equal(ok, 4);
+	bt_run_release(&r2);
+	bt_strbuf_release(&e);
+	char *table = bt_test_slurp(out);
+	assert_non_null(strstr(table, "speedup"));
+	assert_non_null(strstr(table, "1.00x"));
+	assert_non_null(strstr(table, "SIGSEGV"));
+	free(table);
+
+	/* show prints the same table from the file */
+	char *show[] = { BT_BINARY_DIR "/benchtrack", "show", json, "--format", "csv", NULL };
+	assert_int_equal(bt_test_spawn(show, out, NULL), 0);
+	char *csv = bt_test_slurp(out);
+	assert_non_null(strstr(csv, "median_s"));
+	assert_non_null(strstr(csv, "crashed"));
+	free(csv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_code_is_4),
+		cmocka_unit_test(test_normal_cases_complete),
+		cmocka_unit_test(test_crash),
+		cmocka_unit_test(test_hang_times_out),
+		cmocka_unit_test(test_failed_validation),
+		cmocka_unit_test(test_fail_and_skip),
+		cmocka_unit_test(test_oom_adaptive_retry),
+		cmocka_unit_test(test_variant_from_options),
+		cmocka_unit_test(test_failures_reported_on_stderr),
+		cmocka_unit_test(test_filter_list_and_usage),
+		cmocka_unit_test(test_benchtrack_run_forwards),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,61 @@
+/* Helpers for tests that run real processes. Header-only: each test binary
+ * is its own program. */
+#ifndef BT_TEST_HELPERS_H
+#define BT_TEST_HELPERS_H
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Runs argv (argv[0] a path), stdout to out_path and stderr to err_path
+ * when not NULL (else /dev/null). Returns the exit status, or 128+signal. */
+static inline int bt_test_spawn(char *const argv[], const char *out_path,
+				const char *err_path)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err_path ? err_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The whole file as a malloc'd string ("" when missing). */
+static inline char *bt_test_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)n + 1);
+	size_t got = fread(s, 1, (size_t)n, f);
+	s[got] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* A fresh temporary directory (malloc'd path). */
+static inline char *bt_test_tmpdir(void)
+{
+	char *t = strdup("/tmp/bt-test-XXXXXX");
+	return mkdtemp(t) ? t : NULL;
+}
+
+#endif

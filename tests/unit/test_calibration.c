@@ -1,0 +1,192 @@
+/* Calibration and sampling against a fake clock: the benchmark body
+ * advances the clock by a known cost per iteration, so iteration counts,
+ * samples and phases are exact. Cases run in process (isolate = 0). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static uint64_t fake_now;
+static uint64_t cost_ns;       /* per iteration */
+static uint64_t iterations;    /* total iterations run */
+static uint64_t fake_clock(void) { return fake_now; }
+
+static void bm_fixed(bt_state *s)
+{
+	while (bt_loop(s)) {
+		fake_now += cost_ns;
+		iterations++;
+	}
+}
+
+static void bm_paused(bt_state *s)
+{
+	while (bt_loop(s)) {
+		bt_pause(s);
+		fake_now += 5000; /* excluded */
+		bt_resume(s);
+		fake_now += cost_ns;
+	}
+}
+
+static void bm_metric(bt_state *s)
+{
+	bt_metric(s, "load_s", 2.0, "s"); /* before the loop: kept */
+	while (bt_loop(s)) {
+		fake_now += cost_ns;
+		bt_metric(s, "ttft", 7.0, "s"); /* warmup ones dropped */
+	}
+}
+
+static const struct bt_bench_def defs[] = {
+	{ .fn = bm_fixed, .fn_name = "fixed" },
+	{ .fn = bm_paused, .fn_name = "paused" },
+	{ .fn = bm_metric, .fn_name = "metric" },
+};
+
+static int run_one(const char *filter, struct bt_config *cfg, struct bt_run *run)
+{
+	struct bt_plan plan;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	cfg->filter = filter;
+	cfg->isolate = 0;
+	fake_now = 1000000;
+	iterations = 0;
+	assert_int_equal(bt_plan_build(&plan, cfg, &err), 0);
+	assert_int_equal(plan.n_cases, 1);
+	assert_int_equal(bt_run_init(run), 0);
+	run->suite = "calib";
+	int rc = bt_plan_run(&plan, cfg, run, NULL, NULL, &err);
+	bt_plan_release(&plan);
+	bt_strbuf_release(&err);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof *defs; i++)
+		bt_register(&defs[i]);
+	bt__clock = fake_clock;
+	return 0;
+}
+
+/* 1 us per iteration, 1 ms per sample: batches 1, 10, 100, 1000 (x10 at
+ * most per step); the 1000 batch is the first warmup sample. */
+static void test_calibrates_to_min_sample_time(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.min_sample_time = 1e-3;
+	cost_ns = 1000;
+	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->status, BT_STATUS_OK);
+	assert_int_equal(r->iterations_per_sample, 1000);
+	assert_int_equal(r->metrics[0].n_samples, 20);
+	for (size_t i = 0; i < 20; i++)
+		assert_true(r->metrics[0].samples[i] == 1e-6);
+	assert_true(r->metrics[0].stats.std == 0);
+	assert_int_equal(iterations, 1 + 10 + 100 + 1000 + 2 * 1000 + 20 * 1000);
+	bt_run_release(&run);
+}
+
+/* The growth factor follows the measured time: 300 ns per iteration and
+ * 5 ms per sample: 1 -> 10 -> 100 -> 1000 -> 10000 (x10 caps; 1000 takes
+ * 0.3 ms, factor 1.4*5/0.3 = 23 capped to 10) and 10000 x 300 ns = 3 ms is
+ * still short: x2.33 -> 23334 (7 ms). */
+static void test_growth_follows_estimate(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.warmup_iterations = 0;
+	cfg.measurement_iterations = 4;
+	cost_ns = 300;
+	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	uint64_t want = (uint64_t)ceil(10000 * (1.4 * 5e6 / 3e6));
+	assert_int_equal(r->iterations_per_sample, want);
+	/* with no warmup the calibration batch is the first kept sample */
+	assert_int_equal(iterations, 1 + 10 + 100 + 1000 + 10000 + 4 * want);
+	bt_run_release(&run);
+}
+
+/* An operation longer than the sample time runs once per sample. */
+static void test_long_operation_one_iteration(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cost_ns = 2000000000ull; /* 2 s */
+	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 1);
+	assert_int_equal(iterations, 3 + 20);
+	assert_true(r->metrics[0].stats.median == 2.0);
+	bt_run_release(&run);
+}
+
+/* A time budget replaces the sample count: 50 ms of 1 ms samples. */
+static void test_time_budget(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.min_sample_time = 1e-3;
+	cfg.time_budget = 0.05;
+	cost_ns = 1000;
+	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
+	assert_int_equal(run.results[0].metrics[0].n_samples, 50);
+	bt_run_release(&run);
+}
+
+static void test_pause_excluded(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.min_sample_time = 1e-3;
+	cost_ns = 1000;
+	assert_int_equal(run_one("^paused$", &cfg, &run), 0);
+	const struct bt_metric *t = bt_result_metric(&run.results[0], "time");
+	assert_true(fabs(t->stats.median - 1e-6) < 1e-15);
+	assert_true(fabs(t->stats.max - 1e-6) < 1e-15);
+	bt_run_release(&run);
+}
+
+/* Metrics from calibration and warmup batches are dropped; those from
+ * measured batches and from outside the loop are kept. */
+static void test_metric_phases(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.min_sample_time = 1e-3;
+	cfg.measurement_iterations = 5;
+	cost_ns = 100000; /* 10 iterations per sample */
+	assert_int_equal(run_one("^metric$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 10);
+	assert_int_equal(bt_result_metric(r, "ttft")->n_samples, 5 * 10);
+	assert_int_equal(bt_result_metric(r, "load_s")->n_samples, 1);
+	assert_string_equal(r->metrics[0].name, "time");
+	bt_run_release(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_calibrates_to_min_sample_time),
+		cmocka_unit_test(test_growth_follows_estimate),
+		cmocka_unit_test(test_long_operation_one_iteration),
+		cmocka_unit_test(test_time_budget),
+		cmocka_unit_test(test_pause_excluded),
+		cmocka_unit_test(test_metric_phases),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

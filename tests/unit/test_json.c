@@ -1,0 +1,1331 @@
+/* Tests of the run model (lib/result.c) and its JSON form (lib/json.c). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "internal.h"
+
+/* ---------------------------------------------------------------------
+ * Fixtures
+ * ------------------------------------------------------------------- */
+
+static char tmpdir[256];
+
+static int setup_tmpdir(void **state)
+{
+	(void)state;
+	const char *base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof tmpdir, "%s/bt_test_json.XXXXXX",
+		 base && *base ? base : "/tmp");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmpdir(void **state)
+{
+	(void)state;
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *tmppath(const char *name)
+{
+	static char buf[512];
+	snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
+	return buf;
+}
+
+static double *dup_doubles(struct bt_run *run, const double *x, size_t n)
+{
+	double *p = bt_run_alloc(run, n * sizeof *p + 1);
+	assert_non_null(p);
+	memcpy(p, x, n * sizeof *p);
+	return p;
+}
+
+static void fill_stats(struct bt_stats *s, size_t n, double base)
+{
+	s->n = n;
+	s->mean = base * 1.01;
+	s->median = base;
+	s->std = base * 0.0123456789;
+	s->min = base * 0.97;
+	s->max = base * 1.1;
+	s->p5 = base * 0.975;
+	s->p25 = base * 0.99;
+	s->p75 = base * 1.02;
+	s->p95 = base * 1.08;
+	s->p99 = base * 1.09;
+	s->mad = base * 0.011;
+	s->iqr = base * 0.03;
+	s->cv = 0.0122234;
+	s->ci_level = 0.95;
+	s->median_ci_low = base * 0.985;
+	s->median_ci_high = base * 1.015;
+	s->outliers = 1;
+}
+
+static void nan_stats(struct bt_stats *s)
+{
+	s->n = 0;
+	s->mean = s->median = s->std = s->min = s->max = NAN;
+	s->p5 = s->p25 = s->p75 = s->p95 = s->p99 = NAN;
+	s->mad = s->iqr = s->cv = NAN;
+	s->ci_level = 0.95;
+	s->median_ci_low = s->median_ci_high = NAN;
+	s->outliers = 0;
+}
+
+/* A run with every field set: an ok result with two metrics, a failed one
+ * with a message, a crashed one without samples (NaN stats). */
+static void build_run(struct bt_run *run)
+{
+	assert_int_equal(bt_run_init(run), 0);
+	run->run_id = "0123456789abcdef0123456789abcdef";
+	run->benchmark_type = bt_run_strdup(run, "comprehensive");
+	run->suite = bt_run_strdup(run, "attention");
+	run->timestamp = bt_run_strdup(run, "2026-11-22T20:08:32Z");
+	run->duration_s = 12.345678901234567;
+
+	run->git.commit = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+	run->git.branch = "main";
+	run->git.dirty = 1;
+	run->git.commit_time = "2026-11-22T19:00:00Z";
+
+	struct bt_machine *m = &run->machine;
+	m->name = "bench-host";
+	m->fingerprint = "0011223344556677";
+	m->arch = "x86_64";
+	m->cpu_model = "AMD EPYC 9654 96-Core Processor \"quoted\"\\";
+	m->cpu_cores = 16;
+	m->cpu_physical_cores = 8;
+	m->cpu_mhz = 3700.5;
+	m->cache_l1d = 32768;
+	m->cache_l2 = 1048576;
+	m->cache_l3 = 33554432;
+	m->memory_bytes = 137438953472LL;
+	m->os = "Debian GNU/Linux 12 (bookworm)";
+	m->kernel = "6.1.0-18-amd64";
+	m->governor = NULL;
+	m->gpus = bt_run_alloc(run, 2 * sizeof *m->gpus);
+	m->n_gpus = 2;
+	m->gpus[0].name = "NVIDIA H100 80GB HBM3";
+	m->gpus[0].memory_bytes = 85520809984LL;
+	m->gpus[0].driver = "550.54.15";
+	m->gpus[1].name = "NVIDIA H100 80GB HBM3 \xc3\xa9";
+	m->gpus[1].memory_bytes = -1;
+	m->gpus[1].driver = NULL;
+
+	run->build.compiler = "gcc 12.2.0";
+	run->build.flags = "-O2 -march=native";
+	run->build.optimized = 1;
+	run->build.benchtrack_version = "0.1.0";
+
+	struct bt_config *c = &run->config;
+	c->warmup_iterations = 3;
+	c->measurement_iterations = 20;
+	c->min_sample_time = 0.01;
+	c->time_budget = 5;
+	c->timeout = 60;
+	c->memory_limit = 8589934592LL;
+	c->isolate = 1;
+	c->seed = 42;
+	c->quick = 0;
+	c->ablation = 1;
+	c->filter = "attn*";
+	c->exclude = NULL;
+	c->params = bt_run_alloc(run, 2 * sizeof *c->params);
+	c->params[0] = "n=1024,4096";
+	c->params[1] = "heads=8";
+	c->n_params = 2;
+	c->range = "small";
+	c->options = "flash,fused";
+	c->timer_resolution_s = 1e-9;
+	c->timer_overhead_s = 2.5e-8;
+	c->clock = "CLOCK_MONOTONIC";
+
+	/* 0: ok, everything */
+	struct bt_result *r = bt_run_add_result(run);
+	assert_non_null(r);
+	r->name = "attention_fwd";
+	r->group = "attention";
+	r->type = "attention";
+	r->variant = "flash+fused";
+	r->params = bt_run_alloc(run, 2 * sizeof *r->params);
+	r->params[0] = (struct bt_kv){ "d", "64" };
+	r->params[1] = (struct bt_kv){ "n", "4096" };
+	r->n_params = 2;
+	r->options = bt_run_alloc(run, 2 * sizeof *r->options);
+	r->options[0] = "flash";
+	r->options[1] = "fused";
+	r->n_options = 2;
+	r->version = 2;
+	r->status = BT_STATUS_OK;
+	r->metrics = bt_run_alloc(run, 2 * sizeof *r->metrics);
+	r->n_metrics = 2;
+	static const double t0[] = { 1.234e-3, 1.2351e-3, 1.2299e-3,
+				     1.3e-3, 0.1 + 0.2 };
+	r->metrics[0].name = "time";
+	r->metrics[0].unit = "s";
+	r->metrics[0].direction = BT_LOWER_IS_BETTER;
+	r->metrics[0].samples = dup_doubles(run, t0, 5);
+	r->metrics[0].n_samples = 5;
+	fill_stats(&r->metrics[0].stats, 5, 1.234e-3);
+	static const double tp[] = { 3319286.9, 3316428.1, 3330351.7 };
+	r->metrics[1].name = "tokens/s";
+	r->metrics[1].unit = "tokens/s";
+	r->metrics[1].direction = BT_HIGHER_IS_BETTER;
+	r->metrics[1].samples = dup_doubles(run, tp, 3);
+	r->metrics[1].n_samples = 3;
+	fill_stats(&r->metrics[1].stats, 3, 3319286.9);
+	r->counters = bt_run_alloc(run, 2 * sizeof *r->counters);
+	r->counters[0] = (struct bt_counter){ "flops", 1.5e9 };
+	r->counters[1] = (struct bt_counter){ "bytes", -0.0 };
+	r->n_counters = 2;
+	r->throughput.value = 3319286.9;
+	r->throughput.unit = "tokens/s";
+	r->throughput.items_per_op = 4096;
+	r->iterations_per_sample = 128;
+	r->peak_memory_bytes = 123456789;
+	r->memory_bytes = 600000000;
+	r->cpu_user_s = 1.25;
+	r->cpu_sys_s = 0.05;
+	r->ctx_switches_voluntary = 3;
+	r->ctx_switches_involuntary = 17;
+	r->wall_s = 2.5;
+	r->validation = (struct bt_validation){ 1, 1e-6, 3e-7, 1e-5, 1 };
+	r->adaptive = (struct bt_adaptive){ "n", "8192", "4096", 1 };
+	r->series_key = "0123456789abcdef";
+
+	/* 1: failed validation, with a message */
+	r = bt_run_add_result(run);
+	r->name = "attention_fwd";
+	r->group = "attention";
+	r->type = "attention";
+	r->variant = "none";
+	r->params = bt_run_alloc(run, sizeof *r->params);
+	r->params[0] = (struct bt_kv){ "n", "4096" };
+	r->n_params = 1;
+	r->status = BT_STATUS_FAILED;
+	r->message = "validation failed: max_rel_err 0.2 > 1e-05\n\ttab";
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->n_metrics = 1;
+	static const double t1[] = { 2e-3, 2.1e-3, 1.9e-3 };
+	r->metrics[0].name = "time";
+	r->metrics[0].unit = "s";
+	r->metrics[0].direction = BT_LOWER_IS_BETTER;
+	r->metrics[0].samples = dup_doubles(run, t1, 3);
+	r->metrics[0].n_samples = 3;
+	fill_stats(&r->metrics[0].stats, 3, 2e-3);
+	r->metrics[0].stats.std = NAN;
+	r->iterations_per_sample = 64;
+	r->cpu_user_s = 0.5;
+	r->wall_s = 1.0;
+	r->validation = (struct bt_validation){ 1, 0.5, 0.2, 1e-5, 0 };
+	r->series_key = "fedcba9876543210";
+
+	/* 2: crashed before any sample */
+	r = bt_run_add_result(run);
+	r->name = "matmul";
+	r->variant = "default";
+	r->status = BT_STATUS_CRASHED;
+	r->message = "killed by signal 11 (SIGSEGV)";
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->n_metrics = 1;
+	r->metrics[0].name = "time";
+	r->metrics[0].unit = "s";
+	r->metrics[0].direction = BT_LOWER_IS_BETTER;
+	nan_stats(&r->metrics[0].stats);
+	r->wall_s = 0.125;
+}
+
+/* ---------------------------------------------------------------------
+ * Comparison
+ * ------------------------------------------------------------------- */
+
+static void str_eq(const char *a, const char *b, const char *what)
+{
+	if (!a || !b) {
+		if (a != b)
+			fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)",
+				 b ? b : "(null)");
+		return;
+	}
+	if (strcmp(a, b))
+		fail_msg("%s: \"%s\" != \"%s\"", what, a, b);
+}
+
+static void dbl_eq(double a, double b, const char *what)
+{
+	if (isnan(a) && isnan(b))
+		return;
+	if (memcmp(&a, &b, sizeof a))
+		fail_msg("%s: %.17g != %.17g", what, a, b);
+}
+
+static void int_eq(long long a, long long b, const char *what)
+{
+	if (a != b)
+		fail_msg("%s: %lld != %lld", what, a, b);
+}
+
+#define S(f) str_eq(a->f, b->f, #f)
+#define D(f) dbl_eq(a->f, b->f, #f)
+#define I(f) int_eq((long long)a->f, (long long)b->f, #f)
+
+static void stats_eq(const struct bt_stats *a, const struct bt_stats *b)
+{
+	I(n);
+	D(mean);
+	D(median);
+	D(std);
+	D(min);
+	D(max);
+	D(p5);
+	D(p25);
+	D(p75);
+	D(p95);
+	D(p99);
+	D(mad);
+	D(iqr);
+	D(cv);
+	D(ci_level);
+	D(median_ci_low);
+	D(median_ci_high);
+	I(outliers);
+}
+
+static void result_eq(const struct bt_result *a, const struct bt_result *b)
+{
+	S(name);
+	S(group);
+	S(type);
+	S(variant);
+	I(n_params);
+	for (size_t i = 0; i < a->n_params; i++) {
+		S(params[i].key);
+		S(params[i].value);
+	}
+	I(n_options);
+	for (size_t i = 0; i < a->n_options; i++)
+		S(options[i]);
+	I(version);
+	I(status);
+	S(message);
+	I(n_metrics);
+	for (size_t i = 0; i < a->n_metrics; i++) {
+		S(metrics[i].name);
+		S(metrics[i].unit);
+		I(metrics[i].direction);
+		I(metrics[i].n_samples);
+		for (size_t j = 0; j < a->metrics[i].n_samples; j++)
+			D(metrics[i].samples[j]);
+		stats_eq(&a->metrics[i].stats, &b->metrics[i].stats);
+	}
+	I(n_counters);
+	for (size_t i = 0; i < a->n_counters; i++) {
+		S(counters[i].name);
+		D(counters[i].value);
+	}
+	S(throughput.unit);
+	if (a->throughput.unit) {
+		D(throughput.value);
+		D(throughput.items_per_op);
+	}
+	I(iterations_per_sample);
+	I(peak_memory_bytes);
+	I(memory_bytes);
+	D(cpu_user_s);
+	D(cpu_sys_s);
+	I(ctx_switches_voluntary);
+	I(ctx_switches_involuntary);
+	D(wall_s);
+	I(validation.checked);
+	if (a->validation.checked) {
+		D(validation.max_abs_err);
+		D(validation.max_rel_err);
+		D(validation.tolerance);
+		I(validation.passed);
+	}
+	S(adaptive.param);
+	if (a->adaptive.param) {
+		S(adaptive.requested);
+		S(adaptive.ran);
+		I(adaptive.retries);
+	}
+	S(series_key);
+}
+
+static void run_eq(const struct bt_run *a, const struct bt_run *b)
+{
+	S(schema);
+	S(run_id);
+	S(benchmark_type);
+	S(suite);
+	S(timestamp);
+	D(duration_s);
+	S(git.commit);
+	S(git.branch);
+	I(git.dirty);
+	S(git.commit_time);
+	S(machine.name);
+	S(machine.fingerprint);
+	S(machine.arch);
+	S(machine.cpu_model);
+	I(machine.cpu_cores);
+	I(machine.cpu_physical_cores);
+	D(machine.cpu_mhz);
+	I(machine.cache_l1d);
+	I(machine.cache_l2);
+	I(machine.cache_l3);
+	I(machine.memory_bytes);
+	S(machine.os);
+	S(machine.kernel);
+	S(machine.governor);
+	I(machine.n_gpus);
+	for (size_t i = 0; i < a->machine.n_gpus; i++) {
+		S(machine.gpus[i].name);
+		I(machine.gpus[i].memory_bytes);
+		S(machine.gpus[i].driver);
+	}
+	S(build.compiler);
+	S(build.flags);
+	I(build.optimized);
+	S(build.benchtrack_version);
+	I(config.warmup_iterations);
+	I(config.measurement_iterations);
+	D(config.min_sample_time);
+	D(config.time_budget);
+	D(config.timeout);
+	I(config.memory_limit);
+	I(config.isolate);
+	int_eq(a->config.seed == b->config.seed, 1, "config.seed");
+	I(config.quick);
+	I(config.ablation);
+	S(config.filter);
+	S(config.exclude);
+	I(config.n_params);
+	for (size_t i = 0; i < a->config.n_params; i++)
+		S(config.params[i]);
+	S(config.range);
+	S(config.options);
+	D(config.timer_resolution_s);
+	D(config.timer_overhead_s);
+	S(config.clock);
+	I(n_results);
+	for (size_t i = 0; i < a->n_results; i++)
+		result_eq(&a->results[i], &b->results[i]);
+}
+
+#undef S
+#undef D
+#undef I
+
+/* Serialises run (pretty) into a malloc'd string. */
+static char *to_text(const struct bt_run *run, int pretty)
+{
+	struct bt_strbuf sb = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	int rc = bt_run_to_json(run, pretty, &sb, &err);
+	if (rc)
+		fail_msg("bt_run_to_json: %s", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	return bt_strbuf_detach(&sb);
+}
+
+/* Parses text; returns the code, the message in msg (static). */
+static int parse_text(const char *text, size_t len, const char *name,
+		      const char **msg)
+{
+	static struct bt_strbuf err;
+	struct bt_run run;
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_run_init(&run), 0);
+	int rc = bt_run_from_json(&run, text, len, name, &err);
+	bt_run_release(&run);
+	if (msg)
+		*msg = bt_strbuf_str(&err);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * The run model
+ * ------------------------------------------------------------------- */
+
+static void test_status_names(void **state)
+{
+	(void)state;
+	static const char *names[] = { "ok", "failed", "crashed",
+				       "timeout", "oom", "skipped" };
+	for (int i = 0; i < 6; i++) {
+		assert_string_equal(bt_status_name((enum bt_status)i),
+				    names[i]);
+		assert_int_equal(bt_status_parse(names[i]), i);
+	}
+	assert_int_equal(bt_status_parse("OK"), -1);
+	assert_int_equal(bt_status_parse(""), -1);
+	assert_int_equal(bt_status_parse("okay"), -1);
+	assert_int_equal(bt_status_parse(NULL), -1);
+	assert_string_equal(bt_status_name((enum bt_status)99), "unknown");
+}
+
+static void test_run_init_release(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_string_equal(run.schema, BT_RUN_SCHEMA);
+	assert_null(run.run_id);
+	assert_null(run.results);
+	assert_int_equal(run.n_results, 0);
+	assert_int_equal(run.git.dirty, -1);
+	assert_int_equal(run.machine.cpu_physical_cores, -1);
+	assert_int_equal(run.machine.cache_l1d, -1);
+	assert_int_equal(run.machine.cache_l2, -1);
+	assert_int_equal(run.machine.cache_l3, -1);
+	assert_int_equal(run.machine.memory_bytes, -1);
+	assert_int_equal(run.build.optimized, -1);
+
+	char *s = bt_run_strdup(&run, "hello");
+	assert_string_equal(s, "hello");
+	assert_null(bt_run_strdup(&run, NULL));
+	char *p = bt_run_printf(&run, "%s-%03d-%.2f", "x", 7, 1.5);
+	assert_string_equal(p, "x-007-1.50");
+	unsigned char *z = bt_run_alloc(&run, 100000);
+	assert_non_null(z);
+	for (size_t i = 0; i < 100000; i++)
+		assert_int_equal(z[i], 0);
+	assert_int_equal((uintptr_t)z % 16, 0);
+
+	bt_run_release(&run);
+	assert_null(run.arena);
+	assert_null(run.schema);
+	bt_run_release(&run); /* safe on a zeroed run */
+	assert_null(bt_run_add_result(&run));
+	assert_null(bt_run_alloc(&run, 8));
+	bt_run_release(NULL);
+}
+
+static void test_add_result(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	assert_int_equal(bt_run_init(&run), 0);
+	for (int i = 0; i < 1000; i++) {
+		struct bt_result *r = bt_run_add_result(&run);
+		assert_non_null(r);
+		assert_int_equal(r->version, 1);
+		assert_int_equal(r->status, BT_STATUS_OK);
+		assert_int_equal(r->peak_memory_bytes, -1);
+		assert_int_equal(r->memory_bytes, -1);
+		assert_int_equal(r->ctx_switches_voluntary, -1);
+		assert_int_equal(r->ctx_switches_involuntary, -1);
+		assert_null(r->name);
+		assert_null(r->metrics);
+		assert_int_equal(r->validation.checked, 0);
+		assert_null(r->throughput.unit);
+		assert_null(r->adaptive.param);
+		r->name = bt_run_printf(&run, "bench%d", i);
+		r->iterations_per_sample = (uint64_t)i;
+	}
+	assert_int_equal(run.n_results, 1000);
+	assert_true(run.results_alloc >= 1000);
+	for (int i = 0; i < 1000; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "bench%d", i);
+		assert_string_equal(run.results[i].name, want);
+		assert_int_equal(run.results[i].iterations_per_sample, i);
+	}
+	bt_run_release(&run);
+}
+
+static void test_result_metric(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	build_run(&run);
+	const struct bt_result *r = &run.results[0];
+	assert_ptr_equal(bt_result_metric(r, "time"), &r->metrics[0]);
+	assert_ptr_equal(bt_result_metric(r, "tokens/s"), &r->metrics[1]);
+	assert_null(bt_result_metric(r, "memory"));
+	assert_null(bt_result_metric(r, NULL));
+	assert_null(bt_result_metric(NULL, "time"));
+	bt_run_release(&run);
+}
+
+/* ---------------------------------------------------------------------
+ * Series keys
+ * ------------------------------------------------------------------- */
+
+/* The documented algorithm, written out independently. */
+static void ref_key(const char *const *parts, size_t n, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)parts[i];
+		for (;;) {
+			h ^= *p;
+			h *= 0x100000001b3ULL;
+			if (!*p++)
+				break;
+		}
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void test_series_key(void **state)
+{
+	(void)state;
+	struct bt_kv params[3] = { { "d", "64" }, { "heads", "8" },
+				   { "n", "4096" } };
+	struct bt_result r = { 0 };
+	r.name = "attention_fwd";
+	r.variant = "flash";
+	r.params = params;
+	r.n_params = 3;
+	r.version = 1;
+	char k[17], k2[17], ref[17];
+
+	bt_series_key("attention", &r, "0011223344556677", "time", k);
+	assert_int_equal(strlen(k), 16);
+	assert_int_equal(strspn(k, "0123456789abcdef"), 16);
+	/* stable: the same identity always gives the same key ... */
+	bt_series_key("attention", &r, "0011223344556677", "time", k2);
+	assert_string_equal(k, k2);
+	/* ... which is the documented FNV-1a 64 over NUL-terminated fields */
+	const char *parts[] = { "attention", "attention_fwd", "flash",
+				"d", "64", "heads", "8", "n", "4096",
+				"0011223344556677", "time", "1" };
+	ref_key(parts, sizeof parts / sizeof parts[0], ref);
+	assert_string_equal(k, ref);
+	/* and a literal, so a change of algorithm cannot go unnoticed */
+	assert_string_equal(k, "03aa63edcf5595c5");
+
+	/* param order does not matter */
+	struct bt_kv shuffled[3] = { params[2], params[0], params[1] };
+	struct bt_result r2 = r;
+	r2.params = shuffled;
+	bt_series_key("attention", &r2, "0011223344556677", "time", k2);
+	assert_string_equal(k, k2);
+
+	/* any change of a component changes the key */
+#define DIFFERS(stmt, suite, fp, metric)                                    \
+	do {                                                                \
+		struct bt_kv p2[3] = { params[0], params[1], params[2] };   \
+		struct bt_result x = r;                                     \
+		x.params = p2;                                              \
+		stmt;                                                       \
+		bt_series_key(suite, &x, fp, metric, k2);                   \
+		if (!strcmp(k, k2))                                         \
+			fail_msg("key unchanged by: %s", #stmt);            \
+	} while (0)
+	DIFFERS((void)0, "attention2", "0011223344556677", "time");
+	DIFFERS(x.name = "attention_bwd", "attention", "0011223344556677",
+		"time");
+	DIFFERS(x.variant = "none", "attention", "0011223344556677", "time");
+	DIFFERS(x.variant = NULL, "attention", "0011223344556677", "time");
+	DIFFERS(p2[0].key = "e", "attention", "0011223344556677", "time");
+	DIFFERS(p2[1].value = "16", "attention", "0011223344556677", "time");
+	DIFFERS(x.n_params = 2, "attention", "0011223344556677", "time");
+	DIFFERS(x.n_params = 0, "attention", "0011223344556677", "time");
+	DIFFERS((void)0, "attention", "0011223344556678", "time");
+	DIFFERS((void)0, "attention", "0011223344556677", "tokens/s");
+	DIFFERS(x.version = 2, "attention", "0011223344556677", "time");
+	/* fields do not run together */
+	DIFFERS((x.name = "attention_fw", x.variant = "dflash"), "attention",
+		"0011223344556677", "time");
+	DIFFERS((p2[0].key = "d6", p2[0].value = "4"), "attention",
+		"0011223344556677", "time");
+#undef DIFFERS
+}
+
+/* ---------------------------------------------------------------------
+ * Round trips
+ * ------------------------------------------------------------------- */
+
+static void test_roundtrip_file(void **state)
+{
+	(void)state;
+	struct bt_run a, b;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	const char *path = tmppath("run.json");
+
+	build_run(&a);
+	assert_int_equal(bt_run_write_file(&a, path, &err), 0);
+	assert_int_equal(bt_run_init(&b), 0);
+	int rc = bt_run_read_file(&b, path, &err);
+	if (rc)
+		fail_msg("read: %s", bt_strbuf_str(&err));
+	run_eq(&a, &b);
+
+	/* spot checks of the conventions */
+	assert_int_equal(b.results[2].peak_memory_bytes, -1);
+	assert_int_equal(b.results[2].ctx_switches_voluntary, -1);
+	assert_true(isnan(b.results[2].metrics[0].stats.median));
+	assert_int_equal(b.results[2].metrics[0].n_samples, 0);
+	assert_null(b.results[1].adaptive.param);
+	assert_null(b.results[1].throughput.unit);
+	assert_string_equal(b.results[1].message,
+			    "validation failed: max_rel_err 0.2 > 1e-05\n\ttab");
+	assert_int_equal(b.results[0].metrics[1].direction,
+			 BT_HIGHER_IS_BETTER);
+	assert_null(b.machine.governor);
+	assert_int_equal(b.machine.gpus[1].memory_bytes, -1);
+
+	bt_run_release(&a);
+	bt_run_release(&b);
+	bt_strbuf_release(&err);
+}
+
+static void test_reserialize_identical(void **state)
+{
+	(void)state;
+	for (int pretty = 0; pretty <= 1; pretty++) {
+		struct bt_run a, b, c;
+		build_run(&a);
+		char *t1 = to_text(&a, pretty);
+		assert_int_equal(bt_run_init(&b), 0);
+		assert_int_equal(bt_run_from_json(&b, t1, strlen(t1), "t1",
+						  NULL), 0);
+		char *t2 = to_text(&b, pretty);
+		assert_string_equal(t1, t2);
+		/* and a third generation, through the other style */
+		char *t3 = to_text(&b, !pretty);
+		assert_int_equal(bt_run_init(&c), 0);
+		assert_int_equal(bt_run_from_json(&c, t3, strlen(t3), "t3",
+						  NULL), 0);
+		char *t4 = to_text(&c, pretty);
+		assert_string_equal(t1, t4);
+		run_eq(&a, &c);
+		free(t1);
+		free(t2);
+		free(t3);
+		free(t4);
+		bt_run_release(&a);
+		bt_run_release(&b);
+		bt_run_release(&c);
+	}
+}
+
+static void test_writer_shape(void **state)
+{
+	(void)state;
+	struct bt_run a;
+	build_run(&a);
+	char *t = to_text(&a, 0);
+	/* order of the top level and of a result, nulls, NaN as null */
+	assert_non_null(strstr(t, "{\"schema\":\"benchtrack.run/1\",\"run_id\":"
+				  "\"0123456789abcdef0123456789abcdef\","
+				  "\"benchmark_type\":\"comprehensive\","
+				  "\"suite\":\"attention\",\"timestamp\":"));
+	assert_non_null(strstr(t, "\"governor\":null"));
+	assert_non_null(strstr(t, "\"dirty\":true"));
+	assert_non_null(strstr(t, "\"seed\":42"));
+	assert_non_null(strstr(t, "\"metrics\":{\"time\":{\"unit\":\"s\","
+				  "\"direction\":\"lower\",\"samples\":["));
+	assert_non_null(strstr(t, "\"tokens/s\":{\"unit\":\"tokens/s\","
+				  "\"direction\":\"higher\""));
+	assert_non_null(strstr(t, "\"samples\":[],\"stats\":{\"n\":0,"
+				  "\"mean\":null,\"median\":null"));
+	assert_non_null(strstr(t, "\"throughput\":null"));
+	assert_non_null(strstr(t, "\"adaptive\":null"));
+	assert_non_null(strstr(t, "\"validation\":null"));
+	assert_non_null(strstr(t, "\"peak_memory_bytes\":-1"));
+	assert_non_null(strstr(t, "\"params\":{\"d\":\"64\",\"n\":\"4096\"}"));
+	assert_non_null(strstr(t, "\"cpu\":{\"user_s\":1.25,\"sys_s\":0.05"));
+	/* full precision */
+	assert_non_null(strstr(t, "0.30000000000000004"));
+	assert_non_null(strstr(t, "\"bytes\":-0.0"));
+	free(t);
+	bt_run_release(&a);
+}
+
+static void test_seed_u64(void **state)
+{
+	(void)state;
+	struct bt_run a, b;
+	build_run(&a);
+	a.config.seed = UINT64_MAX;
+	a.results[0].iterations_per_sample = (uint64_t)INT64_MAX + 1;
+	char *t = to_text(&a, 0);
+	assert_non_null(strstr(t, "\"seed\":\"18446744073709551615\""));
+	assert_non_null(strstr(t, "\"iterations_per_sample\":"
+				  "\"9223372036854775808\""));
+	assert_int_equal(bt_run_init(&b), 0);
+	assert_int_equal(bt_run_from_json(&b, t, strlen(t), "t", NULL), 0);
+	assert_true(b.config.seed == UINT64_MAX);
+	assert_true(b.results[0].iterations_per_sample ==
+		    (uint64_t)INT64_MAX + 1);
+	bt_run_release(&b);
+	free(t);
+	a.config.seed = (uint64_t)INT64_MAX;
+	t = to_text(&a, 0);
+	assert_non_null(strstr(t, "\"seed\":9223372036854775807"));
+	free(t);
+	bt_run_release(&a);
+}
+
+static void test_result_json(void **state)
+{
+	(void)state;
+	struct bt_run a, b;
+	struct bt_strbuf sb = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	build_run(&a);
+	assert_int_equal(bt_run_init(&b), 0);
+	for (size_t i = 0; i < a.n_results; i++) {
+		struct bt_result r;
+		bt_strbuf_reset(&sb);
+		assert_int_equal(bt_result_to_json(&a.results[i], &sb, &err),
+				 0);
+		assert_null(strchr(sb.buf, '\n'));
+		assert_int_equal(bt_result_from_json(&b, &r, sb.buf, sb.len,
+						     "child", &err), 0);
+		result_eq(&a.results[i], &r);
+	}
+	/* errors name the label and the path inside the result */
+	struct bt_result r;
+	const char *bad = "{\"name\":\"x\",\"status\":\"ok\",\"metrics\":"
+			  "{\"time\":{\"samples\":[1,\"2\"]}}}";
+	assert_int_equal(bt_result_from_json(&b, &r, bad, strlen(bad),
+					     "child", &err), BT_ESCHEMA);
+	assert_string_equal(bt_strbuf_str(&err),
+			    "child: metrics.time.samples[1]: expected a "
+			    "number, got string");
+	bad = "[]";
+	assert_int_equal(bt_result_from_json(&b, &r, bad, strlen(bad),
+					     "child", &err), BT_ESCHEMA);
+	assert_string_equal(bt_strbuf_str(&err),
+			    "child: expected an object, got array");
+	bad = "{\"name\":";
+	assert_int_equal(bt_result_from_json(&b, &r, bad, strlen(bad),
+					     "child", &err), BT_EPARSE);
+	assert_true(!strncmp(bt_strbuf_str(&err), "child:1:", 8));
+	bt_run_release(&a);
+	bt_run_release(&b);
+	bt_strbuf_release(&sb);
+	bt_strbuf_release(&err);
+}
+
+static void test_minimal_defaults(void **state)
+{
+	(void)state;
+	const char *t = "{\"schema\":\"benchtrack.run/1\",\"run_id\":\"r\","
+			"\"timestamp\":\"2026-01-01T00:00:00Z\",\"suite\":\"s\","
+			"\"results\":[{\"name\":\"a\",\"status\":\"skipped\","
+			"\"metrics\":{}},{\"name\":\"b\",\"status\":\"oom\","
+			"\"metrics\":{\"mem\":{\"samples\":[]}},"
+			"\"throughput\":null,\"message\":null,"
+			"\"validation\":null,\"adaptive\":null}]}";
+	struct bt_run run;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_run_from_json(&run, t, strlen(t), "min", NULL), 0);
+	assert_null(run.benchmark_type);
+	assert_int_equal(run.git.dirty, -1);
+	assert_int_equal(run.machine.cache_l2, -1);
+	assert_int_equal(run.build.optimized, -1);
+	assert_int_equal(run.n_results, 2);
+	const struct bt_result *r = &run.results[0];
+	assert_string_equal(r->name, "a");
+	assert_int_equal(r->status, BT_STATUS_SKIPPED);
+	assert_int_equal(r->version, 1);
+	assert_int_equal(r->n_metrics, 0);
+	assert_int_equal(r->peak_memory_bytes, -1);
+	assert_int_equal(r->memory_bytes, -1);
+	assert_int_equal(r->ctx_switches_voluntary, -1);
+	assert_int_equal(r->ctx_switches_involuntary, -1);
+	assert_int_equal(r->validation.checked, 0);
+	assert_null(r->throughput.unit);
+	assert_null(r->series_key);
+	r = &run.results[1];
+	assert_int_equal(r->status, BT_STATUS_OOM);
+	assert_int_equal(r->n_metrics, 1);
+	assert_int_equal(r->metrics[0].direction, BT_LOWER_IS_BETTER);
+	assert_null(r->metrics[0].unit);
+	assert_int_equal(r->metrics[0].stats.n, 0);
+	assert_true(isnan(r->metrics[0].stats.median));
+	bt_run_release(&run);
+}
+
+static void test_time_first_and_unknown_fields(void **state)
+{
+	(void)state;
+	const char *t =
+		"{\"future\":{\"x\":[1,2,{}]},\"schema\":\"benchtrack.run/1\","
+		"\"run_id\":\"r\",\"timestamp\":\"t\",\"suite\":\"s\","
+		"\"machine\":{\"cpu\":{\"future\":true},\"extra\":1},"
+		"\"results\":[{\"name\":\"a\",\"status\":\"ok\",\"new\":null,"
+		"\"params\":{\"z\":\"1\",\"a\":\"2\",\"m\":\"3\"},"
+		"\"metrics\":{\"mem\":{\"unit\":\"B\"},\"flops\":{},"
+		"\"time\":{\"unit\":\"s\",\"samples\":[1,null,2.5],"
+		"\"what\":\"ever\"},\"energy\":{\"unit\":\"J\"}}}]}";
+	struct bt_run run;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_run_from_json(&run, t, strlen(t), "x", NULL), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->n_metrics, 4);
+	assert_string_equal(r->metrics[0].name, "time");
+	assert_string_equal(r->metrics[1].name, "mem");
+	assert_string_equal(r->metrics[2].name, "flops");
+	assert_string_equal(r->metrics[3].name, "energy");
+	assert_int_equal(r->metrics[0].n_samples, 3);
+	assert_true(r->metrics[0].samples[0] == 1.0);
+	assert_true(isnan(r->metrics[0].samples[1]));
+	assert_true(r->metrics[0].samples[2] == 2.5);
+	/* params come back sorted by key */
+	assert_string_equal(r->params[0].key, "a");
+	assert_string_equal(r->params[1].key, "m");
+	assert_string_equal(r->params[2].key, "z");
+	assert_string_equal(r->params[2].value, "1");
+	bt_run_release(&run);
+}
+
+static void test_nan_inf_utf8(void **state)
+{
+	(void)state;
+	struct bt_run a, b;
+	build_run(&a);
+	double *s = a.results[0].metrics[0].samples;
+	s[0] = INFINITY;
+	s[1] = -INFINITY;
+	s[2] = NAN;
+	a.results[0].wall_s = NAN;
+	a.results[1].message = "bad \xff\xfe utf-8 \xc3";
+	char *t = to_text(&a, 0);
+	assert_non_null(strstr(t, "\"samples\":[null,null,null,"));
+	assert_non_null(strstr(t, "bad \xef\xbf\xbd\xef\xbf\xbd utf-8 "
+				  "\xef\xbf\xbd\""));
+	assert_int_equal(bt_run_init(&b), 0);
+	assert_int_equal(bt_run_from_json(&b, t, strlen(t), "t", NULL), 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(isnan(b.results[0].metrics[0].samples[i]));
+	assert_true(isnan(b.results[0].wall_s));
+	free(t);
+	bt_run_release(&a);
+	bt_run_release(&b);
+}
+
+/* ---------------------------------------------------------------------
+ * Robustness: every truncation, random byte flips
+ * ------------------------------------------------------------------- */
+
+static void test_truncation(void **state)
+{
+	(void)state;
+	struct bt_run a;
+	build_run(&a);
+	char *full = to_text(&a, 1);
+	size_t len = strlen(full);
+	const char *msg;
+	assert_int_equal(parse_text(full, len, "run.json", &msg), 0);
+	/* every proper prefix of the object (up to its closing brace) is
+	 * malformed JSON */
+	size_t end = len;
+	while (end > 0 && full[end - 1] != '}')
+		end--;
+	assert_true(end > 100);
+	for (size_t off = 0; off < end; off++) {
+		/* a copy of exactly off bytes, so ASan sees any overread */
+		char *cut = malloc(off ? off : 1);
+		memcpy(cut, full, off);
+		int rc = parse_text(cut, off, "run.json", &msg);
+		free(cut);
+		if (rc != BT_EPARSE)
+			fail_msg("offset %zu: rc %d: %s", off, rc, msg);
+		if (strncmp(msg, "run.json:", 9))
+			fail_msg("offset %zu: message %s", off, msg);
+	}
+
+	/* through a file the message names the file, with line:column */
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	const char *path = tmppath("cut.json");
+	char prefix[600];
+	snprintf(prefix, sizeof prefix, "%s:", path);
+	for (size_t off = 0; off < end; off += 97) {
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(full, 1, off, f), off);
+		assert_int_equal(fclose(f), 0);
+		struct bt_run b;
+		assert_int_equal(bt_run_init(&b), 0);
+		assert_int_equal(bt_run_read_file(&b, path, &err), BT_EPARSE);
+		bt_run_release(&b);
+		assert_true(!strncmp(bt_strbuf_str(&err), prefix,
+				     strlen(prefix)));
+		/* "<path>:<line>:<column>: <text>" */
+		int line = 0, col = -1, n = 0;
+		assert_int_equal(sscanf(bt_strbuf_str(&err) + strlen(prefix),
+					"%d:%d: %n", &line, &col, &n), 2);
+		assert_true(line >= 1 && col >= 0 && n > 0);
+		assert_true(strlen(bt_strbuf_str(&err) + strlen(prefix) + n) >
+			    0);
+	}
+	bt_strbuf_release(&err);
+	free(full);
+	bt_run_release(&a);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng(void)
+{
+	rng_state = bt__mix64(rng_state);
+	return rng_state;
+}
+
+static void test_byte_flips(void **state)
+{
+	(void)state;
+	struct bt_run a;
+	build_run(&a);
+	char *full = to_text(&a, 0);
+	size_t len = strlen(full);
+	static const char interesting[] = "\"{}[],:0-.eE\\ntfu\x00\xff\x80";
+	int ok = 0, bad = 0;
+	for (int iter = 0; iter < 4000; iter++) {
+		char *t = malloc(len);
+		memcpy(t, full, len);
+		int flips = 1 + (int)(rng() % 4);
+		for (int f = 0; f < flips; f++) {
+			size_t at = (size_t)(rng() % len);
+			uint64_t how = rng();
+			if (how % 3 == 0)
+				t[at] = (char)(how >> 8);
+			else if (how % 3 == 1)
+				t[at] ^= (char)(1u << ((how >> 8) % 8));
+			else
+				t[at] = interesting[(how >> 8) %
+						    (sizeof interesting - 1)];
+		}
+		const char *msg;
+		int rc = parse_text(t, len, "flip.json", &msg);
+		free(t);
+		if (rc == 0) {
+			ok++;
+			continue;
+		}
+		bad++;
+		if (rc != BT_EPARSE && rc != BT_ESCHEMA)
+			fail_msg("iteration %d: rc %d: %s", iter, rc, msg);
+		if (strncmp(msg, "flip.json:", 10))
+			fail_msg("iteration %d: message %s", iter, msg);
+	}
+	assert_true(bad > 0);
+	free(full);
+	bt_run_release(&a);
+}
+
+/* ---------------------------------------------------------------------
+ * Schema errors with exact field paths
+ * ------------------------------------------------------------------- */
+
+/* Navigates "results[1].metrics.time" from root. */
+static json_t *jpath(json_t *root, const char *path)
+{
+	json_t *cur = root;
+	const char *p = path;
+	while (*p && cur) {
+		if (*p == '.')
+			p++;
+		if (*p == '[') {
+			char *end;
+			size_t i = strtoul(p + 1, &end, 10);
+			cur = json_array_get(cur, i);
+			p = end + 1;
+		} else {
+			size_t n = strcspn(p, ".[");
+			char key[128];
+			snprintf(key, sizeof key, "%.*s", (int)n, p);
+			cur = json_object_get(cur, key);
+			p += n;
+		}
+	}
+	return cur;
+}
+
+struct mutation {
+	const char *parent; /* path of the container, "" for the top */
+	const char *key;    /* member, or NULL for element index */
+	size_t index;
+	const char *value;  /* JSON text; NULL deletes the member */
+	int code;
+	const char *message;
+};
+
+static void apply_mutations(const struct mutation *ms, size_t n)
+{
+	struct bt_run a;
+	build_run(&a);
+	char *full = to_text(&a, 1);
+	bt_run_release(&a);
+	for (size_t i = 0; i < n; i++) {
+		const struct mutation *m = &ms[i];
+		json_error_t je;
+		json_t *root = json_loads(full, 0, &je);
+		assert_non_null(root);
+		json_t *parent = jpath(root, m->parent);
+		if (!parent)
+			fail_msg("no such path %s", m->parent);
+		json_t *v = NULL;
+		if (m->value) {
+			v = json_loads(m->value, JSON_DECODE_ANY, &je);
+			assert_non_null(v);
+		}
+		if (m->key && v)
+			assert_int_equal(json_object_set_new(parent, m->key, v),
+					 0);
+		else if (m->key)
+			assert_int_equal(json_object_del(parent, m->key), 0);
+		else
+			assert_int_equal(json_array_set_new(parent, m->index, v),
+					 0);
+		char *t = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1));
+		json_decref(root);
+		const char *msg;
+		int rc = parse_text(t, strlen(t), "run.json", &msg);
+		free(t);
+		if (rc != m->code || strcmp(msg, m->message))
+			fail_msg("mutation %zu (%s %s): got %d \"%s\", want "
+				 "%d \"%s\"", i, m->parent,
+				 m->key ? m->key : "[]", rc, msg, m->code,
+				 m->message);
+	}
+	free(full);
+}
+
+static void test_wrong_types(void **state)
+{
+	(void)state;
+	static const struct mutation ms[] = {
+		{ "results[1].metrics.time.samples", NULL, 2, "\"x\"",
+		  BT_ESCHEMA, "run.json: results[1].metrics.time.samples[2]: "
+			      "expected a number, got string" },
+		{ "", "schema", 0, "5", BT_ESCHEMA,
+		  "run.json: schema: expected a string, got number" },
+		{ "", "run_id", 0, "null", BT_ESCHEMA,
+		  "run.json: run_id: expected a string, got null" },
+		{ "", "duration_s", 0, "\"1\"", BT_ESCHEMA,
+		  "run.json: duration_s: expected a number, got string" },
+		{ "git", "dirty", 0, "1", BT_ESCHEMA,
+		  "run.json: git.dirty: expected a boolean, got number" },
+		{ "machine.cpu", "cores", 0, "\"8\"", BT_ESCHEMA,
+		  "run.json: machine.cpu.cores: expected an integer, got "
+		  "string" },
+		{ "machine.cpu.cache", "l2", 0, "1.5", BT_ESCHEMA,
+		  "run.json: machine.cpu.cache.l2: expected an integer, got "
+		  "number" },
+		{ "machine.gpus[0]", "memory_bytes", 0, "true", BT_ESCHEMA,
+		  "run.json: machine.gpus[0].memory_bytes: expected an "
+		  "integer, got boolean" },
+		{ "machine.gpus", NULL, 1, "\"gpu\"", BT_ESCHEMA,
+		  "run.json: machine.gpus[1]: expected an object, got string" },
+		{ "machine", "cpu", 0, "[]", BT_ESCHEMA,
+		  "run.json: machine.cpu: expected an object, got array" },
+		{ "config", "seed", 0, "-1", BT_ESCHEMA,
+		  "run.json: config.seed: integer -1 out of range [0, "
+		  "18446744073709551615]" },
+		{ "config", "seed", 0, "\"12a\"", BT_ESCHEMA,
+		  "run.json: config.seed: expected an unsigned integer, got "
+		  "string \"12a\"" },
+		{ "config", "seed", 0, "\"18446744073709551616\"", BT_ESCHEMA,
+		  "run.json: config.seed: expected an unsigned integer, got "
+		  "string \"18446744073709551616\"" },
+		{ "config", "params", 0, "{}", BT_ESCHEMA,
+		  "run.json: config.params: expected an array, got object" },
+		{ "config.params", NULL, 1, "3", BT_ESCHEMA,
+		  "run.json: config.params[1]: expected a string, got number" },
+		{ "config.timer", "resolution_s", 0, "{}", BT_ESCHEMA,
+		  "run.json: config.timer.resolution_s: expected a number, got "
+		  "object" },
+		{ "", "results", 0, "{}", BT_ESCHEMA,
+		  "run.json: results: expected an array, got object" },
+		{ "results", NULL, 0, "1", BT_ESCHEMA,
+		  "run.json: results[0]: expected an object, got number" },
+		{ "results[0].params", "n", 0, "4096", BT_ESCHEMA,
+		  "run.json: results[0].params.n: expected a string, got "
+		  "number" },
+		{ "results[1]", "status", 0, "\"exploded\"", BT_ESCHEMA,
+		  "run.json: results[1].status: unknown status "
+		  "\"exploded\"" },
+		{ "results[1]", "status", 0, "0", BT_ESCHEMA,
+		  "run.json: results[1].status: expected a string, got "
+		  "number" },
+		{ "results[0].metrics.time", "direction", 0, "\"up\"",
+		  BT_ESCHEMA, "run.json: results[0].metrics.time.direction: "
+			      "unknown direction \"up\" (expected \"lower\" "
+			      "or \"higher\")" },
+		{ "results[0].metrics.time.stats", "median", 0, "\"x\"",
+		  BT_ESCHEMA, "run.json: results[0].metrics.time.stats.median: "
+			      "expected a number, got string" },
+		{ "results[0].metrics.tokens/s.stats", "n", 0, "-3",
+		  BT_ESCHEMA, "run.json: results[0].metrics.tokens/s.stats.n: "
+			      "integer -3 out of range [0, "
+			      "9223372036854775807]" },
+		{ "results[0].metrics", "time", 0, "[]", BT_ESCHEMA,
+		  "run.json: results[0].metrics.time: expected an object, got "
+		  "array" },
+		{ "results[0].validation", "passed", 0, "1", BT_ESCHEMA,
+		  "run.json: results[0].validation.passed: expected a "
+		  "boolean, got number" },
+		{ "results[0].throughput", "value", 0, "\"fast\"", BT_ESCHEMA,
+		  "run.json: results[0].throughput.value: expected a number, "
+		  "got string" },
+		{ "results[0]", "version", 0, "3000000000", BT_ESCHEMA,
+		  "run.json: results[0].version: integer 3000000000 out of "
+		  "range [-2147483648, 2147483647]" },
+		{ "results[0].counters", "flops", 0, "\"x\"", BT_ESCHEMA,
+		  "run.json: results[0].counters.flops: expected a number, "
+		  "got string" },
+		{ "results[0].adaptive", "retries", 0, "\"1\"", BT_ESCHEMA,
+		  "run.json: results[0].adaptive.retries: expected an "
+		  "integer, got string" },
+		{ "results[0].options", NULL, 0, "1", BT_ESCHEMA,
+		  "run.json: results[0].options[0]: expected a string, got "
+		  "number" },
+		{ "results[2].cpu", "user_s", 0, "false", BT_ESCHEMA,
+		  "run.json: results[2].cpu.user_s: expected a number, got "
+		  "boolean" },
+		{ "results[2].ctx_switches", "voluntary", 0, "1.0", BT_ESCHEMA,
+		  "run.json: results[2].ctx_switches.voluntary: expected an "
+		  "integer, got number" },
+		{ "results[2]", "series_key", 0, "7", BT_ESCHEMA,
+		  "run.json: results[2].series_key: expected a string, got "
+		  "number" },
+	};
+	apply_mutations(ms, sizeof ms / sizeof ms[0]);
+}
+
+static void test_missing_required(void **state)
+{
+	(void)state;
+	static const struct mutation ms[] = {
+		{ "", "schema", 0, NULL, BT_ESCHEMA,
+		  "run.json: schema: missing required field" },
+		{ "", "run_id", 0, NULL, BT_ESCHEMA,
+		  "run.json: run_id: missing required field" },
+		{ "", "timestamp", 0, NULL, BT_ESCHEMA,
+		  "run.json: timestamp: missing required field" },
+		{ "", "suite", 0, NULL, BT_ESCHEMA,
+		  "run.json: suite: missing required field" },
+		{ "", "results", 0, NULL, BT_ESCHEMA,
+		  "run.json: results: missing required field" },
+		{ "results[0]", "name", 0, NULL, BT_ESCHEMA,
+		  "run.json: results[0].name: missing required field" },
+		{ "results[1]", "status", 0, NULL, BT_ESCHEMA,
+		  "run.json: results[1].status: missing required field" },
+		{ "results[2]", "metrics", 0, NULL, BT_ESCHEMA,
+		  "run.json: results[2].metrics: missing required field" },
+		{ "results[2]", "metrics", 0, "null", BT_ESCHEMA,
+		  "run.json: results[2].metrics: expected an object, got "
+		  "null" },
+		/* optional ones may go */
+		{ "", "git", 0, NULL, 0, "" },
+		{ "", "machine", 0, NULL, 0, "" },
+		{ "results[0]", "validation", 0, NULL, 0, "" },
+		{ "results[0].metrics.time", "stats", 0, NULL, 0, "" },
+		{ "results[0]", "params", 0, "null", 0, "" },
+	};
+	apply_mutations(ms, sizeof ms / sizeof ms[0]);
+}
+
+static void test_schema_version(void **state)
+{
+	(void)state;
+	static const struct mutation ms[] = {
+		{ "", "schema", 0, "\"benchtrack.run/2\"", BT_ESCHEMA,
+		  "run.json: schema: unsupported schema \"benchtrack.run/2\" "
+		  "(expected \"benchtrack.run/1\")" },
+		{ "", "schema", 0, "\"\"", BT_ESCHEMA,
+		  "run.json: schema: unsupported schema \"\" "
+		  "(expected \"benchtrack.run/1\")" },
+	};
+	apply_mutations(ms, sizeof ms / sizeof ms[0]);
+	/* the schema is checked before anything else */
+	const char *t = "{\"results\":5,\"schema\":\"benchtrack.run/2\"}";
+	const char *msg;
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg),
+			 BT_ESCHEMA);
+	assert_string_equal(msg, "run.json: schema: unsupported schema "
+				 "\"benchtrack.run/2\" (expected "
+				 "\"benchtrack.run/1\")");
+}
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	const char *msg;
+	const char *t = "{\n  \"schema\": tru\n}";
+	assert_int_equal(parse_text(t, strlen(t), "x.json", &msg), BT_EPARSE);
+	assert_string_equal(msg, "x.json:2:15: invalid token near 'tru'");
+	t = "{\"a\":1,\"a\":2}";
+	assert_int_equal(parse_text(t, strlen(t), "x.json", &msg), BT_EPARSE);
+	assert_true(!strncmp(msg, "x.json:1:", 9));
+	assert_non_null(strstr(msg, "duplicate object key"));
+	t = "{} x";
+	assert_int_equal(parse_text(t, strlen(t), "x.json", &msg), BT_EPARSE);
+	assert_int_equal(parse_text("", 0, "x.json", &msg), BT_EPARSE);
+	assert_int_equal(parse_text(NULL, 0, "x.json", &msg), BT_EPARSE);
+	t = "{\"a\":\"\\u0000\"}";
+	assert_int_equal(parse_text(t, strlen(t), "x.json", &msg), BT_EPARSE);
+	t = "{\"a\":\"x\0y\"}";
+	assert_int_equal(parse_text(t, 11, "x.json", &msg), BT_EPARSE);
+	t = "[1,2]";
+	assert_int_equal(parse_text(t, strlen(t), "x.json", &msg), BT_ESCHEMA);
+	assert_string_equal(msg, "x.json: expected an object, got array");
+	/* deep nesting is refused, not a stack overflow */
+	size_t depth = 100000;
+	char *deep = malloc(2 * depth + 1);
+	memset(deep, '[', depth);
+	memset(deep + depth, ']', depth);
+	deep[2 * depth] = '\0';
+	assert_int_equal(parse_text(deep, 2 * depth, "x.json", &msg),
+			 BT_EPARSE);
+	free(deep);
+	/* too big: the length is refused before the text is looked at */
+	assert_int_equal(parse_text("{}", ((size_t)256 << 20) + 1, "x.json",
+				    &msg), BT_ETOOBIG);
+
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_run_read_file(&run, tmppath("nonexistent.json"),
+					  &err), BT_ENOTFOUND);
+	/* run must be empty */
+	bt_run_add_result(&run);
+	t = "{}";
+	assert_int_equal(bt_run_from_json(&run, t, 2, "x", &err), BT_EINVAL);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_run_init_release),
+		cmocka_unit_test(test_add_result),
+		cmocka_unit_test(test_result_metric),
+		cmocka_unit_test(test_series_key),
+		cmocka_unit_test(test_roundtrip_file),
+		cmocka_unit_test(test_reserialize_identical),
+		cmocka_unit_test(test_writer_shape),
+		cmocka_unit_test(test_seed_u64),
+		cmocka_unit_test(test_result_json),
+		cmocka_unit_test(test_minimal_defaults),
+		cmocka_unit_test(test_time_first_and_unknown_fields),
+		cmocka_unit_test(test_nan_inf_utf8),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_byte_flips),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_schema_version),
+		cmocka_unit_test(test_parse_errors),
+	};
+	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
+}
