@@ -20,6 +20,9 @@
 #include "attention.h"
 
 #include <math.h>
+#ifdef __SSE4_1__
+#include <smmintrin.h>
+#endif
 
 size_t attn__kt_floats(int nk, int D)
 {
@@ -48,93 +51,172 @@ void attn__pack_kt(const float *k, int nk, int D, float *kt)
 	}
 }
 
-/* Work layout (floats): qs[BQ][D] | s[BQ][BK] | o[BQ][D] | m[BQ] | l[BQ]. */
+/* Work layout (floats), one query block of up to BQ rows taken as slabs
+ * of 4 rows:
+ *   qb [BQ/4][D][4 rows][4 lanes]   q * log2(e)/sqrt(D), each value
+ *                                   broadcast to 4 lanes (so the
+ *                                   micro-kernel loads, never shuffles)
+ *   s  [4][BK]                      scores of the current slab
+ *   pb [BK][4 rows][4 lanes]        probabilities of the slab, broadcast
+ *   o  [BQ][D]                      unnormalised output accumulator
+ *   m, l [BQ]                       running max (log2 units) and sum
+ *   alpha [4]                       rescale factor of the slab's rows */
 size_t attn__work_floats(int D)
 {
-	return (size_t)ATTN_BQ * D * 2 + (size_t)ATTN_BQ * ATTN_BK + 2 * ATTN_BQ;
+	return (size_t)ATTN_BQ * D * 4 + 4 * ATTN_BK + (size_t)ATTN_BK * 16 +
+	       (size_t)ATTN_BQ * D + 2 * ATTN_BQ + 4;
 }
 
-/* The register-blocked micro-kernel of both products: for a 4 x 8 block,
- * c[r][x] (= or +=) sum_t a[r][t] * b[t][x], t < kn, rows of a lda apart,
- * rows of b ldb apart, rows of c ldc apart. The block's sum is formed in
- * eight 4-float accumulators, then stored or added to c. */
-static inline __attribute__((always_inline)) void
-mk_4x8(const float *restrict a, size_t lda, const float *restrict b,
-       size_t ldb, int kn, float *restrict c, size_t ldc, int add)
+#ifdef __SSE4_1__
+/* attn_exp2f on 4 lanes, the same operations in the same order. */
+static inline __m128 exp2_ps(__m128 x)
 {
-	float acc[4][8] = {{0}};
+	x = _mm_max_ps(x, _mm_set1_ps(-127.0f));
+	x = _mm_min_ps(x, _mm_set1_ps(126.0f));
+	__m128 n = _mm_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+	__m128 f = _mm_sub_ps(x, n);
+	__m128 p = _mm_set1_ps(1.535336188319500e-4f);
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(1.339887440266574e-3f));
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(9.618437357674640e-3f));
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(5.550332471162809e-2f));
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(2.402264791363012e-1f));
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(6.931472028550421e-1f));
+	p = _mm_add_ps(_mm_mul_ps(p, f), _mm_set1_ps(1.0f));
+	__m128i e = _mm_add_epi32(_mm_cvtps_epi32(n), _mm_set1_epi32(127));
+	return _mm_mul_ps(p, _mm_castsi128_ps(_mm_slli_epi32(e, 23)));
+}
+
+static inline float hmax_ps(__m128 x)
+{
+	x = _mm_max_ps(x, _mm_movehl_ps(x, x));
+	x = _mm_max_ss(x, _mm_shuffle_ps(x, x, 1));
+	return _mm_cvtss_f32(x);
+}
+
+static inline float hsum_ps(__m128 x)
+{
+	x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+	x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+	return _mm_cvtss_f32(x);
+}
+#endif
+
+/* Packs q[nq][D] into qb, scaled and broadcast; rows nq..rows-1 zero. */
+static void pack_q(const float *q, int nq, int rows, int D, float scale,
+		   float *restrict qb)
+{
+	for (int i0 = 0; i0 < rows; i0 += 4) {
+		float *dst = qb + (size_t)i0 * D * 4;
+		for (int d = 0; d < D; d++)
+			for (int r = 0; r < 4; r++) {
+				float x = i0 + r < nq ?
+					q[(size_t)(i0 + r) * D + d] * scale : 0.0f;
+				for (int lane = 0; lane < 4; lane++)
+					dst[((size_t)d * 4 + r) * 4 + lane] = x;
+			}
+	}
+}
+
+/* The micro-kernel of both products, a 4 x 8 block held in eight 4-float
+ * accumulators: acc[r][x] = sum_{t < kn} ab[t][r] * b[t][x], ab the
+ * broadcast operand ([t][4 rows][4 lanes]), rows of b ldb apart. Then
+ * c[r][x] = acc (scale NULL) or c[r][x] = c[r][x] * scale[r] + acc, rows
+ * of c ldc apart. */
+static inline __attribute__((always_inline)) void
+mk_4x8(const float *restrict ab, const float *restrict b, size_t ldb, int kn,
+       float *restrict c, size_t ldc, const float *scale)
+{
+#ifdef __SSE4_1__
+	__m128 c00 = _mm_setzero_ps(), c01 = c00, c10 = c00, c11 = c00;
+	__m128 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
 	for (int t = 0; t < kn; t++) {
 		const float *br = b + (size_t)t * ldb;
-		for (int r = 0; r < 4; r++) {
-			float x = a[(size_t)r * lda + t];
-			for (int j = 0; j < 8; j++)
-				acc[r][j] += x * br[j];
-		}
+		const float *ar = ab + (size_t)t * 16;
+		__m128 b0 = _mm_loadu_ps(br), b1 = _mm_loadu_ps(br + 4);
+		__m128 a = _mm_loadu_ps(ar);
+		c00 = _mm_add_ps(c00, _mm_mul_ps(a, b0));
+		c01 = _mm_add_ps(c01, _mm_mul_ps(a, b1));
+		a = _mm_loadu_ps(ar + 4);
+		c10 = _mm_add_ps(c10, _mm_mul_ps(a, b0));
+		c11 = _mm_add_ps(c11, _mm_mul_ps(a, b1));
+		a = _mm_loadu_ps(ar + 8);
+		c20 = _mm_add_ps(c20, _mm_mul_ps(a, b0));
+		c21 = _mm_add_ps(c21, _mm_mul_ps(a, b1));
+		a = _mm_loadu_ps(ar + 12);
+		c30 = _mm_add_ps(c30, _mm_mul_ps(a, b0));
+		c31 = _mm_add_ps(c31, _mm_mul_ps(a, b1));
 	}
+	__m128 acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+	for (int r = 0; r < 4; r++) {
+		float *cr = c + (size_t)r * ldc;
+		if (scale) {
+			__m128 sr = _mm_set1_ps(scale[r]);
+			acc[r][0] = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(cr), sr), acc[r][0]);
+			acc[r][1] = _mm_add_ps(_mm_mul_ps(_mm_loadu_ps(cr + 4), sr), acc[r][1]);
+		}
+		_mm_storeu_ps(cr, acc[r][0]);
+		_mm_storeu_ps(cr + 4, acc[r][1]);
+	}
+#else
+	float acc[4][8] = {{0}};
+	for (int t = 0; t < kn; t++)
+		for (int r = 0; r < 4; r++) {
+			float a = ab[(size_t)t * 16 + r * 4];
+			for (int x = 0; x < 8; x++)
+				acc[r][x] += a * b[(size_t)t * ldb + x];
+		}
 	for (int r = 0; r < 4; r++)
-		for (int j = 0; j < 8; j++) {
-			float *cr = c + (size_t)r * ldc + j;
-			*cr = add ? *cr + acc[r][j] : acc[r][j];
+		for (int x = 0; x < 8; x++) {
+			float *cr = c + (size_t)r * ldc + x;
+			*cr = scale ? *cr * scale[r] + acc[r][x] : acc[r][x];
 		}
+#endif
 }
 
-/* s[rows][BK] = qs[rows][D] kt[D][BK] for rows a multiple of 4. */
-static void qk_tile(const float *restrict qs, int rows, int D,
-		    const float *restrict kt, float *restrict s)
+/* Online-softmax step of a slab: s[4][BK] scores (log2 units, columns kn..
+ * masked), running m[4], l[4]. Writes pb = 2^(s - m') broadcast, alpha[r]
+ * = 2^(m - m') (0 on the first block, m = -inf) and updates m, l. */
+static void softmax_slab(float *restrict s, int kn, float *m, float *l,
+			 float *restrict alpha, float *restrict pb)
 {
-	for (int i = 0; i < rows; i += 4)
-		for (int c0 = 0; c0 < ATTN_BK; c0 += 8)
-			mk_4x8(qs + (size_t)i * D, (size_t)D, kt + c0, ATTN_BK,
-			       D, s + (size_t)i * ATTN_BK + c0, ATTN_BK, 0);
-}
-
-/* o[rows][D] += p[rows][BK] v[kn][D] over the first kn keys, rows a
- * multiple of 4. */
-static void pv_tile(const float *restrict p, int rows, int kn, int D,
-		    const float *restrict v, float *restrict o)
-{
-	for (int i = 0; i < rows; i += 4)
-		for (int d0 = 0; d0 < D; d0 += 8)
-			mk_4x8(p + (size_t)i * ATTN_BK, ATTN_BK, v + d0,
-			       (size_t)D, kn, o + (size_t)i * D + d0,
-			       (size_t)D, 1);
-}
-
-/* Online-softmax update of one row of scores s[BK] (in log2 units):
- * replaces s by 2^(s - m'), updates m, l and rescales o[D]. */
-static void softmax_row(float *restrict s, float *m, float *l,
-			float *restrict o, int D)
-{
-	float mx[8];
-	for (int c = 0; c < 8; c++)
-		mx[c] = s[c];
-	for (int j = 8; j < ATTN_BK; j += 8)
-		for (int c = 0; c < 8; c++)
-			mx[c] = s[j + c] > mx[c] ? s[j + c] : mx[c];
-	float mb = mx[0];
-	for (int c = 1; c < 8; c++)
-		mb = mx[c] > mb ? mx[c] : mb;
-	float mn = mb > *m ? mb : *m;
-
-	float sum[8] = {0};
-	for (int j = 0; j < ATTN_BK; j += 8)
-		for (int c = 0; c < 8; c++) {
-			float e = attn_exp2f(s[j + c] - mn);
-			s[j + c] = e;
-			sum[c] += e;
+	for (int r = 0; r < 4; r++) {
+		float *sr = s + (size_t)r * ATTN_BK;
+		for (int c = kn; c < ATTN_BK; c++)
+			sr[c] = -INFINITY;
+#ifdef __SSE4_1__
+		__m128 mx = _mm_loadu_ps(sr);
+		for (int c = 4; c < ATTN_BK; c += 4)
+			mx = _mm_max_ps(mx, _mm_loadu_ps(sr + c));
+		float mb = hmax_ps(mx);
+		float mn = mb > m[r] ? mb : m[r];
+		__m128 mv = _mm_set1_ps(mn), sum = _mm_setzero_ps();
+		for (int c = 0; c < ATTN_BK; c += 4) {
+			__m128 p = exp2_ps(_mm_sub_ps(_mm_loadu_ps(sr + c), mv));
+			sum = _mm_add_ps(sum, p);
+			float *dst = pb + ((size_t)c * 4 + r) * 4;
+			_mm_storeu_ps(dst, _mm_shuffle_ps(p, p, 0x00));
+			_mm_storeu_ps(dst + 16, _mm_shuffle_ps(p, p, 0x55));
+			_mm_storeu_ps(dst + 32, _mm_shuffle_ps(p, p, 0xaa));
+			_mm_storeu_ps(dst + 48, _mm_shuffle_ps(p, p, 0xff));
 		}
-	float rs = ((sum[0] + sum[1]) + (sum[2] + sum[3])) +
-		   ((sum[4] + sum[5]) + (sum[6] + sum[7]));
-
-	if (mn != *m) {
-		/* 2^(-inf) is 0 on the first block: l and o start at 0. */
-		float alpha = attn_exp2f(*m - mn);
-		*l = *l * alpha + rs;
-		for (int d = 0; d < D; d++)
-			o[d] *= alpha;
-		*m = mn;
-	} else {
-		*l += rs;
+		float rs = hsum_ps(sum);
+#else
+		float mb = sr[0];
+		for (int c = 1; c < ATTN_BK; c++)
+			mb = sr[c] > mb ? sr[c] : mb;
+		float mn = mb > m[r] ? mb : m[r];
+		float rs = 0.0f;
+		for (int c = 0; c < ATTN_BK; c++) {
+			float p = attn_exp2f(sr[c] - mn);
+			rs += p;
+			for (int lane = 0; lane < 4; lane++)
+				pb[((size_t)c * 4 + r) * 4 + lane] = p;
+		}
+#endif
+		float a = mn == m[r] ? 1.0f : attn_exp2f(m[r] - mn);
+		alpha[r] = a;
+		l[r] = l[r] * a + rs;
+		m[r] = mn;
 	}
 }
 
@@ -142,20 +224,18 @@ void attn__attend_block(const float *q, int nq, const float *kt,
 			const float *v, int nk, const int *kbl, int nkb, int D,
 			float *out, float *lse2, float *work)
 {
-	float *qs = work;
-	float *s = qs + (size_t)ATTN_BQ * D;
-	float *o = s + (size_t)ATTN_BQ * ATTN_BK;
+	float *qb = work;
+	float *s = qb + (size_t)ATTN_BQ * D * 4;
+	float *pb = s + 4 * ATTN_BK;
+	float *o = pb + (size_t)ATTN_BK * 16;
 	float *m = o + (size_t)ATTN_BQ * D;
 	float *l = m + ATTN_BQ;
+	float *alpha = l + ATTN_BQ;
 	int rows = (nq + 3) & ~3;
-	const float qscale = ATTN_LOG2E / sqrtf((float)D);
 
+	pack_q(q, nq, rows, D, ATTN_LOG2E / sqrtf((float)D), qb);
+	memset(o, 0, (size_t)rows * D * sizeof *o);
 	for (int i = 0; i < rows; i++) {
-		for (int d = 0; d < D; d++) {
-			qs[(size_t)i * D + d] =
-				i < nq ? q[(size_t)i * D + d] * qscale : 0.0f;
-			o[(size_t)i * D + d] = 0.0f;
-		}
 		m[i] = -INFINITY;
 		l[i] = 0.0f;
 	}
@@ -165,14 +245,20 @@ void attn__attend_block(const float *q, int nq, const float *kt,
 		int kn = nk - b * ATTN_BK;
 		if (kn > ATTN_BK)
 			kn = ATTN_BK;
-		qk_tile(qs, rows, D, kt + (size_t)b * D * ATTN_BK, s);
-		for (int i = 0; i < rows; i++) {
-			float *si = s + (size_t)i * ATTN_BK;
-			for (int c = kn; c < ATTN_BK; c++)
-				si[c] = -INFINITY;
-			softmax_row(si, &m[i], &l[i], o + (size_t)i * D, D);
+		const float *ktb = kt + (size_t)b * D * ATTN_BK;
+		const float *vb = v + (size_t)b * ATTN_BK * D;
+		for (int i0 = 0; i0 < rows; i0 += 4) {
+			const float *qs = qb + (size_t)i0 * D * 4;
+			/* S = Qs Kt_b: ab = qb slab over d, b = kt rows. */
+			for (int c0 = 0; c0 < ATTN_BK; c0 += 8)
+				mk_4x8(qs, ktb + c0, ATTN_BK, D, s + c0, ATTN_BK,
+				       NULL);
+			softmax_slab(s, kn, m + i0, l + i0, alpha, pb);
+			/* O = alpha O + P V_b over the kn valid keys. */
+			for (int d0 = 0; d0 < D; d0 += 8)
+				mk_4x8(pb, vb + d0, (size_t)D, kn,
+				       o + (size_t)i0 * D + d0, (size_t)D, alpha);
 		}
-		pv_tile(s, rows, kn, D, v + (size_t)b * ATTN_BK * D, o);
 	}
 
 	for (int i = 0; i < nq; i++) {
