@@ -29,7 +29,11 @@ test: build
 test-sanitize: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBT_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	# handle_segv=0: a crashing fixture case must die by SIGSEGV, as without
+	# ASan; RLIMIT_AS cannot bound an ASan process, so --memory-limit is not
+	# applied there and max_allocation_size_mb plays its part for the OOM
+	# fixture (an allocation above 300 MiB fails).
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:handle_segv=0:max_allocation_size_mb=300 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 install: build

@@ -23,8 +23,47 @@ struct wr {
 	int oom;
 };
 
-/* Copy of s with every invalid UTF-8 sequence replaced by U+FFFD, so a
- * stray byte in a benchmark's message never loses the whole run. */
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0], cp, min;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq(p + i, n - i)))
+			return 0;
+	return 1;
+}
+
+/* Copy of s with every invalid UTF-8 byte replaced by U+FFFD, so a stray
+ * byte in a benchmark's message never loses the whole run. malloc'd. */
 static char *utf8_sanitize(const char *s)
 {
 	size_t n = strlen(s);
@@ -34,39 +73,17 @@ static char *utf8_sanitize(const char *s)
 	if (!out)
 		return NULL;
 	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0, i = 0;
-	while (i < n) {
-		unsigned c = p[i];
-		size_t len = 0;
-		unsigned cp = 0, min = 0;
-		if (c < 0x80) {
-			out[o++] = (char)c;
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			len = 2, cp = c & 0x1f, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3, cp = c & 0x0f, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		}
-		size_t k = 1;
-		if (len) {
-			for (; k < len && i + k < n; k++) {
-				if ((p[i + k] & 0xc0) != 0x80)
-					break;
-				cp = (cp << 6) | (p[i + k] & 0x3f);
-			}
-		}
-		if (len && k == len && cp >= min && cp <= 0x10ffff &&
-		    (cp < 0xd800 || cp > 0xdfff)) {
-			memcpy(out + o, p + i, len);
-			o += len;
-			i += len;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(p + i, n - i);
+		if (k) {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
 		} else {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
-			i += 1;
+			i++;
 		}
 	}
 	out[o] = '\0';
@@ -77,14 +94,13 @@ static json_t *jstr(struct wr *w, const char *s)
 {
 	if (!s)
 		return json_null();
-	json_t *v = json_string(s);
-	if (!v) {
-		/* invalid UTF-8 (or out of memory) */
+	json_t *v;
+	if (utf8_valid(s)) {
+		v = json_string_nocheck(s);
+	} else {
 		char *clean = utf8_sanitize(s);
-		if (clean) {
-			v = json_string(clean);
-			free(clean);
-		}
+		v = clean ? json_string_nocheck(clean) : NULL;
+		free(clean);
 	}
 	if (!v)
 		w->oom = 1;
@@ -122,27 +138,34 @@ static json_t *jtri(int b)
 	return b == 1 ? json_true() : b == 0 ? json_false() : json_null();
 }
 
+/* Sets obj[key] = v, taking v (jansson releases it on failure too). Keys
+ * may be user text (metric, counter, param names): made valid UTF-8. */
 static void put(struct wr *w, json_t *obj, const char *key, json_t *v)
 {
-	if (!v || !obj) {
-		json_decref(v);
+	const char *k = key ? key : "";
+	char *clean = NULL;
+
+	if (!v) {
 		w->oom = 1;
 		return;
 	}
-	/* keys may be user text (metric, counter, param names) */
-	if (json_object_set_new(obj, key ? key : "", v) == 0)
-		return;
-	char *clean = utf8_sanitize(key ? key : "");
-	json_incref(v);
-	if (!clean || json_object_set_new(obj, clean, v))
+	if (!utf8_valid(k)) {
+		clean = utf8_sanitize(k);
+		if (!clean) {
+			json_decref(v);
+			w->oom = 1;
+			return;
+		}
+		k = clean;
+	}
+	if (json_object_set_new_nocheck(obj, k, v))
 		w->oom = 1;
 	free(clean);
-	json_decref(v);
 }
 
 static void append(struct wr *w, json_t *arr, json_t *v)
 {
-	if (!v || !arr || json_array_append_new(arr, v))
+	if (!v || json_array_append_new(arr, v))
 		w->oom = 1;
 }
 

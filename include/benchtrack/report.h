@@ -35,7 +35,8 @@
  *                    ablation variants (see below): "2.00x"
  *   mem change       when a benchmark has ablation variants: "+12.5%"
  *   status           "ok", or "<status>: <message>" with the message cut to
- *                    its first line and 40 bytes ("..." appended)
+ *                    its first line and 40 bytes ("..." appended),
+ *                    control characters as spaces
  * CSV-only columns (machine formats; text and Markdown leave them out):
  * median_ci_low_<u> and median_ci_high_<u> right after the median,
  * throughput_unit after throughput, message (in full) after status. <u> is

@@ -898,7 +898,15 @@ static void test_nan_inf_utf8(void **state)
 	s[2] = NAN;
 	a.results[0].wall_s = NAN;
 	a.results[1].message = "bad \xff\xfe utf-8 \xc3";
+	a.results[0].counters[0].name = "fl\xc0\xafops"; /* overlong '/' */
+	a.results[0].params[0].key = "\xed\xa0\x80"; /* a surrogate */
+	a.results[0].options[0] = "\xf4\x90\x80\x80"; /* above U+10FFFF */
 	char *t = to_text(&a, 0);
+	assert_non_null(strstr(t, "\"fl\xef\xbf\xbd\xef\xbf\xbdops\":"));
+	assert_non_null(strstr(t, "\"params\":{\"\xef\xbf\xbd\xef\xbf\xbd"
+				  "\xef\xbf\xbd\":\"64\""));
+	assert_non_null(strstr(t, "\"options\":[\"\xef\xbf\xbd\xef\xbf\xbd"
+				  "\xef\xbf\xbd\xef\xbf\xbd\","));
 	assert_non_null(strstr(t, "\"samples\":[null,null,null,"));
 	assert_non_null(strstr(t, "bad \xef\xbf\xbd\xef\xbf\xbd utf-8 "
 				  "\xef\xbf\xbd\""));
