@@ -164,7 +164,11 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build);
 #else
 #define BT__OPTIMIZED 0
 #endif
-#ifdef __VERSION__
+#if defined(__clang__)
+#define BT__COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define BT__COMPILER "gcc " __VERSION__
+#elif defined(__VERSION__)
 #define BT__COMPILER __VERSION__
 #else
 #define BT__COMPILER NULL
