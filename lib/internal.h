@@ -36,6 +36,10 @@ int bt__write_file_atomic(const char *path, const char *data, size_t len,
 
 #endif
 
+/* Resets r to the defaults of a new result (bt_run_add_result): zero,
+ * version 1, status ok, unknown (-1) memory and context switches. */
+void bt__result_defaults(struct bt_result *r);
+
 /* --- runner internals (timer.c, measure.c, isolate.c, runner.c) ------- */
 
 /* The monotonic clock in nanoseconds. Tests may point it at a fake clock

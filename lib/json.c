@@ -848,17 +848,6 @@ static int read_metric(struct rd *rd, const json_t *o, const struct seg *at,
 	return 0;
 }
 
-/* Same defaults as bt_run_add_result (result.c). */
-static void result_defaults(struct bt_result *r)
-{
-	memset(r, 0, sizeof *r);
-	r->version = 1;
-	r->status = BT_STATUS_OK;
-	r->peak_memory_bytes = -1;
-	r->memory_bytes = -1;
-	r->ctx_switches_voluntary = -1;
-	r->ctx_switches_involuntary = -1;
-}
 
 static int kv_cmp(const void *a, const void *b)
 {
@@ -1310,7 +1299,7 @@ int bt_result_from_json(struct bt_run *run, struct bt_result *r,
 	if (!run || !run->arena || !r)
 		return bt_error(err, BT_EINVAL, "%s: run not initialised",
 				rd.name);
-	result_defaults(r);
+	bt__result_defaults(r);
 	json_t *root = parse(&rd, text, len, &rc);
 	if (!root)
 		return rc;

@@ -120,7 +120,12 @@ struct bt_result *bt_run_add_result(struct bt_run *run)
 		run->results_alloc = cap;
 	}
 	struct bt_result *r = &run->results[run->n_results++];
-	/* keep in step with result_defaults() in json.c */
+	bt__result_defaults(r);
+	return r;
+}
+
+void bt__result_defaults(struct bt_result *r)
+{
 	memset(r, 0, sizeof *r);
 	r->version = 1;
 	r->status = BT_STATUS_OK;
@@ -128,7 +133,6 @@ struct bt_result *bt_run_add_result(struct bt_run *run)
 	r->memory_bytes = -1;
 	r->ctx_switches_voluntary = -1;
 	r->ctx_switches_involuntary = -1;
-	return r;
 }
 
 /* Index of the smallest param (key, then value, then position) strictly

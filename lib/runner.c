@@ -446,7 +446,7 @@ static int run_adaptive(const struct bt_case *c, const struct bt_config *cfg,
 			return BT_ENOMEM;
 		kv[k].value = nv;
 		struct bt_adaptive keep = r->adaptive;
-		memset(r, 0, sizeof *r);
+		bt__result_defaults(r);
 		if ((rc = bt__run_case(&cc, cfg, run, r, err)))
 			return rc;
 		r->adaptive = keep;
