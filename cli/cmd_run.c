@@ -96,6 +96,11 @@ static int cmd_run(int argc, char **argv)
 		code = bt_cmd_print_help("run");
 		goto out;
 	}
+	if (f.version) {
+		printf("benchtrack %s\n", BENCHTRACK_VERSION);
+		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+		goto out;
+	}
 	if (f.n_args == 0) {
 		bt_front_error("run: no suite given (usage: benchtrack run SUITE... [flags])");
 		code = BT_EXIT_USAGE;
@@ -135,6 +140,7 @@ static int cmd_run(int argc, char **argv)
 			args[n++] = f.forward[i];
 		args[n++] = "--format";
 		args[n++] = "none";
+		args[n++] = "--allow-empty";
 		args[n++] = "--log-level";
 		args[n++] = f.log_level == BT_LOG_QUIET ? "quiet"
 			    : f.log_level == BT_LOG_DEBUG ? "debug" : "info";
@@ -169,8 +175,12 @@ static int cmd_run(int argc, char **argv)
 			all.suite = bt_run_strdup(&all, f.suite);
 	}
 	free(args);
-	if (code == BT_EXIT_OK && have_all)
+	if (code == BT_EXIT_OK && have_all && all.n_results == 0) {
+		bt_front_error("no benchmark case matches the filters");
+		code = BT_EXIT_USAGE;
+	} else if (code == BT_EXIT_OK && have_all) {
 		code = bt_front_emit(&f, &all);
+	}
 out:
 	if (tmp_made)
 		unlink(tmp);

@@ -31,10 +31,21 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 		bt_plan_release(&plan);
 		return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
 	}
-	if (plan.n_cases == 0) {
+	if (plan.n_cases == 0 && !f->allow_empty) {
 		bt_front_error("no benchmark case matches the filters");
 		bt_plan_release(&plan);
 		return BT_EXIT_USAGE;
+	}
+	if (f->baseline && !f->allow_empty) {
+		int found = 0;
+		for (size_t i = 0; i < plan.n_cases && !found; i++)
+			found = strcmp(plan.cases[i].name, f->baseline) == 0;
+		if (!found) {
+			bt_front_error("--baseline: no benchmark called '%s' runs",
+				       f->baseline);
+			bt_plan_release(&plan);
+			return BT_EXIT_USAGE;
+		}
 	}
 	if (bt_run_init(&run) || bt_front_context(f, &run, build, argv0)) {
 		bt_front_error("%s", bt_strerror(BT_ENOMEM));

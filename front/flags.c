@@ -10,7 +10,8 @@ enum flag_id {
 	F_LIST, F_FILTER, F_EXCLUDE, F_PARAM, F_RANGE, F_QUICK, F_WARMUP,
 	F_MEASURE, F_MIN_SAMPLE, F_BUDGET, F_TIMEOUT, F_MEMLIMIT, F_NO_ISOLATE,
 	F_SEED, F_FORMAT, F_OUT, F_TYPE, F_OPTIONS, F_ABLATION, F_BASELINE,
-	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION
+	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
+	F_ALLOW_EMPTY
 };
 
 struct flag {
@@ -43,7 +44,8 @@ static const struct flag flags[] = {
 	{ "options", 0, 1, 1, F_OPTIONS },
 	{ "ablation", 0, 0, 1, F_ABLATION },
 	{ "baseline", 0, 1, 0, F_BASELINE },
-	{ "suite", 0, 1, 0, F_SUITE },
+	{ "suite", 0, 1, 1, F_SUITE },
+	{ "allow-empty", 0, 0, 0, F_ALLOW_EMPTY },
 	{ "verbose", 'v', 0, 1, F_VERBOSE },
 	{ "quiet", 'q', 0, 1, F_QUIET },
 	{ "log-level", 0, 1, 1, F_LOG_LEVEL },
@@ -142,7 +144,11 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 		if (!(rc = parse_int(fl->name, v, 1, 1000000, &n, err)))
 			c->measurement_iterations = (int)n;
 		break;
-	case F_MIN_SAMPLE: rc = parse_seconds(fl->name, v, &c->min_sample_time, err); break;
+	case F_MIN_SAMPLE:
+		rc = parse_seconds(fl->name, v, &c->min_sample_time, err);
+		if (!rc && c->min_sample_time <= 0)
+			rc = bt_error(err, BT_EINVAL, "--min-sample-time: must be above 0");
+		break;
 	case F_BUDGET: rc = parse_seconds(fl->name, v, &c->time_budget, err); break;
 	case F_TIMEOUT: rc = parse_seconds(fl->name, v, &c->timeout, err); break;
 	case F_MEMLIMIT: rc = parse_size(fl->name, v, &c->memory_limit, err); break;
@@ -150,7 +156,7 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_SEED: {
 		char *end;
 		errno = 0;
-		unsigned long long s = strtoull(v, &end, 0);
+		unsigned long long s = strtoull(v, &end, 10);
 		if (errno || end == v || *end || v[0] == '-')
 			return bt_error(err, BT_EINVAL, "--seed: '%s' is not an unsigned integer", v);
 		c->seed = s;
@@ -184,10 +190,11 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 			f->log_level = BT_LOG_DEBUG;
 		else
 			return bt_error(err, BT_EINVAL,
-					"--log-level: '%s' is not one of quiet, info, debug", v);
+					"--log-level: '%s' is not one of quiet, error, info, debug", v);
 		break;
 	case F_HELP: f->help = 1; break;
 	case F_VERSION: f->version = 1; break;
+	case F_ALLOW_EMPTY: f->allow_empty = 1; break;
 	}
 	return rc;
 }

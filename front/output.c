@@ -168,11 +168,15 @@ int bt_front_emit(struct bt_front *f, const struct bt_run *run)
 		size_t count[BT_STATUS_SKIPPED + 1] = { 0 };
 		for (size_t i = 0; i < run->n_results; i++)
 			count[run->results[i].status]++;
-		fprintf(stderr, "%zu cases", run->n_results);
+		fprintf(stderr, "%zu case%s", run->n_results,
+			run->n_results == 1 ? "" : "s");
+		const char *sep = ":";
 		for (int s = 0; s <= BT_STATUS_SKIPPED; s++)
-			if (count[s])
-				fprintf(stderr, "%s %zu %s", s ? "," : ":", count[s],
+			if (count[s]) {
+				fprintf(stderr, "%s %zu %s", sep, count[s],
 					bt_status_name((enum bt_status)s));
+				sep = ",";
+			}
 		fprintf(stderr, " (%.1f s)%s%s\n", run->duration_s,
 			f->out ? "; written to " : "", f->out ? f->out : "");
 	}

@@ -254,6 +254,9 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 			      d->file ? d->file : "?", d->line, bt_strbuf_str(&e2));
 		goto out;
 	}
+	/* --quick cuts the declared sweep, not what the user asked for */
+	if (cfg->quick)
+		quick_axes(&ps);
 	if (cfg->range) {
 		if ((rc = range_override(d, cfg->range, &spec)))
 			goto out;
@@ -272,9 +275,6 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 			goto out;
 		}
 	}
-	if (cfg->quick)
-		quick_axes(&ps);
-
 	struct variant vars[64];
 	size_t nv = variants_of(a, d, cfg, vars, 64);
 	size_t ncombo = bt_param_space_count(&ps);
@@ -338,6 +338,42 @@ out:
 	return rc;
 }
 
+/* Every axis a --param names must be declared by some benchmark: a typo
+ * would otherwise silently run the declared sweep. */
+static int check_params_known(const struct bt_config *cfg,
+			      struct bt_strbuf *err)
+{
+	size_t nr;
+	const struct bt_bench_def *const *reg = bt_registry(&nr);
+	int rc = 0;
+	for (size_t i = 0; i < cfg->n_params && !rc; i++) {
+		struct bt_param_space o = BT_PARAM_SPACE_INIT;
+		struct bt_strbuf e2 = BT_STRBUF_INIT;
+		if ((rc = bt_param_space_parse(&o, cfg->params[i], &e2))) {
+			rc = bt_error(err, rc, "--param %s: %s", cfg->params[i],
+				      bt_strbuf_str(&e2));
+			bt_strbuf_release(&e2);
+			break;
+		}
+		for (size_t k = 0; k < o.n_axes && !rc; k++) {
+			int found = 0;
+			for (size_t b = 0; b < nr && !found; b++) {
+				struct bt_param_space ps = BT_PARAM_SPACE_INIT;
+				if (bt_param_space_parse(&ps, reg[b]->params, NULL) == 0)
+					found = bt_param_space_find(&ps, o.axes[k].name) >= 0;
+				bt_param_space_release(&ps);
+			}
+			if (!found)
+				rc = bt_error(err, BT_ENOTFOUND,
+					      "--param %s: no benchmark has a parameter '%s'",
+					      cfg->params[i], o.axes[k].name);
+		}
+		bt_param_space_release(&o);
+		bt_strbuf_release(&e2);
+	}
+	return rc;
+}
+
 static int compile_re(regex_t *re, const char *pat, const char *flag,
 		      struct bt_strbuf *err)
 {
@@ -365,7 +401,8 @@ int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 	if (cfg->exclude && (rc = compile_re(&exc, cfg->exclude, "--exclude", err)))
 		goto fail;
 	have_exc = cfg->exclude != NULL;
-	if ((rc = check_options_known(cfg, plan->arena, err)))
+	if ((rc = check_options_known(cfg, plan->arena, err)) ||
+	    (rc = check_params_known(cfg, err)))
 		goto fail;
 	size_t n, alloc = 0;
 	const struct bt_bench_def *const *reg = bt_registry(&n);

@@ -145,9 +145,10 @@ struct bt_build {
 
 struct bt_config {
 	int warmup_iterations;      /* samples discarded */
-	int measurement_iterations; /* samples kept (minimum with a budget) */
+	int measurement_iterations; /* samples kept (ignored with a budget) */
 	double min_sample_time;     /* s */
-	double time_budget;         /* s per case, 0 = none */
+	double time_budget;         /* s of measurement per case, 0 = none;
+				       at least 3 samples are kept */
 	double timeout;             /* s per case, 0 = none */
 	int64_t memory_limit;       /* bytes, 0 = none */
 	int isolate;

@@ -53,11 +53,12 @@ struct bt_plan {
 /* Expands the registry into cases using cfg: parameter specs with the
  * --param overrides (cfg->params) and --range (cfg->range: "PRESET" applies
  * to the axis declared with an @preset, else to "seq_len"; "AXIS=PRESET"
- * names the axis), --quick (each integer axis keeps its two smallest
- * values), variants from cfg->options / cfg->ablation, then
- * cfg->filter / cfg->exclude (POSIX extended regexes, searched in the
- * case id). An invalid spec or regex is BT_EPARSE naming the benchmark and
- * the spec; an --options name no benchmark declares is BT_ENOTFOUND. */
+ * names the axis), --quick (each declared integer axis keeps its two
+ * smallest values; applied before --range and --param, which it never
+ * cuts), variants from cfg->options / cfg->ablation, then cfg->filter /
+ * cfg->exclude (POSIX extended regexes, searched in the case id). An
+ * invalid spec or regex is BT_EPARSE naming the benchmark and the spec; an
+ * --options name or a --param axis no benchmark declares is BT_ENOTFOUND. */
 int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 		  struct bt_strbuf *err);
 void bt_plan_release(struct bt_plan *plan);

@@ -211,6 +211,22 @@ static void test_filter_list_and_usage(void **state)
 	assert_non_null(strstr(s, "n=1.."));
 	free(s);
 
+	/* a misspelt axis is an error, not a silent full sweep */
+	char *a7[] = { BT_BINARY_DIR "/suite_faults", "--list", "--param", "nn=3", NULL };
+	assert_int_equal(bt_test_spawn(a7, NULL, err), 2);
+	s = bt_test_slurp(err);
+	assert_non_null(strstr(s, "no benchmark has a parameter 'nn'"));
+	free(s);
+
+	/* --quick cuts declared sweeps (n=64,1K keeps both; batch=16 stays)
+	 * but never the values asked for with --param */
+	char *a8[] = { BT_BINARY_DIR "/suite_faults", "--list", "--quick", "--param",
+		       "n=1,2,3", "--filter", "^sum/", NULL };
+	assert_int_equal(bt_test_spawn(a8, out, NULL), 0);
+	s = bt_test_slurp(out);
+	assert_string_equal(s, "sum/n=1\nsum/n=2\nsum/n=3\n");
+	free(s);
+
 	char *a5[] = { BT_BINARY_DIR "/suite_faults", "--filter", "(", NULL };
 	assert_int_equal(bt_test_spawn(a5, NULL, err), 2);
 
@@ -248,6 +264,22 @@ static void test_benchtrack_run_forwards(void **state)
 	assert_non_null(strstr(table, "1.00x"));
 	assert_non_null(strstr(table, "SIGSEGV"));
 	free(table);
+
+	/* two suites where the filter matches only in one: the run goes on */
+	char *two[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+			BT_BINARY_DIR "/suite_faults", "--filter", "^sum/n=64$",
+			"--min-sample-time", "1ms", "--measurement-iterations", "6",
+			"--format", "csv", NULL };
+	assert_int_equal(bt_test_spawn(two, out, NULL), 0);
+	char *csv2 = bt_test_slurp(out);
+	size_t rows = 0;
+	for (char *p = csv2; (p = strstr(p, "\nsum,")); p++)
+		rows++;
+	assert_int_equal(rows, 2);
+	free(csv2);
+	char *none[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+			 "--filter", "^nothing$", NULL };
+	assert_int_equal(bt_test_spawn(none, NULL, NULL), 2);
 
 	/* show prints the same table from the file */
 	char *show[] = { BT_BINARY_DIR "/benchtrack", "show", json, "--format", "csv", NULL };
