@@ -174,12 +174,18 @@ static void find_baselines(struct build *b)
 		const char *bname = group_baseline(b, r->group);
 		if (!bname)
 			continue;
+		/* the baseline's result at the same parameters: with the
+		 * same variant when it has one, else its first (an optimised
+		 * implementation's options must not hide its speedup) */
 		for (size_t j = 0; j < run->n_results; j++) {
 			const struct bt_result *o = &run->results[j];
-			if (!b->ablation[j] && o->group &&
-			    streq(o->group, r->group) && streq(o->name, bname) &&
-			    streq(variant_of(o), variant_of(r)) &&
-			    same_params(o, r)) {
+			if (b->ablation[j] || !o->group ||
+			    !streq(o->group, r->group) || !streq(o->name, bname) ||
+			    !same_params(o, r))
+				continue;
+			if (b->base[i] == NONE)
+				b->base[i] = j;
+			if (streq(variant_of(o), variant_of(r))) {
 				b->base[i] = j;
 				break;
 			}

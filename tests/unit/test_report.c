@@ -389,6 +389,16 @@ static void test_speedup_variants_and_no_group(void **state)
 	assert_string_equal(cell(&t, "c", "fp32", "1", "speedup"), "-");
 	bt_table_release(&t);
 	bt_run_release(&run);
+
+	/* an implementation whose options name its variant is still compared
+	 * with a baseline that has none: the group is about implementations */
+	assert_int_equal(bt_run_init(&run), 0);
+	add(&run, "naive", "attn", NULL, "n=1", 6 * MS);
+	add(&run, "dilated", "attn", "cache+pool", "n=1", 2 * MS);
+	assert_int_equal(bt_table_from_run(&run, NULL, &t, NULL), 0);
+	assert_string_equal(cell(&t, "dilated", "cache+pool", "1", "speedup"), "3.00x");
+	bt_table_release(&t);
+	bt_run_release(&run);
 }
 
 static void test_baseline_override(void **state)
