@@ -1,5 +1,6 @@
 /* benchtrack help [COMMAND] */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -9,6 +10,8 @@ static int cmd_help(int argc, char **argv)
 		bt_front_error("help: too many arguments");
 		return BT_EXIT_USAGE;
 	}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return bt_cmd_print_help("help");
 	return bt_cmd_print_help(argc == 2 ? argv[1] : "benchtrack");
 }
 
