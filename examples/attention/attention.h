@@ -1,8 +1,9 @@
 /* The attention kernels of the bundled demo suite (DESIGN §7).
  *
- * Every kernel computes single-query-block-free, non-causal (full
- * bidirectional, or the stated sparsity pattern) scaled dot-product
- * attention in fp32 on the CPU, single-threaded:
+ * Every kernel computes non-causal scaled dot-product attention (full
+ * bidirectional for naive and tiled; the stated sparsity pattern, also
+ * without a causal mask, for dilated and block-sparse) in fp32 on the
+ * CPU, single-threaded:
  *
  *     out[h][i] = sum_j softmax_j(q[h][i] . k[h][j] / sqrt(dim)) v[h][j]
  *
@@ -23,10 +24,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Tile sizes of the blocked kernels: query rows and keys per tile. The
- * block-sparse pattern uses ATTN_BK as its block size. */
+/* Tile sizes of the blocked kernels: query rows and keys per tile (64 x 64
+ * keeps one key block of K and V, 32 KiB, near L1 while 4-row slabs of the
+ * query block stream past it). The block-sparse pattern uses ATTN_BK as
+ * its block size and needs ATTN_BQ == ATTN_BK. Overridable at compile time
+ * for tuning experiments: ATTN_BQ a multiple of 4, ATTN_BK of 8. */
+#ifndef ATTN_BQ
 #define ATTN_BQ 64
+#endif
+#ifndef ATTN_BK
 #define ATTN_BK 64
+#endif
 /* Largest head_dim the kernels accept. */
 #define ATTN_MAX_DIM 256
 
@@ -57,8 +65,8 @@ void attn_naive(const struct attn_shape *sh, const float *q, const float *k,
 /* --- tiled online-softmax attention (kernels_tiled.c) --------------------
  * Flash-attention style: ATTN_BQ query rows at a time against ATTN_BK keys
  * at a time, keeping a running row max and row sum, rescaling the output
- * accumulator when the max grows; never holds more than one BQ x BK tile
- * of scores. scratch: attn_tiled_scratch_floats() floats (O(N*D)). */
+ * accumulator when the max grows; never holds scores for more than one
+ * 4-row slab of a tile (4 x ATTN_BK floats). scratch: attn_tiled_scratch_floats() floats (O(N*D)). */
 size_t attn_tiled_scratch_floats(const struct attn_shape *sh);
 void attn_tiled(const struct attn_shape *sh, const float *q, const float *k,
 		const float *v, float *out, float *scratch);
@@ -93,8 +101,10 @@ enum {
 	 * of each segment for each head and pair. */
 	ATTN_PATTERN_CACHE = 1 << 0,
 	/* Allocate one scratch buffer, sized for the largest segment, at
-	 * plan init and reuse it; without it the kernel mallocs and frees
-	 * its scratch per call and per (head, pair, segment). */
+	 * plan init (touched there, so its page faults happen at init) and
+	 * reuse it; without it the kernel mallocs and frees its per-row
+	 * combine state once per call and its segment scratch once per
+	 * (head, pair, segment). */
 	ATTN_MEMORY_POOL = 1 << 1,
 };
 
@@ -198,15 +208,17 @@ size_t attn__work_floats(int D);
 /* Attends the nq <= ATTN_BQ query rows q[nq][D] to the key blocks
  * kbl[0..nkb-1] (ascending or not, each once) of the packed keys kt and
  * values v[nk][D], with online softmax. Writes out[nq][D] (normalised),
- * and when lse2 is not NULL, lse2[i] = log2 of row i's softmax
- * denominator of the scores scaled by 1/sqrt(D) (in natural-log units
- * times 1/ln 2). kbl NULL means all blocks 0..ceil(nk/BK)-1. nkb >= 1. */
+ * and when lse2 is not NULL, lse2[i] = log2(sum_j e^(q_i . k_j / sqrt(D)))
+ * over the keys seen (the log-sum-exp divided by ln 2). kbl NULL means
+ * all blocks 0..ceil(nk/BK)-1. nkb >= 1. work: attn__work_floats(D)
+ * floats, contents undefined on return. */
 void attn__attend_block(const float *q, int nq, const float *kt,
 			const float *v, int nk, const int *kbl, int nkb, int D,
 			float *out, float *lse2, float *work);
 
-/* 2^x for x <= 126, relative error about 2e-7; 0 for x <= -127 (and for
- * -inf). x must not be NaN. Written in plain C so that loops calling it
+/* 2^x for -126.5 <= x <= 126, relative error below 1e-7 (measured over
+ * that range against exp2 in double); 0 for x < -126.5 and for -inf;
+ * 2^126 for x > 126. x must not be NaN. Written in plain C so that loops calling it
  * vectorise (SSE4.1 roundps, integer shifts for the exponent). */
 static inline float attn_exp2f(float x)
 {
@@ -230,6 +242,5 @@ static inline float attn_exp2f(float x)
 }
 
 #define ATTN_LOG2E 1.44269504088896340736f
-#define ATTN_LN2 0.693147180559945309417
 
 #endif

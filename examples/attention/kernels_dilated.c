@@ -14,9 +14,11 @@
  * the largest rate); a full segment holds cnt(w', o) = ceil((w' - o) / r)
  * of them, so segment s starts s * cnt(w', o) in.
  *
- * Scratch of one segment, n = its selected count, nmax = the largest n of
- * any pair (floats): qg, vg, og [nmax][D] | kg [nmax][D] | kt packed |
- * work | lse [nmax] | idx [nmax] (ints in float slots). Per call: M, L [N].
+ * Scratch of one segment of n selected positions, segment_floats(n, D)
+ * floats laid out for that n: qg, vg, og, kg [n][D] | kt packed | work |
+ * lse [n] | idx [n] (ints in float slots, used without the pattern
+ * cache). The pool holds one for the largest n of any pair, after the
+ * per-call combine state M, L [N].
  */
 #include "attention.h"
 
@@ -155,6 +157,7 @@ int attn_dilated_init(struct attn_dilated_plan *plan,
 		plan->pool = malloc(plan->pool_floats * sizeof *plan->pool);
 		if (!plan->pool)
 			goto oom;
+		memset(plan->pool, 0, plan->pool_floats * sizeof *plan->pool);
 		plan->bytes += plan->pool_floats * sizeof *plan->pool;
 	}
 	return 0;

@@ -4,6 +4,8 @@
  */
 #include "attention.h"
 
+_Static_assert(ATTN_BQ == ATTN_BK, "query blocks must be the pattern's blocks");
+
 void attn_sparse_default(struct attn_sparse_cfg *cfg)
 {
 	cfg->window = 2;

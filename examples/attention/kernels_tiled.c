@@ -8,14 +8,22 @@
  *                            softmax uses 2^x instead of e^x)
  *   m' = max(m, rowmax S);  P = 2^(S - m');  alpha = 2^(m - m')
  *   l  = alpha l + rowsum P; O = alpha O + P V_b
- * and at the end out = O / l. Scores never exceed one BQ x BK tile (16 KiB).
+ * and at the end out = O / l. Scores are held for one 4 x BK slab at a
+ * time, never for the whole sequence.
  *
- * Both products are register-blocked micro-kernels of 4 rows x 8 columns
- * (eight 4-float accumulators), written in plain C that gcc -O3 turns into
- * SSE code: the key block is stored transposed (kt[d][c]) so that the
- * column index is the contiguous, vectorised one in S = Qs Kt, and V rows
- * are contiguous over d in O += P V. No reduction is vectorised across
- * its summation order except through explicit 8-lane partial results.
+ * Per key block, the query block is processed in slabs of 4 rows: scores
+ * of the slab (S = Qs Kt_b), its softmax step, then its O += P V_b, so
+ * that the slab's scores and probabilities stay in L1 while K_b and V_b
+ * are reused by all slabs.
+ *
+ * Both products are one register-blocked micro-kernel of 4 rows x 8
+ * columns (eight 4-float accumulators, 16 mul+add per 6 loads, no
+ * shuffles): the left operand is stored broadcast ([t][row][4 lanes], Q
+ * once per query block, P by the softmax step) and the right one has the
+ * output column contiguous (K is packed transposed per block, V rows are
+ * contiguous over d). With SSE4.1 (x86-64-v2) the micro-kernel, 2^x, and
+ * the row max/sum use SSE intrinsics; otherwise plain C computes the same
+ * thing. No reduction is reassociated except through explicit lanes.
  */
 #include "attention.h"
 
@@ -23,6 +31,9 @@
 #ifdef __SSE4_1__
 #include <smmintrin.h>
 #endif
+
+_Static_assert(ATTN_BQ % 4 == 0 && ATTN_BK % 8 == 0,
+	       "slabs are 4 rows, micro-kernel columns 8");
 
 size_t attn__kt_floats(int nk, int D)
 {
@@ -247,8 +258,29 @@ void attn__attend_block(const float *q, int nq, const float *kt,
 			kn = ATTN_BK;
 		const float *ktb = kt + (size_t)b * D * ATTN_BK;
 		const float *vb = v + (size_t)b * ATTN_BK * D;
+		/* Prefetch the next key block's K and V (from L3 for long
+		 * sequences) while this one is used: its nl cache lines are
+		 * spread evenly over this block's slabs. */
+		const char *pk = NULL, *pv = NULL;
+		size_t kbytes = 0, nl = 0, per = 0;
+		if (t + 1 < nkb) {
+			int bn = kbl ? kbl[t + 1] : t + 1;
+			int kn2 = nk - bn * ATTN_BK;
+			pk = (const char *)(kt + (size_t)bn * D * ATTN_BK);
+			pv = (const char *)(v + (size_t)bn * ATTN_BK * D);
+			kbytes = (size_t)D * ATTN_BK * sizeof(float);
+			nl = (kbytes + (size_t)(kn2 < ATTN_BK ? kn2 : ATTN_BK) *
+					       D * sizeof(float) + 63) / 64;
+			per = (nl + (size_t)rows / 4 - 1) / ((size_t)rows / 4);
+		}
 		for (int i0 = 0; i0 < rows; i0 += 4) {
 			const float *qs = qb + (size_t)i0 * D * 4;
+			size_t ln = (size_t)i0 / 4 * per;
+			for (size_t e = ln + per < nl ? ln + per : nl; ln < e; ln++) {
+				size_t off = ln * 64;
+				__builtin_prefetch(off < kbytes ? pk + off :
+						   pv + (off - kbytes), 0, 3);
+			}
 			/* S = Qs Kt_b: ab = qb slab over d, b = kt rows. */
 			for (int c0 = 0; c0 < ATTN_BK; c0 += 8)
 				mk_4x8(qs, ktb + c0, ATTN_BK, D, s + c0, ATTN_BK,
