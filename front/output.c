@@ -151,6 +151,18 @@ int bt_front_emit(struct bt_front *f, const struct bt_run *run)
 				rc = bt_table_render_text(&t, bt_front_color(stdout), &out);
 		}
 		bt_table_release(&t);
+		/* where implementations overtake each other, under the table */
+		int md = strcmp(f->format, "md") == 0;
+		struct bt_crossovers cx;
+		if (!rc && (md || strcmp(f->format, "table") == 0) &&
+		    !(rc = bt_report_crossovers(run, f->baseline, &cx, &err))) {
+			if (cx.n) {
+				bt_strbuf_adds(&out, md ? "\n**Crossovers**\n\n"
+							: "\ncrossovers:\n");
+				rc = bt_crossovers_render(&cx, md, &out);
+			}
+			bt_crossovers_release(&cx);
+		}
 	}
 	if (rc) {
 		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));

@@ -66,7 +66,9 @@ void bt_register(const struct bt_bench_def *def);
 			.line = __LINE__, __VA_ARGS__                        \
 		};                                                           \
 		bt_register(&bt__def_##fn_);                                 \
-	}
+	}                                                                    \
+	/* swallows the ';' after BT_BENCH(...) (no -Wpedantic warning) */   \
+	extern int bt__bench_declared_##fn_
 
 /* Called by bt_loop when a batch is used up: ends the sample, decides the
  * next batch. Returns 1 to go on, 0 when measuring is done. */

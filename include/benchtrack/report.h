@@ -47,8 +47,10 @@
  *
  * Missing values are "-" in the display text and empty fields in CSV.
  *
- * Speedup. Comparison set = results with the same group, the same parameter
- * values and the same variant. The baseline of a group is opts->baseline
+ * Speedup. Comparison set = results with the same group and the same
+ * parameter values; the baseline's result with the same variant when it
+ * has one, else its first (so an implementation whose options name its
+ * variant is still compared). The baseline of a group is opts->baseline
  * when some result of that group has that name, else the first benchmark
  * of the group in run order (ablation benchmarks are never a group's
  * baseline). speedup = median(baseline) / median(this) (this / baseline for
@@ -253,6 +255,58 @@ int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out);
  * or an empty field. Fields containing ',', '"', CR or LF, or starting or
  * ending with a space, are quoted with '"' doubled. */
 int bt_table_render_csv(const struct bt_table *t, struct bt_strbuf *out);
+
+/* --- Crossover points (lib/report/crossover.c) ------------------------
+ *
+ * Where one implementation overtakes another along a sweep. For every
+ * group whose ok results vary in exactly one numeric parameter (the swept
+ * axis), every implementation is compared with the group's baseline (as
+ * for the speedup column; ablation benchmarks are left out) at the values
+ * both ran: speedup r(v) = median_baseline(v) / median_impl(v). Between
+ * two neighbouring values where r - 1 changes sign, the crossing is
+ * interpolated linearly in log(v) and log(r). Without a crossing the item
+ * says the implementation is faster (or slower) over the whole range.
+ */
+enum bt_crossover_kind {
+	BT_CROSS_OVERTAKES = 0, /* becomes faster than the baseline above at */
+	BT_CROSS_FALLS_BEHIND,  /* becomes slower than the baseline above at */
+	BT_CROSS_ALWAYS_FASTER,
+	BT_CROSS_ALWAYS_SLOWER,
+};
+
+struct bt_crossover {
+	const char *group;
+	const char *name;       /* the implementation */
+	const char *baseline;   /* what it is compared with */
+	const char *param;      /* the swept axis */
+	enum bt_crossover_kind kind;
+	double at;              /* interpolated axis value (OVERTAKES/FALLS_BEHIND) */
+	double lo, hi;          /* ALWAYS_*: first and last value compared;
+				   OVERTAKES/FALLS_BEHIND: the two values
+				   that bracket the crossing */
+	double min_speedup, max_speedup; /* over the compared values */
+	size_t points;          /* values compared */
+};
+
+struct bt_crossovers {
+	struct bt_crossover *items; /* in group order, then run order */
+	size_t n;
+	struct bt_arena *arena;     /* owns everything */
+};
+
+/* Finds the crossovers of run. baseline as in bt_table_opts (NULL = first
+ * of each group). out need not be initialised. Returns 0 (possibly with no
+ * items) or BT_ENOMEM / BT_EINVAL; out is then empty. */
+int bt_report_crossovers(const struct bt_run *run, const char *baseline,
+			 struct bt_crossovers *out, struct bt_strbuf *err);
+void bt_crossovers_release(struct bt_crossovers *c);
+
+/* One line per item, e.g.
+ *   "tiled vs naive: faster at every seq_len from 1024 to 16384 (2.1x to 3.4x)"
+ *   "block_sparse vs tiled: overtakes at seq_len ~ 1843 (interpolated)"
+ * markdown != 0 writes a bullet list. Appends to out. */
+int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
+			 struct bt_strbuf *out);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,292 @@
+/* Crossover points of implementations along a swept parameter. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchtrack/report.h"
+#include "internal.h"
+
+struct point {
+	double v, r; /* axis value, speedup vs baseline */
+};
+
+static int streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static const char *param_of(const struct bt_result *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_params; i++)
+		if (streq(r->params[i].key, key))
+			return r->params[i].value;
+	return NULL;
+}
+
+static double median_of(const struct bt_result *r)
+{
+	const struct bt_metric *m = bt_result_metric(r, "time");
+	if (r->status != BT_STATUS_OK || !m || m->stats.n == 0 ||
+	    !(m->stats.median > 0))
+		return NAN;
+	return m->stats.median;
+}
+
+/* Same parameters except key. */
+static int same_but(const struct bt_result *a, const struct bt_result *b,
+		    const char *key)
+{
+	if (a->n_params != b->n_params)
+		return 0;
+	for (size_t i = 0; i < a->n_params; i++) {
+		if (streq(a->params[i].key, key))
+			continue;
+		if (!streq(param_of(b, a->params[i].key), a->params[i].value))
+			return 0;
+	}
+	return 1;
+}
+
+static int ablation_bench(const struct bt_run *run, const char *name)
+{
+	for (size_t i = 0; i < run->n_results; i++)
+		if (streq(run->results[i].name, name) &&
+		    streq(run->results[i].variant, "none"))
+			return 1;
+	return 0;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	double x = ((const struct point *)a)->v, y = ((const struct point *)b)->v;
+	return (x > y) - (x < y);
+}
+
+/* The one axis whose numeric values vary among the group's usable results;
+ * NULL when none or several do. */
+static const char *swept_axis(const struct bt_run *run, const char *group)
+{
+	const struct bt_result *first = NULL;
+	const char *axis = NULL;
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		if (!streq(r->group, group) || isnan(median_of(r)))
+			continue;
+		if (!first) {
+			first = r;
+			continue;
+		}
+		for (size_t k = 0; k < r->n_params; k++) {
+			const char *v0 = param_of(first, r->params[k].key);
+			if (v0 && streq(v0, r->params[k].value))
+				continue;
+			if (axis && !streq(axis, r->params[k].key))
+				return NULL;
+			axis = r->params[k].key;
+		}
+	}
+	if (!axis)
+		return NULL;
+	/* a log axis needs positive numbers */
+	for (size_t i = 0; i < run->n_results; i++) {
+		if (!streq(run->results[i].group, group))
+			continue;
+		const char *v = param_of(&run->results[i], axis);
+		if (!v)
+			continue;
+		char *end;
+		double x = strtod(v, &end);
+		if (end == v || *end || !(x > 0))
+			return NULL;
+	}
+	return axis;
+}
+
+static int push(struct bt_crossovers *c, size_t *alloc,
+		const struct bt_crossover *x)
+{
+	if (c->n == *alloc) {
+		size_t cap = *alloc ? *alloc * 2 : 8;
+		struct bt_crossover *p = bt__arena_alloc(c->arena, cap * sizeof *p);
+		if (!p)
+			return BT_ENOMEM;
+		if (c->n)
+			memcpy(p, c->items, c->n * sizeof *p);
+		c->items = p;
+		*alloc = cap;
+	}
+	c->items[c->n++] = *x;
+	return 0;
+}
+
+/* Compares implementation impl (its first variant) with base along axis. */
+static int compare(const struct bt_run *run, const char *group,
+		   const char *base, const char *impl, const char *axis,
+		   struct bt_crossovers *c, size_t *alloc)
+{
+	struct point *pts = malloc(run->n_results * sizeof *pts);
+	if (!pts)
+		return BT_ENOMEM;
+	size_t n = 0;
+	const char *variant = NULL;
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *x = &run->results[i];
+		if (!streq(x->group, group) || !streq(x->name, impl))
+			continue;
+		if (!variant)
+			variant = x->variant ? x->variant : "default";
+		if (!streq(x->variant ? x->variant : "default", variant))
+			continue;
+		double mx = median_of(x);
+		if (isnan(mx))
+			continue;
+		for (size_t j = 0; j < run->n_results; j++) {
+			const struct bt_result *b = &run->results[j];
+			if (!streq(b->group, group) || !streq(b->name, base) ||
+			    !streq(param_of(b, axis), param_of(x, axis)) ||
+			    !same_but(b, x, axis))
+				continue;
+			double mb = median_of(b);
+			if (!isnan(mb)) {
+				pts[n].v = strtod(param_of(x, axis), NULL);
+				pts[n].r = mb / mx;
+				n++;
+			}
+			break;
+		}
+	}
+	int rc = 0;
+	if (n == 0)
+		goto out;
+	qsort(pts, n, sizeof *pts, cmp_point);
+	struct bt_crossover item = { group, impl, base, axis,
+				     BT_CROSS_ALWAYS_FASTER, NAN, pts[0].v,
+				     pts[n - 1].v, pts[0].r, pts[0].r, n };
+	for (size_t i = 0; i < n; i++) {
+		if (pts[i].r < item.min_speedup)
+			item.min_speedup = pts[i].r;
+		if (pts[i].r > item.max_speedup)
+			item.max_speedup = pts[i].r;
+	}
+	int crossed = 0;
+	for (size_t i = 0; i + 1 < n && !rc; i++) {
+		double a = log(pts[i].r), b = log(pts[i + 1].r);
+		if ((a < 0 && b >= 0) || (a >= 0 && b < 0)) {
+			double la = log(pts[i].v), lb = log(pts[i + 1].v);
+			struct bt_crossover x = item;
+			x.kind = a < 0 ? BT_CROSS_OVERTAKES : BT_CROSS_FALLS_BEHIND;
+			x.at = exp(la + (0 - a) * (lb - la) / (b - a));
+			x.lo = pts[i].v;
+			x.hi = pts[i + 1].v;
+			rc = push(c, alloc, &x);
+			crossed = 1;
+		}
+	}
+	if (!crossed && !rc) {
+		item.kind = item.min_speedup >= 1 ? BT_CROSS_ALWAYS_FASTER
+						  : BT_CROSS_ALWAYS_SLOWER;
+		rc = push(c, alloc, &item);
+	}
+out:
+	free(pts);
+	return rc;
+}
+
+int bt_report_crossovers(const struct bt_run *run, const char *baseline,
+			 struct bt_crossovers *out, struct bt_strbuf *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!run)
+		return bt_error(err, BT_EINVAL, "crossovers: no run");
+	out->arena = bt__arena_new();
+	if (!out->arena)
+		return BT_ENOMEM;
+	size_t alloc = 0;
+	int rc = 0;
+	for (size_t g = 0; g < run->n_results && !rc; g++) {
+		const struct bt_result *rg = &run->results[g];
+		if (!rg->group)
+			continue;
+		int seen = 0; /* group handled at its first result */
+		for (size_t k = 0; k < g && !seen; k++)
+			seen = streq(run->results[k].group, rg->group);
+		if (seen)
+			continue;
+		const char *axis = swept_axis(run, rg->group);
+		if (!axis)
+			continue;
+		/* the baseline: as for the table's speedup column */
+		const char *base = NULL;
+		for (size_t i = 0; i < run->n_results; i++) {
+			const struct bt_result *r = &run->results[i];
+			if (!streq(r->group, rg->group) || ablation_bench(run, r->name))
+				continue;
+			if (baseline && streq(r->name, baseline)) {
+				base = r->name;
+				break;
+			}
+			if (!base)
+				base = r->name;
+		}
+		if (!base)
+			continue;
+		for (size_t i = 0; i < run->n_results && !rc; i++) {
+			const struct bt_result *r = &run->results[i];
+			if (!streq(r->group, rg->group) || streq(r->name, base) ||
+			    ablation_bench(run, r->name))
+				continue;
+			int done = 0; /* implementation handled at its first result */
+			for (size_t k = 0; k < i && !done; k++)
+				done = streq(run->results[k].group, rg->group) &&
+				       streq(run->results[k].name, r->name);
+			if (!done)
+				rc = compare(run, rg->group, base, r->name, axis, out, &alloc);
+		}
+	}
+	if (rc) {
+		bt_crossovers_release(out);
+		return bt_error(err, rc, "crossovers: %s", bt_strerror(rc));
+	}
+	return 0;
+}
+
+void bt_crossovers_release(struct bt_crossovers *c)
+{
+	bt__arena_free(c->arena);
+	memset(c, 0, sizeof *c);
+}
+
+int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
+			 struct bt_strbuf *out)
+{
+	int rc = 0;
+	for (size_t i = 0; i < c->n && !rc; i++) {
+		const struct bt_crossover *x = &c->items[i];
+		rc = bt_strbuf_addf(out, "%s%s vs %s: ", markdown ? "- " : "",
+				    x->name, x->baseline);
+		if (rc)
+			break;
+		switch (x->kind) {
+		case BT_CROSS_OVERTAKES:
+		case BT_CROSS_FALLS_BEHIND:
+			rc = bt_strbuf_addf(out, "%s at %s ~ %.0f (interpolated between %g and %g)\n",
+					    x->kind == BT_CROSS_OVERTAKES ? "overtakes"
+									  : "falls behind",
+					    x->param, x->at, x->lo, x->hi);
+			break;
+		case BT_CROSS_ALWAYS_FASTER:
+		case BT_CROSS_ALWAYS_SLOWER:
+			if (x->points == 1)
+				rc = bt_strbuf_addf(out, "%.2fx at %s %g (one point, no crossover)\n",
+						    x->min_speedup, x->param, x->lo);
+			else
+				rc = bt_strbuf_addf(out, "%s at every %s from %g to %g "
+						    "(%.2fx to %.2fx), no crossover\n",
+						    x->kind == BT_CROSS_ALWAYS_FASTER ? "faster" : "slower",
+						    x->param, x->lo, x->hi,
+						    x->min_speedup, x->max_speedup);
+			break;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,129 @@
+/* Crossover points on runs built by hand, with values worked out by hand
+ * (log-log interpolation between the bracketing points). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "benchtrack.h"
+#include "benchtrack/report.h"
+
+static void add(struct bt_run *run, const char *name, const char *group,
+		const char *n, const char *h, double median)
+{
+	struct bt_result *r = bt_run_add_result(run);
+	r->name = bt_run_strdup(run, name);
+	r->group = bt_run_strdup(run, group);
+	r->variant = "default";
+	r->params = bt_run_alloc(run, 2 * sizeof *r->params);
+	r->params[0] = (struct bt_kv){ "h", h };
+	r->params[1] = (struct bt_kv){ "n", n };
+	r->n_params = 2;
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->metrics[0].name = "time";
+	r->metrics[0].unit = "s";
+	r->metrics[0].stats.n = 10;
+	r->metrics[0].stats.median = median;
+	r->n_metrics = 1;
+}
+
+static void test_overtakes_and_falls_behind(void **state)
+{
+	struct bt_run run;
+	struct bt_crossovers c;
+	bt_run_init(&run);
+	/* speedups of x vs base: 0.5, 1.0, 2.0 -> crossing exactly at 2048 */
+	add(&run, "base", "g", "1024", "4", 1e-3);
+	add(&run, "base", "g", "2048", "4", 4e-3);
+	add(&run, "base", "g", "4096", "4", 16e-3);
+	add(&run, "x", "g", "1024", "4", 2e-3);
+	add(&run, "x", "g", "2048", "4", 4e-3);
+	add(&run, "x", "g", "4096", "4", 8e-3);
+	/* y: 2.0 at 1024, 0.5 at 4096 (2048 missing): falls behind at the
+	 * geometric middle sqrt(1024 * 4096) = 2048 */
+	add(&run, "y", "g", "1024", "4", 0.5e-3);
+	add(&run, "y", "g", "4096", "4", 32e-3);
+	/* z: always 4x faster */
+	add(&run, "z", "g", "1024", "4", 0.25e-3);
+	add(&run, "z", "g", "2048", "4", 1e-3);
+	/* w: one point, slower */
+	add(&run, "w", "g", "4096", "4", 32e-3);
+	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 4);
+
+	assert_string_equal(c.items[0].name, "x");
+	assert_string_equal(c.items[0].baseline, "base");
+	assert_string_equal(c.items[0].param, "n");
+	assert_int_equal(c.items[0].kind, BT_CROSS_OVERTAKES);
+	assert_true(fabs(c.items[0].at - 2048) < 1e-9);
+	assert_true(c.items[0].lo == 1024 && c.items[0].hi == 2048);
+
+	assert_string_equal(c.items[1].name, "y");
+	assert_int_equal(c.items[1].kind, BT_CROSS_FALLS_BEHIND);
+	assert_true(fabs(c.items[1].at - 2048) < 1e-9);
+
+	assert_int_equal(c.items[2].kind, BT_CROSS_ALWAYS_FASTER);
+	assert_true(fabs(c.items[2].min_speedup - 4) < 1e-12);
+	assert_int_equal(c.items[2].points, 2);
+
+	assert_int_equal(c.items[3].kind, BT_CROSS_ALWAYS_SLOWER);
+	assert_int_equal(c.items[3].points, 1);
+
+	struct bt_strbuf out = BT_STRBUF_INIT;
+	assert_int_equal(bt_crossovers_render(&c, 0, &out), 0);
+	assert_non_null(strstr(out.buf, "x vs base: overtakes at n ~ 2048 (interpolated between 1024 and 2048)\n"));
+	assert_non_null(strstr(out.buf, "z vs base: faster at every n from 1024 to 2048 (4.00x to 4.00x), no crossover\n"));
+	bt_strbuf_reset(&out);
+	assert_int_equal(bt_crossovers_render(&c, 1, &out), 0);
+	assert_true(strncmp(out.buf, "- x vs base:", 12) == 0);
+	bt_strbuf_release(&out);
+	bt_crossovers_release(&c);
+
+	/* baseline override: compared with z instead */
+	assert_int_equal(bt_report_crossovers(&run, "z", &c, NULL), 0);
+	assert_string_equal(c.items[0].baseline, "z");
+	assert_string_equal(c.items[0].name, "base");
+	assert_int_equal(c.items[0].kind, BT_CROSS_ALWAYS_SLOWER);
+	bt_crossovers_release(&c);
+	bt_run_release(&run);
+}
+
+/* Two varying axes: no single sweep, no crossover reported; failed
+ * results are left out. */
+static void test_needs_one_swept_axis(void **state)
+{
+	struct bt_run run;
+	struct bt_crossovers c;
+	bt_run_init(&run);
+	add(&run, "a", "g", "1024", "4", 1e-3);
+	add(&run, "a", "g", "2048", "8", 1e-3);
+	add(&run, "b", "g", "1024", "4", 1e-3);
+	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 0);
+	bt_crossovers_release(&c);
+	bt_run_release(&run);
+
+	bt_run_init(&run);
+	add(&run, "a", "g", "1024", "4", 1e-3);
+	add(&run, "a", "g", "2048", "4", 2e-3);
+	add(&run, "b", "g", "1024", "4", 2e-3);
+	add(&run, "b", "g", "2048", "4", 1e-3);
+	run.results[3].status = BT_STATUS_CRASHED;
+	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.items[0].kind, BT_CROSS_ALWAYS_SLOWER);
+	assert_int_equal(c.items[0].points, 1);
+	bt_crossovers_release(&c);
+	bt_run_release(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overtakes_and_falls_behind),
+		cmocka_unit_test(test_needs_one_swept_axis),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
