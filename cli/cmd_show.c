@@ -19,6 +19,29 @@ static int cmd_show(int argc, char **argv)
 		code = bt_cmd_print_help("show");
 		goto out;
 	}
+	/* the runner flags parse here too, but only these mean something */
+	static const struct {
+		const char *name;
+		int arg;
+	} allowed[] = { { "--format", 1 }, { "--baseline", 1 }, { "--log-level", 1 },
+			{ "--verbose", 0 }, { "--quiet", 0 }, { "-v", 0 }, { "-q", 0 } };
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] != '-' || !argv[i][1])
+			continue;
+		size_t len = strcspn(argv[i], "="), k, n = sizeof allowed / sizeof *allowed;
+		for (k = 0; k < n; k++)
+			if (strlen(allowed[k].name) == len &&
+			    strncmp(argv[i], allowed[k].name, len) == 0)
+				break;
+		if (k == n) {
+			bt_front_error("show: option '%.*s' does not apply to show",
+				       (int)len, argv[i]);
+			code = BT_EXIT_USAGE;
+			goto out;
+		}
+		if (allowed[k].arg && !argv[i][len])
+			i++; /* its value */
+	}
 	if (f.n_args != 1) {
 		bt_front_error("show: expected one run file (usage: benchtrack show FILE)");
 		code = BT_EXIT_USAGE;

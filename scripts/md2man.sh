@@ -21,7 +21,7 @@
 # Roff specials are escaped: backslashes, '-' (as \- so that options can be
 # copied), '.' and '\'' at the start of a line. Anything else is text.
 # The date is taken from SOURCE_DATE_EPOCH when set (reproducible builds),
-# the version from BT_VERSION or the project() line of CMakeLists.txt.
+# the version from BT_VERSION or BENCHTRACK_VERSION in include/benchtrack.h.
 #
 # OUT.1 may be '-' for stdout; otherwise it is replaced atomically. Exit
 # status: 0, 1 on a conversion error (message on stderr), 2 on bad usage.
@@ -45,9 +45,9 @@ fi
 version=${BT_VERSION:-}
 if [ -z "$version" ]; then
 	top=$(dirname "$0")/..
-	if [ -f "$top/CMakeLists.txt" ]; then
-		version=$(sed -n 's/^[[:space:]]*project([^)]*VERSION[[:space:]][[:space:]]*\([0-9][0-9.]*\).*/\1/p' \
-			"$top/CMakeLists.txt" | head -n 1)
+	if [ -f "$top/include/benchtrack.h" ]; then
+		version=$(sed -n 's/^#define BENCHTRACK_VERSION "\([0-9.]*\)".*/\1/p' \
+			"$top/include/benchtrack.h" | head -n 1)
 	fi
 fi
 case $version in

@@ -13,7 +13,8 @@ done
 diff -u "$src/docs/cmd/benchtrack.md" <("$bt" help)
 diff -u "$src/docs/cmd/run.md" <("$build/suite_faults" --help)
 "$bt" version | grep -qE '^benchtrack [0-9]+\.[0-9]+\.[0-9]+$'
-for args in "" "nosuch" "help a b" "version extra" "run" "show"; do
+for args in "" "nosuch" "help a b" "version extra" "run" "show" \
+	"show $src/tests/fixtures/run-faults.json --quick"; do
 	set +e
 	"$bt" $args >/dev/null 2>&1
 	rc=$?
