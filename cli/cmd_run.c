@@ -77,6 +77,28 @@ static int merge(struct bt_run *dst, const struct bt_run *src,
 	return rc;
 }
 
+/* The suites check --param names leniently (each knows only its own
+ * benchmarks): say so when an axis matched no case at all. */
+static void warn_unused_params(const struct bt_front *f, const struct bt_run *run)
+{
+	for (size_t i = 0; i < f->cfg.n_params; i++) {
+		struct bt_param_space ps = BT_PARAM_SPACE_INIT;
+		if (bt_param_space_parse(&ps, f->cfg.params[i], NULL) != 0)
+			continue;
+		for (size_t k = 0; k < ps.n_axes; k++) {
+			int used = 0;
+			for (size_t r = 0; r < run->n_results && !used; r++)
+				for (size_t p = 0; p < run->results[r].n_params && !used; p++)
+					used = strcmp(run->results[r].params[p].key,
+						      ps.axes[k].name) == 0;
+			if (!used)
+				fprintf(stderr, "benchtrack: warning: --param %s: no case has "
+					"a parameter '%s'\n", f->cfg.params[i], ps.axes[k].name);
+		}
+		bt_param_space_release(&ps);
+	}
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct bt_front f;
@@ -179,6 +201,7 @@ static int cmd_run(int argc, char **argv)
 		bt_front_error("no benchmark case matches the filters");
 		code = BT_EXIT_USAGE;
 	} else if (code == BT_EXIT_OK && have_all) {
+		warn_unused_params(&f, &all);
 		code = bt_front_emit(&f, &all);
 	}
 out:

@@ -194,7 +194,11 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 		break;
 	case F_HELP: f->help = 1; break;
 	case F_VERSION: f->version = 1; break;
-	case F_ALLOW_EMPTY: f->allow_empty = 1; break;
+	case F_ALLOW_EMPTY:
+		/* a suite among several: names may belong to the others */
+		f->allow_empty = 1;
+		f->cfg.strict_names = 0;
+		break;
 	}
 	return rc;
 }

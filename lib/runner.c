@@ -41,6 +41,7 @@ void bt_config_defaults(struct bt_config *cfg)
 	cfg->isolate = 1;
 	cfg->seed = 42;
 	cfg->clock = "CLOCK_MONOTONIC";
+	cfg->strict_names = 1;
 }
 
 size_t bt_run_failures(const struct bt_run *run)
@@ -401,8 +402,9 @@ int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 	if (cfg->exclude && (rc = compile_re(&exc, cfg->exclude, "--exclude", err)))
 		goto fail;
 	have_exc = cfg->exclude != NULL;
-	if ((rc = check_options_known(cfg, plan->arena, err)) ||
-	    (rc = check_params_known(cfg, err)))
+	if (cfg->strict_names &&
+	    ((rc = check_options_known(cfg, plan->arena, err)) ||
+	     (rc = check_params_known(cfg, err))))
 		goto fail;
 	size_t n, alloc = 0;
 	const struct bt_bench_def *const *reg = bt_registry(&n);

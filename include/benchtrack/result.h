@@ -164,6 +164,9 @@ struct bt_config {
 	double timer_resolution_s;  /* measured once per process */
 	double timer_overhead_s;
 	const char *clock;          /* "CLOCK_MONOTONIC" */
+	int strict_names;           /* planning only, not stored: a --param
+				       axis or --options name that no
+				       benchmark declares is an error */
 };
 
 struct bt_arena; /* opaque */

@@ -25,7 +25,8 @@ extern "C" {
 #define BT_DEFAULT_MIN_SAMPLE_TIME 0.005 /* s */
 #define BT_DEFAULT_TIMEOUT 300.0         /* s per case */
 
-/* Sets *cfg to the defaults (isolate on, seed 42, everything else off). */
+/* Sets *cfg to the defaults (isolate on, seed 42, strict names, everything
+ * else off). */
 void bt_config_defaults(struct bt_config *cfg);
 
 /* The registered benchmarks (in registration order, i.e. source order
@@ -58,7 +59,8 @@ struct bt_plan {
  * cuts), variants from cfg->options / cfg->ablation, then cfg->filter /
  * cfg->exclude (POSIX extended regexes, searched in the case id). An
  * invalid spec or regex is BT_EPARSE naming the benchmark and the spec; an
- * --options name or a --param axis no benchmark declares is BT_ENOTFOUND. */
+ * --options name or a --param axis no benchmark declares is BT_ENOTFOUND
+ * when cfg->strict_names (the default). */
 int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 		  struct bt_strbuf *err);
 void bt_plan_release(struct bt_plan *plan);

@@ -277,6 +277,18 @@ static void test_benchtrack_run_forwards(void **state)
 		rows++;
 	assert_int_equal(rows, 2);
 	free(csv2);
+	/* suites check --param names leniently under benchtrack run, which
+	 * warns when an axis matched no case */
+	char errp[512];
+	snprintf(errp, sizeof errp, "%s/run-warn", dir);
+	char *warn[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+			 "--param", "nn=1", "--filter", "^sum/n=64$", "--min-sample-time", "1ms",
+			 "--measurement-iterations", "6", "--format", "none", NULL };
+	assert_int_equal(bt_test_spawn(warn, NULL, errp), 0);
+	char *w = bt_test_slurp(errp);
+	assert_non_null(strstr(w, "warning: --param nn=1: no case has a parameter 'nn'"));
+	free(w);
+
 	char *none[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
 			 "--filter", "^nothing$", NULL };
 	assert_int_equal(bt_test_spawn(none, NULL, NULL), 2);
