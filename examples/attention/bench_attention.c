@@ -128,12 +128,18 @@ static void finish(bt_state *s, const struct io *io, enum ref_kind kind,
 	free(got);
 }
 
-static void bm_naive(bt_state *s)
+/* A dense kernel (naive, tiled): scratch of scratch_floats(), one call
+ * per iteration, validated against the full reference. */
+static void run_dense(bt_state *s,
+		      size_t (*scratch_floats)(const struct attn_shape *),
+		      void (*kernel)(const struct attn_shape *, const float *,
+				     const float *, const float *, float *,
+				     float *))
 {
 	struct io io;
 	if (io_init(s, &io))
 		return;
-	size_t ns = attn_naive_scratch_floats(&io.sh);
+	size_t ns = scratch_floats(&io.sh);
 	float *scratch = scratch_alloc(s, ns);
 	if (!scratch) {
 		io_release(&io);
@@ -141,35 +147,24 @@ static void bm_naive(bt_state *s)
 	}
 	bt_set_memory(s, (int64_t)(io.bytes + ns * sizeof(float)));
 	while (bt_loop(s)) {
-		attn_naive(&io.sh, io.q, io.k, io.v, io.out, scratch);
+		kernel(&io.sh, io.q, io.k, io.v, io.out, scratch);
 		bt_do_not_optimize(io.out);
 	}
 	free(scratch);
 	finish(s, &io, REF_FULL, NULL);
 	io_release(&io);
 }
+
+static void bm_naive(bt_state *s)
+{
+	run_dense(s, attn_naive_scratch_floats, attn_naive);
+}
 BT_BENCH(bm_naive, .name = "naive", .group = "attention", .type = "attention",
 	 .params = ATTN_PARAMS, .unit = "tokens");
 
 static void bm_tiled(bt_state *s)
 {
-	struct io io;
-	if (io_init(s, &io))
-		return;
-	size_t ns = attn_tiled_scratch_floats(&io.sh);
-	float *scratch = scratch_alloc(s, ns);
-	if (!scratch) {
-		io_release(&io);
-		return;
-	}
-	bt_set_memory(s, (int64_t)(io.bytes + ns * sizeof(float)));
-	while (bt_loop(s)) {
-		attn_tiled(&io.sh, io.q, io.k, io.v, io.out, scratch);
-		bt_do_not_optimize(io.out);
-	}
-	free(scratch);
-	finish(s, &io, REF_FULL, NULL);
-	io_release(&io);
+	run_dense(s, attn_tiled_scratch_floats, attn_tiled);
 }
 BT_BENCH(bm_tiled, .name = "tiled", .group = "attention", .type = "attention",
 	 .params = ATTN_PARAMS, .unit = "tokens");
