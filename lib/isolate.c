@@ -193,14 +193,18 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
+	/* wait for the child without reaping it: while it is a zombie its
+	 * process group id cannot be reused, so a grandchild left behind in
+	 * the case's group can be killed safely; then reap it */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	kill(-pid, SIGKILL);
 	int wst = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof ru);
 	while (wait4(pid, &wst, 0, &ru) < 0 && errno == EINTR)
 		;
-	r->wall_s = now_s() - t0;
-	/* a grandchild left behind in the case's process group goes too */
-	kill(-pid, SIGKILL);
 
 	if (timed_out) {
 		r->status = BT_STATUS_TIMEOUT;

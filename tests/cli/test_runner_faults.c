@@ -2,6 +2,7 @@
  * tests/fixtures/suite_faults.c crashes, hangs, fails validation, runs out
  * of memory under --memory-limit (adaptive retry), fails and skips; the
  * normal cases must still be complete and the exit code 4. */
+#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,7 +67,7 @@ static int teardown(void **state)
 static void test_exit_code_is_4(void **state)
 {
 	assert_int_equal(exit_code, 4);
-	assert_int_equal(run.n_results, 11);
+	assert_int_equal(run.n_results, 12);
 	assert_string_equal(run.benchmark_type, "regression");
 	assert_string_equal(run.suite, "suite_faults");
 }
@@ -165,6 +166,37 @@ static void test_oom_adaptive_retry(void **state)
 	assert_true(r->peak_memory_bytes >= 4 * (64 << 20));
 }
 
+/* 1 when a process runs with exactly this command line. */
+static int process_running(const char *arg0, const char *arg1)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+	while (d && !found && (e = readdir(d))) {
+		char path[300], buf[256];
+		snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+		FILE *f = fopen(path, "rb");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		found = n > strlen(arg0) && strcmp(buf, arg0) == 0 &&
+			strcmp(buf + strlen(arg0) + 1, arg1) == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* A process the case left behind dies with the case. */
+static void test_leftover_process_killed(void **state)
+{
+	const struct bt_result *r = find("leaves_child", NULL, NULL);
+	assert_int_equal(r->status, BT_STATUS_OK);
+	assert_false(process_running("sleep", "987.5"));
+}
+
 static void test_variant_from_options(void **state)
 {
 	const struct bt_result *r = find("options", NULL, NULL);
@@ -175,7 +207,7 @@ static void test_variant_from_options(void **state)
 static void test_failures_reported_on_stderr(void **state)
 {
 	assert_non_null(strstr(stderr_text, "crash: crashed"));
-	assert_non_null(strstr(stderr_text, "11 cases: 6 ok, 2 failed, 1 crashed, 1 timeout, 1 skipped"));
+	assert_non_null(strstr(stderr_text, "12 cases: 7 ok, 2 failed, 1 crashed, 1 timeout, 1 skipped"));
 }
 
 /* Filters, --list and usage errors. */
@@ -312,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_failed_validation),
 		cmocka_unit_test(test_fail_and_skip),
 		cmocka_unit_test(test_oom_adaptive_retry),
+		cmocka_unit_test(test_leftover_process_killed),
 		cmocka_unit_test(test_variant_from_options),
 		cmocka_unit_test(test_failures_reported_on_stderr),
 		cmocka_unit_test(test_filter_list_and_usage),
