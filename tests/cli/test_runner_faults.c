@@ -269,6 +269,42 @@ static void test_filter_list_and_usage(void **state)
 	free(s);
 }
 
+/* In process (--no-isolate) with a time budget, JSON on stdout; and the
+ * Markdown table. */
+static void test_no_isolate_budget_json_md(void **state)
+{
+	char out[512];
+	snprintf(out, sizeof out, "%s/stdout.json", dir);
+	char *a[] = { BT_BINARY_DIR "/suite_faults", "--no-isolate", "--filter", "^sum/n=64$",
+		      "--min-sample-time", "1ms", "--time-budget", "30ms", "--format", "json",
+		      "--seed", "7", NULL };
+	assert_int_equal(bt_test_spawn(a, out, NULL), 0);
+	struct bt_run r;
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	bt_run_init(&r);
+	assert_int_equal(bt_run_read_file(&r, out, &e), 0);
+	assert_int_equal(r.n_results, 1);
+	assert_false(r.config.isolate);
+	assert_true(r.config.seed == 7);
+	assert_true(r.config.time_budget == 0.03);
+	const struct bt_metric *t = bt_result_metric(&r.results[0], "time");
+	/* about 30 samples of about 1 ms each (the calibration batch may be
+	 * well over 1 ms, so there can be fewer) */
+	assert_true(t->n_samples >= 3 && t->n_samples <= 40);
+	assert_true(r.results[0].peak_memory_bytes > 0);
+	bt_run_release(&r);
+	bt_strbuf_release(&e);
+
+	char *m[] = { BT_BINARY_DIR "/suite_faults", "--filter", "^(sum|fails)", "--min-sample-time",
+		      "1ms", "--measurement-iterations", "6", "--format", "md", NULL };
+	assert_int_equal(bt_test_spawn(m, out, NULL), 4);
+	char *md = bt_test_slurp(out);
+	assert_true(strncmp(md, "| benchmark |", 13) == 0);
+	assert_non_null(strstr(md, "| fails |"));
+	assert_non_null(strstr(md, "**Crossovers**"));
+	free(md);
+}
+
 /* benchtrack run forwards the flags and gives the same statuses. */
 static void test_benchtrack_run_forwards(void **state)
 {
@@ -348,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_variant_from_options),
 		cmocka_unit_test(test_failures_reported_on_stderr),
 		cmocka_unit_test(test_filter_list_and_usage),
+		cmocka_unit_test(test_no_isolate_budget_json_md),
 		cmocka_unit_test(test_benchtrack_run_forwards),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
