@@ -21,8 +21,8 @@ struct bt_cmd {
 	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
 };
 
-extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_version,
-	bt_cmd_help;
+extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_list, bt_cmd_tag,
+	bt_cmd_untag, bt_cmd_reindex, bt_cmd_version, bt_cmd_help;
 
 /* All commands, NULL-terminated. */
 extern const struct bt_cmd *const bt_commands[];

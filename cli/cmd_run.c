@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchtrack/store.h"
 #include "cmd.h"
 
 extern char **environ;
@@ -75,6 +76,27 @@ static int merge(struct bt_run *dst, const struct bt_run *src,
 		dst->duration_s += src->duration_s;
 	}
 	return rc;
+}
+
+/* Stores the run (--store DIR, $BENCHTRACK_STORE, or benchmark_results/);
+ * returns an exit code. */
+static int store_run(const struct bt_front *f, const struct bt_run *run)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st;
+	char *path = NULL;
+	int rc = bt_store_open(&st, f->store, BT_STORE_CREATE, &err);
+	if (!rc) {
+		rc = bt_store_put(st, run, &path, &err);
+		bt_store_close(st);
+	}
+	if (rc)
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+	else if (f->log_level >= BT_LOG_INFO)
+		fprintf(stderr, "stored %s\n", path);
+	free(path);
+	bt_strbuf_release(&err);
+	return rc ? BT_EXIT_ERROR : BT_EXIT_OK;
 }
 
 /* The suites check --param names leniently (each knows only its own
@@ -202,7 +224,10 @@ static int cmd_run(int argc, char **argv)
 		code = BT_EXIT_USAGE;
 	} else if (code == BT_EXIT_OK && have_all) {
 		warn_unused_params(&f, &all);
+		int stored = f.no_store ? BT_EXIT_OK : store_run(&f, &all);
 		code = bt_front_emit(&f, &all);
+		if (code == BT_EXIT_OK || (code == BT_EXIT_CASE_FAILED && stored != BT_EXIT_OK))
+			code = stored;
 	}
 out:
 	if (tmp_made)

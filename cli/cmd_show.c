@@ -1,6 +1,7 @@
 /* benchtrack show FILE: the table of a stored run. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 
@@ -24,6 +25,7 @@ static int cmd_show(int argc, char **argv)
 		const char *name;
 		int arg;
 	} allowed[] = { { "--format", 1 }, { "--baseline", 1 }, { "--log-level", 1 },
+			{ "--store", 1 },
 			{ "--verbose", 0 }, { "--quiet", 0 }, { "-v", 0 }, { "-q", 0 } };
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] != '-' || !argv[i][1])
@@ -51,7 +53,19 @@ static int cmd_show(int argc, char **argv)
 		code = BT_EXIT_ERROR;
 		goto out;
 	}
-	int rc = bt_run_read_file(&run, f.args[0], &err);
+	/* a file, else a reference into the store (id, latest, commit...) */
+	int rc;
+	struct stat sb;
+	if (stat(f.args[0], &sb) == 0 && S_ISREG(sb.st_mode)) {
+		rc = bt_run_read_file(&run, f.args[0], &err);
+	} else {
+		struct bt_store *st;
+		rc = bt_store_open(&st, f.store, BT_STORE_READONLY, &err);
+		if (!rc) {
+			rc = bt_store_load(st, f.args[0], &run, &err);
+			bt_store_close(st);
+		}
+	}
 	if (rc) {
 		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
 		code = BT_EXIT_ERROR;
@@ -69,5 +83,5 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_show = { "show", "show FILE [--format F]",
+const struct bt_cmd bt_cmd_show = { "show", "show RUN|FILE [--format F]",
 				    "print the table of a stored run", cmd_show };

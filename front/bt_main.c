@@ -83,6 +83,10 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 	} else if (f.version) {
 		printf("benchtrack %s\n", BENCHTRACK_VERSION);
 		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	} else if (f.store || f.no_store) {
+		bt_front_error("--store and --no-store apply to `benchtrack run`; "
+			       "a suite run directly does not store its run");
+		code = BT_EXIT_USAGE;
 	} else if (f.n_args > 0) {
 		bt_front_error("unexpected argument '%s' (see --help)", f.args[0]);
 		code = BT_EXIT_USAGE;

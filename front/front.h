@@ -18,6 +18,8 @@ struct bt_front {
 	const char *suite;    /* --suite */
 	const char *baseline; /* --baseline */
 	int list;             /* --list */
+	const char *store;    /* --store DIR (benchtrack run) */
+	int no_store;         /* --no-store (benchtrack run) */
 	int allow_empty;      /* --allow-empty: no matching case is not an
 				 error (benchtrack run passes it to suites) */
 	int help, version;

@@ -12,5 +12,7 @@
 #include "benchtrack/result.h"
 #include "benchtrack/bench.h"
 #include "benchtrack/runner.h"
+#include "benchtrack/report.h"
+#include "benchtrack/store.h"
 
 #endif

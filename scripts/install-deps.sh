@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git   # toolchain
   libjansson-dev                         # JSON
+  libsqlite3-dev                         # the store's index
+  libarchive-dev                         # the store's archives
   libcmocka-dev                          # unit tests
 )
 # Peers measured side by side in bench/ (optional for the build).

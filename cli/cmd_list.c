@@ -1,0 +1,166 @@
+/* benchtrack list: the stored runs, newest first, with filters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+static void csv_field(struct bt_strbuf *o, const char *s)
+{
+	if (!s)
+		return;
+	if (strpbrk(s, ",\"\r\n")) {
+		bt_strbuf_addc(o, '"');
+		for (; *s; s++) {
+			if (*s == '"')
+				bt_strbuf_addc(o, '"');
+			bt_strbuf_addc(o, *s);
+		}
+		bt_strbuf_addc(o, '"');
+	} else {
+		bt_strbuf_adds(o, s);
+	}
+}
+
+static void tags_text(const struct bt_store_entry *e, struct bt_strbuf *o)
+{
+	for (size_t k = 0; k < e->n_tags; k++)
+		bt_strbuf_addf(o, "%s%s", k ? " " : "", e->tags[k]);
+}
+
+static void render_table(const struct bt_store_list *l, struct bt_strbuf *o)
+{
+	bt_strbuf_addf(o, "%-8s  %-14s  %-20s  %-10s  %-12s  %-12s  %5s  %6s  %s\n",
+		       "run", "type", "date (UTC)", "commit", "branch", "machine",
+		       "cases", "failed", "tags");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct bt_store_entry *e = &l->items[i];
+		struct bt_strbuf t = BT_STRBUF_INIT;
+		tags_text(e, &t);
+		if (e->archive)
+			bt_strbuf_addf(&t, "%s(archived)", t.len ? " " : "");
+		bt_strbuf_addf(o, "%-8.8s  %-14s  %-20s  %-10.10s  %-12.12s  %-12.12s  %5zu  %6zu  %s\n",
+			       e->run_id, e->type, e->timestamp, e->commit ? e->commit : "-",
+			       e->branch ? e->branch : "-", e->machine ? e->machine : "-",
+			       e->n_results, e->n_failed, bt_strbuf_str(&t));
+		bt_strbuf_release(&t);
+	}
+}
+
+static void render_csv(const struct bt_store_list *l, struct bt_strbuf *o)
+{
+	bt_strbuf_adds(o, "run_id,type,timestamp,commit,branch,dirty,machine,fingerprint,"
+			  "suite,path,archive,n_results,n_failed,tags\r\n");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct bt_store_entry *e = &l->items[i];
+		const char *f[] = { e->run_id, e->type, e->timestamp, e->commit, e->branch,
+				    e->dirty < 0 ? NULL : e->dirty ? "1" : "0", e->machine,
+				    e->fingerprint, e->suite, e->path, e->archive };
+		for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+			csv_field(o, f[k]);
+			bt_strbuf_addc(o, ',');
+		}
+		struct bt_strbuf t = BT_STRBUF_INIT;
+		tags_text(e, &t);
+		bt_strbuf_addf(o, "%zu,%zu,", e->n_results, e->n_failed);
+		csv_field(o, t.len ? t.buf : NULL);
+		bt_strbuf_adds(o, "\r\n");
+		bt_strbuf_release(&t);
+	}
+}
+
+static int render_json(const struct bt_store_list *l, struct bt_strbuf *o)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < l->n; i++) {
+		const struct bt_store_entry *e = &l->items[i];
+		json_t *tags = json_array();
+		for (size_t k = 0; tags && k < e->n_tags; k++)
+			json_array_append_new(tags, json_string(e->tags[k]));
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:b, s:o}",
+			"run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
+			"commit", e->commit, "branch", e->branch,
+			"dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
+			"machine", e->machine, "fingerprint", e->fingerprint, "suite", e->suite,
+			"path", e->path, "archive", e->archive,
+			"n_results", (json_int_t)e->n_results, "n_failed", (json_int_t)e->n_failed,
+			"milestone", e->milestone, "tags", tags ? tags : json_array()));
+	}
+	char *s = arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(arr);
+	if (!s)
+		return BT_ENOMEM;
+	bt_strbuf_adds(o, s);
+	bt_strbuf_addc(o, '\n');
+	free(s);
+	return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct bt_store_filter f;
+	memset(&f, 0, sizeof f);
+	const char *store = NULL, *format = "table", *limit = NULL;
+	int help, n_args;
+	char *args[1];
+	const struct bt_opt opts[] = {
+		{ "--store", &store, NULL }, { "--type", &f.type, NULL },
+		{ "--since", &f.since, NULL }, { "--until", &f.until, NULL },
+		{ "--commit", &f.commit, NULL }, { "--branch", &f.branch, NULL },
+		{ "--machine", &f.machine, NULL }, { "--name", &f.benchmark, NULL },
+		{ "--tag", &f.tag, NULL }, { "--archived", NULL, &f.include_archived },
+		{ "--limit", &limit, NULL }, { "--format", &format, NULL }, { NULL, NULL, NULL },
+	};
+	int code = bt_opts_parse("list", argc, argv, opts, &help, args, 0, &n_args);
+	if (code)
+		return code;
+	if (help)
+		return bt_cmd_print_help("list");
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+		bt_front_error("list: --format: '%s' is not one of table, json, csv", format);
+		return BT_EXIT_USAGE;
+	}
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+		if (*end || end == limit || n < 1) {
+			bt_front_error("list: --limit: '%s' is not a positive integer", limit);
+			return BT_EXIT_USAGE;
+		}
+		f.limit = (size_t)n;
+	}
+	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	struct bt_store_list l;
+	memset(&l, 0, sizeof l);
+	int rc = bt_store_open(&st, store, BT_STORE_READONLY, &err);
+	if (!rc)
+		rc = bt_store_query(st, &f, &l, &err);
+	if (!rc) {
+		if (strcmp(format, "json") == 0)
+			rc = render_json(&l, &out);
+		else if (strcmp(format, "csv") == 0)
+			render_csv(&l, &out);
+		else
+			render_table(&l, &out);
+	}
+	if (rc) {
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		code = BT_EXIT_ERROR;
+	} else {
+		fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+		code = fflush(stdout) == 0 && !ferror(stdout) ? BT_EXIT_OK : BT_EXIT_ERROR;
+	}
+	bt_store_list_release(&l);
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&out);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_list = { "list", "list [--type T] [filters]",
+				    "list the stored runs", cmd_list };

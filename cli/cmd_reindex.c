@@ -1,0 +1,44 @@
+/* benchtrack reindex: rebuild index.db from the run files. */
+#include <stdio.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+static int cmd_reindex(int argc, char **argv)
+{
+	const char *store = NULL;
+	int help, n_args;
+	char *args[1];
+	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
+	int code = bt_opts_parse("reindex", argc, argv, opts, &help, args, 0, &n_args);
+	if (code)
+		return code;
+	if (help)
+		return bt_cmd_print_help("reindex");
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	size_t runs = 0, results = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = bt_store_open(&st, store, 0, &err);
+	if (!rc)
+		rc = bt_store_reindex(st, &runs, &results, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc) {
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		code = BT_EXIT_ERROR;
+	} else {
+		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		printf("reindexed %s: %zu runs, %zu results in %.2f s\n", bt_store_dir(st),
+		       runs, results, s);
+		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	}
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_reindex = { "reindex", "reindex [--store DIR]",
+				       "rebuild the store's index from its files",
+				       cmd_reindex };

@@ -1,0 +1,20 @@
+/* A small option parser for the commands that do not take the runner
+ * flags (list, tag, reindex, ...). */
+#ifndef BENCHTRACK_CLI_OPTS_H
+#define BENCHTRACK_CLI_OPTS_H
+
+struct bt_opt {
+	const char *name;  /* long name with the dashes: "--type" */
+	const char **str;  /* takes a value: stored here (points into argv) */
+	int *flag;         /* no value: set to 1 */
+};
+
+/* Parses argv[1..argc) (argv[0] is the command): options from opts (plus
+ * --help/-h into *help), positional arguments into args (at most max_args,
+ * *n_args their count). Prints "benchtrack CMD: ..." and returns 2 on a
+ * usage error, else 0. */
+int bt_opts_parse(const char *cmd, int argc, char **argv,
+		  const struct bt_opt *opts, int *help, char **args,
+		  int max_args, int *n_args);
+
+#endif

@@ -1,0 +1,194 @@
+/* The results store (DESIGN §6, docs/STORE.md).
+ *
+ *     STORE/
+ *       README.md                         generated index of the store
+ *       index.db                          SQLite index: a cache of the files
+ *       by-type/<type>/<YYYY-MM-DD-HHMM-UTC>-<id8>/run.json (+ tags)
+ *       by-date/YYYY-MM/DD/<type>/<same dir name>  -> symlink to the run dir
+ *       latest/<type>.json                -> symlink to the newest run.json
+ *       comparisons/ archive/             saved comparisons, monthly archives
+ *
+ * The files are the record; index.db is rebuilt from them by
+ * bt_store_reindex. A run directory appears whole or not at all (written
+ * under STORE/.tmp, then renamed into place). Layout changes (links,
+ * README, index) happen under an exclusive lock on STORE/.lock, so several
+ * processes may store runs at once. Where symlinks cannot be made, copies
+ * are written instead.
+ *
+ * The library never prints: problems and actions are reported through
+ * callbacks and err.
+ */
+#ifndef BENCHTRACK_STORE_H
+#define BENCHTRACK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+#include "strbuf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BT_STORE_DEFAULT_DIR "benchmark_results"
+
+struct bt_store; /* opaque */
+
+enum bt_store_flags {
+	BT_STORE_CREATE = 1,   /* create the store when missing */
+	BT_STORE_READONLY = 2, /* never write (list, show, verify) */
+};
+
+/* Opens the store at dir (NULL: $BENCHTRACK_STORE, else
+ * BT_STORE_DEFAULT_DIR). Without BT_STORE_CREATE a missing store is
+ * BT_ENOTFOUND. The index is opened (and created or migrated) lazily.
+ * *out is freed with bt_store_close. Errors name the path. */
+int bt_store_open(struct bt_store **out, const char *dir, int flags,
+		  struct bt_strbuf *err);
+void bt_store_close(struct bt_store *st);
+/* The store's directory (owned by st). */
+const char *bt_store_dir(const struct bt_store *st);
+
+/* Stores run: its directory, the by-date link, latest/<type>.json when it
+ * is the newest of its type, the index and README.md. run must have
+ * run_id, benchmark_type and timestamp. On success *path (if not NULL) is
+ * the malloc'd path of the stored run.json (caller frees). A run id that is
+ * already stored is BT_EEXISTS. On a failure after the run directory was
+ * renamed into place the run is kept (the files are the record) and the
+ * error says that verify --repair completes it. */
+int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
+		 struct bt_strbuf *err);
+
+/* One run as the index knows it. Strings owned by the list. */
+struct bt_store_entry {
+	const char *run_id;
+	const char *type;
+	const char *suite;
+	const char *timestamp;
+	const char *commit;      /* NULL when unknown */
+	const char *branch;
+	int dirty;               /* 1, 0, -1 unknown */
+	const char *machine;     /* machine name */
+	const char *fingerprint;
+	const char *path;        /* run.json relative to the store; NULL when archived */
+	const char *archive;     /* archive file relative to the store, or NULL */
+	size_t n_results, n_failed;
+	int milestone;           /* tagged "milestone" */
+	const char **tags;
+	size_t n_tags;
+};
+
+struct bt_store_list {
+	struct bt_store_entry *items; /* newest first */
+	size_t n;
+	struct bt_arena *arena;
+};
+
+/* Filters of bt_store_query; NULL / 0 fields do not filter. */
+struct bt_store_filter {
+	const char *type;
+	const char *since;       /* timestamp >= since (ISO 8601 date or time) */
+	const char *until;       /* timestamp < until; a bare date includes that day */
+	const char *commit;      /* prefix of the commit hash */
+	const char *branch;
+	const char *machine;     /* machine name or fingerprint */
+	const char *benchmark;   /* runs with a result of that benchmark name */
+	const char *tag;
+	int include_archived;
+	size_t limit;            /* 0 = all */
+};
+
+/* Runs matching f, newest first. out need not be initialised; release
+ * with bt_store_list_release. */
+int bt_store_query(struct bt_store *st, const struct bt_store_filter *f,
+		   struct bt_store_list *out, struct bt_strbuf *err);
+void bt_store_list_release(struct bt_store_list *l);
+
+/* Resolves a reference to a stored run: a run id or a unique prefix of
+ * one (at least 4 hex digits), a path to a run.json or run directory
+ * (absolute, relative to the cwd or to the store), "latest" (newest run),
+ * "latest:TYPE", or a commit hash / prefix (the newest run at that
+ * commit). Ambiguous prefixes are BT_EINVAL listing candidates; nothing
+ * found is BT_ENOTFOUND. *path receives the malloc'd run.json path. */
+int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
+		     struct bt_strbuf *err);
+
+/* Loads a resolved run into run (initialised, empty). */
+int bt_store_load(struct bt_store *st, const char *ref, struct bt_run *run,
+		  struct bt_strbuf *err);
+
+/* Rebuilds index.db from the files (run directories, archives, tags) into
+ * a new database that replaces the old one atomically. *n_runs and
+ * *n_results (optional) receive the counts. */
+int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
+		     struct bt_strbuf *err);
+
+/* Adds (add != 0) or removes a tag of a stored run (ref as in resolve).
+ * Tags are kept in the run directory (file "tags") and in the index. */
+int bt_store_tag(struct bt_store *st, const char *ref, const char *tag,
+		 int add, struct bt_strbuf *err);
+
+/* Regenerates README.md from the index. */
+int bt_store_write_readme(struct bt_store *st, struct bt_strbuf *err);
+
+/* Progress and problem reports of the long operations below: what is a
+ * short verb ("archive", "restore", "place", "skip", "problem",
+ * "repaired"), path the file concerned, detail a sentence or NULL. */
+typedef void (*bt_store_note_fn)(void *ud, const char *what, const char *path,
+				 const char *detail);
+
+/* Retention (lib/store/gc.c): runs older than keep_days (by their
+ * timestamp, against now, or o->now when set: "YYYY-MM-DDTHH:MM:SSZ")
+ * that are not tagged "milestone" move into STORE/archive/YYYY-MM.tar.gz
+ * (by the run's month; gzip-compressed tar, readable by tar); their
+ * directories and by-date links are removed, the index keeps their
+ * summaries with the archive as location, latest/ and README.md follow.
+ * With dry_run nothing changes and note() lists what would move. */
+struct bt_gc_opts {
+	int keep_days;    /* default 30 when 0 */
+	int dry_run;
+	const char *now;  /* NULL: the current time */
+};
+int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
+		bt_store_note_fn note, void *ud, size_t *n_archived,
+		struct bt_strbuf *err);
+
+/* Brings an archived run (ref: run id or prefix, or commit) back into
+ * by-type/ (and its link into by-date/), removes it from its archive, and
+ * updates the index. *path (optional) receives its run.json path. */
+int bt_store_restore(struct bt_store *st, const char *ref, char **path,
+		     struct bt_strbuf *err);
+
+/* Migration of a flat folder of legacy result files (lib/store/organize.c):
+ * every regular file of src (not recursive unless recursive) is read,
+ * never changed: benchtrack runs, the seed proposal's metadata JSON and
+ * the HF benchmark_v2 JSON are converted to runs and stored, their
+ * originals copied to STORE/archive/legacy/; every file that cannot be
+ * placed is reported through note("skip", path, reason). Duplicates (same
+ * content) are placed once. */
+struct bt_organize_opts {
+	int dry_run;
+	int recursive;
+};
+int bt_store_organize(struct bt_store *st, const char *src,
+		      const struct bt_organize_opts *o, bt_store_note_fn note,
+		      void *ud, size_t *n_placed, size_t *n_skipped,
+		      struct bt_strbuf *err);
+
+/* Checks the whole store (lib/store/verify.c): every run file parses and
+ * matches the schema and sits where its type, timestamp and id say; no
+ * dangling or missing by-date / latest links; README.md current; the
+ * index consistent with the files (same runs, locations, tags) and
+ * passing its integrity check; no leftovers in .tmp. Each problem goes to
+ * note("problem", path, what). With repair, what can be derived is fixed
+ * (links, README, index, leftovers; a broken run file is moved to
+ * STORE/quarantine/, never deleted) and reported as note("repaired", ...).
+ * *n_problems counts the problems found (before repair). */
+int bt_store_verify(struct bt_store *st, int repair, bt_store_note_fn note,
+		    void *ud, size_t *n_problems, struct bt_strbuf *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,169 @@
+/* Monthly archives of old runs: reading them back into the index. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "archive.h"
+#include "fsutil.h"
+#include "internal.h"
+
+#define MEMBER_CAP (256u << 20)
+
+/* Reads the current member of a whole into a malloc'd buffer. */
+static int read_member(struct archive *ar, const char *name, char **data,
+		       size_t *len, struct bt_strbuf *err)
+{
+	struct bt_strbuf b = BT_STRBUF_INIT;
+	char buf[65536];
+	la_ssize_t n;
+	while ((n = archive_read_data(ar, buf, sizeof buf)) > 0) {
+		if (b.len + (size_t)n > MEMBER_CAP) {
+			bt_strbuf_release(&b);
+			return bt_error(err, BT_ETOOBIG, "%s: member too large", name);
+		}
+		if (bt_strbuf_add(&b, buf, (size_t)n)) {
+			bt_strbuf_release(&b);
+			return BT_ENOMEM;
+		}
+	}
+	if (n < 0) {
+		bt_strbuf_release(&b);
+		return bt_error(err, BT_EIO, "%s: %s", name, archive_error_string(ar));
+	}
+	*len = b.len;
+	*data = bt_strbuf_detach(&b);
+	return *data ? 0 : BT_ENOMEM;
+}
+
+struct pending {
+	struct bt_run run;
+	int have;
+	char *dir;   /* member directory */
+	char *tags;  /* text of the tags member */
+};
+
+static int flush(struct pending *p, const char *rel, const struct bt_index_ops *ops,
+		 void *h, size_t *n_runs, size_t *n_results, struct bt_strbuf *err)
+{
+	int rc = 0;
+	if (p->have) {
+		const char *tags[64];
+		size_t nt = 0;
+		for (char *s = p->tags, *save = NULL, *t;
+		     s && nt < 64 && (t = strtok_r(s, "\n", &save)); s = NULL)
+			if (*t)
+				tags[nt++] = t;
+		struct bt_index_loc loc = { NULL, rel };
+		rc = ops->add_run(h, &p->run, &loc, tags, nt, err);
+		if (!rc) {
+			(*n_runs)++;
+			*n_results += p->run.n_results;
+		}
+		bt_run_release(&p->run);
+	}
+	free(p->dir);
+	free(p->tags);
+	memset(p, 0, sizeof *p);
+	return rc;
+}
+
+static int index_one(const char *path, const char *rel,
+		     const struct bt_index_ops *ops, void *h, size_t *n_runs,
+		     size_t *n_results, struct bt_strbuf *err)
+{
+	struct archive *ar = archive_read_new();
+	if (!ar)
+		return BT_ENOMEM;
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_all(ar);
+	int rc = 0;
+	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
+		rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
+		archive_read_free(ar);
+		return rc;
+	}
+	struct pending p;
+	memset(&p, 0, sizeof p);
+	struct archive_entry *e;
+	int r;
+	while (!rc && (r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		const char *slash = name ? strrchr(name, '/') : NULL;
+		if (!slash)
+			continue;
+		size_t dl = (size_t)(slash - name);
+		char *data = NULL;
+		size_t len = 0;
+		if (strcmp(slash, "/run.json") == 0) {
+			if ((rc = flush(&p, rel, ops, h, n_runs, n_results, err)) ||
+			    (rc = read_member(ar, name, &data, &len, err)))
+				break;
+			bt_run_init(&p.run);
+			struct bt_strbuf label = BT_STRBUF_INIT;
+			bt_strbuf_addf(&label, "%s:%s", path, name);
+			rc = bt_run_from_json(&p.run, data, len, label.buf, err);
+			bt_strbuf_release(&label);
+			p.have = 1;
+			p.dir = strndup(name, dl);
+			if (rc)
+				break;
+		} else if (strcmp(slash, "/tags") == 0 && p.have &&
+			   strlen(p.dir) == dl && strncmp(p.dir, name, dl) == 0) {
+			if ((rc = read_member(ar, name, &data, &len, err)))
+				break;
+			p.tags = data;
+			data = NULL;
+		}
+		free(data);
+	}
+	if (!rc && r != ARCHIVE_EOF && r != ARCHIVE_OK)
+		rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
+	if (!rc)
+		rc = flush(&p, rel, ops, h, n_runs, n_results, err);
+	else {
+		if (p.have)
+			bt_run_release(&p.run);
+		free(p.dir);
+		free(p.tags);
+	}
+	archive_read_free(ar);
+	return rc;
+}
+
+static int is_archive_name(const char *n)
+{
+	size_t l = strlen(n);
+	return n[0] != '.' && l > 7 && strcmp(n + l - 7, ".tar.gz") == 0;
+}
+
+int bt__archive_index_all(const char *dir, const struct bt_index_ops *ops,
+			  void *h, size_t *n_runs, size_t *n_results,
+			  struct bt_strbuf *err)
+{
+	char *ad = bt__pathf("%s/archive", dir);
+	if (!ad)
+		return BT_ENOMEM;
+	DIR *d = opendir(ad);
+	int rc = 0;
+	if (!d) {
+		rc = errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", ad, strerror(errno));
+		free(ad);
+		return rc;
+	}
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (!is_archive_name(e->d_name))
+			continue;
+		char *p = bt__pathf("%s/%s", ad, e->d_name);
+		char *rel = bt__pathf("archive/%s", e->d_name);
+		rc = p && rel ? index_one(p, rel, ops, h, n_runs, n_results, err) : BT_ENOMEM;
+		free(p);
+		free(rel);
+	}
+	closedir(d);
+	free(ad);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* The store's index behind a backend vtable (SQLite now, PostgreSQL later).
+ * Internal to lib/store; the commands only see include/benchtrack/store.h.
+ *
+ * The index is a cache of the files: every fact in it can be derived from
+ * the run directories, their tags files and the archives. All strings
+ * passed in are copied; nothing returned outlives the call except through
+ * the caller's struct bt_store_list (its arena).
+ */
+#ifndef BENCHTRACK_STORE_INDEX_H
+#define BENCHTRACK_STORE_INDEX_H
+
+#include "benchtrack.h"
+#include "benchtrack/store.h"
+
+/* Where a run's file is: exactly one of path (run.json relative to the
+ * store) or archive (archive file relative to the store, member name
+ * "<run dir name>/run.json") is set. */
+struct bt_index_loc {
+	const char *path;
+	const char *archive;
+};
+
+struct bt_index_ops {
+	const char *name; /* "sqlite" */
+	/* Opens (creating and migrating when !readonly) the index at location
+	 * (for SQLite a file path). */
+	int (*open)(void **h, const char *location, int readonly,
+		    struct bt_strbuf *err);
+	void (*close)(void *h);
+	/* Groups changes: begin ... commit (or rollback on error). */
+	int (*begin)(void *h, struct bt_strbuf *err);
+	int (*commit)(void *h, struct bt_strbuf *err);
+	void (*rollback)(void *h);
+	/* Inserts or replaces a run with its results, metric summaries
+	 * (statistics only, no raw samples), series and tags. */
+	int (*add_run)(void *h, const struct bt_run *run,
+		       const struct bt_index_loc *loc, const char *const *tags,
+		       size_t n_tags, struct bt_strbuf *err);
+	int (*remove_run)(void *h, const char *run_id, struct bt_strbuf *err);
+	int (*set_tags)(void *h, const char *run_id, const char *const *tags,
+			size_t n_tags, struct bt_strbuf *err);
+	int (*set_location)(void *h, const char *run_id,
+			    const struct bt_index_loc *loc,
+			    struct bt_strbuf *err);
+	/* Runs matching f, newest first (timestamp, then run_id), into out
+	 * (initialised by the caller with an arena). */
+	int (*query)(void *h, const struct bt_store_filter *f,
+		     struct bt_store_list *out, struct bt_strbuf *err);
+	/* Run ids starting with prefix (at most max, into ids allocated in
+	 * out's arena), for resolving references. */
+	int (*find_prefix)(void *h, const char *prefix, const char ***ids,
+			   size_t *n, size_t max, struct bt_arena *arena,
+			   struct bt_strbuf *err);
+	/* Integrity: 0 when the database is readable and consistent
+	 * (PRAGMA integrity_check for SQLite), else BT_EIO with detail. */
+	int (*check)(void *h, struct bt_strbuf *err);
+};
+
+extern const struct bt_index_ops bt__index_sqlite;
+
+#endif
