@@ -915,13 +915,18 @@ int bt_context_stamp(struct bt_run *run)
 	run->timestamp = NULL;
 	run->run_id = NULL;
 	int rc;
-	time_t now = time(NULL);
+	/* millisecond resolution: runs started in the same second still
+	 * order newest first */
+	struct timespec now;
 	struct tm tm;
-	char ts[32];
-	if (now != (time_t)-1 && gmtime_r(&now, &tm) &&
-	    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
-	    (rc = set_str(run, &run->timestamp, ts)))
-		return rc;
+	char ts[32], full[40];
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	    gmtime_r(&now.tv_sec, &tm) &&
+	    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(full, sizeof full, "%s.%03ldZ", ts, now.tv_nsec / 1000000);
+		if ((rc = set_str(run, &run->timestamp, full)))
+			return rc;
+	}
 
 	unsigned char id[16];
 	char hex[33];

@@ -311,7 +311,7 @@ static void test_benchtrack_run_forwards(void **state)
 	char out[512], json[512];
 	snprintf(out, sizeof out, "%s/run-table", dir);
 	snprintf(json, sizeof json, "%s/run2.json", dir);
-	char *argv[] = { BT_BINARY_DIR "/benchtrack", "run",
+	char *argv[] = { BT_BINARY_DIR "/benchtrack", "run", "--no-store",
 			 BT_BINARY_DIR "/suite_faults", "--filter", "^(sum|crash|fails)",
 			 "--min-sample-time", "1ms", "--measurement-iterations", "6",
 			 "--out", json, NULL };
@@ -334,7 +334,7 @@ static void test_benchtrack_run_forwards(void **state)
 	free(table);
 
 	/* two suites where the filter matches only in one: the run goes on */
-	char *two[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+	char *two[] = { BT_BINARY_DIR "/benchtrack", "run", "--no-store", BT_BINARY_DIR "/suite_faults",
 			BT_BINARY_DIR "/suite_faults", "--filter", "^sum/n=64$",
 			"--min-sample-time", "1ms", "--measurement-iterations", "6",
 			"--format", "csv", NULL };
@@ -349,7 +349,7 @@ static void test_benchtrack_run_forwards(void **state)
 	 * warns when an axis matched no case */
 	char errp[512];
 	snprintf(errp, sizeof errp, "%s/run-warn", dir);
-	char *warn[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+	char *warn[] = { BT_BINARY_DIR "/benchtrack", "run", "--no-store", BT_BINARY_DIR "/suite_faults",
 			 "--param", "nn=1", "--filter", "^sum/n=64$", "--min-sample-time", "1ms",
 			 "--measurement-iterations", "6", "--format", "none", NULL };
 	assert_int_equal(bt_test_spawn(warn, NULL, errp), 0);
@@ -357,7 +357,7 @@ static void test_benchtrack_run_forwards(void **state)
 	assert_non_null(strstr(w, "warning: --param nn=1: no case has a parameter 'nn'"));
 	free(w);
 
-	char *none[] = { BT_BINARY_DIR "/benchtrack", "run", BT_BINARY_DIR "/suite_faults",
+	char *none[] = { BT_BINARY_DIR "/benchtrack", "run", "--no-store", BT_BINARY_DIR "/suite_faults",
 			 "--filter", "^nothing$", NULL };
 	assert_int_equal(bt_test_spawn(none, NULL, NULL), 2);
 
