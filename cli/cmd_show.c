@@ -45,7 +45,7 @@ static int cmd_show(int argc, char **argv)
 			i++; /* its value */
 	}
 	if (f.n_args != 1) {
-		bt_front_error("show: expected one run file (usage: benchtrack show FILE)");
+		bt_front_error("show: expected one run (usage: benchtrack show RUN|FILE)");
 		code = BT_EXIT_USAGE;
 		goto out;
 	}
