@@ -919,7 +919,7 @@ int bt_context_stamp(struct bt_run *run)
 	 * order newest first */
 	struct timespec now;
 	struct tm tm;
-	char ts[32], full[40];
+	char ts[32], full[48];
 	if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
 	    gmtime_r(&now.tv_sec, &tm) &&
 	    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm)) {

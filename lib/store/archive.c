@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "archive.h"
+#include "archives.h"
 #include "fsutil.h"
 #include "internal.h"
 

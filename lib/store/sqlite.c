@@ -135,18 +135,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RELEASE] = "RELEASE bt_op",
 	[ST_ROLLBACK_TO] = "ROLLBACK TO bt_op",
 	[ST_DEL_RUN] = "DELETE FROM runs WHERE run_id = ?1",
-	[ST_INS_RUN] = "INSERT OR REPLACE INTO runs (run_id, type, suite,"
+	[ST_INS_RUN] = "INSERT OR FAIL INTO runs (run_id, type, suite,"
 		       " timestamp, duration_s, commit_hash, branch, dirty,"
 		       " commit_time, machine_name, fingerprint, cpu_model, os,"
 		       " path, archive, n_results, n_failed, schema) VALUES"
 		       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		       " ?13, ?14, ?15, ?16, ?17, ?18)",
-	[ST_INS_RESULT] = "INSERT INTO results (run_id, idx, name, grp,"
+	[ST_INS_RESULT] = "INSERT OR FAIL INTO results (run_id, idx, name, grp,"
 			  " variant, type, params, status, message, series_key,"
 			  " throughput, throughput_unit, peak_memory_bytes,"
 			  " memory_bytes, max_rel_err) VALUES (?1, ?2, ?3, ?4,"
 			  " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	[ST_INS_METRIC] = "INSERT OR REPLACE INTO metrics (result_id, name,"
+	[ST_INS_METRIC] = "INSERT OR IGNORE INTO metrics (result_id, name,"
 			  " unit, direction, n, mean, median, std, min, max,"
 			  " p5, p25, p75, p95, p99, mad, iqr, cv, ci_low,"
 			  " ci_high, outliers) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
@@ -248,7 +248,7 @@ static int step_done(struct sqlite_index *h, sqlite3_stmt *s,
 static int run_simple(struct sqlite_index *h, enum stmt_id id,
 		      struct bt_strbuf *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = stmt(h, id, &s, err);
 	return rc ? rc : step_done(h, s, err);
 }
@@ -292,20 +292,29 @@ static int bind_fail(struct sqlite_index *h, int rc, struct bt_strbuf *err)
 
 /* --- transactions --------------------------------------------------------- */
 
-/* Every write operation is atomic: outside begin/commit it runs in its own
- * BEGIN IMMEDIATE transaction (*local = 1), inside one under a savepoint
- * (*local = 0) so a failed operation leaves no partial rows behind. */
-static int op_enter(struct sqlite_index *h, int *local, struct bt_strbuf *err)
+/* Every write operation is atomic on its own: outside begin/commit it runs
+ * in its own BEGIN IMMEDIATE transaction (*local = 1). Inside the caller's
+ * transaction (*local = 0) it runs under a savepoint when savepoint != 0,
+ * so a failed operation leaves nothing behind; add_run does without one
+ * (a savepoint copies every page it touches, a fifth of the cost of a
+ * reindex): it validates the run before writing, and after an SQLite
+ * failure the caller rolls back, as index.h asks. */
+static int op_enter(struct sqlite_index *h, int savepoint, int *local,
+		    struct bt_strbuf *err)
 {
 	*local = sqlite3_get_autocommit(h->db) != 0;
-	return run_simple(h, *local ? ST_BEGIN : ST_SAVEPOINT, err);
+	if (*local)
+		return run_simple(h, ST_BEGIN, err);
+	return savepoint ? run_simple(h, ST_SAVEPOINT, err) : 0;
 }
 
 /* Ends what op_enter started: commits/releases when rc == 0, else rolls
  * back (err keeps the first error). Returns the final code. */
-static int op_leave(struct sqlite_index *h, int local, int rc,
+static int op_leave(struct sqlite_index *h, int savepoint, int local, int rc,
 		    struct bt_strbuf *err)
 {
+	if (!local && !savepoint)
+		return rc;
 	if (rc == 0) {
 		rc = run_simple(h, local ? ST_COMMIT : ST_RELEASE, err);
 		if (rc == 0)
@@ -327,7 +336,7 @@ static int op_leave(struct sqlite_index *h, int local, int rc,
 static int has_run(struct sqlite_index *h, const char *run_id,
 		   struct bt_strbuf *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = stmt(h, ST_HAS_RUN, &s, err);
 	if (rc)
 		return rc;
@@ -659,7 +668,7 @@ static int canonical_params(struct sqlite_index *h, const struct bt_result *r)
 static int insert_run_row(struct sqlite_index *h, const struct bt_run *run,
 			  const struct bt_index_loc *loc, struct bt_strbuf *err)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = stmt(h, ST_INS_RUN, &s, err);
 	if (rc)
 		return rc;
@@ -732,12 +741,6 @@ static int insert_result(struct sqlite_index *h, const struct bt_run *run,
 			 sqlite3_stmt *ss, struct bt_strbuf *err)
 {
 	const struct bt_result *r = &run->results[idx];
-	for (size_t j = 0; j < r->n_metrics; j++)
-		if (!r->metrics[j].name)
-			return bt_error(err, BT_EINVAL,
-					"%s: run %s: result %zu: metric %zu "
-					"has no name", h->path, run->run_id,
-					idx, j);
 	if (canonical_params(h, r))
 		return bt_error(err, BT_ENOMEM, "%s: out of memory", h->path);
 	const char *params = h->params.buf ? h->params.buf : "";
@@ -800,7 +803,7 @@ static int insert_tags(struct sqlite_index *h, const char *run_id,
 {
 	if (!n_tags)
 		return 0;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc = stmt(h, ST_INS_TAG, &s, err);
 	for (size_t i = 0; !rc && i < n_tags; i++) {
 		if (!tags[i])
@@ -840,6 +843,33 @@ static int add_run_rows(struct sqlite_index *h, const struct bt_run *run,
 	return rc;
 }
 
+/* What would fail half-way through add_run_rows is checked first. */
+static int validate_run(struct sqlite_index *h, const struct bt_run *run,
+			struct bt_strbuf *err)
+{
+	if (run->n_results && !run->results)
+		return bt_error(err, BT_EINVAL, "%s: run %s: no results array",
+				h->path, run->run_id);
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		if (r->n_metrics && !r->metrics)
+			return bt_error(err, BT_EINVAL, "%s: run %s: result "
+					"%zu: no metrics array", h->path,
+					run->run_id, i);
+		if (r->n_params && !r->params)
+			return bt_error(err, BT_EINVAL, "%s: run %s: result "
+					"%zu: no params array", h->path,
+					run->run_id, i);
+		for (size_t j = 0; j < r->n_metrics; j++)
+			if (!r->metrics[j].name)
+				return bt_error(err, BT_EINVAL,
+						"%s: run %s: result %zu: "
+						"metric %zu has no name",
+						h->path, run->run_id, i, j);
+	}
+	return 0;
+}
+
 static int sq_add_run(void *vh, const struct bt_run *run,
 		      const struct bt_index_loc *loc, const char *const *tags,
 		      size_t n_tags, struct bt_strbuf *err)
@@ -849,17 +879,15 @@ static int sq_add_run(void *vh, const struct bt_run *run,
 		return bt_error(err, BT_EINVAL,
 				"%s: a run needs run_id, benchmark_type and "
 				"timestamp", h->path);
-	if (run->n_results && !run->results)
-		return bt_error(err, BT_EINVAL, "%s: run %s: no results array",
-				h->path, run->run_id);
-	int local, rc = writable(h, err);
-	if (rc)
-		return rc;
-	rc = op_enter(h, &local, err);
+	int local, rc = validate_run(h, run, err);
+	if (!rc)
+		rc = writable(h, err);
+	if (!rc)
+		rc = op_enter(h, 0, &local, err);
 	if (rc)
 		return rc;
 	rc = add_run_rows(h, run, loc, tags, n_tags, err);
-	return op_leave(h, local, rc, err);
+	return op_leave(h, 0, local, rc, err);
 }
 
 /* --- remove_run / set_tags / set_location ----------------------------------- */
@@ -870,11 +898,11 @@ static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 	if (!run_id)
 		return bt_error(err, BT_EINVAL, "%s: no run id", h->path);
 	int local, rc = writable(h, err);
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	if (!rc)
 		rc = stmt(h, ST_DEL_RUN, &s, err);
 	if (!rc)
-		rc = op_enter(h, &local, err);
+		rc = op_enter(h, 1, &local, err);
 	if (rc)
 		return rc;
 	bind_str(s, 1, run_id);
@@ -883,7 +911,7 @@ static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 		rc = bt_error(err, BT_ENOTFOUND,
 			      "%s: run %s is not in the index", h->path,
 			      run_id);
-	return op_leave(h, local, rc, err);
+	return op_leave(h, 1, local, rc, err);
 }
 
 static int sq_set_tags(void *vh, const char *run_id, const char *const *tags,
@@ -893,11 +921,11 @@ static int sq_set_tags(void *vh, const char *run_id, const char *const *tags,
 	if (!run_id)
 		return bt_error(err, BT_EINVAL, "%s: no run id", h->path);
 	int local, rc = writable(h, err);
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	if (!rc)
 		rc = stmt(h, ST_DEL_TAGS, &s, err);
 	if (!rc)
-		rc = op_enter(h, &local, err);
+		rc = op_enter(h, 1, &local, err);
 	if (rc)
 		return rc;
 	rc = has_run(h, run_id, err);
@@ -907,7 +935,7 @@ static int sq_set_tags(void *vh, const char *run_id, const char *const *tags,
 	}
 	if (!rc)
 		rc = insert_tags(h, run_id, tags, n_tags, err);
-	return op_leave(h, local, rc, err);
+	return op_leave(h, 1, local, rc, err);
 }
 
 static int sq_set_location(void *vh, const char *run_id,
@@ -919,11 +947,11 @@ static int sq_set_location(void *vh, const char *run_id,
 		return bt_error(err, BT_EINVAL, "%s: no run id or location",
 				h->path);
 	int local, rc = writable(h, err);
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	if (!rc)
 		rc = stmt(h, ST_SET_LOC, &s, err);
 	if (!rc)
-		rc = op_enter(h, &local, err);
+		rc = op_enter(h, 1, &local, err);
 	if (rc)
 		return rc;
 	bind_str(s, 1, run_id);
@@ -934,7 +962,7 @@ static int sq_set_location(void *vh, const char *run_id,
 		rc = bt_error(err, BT_ENOTFOUND,
 			      "%s: run %s is not in the index", h->path,
 			      run_id);
-	return op_leave(h, local, rc, err);
+	return op_leave(h, 1, local, rc, err);
 }
 
 /* --- query ---------------------------------------------------------------- */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "archive.h"
+#include "archives.h"
 #include "index.h"
 #include "storeint.h"
 #include "internal.h"

@@ -2,8 +2,8 @@
  * YYYY-MM.tar.gz, written with libarchive in a format tar reads. Each run
  * is the members "<run dir name>/run.json" and, when it has tags,
  * "<run dir name>/tags" right after it. Internal. */
-#ifndef BENCHTRACK_STORE_ARCHIVE_H
-#define BENCHTRACK_STORE_ARCHIVE_H
+#ifndef BENCHTRACK_STORE_ARCHIVES_H
+#define BENCHTRACK_STORE_ARCHIVES_H
 
 #include "index.h"
 

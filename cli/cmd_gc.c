@@ -1,0 +1,83 @@
+/* benchtrack gc: move old runs into the store's monthly archives. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+struct gc_out {
+	int dry_run;
+};
+
+/* One line per note: "would archive PATH (DETAIL)" / "archived PATH
+ * (DETAIL)", other notes as "WHAT PATH: DETAIL". */
+static void gc_note(void *ud, const char *what, const char *path,
+		    const char *detail)
+{
+	const struct gc_out *o = ud;
+	if (strcmp(what, "archive") == 0)
+		printf("%s %s%s%s%s\n", o->dry_run ? "would archive" : "archived",
+		       path, detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
+	else
+		printf("%s %s%s%s\n", what, path, detail ? ": " : "",
+		       detail ? detail : "");
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+	const char *store = NULL, *keep = NULL;
+	int help, n_args, dry = 0;
+	char *args[1];
+	const struct bt_opt opts[] = { { "--store", &store, NULL },
+				       { "--keep-days", &keep, NULL },
+				       { "--dry-run", NULL, &dry },
+				       { NULL, NULL, NULL } };
+	int code = bt_opts_parse("gc", argc, argv, opts, &help, args, 0, &n_args);
+	if (code)
+		return code;
+	if (help)
+		return bt_cmd_print_help("gc");
+	struct bt_gc_opts o = { .keep_days = 30, .dry_run = dry };
+	if (keep) {
+		char *end;
+		errno = 0;
+		long v = strtol(keep, &end, 10);
+		if (errno || end == keep || *end || v < 1 || v > 1000000) {
+			bt_front_error("gc: --keep-days '%s': expected a whole number "
+				       "of days from 1 to 1000000", keep);
+			return BT_EXIT_USAGE;
+		}
+		o.keep_days = (int)v;
+	}
+	struct gc_out out = { dry };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	size_t n = 0;
+	int rc = bt_store_open(&st, store, dry ? BT_STORE_READONLY : 0, &err);
+	if (!rc)
+		rc = bt_store_gc(st, &o, gc_note, &out, &n, &err);
+	if (rc) {
+		fflush(stdout);
+		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+		code = BT_EXIT_ERROR;
+	} else {
+		if (dry)
+			printf("would archive %zu run%s older than %d days from %s "
+			       "(dry run: nothing changed)\n", n, n == 1 ? "" : "s",
+			       o.keep_days, bt_store_dir(st));
+		else
+			printf("archived %zu run%s older than %d days into %s/archive\n",
+			       n, n == 1 ? "" : "s", o.keep_days, bt_store_dir(st));
+		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	}
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_gc = { "gc", "gc [--keep-days N] [--dry-run]",
+				  "archive runs older than the retention window",
+				  cmd_gc };

@@ -1,0 +1,622 @@
+/* Tests of retention (lib/store/gc.c): bt_store_gc moves old runs into
+ * monthly archives that tar reads, keeps milestones, keeps the index
+ * summaries; bt_store_restore brings a run back. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "benchtrack.h"
+#include "benchtrack/store.h"
+
+/* ---------------------------------------------------------------------
+ * Fixture: a store with five runs
+ *
+ *   A  attention  2026-08-01  old                 -> archive/2026-08
+ *   B  attention  2026-08-15  old, milestone      stays
+ *   C  gemm       2026-08-20  old, tag "nightly"  -> archive/2026-08
+ *   D  attention  2026-09-10  old                 -> archive/2026-09
+ *   E  attention  2026-11-20  recent              stays
+ *
+ * gc with now 2026-11-22T00:00:00Z and keep_days 30 (cutoff 2026-10-23).
+ * ------------------------------------------------------------------- */
+
+#define ID_A "a1a1a1a1000000000000000000000001"
+#define ID_B "b2b2b2b2000000000000000000000002"
+#define ID_C "c3c3c3c3000000000000000000000003"
+#define ID_D "d4d4d4d4000000000000000000000004"
+#define ID_E "e5e5e5e5000000000000000000000005"
+#define COMMIT_C "0123456789abcdef0123456789abcdef01234567"
+#define NOW "2026-11-22T00:00:00Z"
+
+#define DIR_A "2026-08-01-1000-UTC-a1a1a1a1"
+#define DIR_C "2026-08-20-0800-UTC-c3c3c3c3"
+#define DIR_D "2026-09-10-0900-UTC-d4d4d4d4"
+
+struct fx {
+	char dir[256];
+	struct bt_store *st;
+};
+
+static const char *fpath(const struct fx *f, const char *rel)
+{
+	static char buf[4][768];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
+	return buf[k];
+}
+
+static int exists(const char *p)
+{
+	struct stat s;
+	return lstat(p, &s) == 0;
+}
+
+static void put_run(struct bt_store *st, const char *id, const char *type,
+		    const char *ts, const char *commit)
+{
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_run_init(&run), 0);
+	run.run_id = id;
+	run.benchmark_type = type;
+	run.suite = "suite_gc";
+	run.timestamp = ts;
+	run.duration_s = 1.5;
+	run.git.commit = commit;
+	run.git.branch = commit ? "main" : NULL;
+	run.git.dirty = 0;
+	run.machine.name = "gc-host";
+	run.machine.fingerprint = "0011223344556677";
+	for (int i = 0; i < 2; i++) {
+		struct bt_result *r = bt_run_add_result(&run);
+		assert_non_null(r);
+		r->name = i ? "tiled" : "naive";
+		r->variant = "default";
+		r->version = 1;
+		r->status = BT_STATUS_OK;
+		r->metrics = bt_run_alloc(&run, sizeof *r->metrics);
+		r->n_metrics = 1;
+		r->metrics[0].name = "time";
+		r->metrics[0].unit = "s";
+		r->metrics[0].direction = BT_LOWER_IS_BETTER;
+		r->metrics[0].samples = bt_run_alloc(&run, 3 * sizeof(double));
+		r->metrics[0].n_samples = 3;
+		for (int k = 0; k < 3; k++)
+			r->metrics[0].samples[k] = 1e-3 * (i + 1) + 1e-6 * k;
+		struct bt_stats *s = &r->metrics[0].stats;
+		s->n = 3;
+		s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
+			1e-3 * (i + 1) + 1e-6;
+		s->min = 1e-3 * (i + 1);
+		s->max = 1e-3 * (i + 1) + 2e-6;
+		s->std = s->mad = s->iqr = 1e-6;
+		s->cv = 1e-3;
+		s->ci_level = 0.95;
+		s->median_ci_low = s->min;
+		s->median_ci_high = s->max;
+	}
+	int rc = bt_store_put(st, &run, NULL, &err);
+	if (rc)
+		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	const char *base = getenv("TMPDIR");
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "%s/bt_test_gc.XXXXXX",
+		 base && *base ? base : "/tmp");
+	if (!mkdtemp(f->dir) ||
+	    bt_store_open(&f->st, fpath(f, "store"), BT_STORE_CREATE, &err)) {
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+		bt_strbuf_release(&err);
+		free(f);
+		return -1;
+	}
+	snprintf(f->dir + strlen(f->dir), sizeof f->dir - strlen(f->dir), "/store");
+	put_run(f->st, ID_A, "attention", "2026-08-01T10:00:00Z", NULL);
+	put_run(f->st, ID_B, "attention", "2026-08-15T12:30:00Z", NULL);
+	put_run(f->st, ID_C, "gemm", "2026-08-20T08:00:00Z", COMMIT_C);
+	put_run(f->st, ID_D, "attention", "2026-09-10T09:00:00Z", NULL);
+	put_run(f->st, ID_E, "attention", "2026-11-20T10:00:00Z", NULL);
+	if (bt_store_tag(f->st, ID_B, "milestone", 1, &err) ||
+	    bt_store_tag(f->st, ID_C, "nightly", 1, &err)) {
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+		bt_strbuf_release(&err);
+		return -1;
+	}
+	bt_strbuf_release(&err);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[600];
+	bt_store_close(f->st);
+	f->dir[strlen(f->dir) - strlen("/store")] = '\0';
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------- */
+
+struct notes {
+	int n_archive, n_other;
+	char log[4096];
+};
+
+static void on_note(void *ud, const char *what, const char *path,
+		    const char *detail)
+{
+	struct notes *n = ud;
+	if (strcmp(what, "archive") == 0)
+		n->n_archive++;
+	else
+		n->n_other++;
+	size_t l = strlen(n->log);
+	snprintf(n->log + l, sizeof n->log - l, "%s %s: %s\n", what, path,
+		 detail ? detail : "");
+}
+
+static size_t gc(struct fx *f, const char *now, int keep, int dry,
+		 struct notes *n)
+{
+	struct bt_gc_opts o = { .keep_days = keep, .dry_run = dry, .now = now };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t count = 99;
+	int rc = bt_store_gc(f->st, &o, n ? on_note : NULL, n, &count, &err);
+	if (rc)
+		fail_msg("gc: %s", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	return count;
+}
+
+/* Output of a shell command as a malloc'd string. */
+static char *sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	size_t k;
+	while ((k = fread(out + len, 1, cap - 1 - len, p)) > 0)
+		len += k;
+	out[len] = '\0';
+	pclose(p);
+	return out;
+}
+
+/* Members of archive/<month>.tar.gz as tar lists them. */
+static char *tar_list(const struct fx *f, const char *month)
+{
+	return sh("tar -tzf '%s/archive/%s.tar.gz' 2>&1", f->dir, month);
+}
+
+static int count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The entry of run id in l, or NULL. */
+static const struct bt_store_entry *entry(const struct bt_store_list *l,
+					  const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i].run_id, id) == 0)
+			return &l->items[i];
+	return NULL;
+}
+
+static void query_all(struct fx *f, struct bt_store_list *l, int archived)
+{
+	struct bt_store_filter q = { .include_archived = archived };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_store_query(f->st, &q, l, &err);
+	if (rc)
+		fail_msg("query: %s", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+}
+
+/* The archive location of run id ("" when not archived). */
+static void check_archive(struct fx *f, const char *id, const char *archive)
+{
+	struct bt_store_list l;
+	query_all(f, &l, 1);
+	const struct bt_store_entry *e = entry(&l, id);
+	assert_non_null(e);
+	if (*archive) {
+		assert_non_null(e->archive);
+		assert_string_equal(e->archive, archive);
+		assert_null(e->path);
+	} else {
+		assert_null(e->archive);
+		assert_non_null(e->path);
+	}
+	bt_store_list_release(&l);
+}
+
+static void restore_ok(struct fx *f, const char *ref, const char *want_dir)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	char *path = NULL;
+	int rc = bt_store_restore(f->st, ref, &path, &err);
+	if (rc)
+		fail_msg("restore %s: %s", ref, bt_strbuf_str(&err));
+	assert_non_null(path);
+	assert_non_null(strstr(path, want_dir));
+	assert_true(exists(path));
+	free(path);
+	bt_strbuf_release(&err);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+static void test_gc_archives_old_runs(void **state)
+{
+	struct fx *f = *state;
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 3);
+	assert_int_equal(n.n_archive, 3);
+	assert_int_equal(n.n_other, 0);
+	assert_non_null(strstr(n.log, DIR_A "/run.json"));
+	assert_non_null(strstr(n.log, "archive/2026-08.tar.gz"));
+
+	/* tar reads the archives, members in the documented layout */
+	assert_true(exists(fpath(f, "archive/2026-08.tar.gz")));
+	assert_true(exists(fpath(f, "archive/2026-09.tar.gz")));
+	char *t = tar_list(f, "2026-08");
+	assert_string_equal(t, DIR_A "/run.json\n" DIR_C "/run.json\n" DIR_C "/tags\n");
+	free(t);
+	t = tar_list(f, "2026-09");
+	assert_string_equal(t, DIR_D "/run.json\n");
+	free(t);
+	t = sh("tar -xzOf '%s/archive/2026-08.tar.gz' " DIR_C "/tags", f->dir);
+	assert_string_equal(t, "nightly\n");
+	free(t);
+	t = sh("ls -a '%s/archive'", f->dir);
+	assert_null(strstr(t, ".tmp"));
+	free(t);
+
+	/* directories and links gone; milestone and recent runs stay */
+	assert_false(exists(fpath(f, "by-type/attention/" DIR_A)));
+	assert_false(exists(fpath(f, "by-type/gemm/" DIR_C)));
+	assert_false(exists(fpath(f, "by-type/attention/" DIR_D)));
+	assert_false(exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A)));
+	assert_false(exists(fpath(f, "by-date/2026-08/20/gemm/" DIR_C)));
+	assert_false(exists(fpath(f, "by-date/2026-09/10/attention/" DIR_D)));
+	assert_true(exists(fpath(f, "by-type/attention/2026-08-15-1230-UTC-b2b2b2b2/run.json")));
+	assert_true(exists(fpath(f, "by-date/2026-08/15/attention/2026-08-15-1230-UTC-b2b2b2b2")));
+	assert_true(exists(fpath(f, "by-type/attention/2026-11-20-1000-UTC-e5e5e5e5/run.json")));
+
+	/* latest/: never a removed directory */
+	assert_false(exists(fpath(f, "latest/gemm.json")));
+	char buf[512];
+	ssize_t k = readlink(fpath(f, "latest/attention.json"), buf, sizeof buf - 1);
+	assert_true(k > 0);
+	buf[k] = '\0';
+	assert_non_null(strstr(buf, "e5e5e5e5"));
+
+	/* the index keeps the summaries */
+	struct bt_store_list l;
+	query_all(f, &l, 1);
+	assert_int_equal(l.n, 5);
+	const struct bt_store_entry *e = entry(&l, ID_C);
+	assert_non_null(e);
+	assert_string_equal(e->archive, "archive/2026-08.tar.gz");
+	assert_null(e->path);
+	assert_int_equal(e->n_results, 2);
+	assert_int_equal(e->n_tags, 1);
+	assert_string_equal(e->tags[0], "nightly");
+	check_archive(f, ID_A, "archive/2026-08.tar.gz");
+	check_archive(f, ID_D, "archive/2026-09.tar.gz");
+	check_archive(f, ID_B, "");
+	check_archive(f, ID_E, "");
+	bt_store_list_release(&l);
+	query_all(f, &l, 0);
+	assert_int_equal(l.n, 2);
+	bt_store_list_release(&l);
+
+	/* README counts them */
+	t = sh("cat '%s/README.md'", f->dir);
+	assert_non_null(strstr(t, "5 runs (3 archived, 1 milestones)"));
+	free(t);
+
+	/* an archived run is not loadable, and says where it is */
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(f->st, ID_A, &run, &err), BT_ENOTFOUND);
+	assert_non_null(strstr(bt_strbuf_str(&err), "archive/2026-08.tar.gz"));
+	bt_run_release(&run);
+
+	/* reindex rebuilds the same picture from the files and archives */
+	size_t runs = 0, results = 0;
+	int rc = bt_store_reindex(f->st, &runs, &results, &err);
+	if (rc)
+		fail_msg("reindex: %s", bt_strbuf_str(&err));
+	assert_int_equal(runs, 5);
+	assert_int_equal(results, 10);
+	check_archive(f, ID_A, "archive/2026-08.tar.gz");
+	check_archive(f, ID_C, "archive/2026-08.tar.gz");
+	check_archive(f, ID_D, "archive/2026-09.tar.gz");
+	check_archive(f, ID_B, "");
+	query_all(f, &l, 1);
+	e = entry(&l, ID_C);
+	assert_int_equal(e->n_tags, 1);
+	assert_string_equal(e->tags[0], "nightly");
+	assert_true(entry(&l, ID_B)->milestone);
+	bt_store_list_release(&l);
+
+	/* nothing left to do */
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 0);
+	bt_strbuf_release(&err);
+}
+
+static void test_gc_dry_run_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	const char *listing = "cd '%s' && find . ! -name 'index.db*' | sort && cat README.md";
+	char *before = sh(listing, f->dir);
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 1, &n), 3);
+	assert_int_equal(n.n_archive, 3);
+	assert_non_null(strstr(n.log, "older than 30 days"));
+	assert_null(strstr(n.log, "b2b2b2b2"));
+	assert_null(strstr(n.log, "e5e5e5e5"));
+	char *after = sh(listing, f->dir);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	check_archive(f, ID_A, "");
+	check_archive(f, ID_D, "");
+
+	/* a read-only store: dry run works, the real thing is refused */
+	struct bt_store *ro;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_open(&ro, f->dir, BT_STORE_READONLY, &err), 0);
+	struct bt_gc_opts o = { .keep_days = 30, .dry_run = 1, .now = NOW };
+	size_t count = 0;
+	assert_int_equal(bt_store_gc(ro, &o, NULL, NULL, &count, &err), 0);
+	assert_int_equal(count, 3);
+	o.dry_run = 0;
+	assert_int_equal(bt_store_gc(ro, &o, NULL, NULL, &count, &err), BT_EINVAL);
+	assert_int_equal(count, 0);
+	bt_store_close(ro);
+
+	/* a malformed now is refused */
+	o.now = "2026-11-22";
+	assert_int_equal(bt_store_gc(f->st, &o, NULL, NULL, &count, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "2026-11-22"));
+	bt_strbuf_release(&err);
+}
+
+static void test_gc_twice_appends(void **state)
+{
+	struct fx *f = *state;
+	/* cutoff 2026-08-10: only A */
+	assert_int_equal(gc(f, "2026-08-20T00:00:00Z", 10, 0, NULL), 1);
+	char *t = tar_list(f, "2026-08");
+	assert_string_equal(t, DIR_A "/run.json\n");
+	free(t);
+	/* then C joins it in the same month's archive */
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 2);
+	t = tar_list(f, "2026-08");
+	assert_string_equal(t, DIR_A "/run.json\n" DIR_C "/run.json\n" DIR_C "/tags\n");
+	free(t);
+	check_archive(f, ID_A, "archive/2026-08.tar.gz");
+	check_archive(f, ID_C, "archive/2026-08.tar.gz");
+
+	/* both runs read back */
+	size_t runs = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
+	assert_int_equal(runs, 5);
+	bt_strbuf_release(&err);
+}
+
+static void test_restore(void **state)
+{
+	struct fx *f = *state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
+
+	/* by id prefix */
+	restore_ok(f, "a1a1a1a1", "by-type/attention/" DIR_A "/run.json");
+	check_archive(f, ID_A, "");
+	assert_true(exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A "/run.json")));
+	char *t = tar_list(f, "2026-08");
+	assert_string_equal(t, DIR_C "/run.json\n" DIR_C "/tags\n");
+	free(t);
+	struct bt_run run;
+	bt_run_init(&run);
+	int rc = bt_store_load(f->st, "a1a1a1a1", &run, &err);
+	if (rc)
+		fail_msg("load: %s", bt_strbuf_str(&err));
+	assert_string_equal(run.run_id, ID_A);
+	assert_int_equal(run.n_results, 2);
+	bt_run_release(&run);
+
+	/* by commit prefix, with its tags; the last run of a month takes the
+	 * archive file with it; latest/ comes back */
+	restore_ok(f, "0123456789ab", "by-type/gemm/" DIR_C "/run.json");
+	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	t = sh("cat '%s/by-type/gemm/" DIR_C "/tags'", f->dir);
+	assert_string_equal(t, "nightly\n");
+	free(t);
+	assert_true(exists(fpath(f, "latest/gemm.json")));
+	struct bt_store_list l;
+	query_all(f, &l, 1);
+	assert_int_equal(entry(&l, ID_C)->n_tags, 1);
+	bt_store_list_release(&l);
+
+	/* full id */
+	restore_ok(f, ID_D, DIR_D);
+	assert_false(exists(fpath(f, "archive/2026-09.tar.gz")));
+	t = sh("ls -a '%s/.tmp' '%s/archive'", f->dir, f->dir);
+	assert_null(strstr(t, "restore"));
+	assert_null(strstr(t, "tmp."));
+	free(t);
+
+	/* not archived, unknown, empty */
+	char *path = (char *)"x";
+	assert_int_equal(bt_store_restore(f->st, ID_E, &path, &err), BT_EINVAL);
+	assert_null(path);
+	assert_non_null(strstr(bt_strbuf_str(&err), "not archived"));
+	assert_int_equal(bt_store_restore(f->st, "a1a1", NULL, &err), BT_EINVAL);
+	assert_int_equal(bt_store_restore(f->st, "ffff0000", NULL, &err), BT_ENOTFOUND);
+	assert_int_equal(bt_store_restore(f->st, "nothex", NULL, &err), BT_ENOTFOUND);
+	assert_int_equal(bt_store_restore(f->st, "", NULL, &err), BT_EINVAL);
+
+	/* everything consistent: reindex sees 5 runs, none archived */
+	size_t runs = 0;
+	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
+	assert_int_equal(runs, 5);
+	query_all(f, &l, 0);
+	assert_int_equal(l.n, 5);
+	bt_store_list_release(&l);
+
+	/* and it can be archived again */
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
+	bt_strbuf_release(&err);
+}
+
+/* A crash between writing the archive and removing the directory leaves
+ * the run in both places with the index naming the directory: the next
+ * gc writes it once. */
+static void test_gc_after_crash_writes_once(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(gc(f, "2026-08-20T00:00:00Z", 10, 0, NULL), 1);
+	char *t = sh("cp '%s/archive/2026-08.tar.gz' '%s/../saved.tar.gz' && echo ok",
+		     f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	restore_ok(f, ID_A, DIR_A);
+	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	t = sh("cp '%s/../saved.tar.gz' '%s/archive/2026-08.tar.gz' && echo ok",
+	       f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	check_archive(f, ID_A, "");
+
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
+	t = tar_list(f, "2026-08");
+	assert_int_equal(count_str(t, DIR_A "/run.json"), 1);
+	assert_int_equal(count_str(t, DIR_C "/run.json"), 1);
+	free(t);
+	size_t runs = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
+	assert_int_equal(runs, 5);
+	bt_strbuf_release(&err);
+}
+
+/* A run whose tags file says milestone (the index not knowing yet), a
+ * broken run file and a run file holding another run are left in place
+ * with a note. */
+static void test_gc_skips_and_refuses(void **state)
+{
+	struct fx *f = *state;
+	char *t = sh("printf 'milestone\\n' > '%s/by-type/attention/" DIR_D "/tags' && "
+		     "printf '{' > '%s/by-type/gemm/" DIR_C "/run.json' && echo ok",
+		     f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
+	assert_int_equal(n.n_other, 2);
+	assert_non_null(strstr(n.log, "skip"));
+	assert_non_null(strstr(n.log, "milestone"));
+	assert_true(exists(fpath(f, "by-type/attention/" DIR_D "/run.json")));
+	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	assert_false(exists(fpath(f, "archive/2026-09.tar.gz")));
+	check_archive(f, ID_A, "archive/2026-08.tar.gz");
+
+	/* C's file replaced by run B's: not the indexed run, skipped */
+	t = sh("cp '%s/by-type/attention/2026-08-15-1230-UTC-b2b2b2b2/run.json' "
+	       "'%s/by-type/gemm/" DIR_C "/run.json' && echo ok", f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	struct bt_gc_opts o = { .keep_days = 30, .now = NOW };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t count = 0;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(bt_store_gc(f->st, &o, on_note, &n, &count, &err), 0);
+	assert_int_equal(count, 0);
+	assert_non_null(strstr(n.log, "the index says"));
+	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	bt_strbuf_release(&err);
+}
+
+/* gc onto an archive that cannot be read fails and removes nothing. */
+static void test_gc_corrupt_archive(void **state)
+{
+	struct fx *f = *state;
+	char *t = sh("mkdir -p '%s/archive' && printf 'not a tarball' > "
+		     "'%s/archive/2026-08.tar.gz' && echo ok", f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	struct bt_gc_opts o = { .keep_days = 30, .now = NOW };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t count = 0;
+	int rc = bt_store_gc(f->st, &o, NULL, NULL, &count, &err);
+	assert_int_equal(rc, BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), "archive/2026-08.tar.gz"));
+	assert_true(exists(fpath(f, "by-type/attention/" DIR_A "/run.json")));
+	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	check_archive(f, ID_A, "");
+	t = sh("cat '%s/archive/2026-08.tar.gz'; ls -a '%s/archive'", f->dir, f->dir);
+	assert_non_null(strstr(t, "not a tarball"));
+	assert_null(strstr(t, ".tmp"));
+	free(t);
+	bt_strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gc_archives_old_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_dry_run_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_twice_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_after_crash_writes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

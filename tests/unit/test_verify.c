@@ -1,0 +1,560 @@
+/* Unit tests of bt_store_verify (lib/store/verify.c): a clean store
+ * verifies clean; each kind of damage is reported with its path, fixed by
+ * repair (broken runs quarantined, never deleted), and a second verify is
+ * clean. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "benchtrack.h"
+#include "benchtrack/store.h"
+
+#define ID_A "a1a1a1a1000000000000000000000001"
+#define ID_B "b2b2b2b2000000000000000000000002"
+#define ID_C "c3c3c3c3000000000000000000000003"
+#define ID_D "d4d4d4d4000000000000000000000004"
+#define DIR_A "2026-01-05-1000-UTC-a1a1a1a1"
+#define DIR_B "2026-01-06-1130-UTC-b2b2b2b2"
+#define DIR_C "2026-01-07-0915-UTC-c3c3c3c3"
+#define DIR_D "2026-01-06-1200-UTC-d4d4d4d4"
+
+struct fx {
+	char root[512];
+	char dir[600]; /* the store */
+	struct bt_store *st;
+};
+
+/* The path of rel inside the store (one of 4 rotating buffers). */
+static const char *sp(struct fx *f, const char *rel)
+{
+	static char buf[4][1024];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
+	return buf[k];
+}
+
+static int exists(const char *p)
+{
+	struct stat s;
+	return lstat(p, &s) == 0;
+}
+
+static void put_run(struct bt_store *st, const char *id, const char *type,
+		    const char *ts)
+{
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_run_init(&run), 0);
+	run.run_id = id;
+	run.benchmark_type = type;
+	run.suite = "suite_verify";
+	run.timestamp = ts;
+	run.duration_s = 0.5;
+	run.git.dirty = -1;
+	run.machine.name = "verify-host";
+	run.machine.fingerprint = "8899aabbccddeeff";
+	for (int i = 0; i < 2; i++) {
+		struct bt_result *r = bt_run_add_result(&run);
+		assert_non_null(r);
+		r->name = i ? "tiled" : "naive";
+		r->variant = "default";
+		r->version = 1;
+		r->status = BT_STATUS_OK;
+		r->metrics = bt_run_alloc(&run, sizeof *r->metrics);
+		r->n_metrics = 1;
+		r->metrics[0].name = "time";
+		r->metrics[0].unit = "s";
+		r->metrics[0].direction = BT_LOWER_IS_BETTER;
+		struct bt_stats *s = &r->metrics[0].stats;
+		s->n = 3;
+		s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
+			1e-3 * (i + 1);
+		s->min = s->max = s->mean;
+		s->ci_level = 0.95;
+		s->median_ci_low = s->median_ci_high = s->mean;
+	}
+	int rc = bt_store_put(st, &run, NULL, &err);
+	if (rc)
+		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	const char *base = getenv("TMPDIR");
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (!f)
+		return -1;
+	snprintf(f->root, sizeof f->root, "%s/bt_test_verify.XXXXXX",
+		 base && *base ? base : "/tmp");
+	if (!mkdtemp(f->root))
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "%s/store", f->root);
+	if (bt_store_open(&f->st, f->dir, BT_STORE_CREATE, &err)) {
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+		bt_strbuf_release(&err);
+		return -1;
+	}
+	put_run(f->st, ID_A, "micro", "2026-01-05T10:00:00Z");
+	put_run(f->st, ID_B, "micro", "2026-01-06T11:30:00Z");
+	put_run(f->st, ID_C, "micro", "2026-01-07T09:15:00Z");
+	put_run(f->st, ID_D, "e2e", "2026-01-06T12:00:00Z");
+	if (bt_store_tag(f->st, ID_B, "milestone", 1, &err)) {
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+		bt_strbuf_release(&err);
+		return -1;
+	}
+	bt_strbuf_release(&err);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[700];
+	bt_store_close(f->st);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+/* --- verify with a log of the notes ------------------------------------ */
+
+struct notes {
+	size_t n_problem, n_repaired;
+	char log[16384];
+};
+
+static void on_note(void *ud, const char *what, const char *path,
+		    const char *detail)
+{
+	struct notes *n = ud;
+	size_t l = strlen(n->log);
+	if (strcmp(what, "problem") == 0)
+		n->n_problem++;
+	else if (strcmp(what, "repaired") == 0)
+		n->n_repaired++;
+	snprintf(n->log + l, sizeof n->log - l, "%s %s: %s\n", what, path,
+		 detail ? detail : "");
+}
+
+static size_t verify(struct fx *f, int repair, struct notes *n)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t problems = 99;
+	memset(n, 0, sizeof *n);
+	int rc = bt_store_verify(f->st, repair, on_note, n, &problems, &err);
+	if (rc)
+		fail_msg("verify%s: %s\n%s", repair ? " --repair" : "",
+			 bt_strbuf_str(&err), n->log);
+	bt_strbuf_release(&err);
+	return problems;
+}
+
+static void assert_clean(struct fx *f)
+{
+	struct notes n;
+	size_t p = verify(f, 0, &n);
+	if (p != 0 || n.n_problem != 0)
+		fail_msg("expected a clean store, got %zu problems:\n%s", p, n.log);
+}
+
+/* A line of the log with that verb whose path ends with (or contains)
+ * path_part. */
+static void assert_note(const struct notes *n, const char *what,
+			const char *path_part, const char *detail_part)
+{
+	char want[1024];
+	snprintf(want, sizeof want, "%s ", what);
+	for (const char *l = n->log; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		char line[2048];
+		snprintf(line, sizeof line, "%.*s", (int)len, l);
+		if (strncmp(line, want, strlen(want)) == 0 && strstr(line, path_part) &&
+		    (!detail_part || strstr(line, detail_part)))
+			return;
+		l += len + (e != NULL);
+	}
+	fail_msg("no '%s' note for %s%s%s in:\n%s", what, path_part,
+		 detail_part ? " with " : "", detail_part ? detail_part : "", n->log);
+}
+
+/* Damage reported (problems > 0, one naming path_part), repaired, then
+ * clean. */
+static void damage_cycle(struct fx *f, const char *path_part, const char *detail)
+{
+	struct notes n;
+	size_t p = verify(f, 0, &n);
+	assert_true(p > 0);
+	assert_int_equal(p, n.n_problem);
+	assert_note(&n, "problem", path_part, detail);
+	/* a check changes nothing: the same again */
+	struct notes again;
+	assert_int_equal(verify(f, 0, &again), p);
+	size_t pr = verify(f, 1, &n);
+	assert_int_equal(pr, p);
+	assert_note(&n, "problem", path_part, detail);
+	assert_note(&n, "repaired", path_part, NULL);
+	assert_clean(f);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void query_ids(struct fx *f, char *out, size_t cap)
+{
+	struct bt_store_filter all = { .include_archived = 1 };
+	struct bt_store_list l;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_store_query(f->st, &all, &l, &err);
+	if (rc)
+		fail_msg("query: %s", bt_strbuf_str(&err));
+	out[0] = '\0';
+	for (size_t i = 0; i < l.n; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%.8s ", l.items[i].run_id);
+	bt_store_list_release(&l);
+	bt_strbuf_release(&err);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_clean_store(void **state)
+{
+	struct fx *f = *state;
+	assert_clean(f);
+	/* repair of a clean store does nothing */
+	struct notes n;
+	assert_int_equal(verify(f, 1, &n), 0);
+	assert_int_equal(n.n_repaired, 0);
+	/* an empty store is clean too */
+	struct bt_store *e;
+	char p[700];
+	snprintf(p, sizeof p, "%s/empty", f->root);
+	assert_int_equal(bt_store_open(&e, p, BT_STORE_CREATE, NULL), 0);
+	size_t np = 9;
+	assert_int_equal(bt_store_verify(e, 0, NULL, NULL, &np, NULL), 0);
+	assert_int_equal(np, 0);
+	bt_store_close(e);
+	/* repair of a store opened read-only is refused */
+	struct bt_store *ro;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_open(&ro, f->dir, BT_STORE_READONLY, NULL), 0);
+	assert_int_equal(bt_store_verify(ro, 0, NULL, NULL, &np, NULL), 0);
+	assert_int_equal(np, 0);
+	assert_int_equal(bt_store_verify(ro, 1, NULL, NULL, &np, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "read-only"));
+	bt_strbuf_release(&err);
+	bt_store_close(ro);
+}
+
+static void test_missing_link(void **state)
+{
+	struct fx *f = *state;
+	const char *link = sp(f, "by-date/2026-01/06/micro/" DIR_B);
+	assert_int_equal(unlink(link), 0);
+	damage_cycle(f, "by-date/2026-01/06/micro/" DIR_B, "missing link");
+	char t[512];
+	ssize_t n = readlink(link, t, sizeof t - 1);
+	assert_true(n > 0);
+	t[n] = '\0';
+	assert_string_equal(t, "../../../../by-type/micro/" DIR_B);
+}
+
+static void test_dangling_link(void **state)
+{
+	struct fx *f = *state;
+	const char *link = sp(f, "by-date/2026-01/05/micro/2026-01-05-0800-UTC-deadbeef");
+	assert_int_equal(symlink("../../../../by-type/micro/2026-01-05-0800-UTC-deadbeef",
+				 link), 0);
+	damage_cycle(f, "2026-01-05-0800-UTC-deadbeef", "dangling");
+	assert_false(exists(link));
+	/* a link that lost its run: the run directory was removed by hand */
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "mv '%s' '%s/moved-away'", sp(f, "by-type/e2e/" DIR_D),
+		 f->root);
+	assert_int_equal(system(cmd), 0);
+	struct notes n;
+	assert_true(verify(f, 0, &n) >= 2);
+	assert_note(&n, "problem", "by-date/2026-01/06/e2e/" DIR_D, "dangling");
+	assert_note(&n, "problem", "index.db", ID_D);
+	assert_note(&n, "problem", "latest/e2e.json", NULL);
+	verify(f, 1, &n);
+	assert_clean(f);
+	assert_false(exists(sp(f, "latest/e2e.json")));
+}
+
+static void test_latest_older(void **state)
+{
+	struct fx *f = *state;
+	const char *latest = sp(f, "latest/micro.json");
+	char t[512];
+	ssize_t n = readlink(latest, t, sizeof t - 1);
+	assert_true(n > 0);
+	t[n] = '\0';
+	assert_string_equal(t, "../by-type/micro/" DIR_C "/run.json");
+	assert_int_equal(unlink(latest), 0);
+	assert_int_equal(symlink("../by-type/micro/" DIR_A "/run.json", latest), 0);
+	damage_cycle(f, "latest/micro.json", DIR_C);
+	n = readlink(latest, t, sizeof t - 1);
+	assert_true(n > 0);
+	t[n] = '\0';
+	assert_string_equal(t, "../by-type/micro/" DIR_C "/run.json");
+	/* missing altogether, and one for a type that has no run */
+	assert_int_equal(unlink(latest), 0);
+	assert_int_equal(symlink("../by-type/gone/x/run.json", sp(f, "latest/gone.json")), 0);
+	struct notes nt;
+	assert_int_equal(verify(f, 0, &nt), 2);
+	assert_note(&nt, "problem", "latest/micro.json", "missing");
+	assert_note(&nt, "problem", "latest/gone.json", "no run of type gone");
+	verify(f, 1, &nt);
+	assert_clean(f);
+	assert_true(exists(latest));
+	assert_false(exists(sp(f, "latest/gone.json")));
+}
+
+static void test_readme_edited(void **state)
+{
+	struct fx *f = *state;
+	const char *readme = sp(f, "README.md");
+	char *orig = NULL;
+	FILE *fp = fopen(readme, "r");
+	assert_non_null(fp);
+	char buf[65536];
+	size_t len = fread(buf, 1, sizeof buf - 1, fp);
+	buf[len] = '\0';
+	fclose(fp);
+	orig = strdup(buf);
+	assert_non_null(strstr(orig, "a1a1a1a1"));
+	write_text(readme, "# my notes\n");
+	damage_cycle(f, "README.md", NULL);
+	fp = fopen(readme, "r");
+	assert_non_null(fp);
+	len = fread(buf, 1, sizeof buf - 1, fp);
+	buf[len] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, orig);
+	free(orig);
+	/* and missing */
+	assert_int_equal(unlink(readme), 0);
+	damage_cycle(f, "README.md", "missing");
+	assert_true(exists(readme));
+}
+
+static void test_index_garbage(void **state)
+{
+	struct fx *f = *state;
+	const char *idx = sp(f, "index.db");
+	char junk[8192];
+	memset(junk, 'x', sizeof junk - 1);
+	junk[sizeof junk - 1] = '\0';
+	write_text(idx, junk);
+	unlink(sp(f, "index.db-wal"));
+	unlink(sp(f, "index.db-shm"));
+	damage_cycle(f, "index.db", NULL);
+	char ids[512];
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
+	/* a missing index */
+	assert_int_equal(unlink(idx), 0);
+	damage_cycle(f, "index.db", "missing");
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
+}
+
+static void sql(struct fx *f, const char *stmt)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(sp(f, "index.db"), &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, stmt, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, msg ? msg : "?");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void test_index_out_of_date(void **state)
+{
+	struct fx *f = *state;
+	char ids[512];
+	/* a run only the files know */
+	sql(f, "PRAGMA foreign_keys=ON; DELETE FROM runs WHERE run_id = '" ID_B "'");
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 a1a1a1a1 ");
+	damage_cycle(f, "index.db", ID_B);
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
+	/* a location that is wrong */
+	sql(f, "UPDATE runs SET path = 'by-type/micro/elsewhere/run.json' WHERE run_id = '"
+	       ID_A "'");
+	damage_cycle(f, "index.db", ID_A);
+	/* tags the files do not have */
+	write_text(sp(f, "by-type/micro/" DIR_A "/tags"), "nightly\n");
+	damage_cycle(f, "index.db", "nightly");
+}
+
+static void test_truncated_run(void **state)
+{
+	struct fx *f = *state;
+	const char *file = sp(f, "by-type/micro/" DIR_C "/run.json");
+	assert_int_equal(truncate(file, 100), 0);
+	struct notes n;
+	size_t p = verify(f, 0, &n);
+	assert_true(p >= 1);
+	assert_note(&n, "problem", "by-type/micro/" DIR_C "/run.json", NULL);
+	/* the newest micro run is broken: latest goes back to the one before */
+	assert_note(&n, "problem", "latest/micro.json", DIR_B);
+	assert_int_equal(verify(f, 1, &n), p);
+	assert_note(&n, "repaired", "by-type/micro/" DIR_C, "quarantine/" DIR_C);
+	assert_clean(f);
+	/* quarantined, never deleted */
+	struct stat s;
+	assert_int_equal(stat(sp(f, "quarantine/" DIR_C "/run.json"), &s), 0);
+	assert_int_equal(s.st_size, 100);
+	assert_false(exists(sp(f, "by-type/micro/" DIR_C)));
+	assert_false(exists(sp(f, "by-date/2026-01/07/micro/" DIR_C)));
+	char ids[512];
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
+	/* the same name again goes next to it */
+	put_run(f->st, ID_C, "micro", "2026-01-07T09:15:00Z");
+	assert_int_equal(truncate(file, 0), 0);
+	verify(f, 1, &n);
+	assert_note(&n, "repaired", "by-type/micro/" DIR_C, "quarantine/" DIR_C ".1");
+	assert_clean(f);
+}
+
+static void test_tmp_leftover(void **state)
+{
+	struct fx *f = *state;
+	/* a pid that is gone: a child that has exited and been reaped */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	char rel[256];
+	snprintf(rel, sizeof rel, ".tmp/e5e5e5e5000000000000000000000005.%ld", (long)pid);
+	assert_int_equal(mkdir(sp(f, ".tmp"), 0755) == 0 || errno == EEXIST, 1);
+	assert_int_equal(mkdir(sp(f, rel), 0755), 0);
+	char file[300];
+	snprintf(file, sizeof file, "%s/run.json", rel);
+	write_text(sp(f, file), "{\"schema\": \"benchtrack.run/1\", \"run_id\": \"e5");
+	damage_cycle(f, rel, "interrupted");
+	assert_false(exists(sp(f, rel)));
+	/* a writer that is alive is left alone */
+	snprintf(rel, sizeof rel, ".tmp/e5e5e5e5000000000000000000000005.%ld",
+		 (long)getpid());
+	assert_int_equal(mkdir(sp(f, rel), 0755), 0);
+	assert_clean(f);
+	struct notes n;
+	assert_int_equal(verify(f, 1, &n), 0);
+	assert_true(exists(sp(f, rel)));
+	/* temporary files of an interrupted atomic write */
+	snprintf(rel, sizeof rel, "README.md.tmp.%ld", (long)pid);
+	write_text(sp(f, rel), "# Bench");
+	damage_cycle(f, rel, "interrupted");
+	assert_false(exists(sp(f, rel)));
+}
+
+static void test_misplaced_run(void **state)
+{
+	struct fx *f = *state;
+	/* renamed by hand: it goes back where its timestamp and id say */
+	assert_int_equal(rename(sp(f, "by-type/micro/" DIR_A), sp(f, "by-type/micro/old-run")), 0);
+	struct notes n;
+	size_t p = verify(f, 0, &n);
+	assert_note(&n, "problem", "by-type/micro/old-run", "belongs at by-type/micro/" DIR_A);
+	assert_int_equal(verify(f, 1, &n), p);
+	assert_note(&n, "repaired", "by-type/micro/old-run", "moved to by-type/micro/" DIR_A);
+	assert_clean(f);
+	assert_true(exists(sp(f, "by-type/micro/" DIR_A "/run.json")));
+	/* in the wrong type directory */
+	assert_int_equal(mkdir(sp(f, "by-type/other"), 0755), 0);
+	assert_int_equal(rename(sp(f, "by-type/e2e/" DIR_D), sp(f, "by-type/other/" DIR_D)), 0);
+	damage_cycle(f, "by-type/other/" DIR_D, "type e2e");
+	assert_true(exists(sp(f, "by-type/e2e/" DIR_D "/run.json")));
+	/* a stray file where runs go is moved aside */
+	write_text(sp(f, "by-type/micro/notes.txt"), "hello\n");
+	damage_cycle(f, "by-type/micro/notes.txt", "not a run directory");
+	assert_true(exists(sp(f, "quarantine/notes.txt")));
+}
+
+static void test_bad_tags(void **state)
+{
+	struct fx *f = *state;
+	const char *tags = sp(f, "by-type/micro/" DIR_B "/tags");
+	write_text(tags, "milestone\nbad tag!\n");
+	struct notes n;
+	verify(f, 0, &n);
+	assert_note(&n, "problem", "by-type/micro/" DIR_B "/tags", "line 2");
+	verify(f, 1, &n);
+	assert_clean(f);
+	FILE *fp = fopen(tags, "r");
+	assert_non_null(fp);
+	char buf[256];
+	size_t len = fread(buf, 1, sizeof buf - 1, fp);
+	buf[len] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "milestone\n");
+	assert_true(exists(sp(f, "quarantine/" DIR_B ".tags")));
+}
+
+static void test_archived_runs(void **state)
+{
+	struct fx *f = *state;
+	struct bt_gc_opts o = { .keep_days = 30, .now = "2026-03-01T00:00:00Z" };
+	size_t n_arch = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (bt_store_gc(f->st, &o, NULL, NULL, &n_arch, &err))
+		fail_msg("gc: %s", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	assert_int_equal(n_arch, 3); /* all but the milestone */
+	assert_clean(f);
+	/* the index forgets an archived run: the archive is read to find it */
+	sql(f, "PRAGMA foreign_keys=ON; DELETE FROM runs WHERE run_id = '" ID_A "'");
+	damage_cycle(f, "index.db", ID_A);
+	char ids[512];
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_clean_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dangling_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latest_older, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readme_edited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_out_of_date, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_leftover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_misplaced_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_archived_runs, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
