@@ -321,22 +321,25 @@ static int parse_stamp(const char *s, time_t *t, const char **end)
 	if (d < 1 || d > days_in(y, mo))
 		return -1;
 	p += 2;
-	if (isdigit((unsigned char)*p))
+	/* digits right after the date: a compact time (YYYYMMDDHHMM[SS]) */
+	int compact = isdigit((unsigned char)*p);
+	if (compact && dsep)
 		return -1;
 	int h = 0, mi = 0, sec = 0;
 	const char *q = p;
-	if (*q == 'T' || *q == 't' || *q == ' ' || *q == '_' || *q == '-') {
-		q++;
+	if (compact || *q == 'T' || *q == 't' || *q == ' ' || *q == '_' ||
+	    *q == '-') {
+		q += !compact;
 		int hh = digits(q, 2), mm = -1, ss = 0;
 		const char *r = q + 2;
 		char tsep = 0;
-		if (hh >= 0 && (*r == ':' || *r == '-' || *r == '.' || *r == 'h'))
+		if (hh >= 0 && (*r == ':' || *r == '-' || *r == '.'))
 			tsep = *r++;
 		if (hh >= 0)
 			mm = digits(r, 2);
 		if (hh >= 0 && hh < 24 && mm >= 0 && mm < 60) {
 			r += 2;
-			if (tsep ? *r == tsep || (tsep == 'h' && *r == 'm') : 1) {
+			if (!tsep || *r == tsep) {
 				const char *u = tsep ? r + 1 : r;
 				int v = digits(u, 2);
 				if (v >= 0 && v <= 60 && !isdigit((unsigned char)u[2])) {
@@ -344,7 +347,7 @@ static int parse_stamp(const char *s, time_t *t, const char **end)
 					r = u + 2;
 				}
 			}
-			if (!isdigit((unsigned char)*r)) {
+			if (!isdigit((unsigned char)*r) && (!compact || !tsep)) {
 				h = hh, mi = mm, sec = ss;
 				p = r;
 				if (*p == '.' || *p == ',') {
@@ -357,6 +360,8 @@ static int parse_stamp(const char *s, time_t *t, const char **end)
 			}
 		}
 	}
+	if (isdigit((unsigned char)*p))
+		return -1;
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = y - 1900;
@@ -704,7 +709,8 @@ static void classify(const char *key, const char *hint, struct keyinfo *k)
 			k->scaled = 1;
 		}
 	}
-	for (size_t i = 0; i < n && k->kind == K_OTHER; i++) {
+	for (size_t i = 0; i < n && (k->kind == K_OTHER || (k->kind == K_RATE &&
+					!k->scaled && !k->unit[0])); i++) {
 		if (!in_list(w[i], rate_words))
 			continue;
 		k->kind = K_RATE;
@@ -889,6 +895,14 @@ static void mb_push(struct rb *b, struct mb *m, double x)
 	p[m->n++] = x;
 }
 
+/* v in the canonical unit: a division for the small factors (ms, us, ns),
+ * which rounds once (12.3 ms -> 0.0123 s, where 12.3 * 1e-3 gives
+ * 0.012300000000000002). */
+static double scaled(double v, double scale)
+{
+	return scale < 1 ? v / round(1 / scale) : v * scale;
+}
+
 /* A value for metric k: a statistic, or a sample. */
 static void metric_value(struct rb *b, const struct keyinfo *k, double v)
 {
@@ -896,9 +910,9 @@ static void metric_value(struct rb *b, const struct keyinfo *k, double v)
 	if (!m)
 		return;
 	if (k->stat >= 0)
-		m->st[k->stat] = v * k->scale;
+		m->st[k->stat] = scaled(v, k->scale);
 	else
-		mb_push(b, m, v * k->scale);
+		mb_push(b, m, scaled(v, k->scale));
 }
 
 /* The members of an object describing one metric (name/kind from its
@@ -929,21 +943,27 @@ static void metric_object(struct rb *b, const char *key, const json_t *o)
 	}
 }
 
-/* 1 when o looks like one metric: a statistic member or samples. */
+/* 1 when o looks like one metric: statistics or samples, and nothing else
+ * but a unit, a name, a count or statistics without a field (p90). */
 static int is_metric_object(const json_t *o)
 {
+	static const char *const extra[] = { "unit", "units", "name", "n",
+		"count", "description", NULL };
 	if (!json_is_object(o))
 		return 0;
 	const char *ik;
 	json_t *iv;
+	int any = 0;
 	json_object_foreach((json_t *)o, ik, iv) {
 		struct keyinfo s;
 		classify(ik, NULL, &s);
 		if ((json_is_number(iv) && s.stat >= 0) ||
 		    (json_is_array(iv) && s.samples))
-			return 1;
+			any = 1;
+		else if (!(json_is_number(iv) && s.odd_stat) && !in_list(ik, extra))
+			return 0;
 	}
-	return 0;
+	return any;
 }
 
 /* Every member of a "metrics"/"measurements" object is a metric. */
@@ -967,12 +987,20 @@ static void metrics_object(struct rb *b, const json_t *o, const char *hint)
 	}
 }
 
+static const char *const warm_keys[] = { "warmup_iterations", "warmup",
+	"warmup_runs", "num_warmup", NULL };
+static const char *const meas_keys[] = { "measurement_iterations",
+	"iterations", "num_runs", "runs", "repeats", "num_iterations", NULL };
+
+/* The members of o as params; the run's parameters (replace == 0) without
+ * the iteration counts, which are the run's config. */
 static void params_object(struct rb *b, const json_t *o, int replace)
 {
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)o, key, v)
-		rb_param(b, key, jtext(b->run, v, &b->oom), replace);
+		if (replace || (!in_list(key, warm_keys) && !in_list(key, meas_keys)))
+			rb_param(b, key, jtext(b->run, v, &b->oom), replace);
 }
 
 static void set_status(struct rb *b, const char *s)
@@ -1085,7 +1113,7 @@ static void row_member(struct rb *b, const char *key, const json_t *v,
 	case K_MEMORY:
 		rb_counter(b, key, x);
 		if (k.scaled && x >= 0 && x * k.scale < 9.2e18) {
-			int64_t bytes = (int64_t)llround(x * k.scale);
+			int64_t bytes = (int64_t)llround(scaled(x, k.scale));
 			if (k.peak && b->peak_memory_bytes < 0)
 				b->peak_memory_bytes = bytes;
 			else if (!k.peak && b->memory_bytes < 0)
@@ -1186,16 +1214,22 @@ static int rb_finish(struct rb *b, const char *fallback_name)
 			if ((rc = bt_stats_summarize(o->samples, n, &o->stats)))
 				break;
 			if (m->n == 0) {
+				/* what the file gives; mean, median, min and max
+				 * default to the one sample, the rest is unknown */
 				struct bt_stats *s = &o->stats;
 				double *f[S_N] = { &s->mean, &s->median, &s->std, &s->min,
 						   &s->max, &s->p5, &s->p25, &s->p75,
 						   &s->p95, &s->p99 };
+				s->std = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 = NAN;
+				s->mad = s->iqr = s->cv = NAN;
+				s->median_ci_low = s->median_ci_high = NAN;
+				s->outliers = 0;
 				for (int j = 0; j < S_N; j++)
 					if (!isnan(m->st[j]))
 						*f[j] = m->st[j];
-				if (!isnan(m->st[S_P25]) && !isnan(m->st[S_P75]))
+				if (!isnan(s->p25) && !isnan(s->p75))
 					s->iqr = s->p75 - s->p25;
-				if (!isnan(m->st[S_STD]) && s->mean != 0)
+				if (!isnan(s->std) && s->mean != 0)
 					s->cv = s->std / fabs(s->mean);
 			}
 			if (m->kind == K_RATE && !r->throughput.unit) {
@@ -1562,11 +1596,6 @@ static int set_commit(struct bt_run *run, const json_t *v)
  * counts. */
 static int config_from(struct bt_run *run, const json_t *params)
 {
-	static const char *const warm[] = { "warmup_iterations", "warmup",
-		"warmup_runs", "num_warmup", NULL };
-	static const char *const meas[] = { "measurement_iterations",
-		"iterations", "num_runs", "runs", "repeats", "num_iterations",
-		NULL };
 	struct bt_config *c = &run->config;
 	size_t n = json_object_size(params), i = 0;
 	if (!n)
@@ -1587,9 +1616,9 @@ static int config_from(struct bt_run *run, const json_t *params)
 			return BT_ENOMEM;
 		double x = json_is_number(v) ? json_number_value(v) : -1;
 		if (x >= 0 && x < 1e9 && x == floor(x)) {
-			if (in_list(key, warm))
+			if (in_list(key, warm_keys))
 				c->warmup_iterations = (int)x;
-			else if (in_list(key, meas))
+			else if (in_list(key, meas_keys))
 				c->measurement_iterations = (int)x;
 		}
 	}
@@ -2357,7 +2386,11 @@ int bt_store_organize(struct bt_store *st, const char *src,
 		}
 		struct bt_store_filter f = { .include_archived = 1 };
 		struct bt_store_list l;
-		rc = bt_store_query(st, &f, &l, err);
+		struct bt_strbuf qe = BT_STRBUF_INIT;
+		rc = bt_store_query(st, &f, &l, &qe);
+		if (rc)
+			bt_error(err, rc, "%s", bt_strbuf_str(&qe));
+		bt_strbuf_release(&qe);
 		if (!rc && l.n && !(g.stored = calloc(l.n, sizeof *g.stored)))
 			rc = BT_ENOMEM;
 		for (size_t i = 0; !rc && i < l.n; i++, g.n_stored++)

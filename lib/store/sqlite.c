@@ -1,21 +1,41 @@
 /* SQLite backend of the store index (lib/store/index.h, DESIGN §6).
  *
- * One handle is one sqlite3 connection; a handle is used by one thread at
- * a time and never across fork() (a child opens its own). The database is
- * in WAL mode with a 10 s busy timeout, so several processes may read and
- * write the same index.db; writers queue on the write lock, and a lock
- * still held after the timeout is BT_EBUSY "<path>: locked by another
- * process".
+ * Handles: one handle is one sqlite3 connection, used by one thread at a
+ * time and never across fork() (a child opens its own). The database is in
+ * WAL mode (synchronous=NORMAL, foreign keys on) with a 10 s busy timeout,
+ * so several processes may read and write one index.db: writers queue on
+ * the write lock, and a lock still held after the timeout is BT_EBUSY
+ * "<path>: locked by another process". Every message starts with the path
+ * given to open.
+ *
+ * Open: a file that is not a database is BT_EIO "<path>: file is not a
+ * database; run benchtrack reindex"; read-only, a missing file is
+ * BT_ENOTFOUND (nothing is created). A read-only open of a store whose
+ * directory cannot be written still works when no -wal file is left (the
+ * database is then read as immutable).
  *
  * Schema: PRAGMA user_version is the schema version; migrations[i] brings
- * version i to i + 1 and every pending migration is applied in one
- * transaction when the index is opened writable. A database whose version
- * is newer than SCHEMA_VERSION is BT_EUNSUPPORTED; an older one opened
- * read-only is BT_EUNSUPPORTED too (reindex, or open it writable).
+ * version i to i + 1 and all pending ones are applied in one transaction
+ * when the index is opened writable. A version newer than this code knows
+ * is BT_EUNSUPPORTED; an older one opened read-only is BT_EUNSUPPORTED too
+ * (open it writable, or reindex).
  *
- * Values: NaN doubles and unknown (-1) counts are stored as NULL; params are
- * the canonical text "k=v;k=v" sorted by key; status is its name ("ok",
- * "crashed", ...). Every error message starts with the index path.
+ * Values: NaN doubles and unknown (-1) counts are stored as NULL; params as
+ * the canonical text "k=v;k=v" sorted by key; status as its name ("ok",
+ * "crashed", ...); runs.n_failed counts results failed, crashed, timed out
+ * or out of memory (not skipped). Metric summaries only, no samples.
+ *
+ * Writes: every write operation is atomic on its own (outside begin/commit
+ * it is its own transaction). Inside the caller's transaction, remove_run,
+ * set_tags and set_location run under a savepoint; add_run validates the
+ * run first (BT_EINVAL leaves nothing written) but after an SQLite failure
+ * (disk full, I/O) part of the run may be written: roll back, as index.h
+ * asks. remove_run, set_tags and set_location of a run that is not in the
+ * index are BT_ENOTFOUND; a read-only handle refuses writes (BT_EINVAL).
+ *
+ * Queries: commit and run-id prefixes match as ranges of the index (no
+ * LIKE wildcards), case-insensitively when they are all hex digits;
+ * find_prefix with max == 0 returns every match, in ascending order.
  */
 #include <errno.h>
 #include <math.h>
@@ -33,7 +53,7 @@
 
 #define BUSY_TIMEOUT_MS 10000
 
-/* --- schema ------------------------------------------------------------ */
+/* --- schema --------------------------------------------------------------- */
 
 static const char *const migrations[] = {
 	/* 0 -> 1: the initial schema */
@@ -106,7 +126,7 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* --- cached statements --------------------------------------------------- */
+/* --- cached statements ---------------------------------------------------- */
 
 enum stmt_id {
 	ST_BEGIN,
@@ -155,7 +175,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INS_SERIES] = "INSERT OR IGNORE INTO series (series_key, suite,"
 			  " name, variant, params, fingerprint, metric) VALUES"
 			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_INS_TAG] = "INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?1, ?2)",
+	[ST_INS_TAG] = "INSERT OR IGNORE INTO tags (run_id, tag)"
+		       " VALUES (?1, ?2)",
 	[ST_DEL_TAGS] = "DELETE FROM tags WHERE run_id = ?1",
 	[ST_HAS_RUN] = "SELECT 1 FROM runs WHERE run_id = ?1",
 	[ST_SET_LOC] = "UPDATE runs SET path = ?2, archive = ?3"
@@ -170,7 +191,7 @@ struct sqlite_index {
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
 
-/* --- errors -------------------------------------------------------------- */
+/* --- errors --------------------------------------------------------------- */
 
 /* Maps an SQLite result code to a BT_E* code with a message naming path.
  * db may be NULL (then the generic text of rc is used). */
@@ -211,7 +232,7 @@ static int writable(struct sqlite_index *h, struct bt_strbuf *err)
 	return 0;
 }
 
-/* --- statement helpers ----------------------------------------------------- */
+/* --- statement helpers ---------------------------------------------------- */
 
 static int stmt(struct sqlite_index *h, enum stmt_id id, sqlite3_stmt **out,
 		struct bt_strbuf *err)
@@ -264,7 +285,8 @@ static int bind_str(sqlite3_stmt *s, int i, const char *v)
 
 static int bind_real(sqlite3_stmt *s, int i, double v)
 {
-	return isnan(v) ? sqlite3_bind_null(s, i) : sqlite3_bind_double(s, i, v);
+	return isnan(v) ? sqlite3_bind_null(s, i)
+			: sqlite3_bind_double(s, i, v);
 }
 
 static int bind_i64(sqlite3_stmt *s, int i, int64_t v)
@@ -355,11 +377,12 @@ static int has_run(struct sqlite_index *h, const char *run_id,
 	return rc;
 }
 
-/* --- open / close ---------------------------------------------------------- */
+/* --- open / close --------------------------------------------------------- */
 
-/* Reads an integer pragma (user_version). */
+/* Reads an integer pragma (user_version). *src (optional) receives the
+ * SQLite code of a failure. */
 static int pragma_int(sqlite3 *db, const char *path, const char *sql,
-		      int *out, struct bt_strbuf *err)
+		      int *out, int *src, struct bt_strbuf *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -374,11 +397,14 @@ static int pragma_int(sqlite3 *db, const char *path, const char *sql,
 		}
 	}
 	int code = rc == SQLITE_OK ? 0 : sql_error(db, path, rc, err);
+	if (src)
+		*src = rc;
 	sqlite3_finalize(s);
 	return code;
 }
 
-static int db_exec(struct sqlite_index *h, const char *sql, struct bt_strbuf *err)
+static int db_exec(struct sqlite_index *h, const char *sql,
+		   struct bt_strbuf *err)
 {
 	int rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : db_error(h, rc, err);
@@ -410,7 +436,8 @@ static int migrate(struct sqlite_index *h, int version, struct bt_strbuf *err)
 	if (rc)
 		return rc;
 	/* another process may have migrated while we waited for the lock */
-	rc = pragma_int(h->db, h->path, "PRAGMA user_version", &version, err);
+	rc = pragma_int(h->db, h->path, "PRAGMA user_version", &version, NULL,
+			err);
 	if (!rc && version > SCHEMA_VERSION)
 		rc = too_new(h, version, err);
 	for (int i = version; !rc && i < SCHEMA_VERSION; i++)
@@ -452,7 +479,7 @@ static char *immutable_uri(const char *path)
 }
 
 static int db_connect(struct sqlite_index *h, const char *name, int flags,
-		   struct bt_strbuf *err)
+		      struct bt_strbuf *err)
 {
 	int rc = sqlite3_open_v2(name, &h->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -508,13 +535,16 @@ static int sq_open(void **out, const char *location, int readonly,
 		if (rc)
 			goto fail;
 		struct bt_strbuf tmp = BT_STRBUF_INIT;
+		int ec = SQLITE_OK;
 		rc = pragma_int(h->db, h->path, "PRAGMA user_version",
-				&version, &tmp);
-		if (rc && (sqlite3_errcode(h->db) & 0xff) == SQLITE_CANTOPEN &&
+				&version, &ec, &tmp);
+		ec &= 0xff;
+		if (rc && (ec == SQLITE_CANTOPEN || ec == SQLITE_READONLY) &&
 		    !wal_exists(location)) {
-			/* A WAL database in a directory we cannot write:
-			 * without a -wal file it is fully checkpointed, so
-			 * the main file alone is the whole database. */
+			/* A WAL database in a directory we cannot write (its
+			 * -shm file cannot be made): without a -wal file it
+			 * is fully checkpointed, so the main file alone is
+			 * the whole database. */
 			char *uri = immutable_uri(location);
 			sqlite3_close(h->db);
 			h->db = NULL;
@@ -523,13 +553,14 @@ static int sq_open(void **out, const char *location, int readonly,
 				rc = BT_ENOMEM;
 				goto fail;
 			}
-			rc = db_connect(h, uri, SQLITE_OPEN_READONLY |
-				     SQLITE_OPEN_URI, err);
+			rc = db_connect(h, uri,
+					SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+					err);
 			free(uri);
 			if (!rc)
 				rc = pragma_int(h->db, h->path,
 						"PRAGMA user_version",
-						&version, &tmp);
+						&version, NULL, &tmp);
 		}
 		if (rc)
 			bt_error(err, rc, "%s", bt_strbuf_str(&tmp));
@@ -538,12 +569,13 @@ static int sq_open(void **out, const char *location, int readonly,
 			goto fail;
 	} else {
 		rc = db_connect(h, location,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+				SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+				err);
 		if (rc)
 			goto fail;
 		/* reads the header: a file that is not a database fails here */
 		rc = pragma_int(h->db, h->path, "PRAGMA user_version",
-				&version, err);
+				&version, NULL, err);
 		if (rc)
 			goto fail;
 		/* returns the mode in effect: a file system without shared
@@ -553,9 +585,9 @@ static int sq_open(void **out, const char *location, int readonly,
 			goto fail;
 	}
 	rc = db_exec(h, "PRAGMA synchronous=NORMAL;"
-		  "PRAGMA foreign_keys=ON;"
-		  "PRAGMA temp_store=MEMORY;"
-		  "PRAGMA cache_size=-16384", err);
+		     "PRAGMA foreign_keys=ON;"
+		     "PRAGMA temp_store=MEMORY;"
+		     "PRAGMA cache_size=-16384", err);
 	if (rc)
 		goto fail;
 	rc = migrate(h, version, err);
@@ -585,7 +617,7 @@ static void sq_close(void *vh)
 	free(h);
 }
 
-/* --- transactions (ops) -------------------------------------------------- */
+/* --- transactions (ops) --------------------------------------------------- */
 
 static int sq_begin(void *vh, struct bt_strbuf *err)
 {
@@ -606,7 +638,7 @@ static void sq_rollback(void *vh)
 		run_simple(h, ST_ROLLBACK, NULL);
 }
 
-/* --- add_run ----------------------------------------------------------------- */
+/* --- add_run -------------------------------------------------------------- */
 
 static int failed_status(enum bt_status st)
 {
@@ -614,56 +646,63 @@ static int failed_status(enum bt_status st)
 	       st == BT_STATUS_TIMEOUT || st == BT_STATUS_OOM;
 }
 
-/* Canonical params "k=v;k=v" sorted by key (then value) into h->params. */
+static const char *kv_key(const struct bt_kv *kv)
+{
+	return kv->key ? kv->key : "";
+}
+
+static const char *kv_value(const struct bt_kv *kv)
+{
+	return kv->value ? kv->value : "";
+}
+
+/* Order of params: key, then value, then position. */
+static int kv_cmp(const struct bt_kv *p, size_t i, size_t j)
+{
+	int c = strcmp(kv_key(&p[i]), kv_key(&p[j]));
+	if (!c)
+		c = strcmp(kv_value(&p[i]), kv_value(&p[j]));
+	if (!c)
+		c = (i > j) - (i < j);
+	return c;
+}
+
+/* Canonical params "k=v;k=v" sorted by key (then value) into h->params,
+ * "" for none. Selection in sorted order without allocating: params are
+ * few. Returns 0 or BT_ENOMEM. */
 static int canonical_params(struct sqlite_index *h, const struct bt_result *r)
 {
 	struct bt_strbuf *sb = &h->params;
+	const struct bt_kv *p = r->params;
+	size_t n = p ? r->n_params : 0, prev = n;
 	bt_strbuf_reset(sb);
 	int rc = bt_strbuf_add(sb, "", 0); /* NUL-terminated even when empty */
-	size_t n = r->params ? r->n_params : 0;
-	const char *pk = NULL, *pv = NULL;
-	size_t pi = 0;
-	/* selection in sorted order without allocating: params are few and
-	 * normally sorted already (then this is one pass per entry) */
 	for (size_t done = 0; !rc && done < n; done++) {
 		size_t best = n;
 		for (size_t i = 0; i < n; i++) {
-			const char *k = r->params[i].key ? r->params[i].key : "";
-			const char *v = r->params[i].value ? r->params[i].value
-							   : "";
-			if (pk) {
-				int c = strcmp(k, pk);
-				if (!c)
-					c = strcmp(v, pv);
-				if (c < 0 || (c == 0 && i <= pi))
-					continue;
-			}
-			if (best == n) {
-				best = i;
+			if (prev < n && kv_cmp(p, i, prev) <= 0)
 				continue;
-			}
-			const char *bk = r->params[best].key
-						 ? r->params[best].key : "";
-			const char *bv = r->params[best].value
-						 ? r->params[best].value : "";
-			int c = strcmp(k, bk);
-			if (!c)
-				c = strcmp(v, bv);
-			if (c < 0)
+			if (best == n || kv_cmp(p, i, best) < 0)
 				best = i;
 		}
-		if (best == n)
-			break;
-		pk = r->params[best].key ? r->params[best].key : "";
-		pv = r->params[best].value ? r->params[best].value : "";
-		pi = best;
 		if (done)
 			rc = bt_strbuf_addc(sb, ';');
 		if (!rc)
-			rc = bt_strbuf_addf(sb, "%s=%s", pk, pv);
+			rc = bt_strbuf_addf(sb, "%s=%s", kv_key(&p[best]),
+					    kv_value(&p[best]));
+		prev = best;
 	}
-	return rc;
+	return rc ? BT_ENOMEM : 0;
 }
+
+/* B(bind call): keeps the first failing SQLite code in b (with x as
+ * scratch), so a run of binds is checked once. */
+#define B(call)                                                     \
+	do {                                                        \
+		x = (call);                                         \
+		if (x != SQLITE_OK && b == SQLITE_OK)               \
+			b = x;                                      \
+	} while (0)
 
 static int insert_run_row(struct sqlite_index *h, const struct bt_run *run,
 			  const struct bt_index_loc *loc, struct bt_strbuf *err)
@@ -674,9 +713,9 @@ static int insert_run_row(struct sqlite_index *h, const struct bt_run *run,
 		return rc;
 	size_t n_failed = 0;
 	for (size_t i = 0; i < run->n_results; i++)
-		n_failed += failed_status(run->results[i].status);
+		if (failed_status(run->results[i].status))
+			n_failed++;
 	int b = SQLITE_OK, x;
-#define B(call) do { x = (call); if (x != SQLITE_OK && b == SQLITE_OK) b = x; } while (0)
 	B(bind_str(s, 1, run->run_id));
 	B(bind_str(s, 2, run->benchmark_type));
 	B(bind_str(s, 3, run->suite));
@@ -890,7 +929,7 @@ static int sq_add_run(void *vh, const struct bt_run *run,
 	return op_leave(h, 0, local, rc, err);
 }
 
-/* --- remove_run / set_tags / set_location ----------------------------------- */
+/* --- remove_run / set_tags / set_location --------------------------------- */
 
 static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 {
@@ -1005,7 +1044,8 @@ static char *prefix_upper(struct bt_arena *a, const char *prefix, int *none)
 
 static int days_in_month(int y, int m)
 {
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int d[] = { 31, 28, 31, 30, 31, 30,
+				 31, 31, 30, 31, 30, 31 };
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
 	return d[m - 1];
@@ -1077,7 +1117,8 @@ static int unpack_tags(struct bt_arena *a, const char *packed, size_t len,
 		size_t pos = 0, k = 0;
 		while (pos < len) {
 			char *end;
-			unsigned long long tl = strtoull(packed + pos, &end, 10);
+			unsigned long long tl;
+			tl = strtoull(packed + pos, &end, 10);
 			size_t colon = (size_t)(end - packed);
 			if (end == packed + pos || colon >= len ||
 			    packed[colon] != ':' || tl > len - colon - 1)
@@ -1152,9 +1193,8 @@ static int build_query(struct sqlite_index *h, const struct bt_store_filter *f,
 				    ADD_BIND(f->branch));
 	if (!rc && f->machine) {
 		int i = ADD_BIND(f->machine);
-		rc = bt_strbuf_addf(sql,
-				    " AND (machine_name = ?%d OR fingerprint = ?%d)",
-				    i, i);
+		rc = bt_strbuf_addf(sql, " AND (machine_name = ?%d OR"
+				    " fingerprint = ?%d)", i, i);
 	}
 	if (!rc && f->benchmark)
 		rc = bt_strbuf_addf(sql, " AND run_id IN (SELECT run_id FROM"
@@ -1283,7 +1323,7 @@ done:
 	return rc;
 }
 
-/* --- find_prefix ------------------------------------------------------------ */
+/* --- find_prefix ---------------------------------------------------------- */
 
 /* max == 0 means no limit. Ids come in ascending order. */
 static int sq_find_prefix(void *vh, const char *prefix, const char ***ids,
@@ -1309,20 +1349,19 @@ static int sq_find_prefix(void *vh, const char *prefix, const char ***ids,
 		rc = BT_ENOMEM;
 		goto done;
 	}
-	src = sqlite3_prepare_v2(h->db,
-				 none ? "SELECT run_id FROM runs WHERE run_id >="
-					" ?1 ORDER BY run_id LIMIT ?3"
-				      : "SELECT run_id FROM runs WHERE run_id >="
-					" ?1 AND run_id < ?2 ORDER BY run_id"
-					" LIMIT ?3",
-				 -1, &s, NULL);
+	/* "prefix%" as a range, so the primary key index serves it */
+	const char *sql = none ? "SELECT run_id FROM runs WHERE run_id >= ?1"
+				 " ORDER BY run_id LIMIT ?3"
+			       : "SELECT run_id FROM runs WHERE run_id >= ?1"
+				 " AND run_id < ?2 ORDER BY run_id LIMIT ?3";
+	src = sqlite3_prepare_v2(h->db, sql, -1, &s, NULL);
 	if (src == SQLITE_OK)
 		src = sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 	if (src == SQLITE_OK && !none)
 		src = sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-	if (src == SQLITE_OK)
+	if (src == SQLITE_OK) /* LIMIT -1: no limit */
 		src = sqlite3_bind_int64(s, 3, max == 0 || max > INT64_MAX
-						       ? -1 : (sqlite3_int64)max);
+					 ? -1 : (sqlite3_int64)max);
 	if (src != SQLITE_OK) {
 		rc = db_error(h, src, err);
 		goto done;
@@ -1367,7 +1406,22 @@ done:
 	return rc;
 }
 
-/* --- check -------------------------------------------------------------------- */
+/* --- check ---------------------------------------------------------------- */
+
+/* One row of a checking pragma, described into msg. */
+static void add_problem(struct bt_strbuf *msg, sqlite3_stmt *s, int ok_row)
+{
+	const char *c0 = (const char *)sqlite3_column_text(s, 0);
+	if (ok_row) {
+		bt_strbuf_adds(msg, c0 ? c0 : "?");
+		return;
+	}
+	/* foreign_key_check: table, rowid, parent table, fk id */
+	const char *parent = (const char *)sqlite3_column_text(s, 2);
+	bt_strbuf_addf(msg, "row %lld of %s refers to a missing %s row",
+		       (long long)sqlite3_column_int64(s, 1), c0 ? c0 : "?",
+		       parent ? parent : "?");
+}
 
 /* Runs a checking pragma; its rows other than a single "ok" are problems,
  * the first few of which go into the message. */
@@ -1388,19 +1442,7 @@ static int check_pragma(struct sqlite_index *h, const char *pragma,
 		if (problems < 5) {
 			if (problems)
 				bt_strbuf_adds(&msg, "; ");
-			if (ok_row) {
-				bt_strbuf_adds(&msg, t ? t : "?");
-			} else {
-				/* foreign_key_check: table, rowid, parent */
-				const char *tab = (const char *)
-					sqlite3_column_text(s, 0);
-				const char *par = (const char *)
-					sqlite3_column_text(s, 2);
-				bt_strbuf_addf(&msg, "row %lld of %s refers "
-					       "to a missing %s row",
-					       (long long)sqlite3_column_int64(s, 1),
-					       tab ? tab : "?", par ? par : "?");
-			}
+			add_problem(&msg, s, ok_row);
 		}
 		problems++;
 	}

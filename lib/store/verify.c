@@ -883,9 +883,8 @@ static int check_date_entry(struct ctx *c, const char *ym, const char *dd,
 	return 0;
 }
 
-/* The subdirectories (or, at the last level, the entries) of dir, without
- * the hidden ones; NULL-terminated list of malloc'd dirents, NULL when dir
- * cannot be read. */
+/* The entries of dir sorted by name (*n of them, malloc'd; free_list),
+ * or NULL when dir cannot be read (missing, not a directory). */
 static struct dirent **list_dir(const char *dir, int *n)
 {
 	struct dirent **v;
@@ -1286,8 +1285,10 @@ static int cmp_arch(const void *a, const void *b)
  * interrupted): the index has the archived one, as reindex does. */
 static int mark_archived(struct ctx *c)
 {
+	if (!c->n_arch)
+		return 0;
 	qsort(c->arch, c->n_arch, sizeof *c->arch, cmp_arch);
-	for (size_t i = 0; c->n_arch && i < c->n_good; i++) {
+	for (size_t i = 0; i < c->n_good; i++) {
 		struct vrun *r = c->good[i];
 		struct varch key = { .id = r->id };
 		struct varch *a = bsearch(&key, c->arch, c->n_arch, sizeof *c->arch,
@@ -1357,8 +1358,10 @@ static const char *tags_text(struct ctx *c, const char *const *tags, size_t n)
 	struct bt_strbuf sb = BT_STRBUF_INIT;
 	if (!v)
 		return NULL;
-	memcpy(v, tags, n * sizeof *v);
-	qsort(v, n, sizeof *v, cmp_str);
+	if (n) {
+		memcpy(v, tags, n * sizeof *v);
+		qsort(v, n, sizeof *v, cmp_str);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!i || strcmp(v[i], v[i - 1]))
 			bt_strbuf_addf(&sb, "%s%s", sb.len ? " " : "", v[i]);

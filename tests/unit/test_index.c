@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,7 +103,7 @@ static void sql_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-/* --- building runs by hand ------------------------------------------------- */
+/* --- building runs by hand ------------------------------------------------ */
 
 struct spec {
 	const char *id;
@@ -183,12 +185,13 @@ static void make_run(struct bt_run *run, const struct spec *sp)
 	run->git.dirty = sp->commit ? 0 : -1;
 	run->machine.name = bt_run_strdup(run, sp->machine ? sp->machine
 							   : "host1");
-	run->machine.fingerprint = bt_run_strdup(run, sp->fp ? sp->fp
-							     : "00000000000000f1");
+	run->machine.fingerprint =
+		bt_run_strdup(run, sp->fp ? sp->fp : "00000000000000f1");
 	run->machine.cpu_model = bt_run_strdup(run, "Test CPU");
 	run->machine.os = bt_run_strdup(run, "Debian");
 	for (size_t i = 0; i < sp->n_results; i++)
-		add_result(run, i, 1 + i % 3, i >= sp->n_results - sp->n_failed);
+		add_result(run, i, 1 + i % 3,
+			   i >= sp->n_results - sp->n_failed);
 }
 
 static void add_spec(void *h, const struct spec *sp, const char *const *tags,
@@ -198,8 +201,8 @@ static void add_spec(void *h, const struct spec *sp, const char *const *tags,
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	char path[128];
 	make_run(&run, sp);
-	snprintf(path, sizeof path, "by-type/%s/%s/run.json", run.benchmark_type,
-		 sp->id);
+	snprintf(path, sizeof path, "by-type/%s/%s/run.json",
+		 run.benchmark_type, sp->id);
 	struct bt_index_loc loc = { path, NULL };
 	int rc = ops->add_run(h, &run, &loc, tags, n_tags, &err);
 	if (rc)
@@ -252,7 +255,7 @@ static const char *query_ids(void *h, const struct bt_store_filter *f)
 	return buf;
 }
 
-/* --- tests ------------------------------------------------------------------ */
+/* --- tests ---------------------------------------------------------------- */
 
 static void test_open_creates_schema(void **state)
 {
@@ -262,8 +265,8 @@ static void test_open_creates_schema(void **state)
 	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
 					 " WHERE type = 'table' AND name IN"
-					 " ('runs','results','metrics','series',"
-					 "'tags')"), 5);
+					 " ('runs', 'results', 'metrics',"
+					 " 'series', 'tags')"), 5);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
 					 " WHERE type = 'index' AND name NOT"
 					 " LIKE 'sqlite_%'"), 10);
@@ -338,12 +341,14 @@ static void test_add_and_list(void **state)
 
 	/* rows: results, metrics (1-3 per ok result), series, NULLs */
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"), 15);
-	assert_int_equal(sql_int(dbpath, "SELECT sum(n_results) FROM runs"), 15);
+	assert_int_equal(sql_int(dbpath, "SELECT sum(n_results) FROM runs"),
+			 15);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
 					 " status = 'crashed'"), 3);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics m JOIN"
 					 " results r ON r.id = m.result_id"
-					 " WHERE r.run_id = 'aaaa0001'"), 1 + 2 + 3);
+					 " WHERE r.run_id = 'aaaa0001'"),
+			 1 + 2 + 3);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
 					 " params = 'h=8;n=1024'"), 15);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
@@ -358,10 +363,9 @@ static void test_add_and_list(void **state)
 					 " NULL OR peak_memory_bytes IS NOT"
 					 " NULL)"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT idx FROM results WHERE"
-					 " run_id = 'bbbb0004' AND name = 'bm4'"),
-			 4);
-	/* one series per (name, params, machine, metric): bm0..bm4 on two
-	 * machines, minus the combinations only seen crashed ("time") */
+					 " run_id = 'bbbb0004' AND"
+					 " name = 'bm4'"), 4);
+	/* series: one row per distinct key, matching the results' identity */
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM series"),
 			 sql_int(dbpath, "SELECT count(DISTINCT series_key)"
 					 " FROM results"));
@@ -634,7 +638,8 @@ static void test_find_prefix(void **state)
 	assert_int_equal(ops->find_prefix(h, "", &ids, &n, 0, a, &err), 0);
 	assert_int_equal(n, 5);
 	/* LIKE wildcards are plain characters */
-	assert_int_equal(ops->find_prefix(h, "aaaa%", &ids, &n, 10, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "aaaa%", &ids, &n, 10, a, &err),
+			 0);
 	assert_int_equal(n, 0);
 	assert_null(ids);
 	assert_int_equal(ops->find_prefix(h, "a_aa", &ids, &n, 10, a, &err), 0);
@@ -698,6 +703,43 @@ static void test_readonly_missing(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* A store in a directory this user cannot write (a read-only store): the
+ * index is still listed read-only, though SQLite cannot create its -shm
+ * file there. As root, the child drops its powers over the files with a
+ * user namespace; where that is not allowed the test is skipped. */
+static void test_readonly_directory(void **state)
+{
+	(void)state;
+	void *h = open_fixture();
+	ops->close(h); /* checkpointed: no -wal file left */
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s", dbpath);
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(chmod(dir, 0555), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && unshare(CLONE_NEWUSER) != 0)
+			_exit(77);
+		if (access(dir, W_OK) == 0)
+			_exit(77);
+		void *ch = NULL;
+		struct bt_store_list l = { 0 };
+		if (ops->open(&ch, dbpath, 1, NULL) ||
+		    ops->query(ch, NULL, &l, NULL))
+			_exit(1);
+		_exit(l.n == N_FIXTURE ? 0 : 2);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_corrupt_file(void **state)
 {
 	(void)state;
@@ -723,7 +765,7 @@ static void test_corrupt_pages(void **state)
 	void *h = open_rw();
 	assert_int_equal(ops->begin(h, NULL), 0);
 	for (int i = 0; i < 200; i++) {
-		char id[16], ts[32];
+		char id[64], ts[64];
 		snprintf(id, sizeof id, "%08x", i * 7919);
 		snprintf(ts, sizeof ts, "2026-10-%02dT10:00:00Z", 1 + i % 28);
 		struct spec sp = { id, "micro", ts, "abc", "main", NULL, NULL,
@@ -808,7 +850,7 @@ static int writer(int w)
 	}
 	for (int i = 0; i < RUNS_PER_WRITER; i++) {
 		struct bt_run run;
-		char id[16], ts[32], path[64];
+		char id[64], ts[64], path[128];
 		snprintf(id, sizeof id, "%02x%06x", w, i);
 		snprintf(ts, sizeof ts, "2026-11-%02dT%02d:%02d:00Z", 1 + w,
 			 i / 60, i % 60);
@@ -1026,6 +1068,7 @@ int main(void)
 		cmocka_unit_test_setup(test_find_prefix, setup_db),
 		cmocka_unit_test_setup(test_transactions, setup_db),
 		cmocka_unit_test_setup(test_readonly_missing, setup_db),
+		cmocka_unit_test_setup(test_readonly_directory, setup_db),
 		cmocka_unit_test_setup(test_corrupt_file, setup_db),
 		cmocka_unit_test_setup(test_corrupt_pages, setup_db),
 		cmocka_unit_test_setup(test_future_version, setup_db),
