@@ -10,7 +10,6 @@
 #include "cmd.h"
 #include "opts.h"
 
-extern const struct bt_cmd bt_cmd_organize;
 
 static void print_note(void *ud, const char *what, const char *path,
 		       const char *detail)

@@ -6,7 +6,8 @@
 
 const struct bt_cmd *const bt_commands[] = {
 	&bt_cmd_run, &bt_cmd_show, &bt_cmd_list, &bt_cmd_tag, &bt_cmd_untag,
-	&bt_cmd_reindex, &bt_cmd_gc, &bt_cmd_restore, &bt_cmd_verify, &bt_cmd_version,
+	&bt_cmd_organize, &bt_cmd_reindex, &bt_cmd_gc, &bt_cmd_restore,
+	&bt_cmd_verify, &bt_cmd_version,
 	&bt_cmd_help, NULL
 };
 

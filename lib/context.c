@@ -668,7 +668,7 @@ static int gpus(struct bt_run *run, struct bt_machine *m)
 	return rc;
 }
 
-static void fingerprint(const struct bt_machine *m, char out[17])
+void bt__machine_fingerprint(const struct bt_machine *m, char out[17])
 {
 	char num[32];
 	uint64_t h = BT__FNV_INIT;
@@ -745,7 +745,7 @@ int bt_context_machine(struct bt_run *run)
 		goto out;
 
 	char fp[17];
-	fingerprint(m, fp);
+	bt__machine_fingerprint(m, fp);
 	rc = set_str(run, &m->fingerprint, fp);
 out:
 	free(cpuinfo);

@@ -16,6 +16,13 @@ void *bt__arena_alloc(struct bt_arena *a, size_t size);
 char *bt__arena_strdup(struct bt_arena *a, const char *s);
 char *bt__arena_strndup(struct bt_arena *a, const char *s, size_t n);
 
+/* The machine fingerprint (16 hex digits + NUL) of bt_context_machine:
+ * FNV-1a over arch, CPU model, logical cores, memory in GiB (rounded),
+ * cache sizes, OS and GPU names. Shared with organize, which derives it
+ * for legacy results from what their hardware section says. */
+struct bt_machine;
+void bt__machine_fingerprint(const struct bt_machine *m, char out[17]);
+
 /* 64-bit FNV-1a, incremental: start with BT__FNV_INIT. */
 #define BT__FNV_INIT 0xcbf29ce484222325ULL
 uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n);

@@ -166,7 +166,8 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
  * the HF benchmark_v2 JSON are converted to runs and stored, their
  * originals copied to STORE/archive/legacy/; every file that cannot be
  * placed is reported through note("skip", path, reason). Duplicates (same
- * content) are placed once. */
+ * content) are placed once. With dry_run, st may be NULL (no store yet)
+ * and placements are reported as note("would place", ...). */
 struct bt_organize_opts {
 	int dry_run;
 	int recursive;

@@ -86,9 +86,12 @@
  *   - objects with statistic members ({"mean": .., "p99": .., "unit":
  *     "ms"}): a metric named by the key; "metrics"/"measurements" objects:
  *     every member is a metric.
+ *   Inside "metrics"/"measurements" objects (and HF measurements) memory
+ *   sizes and other numbers are metrics too (bytes, or the unit given).
  *   A metric given without samples gets one sample (its median, else its
- *   mean, min, max), n = 1, and the statistics the file gives override
- *   those of that sample. Results get variant "default" and a series_key.
+ *   mean, min, max), n = 1; its mean, median, min and max are the file's
+ *   or that sample, its other statistics the file's or unknown (NaN).
+ *   Results get variant "default" and a series_key.
  *
  * Run fields for formats 2 and 3:
  *   - run_id: FNV-1a 64 of the file's bytes with two different offset
@@ -104,7 +107,8 @@
  *     'T', ' ' or '_', optional fraction and zone, a time without zone
  *     taken as UTC; YYYYMMDD_HHMMSS; Unix seconds or milliseconds), else a
  *     date in the file name (20240131_142233, 20240131-142233,
- *     2024-01-31, 2024-01-31T14-22-33, 2024_01_31, ...), else the file's
+ *     20240131142233, 2024-01-31, 2024-01-31T14-22-33, 2024_01_31, ...;
+ *     a year 1970-2999 not preceded by a digit), else the file's
  *     modification time. The place note says when it is not from the
  *     content.
  *   - suite: the file name without its extension and without the date
@@ -122,7 +126,15 @@
  *
  * Each placed run is stored with bt_store_put and its original file copied
  * to STORE/archive/legacy/<file name> ("name.2.json", ... when another file
- * of that name is there; nothing when the same bytes are).
+ * of that name is there; nothing when the same bytes are), then reported
+ * as note("place", path, "-> by-type/<type>/<dir> (<format>[, date from
+ * the file name|time])"). A run whose id the index already has (archived
+ * runs included; or bt_store_put says BT_EEXISTS) is note("skip", path,
+ * "already in the store as <id8>"), counted as skipped, and nothing is
+ * written for it. With dry_run nothing is written at all, placements are
+ * note("would place", ...) and st may be NULL (no store yet: nothing is
+ * stored). An error of the store (a failed put or archive copy) stops
+ * the walk and is returned; the runs placed before it stay.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -895,9 +907,9 @@ static void mb_push(struct rb *b, struct mb *m, double x)
 	p[m->n++] = x;
 }
 
-/* v in the canonical unit: a division for the small factors (ms, us, ns),
- * which rounds once (12.3 ms -> 0.0123 s, where 12.3 * 1e-3 gives
- * 0.012300000000000002). */
+/* v in the canonical unit: v / 1000 rather than v * 1e-3 for the small
+ * factors (ms, us, ns): 1e-3 is inexact, so the product rounds twice
+ * (0.9 ms * 1e-3 is 0.0009000000000000001 s, 0.9 / 1000 is 0.0009). */
 static double scaled(double v, double scale)
 {
 	return scale < 1 ? v / round(1 / scale) : v * scale;
@@ -925,6 +937,18 @@ static void metric_object(struct rb *b, const char *key, const json_t *o)
 	classify(key, hint, &k);
 	const char *ik;
 	json_t *iv;
+	if (k.kind == K_OTHER) {
+		/* the unit of a statistic's key ({"mean_ms": ..}) says it */
+		json_object_foreach((json_t *)o, ik, iv) {
+			struct keyinfo s;
+			classify(ik, NULL, &s);
+			if (s.stat >= 0 && s.kind != K_OTHER && s.scaled) {
+				k.kind = s.kind;
+				snprintf(k.unit, sizeof k.unit, "%s", s.unit);
+				break;
+			}
+		}
+	}
 	json_object_foreach((json_t *)o, ik, iv) {
 		struct keyinfo s;
 		classify(ik, hint, &s);
@@ -1482,34 +1506,6 @@ static void hw_object(struct hw *h, const json_t *o, int in_cpu)
 		hw_member(h, key, v, in_cpu);
 }
 
-/* The fingerprint of lib/context.c (same fields, same order), so equal
- * hardware described the same way gets the same one. */
-static void fingerprint(const struct bt_machine *m, char out[17])
-{
-	char num[32];
-	uint64_t h = BT__FNV_INIT;
-	h = bt__fnv1a_str(h, m->arch);
-	h = bt__fnv1a_str(h, m->cpu_model);
-	snprintf(num, sizeof num, "%d", m->cpu_cores);
-	h = bt__fnv1a_str(h, num);
-	int64_t gib = m->memory_bytes < 0 ? -1
-		: (m->memory_bytes + ((int64_t)1 << 29)) >> 30;
-	snprintf(num, sizeof num, "%" PRId64, gib);
-	h = bt__fnv1a_str(h, num);
-	snprintf(num, sizeof num, "%" PRId64, m->cache_l1d);
-	h = bt__fnv1a_str(h, num);
-	snprintf(num, sizeof num, "%" PRId64, m->cache_l2);
-	h = bt__fnv1a_str(h, num);
-	snprintf(num, sizeof num, "%" PRId64, m->cache_l3);
-	h = bt__fnv1a_str(h, num);
-	h = bt__fnv1a_str(h, m->os);
-	snprintf(num, sizeof num, "%zu", m->n_gpus);
-	h = bt__fnv1a_str(h, num);
-	for (size_t i = 0; i < m->n_gpus; i++)
-		h = bt__fnv1a_str(h, m->gpus[i].name);
-	snprintf(out, 17, "%016" PRIx64, h);
-}
-
 /* Fills run->machine from a hardware object (NULL: nothing known). */
 static int machine_from(struct bt_run *run, const json_t *hwo)
 {
@@ -1543,7 +1539,7 @@ static int machine_from(struct bt_run *run, const json_t *hwo)
 		    m->n_gpus;
 	char fp[17];
 	if (known)
-		fingerprint(m, fp);
+		bt__machine_fingerprint(m, fp);
 	m->fingerprint = bt_run_strdup(run, known ? fp : "unknown");
 	return m->fingerprint ? 0 : BT_ENOMEM;
 }

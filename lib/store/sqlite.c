@@ -410,6 +410,36 @@ static int db_exec(struct sqlite_index *h, const char *sql,
 	return rc == SQLITE_OK ? 0 : db_error(h, rc, err);
 }
 
+/* Switches the database to WAL (a no-op when it is in WAL already).
+ * Changing the journal mode needs the database to itself, and SQLite does
+ * not call the busy handler for that: while other processes create or
+ * open the same new index it answers SQLITE_BUSY at once. So the switch
+ * is retried here, for as long as the busy timeout. A file system without
+ * shared memory keeps the rollback journal, which is still correct. */
+static int set_wal(struct sqlite_index *h, struct bt_strbuf *err)
+{
+	int waited = 0, delay = 1;
+	for (;;) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(h->db, "PRAGMA journal_mode=WAL",
+					    -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+		int busy = (rc & 0xff) == SQLITE_BUSY ||
+			   (rc & 0xff) == SQLITE_LOCKED;
+		int code = rc == SQLITE_OK ? 0 : db_error(h, rc, err);
+		sqlite3_finalize(s);
+		if (!busy || waited >= BUSY_TIMEOUT_MS)
+			return code;
+		sqlite3_sleep(delay);
+		waited += delay;
+		delay = delay < 32 ? delay * 2 : 50;
+	}
+}
+
 static int too_new(struct sqlite_index *h, int version, struct bt_strbuf *err)
 {
 	return bt_error(err, BT_EUNSUPPORTED,
@@ -578,9 +608,7 @@ static int sq_open(void **out, const char *location, int readonly,
 				&version, NULL, err);
 		if (rc)
 			goto fail;
-		/* returns the mode in effect: a file system without shared
-		 * memory keeps the rollback journal, which is still correct */
-		rc = db_exec(h, "PRAGMA journal_mode=WAL", err);
+		rc = set_wal(h, err);
 		if (rc)
 			goto fail;
 	}
