@@ -907,7 +907,9 @@ static void test_concurrent_writers(void **state)
 	if (ops->check(h, &err))
 		fail_msg("check: %s", bt_strbuf_str(&err));
 	struct bt_store_list l = { 0 };
-	struct bt_store_filter f = { .tag = "w", .since = "2026-11-04" };
+	/* writer 3's runs: all of 2026-11-04 */
+	struct bt_store_filter f = { .tag = "w", .since = "2026-11-04",
+				     .until = "2026-11-04" };
 	assert_int_equal(ops->query(h, &f, &l, &err), 0);
 	assert_int_equal(l.n, RUNS_PER_WRITER);
 	assert_int_equal(l.items[0].n_failed, 1);
