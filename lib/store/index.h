@@ -37,6 +37,8 @@ struct bt_index_ops {
 		       const struct bt_index_loc *loc, const char *const *tags,
 		       size_t n_tags, struct bt_strbuf *err);
 	int (*remove_run)(void *h, const char *run_id, struct bt_strbuf *err);
+	/* Removes every run (inside the caller's transaction). */
+	int (*clear)(void *h, struct bt_strbuf *err);
 	int (*set_tags)(void *h, const char *run_id, const char *const *tags,
 			size_t n_tags, struct bt_strbuf *err);
 	int (*set_location)(void *h, const char *run_id,

@@ -981,6 +981,19 @@ static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 	return op_leave(h, 1, local, rc, err);
 }
 
+/* Everything out, in the caller's transaction. DELETE without WHERE lets
+ * SQLite truncate each table (children first: no cascade work). */
+static int sq_clear(void *vh, struct bt_strbuf *err)
+{
+	struct sqlite_index *h = vh;
+	int rc = writable(h, err);
+	if (!rc)
+		rc = db_exec(h, "DELETE FROM tags; DELETE FROM metrics; "
+			     "DELETE FROM results; DELETE FROM series; "
+			     "DELETE FROM runs;", err);
+	return rc;
+}
+
 static int sq_set_tags(void *vh, const char *run_id, const char *const *tags,
 		       size_t n_tags, struct bt_strbuf *err)
 {
@@ -1506,6 +1519,7 @@ const struct bt_index_ops bt__index_sqlite = {
 	.rollback = sq_rollback,
 	.add_run = sq_add_run,
 	.remove_run = sq_remove_run,
+	.clear = sq_clear,
 	.set_tags = sq_set_tags,
 	.set_location = sq_set_location,
 	.query = sq_query,

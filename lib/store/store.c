@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,10 @@ int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
 	struct bt_store_list l;
 	memset(&l, 0, sizeof l);
 	int rc = st->ops->query(h, &f, &l, err);
+	char *ld = bt__pathf("%s/latest", st->dir);
+	if (!rc)
+		rc = ld ? bt__mkdir_p(ld, err) : BT_ENOMEM;
+	free(ld);
 	if (!rc && l.n == 1 && l.items[0].path) {
 		char *link = bt__pathf("%s/latest/%s.json", st->dir, type);
 		char *target = bt__pathf("../%s", l.items[0].path);
@@ -631,21 +636,82 @@ out:
 
 /* --- reindex ----------------------------------------------------------- */
 
-/* Adds every run directory under by-type to the index (h, in a
- * transaction). */
-static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
-		      size_t *n_results, struct bt_strbuf *err)
+/* One run directory to index. Parsed by a worker, added by the caller. */
+struct job {
+	char *file, *rel, *dir;
+	struct bt_run run;
+	struct bt_arena *arena;   /* tags */
+	const char **tags;
+	size_t n_tags;
+	int rc;
+	struct bt_strbuf err;
+	int done;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n, next, consumed, window;
+	int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_done, cv_space;
+};
+
+static void *parse_worker(void *arg)
 {
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->n && p->next >= p->consumed + p->window)
+			pthread_cond_wait(&p->cv_space, &p->mu);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return NULL;
+		}
+		struct job *j = &p->jobs[p->next++];
+		pthread_mutex_unlock(&p->mu);
+
+		j->rc = bt_run_init(&j->run);
+		if (!j->rc)
+			j->rc = bt_run_read_file(&j->run, j->file, &j->err);
+		if (!j->rc)
+			j->rc = (j->arena = bt__arena_new()) ? 0 : BT_ENOMEM;
+		if (!j->rc)
+			j->rc = bt__store_read_tags(j->dir, j->arena, &j->tags, &j->n_tags);
+
+		pthread_mutex_lock(&p->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&p->cv_done);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void job_release(struct job *j)
+{
+	bt_run_release(&j->run);
+	bt__arena_free(j->arena);
+	bt_strbuf_release(&j->err);
+	free(j->file);
+	free(j->rel);
+	free(j->dir);
+}
+
+/* The run directories under by-type, as jobs. */
+static int list_runs(struct bt_store *st, struct job **out, size_t *n,
+		     struct bt_strbuf *err)
+{
+	*out = NULL;
+	*n = 0;
 	char *bt = bt__pathf("%s/by-type", st->dir);
 	if (!bt)
 		return BT_ENOMEM;
 	DIR *types = opendir(bt);
-	int rc = 0;
 	if (!types) {
+		int rc = errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", bt, strerror(errno));
 		free(bt);
-		return errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s/by-type: %s",
-						      st->dir, strerror(errno));
+		return rc;
 	}
+	size_t cap = 0;
+	int rc = 0;
 	struct dirent *t;
 	while (!rc && (t = readdir(types))) {
 		if (t->d_name[0] == '.')
@@ -656,31 +722,23 @@ static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 		while (!rc && runs && (r = readdir(runs))) {
 			if (r->d_name[0] == '.')
 				continue;
-			char *rd = bt__pathf("%s/%s", td, r->d_name);
-			char *file = rd ? bt__pathf("%s/run.json", rd) : NULL;
-			char *rel = bt__pathf("by-type/%s/%s/run.json", t->d_name, r->d_name);
-			struct bt_run run;
-			struct bt_arena *a = bt__arena_new();
-			const char **tags;
-			size_t nt;
-			bt_run_init(&run);
-			if (!rd || !file || !rel || !a) {
-				rc = BT_ENOMEM;
-			} else if ((rc = bt_run_read_file(&run, file, err))) {
-				/* a broken run file stops the rebuild: verify names it */
-			} else if (!(rc = bt__store_read_tags(rd, a, &tags, &nt))) {
-				struct bt_index_loc loc = { rel, NULL };
-				rc = st->ops->add_run(h, &run, &loc, tags, nt, err);
-				if (!rc) {
-					(*n_runs)++;
-					*n_results += run.n_results;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 256;
+				struct job *p = realloc(*out, cap * sizeof *p);
+				if (!p) {
+					rc = BT_ENOMEM;
+					break;
 				}
+				*out = p;
 			}
-			bt_run_release(&run);
-			bt__arena_free(a);
-			free(rd);
-			free(file);
-			free(rel);
+			struct job *j = &(*out)[*n];
+			memset(j, 0, sizeof *j);
+			j->dir = bt__pathf("%s/%s", td, r->d_name);
+			j->file = bt__pathf("%s/%s/run.json", td, r->d_name);
+			j->rel = bt__pathf("by-type/%s/%s/run.json", t->d_name, r->d_name);
+			(*n)++;
+			if (!j->dir || !j->file || !j->rel)
+				rc = BT_ENOMEM;
 		}
 		if (runs)
 			closedir(runs);
@@ -688,6 +746,67 @@ static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 	}
 	closedir(types);
 	free(bt);
+	return rc;
+}
+
+/* Adds every run directory under by-type to the index (h, in a
+ * transaction): the files are parsed by worker threads (JSON parsing is
+ * most of the cost) while this thread inserts them in order. */
+static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
+		      size_t *n_results, struct bt_strbuf *err)
+{
+	struct pool p;
+	memset(&p, 0, sizeof p);
+	int rc = list_runs(st, &p.jobs, &p.n, err);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nw = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	pthread_t tid[8];
+	size_t started = 0;
+	p.window = 64; /* runs parsed ahead of the inserts: bounds memory */
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv_done, NULL);
+	pthread_cond_init(&p.cv_space, NULL);
+	for (size_t i = 0; !rc && i < nw && i < p.n; i++)
+		if (pthread_create(&tid[started], NULL, parse_worker, &p) == 0)
+			started++;
+	if (!rc && p.n && !started)
+		rc = bt_error(err, BT_ESYS, "reindex: cannot start a thread");
+	for (size_t i = 0; !rc && i < p.n; i++) {
+		struct job *j = &p.jobs[i];
+		pthread_mutex_lock(&p.mu);
+		while (!j->done)
+			pthread_cond_wait(&p.cv_done, &p.mu);
+		pthread_mutex_unlock(&p.mu);
+		if (j->rc) {
+			/* a broken run file stops the rebuild: verify names it */
+			rc = bt_error(err, j->rc, "%s", j->err.len ? j->err.buf
+					: bt_strerror(j->rc));
+		} else {
+			struct bt_index_loc loc = { j->rel, NULL };
+			rc = st->ops->add_run(h, &j->run, &loc, j->tags, j->n_tags, err);
+			if (!rc) {
+				(*n_runs)++;
+				*n_results += j->run.n_results;
+			}
+		}
+		bt_run_release(&j->run);
+		pthread_mutex_lock(&p.mu);
+		p.consumed = i + 1;
+		pthread_cond_broadcast(&p.cv_space);
+		pthread_mutex_unlock(&p.mu);
+	}
+	pthread_mutex_lock(&p.mu);
+	p.stop = 1;
+	pthread_cond_broadcast(&p.cv_space);
+	pthread_mutex_unlock(&p.mu);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (size_t i = 0; i < p.n; i++)
+		job_release(&p.jobs[i]);
+	free(p.jobs);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv_done);
+	pthread_cond_destroy(&p.cv_space);
 	return rc;
 }
 
@@ -718,14 +837,7 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 	if (!(rc = st->ops->begin(h, err))) {
 		/* drop what is there, add what the files say, in one transaction:
 		 * readers see the old index or the new one */
-		struct bt_store_filter all = { .include_archived = 1 };
-		struct bt_store_list l;
-		memset(&l, 0, sizeof l);
-		l.arena = bt__arena_new();
-		rc = l.arena ? st->ops->query(h, &all, &l, err) : BT_ENOMEM;
-		for (size_t i = 0; !rc && i < l.n; i++)
-			rc = st->ops->remove_run(h, l.items[i].run_id, err);
-		bt_store_list_release(&l);
+		rc = st->ops->clear(h, err);
 		if (!rc)
 			rc = index_tree(st, h, &runs, &results, err);
 		if (!rc)
