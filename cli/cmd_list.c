@@ -33,8 +33,14 @@ static void tags_text(const struct bt_store_entry *e, struct bt_strbuf *o)
 
 static void render_table(const struct bt_store_list *l, struct bt_strbuf *o)
 {
-	bt_strbuf_addf(o, "%-8s  %-14s  %-20s  %-10s  %-12s  %-12s  %5s  %6s  %s\n",
-		       "run", "type", "date (UTC)", "commit", "branch", "machine",
+	int wt = 4, wd = 10;
+	for (size_t i = 0; i < l->n; i++) {
+		int t = (int)strlen(l->items[i].type), d = (int)strlen(l->items[i].timestamp);
+		wt = t > wt ? t : wt;
+		wd = d > wd ? d : wd;
+	}
+	bt_strbuf_addf(o, "%-8s  %-*s  %-*s  %-10s  %-12s  %-12s  %5s  %6s  %s\n",
+		       "run", wt, "type", wd, "date (UTC)", "commit", "branch", "machine",
 		       "cases", "failed", "tags");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct bt_store_entry *e = &l->items[i];
@@ -42,10 +48,11 @@ static void render_table(const struct bt_store_list *l, struct bt_strbuf *o)
 		tags_text(e, &t);
 		if (e->archive)
 			bt_strbuf_addf(&t, "%s(archived)", t.len ? " " : "");
-		bt_strbuf_addf(o, "%-8.8s  %-14s  %-20s  %-10.10s  %-12.12s  %-12.12s  %5zu  %6zu  %s\n",
-			       e->run_id, e->type, e->timestamp, e->commit ? e->commit : "-",
-			       e->branch ? e->branch : "-", e->machine ? e->machine : "-",
-			       e->n_results, e->n_failed, bt_strbuf_str(&t));
+		bt_strbuf_addf(o, "%-8.8s  %-*s  %-*s  %-10.10s  %-12.12s  %-12.12s  %5zu  %6zu  %s\n",
+			       e->run_id, wt, e->type, wd, e->timestamp,
+			       e->commit ? e->commit : "-", e->branch ? e->branch : "-",
+			       e->machine ? e->machine : "-", e->n_results, e->n_failed,
+			       bt_strbuf_str(&t));
 		bt_strbuf_release(&t);
 	}
 }
