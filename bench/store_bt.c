@@ -18,8 +18,10 @@
  * $BT_STORE_BENCH_DIR (default $TMPDIR/benchtrack-store-bench, TMPDIR
  * default /tmp) as runs<G>-results<R>-v<N>; a directory is renamed into
  * place only when complete, so an interrupted generation is redone. Delete
- * the directory to regenerate. At 10,000 runs it takes ~3 GB and a minute
- * or two to generate (workers in parallel, one per CPU up to 8).
+ * the directory to regenerate. A run.json is ~330 KB (100 results, 1-2
+ * metrics of 20 samples each): 10,000 runs take 3.6 GiB and ~2.5 minutes
+ * to generate on 2 CPUs (one worker process per CPU, up to 8); 1,000 runs
+ * 0.36 GiB and ~10 s. The generated store passes `benchtrack verify`.
  *
  * One reindex of 10,000 runs x 100 results takes tens of seconds, so run it
  * with few samples and a longer timeout:

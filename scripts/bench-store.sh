@@ -7,8 +7,8 @@
 #      BUILD/benchtrack run BUILD/store_bt --no-store --warmup-iterations 1 \
 #          --measurement-iterations 5 --timeout 3600 --format table --out F
 #    (reindex, list, show_latest, show_prefix at 1,000 and 10,000 runs of
-#    100 results; the first run generates the synthetic stores, ~0.4 GB and
-#    ~4 GB, once, under $BT_STORE_BENCH_DIR, default
+#    100 results; the first run generates the synthetic stores, 0.36 GiB
+#    and 3.6 GiB, once, under $BT_STORE_BENCH_DIR, default
 #    ${TMPDIR:-/tmp}/benchtrack-store-bench; delete it to regenerate).
 # 2. Times the CLI end to end on the 10,000-run store (the same cached
 #    store, reindexed by step 1):
