@@ -34,6 +34,9 @@ extern const struct bt_cmd *const bt_commands[];
  * for an unknown command. */
 int bt_cmd_print_help(const char *name);
 
+/* tag/untag RUN TAG (cmd_tag.c): add != 0 adds, else removes. */
+int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
+
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
 int bt_cmd_help_flag(int argc, char **argv, const char *name);

@@ -1,36 +1,10 @@
 /* benchtrack untag RUN TAG */
-#include <stdio.h>
-
 #include "cmd.h"
-#include "opts.h"
 
 static int cmd_untag(int argc, char **argv)
 {
-	const char *store = NULL;
-	int help, n_args;
-	char *args[2];
-	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
-	int code = bt_opts_parse("untag", argc, argv, opts, &help, args, 2, &n_args);
-	if (code)
-		return code;
-	if (help)
-		return bt_cmd_print_help("untag");
-	if (n_args != 2) {
-		bt_front_error("untag: expected RUN and TAG (usage: benchtrack untag RUN TAG)");
-		return BT_EXIT_USAGE;
-	}
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
-	int rc = bt_store_open(&st, store, 0, &err);
-	if (!rc)
-		rc = bt_store_tag(st, args[0], args[1], 0, &err);
-	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = rc == BT_EINVAL ? BT_EXIT_USAGE : BT_EXIT_ERROR;
-	}
-	bt_store_close(st);
-	bt_strbuf_release(&err);
-	return code;
+	return bt_cmd_tag_run(argc, argv, "untag", 0);
 }
 
-const struct bt_cmd bt_cmd_untag = { "untag", "untag RUN TAG", "remove a tag from a stored run", cmd_untag };
+const struct bt_cmd bt_cmd_untag = { "untag", "untag RUN TAG",
+				     "remove a tag from a stored run", cmd_untag };

@@ -776,15 +776,6 @@ out:
 
 /* --- restore ----------------------------------------------------------- */
 
-static int all_hex(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isxdigit((unsigned char)*s))
-			return 0;
-	return 1;
-}
 
 /* Finds the run ref names: a run id or unique prefix (looked up in l,
  * every run, archived ones included), else a commit hash or prefix (the
@@ -796,7 +787,7 @@ static int find_run(struct bt_store *st, void *h, const char *ref,
 		    struct bt_strbuf *err)
 {
 	*out = NULL;
-	if (!all_hex(ref) || strlen(ref) < 4)
+	if (!bt__all_hex(ref) || strlen(ref) < 4)
 		return bt_error(err, BT_ENOTFOUND, "'%s': not a run id or commit "
 				"(at least 4 hex digits)", ref);
 	const char **ids = NULL;

@@ -99,7 +99,7 @@ int bt__store_valid_type(const char *t)
 	return 1;
 }
 
-static int valid_id(const char *id)
+int bt__store_valid_id(const char *id)
 {
 	size_t n = id ? strlen(id) : 0;
 	if (n < 8 || n > 64)
@@ -306,7 +306,7 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 		return bt_error(err, BT_EINVAL, "benchmark type '%s': use letters, "
 				"digits, '.', '_' and '-' (the store makes it a directory)",
 				type ? type : "");
-	if (!valid_id(run->run_id))
+	if (!bt__store_valid_id(run->run_id))
 		return bt_error(err, BT_EINVAL, "run_id '%s': expected hex digits",
 				run->run_id ? run->run_id : "");
 	if (bt__store_split_time(run->timestamp, y, mo, d, hm))
@@ -458,7 +458,7 @@ static int path_ref(const char *base, const char *ref, char **path)
 	return BT_ENOTFOUND;
 }
 
-static int all_hex(const char *s)
+int bt__all_hex(const char *s)
 {
 	if (!*s)
 		return 0;
@@ -484,7 +484,7 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 	}
 	if (path_ref(NULL, ref, path) == 0 || path_ref(st->dir, ref, path) == 0)
 		return 0;
-	if (all_hex(ref) && strlen(ref) >= 4) {
+	if (bt__all_hex(ref) && strlen(ref) >= 4) {
 		void *h;
 		int rc = bt__store_index_open(st, &h, 1, err);
 		if (rc)

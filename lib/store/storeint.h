@@ -22,6 +22,12 @@ int bt__store_index_open(struct bt_store *st, void **h, int readonly,
  * at most 64 bytes). */
 int bt__store_valid_type(const char *t);
 
+/* 1 when id is 8 to 64 hex digits (a run id). */
+int bt__store_valid_id(const char *id);
+
+/* 1 when s is a non-empty string of hex digits. */
+int bt__all_hex(const char *s);
+
 /* Splits "YYYY-MM-DDTHH:MM..." into year, month, day and "HHMM"; 0 when
  * the shape is right. The run directory name is
  * "YYYY-MM-DD-HHMM-UTC-<first 8 digits of the run id>". */

@@ -192,16 +192,6 @@ static int grow(void **v, size_t *alloc, size_t n, size_t size)
 	return 0;
 }
 
-static int valid_id(const char *id)
-{
-	size_t n = id ? strlen(id) : 0;
-	if (n < 8 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)id[i]))
-			return 0;
-	return 1;
-}
 
 /* The rule of bt_store_tag. */
 static int valid_tag(const char *t)
@@ -473,7 +463,7 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 	if (!type || !bt__store_valid_type(type))
 		r->why = afmt(c, "run.json: benchmark_type '%s' cannot name a directory",
 			      type ? type : "");
-	else if (!valid_id(run.run_id))
+	else if (!bt__store_valid_id(run.run_id))
 		r->why = afmt(c, "run.json: run_id '%s': expected hex digits", run.run_id);
 	else if (split_date(run.timestamp, r->ym, r->day, hm))
 		r->why = afmt(c, "run.json: timestamp '%s': expected YYYY-MM-DDTHH:MM:SSZ",
