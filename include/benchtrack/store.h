@@ -87,6 +87,7 @@ struct bt_store_list {
 
 /* Filters of bt_store_query; NULL / 0 fields do not filter. */
 struct bt_store_filter {
+	const char *run_id;      /* exactly this run */
 	const char *type;
 	const char *since;       /* timestamp >= since (ISO 8601 date or time) */
 	const char *until;       /* timestamp < until; a bare date includes that day */
@@ -118,9 +119,10 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 int bt_store_load(struct bt_store *st, const char *ref, struct bt_run *run,
 		  struct bt_strbuf *err);
 
-/* Rebuilds index.db from the files (run directories, archives, tags) into
- * a new database that replaces the old one atomically. *n_runs and
- * *n_results (optional) receive the counts. */
+/* Rebuilds index.db from the files (run directories, archives, tags): the
+ * old contents are cleared and the files added in one transaction, so
+ * readers see the old index or the new one; an unreadable index.db is
+ * replaced. *n_runs and *n_results (optional) receive the counts. */
 int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 		     struct bt_strbuf *err);
 

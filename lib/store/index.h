@@ -39,6 +39,9 @@ struct bt_index_ops {
 	int (*remove_run)(void *h, const char *run_id, struct bt_strbuf *err);
 	/* Removes every run (inside the caller's transaction). */
 	int (*clear)(void *h, struct bt_strbuf *err);
+	/* Bulk mode on/off for a rebuild, outside a transaction: the backend
+	 * may skip integrity checks that the data needs no more. */
+	int (*bulk)(void *h, int on, struct bt_strbuf *err);
 	int (*set_tags)(void *h, const char *run_id, const char *const *tags,
 			size_t n_tags, struct bt_strbuf *err);
 	int (*set_location)(void *h, const char *run_id,

@@ -981,6 +981,17 @@ static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 	return op_leave(h, 1, local, rc, err);
 }
 
+/* Bulk loading (reindex) on this connection: no foreign-key checks (the
+ * rows come straight from the files, and with checks on SQLite deletes
+ * and inserts row by row) and a large page cache. Outside a transaction
+ * only: SQLite ignores PRAGMA foreign_keys inside one. */
+static int sq_bulk(void *vh, int on, struct bt_strbuf *err)
+{
+	struct sqlite_index *h = vh;
+	return db_exec(h, on ? "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;"
+			     : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;", err);
+}
+
 /* Everything out, in the caller's transaction. DELETE without WHERE lets
  * SQLite truncate each table (children first: no cascade work). */
 static int sq_clear(void *vh, struct bt_strbuf *err)
@@ -1205,6 +1216,8 @@ static int build_query(struct sqlite_index *h, const struct bt_store_filter *f,
 #define ADD_BIND(v) (binds[(*nb)++] = (v), *nb)
 	if (!f)
 		return rc ? BT_ENOMEM : 0;
+	if (!rc && f->run_id)
+		rc = bt_strbuf_addf(sql, " AND run_id = ?%d", ADD_BIND(f->run_id));
 	if (!rc && f->type)
 		rc = bt_strbuf_addf(sql, " AND type = ?%d", ADD_BIND(f->type));
 	if (!rc && f->since)
@@ -1520,6 +1533,7 @@ const struct bt_index_ops bt__index_sqlite = {
 	.add_run = sq_add_run,
 	.remove_run = sq_remove_run,
 	.clear = sq_clear,
+	.bulk = sq_bulk,
 	.set_tags = sq_set_tags,
 	.set_location = sq_set_location,
 	.query = sq_query,

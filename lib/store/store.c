@@ -503,21 +503,16 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 			bt_strbuf_release(&m);
 		}
 		if (!rc && n == 1) {
-			/* the full id: the directory name ends with its first 8 digits */
-			struct bt_store_filter f = { .limit = 0, .include_archived = 1 };
+			struct bt_store_filter f = { .run_id = ids[0], .include_archived = 1 };
 			struct bt_store_list l;
 			rc = bt_store_query(st, &f, &l, err);
-			for (size_t i = 0; !rc && i < l.n; i++)
-				if (strcmp(l.items[i].run_id, ids[0]) == 0) {
-					if (!l.items[i].path)
-						rc = bt_error(err, BT_ENOTFOUND,
-							      "run %s is archived in %s; `benchtrack "
-							      "restore %.8s` brings it back",
-							      ids[0], l.items[i].archive, ids[0]);
-					else if (!(*path = bt__pathf("%s/%s", st->dir, l.items[i].path)))
-						rc = BT_ENOMEM;
-					break;
-				}
+			if (!rc && l.n == 1 && !l.items[0].path)
+				rc = bt_error(err, BT_ENOTFOUND, "run %s is archived in %s; "
+					      "`benchtrack restore %.8s` brings it back",
+					      ids[0], l.items[0].archive, ids[0]);
+			else if (!rc && l.n == 1 &&
+				 !(*path = bt__pathf("%s/%s", st->dir, l.items[0].path)))
+				rc = BT_ENOMEM;
 			bt_store_list_release(&l);
 		}
 		bt__arena_free(a);
@@ -749,9 +744,10 @@ static int list_runs(struct bt_store *st, struct job **out, size_t *n,
 	return rc;
 }
 
-/* Adds every run directory under by-type to the index (h, in a
- * transaction): the files are parsed by worker threads (JSON parsing is
- * most of the cost) while this thread inserts them in order. */
+/* Clears the index (h, in a transaction) and adds every run directory
+ * under by-type: the files are parsed by worker threads (JSON parsing is
+ * most of the cost) while this thread clears and then inserts them in
+ * order. */
 static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 		      size_t *n_results, struct bt_strbuf *err)
 {
@@ -771,6 +767,9 @@ static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 			started++;
 	if (!rc && p.n && !started)
 		rc = bt_error(err, BT_ESYS, "reindex: cannot start a thread");
+	/* the old rows go while the workers parse the first files */
+	if (!rc)
+		rc = st->ops->clear(h, err);
 	for (size_t i = 0; !rc && i < p.n; i++) {
 		struct job *j = &p.jobs[i];
 		pthread_mutex_lock(&p.mu);
@@ -834,12 +833,12 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 		bt__store_unlock(lock);
 		return rc;
 	}
+	int bulk = st->ops->bulk(h, 1, err) == 0;
 	if (!(rc = st->ops->begin(h, err))) {
 		/* drop what is there, add what the files say, in one transaction:
-		 * readers see the old index or the new one */
-		rc = st->ops->clear(h, err);
-		if (!rc)
-			rc = index_tree(st, h, &runs, &results, err);
+		 * readers see the old index or the new one (the clear happens in
+		 * index_tree, once its parsers are running) */
+		rc = index_tree(st, h, &runs, &results, err);
 		if (!rc)
 			rc = bt__archive_index_all(st->dir, st->ops, h, &runs, &results, err);
 		if (rc)
@@ -847,6 +846,8 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 		else
 			rc = st->ops->commit(h, err);
 	}
+	if (bulk)
+		st->ops->bulk(h, 0, NULL);
 	/* latest/ follows the new index */
 	if (!rc) {
 		struct bt_store_filter all = { 0 };
