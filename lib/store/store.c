@@ -178,11 +178,12 @@ int bt_store_write_readme(struct bt_store *st, struct bt_strbuf *err)
 		if (first)
 			readme_row(&o, e);
 	}
-	bt_strbuf_addf(&o, "\n%zu runs (%zu archived, %zu milestones). "
+	bt_strbuf_addf(&o, "\n%zu run%s (%zu archived, %zu milestone%s). "
 			   "Links: [by type](by-type/), [by date](by-date/), "
 			   "[latest](latest/), [archive](archive/), "
 			   "[comparisons](comparisons/).\n\n## Most recent runs\n\n",
-		       all.n, archived, milestones);
+		       all.n, all.n == 1 ? "" : "s", archived, milestones,
+		       milestones == 1 ? "" : "s");
 	bt_strbuf_adds(&o, head);
 	for (size_t i = 0; i < all.n && i < 20; i++)
 		readme_row(&o, &all.items[i]);
