@@ -37,7 +37,9 @@ int bt__mkdir_p(const char *path, struct bt_strbuf *err)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(p, 0755) == 0) {
+			bt__fsync_parent(p); /* the new entry survives a crash */
+		} else if (errno != EEXIST) {
 			int e = errno;
 			int rc = bt_error(err, BT_EIO, "%s: %s", p, strerror(e));
 			free(p);

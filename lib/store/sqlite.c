@@ -457,6 +457,12 @@ static int migrate(struct sqlite_index *h, int version, struct bt_strbuf *err)
 	if (version < 0)
 		return bt_error(err, BT_EIO, "%s: invalid schema version %d; "
 				"run benchtrack reindex", h->path, version);
+	int tables = 0;
+	if (h->readonly && version == 0 &&
+	    pragma_int(h->db, h->path, "SELECT count(*) FROM sqlite_master",
+		       &tables, NULL, NULL) == 0 && tables == 0)
+		/* empty: a first writer is creating it right now */
+		return bt_error(err, BT_ENOTFOUND, "%s: no index yet", h->path);
 	if (h->readonly)
 		return bt_error(err, BT_EUNSUPPORTED,
 				"%s: schema version %d is older than this "

@@ -341,6 +341,12 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 	    (rc = bt_strbuf_addc(&js, '\n')) ||
 	    (rc = bt__write_file_atomic(tmpfile, js.buf, js.len, err)))
 		goto out;
+	/* everything from here on, the rename included, under the lock: a
+	 * reader holding it (verify) never sees a run half stored */
+	if ((lock = bt__store_lock(st->dir, err)) < 0) {
+		rc = lock;
+		goto out;
+	}
 	/* the run appears whole: its directory is renamed into place */
 	if (rename(tmpdir, rundir) != 0) {
 		int e = errno;
@@ -351,12 +357,15 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 	}
 	bt__fsync_parent(rundir);
 
-	if ((lock = bt__store_lock(st->dir, err)) < 0) {
-		rc = lock;
-		goto kept;
-	}
-	if ((rc = bt__replace_symlink(datetarget, datelink, rundir, err)) ||
-	    (rc = index_run(st, run, rel, rundir, err)))
+	/* the by-date link is a view: its failure must not keep the run
+	 * out of the index */
+	rc = bt__replace_symlink(datetarget, datelink, rundir, err);
+	struct bt_strbuf e2 = BT_STRBUF_INIT;
+	int rc2 = index_run(st, run, rel, rundir, rc ? &e2 : err);
+	bt_strbuf_release(&e2);
+	if (!rc)
+		rc = rc2;
+	if (rc)
 		goto kept;
 	goto out;
 kept:

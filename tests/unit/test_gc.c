@@ -351,7 +351,7 @@ static void test_gc_archives_old_runs(void **state)
 
 	/* README counts them */
 	t = sh("cat '%s/README.md'", f->dir);
-	assert_non_null(strstr(t, "5 runs (3 archived, 1 milestones)"));
+	assert_non_null(strstr(t, "5 runs (3 archived, 1 milestone)"));
 	free(t);
 
 	/* an archived run is not loadable, and says where it is */

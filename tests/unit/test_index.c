@@ -828,9 +828,11 @@ static void test_old_version_readonly(void **state)
 	assert_int_equal(ops->open(&h, dbpath, 1, &err), BT_EUNSUPPORTED);
 	assert_non_null(strstr(bt_strbuf_str(&err), "older"));
 	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 0);
-	/* an empty file is an empty database: migrated when writable */
+	/* an empty file is an empty database: read-only it is no index yet
+	 * (a first writer is creating it), writable it is migrated */
 	FILE *fp = fopen(dbpath, "wb");
 	fclose(fp);
+	assert_int_equal(ops->open(&h, dbpath, 1, &err), BT_ENOTFOUND);
 	assert_int_equal(ops->open(&h, dbpath, 0, &err), 0);
 	ops->close(h);
 	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
