@@ -187,6 +187,7 @@ struct sqlite_index {
 	sqlite3 *db;
 	char *path;               /* as given to open, for messages */
 	int readonly;
+	int bulk;                 /* foreign keys off (sq_bulk): no cascade */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared on first use, kept */
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
@@ -890,6 +891,31 @@ static int insert_tags(struct sqlite_index *h, const char *run_id,
 	return rc;
 }
 
+/* In bulk mode there is no cascade: a run replaced in the same rebuild
+ * (two directories with one run id) takes its rows along by hand. */
+static int delete_children(struct sqlite_index *h, const char *run_id,
+			   struct bt_strbuf *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM metrics WHERE result_id IN "
+		"(SELECT id FROM results WHERE run_id = ?1)",
+		"DELETE FROM results WHERE run_id = ?1",
+		"DELETE FROM tags WHERE run_id = ?1",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(h->db, sql[i], -1, &s, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, run_id, -1, SQLITE_STATIC);
+			rc = sqlite3_step(s);
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE && rc != SQLITE_OK)
+			return db_error(h, rc, err);
+	}
+	return 0;
+}
+
 static int add_run_rows(struct sqlite_index *h, const struct bt_run *run,
 			const struct bt_index_loc *loc, const char *const *tags,
 			size_t n_tags, struct bt_strbuf *err)
@@ -907,6 +933,8 @@ static int add_run_rows(struct sqlite_index *h, const struct bt_run *run,
 	/* the old version goes with its results, metrics and tags (cascade) */
 	bind_str(del, 1, run->run_id);
 	rc = step_done(h, del, err);
+	if (!rc && h->bulk && sqlite3_changes(h->db) > 0)
+		rc = delete_children(h, run->run_id, err);
 	if (!rc)
 		rc = insert_run_row(h, run, loc, err);
 	for (size_t i = 0; !rc && i < run->n_results; i++)
@@ -994,8 +1022,11 @@ static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 static int sq_bulk(void *vh, int on, struct bt_strbuf *err)
 {
 	struct sqlite_index *h = vh;
-	return db_exec(h, on ? "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;"
-			     : "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;", err);
+	int rc = db_exec(h, on ? "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;"
+				: "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2000;", err);
+	if (!rc)
+		h->bulk = on;
+	return rc;
 }
 
 /* Everything out, in the caller's transaction. DELETE without WHERE lets

@@ -503,6 +503,35 @@ static void test_replace_run(void **state)
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
 }
 
+/* The same in bulk mode (foreign keys off, as reindex runs): clear, then
+ * one run id added twice (two directories holding one run) leaves no
+ * orphaned rows though nothing cascades. */
+static void test_bulk_clear_and_replace(void **state)
+{
+	(void)state;
+	void *h = open_fixture();
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	const char *tags[] = { "old" };
+	assert_int_equal(ops->bulk(h, 1, &err), 0);
+	assert_int_equal(ops->begin(h, &err), 0);
+	assert_int_equal(ops->clear(h, &err), 0);
+	struct spec sp = fixture[1]; /* aaaa0002, 4 results */
+	add_spec(h, &sp, tags, 1);
+	sp.n_results = 2;
+	sp.n_failed = 0;
+	add_spec(h, &sp, NULL, 0);
+	assert_int_equal(ops->commit(h, &err), 0);
+	assert_int_equal(ops->bulk(h, 0, &err), 0);
+	ops->close(h);
+	bt_strbuf_release(&err);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 1);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"), 2);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
+					 " result_id NOT IN (SELECT id FROM"
+					 " results)"), 0);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
+}
+
 static void test_tags_and_milestone(void **state)
 {
 	(void)state;
@@ -1066,6 +1095,7 @@ int main(void)
 		cmocka_unit_test_setup(test_add_and_list, setup_db),
 		cmocka_unit_test_setup(test_filters, setup_db),
 		cmocka_unit_test_setup(test_replace_run, setup_db),
+		cmocka_unit_test_setup(test_bulk_clear_and_replace, setup_db),
 		cmocka_unit_test_setup(test_tags_and_milestone, setup_db),
 		cmocka_unit_test_setup(test_remove_cascades, setup_db),
 		cmocka_unit_test_setup(test_location_and_archived, setup_db),
