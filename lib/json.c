@@ -707,29 +707,41 @@ static int get_bool(struct rd *rd, const json_t *obj, const struct seg *at,
 	return 0;
 }
 
-/* An optional object member: *out NULL when absent or null. */
-static int get_obj(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int required, json_t **out)
+/* An optional (or required) member of a JSON type: *out NULL when absent
+ * or null; is() tests the type, what names it in the error. */
+static int get_typed(struct rd *rd, const json_t *obj, const struct seg *at,
+		     const char *key, int required, json_t **out,
+		     int (*is)(const json_t *), const char *what)
 {
 	int rc = field(rd, obj, at, key, required, out);
 	if (rc || !*out)
 		return rc;
 	struct seg s = { at, key, 0 };
-	if (!json_is_object(*out))
-		return wrong(rd, &s, "an object", *out);
+	if (!is(*out))
+		return wrong(rd, &s, what, *out);
 	return 0;
+}
+
+static int is_object(const json_t *v)
+{
+	return json_is_object(v);
+}
+
+static int is_array(const json_t *v)
+{
+	return json_is_array(v);
+}
+
+static int get_obj(struct rd *rd, const json_t *obj, const struct seg *at,
+		   const char *key, int required, json_t **out)
+{
+	return get_typed(rd, obj, at, key, required, out, is_object, "an object");
 }
 
 static int get_arr(struct rd *rd, const json_t *obj, const struct seg *at,
 		   const char *key, int required, json_t **out)
 {
-	int rc = field(rd, obj, at, key, required, out);
-	if (rc || !*out)
-		return rc;
-	struct seg s = { at, key, 0 };
-	if (!json_is_array(*out))
-		return wrong(rd, &s, "an array", *out);
-	return 0;
+	return get_typed(rd, obj, at, key, required, out, is_array, "an array");
 }
 
 static void *alloc_n(struct rd *rd, size_t n, size_t size)

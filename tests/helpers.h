@@ -4,6 +4,7 @@
 #define BT_TEST_HELPERS_H
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,29 @@ static inline char *bt_test_tmpdir(void)
 {
 	char *t = strdup("/tmp/bt-test-XXXXXX");
 	return mkdtemp(t) ? t : NULL;
+}
+
+/* Creates $TMPDIR/<name>.XXXXXX (or under /tmp) into buf; 0 or -1. */
+static inline int bt_test_make_tmpdir(char *buf, size_t size, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(buf, size, "%s/%s.XXXXXX", base && *base ? base : "/tmp", name);
+	return mkdtemp(buf) ? 0 : -1;
+}
+
+static inline int bt_test_rm_one(const char *path, const struct stat *st,
+				 int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* rm -rf dir without a shell (links are removed, not followed); 0 or -1. */
+static inline int bt_test_rmtree(const char *dir)
+{
+	return nftw(dir, bt_test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

@@ -993,25 +993,44 @@ static int sq_add_run(void *vh, const struct bt_run *run,
 
 /* --- remove_run / set_tags / set_location --------------------------------- */
 
+/* The start of a one-run write: checks that the handle may write,
+ * prepares statement id into *s and enters a savepoint (*local). */
+static int run_write_enter(struct sqlite_index *h, enum stmt_id id,
+			   sqlite3_stmt **s, int *local, struct bt_strbuf *err)
+{
+	int rc = writable(h, err);
+	if (!rc)
+		rc = stmt(h, id, s, err);
+	if (!rc)
+		rc = op_enter(h, 1, local, err);
+	return rc;
+}
+
+/* BT_ENOTFOUND when the last statement changed no row. */
+static int changed_run(struct sqlite_index *h, const char *run_id,
+		       struct bt_strbuf *err)
+{
+	if (sqlite3_changes(h->db) == 0)
+		return bt_error(err, BT_ENOTFOUND,
+				"%s: run %s is not in the index", h->path,
+				run_id);
+	return 0;
+}
+
 static int sq_remove_run(void *vh, const char *run_id, struct bt_strbuf *err)
 {
 	struct sqlite_index *h = vh;
 	if (!run_id)
 		return bt_error(err, BT_EINVAL, "%s: no run id", h->path);
-	int local, rc = writable(h, err);
+	int local;
 	sqlite3_stmt *s = NULL;
-	if (!rc)
-		rc = stmt(h, ST_DEL_RUN, &s, err);
-	if (!rc)
-		rc = op_enter(h, 1, &local, err);
+	int rc = run_write_enter(h, ST_DEL_RUN, &s, &local, err);
 	if (rc)
 		return rc;
 	bind_str(s, 1, run_id);
 	rc = step_done(h, s, err);
-	if (!rc && sqlite3_changes(h->db) == 0)
-		rc = bt_error(err, BT_ENOTFOUND,
-			      "%s: run %s is not in the index", h->path,
-			      run_id);
+	if (!rc)
+		rc = changed_run(h, run_id, err);
 	return op_leave(h, 1, local, rc, err);
 }
 
@@ -1048,12 +1067,9 @@ static int sq_set_tags(void *vh, const char *run_id, const char *const *tags,
 	struct sqlite_index *h = vh;
 	if (!run_id)
 		return bt_error(err, BT_EINVAL, "%s: no run id", h->path);
-	int local, rc = writable(h, err);
+	int local;
 	sqlite3_stmt *s = NULL;
-	if (!rc)
-		rc = stmt(h, ST_DEL_TAGS, &s, err);
-	if (!rc)
-		rc = op_enter(h, 1, &local, err);
+	int rc = run_write_enter(h, ST_DEL_TAGS, &s, &local, err);
 	if (rc)
 		return rc;
 	rc = has_run(h, run_id, err);
@@ -1074,22 +1090,17 @@ static int sq_set_location(void *vh, const char *run_id,
 	if (!run_id || !loc)
 		return bt_error(err, BT_EINVAL, "%s: no run id or location",
 				h->path);
-	int local, rc = writable(h, err);
+	int local;
 	sqlite3_stmt *s = NULL;
-	if (!rc)
-		rc = stmt(h, ST_SET_LOC, &s, err);
-	if (!rc)
-		rc = op_enter(h, 1, &local, err);
+	int rc = run_write_enter(h, ST_SET_LOC, &s, &local, err);
 	if (rc)
 		return rc;
 	bind_str(s, 1, run_id);
 	bind_str(s, 2, loc->path);
 	bind_str(s, 3, loc->archive);
 	rc = step_done(h, s, err);
-	if (!rc && sqlite3_changes(h->db) == 0)
-		rc = bt_error(err, BT_ENOTFOUND,
-			      "%s: run %s is not in the index", h->path,
-			      run_id);
+	if (!rc)
+		rc = changed_run(h, run_id, err);
 	return op_leave(h, 1, local, rc, err);
 }
 

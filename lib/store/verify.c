@@ -889,59 +889,50 @@ static void free_list(struct dirent **v, int n)
 	free(v);
 }
 
+/* Visits by-date/<month>/<day>/<type>/<entry>: names[0..3] are the path
+ * components below by-date (depth 0 at by-date itself). Hidden entries
+ * are skipped; leftovers of interrupted writes are reported (and removed
+ * with repair) at the entry level. */
+static int walk_by_date(struct ctx *c, const char *dir, const char **names,
+			int depth)
+{
+	int n, rc = 0;
+	struct dirent **l = list_dir(dir, &n);
+	for (int i = 0; !rc && l && i < n; i++) {
+		const char *e = l[i]->d_name;
+		names[depth] = e;
+		if (depth < 3) {
+			if (e[0] == '.')
+				continue;
+			const char *sub = afmt(c, "%s/%s", dir, e);
+			rc = sub ? walk_by_date(c, sub, names, depth + 1) : BT_ENOMEM;
+			continue;
+		}
+		int tl = tmp_leftover(e);
+		if (e[0] == '.' || tl == 2)
+			continue;
+		if (tl == 1) {
+			const char *rel = afmt(c, "by-date/%s/%s/%s/%s", names[0],
+					       names[1], names[2], e);
+			problem(c, rel, "left over from an interrupted write");
+			if (c->repair)
+				remove_leftover(c, rel);
+			continue;
+		}
+		rc = check_date_entry(c, names[0], names[1], names[2], e);
+	}
+	if (l)
+		free_list(l, n);
+	return rc;
+}
+
 static int scan_by_date(struct ctx *c)
 {
 	const char *bd = abs_path(c, "by-date");
 	if (!bd)
 		return BT_ENOMEM;
-	int n1, rc = 0;
-	struct dirent **l1 = list_dir(bd, &n1);
-	for (int i = 0; !rc && l1 && i < n1; i++) {
-		if (l1[i]->d_name[0] == '.')
-			continue;
-		const char *d1 = afmt(c, "%s/%s", bd, l1[i]->d_name);
-		int n2;
-		struct dirent **l2 = d1 ? list_dir(d1, &n2) : NULL;
-		for (int j = 0; !rc && l2 && j < n2; j++) {
-			if (l2[j]->d_name[0] == '.')
-				continue;
-			const char *d2 = afmt(c, "%s/%s", d1, l2[j]->d_name);
-			int n3;
-			struct dirent **l3 = d2 ? list_dir(d2, &n3) : NULL;
-			for (int k = 0; !rc && l3 && k < n3; k++) {
-				if (l3[k]->d_name[0] == '.')
-					continue;
-				const char *d3 = afmt(c, "%s/%s", d2, l3[k]->d_name);
-				int n4;
-				struct dirent **l4 = d3 ? list_dir(d3, &n4) : NULL;
-				for (int m = 0; !rc && l4 && m < n4; m++) {
-					const char *e = l4[m]->d_name;
-					int tl = tmp_leftover(e);
-					if (e[0] == '.' || tl == 2)
-						continue;
-					if (tl == 1) {
-						const char *rel = afmt(c, "by-date/%s/%s/%s/%s",
-								       l1[i]->d_name, l2[j]->d_name,
-								       l3[k]->d_name, e);
-						problem(c, rel, "left over from an interrupted write");
-						if (c->repair)
-							remove_leftover(c, rel);
-						continue;
-					}
-					rc = check_date_entry(c, l1[i]->d_name, l2[j]->d_name,
-							      l3[k]->d_name, e);
-				}
-				if (l4)
-					free_list(l4, n4);
-			}
-			if (l3)
-				free_list(l3, n3);
-		}
-		if (l2)
-			free_list(l2, n2);
-	}
-	if (l1)
-		free_list(l1, n1);
+	const char *names[4];
+	int rc = walk_by_date(c, bd, names, 0);
 	if (rc)
 		return rc;
 	/* the runs without a link */

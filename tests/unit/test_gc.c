@@ -16,6 +16,7 @@
 
 #include "benchtrack.h"
 #include "benchtrack/store.h"
+#include "helpers.h"
 
 /* ---------------------------------------------------------------------
  * Fixture: a store with five runs
@@ -148,11 +149,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[600];
 	bt_store_close(f->st);
 	f->dir[strlen(f->dir) - strlen("/store")] = '\0';
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
+	int rc = bt_test_rmtree(f->dir);
 	free(f);
 	return rc == 0 ? 0 : -1;
 }

@@ -24,6 +24,7 @@
 
 #include "internal.h"
 #include "store/index.h"
+#include "helpers.h"
 
 static const struct bt_index_ops *ops = &bt__index_sqlite;
 
@@ -36,18 +37,13 @@ static int db_counter;
 static int setup_tmpdir(void **state)
 {
 	(void)state;
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/bt_test_index.XXXXXX",
-		 base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_index");
 }
 
 static int teardown_tmpdir(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 /* A fresh index.db path (in its own directory) for each test. */

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "helpers.h"
 
 /* ---------------------------------------------------------------------
  * Fixtures
@@ -23,18 +24,13 @@ static char tmpdir[256];
 static int setup_tmpdir(void **state)
 {
 	(void)state;
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/bt_test_json.XXXXXX",
-		 base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_json");
 }
 
 static int teardown_tmpdir(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 static const char *tmppath(const char *name)

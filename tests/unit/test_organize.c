@@ -25,6 +25,7 @@
 
 #include "internal.h"
 #include "store/fsutil.h"
+#include "helpers.h"
 
 #ifndef BT_SOURCE_DIR
 #define BT_SOURCE_DIR "."
@@ -41,18 +42,13 @@ static int counter;
 static int setup_tmpdir(void **state)
 {
 	(void)state;
-	const char *base = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof tmpdir, "%s/bt_test_organize.XXXXXX",
-		 base && *base ? base : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_organize");
 }
 
 static int teardown_tmpdir(void **state)
 {
 	(void)state;
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
 }
 
 /* A fresh directory name below tmpdir (not created). */

@@ -20,6 +20,7 @@
 
 #include "benchtrack.h"
 #include "benchtrack/store.h"
+#include "helpers.h"
 
 #define ID_A "a1a1a1a1000000000000000000000001"
 #define ID_B "b2b2b2b2000000000000000000000002"
@@ -127,10 +128,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[700];
 	bt_store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->root);
-	int rc = system(cmd);
+	int rc = bt_test_rmtree(f->root);
 	free(f);
 	return rc == 0 ? 0 : -1;
 }
