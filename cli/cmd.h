@@ -23,7 +23,8 @@ struct bt_cmd {
 
 extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_list, bt_cmd_tag,
 	bt_cmd_untag, bt_cmd_organize, bt_cmd_reindex, bt_cmd_gc, bt_cmd_restore,
-	bt_cmd_verify,
+	bt_cmd_verify, bt_cmd_compare, bt_cmd_check, bt_cmd_ab, bt_cmd_history,
+	bt_cmd_regressions, bt_cmd_ack, bt_cmd_acks,
 	bt_cmd_version,
 	bt_cmd_help;
 
@@ -40,5 +41,52 @@ int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
 int bt_cmd_help_flag(int argc, char **argv, const char *name);
+
+/* --- shared by several commands (cli/common.c) --- */
+
+/* 0 when suite is an executable file, else prints why and returns -1. */
+int bt_cli_check_suite(const char *suite);
+/* Spawns suite with args (argv[0] added) and waits; returns its exit
+ * code, or -1 with err set (could not start, killed by a signal). */
+int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
+		       struct bt_strbuf *err);
+
+/* Loads a run named by ref: an existing file, else a store reference
+ * (bt_store_resolve: id, prefix, latest[:TYPE], commit), else a git ref
+ * (branch, tag, HEAD~1) resolved with git rev-parse to a commit of the
+ * store. store_dir NULL: the default store. */
+int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
+		    struct bt_strbuf *err);
+
+/* Parses the verdict flags shared by compare, check and ab (each may be
+ * NULL): --threshold ("5", "5%" and "0.05" all mean 5%), --alpha,
+ * --correction holm|bh|none, --metric. Prints the error and returns 2 on
+ * bad input. */
+int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
+		    const char *correction, const char *metric,
+		    struct bt_run_cmp_opts *o);
+
+/* Renders a comparison in format (table, md, json, csv) into out. */
+int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
+			     const struct bt_run *a, const struct bt_run *b,
+			     const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
+			     struct bt_strbuf *err);
+/* 1 when format is one of table, md, json, csv. */
+int bt_cli_valid_cmp_format(const char *format);
+
+/* Change-point options from the flags of history and regressions (each
+ * may be NULL): --otava-compat, --p-max, --window, --min-magnitude.
+ * Prints the error and returns 2 on bad input. */
+int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
+		   const char *window, const char *min_magnitude,
+		   struct bt_cp_opts *o);
+
+/* A sparkline of x (UTF-8 block characters, at most width cells; longer
+ * series are averaged into buckets) appended to out. */
+void bt_cli_sparkline(const double *x, size_t n, size_t width,
+		      struct bt_strbuf *out);
+
+/* Writes out to stdout, flushes; returns 0 or 3 with an error printed. */
+int bt_cli_write_stdout(const struct bt_strbuf *out);
 
 #endif

@@ -1,57 +1,13 @@
 /* benchtrack run SUITE... [flags]: runs benchmark executables (built with
  * BT_MAIN) with the runner flags, merges their runs, prints one table. */
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "benchtrack/store.h"
 #include "cmd.h"
-
-extern char **environ;
-
-/* Spawns suite with args; returns its exit code, or -1 with err set. */
-static int spawn_suite(const char *suite, char **args, int n_args,
-		       struct bt_strbuf *err)
-{
-	char **av = calloc((size_t)n_args + 2, sizeof *av);
-	if (!av)
-		return bt_error(err, -1, "out of memory");
-	av[0] = (char *)suite;
-	for (int i = 0; i < n_args; i++)
-		av[i + 1] = args[i];
-	pid_t pid;
-	int rc = posix_spawn(&pid, suite, NULL, NULL, av, environ);
-	free(av);
-	if (rc != 0)
-		return bt_error(err, -1, "%s: cannot run: %s", suite, strerror(rc));
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return bt_error(err, -1, "%s: wait: %s", suite, strerror(errno));
-	if (WIFSIGNALED(st))
-		return bt_error(err, -1, "%s: killed by signal %d (%s)", suite,
-				WTERMSIG(st), strsignal(WTERMSIG(st)));
-	return WEXITSTATUS(st);
-}
-
-static int check_suite(const char *suite)
-{
-	struct stat st;
-	if (stat(suite, &st) != 0) {
-		bt_front_error("%s: %s", suite, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || access(suite, X_OK) != 0) {
-		bt_front_error("%s: not an executable benchmark suite", suite);
-		return -1;
-	}
-	return 0;
-}
 
 /* Appends every result of src to dst (a copy through JSON, so dst's arena
  * owns it). */
@@ -151,13 +107,13 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < f.n_args; i++)
-		if (check_suite(f.args[i])) {
+		if (bt_cli_check_suite(f.args[i])) {
 			code = BT_EXIT_USAGE;
 			goto out;
 		}
 	if (f.list) {
 		for (int i = 0; i < f.n_args && code == BT_EXIT_OK; i++) {
-			int x = spawn_suite(f.args[i], f.forward, f.n_forward, &err);
+			int x = bt_cli_spawn_suite(f.args[i], f.forward, f.n_forward, &err);
 			if (x < 0)
 				bt_front_error("%s", bt_strbuf_str(&err));
 			code = x < 0 ? BT_EXIT_ERROR : x;
@@ -190,7 +146,7 @@ static int cmd_run(int argc, char **argv)
 			    : f.log_level == BT_LOG_DEBUG ? "debug" : "info";
 		args[n++] = "--out";
 		args[n++] = tmp;
-		int x = spawn_suite(f.args[s], args, n, &err);
+		int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
 		if (x < 0) {
 			bt_front_error("%s", bt_strbuf_str(&err));
 			code = BT_EXIT_ERROR;

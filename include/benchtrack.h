@@ -14,5 +14,6 @@
 #include "benchtrack/runner.h"
 #include "benchtrack/report.h"
 #include "benchtrack/store.h"
+#include "benchtrack/analysis.h"
 
 #endif

@@ -28,6 +28,10 @@ void bt__machine_fingerprint(const struct bt_machine *m, char out[17]);
 uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n);
 uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
 
+/* A metric unit as a CSV header suffix: '/' spelled "_per_", other
+ * characters that are not letters or digits as '_' (lib/report/table.c). */
+void bt__unit_slug(const char *unit, char *out, size_t size);
+
 /* splitmix64 step: a good 64-bit mixer for seeds. */
 uint64_t bt__mix64(uint64_t x);
 

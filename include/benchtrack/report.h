@@ -75,6 +75,7 @@
 
 #include <stddef.h>
 
+#include "analysis.h"
 #include "result.h"
 #include "strbuf.h"
 
@@ -155,7 +156,17 @@ enum bt_column_kind {
 	BT_COL_SPEEDUP,
 	BT_COL_MEM_CHANGE,
 	BT_COL_STATUS,
-	BT_COL_MESSAGE         /* csv only */
+	BT_COL_MESSAGE,        /* csv only */
+	/* comparison tables (bt_table_from_comparison) */
+	BT_COL_MEDIAN_A,
+	BT_COL_MEDIAN_B,
+	BT_COL_RATIO,
+	BT_COL_CI,             /* display: "[0.98, 1.03]" */
+	BT_COL_CI_LOW,         /* csv only */
+	BT_COL_CI_HIGH,        /* csv only */
+	BT_COL_P_VALUE,        /* adjusted p in the display; raw in csv */
+	BT_COL_P_ADJUSTED,     /* csv only */
+	BT_COL_VERDICT
 };
 
 /* How the text renderer may colour a cell (only with color != 0). */
@@ -174,7 +185,8 @@ struct bt_table_column {
 				  "peak_memory_bytes", "mem_change_pct" */
 	const char *param;     /* axis name for BT_COL_PARAM, else NULL */
 	enum bt_align align;
-	int csv_only;          /* 1: only machine formats show it */
+	int csv_only;          /* 1: only machine formats (CSV) show it;
+				  -1: only display formats (text, Markdown) */
 };
 
 struct bt_table_cell {
@@ -307,6 +319,40 @@ void bt_crossovers_release(struct bt_crossovers *c);
  * markdown != 0 writes a bullet list. Appends to out. */
 int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 			 struct bt_strbuf *out);
+
+/* --- Comparisons (lib/report/compare.c) -------------------------------
+ * The table of a bt_run_cmp: one row per comparison row, in its order.
+ * Columns: benchmark; variant (when any is not "default"); one per
+ * parameter axis; "A" and "B" (medians with the metric's unit; csv
+ * median_a_<u>, median_b_<u>); "B/A" ratio ("1.07x"); "99% CI" of the
+ * ratio at level 1 - alpha (csv ci_low, ci_high); "p" (the adjusted
+ * p-value, "<0.0001" below 1e-4; csv p_value raw and p_adjusted); verdict
+ * ("regressed", "improved", ..., with " (acknowledged)" when the row is;
+ * a failed B says "missing (crashed)"). Styles: regressed BAD, improved
+ * GOOD, noisy WARN. alpha is the level the CI was computed at.
+ */
+int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
+			     struct bt_table *t, struct bt_strbuf *err);
+
+/* The comparison as JSON: {"metric", "a": {run_id, commit, machine,
+ * timestamp}, "b": {...}, "alpha", "delta", "correction", "geomean",
+ * "counts": {verdict: n}, "rows": [{series_key, name, params (object),
+ * variant, metric, unit, median_a, median_b, ratio, ci_low, ci_high,
+ * p_value, p_adjusted, verdict, acknowledged, n_a, n_b}]}; numbers that
+ * are unknown are null. Appends to out. */
+int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
+			  const struct bt_run *b,
+			  const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
+			  struct bt_strbuf *err);
+
+/* A Markdown summary for a CI job summary or a PR comment: a headline
+ * with the outcome and counts, what was compared (runs, commits,
+ * machine, rule), the regressions and improvements with their numbers,
+ * then the whole table in a <details> block. Appends to out. */
+int bt_comparison_summary_md(const struct bt_run_cmp *c,
+			     const struct bt_run *a, const struct bt_run *b,
+			     const struct bt_run_cmp_opts *o,
+			     struct bt_strbuf *out, struct bt_strbuf *err);
 
 #ifdef __cplusplus
 }

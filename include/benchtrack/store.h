@@ -191,6 +191,98 @@ int bt_store_organize(struct bt_store *st, const char *src,
 int bt_store_verify(struct bt_store *st, int repair, bt_store_note_fn note,
 		    void *ud, size_t *n_problems, struct bt_strbuf *err);
 
+/* --- Series and acknowledgements (lib/store/series.c, lib/store/acks.c) ---
+ * A series is what one result of a benchmark measures over time: the runs
+ * whose result has the same series_key (DESIGN §5: suite, name, variant,
+ * params, machine fingerprint, metric, version). One point per run. */
+struct bt_series_point {
+	const char *run_id;
+	const char *commit;      /* NULL when unknown */
+	const char *timestamp;
+	double value;            /* median of the metric */
+	double p25, p75, min, max; /* spread of that run's samples (NAN unknown) */
+	size_t n;                /* samples */
+};
+
+struct bt_series {
+	const char *series_key;
+	const char *suite, *name, *variant;
+	const char *params;      /* canonical "k=v;k=v" ("" for none) */
+	const char *fingerprint, *machine;
+	const char *metric, *unit;
+	int direction;           /* BT_LOWER_IS_BETTER / BT_HIGHER_IS_BETTER */
+	struct bt_series_point *points; /* oldest first (timestamp, run id) */
+	size_t n;
+};
+
+/* Which series bt_store_series visits; NULL / 0 fields do not filter.
+ * params are "k=v" strings that must all hold. */
+struct bt_series_filter {
+	const char *series_key;  /* the key or a unique prefix of it */
+	const char *suite, *name, *variant;
+	const char *machine;     /* machine name or fingerprint */
+	const char *const *params;
+	size_t n_params;
+	const char *metric;      /* metric to read (NULL: "time") */
+	const char *since;       /* points at or after this timestamp */
+};
+
+/* Calls fn once per matching series (ordered by series key) with the
+ * points of its results that ran ok (failed cases have no value); the series and its strings live until fn returns. A non-zero
+ * return of fn stops the walk and is returned. Series without a point of
+ * the metric are skipped. *n_series (optional) receives how many were
+ * visited. Errors name the index. */
+typedef int (*bt_series_fn)(void *ud, const struct bt_series *s);
+int bt_store_series(struct bt_store *st, const struct bt_series_filter *f,
+		    bt_series_fn fn, void *ud, size_t *n_series,
+		    struct bt_strbuf *err);
+
+/* An accepted change of a series (benchtrack ack): from commit on, the
+ * series' new level is intended. Kept in STORE/acks.json (the record; the
+ * index does not hold them). */
+struct bt_ack {
+	const char *series_key;
+	const char *commit;      /* full hash or prefix as given */
+	const char *reason;
+	const char *who;         /* user name */
+	const char *when;        /* ISO 8601 UTC */
+};
+
+struct bt_ack_list {
+	struct bt_ack *items;    /* in the order they were made */
+	size_t n;
+	struct bt_arena *arena;
+};
+
+/* Appends an acknowledgement (under the store lock, written atomically).
+ * who NULL: $USER / the login name. */
+int bt_store_ack(struct bt_store *st, const char *series_key,
+		 const char *commit, const char *reason, const char *who,
+		 struct bt_strbuf *err);
+/* All acknowledgements (an empty list when there are none). out need not
+ * be initialised; release with bt_ack_list_release. A malformed acks.json
+ * is BT_EPARSE naming the file and entry. */
+int bt_store_acks(struct bt_store *st, struct bt_ack_list *out,
+		  struct bt_strbuf *err);
+void bt_ack_list_release(struct bt_ack_list *l);
+/* 1 when commit (a full hash) is acknowledged for series_key: an ack whose
+ * commit is a prefix of it. */
+int bt_ack_matches(const struct bt_ack_list *l, const char *series_key,
+		   const char *commit);
+
+/* Saves the files of a comparison under STORE/comparisons/NAME/ (each
+ * written atomically; files of the same name are replaced). name must be
+ * [A-Za-z0-9._-], not starting with '.', at most 64 bytes. *dir
+ * (optional) receives the malloc'd directory path. */
+struct bt_store_file {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+int bt_store_save_comparison(struct bt_store *st, const char *name,
+			     const struct bt_store_file *files, size_t n,
+			     char **dir, struct bt_strbuf *err);
+
 #ifdef __cplusplus
 }
 #endif

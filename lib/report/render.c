@@ -54,7 +54,8 @@ static int render(const struct bt_table *t, const struct format *fmt,
 		goto out;
 	}
 	for (size_t k = 0; k < t->n_columns; k++)
-		if (fmt->machine || !t->columns[k].csv_only)
+		if (fmt->machine ? t->columns[k].csv_only >= 0
+				 : t->columns[k].csv_only <= 0)
 			r.cols[r.n_cols++] = k;
 
 	rc = fmt->header(&r);

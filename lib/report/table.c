@@ -208,7 +208,7 @@ static void add_column(struct build *b, size_t *n, enum bt_column_kind kind,
 }
 
 /* "tokens/s" -> "tokens_per_s"; other non-alphanumerics -> '_'. */
-static void unit_slug(const char *unit, char *out, size_t size)
+void bt__unit_slug(const char *unit, char *out, size_t size)
 {
 	size_t o = 0;
 
@@ -414,6 +414,8 @@ static void fill_row(struct build *b, struct bt_table_row *row, size_t i)
 			if (r->message)
 				cell_text(b, c, r->message);
 			break;
+		default: /* comparison columns are not in run tables */
+			break;
 		}
 	}
 }
@@ -441,7 +443,7 @@ static int build_columns(struct build *b)
 	}
 	if (!unit && strcmp(b->metric, "time") == 0)
 		unit = "s";
-	unit_slug(unit, slug, sizeof slug);
+	bt__unit_slug(unit, slug, sizeof slug);
 
 	b->t->columns = aalloc(b, (20 + b->n_axes) * sizeof *b->t->columns);
 	if (!b->t->columns)

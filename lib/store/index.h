@@ -59,8 +59,22 @@ struct bt_index_ops {
 	/* Integrity: 0 when the database is readable and consistent
 	 * (PRAGMA integrity_check for SQLite), else BT_EIO with detail. */
 	int (*check)(void *h, struct bt_strbuf *err);
+	/* The series matching f, one call of fn per series (see
+	 * bt_store_series in store.h). */
+	int (*series)(void *h, const struct bt_series_filter *f,
+		      bt_series_fn fn, void *ud, size_t *n_series,
+		      struct bt_strbuf *err);
 };
 
 extern const struct bt_index_ops bt__index_sqlite;
+
+/* SQLite backend internals shared by lib/store/sqlite*.c. */
+struct sqlite3;
+struct sqlite3 *bt__sqlite_db(void *h);
+/* An SQLite result code as BT_E* with a message naming the index. */
+int bt__sqlite_error(void *h, int rc, struct bt_strbuf *err);
+int bt__sqlite_series(void *h, const struct bt_series_filter *f,
+		      bt_series_fn fn, void *ud, size_t *n_series,
+		      struct bt_strbuf *err);
 
 #endif

@@ -55,6 +55,20 @@
 
 /* --- schema --------------------------------------------------------------- */
 
+/* The secondary indexes of results: a reindex (bulk mode) drops them
+ * while it fills the table and builds them again at the end, in the same
+ * transaction (an index built from the whole table is several times
+ * faster than one kept up row by row). Keep them in step with the
+ * latest schema. */
+#define RESULTS_INDEXES                                                  \
+	"CREATE INDEX results_run ON results(run_id, idx);"              \
+	"CREATE INDEX results_name ON results(name, run_id);"            \
+	"CREATE INDEX results_series ON results(series_key);"
+#define RESULTS_INDEXES_DROP                                             \
+	"DROP INDEX IF EXISTS results_run;"                              \
+	"DROP INDEX IF EXISTS results_name;"                             \
+	"DROP INDEX IF EXISTS results_series;"
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the initial schema */
 	"CREATE TABLE runs ("
@@ -118,9 +132,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX runs_branch ON runs(branch);"
 	"CREATE INDEX runs_machine ON runs(machine_name);"
 	"CREATE INDEX runs_fingerprint ON runs(fingerprint);"
-	"CREATE INDEX results_run ON results(run_id, idx);"
-	"CREATE INDEX results_name ON results(name, run_id);"
-	"CREATE INDEX results_series ON results(series_key);"
+	RESULTS_INDEXES
 	"CREATE INDEX tags_tag ON tags(tag);",
 };
 
@@ -188,6 +200,8 @@ struct sqlite_index {
 	char *path;               /* as given to open, for messages */
 	int readonly;
 	int bulk;                 /* foreign keys off (sq_bulk): no cascade */
+	int dropped;              /* results indexes dropped in this
+				     transaction (sq_clear in bulk mode) */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared on first use, kept */
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
@@ -661,14 +675,28 @@ static int sq_begin(void *vh, struct bt_strbuf *err)
 	return rc ? rc : run_simple(h, ST_BEGIN, err);
 }
 
+static int db_exec(struct sqlite_index *h, const char *sql,
+		   struct bt_strbuf *err);
+
 static int sq_commit(void *vh, struct bt_strbuf *err)
 {
+	struct sqlite_index *h = vh;
+	if (h->dropped) {
+		/* the indexes sq_clear dropped, built from the new rows; on
+		 * failure the caller rolls back, which restores the old ones */
+		int rc = db_exec(h, RESULTS_INDEXES, err);
+		if (rc)
+			return rc;
+		h->dropped = 0;
+	}
 	return run_simple(vh, ST_COMMIT, err);
 }
 
 static void sq_rollback(void *vh)
 {
 	struct sqlite_index *h = vh;
+	if (h)
+		h->dropped = 0; /* the rollback brings them back */
 	if (h && !sqlite3_get_autocommit(h->db))
 		run_simple(h, ST_ROLLBACK, NULL);
 }
@@ -723,8 +751,11 @@ static int canonical_params(struct sqlite_index *h, const struct bt_result *r)
 		if (done)
 			rc = bt_strbuf_addc(sb, ';');
 		if (!rc)
-			rc = bt_strbuf_addf(sb, "%s=%s", kv_key(&p[best]),
-					    kv_value(&p[best]));
+			rc = bt_strbuf_adds(sb, kv_key(&p[best]));
+		if (!rc)
+			rc = bt_strbuf_addc(sb, '=');
+		if (!rc)
+			rc = bt_strbuf_adds(sb, kv_value(&p[best]));
 		prev = best;
 	}
 	return rc ? BT_ENOMEM : 0;
@@ -1058,6 +1089,14 @@ static int sq_clear(void *vh, struct bt_strbuf *err)
 		rc = db_exec(h, "DELETE FROM tags; DELETE FROM metrics; "
 			     "DELETE FROM results; DELETE FROM series; "
 			     "DELETE FROM runs;", err);
+	/* a rebuild in bulk mode fills results without its secondary
+	 * indexes; sq_commit builds them again (inside a transaction only:
+	 * readers never see the index without them) */
+	if (!rc && h->bulk && !h->dropped && !sqlite3_get_autocommit(h->db) && !getenv("BT_TMP_NODROP")) {
+		rc = db_exec(h, RESULTS_INDEXES_DROP, err);
+		if (!rc)
+			h->dropped = 1;
+	}
 	return rc;
 }
 
@@ -1571,6 +1610,16 @@ static int sq_check(void *vh, struct bt_strbuf *err)
 	return rc;
 }
 
+struct sqlite3 *bt__sqlite_db(void *vh)
+{
+	return ((struct sqlite_index *)vh)->db;
+}
+
+int bt__sqlite_error(void *vh, int rc, struct bt_strbuf *err)
+{
+	return db_error(vh, rc, err);
+}
+
 const struct bt_index_ops bt__index_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1587,4 +1636,5 @@ const struct bt_index_ops bt__index_sqlite = {
 	.query = sq_query,
 	.find_prefix = sq_find_prefix,
 	.check = sq_check,
+	.series = bt__sqlite_series,
 };

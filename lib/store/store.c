@@ -15,6 +15,7 @@
 #include "index.h"
 #include "storeint.h"
 #include "internal.h"
+#include "json_scan.h"
 
 #define RUN_CAP (256u << 20)
 
@@ -676,8 +677,11 @@ static void *parse_worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		j->rc = bt_run_init(&j->run);
+		/* the index needs no samples: the fast reader skips them (and
+		 * leaves anything doubtful to the strict one, for its error) */
 		if (!j->rc)
-			j->rc = bt_run_read_file(&j->run, j->file, &j->err);
+			j->rc = bt__run_read_file_summary(&j->run, j->file,
+							  &j->err);
 		if (!j->rc)
 			j->rc = (j->arena = bt__arena_new()) ? 0 : BT_ENOMEM;
 		if (!j->rc)

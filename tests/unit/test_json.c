@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "json_scan.h"
 #include "helpers.h"
 
 /* ---------------------------------------------------------------------
@@ -437,7 +438,56 @@ static char *to_text(const struct bt_run *run, int pretty)
 	return bt_strbuf_detach(&sb);
 }
 
-/* Parses text; returns the code, the message in msg (static). */
+/* The fast reader (lib/json_scan.c) against the strict one on text whose
+ * strict verdict is strict_rc (and run strict when 0): it may refuse
+ * anything, but what it accepts the strict reader accepts, with the same
+ * values, samples included with BT__SCAN_SAMPLES and none without.
+ * Returns the fast reader's verdict (0 accepted). */
+static int scan_agrees(const char *text, size_t len, int strict_rc,
+		       const struct bt_run *strict)
+{
+	int verdict = -1;
+	for (int flags = 0; flags < 2; flags++) {
+		struct bt_run run;
+		assert_int_equal(bt_run_init(&run), 0);
+		int rc = bt__run_scan(&run, text, len,
+				      flags ? BT__SCAN_SAMPLES : 0);
+		if (rc == 0 && strict_rc != 0)
+			fail_msg("the fast reader accepts what the strict one "
+				 "refuses (%d): %.*s", strict_rc,
+				 (int)(len < 300 ? len : 300), text);
+		if (rc == 0 && flags) {
+			run_eq(strict, &run);
+		} else if (rc == 0) {
+			for (size_t i = 0; i < run.n_results; i++)
+				for (size_t j = 0; j < run.results[i].n_metrics;
+				     j++) {
+					assert_null(run.results[i].metrics[j].samples);
+					assert_int_equal(run.results[i].metrics[j].n_samples, 0);
+				}
+			/* the rest is as with samples */
+			struct bt_run full;
+			assert_int_equal(bt_run_init(&full), 0);
+			assert_int_equal(bt__run_scan(&full, text, len,
+						      BT__SCAN_SAMPLES), 0);
+			for (size_t i = 0; i < full.n_results; i++)
+				for (size_t j = 0; j < full.results[i].n_metrics;
+				     j++)
+					full.results[i].metrics[j].n_samples = 0;
+			run_eq(&full, &run);
+			bt_run_release(&full);
+		}
+		if (flags && rc != verdict)
+			fail_msg("the fast reader's verdict depends on "
+				 "BT__SCAN_SAMPLES");
+		verdict = rc;
+		bt_run_release(&run);
+	}
+	return verdict;
+}
+
+/* Parses text; returns the code, the message in msg (static). The fast
+ * reader is checked against the strict one on every text. */
 static int parse_text(const char *text, size_t len, const char *name,
 		      const char **msg)
 {
@@ -446,6 +496,7 @@ static int parse_text(const char *text, size_t len, const char *name,
 	bt_strbuf_reset(&err);
 	assert_int_equal(bt_run_init(&run), 0);
 	int rc = bt_run_from_json(&run, text, len, name, &err);
+	scan_agrees(text, len, rc, &run);
 	bt_run_release(&run);
 	if (msg)
 		*msg = bt_strbuf_str(&err);

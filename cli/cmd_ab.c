@@ -1,0 +1,231 @@
+/* benchtrack ab SUITE_A SUITE_B [runner flags]: the same cases from two
+ * builds on one machine, interleaved in randomized ABBA blocks, then
+ * compared. The recommended PR gate (docs/cmd/ab.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+/* Appends the samples of every result of src to the result of dst with
+ * the same identity (suite and machine aside), then re-summarises. */
+static int pool(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
+{
+	for (size_t i = 0; i < dst->n_results; i++) {
+		struct bt_result *d = &dst->results[i];
+		char kd[17];
+		bt_series_key("", d, "", "time", kd);
+		for (size_t j = 0; j < src->n_results; j++) {
+			const struct bt_result *s = &src->results[j];
+			char ks[17];
+			bt_series_key("", s, "", "time", ks);
+			if (strcmp(kd, ks) != 0)
+				continue;
+			if (s->status != BT_STATUS_OK && d->status == BT_STATUS_OK) {
+				d->status = s->status;
+				d->message = bt_run_strdup(dst, s->message);
+			}
+			for (size_t m = 0; m < d->n_metrics; m++) {
+				struct bt_metric *dm = &d->metrics[m];
+				const struct bt_metric *sm = bt_result_metric(s, dm->name);
+				if (!sm || !sm->n_samples)
+					continue;
+				double *x = bt_run_alloc(dst, (dm->n_samples + sm->n_samples) *
+								      sizeof *x);
+				if (!x)
+					return bt_error(err, BT_ENOMEM, "out of memory");
+				if (dm->n_samples)
+					memcpy(x, dm->samples, dm->n_samples * sizeof *x);
+				memcpy(x + dm->n_samples, sm->samples,
+				       sm->n_samples * sizeof *x);
+				dm->samples = x;
+				dm->n_samples += sm->n_samples;
+				if (bt_stats_summarize(x, dm->n_samples, &dm->stats))
+					return bt_error(err, BT_ENOMEM, "out of memory");
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Takes ab's own flags out of argv (in place); returns 2 on a bad value. */
+static int own_flags(int *argc, char **argv, const char **names, const char **vals,
+		     int n)
+{
+	int w = 1;
+	for (int i = 1; i < *argc; i++) {
+		int k, taken = 0;
+		for (k = 0; k < n; k++) {
+			size_t len = strlen(names[k]);
+			if (strncmp(argv[i], names[k], len) != 0)
+				continue;
+			if (argv[i][len] == '=') {
+				vals[k] = argv[i] + len + 1;
+				taken = 1;
+			} else if (argv[i][len] == '\0') {
+				if (i + 1 >= *argc) {
+					bt_front_error("ab: option '%s' needs a value", names[k]);
+					return BT_EXIT_USAGE;
+				}
+				vals[k] = argv[++i];
+				taken = 1;
+			}
+			if (taken)
+				break;
+		}
+		if (!taken)
+			argv[w++] = argv[i];
+	}
+	*argc = w;
+	return 0;
+}
+
+static int cmd_ab(int argc, char **argv)
+{
+	static const char *names[] = { "--blocks", "--threshold", "--alpha",
+				       "--correction", "--metric" };
+	const char *vals[5] = { NULL, NULL, NULL, NULL, NULL };
+	struct bt_front f;
+	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+	struct bt_run side[2], one;
+	struct bt_run_cmp c;
+	struct bt_run_cmp_opts o;
+	char tmp[] = "/tmp/benchtrack-ab-XXXXXX";
+	int have[2] = { 0, 0 }, code, tmp_made = 0, fd;
+	long blocks = 2;
+	char **args = NULL;
+
+	memset(side, 0, sizeof side);
+	memset(&c, 0, sizeof c);
+	if ((code = own_flags(&argc, argv, names, vals, 5)))
+		return code;
+	if (bt_front_parse(&f, argc, argv, &err)) {
+		bt_front_error("ab: %s", bt_strbuf_str(&err));
+		bt_strbuf_release(&err);
+		return BT_EXIT_USAGE;
+	}
+	code = BT_EXIT_USAGE;
+	if (f.help) {
+		code = bt_cmd_print_help("ab");
+		goto out;
+	}
+	if (vals[0]) {
+		char *end;
+		errno = 0;
+		blocks = strtol(vals[0], &end, 10);
+		if (end == vals[0] || *end || errno || blocks < 1 || blocks > 1000) {
+			bt_front_error("ab: --blocks '%s': expected a number from 1 to 1000",
+				       vals[0]);
+			goto out;
+		}
+	}
+	if (!bt_cli_valid_cmp_format(f.format)) {
+		bt_front_error("ab: --format '%s': expected table, md, json or csv",
+			       f.format);
+		goto out;
+	}
+	if (bt_cli_cmp_opts("ab", vals[1], vals[2], vals[3], vals[4], &o))
+		goto out;
+	o.match_identity = 1; /* two builds: suite names and paths may differ */
+	if (f.n_args != 2) {
+		bt_front_error("ab: expected two suites (usage: benchtrack ab SUITE_A "
+			       "SUITE_B [runner flags])");
+		goto out;
+	}
+	if (bt_cli_check_suite(f.args[0]) || bt_cli_check_suite(f.args[1]))
+		goto out;
+	code = BT_EXIT_ERROR;
+	if ((fd = mkstemp(tmp)) < 0) {
+		bt_front_error("ab: cannot create a temporary file: %s", strerror(errno));
+		goto out;
+	}
+	close(fd);
+	tmp_made = 1;
+	args = calloc((size_t)f.n_forward + 10, sizeof *args);
+	if (!args)
+		goto out;
+
+	uint64_t rng = f.cfg.seed ^ 0xab0bab0bULL;
+	long total = 4 * blocks, done = 0;
+	for (long b = 0; b < blocks; b++) {
+		/* ABBA or BAAB, by a coin flip per block */
+		int first = (int)(next_rand(&rng) & 1);
+		int order[4] = { first, !first, !first, first };
+		for (int k = 0; k < 4; k++) {
+			int s = order[k], n = 0;
+			for (int i = 0; i < f.n_forward; i++)
+				args[n++] = f.forward[i];
+			args[n++] = "--format";
+			args[n++] = "none";
+			args[n++] = "--log-level";
+			args[n++] = "quiet";
+			args[n++] = "--out";
+			args[n++] = tmp;
+			if (f.log_level >= BT_LOG_INFO)
+				fprintf(stderr, "ab: block %ld/%ld, %s (%ld of %ld)\n", b + 1,
+					blocks, s ? "B" : "A", ++done, total);
+			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
+			if (x < 0) {
+				bt_front_error("ab: %s", bt_strbuf_str(&err));
+				goto out;
+			}
+			if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
+				bt_front_error("ab: %s exited with status %d", f.args[s], x);
+				code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
+				goto out;
+			}
+			struct bt_run *dst = have[s] ? &one : &side[s];
+			int rc = bt_run_init(dst);
+			if (!rc)
+				rc = bt_run_read_file(dst, tmp, &err);
+			if (!rc && have[s])
+				rc = pool(&side[s], &one, &err);
+			if (have[s])
+				bt_run_release(&one);
+			if (rc) {
+				bt_front_error("ab: %s: %s", f.args[s], bt_strbuf_str(&err));
+				goto out;
+			}
+			have[s] = 1;
+		}
+	}
+	if (bt_compare_runs(&side[0], &side[1], &o, &c, &err) ||
+	    bt_cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out, &err)) {
+		bt_front_error("ab: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (c.n == 0) {
+		bt_front_error("ab: the two suites have no benchmark case in common");
+		goto out;
+	}
+	if (bt_cli_write_stdout(&out))
+		goto out;
+	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
+out:
+	if (tmp_made)
+		unlink(tmp);
+	free(args);
+	bt_run_cmp_release(&c);
+	bt_run_release(&side[0]);
+	bt_run_release(&side[1]);
+	bt_front_release(&f);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&out);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_ab = {
+	"ab", "ab SUITE_A SUITE_B [runner flags] [--blocks N] [--threshold P]",
+	"interleaved A/B comparison of two builds (the PR gate)", cmd_ab
+};

@@ -1,0 +1,76 @@
+/* benchtrack acks: the acknowledged changes of the store. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+static int cmd_acks(int argc, char **argv)
+{
+	const char *store_dir = NULL, *format = "table";
+	int help = 0, n_args = 0, code;
+	char *args[1];
+	struct bt_opt opts[] = {
+		{ "--store", &store_dir, NULL }, { "--format", &format, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	struct bt_ack_list l;
+
+	if ((code = bt_opts_parse("acks", argc, argv, opts, &help, args, 0, &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("acks");
+	if (strcmp(format, "table") && strcmp(format, "json")) {
+		bt_front_error("acks: --format '%s': expected table or json", format);
+		return BT_EXIT_USAGE;
+	}
+	memset(&l, 0, sizeof l);
+	code = BT_EXIT_ERROR;
+	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err) ||
+	    bt_store_acks(st, &l, &err)) {
+		bt_front_error("acks: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (strcmp(format, "json") == 0) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "series_key",
+					       l.items[i].series_key, "commit",
+					       l.items[i].commit, "who", l.items[i].who,
+					       "when", l.items[i].when, "reason",
+					       l.items[i].reason));
+		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		bt_strbuf_adds(&out, text ? text : "[]");
+		bt_strbuf_addc(&out, '\n');
+		free(text);
+		json_decref(arr);
+	} else if (l.n == 0) {
+		bt_strbuf_adds(&out, "no acknowledged changes\n");
+	} else {
+		bt_strbuf_addf(&out, "%-16s  %-12s  %-20s  %-12s  %s\n", "series", "commit",
+			       "when (UTC)", "who", "reason");
+		for (size_t i = 0; i < l.n; i++) {
+			const struct bt_ack *a = &l.items[i];
+			bt_strbuf_addf(&out, "%-16s  %-12.12s  %-20s  %-12s  ", a->series_key,
+				       a->commit, a->when, a->who);
+			for (const char *p = a->reason; *p; p++)
+				bt_strbuf_addc(&out, *p == '\n' || *p == '\r' ? ' ' : *p);
+			bt_strbuf_addc(&out, '\n');
+		}
+	}
+	code = bt_cli_write_stdout(&out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+out:
+	bt_ack_list_release(&l);
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&out);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_acks = { "acks", "acks [--format table|json]",
+				    "list the acknowledged changes", cmd_acks };

@@ -1,0 +1,217 @@
+/* benchtrack check: the CI gate. The newest run (or --run) against a
+ * baseline on the same machine; exit 1 on a regression. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+/* Picks the baseline: the newest stored run of the candidate's type and
+ * machine fingerprint that is older than the candidate. */
+static int default_baseline(struct bt_store *st, const struct bt_run *cand,
+			    struct bt_run *base, struct bt_strbuf *err)
+{
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.type = cand->benchmark_type;
+	f.machine = cand->machine.fingerprint;
+	f.include_archived = 1;
+	rc = bt_store_query(st, &f, &l, err);
+	if (rc)
+		return rc;
+	rc = BT_ENOTFOUND;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct bt_store_entry *e = &l.items[i];
+		if (strcmp(e->run_id, cand->run_id) == 0 ||
+		    strcmp(e->timestamp, cand->timestamp) > 0)
+			continue;
+		rc = bt_store_load(st, e->run_id, base, err);
+		break;
+	}
+	if (rc == BT_ENOTFOUND)
+		bt_error(err, rc, "no earlier run of type '%s' on this machine (%s, "
+			 "fingerprint %s) to compare with; pass --baseline",
+			 cand->benchmark_type, cand->machine.name ? cand->machine.name : "?",
+			 cand->machine.fingerprint ? cand->machine.fingerprint : "?");
+	bt_store_list_release(&l);
+	return rc;
+}
+
+/* Marks regressed rows acknowledged (benchtrack ack) when an ack of the
+ * series names the candidate's commit or a commit stored between the
+ * baseline and the candidate on this machine. */
+static int apply_acks(struct bt_store *st, const struct bt_run *base,
+		      const struct bt_run *cand, struct bt_run_cmp *c,
+		      struct bt_strbuf *err)
+{
+	struct bt_ack_list acks;
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	int rc = bt_store_acks(st, &acks, err);
+
+	if (rc || acks.n == 0) {
+		bt_ack_list_release(&acks);
+		return rc;
+	}
+	memset(&f, 0, sizeof f);
+	f.machine = cand->machine.fingerprint;
+	f.since = base->timestamp;
+	f.include_archived = 1;
+	rc = bt_store_query(st, &f, &l, err);
+	for (size_t i = 0; !rc && i < c->n; i++) {
+		struct bt_cmp_row *r = &c->rows[i];
+		if (r->s.verdict != BT_VERDICT_REGRESSED)
+			continue;
+		if (cand->git.commit &&
+		    bt_ack_matches(&acks, r->series_key, cand->git.commit))
+			r->acknowledged = 1;
+		for (size_t k = 0; !r->acknowledged && k < l.n; k++) {
+			const struct bt_store_entry *e = &l.items[k];
+			if (e->commit && strcmp(e->timestamp, base->timestamp) > 0 &&
+			    strcmp(e->timestamp, cand->timestamp) <= 0 &&
+			    bt_ack_matches(&acks, r->series_key, e->commit))
+				r->acknowledged = 1;
+		}
+	}
+	if (!rc)
+		bt_store_list_release(&l);
+	bt_ack_list_release(&acks);
+	return rc;
+}
+
+static int write_summary(const char *path, const struct bt_run_cmp *c,
+			 const struct bt_run *a, const struct bt_run *b,
+			 const struct bt_run_cmp_opts *o)
+{
+	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	FILE *fp;
+	int rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
+
+	if (rc) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+	} else if (!(fp = fopen(path, "a"))) {
+		/* appended: GITHUB_STEP_SUMMARY collects several steps */
+		bt_front_error("check: --summary %s: %s", path, strerror(errno));
+		rc = -1;
+	} else {
+		if (fwrite(md.buf, 1, md.len, fp) != md.len)
+			rc = -1;
+		if (fclose(fp) != 0)
+			rc = -1;
+		if (rc)
+			bt_front_error("check: --summary %s: cannot write: %s", path,
+				       strerror(errno));
+	}
+	bt_strbuf_release(&md);
+	bt_strbuf_release(&err);
+	return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *format = "table", *metric = NULL, *threshold = NULL,
+		   *alpha = NULL, *correction = NULL, *store_dir = NULL,
+		   *run_ref = NULL, *base_ref = NULL, *summary = NULL;
+	int help = 0, any_machine = 0, n_args = 0, code;
+	char *args[1];
+	struct bt_opt opts[] = {
+		{ "--format", &format, NULL },       { "--metric", &metric, NULL },
+		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
+		{ "--correction", &correction, NULL }, { "--store", &store_dir, NULL },
+		{ "--run", &run_ref, NULL },         { "--baseline", &base_ref, NULL },
+		{ "--summary", &summary, NULL },     { "--any-machine", NULL, &any_machine },
+		{ NULL, NULL, NULL },
+	};
+	struct bt_run_cmp_opts o;
+	struct bt_run a, b;
+	struct bt_run_cmp c;
+	struct bt_store *st = NULL;
+	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+
+	if ((code = bt_opts_parse("check", argc, argv, opts, &help, args, 0, &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("check");
+	if (!bt_cli_valid_cmp_format(format)) {
+		bt_front_error("check: --format '%s': expected table, md, json or csv",
+			       format);
+		return BT_EXIT_USAGE;
+	}
+	if ((code = bt_cli_cmp_opts("check", threshold, alpha, correction, metric, &o)))
+		return code;
+	o.match_identity = any_machine;
+	memset(&c, 0, sizeof c);
+	if (bt_run_init(&a) || bt_run_init(&b))
+		return BT_EXIT_ERROR;
+	code = BT_EXIT_ERROR;
+	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (bt_cli_load_run(store_dir, run_ref ? run_ref : "latest", &b, &err)) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (base_ref ? bt_cli_load_run(store_dir, base_ref, &a, &err)
+		     : default_baseline(st, &b, &a, &err)) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (a.run_id && b.run_id && strcmp(a.run_id, b.run_id) == 0) {
+		bt_front_error("check: the baseline and the candidate are the same run "
+			       "(%s)", a.run_id);
+		goto out;
+	}
+	if (!any_machine && a.machine.fingerprint && b.machine.fingerprint &&
+	    strcmp(a.machine.fingerprint, b.machine.fingerprint) != 0) {
+		bt_front_error("check: mismatched machines: the baseline %.8s ran on %s "
+			       "(fingerprint %s), the candidate %.8s on %s (fingerprint "
+			       "%s); timings are only comparable on one machine "
+			       "(--any-machine to compare anyway)",
+			       a.run_id, a.machine.name ? a.machine.name : "?",
+			       a.machine.fingerprint, b.run_id,
+			       b.machine.name ? b.machine.name : "?",
+			       b.machine.fingerprint);
+		goto out;
+	}
+	if (bt_compare_runs(&a, &b, &o, &c, &err) ||
+	    apply_acks(st, &a, &b, &c, &err)) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (c.n == 0) {
+		bt_front_error("check: the runs have no series of metric '%s' in common",
+			       o.metric);
+		goto out;
+	}
+	if (bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
+		bt_front_error("check: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (bt_cli_write_stdout(&out))
+		goto out;
+	if (summary && write_summary(summary, &c, &a, &b, &o))
+		goto out;
+	code = BT_EXIT_OK;
+	for (size_t i = 0; i < c.n; i++)
+		if (c.rows[i].s.verdict == BT_VERDICT_REGRESSED && !c.rows[i].acknowledged)
+			code = BT_EXIT_REGRESSION;
+out:
+	bt_store_close(st);
+	bt_run_cmp_release(&c);
+	bt_run_release(&a);
+	bt_run_release(&b);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&out);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_check = {
+	"check", "check [--baseline REF] [--threshold P] [--alpha A] [--metric M]",
+	"the CI gate: exit 1 when the newest run regressed", cmd_check
+};

@@ -1,0 +1,125 @@
+/* benchtrack compare A B: per series verdicts between two runs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+/* Saves the comparison in three formats under comparisons/NAME/. */
+static int save(const char *store, const char *name, const struct bt_run_cmp *c,
+		const struct bt_run *a, const struct bt_run *b,
+		const struct bt_run_cmp_opts *o)
+{
+	struct bt_strbuf js = BT_STRBUF_INIT, md = BT_STRBUF_INIT,
+			 csv = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	char *dir = NULL;
+	int rc = bt_cli_render_comparison("json", c, a, b, o, &js, &err);
+	if (!rc)
+		rc = bt_cli_render_comparison("md", c, a, b, o, &md, &err);
+	if (!rc)
+		rc = bt_cli_render_comparison("csv", c, a, b, o, &csv, &err);
+	if (!rc)
+		rc = bt_store_open(&st, store, BT_STORE_CREATE, &err);
+	if (!rc) {
+		struct bt_store_file files[] = {
+			{ "comparison.json", js.buf, js.len },
+			{ "comparison.md", md.buf, md.len },
+			{ "comparison.csv", csv.buf, csv.len },
+		};
+		rc = bt_store_save_comparison(st, name, files, 3, &dir, &err);
+	}
+	if (rc)
+		bt_front_error("compare: --save: %s", err.len ? err.buf : bt_strerror(rc));
+	else
+		fprintf(stderr, "saved %s/\n", dir);
+	free(dir);
+	bt_store_close(st);
+	bt_strbuf_release(&js);
+	bt_strbuf_release(&md);
+	bt_strbuf_release(&csv);
+	bt_strbuf_release(&err);
+	return rc ? BT_EXIT_ERROR : 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	const char *format = "table", *metric = NULL, *threshold = NULL,
+		   *alpha = NULL, *correction = NULL, *save_name = NULL,
+		   *store = NULL;
+	int help = 0, any_machine = 0, n_args = 0, code;
+	char *args[2];
+	struct bt_opt opts[] = {
+		{ "--format", &format, NULL },     { "--metric", &metric, NULL },
+		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
+		{ "--correction", &correction, NULL }, { "--save", &save_name, NULL },
+		{ "--store", &store, NULL },       { "--any-machine", NULL, &any_machine },
+		{ NULL, NULL, NULL },
+	};
+	struct bt_run_cmp_opts o;
+	struct bt_run a, b;
+	struct bt_run_cmp c;
+	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+
+	if ((code = bt_opts_parse("compare", argc, argv, opts, &help, args, 2, &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("compare");
+	if (n_args != 2) {
+		bt_front_error("compare: expected two runs (usage: benchtrack compare A B)");
+		return BT_EXIT_USAGE;
+	}
+	if (!bt_cli_valid_cmp_format(format)) {
+		bt_front_error("compare: --format '%s': expected table, md, json or csv",
+			       format);
+		return BT_EXIT_USAGE;
+	}
+	if ((code = bt_cli_cmp_opts("compare", threshold, alpha, correction, metric, &o)))
+		return code;
+	o.match_identity = any_machine;
+	memset(&c, 0, sizeof c);
+	if (bt_run_init(&a) || bt_run_init(&b))
+		return BT_EXIT_ERROR;
+	code = BT_EXIT_ERROR;
+	if (bt_cli_load_run(store, args[0], &a, &err) ||
+	    bt_cli_load_run(store, args[1], &b, &err)) {
+		bt_front_error("compare: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (bt_compare_runs(&a, &b, &o, &c, &err)) {
+		bt_front_error("compare: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (c.machines_differ && !any_machine) {
+		bt_front_error("compare: the runs are from different machines (%s, "
+			       "fingerprint %s; %s, fingerprint %s), so no series "
+			       "matches; pass --any-machine to compare by benchmark "
+			       "identity",
+			       a.machine.name ? a.machine.name : "?",
+			       a.machine.fingerprint, b.machine.name ? b.machine.name : "?",
+			       b.machine.fingerprint);
+		goto out;
+	}
+	if (bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
+		bt_front_error("compare: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	if (bt_cli_write_stdout(&out))
+		goto out;
+	if (save_name && save(store, save_name, &c, &a, &b, &o))
+		goto out;
+	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
+out:
+	bt_run_cmp_release(&c);
+	bt_run_release(&a);
+	bt_run_release(&b);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&out);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_compare = {
+	"compare", "compare A B [--format F] [--threshold P] [--save NAME]",
+	"compare two runs series by series", cmd_compare
+};

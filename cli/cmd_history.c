@@ -1,0 +1,486 @@
+/* benchtrack history SERIES | --filter EXPR | --input FILE.csv: a series
+ * over commits with its change points. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+#define MAX_SERIES_SHOWN 50
+
+struct hist {
+	const char *format;
+	int points;             /* --points: list every point */
+	struct bt_cp_opts cp;
+	struct bt_ack_list acks;
+	struct bt_strbuf out;
+	json_t *json;           /* array of series (json format) */
+	size_t shown;
+	int rc;                 /* BT_E* of the first failure */
+	struct bt_strbuf err;
+};
+
+static void fmt_value(double v, const char *unit, char *buf, size_t size)
+{
+	bt_format_quantity(v, unit ? unit : "s", buf, size);
+}
+
+/* 1 when the change at point i is worse for the metric. */
+static int is_regression(const struct bt_series *s, const struct bt_change_point *c)
+{
+	return s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
+						   : c->rel_change > 0;
+}
+
+/* An ack of the series at the commit of a point within 3 of index i. */
+static int acknowledged(const struct hist *h, const struct bt_series *s, size_t i)
+{
+	size_t lo = i >= 3 ? i - 3 : 0, hi = i + 3 < s->n ? i + 3 : s->n - 1;
+	for (size_t k = lo; k <= hi; k++)
+		if (s->points[k].commit &&
+		    bt_ack_matches(&h->acks, s->series_key, s->points[k].commit))
+			return 1;
+	return 0;
+}
+
+static void describe(struct bt_strbuf *o, const struct bt_series *s)
+{
+	bt_strbuf_addf(o, "%s %s", s->series_key, s->name);
+	if (s->variant && strcmp(s->variant, "default") != 0)
+		bt_strbuf_addf(o, " [%s]", s->variant);
+	if (s->params && *s->params) {
+		bt_strbuf_addc(o, ' ');
+		for (const char *p = s->params; *p; p++)
+			bt_strbuf_addc(o, *p == ';' ? ' ' : *p);
+	}
+	bt_strbuf_addf(o, "  (suite %s, machine %s, %s)\n", s->suite ? s->suite : "?",
+		       s->machine ? s->machine : "?", s->metric);
+}
+
+static int one_series(void *ud, const struct bt_series *s)
+{
+	struct hist *h = ud;
+	struct bt_cp_result cps;
+	double *v;
+	int rc;
+
+	if (++h->shown > MAX_SERIES_SHOWN)
+		return 0;
+	v = malloc((s->n ? s->n : 1) * sizeof *v);
+	if (!v)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->points[i].value;
+	rc = bt_changepoints(v, s->n, &h->cp, &cps, &h->err);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (strcmp(h->format, "json") == 0) {
+		json_t *pts = json_array(), *cpj = json_array();
+		for (size_t i = 0; i < s->n; i++) {
+			const struct bt_series_point *p = &s->points[i];
+			json_array_append_new(
+				pts, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:o, s:o, s:I}",
+					       "index", (json_int_t)i, "run_id", p->run_id,
+					       "commit", p->commit, "timestamp", p->timestamp,
+					       "value", p->value, "p25",
+					       isfinite(p->p25) ? json_real(p->p25) : json_null(),
+					       "p75",
+					       isfinite(p->p75) ? json_real(p->p75) : json_null(),
+					       "n", (json_int_t)p->n));
+		}
+		for (size_t k = 0; k < cps.n; k++) {
+			const struct bt_change_point *c = &cps.points[k];
+			const struct bt_series_point *p = &s->points[c->index];
+			json_array_append_new(
+				cpj, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:f, s:f, s:f, s:s, s:b}",
+					       "index", (json_int_t)c->index, "run_id",
+					       p->run_id, "commit", p->commit, "timestamp",
+					       p->timestamp, "p_value", c->p_value,
+					       "mean_before", c->mean_before, "mean_after",
+					       c->mean_after, "rel_change", c->rel_change,
+					       "verdict",
+					       is_regression(s, c) ? "regressed" : "improved",
+					       "acknowledged", acknowledged(h, s, c->index)));
+		}
+		json_array_append_new(
+			h->json,
+			json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s,"
+				  " s:o, s:o}",
+				  "series_key", s->series_key, "suite", s->suite, "name",
+				  s->name, "variant", s->variant, "params", s->params,
+				  "machine", s->machine, "fingerprint", s->fingerprint,
+				  "metric", s->metric, "unit", s->unit, "direction",
+				  s->direction == BT_HIGHER_IS_BETTER ? "higher_is_better"
+								      : "lower_is_better",
+				  "points", pts, "change_points", cpj));
+	} else if (strcmp(h->format, "csv") == 0) {
+		size_t k = 0;
+		if (h->shown == 1)
+			bt_strbuf_adds(&h->out, "series_key,index,run_id,commit,timestamp,"
+						"value,p25,p75,n,change_point\r\n");
+		for (size_t i = 0; i < s->n; i++) {
+			const struct bt_series_point *p = &s->points[i];
+			int cp = k < cps.n && cps.points[k].index == i;
+			if (cp)
+				k++;
+			bt_strbuf_addf(&h->out, "%s,%zu,%s,%s,%s,%.17g,", s->series_key, i,
+				       p->run_id, p->commit ? p->commit : "", p->timestamp,
+				       p->value);
+			if (isfinite(p->p25))
+				bt_strbuf_addf(&h->out, "%.17g", p->p25);
+			bt_strbuf_addc(&h->out, ',');
+			if (isfinite(p->p75))
+				bt_strbuf_addf(&h->out, "%.17g", p->p75);
+			bt_strbuf_addf(&h->out, ",%zu,%d\r\n", p->n, cp);
+		}
+	} else {
+		char a[BT_FORMAT_MAX], b[BT_FORMAT_MAX], c[BT_FORMAT_MAX];
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t i = 0; i < s->n; i++) {
+			lo = v[i] < lo ? v[i] : lo;
+			hi = v[i] > hi ? v[i] : hi;
+		}
+		if (h->shown > 1)
+			bt_strbuf_addc(&h->out, '\n');
+		describe(&h->out, s);
+		bt_strbuf_addf(&h->out, "%zu point%s, %.10s .. %.10s\n", s->n,
+			       s->n == 1 ? "" : "s", s->points[0].timestamp,
+			       s->points[s->n - 1].timestamp);
+		bt_cli_sparkline(v, s->n, 60, &h->out);
+		fmt_value(lo, s->unit, a, sizeof a);
+		fmt_value(hi, s->unit, b, sizeof b);
+		fmt_value(v[s->n - 1], s->unit, c, sizeof c);
+		bt_strbuf_addf(&h->out, "  %s .. %s, last %s\n", a, b, c);
+		if (cps.n == 0)
+			bt_strbuf_adds(&h->out, "no change points\n");
+		else
+			bt_strbuf_addf(&h->out, "change points (%zu):\n", cps.n);
+		for (size_t k = 0; k < cps.n; k++) {
+			const struct bt_change_point *cp = &cps.points[k];
+			const struct bt_series_point *p = &s->points[cp->index];
+			fmt_value(cp->mean_before, s->unit, a, sizeof a);
+			fmt_value(cp->mean_after, s->unit, b, sizeof b);
+			bt_strbuf_addf(&h->out,
+				       "  point %zu  commit %.12s  %.10s  %s -> %s  %+.1f%%"
+				       "  p %.2g  %s%s\n",
+				       cp->index, p->commit ? p->commit : "-", p->timestamp,
+				       a, b, 100 * cp->rel_change, cp->p_value,
+				       is_regression(s, cp) ? "regressed" : "improved",
+				       acknowledged(h, s, cp->index) ? " (acknowledged)" : "");
+		}
+		if (h->points) {
+			size_t k = 0;
+			for (size_t i = 0; i < s->n; i++) {
+				const struct bt_series_point *p = &s->points[i];
+				int mark = k < cps.n && cps.points[k].index == i;
+				if (mark)
+					k++;
+				fmt_value(p->value, s->unit, a, sizeof a);
+				bt_strbuf_addf(&h->out, "  %c %4zu  %.12s  %s  %s\n",
+					       mark ? '*' : ' ', i,
+					       p->commit ? p->commit : "-", p->timestamp, a);
+			}
+		}
+	}
+	bt_cp_result_release(&cps);
+	free(v);
+	return 0;
+}
+
+/* --input FILE.csv: reads column (default "value") of a CSV with a
+ * header line into *v. Errors name the file and line. */
+static int read_csv(const char *path, const char *column, double **v, size_t *n,
+		    struct bt_strbuf *err)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, alloc = 0, lineno = 0;
+	ssize_t len;
+	int col = -1, rc = 0;
+
+	*v = NULL;
+	*n = 0;
+	if (!fp)
+		return bt_error(err, BT_ENOTFOUND, "%s: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (lineno == 1) {
+			int k = 0;
+			for (char *tok = line, *next; tok; tok = next, k++) {
+				next = strchr(tok, ',');
+				if (next)
+					*next++ = '\0';
+				if (strcmp(tok, column) == 0)
+					col = k;
+			}
+			if (col < 0) {
+				rc = bt_error(err, BT_EPARSE, "%s:1: no column '%s' in the "
+					      "header (use --column NAME)", path, column);
+				break;
+			}
+			continue;
+		}
+		if (len == 0)
+			continue;
+		char *tok = line;
+		for (int k = 0; k < col && tok; k++) {
+			tok = strchr(tok, ',');
+			if (tok)
+				tok++;
+		}
+		if (!tok) {
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: no field %d", path, lineno,
+				      col + 1);
+			break;
+		}
+		char *end;
+		size_t flen = strcspn(tok, ",");
+		char save = tok[flen];
+		tok[flen] = '\0';
+		errno = 0;
+		double x = strtod(tok, &end);
+		if (end == tok || *end || !isfinite(x)) {
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: '%s' is not a finite number",
+				      path, lineno, tok);
+			break;
+		}
+		tok[flen] = save;
+		if (*n == alloc) {
+			size_t na = alloc ? 2 * alloc : 256;
+			double *nv = realloc(*v, na * sizeof *nv);
+			if (!nv) {
+				rc = BT_ENOMEM;
+				break;
+			}
+			*v = nv;
+			alloc = na;
+		}
+		(*v)[(*n)++] = x;
+	}
+	if (!rc && ferror(fp))
+		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+	if (!rc && lineno == 0)
+		rc = bt_error(err, BT_EPARSE, "%s: empty file (expected a header such as "
+			      "index,value)", path);
+	if (!rc && *n == 0)
+		rc = bt_error(err, BT_EPARSE, "%s: the series is empty", path);
+	if (fp != stdin)
+		fclose(fp);
+	free(line);
+	if (rc) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+static int history_input(struct hist *h, const char *path, const char *column)
+{
+	double *v;
+	size_t n;
+	struct bt_cp_result cps;
+	int rc = read_csv(path, column, &v, &n, &h->err);
+
+	if (rc)
+		return rc;
+	rc = bt_changepoints(v, n, &h->cp, &cps, &h->err);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (strcmp(h->format, "json") == 0) {
+		json_t *arr = json_array();
+		for (size_t k = 0; k < cps.n; k++) {
+			const struct bt_change_point *c = &cps.points[k];
+			json_array_append_new(
+				arr, json_pack("{s:I, s:f, s:f, s:f, s:f}", "index",
+					       (json_int_t)c->index, "p_value", c->p_value,
+					       "mean_before", c->mean_before, "mean_after",
+					       c->mean_after, "rel_change", c->rel_change));
+		}
+		json_t *root = json_pack("{s:o}", "change_points", arr);
+		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						      JSON_REAL_PRECISION(17));
+		bt_strbuf_adds(&h->out, text ? text : "");
+		bt_strbuf_addc(&h->out, '\n');
+		free(text);
+		json_decref(root);
+	} else if (strcmp(h->format, "csv") == 0) {
+		bt_strbuf_adds(&h->out, "index,p_value,mean_before,mean_after,rel_change\r\n");
+		for (size_t k = 0; k < cps.n; k++) {
+			const struct bt_change_point *c = &cps.points[k];
+			bt_strbuf_addf(&h->out, "%zu,%.17g,%.17g,%.17g,%.17g\r\n", c->index,
+				       c->p_value, c->mean_before, c->mean_after,
+				       c->rel_change);
+		}
+	} else {
+		bt_strbuf_addf(&h->out, "%s: %zu points\n", path, n);
+		bt_cli_sparkline(v, n, 60, &h->out);
+		bt_strbuf_addc(&h->out, '\n');
+		if (cps.n == 0)
+			bt_strbuf_adds(&h->out, "no change points\n");
+		for (size_t k = 0; k < cps.n; k++) {
+			const struct bt_change_point *c = &cps.points[k];
+			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%+.2f%%), p %.3g\n",
+				       c->index, c->mean_before, c->mean_after,
+				       100 * c->rel_change, c->p_value);
+		}
+	}
+	bt_cp_result_release(&cps);
+	free(v);
+	return 0;
+}
+
+/* --filter "name=X,variant=Y,machine=M,suite=S,k=v" into f (params point
+ * into the string, which is modified). */
+static int parse_filter(char *expr, struct bt_series_filter *f, const char **params,
+			size_t max)
+{
+	for (char *tok = expr, *next; tok && *tok; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		char *eq = strchr(tok, '=');
+		if (!eq || eq == tok) {
+			bt_front_error("history: --filter: '%s' is not KEY=VALUE", tok);
+			return BT_EXIT_USAGE;
+		}
+		*eq = '\0';
+		if (strcmp(tok, "name") == 0)
+			f->name = eq + 1;
+		else if (strcmp(tok, "variant") == 0)
+			f->variant = eq + 1;
+		else if (strcmp(tok, "machine") == 0)
+			f->machine = eq + 1;
+		else if (strcmp(tok, "suite") == 0)
+			f->suite = eq + 1;
+		else {
+			*eq = '=';
+			if (f->n_params == max) {
+				bt_front_error("history: --filter: too many parameters");
+				return BT_EXIT_USAGE;
+			}
+			params[f->n_params++] = tok;
+		}
+	}
+	f->params = params;
+	return 0;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+	const char *format = "table", *metric = NULL, *store_dir = NULL,
+		   *filter = NULL, *input = NULL, *column = "value", *p_max = NULL,
+		   *window = NULL, *min_mag = NULL, *since = NULL;
+	int help = 0, otava = 0, points = 0, n_args = 0, code;
+	char *args[1], *fcopy = NULL;
+	const char *params[16];
+	struct bt_opt opts[] = {
+		{ "--format", &format, NULL },   { "--metric", &metric, NULL },
+		{ "--store", &store_dir, NULL }, { "--filter", &filter, NULL },
+		{ "--input", &input, NULL },     { "--column", &column, NULL },
+		{ "--p-max", &p_max, NULL },     { "--window", &window, NULL },
+		{ "--min-magnitude", &min_mag, NULL }, { "--since", &since, NULL },
+		{ "--otava-compat", NULL, &otava }, { "--points", NULL, &points },
+		{ NULL, NULL, NULL },
+	};
+	struct hist h;
+	struct bt_series_filter f;
+	struct bt_store *st = NULL;
+	size_t n_series = 0;
+
+	if ((code = bt_opts_parse("history", argc, argv, opts, &help, args, 1, &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("history");
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
+		bt_front_error("history: --format '%s': expected table, json or csv", format);
+		return BT_EXIT_USAGE;
+	}
+	if ((n_args > 0) + (filter != NULL) + (input != NULL) != 1) {
+		bt_front_error("history: give one of SERIES, --filter EXPR or --input "
+			       "FILE.csv");
+		return BT_EXIT_USAGE;
+	}
+	memset(&h, 0, sizeof h);
+	h.format = format;
+	h.points = points;
+	if ((code = bt_cli_cp_opts("history", otava, p_max, window, min_mag, &h.cp)))
+		return code;
+	code = BT_EXIT_ERROR;
+	if (input) {
+		if (history_input(&h, input, column)) {
+			bt_front_error("history: %s", bt_strbuf_str(&h.err));
+			goto out;
+		}
+		code = bt_cli_write_stdout(&h.out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+		goto out;
+	}
+	memset(&f, 0, sizeof f);
+	f.metric = metric;
+	f.since = since;
+	if (n_args) {
+		if (!*args[0] || strspn(args[0], "0123456789abcdefABCDEF") != strlen(args[0])) {
+			bt_front_error("history: '%s' is not a series key (16 hex digits or "
+				       "a prefix; see --filter to select by name)", args[0]);
+			code = BT_EXIT_USAGE;
+			goto out;
+		}
+		f.series_key = args[0];
+	} else {
+		fcopy = strdup(filter);
+		if (!fcopy || (code = parse_filter(fcopy, &f, params, 16)))
+			goto out;
+		code = BT_EXIT_ERROR;
+	}
+	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &h.err) ||
+	    bt_store_acks(st, &h.acks, &h.err)) {
+		bt_front_error("history: %s", bt_strbuf_str(&h.err));
+		goto out;
+	}
+	h.json = json_array();
+	if (bt_store_series(st, &f, one_series, &h, &n_series, &h.err)) {
+		bt_front_error("history: %s", h.err.len ? h.err.buf : "out of memory");
+		goto out;
+	}
+	if (n_series == 0) {
+		bt_front_error("history: no series matches%s%s", n_args ? " " : "",
+			       n_args ? args[0] : "");
+		goto out;
+	}
+	if (strcmp(format, "json") == 0) {
+		json_t *root = json_pack("{s:O}", "series", h.json);
+		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						      JSON_REAL_PRECISION(17));
+		bt_strbuf_adds(&h.out, text ? text : "");
+		bt_strbuf_addc(&h.out, '\n');
+		free(text);
+		json_decref(root);
+	}
+	if (n_series > MAX_SERIES_SHOWN && strcmp(format, "table") == 0)
+		bt_strbuf_addf(&h.out, "\n(%zu series match; the first %d are shown: "
+				       "narrow the filter)\n", n_series, MAX_SERIES_SHOWN);
+	code = bt_cli_write_stdout(&h.out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+out:
+	json_decref(h.json);
+	bt_ack_list_release(&h.acks);
+	bt_store_close(st);
+	bt_strbuf_release(&h.out);
+	bt_strbuf_release(&h.err);
+	free(fcopy);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_history = {
+	"history", "history SERIES|--filter EXPR|--input FILE.csv [--format F]",
+	"a series over commits with its change points", cmd_history
+};

@@ -1,0 +1,321 @@
+/* Helpers shared by several commands (contracts in cli/cmd.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+extern char **environ;
+
+int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
+		       struct bt_strbuf *err)
+{
+	char **av = calloc((size_t)n_args + 2, sizeof *av);
+	if (!av)
+		return bt_error(err, -1, "out of memory");
+	av[0] = (char *)suite;
+	for (int i = 0; i < n_args; i++)
+		av[i + 1] = args[i];
+	pid_t pid;
+	int rc = posix_spawn(&pid, suite, NULL, NULL, av, environ);
+	free(av);
+	if (rc != 0)
+		return bt_error(err, -1, "%s: cannot run: %s", suite, strerror(rc));
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return bt_error(err, -1, "%s: wait: %s", suite, strerror(errno));
+	if (WIFSIGNALED(st))
+		return bt_error(err, -1, "%s: killed by signal %d (%s)", suite,
+				WTERMSIG(st), strsignal(WTERMSIG(st)));
+	return WEXITSTATUS(st);
+}
+
+int bt_cli_check_suite(const char *suite)
+{
+	struct stat st;
+	if (stat(suite, &st) != 0) {
+		bt_front_error("%s: %s", suite, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || access(suite, X_OK) != 0) {
+		bt_front_error("%s: not an executable benchmark suite", suite);
+		return -1;
+	}
+	return 0;
+}
+
+/* git rev-parse --verify REF^{commit} into out (41 bytes); 0 on success. */
+static int git_commit(const char *ref, char out[41])
+{
+	char spec[512];
+	int fds[2];
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	int devnull, n = 0, st;
+	ssize_t r;
+
+	if (strlen(ref) > 400 || ref[0] == '-' || pipe(fds) != 0)
+		return -1;
+	snprintf(spec, sizeof spec, "%s^{commit}", ref);
+	char *av[] = { "git", "rev-parse", "--verify", "--quiet", spec, NULL };
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	devnull = open("/dev/null", O_WRONLY);
+	if (devnull >= 0)
+		posix_spawn_file_actions_adddup2(&fa, devnull, 2);
+	int rc = posix_spawnp(&pid, "git", &fa, NULL, av, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (devnull >= 0)
+		close(devnull);
+	if (rc != 0) {
+		close(fds[0]);
+		return -1;
+	}
+	while (n < 40 && (r = read(fds[0], out + n, (size_t)(40 - n))) > 0)
+		n += (int)r;
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	out[n < 40 ? 0 : 40] = '\0';
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n == 40 ? 0 : -1;
+}
+
+int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
+		    struct bt_strbuf *err)
+{
+	struct stat sb;
+	struct bt_store *st;
+	int rc;
+
+	if (stat(ref, &sb) == 0 && S_ISREG(sb.st_mode))
+		return bt_run_read_file(run, ref, err);
+	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, err);
+	if (rc) {
+		if (rc == BT_ENOTFOUND) {
+			struct bt_strbuf m = BT_STRBUF_INIT;
+			bt_strbuf_addf(&m, "'%s': no such file, and %s", ref,
+				       bt_strbuf_str(err));
+			bt_error(err, rc, "%s", bt_strbuf_str(&m));
+			bt_strbuf_release(&m);
+		}
+		return rc;
+	}
+	rc = bt_store_load(st, ref, run, err);
+	if (rc == BT_ENOTFOUND) {
+		/* a git ref (main, v1.2, HEAD~1) naming a commit of the store */
+		char commit[41];
+		if (git_commit(ref, commit) == 0) {
+			struct bt_strbuf e2 = BT_STRBUF_INIT;
+			rc = bt_store_load(st, commit, run, &e2);
+			if (rc == BT_ENOTFOUND)
+				bt_error(err, rc, "'%s' is commit %.12s, which has no run in %s",
+					 ref, commit, bt_store_dir(st));
+			else if (rc)
+				bt_error(err, rc, "%s", bt_strbuf_str(&e2));
+			bt_strbuf_release(&e2);
+		}
+	}
+	bt_store_close(st);
+	return rc;
+}
+
+/* A number with an optional '%' into *v (fraction); percent for values
+ * >= 1 without '%'. */
+static int parse_fraction(const char *s, double *v)
+{
+	char *end;
+	errno = 0;
+	double x = strtod(s, &end);
+	if (end == s || errno || !isfinite(x) || x < 0)
+		return -1;
+	if (*end == '%') {
+		end++;
+		x /= 100;
+	} else if (x >= 1) {
+		x /= 100;
+	}
+	if (*end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
+		    const char *correction, const char *metric,
+		    struct bt_run_cmp_opts *o)
+{
+	bt_run_cmp_opts_default(o);
+	if (threshold && (parse_fraction(threshold, &o->verdict.delta) ||
+			  o->verdict.delta >= 1)) {
+		bt_front_error("%s: --threshold '%s': expected a percentage such as 5%% "
+			       "(or 0.05)", cmd, threshold);
+		return BT_EXIT_USAGE;
+	}
+	if (alpha) {
+		char *end;
+		errno = 0;
+		o->verdict.alpha = strtod(alpha, &end);
+		if (end == alpha || *end || errno || !(o->verdict.alpha > 0) ||
+		    !(o->verdict.alpha < 0.5)) {
+			bt_front_error("%s: --alpha '%s': expected a probability in "
+				       "(0, 0.5), such as 0.01", cmd, alpha);
+			return BT_EXIT_USAGE;
+		}
+	}
+	if (correction) {
+		if (strcmp(correction, "holm") == 0)
+			o->correction = BT_CORRECT_HOLM;
+		else if (strcmp(correction, "bh") == 0)
+			o->correction = BT_CORRECT_BH;
+		else if (strcmp(correction, "none") == 0)
+			o->correction = BT_CORRECT_NONE;
+		else {
+			bt_front_error("%s: --correction '%s': expected holm, bh or none",
+				       cmd, correction);
+			return BT_EXIT_USAGE;
+		}
+	}
+	if (metric) {
+		if (!*metric) {
+			bt_front_error("%s: --metric: empty name", cmd);
+			return BT_EXIT_USAGE;
+		}
+		o->metric = metric;
+	}
+	return 0;
+}
+
+int bt_cli_valid_cmp_format(const char *format)
+{
+	return strcmp(format, "table") == 0 || strcmp(format, "md") == 0 ||
+	       strcmp(format, "json") == 0 || strcmp(format, "csv") == 0;
+}
+
+int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
+			     const struct bt_run *a, const struct bt_run *b,
+			     const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
+			     struct bt_strbuf *err)
+{
+	struct bt_table t;
+	int rc;
+
+	if (strcmp(format, "json") == 0)
+		return bt_comparison_to_json(c, a, b, o, out, err);
+	if (strcmp(format, "md") == 0)
+		return bt_comparison_summary_md(c, a, b, o, out, err);
+	rc = bt_table_from_comparison(c, o->verdict.alpha, &t, err);
+	if (rc)
+		return rc;
+	if (strcmp(format, "csv") == 0) {
+		rc = bt_table_render_csv(&t, out);
+	} else {
+		rc = bt_table_render_text(&t, bt_front_color(stdout), out);
+		if (!rc) {
+			bt_strbuf_addf(out, "\n%zu series: %zu regressed, %zu improved, "
+					    "%zu unchanged, %zu noisy, %zu new, %zu missing",
+				       c->n, c->counts[BT_VERDICT_REGRESSED],
+				       c->counts[BT_VERDICT_IMPROVED],
+				       c->counts[BT_VERDICT_UNCHANGED],
+				       c->counts[BT_VERDICT_NOISY],
+				       c->counts[BT_VERDICT_NEW],
+				       c->counts[BT_VERDICT_MISSING]);
+			if (isfinite(c->geomean))
+				bt_strbuf_addf(out, "; geometric mean B/A %.3fx",
+					       c->geomean);
+			bt_strbuf_adds(out, "\n");
+		}
+	}
+	bt_table_release(&t);
+	return rc;
+}
+
+int bt_cli_write_stdout(const struct bt_strbuf *out)
+{
+	if (out->len && fwrite(out->buf, 1, out->len, stdout) != out->len) {
+		bt_front_error("cannot write the output: %s", strerror(errno));
+		return BT_EXIT_ERROR;
+	}
+	if (fflush(stdout) != 0) {
+		bt_front_error("cannot write the output: %s", strerror(errno));
+		return BT_EXIT_ERROR;
+	}
+	return 0;
+}
+
+int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
+		   const char *window, const char *min_magnitude,
+		   struct bt_cp_opts *o)
+{
+	char *end;
+
+	if (otava)
+		bt_cp_opts_otava(o, 0.001);
+	else
+		bt_cp_opts_default(o);
+	if (p_max) {
+		errno = 0;
+		double p = strtod(p_max, &end);
+		if (end == p_max || *end || errno || !(p > 0) || !(p < 1)) {
+			bt_front_error("%s: --p-max '%s': expected a probability in (0, 1)",
+				       cmd, p_max);
+			return BT_EXIT_USAGE;
+		}
+		o->max_pvalue = p;
+	}
+	if (window) {
+		errno = 0;
+		long w = strtol(window, &end, 10);
+		if (end == window || *end || errno || w < 4 || w > 100000) {
+			bt_front_error("%s: --window '%s': expected a number of points "
+				       "from 4 to 100000", cmd, window);
+			return BT_EXIT_USAGE;
+		}
+		o->window = (size_t)w;
+	}
+	if (min_magnitude && (parse_fraction(min_magnitude, &o->min_magnitude) ||
+			      o->min_magnitude >= 1)) {
+		bt_front_error("%s: --min-magnitude '%s': expected a percentage such "
+			       "as 2%%", cmd, min_magnitude);
+		return BT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void bt_cli_sparkline(const double *x, size_t n, size_t width,
+		      struct bt_strbuf *out)
+{
+	static const char *const bars[] = { "\u2581", "\u2582", "\u2583", "\u2584",
+					    "\u2585", "\u2586", "\u2587", "\u2588" };
+	size_t cells = n < width ? n : width;
+	double lo = INFINITY, hi = -INFINITY;
+
+	if (n == 0 || width == 0)
+		return;
+	double *v = malloc(cells * sizeof *v);
+	if (!v)
+		return;
+	for (size_t c = 0; c < cells; c++) {
+		size_t a = c * n / cells, b = (c + 1) * n / cells;
+		double sum = 0;
+		for (size_t i = a; i < b; i++)
+			sum += x[i];
+		v[c] = sum / (double)(b - a);
+		lo = v[c] < lo ? v[c] : lo;
+		hi = v[c] > hi ? v[c] : hi;
+	}
+	for (size_t c = 0; c < cells; c++) {
+		int k = hi > lo ? (int)((v[c] - lo) / (hi - lo) * 7.999) : 3;
+		bt_strbuf_adds(out, bars[k < 0 ? 0 : k > 7 ? 7 : k]);
+	}
+	free(v);
+}

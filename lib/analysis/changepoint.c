@@ -1,0 +1,926 @@
+/* Change points: windowed E-divisive means with a pooled t-test, as Apache
+ * Otava computes it (otava_compat), plus our defaults on top (contracts in
+ * include/benchtrack/analysis.h, DESIGN §8).
+ *
+ * Qhat of a window is O(w^2): W(a, b) = sum of |y_i - y_j| over the pairs
+ * a <= i < j < b is tabulated once per window, and for a segment [s, e)
+ * split at tau with right end kappa the three sums of the statistic are
+ * W(s, tau) (within X), W(tau, kappa) (within Y) and W(s, kappa) - both
+ * (between). Means and standard deviations are summed in NumPy's pairwise
+ * order so that the t statistics are the ones Otava computes, bit for bit.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchtrack/analysis.h"
+#include "benchtrack/error.h"
+
+/* spike suppression: neighbours each side, reach of the local scale,
+ * threshold in robust sd */
+#define SPIKE_K 3
+#define SPIKE_G 10
+#define SPIKE_Z 4.0
+
+void bt_cp_opts_default(struct bt_cp_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->window = 50;
+	o->max_pvalue = 1e-4;
+	o->min_magnitude = 0.02;
+	o->permutations = 199;
+	o->seed = 0x6265786368ull; /* any fixed value: results are reproducible */
+	o->min_after = 5;
+	o->suppress_spikes = 1;
+	o->otava_compat = 0;
+	o->perm_max_pvalue = 0.01;
+}
+
+void bt_cp_opts_otava(struct bt_cp_opts *o, double max_pvalue)
+{
+	memset(o, 0, sizeof *o);
+	o->window = 50;
+	o->max_pvalue = max_pvalue;
+	o->otava_compat = 1;
+}
+
+/* --- state ---------------------------------------------------------------- */
+
+struct cp_found {
+	size_t index;
+	double qhat;
+};
+
+struct cp_window {
+	size_t start, end;
+	size_t first, count; /* its points in state->found */
+};
+
+struct perm_entry {
+	size_t a, c, b;
+	double p;
+};
+
+struct bt_cp_state {
+	struct bt_cp_opts opts;
+	double *y;           /* analysed values (spikes replaced) */
+	size_t ny, cap_y;
+	struct cp_window *win;
+	size_t n_win, cap_win;
+	struct cp_found *found; /* in discovery order, window by window */
+	size_t n_found, cap_found;
+	struct perm_entry *perm; /* permutation p-values already computed */
+	size_t n_perm, cap_perm;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t nc;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	nc = *cap ? *cap : 16;
+	while (nc < need)
+		nc *= 2;
+	q = realloc(*p, nc * size);
+	if (!q)
+		return BT_ENOMEM;
+	*p = q;
+	*cap = nc;
+	return 0;
+}
+
+static void state_free(struct bt_cp_state *st)
+{
+	if (!st)
+		return;
+	free(st->y);
+	free(st->win);
+	free(st->found);
+	free(st->perm);
+	free(st);
+}
+
+void bt_cp_result_release(struct bt_cp_result *r)
+{
+	if (!r)
+		return;
+	free(r->points);
+	free(r->weak);
+	state_free(r->state);
+	memset(r, 0, sizeof *r);
+}
+
+/* --- statistics ----------------------------------------------------------- */
+
+/* NumPy's pairwise summation (float64 add.reduce, contiguous). */
+static double pw_sum(const double *a, size_t n)
+{
+	if (n < 8) {
+		double res = 0.;
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			res += a[i];
+		return res;
+	} else if (n <= 128) {
+		double r[8], res;
+		size_t i, j;
+
+		for (j = 0; j < 8; j++)
+			r[j] = a[j];
+		for (i = 8; i < n - (n % 8); i += 8)
+			for (j = 0; j < 8; j++)
+				r[j] += a[i + j];
+		res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+		for (; i < n; i++)
+			res += a[i];
+		return res;
+	} else {
+		size_t n2 = n / 2;
+
+		n2 -= n2 % 8;
+		return pw_sum(a, n2) + pw_sum(a + n2, n - n2);
+	}
+}
+
+/* np.mean and np.std (ddof 0; 0 for fewer than 2 points) of y[a..b). */
+static void seg_stats(const double *y, size_t a, size_t b, double *tmp,
+		      double *mean, double *sd)
+{
+	size_t n = b - a, i;
+	double m;
+
+	m = (0.0 + pw_sum(y + a, n)) / (double)n;
+	*mean = m;
+	if (n < 2) {
+		*sd = 0.0;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		double d = y[a + i] - m;
+		tmp[i] = d * d;
+	}
+	*sd = sqrt((0.0 + pw_sum(tmp, n)) / (double)n);
+}
+
+/* scipy.stats.ttest_ind_from_stats(equal_var=True), two-sided; Otava's
+ * convention p = 1 when there are no degrees of freedom. */
+static double pooled_p(double m1, double s1, size_t n1, double m2, double s2,
+		       size_t n2)
+{
+	double df, svar, denom, t;
+
+	if (n1 + n2 <= 2)
+		return 1.0;
+	df = (double)n1 + (double)n2 - 2.0;
+	svar = (((double)n1 - 1) * (s1 * s1) + ((double)n2 - 1) * (s2 * s2)) / df;
+	denom = sqrt(svar * (1.0 / (double)n1 + 1.0 / (double)n2));
+	t = (m1 - m2) / denom; /* 0/0: NAN (p NAN), d/0: inf (p 0) */
+	return bt_dist_t_p2(t, df);
+}
+
+struct cp_rec {
+	size_t index;
+	double qhat;
+	double p, m1, m2, s1, s2;
+	double perm_p; /* NAN: not computed for the current segments */
+};
+
+static void rec_compute(const double *y, size_t a, size_t c, size_t b,
+			double *tmp, struct cp_rec *r)
+{
+	seg_stats(y, a, c, tmp, &r->m1, &r->s1);
+	seg_stats(y, c, b, tmp, &r->m2, &r->s2);
+	r->p = pooled_p(r->m1, r->s1, c - a, r->m2, r->s2, b - c);
+	r->perm_p = NAN;
+}
+
+static double rel_fwd(const struct cp_rec *r)
+{
+	return r->m1 == 0 ? 0.0 : r->m2 / r->m1 - 1.0;
+}
+
+/* Otava's change_magnitude: max(|after/before - 1|, |before/after - 1|). */
+static double magnitude(const struct cp_rec *r)
+{
+	double f = r->m1 == 0 ? 0.0 : r->m2 / r->m1 - 1.0;
+	double g = r->m2 == 0 ? 0.0 : r->m1 / r->m2 - 1.0;
+
+	return fabs(f) > fabs(g) ? fabs(f) : fabs(g);
+}
+
+/* --- one window of the split step ----------------------------------------- */
+
+struct seg {
+	size_t s, e;      /* window-relative [s, e) */
+	int have;         /* candidate cached */
+	size_t tau;
+	double qhat;
+};
+
+/* Tabulates W(a, b) for 0 <= a <= b <= L of v[0..L) into W ((L+1)^2). */
+static void table_w(const double *v, size_t L, double *W)
+{
+	size_t a, b, L1 = L + 1;
+
+	for (a = L + 1; a-- > 0;) {
+		double r = 0;
+
+		W[a * L1 + a] = 0;
+		if (a + 1 <= L)
+			W[a * L1 + a + 1] = 0;
+		for (b = a + 2; b <= L; b++) {
+			r += fabs(v[a] - v[b - 1]);
+			W[a * L1 + b] = W[(a + 1) * L1 + b] + r;
+		}
+	}
+}
+
+/* Otava's get_candidate_change_point on [s, e): np.argmax over the
+ * (n-1) x (n-1) matrix Q(tau, kappa) whose lower triangle is 0, in row-major
+ * order (first maximum wins). */
+static void candidate(const double *W, size_t L1, size_t s, size_t e,
+		      size_t *tau_out, double *q_out)
+{
+	size_t n = e - s, i, j;
+	double best = -INFINITY;
+	size_t bt = s + 1;
+	const double Wsk_row = 0;
+
+	(void)Wsk_row;
+	for (i = 0; i + 1 < n; i++) {
+		size_t tau = s + i + 1;
+		double nx = (double)(i + 1);
+		double wx = W[s * L1 + tau];
+		double bx_base = nx > 1 ? wx / (nx - 1) : 0.0;
+
+		if (i >= 1 && 0.0 > best) {
+			best = 0.0;
+			bt = tau;
+		}
+		for (j = i; j + 1 < n; j++) {
+			size_t kappa = s + j + 2;
+			double m = (double)(j - i + 1);
+			double wy = W[tau * L1 + kappa];
+			double cross = W[s * L1 + kappa] - wx - wy;
+			double tot = nx + m;
+			double q = 2.0 / tot * cross;
+
+			if (nx > 1)
+				q -= 2.0 * m / tot * bx_base;
+			if (m > 1)
+				q -= 2.0 * nx / tot * (wy / (m - 1));
+			if (q > best || (isnan(q) && !isnan(best))) {
+				best = q;
+				bt = tau;
+			}
+		}
+	}
+	*tau_out = bt;
+	*q_out = best;
+}
+
+/* Otava's ChangePointDetector on y[start..end): appends the points found
+ * (absolute, ascending) to st->found. Scratch: W ((w+1)^2), tmp (w),
+ * segs (w + 1). */
+static int analyse_window(const double *y, size_t start, size_t end,
+			  double thr, double *W, double *tmp, struct seg *segs,
+			  struct bt_cp_state *st)
+{
+	const double *v = y + start;
+	size_t L = end - start, L1 = L + 1, nseg = 1, k, first = st->n_found;
+	size_t nf = 0;
+	int rc;
+
+	table_w(v, L, W);
+	segs[0].s = 0;
+	segs[0].e = L;
+	segs[0].have = 0;
+	for (;;) {
+		size_t bi = (size_t)-1, tau;
+		double bq = 0, m1, m2, s1, s2, p;
+
+		for (k = 0; k < nseg; k++) {
+			struct seg *g = &segs[k];
+
+			if (g->e - g->s <= 1)
+				continue;
+			if (!g->have) {
+				candidate(W, L1, g->s, g->e, &g->tau, &g->qhat);
+				g->have = 1;
+			}
+			/* Python max(): the first maximum */
+			if (bi == (size_t)-1 || g->qhat > bq) {
+				bi = k;
+				bq = g->qhat;
+			}
+		}
+		if (bi == (size_t)-1)
+			break;
+		tau = segs[bi].tau;
+		seg_stats(v, segs[bi].s, tau, tmp, &m1, &s1);
+		seg_stats(v, tau, segs[bi].e, tmp, &m2, &s2);
+		p = pooled_p(m1, s1, tau - segs[bi].s, m2, s2, segs[bi].e - tau);
+		if (!(p <= thr))
+			break;
+		/* split segment bi at tau */
+		memmove(&segs[bi + 2], &segs[bi + 1], (nseg - bi - 1) * sizeof *segs);
+		segs[bi + 1].s = tau;
+		segs[bi + 1].e = segs[bi].e;
+		segs[bi + 1].have = 0;
+		segs[bi].e = tau;
+		segs[bi].have = 0;
+		nseg++;
+		rc = grow((void **)&st->found, &st->cap_found, st->n_found + 1,
+			  sizeof *st->found);
+		if (rc)
+			return rc;
+		/* keep this window's points sorted by index */
+		{
+			size_t pos = first + nf;
+			size_t absidx = start + tau;
+
+			while (pos > first && st->found[pos - 1].index > absidx) {
+				st->found[pos] = st->found[pos - 1];
+				pos--;
+			}
+			st->found[pos].index = absidx;
+			st->found[pos].qhat = bq;
+		}
+		nf++;
+		st->n_found++;
+	}
+	rc = grow((void **)&st->win, &st->cap_win, st->n_win + 1, sizeof *st->win);
+	if (rc)
+		return rc;
+	st->win[st->n_win].start = start;
+	st->win[st->n_win].end = end;
+	st->win[st->n_win].first = first;
+	st->win[st->n_win].count = nf;
+	st->n_win++;
+	return 0;
+}
+
+/* --- spike suppression ---------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_small(double *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* y[i] for i in [from, n): x[i], or the mean of the medians of its
+ * neighbours when x[i] is an isolated spike. Depends on x[i-G .. i+G]. */
+static void clean_points(const double *x, size_t n, size_t from, double *y)
+{
+	size_t i;
+
+	for (i = from; i < n; i++) {
+		double l[SPIKE_K], r[SPIKE_K], d[2 * SPIKE_G], ml, mr, dev, sc;
+		size_t nl = 0, nr = 0, nd = 0, j, lo, hi;
+
+		y[i] = x[i];
+		if (i == 0 || i + 1 >= n)
+			continue;
+		for (j = i > SPIKE_K ? i - SPIKE_K : 0; j < i; j++)
+			l[nl++] = x[j];
+		for (j = i + 1; j < n && j <= i + SPIKE_K; j++)
+			r[nr++] = x[j];
+		/* differences x[j+1]-x[j] near i, not involving x[i] */
+		lo = i > SPIKE_G ? i - SPIKE_G : 0;
+		hi = i + SPIKE_G < n - 1 ? i + SPIKE_G : n - 1; /* j + 1 <= hi */
+		for (j = lo; j < hi; j++) {
+			if (j + 1 == i || j == i)
+				continue;
+			d[nd++] = fabs(x[j + 1] - x[j]);
+		}
+		if (nd < 4)
+			continue;
+		ml = median_small(l, nl);
+		mr = median_small(r, nr);
+		sc = 1.482602218505602 * median_small(d, nd) / M_SQRT2;
+		dev = x[i] - 0.5 * (ml + mr);
+		if (fabs(dev) > SPIKE_Z * sc && fabs(ml - mr) <= 0.5 * fabs(dev))
+			y[i] = 0.5 * (ml + mr);
+	}
+}
+
+/* --- permutation test ----------------------------------------------------- */
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+struct vi {
+	double v;
+	unsigned char left;
+};
+
+static int cmp_vi(const void *a, const void *b)
+{
+	double x = ((const struct vi *)a)->v, y = ((const struct vi *)b)->v;
+
+	return (x > y) - (x < y);
+}
+
+/* Energy statistic of the split of sorted z (labels lab: 1 = left). */
+static double energy(const double *z, const unsigned char *lab, size_t L,
+		     size_t n1, double wall)
+{
+	size_t k, rx = 0, ry = 0, n2 = L - n1;
+	double wx = 0, wy = 0, q;
+
+	for (k = 0; k < L; k++) {
+		if (lab[k]) {
+			wx += z[k] * (2.0 * (double)rx - (double)(n1 - 1));
+			rx++;
+		} else {
+			wy += z[k] * (2.0 * (double)ry - (double)(n2 - 1));
+			ry++;
+		}
+	}
+	q = 2.0 / (double)L * (wall - wx - wy);
+	if (n1 > 1)
+		q -= 2.0 * (double)n2 / ((double)L * (double)(n1 - 1)) * wx;
+	if (n2 > 1)
+		q -= 2.0 * (double)n1 / ((double)L * (double)(n2 - 1)) * wy;
+	return q;
+}
+
+/* p-value of the permutation test of y[a..c) against y[c..b); deterministic
+ * in (seed, a, c, b). */
+static int perm_test(const double *y, size_t a, size_t c, size_t b,
+		     unsigned R, uint64_t seed, double *p_out)
+{
+	size_t L = b - a, n1 = c - a, k;
+	struct vi *t = malloc(L * sizeof *t);
+	double *z = malloc(L * sizeof *z);
+	unsigned char *lab = malloc(L);
+	double wall = 0, q0;
+	unsigned r, count = 0;
+	uint64_t s;
+
+	if (!t || !z || !lab) {
+		free(t);
+		free(z);
+		free(lab);
+		return BT_ENOMEM;
+	}
+	for (k = 0; k < L; k++) {
+		t[k].v = y[a + k];
+		t[k].left = k < n1;
+	}
+	qsort(t, L, sizeof *t, cmp_vi);
+	for (k = 0; k < L; k++) {
+		z[k] = t[k].v;
+		lab[k] = t[k].left;
+		wall += z[k] * (2.0 * (double)k - (double)(L - 1));
+	}
+	q0 = energy(z, lab, L, n1, wall);
+	s = seed ^ ((uint64_t)a * 0x9e3779b97f4a7c15ull) ^
+	    ((uint64_t)c * 0xc2b2ae3d27d4eb4full) ^
+	    ((uint64_t)b * 0x165667b19e3779f9ull);
+	for (r = 0; r < R; r++) {
+		double q;
+
+		for (k = L - 1; k > 0; k--) {
+			size_t m = (size_t)(((unsigned __int128)splitmix(&s) * (k + 1)) >> 64);
+			unsigned char tmp = lab[k];
+
+			lab[k] = lab[m];
+			lab[m] = tmp;
+		}
+		q = energy(z, lab, L, n1, wall);
+		if (q >= q0 - 1e-12 * fabs(q0))
+			count++;
+	}
+	*p_out = (1.0 + count) / (1.0 + R);
+	free(t);
+	free(z);
+	free(lab);
+	return 0;
+}
+
+static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
+		       size_t n, size_t a, size_t c, size_t b, double *p)
+{
+	size_t i, w = o->window;
+	int rc;
+
+	if (c - a > w)
+		a = c - w;
+	if (b - c > w)
+		b = c + w;
+	(void)n;
+	for (i = 0; i < st->n_perm; i++)
+		if (st->perm[i].a == a && st->perm[i].c == c && st->perm[i].b == b) {
+			*p = st->perm[i].p;
+			return 0;
+		}
+	rc = perm_test(st->y, a, c, b, o->permutations, o->seed, p);
+	if (rc)
+		return rc;
+	if (st->n_perm >= 4096)
+		st->n_perm = 0;
+	rc = grow((void **)&st->perm, &st->cap_perm, st->n_perm + 1, sizeof *st->perm);
+	if (rc)
+		return 0; /* the cache is optional */
+	st->perm[st->n_perm].a = a;
+	st->perm[st->n_perm].c = c;
+	st->perm[st->n_perm].b = b;
+	st->perm[st->n_perm].p = *p;
+	st->n_perm++;
+	return 0;
+}
+
+/* --- merge ---------------------------------------------------------------- */
+
+static void rec_at(const double *y, size_t n, struct cp_rec *cp, size_t m,
+		   size_t i, double *tmp)
+{
+	size_t a = i == 0 ? 0 : cp[i - 1].index;
+	size_t b = i + 1 == m ? n : cp[i + 1].index;
+
+	rec_compute(y, a, cp[i].index, b, tmp, &cp[i]);
+}
+
+static void rec_remove(struct cp_rec *cp, size_t *m, size_t i)
+{
+	memmove(&cp[i], &cp[i + 1], (*m - i - 1) * sizeof *cp);
+	(*m)--;
+}
+
+/* Otava's merge(), quirk included. */
+static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
+			size_t *m, const struct bt_cp_opts *o, double *tmp)
+{
+	while (*m) {
+		size_t w = 0, i;
+
+		for (i = 1; i < *m; i++) /* Python max(): first maximum, NAN sticks */
+			if (cp[i].p > cp[w].p)
+				w = i;
+		if (cp[w].p < o->max_pvalue) {
+			w = 0;
+			for (i = 1; i < *m; i++)
+				if (magnitude(&cp[i]) < magnitude(&cp[w]))
+					w = i;
+			if (magnitude(&cp[w]) > o->min_magnitude)
+				return;
+		}
+		rec_remove(cp, m, w);
+		if (w < *m)
+			rec_at(y, n, cp, *m, w, tmp);
+		if (w + 1 < *m)
+			rec_at(y, n, cp, *m, w + 1, tmp);
+	}
+}
+
+/* Our merge: backward elimination with correct recomputation of both
+ * neighbours; rules in order t-test, magnitude, permutation test. */
+static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
+		      size_t *m, const struct bt_cp_opts *o, double *tmp)
+{
+	const double *y = st->y;
+
+	while (*m) {
+		size_t w = (size_t)-1, i;
+		int rc;
+
+		for (i = 0; i < *m; i++) {
+			double p = isnan(cp[i].p) ? 1.0 : cp[i].p;
+
+			if (p >= o->max_pvalue &&
+			    (w == (size_t)-1 || p > (isnan(cp[w].p) ? 1.0 : cp[w].p)))
+				w = i;
+		}
+		if (w == (size_t)-1 && o->min_magnitude > 0) {
+			for (i = 0; i < *m; i++) {
+				double r = fabs(rel_fwd(&cp[i]));
+
+				if (r < o->min_magnitude &&
+				    (w == (size_t)-1 || r < fabs(rel_fwd(&cp[w]))))
+					w = i;
+			}
+		}
+		if (w == (size_t)-1 && o->permutations) {
+			for (i = 0; i < *m; i++) {
+				if (isnan(cp[i].perm_p)) {
+					size_t a = i == 0 ? 0 : cp[i - 1].index;
+					size_t b = i + 1 == *m ? n : cp[i + 1].index;
+
+					rc = perm_cached(st, o, n, a, cp[i].index, b, &cp[i].perm_p);
+					if (rc)
+						return rc;
+				}
+				if (cp[i].perm_p > o->perm_max_pvalue &&
+				    (w == (size_t)-1 || cp[i].perm_p > cp[w].perm_p))
+					w = i;
+			}
+		}
+		if (w == (size_t)-1)
+			return 0;
+		rec_remove(cp, m, w);
+		if (w > 0)
+			rec_at(y, n, cp, *m, w - 1, tmp);
+		if (w < *m)
+			rec_at(y, n, cp, *m, w, tmp);
+	}
+	return 0;
+}
+
+/* Our defaults: each point moves to the least-squares split of the data
+ * between its neighbours (the maximum of n1 n2 / (n1 + n2) (m1 - m2)^2),
+ * within h points of where E-divisive put it; E-divisive's argmax of Qhat
+ * over a window is a coarser location estimate for a mean shift. Returns
+ * whether a point moved. */
+static int refine(const double *y, size_t n, struct cp_rec *cp, size_t m,
+		  size_t h, double *tmp)
+{
+	size_t i, k;
+	int moved = 0;
+
+	for (i = 0; i < m; i++) {
+		size_t a = i == 0 ? 0 : cp[i - 1].index;
+		size_t b = i + 1 == m ? n : cp[i + 1].index, c = cp[i].index;
+		size_t lo = c > h ? c - h : 1, hi = c + h, best = c;
+		double tot = 0, left = 0, bestv = -1, y0 = y[a];
+
+		if (lo < a + 1)
+			lo = a + 1;
+		if (hi > b - 1)
+			hi = b - 1;
+		for (k = a; k < b; k++) {
+			tmp[k - a] = tot;   /* sum of y[a..k) - y0 */
+			tot += y[k] - y0;
+		}
+		for (k = lo; k <= hi; k++) {
+			double n1 = (double)(k - a), n2 = (double)(b - k), d, v;
+
+			left = tmp[k - a];
+			d = left / n1 - (tot - left) / n2;
+			v = n1 * n2 / (n1 + n2) * d * d;
+			if (v > bestv) {
+				bestv = v;
+				best = k;
+			}
+		}
+		if (best != c) {
+			cp[i].index = best;
+			moved = 1;
+		}
+	}
+	return moved;
+}
+
+/* --- driver --------------------------------------------------------------- */
+
+static int cmp_rec(const void *a, const void *b)
+{
+	size_t x = ((const struct cp_rec *)a)->index, y = ((const struct cp_rec *)b)->index;
+
+	return (x > y) - (x < y);
+}
+
+static void to_public(const struct cp_rec *r, struct bt_change_point *p)
+{
+	p->index = r->index;
+	p->p_value = r->p;
+	p->mean_before = r->m1;
+	p->mean_after = r->m2;
+	p->std_before = r->s1;
+	p->std_after = r->s2;
+	p->rel_change = rel_fwd(r);
+	p->qhat = r->qhat;
+}
+
+static int check_opts(const struct bt_cp_opts *o, struct bt_strbuf *err)
+{
+	if (!o || o->window < 2 || !(o->max_pvalue > 0 && o->max_pvalue <= 1) ||
+	    !(o->min_magnitude >= 0) ||
+	    (!o->otava_compat && o->permutations && !(o->perm_max_pvalue > 0))) {
+		bt_strbuf_addf(err, "invalid change-point options (window >= 2, "
+				    "max_pvalue in (0,1], min_magnitude >= 0)");
+		return BT_EINVAL;
+	}
+	return 0;
+}
+
+static int check_finite(const double *x, size_t from, size_t n,
+			struct bt_strbuf *err)
+{
+	size_t i;
+
+	for (i = from; i < n; i++)
+		if (!isfinite(x[i])) {
+			bt_strbuf_addf(err, "value at index %zu is not finite (%g)", i, x[i]);
+			return BT_EINVAL;
+		}
+	return 0;
+}
+
+/* Continues the split from the windows kept in st, then merges and fills
+ * out (whose state is st). */
+static int run(const double *x, size_t n, const struct bt_cp_opts *o,
+	       struct bt_cp_state *st, struct bt_cp_result *out)
+{
+	size_t w = o->window, step = w / 2, start = 0, i, m = 0, nrep;
+	double *W = NULL, *tmp = NULL;
+	struct seg *segs = NULL;
+	struct cp_rec *cp = NULL;
+	double thr = o->max_pvalue < 0.05 ? o->max_pvalue * 10
+		   : o->max_pvalue < 0.5 ? o->max_pvalue * 2 : o->max_pvalue;
+	int rc = BT_ENOMEM;
+
+	W = malloc((w + 1) * (w + 1) * sizeof *W);
+	tmp = malloc((n > w ? n : w) * sizeof *tmp + 1);
+	segs = malloc((w + 2) * sizeof *segs);
+	if (!W || !tmp || !segs)
+		goto out;
+	if (st->n_win) {
+		const struct cp_window *lw = &st->win[st->n_win - 1];
+		size_t last = lw->count ? st->found[lw->first + lw->count - 1].index : 0;
+
+		start = last > lw->start + step ? last : lw->start + step;
+	}
+	while (start < n) {
+		size_t end = start + w < n ? start + w : n;
+		const struct cp_window *lw;
+		size_t last;
+
+		rc = analyse_window(st->y, start, end, thr, W, tmp, segs, st);
+		if (rc)
+			goto out;
+		lw = &st->win[st->n_win - 1];
+		last = lw->count ? st->found[lw->first + lw->count - 1].index : 0;
+		start = last > start + step ? last : start + step;
+	}
+	/* the union of the windows' points, first discovery kept */
+	rc = BT_ENOMEM;
+	cp = malloc((st->n_found + 1) * sizeof *cp);
+	if (!cp)
+		goto out;
+	for (i = 0; i < st->n_found; i++) {
+		size_t j;
+
+		for (j = 0; j < m; j++)
+			if (cp[j].index == st->found[i].index)
+				break;
+		if (j < m)
+			continue;
+		cp[m].index = st->found[i].index;
+		cp[m].qhat = st->found[i].qhat;
+		m++;
+	}
+	qsort(cp, m, sizeof *cp, cmp_rec);
+	for (i = 0; i < m; i++)
+		rec_at(st->y, n, cp, m, i, tmp);
+	out->weak = malloc((m + 1) * sizeof *out->weak);
+	if (!out->weak)
+		goto out;
+	for (i = 0; i < m; i++)
+		to_public(&cp[i], &out->weak[i]);
+	out->n_weak = m;
+	if (o->otava_compat) {
+		merge_otava(st->y, n, cp, &m, o, tmp);
+	} else {
+		rc = merge_ours(st, n, cp, &m, o, tmp);
+		if (rc)
+			goto out;
+		if (refine(st->y, n, cp, m, w / 2, tmp)) {
+			for (i = 0; i < m; i++)
+				rec_at(st->y, n, cp, m, i, tmp);
+			rc = merge_ours(st, n, cp, &m, o, tmp);
+			if (rc)
+				goto out;
+		}
+	}
+	rc = BT_ENOMEM;
+	out->points = malloc((m + 1) * sizeof *out->points);
+	if (!out->points)
+		goto out;
+	nrep = 0;
+	for (i = 0; i < m; i++) {
+		if (!o->otava_compat && n - cp[i].index < o->min_after)
+			continue;
+		to_public(&cp[i], &out->points[nrep++]);
+	}
+	out->n = nrep;
+	out->n_series = n;
+	rc = 0;
+out:
+	free(W);
+	free(tmp);
+	free(segs);
+	free(cp);
+	return rc;
+}
+
+static int set_y(struct bt_cp_state *st, const double *x, size_t n, size_t from,
+		 const struct bt_cp_opts *o)
+{
+	int rc = grow((void **)&st->y, &st->cap_y, n + 1, sizeof *st->y);
+
+	if (rc)
+		return rc;
+	if (o->suppress_spikes && !o->otava_compat)
+		clean_points(x, n, from, st->y);
+	else
+		memcpy(st->y + from, x + from, (n - from) * sizeof *x);
+	st->ny = n;
+	return 0;
+}
+
+int bt_changepoints(const double *x, size_t n, const struct bt_cp_opts *o,
+		    struct bt_cp_result *out, struct bt_strbuf *err)
+{
+	struct bt_cp_state *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = check_opts(o, err);
+	if (rc)
+		return rc;
+	rc = check_finite(x, 0, n, err);
+	if (rc)
+		return rc;
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return BT_ENOMEM;
+	st->opts = *o;
+	out->state = st;
+	rc = set_y(st, x, n, 0, o);
+	if (!rc)
+		rc = run(x, n, o, st, out);
+	if (rc)
+		bt_cp_result_release(out);
+	return rc;
+}
+
+static int same_opts(const struct bt_cp_opts *a, const struct bt_cp_opts *b)
+{
+	return a->window == b->window && a->max_pvalue == b->max_pvalue &&
+	       a->min_magnitude == b->min_magnitude &&
+	       a->permutations == b->permutations && a->seed == b->seed &&
+	       a->min_after == b->min_after &&
+	       a->suppress_spikes == b->suppress_spikes &&
+	       a->otava_compat == b->otava_compat &&
+	       a->perm_max_pvalue == b->perm_max_pvalue;
+}
+
+int bt_changepoints_update(const double *x, size_t n,
+			   const struct bt_cp_opts *o, struct bt_cp_result *res,
+			   struct bt_strbuf *err)
+{
+	struct bt_cp_state *st = res->state;
+	size_t n_old = res->n_series, guard, keep, from;
+	int rc;
+
+	if (!st || !o || !same_opts(&st->opts, o) || n < n_old || st->ny != n_old) {
+		bt_cp_result_release(res);
+		return bt_changepoints(x, n, o, res, err);
+	}
+	rc = check_finite(x, n_old, n, err);
+	if (rc) {
+		bt_cp_result_release(res);
+		return rc;
+	}
+	if (n == n_old)
+		return 0;
+	/* values that can change: the new points and, with spike suppression,
+	 * the cleaned values within the reach of the spike rule */
+	guard = (o->suppress_spikes && !o->otava_compat) ? SPIKE_G : 0;
+	from = n_old > guard ? n_old - guard : 0;
+	/* windows whose every point is settled are kept */
+	for (keep = 0; keep < st->n_win; keep++)
+		if (st->win[keep].start + o->window > from)
+			break;
+	st->n_win = keep;
+	st->n_found = keep ? st->win[keep - 1].first + st->win[keep - 1].count : 0;
+	rc = set_y(st, x, n, from, o);
+	free(res->points);
+	free(res->weak);
+	res->points = NULL;
+	res->weak = NULL;
+	res->n = res->n_weak = 0;
+	if (!rc)
+		rc = run(x, n, o, st, res);
+	if (rc)
+		bt_cp_result_release(res);
+	return rc;
+}

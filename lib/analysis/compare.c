@@ -1,0 +1,183 @@
+/* Verdicts on two samples of one metric (contracts in
+ * include/benchtrack/analysis.h, rule in DESIGN §8). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchtrack/analysis.h"
+#include "benchtrack/error.h"
+#include "benchtrack/stats.h"
+
+const char *bt_verdict_name(enum bt_verdict v)
+{
+	switch (v) {
+	case BT_VERDICT_UNCHANGED:
+		return "unchanged";
+	case BT_VERDICT_REGRESSED:
+		return "regressed";
+	case BT_VERDICT_IMPROVED:
+		return "improved";
+	case BT_VERDICT_NOISY:
+		return "noisy";
+	case BT_VERDICT_NEW:
+		return "new";
+	case BT_VERDICT_MISSING:
+		return "missing";
+	}
+	return "unknown";
+}
+
+void bt_verdict_opts_default(struct bt_verdict_opts *o)
+{
+	o->alpha = 0.01;
+	o->delta = 0.05;
+	o->min_n = 6;
+	o->warn_n = 10;
+}
+
+void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
+{
+	struct bt_verdict_opts def;
+	double up, down, slo, shi, p = c->p_adjusted;
+
+	if (!o) {
+		bt_verdict_opts_default(&def);
+		o = &def;
+	}
+	c->few = c->n_a < o->warn_n || c->n_b < o->warn_n;
+	if (c->n_a < o->min_n || c->n_b < o->min_n) {
+		c->verdict = BT_VERDICT_NOISY;
+		c->reason = "too few samples to judge (below the minimum per side)";
+		return;
+	}
+	if (!(p < o->alpha)) {
+		c->verdict = BT_VERDICT_UNCHANGED;
+		c->reason = isnan(p) ? "no p-value (all values tied)"
+				     : "not significant (p >= alpha)";
+		return;
+	}
+	/* the slowdown's CI: B/A when lower is better, A/B otherwise */
+	if (c->higher_is_better) {
+		slo = 1 / c->ci_high;
+		shi = 1 / c->ci_low;
+	} else {
+		slo = c->ci_low;
+		shi = c->ci_high;
+	}
+	if (isnan(slo) || isnan(shi)) {
+		c->verdict = BT_VERDICT_NOISY;
+		c->reason = "significant, but no ratio can be formed";
+		return;
+	}
+	up = 1 + o->delta;
+	down = 1 / up;
+	if (slo > up) {
+		c->verdict = BT_VERDICT_REGRESSED;
+		c->reason = "significant and the whole CI of the slowdown is "
+			    "beyond the threshold";
+	} else if (shi < down) {
+		c->verdict = BT_VERDICT_IMPROVED;
+		c->reason = "significant and the whole CI of the speedup is "
+			    "beyond the threshold";
+	} else if (shi > up || slo < down) {
+		c->verdict = BT_VERDICT_NOISY;
+		c->reason = "significant, but the CI of the slowdown straddles "
+			    "the threshold";
+	} else {
+		c->verdict = BT_VERDICT_UNCHANGED;
+		c->reason = "significant, but the whole CI is within the "
+			    "threshold";
+	}
+}
+
+static int all_positive(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(x[i] > 0) || isinf(x[i]))
+			return 0;
+	return 1;
+}
+
+static double median_of(const double *x, size_t n, double *tmp)
+{
+	memcpy(tmp, x, n * sizeof *x);
+	bt_stats_sort(tmp, n);
+	return bt_stats_median_sorted(tmp, n);
+}
+
+int bt_compare_samples(const double *a, size_t na, const double *b,
+		       size_t nb, int higher_is_better,
+		       const struct bt_verdict_opts *o,
+		       struct bt_sample_cmp *out)
+{
+	struct bt_verdict_opts def;
+	struct bt_mwu mwu;
+	double *tmp, level;
+	int rc;
+
+	if (!o) {
+		bt_verdict_opts_default(&def);
+		o = &def;
+	}
+	if (!a || !b || !out || na == 0 || nb == 0 ||
+	    !(o->alpha > 0 && o->alpha < 1))
+		return BT_EINVAL;
+	for (size_t i = 0; i < na; i++)
+		if (!isfinite(a[i]))
+			return BT_EINVAL;
+	for (size_t i = 0; i < nb; i++)
+		if (!isfinite(b[i]))
+			return BT_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->n_a = na;
+	out->n_b = nb;
+	out->higher_is_better = higher_is_better != 0;
+	level = 1 - o->alpha;
+
+	tmp = malloc((na + nb) * sizeof *tmp);
+	if (!tmp)
+		return BT_ENOMEM;
+	out->median_a = median_of(a, na, tmp);
+	out->median_b = median_of(b, nb, tmp);
+
+	rc = bt_mann_whitney_u(a, na, b, nb, BT_MWU_AUTO, 1, &mwu);
+	if (rc)
+		goto done;
+	out->p_value = mwu.p;
+	out->p_adjusted = mwu.p;
+	out->exact = mwu.exact;
+	out->welch_log_p = NAN;
+
+	if (all_positive(a, na) && all_positive(b, nb)) {
+		rc = bt_hodges_lehmann_ratio(a, na, b, nb, level, &out->ratio,
+					     &out->ci_low, &out->ci_high);
+		if (rc)
+			goto done;
+		if (na >= 2 && nb >= 2) {
+			struct bt_ttest t;
+			for (size_t i = 0; i < na; i++)
+				tmp[i] = log(a[i]);
+			for (size_t i = 0; i < nb; i++)
+				tmp[na + i] = log(b[i]);
+			if (bt_ttest_welch(tmp, na, tmp + na, nb, &t) == 0)
+				out->welch_log_p = t.p;
+		}
+	} else {
+		/* no logs: the shift relative to |median A| */
+		double s, l, h, m = fabs(out->median_a);
+		rc = bt_hodges_lehmann(a, na, b, nb, level, &s, &l, &h);
+		if (rc)
+			goto done;
+		if (m > 0) {
+			out->ratio = 1 + s / m;
+			out->ci_low = 1 + l / m;
+			out->ci_high = 1 + h / m;
+		} else {
+			out->ratio = out->ci_low = out->ci_high = NAN;
+		}
+	}
+	bt_verdict_decide(out, o);
+done:
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* A fast reader of run documents (lib/json_scan.c), for bulk readers such
+ * as reindex. Internal to lib/ and tests/; not installed. */
+#ifndef BENCHTRACK_JSON_SCAN_H
+#define BENCHTRACK_JSON_SCAN_H
+
+#include <stddef.h>
+
+#include "benchtrack.h"
+
+/* Keep the raw samples (metrics[].samples); without it they are checked
+ * but not stored (samples NULL, n_samples 0). */
+#define BT__SCAN_SAMPLES 1
+
+/* Reads text (len bytes, need not be NUL-terminated) into run, which must
+ * be initialised and empty, like bt_run_from_json, but in one pass over
+ * the text without building a tree. It accepts only what the strict
+ * reader accepts and then fills run with the same values (but for the
+ * samples without BT__SCAN_SAMPLES). It gives no message: it returns -1
+ * on anything it does not accept (bad JSON or schema, or just something
+ * it does not handle, such as deep nesting), and the caller is to ask
+ * bt_run_from_json, on a fresh run, for the verdict and the message. The
+ * run is then in an unspecified state: release it. */
+int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags);
+
+/* bt_run_read_file for indexing: the fast reader without samples, and
+ * on any doubt the strict reader (which gives the error, with its
+ * message). run must be initialised and empty. */
+int bt__run_read_file_summary(struct bt_run *run, const char *path,
+			      struct bt_strbuf *err);
+
+#endif

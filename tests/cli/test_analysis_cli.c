@@ -1,0 +1,472 @@
+/* compare, check, history, regressions, ack and acks through the real
+ * benchtrack binary on a store of constructed runs (issue 4): verdicts,
+ * exit codes, the JSON rows, a golden Markdown summary, acknowledgements
+ * and bad input.
+ *
+ * The store: 20 runs of suite "demo" on machine "m1" at commits c00..c19
+ * (one per minute), 15 samples per case with 1% deterministic noise.
+ * From run 10 on, attn seq_len=2048 is 20% slower and matmul 10% faster;
+ * attn seq_len=1024 never changes. One more run on machine "m2". */
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "benchtrack.h"
+#include "helpers.h"
+
+#define BT BT_BINARY_DIR "/benchtrack"
+#define N_RUNS 20
+#define STEP_AT 10
+#define N_SAMPLES 15
+
+static char dir[256], store[300], out_path[320], err_path[320];
+static char ids[N_RUNS + 1][33];
+
+static const char *commit_of(int i, char buf[41])
+{
+	snprintf(buf, 41, "c%02d%037d", i, 0);
+	return buf;
+}
+
+static double noise(uint64_t *s)
+{
+	/* splitmix64 -> uniform -> a sum of 4 uniforms (close to normal) */
+	double sum = 0;
+	for (int k = 0; k < 4; k++) {
+		uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		sum += (double)(z >> 11) / 9007199254740992.0 - 0.5;
+	}
+	return sum * 1.7320508; /* sd 1 */
+}
+
+static void add_case(struct bt_run *run, const char *name, const char *key,
+		     const char *value, double level, uint64_t *seed)
+{
+	struct bt_result *r = bt_run_add_result(run);
+	char skey[17];
+	assert_non_null(r);
+	r->name = bt_run_strdup(run, name);
+	r->variant = bt_run_strdup(run, "default");
+	r->params = bt_run_alloc(run, sizeof *r->params);
+	r->params[0].key = bt_run_strdup(run, key);
+	r->params[0].value = bt_run_strdup(run, value);
+	r->n_params = 1;
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->n_metrics = 1;
+	struct bt_metric *m = &r->metrics[0];
+	m->name = bt_run_strdup(run, "time");
+	m->unit = bt_run_strdup(run, "s");
+	m->direction = BT_LOWER_IS_BETTER;
+	m->samples = bt_run_alloc(run, N_SAMPLES * sizeof *m->samples);
+	m->n_samples = N_SAMPLES;
+	for (int k = 0; k < N_SAMPLES; k++)
+		m->samples[k] = level * (1 + 0.01 * noise(seed));
+	assert_int_equal(bt_stats_summarize(m->samples, N_SAMPLES, &m->stats), 0);
+	bt_series_key(run->suite, r, run->machine.fingerprint, "time", skey);
+	r->series_key = bt_run_strdup(run, skey);
+}
+
+static void put_run(struct bt_store *st, int i, const char *machine, const char *fp)
+{
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	char c[41];
+	uint64_t seed = 1000 + (uint64_t)i;
+	int after = i >= STEP_AT;
+
+	assert_int_equal(bt_run_init(&run), 0);
+	snprintf(ids[i], sizeof ids[i], "%02d%030x", i, 0xabc);
+	run.run_id = bt_run_strdup(&run, ids[i]);
+	run.benchmark_type = bt_run_strdup(&run, "micro");
+	run.suite = bt_run_strdup(&run, "demo");
+	run.timestamp = bt_run_printf(&run, "2026-11-01T%02d:%02d:00Z", i / 60, i % 60);
+	run.git.commit = bt_run_strdup(&run, commit_of(i, c));
+	run.git.branch = bt_run_strdup(&run, "main");
+	run.git.dirty = 0;
+	run.machine.name = bt_run_strdup(&run, machine);
+	run.machine.fingerprint = bt_run_strdup(&run, fp);
+	add_case(&run, "attn", "seq_len", "1024", 1e-3, &seed);
+	add_case(&run, "attn", "seq_len", "2048", after ? 4.8e-3 : 4e-3, &seed);
+	add_case(&run, "matmul", "n", "64", after ? 1.8e-4 : 2e-4, &seed);
+	if (bt_store_put(st, &run, NULL, &err))
+		fail_msg("put: %s", bt_strbuf_str(&err));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
+static int setup(void **state)
+{
+	struct bt_store *st;
+	(void)state;
+	if (bt_test_make_tmpdir(dir, sizeof dir, "bt-analysis"))
+		return -1;
+	snprintf(store, sizeof store, "%s/store", dir);
+	snprintf(out_path, sizeof out_path, "%s/out", dir);
+	snprintf(err_path, sizeof err_path, "%s/err", dir);
+	if (bt_store_open(&st, store, BT_STORE_CREATE, NULL))
+		return -1;
+	for (int i = 0; i < N_RUNS; i++)
+		put_run(st, i, "m1", "f1f1f1f1f1f1f1f1");
+	put_run(st, N_RUNS, "m2", "f2f2f2f2f2f2f2f2");
+	bt_store_close(st);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	bt_test_rmtree(dir);
+	return 0;
+}
+
+/* Runs benchtrack with the arguments (NULL-terminated) and --store. */
+static int bt(const char *first, ...)
+{
+	char *argv[32];
+	int n = 0;
+	va_list ap;
+	argv[n++] = BT;
+	argv[n++] = (char *)first;
+	va_start(ap, first);
+	for (const char *a; (a = va_arg(ap, const char *)) && n < 28;)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n++] = "--store";
+	argv[n++] = store;
+	argv[n] = NULL;
+	return bt_test_spawn(argv, out_path, err_path);
+}
+
+/* Fails showing the text when it lacks what. */
+static void assert_has(const char *text, const char *what)
+{
+	if (!strstr(text, what))
+		fail_msg("output lacks '%s':\n%s", what, text);
+}
+
+static char *out(void)
+{
+	return bt_test_slurp(out_path);
+}
+
+static void assert_err_has(const char *what)
+{
+	char *e = bt_test_slurp(err_path);
+	assert_non_null(e);
+	if (!strstr(e, what))
+		fail_msg("stderr lacks '%s': %s", what, e);
+	free(e);
+}
+
+/* The row of the JSON comparison with that name and param value. */
+static json_t *row_of(json_t *root, const char *name, const char *pk, const char *pv)
+{
+	json_t *rows = json_object_get(root, "rows"), *r;
+	size_t i;
+	json_array_foreach(rows, i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "name")), name) == 0 &&
+		    strcmp(json_string_value(json_object_get(json_object_get(r, "params"),
+							     pk)), pv) == 0)
+			return r;
+	}
+	fail_msg("no row %s %s=%s", name, pk, pv);
+	return NULL;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_compare_step(void **state)
+{
+	(void)state;
+	assert_int_equal(bt("compare", ids[STEP_AT - 1], ids[STEP_AT], "--format", "json",
+			    NULL), 1);
+	char *o = out();
+	json_error_t je;
+	json_t *root = json_loads(o, 0, &je);
+	if (!root)
+		fail_msg("compare json: %s: %s", je.text, o);
+	assert_int_equal(json_array_size(json_object_get(root, "rows")), 3);
+	json_t *r = row_of(root, "attn", "seq_len", "2048");
+	static const char *const keys[] = { "series_key", "name", "params", "variant",
+					    "metric", "median_a", "median_b", "ratio",
+					    "ci_low", "ci_high", "p_value", "verdict" };
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+		if (!json_object_get(r, keys[k]))
+			fail_msg("row lacks %s", keys[k]);
+	assert_string_equal(json_string_value(json_object_get(r, "verdict")), "regressed");
+	double ratio = json_real_value(json_object_get(r, "ratio"));
+	assert_true(ratio > 1.17 && ratio < 1.23);
+	assert_true(json_real_value(json_object_get(r, "ci_low")) > 1.05);
+	assert_true(json_real_value(json_object_get(r, "p_value")) < 0.01);
+	assert_string_equal(json_string_value(json_object_get(
+				    row_of(root, "matmul", "n", "64"), "verdict")),
+			    "improved");
+	assert_string_equal(json_string_value(json_object_get(
+				    row_of(root, "attn", "seq_len", "1024"), "verdict")),
+			    "unchanged");
+	json_decref(root);
+	free(o);
+}
+
+static void test_compare_same_level(void **state)
+{
+	(void)state;
+	/* A/A: two runs before the step, in every format */
+	static const char *const formats[] = { "table", "md", "csv", "json" };
+	for (size_t f = 0; f < 4; f++) {
+		assert_int_equal(bt("compare", ids[2], ids[3], "--format", formats[f],
+				    NULL), 0);
+		char *o = out();
+		assert_has(o, "unchanged");
+		assert_null(strstr(o, "\"verdict\": \"regressed\""));
+		assert_null(strstr(o, "| regressed"));
+		free(o);
+	}
+	/* csv has the raw columns */
+	assert_int_equal(bt("compare", ids[2], ids[3], "--format", "csv", NULL), 0);
+	char *o = out();
+	assert_non_null(strstr(o, "benchmark,seq_len,n,median_a_s,median_b_s,ratio,ci_low,"
+				  "ci_high,p_value,p_adjusted,verdict\r\n"));
+	free(o);
+}
+
+static void test_compare_save(void **state)
+{
+	char path[512];
+	struct stat sb;
+	(void)state;
+	assert_int_equal(bt("compare", ids[9], ids[10], "--save", "step10", "--format",
+			    "csv", NULL), 1);
+	for (const char *const *f = (const char *const[]){ "comparison.json",
+							   "comparison.md",
+							   "comparison.csv", NULL };
+	     *f; f++) {
+		snprintf(path, sizeof path, "%s/comparisons/step10/%s", store, *f);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_true(sb.st_size > 100);
+	}
+	assert_int_equal(bt("compare", ids[9], ids[10], "--save", "../evil", NULL), 3);
+	assert_err_has("comparison name");
+}
+
+static void test_check_exit_codes(void **state)
+{
+	char summary[400];
+	(void)state;
+	snprintf(summary, sizeof summary, "%s/summary.md", dir);
+	unlink(summary);
+	/* a regression: exit 1, and the Markdown summary matches the golden file */
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--baseline",
+			    ids[STEP_AT - 1], "--summary", summary, NULL), 1);
+	char *got = bt_test_slurp(summary);
+	char *want = bt_test_slurp(BT_SOURCE_DIR "/tests/fixtures/golden/check-summary.md");
+	assert_non_null(got);
+	assert_non_null(want);
+	if (strcmp(got, want) != 0 && getenv("BT_UPDATE_GOLDEN")) {
+		/* BT_UPDATE_GOLDEN=1 rewrites the golden file (then review it) */
+		write_file(BT_SOURCE_DIR "/tests/fixtures/golden/check-summary.md", got);
+	} else if (strcmp(got, want) != 0)
+		fail_msg("summary differs from tests/fixtures/golden/check-summary.md:\n%s",
+			 got);
+	free(got);
+	free(want);
+	/* no regression: exit 0 (the default baseline is the previous run) */
+	assert_int_equal(bt("check", "--run", ids[5], NULL), 0);
+	char *o = out();
+	assert_has(o, "unchanged");
+	free(o);
+	/* the default baseline of run 10 is run 9: the step */
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 1);
+	/* a threshold above the step: unchanged */
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--threshold", "30%", NULL), 0);
+	/* errors: exit 3 with the reason */
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--baseline", ids[N_RUNS],
+			    NULL), 3);
+	assert_err_has("mismatched machines");
+	assert_int_equal(bt("check", "--run", "nosuchrun", NULL), 3);
+	assert_err_has("nosuchrun");
+	assert_int_equal(bt("check", "--run", ids[0], NULL), 3);
+	assert_err_has("no earlier run");
+	/* usage errors: exit 2 */
+	assert_int_equal(bt("check", "--threshold", "abc", NULL), 2);
+	assert_err_has("--threshold");
+	assert_int_equal(bt("check", "--alpha", "2", NULL), 2);
+	assert_int_equal(bt("compare", ids[0], NULL), 2);
+}
+
+static void test_history(void **state)
+{
+	(void)state;
+	/* the series key of attn seq_len=2048 from the comparison */
+	assert_int_equal(bt("compare", ids[0], ids[1], "--format", "json", NULL), 0);
+	char *o = out();
+	json_t *root = json_loads(o, 0, NULL);
+	assert_non_null(root);
+	const char *key = json_string_value(
+		json_object_get(row_of(root, "attn", "seq_len", "2048"), "series_key"));
+	char k[17];
+	snprintf(k, sizeof k, "%s", key);
+	json_decref(root);
+	free(o);
+
+	assert_int_equal(bt("history", k, "--format", "json", NULL), 0);
+	o = out();
+	root = json_loads(o, 0, NULL);
+	assert_non_null(root);
+	json_t *s = json_array_get(json_object_get(root, "series"), 0);
+	assert_int_equal(json_array_size(json_object_get(s, "points")), N_RUNS);
+	json_t *cps = json_object_get(s, "change_points");
+	assert_int_equal(json_array_size(cps), 1);
+	json_t *cp = json_array_get(cps, 0);
+	assert_int_equal(json_integer_value(json_object_get(cp, "index")), STEP_AT);
+	char c[41];
+	assert_string_equal(json_string_value(json_object_get(cp, "commit")),
+			    commit_of(STEP_AT, c));
+	double rel = json_real_value(json_object_get(cp, "rel_change"));
+	assert_true(rel > 0.17 && rel < 0.23);
+	assert_string_equal(json_string_value(json_object_get(cp, "verdict")), "regressed");
+	json_decref(root);
+	free(o);
+
+	/* the text view: sparkline, the change point with its commit */
+	assert_int_equal(bt("history", k, NULL), 0);
+	o = out();
+	assert_has(o, "point 10  commit c10");
+	assert_has(o, "regressed");
+	assert_has(o, "\u2581");
+	free(o);
+
+	/* --filter selects by name and params; the unchanged series has none */
+	assert_int_equal(bt("history", "--filter", "name=attn,seq_len=1024", NULL), 0);
+	o = out();
+	assert_has(o, "no change points");
+	free(o);
+	assert_int_equal(bt("history", "--filter", "name=nosuch", NULL), 3);
+	assert_err_has("no series");
+	assert_int_equal(bt("history", "zzzz", NULL), 2);
+
+	/* regressions: the attn step, not the matmul improvement */
+	assert_int_equal(bt("regressions", NULL), 0);
+	o = out();
+	assert_has(o, "regressed  attn seq_len=2048");
+	assert_null(strstr(o, "matmul"));
+	assert_has(o, "1 regression in ");
+	free(o);
+	assert_int_equal(bt("regressions", "--all", NULL), 0);
+	o = out();
+	assert_has(o, "improved  matmul n=64");
+	free(o);
+	assert_int_equal(bt("regressions", "--since", "2026-11-02", NULL), 0);
+	o = out();
+	assert_has(o, "0 regressions");
+	free(o);
+	assert_int_equal(bt("regressions", "--since", "c1000", NULL), 0);
+	o = out();
+	assert_has(o, "1 regression in ");
+	free(o);
+
+	/* ack the step: check passes, history and regressions say so */
+	commit_of(STEP_AT, c);
+	assert_int_equal(bt("ack", k, "--at", "c1000", "--reason", "bigger tiles", NULL), 0);
+	assert_int_equal(bt("acks", "--format", "json", NULL), 0);
+	o = out();
+	root = json_loads(o, 0, NULL);
+	assert_non_null(root);
+	assert_int_equal(json_array_size(root), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(root, 0),
+								"commit")), c);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(root, 0),
+								"reason")), "bigger tiles");
+	json_decref(root);
+	free(o);
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 0);
+	o = out();
+	assert_has(o, "regressed (acknowledged)");
+	free(o);
+	assert_int_equal(bt("regressions", NULL), 0);
+	o = out();
+	assert_has(o, "(acknowledged)");
+	free(o);
+	/* bad acks */
+	assert_int_equal(bt("ack", k, "--at", "c1000", NULL), 2);
+	assert_int_equal(bt("ack", "0123456789abcdef", "--at", "c1000", "--reason", "x",
+			    NULL), 3);
+	assert_err_has("no series");
+	assert_int_equal(bt("ack", k, "--at", "ffff", "--reason", "x", NULL), 3);
+	assert_err_has("no run at commit");
+}
+
+static void test_history_input(void **state)
+{
+	char csv[400];
+	struct bt_strbuf s = BT_STRBUF_INIT;
+	(void)state;
+	snprintf(csv, sizeof csv, "%s/series.csv", dir);
+	bt_strbuf_adds(&s, "index,value\n");
+	uint64_t seed = 7;
+	for (int i = 0; i < 120; i++)
+		bt_strbuf_addf(&s, "%d,%.17g\n", i, (i < 60 ? 100 : 110) + noise(&seed));
+	write_file(csv, s.buf);
+	bt_strbuf_release(&s);
+	assert_int_equal(bt("history", "--input", csv, "--format", "json", NULL), 0);
+	char *o = out();
+	json_t *root = json_loads(o, 0, NULL);
+	assert_non_null(root);
+	json_t *cps = json_object_get(root, "change_points");
+	assert_int_equal(json_array_size(cps), 1);
+	json_t *cp = json_array_get(cps, 0);
+	assert_int_equal(json_integer_value(json_object_get(cp, "index")), 60);
+	static const char *const keys[] = { "index", "p_value", "mean_before",
+					    "mean_after", "rel_change" };
+	for (size_t k = 0; k < 5; k++)
+		assert_non_null(json_object_get(cp, keys[k]));
+	assert_true(fabs(json_real_value(json_object_get(cp, "mean_after")) - 110) < 1);
+	json_decref(root);
+	free(o);
+	/* --column picks another column; --otava-compat runs too */
+	write_file(csv, "i,ms,other\n0,1,5\n1,1,5\n2,1,5\n");
+	assert_int_equal(bt("history", "--input", csv, "--column", "ms", "--otava-compat",
+			    NULL), 0);
+	/* bad input: NaN, text, empty, missing column, missing file */
+	write_file(csv, "index,value\n0,1.5\n1,nan\n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("series.csv:3: 'nan' is not a finite number");
+	write_file(csv, "index,value\n0,abc\n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("series.csv:2");
+	write_file(csv, "index,value\n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("empty");
+	write_file(csv, "index,value\n0,1\n");
+	assert_int_equal(bt("history", "--input", csv, "--column", "x", NULL), 3);
+	assert_err_has("no column 'x'");
+	assert_int_equal(bt("history", "--input", "/nonexistent.csv", NULL), 3);
+	assert_err_has("/nonexistent.csv");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compare_step),
+		cmocka_unit_test(test_compare_same_level),
+		cmocka_unit_test(test_compare_save),
+		cmocka_unit_test(test_check_exit_codes),
+		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_history_input),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

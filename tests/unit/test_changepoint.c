@@ -1,0 +1,645 @@
+/* Unit tests of lib/analysis/changepoint.c: parity with Apache Otava on the
+ * committed corpus subset (tests/fixtures/changepoint/subset.json, made by
+ * scripts/changepoint-fixture.py) and, when present, on the full corpus
+ * ($BT_CHANGEPOINT_CORPUS, else /work/shared/changepoint/dev); hand-checkable
+ * series; the defaults' false-alarm rate and recall on seeded simulations;
+ * incremental update == full run. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "benchtrack.h"
+#include "benchtrack/analysis.h"
+
+#ifndef BT_SOURCE_DIR
+#error "BT_SOURCE_DIR must be defined"
+#endif
+#define SUBSET_PATH BT_SOURCE_DIR "/tests/fixtures/changepoint/subset.json"
+#define CORPUS_DEFAULT "/work/shared/changepoint/dev"
+
+static const double pvals[2] = {0.001, 0.0001};
+static const char *pkeys[2] = {"p0.001", "p0.0001"};
+
+/* --- helpers -------------------------------------------------------------- */
+
+/* Index sets equal: ours (res) against a JSON array of indices or of
+ * objects with "index". */
+static int same_set(const struct bt_cp_result *r, json_t *arr)
+{
+	size_t i;
+
+	if (json_array_size(arr) != r->n)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		json_t *e = json_array_get(arr, i);
+		json_int_t idx = json_is_object(e) ? json_integer_value(json_object_get(e, "index"))
+						   : json_integer_value(e);
+		if ((size_t)idx != r->points[i].index)
+			return 0;
+	}
+	return 1;
+}
+
+static void fmt_set(char *buf, size_t cap, const size_t *v, size_t n)
+{
+	size_t i, len = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n && len + 12 < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%zu", i ? "," : "", v[i]);
+}
+
+static double *load_csv(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	double *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof line, f) || strncmp(line, "index,value", 11)) {
+		fclose(f);
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *c = strchr(line, ',');
+		if (!c)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			v = realloc(v, cap * sizeof *v);
+			assert_non_null(v);
+		}
+		v[(*n)++] = strtod(c + 1, NULL);
+	}
+	fclose(f);
+	return v;
+}
+
+static double *json_values(json_t *arr, size_t *n)
+{
+	size_t i;
+	double *v;
+
+	*n = json_array_size(arr);
+	v = malloc((*n + 1) * sizeof *v);
+	assert_non_null(v);
+	for (i = 0; i < *n; i++)
+		v[i] = json_number_value(json_array_get(arr, i));
+	return v;
+}
+
+/* --- deterministic generator ---------------------------------------------- */
+
+struct rng {
+	uint64_t s;
+	int have;
+	double spare;
+};
+
+static uint64_t rnext(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double runif(struct rng *r)
+{
+	return ((double)(rnext(r) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double rnorm(struct rng *r)
+{
+	double u, v;
+
+	if (r->have) {
+		r->have = 0;
+		return r->spare;
+	}
+	u = runif(r);
+	v = runif(r);
+	r->spare = sqrt(-2 * log(u)) * sin(2 * M_PI * v);
+	r->have = 1;
+	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+/* Level 100, Gaussian noise with sd cv*100; step of rel (0: none) at idx;
+ * with spike_frac > 0, round(frac*n) distinct points get +6 sd. */
+static void gen(double *x, size_t n, uint64_t seed, double cv, double rel,
+		size_t idx, double spike_frac)
+{
+	struct rng r = {seed * 0x2545f4914f6cdd1dull + 1, 0, 0};
+	double sd = cv * 100;
+	size_t i, ns = (size_t)lround(spike_frac * (double)n);
+
+	for (i = 0; i < n; i++)
+		x[i] = 100 * (1 + (rel != 0 && i >= idx ? rel : 0)) + sd * rnorm(&r);
+	while (ns) {
+		size_t k = (size_t)(runif(&r) * (double)n);
+		if (k >= n || x[k] > 100 * (1 + rel) + 5.5 * sd)
+			continue; /* already a spike: pick another */
+		x[k] += 6 * sd;
+		ns--;
+	}
+}
+
+/* --- parity --------------------------------------------------------------- */
+
+struct parity {
+	size_t total, same[2];
+};
+
+static void report_mismatch(const char *id, int k, const struct bt_cp_result *r,
+			    json_t *want, struct parity *pa)
+{
+	char ours[256], theirs[256];
+	size_t v[64], i, n = json_array_size(want);
+
+	for (i = 0; i < n && i < 64; i++) {
+		json_t *e = json_array_get(want, i);
+		v[i] = (size_t)(json_is_object(e) ? json_integer_value(json_object_get(e, "index"))
+						  : json_integer_value(e));
+	}
+	fmt_set(theirs, sizeof theirs, v, n < 64 ? n : 64);
+	for (i = 0; i < r->n && i < 64; i++)
+		v[i] = r->points[i].index;
+	fmt_set(ours, sizeof ours, v, r->n < 64 ? r->n : 64);
+	if (pa->total - pa->same[k] <= 20)
+		print_message("  mismatch %s %s: ours [%s] otava [%s]\n", id, pkeys[k], ours, theirs);
+}
+
+static void check_series(const char *id, const double *x, size_t n,
+			 json_t *ans[2], struct parity *pa)
+{
+	int k;
+
+	pa->total++;
+	for (k = 0; k < 2; k++) {
+		struct bt_cp_opts o;
+		struct bt_cp_result r;
+
+		bt_cp_opts_otava(&o, pvals[k]);
+		assert_int_equal(bt_changepoints(x, n, &o, &r, NULL), 0);
+		if (same_set(&r, ans[k]))
+			pa->same[k]++;
+		else
+			report_mismatch(id, k, &r, ans[k], pa);
+		bt_cp_result_release(&r);
+	}
+}
+
+static void test_subset_parity(void **state)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(SUBSET_PATH, 0, &je), *arr;
+	struct parity pa = {0, {0, 0}};
+	size_t i;
+
+	(void)state;
+	assert_non_null(doc);
+	arr = json_object_get(doc, "series");
+	assert_true(json_array_size(arr) >= 90);
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *s = json_array_get(arr, i), *ans[2];
+		size_t n;
+		double *x = json_values(json_object_get(s, "values"), &n);
+
+		assert_int_equal(n, json_integer_value(json_object_get(s, "N")));
+		ans[0] = json_object_get(json_object_get(s, "otava"), pkeys[0]);
+		ans[1] = json_object_get(json_object_get(s, "otava"), pkeys[1]);
+		check_series(json_string_value(json_object_get(s, "id")), x, n, ans, &pa);
+		free(x);
+	}
+	print_message("subset parity: p=0.001 %zu/%zu, p=0.0001 %zu/%zu\n", pa.same[0],
+		      pa.total, pa.same[1], pa.total);
+	assert_true(pa.same[0] * 100 >= pa.total * 99);
+	assert_true(pa.same[1] * 100 >= pa.total * 99);
+	json_decref(doc);
+}
+
+static const char *corpus_dir(void)
+{
+	const char *d = getenv("BT_CHANGEPOINT_CORPUS");
+	struct stat sb;
+
+	if (d && *d)
+		return d;
+	if (stat(CORPUS_DEFAULT "/otava.json", &sb) == 0)
+		return CORPUS_DEFAULT;
+	return NULL;
+}
+
+/* Defaults on the corpus: per cell counts, printed (the corpus has few
+ * series per cell; the simulations below assert the targets). */
+struct cell {
+	size_t n, hit;
+};
+
+static int found_near(const struct bt_cp_result *r, long idx, long tol)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (labs((long)r->points[i].index - idx) <= tol)
+			return 1;
+	return 0;
+}
+
+static void test_corpus(void **state)
+{
+	const char *dir = corpus_dir();
+	char path[4096];
+	json_error_t je;
+	json_t *man, *ota, *ms, *os;
+	struct parity pa = {0, {0, 0}};
+	/* null flagged: [0] gauss CV2, [1] gauss_spikes 3% CV2, [2] all gauss,
+	 * [3] all gauss_spikes 3%, [4] all null; [5] spike_revert any */
+	struct cell nul[6] = {{0, 0}};
+	/* recall: [0] 5% steps CV2 (2.5 sd), [1] 2-sd steps (2% at CV1),
+	 * [2] 10% steps CV5 (2 sd), [3] all steps >= 5% */
+	struct cell rec[4] = {{0, 0}};
+	size_t i;
+
+	(void)state;
+	if (!dir) {
+		print_message("full corpus not found (set BT_CHANGEPOINT_CORPUS): skipped\n");
+		skip();
+		return;
+	}
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	man = json_load_file(path, 0, &je);
+	snprintf(path, sizeof path, "%s/otava.json", dir);
+	ota = json_load_file(path, 0, &je);
+	assert_non_null(man);
+	assert_non_null(ota);
+	ms = json_object_get(man, "series");
+	os = json_object_get(ota, "series");
+	assert_int_equal(json_array_size(ms), json_array_size(os));
+	for (i = 0; i < json_array_size(ms); i++) {
+		json_t *s = json_array_get(ms, i), *a = json_array_get(os, i), *ans[2];
+		json_t *noise = json_object_get(s, "noise"), *inj = json_object_get(s, "injection");
+		const char *nk = json_string_value(json_object_get(noise, "kind"));
+		const char *ik = json_string_value(json_object_get(inj, "kind"));
+		double cv = json_number_value(json_object_get(noise, "cv_pct"));
+		double sf = json_number_value(json_object_get(noise, "spike_frac"));
+		struct bt_cp_opts o;
+		struct bt_cp_result r;
+		size_t n;
+		double *x;
+
+		assert_string_equal(json_string_value(json_object_get(s, "id")),
+				    json_string_value(json_object_get(a, "id")));
+		snprintf(path, sizeof path, "%s/%s", dir,
+			 json_string_value(json_object_get(s, "file")));
+		x = load_csv(path, &n);
+		assert_non_null(x);
+		assert_int_equal(n, json_integer_value(json_object_get(s, "N")));
+		ans[0] = json_object_get(json_object_get(a, pkeys[0]), "change_points");
+		ans[1] = json_object_get(json_object_get(a, pkeys[1]), "change_points");
+		check_series(json_string_value(json_object_get(s, "id")), x, n, ans, &pa);
+
+		bt_cp_opts_default(&o);
+		assert_int_equal(bt_changepoints(x, n, &o, &r, NULL), 0);
+		if (!strcmp(ik, "null")) {
+			int g = !strcmp(nk, "gauss"), sp = !strcmp(nk, "gauss_spikes") && sf > 0.02;
+			int f = r.n > 0;
+
+			if (g && cv == 2.0)
+				nul[0].n++, nul[0].hit += f;
+			if (sp && cv == 2.0)
+				nul[1].n++, nul[1].hit += f;
+			if (g)
+				nul[2].n++, nul[2].hit += f;
+			if (sp)
+				nul[3].n++, nul[3].hit += f;
+			nul[4].n++, nul[4].hit += f;
+		} else if (!strcmp(ik, "spike_revert")) {
+			nul[5].n++, nul[5].hit += r.n > 0;
+		} else if (!strcmp(ik, "step")) {
+			double mag = json_number_value(json_object_get(inj, "magnitude_pct"));
+			long idx = (long)json_integer_value(json_object_get(inj, "index"));
+			int f = found_near(&r, idx, 3);
+
+			if (mag == 5.0 && cv == 2.0)
+				rec[0].n++, rec[0].hit += f;
+			if (mag == 2.0 && cv == 1.0)
+				rec[1].n++, rec[1].hit += f;
+			if (mag == 10.0 && cv == 5.0)
+				rec[2].n++, rec[2].hit += f;
+			if (mag >= 5.0)
+				rec[3].n++, rec[3].hit += f;
+		}
+		bt_cp_result_release(&r);
+		free(x);
+	}
+	print_message("corpus parity with Otava (%zu series): p=0.001 %zu (%.2f%%), "
+		      "p=0.0001 %zu (%.2f%%)\n", pa.total, pa.same[0],
+		      100.0 * (double)pa.same[0] / (double)pa.total, pa.same[1],
+		      100.0 * (double)pa.same[1] / (double)pa.total);
+#define PR(name, c) print_message("  defaults %-38s %zu/%zu (%.1f%%)\n", name, (c).hit, (c).n, \
+				  (c).n ? 100.0 * (double)(c).hit / (double)(c).n : 0.0)
+	PR("null gauss CV2% flagged", nul[0]);
+	PR("null gauss_spikes 3% CV2% flagged", nul[1]);
+	PR("null gauss (all CV) flagged", nul[2]);
+	PR("null gauss_spikes 3% (all CV) flagged", nul[3]);
+	PR("null (all noise) flagged", nul[4]);
+	PR("spike_revert: any CP", nul[5]);
+	PR("recall 5% steps CV2% (2.5 sd, +-3)", rec[0]);
+	PR("recall 2% steps CV1% (2 sd = min magn.)", rec[1]);
+	PR("recall 10% steps CV5% (2 sd, +-3)", rec[2]);
+	PR("recall steps >= 5% (all CV, +-3)", rec[3]);
+#undef PR
+	assert_true(pa.same[0] * 100 >= pa.total * 99);
+	assert_true(pa.same[1] * 100 >= pa.total * 99);
+	json_decref(man);
+	json_decref(ota);
+}
+
+/* --- hand-checkable series ------------------------------------------------ */
+
+static void test_clean_step(void **state)
+{
+	double x[120];
+	size_t i;
+	int mode;
+
+	(void)state;
+	for (i = 0; i < 120; i++)
+		x[i] = (i < 60 ? 100.0 : 110.0) + ((int)(i * 7 % 5) - 2) * 0.1;
+	for (mode = 0; mode < 3; mode++) {
+		struct bt_cp_opts o;
+		struct bt_cp_result r;
+
+		if (mode == 2)
+			bt_cp_opts_default(&o);
+		else
+			bt_cp_opts_otava(&o, pvals[mode]);
+		assert_int_equal(bt_changepoints(x, 120, &o, &r, NULL), 0);
+		assert_int_equal(r.n, 1);
+		assert_int_equal(r.points[0].index, 60);
+		assert_true(fabs(r.points[0].mean_before - 100.0) < 0.05);
+		assert_true(fabs(r.points[0].mean_after - 110.0) < 0.05);
+		assert_true(fabs(r.points[0].rel_change - 0.1) < 0.001);
+		assert_true(r.points[0].p_value < 1e-10);
+		assert_true(r.n_series == 120);
+		bt_cp_result_release(&r);
+	}
+}
+
+static void test_constant_and_short(void **state)
+{
+	double x[200];
+	size_t i, n;
+	int mode;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		x[i] = 42.0;
+	for (mode = 0; mode < 2; mode++) {
+		struct bt_cp_opts o;
+		struct bt_cp_result r;
+
+		if (mode)
+			bt_cp_opts_default(&o);
+		else
+			bt_cp_opts_otava(&o, 0.001);
+		for (n = 0; n <= 200; n += (n < 5 ? 1 : 65)) {
+			assert_int_equal(bt_changepoints(x, n, &o, &r, NULL), 0);
+			assert_int_equal(r.n, 0);
+			assert_int_equal(r.n_series, n);
+			bt_cp_result_release(&r);
+		}
+	}
+}
+
+static void test_nan_rejected(void **state)
+{
+	double x[50];
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 50; i++)
+		x[i] = 100 + (double)(i % 3);
+	x[17] = NAN;
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, 50, &o, &r, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "17"));
+	assert_null(r.points);
+	bt_strbuf_reset(&err);
+	x[17] = INFINITY;
+	assert_int_equal(bt_changepoints(x, 50, &o, &r, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "index 17"));
+	/* a NAN among appended points */
+	x[17] = 1;
+	x[45] = NAN;
+	assert_int_equal(bt_changepoints(x, 40, &o, &r, NULL), 0);
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_changepoints_update(x, 50, &o, &r, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "index 45"));
+	bt_cp_result_release(&r);
+	o.window = 1;
+	assert_int_equal(bt_changepoints(x, 10, &o, &r, NULL), BT_EINVAL);
+	bt_strbuf_release(&err);
+}
+
+/* One-point spikes that revert. A lone +20% spike at CV 0.5% is not
+ * reported; two such spikes two points apart (+10% each, a seed and
+ * position where it matters) are reported by Otava and by our defaults
+ * without spike suppression, not by our defaults. */
+static void test_spike_suppressed(void **state)
+{
+	double x[200];
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+
+	(void)state;
+	gen(x, 200, 2, 0.005, 0, 0, 0);
+	x[145] *= 1.2;
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 0);
+	bt_cp_result_release(&r);
+
+	gen(x, 200, 1, 0.005, 0, 0, 0);
+	x[96] *= 1.1;
+	x[98] *= 1.1;
+	bt_cp_opts_otava(&o, 0.001);
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	assert_true(r.n >= 1);
+	bt_cp_result_release(&r);
+	bt_cp_opts_default(&o);
+	o.suppress_spikes = 0;
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	assert_true(r.n >= 1);
+	bt_cp_result_release(&r);
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 0);
+	bt_cp_result_release(&r);
+}
+
+/* min_after: a step 3 points before the end is not reported yet; it is
+ * once 5 points follow it. */
+static void test_min_after(void **state)
+{
+	double x[205];
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+	size_t i;
+
+	(void)state;
+	gen(x, 205, 11, 0.005, 0.10, 197, 0);
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	for (i = 0; i < r.n; i++)
+		assert_true(r.points[i].index + 5 <= 200);
+	assert_int_equal(bt_changepoints_update(x, 202, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.points[0].index, 197);
+	bt_cp_result_release(&r);
+}
+
+/* --- simulations of the defaults (DESIGN §8 acceptance) -------------------- */
+
+#define SIM_N 200
+
+static void test_sim_false_alarms(void **state)
+{
+	double x[SIM_N];
+	size_t s, flagged[2] = {0, 0}, runs = 600;
+	struct bt_cp_opts o;
+	int k;
+
+	(void)state;
+	bt_cp_opts_default(&o);
+	for (k = 0; k < 2; k++) {
+		for (s = 0; s < runs; s++) {
+			struct bt_cp_result r;
+
+			gen(x, SIM_N, 1000 + s + 100000 * (uint64_t)k, 0.02, 0, 0, k ? 0.03 : 0);
+			assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+			flagged[k] += r.n > 0;
+			bt_cp_result_release(&r);
+		}
+	}
+	print_message("defaults, simulated null CV 2%% N=200: flagged %zu/%zu (%.2f%%); "
+		      "with 3%% +6sd spikes %zu/%zu (%.2f%%)\n", flagged[0], runs,
+		      100.0 * (double)flagged[0] / (double)runs, flagged[1], runs,
+		      100.0 * (double)flagged[1] / (double)runs);
+	assert_true(flagged[0] * 100 <= runs * 2);
+	assert_true(flagged[1] * 100 <= runs * 5);
+}
+
+static void test_sim_recall(void **state)
+{
+	double x[SIM_N];
+	size_t s, hit = 0, exact = 0, runs = 400;
+	struct bt_cp_opts o;
+
+	(void)state;
+	bt_cp_opts_default(&o);
+	for (s = 0; s < runs; s++) {
+		struct bt_cp_result r;
+		struct rng pr = {77 + s, 0, 0};
+		size_t idx = 60 + (size_t)(runif(&pr) * 81); /* [0.3 N, 0.7 N] */
+		double sign = (rnext(&pr) & 1) ? 1 : -1;
+		size_t i;
+
+		gen(x, SIM_N, 5000 + s, 0.02, sign * 0.04, idx, 0);
+		assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+		hit += found_near(&r, (long)idx, 3);
+		for (i = 0; i < r.n; i++)
+			exact += r.points[i].index == idx;
+		bt_cp_result_release(&r);
+	}
+	print_message("defaults, simulated 2 sd steps (4%% at CV 2%%) N=200: recall +-3 "
+		      "%zu/%zu (%.2f%%), exact index %zu\n", hit, runs,
+		      100.0 * (double)hit / (double)runs, exact);
+	assert_true(hit * 100 >= runs * 95);
+}
+
+/* --- incremental update ----------------------------------------------------- */
+
+static void assert_same_result(const struct bt_cp_result *a, const struct bt_cp_result *b)
+{
+	size_t i;
+
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->n_weak, b->n_weak);
+	assert_int_equal(a->n_series, b->n_series);
+	for (i = 0; i < a->n; i++)
+		assert_memory_equal(&a->points[i], &b->points[i], sizeof a->points[i]);
+	for (i = 0; i < a->n_weak; i++)
+		assert_memory_equal(&a->weak[i], &b->weak[i], sizeof a->weak[i]);
+}
+
+static void test_incremental(void **state)
+{
+	double x[400];
+	int mode, v;
+	size_t total_cp = 0;
+
+	(void)state;
+	for (v = 0; v < 6; v++) {
+		/* two steps and spikes, various noise */
+		gen(x, 400, 900 + (uint64_t)v, v % 2 ? 0.01 : 0.02, 0, 0, v >= 3 ? 0.03 : 0);
+		for (size_t i = 130; i < 400; i++)
+			x[i] += (i < 260 ? 6.0 : -3.0) * (1 + v % 3);
+		for (mode = 0; mode < 2; mode++) {
+			struct bt_cp_opts o;
+			struct bt_cp_result inc;
+			size_t n;
+
+			if (mode)
+				bt_cp_opts_default(&o);
+			else
+				bt_cp_opts_otava(&o, 0.001);
+			assert_int_equal(bt_changepoints(x, 100, &o, &inc, NULL), 0);
+			for (n = 101; n <= 400; n += (n < 300 ? 1 : 7)) {
+				struct bt_cp_result full;
+
+				assert_int_equal(bt_changepoints_update(x, n, &o, &inc, NULL), 0);
+				assert_int_equal(bt_changepoints(x, n, &o, &full, NULL), 0);
+				assert_same_result(&inc, &full);
+				bt_cp_result_release(&full);
+			}
+			total_cp += inc.n;
+			bt_cp_result_release(&inc);
+		}
+	}
+	assert_true(total_cp >= 12); /* the steps were found */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_step),
+		cmocka_unit_test(test_constant_and_short),
+		cmocka_unit_test(test_nan_rejected),
+		cmocka_unit_test(test_spike_suppressed),
+		cmocka_unit_test(test_min_after),
+		cmocka_unit_test(test_subset_parity),
+		cmocka_unit_test(test_sim_false_alarms),
+		cmocka_unit_test(test_sim_recall),
+		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
