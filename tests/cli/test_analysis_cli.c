@@ -458,6 +458,42 @@ static void test_history_input(void **state)
 	assert_err_has("/nonexistent.csv");
 }
 
+/* ab: interleaved processes of two suites (here the same fixture suite
+ * twice), pooled samples, a comparison by identity. */
+static void test_ab(void **state)
+{
+	char *suite = BT_BINARY_DIR "/suite_faults";
+	(void)state;
+	assert_int_equal(bt("ab", suite, suite, "--filter", "^sum/", "--blocks", "1",
+			    "--measurement-iterations", "6", "--warmup-iterations", "1",
+			    "--min-sample-time", "1ms", "--format", "json", "-q", NULL) & ~1,
+			 0);
+	char *o = out();
+	json_t *root = json_loads(o, 0, NULL);
+	if (!root)
+		fail_msg("ab json: %s", o);
+	json_t *rows = json_object_get(root, "rows");
+	assert_int_equal(json_array_size(rows), 2); /* sum n=64, n=1K */
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_array_get(rows, i);
+		/* 1 block = A twice and B twice, 6 samples each */
+		assert_int_equal(json_integer_value(json_object_get(r, "n_a")), 12);
+		assert_int_equal(json_integer_value(json_object_get(r, "n_b")), 12);
+		assert_string_equal(json_string_value(json_object_get(r, "name")), "sum");
+	}
+	json_decref(root);
+	free(o);
+	/* usage errors */
+	assert_int_equal(bt("ab", suite, NULL), 2);
+	assert_err_has("two suites");
+	assert_int_equal(bt("ab", suite, "/nonexistent/suite", NULL), 2);
+	assert_err_has("/nonexistent/suite");
+	assert_int_equal(bt("ab", suite, suite, "--blocks", "0", NULL), 2);
+	assert_err_has("--blocks");
+	/* a filter that matches nothing is a usage error of the suites */
+	assert_int_equal(bt("ab", suite, suite, "--filter", "^nosuch$", "-q", NULL), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_check_exit_codes),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_history_input),
+		cmocka_unit_test(test_ab),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -233,13 +233,13 @@ static void test_subset_parity(void **state)
 static const char *corpus_dir(void)
 {
 	const char *d = getenv("BT_CHANGEPOINT_CORPUS");
+	static char path[4096];
 	struct stat sb;
 
-	if (d && *d)
-		return d;
-	if (stat(CORPUS_DEFAULT "/otava.json", &sb) == 0)
-		return CORPUS_DEFAULT;
-	return NULL;
+	if (!d || !*d)
+		d = CORPUS_DEFAULT;
+	snprintf(path, sizeof path, "%s/otava.json", d);
+	return stat(path, &sb) == 0 ? d : NULL;
 }
 
 /* Defaults on the corpus: per cell counts, printed (the corpus has few

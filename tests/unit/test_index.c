@@ -526,6 +526,47 @@ static void test_bulk_clear_and_replace(void **state)
 					 " result_id NOT IN (SELECT id FROM"
 					 " results)"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
+	/* the results indexes that bulk clear drops are back after commit */
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
+					 " WHERE type = 'index' AND name NOT"
+					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
+					 " WHERE name IN ('results_run',"
+					 " 'results_name', 'results_series')"),
+			 3);
+}
+
+/* A bulk rebuild that is rolled back (a broken run file stops reindex)
+ * leaves the old rows and every index; the next one still works. */
+static void test_bulk_rollback_keeps_indexes(void **state)
+{
+	(void)state;
+	void *h = open_fixture();
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(ops->bulk(h, 1, &err), 0);
+	assert_int_equal(ops->begin(h, &err), 0);
+	assert_int_equal(ops->clear(h, &err), 0);
+	add_spec(h, &fixture[0], NULL, 0);
+	ops->rollback(h);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 5);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
+					 " WHERE type = 'index' AND name NOT"
+					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(ops->begin(h, &err), 0);
+	assert_int_equal(ops->clear(h, &err), 0);
+	add_spec(h, &fixture[0], NULL, 0);
+	add_spec(h, &fixture[1], NULL, 0);
+	assert_int_equal(ops->commit(h, &err), 0);
+	assert_int_equal(ops->bulk(h, 0, &err), 0);
+	assert_string_equal(query_ids(h, NULL), "aaaa0002 aaaa0001");
+	ops->close(h);
+	bt_strbuf_release(&err);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
+					 " WHERE type = 'index' AND name NOT"
+					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM"
+					 " pragma_integrity_check WHERE"
+					 " integrity_check != 'ok'"), 0);
 }
 
 static void test_tags_and_milestone(void **state)
@@ -1092,6 +1133,7 @@ int main(void)
 		cmocka_unit_test_setup(test_filters, setup_db),
 		cmocka_unit_test_setup(test_replace_run, setup_db),
 		cmocka_unit_test_setup(test_bulk_clear_and_replace, setup_db),
+		cmocka_unit_test_setup(test_bulk_rollback_keeps_indexes, setup_db),
 		cmocka_unit_test_setup(test_tags_and_milestone, setup_db),
 		cmocka_unit_test_setup(test_remove_cascades, setup_db),
 		cmocka_unit_test_setup(test_location_and_archived, setup_db),
