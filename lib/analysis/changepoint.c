@@ -248,9 +248,7 @@ static void candidate(const double *W, size_t L1, size_t s, size_t e,
 	size_t n = e - s, i, j;
 	double best = -INFINITY;
 	size_t bt = s + 1;
-	const double Wsk_row = 0;
 
-	(void)Wsk_row;
 	for (i = 0; i + 1 < n; i++) {
 		size_t tau = s + i + 1;
 		double nx = (double)(i + 1);
@@ -366,16 +364,18 @@ static int analyse_window(const double *y, size_t start, size_t end,
 
 /* --- spike suppression ---------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
+/* Median of a small array (sorted in place by insertion). */
 static double median_small(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		double t = v[i];
+
+		for (j = i; j > 0 && v[j - 1] > t; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -408,9 +408,11 @@ static void clean_points(const double *x, size_t n, size_t from, double *y)
 			continue;
 		ml = median_small(l, nl);
 		mr = median_small(r, nr);
-		sc = 1.482602218505602 * median_small(d, nd) / M_SQRT2;
 		dev = x[i] - 0.5 * (ml + mr);
-		if (fabs(dev) > SPIKE_Z * sc && fabs(ml - mr) <= 0.5 * fabs(dev))
+		if (!(fabs(ml - mr) <= 0.5 * fabs(dev)))
+			continue; /* the neighbours do not agree: not a spike */
+		sc = 1.482602218505602 * median_small(d, nd) / M_SQRT2;
+		if (fabs(dev) > SPIKE_Z * sc)
 			y[i] = 0.5 * (ml + mr);
 	}
 }
@@ -442,16 +444,20 @@ static int cmp_vi(const void *a, const void *b)
 static double energy(const double *z, const unsigned char *lab, size_t L,
 		     size_t n1, double wall)
 {
-	size_t k, rx = 0, ry = 0, n2 = L - n1;
+	size_t k, n2 = L - n1;
 	double wx = 0, wy = 0, q;
 
-	for (k = 0; k < L; k++) {
-		if (lab[k]) {
-			wx += z[k] * (2.0 * (double)rx - (double)(n1 - 1));
-			rx++;
-		} else {
-			wy += z[k] * (2.0 * (double)ry - (double)(n2 - 1));
-			ry++;
+	/* branchless: the labels are random */
+	{
+		double cx = -(double)(n1 - 1), cy = -(double)(n2 - 1);
+
+		for (k = 0; k < L; k++) {
+			double l = (double)lab[k], zl = z[k] * l, zr = z[k] - zl;
+
+			wx += zl * cx;
+			wy += zr * cy;
+			cx += 2.0 * l;
+			cy += 2.0 - 2.0 * l;
 		}
 	}
 	q = 2.0 / (double)L * (wall - wx - wy);
@@ -498,10 +504,18 @@ static int perm_test(const double *y, size_t a, size_t c, size_t b,
 	for (r = 0; r < R; r++) {
 		double q;
 
+		/* Fisher-Yates; L < 2^32, two 32-bit draws per 64-bit number */
 		for (k = L - 1; k > 0; k--) {
-			size_t m = (size_t)(((unsigned __int128)splitmix(&s) * (k + 1)) >> 64);
+			uint64_t rnd = splitmix(&s);
+			size_t m = (size_t)(((rnd & 0xffffffffull) * (uint64_t)(k + 1)) >> 32);
 			unsigned char tmp = lab[k];
 
+			lab[k] = lab[m];
+			lab[m] = tmp;
+			if (--k == 0)
+				break;
+			m = (size_t)(((rnd >> 32) * (uint64_t)(k + 1)) >> 32);
+			tmp = lab[k];
 			lab[k] = lab[m];
 			lab[m] = tmp;
 		}
@@ -517,7 +531,7 @@ static int perm_test(const double *y, size_t a, size_t c, size_t b,
 }
 
 static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
-		       size_t n, size_t a, size_t c, size_t b, double *p)
+		       size_t a, size_t c, size_t b, double *p)
 {
 	size_t i, w = o->window;
 	int rc;
@@ -526,7 +540,6 @@ static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
 		a = c - w;
 	if (b - c > w)
 		b = c + w;
-	(void)n;
 	for (i = 0; i < st->n_perm; i++)
 		if (st->perm[i].a == a && st->perm[i].c == c && st->perm[i].b == b) {
 			*p = st->perm[i].p;
@@ -594,7 +607,8 @@ static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
 /* Our merge: backward elimination with correct recomputation of both
  * neighbours; rules in order t-test, magnitude, permutation test. */
 static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
-		      size_t *m, const struct bt_cp_opts *o, double *tmp)
+		      size_t *m, const struct bt_cp_opts *o, int use_perm,
+		      double *tmp)
 {
 	const double *y = st->y;
 
@@ -618,13 +632,13 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 					w = i;
 			}
 		}
-		if (w == (size_t)-1 && o->permutations) {
+		if (w == (size_t)-1 && use_perm && o->permutations) {
 			for (i = 0; i < *m; i++) {
 				if (isnan(cp[i].perm_p)) {
 					size_t a = i == 0 ? 0 : cp[i - 1].index;
 					size_t b = i + 1 == *m ? n : cp[i + 1].index;
 
-					rc = perm_cached(st, o, n, a, cp[i].index, b, &cp[i].perm_p);
+					rc = perm_cached(st, o, a, cp[i].index, b, &cp[i].perm_p);
 					if (rc)
 						return rc;
 				}
@@ -799,16 +813,17 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	if (o->otava_compat) {
 		merge_otava(st->y, n, cp, &m, o, tmp);
 	} else {
-		rc = merge_ours(st, n, cp, &m, o, tmp);
+		/* t-test and magnitude; locations refined; then the same
+		 * again with the (costlier) permutation test */
+		rc = merge_ours(st, n, cp, &m, o, 0, tmp);
 		if (rc)
 			goto out;
-		if (refine(st->y, n, cp, m, w / 2, tmp)) {
+		if (refine(st->y, n, cp, m, w / 2, tmp))
 			for (i = 0; i < m; i++)
 				rec_at(st->y, n, cp, m, i, tmp);
-			rc = merge_ours(st, n, cp, &m, o, tmp);
-			if (rc)
-				goto out;
-		}
+		rc = merge_ours(st, n, cp, &m, o, 1, tmp);
+		if (rc)
+			goto out;
 	}
 	rc = BT_ENOMEM;
 	out->points = malloc((m + 1) * sizeof *out->points);
@@ -912,6 +927,15 @@ int bt_changepoints_update(const double *x, size_t n,
 			break;
 	st->n_win = keep;
 	st->n_found = keep ? st->win[keep - 1].first + st->win[keep - 1].count : 0;
+	/* permutation p-values of segments reaching unsettled values go */
+	{
+		size_t i, j = 0;
+
+		for (i = 0; i < st->n_perm; i++)
+			if (st->perm[i].b <= from)
+				st->perm[j++] = st->perm[i];
+		st->n_perm = j;
+	}
 	rc = set_y(st, x, n, from, o);
 	free(res->points);
 	free(res->weak);
