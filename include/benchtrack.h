@@ -15,5 +15,6 @@
 #include "benchtrack/report.h"
 #include "benchtrack/store.h"
 #include "benchtrack/analysis.h"
+#include "benchtrack/dashboard.h"
 
 #endif

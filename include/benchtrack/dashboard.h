@@ -1,0 +1,47 @@
+/* The dashboard of a store (lib/report/dashboard.c): static HTML pages
+ * that work from file:// with no network, the same pages that
+ * `benchtrack serve` serves live.
+ *
+ *     DIR/index.html            overview: latest run per type, open
+ *                               regressions, rankings per commit
+ *     DIR/...                   a trend page per series, a page per run
+ *     DIR/data/...              a small index plus one file per series
+ *                               (JavaScript files that assign data, so that
+ *                               file:// pages can load them with <script>)
+ *     DIR/assets/...            uPlot and the dashboard's script and style
+ *
+ * Each page loads only the data it shows. The library never prints.
+ */
+#ifndef BENCHTRACK_DASHBOARD_H
+#define BENCHTRACK_DASHBOARD_H
+
+#include <stddef.h>
+
+#include "store.h"
+#include "strbuf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bt_dashboard_opts {
+	const char *title;        /* NULL: "benchtrack" */
+};
+
+struct bt_dashboard_stats {
+	size_t runs, series, points, files;
+};
+
+/* Writes the dashboard of st into dir (created when missing; every file
+ * written atomically, files of an earlier dashboard replaced, stale
+ * series files removed). o and stats may be NULL. Returns 0 or BT_E*
+ * with the path in err. Safe while other processes store runs: it reads
+ * one consistent view of the index. */
+int bt_dashboard_write(struct bt_store *st, const char *dir,
+		       const struct bt_dashboard_opts *o,
+		       struct bt_dashboard_stats *stats, struct bt_strbuf *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
