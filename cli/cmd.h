@@ -25,7 +25,10 @@ extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_list, bt_cmd_tag,
 	bt_cmd_untag, bt_cmd_organize, bt_cmd_reindex, bt_cmd_gc, bt_cmd_restore,
 	bt_cmd_verify, bt_cmd_compare, bt_cmd_check, bt_cmd_ab, bt_cmd_history,
 	bt_cmd_regressions, bt_cmd_ack, bt_cmd_acks,
+	bt_cmd_dashboard,
 	bt_cmd_version,
+	bt_cmd_serve,
+	bt_cmd_report,
 	bt_cmd_help;
 
 /* All commands, NULL-terminated. */
@@ -37,6 +40,13 @@ int bt_cmd_print_help(const char *name);
 
 /* tag/untag RUN TAG (cmd_tag.c): add != 0 adds, else removes. */
 int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
+
+/* Writes the dashboard of the store (NULL: the default) into out (NULL:
+ * STORE/dashboard) and prints where (cmd_dashboard.c); shared with
+ * `benchtrack report --store`. cmd names the command in messages.
+ * Returns the exit code. */
+int bt_cmd_dashboard_write(const char *cmd, const char *store_dir,
+			   const char *out, const char *title);
 
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
@@ -58,8 +68,12 @@ int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
 int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 		    struct bt_strbuf *err);
 
+/* git rev-parse --verify REF^{commit} into out (41 bytes, the full hash);
+ * 0 on success, -1 when git or the ref is missing. */
+int bt_cli_git_commit(const char *ref, char out[41]);
+
 /* Parses the verdict flags shared by compare, check and ab (each may be
- * NULL): --threshold ("5", "5%" and "0.05" all mean 5%), --alpha,
+ * NULL): --threshold ("5%" or "0.05"), --alpha,
  * --correction holm|bh|none, --metric. Prints the error and returns 2 on
  * bad input. */
 int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,

@@ -59,6 +59,9 @@ static int cmd_ack(int argc, char **argv)
 		bt_front_error("ack: --reason: say why the change is intended");
 		return BT_EXIT_USAGE;
 	}
+	for (char *p = args[0]; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
 	if (strlen(args[0]) < 4 ||
 	    strspn(args[0], "0123456789abcdef") != strlen(args[0])) {
 		bt_front_error("ack: '%s' is not a series key (at least 4 of its 16 hex "

@@ -84,6 +84,44 @@ static int apply_acks(struct bt_store *st, const struct bt_run *base,
 	return rc;
 }
 
+/* --baseline REF: a commit (or a git ref naming one) means the newest run
+ * at that commit of the candidate's type on the candidate's machine, not
+ * the newest on any machine; anything else resolves as in compare. */
+static int load_baseline(struct bt_store *st, const char *store_dir, const char *ref,
+			 const struct bt_run *cand, struct bt_run *base,
+			 struct bt_strbuf *err)
+{
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	char full[41];
+	const char *commit = NULL;
+	size_t n = strlen(ref);
+
+	if (n >= 4 && n <= 40 && strspn(ref, "0123456789abcdef") == n)
+		commit = ref;
+	else if (!strchr(ref, '/') && strncmp(ref, "latest", 6) != 0 &&
+		 bt_cli_git_commit(ref, full) == 0)
+		commit = full;
+	if (commit && cand->machine.fingerprint) {
+		memset(&f, 0, sizeof f);
+		f.commit = commit;
+		f.machine = cand->machine.fingerprint;
+		f.type = cand->benchmark_type;
+		f.include_archived = 1;
+		int rc = bt_store_query(st, &f, &l, err);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < l.n; i++)
+			if (!cand->run_id || strcmp(l.items[i].run_id, cand->run_id) != 0) {
+				rc = bt_store_load(st, l.items[i].run_id, base, err);
+				bt_store_list_release(&l);
+				return rc;
+			}
+		bt_store_list_release(&l);
+	}
+	return bt_cli_load_run(store_dir, ref, base, err);
+}
+
 static int write_summary(const char *path, const struct bt_run_cmp *c,
 			 const struct bt_run *a, const struct bt_run *b,
 			 const struct bt_run_cmp_opts *o)
@@ -157,7 +195,7 @@ static int cmd_check(int argc, char **argv)
 		bt_front_error("check: %s", bt_strbuf_str(&err));
 		goto out;
 	}
-	if (base_ref ? bt_cli_load_run(store_dir, base_ref, &a, &err)
+	if (base_ref ? load_baseline(st, store_dir, base_ref, &b, &a, &err)
 		     : default_baseline(st, &b, &a, &err)) {
 		bt_front_error("check: %s", bt_strbuf_str(&err));
 		goto out;
@@ -197,10 +235,23 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	if (summary && write_summary(summary, &c, &a, &b, &o))
 		goto out;
+	/* the gate fails on a regression and on a case that ran in the
+	 * baseline but failed in the candidate (crashed, timed out, ...) */
 	code = BT_EXIT_OK;
-	for (size_t i = 0; i < c.n; i++)
-		if (c.rows[i].s.verdict == BT_VERDICT_REGRESSED && !c.rows[i].acknowledged)
+	size_t judged = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		const struct bt_cmp_row *r = &c.rows[i];
+		if ((r->s.verdict == BT_VERDICT_REGRESSED && !r->acknowledged) ||
+		    (r->s.verdict == BT_VERDICT_MISSING && r->status_b))
 			code = BT_EXIT_REGRESSION;
+		judged += r->s.verdict == BT_VERDICT_REGRESSED ||
+			  r->s.verdict == BT_VERDICT_IMPROVED ||
+			  r->s.verdict == BT_VERDICT_UNCHANGED;
+	}
+	if (judged == 0)
+		fprintf(stderr, "benchtrack: warning: check: no series could be judged "
+			"(noisy, new or missing): take more samples "
+			"(--measurement-iterations)\n");
 out:
 	bt_store_close(st);
 	bt_run_cmp_release(&c);

@@ -77,6 +77,14 @@ static int cmd_compare(int argc, char **argv)
 	}
 	if ((code = bt_cli_cmp_opts("compare", threshold, alpha, correction, metric, &o)))
 		return code;
+	if (save_name && (!*save_name || save_name[0] == '.' || strlen(save_name) > 64 ||
+			  strspn(save_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789._-") != strlen(save_name))) {
+		bt_front_error("compare: --save '%s': a comparison name is letters, digits, "
+			       "'.', '_' and '-' (at most 64, not starting with '.')",
+			       save_name);
+		return BT_EXIT_USAGE;
+	}
 	o.match_identity = any_machine;
 	memset(&c, 0, sizeof c);
 	if (bt_run_init(&a) || bt_run_init(&b))

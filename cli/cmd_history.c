@@ -32,19 +32,13 @@ static void fmt_value(double v, const char *unit, char *buf, size_t size)
 /* 1 when the change at point i is worse for the metric. */
 static int is_regression(const struct bt_series *s, const struct bt_change_point *c)
 {
-	return s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
-						   : c->rel_change > 0;
+	return bt_series_change_worse(s, c);
 }
 
 /* An ack of the series at the commit of a point within 3 of index i. */
 static int acknowledged(const struct hist *h, const struct bt_series *s, size_t i)
 {
-	size_t lo = i >= 3 ? i - 3 : 0, hi = i + 3 < s->n ? i + 3 : s->n - 1;
-	for (size_t k = lo; k <= hi; k++)
-		if (s->points[k].commit &&
-		    bt_ack_matches(&h->acks, s->series_key, s->points[k].commit))
-			return 1;
-	return 0;
+	return bt_series_change_acked(s, i, &h->acks);
 }
 
 static void describe(struct bt_strbuf *o, const struct bt_series *s)
@@ -68,7 +62,8 @@ static int one_series(void *ud, const struct bt_series *s)
 	double *v;
 	int rc;
 
-	if (++h->shown > MAX_SERIES_SHOWN)
+	/* the table stops at MAX_SERIES_SHOWN; json and csv carry them all */
+	if (++h->shown > MAX_SERIES_SHOWN && strcmp(h->format, "table") == 0)
 		return 0;
 	v = malloc((s->n ? s->n : 1) * sizeof *v);
 	if (!v)

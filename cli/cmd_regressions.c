@@ -21,33 +21,21 @@ static int one_series(void *ud, const struct bt_series *s)
 {
 	struct regs *r = ud;
 	struct bt_cp_result cps;
-	double *v = malloc((s->n ? s->n : 1) * sizeof *v);
-	int rc;
+	int rc = bt_series_changepoints(s, &r->cp, &cps, &r->err);
 
-	if (!v)
-		return BT_ENOMEM;
-	for (size_t i = 0; i < s->n; i++)
-		v[i] = s->points[i].value;
-	rc = bt_changepoints(v, s->n, &r->cp, &cps, &r->err);
-	free(v);
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < cps.n; k++) {
 		const struct bt_change_point *c = &cps.points[k];
 		const struct bt_series_point *p = &s->points[c->index];
-		int worse = s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
-							       : c->rel_change > 0;
-		int acked = 0;
+		int worse = bt_series_change_worse(s, c), acked;
 		char a[BT_FORMAT_MAX], b[BT_FORMAT_MAX];
 
 		if (r->since && strcmp(p->timestamp, r->since) < 0)
 			continue;
 		if (!worse && !r->all)
 			continue;
-		for (size_t i = c->index >= 3 ? c->index - 3 : 0;
-		     i < s->n && i <= c->index + 3 && !acked; i++)
-			acked = s->points[i].commit &&
-				bt_ack_matches(&r->acks, s->series_key, s->points[i].commit);
+		acked = bt_series_change_acked(s, c->index, &r->acks);
 		r->found++;
 		r->acked += acked;
 		bt_format_quantity(c->mean_before, s->unit ? s->unit : "s", a, sizeof a);
@@ -76,9 +64,12 @@ static int one_series(void *ud, const struct bt_series *s)
 static int since_time(struct bt_store *st, const char *since, char **out,
 		      struct bt_strbuf *err)
 {
+	size_t n = strlen(since);
+	int date = n >= 4 && strspn(since, "0123456789") >= 4 &&
+		   (n == 4 || since[4] == '-');
+
 	*out = NULL;
-	if (strlen(since) >= 4 && strspn(since, "0123456789abcdef") == strlen(since) &&
-	    !(strlen(since) >= 4 && since[4] == '-')) {
+	if (!date && n >= 4 && strspn(since, "0123456789abcdef") == n) {
 		struct bt_store_filter f;
 		struct bt_store_list l;
 		memset(&f, 0, sizeof f);
@@ -96,9 +87,9 @@ static int since_time(struct bt_store *st, const char *since, char **out,
 		bt_store_list_release(&l);
 		return *out ? 0 : BT_ENOMEM;
 	}
-	if (strlen(since) < 4 || since[0] < '0' || since[0] > '9')
+	if (!date)
 		return bt_error(err, BT_EINVAL, "--since '%s': expected a date "
-				"(YYYY-MM-DD) or a commit", since);
+				"(YYYY-MM-DD) or a commit (4 or more hex digits)", since);
 	*out = strdup(since);
 	return *out ? 0 : BT_ENOMEM;
 }
@@ -131,10 +122,17 @@ static int cmd_regressions(int argc, char **argv)
 		return code;
 	code = BT_EXIT_ERROR;
 	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &r.err) ||
-	    bt_store_acks(st, &r.acks, &r.err) ||
-	    (since && since_time(st, since, &since_ts, &r.err))) {
+	    bt_store_acks(st, &r.acks, &r.err)) {
 		bt_front_error("regressions: %s", r.err.len ? r.err.buf : "out of memory");
 		goto out;
+	}
+	if (since) {
+		int rc = since_time(st, since, &since_ts, &r.err);
+		if (rc) {
+			bt_front_error("regressions: %s", r.err.len ? r.err.buf : "out of memory");
+			code = rc == BT_EINVAL ? BT_EXIT_USAGE : BT_EXIT_ERROR;
+			goto out;
+		}
 	}
 	r.since = since_ts;
 	memset(&f, 0, sizeof f);

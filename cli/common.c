@@ -52,8 +52,7 @@ int bt_cli_check_suite(const char *suite)
 	return 0;
 }
 
-/* git rev-parse --verify REF^{commit} into out (41 bytes); 0 on success. */
-static int git_commit(const char *ref, char out[41])
+int bt_cli_git_commit(const char *ref, char out[41])
 {
 	char spec[512];
 	int fds[2];
@@ -114,7 +113,7 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	if (rc == BT_ENOTFOUND) {
 		/* a git ref (main, v1.2, HEAD~1) naming a commit of the store */
 		char commit[41];
-		if (git_commit(ref, commit) == 0) {
+		if (bt_cli_git_commit(ref, commit) == 0) {
 			struct bt_strbuf e2 = BT_STRBUF_INIT;
 			rc = bt_store_load(st, commit, run, &e2);
 			if (rc == BT_ENOTFOUND)
@@ -129,8 +128,8 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	return rc;
 }
 
-/* A number with an optional '%' into *v (fraction); percent for values
- * >= 1 without '%'. */
+/* "5%" (percent) or "0.05" (a fraction below 1) into *v as a fraction.
+ * A bare number of 1 or more is refused: "5" could mean 5% or 500%. */
 static int parse_fraction(const char *s, double *v)
 {
 	char *end;
@@ -142,7 +141,7 @@ static int parse_fraction(const char *s, double *v)
 		end++;
 		x /= 100;
 	} else if (x >= 1) {
-		x /= 100;
+		return -1;
 	}
 	if (*end)
 		return -1;
@@ -158,7 +157,7 @@ int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
 	if (threshold && (parse_fraction(threshold, &o->verdict.delta) ||
 			  o->verdict.delta >= 1)) {
 		bt_front_error("%s: --threshold '%s': expected a percentage such as 5%% "
-			       "(or 0.05)", cmd, threshold);
+			       "or a fraction such as 0.05", cmd, threshold);
 		return BT_EXIT_USAGE;
 	}
 	if (alpha) {
@@ -233,6 +232,15 @@ int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 				bt_strbuf_addf(out, "; geometric mean B/A %.3fx",
 					       c->geomean);
 			bt_strbuf_adds(out, "\n");
+			size_t few = 0;
+			for (size_t i = 0; i < c->n; i++)
+				few += c->rows[i].s.few &&
+				       c->rows[i].s.n_a >= o->verdict.min_n &&
+				       c->rows[i].s.n_b >= o->verdict.min_n;
+			if (few)
+				bt_strbuf_addf(out, "%zu series with fewer than %zu samples "
+						    "a side: their verdicts are less reliable\n",
+					       few, o->verdict.warn_n);
 		}
 	}
 	bt_table_release(&t);
@@ -285,7 +293,7 @@ int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
 	if (min_magnitude && (parse_fraction(min_magnitude, &o->min_magnitude) ||
 			      o->min_magnitude >= 1)) {
 		bt_front_error("%s: --min-magnitude '%s': expected a percentage such "
-			       "as 2%%", cmd, min_magnitude);
+			       "as 2%% or a fraction such as 0.02", cmd, min_magnitude);
 		return BT_EXIT_USAGE;
 	}
 	return 0;

@@ -9,7 +9,10 @@ const struct bt_cmd *const bt_commands[] = {
 	&bt_cmd_organize, &bt_cmd_reindex, &bt_cmd_gc, &bt_cmd_restore,
 	&bt_cmd_verify, &bt_cmd_compare, &bt_cmd_check, &bt_cmd_ab,
 	&bt_cmd_history, &bt_cmd_regressions, &bt_cmd_ack, &bt_cmd_acks,
+	&bt_cmd_dashboard,
 	&bt_cmd_version,
+	&bt_cmd_serve,
+	&bt_cmd_report,
 	&bt_cmd_help, NULL
 };
 

@@ -16,5 +16,6 @@
 #include "benchtrack/store.h"
 #include "benchtrack/analysis.h"
 #include "benchtrack/dashboard.h"
+#include "benchtrack/regress.h"
 
 #endif

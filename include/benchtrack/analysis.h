@@ -127,8 +127,12 @@ void bt_verdict_opts_default(struct bt_verdict_opts *o);
  * regressed iff p < alpha AND the CI's lower bound of the slowdown
  * exceeds 1 + delta; improved iff p < alpha AND the CI's upper bound of
  * the slowdown is below 1 / (1 + delta); noisy when a side has fewer
- * than min_n samples or the CI straddles 1 + delta or 1 / (1 + delta)
- * with p < alpha; else unchanged. */
+ * than min_n samples, or the CI reaches beyond 1 + delta or below
+ * 1 / (1 + delta) without lying wholly beyond it (significant or not:
+ * the data cannot tell whether the change exceeds delta); unchanged when
+ * the CI lies within [1 / (1 + delta), 1 + delta], or no p-value exists
+ * (all values tied). Above 4e6 pairs the Hodges-Lehmann estimate and CI
+ * use 2000 evenly spaced order statistics a side. */
 struct bt_sample_cmp {
 	size_t n_a, n_b;
 	double median_a, median_b;
@@ -181,7 +185,9 @@ struct bt_run_cmp_opts {
 void bt_run_cmp_opts_default(struct bt_run_cmp_opts *o);
 
 struct bt_cmp_row {
-	const char *series_key;     /* B's key (A's when missing in B) */
+	const char *series_key;     /* B's stored series_key (A's when missing
+				       in B): the key of the time series in the
+				       store, whatever the metric or matching */
 	const char *name, *variant;
 	const char *params;         /* "k=v,k=v" in key order, "" for none */
 	const struct bt_kv *param_kv; /* the same, as key/value pairs */
@@ -199,7 +205,9 @@ struct bt_run_cmp {
 	size_t counts[BT_VERDICT_MISSING + 1]; /* rows per verdict */
 	double geomean;             /* geometric mean of ratio over rows with
 				       both sides (NAN when none) */
-	size_t n_compared;
+	size_t n_compared;          /* rows with a ratio on both sides */
+	size_t n_family;            /* rows in the correction (p-value and
+				       at least min_n samples a side) */
 	const char *metric;
 	int machines_differ;        /* fingerprints of A and B differ */
 	struct bt_arena *arena;     /* owns everything */

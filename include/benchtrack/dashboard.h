@@ -30,6 +30,10 @@ struct bt_dashboard_opts {
 
 struct bt_dashboard_stats {
 	size_t runs, series, points, files;
+	size_t run_pages;       /* run data files written */
+	size_t run_pages_kept;  /* run data files of an earlier dashboard kept
+				   (a stored run never changes) */
+	size_t run_errors;      /* runs whose file could not be read: no page */
 };
 
 /* Writes the dashboard of st into dir (created when missing; every file

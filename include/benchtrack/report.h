@@ -354,6 +354,212 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 			     const struct bt_run_cmp_opts *o,
 			     struct bt_strbuf *out, struct bt_strbuf *err);
 
+
+/* --- SVG plots (lib/report/svg.c) -------------------------------------
+ *
+ * Small, dependency-free SVG 1.1 documents: well-formed XML (an XML
+ * declaration, one <svg> root in the SVG namespace), every text from the
+ * run escaped (& < > " ' as entities; control characters and bytes that
+ * are not valid UTF-8 as '?'), coordinates with two decimals ("-0.00"
+ * never written), no timestamps: the same input gives the same bytes.
+ *
+ * Structure (tests and style sheets rely on it):
+ *   <title>                       the chart title (also the alt text)
+ *   <text class="title">          the title, drawn
+ *   <g class="axis x-axis" data-scale="log|linear"> and the same for
+ *   "y-axis": an axis <line>, per tick a <line class="tick"> and a
+ *   <text class="tick-label">, and one <text class="axis-label">
+ *   line charts: per series a <g class="series"> holding exactly one
+ *   <path class="series" id="series-N-SLUG" data-series="NAME"> (N from
+ *   1 in series order, SLUG the name with characters other than
+ *   [A-Za-z0-9_-] as '_') and a <circle> per point; a <g class="legend">
+ *   with a <line> swatch and a <text> per series. <path> is used for
+ *   nothing else, so counting "<path" counts the series drawn.
+ *   bar charts: <rect class="bar speedup|memory" data-variant="NAME">
+ *   per bar, a <text class="bar-label"> per bar.
+ */
+
+/* 1 when the values (any order; duplicates and order ignored) form a
+ * geometric sweep: at least 2 distinct values, all positive, and the
+ * ratios of consecutive distinct sorted values either all >= 2 or all
+ * within 10% of their geometric mean (and > 1.2). Else 0. */
+int bt_svg_is_geometric(const double *v, size_t n);
+
+struct bt_svg_series {
+	const char *name;      /* legend text, data-series attribute */
+	const double *x, *y;   /* n points in any x order (drawn sorted by
+				  x); a non-finite value, or one <= 0 on a
+				  log axis, is left out */
+	size_t n;
+};
+
+struct bt_svg_line_chart {
+	const char *title;
+	const char *x_label, *y_label; /* axis labels, drawn as given */
+	const char *y_unit;    /* tick labels via bt_format_quantity; NULL:
+				  plain numbers ("%g") */
+	int x_log, y_log;      /* logarithmic axes (base 10) */
+	const struct bt_svg_series *series;
+	size_t n_series;
+};
+
+/* Appends a line chart (one path per series that has at least one point
+ * to draw; a series without any is listed in the legend only). Ticks: on
+ * a log x axis with at most 12 distinct x values, one per value; else
+ * powers of ten (with 2 and 5 multiples when fewer than 3 fall inside),
+ * or "nice" 1/2/5 steps on a linear axis (which starts at 0 for y when
+ * all values are >= 0). Returns 0, BT_EINVAL (NULL chart/out),
+ * BT_ENOMEM. */
+int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *out);
+
+struct bt_svg_bar {
+	const char *label;     /* variant: "pattern_cache", "a+b" (combined) */
+	double speedup;        /* ratio, NAN unknown (no bar) */
+	double mem_change_pct; /* percent, NAN unknown (no bar) */
+};
+
+struct bt_svg_bar_chart {
+	const char *title;
+	const char *subtitle;  /* drawn under the title; NULL none */
+	const struct bt_svg_bar *bars;
+	size_t n_bars;
+};
+
+/* Appends a horizontal bar chart with two panels side by side: speedup
+ * (bars from 0, a reference line at 1.00x) and memory change (bars from
+ * 0%), one row per bar, value labels at the bar ends. Returns 0,
+ * BT_EINVAL, BT_ENOMEM. */
+int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *out);
+
+/* The charts of a run. Groups are as for crossovers: results with the
+ * same group (or, without one, the same benchmark name), in order of
+ * first appearance. For each group with a swept axis (a parameter whose
+ * values are numbers in every result of the group and take at least 2
+ * distinct values; the one with most distinct values, ties by name):
+ *   BT_CHART_TIME        median of opts->metric ("time") vs the axis
+ *   BT_CHART_THROUGHPUT  throughput vs the axis, when any result has a
+ *                        throughput unit
+ *   BT_CHART_MEMORY      peak memory (peak_memory_bytes) vs the axis,
+ *                        when any result has it
+ * with log axes for x when the axis's values are geometric
+ * (bt_svg_is_geometric) and then for y too when all y values are > 0.
+ * One series per benchmark (in run order), split by variant when the
+ * benchmark ran more than one ("dilated:pattern_cache"), and by the other
+ * parameters when they vary in the group ("naive heads=8"). Only ok
+ * results are drawn. And for each ablation benchmark (one with a "none"
+ * variant) BT_CHART_ABLATION: one bar per other variant in run order,
+ * speedup = geometric mean over the parameter values of median(none) /
+ * median(variant) (inverted for a higher-is-better metric) and memory
+ * change = mean of (peak - peak(none)) / peak(none), over the parameter
+ * values where both ran ok.
+ *
+ * Files are named SLUG-time.svg, SLUG-throughput.svg, SLUG-memory.svg
+ * (SLUG: the group) and SLUG-ablation.svg (the benchmark), SLUG being the
+ * name with characters other than [A-Za-z0-9._-] as '_' and a leading
+ * '.' as '_'; "-2", "-3"... is added before ".svg" when two names would
+ * be equal. */
+enum bt_chart_kind {
+	BT_CHART_TIME = 0,
+	BT_CHART_THROUGHPUT,
+	BT_CHART_MEMORY,
+	BT_CHART_ABLATION
+};
+
+struct bt_chart {
+	enum bt_chart_kind kind;
+	const char *group;     /* the group it belongs to */
+	const char *benchmark; /* BT_CHART_ABLATION: the benchmark; else NULL */
+	const char *file;      /* file name, no directory */
+	const char *title;     /* also the alt text */
+	const char *svg;       /* the document */
+	size_t svg_len;
+	size_t n_series;       /* paths (line charts) or bars (ablation) */
+};
+
+struct bt_charts {
+	struct bt_chart *items; /* groups in order; per group time,
+				   throughput, memory, then ablations */
+	size_t n;
+	struct bt_arena *arena; /* owns everything */
+};
+
+/* Builds all charts of run (possibly none). opts as for the table (NULL:
+ * defaults; baseline is not used). out need not be initialised. Returns
+ * 0, BT_EINVAL, BT_ENOMEM; out is empty on error. */
+int bt_report_charts(const struct bt_run *run, const struct bt_table_opts *opts,
+		     struct bt_charts *out, struct bt_strbuf *err);
+void bt_charts_release(struct bt_charts *c);
+
+/* --- Run reports (lib/report/markdown.c) ------------------------------
+ *
+ * bt_report_markdown: the Markdown report of a run, appended to out:
+ *   "# Benchmark report: SUITE" and a summary list (suite, type, run id,
+ *   when, duration, machine, CPU, OS, commit and branch, compiler and
+ *   flags, cases: total, ok, failed), then per group "## NAME"
+ *   with the table of the group's results (bt_table_from_run on those
+ *   results, rendered with bt_table_render_markdown; opts->baseline is
+ *   applied to the groups that have it) followed by image links to the
+ *   group's charts ("![TITLE](FILE)"), then "## Crossovers"
+ *   (bt_crossovers_render, when there are any), "## Validation" (per
+ *   checked case: case, max abs err, max rel err, tolerance, passed),
+ *   "## Failures" (per case not ok or skipped: case, status and the whole
+ *   message in a fenced block; "None." when all ran). A case is written
+ *   "NAME/KEY=VALUE/...:VARIANT" as by the runner (params sorted by key,
+ *   ":default" left out). charts may be NULL: no image links. Text from
+ *   the run is escaped for Markdown.
+ *
+ * bt_report_json: the same data as one JSON object:
+ *   {"schema": "benchtrack.report/1", "run": {run_id, suite, type,
+ *   timestamp, duration_s, commit, branch, dirty, machine, fingerprint,
+ *   cpu_model, cases, ok, failed}, "metric", "baseline", "groups":
+ *   [{"name", "rows": [{"group", "case", params (object), and one member
+ *   per CSV column of the table (csv_name: the number, else the text,
+ *   else null)}]}], "crossovers": [{group, name, baseline, param, kind
+ *   ("overtakes", "falls_behind", "always_faster", "always_slower"), at,
+ *   lo, hi, min_speedup, max_speedup, points}], "validation": [{case,
+ *   max_abs_err, max_rel_err, tolerance, passed}], "failures": [{case,
+ *   status, message}], "charts": [{file, kind, group, title}]}. Unknown
+ *   numbers are null.
+ *
+ * bt_report_csv: the table of the whole run as CSV
+ * (bt_table_render_csv): validation and failures are its max_rel_err,
+ * status and message columns. bt_report_crossovers_csv: the crossovers,
+ * one per line: group,name,baseline,param,kind,at,lo,hi,min_speedup,
+ * max_speedup,points (CR LF, "%.17g").
+ *
+ * All return 0, BT_EINVAL, BT_ENOTFOUND (opts->baseline names no result,
+ * opts->metric in no result; as bt_table_from_run) or BT_ENOMEM, with the
+ * detail in err; out may then hold a partial document.
+ */
+int bt_report_markdown(const struct bt_run *run,
+		       const struct bt_table_opts *opts,
+		       const struct bt_charts *charts, struct bt_strbuf *out,
+		       struct bt_strbuf *err);
+int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
+		   const struct bt_charts *charts, struct bt_strbuf *out,
+		   struct bt_strbuf *err);
+int bt_report_csv(const struct bt_run *run, const struct bt_table_opts *opts,
+		  struct bt_strbuf *out, struct bt_strbuf *err);
+int bt_report_crossovers_csv(const struct bt_run *run,
+			     const struct bt_table_opts *opts,
+			     struct bt_strbuf *out, struct bt_strbuf *err);
+
+enum bt_report_format { BT_REPORT_MD = 0, BT_REPORT_CSV, BT_REPORT_JSON };
+
+/* Writes the report of run into the directory dir (created with its
+ * parents when missing, mode 0777 & ~umask):
+ *   BT_REPORT_MD    report.md, report.csv and every chart's SVG file
+ *   BT_REPORT_CSV   report.csv and crossovers.csv
+ *   BT_REPORT_JSON  report.json and every chart's SVG file
+ * Each file is written atomically (temporary file, fsync, rename), so a
+ * reader never sees half a file; files of an earlier report that this
+ * one does not write are left alone. Returns 0, or BT_EIO / BT_ESYS with
+ * the path in err ("out/report.md: Permission denied"), or the errors of
+ * the functions above. */
+int bt_report_write(const struct bt_run *run, const struct bt_table_opts *opts,
+		    enum bt_report_format format, const char *dir,
+		    struct bt_strbuf *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,12 +50,6 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		c->reason = "too few samples to judge (below the minimum per side)";
 		return;
 	}
-	if (!(p < o->alpha)) {
-		c->verdict = BT_VERDICT_UNCHANGED;
-		c->reason = isnan(p) ? "no p-value (all values tied)"
-				     : "not significant (p >= alpha)";
-		return;
-	}
 	/* the slowdown's CI: B/A when lower is better, A/B otherwise */
 	if (c->higher_is_better) {
 		slo = 1 / c->ci_high;
@@ -64,13 +58,28 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		slo = c->ci_low;
 		shi = c->ci_high;
 	}
+	up = 1 + o->delta;
+	down = 1 / up;
+	if (!(p < o->alpha)) {
+		if (isnan(p)) {
+			c->verdict = BT_VERDICT_UNCHANGED;
+			c->reason = "no p-value (all values tied)";
+		} else if (!isnan(slo) && !isnan(shi) && (shi > up || slo < down)) {
+			/* no evidence of a change, and none that there is none */
+			c->verdict = BT_VERDICT_NOISY;
+			c->reason = "not significant, but the CI of the slowdown "
+				    "reaches beyond the threshold (more samples needed)";
+		} else {
+			c->verdict = BT_VERDICT_UNCHANGED;
+			c->reason = "not significant (p >= alpha)";
+		}
+		return;
+	}
 	if (isnan(slo) || isnan(shi)) {
 		c->verdict = BT_VERDICT_NOISY;
 		c->reason = "significant, but no ratio can be formed";
 		return;
 	}
-	up = 1 + o->delta;
-	down = 1 / up;
 	if (slo > up) {
 		c->verdict = BT_VERDICT_REGRESSED;
 		c->reason = "significant and the whole CI of the slowdown is "
@@ -88,6 +97,21 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		c->reason = "significant, but the whole CI is within the "
 			    "threshold";
 	}
+}
+
+/* Above this many pairs the Hodges-Lehmann estimate works on thinned
+ * samples (memory and time grow with na * nb). */
+#define HL_MAX_PAIRS 4000000.0
+#define HL_THIN 2000
+
+/* m evenly spaced order statistics of x (the (i + 1/2) / m quantiles)
+ * into out; tmp holds n doubles. */
+static void thin(const double *x, size_t n, size_t m, double *tmp, double *out)
+{
+	memcpy(tmp, x, n * sizeof *x);
+	bt_stats_sort(tmp, n);
+	for (size_t i = 0; i < m; i++)
+		out[i] = tmp[(size_t)(((double)i + 0.5) * (double)n / (double)m)];
 }
 
 static int all_positive(const double *x, size_t n)
@@ -112,7 +136,7 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 {
 	struct bt_verdict_opts def;
 	struct bt_mwu mwu;
-	double *tmp, level;
+	double *tmp, level, *thinned = NULL;
 	int rc;
 
 	if (!o) {
@@ -148,8 +172,28 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 	out->exact = mwu.exact;
 	out->welch_log_p = NAN;
 
+	/* very large pooled samples: the estimate and its CI from 2000
+	 * quantiles a side (the CI is then a little wider: conservative) */
+	const double *ha = a, *hb = b;
+	size_t hna = na, hnb = nb;
+	if ((double)na * (double)nb > HL_MAX_PAIRS) {
+		double *big = malloc((na > nb ? na : nb) * sizeof *big);
+		hna = na < HL_THIN ? na : HL_THIN;
+		hnb = nb < HL_THIN ? nb : HL_THIN;
+		thinned = malloc((hna + hnb) * sizeof *thinned);
+		if (!big || !thinned) {
+			free(big);
+			rc = BT_ENOMEM;
+			goto done;
+		}
+		thin(a, na, hna, big, thinned);
+		thin(b, nb, hnb, big, thinned + hna);
+		free(big);
+		ha = thinned;
+		hb = thinned + hna;
+	}
 	if (all_positive(a, na) && all_positive(b, nb)) {
-		rc = bt_hodges_lehmann_ratio(a, na, b, nb, level, &out->ratio,
+		rc = bt_hodges_lehmann_ratio(ha, hna, hb, hnb, level, &out->ratio,
 					     &out->ci_low, &out->ci_high);
 		if (rc)
 			goto done;
@@ -165,7 +209,7 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 	} else {
 		/* no logs: the shift relative to |median A| */
 		double s, l, h, m = fabs(out->median_a);
-		rc = bt_hodges_lehmann(a, na, b, nb, level, &s, &l, &h);
+		rc = bt_hodges_lehmann(ha, hna, hb, hnb, level, &s, &l, &h);
 		if (rc)
 			goto done;
 		if (m > 0) {
@@ -178,6 +222,7 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 	}
 	bt_verdict_decide(out, o);
 done:
+	free(thinned);
 	free(tmp);
 	return rc;
 }

@@ -101,7 +101,10 @@ static int fill_identity(struct bt_arena *a, struct bt_cmp_row *row,
 	for (size_t i = 0; i < r->n_params; i++)
 		e |= bt_strbuf_addf(&p, "%s%s=%s", i ? "," : "",
 				    r->params[i].key, r->params[i].value);
-	row->series_key = bt__arena_strdup(a, key);
+	/* the stored key (the index, history and acks know that one), not
+	 * the key the rows were matched on */
+	row->series_key = bt__arena_strdup(
+		a, r->series_key && strlen(r->series_key) == 16 ? r->series_key : key);
 	row->name = bt__arena_strdup(a, r->name ? r->name : "");
 	row->variant = bt__arena_strdup(a, r->variant ? r->variant : "default");
 	row->params = bt__arena_strdup(a, bt_strbuf_str(&p));
@@ -226,7 +229,9 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 					 bt_strerror(rc));
 				goto fail;
 			}
-			if (isfinite(row->s.p_value)) {
+			/* the family of the correction: the rows that can be judged */
+			if (isfinite(row->s.p_value) && row->s.n_a >= o.verdict.min_n &&
+			    row->s.n_b >= o.verdict.min_n) {
 				pi[np] = out->n;
 				p[np++] = row->s.p_value;
 			}
@@ -258,6 +263,7 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 	}
 
 	/* the correction across the suite, then the verdicts again */
+	out->n_family = np;
 	if (np > 0 && o.correction != BT_CORRECT_NONE) {
 		if (o.correction == BT_CORRECT_HOLM)
 			bt_p_adjust_holm(p, np, p);

@@ -275,7 +275,7 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 			json_object_set_new(params, r->param_kv[k].key,
 					    json_string(r->param_kv[k].value));
 		row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s?, s:o, s:o, s:o, s:o,"
-				" s:o, s:o, s:o, s:s, s:b, s:I, s:I}",
+				" s:o, s:o, s:o, s:s, s:b, s:I, s:I, s:s?}",
 				"series_key", r->series_key, "name", r->name,
 				"params", params, "variant", r->variant, "metric",
 				r->metric, "unit", r->unit, "median_a",
@@ -288,7 +288,7 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 				num_or_null(r->s.p_adjusted), "verdict",
 				bt_verdict_name(r->s.verdict), "acknowledged",
 				r->acknowledged, "n_a", (json_int_t)r->s.n_a, "n_b",
-				(json_int_t)r->s.n_b);
+				(json_int_t)r->s.n_b, "status_b", r->status_b);
 		if (!row || json_array_append_new(rows, row))
 			goto oom;
 	}
@@ -373,6 +373,18 @@ static int md_list(struct bt_strbuf *out, const struct bt_run_cmp *c,
 			e |= bt_strbuf_addf(out, "\n### %s\n\n", title);
 		e |= bt_strbuf_adds(out, "- **");
 		e |= md_case(out, r);
+		if (v == BT_VERDICT_MISSING || v == BT_VERDICT_NEW) {
+			/* one side only: its median, and B's status */
+			e |= bt_strbuf_addf(
+				out, "**: %s -> %s\n",
+				bt_format_quantity(r->s.median_a, r->unit ? r->unit : "s",
+						   ma, sizeof ma),
+				r->status_b ? r->status_b
+					    : bt_format_quantity(r->s.median_b,
+								 r->unit ? r->unit : "s",
+								 mb, sizeof mb));
+			continue;
+		}
 		format_p(r->s.p_adjusted, p, sizeof p);
 		e |= bt_strbuf_addf(
 			out, "**: %s -> %s, %.3fx (%.3f to %.3f), p %s%s\n",
@@ -405,10 +417,10 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 		}
 	}
 	if (reg)
-		e |= bt_strbuf_addf(out, "## benchtrack check: %zu regression%s\n\n",
+		e |= bt_strbuf_addf(out, "## Benchmarks: %zu regression%s\n\n",
 				    reg, reg == 1 ? "" : "s");
 	else
-		e |= bt_strbuf_adds(out, "## benchtrack check: no regressions\n\n");
+		e |= bt_strbuf_adds(out, "## Benchmarks: no regressions\n\n");
 	e |= bt_strbuf_addf(out,
 			    "%zu compared: %zu regressed, %zu improved, %zu unchanged,"
 			    " %zu noisy, %zu new, %zu missing",
@@ -445,12 +457,13 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 			    o->correction == BT_CORRECT_HOLM ? "Holm"
 			    : o->correction == BT_CORRECT_BH ? "Benjamini-Hochberg"
 							     : "no correction",
-			    c->n_compared, 100 * (1 - o->verdict.alpha),
+			    c->n_family, 100 * (1 - o->verdict.alpha),
 			    100 * o->verdict.delta);
 	e |= md_list(out, c, BT_VERDICT_REGRESSED, 0, "Regressions");
 	e |= md_list(out, c, BT_VERDICT_REGRESSED, 1, "Acknowledged");
 	e |= md_list(out, c, BT_VERDICT_IMPROVED, 0, "Improvements");
 	e |= md_list(out, c, BT_VERDICT_MISSING, 0, "Missing or failed in B");
+	e |= md_list(out, c, BT_VERDICT_NEW, 0, "New in B");
 	if (e)
 		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
 	rc = bt_table_from_comparison(c, o->verdict.alpha, &t, err);

@@ -202,9 +202,14 @@ struct sqlite_index {
 	int bulk;                 /* foreign keys off (sq_bulk): no cascade */
 	int dropped;              /* results indexes dropped in this
 				     transaction (sq_clear in bulk mode) */
+	char **seen;              /* while dropped: the series keys inserted
+				     in this transaction (open addressing) */
+	size_t n_seen, seen_cap;
 	sqlite3_stmt *st[ST_COUNT]; /* prepared on first use, kept */
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
+
+static void seen_reset(struct sqlite_index *h);
 
 /* --- errors --------------------------------------------------------------- */
 
@@ -662,6 +667,7 @@ static void sq_close(void *vh)
 		sqlite3_close(h->db);
 	}
 	bt_strbuf_release(&h->params);
+	seen_reset(h);
 	free(h->path);
 	free(h);
 }
@@ -688,6 +694,7 @@ static int sq_commit(void *vh, struct bt_strbuf *err)
 		if (rc)
 			return rc;
 		h->dropped = 0;
+		seen_reset(h);
 	}
 	return run_simple(vh, ST_COMMIT, err);
 }
@@ -695,10 +702,60 @@ static int sq_commit(void *vh, struct bt_strbuf *err)
 static void sq_rollback(void *vh)
 {
 	struct sqlite_index *h = vh;
-	if (h)
+	if (h) {
 		h->dropped = 0; /* the rollback brings them back */
+		seen_reset(h);
+	}
 	if (h && !sqlite3_get_autocommit(h->db))
 		run_simple(h, ST_ROLLBACK, NULL);
+}
+
+/* --- series keys of a rebuild ------------------------------------------- */
+
+/* A rebuild inserts the series of every result, and nearly all of them
+ * are there already (one per case and machine, not per run): the keys
+ * inserted since sq_clear are remembered so that the INSERT OR IGNORE is
+ * skipped for them. Forgotten at the end of the transaction. */
+static size_t seen_slot(char *const *tab, size_t cap, const char *key)
+{
+	size_t i = (size_t)bt__fnv1a_str(BT__FNV_INIT, key) & (cap - 1);
+	while (tab[i] && strcmp(tab[i], key))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int seen_has(const struct sqlite_index *h, const char *key)
+{
+	return h->seen_cap && h->seen[seen_slot(h->seen, h->seen_cap, key)];
+}
+
+/* Remembers key; out of memory it is just not remembered. */
+static void seen_add(struct sqlite_index *h, const char *key)
+{
+	if (2 * (h->n_seen + 1) > h->seen_cap) {
+		size_t cap = h->seen_cap ? 2 * h->seen_cap : 1024;
+		char **tab = calloc(cap, sizeof *tab);
+		if (!tab)
+			return;
+		for (size_t i = 0; i < h->seen_cap; i++)
+			if (h->seen[i])
+				tab[seen_slot(tab, cap, h->seen[i])] = h->seen[i];
+		free(h->seen);
+		h->seen = tab;
+		h->seen_cap = cap;
+	}
+	size_t i = seen_slot(h->seen, h->seen_cap, key);
+	if (!h->seen[i] && (h->seen[i] = strdup(key)))
+		h->n_seen++;
+}
+
+static void seen_reset(struct sqlite_index *h)
+{
+	for (size_t i = 0; i < h->seen_cap; i++)
+		free(h->seen[i]);
+	free(h->seen);
+	h->seen = NULL;
+	h->n_seen = h->seen_cap = 0;
 }
 
 /* --- add_run -------------------------------------------------------------- */
@@ -884,7 +941,7 @@ static int insert_result(struct sqlite_index *h, const struct bt_run *run,
 		if (rc)
 			return rc;
 	}
-	if (r->series_key) {
+	if (r->series_key && !(h->dropped && seen_has(h, r->series_key))) {
 		B(bind_str(ss, 1, r->series_key));
 		B(bind_str(ss, 2, run->suite));
 		B(bind_str(ss, 3, r->name));
@@ -897,6 +954,8 @@ static int insert_result(struct sqlite_index *h, const struct bt_run *run,
 			return bind_fail(h, b, err);
 		}
 		rc = step_done(h, ss, err);
+		if (!rc && h->dropped)
+			seen_add(h, r->series_key);
 	}
 	return rc;
 }
@@ -1092,7 +1151,7 @@ static int sq_clear(void *vh, struct bt_strbuf *err)
 	/* a rebuild in bulk mode fills results without its secondary
 	 * indexes; sq_commit builds them again (inside a transaction only:
 	 * readers never see the index without them) */
-	if (!rc && h->bulk && !h->dropped && !sqlite3_get_autocommit(h->db) && !getenv("BT_TMP_NODROP")) {
+	if (!rc && h->bulk && !h->dropped && !sqlite3_get_autocommit(h->db)) {
 		rc = db_exec(h, RESULTS_INDEXES_DROP, err);
 		if (!rc)
 			h->dropped = 1;

@@ -25,7 +25,7 @@
 #define N_SAMPLES 15
 
 static char dir[256], store[300], out_path[320], err_path[320];
-static char ids[N_RUNS + 1][33];
+static char ids[N_RUNS + 2][33];
 
 static const char *commit_of(int i, char buf[41])
 {
@@ -74,7 +74,9 @@ static void add_case(struct bt_run *run, const char *name, const char *key,
 	r->series_key = bt_run_strdup(run, skey);
 }
 
-static void put_run(struct bt_store *st, int i, const char *machine, const char *fp)
+/* crash != 0: the case attn seq_len=2048 crashed in this run */
+static void put_run_crash(struct bt_store *st, int i, const char *machine,
+			  const char *fp, int crash)
 {
 	struct bt_run run;
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -96,10 +98,21 @@ static void put_run(struct bt_store *st, int i, const char *machine, const char 
 	add_case(&run, "attn", "seq_len", "1024", 1e-3, &seed);
 	add_case(&run, "attn", "seq_len", "2048", after ? 4.8e-3 : 4e-3, &seed);
 	add_case(&run, "matmul", "n", "64", after ? 1.8e-4 : 2e-4, &seed);
+	if (crash) {
+		struct bt_result *r = &run.results[1];
+		r->status = BT_STATUS_CRASHED;
+		r->message = bt_run_strdup(&run, "killed by signal 11 (SIGSEGV)");
+		r->n_metrics = 0;
+	}
 	if (bt_store_put(st, &run, NULL, &err))
 		fail_msg("put: %s", bt_strbuf_str(&err));
 	bt_run_release(&run);
 	bt_strbuf_release(&err);
+}
+
+static void put_run(struct bt_store *st, int i, const char *machine, const char *fp)
+{
+	put_run_crash(st, i, machine, fp, 0);
 }
 
 static int setup(void **state)
@@ -116,6 +129,8 @@ static int setup(void **state)
 	for (int i = 0; i < N_RUNS; i++)
 		put_run(st, i, "m1", "f1f1f1f1f1f1f1f1");
 	put_run(st, N_RUNS, "m2", "f2f2f2f2f2f2f2f2");
+	/* a run after the last on m1 whose attn seq_len=2048 crashed */
+	put_run_crash(st, N_RUNS + 1, "m1", "f1f1f1f1f1f1f1f1", 1);
 	bt_store_close(st);
 	return 0;
 }
@@ -259,7 +274,7 @@ static void test_compare_save(void **state)
 		assert_int_equal(stat(path, &sb), 0);
 		assert_true(sb.st_size > 100);
 	}
-	assert_int_equal(bt("compare", ids[9], ids[10], "--save", "../evil", NULL), 3);
+	assert_int_equal(bt("compare", ids[9], ids[10], "--save", "../evil", NULL), 2);
 	assert_err_has("comparison name");
 }
 
@@ -293,6 +308,14 @@ static void test_check_exit_codes(void **state)
 	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 1);
 	/* a threshold above the step: unchanged */
 	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--threshold", "30%", NULL), 0);
+	/* a case that crashed in the candidate fails the gate */
+	assert_int_equal(bt("check", "--run", ids[N_RUNS + 1], "--baseline",
+			    ids[N_RUNS - 1], NULL), 1);
+	o = out();
+	assert_has(o, "missing (crashed)");
+	free(o);
+	/* --baseline as a commit picks that commit's run on this machine */
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--baseline", "c0900", NULL), 1);
 	/* errors: exit 3 with the reason */
 	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--baseline", ids[N_RUNS],
 			    NULL), 3);
@@ -304,6 +327,8 @@ static void test_check_exit_codes(void **state)
 	/* usage errors: exit 2 */
 	assert_int_equal(bt("check", "--threshold", "abc", NULL), 2);
 	assert_err_has("--threshold");
+	assert_int_equal(bt("check", "--threshold", "5", NULL), 2); /* 5% or 500%? */
+	assert_err_has("5%");
 	assert_int_equal(bt("check", "--alpha", "2", NULL), 2);
 	assert_int_equal(bt("compare", ids[0], NULL), 2);
 }

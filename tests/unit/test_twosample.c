@@ -594,7 +594,16 @@ static void test_verdicts(void **state)
 	assert_int_equal(bt_compare_samples(a, 15, b, 15, 1, &o, &c), 0);
 	c.p_adjusted = 0.5;
 	bt_verdict_decide(&c, &o);
+	/* not significant, yet the CI reaches far beyond delta: cannot tell */
+	assert_int_equal(c.verdict, BT_VERDICT_NOISY);
+	/* not significant and the whole CI within +-delta: unchanged */
+	c.ci_low = 0.98;
+	c.ci_high = 1.03;
+	bt_verdict_decide(&c, &o);
 	assert_int_equal(c.verdict, BT_VERDICT_UNCHANGED);
+	c.ci_low = 0.90; /* reaches below 1/(1+delta) */
+	bt_verdict_decide(&c, &o);
+	assert_int_equal(c.verdict, BT_VERDICT_NOISY);
 
 	/* ties from rounding: asymptotic p, still regressed */
 	for (size_t i = 0; i < 20; i++) {

@@ -1,0 +1,87 @@
+/* benchtrack dashboard [--out DIR] [--store DIR] [--title T]: the static
+ * HTML dashboard of the whole store (lib/report/dashboard.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+/* Writes the dashboard of the store at store_dir (NULL: the default) into
+ * out (NULL: STORE/dashboard) and prints where it is. Shared with
+ * `benchtrack report --store`. Returns the exit code. */
+int bt_cmd_dashboard_write(const char *cmd, const char *store_dir, const char *out,
+			   const char *title)
+{
+	struct bt_store *st = NULL;
+	struct bt_strbuf err = BT_STRBUF_INIT, msg = BT_STRBUF_INIT;
+	struct bt_dashboard_opts o;
+	struct bt_dashboard_stats stats;
+	struct timespec t0, t1;
+	char *dir = NULL;
+	int code = BT_EXIT_ERROR;
+
+	memset(&o, 0, sizeof o);
+	o.title = title;
+	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
+		bt_front_error("%s: %s", cmd, err.len ? err.buf : "out of memory");
+		goto out;
+	}
+	if (out)
+		dir = strdup(out);
+	else if (asprintf(&dir, "%s/dashboard", bt_store_dir(st)) < 0)
+		dir = NULL;
+	if (!dir) {
+		bt_front_error("%s: out of memory", cmd);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (bt_dashboard_write(st, dir, &o, &stats, &err)) {
+		bt_front_error("%s: %s", cmd, err.len ? err.buf : "out of memory");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bt_strbuf_addf(&msg, "%s/index.html: %zu runs, %zu series, %zu points "
+		       "(%zu run pages written, %zu kept) in %.2f s\n", dir,
+		       stats.runs, stats.series, stats.points, stats.run_pages,
+		       stats.run_pages_kept,
+		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+	if (stats.run_errors)
+		bt_front_error("%s: %zu runs could not be read and have no page "
+			       "(benchtrack verify names them)", cmd, stats.run_errors);
+	code = bt_cli_write_stdout(&msg) ? BT_EXIT_ERROR : BT_EXIT_OK;
+out:
+	free(dir);
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&msg);
+	return code;
+}
+
+static int cmd_dashboard(int argc, char **argv)
+{
+	const char *store_dir = NULL, *out = NULL, *title = NULL;
+	int help = 0, n_args = 0, code;
+	char *args[1];
+	struct bt_opt opts[] = {
+		{ "--store", &store_dir, NULL }, { "--out", &out, NULL },
+		{ "--title", &title, NULL },     { NULL, NULL, NULL },
+	};
+
+	if ((code = bt_opts_parse("dashboard", argc, argv, opts, &help, args, 0,
+				  &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("dashboard");
+	if (out && !*out) {
+		bt_front_error("dashboard: --out: empty directory name");
+		return BT_EXIT_USAGE;
+	}
+	return bt_cmd_dashboard_write("dashboard", store_dir, out, title);
+}
+
+const struct bt_cmd bt_cmd_dashboard = {
+	"dashboard", "dashboard [--out DIR] [--store DIR]",
+	"the static HTML dashboard of the store", cmd_dashboard
+};

@@ -1,0 +1,1096 @@
+/* benchtrack serve [--bind ADDR] [--port N] [--store DIR]: the dashboard
+ * of a store live, and a read-only JSON API computed from the store for
+ * each request, on libmicrohttpd (docs/cmd/serve.md).
+ *
+ * The dashboard: a private copy written by bt_dashboard_write into
+ * BASE/gen-N (BASE a mkdtemp directory, removed at exit). A request looks
+ * at the store's signature (index.db, index.db-wal, acks.json: inode,
+ * size, mtime) at most once a second; when it changed, the regeneration
+ * thread writes a new copy and swaps it in under a write lock, so a
+ * request opens its file in one whole copy or the next, never in a half
+ * written one (an open file stays readable after its copy is removed).
+ *
+ * The API opens the store read-only per request (each query opens its
+ * own SQLite connection: WAL readers, fine while runs are being stored).
+ *
+ * Requests: GET and HEAD only (405); the path is decoded here, from the
+ * raw URI (MHD_OPTION_URI_LOG_CALLBACK), so that an encoded "/" or NUL is
+ * refused rather than decoded into the path; "." and ".." segments, empty
+ * segments, backslashes and control characters are refused (400); files
+ * are only ever opened inside the current copy. Request size, connection
+ * count (in all and per address) and idle time are bounded.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "opts.h"
+
+#define SERVE_MAX_URI 2048          /* raw request target, bytes (414 above) */
+#define SERVE_MEMORY_LIMIT (32 * 1024) /* per connection: request line + headers */
+#define SERVE_MAX_CONNECTIONS 256
+#define SERVE_MAX_PER_IP 64
+#define SERVE_TIMEOUT_S 15          /* idle connections are closed */
+#define SERVE_THREADS 4             /* MHD thread pool */
+#define SERVE_CHECK_MS 1000         /* store signature checked at most this often */
+#define SERVE_MAX_LIMIT 100000      /* /api/runs?limit= */
+
+/* --- the store's signature ---------------------------------------------- */
+
+struct file_sig {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	long long mtime_ns;
+	int exists;
+};
+
+struct store_sig {
+	struct file_sig f[3]; /* index.db, index.db-wal, acks.json */
+};
+
+static void store_sig(const char *dir, struct store_sig *s)
+{
+	static const char *const names[] = { "index.db", "index.db-wal", "acks.json" };
+	char path[PATH_MAX];
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (stat(path, &st) != 0)
+			continue;
+		s->f[i].exists = 1;
+		s->f[i].dev = st.st_dev;
+		s->f[i].ino = st.st_ino;
+		s->f[i].size = st.st_size;
+		s->f[i].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+				   st.st_mtim.tv_nsec;
+	}
+}
+
+static int sig_equal(const struct store_sig *a, const struct store_sig *b)
+{
+	for (int i = 0; i < 3; i++) {
+		const struct file_sig *x = &a->f[i], *y = &b->f[i];
+		if (x->exists != y->exists || x->dev != y->dev || x->ino != y->ino ||
+		    x->size != y->size || x->mtime_ns != y->mtime_ns)
+			return 0;
+	}
+	return 1;
+}
+
+/* --- the server ---------------------------------------------------------- */
+
+struct server {
+	const char *store_dir;
+	char *store_real;        /* realpath of the store, for /api/runs/ID */
+	char *base;              /* private directory of the dashboard copies */
+
+	pthread_rwlock_t lock;   /* readers open files in cur; the swap writes */
+	char *cur;               /* the current copy (under lock) */
+
+	pthread_mutex_t mu;      /* guards what follows */
+	pthread_cond_t cv;
+	int want, stop;
+	struct store_sig sig;    /* of the store when cur was written */
+	unsigned gen;            /* copies written */
+	pthread_t regen;
+	int regen_started;
+
+	atomic_llong last_check; /* CLOCK_MONOTONIC ms of the last look */
+};
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int rm_one(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	(void)st, (void)type, (void)f;
+	return remove(path);
+}
+
+static void rmtree(const char *dir)
+{
+	if (dir)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+
+/* Copies the tree from into to (which exists) with hard links, so that
+ * bt_dashboard_write can update the copy incrementally (it keeps run
+ * files it wrote before) while from stays whole: it replaces files by
+ * renaming new ones into place, never writing into a linked file. 0 or -1
+ * (then the copy is simply written from scratch). */
+static int link_tree(const char *from, const char *to)
+{
+	char *argv_from = strdup(from);
+	FTS *fts;
+	FTSENT *e;
+	char *const roots[] = { argv_from, NULL };
+	size_t nf = strlen(from);
+	int rc = 0;
+
+	if (!argv_from || !(fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL))) {
+		free(argv_from);
+		return -1;
+	}
+	while (!rc && (e = fts_read(fts))) {
+		char dst[PATH_MAX];
+		if (e->fts_level == 0 || e->fts_info == FTS_DP)
+			continue;
+		if (snprintf(dst, sizeof dst, "%s%s", to, e->fts_path + nf) >= (int)sizeof dst)
+			rc = -1;
+		else if (e->fts_info == FTS_D)
+			rc = mkdir(dst, 0700);
+		else if (e->fts_info == FTS_F)
+			rc = link(e->fts_path, dst);
+	}
+	fts_close(fts);
+	free(argv_from);
+	return rc ? -1 : 0;
+}
+
+/* Writes a new copy of the dashboard and swaps it in; 0 or BT_E* with
+ * err set. sig is the store's signature taken before reading it. */
+static int regenerate(struct server *s, const struct store_sig *sig,
+		      struct bt_strbuf *err)
+{
+	struct bt_store *st = NULL;
+	struct bt_dashboard_opts o = { 0 };
+	char *dir = NULL, *old;
+	unsigned gen;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	gen = ++s->gen;
+	pthread_mutex_unlock(&s->mu);
+	if (asprintf(&dir, "%s/gen-%u", s->base, gen) < 0)
+		return BT_ENOMEM;
+	if (mkdir(dir, 0700) != 0) {
+		rc = bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	/* only this thread (or main, before it starts) changes cur */
+	if (s->cur && link_tree(s->cur, dir) != 0) {
+		rmtree(dir);
+		mkdir(dir, 0700);
+	}
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, err);
+	if (!rc)
+		rc = bt_dashboard_write(st, dir, &o, NULL, err);
+	bt_store_close(st);
+	if (rc) {
+		rmtree(dir);
+		free(dir);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&s->lock);
+	old = s->cur;
+	s->cur = dir;
+	pthread_rwlock_unlock(&s->lock);
+	/* no request is opening a file in old any more; open ones stay readable */
+	rmtree(old);
+	free(old);
+	pthread_mutex_lock(&s->mu);
+	s->sig = *sig;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static void *regen_main(void *arg)
+{
+	struct server *s = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		struct store_sig now, had;
+		struct bt_strbuf err = BT_STRBUF_INIT;
+		pthread_mutex_lock(&s->mu);
+		while (!s->want && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->stop) {
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		s->want = 0;
+		had = s->sig;
+		pthread_mutex_unlock(&s->mu);
+		store_sig(s->store_dir, &now);
+		if (sig_equal(&now, &had))
+			continue;
+		if (regenerate(s, &now, &err)) {
+			fprintf(stderr, "benchtrack serve: warning: dashboard not updated: %s\n",
+				err.len ? err.buf : "out of memory");
+			/* not again until the store changes again */
+			pthread_mutex_lock(&s->mu);
+			s->sig = now;
+			pthread_mutex_unlock(&s->mu);
+		}
+		bt_strbuf_release(&err);
+	}
+	return NULL;
+}
+
+/* Called by requests: at most once per SERVE_CHECK_MS, wakes the
+ * regeneration thread when the store changed. Never blocks for long. */
+static void check_store(struct server *s)
+{
+	long long now = now_ms(), last = atomic_load(&s->last_check);
+	struct store_sig sig;
+	if (now - last < SERVE_CHECK_MS ||
+	    !atomic_compare_exchange_strong(&s->last_check, &last, now))
+		return;
+	store_sig(s->store_dir, &sig);
+	pthread_mutex_lock(&s->mu);
+	if (!sig_equal(&sig, &s->sig)) {
+		s->want = 1;
+		pthread_cond_signal(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* --- responses ------------------------------------------------------------ */
+
+static void common_headers(struct MHD_Response *r, const char *type,
+			   const char *cache)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
+			     struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+	if (!r)
+		return MHD_NO; /* out of memory: MHD closes the connection */
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Sends text (malloc'd, taken) as the body. */
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
+				  const char *type, char *text)
+{
+	struct MHD_Response *r;
+	if (!text)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	common_headers(r, type, "no-store");
+	return queue(c, status, r);
+}
+
+/* Sends root (a reference taken) as compact JSON. */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status,
+				  json_t *root)
+{
+	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	return reply_text(c, status, "application/json", text);
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
+				   const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
+				   const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return reply_json(c, status, json_pack("{s:s, s:i}", "error", msg,
+					       "status", (int)status));
+}
+
+/* A store error: not found 404, bad input 400, else 500. */
+static enum MHD_Result reply_store_error(struct MHD_Connection *c, int rc,
+					 const struct bt_strbuf *err)
+{
+	unsigned status = rc == BT_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+			: rc == BT_EINVAL ? MHD_HTTP_BAD_REQUEST
+			: MHD_HTTP_INTERNAL_SERVER_ERROR;
+	return reply_error(c, status, "%s", err && err->len ? err->buf : bt_strerror(rc));
+}
+
+/* Sends the file open on fd (taken) with its content type. */
+static enum MHD_Result reply_fd(struct MHD_Connection *c, int fd, off_t size,
+				const char *type, const char *cache)
+{
+	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
+	if (!r) {
+		close(fd);
+		return MHD_NO;
+	}
+	common_headers(r, type, cache);
+	return queue(c, MHD_HTTP_OK, r);
+}
+
+static const char *content_type(const char *path)
+{
+	static const char *const types[][2] = {
+		{ ".html", "text/html; charset=utf-8" },
+		{ ".js", "text/javascript; charset=utf-8" },
+		{ ".css", "text/css; charset=utf-8" },
+		{ ".json", "application/json" },
+		{ ".svg", "image/svg+xml" },
+		{ ".png", "image/png" },
+		{ ".ico", "image/x-icon" },
+		{ ".txt", "text/plain; charset=utf-8" },
+		{ ".md", "text/markdown; charset=utf-8" },
+		{ ".csv", "text/csv; charset=utf-8" },
+		{ ".woff2", "font/woff2" },
+	};
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	if (dot && (!slash || dot > slash))
+		for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+			if (strcmp(dot, types[i][0]) == 0)
+				return types[i][1];
+	return "application/octet-stream";
+}
+
+/* --- the request path ---------------------------------------------------- */
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Decodes the path of the raw request target (up to '?' or '#') into out
+ * (at least strlen(raw) + 1 bytes). 0, or -1 for a path that is refused:
+ * not starting with '/', a bad or encoded '/', '\' or NUL escape, a
+ * backslash, a control character, an empty, "." or ".." segment (a
+ * trailing '/' is allowed). */
+static int decode_path(const char *raw, char *out)
+{
+	size_t n = 0;
+	const char *p = raw;
+	if (*p != '/')
+		return -1;
+	for (; *p && *p != '?' && *p != '#'; p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '%') {
+			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			ch = (unsigned char)(hi * 16 + lo);
+			if (ch == '/' || ch == '\\' || ch == 0)
+				return -1;
+			p += 2;
+		}
+		if (ch == '\\' || ch < 0x20 || ch == 0x7f)
+			return -1;
+		out[n++] = (char)ch;
+	}
+	out[n] = '\0';
+	/* segments */
+	for (const char *s = out + 1; *s;) {
+		const char *e = strchr(s, '/');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 0 || (len == 1 && s[0] == '.') ||
+		    (len == 2 && s[0] == '.' && s[1] == '.'))
+			return -1;
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return 0;
+}
+
+/* A dashboard file: rel has no leading '/', no "." / ".." / empty
+ * segments (decode_path). */
+static enum MHD_Result serve_file(struct server *s, struct MHD_Connection *c,
+				  const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, n;
+
+	check_store(s);
+	/* hidden files (".x") are never part of the dashboard */
+	if (rel[0] == '.' || strstr(rel, "/."))
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	pthread_rwlock_rdlock(&s->lock);
+	n = snprintf(path, sizeof path, "%s/%s%s", s->cur, rel,
+		     !*rel || rel[strlen(rel) - 1] == '/' ? "index.html" : "");
+	fd = n > 0 && (size_t)n < sizeof path
+		     ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	pthread_rwlock_unlock(&s->lock);
+	if (fd < 0)
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int dir = S_ISDIR(st.st_mode);
+		close(fd);
+		if (dir) {
+			/* a directory: its index page, at the URL with a '/' */
+			char *loc = NULL;
+			struct MHD_Response *r;
+			if (asprintf(&loc, "/%s/", rel) < 0)
+				return MHD_NO;
+			r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+			if (r) {
+				common_headers(r, "text/plain; charset=utf-8", "no-cache");
+				MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, loc);
+			}
+			free(loc);
+			return queue(c, MHD_HTTP_MOVED_PERMANENTLY, r);
+		}
+		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	}
+	return reply_fd(c, fd, st.st_size, content_type(path), "no-cache");
+}
+
+/* --- the JSON API ---------------------------------------------------------- */
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	return v && *v ? v : NULL;
+}
+
+/* 1 when every byte of v is in set or alphanumeric, and 0 < len <= max. */
+static int token_ok(const char *v, const char *set, size_t max)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (!(ch >= '0' && ch <= '9') && !(ch >= 'a' && ch <= 'z') &&
+		    !(ch >= 'A' && ch <= 'Z') && !strchr(set, ch))
+			return 0;
+	}
+	return 1;
+}
+
+static int hex_ok(const char *v, size_t min, size_t max)
+{
+	size_t n = strlen(v);
+	if (n < min || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (hexval(v[i]) < 0)
+			return 0;
+	return 1;
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *entry_json(const struct bt_store_entry *e)
+{
+	json_t *tags = json_array();
+	for (size_t k = 0; tags && k < e->n_tags; k++)
+		json_array_append_new(tags, json_string(e->tags[k]));
+	/* the shape of `benchtrack list --format json` */
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
+			 " s:I, s:I, s:b, s:o}",
+			 "run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
+			 "commit", e->commit, "branch", e->branch,
+			 "dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
+			 "machine", e->machine, "fingerprint", e->fingerprint,
+			 "suite", e->suite, "path", e->path, "archive", e->archive,
+			 "n_results", (json_int_t)e->n_results,
+			 "n_failed", (json_int_t)e->n_failed, "milestone", e->milestone,
+			 "tags", tags ? tags : json_array());
+}
+
+static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
+{
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	const char *limit = arg(c, "limit");
+	enum MHD_Result ret;
+	json_t *runs;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.type = arg(c, "type");
+	f.machine = arg(c, "machine");
+	f.since = arg(c, "since");
+	f.until = arg(c, "until");
+	f.commit = arg(c, "commit");
+	f.branch = arg(c, "branch");
+	f.benchmark = arg(c, "name");
+	f.tag = arg(c, "tag");
+	if ((f.since && !token_ok(f.since, "-:.TZ+", 40)) ||
+	    (f.until && !token_ok(f.until, "-:.TZ+", 40)))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST,
+				   "since/until: expected a date (YYYY-MM-DD) or a time");
+	if (f.commit && !hex_ok(f.commit, 1, 64))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "commit: expected hex digits");
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+		if (*end || n < 1 || n > SERVE_MAX_LIMIT)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST,
+					   "limit: expected an integer from 1 to %d",
+					   SERVE_MAX_LIMIT);
+		f.limit = (size_t)n;
+	}
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
+	if (!rc)
+		rc = bt_store_query(st, &f, &l, &err);
+	bt_store_close(st);
+	if (rc) {
+		ret = reply_store_error(c, rc, &err);
+		bt_strbuf_release(&err);
+		return ret;
+	}
+	runs = json_array();
+	for (size_t i = 0; runs && i < l.n; i++)
+		if (json_array_append_new(runs, entry_json(&l.items[i])))
+			json_decref(runs), runs = NULL;
+	bt_store_list_release(&l);
+	bt_strbuf_release(&err);
+	if (!runs)
+		return MHD_NO;
+	return reply_json(c, MHD_HTTP_OK, json_pack("{s:I, s:o}", "count",
+						    (json_int_t)json_array_size(runs),
+						    "runs", runs));
+}
+
+static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
+			       const char *ref)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	char *path = NULL, *real = NULL;
+	size_t nb = strlen(s->store_real);
+	enum MHD_Result ret;
+	struct stat sb;
+	int rc, fd = -1;
+
+	if (!(strcmp(ref, "latest") == 0 ||
+	      (strncmp(ref, "latest:", 7) == 0 && token_ok(ref + 7, "._-", 64) &&
+	       ref[7] != '.') ||
+	      hex_ok(ref, 4, 64)))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "'%.80s': expected a run id "
+				   "(or a prefix of 4 or more hex digits), latest or latest:TYPE",
+				   ref);
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
+	if (!rc)
+		rc = bt_store_resolve(st, ref, &path, &err);
+	bt_store_close(st);
+	/* only ever a run.json inside the store */
+	if (!rc && (!(real = realpath(path, NULL)) || strncmp(real, s->store_real, nb) ||
+		    real[nb] != '/' || strlen(real) < 9 ||
+		    strcmp(real + strlen(real) - 9, "/run.json")))
+		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
+	if (!rc && ((fd = open(real, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 ||
+		    !S_ISREG(sb.st_mode)))
+		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
+	free(path);
+	free(real);
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		ret = reply_store_error(c, rc, &err);
+	} else {
+		ret = reply_fd(c, fd, sb.st_size, "application/json", "no-store");
+	}
+	bt_strbuf_release(&err);
+	return ret;
+}
+
+static const char *direction_name(int d)
+{
+	return d == BT_HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better";
+}
+
+/* The series without its points (the shape of `benchtrack history
+ * --format json`). */
+static json_t *series_head(const struct bt_series *s)
+{
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s, s:I}",
+			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
+			 "variant", s->variant, "params", s->params, "machine", s->machine,
+			 "fingerprint", s->fingerprint, "metric", s->metric, "unit", s->unit,
+			 "direction", direction_name(s->direction),
+			 "n_points", (json_int_t)s->n);
+}
+
+struct series_walk {
+	struct bt_ack_list acks;
+	struct bt_cp_opts cp;
+	json_t *out;             /* /api/series/KEY: the series; /api/series: array */
+	size_t n;
+	int one;                 /* /api/series/KEY */
+	/* /api/regressions */
+	const char *since;
+	int all;
+	size_t found, acked;
+	struct bt_strbuf err;
+};
+
+static int series_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	struct bt_cp_result cps;
+	json_t *o, *pts, *cpj;
+	int rc;
+
+	if (++w->n > 1)
+		return 0; /* an ambiguous prefix: counted only */
+	if ((rc = bt_series_changepoints(s, &w->cp, &cps, &w->err)))
+		return rc;
+	o = series_head(s);
+	pts = json_array();
+	cpj = json_array();
+	for (size_t i = 0; pts && i < s->n; i++) {
+		const struct bt_series_point *p = &s->points[i];
+		json_array_append_new(
+			pts, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
+				       "index", (json_int_t)i, "run_id", p->run_id,
+				       "commit", p->commit, "timestamp", p->timestamp,
+				       "value", num(p->value), "p25", num(p->p25),
+				       "p75", num(p->p75), "min", num(p->min),
+				       "max", num(p->max), "n", (json_int_t)p->n));
+	}
+	for (size_t k = 0; cpj && k < cps.n; k++) {
+		const struct bt_change_point *cp = &cps.points[k];
+		const struct bt_series_point *p = &s->points[cp->index];
+		json_array_append_new(
+			cpj, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:s, s:b}",
+				       "index", (json_int_t)cp->index, "run_id", p->run_id,
+				       "commit", p->commit, "timestamp", p->timestamp,
+				       "p_value", num(cp->p_value),
+				       "mean_before", num(cp->mean_before),
+				       "mean_after", num(cp->mean_after),
+				       "rel_change", num(cp->rel_change),
+				       "verdict", bt_series_change_worse(s, cp) ? "regressed"
+										: "improved",
+				       "acknowledged",
+				       bt_series_change_acked(s, cp->index, &w->acks)));
+	}
+	bt_cp_result_release(&cps);
+	if (!o || !pts || !cpj || json_object_set_new(o, "points", pts) ||
+	    json_object_set_new(o, "change_points", cpj)) {
+		json_decref(o);
+		return BT_ENOMEM;
+	}
+	w->out = o;
+	return 0;
+}
+
+static int series_list_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	json_t *o = series_head(s);
+	const struct bt_series_point *last = s->n ? &s->points[s->n - 1] : NULL;
+	if (!o)
+		return BT_ENOMEM;
+	if (last)
+		json_object_set_new(o, "last", json_pack("{s:s, s:s?, s:s, s:o}",
+							 "run_id", last->run_id,
+							 "commit", last->commit,
+							 "timestamp", last->timestamp,
+							 "value", num(last->value)));
+	return json_array_append_new(w->out, o) ? BT_ENOMEM : 0;
+}
+
+static int regressions_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	struct bt_cp_result cps;
+	int rc = bt_series_changepoints(s, &w->cp, &cps, &w->err);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < cps.n && !rc; k++) {
+		const struct bt_change_point *cp = &cps.points[k];
+		const struct bt_series_point *p = &s->points[cp->index];
+		int worse = bt_series_change_worse(s, cp);
+		int acked;
+		if (w->since && strcmp(p->timestamp, w->since) < 0)
+			continue;
+		if (!worse && !w->all)
+			continue;
+		acked = bt_series_change_acked(s, cp->index, &w->acks);
+		w->found++;
+		w->acked += acked;
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?,"
+				      " s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:b}",
+				      "timestamp", p->timestamp, "commit", p->commit,
+				      "run_id", p->run_id,
+				      "verdict", worse ? "regressed" : "improved",
+				      "series_key", s->series_key, "suite", s->suite,
+				      "name", s->name, "variant", s->variant,
+				      "params", s->params, "metric", s->metric,
+				      "unit", s->unit, "direction", direction_name(s->direction),
+				      "mean_before", num(cp->mean_before),
+				      "mean_after", num(cp->mean_after),
+				      "rel_change", num(cp->rel_change),
+				      "p_value", num(cp->p_value), "acknowledged", acked);
+		if (!o || json_object_set_new(o, "machine", s->machine
+							 ? json_string(s->machine)
+							 : json_null()) ||
+		    json_array_append_new(w->out, o))
+			rc = BT_ENOMEM;
+	}
+	bt_cp_result_release(&cps);
+	return rc;
+}
+
+enum series_what { SERIES_ONE, SERIES_LIST, SERIES_REGRESSIONS };
+
+static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
+				  enum series_what what, const char *key)
+{
+	struct series_walk w;
+	struct bt_series_filter f;
+	struct bt_store *st = NULL;
+	const char *all = arg(c, "all");
+	enum MHD_Result ret;
+	size_t n_series = 0;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	memset(&f, 0, sizeof f);
+	bt_cp_opts_default(&w.cp);
+	f.series_key = key;
+	f.metric = arg(c, "metric");
+	f.machine = arg(c, "machine");
+	if (what == SERIES_LIST) {
+		f.suite = arg(c, "suite");
+		f.name = arg(c, "name");
+	}
+	w.since = arg(c, "since");
+	w.all = all && (strcmp(all, "1") == 0 || strcmp(all, "true") == 0);
+	if (key && !hex_ok(key, 4, 64))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "'%.80s': expected a series key "
+				   "(or a prefix of 4 or more hex digits)", key);
+	if (f.metric && !token_ok(f.metric, "._-:/", 64))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
+	if (w.since && !token_ok(w.since, "-:.TZ+", 40))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST,
+				   "since: expected a date (YYYY-MM-DD) or a time");
+	if (what != SERIES_ONE && !(w.out = json_array()))
+		return MHD_NO;
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &w.err);
+	if (!rc && what != SERIES_LIST)
+		rc = bt_store_acks(st, &w.acks, &w.err);
+	if (!rc)
+		rc = bt_store_series(st, &f,
+				     what == SERIES_ONE ? series_one
+				     : what == SERIES_LIST ? series_list_one
+							   : regressions_one,
+				     &w, &n_series, &w.err);
+	bt_store_close(st);
+	if (rc)
+		ret = reply_store_error(c, rc, &w.err);
+	else if (what == SERIES_ONE && w.n == 0)
+		ret = reply_error(c, MHD_HTTP_NOT_FOUND, "no series '%s'%s%s", key,
+				  f.metric ? " of metric " : "", f.metric ? f.metric : "");
+	else if (what == SERIES_ONE && w.n > 1)
+		ret = reply_error(c, MHD_HTTP_BAD_REQUEST,
+				  "series key prefix '%s' is ambiguous (%zu series)", key, w.n);
+	else if (what == SERIES_ONE)
+		ret = reply_json(c, MHD_HTTP_OK, json_incref(w.out));
+	else if (what == SERIES_LIST)
+		ret = reply_json(c, MHD_HTTP_OK,
+				 json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
+					   "series", w.out));
+	else
+		ret = reply_json(c, MHD_HTTP_OK,
+				 json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
+					   "found", (json_int_t)w.found,
+					   "acknowledged", (json_int_t)w.acked,
+					   "regressions", w.out));
+	json_decref(w.out);
+	bt_ack_list_release(&w.acks);
+	bt_strbuf_release(&w.err);
+	return ret;
+}
+
+static enum MHD_Result api(struct server *s, struct MHD_Connection *c,
+			   const char *path)
+{
+	if (strcmp(path, "") == 0 || strcmp(path, "/") == 0)
+		return reply_json(c, MHD_HTTP_OK, json_pack(
+			"{s:s, s:[s, s, s, s, s]}", "version", BENCHTRACK_VERSION,
+			"endpoints", "/api/runs", "/api/runs/ID", "/api/series",
+			"/api/series/KEY", "/api/regressions"));
+	if (strcmp(path, "/runs") == 0 || strcmp(path, "/runs/") == 0)
+		return api_runs(s, c);
+	if (strncmp(path, "/runs/", 6) == 0 && !strchr(path + 6, '/'))
+		return api_run(s, c, path + 6);
+	if (strcmp(path, "/series") == 0 || strcmp(path, "/series/") == 0)
+		return api_series(s, c, SERIES_LIST, NULL);
+	if (strncmp(path, "/series/", 8) == 0 && !strchr(path + 8, '/'))
+		return api_series(s, c, SERIES_ONE, path + 8);
+	if (strcmp(path, "/regressions") == 0 || strcmp(path, "/regressions/") == 0)
+		return api_series(s, c, SERIES_REGRESSIONS, NULL);
+	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such API endpoint");
+}
+
+/* --- libmicrohttpd callbacks ---------------------------------------------- */
+
+/* The raw request target, kept for the handler (freed when completed). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls, (void)c;
+	return strdup(uri ? uri : "");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c, (void)toe;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	struct server *s = cls;
+	const char *raw = *req_cls;
+	enum MHD_Result ret;
+	char *path;
+
+	(void)url, (void)version, (void)upload_data, (void)upload_data_size;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		struct MHD_Response *r;
+		char *text = strdup("{\"error\":\"method not allowed: use GET or HEAD\","
+				    "\"status\":405}");
+		if (!text)
+			return MHD_NO;
+		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(text);
+			return MHD_NO;
+		}
+		common_headers(r, "application/json", "no-store");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	}
+	if (!raw)
+		return MHD_NO;
+	if (strlen(raw) > SERVE_MAX_URI)
+		return reply_error(c, MHD_HTTP_URI_TOO_LONG, "request target longer "
+				   "than %d bytes", SERVE_MAX_URI);
+	if (!(path = malloc(strlen(raw) + 1)))
+		return MHD_NO;
+	if (decode_path(raw, path) != 0)
+		ret = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
+	else if (strncmp(path, "/api", 4) == 0 && (path[4] == '/' || path[4] == '\0'))
+		ret = api(s, c, path + 4);
+	else
+		ret = serve_file(s, c, path + 1);
+	free(path);
+	return ret;
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("benchtrack serve: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+/* --- the command ----------------------------------------------------------- */
+
+static int is_loopback(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *x = &((const struct sockaddr_in6 *)a)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(x) ||
+		       (IN6_IS_ADDR_V4MAPPED(x) && x->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	const char *store_dir = NULL, *bind_addr = "127.0.0.1", *port_s = "8080";
+	int help = 0, n_args = 0, code;
+	char *args[1];
+	struct bt_opt opts[] = {
+		{ "--store", &store_dir, NULL }, { "--bind", &bind_addr, NULL },
+		{ "--port", &port_s, NULL },     { NULL, NULL, NULL },
+	};
+	struct sockaddr_storage sa;
+	struct server s;
+	struct store_sig sig;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	struct MHD_Daemon *d = NULL;
+	const union MHD_DaemonInfo *info;
+	sigset_t sigs;
+	unsigned flags;
+	long port;
+	char *end, tmpl[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	int sig_no = 0, ipv6;
+
+	if ((code = bt_opts_parse("serve", argc, argv, opts, &help, args, 0, &n_args)))
+		return code;
+	if (help)
+		return bt_cmd_print_help("serve");
+	port = strtol(port_s, &end, 10);
+	if (!*port_s || *end || port < 0 || port > 65535) {
+		bt_front_error("serve: --port: '%s' is not a port number (0 to 65535)", port_s);
+		return BT_EXIT_USAGE;
+	}
+	memset(&sa, 0, sizeof sa);
+	if (inet_pton(AF_INET, bind_addr, &((struct sockaddr_in *)&sa)->sin_addr) == 1) {
+		sa.ss_family = AF_INET;
+		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
+		ipv6 = 0;
+	} else if (inet_pton(AF_INET6, bind_addr,
+			     &((struct sockaddr_in6 *)&sa)->sin6_addr) == 1) {
+		sa.ss_family = AF_INET6;
+		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
+		ipv6 = 1;
+	} else {
+		bt_front_error("serve: --bind: '%s' is not an IPv4 or IPv6 address", bind_addr);
+		return BT_EXIT_USAGE;
+	}
+	if (!is_loopback(&sa))
+		fprintf(stderr, "benchtrack serve: warning: binding %s, not a loopback "
+			"address: anyone who can reach it can read the store\n", bind_addr);
+
+	memset(&s, 0, sizeof s);
+	pthread_rwlock_init(&s.lock, NULL);
+	pthread_mutex_init(&s.mu, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	code = BT_EXIT_ERROR;
+	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
+		bt_front_error("serve: %s", err.len ? err.buf : "out of memory");
+		goto out;
+	}
+	s.store_dir = bt_store_dir(st);
+	if (!(s.store_real = realpath(s.store_dir, NULL))) {
+		bt_front_error("serve: %s: %s", s.store_dir, strerror(errno));
+		goto out;
+	}
+	snprintf(tmpl, sizeof tmpl, "%s/benchtrack-serve-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl) || !(s.base = strdup(tmpl))) {
+		bt_front_error("serve: %s: %s", tmpl, strerror(errno));
+		goto out;
+	}
+	/* the first copy, before serving */
+	store_sig(s.store_dir, &sig);
+	if (regenerate(&s, &sig, &err)) {
+		bt_front_error("serve: dashboard: %s", err.len ? err.buf : "out of memory");
+		goto out;
+	}
+	atomic_store(&s.last_check, now_ms());
+
+	/* SIGINT and SIGTERM are taken by sigwait below: blocked in every thread */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (pthread_create(&s.regen, NULL, regen_main, &s) != 0) {
+		bt_front_error("serve: cannot start a thread");
+		goto out;
+	}
+	s.regen_started = 1;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+		(ipv6 ? MHD_USE_IPv6 : 0);
+	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, &s,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNECTIONS,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)SERVE_MAX_PER_IP,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_END);
+	if (!d) {
+		bt_front_error("serve: cannot listen on %s port %ld: %s", bind_addr, port,
+			       strerror(errno ? errno : EADDRINUSE));
+		goto out;
+	}
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info)
+		port = info->port;
+	printf("serving %s at http://%s%s%s:%ld/\n", s.store_dir, ipv6 ? "[" : "",
+	       bind_addr, ipv6 ? "]" : "", port);
+	if (fflush(stdout) != 0) {
+		bt_front_error("serve: stdout: %s", strerror(errno));
+		goto out;
+	}
+	while (sigwait(&sigs, &sig_no) != 0)
+		;
+	code = BT_EXIT_OK;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	if (s.regen_started) {
+		pthread_mutex_lock(&s.mu);
+		s.stop = 1;
+		pthread_cond_signal(&s.cv);
+		pthread_mutex_unlock(&s.mu);
+		pthread_join(s.regen, NULL);
+	}
+	rmtree(s.base);
+	free(s.base);
+	free(s.cur);
+	free(s.store_real);
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+	pthread_rwlock_destroy(&s.lock);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	return code;
+}
+
+const struct bt_cmd bt_cmd_serve = {
+	"serve", "serve [--bind ADDR] [--port N]",
+	"serve the dashboard and a JSON API of the store", cmd_serve
+};

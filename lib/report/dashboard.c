@@ -1,0 +1,1146 @@
+/* The static dashboard of a store (bt_dashboard_write, contract in
+ * include/benchtrack/dashboard.h).
+ *
+ *     DIR/index.html trend.html run.html   the pages (web/NAME.html, the title
+ *                                          filled in)
+ *     DIR/assets/                          uPlot.iife.min.js, uPlot.min.css,
+ *                                          dashboard.js, dashboard.css
+ *     DIR/data/index.js                    btData("index", "", {...})
+ *     DIR/data/series/KEY.js               btData("series", KEY, {...})
+ *     DIR/data/runs/ID.js                  btData("run", ID, {...})
+ *
+ * The pages and assets are compiled in (scripts/embed-web.cmake). Data
+ * files are JavaScript calling btData() so that <script> tags can load
+ * them from file://. trend.html#KEY shows one series, run.html#ID one run.
+ *
+ * data/index.js: {title, generated, version, totals {runs, series, points,
+ * regressions, acked}, types [], machines [], latest [RUN] (newest run of
+ * each type), runs [RUN] (the INDEX_RUNS newest), series [{k, name, suite,
+ * variant, params, machine, metric, unit, dir, type, n, last, lastT,
+ * lastCommit, regs}], regs [{k, name, variant, params, machine, type, unit,
+ * t, commit, run, before, after, rel, p, i, spark [], sparkAt}] (newest
+ * first)}; RUN = {id, type, suite, t, commit, branch, machine, n, failed,
+ * page (1 when data/runs/ID.js exists)}. Only identities and last values:
+ * the points live in the series files.
+ *
+ * data/series/KEY.js: {key, name, suite, variant, params, machine,
+ * fingerprint, metric, unit, dir, type, run [], commit [], t [], v [],
+ * p25 [], p75 [], min [], max [], n [] (one entry per point, oldest first),
+ * cps [{i, p, before, after, rel, worse, acked}], acks [{commit, reason,
+ * who, when, i (the first point at that commit, -1 none)}]}.
+ *
+ * data/runs/ID.js: {id, type, suite, t, duration, commit, branch, dirty,
+ * machine, fingerprint, cpu, os, compiler, flags, cases, ok, failed,
+ * groups [{title, columns [{name, right}], rows [{start, cells [[text,
+ * style]]}]}], rank [{group, params, items [{name, variant, median,
+ * speedup, style}]}], crossovers [text], charts [{file, title, svg}],
+ * failures [{case, status, message}]}. A run never changes once stored,
+ * so an existing run file (its first line naming RUN_FORMAT) is kept.
+ *
+ * Open regressions follow `benchtrack regressions` (cli/cmd_regressions.c):
+ * change points of bt_changepoints with bt_cp_opts_default where the
+ * metric got worse, not acknowledged: no ack of the series at a commit of
+ * the 3 points either side of the change.
+ *
+ * Files are replaced by a rename of a complete temporary file, so a reader
+ * (a browser, `benchtrack serve`) sees the old file or the new one, never
+ * half of one. They are not fsync'd: the dashboard is derived data that a
+ * rerun regenerates, and thousands of fsyncs would dominate its time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "benchtrack/analysis.h"
+#include "benchtrack/dashboard.h"
+#include "benchtrack/report.h"
+#include "../internal.h"
+#include "../store/fsutil.h"
+#include "web_assets.h"
+
+#define RUN_FORMAT "/* benchtrack dashboard run v1 */"
+#define INDEX_RUNS 200    /* runs listed in data/index.js */
+#define SPARK_SIDE 30     /* points either side of a regression's sparkline */
+#define ACK_REACH 3       /* as cli/cmd_regressions.c */
+
+const struct bt_web_asset *bt__web_asset(const char *name)
+{
+	for (const struct bt_web_asset *a = bt_web_assets; a->name; a++)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* --- JavaScript text ------------------------------------------------------ */
+
+/* A JSON string (valid JavaScript): quotes, backslashes, control
+ * characters, '<' (no "</script>" can form) and U+2028/2029 escaped;
+ * NULL is null. */
+static void js_str(struct bt_strbuf *b, const char *s)
+{
+	if (!s) {
+		bt_strbuf_add(b, "null", 4);
+		return;
+	}
+	bt_strbuf_addc(b, '"');
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (; *p; p++) {
+		const char *esc = NULL;
+		char u[8];
+		if (*p == '"')
+			esc = "\\\"";
+		else if (*p == '\\')
+			esc = "\\\\";
+		else if (*p == '\n')
+			esc = "\\n";
+		else if (*p == '\t')
+			esc = "\\t";
+		else if (*p < 0x20 || *p == '<' || *p == 0x7f) {
+			snprintf(u, sizeof u, "\\u%04x", *p);
+			esc = u;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			snprintf(u, sizeof u, "\\u%04x", p[2] == 0xa8 ? 0x2028 : 0x2029);
+			bt_strbuf_add(b, (const char *)run, (size_t)(p - run));
+			bt_strbuf_adds(b, u);
+			p += 2;
+			run = p + 1;
+			continue;
+		}
+		if (esc) {
+			bt_strbuf_add(b, (const char *)run, (size_t)(p - run));
+			bt_strbuf_adds(b, esc);
+			run = p + 1;
+		}
+	}
+	bt_strbuf_add(b, (const char *)run, (size_t)(p - run));
+	bt_strbuf_addc(b, '"');
+}
+
+/* "key": */
+static void js_key(struct bt_strbuf *b, const char *k)
+{
+	bt_strbuf_addc(b, '"');
+	bt_strbuf_adds(b, k);
+	bt_strbuf_add(b, "\":", 2);
+}
+
+static void js_kstr(struct bt_strbuf *b, const char *k, const char *v)
+{
+	js_key(b, k);
+	js_str(b, v);
+	bt_strbuf_addc(b, ',');
+}
+
+/* A number with 7 significant digits (plenty for plots and hover text);
+ * NAN and infinities are null. */
+static void js_num(struct bt_strbuf *b, double v)
+{
+	char t[40];
+	int n;
+	if (!isfinite(v)) {
+		bt_strbuf_add(b, "null", 4);
+		return;
+	}
+	n = snprintf(t, sizeof t, "%.7g", v);
+	bt_strbuf_add(b, t, (size_t)n);
+}
+
+static void js_knum(struct bt_strbuf *b, const char *k, double v)
+{
+	js_key(b, k);
+	js_num(b, v);
+	bt_strbuf_addc(b, ',');
+}
+
+static void js_kint(struct bt_strbuf *b, const char *k, long long v)
+{
+	js_key(b, k);
+	bt_strbuf_addf(b, "%lld,", v);
+}
+
+/* Drops a trailing ',' before a closing bracket. */
+static void js_close(struct bt_strbuf *b, char c)
+{
+	if (b->len && b->buf[b->len - 1] == ',')
+		b->len--;
+	bt_strbuf_addc(b, c);
+}
+
+/* A file name from an id: [A-Za-z0-9._-] kept, others '_', no leading '.';
+ * the same as safe() in web/dashboard.js. */
+static void safe_name(const char *id, char *out, size_t size)
+{
+	size_t i = 0;
+	for (; id && id[i] && i + 1 < size; i++) {
+		char c = id[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		out[i] = ok ? c : '_';
+	}
+	out[i] = '\0';
+	if (out[0] == '.')
+		out[0] = '_';
+	if (!out[0] && size > 1)
+		snprintf(out, size, "_");
+}
+
+/* --- files ---------------------------------------------------------------- */
+
+struct dash {
+	struct bt_store *st;
+	const char *dir;
+	const char *title;
+	struct bt_strbuf *err;
+	struct bt_dashboard_stats stats;
+
+	struct bt_store_list runs;        /* newest first */
+	const struct bt_store_entry **by_id; /* sorted by run id */
+	unsigned char *has_page;          /* per runs.items index */
+	struct bt_ack_list acks;
+	struct bt_cp_opts cp;
+
+	struct bt_strbuf series_ix;       /* entries of index.series */
+	struct reg { char *t; char *json; } *regs;
+	size_t n_regs, alloc_regs, acked;
+	char **written;                   /* series file stems written */
+	size_t n_written, alloc_written;
+	struct bt_strbuf file;            /* scratch: one file's text */
+};
+
+/* Writes data to DIR/rel atomically (temporary file + rename). */
+static int put_file(struct dash *d, const char *rel, const char *data, size_t len)
+{
+	char *path = bt__pathf("%s/%s", d->dir, rel);
+	char *tmp = bt__pathf("%s/%s.tmp.%ld", d->dir, rel, (long)getpid());
+	int rc = 0, fd = -1;
+	if (!path || !tmp) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		rc = bt_error(d->err, BT_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	d->stats.files++;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && tmp)
+		unlink(tmp);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_entry_id(const void *a, const void *b)
+{
+	const struct bt_store_entry *x = *(const struct bt_store_entry *const *)a;
+	const struct bt_store_entry *y = *(const struct bt_store_entry *const *)b;
+	return strcmp(x->run_id, y->run_id);
+}
+
+static const struct bt_store_entry *find_run(const struct dash *d, const char *id)
+{
+	struct bt_store_entry key;
+	const struct bt_store_entry *kp = &key, **hit;
+	if (!id || !d->by_id)
+		return NULL;
+	key.run_id = id;
+	hit = bsearch(&kp, d->by_id, d->runs.n, sizeof *d->by_id, cmp_entry_id);
+	return hit ? *hit : NULL;
+}
+
+/* Removes DIR/sub/ *.js whose stem is not in keep (sorted; NULL: keep
+ * none) and leftover temporary files. */
+static void remove_stale(struct dash *d, const char *sub, char **keep, size_t n_keep)
+{
+	char *path = bt__pathf("%s/%s", d->dir, sub);
+	DIR *dh = path ? opendir(path) : NULL;
+	struct dirent *e;
+	if (!dh) {
+		free(path);
+		return;
+	}
+	while ((e = readdir(dh))) {
+		const char *n = e->d_name;
+		size_t len = strlen(n);
+		int stale = 0;
+		if (strstr(n, ".tmp.")) {
+			stale = 1; /* an interrupted earlier write */
+		} else if (len > 3 && strcmp(n + len - 3, ".js") == 0) {
+			char stem[256], *sp = stem;
+			if (len - 3 >= sizeof stem)
+				continue;
+			memcpy(stem, n, len - 3);
+			stem[len - 3] = '\0';
+			stale = !keep || !bsearch(&sp, keep, n_keep, sizeof *keep, cmp_str);
+		}
+		if (stale) {
+			char *f = bt__pathf("%s/%s", path, n);
+			if (f)
+				unlink(f);
+			free(f);
+		}
+	}
+	closedir(dh);
+	free(path);
+}
+
+/* --- series ---------------------------------------------------------------- */
+
+static int add_reg(struct dash *d, const char *t, struct bt_strbuf *json)
+{
+	if (d->n_regs == d->alloc_regs) {
+		size_t na = d->alloc_regs ? 2 * d->alloc_regs : 64;
+		struct reg *r = realloc(d->regs, na * sizeof *r);
+		if (!r)
+			return BT_ENOMEM;
+		d->regs = r;
+		d->alloc_regs = na;
+	}
+	d->regs[d->n_regs].t = strdup(t ? t : "");
+	d->regs[d->n_regs].json = bt_strbuf_detach(json);
+	if (!d->regs[d->n_regs].t || !d->regs[d->n_regs].json) {
+		free(d->regs[d->n_regs].t);
+		free(d->regs[d->n_regs].json);
+		return BT_ENOMEM;
+	}
+	d->n_regs++;
+	return 0;
+}
+
+static int cmp_reg_newest(const void *a, const void *b)
+{
+	const struct reg *x = a, *y = b;
+	return strcmp(y->t, x->t);
+}
+
+static void js_points(struct bt_strbuf *b, const char *k, const struct bt_series *s,
+		      size_t off)
+{
+	js_key(b, k);
+	bt_strbuf_addc(b, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(b, ',');
+		js_num(b, *(const double *)((const char *)&s->points[i] + off));
+	}
+	bt_strbuf_add(b, "],", 2);
+}
+
+/* The identity members shared by the series file, index.series and
+ * index.regs. */
+static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const char *type)
+{
+	js_kstr(b, "k", s->series_key);
+	js_kstr(b, "name", s->name);
+	js_kstr(b, "suite", s->suite);
+	js_kstr(b, "variant", s->variant);
+	js_kstr(b, "params", s->params);
+	js_kstr(b, "machine", s->machine ? s->machine : s->fingerprint);
+	js_kstr(b, "metric", s->metric);
+	js_kstr(b, "unit", s->unit ? s->unit : "s");
+	js_kint(b, "dir", s->direction == BT_HIGHER_IS_BETTER ? 1 : -1);
+	js_kstr(b, "type", type);
+}
+
+static int on_series(void *ud, const struct bt_series *s)
+{
+	struct dash *d = ud;
+	struct bt_strbuf *f = &d->file, reg = BT_STRBUF_INIT, cperr = BT_STRBUF_INIT;
+	struct bt_cp_result cps;
+	const struct bt_store_entry *last;
+	const char *type;
+	char stem[128], rel[200];
+	double *v;
+	size_t open_regs = 0;
+	int rc = 0;
+
+	if (!s->n)
+		return 0;
+	last = find_run(d, s->points[s->n - 1].run_id);
+	type = last ? last->type : NULL;
+	v = malloc(s->n * sizeof *v);
+	if (!v)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->points[i].value;
+	memset(&cps, 0, sizeof cps);
+	if (bt_changepoints(v, s->n, &d->cp, &cps, &cperr))
+		memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
+	bt_strbuf_release(&cperr);
+
+	safe_name(s->series_key, stem, sizeof stem);
+	bt_strbuf_reset(f);
+	bt_strbuf_adds(f, "btData(\"series\",");
+	js_str(f, s->series_key);
+	bt_strbuf_adds(f, ",{");
+	js_kstr(f, "key", s->series_key);
+	js_identity(f, s, type);
+	js_kstr(f, "fingerprint", s->fingerprint);
+	js_key(f, "run");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(f, ',');
+		js_str(f, s->points[i].run_id);
+	}
+	bt_strbuf_add(f, "],", 2);
+	js_key(f, "commit");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(f, ',');
+		js_str(f, s->points[i].commit);
+	}
+	bt_strbuf_add(f, "],", 2);
+	js_key(f, "t");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(f, ',');
+		js_str(f, s->points[i].timestamp);
+	}
+	bt_strbuf_add(f, "],", 2);
+	js_points(f, "v", s, offsetof(struct bt_series_point, value));
+	js_points(f, "p25", s, offsetof(struct bt_series_point, p25));
+	js_points(f, "p75", s, offsetof(struct bt_series_point, p75));
+	js_points(f, "min", s, offsetof(struct bt_series_point, min));
+	js_points(f, "max", s, offsetof(struct bt_series_point, max));
+	js_key(f, "n");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < s->n; i++)
+		bt_strbuf_addf(f, i ? ",%zu" : "%zu", s->points[i].n);
+	bt_strbuf_add(f, "],", 2);
+
+	js_key(f, "cps");
+	bt_strbuf_addc(f, '[');
+	for (size_t k = 0; k < cps.n; k++) {
+		const struct bt_change_point *c = &cps.points[k];
+		const struct bt_series_point *p = &s->points[c->index];
+		int worse = s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
+							       : c->rel_change > 0;
+		int acked = 0;
+		for (size_t i = c->index >= ACK_REACH ? c->index - ACK_REACH : 0;
+		     i < s->n && i <= c->index + ACK_REACH && !acked; i++)
+			acked = s->points[i].commit &&
+				bt_ack_matches(&d->acks, s->series_key, s->points[i].commit);
+		bt_strbuf_addc(f, '{');
+		js_kint(f, "i", (long long)c->index);
+		js_knum(f, "p", c->p_value);
+		js_knum(f, "before", c->mean_before);
+		js_knum(f, "after", c->mean_after);
+		js_knum(f, "rel", c->rel_change);
+		js_kint(f, "worse", worse);
+		js_kint(f, "acked", acked);
+		js_close(f, '}');
+		bt_strbuf_addc(f, ',');
+		if (!worse)
+			continue;
+		if (acked) {
+			d->acked++;
+			continue;
+		}
+		open_regs++;
+		/* an open regression for the overview, with a sparkline */
+		size_t lo = c->index > SPARK_SIDE ? c->index - SPARK_SIDE : 0;
+		size_t hi = c->index + SPARK_SIDE < s->n ? c->index + SPARK_SIDE : s->n;
+		bt_strbuf_reset(&reg);
+		bt_strbuf_addc(&reg, '{');
+		js_identity(&reg, s, type);
+		js_kstr(&reg, "t", p->timestamp);
+		js_kstr(&reg, "commit", p->commit);
+		js_kstr(&reg, "run", p->run_id);
+		js_knum(&reg, "before", c->mean_before);
+		js_knum(&reg, "after", c->mean_after);
+		js_knum(&reg, "rel", c->rel_change);
+		js_knum(&reg, "p", c->p_value);
+		js_kint(&reg, "i", (long long)c->index);
+		js_key(&reg, "spark");
+		bt_strbuf_addc(&reg, '[');
+		for (size_t i = lo; i < hi; i++) {
+			if (i > lo)
+				bt_strbuf_addc(&reg, ',');
+			js_num(&reg, v[i]);
+		}
+		bt_strbuf_add(&reg, "],", 2);
+		js_kint(&reg, "sparkAt", (long long)(c->index - lo));
+		js_close(&reg, '}');
+		if ((rc = add_reg(d, p->timestamp, &reg)))
+			goto out;
+	}
+	js_close(f, ']');
+	bt_strbuf_addc(f, ',');
+
+	js_key(f, "acks");
+	bt_strbuf_addc(f, '[');
+	for (size_t a = 0; a < d->acks.n; a++) {
+		const struct bt_ack *ak = &d->acks.items[a];
+		long long at = -1;
+		if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
+			continue;
+		for (size_t i = 0; i < s->n && at < 0 && ak->commit && *ak->commit; i++)
+			if (s->points[i].commit &&
+			    strncmp(s->points[i].commit, ak->commit, strlen(ak->commit)) == 0)
+				at = (long long)i;
+		bt_strbuf_addc(f, '{');
+		js_kstr(f, "commit", ak->commit);
+		js_kstr(f, "reason", ak->reason);
+		js_kstr(f, "who", ak->who);
+		js_kstr(f, "when", ak->when);
+		js_kint(f, "i", at);
+		js_close(f, '}');
+		bt_strbuf_addc(f, ',');
+	}
+	js_close(f, ']');
+	bt_strbuf_adds(f, "});\n");
+
+	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
+	if (f->len == 0 || (rc = put_file(d, rel, f->buf, f->len)))
+		goto out;
+
+	/* the index entry: identity and the last value, no points */
+	struct bt_strbuf *ix = &d->series_ix;
+	const struct bt_series_point *lp = &s->points[s->n - 1];
+	bt_strbuf_addc(ix, '{');
+	js_identity(ix, s, type);
+	js_kint(ix, "n", (long long)s->n);
+	js_knum(ix, "last", lp->value);
+	js_kstr(ix, "lastT", lp->timestamp);
+	js_kstr(ix, "lastCommit", lp->commit);
+	js_kint(ix, "regs", (long long)open_regs);
+	js_close(ix, '}');
+	bt_strbuf_add(ix, ",\n", 2);
+
+	if (d->n_written == d->alloc_written) {
+		size_t na = d->alloc_written ? 2 * d->alloc_written : 256;
+		char **w = realloc(d->written, na * sizeof *w);
+		if (!w) {
+			rc = BT_ENOMEM;
+			goto out;
+		}
+		d->written = w;
+		d->alloc_written = na;
+	}
+	if (!(d->written[d->n_written] = strdup(stem))) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	d->n_written++;
+	d->stats.series++;
+	d->stats.points += s->n;
+out:
+	bt_cp_result_release(&cps);
+	bt_strbuf_release(&reg);
+	free(v);
+	return rc;
+}
+
+/* --- runs ------------------------------------------------------------------ */
+
+static const char *style_class(enum bt_cell_style s)
+{
+	switch (s) {
+	case BT_STYLE_GOOD: return "good";
+	case BT_STYLE_WARN: return "warn";
+	case BT_STYLE_BAD: return "bad";
+	default: return NULL;
+	}
+}
+
+static void case_name(struct bt_strbuf *b, const struct bt_result *r)
+{
+	bt_strbuf_adds(b, r->name ? r->name : "?");
+	for (size_t i = 0; i < r->n_params; i++)
+		bt_strbuf_addf(b, "/%s=%s", r->params[i].key, r->params[i].value);
+	if (r->variant && strcmp(r->variant, "default") != 0)
+		bt_strbuf_addf(b, ":%s", r->variant);
+}
+
+static const char *group_of(const struct bt_result *r)
+{
+	return r->group ? r->group : r->name ? r->name : "?";
+}
+
+struct rank_item {
+	double median;
+	size_t row;
+};
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct rank_item *x = a, *y = b;
+	return (x->median > y->median) - (x->median < y->median);
+}
+
+/* The tables of run: one per group (rows of the same group or benchmark
+ * name), and the rankings: per comparison set of the table (group and
+ * parameter values) with at least two medians, best first. */
+static int run_tables(struct bt_strbuf *f, const struct bt_run *run,
+		      struct bt_strbuf *err)
+{
+	struct bt_table t;
+	int rc = bt_table_from_run(run, NULL, &t, err);
+	if (rc)
+		return rc;
+	int c_med = -1, c_speed = -1;
+	for (size_t c = 0; c < t.n_columns; c++) {
+		if (t.columns[c].kind == BT_COL_MEDIAN)
+			c_med = (int)c;
+		if (t.columns[c].kind == BT_COL_SPEEDUP)
+			c_speed = (int)c;
+	}
+	js_key(f, "groups");
+	bt_strbuf_addc(f, '[');
+	const char *cur = NULL;
+	for (size_t i = 0; i < t.n_rows; i++) {
+		const struct bt_table_row *row = &t.rows[i];
+		const char *g = group_of(&run->results[row->result]);
+		if (!cur || strcmp(cur, g) != 0) {
+			if (cur)
+				bt_strbuf_add(f, "]},", 3);
+			cur = g;
+			bt_strbuf_addc(f, '{');
+			js_kstr(f, "title", g);
+			js_key(f, "columns");
+			bt_strbuf_addc(f, '[');
+			for (size_t c = 0; c < t.n_columns; c++) {
+				if (t.columns[c].csv_only == 1)
+					continue;
+				bt_strbuf_addc(f, '{');
+				js_kstr(f, "name", t.columns[c].name);
+				js_kint(f, "right", t.columns[c].align == BT_ALIGN_RIGHT);
+				js_close(f, '}');
+				bt_strbuf_addc(f, ',');
+			}
+			js_close(f, ']');
+			bt_strbuf_adds(f, ",\"rows\":[");
+		} else {
+			bt_strbuf_addc(f, ',');
+		}
+		bt_strbuf_addc(f, '{');
+		js_kint(f, "start", row->group_start);
+		js_key(f, "cells");
+		bt_strbuf_addc(f, '[');
+		int first = 1;
+		for (size_t c = 0; c < t.n_columns; c++) {
+			if (t.columns[c].csv_only == 1)
+				continue;
+			if (!first)
+				bt_strbuf_addc(f, ',');
+			first = 0;
+			bt_strbuf_addc(f, '[');
+			js_str(f, row->cells[c].text);
+			const char *st = style_class(row->cells[c].style);
+			if (st) {
+				bt_strbuf_addc(f, ',');
+				js_str(f, st);
+			}
+			bt_strbuf_addc(f, ']');
+		}
+		bt_strbuf_add(f, "]}", 2);
+	}
+	if (cur)
+		bt_strbuf_add(f, "]}", 2);
+	bt_strbuf_add(f, "],", 2);
+
+	js_key(f, "rank");
+	bt_strbuf_addc(f, '[');
+	struct rank_item *items = malloc((t.n_rows ? t.n_rows : 1) * sizeof *items);
+	if (!items) {
+		bt_table_release(&t);
+		return BT_ENOMEM;
+	}
+	for (size_t i = 0; i < t.n_rows && c_med >= 0;) {
+		size_t j = i + 1, n = 0;
+		while (j < t.n_rows && !t.rows[j].group_start)
+			j++;
+		const struct bt_result *r0 = &run->results[t.rows[i].result];
+		int higher = 0;
+		for (size_t k = i; k < j; k++) {
+			const struct bt_table_cell *mc = &t.rows[k].cells[c_med];
+			const struct bt_result *r = &run->results[t.rows[k].result];
+			if (r->status != BT_STATUS_OK || !mc->has_value)
+				continue;
+			if (r->n_metrics && r->metrics[0].direction == BT_HIGHER_IS_BETTER)
+				higher = 1;
+			items[n].median = mc->value;
+			items[n].row = k;
+			n++;
+		}
+		if (n >= 2) {
+			qsort(items, n, sizeof *items, cmp_rank);
+			if (higher)
+				for (size_t a = 0, b = n - 1; a < b; a++, b--) {
+					struct rank_item x = items[a];
+					items[a] = items[b];
+					items[b] = x;
+				}
+			bt_strbuf_addc(f, '{');
+			js_kstr(f, "group", group_of(r0));
+			struct bt_strbuf pk = BT_STRBUF_INIT;
+			for (size_t p = 0; p < r0->n_params; p++)
+				bt_strbuf_addf(&pk, "%s%s=%s", p ? ";" : "", r0->params[p].key,
+					       r0->params[p].value);
+			js_kstr(f, "params", bt_strbuf_str(&pk));
+			bt_strbuf_release(&pk);
+			js_key(f, "items");
+			bt_strbuf_addc(f, '[');
+			for (size_t k = 0; k < n; k++) {
+				const struct bt_table_row *row = &t.rows[items[k].row];
+				const struct bt_result *r = &run->results[row->result];
+				bt_strbuf_addc(f, '{');
+				js_kstr(f, "name", r->name);
+				js_kstr(f, "variant", r->variant);
+				js_kstr(f, "median", row->cells[c_med].text);
+				js_kstr(f, "speedup", c_speed >= 0 ? row->cells[c_speed].text : "-");
+				if (c_speed >= 0 && style_class(row->cells[c_speed].style))
+					js_kstr(f, "style", style_class(row->cells[c_speed].style));
+				js_close(f, '}');
+				bt_strbuf_addc(f, ',');
+			}
+			js_close(f, ']');
+			bt_strbuf_add(f, "},", 2);
+		}
+		i = j;
+	}
+	free(items);
+	js_close(f, ']');
+	bt_strbuf_addc(f, ',');
+	bt_table_release(&t);
+	return 0;
+}
+
+static int run_file(struct bt_strbuf *f, const struct bt_run *run, struct bt_strbuf *err)
+{
+	size_t ok = 0, failed = 0;
+	int rc;
+	for (size_t i = 0; i < run->n_results; i++) {
+		if (run->results[i].status == BT_STATUS_OK)
+			ok++;
+		else if (run->results[i].status != BT_STATUS_SKIPPED)
+			failed++;
+	}
+	bt_strbuf_reset(f);
+	bt_strbuf_adds(f, RUN_FORMAT "\nbtData(\"run\",");
+	js_str(f, run->run_id);
+	bt_strbuf_adds(f, ",{");
+	js_kstr(f, "id", run->run_id);
+	js_kstr(f, "type", run->benchmark_type);
+	js_kstr(f, "suite", run->suite);
+	js_kstr(f, "t", run->timestamp);
+	js_knum(f, "duration", run->duration_s);
+	js_kstr(f, "commit", run->git.commit);
+	js_kstr(f, "branch", run->git.branch);
+	js_kint(f, "dirty", run->git.dirty);
+	js_kstr(f, "machine", run->machine.name);
+	js_kstr(f, "fingerprint", run->machine.fingerprint);
+	js_kstr(f, "cpu", run->machine.cpu_model);
+	js_kstr(f, "os", run->machine.os);
+	js_kstr(f, "compiler", run->build.compiler);
+	js_kstr(f, "flags", run->build.flags);
+	js_kint(f, "cases", (long long)run->n_results);
+	js_kint(f, "ok", (long long)ok);
+	js_kint(f, "failed", (long long)failed);
+	if ((rc = run_tables(f, run, err)))
+		return rc;
+
+	struct bt_crossovers cx;
+	struct bt_strbuf text = BT_STRBUF_INIT;
+	js_key(f, "crossovers");
+	bt_strbuf_addc(f, '[');
+	if (bt_report_crossovers(run, NULL, &cx, NULL) == 0) {
+		bt_crossovers_render(&cx, 0, &text);
+		bt_crossovers_release(&cx);
+		for (char *p = text.buf, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*p) {
+				js_str(f, p);
+				bt_strbuf_addc(f, ',');
+			}
+		}
+	}
+	bt_strbuf_release(&text);
+	js_close(f, ']');
+	bt_strbuf_addc(f, ',');
+
+	struct bt_charts ch;
+	js_key(f, "charts");
+	bt_strbuf_addc(f, '[');
+	if (bt_report_charts(run, NULL, &ch, NULL) == 0) {
+		for (size_t i = 0; i < ch.n; i++) {
+			bt_strbuf_addc(f, '{');
+			js_kstr(f, "file", ch.items[i].file);
+			js_kstr(f, "title", ch.items[i].title);
+			js_kstr(f, "svg", ch.items[i].svg);
+			js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
+		bt_charts_release(&ch);
+	}
+	js_close(f, ']');
+	bt_strbuf_addc(f, ',');
+
+	js_key(f, "failures");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		struct bt_strbuf cn = BT_STRBUF_INIT;
+		if (r->status == BT_STATUS_OK || r->status == BT_STATUS_SKIPPED)
+			continue;
+		case_name(&cn, r);
+		bt_strbuf_addc(f, '{');
+		js_kstr(f, "case", bt_strbuf_str(&cn));
+		js_kstr(f, "status", bt_status_name(r->status));
+		js_kstr(f, "message", r->message);
+		js_close(f, '}');
+		bt_strbuf_addc(f, ',');
+		bt_strbuf_release(&cn);
+	}
+	js_close(f, ']');
+	bt_strbuf_adds(f, "});\n");
+	return 0;
+}
+
+/* 1 when DIR/rel exists and starts with RUN_FORMAT. */
+static int run_file_current(struct dash *d, const char *rel)
+{
+	char *path = bt__pathf("%s/%s", d->dir, rel);
+	char head[sizeof RUN_FORMAT];
+	int fd, ok = 0;
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return 0;
+	ok = read(fd, head, sizeof head - 1) == (ssize_t)(sizeof head - 1) &&
+	     memcmp(head, RUN_FORMAT, sizeof head - 1) == 0;
+	close(fd);
+	return ok;
+}
+
+static int write_runs(struct dash *d)
+{
+	char **keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *keep);
+	size_t n_keep = 0;
+	int rc = 0;
+	if (!keep)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < d->runs.n; i++) {
+		const struct bt_store_entry *e = &d->runs.items[i];
+		char stem[128], rel[200];
+		struct bt_run run;
+		struct bt_strbuf lerr = BT_STRBUF_INIT;
+		if (!e->path)
+			continue; /* archived: its points stay in the trends */
+		safe_name(e->run_id, stem, sizeof stem);
+		snprintf(rel, sizeof rel, "data/runs/%s.js", stem);
+		if (!(keep[n_keep++] = strdup(stem))) {
+			rc = BT_ENOMEM;
+			break;
+		}
+		if (run_file_current(d, rel)) {
+			d->has_page[i] = 1;
+			d->stats.run_pages_kept++;
+			continue;
+		}
+		char *path = bt__pathf("%s/%s", bt_store_dir(d->st), e->path);
+		if (!path || bt_run_init(&run)) {
+			free(path);
+			rc = BT_ENOMEM;
+			break;
+		}
+		int lrc = bt_run_read_file(&run, path, &lerr);
+		free(path);
+		if (!lrc)
+			lrc = run_file(&d->file, &run, &lerr);
+		bt_run_release(&run);
+		bt_strbuf_release(&lerr);
+		if (lrc == BT_ENOMEM) {
+			rc = lrc;
+			break;
+		}
+		if (lrc) {
+			d->stats.run_errors++; /* unreadable run: no page */
+			continue;
+		}
+		if ((rc = put_file(d, rel, d->file.buf, d->file.len)))
+			break;
+		d->has_page[i] = 1;
+		d->stats.run_pages++;
+	}
+	if (!rc) {
+		qsort(keep, n_keep, sizeof *keep, cmp_str);
+		remove_stale(d, "data/runs", keep, n_keep);
+	}
+	for (size_t i = 0; i < n_keep; i++)
+		free(keep[i]);
+	free(keep);
+	return rc;
+}
+
+/* --- index and pages ------------------------------------------------------- */
+
+static void js_run(struct bt_strbuf *b, const struct bt_store_entry *e, int page)
+{
+	bt_strbuf_addc(b, '{');
+	js_kstr(b, "id", e->run_id);
+	js_kstr(b, "type", e->type);
+	js_kstr(b, "suite", e->suite);
+	js_kstr(b, "t", e->timestamp);
+	js_kstr(b, "commit", e->commit);
+	js_kstr(b, "branch", e->branch);
+	js_kstr(b, "machine", e->machine);
+	js_kint(b, "n", (long long)e->n_results);
+	js_kint(b, "failed", (long long)e->n_failed);
+	js_kint(b, "page", page);
+	js_close(b, '}');
+}
+
+/* Appends the distinct values of a field of the runs (sorted). */
+static int js_distinct(struct bt_strbuf *b, const struct dash *d, int machine)
+{
+	const char **v = malloc((d->runs.n ? d->runs.n : 1) * sizeof *v);
+	size_t n = 0;
+	if (!v)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < d->runs.n; i++) {
+		const char *s = machine ? d->runs.items[i].machine : d->runs.items[i].type;
+		if (s)
+			v[n++] = s;
+	}
+	qsort(v, n, sizeof *v, cmp_str);
+	bt_strbuf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		js_str(b, v[i]);
+		bt_strbuf_addc(b, ',');
+	}
+	js_close(b, ']');
+	bt_strbuf_addc(b, ',');
+	free(v);
+	return 0;
+}
+
+static int write_index(struct dash *d)
+{
+	struct bt_strbuf *b = &d->file;
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	size_t shown = 0;
+	int rc;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	bt_strbuf_reset(b);
+	bt_strbuf_adds(b, "btData(\"index\",\"\",{");
+	js_kstr(b, "title", d->title);
+	js_kstr(b, "generated", now);
+	js_kint(b, "version", 1);
+	js_key(b, "totals");
+	bt_strbuf_addf(b, "{\"runs\":%zu,\"series\":%zu,\"points\":%zu,"
+		       "\"regressions\":%zu,\"acked\":%zu},\n",
+		       d->runs.n, d->stats.series, d->stats.points, d->n_regs, d->acked);
+	js_key(b, "types");
+	if ((rc = js_distinct(b, d, 0)))
+		return rc;
+	js_key(b, "machines");
+	if ((rc = js_distinct(b, d, 1)))
+		return rc;
+	/* the newest run of each type: runs are newest first */
+	js_key(b, "latest");
+	bt_strbuf_addc(b, '[');
+	for (size_t i = 0; i < d->runs.n; i++) {
+		const struct bt_store_entry *e = &d->runs.items[i];
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(d->runs.items[j].type, e->type) == 0;
+		if (seen)
+			continue;
+		js_run(b, e, d->has_page[i]);
+		bt_strbuf_addc(b, ',');
+	}
+	js_close(b, ']');
+	bt_strbuf_add(b, ",\n", 2);
+	js_key(b, "runs");
+	bt_strbuf_addc(b, '[');
+	for (size_t i = 0; i < d->runs.n && shown < INDEX_RUNS; i++, shown++) {
+		js_run(b, &d->runs.items[i], d->has_page[i]);
+		bt_strbuf_add(b, ",\n", 2);
+	}
+	if (shown)
+		b->len -= 2;
+	bt_strbuf_add(b, "],\n", 3);
+	js_key(b, "series");
+	bt_strbuf_add(b, "[\n", 2);
+	if (d->series_ix.len) {
+		bt_strbuf_add(b, d->series_ix.buf, d->series_ix.len - 2);
+	}
+	bt_strbuf_add(b, "],\n", 3);
+	qsort(d->regs, d->n_regs, sizeof *d->regs, cmp_reg_newest);
+	js_key(b, "regs");
+	bt_strbuf_add(b, "[\n", 2);
+	for (size_t i = 0; i < d->n_regs; i++) {
+		bt_strbuf_adds(b, d->regs[i].json);
+		if (i + 1 < d->n_regs)
+			bt_strbuf_add(b, ",\n", 2);
+	}
+	bt_strbuf_adds(b, "]});\n");
+	return put_file(d, "data/index.js", b->buf, b->len);
+}
+
+/* The HTML templates with {{TITLE}} replaced (HTML-escaped), and the
+ * other assets under assets/. */
+static int write_pages(struct dash *d)
+{
+	struct bt_strbuf esc = BT_STRBUF_INIT, *b = &d->file;
+	int rc = 0;
+	for (const char *p = d->title; *p; p++) {
+		switch (*p) {
+		case '&': bt_strbuf_adds(&esc, "&amp;"); break;
+		case '<': bt_strbuf_adds(&esc, "&lt;"); break;
+		case '>': bt_strbuf_adds(&esc, "&gt;"); break;
+		case '"': bt_strbuf_adds(&esc, "&quot;"); break;
+		case '\'': bt_strbuf_adds(&esc, "&#39;"); break;
+		default: bt_strbuf_addc(&esc, *p);
+		}
+	}
+	for (const struct bt_web_asset *a = bt_web_assets; a->name && !rc; a++) {
+		size_t n = strlen(a->name);
+		char rel[256];
+		if (n > 5 && strcmp(a->name + n - 5, ".html") == 0) {
+			const char *s = (const char *)a->data, *m;
+			bt_strbuf_reset(b);
+			while ((m = strstr(s, "{{TITLE}}"))) {
+				bt_strbuf_add(b, s, (size_t)(m - s));
+				bt_strbuf_add(b, esc.buf ? esc.buf : "", esc.len);
+				s = m + 9;
+			}
+			bt_strbuf_adds(b, s);
+			snprintf(rel, sizeof rel, "%s", a->name);
+			rc = put_file(d, rel, b->buf, b->len);
+		} else {
+			snprintf(rel, sizeof rel, "assets/%s", a->name);
+			rc = put_file(d, rel, (const char *)a->data, a->len);
+		}
+	}
+	bt_strbuf_release(&esc);
+	return rc;
+}
+
+int bt_dashboard_write(struct bt_store *st, const char *dir,
+		       const struct bt_dashboard_opts *o,
+		       struct bt_dashboard_stats *stats, struct bt_strbuf *err)
+{
+	struct dash d;
+	struct bt_store_filter f;
+	struct bt_series_filter sf;
+	int rc;
+
+	if (stats)
+		memset(stats, 0, sizeof *stats);
+	if (!st || !dir || !*dir)
+		return bt_error(err, BT_EINVAL, "bt_dashboard_write: no store or directory");
+	memset(&d, 0, sizeof d);
+	d.st = st;
+	d.dir = dir;
+	d.err = err;
+	d.title = o && o->title && *o->title ? o->title : "benchtrack";
+	bt_cp_opts_default(&d.cp);
+
+	static const char *const subdirs[] = { "", "/assets", "/data", "/data/series",
+					       "/data/runs" };
+	for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs; i++) {
+		char *p = bt__pathf("%s%s", dir, subdirs[i]);
+		if (!p)
+			return BT_ENOMEM;
+		rc = bt__mkdir_p(p, err);
+		free(p);
+		if (rc)
+			return rc;
+	}
+
+	memset(&f, 0, sizeof f);
+	f.include_archived = 1;
+	if ((rc = bt_store_query(st, &f, &d.runs, err)))
+		return rc;
+	if ((rc = bt_store_acks(st, &d.acks, err)))
+		goto out;
+	d.by_id = malloc((d.runs.n ? d.runs.n : 1) * sizeof *d.by_id);
+	d.has_page = calloc(d.runs.n ? d.runs.n : 1, 1);
+	if (!d.by_id || !d.has_page) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < d.runs.n; i++)
+		d.by_id[i] = &d.runs.items[i];
+	qsort(d.by_id, d.runs.n, sizeof *d.by_id, cmp_entry_id);
+
+	/* data first, then the index that names it, then the pages */
+	memset(&sf, 0, sizeof sf);
+	if ((rc = bt_store_series(st, &sf, on_series, &d, NULL, err)))
+		goto out;
+	qsort(d.written, d.n_written, sizeof *d.written, cmp_str);
+	remove_stale(&d, "data/series", d.written, d.n_written);
+	if ((rc = write_runs(&d)) || (rc = write_index(&d)) || (rc = write_pages(&d)))
+		goto out;
+	d.stats.runs = d.runs.n;
+	if (stats)
+		*stats = d.stats;
+out:
+	if (rc == BT_ENOMEM && err && !err->len)
+		bt_error(err, BT_ENOMEM, "%s: out of memory", dir);
+	for (size_t i = 0; i < d.n_regs; i++) {
+		free(d.regs[i].t);
+		free(d.regs[i].json);
+	}
+	free(d.regs);
+	for (size_t i = 0; i < d.n_written; i++)
+		free(d.written[i]);
+	free(d.written);
+	free(d.by_id);
+	free(d.has_page);
+	bt_strbuf_release(&d.series_ix);
+	bt_strbuf_release(&d.file);
+	bt_ack_list_release(&d.acks);
+	bt_store_list_release(&d.runs);
+	return rc;
+}

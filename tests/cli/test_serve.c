@@ -1,0 +1,720 @@
+/* benchtrack serve through the real binary and plain sockets (issue 5):
+ * the JSON API and the dashboard, 404s, traversal attempts, oversized
+ * requests, methods, then a bounded load test (2,000 requests from 16
+ * client threads) while another process stores runs, and a clean exit on
+ * SIGTERM.
+ *
+ * The store: 20 runs of suite "demo" on machine "m1" (commits c00..c19),
+ * attn seq_len=2048 20% slower from run 10 on (a regression), plus one
+ * run on machine "m2". */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <dirent.h>
+#include <time.h>
+
+#include "benchtrack.h"
+#include "helpers.h"
+
+#define BT BT_BINARY_DIR "/benchtrack"
+#define N_RUNS 20
+#define STEP_AT 10
+#define N_SAMPLES 12
+#define N_EXTRA 12        /* runs stored during the load test */
+#define LOAD_THREADS 16
+#define LOAD_REQUESTS 2000
+
+static char dir[256], store[300], tmp[300], out_path[320], err_path[320];
+static char ids[N_RUNS + 1 + N_EXTRA][33];
+static char step_key[17];  /* attn seq_len=2048 on m1 */
+static pid_t server = -1;
+static int port;
+
+/* --- the store ------------------------------------------------------------ */
+
+static double noise(uint64_t *s)
+{
+	double sum = 0;
+	for (int k = 0; k < 4; k++) {
+		uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		sum += (double)(z >> 11) / 9007199254740992.0 - 0.5;
+	}
+	return sum * 1.7320508;
+}
+
+static void add_case(struct bt_run *run, const char *name, const char *key,
+		     const char *value, double level, uint64_t *seed, char *key_out)
+{
+	struct bt_result *r = bt_run_add_result(run);
+	char skey[17];
+	r->name = bt_run_strdup(run, name);
+	r->variant = bt_run_strdup(run, "default");
+	r->params = bt_run_alloc(run, sizeof *r->params);
+	r->params[0].key = bt_run_strdup(run, key);
+	r->params[0].value = bt_run_strdup(run, value);
+	r->n_params = 1;
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->n_metrics = 1;
+	struct bt_metric *m = &r->metrics[0];
+	m->name = bt_run_strdup(run, "time");
+	m->unit = bt_run_strdup(run, "s");
+	m->direction = BT_LOWER_IS_BETTER;
+	m->samples = bt_run_alloc(run, N_SAMPLES * sizeof *m->samples);
+	m->n_samples = N_SAMPLES;
+	for (int k = 0; k < N_SAMPLES; k++)
+		m->samples[k] = level * (1 + 0.01 * noise(seed));
+	bt_stats_summarize(m->samples, N_SAMPLES, &m->stats);
+	bt_series_key(run->suite, r, run->machine.fingerprint, "time", skey);
+	r->series_key = bt_run_strdup(run, skey);
+	if (key_out)
+		memcpy(key_out, skey, sizeof skey);
+}
+
+/* Stores run i; 0 or a BT_E* code (also used in the forked writer, where
+ * cmocka's asserts must not run). */
+static int put_run(struct bt_store *st, int i, const char *machine, const char *fp)
+{
+	struct bt_run run;
+	uint64_t seed = 1000 + (uint64_t)i;
+	int after = i >= STEP_AT, rc;
+
+	if (bt_run_init(&run))
+		return BT_ENOMEM;
+	snprintf(ids[i], sizeof ids[i], "%02d%030x", i, 0xabc);
+	run.run_id = bt_run_strdup(&run, ids[i]);
+	run.benchmark_type = bt_run_strdup(&run, "micro");
+	run.suite = bt_run_strdup(&run, "demo");
+	run.timestamp = bt_run_printf(&run, "2026-11-01T%02d:%02d:00Z", i / 60, i % 60);
+	run.git.commit = bt_run_printf(&run, "c%02d%037d", i, 0);
+	run.git.branch = bt_run_strdup(&run, "main");
+	run.machine.name = bt_run_strdup(&run, machine);
+	run.machine.fingerprint = bt_run_strdup(&run, fp);
+	add_case(&run, "attn", "seq_len", "1024", 1e-3, &seed, NULL);
+	add_case(&run, "attn", "seq_len", "2048", after ? 4.8e-3 : 4e-3, &seed,
+		 i == 0 ? step_key : NULL);
+	add_case(&run, "matmul", "n", "64", 2e-4, &seed, NULL);
+	rc = bt_store_put(st, &run, NULL, NULL);
+	bt_run_release(&run);
+	return rc;
+}
+
+/* --- a tiny HTTP client ------------------------------------------------------ */
+
+struct resp {
+	int status;          /* 0: no status line (connection closed) */
+	char *head;          /* status line and headers */
+	char *body;
+	size_t body_len;
+	long content_length; /* -1 when absent */
+};
+
+static void resp_free(struct resp *r)
+{
+	free(r->head);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+static int connect_server(void)
+{
+	struct sockaddr_in a;
+	struct timeval tv = { 20, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends req (len bytes) on a new connection, reads until the server
+ * closes it. 0, or -1 when no connection could be made. A send error
+ * (the server closed early) is not an error: what came back is parsed. */
+static int http_raw(const char *req, size_t len, struct resp *r)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap + 1), *sep;
+	int fd = connect_server();
+
+	memset(r, 0, sizeof *r);
+	r->content_length = -1;
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	for (;;) {
+		ssize_t k;
+		if (n == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		k = recv(fd, buf + n, cap - n, 0);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = '\0';
+	sep = strstr(buf, "\r\n\r\n");
+	if (sep && strncmp(buf, "HTTP/1.", 7) == 0) {
+		r->status = atoi(buf + 9);
+		r->head = strndup(buf, (size_t)(sep - buf) + 2);
+		r->body_len = n - (size_t)(sep + 4 - buf);
+		r->body = malloc(r->body_len + 1);
+		memcpy(r->body, sep + 4, r->body_len);
+		r->body[r->body_len] = '\0';
+		for (char *h = strstr(r->head, "\r\n"); h; h = strstr(h + 2, "\r\n"))
+			if (strncasecmp(h + 2, "Content-Length:", 15) == 0)
+				r->content_length = atol(h + 17);
+	} else {
+		r->head = strdup("");
+		r->body = strdup("");
+	}
+	free(buf);
+	return 0;
+}
+
+static int http(const char *method, const char *path, struct resp *r)
+{
+	char req[8192];
+	int n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			 "Connection: close\r\n\r\n", method, path);
+	return http_raw(req, (size_t)n, r);
+}
+
+/* The value of header name (case-insensitive) or "". */
+static const char *header(const struct resp *r, const char *name, char *buf, size_t size)
+{
+	size_t nl = strlen(name);
+	buf[0] = '\0';
+	for (const char *h = strstr(r->head, "\r\n"); h; h = strstr(h + 2, "\r\n"))
+		if (strncasecmp(h + 2, name, nl) == 0 && h[2 + nl] == ':') {
+			const char *v = h + 3 + nl, *e = strstr(v, "\r\n");
+			while (*v == ' ')
+				v++;
+			snprintf(buf, size, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
+			break;
+		}
+	return buf;
+}
+
+/* GET path: asserts status and a complete body, returns the parsed JSON
+ * (API paths) or NULL. */
+static json_t *get_json(const char *path, int status)
+{
+	struct resp r;
+	char ct[128], cc[128];
+	json_error_t je;
+	json_t *j;
+	assert_int_equal(http("GET", path, &r), 0);
+	if (r.status != status)
+		fail_msg("GET %s: status %d, want %d: %s", path, r.status, status, r.body);
+	assert_int_equal(r.content_length, (long)r.body_len);
+	assert_string_equal(header(&r, "Content-Type", ct, sizeof ct), "application/json");
+	assert_string_equal(header(&r, "Cache-Control", cc, sizeof cc), "no-store");
+	j = json_loadb(r.body, r.body_len, 0, &je);
+	if (!j)
+		fail_msg("GET %s: not JSON (%s): %.200s", path, je.text, r.body);
+	resp_free(&r);
+	return j;
+}
+
+/* --- the server ---------------------------------------------------------- */
+
+static int start_server(void)
+{
+	char *argv[] = { BT, "serve", "--port", "0", "--store", store, NULL };
+	posix_spawn_file_actions_t fa;
+
+	/* TMPDIR: the server's private dashboard copies, checked at exit */
+	setenv("TMPDIR", tmp, 1);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int rc = posix_spawn(&server, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	unsetenv("TMPDIR");
+	if (rc != 0)
+		return -1;
+	/* the line "serving STORE at http://127.0.0.1:PORT/" within 30 s */
+	for (int i = 0; i < 300; i++) {
+		char *o = bt_test_slurp(out_path), *p = strstr(o, "http://127.0.0.1:");
+		if (p && strchr(p, '\n')) {
+			port = atoi(p + 17);
+			if (strncmp(o, "serving ", 8) != 0)
+				port = 0;
+			free(o);
+			return port > 0 ? 0 : -1;
+		}
+		free(o);
+		int st;
+		if (waitpid(server, &st, WNOHANG) == server) {
+			server = -1;
+			return -1;
+		}
+		usleep(100000);
+	}
+	return -1;
+}
+
+static int setup(void **state)
+{
+	struct bt_store *st;
+	(void)state;
+	if (bt_test_make_tmpdir(dir, sizeof dir, "bt-serve"))
+		return -1;
+	snprintf(store, sizeof store, "%s/store", dir);
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	snprintf(out_path, sizeof out_path, "%s/out", dir);
+	snprintf(err_path, sizeof err_path, "%s/err", dir);
+	if (mkdir(tmp, 0700) || bt_store_open(&st, store, BT_STORE_CREATE, NULL))
+		return -1;
+	for (int i = 0; i < N_RUNS; i++)
+		if (put_run(st, i, "m1", "f1f1f1f1f1f1f1f1"))
+			return -1;
+	if (put_run(st, N_RUNS, "m2", "f2f2f2f2f2f2f2f2"))
+		return -1;
+	bt_store_close(st);
+	if (start_server()) {
+		char *e = bt_test_slurp(err_path);
+		fprintf(stderr, "serve did not start: %s\n", e);
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
+	bt_test_rmtree(dir);
+	return 0;
+}
+
+/* --- tests ------------------------------------------------------------------- */
+
+static void test_api_runs(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/runs", 200), *runs = json_object_get(j, "runs");
+	assert_int_equal(json_array_size(runs), N_RUNS + 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "count")), N_RUNS + 1);
+	json_t *first = json_array_get(runs, 0);
+	assert_string_equal(json_string_value(json_object_get(first, "run_id")), ids[N_RUNS]);
+	assert_string_equal(json_string_value(json_object_get(first, "type")), "micro");
+	assert_non_null(json_string_value(json_object_get(first, "timestamp")));
+	assert_int_equal(json_integer_value(json_object_get(first, "n_results")), 3);
+	json_decref(j);
+
+	j = get_json("/api/runs?limit=3&machine=m1", 200);
+	runs = json_object_get(j, "runs");
+	assert_int_equal(json_array_size(runs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(runs, 0),
+								"run_id")), ids[N_RUNS - 1]);
+	json_decref(j);
+	j = get_json("/api/runs?type=nosuch", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "runs")), 0);
+	json_decref(j);
+	j = get_json("/api/runs?since=2026-11-01T00:15:00Z", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1 - 15);
+	json_decref(j);
+	json_decref(get_json("/api/runs?limit=0", 400));
+	json_decref(get_json("/api/runs?limit=x", 400));
+	j = get_json("/api", 200);
+	assert_non_null(json_object_get(j, "endpoints"));
+	json_decref(j);
+}
+
+static void test_api_run(void **state)
+{
+	char path[128], prefix[9];
+	(void)state;
+	snprintf(path, sizeof path, "/api/runs/%s", ids[3]);
+	json_t *j = get_json(path, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[3]);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "benchtrack.run/1");
+	assert_int_equal(json_array_size(json_object_get(j, "results")), 3);
+	json_decref(j);
+	snprintf(prefix, sizeof prefix, "%.8s", ids[5]);
+	snprintf(path, sizeof path, "/api/runs/%s", prefix);
+	j = get_json(path, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[5]);
+	json_decref(j);
+	j = get_json("/api/runs/latest", 200);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[N_RUNS]);
+	json_decref(j);
+	j = get_json("/api/runs/ffffffffffffffffffffffffffffffff", 404);
+	assert_non_null(json_string_value(json_object_get(j, "error")));
+	json_decref(j);
+	json_decref(get_json("/api/runs/latest:nosuch", 404));
+	json_decref(get_json("/api/runs/xyz", 400));
+	json_decref(get_json("/api/runs/run.json", 400));
+}
+
+static void test_api_series(void **state)
+{
+	char path[128];
+	(void)state;
+	json_t *j = get_json("/api/series", 200);
+	assert_int_equal(json_integer_value(json_object_get(j, "count")), 6);
+	json_decref(j);
+
+	snprintf(path, sizeof path, "/api/series/%s", step_key);
+	j = get_json(path, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "series_key")), step_key);
+	assert_string_equal(json_string_value(json_object_get(j, "name")), "attn");
+	assert_string_equal(json_string_value(json_object_get(j, "params")), "seq_len=2048");
+	json_t *pts = json_object_get(j, "points"), *cps = json_object_get(j, "change_points");
+	assert_int_equal(json_array_size(pts), N_RUNS);
+	assert_true(json_is_number(json_object_get(json_array_get(pts, 0), "value")));
+	assert_int_equal(json_array_size(cps), 1);
+	json_t *cp = json_array_get(cps, 0);
+	assert_int_equal(json_integer_value(json_object_get(cp, "index")), STEP_AT);
+	assert_string_equal(json_string_value(json_object_get(cp, "verdict")), "regressed");
+	json_decref(j);
+
+	snprintf(path, sizeof path, "/api/series/%.6s", step_key);
+	j = get_json(path, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "series_key")), step_key);
+	json_decref(j);
+	json_decref(get_json("/api/series/0000000000000000", 404));
+	json_decref(get_json("/api/series/nothex", 400));
+}
+
+static void test_api_regressions(void **state)
+{
+	(void)state;
+	json_t *j = get_json("/api/regressions", 200), *regs = json_object_get(j, "regressions");
+	assert_int_equal(json_integer_value(json_object_get(j, "series")), 6);
+	assert_int_equal(json_array_size(regs), 1);
+	json_t *r = json_array_get(regs, 0);
+	assert_string_equal(json_string_value(json_object_get(r, "series_key")), step_key);
+	assert_string_equal(json_string_value(json_object_get(r, "verdict")), "regressed");
+	assert_string_equal(json_string_value(json_object_get(r, "run_id")), ids[STEP_AT]);
+	assert_string_equal(json_string_value(json_object_get(r, "machine")), "m1");
+	assert_true(json_real_value(json_object_get(r, "rel_change")) > 0.15);
+	assert_false(json_boolean_value(json_object_get(r, "acknowledged")));
+	json_decref(j);
+	j = get_json("/api/regressions?since=2026-11-02", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "regressions")), 0);
+	json_decref(j);
+	json_decref(get_json("/api/nosuch", 404));
+}
+
+static void test_dashboard(void **state)
+{
+	struct resp r;
+	char b[128];
+	(void)state;
+	assert_int_equal(http("GET", "/", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.content_length, (long)r.body_len);
+	assert_string_equal(header(&r, "Content-Type", b, sizeof b), "text/html; charset=utf-8");
+	assert_string_equal(header(&r, "Cache-Control", b, sizeof b), "no-cache");
+	assert_non_null(strcasestr(r.body, "<html"));
+	size_t index_len = r.body_len;
+	resp_free(&r);
+
+	assert_int_equal(http("HEAD", "/", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 0);
+	assert_int_equal(r.content_length, (long)index_len);
+	resp_free(&r);
+
+	assert_int_equal(http("GET", "/index.html", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, index_len);
+	resp_free(&r);
+
+	assert_int_equal(http("GET", "/data/index.js", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "Content-Type", b, sizeof b),
+			    "text/javascript; charset=utf-8");
+	resp_free(&r);
+
+	assert_int_equal(http("GET", "/nosuch.html", &r), 0);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+	assert_int_equal(http("GET", "/data/nosuch/x.js", &r), 0);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+}
+
+static void test_traversal(void **state)
+{
+	static const char *const paths[] = {
+		"/../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2fetc/passwd",
+		"//etc/passwd", "/api/runs/..%2f..", "/api/runs/../../../etc/passwd",
+		"/%2E%2E/%2E%2E/%2E%2E/etc/passwd", "/assets/%2e%2e/%2e%2e/etc/passwd",
+		"/..\\..\\etc\\passwd", "/assets/..%5c..%5cetc%5cpasswd", "/%00/etc/passwd",
+		"/index.html%00.js", "/etc/passwd", "/./index.html", "/assets/./../../etc/passwd",
+		"/api/series/..%2f..%2f..%2fetc%2fpasswd", "/api/runs/%2fetc%2fpasswd",
+		"/.tmp", "/%2e/etc/passwd", "/data/../../etc/passwd",
+		"../etc/passwd", "/%", "/%zz",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+		struct resp r;
+		assert_int_equal(http("GET", paths[i], &r), 0);
+		if (r.status != 400 && r.status != 404)
+			fail_msg("GET %s: status %d", paths[i], r.status);
+		if (strstr(r.body, "root:"))
+			fail_msg("GET %s: file contents came back", paths[i]);
+		resp_free(&r);
+	}
+	/* an absolute URI as the request target */
+	struct resp r;
+	assert_int_equal(http("GET", "http://127.0.0.1/../../etc/passwd", &r), 0);
+	assert_true(r.status == 400 || r.status == 404 || r.status == 0);
+	assert_null(strstr(r.body, "root:"));
+	resp_free(&r);
+}
+
+static void test_oversized(void **state)
+{
+	struct resp r;
+	size_t big = 100000;
+	char *req = malloc(big + 256), *p;
+	(void)state;
+	assert_non_null(req);
+	/* a long request line: beyond the connection's memory */
+	p = req + sprintf(req, "GET /");
+	memset(p, 'a', big);
+	p += big;
+	p += sprintf(p, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(http_raw(req, (size_t)(p - req), &r), 0);
+	if (r.status != 0 && r.status != 414 && r.status != 413 && r.status != 431)
+		fail_msg("long request line: status %d", r.status);
+	resp_free(&r);
+
+	/* a request target above the URL limit, within the memory limit */
+	p = req + sprintf(req, "GET /api/runs?x=");
+	memset(p, 'b', 3000);
+	p += 3000;
+	p += sprintf(p, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(http_raw(req, (size_t)(p - req), &r), 0);
+	assert_int_equal(r.status, 414);
+	resp_free(&r);
+
+	/* many big headers */
+	p = req + sprintf(req, "GET / HTTP/1.1\r\nHost: x\r\n");
+	for (int i = 0; i < 90; i++) {
+		p += sprintf(p, "X-Filler-%d: ", i);
+		memset(p, 'c', 1000);
+		p += 1000;
+		p += sprintf(p, "\r\n");
+	}
+	p += sprintf(p, "Connection: close\r\n\r\n");
+	assert_int_equal(http_raw(req, (size_t)(p - req), &r), 0);
+	if (r.status != 0 && r.status != 414 && r.status != 413 && r.status != 431)
+		fail_msg("big headers: status %d", r.status);
+	resp_free(&r);
+	free(req);
+
+	/* still serving */
+	json_decref(get_json("/api/runs?limit=1", 200));
+}
+
+static void test_methods(void **state)
+{
+	static const char *const methods[] = { "POST", "PUT", "DELETE", "PATCH", "OPTIONS" };
+	char b[64];
+	(void)state;
+	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+		struct resp r;
+		assert_int_equal(http(methods[i], "/api/runs", &r), 0);
+		if (r.status != 405)
+			fail_msg("%s: status %d", methods[i], r.status);
+		assert_string_equal(header(&r, "Allow", b, sizeof b), "GET, HEAD");
+		resp_free(&r);
+	}
+	/* a POST with a body */
+	struct resp r;
+	const char *post = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+			   "Connection: close\r\n\r\nhello";
+	assert_int_equal(http_raw(post, strlen(post), &r), 0);
+	assert_int_equal(r.status, 405);
+	resp_free(&r);
+}
+
+/* --- the load test ---------------------------------------------------------- */
+
+static const char *load_paths[8];
+static char load_buf[4][128];
+static atomic_int load_next, load_errors;
+static char load_error_text[512];
+static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *load_client(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int i = atomic_fetch_add(&load_next, 1);
+		struct resp r;
+		const char *path;
+		if (i >= LOAD_REQUESTS)
+			break;
+		path = load_paths[i % 8];
+		if (http("GET", path, &r) != 0 || r.status != 200 || r.content_length < 0 ||
+		    (size_t)r.content_length != r.body_len || r.body_len == 0) {
+			if (atomic_fetch_add(&load_errors, 1) == 0) {
+				pthread_mutex_lock(&load_mu);
+				snprintf(load_error_text, sizeof load_error_text,
+					 "GET %s: status %d, %zu of %ld bytes: %.200s", path,
+					 r.status, r.body_len, r.content_length,
+					 r.body ? r.body : "");
+				pthread_mutex_unlock(&load_mu);
+			}
+		}
+		resp_free(&r);
+	}
+	return NULL;
+}
+
+static void test_load(void **state)
+{
+	pthread_t th[LOAD_THREADS];
+	struct timespec t0, t1;
+	pid_t writer;
+	int st;
+	(void)state;
+
+	snprintf(load_buf[0], sizeof load_buf[0], "/api/runs/%s", ids[7]);
+	snprintf(load_buf[1], sizeof load_buf[1], "/api/series/%s", step_key);
+	load_paths[0] = "/api/runs?limit=10";
+	load_paths[1] = load_buf[0];
+	load_paths[2] = load_buf[1];
+	load_paths[3] = "/api/regressions";
+	load_paths[4] = "/";
+	load_paths[5] = "/data/index.js";
+	load_paths[6] = "/api/series";
+	load_paths[7] = "/api/runs/latest";
+
+	/* the writer: another process storing runs into the same store while
+	 * the clients run (forked before any thread exists here) */
+	writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0) {
+		struct bt_store *s;
+		int rc = bt_store_open(&s, store, 0, NULL);
+		for (int i = 0; !rc && i < N_EXTRA; i++) {
+			rc = put_run(s, N_RUNS + 1 + i, "m1", "f1f1f1f1f1f1f1f1");
+			usleep(50000);
+		}
+		bt_store_close(s);
+		_exit(rc ? 1 : 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < LOAD_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, load_client, NULL), 0);
+	for (int i = 0; i < LOAD_THREADS; i++)
+		pthread_join(th[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(waitpid(writer, &st, 0), writer);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	print_message("load: %d requests from %d clients in %.2f s: %.0f requests/s, "
+		      "%d errors\n", LOAD_REQUESTS, LOAD_THREADS, s, LOAD_REQUESTS / s,
+		      atomic_load(&load_errors));
+	if (atomic_load(&load_errors))
+		fail_msg("%d errors; first: %s", atomic_load(&load_errors), load_error_text);
+
+	/* every stored run is seen, and the dashboard follows within seconds */
+	json_t *j = get_json("/api/runs", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1 + N_EXTRA);
+	json_decref(j);
+	int seen = 0;
+	for (int i = 0; i < 100 && !seen; i++) {
+		struct resp r;
+		assert_int_equal(http("GET", "/data/index.js", &r), 0);
+		assert_int_equal(r.status, 200);
+		seen = strstr(r.body, ids[N_RUNS + N_EXTRA]) != NULL;
+		resp_free(&r);
+		if (!seen)
+			usleep(200000);
+	}
+	assert_true(seen);
+}
+
+static void test_sigterm(void **state)
+{
+	int st;
+	DIR *d;
+	struct dirent *e;
+	int left = 0;
+	(void)state;
+	assert_int_equal(kill(server, SIGTERM), 0);
+	assert_int_equal(waitpid(server, &st, 0), server);
+	server = -1;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* the private dashboard copies are gone */
+	assert_non_null(d = opendir(tmp));
+	while ((e = readdir(d)))
+		left += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(left, 0);
+	/* usage errors */
+	char *bad_port[] = { BT, "serve", "--port", "70000", "--store", store, NULL };
+	assert_int_equal(bt_test_spawn(bad_port, NULL, NULL), 2);
+	char *bad_bind[] = { BT, "serve", "--bind", "localhost:80", "--store", store, NULL };
+	assert_int_equal(bt_test_spawn(bad_bind, NULL, NULL), 2);
+	char *no_store[] = { BT, "serve", "--port", "0", "--store", "/nonexistent/st", NULL };
+	assert_int_equal(bt_test_spawn(no_store, NULL, NULL), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_api_runs),
+		cmocka_unit_test(test_api_run),
+		cmocka_unit_test(test_api_series),
+		cmocka_unit_test(test_api_regressions),
+		cmocka_unit_test(test_dashboard),
+		cmocka_unit_test(test_traversal),
+		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_sigterm),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The static dashboard (benchtrack dashboard) of a store of constructed runs
+# (tests/fixtures/gen_dashstore.c: 42 runs, 12 series, 2 open regressions,
+# 1 acknowledged), checked in Chromium over file:// by dashboard.mjs.
+# Screenshots: BUILD/dashboard-overview.png, BUILD/dashboard-trend.png
+# (and dashboard-run.png).
+#
+# Needs node, web/node_modules (scripts/install-deps.sh: npm ci in web/) and
+# /usr/bin/chromium; a missing one FAILS the test (install-deps installs
+# them all), it is never skipped.
+#
+# The browser part runs against any base URL, so `benchtrack serve` can be
+# checked with the same script:
+#   node tests/integration/dashboard.mjs http://127.0.0.1:PORT/ OUTDIR "$expect"
+# with $expect as built below.
+set -euo pipefail
+src=$1 build=$2
+bt=$build/benchtrack
+fail() { echo "dashboard: FAIL: $*" >&2; exit 1; }
+
+command -v node >/dev/null || fail "node not found: run scripts/install-deps.sh"
+[ -f "$src/web/node_modules/playwright-core/index.mjs" ] ||
+	fail "web/node_modules/playwright-core missing: run scripts/install-deps.sh (npm ci in web/)"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] ||
+	fail "${CHROMIUM:-/usr/bin/chromium} missing: run scripts/install-deps.sh"
+[ -x "$build/gen_dashstore" ] || fail "$build/gen_dashstore not built"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bt-dashboard.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+store=$tmp/store
+ack_key=$("$build/gen_dashstore" "$store")
+
+# the open regressions as the CLI sees them
+"$bt" regressions --store "$store" >"$tmp/regs"
+tiled_key=$(awk '/tiled seq_len=2048/ { for (i = 1; i < NF; i++) if ($i == "series") print $(i + 1) }' "$tmp/regs")
+[ -n "$tiled_key" ] || fail "no regression of tiled seq_len=2048: $(cat "$tmp/regs")"
+grep -q "^3 regressions in 12 series (1 acknowledged)" "$tmp/regs" || fail "regressions: $(cat "$tmp/regs")"
+
+# --- the command ---------------------------------------------------------------
+set +e
+"$bt" dashboard --store "$store" extra >/dev/null 2>&1; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "an argument: exit $rc, want 2"
+set +e
+"$bt" dashboard --store "$tmp/nosuch" >/dev/null 2>"$tmp/err"; rc=$?
+set -e
+[ $rc -eq 3 ] || fail "missing store: exit $rc, want 3"
+
+"$bt" dashboard --store "$store" --title 'Bench <&> "x"' >"$tmp/out"
+grep -q "^$store/dashboard/index.html: 42 runs, 12 series, 324 points (42 run pages written, 0 kept)" "$tmp/out" ||
+	fail "summary: $(cat "$tmp/out")"
+out=$store/dashboard
+for f in index.html trend.html run.html assets/uPlot.iife.min.js assets/uPlot.min.css \
+	assets/dashboard.js assets/dashboard.css data/index.js "data/series/$tiled_key.js"; do
+	[ -s "$out/$f" ] || fail "$f not written"
+done
+grep -q '<title>Bench &lt;&amp;&gt; &quot;x&quot;</title>' "$out/index.html" || fail "title not escaped"
+cmp -s "$out/assets/uPlot.iife.min.js" "$src/web/node_modules/uplot/dist/uPlot.iife.min.js" ||
+	fail "uPlot differs from web/node_modules"
+[ "$(ls "$out/data/series" | wc -l)" -eq 12 ] || fail "want 12 series files"
+[ "$(ls "$out/data/runs" | wc -l)" -eq 42 ] || fail "want 42 run files"
+! grep -q 'http[s]*://' "$out/index.html" "$out/trend.html" "$out/run.html" ||
+	fail "a page links to the network"
+! grep -q '"v":\[' "$out/data/index.js" || fail "index.js holds points"
+
+# a rebuild keeps the run files, removes stale series files and leftovers
+touch "$out/data/series/0000dead0000beef.js" "$out/data/series/x.js.tmp.123"
+"$bt" dashboard --store "$store" --out "$out" >"$tmp/out2"
+grep -q "(0 run pages written, 42 kept)" "$tmp/out2" || fail "rebuild: $(cat "$tmp/out2")"
+[ ! -e "$out/data/series/0000dead0000beef.js" ] || fail "stale series file kept"
+[ ! -e "$out/data/series/x.js.tmp.123" ] || fail "temporary file kept"
+! ls "$out"/*.tmp.* "$out"/data/*.tmp.* >/dev/null 2>&1 || fail "temporary files left"
+
+# --- in Chromium ---------------------------------------------------------------
+latest_nightly=$("$bt" list --store "$store" --type nightly --limit 1 --format csv | sed -n 2p | cut -d, -f1)
+expect=$(cat <<JSON
+{"regressions": 2, "series": 12, "latestRuns": 2,
+ "filter": "tiled", "filterRows": 3, "search": "seq_len=2048", "searchRows": 3,
+ "machine": "m2", "machineRows": 2, "machineRuns": 12,
+ "trendKey": "$tiled_key", "trendPoints": 30, "trendChangepoints": 1, "trendCommit": "c15",
+ "ackKey": "$ack_key",
+ "runId": "$latest_nightly", "runGroups": 2, "runFailures": 1, "runCharts": 1}
+JSON
+)
+node "$src/tests/integration/dashboard.mjs" "file://$out/" "$build" "$expect" ||
+	fail "Chromium checks failed"
+for f in dashboard-overview.png dashboard-trend.png; do
+	[ -s "$build/$f" ] || fail "$build/$f not written"
+done
+echo "dashboard: ok"

@@ -1,0 +1,399 @@
+/* SVG plots from runs built by hand: the charts a run calls for, one path
+ * per implementation, axes and labels, log axes for geometric sweeps,
+ * escaped names, ablation bars, determinism; and every document is
+ * well-formed XML (xmllint, when installed). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "benchtrack.h"
+#include "benchtrack/report.h"
+
+static struct bt_result *add(struct bt_run *run, const char *name, const char *group,
+			     const char *variant, const char *n, const char *h,
+			     double median, long long peak)
+{
+	struct bt_result *r = bt_run_add_result(run);
+	r->name = bt_run_strdup(run, name);
+	r->group = bt_run_strdup(run, group);
+	r->variant = bt_run_strdup(run, variant);
+	r->params = bt_run_alloc(run, 2 * sizeof *r->params);
+	r->params[0] = (struct bt_kv){ "h", bt_run_strdup(run, h) };
+	r->params[1] = (struct bt_kv){ "n", bt_run_strdup(run, n) };
+	r->n_params = 2;
+	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
+	r->metrics[0].name = "time";
+	r->metrics[0].unit = "s";
+	r->metrics[0].direction = BT_LOWER_IS_BETTER;
+	r->metrics[0].stats.n = 10;
+	r->metrics[0].stats.median = median;
+	r->n_metrics = 1;
+	r->peak_memory_bytes = peak;
+	r->throughput.unit = "tokens/s";
+	r->throughput.value = atof(n) / median;
+	return r;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* xmllint --noout on the document, when xmllint is installed. */
+static void well_formed(const char *svg, size_t len)
+{
+	if (system("command -v xmllint >/dev/null 2>&1") != 0)
+		return;
+	char path[] = "/tmp/bt_test_svg_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, svg, len), (ssize_t)len);
+	close(fd);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "xmllint --noout %s", path);
+	int rc = system(cmd);
+	unlink(path);
+	assert_int_equal(rc, 0);
+}
+
+static const struct bt_chart *find(const struct bt_charts *c, enum bt_chart_kind k,
+				   const char *group)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->items[i].kind == k && strcmp(c->items[i].group, group) == 0)
+			return &c->items[i];
+	return NULL;
+}
+
+static void test_geometric(void **state)
+{
+	const double a[] = { 1024, 2048, 4096, 8192 }, b[] = { 1, 2, 3, 4 },
+		     c[] = { 100, 1, 10, 10, 1000 }, d[] = { 100, 200, 300 },
+		     e[] = { 1, 3, 9, 20 }, f[] = { 1, 1.5, 2.25 }, g[] = { 1, 1.1, 1.21 },
+		     h[] = { 0, 1, 2, 4 }, i[] = { 5, 5 }, j[] = { 1000, 2000, 4000, 8000, 12000, 16000 };
+	assert_true(bt_svg_is_geometric(a, 4));
+	assert_false(bt_svg_is_geometric(b, 4));
+	assert_true(bt_svg_is_geometric(c, 5));   /* order and duplicates ignored */
+	assert_false(bt_svg_is_geometric(d, 3));
+	assert_true(bt_svg_is_geometric(e, 4));   /* every step >= 2 */
+	assert_true(bt_svg_is_geometric(f, 3));   /* constant ratio 1.5 */
+	assert_false(bt_svg_is_geometric(g, 3));  /* ratio too close to 1 */
+	assert_false(bt_svg_is_geometric(h, 4));  /* not all positive */
+	assert_false(bt_svg_is_geometric(i, 2));  /* one distinct value */
+	assert_false(bt_svg_is_geometric(a, 1));
+	assert_false(bt_svg_is_geometric(j, 6));  /* production preset: 1.5, 1.33 */
+}
+
+static void test_line_charts(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	const char *ns[] = { "1024", "2048", "4096", "8192" };
+	for (int k = 0; k < 4; k++) {
+		double n = atof(ns[k]);
+		add(&run, "naive", "attn", "default", ns[k], "4", n * n * 1e-9, 1000000 + (long long)n * 100);
+		add(&run, "tiled", "attn", "default", ns[k], "4", n * n * 0.5e-9, 1000000);
+		add(&run, "sparse", "attn", "default", ns[k], "4", n * 1e-6, 900000);
+	}
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 3);
+	const struct bt_chart *t = find(&c, BT_CHART_TIME, "attn");
+	assert_non_null(t);
+	assert_string_equal(t->file, "attn-time.svg");
+	assert_string_equal(t->title, "attn: median time vs n");
+	assert_int_equal(t->n_series, 3);
+	assert_int_equal(count(t->svg, "<path"), 3);
+	assert_int_equal(count(t->svg, "<path class=\"series\""), 3);
+	assert_non_null(strstr(t->svg, "id=\"series-1-naive\""));
+	assert_non_null(strstr(t->svg, "id=\"series-2-tiled\""));
+	assert_non_null(strstr(t->svg, "id=\"series-3-sparse\""));
+	assert_non_null(strstr(t->svg, "<title>attn: median time vs n</title>"));
+	assert_non_null(strstr(t->svg, "<g class=\"axis x-axis\" data-scale=\"log\">"));
+	assert_non_null(strstr(t->svg, "<g class=\"axis y-axis\" data-scale=\"log\">"));
+	assert_non_null(strstr(t->svg, ">n (log scale)</text>"));
+	assert_non_null(strstr(t->svg, ">median time per op (s)</text>"));
+	/* one x tick per swept value, y ticks in time units */
+	assert_non_null(strstr(t->svg, ">2048</text>"));
+	assert_non_null(strstr(t->svg, " ms</text>"));
+	/* legend: one label per implementation */
+	assert_int_equal(count(t->svg, "class=\"legend-label\""), 3);
+	assert_non_null(strstr(t->svg, ">tiled</text>"));
+	/* a path has one point per value: M and 3 L */
+	const char *p = strstr(t->svg, "<path");
+	const char *e = strchr(p, '>');
+	size_t ls = 0;
+	for (const char *q = p; q < e; q++)
+		ls += *q == 'L';
+	assert_int_equal(ls, 3);
+	well_formed(t->svg, t->svg_len);
+
+	const struct bt_chart *th = find(&c, BT_CHART_THROUGHPUT, "attn");
+	const struct bt_chart *m = find(&c, BT_CHART_MEMORY, "attn");
+	assert_non_null(th);
+	assert_non_null(m);
+	assert_string_equal(th->file, "attn-throughput.svg");
+	assert_string_equal(m->file, "attn-memory.svg");
+	assert_int_equal(count(th->svg, "<path"), 3);
+	assert_int_equal(count(m->svg, "<path"), 3);
+	assert_non_null(strstr(th->svg, ">throughput (tokens/s)</text>"));
+	assert_non_null(strstr(m->svg, ">peak memory (B)</text>"));
+	assert_non_null(strstr(m->svg, " KiB</text>") ? strstr(m->svg, " KiB</text>")
+						      : strstr(m->svg, " MiB</text>"));
+	well_formed(th->svg, th->svg_len);
+	well_formed(m->svg, m->svg_len);
+
+	/* deterministic: the same bytes again */
+	struct bt_charts c2;
+	assert_int_equal(bt_report_charts(&run, NULL, &c2, NULL), 0);
+	assert_int_equal(c2.n, c.n);
+	for (size_t i = 0; i < c.n; i++)
+		assert_string_equal(c.items[i].svg, c2.items[i].svg);
+	bt_charts_release(&c2);
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+static void test_linear_and_series_split(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	/* n = 100, 200, 300: linear; h varies too; b ran two variants; c
+	 * failed everywhere; no throughput unit, no peak memory */
+	const char *ns[] = { "100", "200", "300" };
+	for (int k = 0; k < 3; k++) {
+		struct bt_result *r;
+		r = add(&run, "a", "g", "default", ns[k], "4", 1e-3 * (k + 1), -1);
+		r->throughput.unit = NULL;
+		r = add(&run, "a", "g", "default", ns[k], "8", 2e-3 * (k + 1), -1);
+		r->throughput.unit = NULL;
+		r = add(&run, "b", "g", "x", ns[k], "4", 1e-3, -1);
+		r->throughput.unit = NULL;
+		r = add(&run, "b", "g", "y", ns[k], "4", 1e-3, -1);
+		r->throughput.unit = NULL;
+		r = add(&run, "c", "g", "default", ns[k], "4", 1e-3, -1);
+		r->throughput.unit = NULL;
+		r->status = BT_STATUS_CRASHED;
+	}
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 1); /* time only */
+	const struct bt_chart *t = &c.items[0];
+	assert_int_equal(t->kind, BT_CHART_TIME);
+	assert_non_null(strstr(t->svg, "<g class=\"axis x-axis\" data-scale=\"linear\">"));
+	assert_non_null(strstr(t->svg, "<g class=\"axis y-axis\" data-scale=\"linear\">"));
+	assert_non_null(strstr(t->svg, ">n</text>"));
+	/* a h=4, a h=8, b:x h=4, b:y h=4 drawn; c in the legend only */
+	assert_int_equal(t->n_series, 4);
+	assert_int_equal(count(t->svg, "<path"), 4);
+	assert_int_equal(count(t->svg, "class=\"legend-label\""), 5);
+	assert_non_null(strstr(t->svg, "data-series=\"a h=8\""));
+	assert_non_null(strstr(t->svg, "data-series=\"b:y h=4\""));
+	assert_null(strstr(t->svg, "data-series=\"c h=4\" d="));
+	assert_non_null(strstr(t->svg, ">c h=4</text>"));
+	/* linear y from 0 */
+	assert_non_null(strstr(t->svg, ">0 s</text>"));
+	well_formed(t->svg, t->svg_len);
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+static void test_no_sweep_no_chart(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	add(&run, "a", "g", "default", "100", "4", 1e-3, 100);
+	add(&run, "b", "g", "default", "100", "4", 2e-3, 100);
+	struct bt_result *r = add(&run, "s", NULL, "default", "x", "4", 1e-3, 100);
+	r = add(&run, "s", NULL, "default", "y", "4", 1e-3, 100); /* not numeric */
+	(void)r;
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	assert_int_equal(c.n, 0);
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+static void test_escaping(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	const char *bad = "a<b>&\"c'\x01\xff";
+	add(&run, bad, "g&h <x>", "default", "1", "4", 1e-3, 100);
+	add(&run, bad, "g&h <x>", "default", "2", "4", 2e-3, 100);
+	add(&run, "z", "g&h <x>", "default", "1", "4", 1e-3, 100);
+	add(&run, "z", "g&h <x>", "default", "2", "4", 1e-3, 100);
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	assert_true(c.n >= 1);
+	const struct bt_chart *t = &c.items[0];
+	assert_string_equal(t->file, "g_h__x_-time.svg");
+	assert_null(strstr(t->svg, "<b>"));
+	assert_null(strstr(t->svg, "\xff"));
+	assert_non_null(strstr(t->svg, "a&lt;b&gt;&amp;&quot;c&apos;??"));
+	assert_non_null(strstr(t->svg, "<title>g&amp;h &lt;x&gt;: median time vs n</title>"));
+	assert_non_null(strstr(t->svg, "id=\"series-1-a_b___c___\""));
+	assert_int_equal(count(t->svg, "<path"), 2);
+	for (size_t i = 0; i < c.n; i++)
+		well_formed(c.items[i].svg, c.items[i].svg_len);
+	bt_charts_release(&c);
+
+	/* two groups whose names give the same slug get distinct files */
+	add(&run, "q", "g_h _x>", "default", "1", "4", 1e-3, 100);
+	add(&run, "q", "g_h _x>", "default", "2", "4", 1e-3, 100);
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	const struct bt_chart *t2 = find(&c, BT_CHART_TIME, "g_h _x>");
+	assert_non_null(t2);
+	assert_string_equal(t2->file, "g_h__x_-time-2.svg");
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+static void test_ablation(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	/* none 4 ms / 1000 B; a: 2x faster at both sizes, +10% memory; b: 4x
+	 * and 1x (geometric mean 2x), -20%; a+b failed at n=2 */
+	add(&run, "base", "g", "default", "1", "4", 8e-3, 1000);
+	add(&run, "base", "g", "default", "2", "4", 8e-3, 1000);
+	add(&run, "d", "g", "none", "1", "4", 4e-3, 1000);
+	add(&run, "d", "g", "a", "1", "4", 2e-3, 1100);
+	add(&run, "d", "g", "b", "1", "4", 1e-3, 800);
+	add(&run, "d", "g", "a+b", "1", "4", 4e-3, 1500);
+	add(&run, "d", "g", "none", "2", "4", 4e-3, 1000);
+	add(&run, "d", "g", "a", "2", "4", 2e-3, 1100);
+	add(&run, "d", "g", "b", "2", "4", 4e-3, 800);
+	struct bt_result *r = add(&run, "d", "g", "a+b", "2", "4", 4e-3, 1500);
+	r->status = BT_STATUS_FAILED;
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	const struct bt_chart *a = find(&c, BT_CHART_ABLATION, "g");
+	assert_non_null(a);
+	assert_string_equal(a->benchmark, "d");
+	assert_string_equal(a->file, "d-ablation.svg");
+	assert_int_equal(a->n_series, 3);
+	assert_int_equal(count(a->svg, "<path"), 0);
+	assert_int_equal(count(a->svg, "<rect class=\"bar speedup\""), 3);
+	assert_int_equal(count(a->svg, "<rect class=\"bar memory\""), 3);
+	assert_non_null(strstr(a->svg, "data-variant=\"a+b\""));
+	assert_non_null(strstr(a->svg, ">2.00x</text>"));
+	assert_non_null(strstr(a->svg, ">+10.0%</text>"));
+	assert_non_null(strstr(a->svg, ">-20.0%</text>"));
+	assert_non_null(strstr(a->svg, ">1.00x</text>")); /* a+b at n=1 only */
+	assert_non_null(strstr(a->svg, ">+50.0%</text>"));
+	assert_non_null(strstr(a->svg, ">speedup vs none</text>"));
+	assert_non_null(strstr(a->svg, ">peak memory change vs none</text>"));
+	well_formed(a->svg, a->svg_len);
+	/* the line chart draws every variant of d, and base */
+	const struct bt_chart *t = find(&c, BT_CHART_TIME, "g");
+	assert_non_null(t);
+	assert_int_equal(count(t->svg, "<path"), 5);
+	assert_non_null(strstr(t->svg, "data-series=\"d:none\""));
+	/* time, throughput, memory, then the ablation */
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.items[3].kind, BT_CHART_ABLATION);
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+static void test_direct_charts(void **state)
+{
+	struct bt_strbuf out = BT_STRBUF_INIT;
+	struct bt_svg_line_chart lc = { "empty", "x", "y", NULL, 0, 0, NULL, 0 };
+	assert_int_equal(bt_svg_line_chart(&lc, &out), 0);
+	assert_int_equal(count(out.buf, "<path"), 0);
+	assert_non_null(strstr(out.buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
+	well_formed(out.buf, out.len);
+	bt_strbuf_reset(&out);
+	/* a log axis drops points <= 0; one point still gives a path */
+	const double x[] = { 0, 10 }, y[] = { 1, 5 };
+	struct bt_svg_series s = { "only", x, y, 2 };
+	struct bt_svg_line_chart l2 = { "one", "x", "y", "s", 1, 1, &s, 1 };
+	assert_int_equal(bt_svg_line_chart(&l2, &out), 0);
+	assert_int_equal(count(out.buf, "<path"), 1);
+	assert_int_equal(count(out.buf, "<circle"), 1);
+	assert_null(strstr(out.buf, "nan"));
+	assert_null(strstr(out.buf, "inf"));
+	well_formed(out.buf, out.len);
+	bt_strbuf_reset(&out);
+	struct bt_svg_bar bars[] = { { "v", NAN, NAN } };
+	struct bt_svg_bar_chart bc = { "bars", NULL, bars, 1 };
+	assert_int_equal(bt_svg_bar_chart(&bc, &out), 0);
+	assert_int_equal(count(out.buf, "<rect class=\"bar"), 0);
+	well_formed(out.buf, out.len);
+	assert_int_equal(bt_svg_line_chart(NULL, &out), BT_EINVAL);
+	assert_int_equal(bt_svg_bar_chart(&bc, NULL), BT_EINVAL);
+	bt_strbuf_release(&out);
+}
+
+static void test_markdown_report(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	run.suite = "demo";
+	add(&run, "naive", "attn", "default", "1024", "4", 4e-3, 100);
+	add(&run, "naive", "attn", "default", "2048", "4", 16e-3, 100);
+	add(&run, "tiled", "attn", "default", "1024", "4", 8e-3, 100);
+	add(&run, "tiled", "attn", "default", "2048", "4", 8e-3, 100);
+	struct bt_result *r = add(&run, "solo", NULL, "default", "1", "4", 1e-3, 100);
+	r->status = BT_STATUS_FAILED;
+	r->message = "boom ``` here\nline two";
+	r->validation.checked = 1;
+	r->validation.max_rel_err = 0.5;
+	r->validation.tolerance = 1e-4;
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	struct bt_strbuf md = BT_STRBUF_INIT;
+	assert_int_equal(bt_report_markdown(&run, NULL, &c, &md, NULL), 0);
+	assert_non_null(strstr(md.buf, "# Benchmark report: demo\n"));
+	assert_non_null(strstr(md.buf, "\n## attn\n"));
+	assert_non_null(strstr(md.buf, "\n## solo\n"));
+	assert_non_null(strstr(md.buf, "![attn: median time vs n](attn-time.svg)"));
+	assert_non_null(strstr(md.buf, "- tiled vs naive: overtakes at n ~ 1448"));
+	assert_non_null(strstr(md.buf, "| solo/h=4/n=1 | 0 | 5.0e-01 | 1.0e-04 | **no** |"));
+	assert_non_null(strstr(md.buf, "- `solo/h=4/n=1`: **failed**\n\n  ````\n  boom ``` here\n  line two\n  ````\n"));
+	assert_non_null(strstr(md.buf, "- **Cases:** 5: 4 ok, 1 failed\n"));
+	/* without charts: no image links */
+	bt_strbuf_reset(&md);
+	assert_int_equal(bt_report_markdown(&run, NULL, NULL, &md, NULL), 0);
+	assert_null(strstr(md.buf, "!["));
+	/* an unknown baseline is an error */
+	struct bt_table_opts o = { "nosuch", NULL };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_report_markdown(&run, &o, NULL, &md, &err), BT_ENOTFOUND);
+	assert_non_null(strstr(err.buf, "nosuch"));
+	/* the baseline applies to the group that has it */
+	bt_strbuf_reset(&md);
+	o.baseline = "tiled";
+	assert_int_equal(bt_report_markdown(&run, &o, NULL, &md, NULL), 0);
+	assert_non_null(strstr(md.buf, "- naive vs tiled: falls behind"));
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&md);
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_geometric),
+		cmocka_unit_test(test_line_charts),
+		cmocka_unit_test(test_linear_and_series_split),
+		cmocka_unit_test(test_no_sweep_no_chart),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_ablation),
+		cmocka_unit_test(test_direct_charts),
+		cmocka_unit_test(test_markdown_report),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,586 @@
+/* benchtrack dashboard: the script of index.html, trend.html and run.html.
+ *
+ * Data files are JavaScript that call btData(kind, id, object), loaded
+ * with <script> tags so that the pages work from file:// (where fetch()
+ * of local files is refused) as well as from `benchtrack serve`:
+ *   data/index.js          btData("index", "", {...})   runs, series list, regressions
+ *   data/series/KEY.js     btData("series", KEY, {...}) the points of one series
+ *   data/runs/ID.js        btData("run", ID, {...})     the table and plots of one run
+ * lib/report/dashboard.c writes them; it documents the fields.
+ *
+ * When a chart has been drawn its element gets data-drawn="1" (and the
+ * trend chart data-points and data-changepoints); window.BT_DRAWN_AT is
+ * performance.now() at the first draw of the trend chart. Tests and
+ * scripts/bench-dashboard.sh rely on these.
+ */
+(function () {
+	"use strict";
+
+	var DATA = {};
+	window.btData = function (kind, id, obj) {
+		DATA[kind + ":" + (id || "")] = obj;
+	};
+
+	/* Loads a data file once; resolves with its object. */
+	function load(kind, id, src) {
+		var k = kind + ":" + (id || "");
+		return new Promise(function (resolve, reject) {
+			if (DATA[k])
+				return resolve(DATA[k]);
+			var s = document.createElement("script");
+			s.src = src;
+			s.onload = function () {
+				if (DATA[k])
+					resolve(DATA[k]);
+				else
+					reject(new Error(src + ": holds no " + kind + " data"));
+			};
+			s.onerror = function () {
+				reject(new Error("cannot load " + src));
+			};
+			document.head.appendChild(s);
+		});
+	}
+
+	/* Only [A-Za-z0-9._-] reach a file name (the writer uses the same). */
+	function safe(id) {
+		return String(id || "").replace(/[^A-Za-z0-9._-]/g, "_");
+	}
+
+	/* --- formatting (as lib/report/format.c) ------------------------------ */
+
+	function sig3(x) {
+		var a = Math.abs(x);
+		if (a < 9.995) return x.toFixed(2);
+		if (a < 99.95) return x.toFixed(1);
+		return x.toFixed(0);
+	}
+	function fmtDur(s) {
+		if (s == null || !isFinite(s) || s < 0) return "-";
+		if (s === 0) return "0 s";
+		var units = [["ns", 1e-9], ["us", 1e-6], ["ms", 1e-3], ["s", 1]];
+		for (var i = 0; i < units.length; i++) {
+			var v = s / units[i][1];
+			if (i === units.length - 1 || Math.abs(Number(sig3(v))) < 1000)
+				return sig3(v) + " " + units[i][0];
+		}
+	}
+	function fmtBytes(b) {
+		if (b == null || !isFinite(b) || b < 0) return "-";
+		if (b < 1024) return Math.round(b) + " B";
+		var u = ["KiB", "MiB", "GiB", "TiB", "PiB"], v = b;
+		for (var i = 0; i < u.length; i++) {
+			v /= 1024;
+			if (Number(sig3(v)) < 1024 || i === u.length - 1)
+				return sig3(v) + " " + u[i];
+		}
+	}
+	function fmtRate(v, unit) {
+		if (v == null || !isFinite(v)) return "-";
+		var p = ["", "k", "M", "G", "T", "P"], i = 0, x = v;
+		while (i < p.length - 1 && Math.abs(Number(sig3(x))) >= 1000) {
+			x /= 1000;
+			i++;
+		}
+		if (unit && unit.indexOf("B/") === 0)
+			return sig3(x) + " " + p[i] + unit;
+		return sig3(x) + (p[i] || unit ? " " : "") + p[i] + (unit ? (p[i] ? " " : "") + unit : "");
+	}
+	function fmtQ(v, unit) {
+		if (v == null || !isFinite(v)) return "-";
+		if (!unit || unit === "s") return fmtDur(v);
+		if (unit === "B") return fmtBytes(v);
+		return fmtRate(v, unit);
+	}
+	function fmtPct(x) {
+		if (x == null || !isFinite(x)) return "-";
+		var p = 100 * x;
+		return (p > 0 ? "+" : "") + (Math.abs(p) < 1000 ? p.toFixed(1) : p.toFixed(0)) + "%";
+	}
+	function fmtP(p) {
+		if (p == null || !isFinite(p)) return "-";
+		return p < 1e-4 ? "<0.0001" : p.toPrecision(2);
+	}
+	function short(c) {
+		return c ? String(c).slice(0, 10) : "-";
+	}
+	function day(t) {
+		return t ? String(t).replace("T", " ").slice(0, 16) : "-";
+	}
+	function paramsText(p) {
+		return p ? String(p).split(";").join(" ") : "";
+	}
+
+	/* --- DOM helpers ------------------------------------------------------ */
+
+	function el(tag, attrs, kids) {
+		var e = document.createElement(tag);
+		if (attrs)
+			for (var k in attrs) {
+				if (attrs[k] == null) continue;
+				if (k === "text") e.textContent = attrs[k];
+				else if (k === "cls") e.className = attrs[k];
+				else e.setAttribute(k, attrs[k]);
+			}
+		(kids || []).forEach(function (c) {
+			if (c == null) return;
+			e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+		});
+		return e;
+	}
+	function td(text, cls) {
+		return el("td", { text: text, cls: cls });
+	}
+	function link(href, text) {
+		return el("a", { href: href, text: text });
+	}
+	function $(sel) {
+		return document.querySelector(sel);
+	}
+	function fail(where, e) {
+		var msg = (e && e.message) || String(e);
+		var box = $(where) || document.body;
+		box.appendChild(el("p", { cls: "error", text: msg }));
+	}
+	function plotWidth(node, fallback) {
+		var w = node.clientWidth || fallback;
+		return Math.max(240, w);
+	}
+
+	/* --- overview --------------------------------------------------------- */
+
+	function runRow(r, cols) {
+		var tr = el("tr");
+		tr.dataset.type = r.type || "";
+		tr.dataset.machine = r.machine || "";
+		tr.dataset.names = "";
+		var cells = {
+			type: r.type, suite: r.suite, date: day(r.t), branch: r.branch || "-",
+			machine: r.machine || "-"
+		};
+		cols.forEach(function (c) {
+			if (c === "commit") {
+				var t = td(null, "mono");
+				t.appendChild(r.page ? link("run.html#" + safe(r.id), short(r.commit))
+						     : document.createTextNode(short(r.commit)));
+				tr.appendChild(t);
+			} else if (c === "date" && r.page) {
+				var d = td(null);
+				d.appendChild(link("run.html#" + safe(r.id), day(r.t)));
+				tr.appendChild(d);
+			} else if (c === "n") {
+				tr.appendChild(td(String(r.n), "num"));
+			} else if (c === "failed") {
+				tr.appendChild(td(String(r.failed), r.failed ? "num bad" : "num"));
+			} else {
+				tr.appendChild(td(cells[c] == null ? "-" : String(cells[c])));
+			}
+		});
+		tr.dataset.text = [r.type, r.suite, r.commit, r.branch, r.machine, r.id].join(" ").toLowerCase();
+		return tr;
+	}
+
+	function sparkline(node, r) {
+		var xs = [], ys = r.spark;
+		for (var i = 0; i < ys.length; i++) xs.push(i);
+		var opts = {
+			width: 160, height: 36, pxAlign: false,
+			legend: { show: false }, cursor: { show: false },
+			select: { show: false },
+			scales: { x: { time: false } },
+			axes: [{ show: false }, { show: false }],
+			series: [{}, { stroke: "#334", width: 1.25 }],
+			hooks: {
+				draw: [function (u) {
+					var x = u.valToPos(r.sparkAt, "x", true), c = u.ctx;
+					c.save();
+					c.strokeStyle = "#d33";
+					c.setLineDash([3, 2]);
+					c.beginPath();
+					c.moveTo(x, u.bbox.top);
+					c.lineTo(x, u.bbox.top + u.bbox.height);
+					c.stroke();
+					c.restore();
+					node.dataset.drawn = "1";
+				}]
+			}
+		};
+		new uPlot(opts, [xs, ys], node);
+	}
+
+	function filtersInit(ix) {
+		var ft = $("#f-type"), fm = $("#f-machine");
+		(ix.types || []).forEach(function (t) { ft.appendChild(el("option", { value: t, text: t })); });
+		(ix.machines || []).forEach(function (m) { fm.appendChild(el("option", { value: m, text: m })); });
+		var q = new URLSearchParams(location.search);
+		if (q.get("type")) ft.value = q.get("type");
+		if (q.get("machine")) fm.value = q.get("machine");
+		if (q.get("name")) $("#f-name").value = q.get("name");
+		if (q.get("q")) $("#f-search").value = q.get("q");
+		["#f-type", "#f-machine", "#f-name", "#f-search"].forEach(function (s) {
+			$(s).addEventListener("input", applyFilters);
+			$(s).addEventListener("change", applyFilters);
+		});
+	}
+
+	/* Hides the rows of every filterable table that do not match. A row
+	 * carries data-type, data-machine, data-names (benchmark names, space
+	 * separated) and data-text (what the search box looks in). */
+	function applyFilters() {
+		var type = $("#f-type").value, machine = $("#f-machine").value;
+		var name = $("#f-name").value.trim().toLowerCase();
+		var words = $("#f-search").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+		var shown = 0, total = 0;
+		document.querySelectorAll("tr[data-text], div.rank[data-text]").forEach(function (row) {
+			/* run rows have no benchmark names: the name filter leaves them */
+			var names = (row.dataset.names || "").toLowerCase();
+			var ok = (!type || row.dataset.type === type) &&
+				(!machine || row.dataset.machine === machine) &&
+				(!name || !names || names.indexOf(name) >= 0) &&
+				words.every(function (w) { return row.dataset.text.indexOf(w) >= 0; });
+			row.hidden = !ok;
+			total++;
+			if (ok) shown++;
+		});
+		document.querySelectorAll("section").forEach(function (s) {
+			var c = s.querySelector("h2 .count");
+			if (!c) return;
+			var rows = s.querySelectorAll("tr[data-text]");
+			var vis = 0;
+			rows.forEach(function (r) { if (!r.hidden) vis++; });
+			c.textContent = "(" + (vis === rows.length ? rows.length : vis + " of " + rows.length) + ")";
+		});
+		$("#f-count").textContent = shown + " of " + total + " rows shown";
+	}
+
+	function rankingBlock(run, rd) {
+		var box = el("details", { cls: "rankrun" });
+		box.open = true;
+		box.appendChild(el("summary", null, [
+			el("strong", { text: run.type }), " — ", link("run.html#" + safe(run.id), short(run.commit)),
+			" · " + day(run.t) + " · " + (run.machine || "-")]));
+		var wrap = el("div", { cls: "rankgrid" });
+		(rd.rank || []).forEach(function (g) {
+			var names = g.items.map(function (it) { return it.name; });
+			var d = el("div", { cls: "rank" });
+			d.dataset.type = run.type || "";
+			d.dataset.machine = run.machine || "";
+			d.dataset.names = names.join(" ");
+			d.dataset.text = (g.group + " " + g.params + " " + names.join(" ")).toLowerCase();
+			d.appendChild(el("h3", { text: g.group + (g.params ? " · " + paramsText(g.params) : "") }));
+			var t = el("table", { cls: "list compact" });
+			g.items.forEach(function (it, i) {
+				t.appendChild(el("tr", null, [td(String(i + 1), "num"),
+					td(it.name + (it.variant && it.variant !== "default" ? " [" + it.variant + "]" : "")),
+					td(it.median, "num"), td(it.speedup, "num " + (it.style || ""))]));
+			});
+			d.appendChild(t);
+			wrap.appendChild(d);
+		});
+		if (!(rd.rank || []).length)
+			wrap.appendChild(el("p", { cls: "muted", text: "no group with more than one implementation" }));
+		box.appendChild(wrap);
+		return box;
+	}
+
+	function pageIndex() {
+		load("index", "", "data/index.js").then(function (ix) {
+			var t = ix.totals;
+			$("#summary").textContent = t.runs + " runs · " + t.series + " series · " + t.points +
+				" points · " + t.regressions + " open regressions" +
+				(t.acked ? " (" + t.acked + " acknowledged)" : "") + " · generated " + day(ix.generated) + " UTC";
+			filtersInit(ix);
+
+			var tb = $("#latest tbody");
+			ix.latest.forEach(function (r) {
+				tb.appendChild(runRow(r, ["type", "suite", "date", "commit", "branch", "machine", "n", "failed"]));
+			});
+			tb = $("#runs tbody");
+			ix.runs.forEach(function (r) {
+				tb.appendChild(runRow(r, ["date", "type", "suite", "commit", "branch", "machine", "n", "failed"]));
+			});
+			if (t.runs > ix.runs.length)
+				$("#runs").appendChild(el("p", { cls: "muted note",
+					text: "the " + ix.runs.length + " newest of " + t.runs + " runs; every run has a page, linked from the trend charts" }));
+
+			tb = $("#regressions tbody");
+			if (!ix.regs.length)
+				$("#regressions").appendChild(el("p", { cls: "good", text: "No open regressions." }));
+			var sparks = [];
+			ix.regs.forEach(function (r) {
+				var tr = el("tr");
+				tr.dataset.type = r.type || "";
+				tr.dataset.machine = r.machine || "";
+				tr.dataset.names = r.name;
+				tr.dataset.text = [r.name, r.variant, paramsText(r.params), r.machine, r.commit, r.k, r.type].join(" ").toLowerCase();
+				tr.appendChild(td(day(r.t)));
+				var c = td(null, "mono");
+				c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
+				tr.appendChild(c);
+				var b = td(null);
+				b.appendChild(link("trend.html#" + safe(r.k), r.name +
+					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
+					(r.params ? " " + paramsText(r.params) : "")));
+				tr.appendChild(b);
+				tr.appendChild(td(r.machine || "-"));
+				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit), "num"));
+				tr.appendChild(td(fmtPct(r.rel), "num bad"));
+				var sc = td(null, "spark");
+				var a = el("a", { href: "trend.html#" + safe(r.k), title: "open the trend" });
+				var div = el("div", { cls: "bt-chart bt-spark" });
+				a.appendChild(div);
+				sc.appendChild(a);
+				tr.appendChild(sc);
+				tb.appendChild(tr);
+				if (r.spark && r.spark.length > 1) sparks.push([div, r]);
+			});
+			sparks.forEach(function (s) { sparkline(s[0], s[1]); });
+
+			tb = $("#series tbody");
+			ix.series.forEach(function (s) {
+				var tr = el("tr");
+				tr.dataset.type = s.type || "";
+				tr.dataset.machine = s.machine || "";
+				tr.dataset.names = s.name;
+				tr.dataset.text = [s.name, s.variant, paramsText(s.params), s.machine, s.metric, s.k, s.type, s.suite].join(" ").toLowerCase();
+				var n = td(null);
+				n.appendChild(link("trend.html#" + safe(s.k), s.name));
+				tr.appendChild(n);
+				tr.appendChild(td(s.variant || "default"));
+				tr.appendChild(td(paramsText(s.params) || "-"));
+				tr.appendChild(td(s.machine || "-"));
+				tr.appendChild(td(s.type || "-"));
+				tr.appendChild(td(fmtQ(s.last, s.unit), "num"));
+				tr.appendChild(td(String(s.n), "num"));
+				tr.appendChild(td(s.regs ? s.regs + " open regression" + (s.regs > 1 ? "s" : "") : "ok",
+					s.regs ? "bad" : "good"));
+				tb.appendChild(tr);
+			});
+			applyFilters();
+
+			/* rankings: each latest run's own data file */
+			var rk = $("#rankings .body");
+			var jobs = ix.latest.filter(function (r) { return r.page; }).map(function (r) {
+				return load("run", r.id, "data/runs/" + safe(r.id) + ".js").then(function (rd) {
+					return rankingBlock(r, rd);
+				}, function (e) {
+					return el("p", { cls: "error", text: r.type + ": " + e.message });
+				});
+			});
+			return Promise.all(jobs).then(function (blocks) {
+				blocks.forEach(function (b) { rk.appendChild(b); });
+				if (!blocks.length) rk.appendChild(el("p", { cls: "muted", text: "no runs" }));
+				applyFilters();
+				document.body.dataset.ready = "1";
+			});
+		}).catch(function (e) { fail("main", e); document.body.dataset.ready = "error"; });
+	}
+
+	/* --- trend page ------------------------------------------------------- */
+
+	function trendKey() {
+		var k = location.hash.replace(/^#/, "");
+		if (!k) k = new URLSearchParams(location.search).get("key") || "";
+		return decodeURIComponent(k);
+	}
+
+	var trendPlot = null;
+
+	function pageTrend() {
+		var key = trendKey();
+		if (!key) {
+			fail("main", new Error("no series given: open trend.html#SERIES_KEY"));
+			return;
+		}
+		load("series", key, "data/series/" + safe(key) + ".js").then(drawTrend)
+			.catch(function (e) { fail("main", e); document.body.dataset.ready = "error"; });
+	}
+
+	function drawTrend(s) {
+		var n = s.v.length, xs = new Array(n);
+		for (var i = 0; i < n; i++) xs[i] = i;
+		var unit = s.unit || "s";
+		document.title = s.name + " · " + document.title;
+		$("#summary").textContent = s.name + (s.variant && s.variant !== "default" ? " [" + s.variant + "]" : "") +
+			(s.params ? " · " + paramsText(s.params) : "") + " · " + s.metric + " (" + unit + ", " +
+			(s.dir > 0 ? "higher" : "lower") + " is better) · " + (s.machine || s.fingerprint) +
+			" · " + s.suite + " · " + n + " runs · series " + s.key;
+
+		var node = $("#chart"), hover = $("#hover");
+		var fmt = function (u, v) { return v == null ? "-" : fmtQ(v, unit); };
+		var cps = s.cps || [], acks = (s.acks || []).filter(function (a) { return a.i >= 0; });
+		var first = true;
+		var opts = {
+			width: plotWidth(node, 900), height: 360,
+			scales: { x: { time: false } },
+			axes: [
+				{ values: function (u, sp) { return sp.map(function (i) { return Number.isInteger(i) && s.commit[i] ? String(s.commit[i]).slice(0, 7) : ""; }); },
+				  incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
+				  label: "commit (oldest → newest)" },
+				{ values: function (u, sp) { return sp.map(function (v) { return fmtQ(v, unit); }); }, size: 70,
+				  label: s.metric }
+			],
+			series: [
+				{ label: "run", value: function (u, i) { return i == null ? "-" : "#" + (i + 1) + " " + short(s.commit[i]) + " " + day(s.t[i]); } },
+				{ label: "median", stroke: "#1f5fbf", width: 1.5, value: fmt, points: { size: 4 } },
+				{ label: "p75", stroke: "rgba(31,95,191,0.25)", width: 0.5, value: fmt, points: { show: false } },
+				{ label: "p25", stroke: "rgba(31,95,191,0.25)", width: 0.5, value: fmt, points: { show: false } },
+				{ label: "max", stroke: "rgba(120,120,140,0.25)", width: 0.5, value: fmt, points: { show: false } },
+				{ label: "min", stroke: "rgba(120,120,140,0.25)", width: 0.5, value: fmt, points: { show: false } }
+			],
+			bands: [
+				{ series: [4, 5], fill: "rgba(120,120,140,0.10)" },
+				{ series: [2, 3], fill: "rgba(31,95,191,0.18)" }
+			],
+			hooks: {
+				draw: [function (u) {
+					var c = u.ctx, top = u.bbox.top, h = u.bbox.height;
+					c.save();
+					c.lineWidth = 1.5 * devicePixelRatio;
+					cps.forEach(function (p) {
+						var x = u.valToPos(p.i, "x", true);
+						c.strokeStyle = p.worse ? "#d33" : "#2a2";
+						c.setLineDash([6, 4]);
+						c.beginPath(); c.moveTo(x, top); c.lineTo(x, top + h); c.stroke();
+					});
+					acks.forEach(function (a) {
+						var x = u.valToPos(a.i, "x", true);
+						c.strokeStyle = "#36c";
+						c.setLineDash([2, 3]);
+						c.beginPath(); c.moveTo(x, top); c.lineTo(x, top + h); c.stroke();
+					});
+					c.restore();
+					if (first) {
+						first = false;
+						window.BT_DRAWN_AT = performance.now();
+						node.dataset.points = String(n);
+						node.dataset.changepoints = String(cps.length);
+						node.dataset.acks = String(acks.length);
+						node.dataset.drawn = "1";
+						document.body.dataset.ready = "1";
+					}
+				}],
+				setCursor: [function (u) {
+					var i = u.cursor.idx;
+					if (i == null) return;
+					hover.textContent = "run " + (i + 1) + " of " + n + " · commit " + (s.commit[i] || "-") +
+						" · " + day(s.t[i]) + " UTC · median " + fmtQ(s.v[i], unit) +
+						" · p25–p75 " + fmtQ(s.p25[i], unit) + " – " + fmtQ(s.p75[i], unit) +
+						" · min–max " + fmtQ(s.min[i], unit) + " – " + fmtQ(s.max[i], unit) +
+						" · n " + (s.n[i] == null ? "-" : s.n[i]);
+				}]
+			}
+		};
+		trendPlot = new uPlot(opts, [xs, s.v, s.p75, s.p25, s.max, s.min], node);
+		trendPlot.over.addEventListener("click", function () {
+			var i = trendPlot.cursor.idx;
+			if (i != null && s.run[i]) location.href = "run.html#" + safe(s.run[i]);
+		});
+		window.addEventListener("resize", function () {
+			trendPlot.setSize({ width: plotWidth(node, 900), height: 360 });
+		});
+
+		var tb = $("#changes tbody");
+		if (!cps.length)
+			$("#changes").appendChild(el("p", { cls: "muted", text: "No change points." }));
+		cps.forEach(function (p) {
+			var tr = el("tr", { cls: "cp" });
+			tr.appendChild(td(day(s.t[p.i])));
+			var c = td(null, "mono");
+			c.appendChild(link("run.html#" + safe(s.run[p.i]), short(s.commit[p.i])));
+			tr.appendChild(c);
+			tr.appendChild(td(fmtQ(p.before, unit), "num"));
+			tr.appendChild(td(fmtQ(p.after, unit), "num"));
+			tr.appendChild(td(fmtPct(p.rel), "num " + (p.worse ? "bad" : "good")));
+			tr.appendChild(td(fmtP(p.p), "num"));
+			tr.appendChild(td((p.worse ? "regressed" : "improved") + (p.acked ? " (acknowledged)" : ""),
+				p.acked ? "muted" : p.worse ? "bad" : "good"));
+			tb.appendChild(tr);
+		});
+		tb = $("#acks tbody");
+		if (!(s.acks || []).length)
+			$("#acks").appendChild(el("p", { cls: "muted", text: "None." }));
+		(s.acks || []).forEach(function (a) {
+			tb.appendChild(el("tr", null, [td(a.commit, "mono"), td(a.reason), td(a.who), td(day(a.when))]));
+		});
+	}
+
+	/* --- run page --------------------------------------------------------- */
+
+	function pageRun() {
+		var id = decodeURIComponent(location.hash.replace(/^#/, "")) ||
+			new URLSearchParams(location.search).get("id") || "";
+		if (!id) {
+			fail("main", new Error("no run given: open run.html#RUN_ID"));
+			return;
+		}
+		load("run", id, "data/runs/" + safe(id) + ".js").then(drawRun)
+			.catch(function (e) { fail("main", e); document.body.dataset.ready = "error"; });
+	}
+
+	function drawRun(r) {
+		document.title = r.suite + " " + short(r.commit) + " · " + document.title;
+		$("#summary").textContent = r.suite + " · " + r.type + " · " + day(r.t) + " UTC · commit " +
+			short(r.commit) + " · " + (r.machine || "-") + " · " + r.cases + " cases, " + r.failed + " failed";
+		var dl = $("#meta dl");
+		[["run", r.id], ["suite", r.suite], ["type", r.type], ["when", r.t],
+		 ["duration", r.duration == null ? "-" : r.duration.toFixed(1) + " s"],
+		 ["commit", (r.commit || "-") + (r.dirty === 1 ? " (dirty)" : "")], ["branch", r.branch || "-"],
+		 ["machine", (r.machine || "-") + " (" + (r.fingerprint || "-") + ")"], ["CPU", r.cpu || "-"],
+		 ["OS", r.os || "-"], ["compiler", (r.compiler || "-") + (r.flags ? " " + r.flags : "")],
+		 ["cases", r.cases + " (" + r.ok + " ok, " + r.failed + " failed)"]].forEach(function (kv) {
+			dl.appendChild(el("dt", { text: kv[0] }));
+			dl.appendChild(el("dd", { text: String(kv[1]) }));
+		});
+		var box = $("#tables");
+		(r.groups || []).forEach(function (g) {
+			box.appendChild(el("h2", { text: "Group: " + g.title }));
+			var t = el("table", { cls: "list run" });
+			t.appendChild(el("thead", null, [el("tr", null, g.columns.map(function (c) {
+				return el("th", { text: c.name, cls: c.right ? "num" : null });
+			}))]));
+			var tb = el("tbody");
+			g.rows.forEach(function (row) {
+				var tr = el("tr", { cls: row.start ? "start" : null });
+				row.cells.forEach(function (c, i) {
+					tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") + (c[1] || "")));
+				});
+				tb.appendChild(tr);
+			});
+			t.appendChild(tb);
+			box.appendChild(t);
+		});
+		var ul = $("#crossovers ul");
+		(r.crossovers || []).forEach(function (c) { ul.appendChild(el("li", { text: c })); });
+		if (!(r.crossovers || []).length) $("#crossovers").hidden = true;
+		var ch = $("#charts .charts");
+		(r.charts || []).forEach(function (c) {
+			var f = el("figure", { cls: "svg" });
+			var holder = el("div");
+			/* the SVG documents come from lib/report/svg.c, which escapes
+			 * every text of the run */
+			holder.innerHTML = c.svg.replace(/^<\?xml[^>]*>\s*/, "");
+			f.appendChild(holder);
+			f.appendChild(el("figcaption", { text: c.title }));
+			ch.appendChild(f);
+		});
+		if (!(r.charts || []).length) $("#charts").hidden = true;
+		var fb = $("#failures .body");
+		if (!(r.failures || []).length) fb.appendChild(el("p", { cls: "good", text: "None." }));
+		(r.failures || []).forEach(function (f) {
+			fb.appendChild(el("h3", { text: f.case + ": " + f.status }));
+			if (f.message) fb.appendChild(el("pre", { text: f.message }));
+		});
+		document.body.dataset.ready = "1";
+	}
+
+	var page = document.body.dataset.page;
+	if (page === "index") pageIndex();
+	else if (page === "trend") {
+		pageTrend();
+		window.addEventListener("hashchange", function () { location.reload(); });
+	} else if (page === "run") {
+		pageRun();
+		window.addEventListener("hashchange", function () { location.reload(); });
+	}
+})();
