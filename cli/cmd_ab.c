@@ -2,6 +2,7 @@
  * builds on one machine, interleaved in randomized ABBA blocks, then
  * compared. The recommended PR gate (docs/cmd/ab.md). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,98 @@ static int pool(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *
 		}
 	}
 	return 0;
+}
+
+/* The median of the compared metric in each process, per result of a
+ * side: v[i * cap + k] for the k-th process of result i. */
+struct procmed {
+	double *v;
+	size_t *n;
+	size_t n_results, cap;
+};
+
+static int procmed_init(struct procmed *pm, size_t n_results, size_t cap)
+{
+	pm->v = calloc(n_results * cap + 1, sizeof *pm->v);
+	pm->n = calloc(n_results + 1, sizeof *pm->n);
+	pm->n_results = n_results;
+	pm->cap = cap;
+	return pm->v && pm->n ? 0 : -1;
+}
+
+static void procmed_release(struct procmed *pm)
+{
+	free(pm->v);
+	free(pm->n);
+	memset(pm, 0, sizeof *pm);
+}
+
+/* Records the medians of process run cur against the results of side. */
+static void procmed_add(struct procmed *pm, const struct bt_run *side,
+			const struct bt_run *cur, const char *metric)
+{
+	for (size_t j = 0; j < cur->n_results; j++) {
+		const struct bt_result *r = &cur->results[j];
+		const struct bt_metric *m = bt_result_metric(r, metric);
+		char kc[17], ks[17];
+		if (r->status != BT_STATUS_OK || !m || !m->n_samples ||
+		    !(m->stats.median > 0))
+			continue;
+		bt_series_key("", r, "", "time", kc);
+		for (size_t i = 0; i < side->n_results && i < pm->n_results; i++) {
+			bt_series_key("", &side->results[i], "", "time", ks);
+			if (strcmp(kc, ks) == 0) {
+				if (pm->n[i] < pm->cap)
+					pm->v[i * pm->cap + pm->n[i]++] = log(m->stats.median);
+				break;
+			}
+		}
+	}
+}
+
+/* Index of the result of run whose identity matches r, or -1. */
+static long find_identity(const struct bt_run *run, const struct bt_result *r)
+{
+	char k[17], kr[17];
+	bt_series_key("", r, "", "time", k);
+	for (size_t i = 0; i < run->n_results; i++) {
+		bt_series_key("", &run->results[i], "", "time", kr);
+		if (strcmp(k, kr) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* A change must also stand out from the variation between processes:
+ * Welch's t-test on the log medians of the processes of each side (p <
+ * alpha), or the verdict becomes noisy. Pooled samples alone treat a
+ * process's luck as if it were the code's. */
+static void process_check(struct bt_run_cmp *c, const struct bt_run *side,
+			  struct procmed *pm, double alpha)
+{
+	for (size_t k = 0; k < c->n; k++) {
+		struct bt_cmp_row *row = &c->rows[k];
+		if (row->s.verdict != BT_VERDICT_REGRESSED &&
+		    row->s.verdict != BT_VERDICT_IMPROVED)
+			continue;
+		long ib = -1, ia = -1;
+		for (size_t i = 0; i < side[1].n_results && ib < 0; i++)
+			if (side[1].results[i].series_key &&
+			    strcmp(side[1].results[i].series_key, row->series_key) == 0)
+				ib = (long)i;
+		if (ib >= 0)
+			ia = find_identity(&side[0], &side[1].results[ib]);
+		struct bt_ttest t;
+		if (ia < 0 || ib < 0 || pm[0].n[ia] < 2 || pm[1].n[ib] < 2 ||
+		    bt_ttest_welch(pm[0].v + (size_t)ia * pm[0].cap, pm[0].n[ia],
+				   pm[1].v + (size_t)ib * pm[1].cap, pm[1].n[ib], &t) != 0 ||
+		    !(t.p < alpha)) {
+			row->s.verdict = BT_VERDICT_NOISY;
+			row->s.reason = "the change is within the variation between "
+					"processes";
+		}
+	}
+	bt_run_cmp_recount(c);
 }
 
 static uint64_t next_rand(uint64_t *s)
@@ -99,6 +192,7 @@ static int cmd_ab(int argc, char **argv)
 	struct bt_front f;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run side[2], one;
+	struct procmed pm[2];
 	struct bt_run_cmp c;
 	struct bt_run_cmp_opts o;
 	char tmp[] = "/tmp/benchtrack-ab-XXXXXX";
@@ -107,6 +201,7 @@ static int cmd_ab(int argc, char **argv)
 	char **args = NULL;
 
 	memset(side, 0, sizeof side);
+	memset(pm, 0, sizeof pm);
 	memset(&c, 0, sizeof c);
 	if ((code = own_flags(&argc, argv, names, vals, 5)))
 		return code;
@@ -189,6 +284,12 @@ static int cmd_ab(int argc, char **argv)
 			int rc = bt_run_init(dst);
 			if (!rc)
 				rc = bt_run_read_file(dst, tmp, &err);
+			if (!rc && !have[s] &&
+			    procmed_init(&pm[s], side[s].n_results, (size_t)(2 * blocks)))
+				rc = bt_error(&err, BT_ENOMEM, "out of memory");
+			if (!rc)
+				procmed_add(&pm[s], &side[s], have[s] ? &one : &side[s],
+					    o.metric);
 			if (!rc && have[s])
 				rc = pool(&side[s], &one, &err);
 			if (have[s])
@@ -200,8 +301,12 @@ static int cmd_ab(int argc, char **argv)
 			have[s] = 1;
 		}
 	}
-	if (bt_compare_runs(&side[0], &side[1], &o, &c, &err) ||
-	    bt_cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out, &err)) {
+	if (bt_compare_runs(&side[0], &side[1], &o, &c, &err)) {
+		bt_front_error("ab: %s", bt_strbuf_str(&err));
+		goto out;
+	}
+	process_check(&c, side, pm, o.verdict.alpha);
+	if (bt_cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out, &err)) {
 		bt_front_error("ab: %s", bt_strbuf_str(&err));
 		goto out;
 	}
@@ -219,6 +324,8 @@ out:
 	bt_run_cmp_release(&c);
 	bt_run_release(&side[0]);
 	bt_run_release(&side[1]);
+	procmed_release(&pm[0]);
+	procmed_release(&pm[1]);
 	bt_front_release(&f);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&out);

@@ -508,6 +508,40 @@ static void test_ab(void **state)
 	}
 	json_decref(root);
 	free(o);
+	/* a build 50% slower (the same suite through a wrapper that raises
+	 * its work): regressed, exit 1 */
+	char spin[] = BT_BINARY_DIR "/suite_spin", slow[400];
+	snprintf(slow, sizeof slow, "%s/slow_spin.sh", dir);
+	FILE *w = fopen(slow, "w");
+	assert_non_null(w);
+	fprintf(w, "#!/bin/sh\nBT_SPIN_FACTOR=1.5 exec %s \"$@\"\n", spin);
+	fclose(w);
+	assert_int_equal(chmod(slow, 0755), 0);
+	assert_int_equal(bt("ab", spin, slow, "--blocks", "3", "--measurement-iterations", "6",
+			    "--warmup-iterations", "1", "--min-sample-time", "2ms",
+			    "--format", "json", "-q", NULL), 1);
+	o = out();
+	root = json_loads(o, 0, NULL);
+	if (!root)
+		fail_msg("ab json: %s", o);
+	rows = json_object_get(root, "rows");
+	assert_int_equal(json_array_size(rows), 2);
+	/* both cases are 50% slower; on a busy machine the test between
+	 * processes may call one of them noisy, never improved/unchanged */
+	int regressed = 0;
+	for (size_t i = 0; i < 2; i++) {
+		json_t *r = json_array_get(rows, i);
+		const char *v = json_string_value(json_object_get(r, "verdict"));
+		regressed += strcmp(v, "regressed") == 0;
+		if (strcmp(v, "regressed") != 0 && strcmp(v, "noisy") != 0)
+			fail_msg("ab: verdict %s for a 50%% slower build", v);
+		double ratio = json_real_value(json_object_get(r, "ratio"));
+		if (!(ratio > 1.3 && ratio < 1.7))
+			fail_msg("ab ratio %g, want about 1.5", ratio);
+	}
+	assert_true(regressed >= 1);
+	json_decref(root);
+	free(o);
 	/* usage errors */
 	assert_int_equal(bt("ab", suite, NULL), 2);
 	assert_err_has("two suites");
