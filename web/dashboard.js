@@ -535,15 +535,23 @@
 		var box = $("#tables");
 		(r.groups || []).forEach(function (g) {
 			box.appendChild(el("h2", { text: "Group: " + g.title }));
+			/* columns that no row of this group fills (another group's
+			 * parameter) are left out */
+			var keep = g.columns.map(function (c, i) {
+				return i === 0 || g.rows.some(function (row) { return row.cells[i][0] !== "-"; });
+			});
 			var t = el("table", { cls: "list run" });
-			t.appendChild(el("thead", null, [el("tr", null, g.columns.map(function (c) {
+			t.appendChild(el("thead", null, [el("tr", null, g.columns.filter(function (c, i) {
+				return keep[i];
+			}).map(function (c) {
 				return el("th", { text: c.name, cls: c.right ? "num" : null });
 			}))]));
 			var tb = el("tbody");
 			g.rows.forEach(function (row) {
 				var tr = el("tr", { cls: row.start ? "start" : null });
 				row.cells.forEach(function (c, i) {
-					tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") + (c[1] || "")));
+					if (keep[i])
+						tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") + (c[1] || "")));
 				});
 				tb.appendChild(tr);
 			});

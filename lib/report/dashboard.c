@@ -65,7 +65,7 @@
 #include "../store/fsutil.h"
 #include "web_assets.h"
 
-#define RUN_FORMAT "/* benchtrack dashboard run v1 */"
+#define RUN_FORMAT "/* benchtrack dashboard run v2 */"
 #define INDEX_RUNS 200    /* runs listed in data/index.js */
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
 #define ACK_REACH 3       /* as cli/cmd_regressions.c */
@@ -623,59 +623,76 @@ static int run_tables(struct bt_strbuf *f, const struct bt_run *run,
 		if (t.columns[c].kind == BT_COL_SPEEDUP)
 			c_speed = (int)c;
 	}
+	/* one table per group title, in order of first appearance; rows in
+	 * table order (a parameter value that first ran later, such as a
+	 * failed size, still joins its group) */
+	const char **titles = malloc((t.n_rows ? t.n_rows : 1) * sizeof *titles);
+	size_t n_titles = 0;
+	if (!titles) {
+		bt_table_release(&t);
+		return BT_ENOMEM;
+	}
+	for (size_t i = 0; i < t.n_rows; i++) {
+		const char *g = group_of(&run->results[t.rows[i].result]);
+		size_t k = 0;
+		while (k < n_titles && strcmp(titles[k], g) != 0)
+			k++;
+		if (k == n_titles)
+			titles[n_titles++] = g;
+	}
 	js_key(f, "groups");
 	bt_strbuf_addc(f, '[');
-	const char *cur = NULL;
-	for (size_t i = 0; i < t.n_rows; i++) {
-		const struct bt_table_row *row = &t.rows[i];
-		const char *g = group_of(&run->results[row->result]);
-		if (!cur || strcmp(cur, g) != 0) {
-			if (cur)
-				bt_strbuf_add(f, "]},", 3);
-			cur = g;
-			bt_strbuf_addc(f, '{');
-			js_kstr(f, "title", g);
-			js_key(f, "columns");
-			bt_strbuf_addc(f, '[');
-			for (size_t c = 0; c < t.n_columns; c++) {
-				if (t.columns[c].csv_only == 1)
-					continue;
-				bt_strbuf_addc(f, '{');
-				js_kstr(f, "name", t.columns[c].name);
-				js_kint(f, "right", t.columns[c].align == BT_ALIGN_RIGHT);
-				js_close(f, '}');
-				bt_strbuf_addc(f, ',');
-			}
-			js_close(f, ']');
-			bt_strbuf_adds(f, ",\"rows\":[");
-		} else {
-			bt_strbuf_addc(f, ',');
-		}
+	for (size_t g = 0; g < n_titles; g++) {
 		bt_strbuf_addc(f, '{');
-		js_kint(f, "start", row->group_start);
-		js_key(f, "cells");
+		js_kstr(f, "title", titles[g]);
+		js_key(f, "columns");
 		bt_strbuf_addc(f, '[');
-		int first = 1;
 		for (size_t c = 0; c < t.n_columns; c++) {
 			if (t.columns[c].csv_only == 1)
 				continue;
-			if (!first)
-				bt_strbuf_addc(f, ',');
-			first = 0;
-			bt_strbuf_addc(f, '[');
-			js_str(f, row->cells[c].text);
-			const char *st = style_class(row->cells[c].style);
-			if (st) {
-				bt_strbuf_addc(f, ',');
-				js_str(f, st);
-			}
-			bt_strbuf_addc(f, ']');
+			bt_strbuf_addc(f, '{');
+			js_kstr(f, "name", t.columns[c].name);
+			js_kint(f, "right", t.columns[c].align == BT_ALIGN_RIGHT);
+			js_close(f, '}');
+			bt_strbuf_addc(f, ',');
 		}
-		bt_strbuf_add(f, "]}", 2);
+		js_close(f, ']');
+		bt_strbuf_adds(f, ",\"rows\":[");
+		int first_row = 1;
+		for (size_t i = 0; i < t.n_rows; i++) {
+			const struct bt_table_row *row = &t.rows[i];
+			if (strcmp(group_of(&run->results[row->result]), titles[g]) != 0)
+				continue;
+			if (!first_row)
+				bt_strbuf_addc(f, ',');
+			bt_strbuf_addc(f, '{');
+			js_kint(f, "start", row->group_start && !first_row);
+			first_row = 0;
+			js_key(f, "cells");
+			bt_strbuf_addc(f, '[');
+			int first = 1;
+			for (size_t c = 0; c < t.n_columns; c++) {
+				if (t.columns[c].csv_only == 1)
+					continue;
+				if (!first)
+					bt_strbuf_addc(f, ',');
+				first = 0;
+				bt_strbuf_addc(f, '[');
+				js_str(f, row->cells[c].text);
+				const char *st = style_class(row->cells[c].style);
+				if (st) {
+					bt_strbuf_addc(f, ',');
+					js_str(f, st);
+				}
+				bt_strbuf_addc(f, ']');
+			}
+			bt_strbuf_add(f, "]}", 2);
+		}
+		bt_strbuf_add(f, "]},", 3);
 	}
-	if (cur)
-		bt_strbuf_add(f, "]}", 2);
-	bt_strbuf_add(f, "],", 2);
+	free(titles);
+	js_close(f, ']');
+	bt_strbuf_addc(f, ',');
 
 	js_key(f, "rank");
 	bt_strbuf_addc(f, '[');
