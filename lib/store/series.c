@@ -61,6 +61,8 @@ static int load_acks(const char *path, json_t **out, struct bt_strbuf *err)
 
 	*out = NULL;
 	if (rc == BT_ENOTFOUND) {
+		/* no acknowledgements yet: not an error, so no message left */
+		bt_strbuf_reset(err);
 		*out = json_array();
 		return *out ? 0 : BT_ENOMEM;
 	}
