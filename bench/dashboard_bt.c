@@ -18,10 +18,13 @@
  *   build pages=cold   bt_dashboard_write from nothing: every series
  *                      file, every run file (each run.json parsed and
  *                      tabulated), the index and pages
- *   build pages=warm   a rebuild: the run files of the earlier dashboard
- *                      are kept (stored runs never change), everything
- *                      else rewritten; what a rebuild after one new run
- *                      costs
+ *   build pages=warm   a rebuild of an unchanged store: the run files of
+ *                      the earlier dashboard are kept (stored runs never
+ *                      change), and so are the series files (their hash
+ *                      unchanged; no change points computed); the series
+ *                      query, the index and the pages are redone. After
+ *                      one new run every series file is rewritten too
+ *                      (each got a point): cold minus the run pages.
  * Counters: series, points, files written, and the bytes of data/.
  *
  *   benchtrack run build/dashboard_bt --no-store --warmup-iterations 1 \

@@ -56,10 +56,24 @@ int bt_cmd_help_flag(int argc, char **argv, const char *name);
 
 /* 0 when suite is an executable file, else prints why and returns -1. */
 int bt_cli_check_suite(const char *suite);
-/* Spawns suite with args (argv[0] added) and waits; returns its exit
- * code, or -1 with err set (could not start, killed by a signal). */
+
+/* The suites' temporary output (cli/suitetmp.c), for run and ab: a
+ * private directory under $TMPDIR (default /tmp) holds the --out file and
+ * the suite's own temporaries. While it exists, SIGINT and SIGTERM are
+ * caught and forwarded to the running suite; bt_cli_tmp_interrupted()
+ * then returns the signal and the caller removes the directory
+ * (bt_cli_tmp_close) and exits 128 + the signal.
+ * bt_cli_tmp_open returns the path of the --out file inside the new
+ * directory (owned by suitetmp.c; NULL with a message printed on
+ * failure). bt_cli_spawn_suite spawns suite with args (argv[0] added)
+ * and waits, recording the child for the forwarding; it returns the
+ * suite's exit code, or -1 with err set (could not start, killed or
+ * interrupted by a signal). */
+char *bt_cli_tmp_open(const char *prefix);
+void bt_cli_tmp_close(void);
+int bt_cli_tmp_interrupted(void);
 int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
-		       struct bt_strbuf *err);
+		     struct bt_strbuf *err);
 
 /* Loads a run named by ref: an existing file, else a store reference
  * (bt_store_resolve: id, prefix, latest[:TYPE], commit), else a git ref

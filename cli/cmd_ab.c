@@ -195,8 +195,8 @@ static int cmd_ab(int argc, char **argv)
 	struct procmed pm[2];
 	struct bt_run_cmp c;
 	struct bt_run_cmp_opts o;
-	char tmp[] = "/tmp/benchtrack-ab-XXXXXX";
-	int have[2] = { 0, 0 }, code, tmp_made = 0, fd;
+	char *tmp = NULL;
+	int have[2] = { 0, 0 }, code;
 	long blocks = 2;
 	char **args = NULL;
 
@@ -241,12 +241,8 @@ static int cmd_ab(int argc, char **argv)
 	if (bt_cli_check_suite(f.args[0]) || bt_cli_check_suite(f.args[1]))
 		goto out;
 	code = BT_EXIT_ERROR;
-	if ((fd = mkstemp(tmp)) < 0) {
-		bt_front_error("ab: cannot create a temporary file: %s", strerror(errno));
+	if (!(tmp = bt_cli_tmp_open("benchtrack-ab")))
 		goto out;
-	}
-	close(fd);
-	tmp_made = 1;
 	args = calloc((size_t)f.n_forward + 10, sizeof *args);
 	if (!args)
 		goto out;
@@ -271,6 +267,13 @@ static int cmd_ab(int argc, char **argv)
 				fprintf(stderr, "ab: block %ld/%ld, %s (%ld of %ld)\n", b + 1,
 					blocks, s ? "B" : "A", ++done, total);
 			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
+			if (bt_cli_tmp_interrupted()) {
+				bt_front_error("ab: interrupted by signal %d (%s)",
+					       (int)bt_cli_tmp_interrupted(),
+					       strsignal(bt_cli_tmp_interrupted()));
+				code = 128 + bt_cli_tmp_interrupted();
+				goto out;
+			}
 			if (x < 0) {
 				bt_front_error("ab: %s", bt_strbuf_str(&err));
 				goto out;
@@ -318,8 +321,9 @@ static int cmd_ab(int argc, char **argv)
 		goto out;
 	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
 out:
-	if (tmp_made)
-		unlink(tmp);
+	bt_cli_tmp_close();
+	if (bt_cli_tmp_interrupted() && code < 128)
+		code = 128 + bt_cli_tmp_interrupted();
 	free(args);
 	bt_run_cmp_release(&c);
 	bt_run_release(&side[0]);

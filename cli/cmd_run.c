@@ -1,9 +1,15 @@
 /* benchtrack run SUITE... [flags]: runs benchmark executables (built with
  * BT_MAIN) with the runner flags, merges their runs, prints one table. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "benchtrack/store.h"
@@ -83,8 +89,7 @@ static int cmd_run(int argc, char **argv)
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_run all, one;
 	int have_all = 0, code = BT_EXIT_OK;
-	char tmp[] = "/tmp/benchtrack-run-XXXXXX";
-	int tmp_made = 0;
+	char *tmp = NULL;
 	memset(&all, 0, sizeof all);
 
 	if (bt_front_parse(&f, argc, argv, &err)) {
@@ -120,14 +125,10 @@ static int cmd_run(int argc, char **argv)
 		}
 		goto out;
 	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		bt_front_error("cannot create a temporary file: %s", strerror(errno));
+	if (!(tmp = bt_cli_tmp_open("benchtrack-run"))) {
 		code = BT_EXIT_ERROR;
 		goto out;
 	}
-	close(fd);
-	tmp_made = 1;
 
 	char **args = calloc((size_t)f.n_forward + 8, sizeof *args);
 	if (!args) {
@@ -147,6 +148,8 @@ static int cmd_run(int argc, char **argv)
 		args[n++] = "--out";
 		args[n++] = tmp;
 		int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
+		if (bt_cli_tmp_interrupted())
+			break;
 		if (x < 0) {
 			bt_front_error("%s", bt_strbuf_str(&err));
 			code = BT_EXIT_ERROR;
@@ -175,7 +178,12 @@ static int cmd_run(int argc, char **argv)
 			all.suite = bt_run_strdup(&all, f.suite);
 	}
 	free(args);
-	if (code == BT_EXIT_OK && have_all && all.n_results == 0) {
+	if (bt_cli_tmp_interrupted()) {
+		bt_front_error("run: interrupted by signal %d (%s)",
+			       (int)bt_cli_tmp_interrupted(),
+			       strsignal(bt_cli_tmp_interrupted()));
+		code = 128 + bt_cli_tmp_interrupted();
+	} else if (code == BT_EXIT_OK && have_all && all.n_results == 0) {
 		bt_front_error("no benchmark case matches the filters");
 		code = BT_EXIT_USAGE;
 	} else if (code == BT_EXIT_OK && have_all) {
@@ -186,8 +194,9 @@ static int cmd_run(int argc, char **argv)
 			code = stored;
 	}
 out:
-	if (tmp_made)
-		unlink(tmp);
+	bt_cli_tmp_close();
+	if (code == BT_EXIT_OK && bt_cli_tmp_interrupted())
+		code = 128 + bt_cli_tmp_interrupted();
 	bt_run_release(&all);
 	bt_front_release(&f);
 	bt_strbuf_release(&err);

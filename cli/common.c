@@ -14,30 +14,6 @@
 
 extern char **environ;
 
-int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
-		       struct bt_strbuf *err)
-{
-	char **av = calloc((size_t)n_args + 2, sizeof *av);
-	if (!av)
-		return bt_error(err, -1, "out of memory");
-	av[0] = (char *)suite;
-	for (int i = 0; i < n_args; i++)
-		av[i + 1] = args[i];
-	pid_t pid;
-	int rc = posix_spawn(&pid, suite, NULL, NULL, av, environ);
-	free(av);
-	if (rc != 0)
-		return bt_error(err, -1, "%s: cannot run: %s", suite, strerror(rc));
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return bt_error(err, -1, "%s: wait: %s", suite, strerror(errno));
-	if (WIFSIGNALED(st))
-		return bt_error(err, -1, "%s: killed by signal %d (%s)", suite,
-				WTERMSIG(st), strsignal(WTERMSIG(st)));
-	return WEXITSTATUS(st);
-}
-
 int bt_cli_check_suite(const char *suite)
 {
 	struct stat st;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,11 +116,25 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 		return bt_error(err, errno == ENOENT ? BT_ENOTFOUND : BT_EIO,
 				"%s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return bt_error(err, BT_EIO, "%s: %s", path, strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return bt_error(err, BT_EIO, "%s: is a directory", path);
 	}
-	size_t alloc = 4096, n = 0;
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
+		close(fd);
+		return bt_error(err, BT_ETOOBIG, "%s: larger than %zu bytes", path, cap);
+	}
+	/* sized from fstat (+1 for the NUL, +1 to see EOF without growing);
+	 * a file that grows while read still grows the buffer, up to cap + 1
+	 * bytes read (then it is too big); one that shrinks just ends early */
+	size_t alloc = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 2
+							    : 4096;
+	size_t n = 0;
 	char *buf = malloc(alloc);
 	if (!buf) {
 		close(fd);
@@ -127,21 +142,24 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 	}
 	for (;;) {
 		if (alloc - n < 2) {
-			if (alloc > cap + 1) {
+			if (n > cap) {
 				free(buf);
 				close(fd);
 				return bt_error(err, BT_ETOOBIG,
 						"%s: larger than %zu bytes",
 						path, cap);
 			}
-			char *p = realloc(buf, alloc * 2);
+			size_t grow = alloc < cap / 2 ? alloc * 2 : cap + 2;
+			if (grow <= alloc)
+				grow = alloc + 4096;
+			char *p = realloc(buf, grow);
 			if (!p) {
 				free(buf);
 				close(fd);
 				return BT_ENOMEM;
 			}
 			buf = p;
-			alloc *= 2;
+			alloc = grow;
 		}
 		ssize_t r = read(fd, buf + n, alloc - n - 1);
 		if (r < 0) {

@@ -392,8 +392,28 @@
 			fail("main", new Error("no series given: open trend.html#SERIES_KEY"));
 			return;
 		}
-		load("series", key, "data/series/" + safe(key) + ".js").then(drawTrend)
+		/* the series file names its points' runs by their index in the
+		 * index's run table (rt): both are needed */
+		Promise.all([load("index", "", "data/index.js"),
+			     load("series", key, "data/series/" + safe(key) + ".js")])
+			.then(function (both) { drawTrend(withRuns(both[1], both[0].rt)); })
 			.catch(function (e) { fail("main", e); document.body.dataset.ready = "error"; });
+	}
+
+	/* s.run, s.commit and s.t (per point) from the run table. */
+	function withRuns(s, rt) {
+		var r = s.r || [], n = r.length;
+		s.run = new Array(n);
+		s.commit = new Array(n);
+		s.t = new Array(n);
+		for (var i = 0; i < n; i++) {
+			var j = r[i];
+			var ok = rt && j >= 0 && j < rt.id.length;
+			s.run[i] = ok ? rt.id[j] : null;
+			s.commit[i] = ok ? rt.commit[j] : null;
+			s.t[i] = ok ? rt.t[j] : null;
+		}
+		return s;
 	}
 
 	function drawTrend(s) {

@@ -15,7 +15,9 @@
  *
  * data/index.js: {title, generated, version, totals {runs, series, points,
  * regressions, acked}, types [], machines [], latest [RUN] (newest run of
- * each type), runs [RUN] (the INDEX_RUNS newest), series [{k, name, suite,
+ * each type), runs [RUN] (the INDEX_RUNS newest), rt {id [], t [],
+ * commit []} (every run, oldest first: the run table that series files
+ * index), series [{k, name, suite,
  * variant, params, machine, metric, unit, dir, type, n, last, lastT,
  * lastCommit, regs}], regs [{k, name, variant, params, machine, type, unit,
  * t, commit, run, before, after, rel, p, i, spark [], sparkAt}] (newest
@@ -23,11 +25,15 @@
  * page (1 when data/runs/ID.js exists)}. Only identities and last values:
  * the points live in the series files.
  *
- * data/series/KEY.js: {key, name, suite, variant, params, machine,
- * fingerprint, metric, unit, dir, type, run [], commit [], t [], v [],
- * p25 [], p75 [], min [], max [], n [] (one entry per point, oldest first),
+ * data/series/KEY.js: a first line SERIES_FORMAT HASH (the hash of all
+ * the file is made of), then {key, name, suite, variant, params, machine,
+ * fingerprint, metric, unit, dir, type, r [] (the point's run: an index
+ * into index.rt, -1 unknown), v [], p25 [], p75 [], min [], max [], n []
+ * (one entry per point, oldest first; numbers with 6 significant digits),
  * cps [{i, p, before, after, rel, worse, acked}], acks [{commit, reason,
- * who, when, i (the first point at that commit, -1 none)}]}.
+ * who, when, i (the first point at that commit, -1 none)}]}. A rebuild
+ * keeps a series file whose hash is unchanged and reads its change points
+ * back instead of computing them.
  *
  * data/runs/ID.js: {id, type, suite, t, duration, commit, branch, dirty,
  * machine, fingerprint, cpu, os, compiler, flags, cases, ok, failed,
@@ -37,10 +43,14 @@
  * failures [{case, status, message}]}. A run never changes once stored,
  * so an existing run file (its first line naming RUN_FORMAT) is kept.
  *
- * Open regressions follow `benchtrack regressions` (cli/cmd_regressions.c):
- * change points of bt_changepoints with bt_cp_opts_default where the
- * metric got worse, not acknowledged: no ack of the series at a commit of
- * the 3 points either side of the change.
+ * Open regressions follow the rule shared with `benchtrack regressions`
+ * and `history` (include/benchtrack/regress.h): change points of
+ * bt_series_changepoints with bt_cp_opts_default where the metric got
+ * worse (bt_series_change_worse), not acknowledged
+ * (bt_series_change_acked).
+ *
+ * Run files (bt__run_read_file_summary: no raw samples) are written by
+ * RUN_THREADS threads; each file depends only on its run.
  *
  * Files are replaced by a rename of a complete temporary file, so a reader
  * (a browser, `benchtrack serve`) sees the old file or the new one, never
@@ -50,7 +60,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,15 +72,17 @@
 
 #include "benchtrack/analysis.h"
 #include "benchtrack/dashboard.h"
+#include "benchtrack/regress.h"
 #include "benchtrack/report.h"
 #include "../internal.h"
+#include "../json_scan.h"
 #include "../store/fsutil.h"
 #include "web_assets.h"
 
 #define RUN_FORMAT "/* benchtrack dashboard run v2 */"
 #define INDEX_RUNS 200    /* runs listed in data/index.js */
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
-#define ACK_REACH 3       /* as cli/cmd_regressions.c */
+#define SERIES_FORMAT "/* benchtrack dashboard series v3 " /* + hash */
 
 const struct bt_web_asset *bt__web_asset(const char *name)
 {
@@ -138,18 +152,94 @@ static void js_kstr(struct bt_strbuf *b, const char *k, const char *v)
 	bt_strbuf_addc(b, ',');
 }
 
-/* A number with 7 significant digits (plenty for plots and hover text);
- * NAN and infinities are null. */
+static const double pow10_tab[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+
+/* v with 6 significant digits as %.6g writes it (plenty for plots and
+ * hover text) into t (32 bytes at least); returns the length. Values in
+ * [1e-4, 1e6) take a fast path (one exact scaling, no printf); halfway
+ * cases may round differently from printf in the last digit. */
+static int fmt_num6(char *t, double v)
+{
+	double a = fabs(v);
+	if (v == 0) {
+		t[0] = '0';
+		return 1;
+	}
+	if (!(a >= 1e-4 && a < 999999.5))
+		return snprintf(t, 32, "%.6g", v);
+	int e = (int)floor(log10(a));
+	double m = 0;
+	long long im = 0;
+	for (int tries = 0; tries < 3; tries++) {
+		if (e < -4 || e > 5)
+			return snprintf(t, 32, "%.6g", v);
+		m = a * pow10_tab[5 - e];
+		if (fabs(m - floor(m) - 0.5) < 1e-6)
+			return snprintf(t, 32, "%.6g", v); /* near a tie: printf decides */
+		im = llround(m);
+		if (im >= 1000000)
+			e++;
+		else if (im < 100000)
+			e--;
+		else
+			break;
+	}
+	if (im < 100000 || im >= 1000000)
+		return snprintf(t, 32, "%.6g", v);
+	char dg[6];
+	for (int i = 5; i >= 0; i--, im /= 10)
+		dg[i] = (char)('0' + im % 10);
+	int nd = 6; /* significant digits after stripping trailing zeros */
+	int n = 0;
+	if (v < 0)
+		t[n++] = '-';
+	if (e >= 0) {
+		int ip = e + 1; /* digits before the point */
+		while (nd > ip && dg[nd - 1] == '0')
+			nd--;
+		for (int i = 0; i < ip; i++)
+			t[n++] = dg[i];
+		if (nd > ip) {
+			t[n++] = '.';
+			for (int i = ip; i < nd; i++)
+				t[n++] = dg[i];
+		}
+	} else {
+		while (nd > 1 && dg[nd - 1] == '0')
+			nd--;
+		t[n++] = '0';
+		t[n++] = '.';
+		for (int i = 0; i < -e - 1; i++)
+			t[n++] = '0';
+		for (int i = 0; i < nd; i++)
+			t[n++] = dg[i];
+	}
+	return n;
+}
+
+/* A number (see fmt_num6); NAN and infinities are null. */
 static void js_num(struct bt_strbuf *b, double v)
 {
 	char t[40];
-	int n;
 	if (!isfinite(v)) {
 		bt_strbuf_add(b, "null", 4);
 		return;
 	}
-	n = snprintf(t, sizeof t, "%.7g", v);
-	bt_strbuf_add(b, t, (size_t)n);
+	bt_strbuf_add(b, t, (size_t)fmt_num6(t, v));
+}
+
+/* A whole number, without printf. */
+static void js_int(struct bt_strbuf *b, long long v)
+{
+	char t[24], *p = t + sizeof t;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	bt_strbuf_add(b, p, (size_t)(t + sizeof t - p));
 }
 
 static void js_knum(struct bt_strbuf *b, const char *k, double v)
@@ -162,7 +252,8 @@ static void js_knum(struct bt_strbuf *b, const char *k, double v)
 static void js_kint(struct bt_strbuf *b, const char *k, long long v)
 {
 	js_key(b, k);
-	bt_strbuf_addf(b, "%lld,", v);
+	js_int(b, v);
+	bt_strbuf_addc(b, ',');
 }
 
 /* Drops a trailing ',' before a closing bracket. */
@@ -209,16 +300,19 @@ struct dash {
 	struct bt_strbuf series_ix;       /* entries of index.series */
 	struct reg { char *t; char *json; } *regs;
 	size_t n_regs, alloc_regs, acked;
+	size_t stats_series_kept;        /* series files kept unchanged */
 	char **written;                   /* series file stems written */
 	size_t n_written, alloc_written;
 	struct bt_strbuf file;            /* scratch: one file's text */
 };
 
-/* Writes data to DIR/rel atomically (temporary file + rename). */
-static int put_file(struct dash *d, const char *rel, const char *data, size_t len)
+/* Writes data to dir/rel atomically (temporary file + rename); tag tells
+ * the temporary files of concurrent writers apart. */
+static int put_file_at(const char *dir, const char *rel, const char *data, size_t len,
+		       unsigned tag, struct bt_strbuf *err)
 {
-	char *path = bt__pathf("%s/%s", d->dir, rel);
-	char *tmp = bt__pathf("%s/%s.tmp.%ld", d->dir, rel, (long)getpid());
+	char *path = bt__pathf("%s/%s", dir, rel);
+	char *tmp = bt__pathf("%s/%s.tmp.%ld.%u", dir, rel, (long)getpid(), tag);
 	int rc = 0, fd = -1;
 	if (!path || !tmp) {
 		rc = BT_ENOMEM;
@@ -226,7 +320,7 @@ static int put_file(struct dash *d, const char *rel, const char *data, size_t le
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+		rc = bt_error(err, BT_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	for (size_t off = 0; off < len;) {
@@ -234,22 +328,21 @@ static int put_file(struct dash *d, const char *rel, const char *data, size_t le
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+			rc = bt_error(err, BT_EIO, "%s: %s", tmp, strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		rc = bt_error(d->err, BT_EIO, "%s: %s", tmp, strerror(errno));
+		rc = bt_error(err, BT_EIO, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		rc = bt_error(d->err, BT_EIO, "%s: %s", path, strerror(errno));
+		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	d->stats.files++;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -257,6 +350,14 @@ out:
 		unlink(tmp);
 	free(path);
 	free(tmp);
+	return rc;
+}
+
+static int put_file(struct dash *d, const char *rel, const char *data, size_t len)
+{
+	int rc = put_file_at(d->dir, rel, data, len, 0, d->err);
+	if (!rc)
+		d->stats.files++;
 	return rc;
 }
 
@@ -377,6 +478,188 @@ static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const ch
 	js_kstr(b, "type", type);
 }
 
+/* --- the hash of a series file's inputs --- */
+
+#define FNV_OFF 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t h_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t h_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return h_bytes(h, "\1", 1);
+	return h_bytes(h, s, strlen(s) + 1);
+}
+
+static uint64_t h_u64(uint64_t h, uint64_t v)
+{
+	/* one multiply per word: inputs are mostly numbers */
+	h ^= v;
+	h *= FNV_PRIME;
+	h ^= h >> 29;
+	return h;
+}
+
+static uint64_t h_dbl(uint64_t h, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof u);
+	return h_u64(h, u);
+}
+
+/* Everything the series file of s is made of: its identity, type, run
+ * indexes, points (with their commits and times) and the acks of the
+ * series. Equal hashes: the same file, with the same change points. */
+static uint64_t series_hash(const struct dash *d, const struct bt_series *s,
+			    const char *type, const long long *ri)
+{
+	uint64_t h = FNV_OFF;
+	const char *ids[] = { s->series_key, s->name, s->suite, s->variant, s->params,
+			      s->machine, s->fingerprint, s->metric, s->unit, type };
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+		h = h_str(h, ids[i]);
+	h = h_u64(h, (uint64_t)s->direction);
+	h = h_u64(h, s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bt_series_point *p = &s->points[i];
+		h = h_u64(h, (uint64_t)ri[i]);
+		h = h_dbl(h, p->value);
+		h = h_dbl(h, p->p25);
+		h = h_dbl(h, p->p75);
+		h = h_dbl(h, p->min);
+		h = h_dbl(h, p->max);
+		h = h_u64(h, p->n);
+		h = h_str(h, p->run_id);
+		h = h_str(h, p->commit);
+		h = h_str(h, p->timestamp);
+	}
+	for (size_t a = 0; a < d->acks.n; a++) {
+		const struct bt_ack *ak = &d->acks.items[a];
+		if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
+			continue;
+		h = h_str(h, ak->commit);
+		h = h_str(h, ak->reason);
+		h = h_str(h, ak->who);
+		h = h_str(h, ak->when);
+	}
+	return h;
+}
+
+/* Reads DIR/rel when it starts with head; NULL otherwise. */
+static char *read_if_current(const struct dash *d, const char *rel, const char *head,
+			     size_t *len)
+{
+	char *path = bt__pathf("%s/%s", d->dir, rel), *buf = NULL;
+	size_t hl = strlen(head);
+	struct stat sb;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)hl && (buf = malloc((size_t)sb.st_size + 1))) {
+		size_t got = 0;
+		while (got < (size_t)sb.st_size) {
+			ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		buf[got] = '\0';
+		*len = got;
+		if (got != (size_t)sb.st_size || memcmp(buf, head, hl) != 0) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+static int parse_num(const char **pp, double *out)
+{
+	const char *p = *pp;
+	char *end;
+	if (strncmp(p, "null", 4) == 0) {
+		*out = NAN;
+		*pp = p + 4;
+		return 0;
+	}
+	*out = strtod(p, &end);
+	if (end == p)
+		return -1;
+	*pp = end;
+	return 0;
+}
+
+static int expect(const char **pp, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*pp, lit, n) != 0)
+		return -1;
+	*pp += n;
+	return 0;
+}
+
+/* The change points of a series file written by on_series ("cps":[{"i",
+ * "p", "before", "after", "rel", ...}]) into *out; -1 when they cannot
+ * be read back (then they are computed). */
+static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out)
+{
+	const char *p = strstr(text, ",\"cps\":[");
+	size_t n = 0, alloc = 0;
+	struct bt_change_point *v = NULL;
+	memset(out, 0, sizeof *out);
+	if (!p)
+		return -1;
+	p += 8;
+	while (*p != ']') {
+		struct bt_change_point c;
+		char *end;
+		memset(&c, 0, sizeof c);
+		if (expect(&p, "{\"i\":"))
+			goto bad;
+		long long i = strtoll(p, &end, 10);
+		if (end == p || i < 0 || (size_t)i >= n_points)
+			goto bad;
+		p = end;
+		c.index = (size_t)i;
+		if (expect(&p, ",\"p\":") || parse_num(&p, &c.p_value) ||
+		    expect(&p, ",\"before\":") || parse_num(&p, &c.mean_before) ||
+		    expect(&p, ",\"after\":") || parse_num(&p, &c.mean_after) ||
+		    expect(&p, ",\"rel\":") || parse_num(&p, &c.rel_change))
+			goto bad;
+		if (!(p = strchr(p, '}')))
+			goto bad;
+		p++;
+		if (*p == ',')
+			p++;
+		if (n == alloc) {
+			size_t na = alloc ? 2 * alloc : 8;
+			struct bt_change_point *nv = realloc(v, na * sizeof *nv);
+			if (!nv)
+				goto bad;
+			v = nv;
+			alloc = na;
+		}
+		v[n++] = c;
+	}
+	out->points = v;
+	out->n = n;
+	return 0;
+bad:
+	free(v);
+	return -1;
+}
+
 static int on_series(void *ud, const struct bt_series *s)
 {
 	struct dash *d = ud;
@@ -384,90 +667,95 @@ static int on_series(void *ud, const struct bt_series *s)
 	struct bt_cp_result cps;
 	const struct bt_store_entry *last;
 	const char *type;
-	char stem[128], rel[200];
-	double *v;
-	size_t open_regs = 0;
-	int rc = 0;
+	char stem[128], rel[200], head[80];
+	long long *ri;
+	char *old = NULL;
+	size_t open_regs = 0, old_len = 0;
+	int rc = 0, kept = 0;
 
+	memset(&cps, 0, sizeof cps);
 	if (!s->n)
 		return 0;
 	last = find_run(d, s->points[s->n - 1].run_id);
 	type = last ? last->type : NULL;
-	v = malloc(s->n * sizeof *v);
-	if (!v)
+	ri = malloc(s->n * sizeof *ri);
+	if (!ri)
 		return BT_ENOMEM;
-	for (size_t i = 0; i < s->n; i++)
-		v[i] = s->points[i].value;
-	memset(&cps, 0, sizeof cps);
-	if (bt_changepoints(v, s->n, &d->cp, &cps, &cperr))
-		memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
-	bt_strbuf_release(&cperr);
+	/* each point's run: its index in index.js's run table (oldest
+	 * first, so that new runs do not renumber the old), -1 unknown (a
+	 * run stored after the run list was read) */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bt_store_entry *e = find_run(d, s->points[i].run_id);
+		ri[i] = e ? (long long)(d->runs.n - 1 - (size_t)(e - d->runs.items)) : -1;
+	}
 
 	safe_name(s->series_key, stem, sizeof stem);
+	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
+	snprintf(head, sizeof head, SERIES_FORMAT "%016llx */\n",
+		 (unsigned long long)series_hash(d, s, type, ri));
+	/* an unchanged series: keep its file and the change points in it */
+	if ((old = read_if_current(d, rel, head, &old_len)) &&
+	    parse_cps(old, s->n, &cps) == 0) {
+		kept = 1;
+	} else {
+		memset(&cps, 0, sizeof cps);
+		if (bt_series_changepoints(s, &d->cp, &cps, &cperr))
+			memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
+	}
+	free(old);
+	bt_strbuf_release(&cperr);
+
 	bt_strbuf_reset(f);
+	bt_strbuf_adds(f, head);
 	bt_strbuf_adds(f, "btData(\"series\",");
 	js_str(f, s->series_key);
 	bt_strbuf_adds(f, ",{");
 	js_kstr(f, "key", s->series_key);
 	js_identity(f, s, type);
 	js_kstr(f, "fingerprint", s->fingerprint);
-	js_key(f, "run");
+	js_key(f, "r");
 	bt_strbuf_addc(f, '[');
 	for (size_t i = 0; i < s->n; i++) {
 		if (i)
 			bt_strbuf_addc(f, ',');
-		js_str(f, s->points[i].run_id);
+		js_int(f, ri[i]);
 	}
 	bt_strbuf_add(f, "],", 2);
-	js_key(f, "commit");
-	bt_strbuf_addc(f, '[');
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			bt_strbuf_addc(f, ',');
-		js_str(f, s->points[i].commit);
+	if (!kept) {
+		js_points(f, "v", s, offsetof(struct bt_series_point, value));
+		js_points(f, "p25", s, offsetof(struct bt_series_point, p25));
+		js_points(f, "p75", s, offsetof(struct bt_series_point, p75));
+		js_points(f, "min", s, offsetof(struct bt_series_point, min));
+		js_points(f, "max", s, offsetof(struct bt_series_point, max));
+		js_key(f, "n");
+		bt_strbuf_addc(f, '[');
+		for (size_t i = 0; i < s->n; i++) {
+			if (i)
+				bt_strbuf_addc(f, ',');
+			js_int(f, (long long)s->points[i].n);
+		}
+		bt_strbuf_add(f, "],", 2);
+		js_key(f, "cps");
+		bt_strbuf_addc(f, '[');
 	}
-	bt_strbuf_add(f, "],", 2);
-	js_key(f, "t");
-	bt_strbuf_addc(f, '[');
-	for (size_t i = 0; i < s->n; i++) {
-		if (i)
-			bt_strbuf_addc(f, ',');
-		js_str(f, s->points[i].timestamp);
-	}
-	bt_strbuf_add(f, "],", 2);
-	js_points(f, "v", s, offsetof(struct bt_series_point, value));
-	js_points(f, "p25", s, offsetof(struct bt_series_point, p25));
-	js_points(f, "p75", s, offsetof(struct bt_series_point, p75));
-	js_points(f, "min", s, offsetof(struct bt_series_point, min));
-	js_points(f, "max", s, offsetof(struct bt_series_point, max));
-	js_key(f, "n");
-	bt_strbuf_addc(f, '[');
-	for (size_t i = 0; i < s->n; i++)
-		bt_strbuf_addf(f, i ? ",%zu" : "%zu", s->points[i].n);
-	bt_strbuf_add(f, "],", 2);
 
-	js_key(f, "cps");
-	bt_strbuf_addc(f, '[');
 	for (size_t k = 0; k < cps.n; k++) {
 		const struct bt_change_point *c = &cps.points[k];
 		const struct bt_series_point *p = &s->points[c->index];
-		int worse = s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
-							       : c->rel_change > 0;
-		int acked = 0;
-		for (size_t i = c->index >= ACK_REACH ? c->index - ACK_REACH : 0;
-		     i < s->n && i <= c->index + ACK_REACH && !acked; i++)
-			acked = s->points[i].commit &&
-				bt_ack_matches(&d->acks, s->series_key, s->points[i].commit);
-		bt_strbuf_addc(f, '{');
-		js_kint(f, "i", (long long)c->index);
-		js_knum(f, "p", c->p_value);
-		js_knum(f, "before", c->mean_before);
-		js_knum(f, "after", c->mean_after);
-		js_knum(f, "rel", c->rel_change);
-		js_kint(f, "worse", worse);
-		js_kint(f, "acked", acked);
-		js_close(f, '}');
-		bt_strbuf_addc(f, ',');
+		int worse = bt_series_change_worse(s, c);
+		int acked = bt_series_change_acked(s, c->index, &d->acks);
+		if (!kept) {
+			bt_strbuf_addc(f, '{');
+			js_kint(f, "i", (long long)c->index);
+			js_knum(f, "p", c->p_value);
+			js_knum(f, "before", c->mean_before);
+			js_knum(f, "after", c->mean_after);
+			js_knum(f, "rel", c->rel_change);
+			js_kint(f, "worse", worse);
+			js_kint(f, "acked", acked);
+			js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
 		if (!worse)
 			continue;
 		if (acked) {
@@ -494,7 +782,7 @@ static int on_series(void *ud, const struct bt_series *s)
 		for (size_t i = lo; i < hi; i++) {
 			if (i > lo)
 				bt_strbuf_addc(&reg, ',');
-			js_num(&reg, v[i]);
+			js_num(&reg, s->points[i].value);
 		}
 		bt_strbuf_add(&reg, "],", 2);
 		js_kint(&reg, "sparkAt", (long long)(c->index - lo));
@@ -502,35 +790,37 @@ static int on_series(void *ud, const struct bt_series *s)
 		if ((rc = add_reg(d, p->timestamp, &reg)))
 			goto out;
 	}
-	js_close(f, ']');
-	bt_strbuf_addc(f, ',');
-
-	js_key(f, "acks");
-	bt_strbuf_addc(f, '[');
-	for (size_t a = 0; a < d->acks.n; a++) {
-		const struct bt_ack *ak = &d->acks.items[a];
-		long long at = -1;
-		if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
-			continue;
-		for (size_t i = 0; i < s->n && at < 0 && ak->commit && *ak->commit; i++)
-			if (s->points[i].commit &&
-			    strncmp(s->points[i].commit, ak->commit, strlen(ak->commit)) == 0)
-				at = (long long)i;
-		bt_strbuf_addc(f, '{');
-		js_kstr(f, "commit", ak->commit);
-		js_kstr(f, "reason", ak->reason);
-		js_kstr(f, "who", ak->who);
-		js_kstr(f, "when", ak->when);
-		js_kint(f, "i", at);
-		js_close(f, '}');
+	if (!kept) {
+		js_close(f, ']');
 		bt_strbuf_addc(f, ',');
-	}
-	js_close(f, ']');
-	bt_strbuf_adds(f, "});\n");
 
-	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
-	if (f->len == 0 || (rc = put_file(d, rel, f->buf, f->len)))
-		goto out;
+		js_key(f, "acks");
+		bt_strbuf_addc(f, '[');
+		for (size_t a = 0; a < d->acks.n; a++) {
+			const struct bt_ack *ak = &d->acks.items[a];
+			long long at = -1;
+			if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
+				continue;
+			for (size_t i = 0; i < s->n && at < 0 && ak->commit && *ak->commit; i++)
+				if (s->points[i].commit &&
+				    strncmp(s->points[i].commit, ak->commit, strlen(ak->commit)) == 0)
+					at = (long long)i;
+			bt_strbuf_addc(f, '{');
+			js_kstr(f, "commit", ak->commit);
+			js_kstr(f, "reason", ak->reason);
+			js_kstr(f, "who", ak->who);
+			js_kstr(f, "when", ak->when);
+			js_kint(f, "i", at);
+			js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
+		js_close(f, ']');
+		bt_strbuf_adds(f, "});\n");
+		if ((rc = put_file(d, rel, f->buf, f->len)))
+			goto out;
+	} else {
+		d->stats_series_kept++;
+	}
 
 	/* the index entry: identity and the last value, no points */
 	struct bt_strbuf *ix = &d->series_ix;
@@ -565,7 +855,7 @@ static int on_series(void *ud, const struct bt_series *s)
 out:
 	bt_cp_result_release(&cps);
 	bt_strbuf_release(&reg);
-	free(v);
+	free(ri);
 	return rc;
 }
 
@@ -854,10 +1144,10 @@ static int run_file(struct bt_strbuf *f, const struct bt_run *run, struct bt_str
 	return 0;
 }
 
-/* 1 when DIR/rel exists and starts with RUN_FORMAT. */
-static int run_file_current(struct dash *d, const char *rel)
+/* 1 when dir/rel exists and starts with RUN_FORMAT. */
+static int run_file_current(const char *dir, const char *rel)
 {
-	char *path = bt__pathf("%s/%s", d->dir, rel);
+	char *path = bt__pathf("%s/%s", dir, rel);
 	char head[sizeof RUN_FORMAT];
 	int fd, ok = 0;
 	if (!path)
@@ -872,63 +1162,154 @@ static int run_file_current(struct dash *d, const char *rel)
 	return ok;
 }
 
-static int write_runs(struct dash *d)
+/* Run pages are written by RUN_THREADS workers, each with its own run,
+ * buffers and error; they take runs in turn from a shared counter. Every
+ * file depends only on its run, and the results are kept per run, so the
+ * output does not depend on the interleaving. */
+#define RUN_THREADS 2
+
+enum { PAGE_NONE, PAGE_WRITTEN, PAGE_KEPT, PAGE_ERROR };
+
+struct run_worker {
+	struct dash *d;
+	unsigned tag;
+	size_t *next;             /* shared: the next run index to take */
+	unsigned char *state;     /* shared: PAGE_* per run (own indexes only) */
+	int rc;                   /* the first fatal error of this worker */
+	size_t rc_at;             /* ... at this run index */
+	struct bt_strbuf err, file;
+	size_t files;
+};
+
+static void *run_worker_main(void *arg)
 {
-	char **keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *keep);
-	size_t n_keep = 0;
-	int rc = 0;
-	if (!keep)
-		return BT_ENOMEM;
-	for (size_t i = 0; i < d->runs.n; i++) {
+	struct run_worker *w = arg;
+	struct dash *d = w->d;
+	const char *store_dir = bt_store_dir(d->st);
+	for (;;) {
+		size_t i = __atomic_fetch_add(w->next, 1, __ATOMIC_RELAXED);
+		if (i >= d->runs.n)
+			break;
 		const struct bt_store_entry *e = &d->runs.items[i];
 		char stem[128], rel[200];
 		struct bt_run run;
 		struct bt_strbuf lerr = BT_STRBUF_INIT;
+		int rc;
 		if (!e->path)
 			continue; /* archived: its points stay in the trends */
 		safe_name(e->run_id, stem, sizeof stem);
 		snprintf(rel, sizeof rel, "data/runs/%s.js", stem);
-		if (!(keep[n_keep++] = strdup(stem))) {
-			rc = BT_ENOMEM;
-			break;
-		}
-		if (run_file_current(d, rel)) {
-			d->has_page[i] = 1;
-			d->stats.run_pages_kept++;
+		if (run_file_current(d->dir, rel)) {
+			w->state[i] = PAGE_KEPT;
 			continue;
 		}
-		char *path = bt__pathf("%s/%s", bt_store_dir(d->st), e->path);
+		char *path = bt__pathf("%s/%s", store_dir, e->path);
 		if (!path || bt_run_init(&run)) {
 			free(path);
 			rc = BT_ENOMEM;
-			break;
+			goto fatal;
 		}
-		int lrc = bt_run_read_file(&run, path, &lerr);
+		/* pages and rankings show summary statistics only: no samples */
+		rc = bt__run_read_file_summary(&run, path, &lerr);
 		free(path);
-		if (!lrc)
-			lrc = run_file(&d->file, &run, &lerr);
+		if (!rc)
+			rc = run_file(&w->file, &run, &lerr);
 		bt_run_release(&run);
 		bt_strbuf_release(&lerr);
-		if (lrc == BT_ENOMEM) {
-			rc = lrc;
-			break;
-		}
-		if (lrc) {
-			d->stats.run_errors++; /* unreadable run: no page */
+		if (rc == BT_ENOMEM)
+			goto fatal;
+		if (rc) {
+			w->state[i] = PAGE_ERROR; /* unreadable run: no page */
 			continue;
 		}
-		if ((rc = put_file(d, rel, d->file.buf, d->file.len)))
-			break;
-		d->has_page[i] = 1;
-		d->stats.run_pages++;
+		if ((rc = put_file_at(d->dir, rel, w->file.buf, w->file.len, w->tag, &w->err)))
+			goto fatal;
+		w->files++;
+		w->state[i] = PAGE_WRITTEN;
+		continue;
+fatal:
+		w->rc = rc;
+		w->rc_at = i;
+		/* stop the others soon: no new runs are taken */
+		__atomic_store_n(w->next, d->runs.n, __ATOMIC_RELAXED);
+		break;
+	}
+	return NULL;
+}
+
+static int write_runs(struct dash *d)
+{
+	char **keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *keep);
+	unsigned char *state = calloc(d->runs.n ? d->runs.n : 1, 1);
+	struct run_worker w[RUN_THREADS];
+	pthread_t th[RUN_THREADS];
+	int started[RUN_THREADS] = { 0 };
+	size_t n_keep = 0, next = 0;
+	int rc = 0;
+	if (!keep || !state) {
+		free(keep);
+		free(state);
+		return BT_ENOMEM;
+	}
+	for (size_t i = 0; i < d->runs.n; i++) {
+		char stem[128];
+		if (!d->runs.items[i].path)
+			continue;
+		safe_name(d->runs.items[i].run_id, stem, sizeof stem);
+		if (!(keep[n_keep++] = strdup(stem))) {
+			rc = BT_ENOMEM;
+			goto out;
+		}
+	}
+	memset(w, 0, sizeof w);
+	for (unsigned t = 0; t < RUN_THREADS; t++) {
+		w[t].d = d;
+		w[t].tag = t;
+		w[t].next = &next;
+		w[t].state = state;
+		bt_strbuf_init(&w[t].err);
+		bt_strbuf_init(&w[t].file);
+	}
+	/* worker 0 is this thread; a worker that cannot start leaves its
+	 * share to the others */
+	for (unsigned t = 1; t < RUN_THREADS; t++)
+		started[t] = pthread_create(&th[t], NULL, run_worker_main, &w[t]) == 0;
+	run_worker_main(&w[0]);
+	for (unsigned t = 1; t < RUN_THREADS; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+	/* the fatal error of the lowest run index, whatever the timing */
+	int first = -1;
+	for (unsigned t = 0; t < RUN_THREADS; t++) {
+		d->stats.files += w[t].files;
+		if (w[t].rc && (first < 0 || w[t].rc_at < w[first].rc_at))
+			first = (int)t;
+	}
+	if (first >= 0) {
+		rc = w[first].rc;
+		if (d->err && w[first].err.len)
+			bt_strbuf_add(d->err, w[first].err.buf, w[first].err.len);
+	}
+	for (unsigned t = 0; t < RUN_THREADS; t++) {
+		bt_strbuf_release(&w[t].err);
+		bt_strbuf_release(&w[t].file);
+	}
+	for (size_t i = 0; i < d->runs.n; i++) {
+		switch (state[i]) {
+		case PAGE_WRITTEN: d->has_page[i] = 1; d->stats.run_pages++; break;
+		case PAGE_KEPT: d->has_page[i] = 1; d->stats.run_pages_kept++; break;
+		case PAGE_ERROR: d->stats.run_errors++; break;
+		}
 	}
 	if (!rc) {
 		qsort(keep, n_keep, sizeof *keep, cmp_str);
 		remove_stale(d, "data/runs", keep, n_keep);
 	}
+out:
 	for (size_t i = 0; i < n_keep; i++)
 		free(keep[i]);
 	free(keep);
+	free(state);
 	return rc;
 }
 
@@ -1026,6 +1407,23 @@ static int write_index(struct dash *d)
 	if (shown)
 		b->len -= 2;
 	bt_strbuf_add(b, "],\n", 3);
+	/* the run table of the series files' points ("r": indexes), oldest
+	 * first */
+	static const char *const rt_keys[] = { "id", "t", "commit" };
+	js_key(b, "rt");
+	bt_strbuf_addc(b, '{');
+	for (int k = 0; k < 3; k++) {
+		js_key(b, rt_keys[k]);
+		bt_strbuf_addc(b, '[');
+		for (size_t i = d->runs.n; i-- > 0;) {
+			const struct bt_store_entry *e = &d->runs.items[i];
+			js_str(b, k == 0 ? e->run_id : k == 1 ? e->timestamp : e->commit);
+			if (i)
+				bt_strbuf_addc(b, ',');
+		}
+		bt_strbuf_add(b, k < 2 ? "]," : "]", k < 2 ? 2 : 1);
+	}
+	bt_strbuf_add(b, "},\n", 3);
 	js_key(b, "series");
 	bt_strbuf_add(b, "[\n", 2);
 	if (d->series_ix.len) {

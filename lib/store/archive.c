@@ -9,6 +9,7 @@
 #include "archives.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "json_scan.h"
 
 #define MEMBER_CAP (256u << 20)
 
@@ -101,15 +102,29 @@ static int index_one(const char *path, const char *rel,
 			if ((rc = flush(&p, rel, ops, h, n_runs, n_results, err)) ||
 			    (rc = read_member(ar, name, &data, &len, err)))
 				break;
-			bt_run_init(&p.run);
-			struct bt_strbuf label = BT_STRBUF_INIT;
-			bt_strbuf_addf(&label, "%s:%s", path, name);
-			rc = bt_run_from_json(&p.run, data, len, label.buf, err);
-			bt_strbuf_release(&label);
 			p.have = 1;
 			p.dir = strndup(name, dl);
-			if (rc)
+			/* the index keeps no samples: the fast reader without
+			 * them, and on any doubt the strict one for the message */
+			if ((rc = bt_run_init(&p.run)) || !p.dir) {
+				rc = rc ? rc : BT_ENOMEM;
+				free(data);
 				break;
+			}
+			if (bt__run_scan(&p.run, data, len, 0) != 0) {
+				bt_run_release(&p.run);
+				struct bt_strbuf label = BT_STRBUF_INIT;
+				rc = bt_run_init(&p.run);
+				if (!rc && bt_strbuf_addf(&label, "%s:%s", path, name))
+					rc = BT_ENOMEM;
+				if (!rc)
+					rc = bt_run_from_json(&p.run, data, len, label.buf, err);
+				bt_strbuf_release(&label);
+			}
+			if (rc) {
+				free(data);
+				break;
+			}
 		} else if (strcmp(slash, "/tags") == 0 && p.have &&
 			   strlen(p.dir) == dl && strncmp(p.dir, name, dl) == 0) {
 			if ((rc = read_member(ar, name, &data, &len, err)))

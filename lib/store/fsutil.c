@@ -116,6 +116,27 @@ int bt__replace_symlink(const char *target, const char *linkpath,
 	return rc;
 }
 
+int bt__rmdir_empty_parents(const char *path, const char *top)
+{
+	size_t tl = strlen(top);
+	if (strncmp(path, top, tl) != 0 || path[tl] != '/')
+		return 0;
+	char *p = strdup(path);
+	if (!p)
+		return BT_ENOMEM;
+	for (;;) {
+		char *s = strrchr(p, '/');
+		if (!s || (size_t)(s - p) <= tl)
+			break;
+		*s = '\0';
+		if (rmdir(p) != 0)
+			break;
+		bt__fsync_parent(p);
+	}
+	free(p);
+	return 0;
+}
+
 int bt__store_lock(const char *dir, struct bt_strbuf *err)
 {
 	char *p = bt__pathf("%s/.lock", dir);

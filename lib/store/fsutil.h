@@ -17,6 +17,13 @@ int bt__mkdir_p(const char *path, struct bt_strbuf *err);
 int bt__replace_symlink(const char *target, const char *linkpath,
 			const char *copy_from, struct bt_strbuf *err);
 
+/* Removes the directories above path, from its parent up to (not
+ * including) top, a prefix of path, while they are empty; stops at the
+ * first one that is not (or cannot be removed: best effort). Call it with
+ * the store lock held: writers create directories under by-date/ under
+ * it. 0 or BT_ENOMEM. */
+int bt__rmdir_empty_parents(const char *path, const char *top);
+
 /* fsync of the directory containing path (best effort). */
 void bt__fsync_parent(const char *path);
 

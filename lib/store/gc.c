@@ -492,7 +492,7 @@ static int check_cand(struct cand *c, bt_store_note_fn note, void *ud)
 		bt_error(&why, BT_EINVAL, "holds run %s, the index says %s; not "
 			 "archived (`benchtrack reindex` rebuilds the index)",
 			 run.run_id ? run.run_id : "?", c->e->run_id);
-	} else if ((rc = bt__store_read_tags(c->rundir, a, &tags, &nt)) == BT_ENOMEM) {
+	} else if ((rc = bt__store_read_tags(c->rundir, a, &tags, &nt, NULL)) == BT_ENOMEM) {
 		goto out;
 	} else if (rc) {
 		bt_error(&why, rc, "%s/tags: cannot be read; not archived", c->rundir);
@@ -614,6 +614,13 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 			r = BT_ENOMEM;
 		if (!r && link)
 			r = rm_tree(link, rc ? NULL : err);
+		/* and the date directories it leaves empty (under the lock,
+		 * which bt_store_put holds to make them) */
+		if (!r && link) {
+			char *top = bt__pathf("%s/by-date", st->dir);
+			r = top ? bt__rmdir_empty_parents(link, top) : BT_ENOMEM;
+			free(top);
+		}
 		if (!r)
 			r = rm_tree(x->rundir, rc ? NULL : err);
 		if (!r) {

@@ -20,11 +20,19 @@ struct bt_index_loc {
 	const char *archive;
 };
 
+/* Flags of open. */
+#define BT__INDEX_READONLY 1
+/* Writable only (reindex): an index found damaged (not an index, corrupt,
+ * a schema version this code cannot update) is deleted and created
+ * afresh; any other failure to open (permission, I/O, locked) is returned
+ * with the file left alone. */
+#define BT__INDEX_REPLACE_DAMAGED 2
+
 struct bt_index_ops {
 	const char *name; /* "sqlite" */
-	/* Opens (creating and migrating when !readonly) the index at location
-	 * (for SQLite a file path). */
-	int (*open)(void **h, const char *location, int readonly,
+	/* Opens (creating and migrating when not BT__INDEX_READONLY) the
+	 * index at location (for SQLite a file path); flags as above. */
+	int (*open)(void **h, const char *location, int flags,
 		    struct bt_strbuf *err);
 	void (*close)(void *h);
 	/* Groups changes: begin ... commit (or rollback on error). */

@@ -561,8 +561,77 @@ static int wal_exists(const char *path)
 
 static void sq_close(void *vh);
 
-static int sq_open(void **out, const char *location, int readonly,
+static int sq_open1(void **out, const char *location, int readonly,
+		    int *damaged, struct bt_strbuf *err);
+
+/* Open; with BT__INDEX_REPLACE_DAMAGED (writable only), a file that is
+ * not a usable index (not a database, corrupt, an invalid or newer schema
+ * version) is removed with its -wal and -shm files and created afresh;
+ * any other failure (permission, I/O, locked) leaves the file alone. */
+static int sq_open(void **out, const char *location, int flags,
 		   struct bt_strbuf *err)
+{
+	int readonly = flags & BT__INDEX_READONLY;
+	if (!(flags & BT__INDEX_REPLACE_DAMAGED) || readonly) {
+		int damaged = 0;
+		return sq_open1(out, location, readonly, &damaged, err);
+	}
+	int damaged = 0;
+	struct bt_strbuf why = BT_STRBUF_INIT;
+	int rc = sq_open1(out, location, 0, &damaged, &why);
+	if (!rc) {
+		/* damage past the header shows only when read: check the
+		 * pages (cheap next to the rebuild that follows) */
+		struct sqlite_index *h = *out;
+		sqlite3_stmt *q = NULL;
+		int r = sqlite3_prepare_v2(h->db, "PRAGMA quick_check(1)", -1, &q,
+					   NULL);
+		if (r == SQLITE_OK)
+			r = sqlite3_step(q);
+		if (r == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(q, 0);
+			if (!t || strcmp(t, "ok") != 0) {
+				damaged = 1;
+				bt_error(&why, BT_EIO, "%s: database is corrupt (%s)",
+					 location, t ? t : "?");
+			}
+		} else if ((r & 0xff) == SQLITE_CORRUPT || (r & 0xff) == SQLITE_NOTADB) {
+			damaged = 1;
+			sql_error(h->db, location, r, &why);
+		} else if (r != SQLITE_DONE) {
+			rc = sql_error(h->db, location, r, &why);
+		}
+		sqlite3_finalize(q);
+		if (rc || damaged) {
+			sq_close(h);
+			*out = NULL;
+			rc = rc ? rc : BT_EIO;
+		}
+	}
+	if (rc && !damaged) {
+		rc = bt_error(err, rc, "%s", bt_strbuf_str(&why));
+	} else if (rc) {
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+		rc = 0;
+		for (int i = 0; i < 3 && !rc; i++) {
+			struct bt_strbuf f = BT_STRBUF_INIT;
+			if (bt_strbuf_addf(&f, "%s%s", location, sfx[i]))
+				rc = BT_ENOMEM;
+			else if (unlink(f.buf) != 0 && errno != ENOENT)
+				rc = bt_error(err, BT_EIO, "%s: cannot remove the "
+					      "damaged index (%s): %s", f.buf,
+					      bt_strbuf_str(&why), strerror(errno));
+			bt_strbuf_release(&f);
+		}
+		if (!rc)
+			rc = sq_open1(out, location, 0, &damaged, err);
+	}
+	bt_strbuf_release(&why);
+	return rc;
+}
+
+static int sq_open1(void **out, const char *location, int readonly,
+		    int *damaged, struct bt_strbuf *err)
 {
 	*out = NULL;
 	if (!location || !*location)
@@ -630,13 +699,20 @@ static int sq_open(void **out, const char *location, int readonly,
 		if (rc)
 			goto fail;
 		/* reads the header: a file that is not a database fails here */
+		int ec = SQLITE_OK;
 		rc = pragma_int(h->db, h->path, "PRAGMA user_version",
-				&version, NULL, err);
-		if (rc)
+				&version, &ec, err);
+		if (rc) {
+			*damaged = (ec & 0xff) == SQLITE_NOTADB ||
+				   (ec & 0xff) == SQLITE_CORRUPT;
 			goto fail;
+		}
 		rc = set_wal(h, err);
-		if (rc)
+		if (rc) {
+			int e = sqlite3_errcode(h->db) & 0xff;
+			*damaged = e == SQLITE_NOTADB || e == SQLITE_CORRUPT;
 			goto fail;
+		}
 	}
 	rc = db_exec(h, "PRAGMA synchronous=NORMAL;"
 		     "PRAGMA foreign_keys=ON;"
@@ -644,9 +720,15 @@ static int sq_open(void **out, const char *location, int readonly,
 		     "PRAGMA cache_size=-16384", err);
 	if (rc)
 		goto fail;
+	if (!readonly && (version < 0 || version > SCHEMA_VERSION))
+		*damaged = 1; /* not an index this code can update */
 	rc = migrate(h, version, err);
-	if (rc)
+	if (rc) {
+		int e = sqlite3_errcode(h->db) & 0xff;
+		if (e == SQLITE_NOTADB || e == SQLITE_CORRUPT)
+			*damaged = 1;
 		goto fail;
+	}
 	*out = h;
 	return 0;
 fail:

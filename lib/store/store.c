@@ -80,7 +80,8 @@ int bt__store_index_open(struct bt_store *st, void **h, int readonly,
 	char *p = bt__pathf("%s/index.db", st->dir);
 	if (!p)
 		return BT_ENOMEM;
-	int rc = st->ops->open(h, p, readonly || (st->flags & BT_STORE_READONLY), err);
+	int rc = st->ops->open(h, p, readonly || (st->flags & BT_STORE_READONLY)
+					     ? BT__INDEX_READONLY : 0, err);
 	free(p);
 	return rc;
 }
@@ -232,7 +233,7 @@ int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
 }
 
 int bt__store_read_tags(const char *rundir, struct bt_arena *a, const char ***tags,
-		     size_t *n)
+		     size_t *n, struct bt_strbuf *err)
 {
 	*tags = NULL;
 	*n = 0;
@@ -240,8 +241,12 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a, const char ***ta
 	size_t len;
 	if (!p)
 		return BT_ENOMEM;
-	int rc = bt__read_file(p, 1 << 20, &data, &len, NULL);
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	int rc = bt__read_file(p, 1 << 20, &data, &len, &e);
 	free(p);
+	if (rc && rc != BT_ENOTFOUND && rc != BT_ENOMEM)
+		bt_error(err, rc, "%s", bt_strbuf_str(&e));
+	bt_strbuf_release(&e);
 	if (rc == BT_ENOTFOUND)
 		return 0;
 	if (rc)
@@ -255,8 +260,11 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a, const char ***ta
 		return BT_ENOMEM;
 	}
 	for (char *s = data, *save = NULL, *t; (t = strtok_r(s, "\n", &save)); s = NULL)
-		if (*t)
-			v[(*n)++] = bt__arena_strdup(a, t);
+		if (*t && !(v[(*n)++] = bt__arena_strdup(a, t))) {
+			free(data);
+			*n = 0;
+			return BT_ENOMEM;
+		}
 	free(data);
 	*tags = v;
 	return 0;
@@ -278,7 +286,7 @@ static int index_run(struct bt_store *st, const struct bt_run *run,
 	if (!a)
 		rc = BT_ENOMEM;
 	if (!rc)
-		rc = bt__store_read_tags(rundir, a, &tags, &n_tags);
+		rc = bt__store_read_tags(rundir, a, &tags, &n_tags, err);
 	if (!rc && !(rc = st->ops->begin(h, err))) {
 		rc = st->ops->add_run(h, run, &loc, tags, n_tags, err);
 		if (rc)
@@ -335,7 +343,7 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 		goto out;
 	}
 	if ((rc = bt__mkdir_p(tmpdir, err)) || (rc = bt__mkdir_p(typedir, err)) ||
-	    (rc = bt__mkdir_p(datedir, err)) || (rc = bt__mkdir_p(latest, err)) ||
+	    (rc = bt__mkdir_p(latest, err)) ||
 	    (rc = bt__mkdir_p(cmp, err)) || (rc = bt__mkdir_p(arch, err)))
 		goto out;
 	if ((rc = bt_run_to_json(run, 1, &js, err)) ||
@@ -360,7 +368,9 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 
 	/* the by-date link is a view: its failure must not keep the run
 	 * out of the index */
-	rc = bt__replace_symlink(datetarget, datelink, rundir, err);
+	rc = bt__mkdir_p(datedir, err);
+	if (!rc)
+		rc = bt__replace_symlink(datetarget, datelink, rundir, err);
 	struct bt_strbuf e2 = BT_STRBUF_INIT;
 	int rc2 = index_run(st, run, rel, rundir, rc ? &e2 : err);
 	bt_strbuf_release(&e2);
@@ -594,7 +604,7 @@ int bt_store_tag(struct bt_store *st, const char *ref, const char *tag,
 		rc = lock;
 		goto out;
 	}
-	if ((rc = bt__store_read_tags(dir, a, &tags, &n)))
+	if ((rc = bt__store_read_tags(dir, a, &tags, &n, err)))
 		goto out;
 	struct bt_strbuf o = BT_STRBUF_INIT;
 	const char **keep = bt__arena_alloc(a, (n + 1) * sizeof *keep);
@@ -685,7 +695,8 @@ static void *parse_worker(void *arg)
 		if (!j->rc)
 			j->rc = (j->arena = bt__arena_new()) ? 0 : BT_ENOMEM;
 		if (!j->rc)
-			j->rc = bt__store_read_tags(j->dir, j->arena, &j->tags, &j->n_tags);
+			j->rc = bt__store_read_tags(j->dir, j->arena, &j->tags,
+						    &j->n_tags, &j->err);
 
 		pthread_mutex_lock(&p->mu);
 		j->done = 1;
@@ -831,18 +842,12 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 	if (lock < 0)
 		return lock;
 	void *h;
-	int rc = bt__store_index_open(st, &h, 0, err);
-	if (rc == BT_EIO || rc == BT_EUNSUPPORTED) {
-		/* unreadable: start afresh (the files are the record) */
-		const char *sfx[] = { "", "-wal", "-shm" };
-		for (int i = 0; i < 3; i++) {
-			char *p = bt__pathf("%s/index.db%s", st->dir, sfx[i]);
-			if (p)
-				unlink(p);
-			free(p);
-		}
-		rc = bt__store_index_open(st, &h, 0, err);
-	}
+	/* a damaged index (not a database, corrupt: what "run benchtrack
+	 * reindex" is said for) is replaced, the files being the record; a
+	 * permission or I/O error is reported and the file left alone */
+	char *ip = bt__pathf("%s/index.db", st->dir);
+	int rc = ip ? st->ops->open(&h, ip, BT__INDEX_REPLACE_DAMAGED, err) : BT_ENOMEM;
+	free(ip);
 	if (rc) {
 		bt__store_unlock(lock);
 		return rc;

@@ -40,8 +40,9 @@ int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
 			    struct bt_strbuf *err);
 
 /* The tags of a run directory (its "tags" file, one per line; none when
- * the file is missing), allocated in a. */
+ * the file is missing), allocated in a. A file that cannot be read is
+ * BT_EIO (or BT_ETOOBIG) with its path in err (may be NULL). */
 int bt__store_read_tags(const char *rundir, struct bt_arena *a,
-			const char ***tags, size_t *n);
+			const char ***tags, size_t *n, struct bt_strbuf *err);
 
 #endif

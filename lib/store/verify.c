@@ -923,6 +923,18 @@ static int walk_by_date(struct ctx *c, const char *dir, const char **names,
 	}
 	if (l)
 		free_list(l, n);
+	/* a month, day or type directory left empty (by gc before it removed
+	 * them, or by the repairs above): rmdir removes only an empty one,
+	 * and bt_store_put makes them under the lock, which repair holds */
+	if (!rc && l && depth >= 1 && c->repair && rmdir(dir) == 0) {
+		const char *rel = afmt(c, "by-date/%s%s%s%s%s", names[0],
+				       depth > 1 ? "/" : "", depth > 1 ? names[1] : "",
+				       depth > 2 ? "/" : "", depth > 2 ? names[2] : "");
+		bt__fsync_parent(dir);
+		if (!rel)
+			return BT_ENOMEM;
+		repaired(c, rel, "removed the empty directory");
+	}
 	return rc;
 }
 

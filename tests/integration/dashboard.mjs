@@ -70,6 +70,9 @@ async function open(url) {
   });
   page.on("pageerror", (e) => problems.push(`${url}: page error: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`${url}: request failed: ${r.url()}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()}: ${r.url()}`);
+  });
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 15000 });
   return page;

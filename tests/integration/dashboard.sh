@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The static dashboard (benchtrack dashboard) of a store of constructed runs
 # (tests/fixtures/gen_dashstore.c: 42 runs, 12 series, 2 open regressions,
-# 1 acknowledged), checked in Chromium over file:// by dashboard.mjs.
+# 1 acknowledged), checked in Chromium by dashboard.mjs over file:// and
+# then over HTTP from `benchtrack serve --port 0` (the same checks).
 # Screenshots: BUILD/dashboard-overview.png, BUILD/dashboard-trend.png
-# (and dashboard-run.png).
+# (and dashboard-run.png); from serve BUILD/dashboard-serve-*.png.
 #
 # Needs node, web/node_modules (scripts/install-deps.sh: npm ci in web/) and
 # /usr/bin/chromium; a missing one FAILS the test (install-deps installs
 # them all), it is never skipped.
 #
-# The browser part runs against any base URL, so `benchtrack serve` can be
-# checked with the same script:
+# The browser part runs against any base URL:
 #   node tests/integration/dashboard.mjs http://127.0.0.1:PORT/ OUTDIR "$expect"
 # with $expect as built below.
 set -euo pipefail
@@ -26,7 +26,16 @@ command -v node >/dev/null || fail "node not found: run scripts/install-deps.sh"
 [ -x "$build/gen_dashstore" ] || fail "$build/gen_dashstore not built"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bt-dashboard.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 store=$tmp/store
 ack_key=$("$build/gen_dashstore" "$store")
 
@@ -87,4 +96,32 @@ node "$src/tests/integration/dashboard.mjs" "file://$out/" "$build" "$expect" ||
 for f in dashboard-overview.png dashboard-trend.png; do
 	[ -s "$build/$f" ] || fail "$build/$f not written"
 done
+
+# --- in Chromium, from benchtrack serve ------------------------------------------
+# serve prints "serving STORE at http://127.0.0.1:PORT/" once it listens
+"$bt" serve --port 0 --store "$store" >"$tmp/serve.out" 2>"$tmp/serve.err" &
+server_pid=$!
+url=
+for _ in $(seq 1 300); do
+	url=$(sed -n 's|^serving .* at \(http://127\.0\.0\.1:[0-9][0-9]*/\)$|\1|p' "$tmp/serve.out")
+	[ -n "$url" ] && break
+	kill -0 "$server_pid" 2>/dev/null ||
+		fail "serve exited early: $(cat "$tmp/serve.out" "$tmp/serve.err")"
+	sleep 0.1
+done
+[ -n "$url" ] || fail "serve printed no address in 30 s: $(cat "$tmp/serve.out" "$tmp/serve.err")"
+shots=$tmp/serve-shots
+mkdir -p "$shots"
+node "$src/tests/integration/dashboard.mjs" "$url" "$shots" "$expect" ||
+	fail "Chromium checks against serve ($url) failed; serve: $(cat "$tmp/serve.err")"
+for f in dashboard-overview.png dashboard-trend.png dashboard-run.png; do
+	[ -s "$shots/$f" ] || fail "serve: $f not written"
+	cp "$shots/$f" "$build/dashboard-serve-${f#dashboard-}"
+done
+kill -TERM "$server_pid" || fail "serve ($server_pid) gone before SIGTERM"
+set +e
+wait "$server_pid"; rc=$?
+set -e
+server_pid=
+[ $rc -eq 0 ] || fail "serve exited $rc on SIGTERM, want 0: $(cat "$tmp/serve.err")"
 echo "dashboard: ok"

@@ -206,6 +206,17 @@ grep_in "$work/out" "quarantine/" "e: the broken run goes to quarantine"
 [ -f "$e/quarantine/$(basename "$(dirname "$run")")/run.json" ] || fail "e: not quarantined"
 [ "$(count_runs "$e")" -eq 7 ] || fail "e: 7 runs after the repair"
 expect 0 "e: verify after the repair" "$bt" verify --store "$e"
+# an index that cannot be opened but is not damaged (here a link to a disk
+# that is not mounted): reindex says so and leaves it alone
+mv "$e/index.db" "$work/index.db.saved"
+rm -f "$e/index.db-wal" "$e/index.db-shm"
+ln -s "$work/unmounted-disk/index.db" "$e/index.db"
+expect 3 "e: reindex with an unreachable index" "$bt" reindex --store "$e"
+grep_in "$work/err" "$e/index.db" "e: reindex names the index"
+[ "$(readlink "$e/index.db")" = "$work/unmounted-disk/index.db" ] ||
+	fail "e: reindex replaced an index it could not open"
+rm -f "$e/index.db"
+mv "$work/index.db.saved" "$e/index.db"
 echo "e. corrupt index and run file: ok"
 
 echo "store_faults: ok"

@@ -319,6 +319,13 @@ static void test_gc_archives_old_runs(void **state)
 	assert_true(exists(fpath(f, "by-type/attention/2026-08-15-1230-UTC-b2b2b2b2/run.json")));
 	assert_true(exists(fpath(f, "by-date/2026-08/15/attention/2026-08-15-1230-UTC-b2b2b2b2")));
 	assert_true(exists(fpath(f, "by-type/attention/2026-11-20-1000-UTC-e5e5e5e5/run.json")));
+	/* and the date directories left empty: the day of A and C, the
+	 * whole month of D; those still holding a link stay */
+	assert_false(exists(fpath(f, "by-date/2026-08/01")));
+	assert_false(exists(fpath(f, "by-date/2026-08/20")));
+	assert_false(exists(fpath(f, "by-date/2026-09")));
+	assert_true(exists(fpath(f, "by-date/2026-08/15/attention")));
+	assert_true(exists(fpath(f, "by-date")));
 
 	/* latest/: never a removed directory */
 	assert_false(exists(fpath(f, "latest/gemm.json")));
@@ -382,6 +389,12 @@ static void test_gc_archives_old_runs(void **state)
 	/* nothing left to do */
 	assert_int_equal(gc(f, NOW, 30, 0, NULL), 0);
 	bt_strbuf_release(&err);
+
+	/* a run stored afterwards on an emptied day gets its link again */
+	put_run(f->st, "f6f6f6f6000000000000000000000006", "attention",
+		"2026-09-10T11:00:00Z", NULL);
+	assert_true(exists(fpath(f, "by-date/2026-09/10/attention/"
+				 "2026-09-10-1100-UTC-f6f6f6f6")));
 }
 
 static void test_gc_dry_run_changes_nothing(void **state)
@@ -583,6 +596,50 @@ static void test_gc_skips_and_refuses(void **state)
 }
 
 /* gc onto an archive that cannot be read fails and removes nothing. */
+/* reindex reads archive members with the fast reader and falls back to
+ * the strict one: a member it leaves to the strict reader (deep nesting
+ * in an unknown field) is still indexed; a broken member stops the
+ * rebuild with archive:member in the message (and leaks nothing). */
+static void test_reindex_archive_members(void **state)
+{
+	struct fx *f = *state;
+	char *t = sh("cp '%s/by-type/attention/" DIR_D "/run.json' '%s/../d.json' && echo ok",
+		     f->dir, f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
+	/* deep nesting: the strict reader accepts it */
+	char nest[1024] = "";
+	for (int i = 0; i < 200; i++)
+		strcat(nest, "[");
+	for (int i = 0; i < 200; i++)
+		strcat(nest, "]");
+	t = sh("cd '%s/..' && rm -rf x && mkdir -p x/" DIR_D " && "
+	       "sed '0,/{/s//{\"zz_extra\": %s,/' d.json > x/" DIR_D "/run.json && "
+	       "tar -czf store/archive/2026-09.tar.gz -C x " DIR_D "/run.json && echo ok",
+	       f->dir, nest);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	size_t runs = 0, results = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_store_reindex(f->st, &runs, &results, &err);
+	if (rc)
+		fail_msg("reindex: %s", bt_strbuf_str(&err));
+	assert_int_equal(runs, 5);
+	check_archive(f, ID_D, "archive/2026-09.tar.gz");
+	/* broken */
+	t = sh("cd '%s/..' && head -c 150 d.json > x/" DIR_D "/run.json && "
+	       "tar -czf store/archive/2026-09.tar.gz -C x " DIR_D "/run.json && echo ok",
+	       f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	bt_strbuf_reset(&err);
+	rc = bt_store_reindex(f->st, &runs, &results, &err);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(bt_strbuf_str(&err), "archive/2026-09.tar.gz:" DIR_D "/run.json"));
+	bt_strbuf_release(&err);
+}
+
 static void test_gc_corrupt_archive(void **state)
 {
 	struct fx *f = *state;
@@ -616,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gc_after_crash_writes_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -864,6 +864,79 @@ static void test_corrupt_pages(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* Opening for reindex (BT__INDEX_REPLACE_DAMAGED) replaces a file that
+ * is not a database, one with corrupt pages and one of a newer schema,
+ * but leaves anything else (here: index.db a dangling symlink into a
+ * missing directory, an index on an unmounted disk) alone, with the path
+ * in the message. */
+static void test_replace_damaged(void **state)
+{
+	(void)state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	void *h = NULL;
+	/* not a database */
+	FILE *fp = fopen(dbpath, "wb");
+	assert_non_null(fp);
+	for (int i = 0; i < 512; i++)
+		fputs("garbage!", fp);
+	fclose(fp);
+	assert_int_equal(ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err), 0);
+	assert_int_equal(ops->check(h, NULL), 0);
+	ops->close(h);
+	/* corrupt pages past the header */
+	h = open_rw();
+	assert_int_equal(ops->begin(h, NULL), 0);
+	for (int i = 0; i < 200; i++) {
+		char id[64], ts[64];
+		snprintf(id, sizeof id, "%08x", i * 7919);
+		snprintf(ts, sizeof ts, "2026-10-%02dT10:00:00Z", 1 + i % 28);
+		struct spec sp = { id, "micro", ts, "abc", "main", NULL, NULL,
+				   5, 0 };
+		add_spec(h, &sp, NULL, 0);
+	}
+	assert_int_equal(ops->commit(h, NULL), 0);
+	ops->close(h);
+	long long pages = sql_int(dbpath, "PRAGMA page_count");
+	long long psize = sql_int(dbpath, "PRAGMA page_size");
+	fp = fopen(dbpath, "r+b");
+	assert_non_null(fp);
+	for (long long p = pages / 3; p < pages / 3 + 4; p++) {
+		fseek(fp, (long)(p * psize + 8), SEEK_SET);
+		for (int i = 0; i < 200; i++)
+			fputc(0x5a ^ i, fp);
+	}
+	fclose(fp);
+	h = NULL;
+	int rc = ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err);
+	if (rc)
+		fail_msg("open: %s", bt_strbuf_str(&err));
+	assert_int_equal(ops->check(h, NULL), 0);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 0);
+	ops->close(h);
+	/* a newer schema */
+	sql_exec(dbpath, "PRAGMA user_version = 99");
+	assert_int_equal(ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err), 0);
+	ops->close(h);
+	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
+	/* not damaged but unreachable: reported, left alone */
+	unlink(dbpath);
+	char target[600];
+	snprintf(target, sizeof target, "%s.missing-disk/index.db", dbpath);
+	assert_int_equal(symlink(target, dbpath), 0);
+	bt_strbuf_reset(&err);
+	h = NULL;
+	assert_int_equal(ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err),
+			 BT_EIO);
+	assert_null(h);
+	assert_non_null(strstr(bt_strbuf_str(&err), dbpath));
+	char got[600];
+	ssize_t n = readlink(dbpath, got, sizeof got - 1);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_string_equal(got, target);
+	bt_strbuf_release(&err);
+}
+
 static void test_future_version(void **state)
 {
 	(void)state;
@@ -1144,6 +1217,7 @@ int main(void)
 		cmocka_unit_test_setup(test_corrupt_file, setup_db),
 		cmocka_unit_test_setup(test_corrupt_pages, setup_db),
 		cmocka_unit_test_setup(test_future_version, setup_db),
+		cmocka_unit_test_setup(test_replace_damaged, setup_db),
 		cmocka_unit_test_setup(test_old_version_readonly, setup_db),
 		cmocka_unit_test_setup(test_concurrent_writers, setup_db),
 		cmocka_unit_test_setup(test_waits_for_lock, setup_db),

@@ -1,5 +1,7 @@
 /* Tests of the run model (lib/result.c) and its JSON form (lib/json.c). */
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1743,6 +1748,99 @@ static void test_scan_read_file(void **state)
 	bt_run_release(&a);
 }
 
+/* bt__read_file: the buffer is sized from fstat, so a file too large for
+ * the cap is refused before anything is read (a sparse 1 GiB file with a
+ * 512 MiB cap: no 512 MiB read into memory, which the doubling buffer did),
+ * sizes around the old 4 KiB step read exactly, and files with no size
+ * (a FIFO, /proc) still grow the buffer up to the cap. */
+static void test_read_file_sizes(void **state)
+{
+	(void)state;
+	char dir[256];
+	assert_int_equal(bt_test_make_tmpdir(dir, sizeof dir, "bt_test_readfile"), 0);
+	char path[512];
+	snprintf(path, sizeof path, "%s/f", dir);
+	static const size_t sizes[] = { 0, 1, 4094, 4095, 4096, 4097, 8191, 100001 };
+	char *want = malloc(100001);
+	assert_non_null(want);
+	for (size_t i = 0; i < 100001; i++)
+		want[i] = (char)('a' + i % 23);
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		size_t n = sizes[k];
+		FILE *fp = fopen(path, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(want, 1, n, fp), n);
+		assert_int_equal(fclose(fp), 0);
+		char *data = NULL;
+		size_t len = 99;
+		assert_int_equal(bt__read_file(path, n, &data, &len, NULL), 0);
+		assert_int_equal(len, n);
+		assert_int_equal(data[n], '\0');
+		assert_memory_equal(data, want, n);
+		free(data);
+		if (n > 0) {
+			struct bt_strbuf err = BT_STRBUF_INIT;
+			assert_int_equal(bt__read_file(path, n - 1, &data, &len, &err),
+					 BT_ETOOBIG);
+			assert_null(data);
+			assert_non_null(strstr(bt_strbuf_str(&err), path));
+			bt_strbuf_release(&err);
+		}
+	}
+	/* no size: /proc and a FIFO fed by a child */
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(bt__read_file("/proc/self/status", 1 << 20, &data, &len, NULL), 0);
+	assert_true(len > 0 && strstr(data, "Name:"));
+	free(data);
+	char fifo[512];
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	for (int over = 0; over <= 1; over++) {
+		unlink(fifo);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			FILE *w = fopen(fifo, "wb");
+			if (!w)
+				_exit(1);
+			fwrite(want, 1, 100001, w);
+			fclose(w);
+			_exit(0);
+		}
+		int rc = bt__read_file(fifo, over ? 50000 : 100001, &data, &len, NULL);
+		int st;
+		if (over)
+			kill(pid, SIGKILL); /* it may be blocked on the full pipe */
+		waitpid(pid, &st, 0);
+		if (over) {
+			assert_int_equal(rc, BT_ETOOBIG);
+		} else {
+			assert_int_equal(rc, 0);
+			assert_int_equal(len, 100001);
+			assert_memory_equal(data, want, 100001);
+			free(data);
+		}
+	}
+	free(want);
+	/* a sparse file far over the cap: refused from its size */
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)1 << 30), 0);
+	close(fd);
+	struct rusage before, after;
+	getrusage(RUSAGE_SELF, &before);
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt__read_file(path, (size_t)512 << 20, &data, &len, &err),
+			 BT_ETOOBIG);
+	getrusage(RUSAGE_SELF, &after);
+	assert_non_null(strstr(bt_strbuf_str(&err), "larger than"));
+	bt_strbuf_release(&err);
+	/* ru_maxrss is in KiB */
+	assert_true(after.ru_maxrss - before.ru_maxrss < 64 * 1024);
+	assert_int_equal(bt_test_rmtree(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1770,6 +1868,7 @@ int main(void)
 		cmocka_unit_test(test_scan_fixtures),
 		cmocka_unit_test(test_scan_generated),
 		cmocka_unit_test(test_scan_read_file),
+		cmocka_unit_test(test_read_file_sizes),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }

@@ -520,6 +520,55 @@ static void test_bad_tags(void **state)
 	assert_true(exists(sp(f, "quarantine/" DIR_B ".tags")));
 }
 
+/* Empty month, day and type directories under by-date/ (what gc left
+ * before it removed them): harmless, so no problem, but --repair removes
+ * them; directories that still hold a link stay. */
+static void test_empty_date_dirs(void **state)
+{
+	struct fx *f = *state;
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s' '%s'",
+		 sp(f, "by-date/2025-12/31/micro"), sp(f, "by-date/2026-01/09"),
+		 sp(f, "by-date/2026-01/05/gpu"));
+	assert_int_equal(system(cmd), 0);
+	assert_clean(f);
+	struct notes n;
+	assert_int_equal(verify(f, 1, &n), 0);
+	assert_note(&n, "repaired", "by-date/2025-12/31/micro", "empty directory");
+	assert_note(&n, "repaired", "by-date/2025-12", "empty directory");
+	assert_note(&n, "repaired", "by-date/2026-01/09", "empty directory");
+	assert_note(&n, "repaired", "by-date/2026-01/05/gpu", "empty directory");
+	assert_false(exists(sp(f, "by-date/2025-12")));
+	assert_false(exists(sp(f, "by-date/2026-01/09")));
+	assert_false(exists(sp(f, "by-date/2026-01/05/gpu")));
+	assert_true(exists(sp(f, "by-date/2026-01/05/micro")));
+	assert_true(exists(sp(f, "by-date")));
+	assert_clean(f);
+	/* nothing more to do */
+	assert_int_equal(verify(f, 1, &n), 0);
+	assert_int_equal(n.n_repaired, 0);
+}
+
+/* A tags file that cannot be read (here a directory) stops reindex and
+ * bt_store_tag with its path in the message, not a bare "I/O error". */
+static void test_unreadable_tags(void **state)
+{
+	struct fx *f = *state;
+	const char *tags = sp(f, "by-type/micro/" DIR_B "/tags");
+	char cmd[1400];
+	snprintf(cmd, sizeof cmd, "rm -f '%s' && mkdir '%s'", tags, tags);
+	assert_int_equal(system(cmd), 0);
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t runs, results;
+	assert_int_equal(bt_store_reindex(f->st, &runs, &results, &err), BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), tags));
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_store_tag(f->st, ID_B, "nightly", 1, &err), BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), tags));
+	bt_strbuf_release(&err);
+	assert_int_equal(rmdir(tags), 0);
+}
+
 static void test_archived_runs(void **state)
 {
 	struct fx *f = *state;
@@ -554,6 +603,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_misplaced_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_archived_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_date_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_tags, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
