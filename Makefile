@@ -1,5 +1,7 @@
 # benchtrack: top-level entry points. The build itself is CMake (build/).
-#   make run    install what is missing, build, run the attention demo, print the table
+#   make run    install what is missing, build, run the attention demo, print the table,
+#               store the run, write its report (build/report/) and the
+#               dashboard of the store (benchmark_results/dashboard/)
 #   make test   install what is missing, build, run every test (ctest)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -26,6 +28,8 @@ build: deps $(BUILD)/CMakeCache.txt
 
 run: build
 	$(BUILD)/benchtrack run $(BUILD)/attention --out $(BUILD)/attention-run.json $(RUN_FLAGS)
+	$(BUILD)/benchtrack report $(BUILD)/attention-run.json --format md --out $(BUILD)/report
+	$(BUILD)/benchtrack dashboard
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
