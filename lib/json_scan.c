@@ -14,6 +14,7 @@
  * json.c's reader changes, this file changes with it (tests/unit/
  * test_json.c compares the two on the fixtures and on generated runs). */
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -373,6 +374,79 @@ static int num_i64(const struct num *nm, int64_t *out)
 	return 0;
 }
 
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+/* strtod of a real token without strtod when that is certain: at most 19
+ * significant digits w and a power of ten 10^k with |k| <= 27 (exact in
+ * long double) make w * 10^k one rounding in 64-bit precision; rounding
+ * that to double is then correct unless the long double lies within an
+ * ulp of a halfway point between doubles. 0 with *out set, else -1. */
+static int fast_real(const struct num *nm, double *out)
+{
+	static const long double p10[] = {
+		1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
+		1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
+		1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L,
+		1e24L, 1e25L, 1e26L, 1e27L
+	};
+	const char *p = nm->t, *e = p + nm->len;
+	int neg = *p == '-', nd = 0;
+	long k = 0;
+	uint64_t w = 0;
+	if (neg)
+		p++;
+	for (; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (w || *p != '0') {
+			if (++nd > 19)
+				return -1;
+			w = w * 10 + (uint64_t)(*p - '0');
+		}
+	}
+	if (p < e && *p == '.')
+		for (p++; p < e && *p >= '0' && *p <= '9'; p++) {
+			k--;
+			if (w || *p != '0') {
+				if (++nd > 19)
+					return -1;
+				w = w * 10 + (uint64_t)(*p - '0');
+			}
+		}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		int eneg = 0;
+		long x = 0;
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		for (; p < e; p++)
+			if ((x = x * 10 + (*p - '0')) > 1000)
+				return -1;
+		k += eneg ? -x : x;
+	}
+	if (w == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	if (k < -27 || k > 27)
+		return -1;
+	long double v = (long double)w;
+	v = k < 0 ? v / p10[-k] : v * p10[k];
+	uint64_t sig;
+	memcpy(&sig, &v, sizeof sig);
+	unsigned low = (unsigned)(sig & 0x7ff);
+	if (low >= 0x3ff && low <= 0x401)
+		return -1; /* near a halfway point: strtod decides */
+	double d = (double)v;
+	*out = neg ? -d : d;
+	return 0;
+}
+#else
+static int fast_real(const struct num *nm, double *out)
+{
+	(void)nm;
+	(void)out;
+	return -1;
+}
+#endif
+
 /* The value jansson gives the token (json_number_value): an integer
  * converted to double, or strtod of a real, which must not overflow. */
 static int num_double(const struct num *nm, double *out)
@@ -384,6 +458,8 @@ static int num_double(const struct num *nm, double *out)
 		*out = (double)x;
 		return 0;
 	}
+	if (fast_real(nm, out) == 0)
+		return 0;
 	char buf[128];
 	if (nm->len >= sizeof buf)
 		return FAIL; /* rare: let the strict reader have it */

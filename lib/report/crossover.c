@@ -47,13 +47,78 @@ static int same_but(const struct bt_result *a, const struct bt_result *b,
 	return 1;
 }
 
-static int ablation_bench(const struct bt_run *run, const char *name)
+/* Per result, worked out once (by sorting, so a run of n results costs
+ * O(n log n), not O(n^2)): whether its benchmark is an ablation benchmark
+ * (has a "none" variant), and whether it is the first result of its group
+ * and of its (group, name) pair in run order. */
+struct rinfo {
+	unsigned char ablation, first_of_group, first_of_impl;
+};
+
+struct rkey {
+	const char *group, *name;
+	size_t idx;
+};
+
+static int by_name(const void *a, const void *b)
 {
-	for (size_t i = 0; i < run->n_results; i++)
-		if (streq(run->results[i].name, name) &&
-		    streq(run->results[i].variant, "none"))
-			return 1;
-	return 0;
+	const struct rkey *x = a, *y = b;
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int by_group_name(const void *a, const void *b)
+{
+	const struct rkey *x = a, *y = b;
+	int c = strcmp(x->group ? x->group : "", y->group ? y->group : "");
+	if (c)
+		return c;
+	return by_name(a, b);
+}
+
+static int by_group(const void *a, const void *b)
+{
+	const struct rkey *x = a, *y = b;
+	int c = strcmp(x->group ? x->group : "", y->group ? y->group : "");
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static struct rinfo *run_info(const struct bt_run *run)
+{
+	size_t n = run->n_results;
+	struct rinfo *info = calloc(n ? n : 1, sizeof *info);
+	struct rkey *k = malloc((n ? n : 1) * sizeof *k);
+
+	if (!info || !k) {
+		free(info);
+		free(k);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		k[i].group = run->results[i].group;
+		k[i].name = run->results[i].name;
+		k[i].idx = i;
+	}
+	/* ablation: some result of the same name has variant "none" */
+	qsort(k, n, sizeof *k, by_name);
+	for (size_t a = 0, b; a < n; a = b) {
+		int abl = 0;
+		for (b = a; b < n && streq(k[b].name, k[a].name); b++)
+			abl |= streq(run->results[k[b].idx].variant, "none");
+		for (size_t j = a; j < b; j++)
+			info[k[j].idx].ablation = (unsigned char)abl;
+	}
+	qsort(k, n, sizeof *k, by_group);
+	for (size_t j = 0; j < n; j++)
+		info[k[j].idx].first_of_group =
+			j == 0 || !streq(k[j].group, k[j - 1].group);
+	qsort(k, n, sizeof *k, by_group_name);
+	for (size_t j = 0; j < n; j++)
+		info[k[j].idx].first_of_impl =
+			j == 0 || !streq(k[j].group, k[j - 1].group) ||
+			!streq(k[j].name, k[j - 1].name);
+	free(k);
+	return info;
 }
 
 static int cmp_point(const void *a, const void *b)
@@ -203,14 +268,15 @@ int bt_report_crossovers(const struct bt_run *run, const char *baseline,
 		return BT_ENOMEM;
 	size_t alloc = 0;
 	int rc = 0;
+	struct rinfo *info = run_info(run);
+	if (!info) {
+		bt_crossovers_release(out);
+		return bt_error(err, BT_ENOMEM, "crossovers: %s", bt_strerror(BT_ENOMEM));
+	}
 	for (size_t g = 0; g < run->n_results && !rc; g++) {
 		const struct bt_result *rg = &run->results[g];
-		if (!rg->group)
-			continue;
-		int seen = 0; /* group handled at its first result */
-		for (size_t k = 0; k < g && !seen; k++)
-			seen = streq(run->results[k].group, rg->group);
-		if (seen)
+		/* each group once, at its first result */
+		if (!rg->group || !info[g].first_of_group)
 			continue;
 		const char *axis = swept_axis(run, rg->group);
 		if (!axis)
@@ -219,7 +285,7 @@ int bt_report_crossovers(const struct bt_run *run, const char *baseline,
 		const char *base = NULL;
 		for (size_t i = 0; i < run->n_results; i++) {
 			const struct bt_result *r = &run->results[i];
-			if (!streq(r->group, rg->group) || ablation_bench(run, r->name))
+			if (!streq(r->group, rg->group) || info[i].ablation)
 				continue;
 			if (baseline && streq(r->name, baseline)) {
 				base = r->name;
@@ -232,17 +298,14 @@ int bt_report_crossovers(const struct bt_run *run, const char *baseline,
 			continue;
 		for (size_t i = 0; i < run->n_results && !rc; i++) {
 			const struct bt_result *r = &run->results[i];
+			/* each implementation once, at its first result */
 			if (!streq(r->group, rg->group) || streq(r->name, base) ||
-			    ablation_bench(run, r->name))
+			    info[i].ablation || !info[i].first_of_impl)
 				continue;
-			int done = 0; /* implementation handled at its first result */
-			for (size_t k = 0; k < i && !done; k++)
-				done = streq(run->results[k].group, rg->group) &&
-				       streq(run->results[k].name, r->name);
-			if (!done)
-				rc = compare(run, rg->group, base, r->name, axis, out, &alloc);
+			rc = compare(run, rg->group, base, r->name, axis, out, &alloc);
 		}
 	}
+	free(info);
 	if (rc) {
 		bt_crossovers_release(out);
 		return bt_error(err, rc, "crossovers: %s", bt_strerror(rc));

@@ -152,11 +152,14 @@ static void js_kstr(struct bt_strbuf *b, const char *k, const char *v)
 	bt_strbuf_addc(b, ',');
 }
 
-static const double pow10_tab[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+static const double pow10_tab[] = { 1,    1e1,  1e2,  1e3,  1e4,  1e5,
+				    1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+				    1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+				    1e18, 1e19, 1e20, 1e21, 1e22 };
 
 /* v with 6 significant digits as %.6g writes it (plenty for plots and
  * hover text) into t (32 bytes at least); returns the length. Values in
- * [1e-4, 1e6) take a fast path (one exact scaling, no printf); halfway
+ * [1e-17, 1e6) take a fast path (one exact scaling, no printf); halfway
  * cases may round differently from printf in the last digit. */
 static int fmt_num6(char *t, double v)
 {
@@ -165,13 +168,13 @@ static int fmt_num6(char *t, double v)
 		t[0] = '0';
 		return 1;
 	}
-	if (!(a >= 1e-4 && a < 999999.5))
+	if (!(a >= 1e-17 && a < 999999.5))
 		return snprintf(t, 32, "%.6g", v);
 	int e = (int)floor(log10(a));
 	double m = 0;
 	long long im = 0;
 	for (int tries = 0; tries < 3; tries++) {
-		if (e < -4 || e > 5)
+		if (e < -17 || e > 5)
 			return snprintf(t, 32, "%.6g", v);
 		m = a * pow10_tab[5 - e];
 		if (fabs(m - floor(m) - 0.5) < 1e-6)
@@ -193,7 +196,20 @@ static int fmt_num6(char *t, double v)
 	int n = 0;
 	if (v < 0)
 		t[n++] = '-';
-	if (e >= 0) {
+	if (e < -4) { /* %.6g's exponent form: d.ddddde-XX */
+		while (nd > 1 && dg[nd - 1] == '0')
+			nd--;
+		t[n++] = dg[0];
+		if (nd > 1) {
+			t[n++] = '.';
+			for (int i = 1; i < nd; i++)
+				t[n++] = dg[i];
+		}
+		t[n++] = 'e';
+		t[n++] = '-';
+		t[n++] = (char)('0' + (-e) / 10);
+		t[n++] = (char)('0' + (-e) % 10);
+	} else if (e >= 0) {
 		int ip = e + 1; /* digits before the point */
 		while (nd > ip && dg[nd - 1] == '0')
 			nd--;
@@ -1237,79 +1253,93 @@ fatal:
 	return NULL;
 }
 
-static int write_runs(struct dash *d)
-{
-	char **keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *keep);
-	unsigned char *state = calloc(d->runs.n ? d->runs.n : 1, 1);
+struct run_pool {
+	char **keep;
+	unsigned char *state;
 	struct run_worker w[RUN_THREADS];
 	pthread_t th[RUN_THREADS];
-	int started[RUN_THREADS] = { 0 };
-	size_t n_keep = 0, next = 0;
-	int rc = 0;
-	if (!keep || !state) {
-		free(keep);
-		free(state);
+	int started[RUN_THREADS];
+	size_t n_keep, next;
+};
+
+/* Starts the helper workers of run pages; the caller joins in with
+ * finish_runs (so trends can be written meanwhile). */
+static int start_runs(struct dash *d, struct run_pool *p)
+{
+	memset(p, 0, sizeof *p);
+	p->keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *p->keep);
+	p->state = calloc(d->runs.n ? d->runs.n : 1, 1);
+	if (!p->keep || !p->state)
 		return BT_ENOMEM;
-	}
 	for (size_t i = 0; i < d->runs.n; i++) {
 		char stem[128];
 		if (!d->runs.items[i].path)
 			continue;
 		safe_name(d->runs.items[i].run_id, stem, sizeof stem);
-		if (!(keep[n_keep++] = strdup(stem))) {
-			rc = BT_ENOMEM;
-			goto out;
+		if (!(p->keep[p->n_keep++] = strdup(stem)))
+			return BT_ENOMEM;
+	}
+	for (unsigned t = 0; t < RUN_THREADS; t++) {
+		p->w[t].d = d;
+		p->w[t].tag = t;
+		p->w[t].next = &p->next;
+		p->w[t].state = p->state;
+		bt_strbuf_init(&p->w[t].err);
+		bt_strbuf_init(&p->w[t].file);
+	}
+	/* worker 0 is this thread (in finish_runs); a worker that cannot
+	 * start leaves its share to the others */
+	for (unsigned t = 1; t < RUN_THREADS; t++)
+		p->started[t] = pthread_create(&p->th[t], NULL, run_worker_main,
+					       &p->w[t]) == 0;
+	return 0;
+}
+
+/* Joins the workers; with abort set (an earlier error), only stops them. */
+static int finish_runs(struct dash *d, struct run_pool *p, int abort)
+{
+	int rc = 0;
+	if (abort)
+		__atomic_store_n(&p->next, d->runs.n, __ATOMIC_RELAXED);
+	else if (p->state)
+		run_worker_main(&p->w[0]);
+	for (unsigned t = 1; t < RUN_THREADS; t++)
+		if (p->started[t])
+			pthread_join(p->th[t], NULL);
+	if (!abort && p->state) {
+		/* the fatal error of the lowest run index, whatever the timing */
+		int first = -1;
+		for (unsigned t = 0; t < RUN_THREADS; t++) {
+			d->stats.files += p->w[t].files;
+			if (p->w[t].rc && (first < 0 || p->w[t].rc_at < p->w[first].rc_at))
+				first = (int)t;
+		}
+		if (first >= 0) {
+			rc = p->w[first].rc;
+			if (d->err && p->w[first].err.len)
+				bt_strbuf_add(d->err, p->w[first].err.buf, p->w[first].err.len);
+		}
+		for (size_t i = 0; i < d->runs.n; i++) {
+			switch (p->state[i]) {
+			case PAGE_WRITTEN: d->has_page[i] = 1; d->stats.run_pages++; break;
+			case PAGE_KEPT: d->has_page[i] = 1; d->stats.run_pages_kept++; break;
+			case PAGE_ERROR: d->stats.run_errors++; break;
+			}
+		}
+		if (!rc) {
+			qsort(p->keep, p->n_keep, sizeof *p->keep, cmp_str);
+			remove_stale(d, "data/runs", p->keep, p->n_keep);
 		}
 	}
-	memset(w, 0, sizeof w);
 	for (unsigned t = 0; t < RUN_THREADS; t++) {
-		w[t].d = d;
-		w[t].tag = t;
-		w[t].next = &next;
-		w[t].state = state;
-		bt_strbuf_init(&w[t].err);
-		bt_strbuf_init(&w[t].file);
+		bt_strbuf_release(&p->w[t].err);
+		bt_strbuf_release(&p->w[t].file);
 	}
-	/* worker 0 is this thread; a worker that cannot start leaves its
-	 * share to the others */
-	for (unsigned t = 1; t < RUN_THREADS; t++)
-		started[t] = pthread_create(&th[t], NULL, run_worker_main, &w[t]) == 0;
-	run_worker_main(&w[0]);
-	for (unsigned t = 1; t < RUN_THREADS; t++)
-		if (started[t])
-			pthread_join(th[t], NULL);
-	/* the fatal error of the lowest run index, whatever the timing */
-	int first = -1;
-	for (unsigned t = 0; t < RUN_THREADS; t++) {
-		d->stats.files += w[t].files;
-		if (w[t].rc && (first < 0 || w[t].rc_at < w[first].rc_at))
-			first = (int)t;
-	}
-	if (first >= 0) {
-		rc = w[first].rc;
-		if (d->err && w[first].err.len)
-			bt_strbuf_add(d->err, w[first].err.buf, w[first].err.len);
-	}
-	for (unsigned t = 0; t < RUN_THREADS; t++) {
-		bt_strbuf_release(&w[t].err);
-		bt_strbuf_release(&w[t].file);
-	}
-	for (size_t i = 0; i < d->runs.n; i++) {
-		switch (state[i]) {
-		case PAGE_WRITTEN: d->has_page[i] = 1; d->stats.run_pages++; break;
-		case PAGE_KEPT: d->has_page[i] = 1; d->stats.run_pages_kept++; break;
-		case PAGE_ERROR: d->stats.run_errors++; break;
-		}
-	}
-	if (!rc) {
-		qsort(keep, n_keep, sizeof *keep, cmp_str);
-		remove_stale(d, "data/runs", keep, n_keep);
-	}
-out:
-	for (size_t i = 0; i < n_keep; i++)
-		free(keep[i]);
-	free(keep);
-	free(state);
+	for (size_t i = 0; i < p->n_keep; i++)
+		free(p->keep[i]);
+	free(p->keep);
+	free(p->state);
+	memset(p, 0, sizeof *p);
 	return rc;
 }
 
@@ -1530,12 +1560,21 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	qsort(d.by_id, d.runs.n, sizeof *d.by_id, cmp_entry_id);
 
 	/* data first, then the index that names it, then the pages */
-	memset(&sf, 0, sizeof sf);
-	if ((rc = bt_store_series(st, &sf, on_series, &d, NULL, err)))
+	/* run pages (helper threads) while this thread writes the trends */
+	struct run_pool pool;
+	if ((rc = start_runs(&d, &pool))) {
+		finish_runs(&d, &pool, 1);
 		goto out;
+	}
+	memset(&sf, 0, sizeof sf);
+	if ((rc = bt_store_series(st, &sf, on_series, &d, NULL, err))) {
+		finish_runs(&d, &pool, 1);
+		goto out;
+	}
 	qsort(d.written, d.n_written, sizeof *d.written, cmp_str);
 	remove_stale(&d, "data/series", d.written, d.n_written);
-	if ((rc = write_runs(&d)) || (rc = write_index(&d)) || (rc = write_pages(&d)))
+	if ((rc = finish_runs(&d, &pool, 0)) || (rc = write_index(&d)) ||
+	    (rc = write_pages(&d)))
 		goto out;
 	d.stats.runs = d.runs.n;
 	if (stats)

@@ -13,6 +13,49 @@ static char *dash(char *buf, size_t size)
 	return buf;
 }
 
+/* snprintf(out, size, "%.*f", dec, a) for dec in 0..3 without printf when
+ * the rounding is clear (a * 10^dec well inside the exact range and not
+ * near a tie); printf decides otherwise. Returns the length. */
+static size_t fixed(double a, int dec, char *out, size_t size)
+{
+	static const double p10[] = { 1, 10, 100, 1000 };
+	if (size >= 32 && dec >= 0 && dec <= 3 && !signbit(a) && a < 1e8) {
+		double x = a * p10[dec];
+		double fl = floor(x), fr = x - fl;
+		if (fabs(fr - 0.5) > 1e-6) {
+			unsigned long long q = (unsigned long long)fl + (fr > 0.5);
+			char tmp[32], *e = tmp + sizeof tmp, *p = e;
+			for (int i = 0; i < dec; i++, q /= 10)
+				*--p = (char)('0' + q % 10);
+			if (dec)
+				*--p = '.';
+			do {
+				*--p = (char)('0' + q % 10);
+				q /= 10;
+			} while (q);
+			size_t n = (size_t)(e - p);
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return n;
+		}
+	}
+	int n = snprintf(out, size, "%.*f", dec, a);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* a then " " then b into buf (snprintf "%s %s"). */
+static void join2(char *buf, size_t size, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la + 1 + lb < size) {
+		memcpy(buf, a, la);
+		buf[la] = ' ';
+		memcpy(buf + la + 1, b, lb + 1);
+	} else if (size) {
+		snprintf(buf, size, "%s %s", a, b);
+	}
+}
+
 /* Writes a >= 0 with 3 significant digits (2 decimals below 10, 1 below
  * 100, none from there), deciding on the rounded text. Returns the number
  * of digits before the decimal point. */
@@ -22,7 +65,7 @@ static size_t sig3(double a, char *tmp, size_t size)
 	size_t ip;
 
 	for (;;) {
-		snprintf(tmp, size, "%.*f", dec, a);
+		fixed(a, dec, tmp, size);
 		ip = strcspn(tmp, ".");
 		if (dec == 0 || ip + (size_t)dec <= 3)
 			break;
@@ -49,7 +92,7 @@ char *bt_format_duration(double seconds, char *buf, size_t size)
 		a /= 1000;
 		u++;
 	}
-	snprintf(buf, size, "%s %s", num, units[u]);
+	join2(buf, size, num, units[u]);
 	return buf;
 }
 
@@ -71,7 +114,7 @@ char *bt_format_bytes(double bytes, char *buf, size_t size)
 		u++;
 	}
 	sig3(a, num, sizeof num);
-	snprintf(buf, size, "%s %s", num, units[u]);
+	join2(buf, size, num, units[u]);
 	return buf;
 }
 
@@ -117,12 +160,17 @@ char *bt_format_ratio(double ratio, char *buf, size_t size)
 
 	if (!isfinite(ratio) || ratio < 0)
 		return dash(buf, size);
-	snprintf(tmp, sizeof tmp, "%.2f", ratio);
+	size_t n = fixed(ratio, 2, tmp, sizeof tmp);
 	if (ratio == 0 || strcmp(tmp, "0.00") != 0) {
-		if (strcspn(tmp, ".") > 2)
+		if (strcspn(tmp, ".") > 2) {
 			snprintf(buf, size, "%.0fx", ratio);
-		else
+		} else if (n + 2 <= size) {
+			memcpy(buf, tmp, n);
+			buf[n] = 'x';
+			buf[n + 1] = '\0';
+		} else {
 			snprintf(buf, size, "%sx", tmp);
+		}
 	} else {
 		snprintf(buf, size, "%.2gx", ratio);
 	}
@@ -136,12 +184,21 @@ char *bt_format_percent(double pct, int plus, char *buf, size_t size)
 
 	if (!isfinite(pct))
 		return dash(buf, size);
-	snprintf(tmp, sizeof tmp, "%.*f", dec, fabs(pct));
-	if (strspn(tmp, "0.") == strlen(tmp))
+	size_t n = fixed(fabs(pct), dec, tmp, sizeof tmp);
+	if (strspn(tmp, "0.") == n) {
 		snprintf(buf, size, "0.0%%");
-	else
-		snprintf(buf, size, "%s%s%%",
-			 pct < 0 ? "-" : plus ? "+" : "", tmp);
+	} else {
+		const char *sg = pct < 0 ? "-" : plus ? "+" : "";
+		size_t ls = strlen(sg);
+		if (ls + n + 2 <= size) {
+			memcpy(buf, sg, ls);
+			memcpy(buf + ls, tmp, n);
+			buf[ls + n] = '%';
+			buf[ls + n + 1] = '\0';
+		} else {
+			snprintf(buf, size, "%s%s%%", sg, tmp);
+		}
+	}
 	return buf;
 }
 

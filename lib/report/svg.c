@@ -90,6 +90,31 @@ static const char *num(double v, char buf[32])
 {
 	if (!isfinite(v))
 		v = 0;
+	double a = fabs(v);
+	if (a < 1e8) {
+		/* "%.2f" without printf when the rounding is clear */
+		double x = a * 100, fl = floor(x), fr = x - fl;
+		if (fabs(fr - 0.5) > 1e-6) {
+			unsigned long long q = (unsigned long long)fl + (fr > 0.5);
+			char tmp[32], *e = tmp + sizeof tmp, *p = e;
+			*--e = '\0';
+			p = e;
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+			*--p = (char)('0' + q % 10);
+			q /= 10;
+			*--p = '.';
+			do {
+				*--p = (char)('0' + q % 10);
+				q /= 10;
+			} while (q);
+			int zero = strcmp(p, "0.00") == 0;
+			if (v < 0 && !zero)
+				*--p = '-';
+			memcpy(buf, p, (size_t)(e - p) + 1);
+			return buf;
+		}
+	}
 	snprintf(buf, 32, "%.2f", v);
 	if (strcmp(buf, "-0.00") == 0)
 		strcpy(buf, "0.00");
@@ -416,14 +441,23 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		bt_strbuf_adds(o, "\" data-series=\"");
 		esc(o, se->name);
 		bt_strbuf_adds(o, "\" d=\"");
-		for (size_t i = 0; i < n; i++)
-			bt_strbuf_addf(o, "%s%c%s %s", i ? " " : "", i ? 'L' : 'M',
-				       num(tr(&x, pts[i].x), a), num(tr(&y, pts[i].y), b));
+		for (size_t i = 0; i < n; i++) {
+			bt_strbuf_adds(o, i ? " L" : "M");
+			bt_strbuf_adds(o, num(tr(&x, pts[i].x), a));
+			bt_strbuf_addc(o, ' ');
+			bt_strbuf_adds(o, num(tr(&y, pts[i].y), b));
+		}
 		bt_strbuf_addf(o, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n",
 			       color, *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
-		for (size_t i = 0; i < n; i++)
-			bt_strbuf_addf(o, "<circle cx=\"%s\" cy=\"%s\" r=\"3\" fill=\"%s\"/>\n",
-				       num(tr(&x, pts[i].x), a), num(tr(&y, pts[i].y), b), color);
+		for (size_t i = 0; i < n; i++) {
+			bt_strbuf_adds(o, "<circle cx=\"");
+			bt_strbuf_adds(o, num(tr(&x, pts[i].x), a));
+			bt_strbuf_adds(o, "\" cy=\"");
+			bt_strbuf_adds(o, num(tr(&y, pts[i].y), b));
+			bt_strbuf_adds(o, "\" r=\"3\" fill=\"");
+			bt_strbuf_adds(o, color);
+			bt_strbuf_adds(o, "\"/>\n");
+		}
 		bt_strbuf_adds(o, "</g>\n");
 	}
 	bt_strbuf_adds(o, "<g class=\"legend\">\n");
@@ -846,7 +880,7 @@ static void line_charts(struct builder *b, const char *group, const size_t *idx,
 			if (streq(b->metric, "time"))
 				bt_strbuf_adds(&ylab, "median time per op");
 			else
-				bt_strbuf_addf(&ylab, "median %s", b->metric);
+				bt_strbuf_addf(&ylab, "median %s", b->metric ? b->metric : "value");
 		} else {
 			bt_strbuf_adds(&ylab, kinds[k].what);
 		}

@@ -2,6 +2,7 @@
  * in include/benchtrack/report.h. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,45 @@ struct build {
 	unsigned char *ablation;    /* its benchmark has a "none" variant */
 	size_t *gid;                /* display group */
 	size_t *base;               /* speedup baseline result, or NONE */
+	uint64_t *psig;             /* order-free hash of the parameters */
+	unsigned char *pdup;        /* a parameter key repeats: no psig */
+	size_t *grp;                /* index into groups, or NONE (no group) */
+	struct bgroup *groups;      /* distinct result groups */
+	size_t n_groups_;
 	/* parameter axes */
 	const char **axes;
 	size_t n_axes;
 };
 
 #define NONE ((size_t)-1)
+
+/* A distinct result group (r->group) and its speedup baseline. */
+struct bgroup {
+	const char *name;
+	uint64_t h;
+	const char *first;     /* first non-ablation result's name */
+	const char *bname;     /* the baseline name, or NULL */
+	size_t *cand;          /* its non-ablation results named bname */
+	size_t n_cand;
+};
+
+static uint64_t hstr(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t hmix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
 
 static const char *str(const char *s)
 {
@@ -100,6 +134,18 @@ static int same_params(const struct bt_result *a, const struct bt_result *b)
 	return 1;
 }
 
+/* 0 when a and b cannot have the same parameters (cheap test first),
+ * else same_params. */
+static int same_params_b(const struct build *b, size_t i, size_t j)
+{
+	const struct bt_result *x = &b->run->results[i], *y = &b->run->results[j];
+	if (x->n_params != y->n_params)
+		return 0;
+	if (!b->pdup[i] && !b->pdup[j] && b->psig[i] != b->psig[j])
+		return 0;
+	return same_params(x, y);
+}
+
 static const struct bt_metric *find_metric(const struct bt_result *r,
 					   const char *name)
 {
@@ -132,22 +178,70 @@ static int same_display_group(const struct bt_result *a,
 
 /* Baseline benchmark name of a group: opts->baseline when one of the
  * group's (non-ablation) results has it, else the first non-ablation
- * result's name in run order. NULL when the group has none. */
-static const char *group_baseline(const struct build *b, const char *group)
+ * result's name in run order. NULL when the group has none. Worked out
+ * once per group, with the group's results of that name as candidates. */
+static int group_baselines(struct build *b)
 {
 	const struct bt_run *run = b->run;
-	const char *first = NULL;
+	size_t n = run->n_results;
 
-	for (size_t j = 0; j < run->n_results; j++) {
-		const struct bt_result *r = &run->results[j];
-		if (!r->group || !streq(r->group, group) || b->ablation[j])
+	b->grp = malloc((n ? n : 1) * sizeof *b->grp);
+	b->groups = calloc(n ? n : 1, sizeof *b->groups);
+	if (!b->grp || !b->groups)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct bt_result *r = &run->results[i];
+		b->grp[i] = NONE;
+		if (!r->group)
 			continue;
-		if (b->baseline && streq(r->name, b->baseline))
-			return b->baseline;
-		if (!first)
-			first = str(r->name);
+		uint64_t h = hstr(r->group);
+		size_t g = 0;
+		while (g < b->n_groups_ &&
+		       (b->groups[g].h != h || !streq(b->groups[g].name, r->group)))
+			g++;
+		if (g == b->n_groups_) {
+			b->groups[g].name = r->group;
+			b->groups[g].h = h;
+			b->n_groups_++;
+		}
+		b->grp[i] = g;
+		if (b->ablation[i])
+			continue;
+		struct bgroup *bg = &b->groups[g];
+		if (b->baseline && !bg->bname && streq(r->name, b->baseline))
+			bg->bname = b->baseline;
+		if (!bg->first)
+			bg->first = str(r->name);
 	}
-	return first;
+	for (size_t g = 0; g < b->n_groups_; g++)
+		if (!b->groups[g].bname)
+			b->groups[g].bname = b->groups[g].first;
+	size_t *cand = malloc((n ? n : 1) * sizeof *cand), used = 0;
+	if (!cand)
+		return BT_ENOMEM;
+	b->groups[0].cand = cand; /* owns the block */
+	/* candidates grouped per group, in run order */
+	size_t *cnt = calloc(b->n_groups_ ? b->n_groups_ : 1, sizeof *cnt);
+	if (!cnt)
+		return BT_ENOMEM;
+	for (size_t j = 0; j < n; j++) {
+		size_t g = b->grp[j];
+		if (g != NONE && !b->ablation[j] && b->groups[g].bname &&
+		    streq(run->results[j].name, b->groups[g].bname))
+			cnt[g]++;
+	}
+	for (size_t g = 0; g < b->n_groups_; g++) {
+		b->groups[g].cand = cand + used;
+		used += cnt[g];
+	}
+	free(cnt);
+	for (size_t j = 0; j < n; j++) {
+		size_t g = b->grp[j];
+		if (g != NONE && !b->ablation[j] && b->groups[g].bname &&
+		    streq(run->results[j].name, b->groups[g].bname))
+			b->groups[g].cand[b->groups[g].n_cand++] = j;
+	}
+	return 0;
 }
 
 static void find_baselines(struct build *b)
@@ -162,7 +256,7 @@ static void find_baselines(struct build *b)
 				const struct bt_result *o = &run->results[j];
 				if (streq(o->name, r->name) &&
 				    streq(variant_of(o), "none") &&
-				    same_params(o, r)) {
+				    same_params_b(b, j, i)) {
 					b->base[i] = j;
 					break;
 				}
@@ -171,17 +265,16 @@ static void find_baselines(struct build *b)
 		}
 		if (!r->group)
 			continue;
-		const char *bname = group_baseline(b, r->group);
-		if (!bname)
+		const struct bgroup *bg = &b->groups[b->grp[i]];
+		if (!bg->bname)
 			continue;
 		/* the baseline's result at the same parameters: with the
 		 * same variant when it has one, else its first (an optimised
 		 * implementation's options must not hide its speedup) */
-		for (size_t j = 0; j < run->n_results; j++) {
+		for (size_t c = 0; c < bg->n_cand; c++) {
+			size_t j = bg->cand[c];
 			const struct bt_result *o = &run->results[j];
-			if (b->ablation[j] || !o->group ||
-			    !streq(o->group, r->group) || !streq(o->name, bname) ||
-			    !same_params(o, r))
+			if (!same_params_b(b, j, i))
 				continue;
 			if (b->base[i] == NONE)
 				b->base[i] = j;
@@ -547,6 +640,23 @@ static int build(struct build *b)
 		goto out;
 	}
 
+	b->psig = malloc((n ? n : 1) * sizeof *b->psig);
+	b->pdup = calloc(n ? n : 1, 1);
+	if (!b->psig || !b->pdup) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct bt_result *r = &run->results[i];
+		uint64_t sig = 0;
+		for (size_t p = 0; p < r->n_params; p++) {
+			uint64_t hk = hstr(r->params[p].key);
+			sig += hmix(hk ^ hmix(hstr(r->params[p].value) + 0x9e3779b97f4a7c15ull));
+			for (size_t q = 0; q < p && !b->pdup[i]; q++)
+				b->pdup[i] = streq(r->params[q].key, r->params[p].key);
+		}
+		b->psig[i] = sig;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bt_result *r = &run->results[i];
 		b->m[i] = find_metric(r, b->metric);
@@ -559,12 +669,18 @@ static int build(struct build *b)
 	for (size_t i = 0; i < n; i++) {
 		size_t g = 0;
 		while (g < n_groups &&
-		       !same_display_group(&run->results[reps[g]], &run->results[i]))
+		       (run->results[reps[g]].n_params != run->results[i].n_params ||
+			(!b->pdup[i] && !b->pdup[reps[g]] &&
+			 b->psig[i] != b->psig[reps[g]]) ||
+			!same_display_group(&run->results[reps[g]], &run->results[i])))
 			g++;
 		if (g == n_groups)
 			reps[n_groups++] = i;
 		b->gid[i] = g;
 	}
+	rc = group_baselines(b);
+	if (rc)
+		goto out;
 	find_baselines(b);
 	rc = collect_axes(b);
 	if (rc)
@@ -606,6 +722,12 @@ out:
 	free(b->gid);
 	free(b->base);
 	free(b->axes);
+	free(b->psig);
+	free(b->pdup);
+	free(b->grp);
+	if (b->groups)
+		free(b->groups[0].cand);
+	free(b->groups);
 	free(reps);
 	free(order);
 	return rc;
