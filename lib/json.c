@@ -613,6 +613,15 @@ bad:
 }
 
 /* Optional fields: absent or null leave *out unchanged (the default). */
+/* 16 lowercase hex digits, as bt_series_key() writes them */
+static int is_series_key(const char *k)
+{
+	for (int i = 0; i < 16; i++)
+		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+			return 0;
+	return k[16] == '\0';
+}
+
 static int get_str(struct rd *rd, const json_t *obj, const struct seg *at,
 		   const char *key, int required, const char **out)
 {
@@ -1040,7 +1049,15 @@ static int read_result(struct rd *rd, const json_t *o, const struct seg *at,
 		    (rc = get_int(rd, v, &s, "retries", &ad->retries)))
 			return rc;
 	}
-	return get_str(rd, o, at, "series_key", 0, &r->series_key);
+	if ((rc = get_str(rd, o, at, "series_key", 0, &r->series_key)))
+		return rc;
+	/* the dashboard uses the key as a file name: nothing but the 16
+	 * lowercase hex digits bt_series_key() writes */
+	if (r->series_key && !is_series_key(r->series_key)) {
+		struct seg s = { at, "series_key", 0 };
+		return fail(rd, &s, BT_ESCHEMA, "expected 16 hex digits");
+	}
+	return 0;
 }
 
 static int read_machine(struct rd *rd, const json_t *o, const struct seg *at,

@@ -1182,6 +1182,17 @@ static int read_result(struct sc *c, struct bt_result *res)
 			}
 		} else if (KEY("series_key")) {
 			rc = v_str(c, &res->series_key);
+			/* 16 lowercase hex digits, else the strict reader
+			 * says what is wrong */
+			if (!rc && res->series_key) {
+				const char *k = res->series_key;
+				for (int i = 0; i < 16 && !rc; i++)
+					if (!((k[i] >= '0' && k[i] <= '9') ||
+					      (k[i] >= 'a' && k[i] <= 'f')))
+						rc = FAIL;
+				if (!rc && k[16])
+					rc = FAIL;
+			}
 		} else {
 			rc = skip(c);
 		}
@@ -1495,12 +1506,17 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
  * Non-zero on any trouble: the caller then goes the strict way. */
 static int slurp(const char *path, char **data, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK so that a FIFO does not block the open; the strict
+	 * reader then refuses it too (not a regular file) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	struct stat st;
+	int fl;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > RUN_MAX_BYTES) {
+	    (uint64_t)st.st_size > RUN_MAX_BYTES ||
+	    (fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
 		close(fd);
 		return -1;
 	}

@@ -111,7 +111,11 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 {
 	*data = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (a FIFO
+	 * named run.json in a store hung the dashboard). Only regular files
+	 * are read (/proc and sysfs files are regular, with st_size 0); the
+	 * flag is cleared before reading. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return bt_error(err, errno == ENOENT ? BT_ENOTFOUND : BT_EIO,
 				"%s: %s", path, strerror(errno));
@@ -125,15 +129,24 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 		close(fd);
 		return bt_error(err, BT_EIO, "%s: is a directory", path);
 	}
-	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > cap) {
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return bt_error(err, BT_EIO, "%s: not a regular file", path);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		int e = errno;
+		close(fd);
+		return bt_error(err, BT_EIO, "%s: %s", path, strerror(e));
+	}
+	if ((uintmax_t)st.st_size > cap) {
 		close(fd);
 		return bt_error(err, BT_ETOOBIG, "%s: larger than %zu bytes", path, cap);
 	}
 	/* sized from fstat (+1 for the NUL, +1 to see EOF without growing);
 	 * a file that grows while read still grows the buffer, up to cap + 1
 	 * bytes read (then it is too big); one that shrinks just ends early */
-	size_t alloc = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 2
-							    : 4096;
+	size_t alloc = st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
 	size_t n = 0;
 	char *buf = malloc(alloc);
 	if (!buf) {

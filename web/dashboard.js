@@ -42,9 +42,17 @@
 		});
 	}
 
-	/* Only [A-Za-z0-9._-] reach a file name (the writer uses the same). */
+	/* A file name from an id, as safe_name() in lib/report/dashboard.c:
+	 * [A-Za-z0-9._-] kept, others '_', at most 127 characters, no
+	 * leading '.', "_" for none. Series keys are 16 hex digits (the
+	 * readers refuse others), which this leaves as they are. */
 	function safe(id) {
-		return String(id || "").replace(/[^A-Za-z0-9._-]/g, "_");
+		var s = String(id || "");
+		/* bytes, as the writer counts them: UTF-8 */
+		try { s = unescape(encodeURIComponent(s)); } catch (e) { /* lone surrogate */ }
+		s = s.slice(0, 127).replace(/[^A-Za-z0-9._-]/g, "_");
+		if (s.charAt(0) === ".") s = "_" + s.slice(1);
+		return s || "_";
 	}
 
 	/* --- formatting (as lib/report/format.c) ------------------------------ */

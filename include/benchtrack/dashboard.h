@@ -37,10 +37,17 @@ struct bt_dashboard_stats {
 };
 
 /* Writes the dashboard of st into dir (created when missing; every file
- * written atomically, files of an earlier dashboard replaced, stale
- * series files removed). o and stats may be NULL. Returns 0 or BT_E*
- * with the path in err. Safe while other processes store runs: it reads
- * one consistent view of the index. */
+ * written atomically, files of an earlier dashboard replaced; stale
+ * series and run files removed last, after data/index.js and the pages,
+ * so an interrupted write leaves an index whose files all exist). Run
+ * files are read only when they resolve to a path inside the store. o and
+ * stats may be NULL. Returns 0 or BT_E* with the path in err.
+ * Safe while other processes store runs, but not a snapshot: the run
+ * list, the acknowledgements and the series are three separate reads of
+ * the index (in that order), so a run stored or removed meanwhile may be
+ * in one and not the other (a point of a run missing from the run list
+ * links no run page); each file is whole, and the next write catches
+ * up. */
 int bt_dashboard_write(struct bt_store *st, const char *dir,
 		       const struct bt_dashboard_opts *o,
 		       struct bt_dashboard_stats *stats, struct bt_strbuf *err);

@@ -280,8 +280,9 @@ static void js_close(struct bt_strbuf *b, char c)
 	bt_strbuf_addc(b, c);
 }
 
-/* A file name from an id: [A-Za-z0-9._-] kept, others '_', no leading '.';
- * the same as safe() in web/dashboard.js. */
+/* A file name from a run id: [A-Za-z0-9._-] kept, others '_', at most
+ * 127 characters, no leading '.', "_" for none; the same as safe() in
+ * web/dashboard.js. */
 static void safe_name(const char *id, char *out, size_t size)
 {
 	size_t i = 0;
@@ -298,12 +299,25 @@ static void safe_name(const char *id, char *out, size_t size)
 		snprintf(out, size, "_");
 }
 
+/* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
+ * it and the run readers accept; it is used as the series' file name. */
+static int is_series_key(const char *k)
+{
+	if (!k)
+		return 0;
+	for (int i = 0; i < 16; i++)
+		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+			return 0;
+	return k[16] == '\0';
+}
+
 /* --- files ---------------------------------------------------------------- */
 
 struct dash {
 	struct bt_store *st;
 	const char *dir;
 	const char *title;
+	char *store_real;                 /* realpath of the store */
 	struct bt_strbuf *err;
 	struct bt_dashboard_stats stats;
 
@@ -323,21 +337,37 @@ struct dash {
 };
 
 /* Writes data to dir/rel atomically (temporary file + rename); tag tells
- * the temporary files of concurrent writers apart. */
+ * the temporary files of concurrent writers apart. The temporary file is
+ * created new (O_EXCL, O_NOFOLLOW): a file or symlink planted under its
+ * name is never written through; another name is tried instead. */
 static int put_file_at(const char *dir, const char *rel, const char *data, size_t len,
 		       unsigned tag, struct bt_strbuf *err)
 {
+	static unsigned seq; /* shared by the run workers: atomic */
 	char *path = bt__pathf("%s/%s", dir, rel);
-	char *tmp = bt__pathf("%s/%s.tmp.%ld.%u", dir, rel, (long)getpid(), tag);
+	char *tmp = NULL;
 	int rc = 0, fd = -1;
-	if (!path || !tmp) {
+	if (!path) {
 		rc = BT_ENOMEM;
 		goto out;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = bt_error(err, BT_EIO, "%s: %s", tmp, strerror(errno));
-		goto out;
+	for (int tries = 0; fd < 0; tries++) {
+		unsigned n = __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+		free(tmp);
+		tmp = bt__pathf("%s/%s.tmp.%ld.%u.%u", dir, rel, (long)getpid(),
+				tag, n);
+		if (!tmp) {
+			rc = BT_ENOMEM;
+			goto out;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+		if (fd < 0 && (errno != EEXIST || tries >= 100)) {
+			rc = bt_error(err, BT_EIO, "%s: %s", tmp, strerror(errno));
+			free(tmp);
+			tmp = NULL; /* not ours: never unlinked */
+			goto out;
+		}
 	}
 	for (size_t off = 0; off < len;) {
 		ssize_t w = write(fd, data + off, len - off);
@@ -690,7 +720,9 @@ static int on_series(void *ud, const struct bt_series *s)
 	int rc = 0, kept = 0;
 
 	memset(&cps, 0, sizeof cps);
-	if (!s->n)
+	/* a key that is no file name (an index built before the readers
+	 * checked keys): no trend */
+	if (!s->n || !is_series_key(s->series_key))
 		return 0;
 	last = find_run(d, s->points[s->n - 1].run_id);
 	type = last ? last->type : NULL;
@@ -705,7 +737,9 @@ static int on_series(void *ud, const struct bt_series *s)
 		ri[i] = e ? (long long)(d->runs.n - 1 - (size_t)(e - d->runs.items)) : -1;
 	}
 
-	safe_name(s->series_key, stem, sizeof stem);
+	/* the readers accept nothing but 16 hex digits (on_series skips
+	 * the rest): the key is the file name, as in web/dashboard.js */
+	snprintf(stem, sizeof stem, "%s", s->series_key);
 	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
 	snprintf(head, sizeof head, SERIES_FORMAT "%016llx */\n",
 		 (unsigned long long)series_hash(d, s, type, ri));
@@ -1197,6 +1231,20 @@ struct run_worker {
 	size_t files;
 };
 
+/* 1 when path, symlinks resolved, lies inside the store (d->store_real);
+ * 0 when not or when it does not resolve; -1 out of memory. */
+static int inside_store(const struct dash *d, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return errno == ENOMEM ? -1 : 0;
+	size_t n = strlen(d->store_real);
+	int in = strncmp(real, d->store_real, n) == 0 &&
+		 (real[n] == '/' || (n == 1 && d->store_real[0] == '/'));
+	free(real);
+	return in;
+}
+
 static void *run_worker_main(void *arg)
 {
 	struct run_worker *w = arg;
@@ -1215,12 +1263,29 @@ static void *run_worker_main(void *arg)
 			continue; /* archived: its points stay in the trends */
 		safe_name(e->run_id, stem, sizeof stem);
 		snprintf(rel, sizeof rel, "data/runs/%s.js", stem);
+		char *path = bt__pathf("%s/%s", store_dir, e->path);
+		if (!path) {
+			rc = BT_ENOMEM;
+			goto fatal;
+		}
+		/* only what serve's API would give out: a run file that
+		 * resolves (symlinks followed) to a path inside the store;
+		 * one outside gets no page, nor keeps an earlier one */
+		if ((rc = inside_store(d, path)) != 1) {
+			free(path);
+			if (rc < 0) {
+				rc = BT_ENOMEM;
+				goto fatal;
+			}
+			w->state[i] = PAGE_ERROR;
+			continue;
+		}
 		if (run_file_current(d->dir, rel)) {
+			free(path);
 			w->state[i] = PAGE_KEPT;
 			continue;
 		}
-		char *path = bt__pathf("%s/%s", store_dir, e->path);
-		if (!path || bt_run_init(&run)) {
+		if (bt_run_init(&run)) {
 			free(path);
 			rc = BT_ENOMEM;
 			goto fatal;
@@ -1271,14 +1336,6 @@ static int start_runs(struct dash *d, struct run_pool *p)
 	p->state = calloc(d->runs.n ? d->runs.n : 1, 1);
 	if (!p->keep || !p->state)
 		return BT_ENOMEM;
-	for (size_t i = 0; i < d->runs.n; i++) {
-		char stem[128];
-		if (!d->runs.items[i].path)
-			continue;
-		safe_name(d->runs.items[i].run_id, stem, sizeof stem);
-		if (!(p->keep[p->n_keep++] = strdup(stem)))
-			return BT_ENOMEM;
-	}
 	for (unsigned t = 0; t < RUN_THREADS; t++) {
 		p->w[t].d = d;
 		p->w[t].tag = t;
@@ -1295,7 +1352,9 @@ static int start_runs(struct dash *d, struct run_pool *p)
 	return 0;
 }
 
-/* Joins the workers; with abort set (an earlier error), only stops them. */
+/* Joins the workers; with abort set (an earlier error), only stops them.
+ * Without, p->keep then names the run files that have a page (stale
+ * ones are removed by remove_stale_runs, once the index is written). */
 static int finish_runs(struct dash *d, struct run_pool *p, int abort)
 {
 	int rc = 0;
@@ -1326,21 +1385,35 @@ static int finish_runs(struct dash *d, struct run_pool *p, int abort)
 			case PAGE_ERROR: d->stats.run_errors++; break;
 			}
 		}
-		if (!rc) {
-			qsort(p->keep, p->n_keep, sizeof *p->keep, cmp_str);
-			remove_stale(d, "data/runs", p->keep, p->n_keep);
+		/* the pages to keep: those of runs with a page now (an
+		 * unreadable run's earlier page goes) */
+		for (size_t i = 0; !rc && i < d->runs.n; i++) {
+			char stem[128];
+			if (!d->has_page[i])
+				continue;
+			safe_name(d->runs.items[i].run_id, stem, sizeof stem);
+			if (!(p->keep[p->n_keep++] = strdup(stem)))
+				rc = BT_ENOMEM;
 		}
+		if (!rc)
+			qsort(p->keep, p->n_keep, sizeof *p->keep, cmp_str);
 	}
 	for (unsigned t = 0; t < RUN_THREADS; t++) {
 		bt_strbuf_release(&p->w[t].err);
 		bt_strbuf_release(&p->w[t].file);
 	}
+	free(p->state);
+	p->state = NULL;
+	return rc;
+}
+
+/* Frees what start_runs and finish_runs left. */
+static void release_runs(struct run_pool *p)
+{
 	for (size_t i = 0; i < p->n_keep; i++)
 		free(p->keep[i]);
 	free(p->keep);
-	free(p->state);
 	memset(p, 0, sizeof *p);
-	return rc;
 }
 
 /* --- index and pages ------------------------------------------------------- */
@@ -1460,7 +1533,8 @@ static int write_index(struct dash *d)
 		bt_strbuf_add(b, d->series_ix.buf, d->series_ix.len - 2);
 	}
 	bt_strbuf_add(b, "],\n", 3);
-	qsort(d->regs, d->n_regs, sizeof *d->regs, cmp_reg_newest);
+	if (d->n_regs) /* regs is NULL without any */
+		qsort(d->regs, d->n_regs, sizeof *d->regs, cmp_reg_newest);
 	js_key(b, "regs");
 	bt_strbuf_add(b, "[\n", 2);
 	for (size_t i = 0; i < d->n_regs; i++) {
@@ -1518,8 +1592,10 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	struct dash d;
 	struct bt_store_filter f;
 	struct bt_series_filter sf;
+	struct run_pool pool;
 	int rc;
 
+	memset(&pool, 0, sizeof pool);
 	if (stats)
 		memset(stats, 0, sizeof *stats);
 	if (!st || !dir || !*dir)
@@ -1558,10 +1634,16 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	for (size_t i = 0; i < d.runs.n; i++)
 		d.by_id[i] = &d.runs.items[i];
 	qsort(d.by_id, d.runs.n, sizeof *d.by_id, cmp_entry_id);
+	if (!(d.store_real = realpath(bt_store_dir(st), NULL))) {
+		rc = bt_error(err, errno == ENOMEM ? BT_ENOMEM : BT_EIO, "%s: %s",
+			      bt_store_dir(st), strerror(errno));
+		goto out;
+	}
 
-	/* data first, then the index that names it, then the pages */
+	/* data first, then the index that names it, then the pages, and
+	 * only then the files no longer named are removed: an interrupted
+	 * run leaves an index whose files all exist */
 	/* run pages (helper threads) while this thread writes the trends */
-	struct run_pool pool;
 	if ((rc = start_runs(&d, &pool))) {
 		finish_runs(&d, &pool, 1);
 		goto out;
@@ -1571,15 +1653,19 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 		finish_runs(&d, &pool, 1);
 		goto out;
 	}
-	qsort(d.written, d.n_written, sizeof *d.written, cmp_str);
-	remove_stale(&d, "data/series", d.written, d.n_written);
 	if ((rc = finish_runs(&d, &pool, 0)) || (rc = write_index(&d)) ||
 	    (rc = write_pages(&d)))
 		goto out;
+	if (d.n_written)
+		qsort(d.written, d.n_written, sizeof *d.written, cmp_str);
+	remove_stale(&d, "data/series", d.written, d.n_written);
+	remove_stale(&d, "data/runs", pool.keep, pool.n_keep);
 	d.stats.runs = d.runs.n;
 	if (stats)
 		*stats = d.stats;
 out:
+	release_runs(&pool);
+	free(d.store_real);
 	if (rc == BT_ENOMEM && err && !err->len)
 		bt_error(err, BT_ENOMEM, "%s: out of memory", dir);
 	for (size_t i = 0; i < d.n_regs; i++) {

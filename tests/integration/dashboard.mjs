@@ -16,7 +16,13 @@
 // draws one sparkline chart per open regression; the filter and the search
 // box narrow the series list; a trend page draws its chart with the
 // expected number of points and change points; a run page shows its
-// tables. Exits 1 with the reasons on the first failed check.
+// tables; every trend and run link of the overview names a data file that
+// exists (file:// only: the page computes file names as the writer does).
+// Exits 1 with the reasons on the first failed check.
+//
+// With {"hostile": true, "runId", "trendKey", "text"} instead: a store
+// whose strings hold markup; the overview, the run page and the trend page
+// must show it as text: no <img> element, no dialog, text on the page.
 // CHROMIUM overrides the browser's path.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -69,6 +75,10 @@ async function open(url) {
     if (m.type() === "error") problems.push(`${url}: console error: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`${url}: page error: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`${url}: a dialog opened (${d.type()}: ${d.message()})`);
+    d.dismiss().catch(() => {});
+  });
   page.on("requestfailed", (r) => problems.push(`${url}: request failed: ${r.url()}`));
   page.on("response", (r) => {
     if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()}: ${r.url()}`);
@@ -78,9 +88,50 @@ async function open(url) {
   return page;
 }
 
+async function hostile() {
+  const pages = [["overview", "index.html"], ["run", "run.html#" + want.runId],
+                 ["trend", "trend.html#" + want.trendKey]];
+  for (const [what, rel] of pages) {
+    const pg = await open(base + rel);
+    if (what === "trend")
+      await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+    // let a planted onerror handler fire, were there one
+    await pg.waitForTimeout(300);
+    const imgs = await pg.locator("img").count();
+    check(imgs === 0, `hostile ${what}: ${imgs} <img> elements, want 0`);
+    const text = await pg.evaluate(() => document.body.innerText);
+    check(text.includes(want.text), `hostile ${what}: the markup shown as text`);
+    await pg.close();
+  }
+}
+
+// file:// only: every trend and run link of the overview has its data file
+async function linksHaveFiles(ov) {
+  if (!base.startsWith("file://")) return;
+  const root = fileURLToPath(base);
+  const hrefs = await ov.evaluate(() =>
+    Array.from(document.querySelectorAll("a[href]"), (a) => a.getAttribute("href")));
+  let n = 0;
+  const missing = [];
+  for (const h of hrefs) {
+    const m = /^(trend|run)\.html#(.+)$/.exec(h);
+    if (!m) continue;
+    n++;
+    const f = path.join(root, "data", m[1] === "trend" ? "series" : "runs", decodeURIComponent(m[2]) + ".js");
+    if (!fs.existsSync(f)) missing.push(h);
+  }
+  check(n > 0 && missing.length === 0,
+        `overview: ${n} trend/run links, all with a data file${missing.length ? " (missing: " + missing.slice(0, 3).join(" ") + ")" : ""}`);
+}
+
 try {
+  if (want.hostile) {
+    await hostile();
+    throw null;
+  }
   // --- overview
   const ov = await open(base + "index.html");
+  await linksHaveFiles(ov);
   check(await ov.evaluate(() => document.body.dataset.ready) === "1", "overview ready");
   const sparks = await ov.locator(".bt-spark[data-drawn='1']").count();
   check(sparks === want.regressions, `overview: ${sparks} sparkline charts drawn, want ${want.regressions}`);
@@ -152,7 +203,7 @@ try {
   check(svgs >= (want.runCharts || 0), `run: ${svgs} SVG plots, want at least ${want.runCharts || 0}`);
   await rp.screenshot({ path: path.join(shotDir, "dashboard-run.png"), fullPage: true });
 } catch (e) {
-  problems.push(`exception: ${e.stack || e}`);
+  if (e !== null) problems.push(`exception: ${e.stack || e}`);
 }
 await ctx.close();
 fs.rmSync(profile, { recursive: true, force: true });

@@ -80,6 +80,83 @@ grep -q "(0 run pages written, 42 kept)" "$tmp/out2" || fail "rebuild: $(cat "$t
 [ ! -e "$out/data/series/x.js.tmp.123" ] || fail "temporary file kept"
 ! ls "$out"/*.tmp.* "$out"/data/*.tmp.* >/dev/null 2>&1 || fail "temporary files left"
 
+# --- runs that must not be published -------------------------------------------
+# A copy of the store with one run.json replaced by a FIFO (no writer:
+# reading it would block forever) and one run directory moved out of the
+# store and symlinked back (serve's API refuses it): neither gets a page,
+# the command ends and says so, the rest is written.
+s2=$tmp/store2 out2=$tmp/dash2 outside=$tmp/outside
+cp -a "$store" "$s2"
+mkdir -p "$outside"
+mapfile -t runs2 < <(find "$s2/by-type" -name run.json | sort)
+run_id_of() { sed -n 's/^ *"run_id": *"\([0-9a-f]*\)".*/\1/p' "$1" | head -1; }
+fifo_id=$(run_id_of "${runs2[0]}")
+link_id=$(run_id_of "${runs2[1]}")
+[ -n "$fifo_id" ] && [ -n "$link_id" ] || fail "no run ids in ${runs2[0]} ${runs2[1]}"
+rm "${runs2[0]}"
+mkfifo "${runs2[0]}"
+link_dir=$(dirname "${runs2[1]}")
+mv "$link_dir" "$outside/"
+ln -s "$outside/$(basename "$link_dir")" "$link_dir"
+set +e
+timeout 60 "$bt" dashboard --store "$s2" --out "$out2" >"$tmp/out3" 2>"$tmp/err3"; rc=$?
+set -e
+[ $rc -ne 124 ] || fail "dashboard hangs on a FIFO run.json"
+[ $rc -eq 0 ] || fail "dashboard with a FIFO and a link out: exit $rc: $(cat "$tmp/out3" "$tmp/err3")"
+grep -q "2 runs could not be read" "$tmp/err3" || fail "run errors not reported: $(cat "$tmp/err3")"
+grep -q "(40 run pages written, 0 kept)" "$tmp/out3" || fail "FIFO/link summary: $(cat "$tmp/out3")"
+[ ! -e "$out2/data/runs/$fifo_id.js" ] || fail "a FIFO run published"
+[ ! -e "$out2/data/runs/$link_id.js" ] || fail "a run outside the store published"
+[ "$(ls "$out2/data/runs" | wc -l)" -eq 40 ] || fail "want 40 run files next to a FIFO and a link"
+for f in index.html run.html trend.html data/index.js "data/series/$tiled_key.js"; do
+	[ -s "$out2/$f" ] || fail "FIFO/link: $f not written"
+done
+# over the earlier dashboard (all 42 pages): the page of the run outside
+# the store is removed, not kept
+rm -rf "$out2"
+cp -a "$out" "$out2"
+timeout 60 "$bt" dashboard --store "$s2" --out "$out2" >"$tmp/out3" 2>"$tmp/err3" ||
+	fail "dashboard over an earlier one with a link out: $(cat "$tmp/err3")"
+grep -q "1 runs could not be read" "$tmp/err3" || fail "link out not reported: $(cat "$tmp/err3")"
+[ ! -e "$out2/data/runs/$link_id.js" ] || fail "the page of a run outside the store kept"
+[ "$(ls "$out2/data/runs" | wc -l)" -eq 41 ] || fail "want 41 run files over an earlier dashboard"
+rm -f "${runs2[0]}"
+
+# --- hostile strings -------------------------------------------------------------
+# run-faults.json with markup in a benchmark name, a parameter value, a
+# failure message, the branch and the machine name, stored by organize:
+# the pages show it as text (no <img> element, no dialog) and no data file
+# holds "</".
+evil='</script><img src=x onerror=alert(1)>'
+hs=$tmp/hostile-store hin=$tmp/hostile-in
+mkdir -p "$hin"
+EVIL=$evil node -e '
+const fs = require("fs");
+const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+const e = process.env.EVIL;
+r.results[0].name = e;
+r.results[0].params.n = e;
+const f = r.results.find((x) => x.status !== "ok");
+f.message = e;
+r.git.branch = e;
+r.machine.name = e;
+fs.writeFileSync(process.argv[2], JSON.stringify(r, null, 2));
+' "$src/tests/fixtures/run-faults.json" "$hin/run-faults.json"
+grep -qF "$evil" "$hin/run-faults.json" || fail "hostile run file not written"
+"$bt" organize "$hin" --store "$hs" >"$tmp/org" 2>&1 || fail "organize: $(cat "$tmp/org")"
+grep -q "^1 placed" "$tmp/org" || fail "organize: $(cat "$tmp/org")"
+"$bt" dashboard --store "$hs" --title "$evil" >"$tmp/hout" || fail "hostile dashboard"
+hout=$hs/dashboard
+! grep -rlF '</' "$hout/data" || fail "a data file holds '</'"
+! grep -qF "$evil" "$hout/index.html" || fail "the title is not escaped"
+hostile_id=$(sed -n 's/^ *"run_id": *"\([0-9a-f]*\)".*/\1/p' "$hin/run-faults.json" | head -1)
+hostile_key=$(sed -n 's/^ *"series_key": *"\([0-9a-f]*\)".*/\1/p' "$hin/run-faults.json" | head -1)
+[ -s "$hout/data/runs/$hostile_id.js" ] && [ -s "$hout/data/series/$hostile_key.js" ] ||
+	fail "hostile: run or series file missing"
+node "$src/tests/integration/dashboard.mjs" "file://$hout/" "$tmp" \
+	"{\"hostile\": true, \"runId\": \"$hostile_id\", \"trendKey\": \"$hostile_key\", \"text\": \"onerror=alert(1)\"}" ||
+	fail "Chromium: hostile strings"
+
 # --- in Chromium ---------------------------------------------------------------
 latest_nightly=$("$bt" list --store "$store" --type nightly --limit 1 --format csv | sed -n 2p | cut -d, -f1)
 expect=$(cat <<JSON

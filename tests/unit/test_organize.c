@@ -128,6 +128,10 @@ static const struct {
 	const char *name, *reason;
 } bad[] = {
 	{ "array.json", "unrecognised JSON (top level is an array" },
+	/* a benchtrack run whose series_key is no key (a path): refused by
+	 * the reader, as the dashboard uses keys as file names */
+	{ "bad_key.json", "not a valid benchtrack run: bad_key.json: "
+			  "results[0].series_key: expected 16 hex digits" },
 	{ "binary.bin", "binary file (NUL byte at byte 4)" },
 	{ "blank.json", "empty file (only white space)" },
 	{ "empty.json", "empty file" },
@@ -159,6 +163,11 @@ static size_t make_input(const char *dir)
 	write_str(dir, "misc_results.json", misc_json);
 	set_mtime(dir, "misc_results.json", 1685620800);
 	write_str(dir, "array.json", "[1, 2, 3]\n");
+	write_str(dir, "bad_key.json", "{\"schema\": \"benchtrack.run/1\", "
+		  "\"run_id\": \"0123abcd0123abcd\", \"timestamp\": "
+		  "\"2024-01-01T00:00:00Z\", \"suite\": \"s\", \"results\": "
+		  "[{\"name\": \"a\", \"status\": \"ok\", \"metrics\": {}, "
+		  "\"series_key\": \"../AAAAAAAAAAAAA\"}]}\n");
 	write_file(dir, "binary.bin", "\x7f" "ELF\0\1\2\3", 8);
 	write_str(dir, "blank.json", " \n\t\r\n");
 	write_str(dir, "empty.json", "");
