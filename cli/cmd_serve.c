@@ -11,7 +11,18 @@
  * written one (an open file stays readable after its copy is removed).
  *
  * The API opens the store read-only per request (each query opens its
- * own SQLite connection: WAL readers, fine while runs are being stored).
+ * own SQLite connection: WAL readers, fine while runs are being stored),
+ * except the heavy answers (/api/series, /api/regressions: every series
+ * with its change points): those are computed by one worker thread, never
+ * by the MHD threads, and kept per store signature and query (a small
+ * cache), so that a burst of them neither recomputes the same answer nor
+ * holds up the dashboard's files. A request whose answer is not cached is
+ * suspended (MHD_suspend_connection) until the worker has it; when too
+ * many are waiting already it is answered 503 with Retry-After.
+ *
+ * Signals: INT, TERM, HUP and QUIT are blocked in every thread before the
+ * temporary directory is made and taken by sigwait in the main thread, so
+ * that the directory is removed whichever of them comes, and whenever.
  *
  * Requests: GET and HEAD only (405); the path is decoded here, from the
  * raw URI (MHD_OPTION_URI_LOG_CALLBACK), so that an encoded "/" or NUL is
@@ -54,6 +65,11 @@
 #define SERVE_THREADS 4             /* MHD thread pool */
 #define SERVE_CHECK_MS 1000         /* store signature checked at most this often */
 #define SERVE_MAX_LIMIT 100000      /* /api/runs?limit= */
+#define SERVE_DEFAULT_LIMIT 1000    /* /api/runs without limit= (limit=0: all) */
+#define SERVE_HEAVY_JOBS 4          /* heavy answers queued or computing */
+#define SERVE_HEAVY_WAITERS 64      /* requests waiting for them */
+#define SERVE_CACHE_ENTRIES 8       /* heavy answers kept */
+#define SERVE_RETRY_AFTER "2"       /* seconds, with a 503 */
 
 /* --- the store's signature ---------------------------------------------- */
 
@@ -101,6 +117,36 @@ static int sig_equal(const struct store_sig *a, const struct store_sig *b)
 
 /* --- the server ---------------------------------------------------------- */
 
+/* One request (MHD's req_cls): the raw target, and while it waits for a
+ * heavy answer, its place in a job's waiters. */
+struct req {
+	char *raw;               /* raw request target */
+	struct MHD_Connection *c;
+	struct req *next;        /* the job's waiters */
+	int done;                /* the worker has answered: status, text */
+	unsigned status;
+	char *text;
+};
+
+/* A heavy answer to compute: what and its parameters, all in key. */
+struct job {
+	char *key;               /* "what\x1fsince\x1fall\x1fmetric\x1f..." */
+	int what;                /* enum series_what */
+	char *since, *metric, *machine, *suite, *name;
+	int all;
+	struct store_sig sig;    /* taken when it started (running only) */
+	struct req *waiters;
+	size_t n_waiters;
+	struct job *next;
+};
+
+struct cache_ent {
+	char *key;               /* NULL: unused */
+	struct store_sig sig;    /* of the store before it was computed */
+	char *text;              /* the 200 answer */
+	long long used;          /* now_ms() of the last hit */
+};
+
 struct server {
 	const char *store_dir;
 	char *store_real;        /* realpath of the store, for /api/runs/ID */
@@ -118,6 +164,16 @@ struct server {
 	int regen_started;
 
 	atomic_llong last_check; /* CLOCK_MONOTONIC ms of the last look */
+
+	pthread_mutex_t hmu;     /* the heavy answers: guards what follows */
+	pthread_cond_t hcv;
+	struct job *queue;       /* waiting to be computed, oldest first */
+	struct job *running;     /* being computed by the worker */
+	size_t n_jobs, n_waiters;
+	int hstop;
+	struct cache_ent cache[SERVE_CACHE_ENTRIES];
+	pthread_t worker;
+	int worker_started;
 };
 
 static long long now_ms(void)
@@ -322,19 +378,61 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status,
 	return reply_text(c, status, "application/json", text);
 }
 
+/* {"error": MESSAGE, "status": STATUS} as compact JSON (malloc'd) or NULL. */
+static char *error_textv(unsigned status, const char *fmt, va_list ap)
+{
+	char msg[512];
+	json_t *root;
+	char *text;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	root = json_pack("{s:s, s:i}", "error", msg, "status", (int)status);
+	text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	return text;
+}
+
+static char *error_text(unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static char *error_text(unsigned status, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	va_start(ap, fmt);
+	text = error_textv(status, fmt, ap);
+	va_end(ap);
+	return text;
+}
+
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	char *text;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	text = error_textv(status, fmt, ap);
 	va_end(ap);
-	return reply_json(c, status, json_pack("{s:s, s:i}", "error", msg,
-					       "status", (int)status));
+	return reply_text(c, status, "application/json", text);
+}
+
+/* 503 with Retry-After: too many heavy answers wanted at once. */
+static enum MHD_Result reply_busy(struct MHD_Connection *c)
+{
+	char *text = error_text(MHD_HTTP_SERVICE_UNAVAILABLE, "busy: too many requests "
+				"for computed answers at once; retry later");
+	struct MHD_Response *r;
+	if (!text)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	common_headers(r, "application/json", "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, SERVE_RETRY_AFTER);
+	return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
 }
 
 /* A store error: not found 404, bad input 400, else 500. */
@@ -458,7 +556,11 @@ static enum MHD_Result serve_file(struct server *s, struct MHD_Connection *c,
 	pthread_rwlock_unlock(&s->lock);
 	if (fd < 0)
 		return reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the page");
+	}
+	if (!S_ISREG(st.st_mode)) {
 		int dir = S_ISDIR(st.st_mode);
 		close(fd);
 		if (dir) {
@@ -563,14 +665,15 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 				   "since/until: expected a date (YYYY-MM-DD) or a time");
 	if (f.commit && !hex_ok(f.commit, 1, 64))
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "commit: expected hex digits");
+	f.limit = SERVE_DEFAULT_LIMIT;
 	if (limit) {
 		char *end;
 		long n = strtol(limit, &end, 10);
-		if (*end || n < 1 || n > SERVE_MAX_LIMIT)
+		if (*end || n < 0 || n > SERVE_MAX_LIMIT || limit[0] == '-' || limit[0] == '+')
 			return reply_error(c, MHD_HTTP_BAD_REQUEST,
-					   "limit: expected an integer from 1 to %d",
+					   "limit: expected an integer from 0 (all) to %d",
 					   SERVE_MAX_LIMIT);
-		f.limit = (size_t)n;
+		f.limit = (size_t)n; /* 0: no limit */
 	}
 	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
 	if (!rc)
@@ -621,8 +724,11 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 		    real[nb] != '/' || strlen(real) < 9 ||
 		    strcmp(real + strlen(real) - 9, "/run.json")))
 		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
-	if (!rc && ((fd = open(real, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 ||
-		    !S_ISREG(sb.st_mode)))
+	/* O_NONBLOCK: a FIFO (or device) put there must not block the open;
+	 * only a regular file is served, then read blocking */
+	if (!rc && ((fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0))
 		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
 	free(path);
 	free(real);
@@ -777,14 +883,19 @@ static int regressions_one(void *ud, const struct bt_series *s)
 
 enum series_what { SERIES_ONE, SERIES_LIST, SERIES_REGRESSIONS };
 
-static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
-				  enum series_what what, const char *key)
+/* Computes a series answer (what: enum series_what) into *status and
+ * its JSON text (malloc'd; NULL: out of memory). The parameters are
+ * checked by the caller. */
+static char *series_compute(const char *store_dir, int what, const char *key,
+			    const char *since, int all, const char *metric,
+			    const char *machine, const char *suite, const char *name,
+			    unsigned *status)
 {
 	struct series_walk w;
 	struct bt_series_filter f;
 	struct bt_store *st = NULL;
-	const char *all = arg(c, "all");
-	enum MHD_Result ret;
+	json_t *root = NULL;
+	char *text;
 	size_t n_series = 0;
 	int rc;
 
@@ -792,25 +903,18 @@ static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
 	memset(&f, 0, sizeof f);
 	bt_cp_opts_default(&w.cp);
 	f.series_key = key;
-	f.metric = arg(c, "metric");
-	f.machine = arg(c, "machine");
+	f.metric = metric;
+	f.machine = machine;
 	if (what == SERIES_LIST) {
-		f.suite = arg(c, "suite");
-		f.name = arg(c, "name");
+		f.suite = suite;
+		f.name = name;
 	}
-	w.since = arg(c, "since");
-	w.all = all && (strcmp(all, "1") == 0 || strcmp(all, "true") == 0);
-	if (key && !hex_ok(key, 4, 64))
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "'%.80s': expected a series key "
-				   "(or a prefix of 4 or more hex digits)", key);
-	if (f.metric && !token_ok(f.metric, "._-:/", 64))
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
-	if (w.since && !token_ok(w.since, "-:.TZ+", 40))
-		return reply_error(c, MHD_HTTP_BAD_REQUEST,
-				   "since: expected a date (YYYY-MM-DD) or a time");
+	w.since = since;
+	w.all = all;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (what != SERIES_ONE && !(w.out = json_array()))
-		return MHD_NO;
-	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &w.err);
+		return NULL;
+	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &w.err);
 	if (!rc && what != SERIES_LIST)
 		rc = bt_store_acks(st, &w.acks, &w.err);
 	if (!rc)
@@ -820,34 +924,272 @@ static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
 							   : regressions_one,
 				     &w, &n_series, &w.err);
 	bt_store_close(st);
-	if (rc)
-		ret = reply_store_error(c, rc, &w.err);
-	else if (what == SERIES_ONE && w.n == 0)
-		ret = reply_error(c, MHD_HTTP_NOT_FOUND, "no series '%s'%s%s", key,
+	if (rc) {
+		*status = rc == BT_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+			: rc == BT_EINVAL ? MHD_HTTP_BAD_REQUEST
+			: MHD_HTTP_INTERNAL_SERVER_ERROR;
+		text = error_text(*status, "%s", w.err.len ? w.err.buf : bt_strerror(rc));
+	} else if (what == SERIES_ONE && w.n == 0) {
+		*status = MHD_HTTP_NOT_FOUND;
+		text = error_text(*status, "no series '%s'%s%s", key,
 				  f.metric ? " of metric " : "", f.metric ? f.metric : "");
-	else if (what == SERIES_ONE && w.n > 1)
-		ret = reply_error(c, MHD_HTTP_BAD_REQUEST,
-				  "series key prefix '%s' is ambiguous (%zu series)", key, w.n);
-	else if (what == SERIES_ONE)
-		ret = reply_json(c, MHD_HTTP_OK, json_incref(w.out));
-	else if (what == SERIES_LIST)
-		ret = reply_json(c, MHD_HTTP_OK,
-				 json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
-					   "series", w.out));
-	else
-		ret = reply_json(c, MHD_HTTP_OK,
-				 json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
-					   "found", (json_int_t)w.found,
-					   "acknowledged", (json_int_t)w.acked,
-					   "regressions", w.out));
+	} else if (what == SERIES_ONE && w.n > 1) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		text = error_text(*status, "series key prefix '%s' is ambiguous (%zu series)",
+				  key, w.n);
+	} else {
+		*status = MHD_HTTP_OK;
+		if (what == SERIES_ONE)
+			root = json_incref(w.out);
+		else if (what == SERIES_LIST)
+			root = json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
+					 "series", w.out);
+		else
+			root = json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
+					 "found", (json_int_t)w.found,
+					 "acknowledged", (json_int_t)w.acked,
+					 "regressions", w.out);
+		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(root);
+	}
 	json_decref(w.out);
 	bt_ack_list_release(&w.acks);
 	bt_strbuf_release(&w.err);
-	return ret;
+	return text;
+}
+
+/* --- heavy answers: the worker and its cache ------------------------------- */
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->key);
+	free(j->since);
+	free(j->metric);
+	free(j->machine);
+	free(j->suite);
+	free(j->name);
+	free(j);
+}
+
+/* Hands status and text (copied) to every waiter of j and resumes them;
+ * under hmu. */
+static void job_answer(struct server *s, struct job *j, unsigned status,
+		       const char *text)
+{
+	struct req *r, *next;
+	for (r = j->waiters; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		r->status = status;
+		r->text = text ? strdup(text) : NULL;
+		r->done = 1;
+		s->n_waiters--;
+		MHD_resume_connection(r->c);
+	}
+	j->waiters = NULL;
+	j->n_waiters = 0;
+}
+
+static void cache_put(struct server *s, const struct job *j, const char *text)
+{
+	struct cache_ent *e = NULL;
+	char *k = strdup(j->key), *t = strdup(text);
+	if (!k || !t) {
+		free(k);
+		free(t);
+		return;
+	}
+	for (int i = 0; i < SERVE_CACHE_ENTRIES && !e; i++)
+		if (s->cache[i].key && strcmp(s->cache[i].key, j->key) == 0)
+			e = &s->cache[i];
+	for (int i = 0; i < SERVE_CACHE_ENTRIES && !e; i++)
+		if (!s->cache[i].key)
+			e = &s->cache[i];
+	if (!e) {
+		e = &s->cache[0];
+		for (int i = 1; i < SERVE_CACHE_ENTRIES; i++)
+			if (s->cache[i].used < e->used)
+				e = &s->cache[i];
+	}
+	free(e->key);
+	free(e->text);
+	e->key = k;
+	e->text = t;
+	e->sig = j->sig;
+	e->used = now_ms();
+}
+
+static void *worker_main(void *arg)
+{
+	struct server *s = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&s->hmu);
+	for (;;) {
+		struct job *j;
+		unsigned status;
+		char *text;
+		while (!s->queue && !s->hstop)
+			pthread_cond_wait(&s->hcv, &s->hmu);
+		if (s->hstop)
+			break;
+		j = s->queue;
+		s->queue = j->next;
+		j->next = NULL;
+		s->running = j;
+		/* the signature before reading the store: an answer is never
+		 * newer than the signature it is kept under */
+		store_sig(s->store_dir, &j->sig);
+		pthread_mutex_unlock(&s->hmu);
+		text = series_compute(s->store_dir, j->what, NULL, j->since, j->all, j->metric,
+				      j->machine, j->suite, j->name, &status);
+		pthread_mutex_lock(&s->hmu);
+		if (text && status == MHD_HTTP_OK)
+			cache_put(s, j, text);
+		job_answer(s, j, status, text);
+		free(text);
+		s->running = NULL;
+		s->n_jobs--;
+		job_free(j);
+	}
+	/* stopping: whoever still waits gets a 503 */
+	while (s->queue) {
+		struct job *j = s->queue;
+		char *text = error_text(MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
+		s->queue = j->next;
+		job_answer(s, j, MHD_HTTP_SERVICE_UNAVAILABLE, text);
+		free(text);
+		s->n_jobs--;
+		job_free(j);
+	}
+	pthread_mutex_unlock(&s->hmu);
+	return NULL;
+}
+
+static char *dup_opt(const char *v, int *fail)
+{
+	char *d = v ? strdup(v) : NULL;
+	if (v && !d)
+		*fail = 1;
+	return d;
+}
+
+/* A heavy answer for request r: from the cache when the store has not
+ * changed since it was computed, else by the worker (the request is
+ * suspended until it is there), or 503 when too many wait already. */
+static enum MHD_Result heavy(struct server *s, struct MHD_Connection *c, struct req *r,
+			     int what, const char *since, int all, const char *metric,
+			     const char *machine, const char *suite, const char *name)
+{
+	struct store_sig now;
+	struct job *j = NULL;
+	char *key = NULL, *text = NULL;
+	int fail = 0;
+
+	/* \x1f is in no parameter (refused); "=" marks one given */
+	if (asprintf(&key, "%d\x1f%d\x1f%s%s\x1f%s%s\x1f%s%s\x1f%s%s\x1f%s%s", what, all,
+		     since ? "=" : "", since ? since : "", metric ? "=" : "",
+		     metric ? metric : "", machine ? "=" : "", machine ? machine : "",
+		     suite ? "=" : "", suite ? suite : "", name ? "=" : "",
+		     name ? name : "") < 0)
+		return MHD_NO;
+	store_sig(s->store_dir, &now);
+	pthread_mutex_lock(&s->hmu);
+	for (int i = 0; i < SERVE_CACHE_ENTRIES; i++) {
+		struct cache_ent *e = &s->cache[i];
+		if (e->key && strcmp(e->key, key) == 0 && sig_equal(&e->sig, &now)) {
+			e->used = now_ms();
+			text = strdup(e->text);
+			pthread_mutex_unlock(&s->hmu);
+			free(key);
+			return reply_text(c, MHD_HTTP_OK, "application/json", text);
+		}
+	}
+	if (s->hstop || s->n_waiters >= SERVE_HEAVY_WAITERS) {
+		pthread_mutex_unlock(&s->hmu);
+		free(key);
+		return reply_busy(c);
+	}
+	/* the same answer, already wanted: wait for it too (a running one
+	 * only when it started on the store as it is now) */
+	if (s->running && strcmp(s->running->key, key) == 0 &&
+	    sig_equal(&s->running->sig, &now))
+		j = s->running;
+	for (struct job *q = s->queue; q && !j; q = q->next)
+		if (strcmp(q->key, key) == 0)
+			j = q;
+	if (!j) {
+		struct job **tail;
+		if (s->n_jobs >= SERVE_HEAVY_JOBS || !(j = calloc(1, sizeof *j))) {
+			pthread_mutex_unlock(&s->hmu);
+			free(key);
+			return reply_busy(c);
+		}
+		j->key = key;
+		key = NULL;
+		j->what = what;
+		j->all = all;
+		j->since = dup_opt(since, &fail);
+		j->metric = dup_opt(metric, &fail);
+		j->machine = dup_opt(machine, &fail);
+		j->suite = dup_opt(suite, &fail);
+		j->name = dup_opt(name, &fail);
+		if (fail) {
+			pthread_mutex_unlock(&s->hmu);
+			job_free(j);
+			return MHD_NO;
+		}
+		for (tail = &s->queue; *tail; tail = &(*tail)->next)
+			;
+		*tail = j;
+		s->n_jobs++;
+		pthread_cond_signal(&s->hcv);
+	}
+	free(key);
+	r->c = c;
+	r->next = j->waiters;
+	j->waiters = r;
+	j->n_waiters++;
+	s->n_waiters++;
+	MHD_suspend_connection(c);
+	pthread_mutex_unlock(&s->hmu);
+	return MHD_YES;
+}
+
+static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
+				  struct req *r, enum series_what what, const char *key)
+{
+	const char *all_s = arg(c, "all"), *metric = arg(c, "metric"),
+		   *machine = arg(c, "machine"), *since = arg(c, "since"),
+		   *suite = what == SERIES_LIST ? arg(c, "suite") : NULL,
+		   *name = what == SERIES_LIST ? arg(c, "name") : NULL;
+	int all = all_s && (strcmp(all_s, "1") == 0 || strcmp(all_s, "true") == 0);
+	unsigned status;
+
+	if (key && !hex_ok(key, 4, 64))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "'%.80s': expected a series key "
+				   "(or a prefix of 4 or more hex digits)", key);
+	if (metric && !token_ok(metric, "._-:/", 64))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
+	if (since && !token_ok(since, "-:.TZ+", 40))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST,
+				   "since: expected a date (YYYY-MM-DD) or a time");
+	/* suite, name, machine: compared in SQL, never part of a path */
+	if ((suite && strchr(suite, '\x1f')) || (name && strchr(name, '\x1f')) ||
+	    (machine && strchr(machine, '\x1f')))
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "bad parameter");
+	if (what != SERIES_ONE)
+		return heavy(s, c, r, what, since, all, metric, machine, suite, name);
+	char *text = series_compute(s->store_dir, what, key, since, all, metric, machine,
+				    NULL, NULL, &status);
+	return reply_text(c, status, "application/json", text);
 }
 
 static enum MHD_Result api(struct server *s, struct MHD_Connection *c,
-			   const char *path)
+			   struct req *r, const char *path)
 {
 	if (strcmp(path, "") == 0 || strcmp(path, "/") == 0)
 		return reply_json(c, MHD_HTTP_OK, json_pack(
@@ -859,28 +1201,39 @@ static enum MHD_Result api(struct server *s, struct MHD_Connection *c,
 	if (strncmp(path, "/runs/", 6) == 0 && !strchr(path + 6, '/'))
 		return api_run(s, c, path + 6);
 	if (strcmp(path, "/series") == 0 || strcmp(path, "/series/") == 0)
-		return api_series(s, c, SERIES_LIST, NULL);
+		return api_series(s, c, r, SERIES_LIST, NULL);
 	if (strncmp(path, "/series/", 8) == 0 && !strchr(path + 8, '/'))
-		return api_series(s, c, SERIES_ONE, path + 8);
+		return api_series(s, c, r, SERIES_ONE, path + 8);
 	if (strcmp(path, "/regressions") == 0 || strcmp(path, "/regressions/") == 0)
-		return api_series(s, c, SERIES_REGRESSIONS, NULL);
+		return api_series(s, c, r, SERIES_REGRESSIONS, NULL);
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such API endpoint");
 }
 
 /* --- libmicrohttpd callbacks ---------------------------------------------- */
 
-/* The raw request target, kept for the handler (freed when completed). */
+/* The request, with its raw target, kept for the handler (freed when
+ * completed; never while it waits for the worker: it is suspended). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	struct req *r = calloc(1, sizeof *r);
 	(void)cls, (void)c;
-	return strdup(uri ? uri : "");
+	if (r && !(r->raw = strdup(uri ? uri : ""))) {
+		free(r);
+		r = NULL;
+	}
+	return r;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct req *r = *req_cls;
 	(void)cls, (void)c, (void)toe;
-	free(*req_cls);
+	if (r) {
+		free(r->raw);
+		free(r->text);
+		free(r);
+	}
 	*req_cls = NULL;
 }
 
@@ -890,7 +1243,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct server *s = cls;
-	const char *raw = *req_cls;
+	struct req *r = *req_cls;
+	const char *raw = r ? r->raw : NULL;
 	enum MHD_Result ret;
 	char *path;
 
@@ -913,6 +1267,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	}
 	if (!raw)
 		return MHD_NO;
+	if (r->done) {
+		/* resumed: the worker's answer */
+		char *text = r->text;
+		r->text = NULL;
+		r->done = 0;
+		if (r->status == MHD_HTTP_SERVICE_UNAVAILABLE) {
+			free(text);
+			return reply_busy(c);
+		}
+		return reply_text(c, r->status, "application/json", text);
+	}
 	if (strlen(raw) > SERVE_MAX_URI)
 		return reply_error(c, MHD_HTTP_URI_TOO_LONG, "request target longer "
 				   "than %d bytes", SERVE_MAX_URI);
@@ -921,7 +1286,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (decode_path(raw, path) != 0)
 		ret = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
 	else if (strncmp(path, "/api", 4) == 0 && (path[4] == '/' || path[4] == '\0'))
-		ret = api(s, c, path + 4);
+		ret = api(s, c, r, path + 4);
 	else
 		ret = serve_file(s, c, path + 1);
 	free(path);
@@ -1003,7 +1368,20 @@ static int cmd_serve(int argc, char **argv)
 	pthread_rwlock_init(&s.lock, NULL);
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
+	pthread_mutex_init(&s.hmu, NULL);
+	pthread_cond_init(&s.hcv, NULL);
 	code = BT_EXIT_ERROR;
+
+	/* INT, TERM, HUP and QUIT are taken by sigwait below: blocked in every
+	 * thread (the threads inherit the mask) from before the temporary
+	 * directory exists, so that it is removed whenever one comes */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
 		bt_front_error("serve: %s", err.len ? err.buf : "out of memory");
 		goto out;
@@ -1025,21 +1403,23 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	atomic_store(&s.last_check, now_ms());
+	/* a signal that came while the first copy was written */
+	if ((sig_no = sigtimedwait(&sigs, NULL, &(struct timespec){ 0, 0 })) > 0)
+		goto stopped;
 
-	/* SIGINT and SIGTERM are taken by sigwait below: blocked in every thread */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (pthread_create(&s.regen, NULL, regen_main, &s) != 0) {
 		bt_front_error("serve: cannot start a thread");
 		goto out;
 	}
 	s.regen_started = 1;
+	if (pthread_create(&s.worker, NULL, worker_main, &s) != 0) {
+		bt_front_error("serve: cannot start a thread");
+		goto out;
+	}
+	s.worker_started = 1;
 
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
-		(ipv6 ? MHD_USE_IPv6 : 0);
+		MHD_ALLOW_SUSPEND_RESUME | (ipv6 ? MHD_USE_IPv6 : 0);
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, &s,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -1067,8 +1447,20 @@ static int cmd_serve(int argc, char **argv)
 	}
 	while (sigwait(&sigs, &sig_no) != 0)
 		;
-	code = BT_EXIT_OK;
+stopped:
+	/* INT, TERM: asked to stop, 0; HUP, QUIT: 128 + the signal, as a
+	 * shell reports a process that one ended */
+	code = sig_no == SIGHUP || sig_no == SIGQUIT ? 128 + sig_no : BT_EXIT_OK;
 out:
+	if (s.worker_started) {
+		/* the worker answers whoever waits (503), so that no connection
+		 * is left suspended when the daemon stops */
+		pthread_mutex_lock(&s.hmu);
+		s.hstop = 1;
+		pthread_cond_signal(&s.hcv);
+		pthread_mutex_unlock(&s.hmu);
+		pthread_join(s.worker, NULL);
+	}
 	if (d)
 		MHD_stop_daemon(d);
 	if (s.regen_started) {
@@ -1084,9 +1476,15 @@ out:
 	free(s.store_real);
 	bt_store_close(st);
 	bt_strbuf_release(&err);
+	for (int i = 0; i < SERVE_CACHE_ENTRIES; i++) {
+		free(s.cache[i].key);
+		free(s.cache[i].text);
+	}
 	pthread_rwlock_destroy(&s.lock);
 	pthread_mutex_destroy(&s.mu);
 	pthread_cond_destroy(&s.cv);
+	pthread_mutex_destroy(&s.hmu);
+	pthread_cond_destroy(&s.hcv);
 	return code;
 }
 

@@ -39,7 +39,7 @@
 static char dir[256], store[300], tmp[300], out_path[320], err_path[320];
 static char ids[N_RUNS + 1 + N_EXTRA][33];
 static char step_key[17];  /* attn seq_len=2048 on m1 */
-static pid_t server = -1;
+static pid_t server = -1, hserver = -1; /* hserver: test_heavy's */
 static int port;
 
 /* --- the store ------------------------------------------------------------ */
@@ -255,40 +255,75 @@ static json_t *get_json(const char *path, int status)
 
 /* --- the server ---------------------------------------------------------- */
 
-static int start_server(void)
+/* Starts `serve` on store st with TMPDIR tmpdir (its private dashboard
+ * copies, checked at exit), stdout to out, stderr to err: 0 or -1. */
+static int spawn_server(const char *st, const char *tmpdir, const char *out,
+			const char *err, pid_t *pid)
 {
-	char *argv[] = { BT, "serve", "--port", "0", "--store", store, NULL };
+	char *argv[] = { BT, "serve", "--port", "0", "--store", (char *)st, NULL };
 	posix_spawn_file_actions_t fa;
 
-	/* TMPDIR: the server's private dashboard copies, checked at exit */
-	setenv("TMPDIR", tmp, 1);
+	setenv("TMPDIR", tmpdir, 1);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	int rc = posix_spawn(&server, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	unsetenv("TMPDIR");
-	if (rc != 0)
-		return -1;
-	/* the line "serving STORE at http://127.0.0.1:PORT/" within 30 s */
-	for (int i = 0; i < 300; i++) {
-		char *o = bt_test_slurp(out_path), *p = strstr(o, "http://127.0.0.1:");
+	return rc ? -1 : 0;
+}
+
+/* Waits for the line "serving STORE at http://127.0.0.1:PORT/" in out
+ * within 60 s: the port, or -1 (*pid is -1 when the server exited). */
+static int wait_serving(const char *out, pid_t *pid)
+{
+	for (int i = 0; i < 600; i++) {
+		char *o = bt_test_slurp(out), *p = strstr(o, "http://127.0.0.1:");
 		if (p && strchr(p, '\n')) {
-			port = atoi(p + 17);
+			int n = atoi(p + 17);
 			if (strncmp(o, "serving ", 8) != 0)
-				port = 0;
+				n = 0;
 			free(o);
-			return port > 0 ? 0 : -1;
+			return n > 0 ? n : -1;
 		}
 		free(o);
 		int st;
-		if (waitpid(server, &st, WNOHANG) == server) {
-			server = -1;
+		if (waitpid(*pid, &st, WNOHANG) == *pid) {
+			*pid = -1;
 			return -1;
 		}
 		usleep(100000);
 	}
 	return -1;
+}
+
+static int start_server(void)
+{
+	if (spawn_server(store, tmp, out_path, err_path, &server))
+		return -1;
+	port = wait_serving(out_path, &server);
+	return port > 0 ? 0 : -1;
+}
+
+/* The number of entries of directory d (not "." ones), -1 if unreadable. */
+static int count_entries(const char *d)
+{
+	DIR *dd = opendir(d);
+	struct dirent *e;
+	int n = 0;
+	if (!dd)
+		return -1;
+	while ((e = readdir(dd)))
+		n += e->d_name[0] != '.';
+	closedir(dd);
+	return n;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static int setup(void **state)
@@ -325,6 +360,10 @@ static int teardown(void **state)
 		kill(server, SIGKILL);
 		waitpid(server, NULL, 0);
 	}
+	if (hserver > 0) {
+		kill(hserver, SIGKILL);
+		waitpid(hserver, NULL, 0);
+	}
 	bt_test_rmtree(dir);
 	return 0;
 }
@@ -356,7 +395,13 @@ static void test_api_runs(void **state)
 	j = get_json("/api/runs?since=2026-11-01T00:15:00Z", 200);
 	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1 - 15);
 	json_decref(j);
-	json_decref(get_json("/api/runs?limit=0", 400));
+	/* limit=0: all of them (without limit: at most 1000) */
+	j = get_json("/api/runs?limit=0", 200);
+	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "count")), N_RUNS + 1);
+	json_decref(j);
+	json_decref(get_json("/api/runs?limit=-1", 400));
+	json_decref(get_json("/api/runs?limit=100001", 400));
 	json_decref(get_json("/api/runs?limit=x", 400));
 	j = get_json("/api", 200);
 	assert_non_null(json_object_get(j, "endpoints"));
@@ -575,6 +620,274 @@ static void test_methods(void **state)
 	resp_free(&r);
 }
 
+/* A FIFO in place of a stored run's run.json: /api/runs/ID answers at
+ * once (404) instead of hanging in open(), and the server goes on. */
+static void test_api_run_fifo(void **state)
+{
+	char path[128], file[700], saved[720];
+	struct resp r;
+	(void)state;
+	json_t *j = get_json("/api/runs", 200), *runs = json_object_get(j, "runs");
+	const char *p = NULL;
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		json_t *e = json_array_get(runs, i);
+		if (strcmp(json_string_value(json_object_get(e, "run_id")), ids[4]) == 0)
+			p = json_string_value(json_object_get(e, "path"));
+	}
+	assert_non_null(p);
+	snprintf(file, sizeof file, "%s%s%s/run.json", p[0] == '/' ? "" : store,
+		 p[0] == '/' ? "" : "/", p);
+	if (strlen(file) > 18 && strcmp(file + strlen(file) - 18, "/run.json/run.json") == 0)
+		file[strlen(file) - 9] = '\0'; /* the path named the file itself */
+	json_decref(j);
+	snprintf(saved, sizeof saved, "%s.saved", file);
+	assert_int_equal(rename(file, saved), 0);
+	assert_int_equal(mkfifo(file, 0644), 0);
+
+	snprintf(path, sizeof path, "/api/runs/%s", ids[4]);
+	double t0 = now_s();
+	assert_int_equal(http("GET", path, &r), 0);
+	double dt = now_s() - t0;
+	if (r.status != 404 && r.status != 500)
+		fail_msg("GET %s on a FIFO: status %d after %.1f s", path, r.status, dt);
+	assert_true(dt < 5);
+	resp_free(&r);
+	/* still serving, that run too once it is a file again */
+	j = get_json("/api/runs/latest", 200);
+	json_decref(j);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rename(saved, file), 0);
+	j = get_json(path, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[4]);
+	json_decref(j);
+}
+
+/* --- many heavy requests at once ---------------------------------------------- */
+
+#define H_RUNS 40
+#define H_CASES 600
+#define H_CLIENTS 16
+#define H_ROUNDS 3     /* requests of each, one after the other */
+#define H_MAX_STALL 0.4  /* s: the slowest /index.html while they run */
+
+static char hstore[300], htmp[300], hout[320], herr[320];
+
+/* Run i of the heavy store: H_CASES series, a third of them 20% slower
+ * from the middle on (regressions). */
+static int put_heavy(struct bt_store *st, int i, const char *machine, const char *fp)
+{
+	struct bt_run run;
+	uint64_t seed = 5000 + (uint64_t)i;
+	char id[33], v[16];
+	int rc;
+
+	if (bt_run_init(&run))
+		return BT_ENOMEM;
+	snprintf(id, sizeof id, "%04x%c%027x", i, machine[1], 0xbeef);
+	run.run_id = bt_run_strdup(&run, id);
+	run.benchmark_type = bt_run_strdup(&run, "micro");
+	run.suite = bt_run_strdup(&run, "heavy");
+	run.timestamp = bt_run_printf(&run, "2026-10-%02dT%02d:%02d:00Z", 1 + i / 1440,
+				      i / 60 % 24, i % 60);
+	run.git.commit = bt_run_printf(&run, "d%04x%035d", i, 0);
+	run.machine.name = bt_run_strdup(&run, machine);
+	run.machine.fingerprint = bt_run_strdup(&run, fp);
+	for (int k = 0; k < H_CASES; k++) {
+		double level = 1e-3 * (1 + k % 7);
+		if (k % 3 == 0 && i >= H_RUNS / 2)
+			level *= 1.2;
+		snprintf(v, sizeof v, "%d", k);
+		add_case(&run, "h", "k", v, level, &seed, NULL);
+	}
+	rc = bt_store_put(st, &run, NULL, NULL);
+	bt_run_release(&run);
+	return rc;
+}
+
+static atomic_int h_next, h_ok, h_busy, h_bad, h_running;
+static char h_bad_text[512];
+
+static void *heavy_client(void *arg)
+{
+	(void)arg;
+	for (int k = 0; k < H_ROUNDS; k++) {
+	int i = atomic_fetch_add(&h_next, 1);
+	const char *path = i % 8 == 1 ? "/api/regressions?all=1"
+			 : i % 8 == 2 ? "/api/series" : "/api/regressions";
+	struct resp r;
+	char b[32];
+	if (http("GET", path, &r) != 0)
+		r.status = -1;
+	if (r.status == 200 && (size_t)r.content_length == r.body_len && r.body_len > 0)
+		atomic_fetch_add(&h_ok, 1);
+	else if (r.status == 503 && *header(&r, "Retry-After", b, sizeof b))
+		atomic_fetch_add(&h_busy, 1);
+	else if (atomic_fetch_add(&h_bad, 1) == 0)
+		snprintf(h_bad_text, sizeof h_bad_text, "GET %s: status %d: %.200s", path,
+			 r.status, r.body ? r.body : "");
+	resp_free(&r);
+	}
+	atomic_fetch_sub(&h_running, 1);
+	return NULL;
+}
+
+/* GET /api/regressions until it is not 503: the parsed answer. */
+static json_t *get_regressions(void)
+{
+	for (int i = 0; i < 100; i++) {
+		struct resp r;
+		assert_int_equal(http("GET", "/api/regressions", &r), 0);
+		int status = r.status;
+		resp_free(&r);
+		if (status != 503)
+			return get_json("/api/regressions", 200);
+		usleep(200000);
+	}
+	fail_msg("/api/regressions: 503 for 20 s");
+	return NULL;
+}
+
+static void test_heavy(void **state)
+{
+	struct bt_store *st;
+	pthread_t th[H_CLIENTS];
+	int saved_port = port, n_index = 0, index_bad = 0, status;
+	double worst = 0, t0;
+	(void)state;
+
+	snprintf(hstore, sizeof hstore, "%s/heavy", dir);
+	snprintf(htmp, sizeof htmp, "%s/htmp", dir);
+	snprintf(hout, sizeof hout, "%s/hout", dir);
+	snprintf(herr, sizeof herr, "%s/herr", dir);
+	assert_int_equal(mkdir(htmp, 0700), 0);
+	t0 = now_s();
+	assert_int_equal(bt_store_open(&st, hstore, BT_STORE_CREATE, NULL), 0);
+	for (int i = 0; i < H_RUNS; i++)
+		assert_int_equal(put_heavy(st, i, "h1", "e1e1e1e1e1e1e1e1"), 0);
+	bt_store_close(st);
+	print_message("heavy store: %d runs x %d series in %.2f s\n", H_RUNS, H_CASES,
+		      now_s() - t0);
+	assert_int_equal(spawn_server(hstore, htmp, hout, herr, &hserver), 0);
+	port = wait_serving(hout, &hserver);
+	assert_true(port > 0);
+
+	/* H_CLIENTS heavy requests at once, none answered yet (nothing
+	 * cached): the dashboard's files keep coming quickly meanwhile */
+	atomic_store(&h_running, H_CLIENTS);
+	t0 = now_s();
+	for (int i = 0; i < H_CLIENTS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, heavy_client, NULL), 0);
+	while (atomic_load(&h_running) > 0 || n_index < 5) {
+		struct resp r;
+		double t1 = now_s();
+		if (http("GET", "/index.html", &r) != 0 || r.status != 200 ||
+		    r.content_length != (long)r.body_len)
+			index_bad++;
+		resp_free(&r);
+		t1 = now_s() - t1;
+		worst = t1 > worst ? t1 : worst;
+		n_index++;
+		usleep(20000);
+	}
+	for (int i = 0; i < H_CLIENTS; i++)
+		pthread_join(th[i], NULL);
+	print_message("heavy: %d requests in %.2f s: %d answered, %d busy (503); "
+		      "%d of /index.html, the slowest %.3f s\n", H_CLIENTS * H_ROUNDS, now_s() - t0,
+		      atomic_load(&h_ok), atomic_load(&h_busy), n_index, worst);
+	if (atomic_load(&h_bad))
+		fail_msg("%d bad answers; first: %s", atomic_load(&h_bad), h_bad_text);
+	assert_int_equal(index_bad, 0);
+	assert_true(atomic_load(&h_ok) >= 1);
+	if (worst > H_MAX_STALL)
+		fail_msg("/index.html took %.2f s while heavy requests ran", worst);
+
+	/* the answer is kept: the same again, at once */
+	json_t *j = get_regressions();
+	assert_int_equal(json_integer_value(json_object_get(j, "series")), H_CASES);
+	assert_true(json_integer_value(json_object_get(j, "found")) >= H_CASES / 3);
+	json_decref(j);
+	t0 = now_s();
+	j = get_json("/api/regressions", 200);
+	print_message("heavy: /api/regressions again in %.3f s\n", now_s() - t0);
+	json_decref(j);
+	/* ... until the store changes: a run of another machine, H_CASES more series */
+	assert_int_equal(bt_store_open(&st, hstore, 0, NULL), 0);
+	assert_int_equal(put_heavy(st, 0, "h2", "e2e2e2e2e2e2e2e2"), 0);
+	bt_store_close(st);
+	j = get_regressions();
+	assert_int_equal(json_integer_value(json_object_get(j, "series")), 2 * H_CASES);
+	json_decref(j);
+
+	assert_int_equal(kill(hserver, SIGTERM), 0);
+	assert_int_equal(waitpid(hserver, &status, 0), hserver);
+	hserver = -1;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_entries(htmp), 0);
+	port = saved_port;
+}
+
+/* --- signals -------------------------------------------------------------------- */
+
+/* SIGHUP: the private copies are removed, exit 128 + 1; SIGQUIT: 128 + 3. */
+static void test_sighup(void **state)
+{
+	static const int sigs[] = { SIGHUP, SIGQUIT };
+	char t[300], o[320], e[320];
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		pid_t pid;
+		int status;
+		snprintf(t, sizeof t, "%s/tmp-sig%zu", dir, i);
+		snprintf(o, sizeof o, "%s/out-sig%zu", dir, i);
+		snprintf(e, sizeof e, "%s/err-sig%zu", dir, i);
+		assert_int_equal(mkdir(t, 0700), 0);
+		assert_int_equal(spawn_server(store, t, o, e, &pid), 0);
+		assert_true(wait_serving(o, &pid) > 0);
+		assert_int_equal(count_entries(t), 1);
+		assert_int_equal(kill(pid, sigs[i]), 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (!WIFEXITED(status))
+			fail_msg("signal %d: ended by signal %d", sigs[i],
+				 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		assert_int_equal(WEXITSTATUS(status), 128 + sigs[i]);
+		assert_int_equal(count_entries(t), 0);
+	}
+}
+
+/* SIGTERM while the first copy is being written (before "serving"): it
+ * still removes it and exits 0. */
+static void test_sigterm_early(void **state)
+{
+	char t[300], o[320], e[320];
+	pid_t pid;
+	int status, found = 0;
+	(void)state;
+	snprintf(t, sizeof t, "%s/tmp-early", dir);
+	snprintf(o, sizeof o, "%s/out-early", dir);
+	snprintf(e, sizeof e, "%s/err-early", dir);
+	assert_int_equal(mkdir(t, 0700), 0);
+	/* the heavy store (test_heavy) when there: its first copy takes a while */
+	assert_int_equal(spawn_server(hstore[0] ? hstore : store, t, o, e, &pid), 0);
+	/* as soon as the temporary directory is there */
+	for (int i = 0; i < 20000 && !found; i++) {
+		found = count_entries(t) > 0;
+		if (!found)
+			usleep(500);
+	}
+	assert_true(found);
+	char *out = bt_test_slurp(o);
+	int early = strstr(out, "serving") == NULL;
+	free(out);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	print_message("SIGTERM %s \"serving\"\n", early ? "before" : "after");
+	if (!WIFEXITED(status))
+		fail_msg("ended by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_entries(t), 0);
+}
+
 /* --- the load test ---------------------------------------------------------- */
 
 static const char *load_paths[8];
@@ -706,12 +1019,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_runs),
 		cmocka_unit_test(test_api_run),
+		cmocka_unit_test(test_api_run_fifo),
 		cmocka_unit_test(test_api_series),
 		cmocka_unit_test(test_api_regressions),
 		cmocka_unit_test(test_dashboard),
 		cmocka_unit_test(test_traversal),
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_heavy),
+		cmocka_unit_test(test_sighup),
+		cmocka_unit_test(test_sigterm_early),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_sigterm),
 	};
