@@ -32,6 +32,11 @@ uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
  * characters that are not letters or digits as '_' (lib/report/table.c). */
 void bt__unit_slug(const char *unit, char *out, size_t size);
 
+/* Length of the valid UTF-8 sequence at p (n >= 1 bytes left), 0 if
+ * invalid: no overlong forms, surrogates or code points above U+10FFFF
+ * (jansson's rules; the JSON readers share it). */
+size_t bt__utf8_seq(const unsigned char *p, size_t n);
+
 /* splitmix64 step: a good 64-bit mixer for seeds. */
 uint64_t bt__mix64(uint64_t x);
 

@@ -108,35 +108,6 @@ static inline int peek(struct sc *c)
 	return c->p < c->end ? *c->p : 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid
- * (the rules of json.c's utf8_seq and jansson's utf8_check_full). */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0], cp, min;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static int hex4(const unsigned char *p, const unsigned char *e, unsigned *out)
 {
 	unsigned v = 0;
@@ -200,7 +171,7 @@ static int str(struct sc *c, const char **s, size_t *n, int *esc)
 		if (ch < 0x80) {
 			p++;
 		} else {
-			size_t k = utf8_seq(p, (size_t)(e - p));
+			size_t k = bt__utf8_seq(p, (size_t)(e - p));
 			if (!k)
 				return FAIL;
 			p += k;
@@ -219,7 +190,7 @@ static int str(struct sc *c, const char **s, size_t *n, int *esc)
 		if (ch < 0x20)
 			return FAIL;
 		if (ch >= 0x80) {
-			size_t k = utf8_seq(p, (size_t)(e - p));
+			size_t k = bt__utf8_seq(p, (size_t)(e - p));
 			if (!k || sput(c, &o, p, k))
 				return FAIL;
 			p += k;

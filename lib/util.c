@@ -250,3 +250,32 @@ fail:;
 	bt_strbuf_release(&tmp);
 	return bt_error(err, BT_EIO, "%s: %s", path, strerror(e));
 }
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+size_t bt__utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0], cp, min;
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}

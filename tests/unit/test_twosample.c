@@ -22,6 +22,7 @@
 #error "BT_SOURCE_DIR must be defined"
 #endif
 #define REF_PATH BT_SOURCE_DIR "/tests/fixtures/stats-reference.json"
+#include "refdata.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -36,58 +37,6 @@
 #define TOL_DF 1e-14
 #define TOL_P_T 1e-12
 #define TOL_HL 1e-12
-
-static json_t *ref;
-
-static int load_ref(void **state)
-{
-	json_error_t jerr;
-
-	(void)state;
-	ref = json_load_file(REF_PATH, 0, &jerr);
-	if (!ref) {
-		print_error("%s:%d: %s\n", REF_PATH, jerr.line, jerr.text);
-		return -1;
-	}
-	return 0;
-}
-
-static int free_ref(void **state)
-{
-	(void)state;
-	json_decref(ref);
-	ref = NULL;
-	return 0;
-}
-
-static double jnum(const json_t *v, const char *ctx, const char *what)
-{
-	const char *s;
-
-	if (json_is_number(v))
-		return json_number_value(v);
-	s = json_string_value(v);
-	if (s && !strcmp(s, "nan"))
-		return NAN;
-	if (s && !strcmp(s, "inf"))
-		return INFINITY;
-	if (s && !strcmp(s, "-inf"))
-		return -INFINITY;
-	print_error("%s: %s is not a number\n", ctx, what);
-	fail();
-	return NAN;
-}
-
-static double jget(const json_t *obj, const char *key, const char *ctx)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!v) {
-		print_error("%s: missing %s\n", ctx, key);
-		fail();
-	}
-	return jnum(v, ctx, key);
-}
 
 static double *jarray(const json_t *arr, size_t *n, const char *ctx)
 {
