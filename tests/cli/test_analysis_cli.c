@@ -18,6 +18,7 @@
 
 #include "benchtrack.h"
 #include "helpers.h"
+#include "runmaker.h"
 
 #define BT BT_BINARY_DIR "/benchtrack"
 #define N_RUNS 20
@@ -33,48 +34,16 @@ static const char *commit_of(int i, char buf[41])
 	return buf;
 }
 
-static double noise(uint64_t *s)
-{
-	/* splitmix64 -> uniform -> a sum of 4 uniforms (close to normal) */
-	double sum = 0;
-	for (int k = 0; k < 4; k++) {
-		uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		sum += (double)(z >> 11) / 9007199254740992.0 - 0.5;
-	}
-	return sum * 1.7320508; /* sd 1 */
-}
 
+
+/* crash != 0: the case attn seq_len=2048 crashed in this run */
 static void add_case(struct bt_run *run, const char *name, const char *key,
 		     const char *value, double level, uint64_t *seed)
 {
-	struct bt_result *r = bt_run_add_result(run);
-	char skey[17];
-	assert_non_null(r);
-	r->name = bt_run_strdup(run, name);
-	r->variant = bt_run_strdup(run, "default");
-	r->params = bt_run_alloc(run, sizeof *r->params);
-	r->params[0].key = bt_run_strdup(run, key);
-	r->params[0].value = bt_run_strdup(run, value);
-	r->n_params = 1;
-	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
-	r->n_metrics = 1;
-	struct bt_metric *m = &r->metrics[0];
-	m->name = bt_run_strdup(run, "time");
-	m->unit = bt_run_strdup(run, "s");
-	m->direction = BT_LOWER_IS_BETTER;
-	m->samples = bt_run_alloc(run, N_SAMPLES * sizeof *m->samples);
-	m->n_samples = N_SAMPLES;
-	for (int k = 0; k < N_SAMPLES; k++)
-		m->samples[k] = level * (1 + 0.01 * noise(seed));
-	assert_int_equal(bt_stats_summarize(m->samples, N_SAMPLES, &m->stats), 0);
-	bt_series_key(run->suite, r, run->machine.fingerprint, "time", skey);
-	r->series_key = bt_run_strdup(run, skey);
+	assert_non_null(bt_test_add_case(run, NULL, name, key, value, level, N_SAMPLES,
+					 seed));
 }
 
-/* crash != 0: the case attn seq_len=2048 crashed in this run */
 static void put_run_crash(struct bt_store *st, int i, const char *machine,
 			  const char *fp, int crash)
 {
@@ -444,7 +413,7 @@ static void test_history_input(void **state)
 	bt_strbuf_adds(&s, "index,value\n");
 	uint64_t seed = 7;
 	for (int i = 0; i < 120; i++)
-		bt_strbuf_addf(&s, "%d,%.17g\n", i, (i < 60 ? 100 : 110) + noise(&seed));
+		bt_strbuf_addf(&s, "%d,%.17g\n", i, (i < 60 ? 100 : 110) + bt_test_noise(&seed));
 	write_file(csv, s.buf);
 	bt_strbuf_release(&s);
 	assert_int_equal(bt("history", "--input", csv, "--format", "json", NULL), 0);

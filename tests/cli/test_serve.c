@@ -27,6 +27,7 @@
 
 #include "benchtrack.h"
 #include "helpers.h"
+#include "runmaker.h"
 
 #define BT BT_BINARY_DIR "/benchtrack"
 #define N_RUNS 20
@@ -44,45 +45,14 @@ static int port;
 
 /* --- the store ------------------------------------------------------------ */
 
-static double noise(uint64_t *s)
-{
-	double sum = 0;
-	for (int k = 0; k < 4; k++) {
-		uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		sum += (double)(z >> 11) / 9007199254740992.0 - 0.5;
-	}
-	return sum * 1.7320508;
-}
 
 static void add_case(struct bt_run *run, const char *name, const char *key,
 		     const char *value, double level, uint64_t *seed, char *key_out)
 {
-	struct bt_result *r = bt_run_add_result(run);
-	char skey[17];
-	r->name = bt_run_strdup(run, name);
-	r->variant = bt_run_strdup(run, "default");
-	r->params = bt_run_alloc(run, sizeof *r->params);
-	r->params[0].key = bt_run_strdup(run, key);
-	r->params[0].value = bt_run_strdup(run, value);
-	r->n_params = 1;
-	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
-	r->n_metrics = 1;
-	struct bt_metric *m = &r->metrics[0];
-	m->name = bt_run_strdup(run, "time");
-	m->unit = bt_run_strdup(run, "s");
-	m->direction = BT_LOWER_IS_BETTER;
-	m->samples = bt_run_alloc(run, N_SAMPLES * sizeof *m->samples);
-	m->n_samples = N_SAMPLES;
-	for (int k = 0; k < N_SAMPLES; k++)
-		m->samples[k] = level * (1 + 0.01 * noise(seed));
-	bt_stats_summarize(m->samples, N_SAMPLES, &m->stats);
-	bt_series_key(run->suite, r, run->machine.fingerprint, "time", skey);
-	r->series_key = bt_run_strdup(run, skey);
-	if (key_out)
-		memcpy(key_out, skey, sizeof skey);
+	struct bt_result *r = bt_test_add_case(run, NULL, name, key, value, level,
+					       N_SAMPLES, seed);
+	if (r && key_out)
+		memcpy(key_out, r->series_key, 17);
 }
 
 /* Stores run i; 0 or a BT_E* code (also used in the forked writer, where
