@@ -75,6 +75,14 @@ int bt_cli_tmp_interrupted(void);
 int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
 		     struct bt_strbuf *err);
 
+/* Appends the samples of every result of src to the result of dst with
+ * the same benchmark identity (name, variant, params, version; suite and
+ * machine aside) and re-summarises them; a failed result in src marks
+ * dst's failed. For several processes of one suite (run --repetitions,
+ * ab). Returns 0 or BT_ENOMEM with err set. */
+int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src,
+		    struct bt_strbuf *err);
+
 /* Loads a run named by ref: an existing file, else a store reference
  * (bt_store_resolve: id, prefix, latest[:TYPE], commit), else a git ref
  * (branch, tag, HEAD~1) resolved with git rev-parse to a commit of the

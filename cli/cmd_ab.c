@@ -10,47 +10,6 @@
 
 #include "cmd.h"
 
-/* Appends the samples of every result of src to the result of dst with
- * the same identity (suite and machine aside), then re-summarises. */
-static int pool(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
-{
-	for (size_t i = 0; i < dst->n_results; i++) {
-		struct bt_result *d = &dst->results[i];
-		char kd[17];
-		bt_series_key("", d, "", "time", kd);
-		for (size_t j = 0; j < src->n_results; j++) {
-			const struct bt_result *s = &src->results[j];
-			char ks[17];
-			bt_series_key("", s, "", "time", ks);
-			if (strcmp(kd, ks) != 0)
-				continue;
-			if (s->status != BT_STATUS_OK && d->status == BT_STATUS_OK) {
-				d->status = s->status;
-				d->message = bt_run_strdup(dst, s->message);
-			}
-			for (size_t m = 0; m < d->n_metrics; m++) {
-				struct bt_metric *dm = &d->metrics[m];
-				const struct bt_metric *sm = bt_result_metric(s, dm->name);
-				if (!sm || !sm->n_samples)
-					continue;
-				double *x = bt_run_alloc(dst, (dm->n_samples + sm->n_samples) *
-								      sizeof *x);
-				if (!x)
-					return bt_error(err, BT_ENOMEM, "out of memory");
-				if (dm->n_samples)
-					memcpy(x, dm->samples, dm->n_samples * sizeof *x);
-				memcpy(x + dm->n_samples, sm->samples,
-				       sm->n_samples * sizeof *x);
-				dm->samples = x;
-				dm->n_samples += sm->n_samples;
-				if (bt_stats_summarize(x, dm->n_samples, &dm->stats))
-					return bt_error(err, BT_ENOMEM, "out of memory");
-			}
-			break;
-		}
-	}
-	return 0;
-}
 
 /* The median of the compared metric in each process, per result of a
  * side: v[i * cap + k] for the k-th process of result i. */
@@ -294,7 +253,7 @@ static int cmd_ab(int argc, char **argv)
 				procmed_add(&pm[s], &side[s], have[s] ? &one : &side[s],
 					    o.metric);
 			if (!rc && have[s])
-				rc = pool(&side[s], &one, &err);
+				rc = bt_cli_pool_run(&side[s], &one, &err);
 			if (have[s])
 				bt_run_release(&one);
 			if (rc) {

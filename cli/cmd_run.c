@@ -147,33 +147,52 @@ static int cmd_run(int argc, char **argv)
 			    : f.log_level == BT_LOG_DEBUG ? "debug" : "info";
 		args[n++] = "--out";
 		args[n++] = tmp;
-		int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
-		if (bt_cli_tmp_interrupted())
-			break;
-		if (x < 0) {
-			bt_front_error("%s", bt_strbuf_str(&err));
-			code = BT_EXIT_ERROR;
-			break;
+		/* --repetitions N: N fresh processes of the suite, samples pooled */
+		struct bt_run srun;
+		int have_s = 0, reps = f.repetitions ? f.repetitions : 1, rc = 0;
+		for (int rep = 0; rep < reps; rep++) {
+			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
+			if (bt_cli_tmp_interrupted())
+				break;
+			if (x < 0) {
+				bt_front_error("%s", bt_strbuf_str(&err));
+				code = BT_EXIT_ERROR;
+				break;
+			}
+			if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
+				bt_front_error("%s exited with status %d", f.args[s], x);
+				code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
+				break;
+			}
+			struct bt_run *dst = have_s ? &one : &srun;
+			rc = bt_run_init(dst);
+			if (!rc)
+				rc = bt_run_read_file(dst, tmp, &err);
+			if (!rc && have_s)
+				rc = bt_cli_pool_run(&srun, &one, &err);
+			if (have_s || rc)
+				bt_run_release(dst);
+			if (rc)
+				break;
+			have_s = 1;
 		}
-		if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
-			bt_front_error("%s exited with status %d", f.args[s], x);
-			code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
-			break;
+		if (!rc && have_s && code == BT_EXIT_OK && !bt_cli_tmp_interrupted()) {
+			if (have_all) {
+				rc = merge(&all, &srun, &err);
+			} else {
+				all = srun; /* the arena moves with the struct */
+				have_s = 0;
+				have_all = 1;
+			}
 		}
-		struct bt_run *dst = have_all ? &one : &all;
-		int rc = bt_run_init(dst);
-		if (!rc)
-			rc = bt_run_read_file(dst, tmp, &err);
-		if (!rc && have_all)
-			rc = merge(&all, &one, &err);
-		if (have_all)
-			bt_run_release(&one);
+		if (have_s)
+			bt_run_release(&srun);
 		if (rc) {
 			bt_front_error("%s: %s", f.args[s], err.len ? err.buf : bt_strerror(rc));
 			code = BT_EXIT_ERROR;
-			break;
 		}
-		have_all = 1;
+		if (rc || code != BT_EXIT_OK || bt_cli_tmp_interrupted())
+			break;
 		if (f.suite)
 			all.suite = bt_run_strdup(&all, f.suite);
 	}

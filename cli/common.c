@@ -303,3 +303,43 @@ void bt_cli_sparkline(const double *x, size_t n, size_t width,
 	}
 	free(v);
 }
+
+int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
+{
+	for (size_t i = 0; i < dst->n_results; i++) {
+		struct bt_result *d = &dst->results[i];
+		char kd[17];
+		bt_series_key("", d, "", "time", kd);
+		for (size_t j = 0; j < src->n_results; j++) {
+			const struct bt_result *s = &src->results[j];
+			char ks[17];
+			bt_series_key("", s, "", "time", ks);
+			if (strcmp(kd, ks) != 0)
+				continue;
+			if (s->status != BT_STATUS_OK && d->status == BT_STATUS_OK) {
+				d->status = s->status;
+				d->message = bt_run_strdup(dst, s->message);
+			}
+			for (size_t m = 0; m < d->n_metrics; m++) {
+				struct bt_metric *dm = &d->metrics[m];
+				const struct bt_metric *sm = bt_result_metric(s, dm->name);
+				if (!sm || !sm->n_samples)
+					continue;
+				double *x = bt_run_alloc(dst, (dm->n_samples + sm->n_samples) *
+								      sizeof *x);
+				if (!x)
+					return bt_error(err, BT_ENOMEM, "out of memory");
+				if (dm->n_samples)
+					memcpy(x, dm->samples, dm->n_samples * sizeof *x);
+				memcpy(x + dm->n_samples, sm->samples,
+				       sm->n_samples * sizeof *x);
+				dm->samples = x;
+				dm->n_samples += sm->n_samples;
+				if (bt_stats_summarize(x, dm->n_samples, &dm->stats))
+					return bt_error(err, BT_ENOMEM, "out of memory");
+			}
+			break;
+		}
+	}
+	return 0;
+}

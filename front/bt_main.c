@@ -87,6 +87,10 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 		bt_front_error("--store and --no-store apply to `benchtrack run`; "
 			       "a suite run directly does not store its run");
 		code = BT_EXIT_USAGE;
+	} else if (f.repetitions) {
+		bt_front_error("--repetitions applies to `benchtrack run`, which starts "
+			       "the suite that many times");
+		code = BT_EXIT_USAGE;
 	} else if (f.n_args > 0) {
 		bt_front_error("unexpected argument '%s' (see --help)", f.args[0]);
 		code = BT_EXIT_USAGE;

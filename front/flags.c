@@ -11,7 +11,7 @@ enum flag_id {
 	F_MEASURE, F_MIN_SAMPLE, F_BUDGET, F_TIMEOUT, F_MEMLIMIT, F_NO_ISOLATE,
 	F_SEED, F_FORMAT, F_OUT, F_TYPE, F_OPTIONS, F_ABLATION, F_BASELINE,
 	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
-	F_ALLOW_EMPTY, F_STORE, F_NO_STORE
+	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS
 };
 
 struct flag {
@@ -48,6 +48,7 @@ static const struct flag flags[] = {
 	{ "allow-empty", 0, 0, 0, F_ALLOW_EMPTY },
 	{ "store", 0, 1, 0, F_STORE },
 	{ "no-store", 0, 0, 0, F_NO_STORE },
+	{ "repetitions", 0, 1, 0, F_REPETITIONS },
 	{ "verbose", 'v', 0, 1, F_VERBOSE },
 	{ "quiet", 'q', 0, 1, F_QUIET },
 	{ "log-level", 0, 1, 1, F_LOG_LEVEL },
@@ -198,6 +199,13 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_VERSION: f->version = 1; break;
 	case F_STORE: f->store = v; break;
 	case F_NO_STORE: f->no_store = 1; break;
+	case F_REPETITIONS: {
+		long n;
+		rc = parse_int(fl->name, v, 1, 1000, &n, err);
+		if (!rc)
+			f->repetitions = (int)n;
+		break;
+	}
 	case F_ALLOW_EMPTY:
 		/* a suite among several: names may belong to the others */
 		f->allow_empty = 1;

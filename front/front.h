@@ -22,6 +22,9 @@ struct bt_front {
 	int no_store;         /* --no-store (benchtrack run) */
 	int allow_empty;      /* --allow-empty: no matching case is not an
 				 error (benchtrack run passes it to suites) */
+	int repetitions;      /* --repetitions N (benchtrack run): each suite
+				 runs N times in fresh processes, samples
+				 pooled; 0 when not given */
 	int help, version;
 	int log_level;
 	const char *params_store[64];

@@ -512,6 +512,20 @@ static void test_ab(void **state)
 	assert_int_equal(rc, regressed ? 1 : 0);
 	json_decref(root);
 	free(o);
+	/* run --repetitions: 3 processes of 4 samples pooled into 12 */
+	char outp[400];
+	snprintf(outp, sizeof outp, "%s/rep.json", dir);
+	assert_int_equal(bt("run", suite, "--filter", "^sum/n=64$", "--repetitions", "3",
+			    "--measurement-iterations", "4", "--min-sample-time", "1ms",
+			    "--no-store", "--format", "none", "--out", outp, "-q", NULL), 0);
+	struct bt_run rep;
+	assert_int_equal(bt_run_init(&rep), 0);
+	assert_int_equal(bt_run_read_file(&rep, outp, NULL), 0);
+	assert_int_equal(rep.n_results, 1);
+	assert_int_equal(bt_result_metric(&rep.results[0], "time")->n_samples, 12);
+	assert_int_equal(bt_result_metric(&rep.results[0], "time")->stats.n, 12);
+	bt_run_release(&rep);
+	assert_int_equal(bt("run", suite, "--repetitions", "0", "--no-store", NULL), 2);
 	/* usage errors */
 	assert_int_equal(bt("ab", suite, NULL), 2);
 	assert_err_has("two suites");
