@@ -8,23 +8,6 @@
 #include "cmd.h"
 #include "opts.h"
 
-static void csv_field(struct bt_strbuf *o, const char *s)
-{
-	if (!s)
-		return;
-	if (strpbrk(s, ",\"\r\n")) {
-		bt_strbuf_addc(o, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				bt_strbuf_addc(o, '"');
-			bt_strbuf_addc(o, *s);
-		}
-		bt_strbuf_addc(o, '"');
-	} else {
-		bt_strbuf_adds(o, s);
-	}
-}
-
 static void tags_text(const struct bt_store_entry *e, struct bt_strbuf *o)
 {
 	for (size_t k = 0; k < e->n_tags; k++)
@@ -67,13 +50,13 @@ static void render_csv(const struct bt_store_list *l, struct bt_strbuf *o)
 				    e->dirty < 0 ? NULL : e->dirty ? "1" : "0", e->machine,
 				    e->fingerprint, e->suite, e->path, e->archive };
 		for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
-			csv_field(o, f[k]);
+			bt_csv_field(o, f[k]);
 			bt_strbuf_addc(o, ',');
 		}
 		struct bt_strbuf t = BT_STRBUF_INIT;
 		tags_text(e, &t);
 		bt_strbuf_addf(o, "%zu,%zu,", e->n_results, e->n_failed);
-		csv_field(o, t.len ? t.buf : NULL);
+		bt_csv_field(o, t.len ? t.buf : NULL);
 		bt_strbuf_adds(o, "\r\n");
 		bt_strbuf_release(&t);
 	}

@@ -353,9 +353,11 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-/* Sends text (malloc'd, taken) as the body. */
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
-				  const char *type, char *text)
+/* Sends text (malloc'd, taken) as the body, with one more header hname:
+ * hvalue when hname is not NULL. */
+static enum MHD_Result reply_text_h(struct MHD_Connection *c, unsigned status,
+				    const char *type, char *text,
+				    const char *hname, const char *hvalue)
 {
 	struct MHD_Response *r;
 	if (!text)
@@ -366,7 +368,15 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
 		return MHD_NO;
 	}
 	common_headers(r, type, "no-store");
+	if (hname)
+		MHD_add_response_header(r, hname, hvalue);
 	return queue(c, status, r);
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status,
+				  const char *type, char *text)
+{
+	return reply_text_h(c, status, type, text, NULL, NULL);
 }
 
 /* Sends root (a reference taken) as compact JSON. */
@@ -420,19 +430,11 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 /* 503 with Retry-After: too many heavy answers wanted at once. */
 static enum MHD_Result reply_busy(struct MHD_Connection *c)
 {
-	char *text = error_text(MHD_HTTP_SERVICE_UNAVAILABLE, "busy: too many requests "
-				"for computed answers at once; retry later");
-	struct MHD_Response *r;
-	if (!text)
-		return MHD_NO;
-	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(text);
-		return MHD_NO;
-	}
-	common_headers(r, "application/json", "no-store");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, SERVE_RETRY_AFTER);
-	return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	return reply_text_h(c, MHD_HTTP_SERVICE_UNAVAILABLE, "application/json",
+			    error_text(MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "busy: too many requests for computed "
+				       "answers at once; retry later"),
+			    MHD_HTTP_HEADER_RETRY_AFTER, SERVE_RETRY_AFTER);
 }
 
 /* A store error: not found 404, bad input 400, else 500. */
@@ -1251,19 +1253,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	(void)url, (void)version, (void)upload_data, (void)upload_data_size;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		struct MHD_Response *r;
-		char *text = strdup("{\"error\":\"method not allowed: use GET or HEAD\","
-				    "\"status\":405}");
-		if (!text)
-			return MHD_NO;
-		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		if (!r) {
-			free(text);
-			return MHD_NO;
-		}
-		common_headers(r, "application/json", "no-store");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-		return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+		return reply_text_h(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
+				    error_text(MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method not allowed: use GET or HEAD"),
+				    MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	}
 	if (!raw)
 		return MHD_NO;

@@ -306,15 +306,20 @@ void bt_cli_sparkline(const double *x, size_t n, size_t width,
 
 int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
 {
-	for (size_t i = 0; i < dst->n_results; i++) {
+	/* the identity keys of src, once (not per pair of results) */
+	char (*ks)[17] = malloc((src->n_results ? src->n_results : 1) * sizeof *ks);
+	if (!ks)
+		return bt_error(err, BT_ENOMEM, "out of memory");
+	for (size_t j = 0; j < src->n_results; j++)
+		bt_series_key("", &src->results[j], "", "time", ks[j]);
+	int rc = 0;
+	for (size_t i = 0; i < dst->n_results && !rc; i++) {
 		struct bt_result *d = &dst->results[i];
 		char kd[17];
 		bt_series_key("", d, "", "time", kd);
 		for (size_t j = 0; j < src->n_results; j++) {
 			const struct bt_result *s = &src->results[j];
-			char ks[17];
-			bt_series_key("", s, "", "time", ks);
-			if (strcmp(kd, ks) != 0)
+			if (strcmp(kd, ks[j]) != 0)
 				continue;
 			if (s->status != BT_STATUS_OK && d->status == BT_STATUS_OK) {
 				d->status = s->status;
@@ -327,19 +332,24 @@ int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strb
 					continue;
 				double *x = bt_run_alloc(dst, (dm->n_samples + sm->n_samples) *
 								      sizeof *x);
-				if (!x)
-					return bt_error(err, BT_ENOMEM, "out of memory");
+				if (!x) {
+					rc = bt_error(err, BT_ENOMEM, "out of memory");
+					break;
+				}
 				if (dm->n_samples)
 					memcpy(x, dm->samples, dm->n_samples * sizeof *x);
 				memcpy(x + dm->n_samples, sm->samples,
 				       sm->n_samples * sizeof *x);
 				dm->samples = x;
 				dm->n_samples += sm->n_samples;
-				if (bt_stats_summarize(x, dm->n_samples, &dm->stats))
-					return bt_error(err, BT_ENOMEM, "out of memory");
+				if (bt_stats_summarize(x, dm->n_samples, &dm->stats)) {
+					rc = bt_error(err, BT_ENOMEM, "out of memory");
+					break;
+				}
 			}
 			break;
 		}
 	}
-	return 0;
+	free(ks);
+	return rc;
 }

@@ -37,6 +37,11 @@ void bt__unit_slug(const char *unit, char *out, size_t size);
  * (jansson's rules; the JSON readers share it). */
 size_t bt__utf8_seq(const unsigned char *p, size_t n);
 
+/* The decimal digits s[0..n) (n 1..20, digits only, no sign) as a
+ * uint64_t; -1 when they are not that or overflow. The JSON readers use
+ * it for 64-bit values written as strings. */
+int bt__parse_u64_dec(const char *s, size_t n, uint64_t *out);
+
 /* splitmix64 step: a good 64-bit mixer for seeds. */
 uint64_t bt__mix64(uint64_t x);
 

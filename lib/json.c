@@ -564,21 +564,8 @@ static int val_u64(struct rd *rd, const json_t *v, const struct seg *at,
 		return wrong(rd, at, "an unsigned integer", v);
 	/* a decimal string, for values above INT64_MAX */
 	const char *s = json_string_value(v);
-	size_t n = json_string_length(v);
-	uint64_t x = 0;
-	if (n == 0 || n > 20)
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			goto bad;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (x > (UINT64_MAX - d) / 10)
-			goto bad;
-		x = x * 10 + d;
-	}
-	*out = x;
-	return 0;
-bad:
+	if (bt__parse_u64_dec(s, json_string_length(v), out) == 0)
+		return 0;
 	return fail(rd, at, BT_ESCHEMA,
 		    "expected an unsigned integer, got string \"%.40s\"", s);
 }

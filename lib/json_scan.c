@@ -698,18 +698,8 @@ static int v_u64(struct sc *c, uint64_t *out)
 	if (ch == '"') {
 		const char *s;
 		size_t n;
-		uint64_t x = 0;
-		if (str(c, &s, &n, NULL) || n == 0 || n > 20)
+		if (str(c, &s, &n, NULL) || bt__parse_u64_dec(s, n, out))
 			return FAIL;
-		for (size_t i = 0; i < n; i++) {
-			if (s[i] < '0' || s[i] > '9')
-				return FAIL;
-			unsigned d = (unsigned)(s[i] - '0');
-			if (x > (UINT64_MAX - d) / 10)
-				return FAIL;
-			x = x * 10 + d;
-		}
-		*out = x;
 		return 0;
 	}
 	int set;
@@ -1473,62 +1463,14 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
 	return rc ? FAIL : 0;
 }
 
-/* The whole file, sized by fstat (one read for a file in the page cache).
- * Non-zero on any trouble: the caller then goes the strict way. */
-static int slurp(const char *path, char **data, size_t *len)
-{
-	/* O_NONBLOCK so that a FIFO does not block the open; the strict
-	 * reader then refuses it too (not a regular file) */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	int fl;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > RUN_MAX_BYTES ||
-	    (fl = fcntl(fd, F_GETFL)) < 0 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
-		close(fd);
-		return -1;
-	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		if (n == cap) { /* grew since fstat */
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
 int bt__run_read_file_summary(struct bt_run *run, const char *path,
 			      struct bt_strbuf *err)
 {
 	char *data;
 	size_t len;
 	if (!path || !run || !run->arena || run->n_results ||
-	    slurp(path, &data, &len))
-		return bt_run_read_file(run, path, err);
+	    bt__read_file(path, RUN_MAX_BYTES, &data, &len, NULL))
+		return bt_run_read_file(run, path, err); /* it says what is wrong */
 	int rc = bt__run_scan(run, data, len, 0);
 	if (rc) {
 		/* the strict reader on a fresh run says what is wrong */

@@ -279,3 +279,20 @@ size_t bt__utf8_seq(const unsigned char *p, size_t n)
 		return 0;
 	return len;
 }
+
+int bt__parse_u64_dec(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t x = 0;
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}

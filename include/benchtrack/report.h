@@ -268,6 +268,11 @@ int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out);
  * ending with a space, are quoted with '"' doubled. */
 int bt_table_render_csv(const struct bt_table *t, struct bt_strbuf *out);
 
+/* One CSV field by the rule above (quoted when it holds ',', '"', CR or
+ * LF, or starts or ends with a space; '"' doubled), appended to out;
+ * NULL appends nothing (an empty field). Returns 0 or BT_ENOMEM. */
+int bt_csv_field(struct bt_strbuf *out, const char *s);
+
 /* --- Crossover points (lib/report/crossover.c) ------------------------
  *
  * Where one implementation overtakes another along a sweep. For every

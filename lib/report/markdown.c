@@ -413,23 +413,6 @@ static const char *kind_name(enum bt_crossover_kind k)
 	return "?";
 }
 
-static void csv_field(struct bt_strbuf *o, const char *s)
-{
-	s = s ? s : "";
-	size_t n = strlen(s);
-	if (strpbrk(s, ",\"\r\n") || (n && (s[0] == ' ' || s[n - 1] == ' '))) {
-		bt_strbuf_addc(o, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				bt_strbuf_addc(o, '"');
-			bt_strbuf_addc(o, *s);
-		}
-		bt_strbuf_addc(o, '"');
-	} else {
-		bt_strbuf_adds(o, s);
-	}
-}
-
 static void csv_num(struct bt_strbuf *o, double v)
 {
 	if (isfinite(v))
@@ -446,13 +429,13 @@ int bt_report_crossovers_csv(const struct bt_run *run, const struct bt_table_opt
 	bt_strbuf_adds(o, "group,name,baseline,param,kind,at,lo,hi,min_speedup,max_speedup,points\r\n");
 	for (size_t i = 0; i < x.n; i++) {
 		const struct bt_crossover *c = &x.items[i];
-		csv_field(o, c->group);
+		bt_csv_field(o, c->group);
 		bt_strbuf_addc(o, ',');
-		csv_field(o, c->name);
+		bt_csv_field(o, c->name);
 		bt_strbuf_addc(o, ',');
-		csv_field(o, c->baseline);
+		bt_csv_field(o, c->baseline);
 		bt_strbuf_addc(o, ',');
-		csv_field(o, c->param);
+		bt_csv_field(o, c->param);
 		bt_strbuf_addf(o, ",%s,", kind_name(c->kind));
 		csv_num(o, c->kind == BT_CROSS_OVERTAKES || c->kind == BT_CROSS_FALLS_BEHIND
 				   ? c->at : NAN);

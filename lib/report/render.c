@@ -259,8 +259,10 @@ int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out)
 
 /* --- CSV ----------------------------------------------------------------- */
 
-static int csv_escape(struct bt_strbuf *out, const char *s)
+int bt_csv_field(struct bt_strbuf *out, const char *s)
 {
+	if (!s)
+		return 0;
 	size_t n = strlen(s);
 	int quote = strpbrk(s, ",\"\r\n") != NULL ||
 		    (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
@@ -320,7 +322,7 @@ static const struct format csv_format = {
 	.header = csv_header,
 	.row = csv_row,
 	.group_break = NULL,
-	.escape = csv_escape,
+	.escape = bt_csv_field,
 };
 
 int bt_table_render_csv(const struct bt_table *t, struct bt_strbuf *out)

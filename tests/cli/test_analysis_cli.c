@@ -291,6 +291,10 @@ static void test_check_exit_codes(void **state)
 	assert_err_has("mismatched machines");
 	assert_int_equal(bt("check", "--run", "nosuchrun", NULL), 3);
 	assert_err_has("nosuchrun");
+	/* an unwritable --summary: exit 3 naming it */
+	assert_int_equal(bt("check", "--run", ids[5], "--summary", "/nonexistent/dir/s.md",
+			    NULL), 3);
+	assert_err_has("/nonexistent/dir/s.md");
 	assert_int_equal(bt("check", "--run", ids[0], NULL), 3);
 	assert_err_has("no earlier run");
 	/* usage errors: exit 2 */
@@ -402,6 +406,18 @@ static void test_history(void **state)
 	assert_err_has("no series");
 	assert_int_equal(bt("ack", k, "--at", "ffff", "--reason", "x", NULL), 3);
 	assert_err_has("no run at commit");
+	/* a malformed acks.json: an error naming the file, for every reader */
+	char acks[400];
+	snprintf(acks, sizeof acks, "%s/acks.json", store);
+	write_file(acks, "[{\"series_key\": 1}]\n");
+	assert_int_equal(bt("acks", NULL), 3);
+	assert_err_has("acks.json: [0].series_key: expected a string");
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 3);
+	assert_err_has("acks.json");
+	write_file(acks, "[\n");
+	assert_int_equal(bt("history", k, NULL), 3);
+	assert_err_has("acks.json:");
+	assert_int_equal(unlink(acks), 0);
 }
 
 static void test_history_input(void **state)
