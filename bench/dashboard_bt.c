@@ -28,7 +28,7 @@
  * Counters: series, points, files written, and the bytes of data/.
  *
  *   benchtrack run build/dashboard_bt --no-store --warmup-iterations 1 \
- *       --measurement-iterations 3 --timeout 3600
+ *       --measurement-iterations 3 --timeout 3600s
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -27,7 +27,7 @@
  * with few samples and a longer timeout:
  *
  *   benchtrack run build/store_bt --no-store --warmup-iterations 1 \
- *       --measurement-iterations 5 --timeout 3600
+ *       --measurement-iterations 5 --timeout 3600s
  *
  * (scripts/bench-store.sh BUILD_DIR does that and times the CLI too.)
  * Files are read through the page cache: the figures are warm-cache ones.

@@ -77,9 +77,10 @@ int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
 
 /* Appends the samples of every result of src to the result of dst with
  * the same benchmark identity (name, variant, params, version; suite and
- * machine aside) and re-summarises them; a failed result in src marks
- * dst's failed. For several processes of one suite (run --repetitions,
- * ab). Returns 0 or BT_ENOMEM with err set. */
+ * machine aside) and re-summarises them, with the throughputs recomputed
+ * at the pooled median time; a failed result in src marks dst's failed;
+ * src's duration_s is added to dst's. For several processes of one suite
+ * (run --repetitions, ab). Returns 0 or BT_ENOMEM with err set. */
 int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src,
 		    struct bt_strbuf *err);
 
@@ -89,6 +90,12 @@ int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src,
  * store. store_dir NULL: the default store. */
 int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 		    struct bt_strbuf *err);
+
+/* Warns on stderr ("benchtrack: warning: CMD: ...") when run was made from
+ * a working tree with uncommitted changes (git.dirty == 1): its numbers
+ * may not be those of the commit it names. what names the run ("A",
+ * "the baseline"). */
+void bt_cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run);
 
 /* git rev-parse --verify REF^{commit} into out (41 bytes, the full hash);
  * 0 on success, -1 when git or the ref is missing. */
@@ -109,6 +116,23 @@ int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 			     struct bt_strbuf *err);
 /* 1 when format is one of table, md, json, csv. */
 int bt_cli_valid_cmp_format(const char *format);
+
+/* The DATE of every --since/--until flag (list, history, regressions):
+ * a UTC date "YYYY-MM-DD" or time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z]" ('T'
+ * or a space) that exists on the calendar. bt_cli_date writes it into out
+ * as the index compares it (a date as given; a time with 'T' and without
+ * the 'Z') and returns 0, or -1 for anything else. bt_cli_date_flag also
+ * prints "CMD: FLAG 'S': " BT_CLI_DATE_EXPECTED and returns 2 (usage). */
+#define BT_CLI_DATE_MAX 40
+#define BT_CLI_DATE_EXPECTED \
+	"expected a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)"
+int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX]);
+int bt_cli_date_flag(const char *cmd, const char *flag, const char *s,
+		     char out[BT_CLI_DATE_MAX]);
+
+/* A change point's rel_change as text into buf: "+12.3%" with decimals
+ * digits, or "from 0" when it is infinite (the mean before was 0). */
+void bt_cli_rel_text(double rel, int decimals, char *buf, size_t size);
 
 /* Change-point options from the flags of history and regressions (each
  * may be NULL): --otava-compat, --p-max, --window, --min-magnitude.

@@ -95,6 +95,11 @@ static int cmd_compare(int argc, char **argv)
 		bt_front_error("compare: %s", bt_strbuf_str(&err));
 		goto out;
 	}
+	if (a.run_id && b.run_id && strcmp(a.run_id, b.run_id) == 0)
+		fprintf(stderr, "benchtrack: warning: compare: A and B are the same run "
+			"(%.32s): every series is compared with itself\n", a.run_id);
+	bt_cli_warn_dirty("compare", "A", &a);
+	bt_cli_warn_dirty("compare", "B", &b);
 	if (bt_compare_runs(&a, &b, &o, &c, &err)) {
 		bt_front_error("compare: %s", bt_strbuf_str(&err));
 		goto out;
@@ -109,7 +114,10 @@ static int cmd_compare(int argc, char **argv)
 			       b.machine.fingerprint);
 		goto out;
 	}
-	if (bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
+	/* the text table says which runs A and B are (md and json carry them) */
+	if ((strcmp(format, "table") == 0 &&
+	     bt_comparison_runs_text(&a, &b, &out, &err)) ||
+	    bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
 		bt_front_error("compare: %s", bt_strbuf_str(&err));
 		goto out;
 	}

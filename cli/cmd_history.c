@@ -29,6 +29,13 @@ static void fmt_value(double v, const char *unit, char *buf, size_t size)
 	bt_format_quantity(v, unit ? unit : "s", buf, size);
 }
 
+/* rel_change in JSON: null when infinite (from a mean of 0), which JSON
+ * cannot hold; mean_before and mean_after give the change. */
+static json_t *rel_json(double rel)
+{
+	return isfinite(rel) ? json_real(rel) : json_null();
+}
+
 /* 1 when the change at point i is worse for the metric. */
 static int is_regression(const struct bt_series *s, const struct bt_change_point *c)
 {
@@ -93,12 +100,12 @@ static int one_series(void *ud, const struct bt_series *s)
 			const struct bt_change_point *c = &cps.points[k];
 			const struct bt_series_point *p = &s->points[c->index];
 			json_array_append_new(
-				cpj, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:f, s:f, s:f, s:s, s:b}",
+				cpj, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:f, s:f, s:o, s:s, s:b}",
 					       "index", (json_int_t)c->index, "run_id",
 					       p->run_id, "commit", p->commit, "timestamp",
 					       p->timestamp, "p_value", c->p_value,
 					       "mean_before", c->mean_before, "mean_after",
-					       c->mean_after, "rel_change", c->rel_change,
+					       c->mean_after, "rel_change", rel_json(c->rel_change),
 					       "verdict",
 					       is_regression(s, c) ? "regressed" : "improved",
 					       "acknowledged", acknowledged(h, s, c->index)));
@@ -159,13 +166,15 @@ static int one_series(void *ud, const struct bt_series *s)
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *cp = &cps.points[k];
 			const struct bt_series_point *p = &s->points[cp->index];
+			char rel[32];
 			fmt_value(cp->mean_before, s->unit, a, sizeof a);
 			fmt_value(cp->mean_after, s->unit, b, sizeof b);
+			bt_cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
 			bt_strbuf_addf(&h->out,
-				       "  point %zu  commit %.12s  %.10s  %s -> %s  %+.1f%%"
+				       "  point %zu  commit %.12s  %.10s  %s -> %s  %s"
 				       "  p %.2g  %s%s\n",
 				       cp->index, p->commit ? p->commit : "-", p->timestamp,
-				       a, b, 100 * cp->rel_change, cp->p_value,
+				       a, b, rel, cp->p_value,
 				       is_regression(s, cp) ? "regressed" : "improved",
 				       acknowledged(h, s, cp->index) ? " (acknowledged)" : "");
 		}
@@ -297,10 +306,10 @@ static int history_input(struct hist *h, const char *path, const char *column)
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *c = &cps.points[k];
 			json_array_append_new(
-				arr, json_pack("{s:I, s:f, s:f, s:f, s:f}", "index",
+				arr, json_pack("{s:I, s:f, s:f, s:f, s:o}", "index",
 					       (json_int_t)c->index, "p_value", c->p_value,
 					       "mean_before", c->mean_before, "mean_after",
-					       c->mean_after, "rel_change", c->rel_change));
+					       c->mean_after, "rel_change", rel_json(c->rel_change)));
 		}
 		json_t *root = json_pack("{s:o}", "change_points", arr);
 		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -313,9 +322,11 @@ static int history_input(struct hist *h, const char *path, const char *column)
 		bt_strbuf_adds(&h->out, "index,p_value,mean_before,mean_after,rel_change\r\n");
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *c = &cps.points[k];
-			bt_strbuf_addf(&h->out, "%zu,%.17g,%.17g,%.17g,%.17g\r\n", c->index,
-				       c->p_value, c->mean_before, c->mean_after,
-				       c->rel_change);
+			bt_strbuf_addf(&h->out, "%zu,%.17g,%.17g,%.17g,", c->index,
+				       c->p_value, c->mean_before, c->mean_after);
+			if (isfinite(c->rel_change)) /* empty from a mean of 0 */
+				bt_strbuf_addf(&h->out, "%.17g", c->rel_change);
+			bt_strbuf_adds(&h->out, "\r\n");
 		}
 	} else {
 		bt_strbuf_addf(&h->out, "%s: %zu points\n", path, n);
@@ -325,9 +336,11 @@ static int history_input(struct hist *h, const char *path, const char *column)
 			bt_strbuf_adds(&h->out, "no change points\n");
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *c = &cps.points[k];
-			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%+.2f%%), p %.3g\n",
-				       c->index, c->mean_before, c->mean_after,
-				       100 * c->rel_change, c->p_value);
+			char rel[32];
+			bt_cli_rel_text(c->rel_change, 2, rel, sizeof rel);
+			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%s), p %.3g\n",
+				       c->index, c->mean_before, c->mean_after, rel,
+				       c->p_value);
 		}
 	}
 	bt_cp_result_release(&cps);
@@ -411,6 +424,9 @@ static int cmd_history(int argc, char **argv)
 	h.points = points;
 	if ((code = bt_cli_cp_opts("history", otava, p_max, window, min_mag, &h.cp)))
 		return code;
+	char since_d[BT_CLI_DATE_MAX];
+	if (since && (code = bt_cli_date_flag("history", "--since", since, since_d)))
+		return code;
 	code = BT_EXIT_ERROR;
 	if (input) {
 		if (history_input(&h, input, column)) {
@@ -422,7 +438,7 @@ static int cmd_history(int argc, char **argv)
 	}
 	memset(&f, 0, sizeof f);
 	f.metric = metric;
-	f.since = since;
+	f.since = since ? since_d : NULL;
 	if (n_args) {
 		if (!*args[0] || strspn(args[0], "0123456789abcdefABCDEF") != strlen(args[0])) {
 			bt_front_error("history: '%s' is not a series key (16 hex digits or "

@@ -14,26 +14,40 @@ static void tags_text(const struct bt_store_entry *e, struct bt_strbuf *o)
 		bt_strbuf_addf(o, "%s%s", k ? " " : "", e->tags[k]);
 }
 
+/* The commit column: 10 digits, "+dirty" when the working tree had
+ * uncommitted changes (a run that is not exactly that commit). */
+static void commit_text(const struct bt_store_entry *e, char out[24])
+{
+	if (e->commit)
+		snprintf(out, 24, "%.10s%s", e->commit, e->dirty == 1 ? "+dirty" : "");
+	else
+		snprintf(out, 24, "%s", e->dirty == 1 ? "dirty" : "-");
+}
+
 static void render_table(const struct bt_store_list *l, struct bt_strbuf *o)
 {
-	int wt = 4, wd = 10;
+	int wt = 4, wd = 10, wc = 10;
 	for (size_t i = 0; i < l->n; i++) {
 		int t = (int)strlen(l->items[i].type), d = (int)strlen(l->items[i].timestamp);
 		wt = t > wt ? t : wt;
 		wd = d > wd ? d : wd;
+		if (l->items[i].dirty == 1)
+			wc = 16;
 	}
-	bt_strbuf_addf(o, "%-8s  %-*s  %-*s  %-10s  %-12s  %-12s  %5s  %6s  %s\n",
-		       "run", wt, "type", wd, "date (UTC)", "commit", "branch", "machine",
-		       "cases", "failed", "tags");
+	bt_strbuf_addf(o, "%-8s  %-*s  %-*s  %-*s  %-12s  %-12s  %5s  %6s  %s\n",
+		       "run", wt, "type", wd, "date (UTC)", wc, "commit", "branch",
+		       "machine", "cases", "failed", "tags");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct bt_store_entry *e = &l->items[i];
 		struct bt_strbuf t = BT_STRBUF_INIT;
+		char c[24];
+		commit_text(e, c);
 		tags_text(e, &t);
 		if (e->archive)
 			bt_strbuf_addf(&t, "%s(archived)", t.len ? " " : "");
-		bt_strbuf_addf(o, "%-8.8s  %-*s  %-*s  %-10.10s  %-12.12s  %-12.12s  %5zu  %6zu  %s\n",
-			       e->run_id, wt, e->type, wd, e->timestamp,
-			       e->commit ? e->commit : "-", e->branch ? e->branch : "-",
+		bt_strbuf_addf(o, "%-8.8s  %-*s  %-*s  %-*s  %-12.12s  %-12.12s  %5zu  %6zu  %s\n",
+			       e->run_id, wt, e->type, wd, e->timestamp, wc, c,
+			       e->branch ? e->branch : "-",
 			       e->machine ? e->machine : "-", e->n_results, e->n_failed,
 			       bt_strbuf_str(&t));
 		bt_strbuf_release(&t);
@@ -123,6 +137,12 @@ static int cmd_list(int argc, char **argv)
 		}
 		f.limit = (size_t)n;
 	}
+	char since[BT_CLI_DATE_MAX], until[BT_CLI_DATE_MAX];
+	if ((f.since && (code = bt_cli_date_flag("list", "--since", f.since, since))) ||
+	    (f.until && (code = bt_cli_date_flag("list", "--until", f.until, until))))
+		return code;
+	f.since = f.since ? since : NULL;
+	f.until = f.until ? until : NULL;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_store *st = NULL;
 	struct bt_store_list l;

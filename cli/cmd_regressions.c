@@ -50,8 +50,10 @@ static int one_series(void *ud, const struct bt_series *s)
 			for (const char *q = s->params; *q; q++)
 				bt_strbuf_addc(&r->out, *q == ';' ? ' ' : *q);
 		}
-		bt_strbuf_addf(&r->out, "  %s -> %s (%+.1f%%)  p %.2g  series %s on %s%s\n",
-			       a, b, 100 * c->rel_change, c->p_value, s->series_key,
+		char rel[32];
+		bt_cli_rel_text(c->rel_change, 1, rel, sizeof rel);
+		bt_strbuf_addf(&r->out, "  %s -> %s (%s)  p %.2g  series %s on %s%s\n",
+			       a, b, rel, c->p_value, s->series_key,
 			       s->machine ? s->machine : "?",
 			       acked ? "  (acknowledged)" : "");
 	}
@@ -59,14 +61,15 @@ static int one_series(void *ud, const struct bt_series *s)
 	return 0;
 }
 
-/* --since: a date/time as is, or a commit (hex) as the time of its
- * oldest run in the store. */
+/* --since: a date or time (bt_cli_date), else a commit (4 or more hex
+ * digits) as the time of its oldest run in the store. BT_EINVAL for
+ * neither. */
 static int since_time(struct bt_store *st, const char *since, char **out,
 		      struct bt_strbuf *err)
 {
 	size_t n = strlen(since);
-	int date = n >= 4 && strspn(since, "0123456789") >= 4 &&
-		   (n == 4 || since[4] == '-');
+	char d[BT_CLI_DATE_MAX];
+	int date = bt_cli_date(since, d) == 0;
 
 	*out = NULL;
 	if (!date && n >= 4 && strspn(since, "0123456789abcdef") == n) {
@@ -88,9 +91,9 @@ static int since_time(struct bt_store *st, const char *since, char **out,
 		return *out ? 0 : BT_ENOMEM;
 	}
 	if (!date)
-		return bt_error(err, BT_EINVAL, "--since '%s': expected a date "
-				"(YYYY-MM-DD) or a commit (4 or more hex digits)", since);
-	*out = strdup(since);
+		return bt_error(err, BT_EINVAL, "--since '%s': %s, or a commit "
+				"(4 or more hex digits)", since, BT_CLI_DATE_EXPECTED);
+	*out = strdup(d);
 	return *out ? 0 : BT_ENOMEM;
 }
 
@@ -120,6 +123,17 @@ static int cmd_regressions(int argc, char **argv)
 	r.all = all;
 	if ((code = bt_cli_cp_opts("regressions", 0, p_max, NULL, min_mag, &r.cp)))
 		return code;
+	if (since) {
+		/* a bad --since is a usage error before the store is looked at */
+		char d[BT_CLI_DATE_MAX];
+		size_t n = strlen(since);
+		if (bt_cli_date(since, d) != 0 &&
+		    !(n >= 4 && strspn(since, "0123456789abcdef") == n)) {
+			bt_front_error("regressions: --since '%s': %s, or a commit (4 or "
+				       "more hex digits)", since, BT_CLI_DATE_EXPECTED);
+			return BT_EXIT_USAGE;
+		}
+	}
 	code = BT_EXIT_ERROR;
 	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &r.err) ||
 	    bt_store_acks(st, &r.acks, &r.err)) {

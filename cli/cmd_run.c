@@ -61,8 +61,10 @@ static int store_run(const struct bt_front *f, const struct bt_run *run)
 	return rc ? BT_EXIT_ERROR : BT_EXIT_OK;
 }
 
-/* The suites check --param names leniently (each knows only its own
- * benchmarks): say so when an axis matched no case at all. */
+/* Each suite checks that its benchmarks declare every --param axis (or,
+ * with --allow-unknown-params, that some suite does); an axis that only
+ * benchmarks left out by the filters declare still changes nothing: say
+ * so. */
 static void warn_unused_params(const struct bt_front *f, const struct bt_run *run)
 {
 	for (size_t i = 0; i < f->cfg.n_params; i++) {
@@ -81,6 +83,84 @@ static void warn_unused_params(const struct bt_front *f, const struct bt_run *ru
 		}
 		bt_param_space_release(&ps);
 	}
+}
+
+extern char **environ;
+
+/* Runs `suite --list --allow-empty FLAG VALUE` with its output to
+ * /dev/null: 0 when it ends with status 0 (it declares the name, as its
+ * strict check says), else 1. */
+static int suite_knows(const char *suite, const char *flag, const char *value)
+{
+	char *av[] = { (char *)suite, "--list", "--allow-empty", (char *)flag,
+		       (char *)value, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	int rc = posix_spawn(&pid, suite, &fa, NULL, av, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return 1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+/* --allow-unknown-params: each suite ignores the names it does not
+ * declare, but a --param axis or --options name that no suite declares is
+ * still a usage error, found before anything runs. Returns 0 or 2 (with
+ * the message printed). */
+static int check_names_somewhere(const struct bt_front *f)
+{
+	struct bt_strbuf v = BT_STRBUF_INIT;
+	int code = 0;
+	for (size_t i = 0; i < f->cfg.n_params && !code; i++) {
+		struct bt_param_space ps = BT_PARAM_SPACE_INIT;
+		if (bt_param_space_parse(&ps, f->cfg.params[i], NULL) != 0)
+			continue; /* the suites say what is wrong with it */
+		for (size_t k = 0; k < ps.n_axes && !code; k++) {
+			int known = 0;
+			bt_strbuf_reset(&v);
+			bt_strbuf_addf(&v, "%s=1", ps.axes[k].name);
+			for (int s = 0; s < f->n_args && !known; s++)
+				known = suite_knows(f->args[s], "--param", v.buf) == 0;
+			if (!known) {
+				bt_front_error("run: --param %s: no benchmark of any suite "
+					       "has a parameter '%s'", f->cfg.params[i],
+					       ps.axes[k].name);
+				code = BT_EXIT_USAGE;
+			}
+		}
+		bt_param_space_release(&ps);
+	}
+	const char *o = f->cfg.options;
+	while (o && *o && !code) {
+		size_t n = strcspn(o, ",");
+		bt_strbuf_reset(&v);
+		bt_strbuf_addf(&v, "%.*s", (int)n, o);
+		char *name = v.buf;
+		while (*name == ' ')
+			name++;
+		for (char *e = name + strlen(name); e > name && e[-1] == ' ';)
+			*--e = '\0';
+		if (*name && strcmp(name, "all") && strcmp(name, "none")) {
+			int known = 0;
+			for (int s = 0; s < f->n_args && !known; s++)
+				known = suite_knows(f->args[s], "--options", name) == 0;
+			if (!known) {
+				bt_front_error("run: --options: no benchmark of any suite "
+					       "declares option '%s'", name);
+				code = BT_EXIT_USAGE;
+			}
+		}
+		o += n + (o[n] == ',');
+	}
+	bt_strbuf_release(&v);
+	return code;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -125,6 +205,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (f.allow_unknown_params && (code = check_names_somewhere(&f)))
+		goto out;
 	if (!(tmp = bt_cli_tmp_open("benchtrack-run"))) {
 		code = BT_EXIT_ERROR;
 		goto out;
@@ -151,6 +233,12 @@ static int cmd_run(int argc, char **argv)
 		struct bt_run srun;
 		int have_s = 0, reps = f.repetitions ? f.repetitions : 1, rc = 0;
 		for (int rep = 0; rep < reps; rep++) {
+			/* no stale run from the previous suite or repetition */
+			if (unlink(tmp) != 0 && errno != ENOENT) {
+				bt_front_error("%s: %s", tmp, strerror(errno));
+				code = BT_EXIT_ERROR;
+				break;
+			}
 			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
 			if (bt_cli_tmp_interrupted())
 				break;
@@ -162,6 +250,16 @@ static int cmd_run(int argc, char **argv)
 			if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
 				bt_front_error("%s exited with status %d", f.args[s], x);
 				code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
+				break;
+			}
+			if (access(tmp, F_OK) != 0 && errno == ENOENT) {
+				/* /bin/true and the like: exit 0, no run */
+				bt_front_error("%s: not a benchmark suite: it wrote no run "
+					       "(a suite is an executable built with "
+					       "BT_MAIN(), see benchtrack help run); to time "
+					       "an arbitrary command, call it from a "
+					       "benchmark of a suite", f.args[s]);
+				code = BT_EXIT_USAGE;
 				break;
 			}
 			struct bt_run *dst = have_s ? &one : &srun;
@@ -207,6 +305,7 @@ static int cmd_run(int argc, char **argv)
 		code = BT_EXIT_USAGE;
 	} else if (code == BT_EXIT_OK && have_all) {
 		warn_unused_params(&f, &all);
+		bt_front_declared_type(&f, &all);
 		int stored = f.no_store ? BT_EXIT_OK : store_run(&f, &all);
 		code = bt_front_emit(&f, &all);
 		if (code == BT_EXIT_OK || (code == BT_EXIT_CASE_FAILED && stored != BT_EXIT_OK))

@@ -21,15 +21,27 @@
  * many are waiting already it is answered 503 with Retry-After.
  *
  * Signals: INT, TERM, HUP and QUIT are blocked in every thread before the
- * temporary directory is made and taken by sigwait in the main thread, so
- * that the directory is removed whichever of them comes, and whenever.
+ * temporary directory is made and taken by the main thread (sigtimedwait),
+ * which does nothing else that can block for long (the first copy too is
+ * written by the regeneration thread), so that the directory is removed
+ * whichever of them comes, and whenever. Stopping waits SERVE_STOP_MS at
+ * most for the threads (a computation or a copy that never ends, a second
+ * signal: at once); after that the process removes the directory and
+ * exits without joining them (_exit: nothing they use is freed). The
+ * threads write the copies only through /proc/self/fd/N (N: the directory
+ * open), never by its name, so that once it is removed nothing can be
+ * created in it again, nor the directory itself.
  *
  * Requests: GET and HEAD only (405); the path is decoded here, from the
  * raw URI (MHD_OPTION_URI_LOG_CALLBACK), so that an encoded "/" or NUL is
- * refused rather than decoded into the path; "." and ".." segments, empty
- * segments, backslashes and control characters are refused (400); files
- * are only ever opened inside the current copy. Request size, connection
- * count (in all and per address) and idle time are bounded.
+ * refused rather than decoded into the path, and a raw NUL too (400);
+ * "." and ".." segments, empty segments, backslashes and control
+ * characters are refused (400); files are only ever opened inside the
+ * current copy. Request size, connection count (in all and per address),
+ * idle time and the time to receive a request's line and headers (in
+ * all: a connection that trickles them is closed by a sweep of the main
+ * thread) are bounded; libmicrohttpd's messages, and serve's own about
+ * closed connections, are rate-limited on stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,6 +74,11 @@
 #define SERVE_MAX_CONNECTIONS 256
 #define SERVE_MAX_PER_IP 64
 #define SERVE_TIMEOUT_S 15          /* idle connections are closed */
+#define SERVE_HEADER_MS 10000       /* a request's line and headers, in all */
+#define SERVE_STOP_MS 3000          /* waiting for the threads when stopping */
+#define SERVE_STOP_SEND_MS 1000     /* ... of which for the 503s to waiters */
+#define SERVE_LOG_BURST 5           /* messages on stderr per window ... */
+#define SERVE_LOG_WINDOW_MS 10000   /* ... then counted, said at its end */
 #define SERVE_THREADS 4             /* MHD thread pool */
 #define SERVE_CHECK_MS 1000         /* store signature checked at most this often */
 #define SERVE_MAX_LIMIT 100000      /* /api/runs?limit= */
@@ -121,9 +138,11 @@ static int sig_equal(const struct store_sig *a, const struct store_sig *b)
  * heavy answer, its place in a job's waiters. */
 struct req {
 	char *raw;               /* raw request target */
+	const char *raw_at;      /* where MHD had it (its buffer): a raw NUL check */
 	struct MHD_Connection *c;
 	struct req *next;        /* the job's waiters */
 	int done;                /* the worker has answered: status, text */
+	int answered;            /* resumed with an answer: counted in n_answering */
 	unsigned status;
 	char *text;
 };
@@ -147,10 +166,31 @@ struct cache_ent {
 	long long used;          /* now_ms() of the last hit */
 };
 
+/* A connection (MHD's socket context), for the header deadline. */
+struct conn {
+	int fd;                  /* its socket (MHD closes it only after
+				  * NOTIFY_CLOSED, which unlinks this under cmu) */
+	long long since;         /* now_ms() when it began to wait for a request */
+	int in_request;          /* the request's headers are in (on_request ran) */
+	int shut;                /* shut down by the sweep */
+	struct conn *prev, *next;
+};
+
+enum { STALL_REGEN = 1, STALL_WORKER = 2 }; /* BENCHTRACK_TEST_SERVE_STALL */
+
 struct server {
 	const char *store_dir;
 	char *store_real;        /* realpath of the store, for /api/runs/ID */
 	char *base;              /* private directory of the dashboard copies */
+	int base_fd;             /* base, open (-1: not yet) */
+	char *wbase;             /* the path the copies are made and read by:
+				  * /proc/self/fd/base_fd (base if unusable) */
+	int stall;               /* STALL_*: a test hook, see cmd_serve */
+	long long header_ms;     /* --header-timeout */
+
+	atomic_int first;        /* the first copy: 0 being written, 1 done,
+				  * -1 failed (first_err says why) */
+	struct bt_strbuf first_err;
 
 	pthread_rwlock_t lock;   /* readers open files in cur; the swap writes */
 	char *cur;               /* the current copy (under lock) */
@@ -170,10 +210,19 @@ struct server {
 	struct job *queue;       /* waiting to be computed, oldest first */
 	struct job *running;     /* being computed by the worker */
 	size_t n_jobs, n_waiters;
+	size_t n_answering;      /* resumed with an answer, not yet completed */
 	int hstop;
 	struct cache_ent cache[SERVE_CACHE_ENTRIES];
 	pthread_t worker;
 	int worker_started;
+
+	pthread_mutex_t cmu;     /* the connections */
+	struct conn *conns;
+
+	pthread_mutex_t lmu;     /* the rate limit of messages on stderr */
+	long long lwin;          /* now_ms() when the window began */
+	int lactive, lshown;
+	long lhidden;            /* not shown in this window */
 };
 
 static long long now_ms(void)
@@ -230,10 +279,19 @@ static int link_tree(const char *from, const char *to)
 	return rc ? -1 : 0;
 }
 
+/* Never returns (BENCHTRACK_TEST_SERVE_STALL: a thread that is stuck). */
+static void stall_forever(void)
+{
+	for (;;)
+		sleep(3600);
+}
+
 /* Writes a new copy of the dashboard and swaps it in; 0 or BT_E* with
- * err set. sig is the store's signature taken before reading it. */
+ * err set. sig is the store's signature taken before reading it. Called
+ * by the regeneration thread only; stall: never returns once the new
+ * copy is half made (a test hook). */
 static int regenerate(struct server *s, const struct store_sig *sig,
-		      struct bt_strbuf *err)
+		      struct bt_strbuf *err, int stall)
 {
 	struct bt_store *st = NULL;
 	struct bt_dashboard_opts o = { 0 };
@@ -244,18 +302,20 @@ static int regenerate(struct server *s, const struct store_sig *sig,
 	pthread_mutex_lock(&s->mu);
 	gen = ++s->gen;
 	pthread_mutex_unlock(&s->mu);
-	if (asprintf(&dir, "%s/gen-%u", s->base, gen) < 0)
+	if (asprintf(&dir, "%s/gen-%u", s->wbase, gen) < 0)
 		return BT_ENOMEM;
 	if (mkdir(dir, 0700) != 0) {
 		rc = bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
 		free(dir);
 		return rc;
 	}
-	/* only this thread (or main, before it starts) changes cur */
+	/* only this thread changes cur */
 	if (s->cur && link_tree(s->cur, dir) != 0) {
 		rmtree(dir);
 		mkdir(dir, 0700);
 	}
+	if (stall)
+		stall_forever();
 	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, err);
 	if (!rc)
 		rc = bt_dashboard_write(st, dir, &o, NULL, err);
@@ -278,12 +338,38 @@ static int regenerate(struct server *s, const struct store_sig *sig,
 	return 0;
 }
 
+/* msg (err text of a copy) with the copies' directory named by its
+ * name rather than by /proc/self/fd/N: malloc'd, or NULL. */
+static char *real_paths(const struct server *s, const char *msg)
+{
+	struct bt_strbuf b = BT_STRBUF_INIT;
+	size_t nw = strlen(s->wbase);
+	const char *p;
+	if (strcmp(s->wbase, s->base) == 0)
+		return strdup(msg);
+	while ((p = strstr(msg, s->wbase))) {
+		bt_strbuf_addf(&b, "%.*s%s", (int)(p - msg), msg, s->base);
+		msg = p + nw;
+	}
+	bt_strbuf_addf(&b, "%s", msg);
+	return bt_strbuf_detach(&b);
+}
+
+/* The regeneration thread: the first copy (s->first says how it went),
+ * then a new one whenever asked and the store changed, until stop. */
 static void *regen_main(void *arg)
 {
 	struct server *s = arg;
+	struct store_sig first;
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	store_sig(s->store_dir, &first);
+	if (regenerate(s, &first, &s->first_err, 0)) {
+		atomic_store(&s->first, -1);
+		return NULL;
+	}
+	atomic_store(&s->first, 1);
 	for (;;) {
 		struct store_sig now, had;
 		struct bt_strbuf err = BT_STRBUF_INIT;
@@ -300,9 +386,11 @@ static void *regen_main(void *arg)
 		store_sig(s->store_dir, &now);
 		if (sig_equal(&now, &had))
 			continue;
-		if (regenerate(s, &now, &err)) {
+		if (regenerate(s, &now, &err, s->stall & STALL_REGEN)) {
+			char *msg = err.len ? real_paths(s, err.buf) : NULL;
 			fprintf(stderr, "benchtrack serve: warning: dashboard not updated: %s\n",
-				err.len ? err.buf : "out of memory");
+				msg ? msg : "out of memory");
+			free(msg);
 			/* not again until the store changes again */
 			pthread_mutex_lock(&s->mu);
 			s->sig = now;
@@ -987,6 +1075,8 @@ static void job_answer(struct server *s, struct job *j, unsigned status,
 		r->status = status;
 		r->text = text ? strdup(text) : NULL;
 		r->done = 1;
+		r->answered = 1;
+		s->n_answering++;
 		s->n_waiters--;
 		MHD_resume_connection(r->c);
 	}
@@ -1046,6 +1136,8 @@ static void *worker_main(void *arg)
 		 * newer than the signature it is kept under */
 		store_sig(s->store_dir, &j->sig);
 		pthread_mutex_unlock(&s->hmu);
+		if (s->stall & STALL_WORKER)
+			stall_forever();
 		text = series_compute(s->store_dir, j->what, NULL, j->since, j->all, j->metric,
 				      j->machine, j->suite, j->name, &status);
 		pthread_mutex_lock(&s->hmu);
@@ -1211,6 +1303,138 @@ static enum MHD_Result api(struct server *s, struct MHD_Connection *c,
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "no such API endpoint");
 }
 
+/* --- messages on stderr, rate-limited ----------------------------------------- */
+
+/* Ends the window of messages when it is over (or at once: force), and
+ * says how many were not shown in it. */
+static void log_roll(struct server *s, int force)
+{
+	long long now = now_ms();
+	pthread_mutex_lock(&s->lmu);
+	if (s->lactive && (force || now - s->lwin >= SERVE_LOG_WINDOW_MS)) {
+		if (s->lhidden)
+			fprintf(stderr, "benchtrack serve: %ld more messages not shown "
+				"(at most %d every %d s)\n", s->lhidden, SERVE_LOG_BURST,
+				SERVE_LOG_WINDOW_MS / 1000);
+		s->lactive = 0;
+		s->lshown = 0;
+		s->lhidden = 0;
+	}
+	pthread_mutex_unlock(&s->lmu);
+}
+
+/* "benchtrack serve: " and the message (with its newline), unless
+ * SERVE_LOG_BURST were shown already in this window: then it is counted. */
+static void log_msgv(struct server *s, const char *fmt, va_list ap)
+{
+	log_roll(s, 0);
+	pthread_mutex_lock(&s->lmu);
+	if (!s->lactive) {
+		s->lactive = 1;
+		s->lwin = now_ms();
+	}
+	if (s->lshown < SERVE_LOG_BURST) {
+		s->lshown++;
+		fputs("benchtrack serve: ", stderr);
+		vfprintf(stderr, fmt, ap);
+	} else {
+		s->lhidden++;
+	}
+	pthread_mutex_unlock(&s->lmu);
+}
+
+static void log_msg(struct server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void log_msg(struct server *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_msgv(s, fmt, ap);
+	va_end(ap);
+}
+
+/* --- connections: the header deadline ----------------------------------------- */
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+/* The connection's request has its headers (in 1), or it waits for the
+ * next request from now on (in 0). */
+static void conn_mark(struct server *s, struct MHD_Connection *c, int in)
+{
+	struct conn *k = conn_of(c);
+	if (!k)
+		return;
+	pthread_mutex_lock(&s->cmu);
+	if (!in && k->in_request)
+		k->since = now_ms();
+	k->in_request = in;
+	pthread_mutex_unlock(&s->cmu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct server *s = cls;
+	struct conn *k = *ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci)
+			return;
+		if (!(k = calloc(1, sizeof *k))) {
+			/* untracked, it would have no deadline: refused */
+			shutdown(ci->connect_fd, SHUT_RDWR);
+			return;
+		}
+		k->fd = ci->connect_fd;
+		k->since = now_ms();
+		pthread_mutex_lock(&s->cmu);
+		k->next = s->conns;
+		if (s->conns)
+			s->conns->prev = k;
+		s->conns = k;
+		pthread_mutex_unlock(&s->cmu);
+		*ctx = k;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+		pthread_mutex_lock(&s->cmu);
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->cmu);
+		free(k);
+		*ctx = NULL;
+	}
+}
+
+/* Shuts down every connection that has waited header_ms or more for a
+ * request line and headers, however slowly bytes of them came (MHD's
+ * timeout is an idle one, which each byte resets); MHD then closes it. */
+static void sweep(struct server *s)
+{
+	long long now = now_ms();
+	int n = 0;
+	pthread_mutex_lock(&s->cmu);
+	for (struct conn *k = s->conns; k; k = k->next)
+		if (!k->in_request && !k->shut && now - k->since >= s->header_ms) {
+			shutdown(k->fd, SHUT_RDWR);
+			k->shut = 1;
+			n++;
+		}
+	pthread_mutex_unlock(&s->cmu);
+	if (n)
+		log_msg(s, "closed %d connection%s that sent no whole request (line and "
+			"headers) within %.1f s\n", n, n == 1 ? "" : "s",
+			(double)s->header_ms / 1000);
+}
+
 /* --- libmicrohttpd callbacks ---------------------------------------------- */
 
 /* The request, with its raw target, kept for the handler (freed when
@@ -1223,20 +1447,43 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		free(r);
 		r = NULL;
 	}
+	if (r)
+		r->raw_at = uri;
 	return r;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct server *s = cls;
 	struct req *r = *req_cls;
-	(void)cls, (void)c, (void)toe;
+	(void)toe;
+	conn_mark(s, c, 0);
+	if (r && r->answered) {
+		pthread_mutex_lock(&s->hmu);
+		s->n_answering--;
+		pthread_cond_broadcast(&s->hcv);
+		pthread_mutex_unlock(&s->hmu);
+	}
 	if (r) {
 		free(r->raw);
 		free(r->text);
 		free(r);
 	}
 	*req_cls = NULL;
+}
+
+/* 1 when the raw request target held a NUL byte. MHD hands on_uri the
+ * target as a C string, cut at a NUL, in its own buffer, where the
+ * target ends one byte (the space) before the HTTP version it hands the
+ * handler: a target longer than the string held a NUL. Where the two do
+ * not lie so (another libmicrohttpd), 0. */
+static int raw_nul(const struct req *r, const char *version)
+{
+	uintptr_t at = (uintptr_t)r->raw_at, v = (uintptr_t)version;
+	if (!r->raw_at || !version || v <= at || v - at > SERVE_MEMORY_LIMIT)
+		return 0;
+	return v - at - 1 > strlen(r->raw);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
@@ -1250,7 +1497,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	enum MHD_Result ret;
 	char *path;
 
-	(void)url, (void)version, (void)upload_data, (void)upload_data_size;
+	(void)url, (void)upload_data, (void)upload_data_size;
+	conn_mark(s, c, 1);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
 		return reply_text_h(c, MHD_HTTP_METHOD_NOT_ALLOWED, "application/json",
@@ -1276,7 +1524,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				   "than %d bytes", SERVE_MAX_URI);
 	if (!(path = malloc(strlen(raw) + 1)))
 		return MHD_NO;
-	if (decode_path(raw, path) != 0)
+	if (raw_nul(r, version) || decode_path(raw, path) != 0)
 		ret = reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
 	else if (strncmp(path, "/api", 4) == 0 && (path[4] == '/' || path[4] == '\0'))
 		ret = api(s, c, r, path + 4);
@@ -1288,9 +1536,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 static void on_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
-	fputs("benchtrack serve: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	log_msgv(cls, fmt, ap);
 }
 
 /* --- the command ----------------------------------------------------------- */
@@ -1307,18 +1553,151 @@ static int is_loopback(const struct sockaddr_storage *a)
 	return 0;
 }
 
+/* A duration with its unit ("10s", "500ms", "1m") in milliseconds, from
+ * 100 ms to an hour; -1 otherwise (a bare number too). */
+static long long parse_ms(const char *v)
+{
+	char *end;
+	double x, mul;
+	if (!((*v >= '0' && *v <= '9') || *v == '.'))
+		return -1;
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mul = 60000;
+	else
+		return -1;
+	x *= mul;
+	return x >= 100 && x <= 3600000 ? (long long)x : -1;
+}
+
+/* Stops the worker (whoever waits for a heavy answer, queued or being
+ * computed, gets a 503 now, sent before the daemon stops, for up to
+ * SERVE_STOP_SEND_MS: so that no connection is left suspended and the
+ * daemon need not wait for the worker), the daemon, then the
+ * regeneration thread, and joins them: as long as that takes. */
+static void stop_threads(struct server *s, struct MHD_Daemon *d)
+{
+	if (s->worker_started) {
+		char *text = error_text(MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down");
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += SERVE_STOP_SEND_MS / 1000;
+		until.tv_nsec += (SERVE_STOP_SEND_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&s->hmu);
+		s->hstop = 1;
+		if (s->running)
+			job_answer(s, s->running, MHD_HTTP_SERVICE_UNAVAILABLE, text);
+		for (struct job *j = s->queue; j; j = j->next)
+			job_answer(s, j, MHD_HTTP_SERVICE_UNAVAILABLE, text);
+		pthread_cond_broadcast(&s->hcv);
+		while (d && s->n_answering &&
+		       pthread_cond_timedwait(&s->hcv, &s->hmu, &until) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&s->hmu);
+		free(text);
+	}
+	if (d)
+		MHD_stop_daemon(d);
+	if (s->worker_started)
+		pthread_join(s->worker, NULL);
+	if (s->regen_started) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = 1;
+		pthread_cond_signal(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->regen, NULL);
+	}
+}
+
+struct stopper {
+	struct server *s;
+	struct MHD_Daemon *d;
+	atomic_int done;
+};
+
+static void *stopper_main(void *arg)
+{
+	struct stopper *t = arg;
+	stop_threads(t->s, t->d);
+	atomic_store(&t->done, 1);
+	return NULL;
+}
+
+/* stop_threads within SERVE_STOP_MS: 0 when it was done (all joined);
+ * -1 when it was not, -2 when one of sigs came meanwhile. Then the
+ * threads may still run, using s: the caller must exit without freeing
+ * anything (exit_now). */
+static int stop_bounded(struct server *s, struct MHD_Daemon *d, const sigset_t *sigs)
+{
+	struct stopper *t;
+	pthread_t th;
+	long long end = now_ms() + SERVE_STOP_MS;
+
+	if (!s->worker_started && !s->regen_started && !d)
+		return 0;
+	if (!(t = calloc(1, sizeof *t)))
+		goto unbounded;
+	t->s = s;
+	t->d = d;
+	if (pthread_create(&th, NULL, stopper_main, t) != 0) {
+		free(t);
+		goto unbounded;
+	}
+	while (!atomic_load(&t->done)) {
+		long long left = end - now_ms();
+		struct timespec ts = { 0, 0 };
+		if (left <= 0)
+			return -1; /* t stays: the stopper uses it */
+		ts.tv_nsec = (left > 20 ? 20 : left) * 1000000L;
+		if (sigtimedwait(sigs, NULL, &ts) > 0)
+			return -2;
+	}
+	pthread_join(th, NULL);
+	free(t);
+	return 0;
+unbounded:
+	stop_threads(s, d);
+	return 0;
+}
+
+/* Removes the copies' directory although a thread may still be writing
+ * into it (through wbase: once the directory is gone it can create
+ * nothing more), then ends the process with code. */
+static void exit_now(struct server *s, int code)
+{
+	struct stat st;
+	log_roll(s, 1);
+	for (int i = 0; i < 100 && s->base && lstat(s->base, &st) == 0; i++)
+		rmtree(s->base);
+	fflush(stdout);
+	fflush(stderr);
+	_exit(code);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-	const char *store_dir = NULL, *bind_addr = "127.0.0.1", *port_s = "8080";
+	const char *store_dir = NULL, *bind_addr = "127.0.0.1", *port_s = "8080",
+		   *header_s = NULL;
 	int help = 0, n_args = 0, code;
 	char *args[1];
 	struct bt_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--bind", &bind_addr, NULL },
-		{ "--port", &port_s, NULL },     { NULL, NULL, NULL },
+		{ "--port", &port_s, NULL },     { "--header-timeout", &header_s, NULL },
+		{ NULL, NULL, NULL },
 	};
 	struct sockaddr_storage sa;
 	struct server s;
-	struct store_sig sig;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_store *st = NULL;
 	struct MHD_Daemon *d = NULL;
@@ -1326,9 +1705,10 @@ static int cmd_serve(int argc, char **argv)
 	sigset_t sigs;
 	unsigned flags;
 	long port;
+	long long header_ms = SERVE_HEADER_MS;
 	char *end, tmpl[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-	int sig_no = 0, ipv6;
+	const char *tmp = getenv("TMPDIR"), *stall = getenv("BENCHTRACK_TEST_SERVE_STALL");
+	int sig_no = 0, ipv6, rc;
 
 	if ((code = bt_opts_parse("serve", argc, argv, opts, &help, args, 0, &n_args)))
 		return code;
@@ -1337,6 +1717,11 @@ static int cmd_serve(int argc, char **argv)
 	port = strtol(port_s, &end, 10);
 	if (!*port_s || *end || port < 0 || port > 65535) {
 		bt_front_error("serve: --port: '%s' is not a port number (0 to 65535)", port_s);
+		return BT_EXIT_USAGE;
+	}
+	if (header_s && (header_ms = parse_ms(header_s)) < 0) {
+		bt_front_error("serve: --header-timeout: '%s' is not a duration with its unit "
+			       "from 100ms to 60m (e.g. 10s, 500ms)", header_s);
 		return BT_EXIT_USAGE;
 	}
 	memset(&sa, 0, sizeof sa);
@@ -1358,16 +1743,27 @@ static int cmd_serve(int argc, char **argv)
 			"address: anyone who can reach it can read the store\n", bind_addr);
 
 	memset(&s, 0, sizeof s);
+	s.base_fd = -1;
+	s.header_ms = header_ms;
+	/* a test hook (tests/cli/test_serve.c): "regen" makes the regeneration
+	 * thread hang in every copy after the first, "worker" the worker in
+	 * every computation, as a bug could */
+	if (stall && strstr(stall, "regen"))
+		s.stall |= STALL_REGEN;
+	if (stall && strstr(stall, "worker"))
+		s.stall |= STALL_WORKER;
 	pthread_rwlock_init(&s.lock, NULL);
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
 	pthread_mutex_init(&s.hmu, NULL);
 	pthread_cond_init(&s.hcv, NULL);
+	pthread_mutex_init(&s.cmu, NULL);
+	pthread_mutex_init(&s.lmu, NULL);
 	code = BT_EXIT_ERROR;
 
-	/* INT, TERM, HUP and QUIT are taken by sigwait below: blocked in every
-	 * thread (the threads inherit the mask) from before the temporary
-	 * directory exists, so that it is removed whenever one comes */
+	/* INT, TERM, HUP and QUIT are taken by sigtimedwait below: blocked in
+	 * every thread (the threads inherit the mask) from before the
+	 * temporary directory exists, so that it is removed whenever one comes */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -1389,22 +1785,37 @@ static int cmd_serve(int argc, char **argv)
 		bt_front_error("serve: %s: %s", tmpl, strerror(errno));
 		goto out;
 	}
-	/* the first copy, before serving */
-	store_sig(s.store_dir, &sig);
-	if (regenerate(&s, &sig, &err)) {
-		bt_front_error("serve: dashboard: %s", err.len ? err.buf : "out of memory");
+	/* the copies are made through the directory open, not its name */
+	if ((s.base_fd = open(s.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		struct stat a, b;
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", s.base_fd);
+		if (fstat(s.base_fd, &a) == 0 && stat(proc, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			s.wbase = strdup(proc);
+	}
+	if (!s.wbase && !(s.wbase = strdup(s.base))) {
+		bt_front_error("serve: out of memory");
 		goto out;
 	}
-	atomic_store(&s.last_check, now_ms());
-	/* a signal that came while the first copy was written */
-	if ((sig_no = sigtimedwait(&sigs, NULL, &(struct timespec){ 0, 0 })) > 0)
-		goto stopped;
-
+	/* the first copy, before serving: by the regeneration thread, while
+	 * this one waits for it or for a signal */
 	if (pthread_create(&s.regen, NULL, regen_main, &s) != 0) {
 		bt_front_error("serve: cannot start a thread");
 		goto out;
 	}
 	s.regen_started = 1;
+	while (!(rc = atomic_load(&s.first)))
+		if ((sig_no = sigtimedwait(&sigs, NULL, &(struct timespec){ 0, 20000000 })) > 0)
+			goto stopped;
+	if (rc < 0) {
+		char *msg = s.first_err.len ? real_paths(&s, s.first_err.buf) : NULL;
+		bt_front_error("serve: dashboard: %s", msg ? msg : "out of memory");
+		free(msg);
+		goto out;
+	}
+	atomic_store(&s.last_check, now_ms());
+
 	if (pthread_create(&s.worker, NULL, worker_main, &s) != 0) {
 		bt_front_error("serve: cannot start a thread");
 		goto out;
@@ -1414,7 +1825,7 @@ static int cmd_serve(int argc, char **argv)
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
 		MHD_ALLOW_SUSPEND_RESUME | (ipv6 ? MHD_USE_IPv6 : 0);
 	d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, &s,
-			     MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_log, &s,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_MAX_CONNECTIONS,
@@ -1422,7 +1833,8 @@ static int cmd_serve(int argc, char **argv)
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_TIMEOUT_S,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVE_MEMORY_LIMIT,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s,
 			     MHD_OPTION_END);
 	if (!d) {
 		bt_front_error("serve: cannot listen on %s port %ld: %s", bind_addr, port,
@@ -1438,35 +1850,41 @@ static int cmd_serve(int argc, char **argv)
 		bt_front_error("serve: stdout: %s", strerror(errno));
 		goto out;
 	}
-	while (sigwait(&sigs, &sig_no) != 0)
-		;
+	/* waits for a signal, sweeping the connections meanwhile */
+	for (;;) {
+		long long tick = s.header_ms / 4;
+		struct timespec ts = { 0, 0 };
+		tick = tick < 20 ? 20 : tick > 250 ? 250 : tick;
+		ts.tv_nsec = tick * 1000000L;
+		if ((sig_no = sigtimedwait(&sigs, NULL, &ts)) > 0)
+			break;
+		sweep(&s);
+		log_roll(&s, 0);
+	}
 stopped:
 	/* INT, TERM: asked to stop, 0; HUP, QUIT: 128 + the signal, as a
 	 * shell reports a process that one ended */
 	code = sig_no == SIGHUP || sig_no == SIGQUIT ? 128 + sig_no : BT_EXIT_OK;
 out:
-	if (s.worker_started) {
-		/* the worker answers whoever waits (503), so that no connection
-		 * is left suspended when the daemon stops */
-		pthread_mutex_lock(&s.hmu);
-		s.hstop = 1;
-		pthread_cond_signal(&s.hcv);
-		pthread_mutex_unlock(&s.hmu);
-		pthread_join(s.worker, NULL);
+	if ((rc = stop_bounded(&s, d, &sigs)) != 0) {
+		if (rc == -2)
+			fprintf(stderr, "benchtrack serve: stopping at once (a second signal), "
+				"without waiting for the work in progress\n");
+		else
+			fprintf(stderr, "benchtrack serve: warning: work in progress did not "
+				"stop within %d s: exiting without waiting for it\n",
+				SERVE_STOP_MS / 1000);
+		exit_now(&s, code);
 	}
-	if (d)
-		MHD_stop_daemon(d);
-	if (s.regen_started) {
-		pthread_mutex_lock(&s.mu);
-		s.stop = 1;
-		pthread_cond_signal(&s.cv);
-		pthread_mutex_unlock(&s.mu);
-		pthread_join(s.regen, NULL);
-	}
+	log_roll(&s, 1);
 	rmtree(s.base);
+	if (s.base_fd >= 0)
+		close(s.base_fd);
 	free(s.base);
+	free(s.wbase);
 	free(s.cur);
 	free(s.store_real);
+	bt_strbuf_release(&s.first_err);
 	bt_store_close(st);
 	bt_strbuf_release(&err);
 	for (int i = 0; i < SERVE_CACHE_ENTRIES; i++) {
@@ -1478,10 +1896,12 @@ out:
 	pthread_cond_destroy(&s.cv);
 	pthread_mutex_destroy(&s.hmu);
 	pthread_cond_destroy(&s.hcv);
+	pthread_mutex_destroy(&s.cmu);
+	pthread_mutex_destroy(&s.lmu);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_serve = {
-	"serve", "serve [--bind ADDR] [--port N]",
+	"serve", "serve [--bind ADDR] [--port N] [--header-timeout T]",
 	"serve the dashboard and a JSON API of the store", cmd_serve
 };

@@ -58,6 +58,9 @@ static int cmd_show(int argc, char **argv)
 	struct stat sb;
 	if (stat(f.args[0], &sb) == 0 && S_ISREG(sb.st_mode)) {
 		rc = bt_run_read_file(&run, f.args[0], &err);
+	} else if (stat(f.args[0], &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		/* a FIFO, a device: there, but not a run file */
+		rc = bt_error(&err, BT_EIO, "%s: not a regular file", f.args[0]);
 	} else {
 		struct bt_store *st;
 		rc = bt_store_open(&st, f.store, BT_STORE_READONLY, &err);

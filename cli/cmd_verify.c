@@ -37,7 +37,9 @@ static int cmd_verify(int argc, char **argv)
 	struct bt_store *st = NULL;
 	struct printer pr = { "" };
 	size_t found = 0, left = 0;
-	int rc = bt_store_open(&st, store, repair ? 0 : BT_STORE_READONLY, &err);
+	/* a missing index is for verify to report (and --repair to rebuild) */
+	int rc = bt_store_open(&st, store, (repair ? 0 : BT_STORE_READONLY) |
+			       BT_STORE_NO_REBUILD, &err);
 	if (!rc)
 		rc = bt_store_verify(st, repair, print_note, &pr, &found, &err);
 	if (!rc && repair && found) {

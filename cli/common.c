@@ -74,6 +74,8 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 
 	if (stat(ref, &sb) == 0 && S_ISREG(sb.st_mode))
 		return bt_run_read_file(run, ref, err);
+	if (stat(ref, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		return bt_error(err, BT_EIO, "%s: not a regular file", ref);
 	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, err);
 	if (rc) {
 		if (rc == BT_ENOTFOUND) {
@@ -102,6 +104,95 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	}
 	bt_store_close(st);
 	return rc;
+}
+
+void bt_cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run)
+{
+	if (run->git.dirty != 1)
+		return;
+	fprintf(stderr, "benchtrack: warning: %s: %s (run %.8s) was made from a "
+		"dirty working tree: its numbers may not be those of commit %.12s\n",
+		cmd, what, run->run_id ? run->run_id : "?",
+		run->git.commit ? run->git.commit : "(unknown)");
+}
+
+static int date_digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX])
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	size_t n = s ? strlen(s) : 0;
+	int y, mo, d, h, mi, sec = 0;
+
+	if (n < 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = date_digits(s, 4);
+	mo = date_digits(s + 5, 2);
+	d = date_digits(s + 8, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1)
+		return -1;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
+		return -1;
+	if (n == 10) {
+		memcpy(out, s, 11);
+		return 0;
+	}
+	/* a time: T (or a space), HH:MM, optional :SS and fraction, optional Z */
+	const char *p = s + 10;
+	if ((*p != 'T' && *p != ' ') || strlen(p) < 6 || p[3] != ':')
+		return -1;
+	h = date_digits(p + 1, 2);
+	mi = date_digits(p + 4, 2);
+	p += 6;
+	if (*p == ':') {
+		sec = date_digits(p + 1, 2);
+		if (sec < 0)
+			return -1;
+		p += 3;
+		if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p || h < 0 || h > 23 || mi < 0 || mi > 59 || sec > 59)
+		return -1;
+	/* as the index writes times ("2026-11-22T20:00:00Z") but without the
+	 * zone letter, so that string order is time order, fractions too */
+	size_t len = (size_t)(p - s) - (p[-1] == 'Z');
+	if (len >= BT_CLI_DATE_MAX)
+		return -1;
+	memcpy(out, s, len);
+	out[10] = 'T';
+	out[len] = '\0';
+	return 0;
+}
+
+void bt_cli_rel_text(double rel, int decimals, char *buf, size_t size)
+{
+	if (isinf(rel))
+		snprintf(buf, size, "from 0");
+	else
+		snprintf(buf, size, "%+.*f%%", decimals, 100 * rel);
+}
+
+int bt_cli_date_flag(const char *cmd, const char *flag, const char *s,
+		     char out[BT_CLI_DATE_MAX])
+{
+	if (bt_cli_date(s, out) == 0)
+		return 0;
+	bt_front_error("%s: %s '%s': %s", cmd, flag, s, BT_CLI_DATE_EXPECTED);
+	return BT_EXIT_USAGE;
 }
 
 /* "5%" (percent) or "0.05" (a fraction below 1) into *v as a fraction.
@@ -291,14 +382,19 @@ void bt_cli_sparkline(const double *x, size_t n, size_t width,
 	for (size_t c = 0; c < cells; c++) {
 		size_t a = c * n / cells, b = (c + 1) * n / cells;
 		double sum = 0;
+		/* the mean as a sum of x / count: no overflow near DBL_MAX */
 		for (size_t i = a; i < b; i++)
-			sum += x[i];
-		v[c] = sum / (double)(b - a);
+			sum += x[i] / (double)(b - a);
+		v[c] = sum;
 		lo = v[c] < lo ? v[c] : lo;
 		hi = v[c] > hi ? v[c] : hi;
 	}
 	for (size_t c = 0; c < cells; c++) {
-		int k = hi > lo ? (int)((v[c] - lo) / (hi - lo) * 7.999) : 3;
+		/* the position in [lo, hi] in halves when hi - lo overflows (a
+		 * series from -1.7e308 to 1.7e308); never NaN into the int */
+		double f = isfinite(hi - lo) ? (v[c] - lo) / (hi - lo)
+					     : (v[c] / 2 - lo / 2) / (hi / 2 - lo / 2);
+		int k = hi > lo && f >= 0 && f <= 1 ? (int)(f * 7.999) : 3;
 		bt_strbuf_adds(out, bars[k < 0 ? 0 : k > 7 ? 7 : k]);
 	}
 	free(v);
@@ -347,9 +443,21 @@ int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strb
 					break;
 				}
 			}
+			/* throughput at the pooled median, not the first
+			 * process's */
+			const struct bt_metric *t = bt_result_metric(d, "time");
+			double med = t && t->stats.n ? t->stats.median : NAN;
+			if (d->throughput.unit)
+				d->throughput.value = med > 0 ? d->throughput.items_per_op / med
+							      : NAN;
+			if (d->bytes_throughput.unit)
+				d->bytes_throughput.value =
+					med > 0 ? d->bytes_throughput.items_per_op / med : NAN;
 			break;
 		}
 	}
 	free(ks);
+	if (!rc)
+		dst->duration_s += src->duration_s;
 	return rc;
 }

@@ -35,6 +35,20 @@ int bt_cmd_help_flag(int argc, char **argv, const char *name)
 	return -1;
 }
 
+/* What the store does unasked (a missing index.db rebuilt on open, the
+ * runs that rebuild left out), on stderr: commands keep stdout for their
+ * output. */
+static void store_notice(void *ud, const char *what, const char *path,
+			 const char *detail)
+{
+	(void)ud;
+	if (strcmp(what, "rebuilt") == 0)
+		fprintf(stderr, "benchtrack: %s %s\n", path, detail ? detail : "");
+	else
+		fprintf(stderr, "benchtrack: warning: %s: %s\n", path,
+			detail ? detail : what);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: benchtrack <command> [args]\n\ncommands:\n");
@@ -51,6 +65,7 @@ int main(int argc, char **argv)
 		return BT_EXIT_USAGE;
 	}
 	const char *name = argv[1];
+	bt_store_set_notify(store_notice, NULL);
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		usage(stdout);
 		return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;

@@ -56,6 +56,7 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 	double t0 = mono_s();
 	rc = bt_plan_run(&plan, &f->cfg, &run, bt_front_progress, f, &err);
 	run.duration_s = mono_s() - t0;
+	bt_front_declared_type(f, &run);
 	if (rc) {
 		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
 		code = BT_EXIT_ERROR;

@@ -11,7 +11,7 @@ enum flag_id {
 	F_MEASURE, F_MIN_SAMPLE, F_BUDGET, F_TIMEOUT, F_MEMLIMIT, F_NO_ISOLATE,
 	F_SEED, F_FORMAT, F_OUT, F_TYPE, F_OPTIONS, F_ABLATION, F_BASELINE,
 	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
-	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS
+	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN
 };
 
 struct flag {
@@ -46,6 +46,7 @@ static const struct flag flags[] = {
 	{ "baseline", 0, 1, 0, F_BASELINE },
 	{ "suite", 0, 1, 1, F_SUITE },
 	{ "allow-empty", 0, 0, 0, F_ALLOW_EMPTY },
+	{ "allow-unknown-params", 0, 0, 1, F_ALLOW_UNKNOWN },
 	{ "store", 0, 1, 0, F_STORE },
 	{ "no-store", 0, 0, 0, F_NO_STORE },
 	{ "repetitions", 0, 1, 0, F_REPETITIONS },
@@ -70,7 +71,10 @@ static int parse_int(const char *flag, const char *v, long lo, long hi,
 	return 0;
 }
 
-/* Seconds: "2", "0.5", "250ms", "10s", "2m". */
+/* A duration with its unit: "0.5s", "250ms", "10us", "2m", "2min".
+ * A bare number is refused (is "5" seconds or milliseconds?), except a
+ * bare 0 (0 s whatever the unit: "none" for --timeout and --time-budget,
+ * refused by --min-sample-time). */
 static int parse_seconds(const char *flag, const char *v, double *out,
 			 struct bt_strbuf *err)
 {
@@ -78,6 +82,7 @@ static int parse_seconds(const char *flag, const char *v, double *out,
 	errno = 0;
 	double x = strtod(v, &end);
 	double mul = 1;
+	int unit = 1;
 	if (end != v) {
 		if (strcmp(end, "ms") == 0)
 			mul = 1e-3, end += 2;
@@ -87,11 +92,17 @@ static int parse_seconds(const char *flag, const char *v, double *out,
 			end += 1;
 		else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
 			mul = 60, end += strlen(end);
+		else
+			unit = 0;
 	}
-	if (errno || end == v || *end || !(x >= 0) || isinf(x))
+	if (errno || end == v || (!unit && *end) || !(x >= 0) || isinf(x))
 		return bt_error(err, BT_EINVAL,
-				"--%s: '%s' is not a duration (e.g. 2, 0.5s, 250ms)",
+				"--%s: '%s' is not a duration (e.g. 0.5s, 250ms, 10us, 2m)",
 				flag, v);
+	if (!unit && x != 0)
+		return bt_error(err, BT_EINVAL,
+				"--%s: '%s' has no unit: write %ss, %sms or %sus",
+				flag, v, v, v, v);
 	*out = x * mul;
 	return 0;
 }
@@ -206,9 +217,12 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 			f->repetitions = (int)n;
 		break;
 	}
-	case F_ALLOW_EMPTY:
-		/* a suite among several: names may belong to the others */
-		f->allow_empty = 1;
+	case F_ALLOW_EMPTY: f->allow_empty = 1; break;
+	case F_ALLOW_UNKNOWN:
+		/* suites that differ on purpose: a --param axis or --options
+		 * name may belong to another suite (benchtrack run checks
+		 * that some suite declares it) */
+		f->allow_unknown_params = 1;
 		f->cfg.strict_names = 0;
 		break;
 	}

@@ -22,6 +22,9 @@ struct bt_front {
 	int no_store;         /* --no-store (benchtrack run) */
 	int allow_empty;      /* --allow-empty: no matching case is not an
 				 error (benchtrack run passes it to suites) */
+	int allow_unknown_params; /* --allow-unknown-params: a --param axis
+				 or --options name need not be declared in
+				 this suite (benchtrack run: in some suite) */
 	int repetitions;      /* --repetitions N (benchtrack run): each suite
 				 runs N times in fresh processes, samples
 				 pooled; 0 when not given */
@@ -48,6 +51,11 @@ void bt_front_release(struct bt_front *f);
  * type, suite, build. */
 int bt_front_context(struct bt_front *f, struct bt_run *run,
 		     const struct bt_build_info *build, const char *argv0);
+
+/* Without --type or --ablation, gives run the benchmark type that all of
+ * its results declare (bt_run_declared_type), when they agree; else
+ * "comprehensive" (a merged run's results may differ). */
+void bt_front_declared_type(const struct bt_front *f, struct bt_run *run);
 
 /* Progress callback for bt_plan_run; ud is the struct bt_front. */
 void bt_front_progress(void *ud, size_t index, size_t total,

@@ -76,6 +76,16 @@ int bt_front_context(struct bt_front *f, struct bt_run *run,
 	return 0;
 }
 
+void bt_front_declared_type(const struct bt_front *f, struct bt_run *run)
+{
+	if (f->type || f->cfg.ablation)
+		return;
+	const char *t = bt_run_declared_type(run);
+	const char *copy = bt_run_strdup(run, t ? t : "comprehensive");
+	if (copy)
+		run->benchmark_type = copy;
+}
+
 static void clock_text(double s, char *buf, size_t n)
 {
 	long t = (long)(s + 0.5);
@@ -97,6 +107,11 @@ void bt_front_progress(void *ud, size_t index, size_t total,
 		start = now;
 	int tty = isatty(STDERR_FILENO);
 	if (done) {
+		struct bt_strbuf w = BT_STRBUF_INIT;
+		double res = 0;
+		bt_timer_info(&res, NULL);
+		int warn = f->log_level >= BT_LOG_INFO &&
+			   bt_result_sample_warning(done, res, f->cfg.min_sample_time, &w);
 		if (f->log_level >= BT_LOG_DEBUG ||
 		    (f->log_level >= BT_LOG_INFO && done->status != BT_STATUS_OK &&
 		     done->status != BT_STATUS_SKIPPED)) {
@@ -107,17 +122,31 @@ void bt_front_progress(void *ud, size_t index, size_t total,
 				done->message ? ": " : "",
 				done->message ? done->message : "", done->wall_s);
 		}
+		if (warn) {
+			if (tty)
+				fputs("\r\033[K", stderr);
+			fprintf(stderr, "benchtrack: warning: %s: %s\n", c->id, w.buf);
+		}
+		bt_strbuf_release(&w);
 		if (tty && index + 1 == total)
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	if (!tty || f->log_level == BT_LOG_QUIET)
+	if (f->log_level == BT_LOG_QUIET)
 		return;
 	char el[32], eta[32] = "--:--";
 	clock_text(now - start, el, sizeof el);
 	if (index > 0)
 		clock_text((now - start) / (double)index * (double)(total - index),
 			   eta, sizeof eta);
+	if (!tty) {
+		/* a log (CI): one plain line per case, so that a long job
+		 * shows it lives */
+		fprintf(stderr, "[%zu/%zu] %s (elapsed %s, left %s%s)\n", index + 1,
+			total, c->id, el, index > 0 ? "~" : "", eta);
+		fflush(stderr);
+		return;
+	}
 	fprintf(stderr, "\r\033[K[%zu/%zu] %.60s  elapsed %s  ETA %s", index + 1,
 		total, c->id, el, eta);
 	fflush(stderr);

@@ -32,6 +32,31 @@ uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
  * characters that are not letters or digits as '_' (lib/report/table.c). */
 void bt__unit_slug(const char *unit, char *out, size_t size);
 
+/* A plot axis (lib/report/svg.c). bt__axis_setup fills it for values in
+ * [mn, mx] (finite, mn <= mx; > 0 when log): the domain [lo, hi] (log
+ * axes: also llo, lhi = its log10, what positions use; lo and hi are then
+ * only approximate at the ends of the double range) and 4 to 6 ticks
+ * (fewer only where the domain holds fewer representable round values,
+ * as between two subnormals): finite, increasing, inside the domain.
+ * from_zero: a linear axis reaches down to 0 when mn >= 0. data, n_data:
+ * the swept values of a log x axis, used as ticks (every k-th when there
+ * are more than 6) when there are at least 4 of them; NULL: none. unit
+ * "B": round binary ticks on log axes. Bounded time for any input; the
+ * pixel range p0, p1 is left to the caller. */
+struct bt__axis {
+	int log;
+	double lo, hi, llo, lhi;
+	double p0, p1;
+	double ticks[16];
+	size_t n_ticks;
+	double tol; /* how close two values may be and get one label */
+};
+void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
+		    const double *data, size_t n_data, const char *unit);
+/* The estimated width in pixels of text (UTF-8) at font size px: the
+ * layout of the plots and their tests use it. */
+double bt__text_width(const char *s, double px);
+
 /* Length of the valid UTF-8 sequence at p (n >= 1 bytes left), 0 if
  * invalid: no overlong forms, surrogates or code points above U+10FFFF
  * (jansson's rules; the JSON readers share it). */
@@ -54,6 +79,18 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
  * rename, fsync of the directory. */
 int bt__write_file_atomic(const char *path, const char *data, size_t len,
 			  struct bt_strbuf *err);
+
+/* The identity check both run readers (json.c, json_scan.c) make on a run
+ * they read (lib/json.c). Every series_key present must be the one
+ * bt_series_key() gives for the result: the run's suite (or, for a run of
+ * several suites merged by `benchtrack run A B`, one of the names joined
+ * by '+' in it), name, variant, params, version, machine fingerprint and
+ * first metric ("time" when none). No two results may have the same
+ * benchmark identity (name, variant, params, version). BT_ESCHEMA with
+ * "<name>: results[i]...: <problem>" in err (may be NULL) otherwise,
+ * BT_ENOMEM when out of memory, else 0. */
+int bt__run_check_identity(const struct bt_run *run, const char *name,
+			   struct bt_strbuf *err);
 
 #endif
 
@@ -82,10 +119,18 @@ int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
 
 /* Runs case c in a forked child (or in-process when cfg->isolate is 0)
  * and fills every field of r. Returns 0 whatever the case's status, or
- * BT_E* when the runner could not run it (fork/pipe failure). */
+ * BT_E* when the runner could not run it (fork/pipe failure). In the
+ * child, stdout and stderr go to a pipe that the runner passes on to its
+ * stderr, capped; after the case every process it started is killed and
+ * reaped (isolate.c says how). */
 int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		 struct bt_run *run, struct bt_result *r,
 		 struct bt_strbuf *err);
+
+/* Sets SIGPIPE to ignored when it is at its default, once per process,
+ * so that a closed stderr or stdout makes writes fail with EPIPE instead
+ * of ending the run; cases get the default back in their child. */
+void bt__ignore_sigpipe(void);
 
 /* Merges one correctness check into the case's validation record
  * (validate.c -> measure.c). */

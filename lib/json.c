@@ -215,6 +215,13 @@ static json_t *result_json(struct wr *w, const struct bt_result *r)
 		x = json_null();
 	}
 	put(w, o, "throughput", x);
+	if (r->bytes_throughput.unit) { /* only when set: older documents */
+		x = json_object();
+		put(w, x, "value", jnum(r->bytes_throughput.value));
+		put(w, x, "unit", jstr(w, r->bytes_throughput.unit));
+		put(w, x, "bytes_per_op", jnum(r->bytes_throughput.items_per_op));
+		put(w, o, "bytes_throughput", x);
+	}
 	put(w, o, "iterations_per_sample", juint(r->iterations_per_sample));
 	put(w, o, "peak_memory_bytes", jint(r->peak_memory_bytes));
 	put(w, o, "memory_bytes", jint(r->memory_bytes));
@@ -958,6 +965,16 @@ static int read_result(struct rd *rd, const json_t *o, const struct seg *at,
 				  &r->throughput.items_per_op)))
 			return rc;
 	}
+	if ((rc = get_obj(rd, o, at, "bytes_throughput", 0, &v)))
+		return rc;
+	if (v) {
+		struct seg s = { at, "bytes_throughput", 0 };
+		if ((rc = get_num(rd, v, &s, "value", &r->bytes_throughput.value)) ||
+		    (rc = get_str(rd, v, &s, "unit", 0, &r->bytes_throughput.unit)) ||
+		    (rc = get_num(rd, v, &s, "bytes_per_op",
+				  &r->bytes_throughput.items_per_op)))
+			return rc;
+	}
 	if ((rc = get_u64(rd, o, at, "iterations_per_sample",
 			  &r->iterations_per_sample)) ||
 	    (rc = get_i64(rd, o, at, "peak_memory_bytes",
@@ -1220,7 +1237,158 @@ static int read_run(struct rd *rd, const json_t *o)
 		if ((rc = read_result(rd, json_array_get(res, i), &e, r)))
 			return rc;
 	}
+	return bt__run_check_identity(run, rd->name, rd->err);
+}
+
+/* --- series identity (bt__run_check_identity, lib/internal.h) --------- */
+
+/* r as "name [variant] k=v k=v" (variant when not "default"). */
+static void identity_text(struct bt_strbuf *sb, const struct bt_result *r)
+{
+	bt_strbuf_addf(sb, "\"%.80s", r->name ? r->name : "");
+	if (r->variant && strcmp(r->variant, "default") != 0)
+		bt_strbuf_addf(sb, " [%.40s]", r->variant);
+	for (size_t i = 0; i < r->n_params && i < 16; i++)
+		bt_strbuf_addf(sb, " %.40s=%.40s", r->params[i].key ? r->params[i].key : "",
+			       r->params[i].value ? r->params[i].value : "");
+	bt_strbuf_addc(sb, '"');
+	if (r->version != 1)
+		bt_strbuf_addf(sb, " version %d", r->version);
+}
+
+/* 1 when key is r's series key with suite s[0..n) and one of r's metric
+ * names (or "time"). */
+static int key_for_suite(const char *key, const struct bt_run *run,
+			 const struct bt_result *r, const char *s, size_t n)
+{
+	char small[256], k[17];
+	char *buf = n < sizeof small ? small : malloc(n + 1);
+	int found = 0;
+	if (!buf)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (size_t m = 0; m <= r->n_metrics && !found; m++) {
+		const char *metric = m < r->n_metrics ? r->metrics[m].name : "time";
+		if (!metric || (m == r->n_metrics && bt_result_metric(r, "time")))
+			continue;
+		bt_series_key(buf, r, run->machine.fingerprint, metric, k);
+		found = strcmp(k, key) == 0;
+	}
+	if (buf != small)
+		free(buf);
+	return found;
+}
+
+/* 1 when key is what bt_series_key gives r. The suite: the run's, or a
+ * '+'-joined part of it (a run of several suites merged by `benchtrack
+ * run A B` keeps each result's key from its own suite; a suite's own name
+ * may hold '+'). The metric: any of r's, or "time" (the writers take the
+ * first metric, and the readers move "time" first). */
+static int key_matches(const struct bt_run *run, const struct bt_result *r,
+		       const char *key)
+{
+	const char *suite = run->suite ? run->suite : "";
+	size_t total = strlen(suite);
+
+	if (key_for_suite(key, run, r, suite, total))
+		return 1;
+	if (!strchr(suite, '+'))
+		return 0;
+	/* every run of parts: at most 32 parts looked at */
+	const char *start[33];
+	size_t np = 0;
+	start[np++] = suite;
+	for (const char *p = suite; *p && np < 33; p++)
+		if (*p == '+')
+			start[np++] = p + 1;
+	for (size_t i = 0; i < np; i++)
+		for (size_t j = i; j < np; j++) {
+			const char *e = j + 1 < np ? start[j + 1] - 1 : suite + total;
+			if (i == 0 && e == suite + total)
+				continue; /* the whole suite: done above */
+			if (key_for_suite(key, run, r, start[i], (size_t)(e - start[i])))
+				return 1;
+		}
 	return 0;
+}
+
+struct ident {
+	char key[17];
+	size_t index;
+};
+
+static int ident_cmp(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+int bt__run_check_identity(const struct bt_run *run, const char *name,
+			   struct bt_strbuf *err)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	int rc = 0;
+
+	if (!name)
+		name = "<input>";
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		if (!r->series_key || key_matches(run, r, r->series_key))
+			continue;
+		if (!err)
+			return BT_ESCHEMA;
+		char k[17];
+		bt_series_key(run->suite, r, run->machine.fingerprint,
+			      r->n_metrics && r->metrics[0].name ? r->metrics[0].name
+								 : "time", k);
+		bt_strbuf_addf(&m, "%s: results[%zu].series_key: \"%s\" is not the key of "
+				   "the result's identity (", name, i, r->series_key);
+		identity_text(&m, r);
+		bt_strbuf_addf(&m, " of suite \"%.80s\" on machine %.40s gives \"%s\"): "
+				   "a forged or damaged series key",
+			       run->suite ? run->suite : "",
+			       run->machine.fingerprint ? run->machine.fingerprint : "(none)", k);
+		rc = bt_error(err, BT_ESCHEMA, "%s", bt_strbuf_str(&m));
+		bt_strbuf_release(&m);
+		return rc;
+	}
+	if (run->n_results < 2)
+		return 0;
+	/* duplicates: the identity without suite, machine and metric, which
+	 * are the same for every result of a run */
+	struct ident *id = malloc(run->n_results * sizeof *id);
+	if (!id)
+		return bt_error(err, BT_ENOMEM, "%s: out of memory", name);
+	for (size_t i = 0; i < run->n_results; i++) {
+		bt_series_key("", &run->results[i], "", "", id[i].key);
+		id[i].index = i;
+	}
+	qsort(id, run->n_results, sizeof *id, ident_cmp);
+	/* of each group of equal keys (sorted by index), its first two; the
+	 * pair whose second comes first in the run is reported */
+	size_t first = 0, second = 0;
+	for (size_t g = 0, i; g < run->n_results; g = i) {
+		for (i = g + 1; i < run->n_results && !strcmp(id[i].key, id[g].key); i++)
+			;
+		if (i - g > 1 && (!second || id[g + 1].index < second)) {
+			first = id[g].index;
+			second = id[g + 1].index;
+		}
+	}
+	free(id);
+	if (!second)
+		return 0;
+	if (!err)
+		return BT_ESCHEMA;
+	bt_strbuf_addf(&m, "%s: results[%zu] and results[%zu]: the same benchmark "
+			   "identity (", name, first, second);
+	identity_text(&m, &run->results[second]);
+	bt_strbuf_adds(&m, ") twice in one run");
+	rc = bt_error(err, BT_ESCHEMA, "%s", bt_strbuf_str(&m));
+	bt_strbuf_release(&m);
+	return rc;
 }
 
 static json_t *parse(struct rd *rd, const char *text, size_t len, int *rc)

@@ -1066,6 +1066,22 @@ static int read_result(struct sc *c, struct bt_result *res)
 				}
 				rc = r;
 			}
+		} else if (KEY("bytes_throughput")) {
+			if ((rc = v_obj(c, &so)) > 0) {
+				MEMBERS(so) {
+					if (KEY("value"))
+						rc = v_num(c, &res->bytes_throughput.value);
+					else if (KEY("unit"))
+						rc = v_str(c, &res->bytes_throughput.unit);
+					else if (KEY("bytes_per_op"))
+						rc = v_num(c, &res->bytes_throughput.items_per_op);
+					else
+						rc = skip(c);
+					if (rc)
+						return FAIL;
+				}
+				rc = r;
+			}
 		} else if (KEY("iterations_per_sample")) {
 			rc = v_u64(c, &res->iterations_per_sample);
 		} else if (KEY("peak_memory_bytes")) {
@@ -1452,6 +1468,9 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
 		if (c.p != c.end)
 			rc = FAIL; /* end of file expected */
 	}
+	/* a forged series key or a benchmark twice: the strict reader says so */
+	if (!rc && bt__run_check_identity(run, NULL, NULL))
+		rc = FAIL;
 	free(c.sbuf);
 	free(c.res.p);
 	free(c.met.p);

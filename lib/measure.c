@@ -35,7 +35,11 @@ struct exec {
 	uint64_t min_ns;
 	uint64_t start, pause_start, paused;
 	uint64_t measured_ns;   /* sum of measurement sample times */
-	int warm_done;
+	int warm_done;          /* warmup samples run (the calibration
+				   batch that met the sample time counts) */
+	int n_calib;            /* calibration batches run */
+	int verified;           /* the last batch at iters met the sample
+				   time (or iters is MAX_BATCH) */
 	int target;             /* samples to keep */
 	struct dvec times;      /* seconds per op */
 	struct umetric *metrics;
@@ -94,6 +98,19 @@ static void finishf(struct exec *e, enum bt_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The next batch size after one of n iterations took elapsed ns, aiming
+ * at 1.4 x min_ns: the estimate clamped to [lo, 10] times n. */
+static uint64_t grow(uint64_t n, uint64_t elapsed, uint64_t min_ns, double lo)
+{
+	double f = elapsed ? 1.4 * (double)min_ns / (double)elapsed : 10;
+	if (f > 10)
+		f = 10;
+	if (f < lo)
+		f = lo;
+	double nb = ceil((double)n * f);
+	return nb > (double)MAX_BATCH ? MAX_BATCH : (uint64_t)nb;
+}
+
 int bt__loop_next(bt_state *s)
 {
 	struct exec *e = X(s);
@@ -119,35 +136,39 @@ int bt__loop_next(bt_state *s)
 
 	switch (e->phase) {
 	case PH_CALIBRATE:
+		e->n_calib++;
 		if (elapsed >= e->min_ns || e->batch >= MAX_BATCH) {
 			/* this batch meets the sample time: it is the first
-			 * warmup sample (or the first kept one) */
+			 * warmup sample (or the first kept one). The very first
+			 * call alone decides nothing (lazy initialisation, page
+			 * faults, autotuning): it only sets 1 iteration, which
+			 * the warmup samples then confirm or grow. */
 			e->iters = e->batch;
+			e->verified = e->n_calib > 1;
 			if (e->cfg->warmup_iterations > 0) {
 				e->warm_done = 1;
-				e->phase = e->warm_done >= e->cfg->warmup_iterations
-						   ? PH_MEASURE : PH_WARMUP;
-			} else {
+				e->phase = PH_WARMUP;
+			} else if (e->verified) {
 				e->phase = PH_MEASURE;
 				if (dvec_push(&e->times, (double)elapsed * 1e-9 /
 								 (double)e->batch))
 					e->nomem = 1;
 				e->measured_ns += elapsed;
+			} else {
+				e->phase = PH_WARMUP; /* one sample to confirm it */
 			}
 		} else {
-			/* grow towards the target: at most x10, at least x2 */
-			double f = elapsed ? 1.4 * (double)e->min_ns / (double)elapsed : 10;
-			if (f > 10)
-				f = 10;
-			if (f < 2)
-				f = 2;
-			double nb = ceil((double)e->batch * f);
-			e->batch = nb > (double)MAX_BATCH ? MAX_BATCH : (uint64_t)nb;
+			e->batch = grow(e->batch, elapsed, e->min_ns, 2);
 		}
 		break;
 	case PH_WARMUP:
-		if (++e->warm_done >= e->cfg->warmup_iterations)
-			e->phase = PH_MEASURE;
+		/* calibration goes on: a warmup sample shorter than the sample
+		 * time grows the iterations, and measuring starts only after
+		 * a sample at the final count met the sample time */
+		e->warm_done++;
+		e->verified = elapsed >= e->min_ns || e->iters >= MAX_BATCH;
+		if (!e->verified)
+			e->iters = grow(e->iters, elapsed, e->min_ns, 1.4);
 		break;
 	case PH_MEASURE:
 		if (dvec_push(&e->times, (double)elapsed * 1e-9 / (double)e->batch))
@@ -157,6 +178,9 @@ int bt__loop_next(bt_state *s)
 	default:
 		break;
 	}
+	if (e->phase == PH_WARMUP && e->verified &&
+	    e->warm_done >= e->cfg->warmup_iterations)
+		e->phase = PH_MEASURE;
 
 	if (e->phase == PH_MEASURE) {
 		int done;
@@ -453,6 +477,9 @@ static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
 	r->validation = e->val;
 
 	double med = e->times.n ? r->metrics[0].stats.median : NAN;
+	/* items and bytes both kept (as Google Benchmark does): throughput
+	 * holds items when set, else bytes; bytes_throughput holds the bytes
+	 * when both were set */
 	if (e->items_per_op > 0 || e->bytes_per_op > 0) {
 		int items = e->items_per_op > 0;
 		double per_op = items ? e->items_per_op : e->bytes_per_op;
@@ -461,6 +488,13 @@ static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
 					   : bt_run_strdup(run, "B/s");
 		r->throughput.value = med > 0 ? per_op / med : NAN;
 		if (!r->throughput.unit)
+			return BT_ENOMEM;
+	}
+	if (e->items_per_op > 0 && e->bytes_per_op > 0) {
+		r->bytes_throughput.items_per_op = e->bytes_per_op;
+		r->bytes_throughput.unit = bt_run_strdup(run, "B/s");
+		r->bytes_throughput.value = med > 0 ? e->bytes_per_op / med : NAN;
+		if (!r->bytes_throughput.unit)
 			return BT_ENOMEM;
 	}
 

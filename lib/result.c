@@ -195,3 +195,65 @@ const struct bt_metric *bt_result_metric(const struct bt_result *r,
 			return &r->metrics[i];
 	return NULL;
 }
+
+const char *bt_run_declared_type(const struct bt_run *run)
+{
+	if (!run || run->n_results == 0)
+		return NULL;
+	const char *t = run->results[0].type;
+	if (!t || !*t)
+		return NULL;
+	for (size_t i = 1; i < run->n_results; i++)
+		if (!run->results[i].type || strcmp(run->results[i].type, t) != 0)
+			return NULL;
+	return t;
+}
+
+/* s as "12.3 us" (3 significant digits, ns to s) into buf. */
+static const char *seconds_text(double s, char *buf, size_t n)
+{
+	if (s < 1e-6)
+		snprintf(buf, n, "%.3g ns", s * 1e9);
+	else if (s < 1e-3)
+		snprintf(buf, n, "%.3g us", s * 1e6);
+	else if (s < 1)
+		snprintf(buf, n, "%.3g ms", s * 1e3);
+	else
+		snprintf(buf, n, "%.3g s", s);
+	return buf;
+}
+
+int bt_result_sample_warning(const struct bt_result *r, double resolution_s,
+			     double min_sample_time, struct bt_strbuf *msg)
+{
+	const struct bt_metric *m = bt_result_metric(r, "time");
+	if (!r || r->status != BT_STATUS_OK || !m || m->stats.n == 0 ||
+	    !(m->stats.median >= 0) || r->iterations_per_sample == 0)
+		return 0;
+	double sample = m->stats.median * (double)r->iterations_per_sample;
+	char a[32], b[32];
+	if (resolution_s > 0 && sample < 1000 * resolution_s) {
+		if (msg)
+			bt_strbuf_addf(msg, "a sample lasts %s (%llu iteration%s), near "
+				       "the clock's resolution of %s: its timing is "
+				       "coarse; raise --min-sample-time",
+				       seconds_text(sample, a, sizeof a),
+				       (unsigned long long)r->iterations_per_sample,
+				       r->iterations_per_sample == 1 ? "" : "s",
+				       seconds_text(resolution_s, b, sizeof b));
+		return 1;
+	}
+	if (min_sample_time > 0 && sample < min_sample_time / 2) {
+		if (msg)
+			bt_strbuf_addf(msg, "a sample lasts %s (%llu iteration%s), under "
+				       "the minimum sample time of %s: the benchmark "
+				       "got faster after calibration; raise "
+				       "--warmup-iterations",
+				       seconds_text(sample, a, sizeof a),
+				       (unsigned long long)r->iterations_per_sample,
+				       r->iterations_per_sample == 1 ? "" : "s",
+				       seconds_text(min_sample_time, b, sizeof b));
+		return 1;
+	}
+	return 0;
+}

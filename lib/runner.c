@@ -500,6 +500,7 @@ int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 		struct bt_strbuf *err)
 {
 	copy_config(run, cfg);
+	bt__ignore_sigpipe(); /* before the first progress line */
 	for (size_t i = 0; i < plan->n_cases; i++) {
 		const struct bt_case *c = &plan->cases[i];
 		if (progress)

@@ -5,7 +5,7 @@
 #
 # 1. Build time: runs the suite bench/dashboard_bt.c with benchtrack itself
 #      BUILD/benchtrack run BUILD/dashboard_bt --no-store --warmup-iterations 1 \
-#          --measurement-iterations 3 --timeout 3600 --out OUT/dashboard.json
+#          --measurement-iterations 3 --timeout 3600s --out OUT/dashboard.json
 #    build: 1,000 commits x 500 series, cold (every file) and warm (a
 #    rebuild: the run files kept); build_long: 10,000 commits x 1 series.
 #    The synthetic stores are generated once and cached under
@@ -42,7 +42,7 @@ command -v node >/dev/null || { echo "$0: needs node (scripts/install-deps.sh)" 
 if [ "${SKIP_SUITE:-0}" != 1 ]; then
 	echo "== benchtrack run dashboard_bt (stores under $BT_DASH_BENCH_DIR)"
 	"$BUILD/benchtrack" run "$BUILD/dashboard_bt" --no-store --warmup-iterations 1 \
-		--measurement-iterations 3 --timeout 3600 --format table \
+		--measurement-iterations 3 --timeout 3600s --format table \
 		--out "$OUT/dashboard.json"
 fi
 

@@ -5,7 +5,7 @@
 #
 # 1. Runs the suite bench/store_bt.c with benchtrack itself:
 #      BUILD/benchtrack run BUILD/store_bt --no-store --warmup-iterations 1 \
-#          --measurement-iterations 5 --timeout 3600 --format table --out F
+#          --measurement-iterations 5 --timeout 3600s --format table --out F
 #    (reindex, list, show_latest, show_prefix at 1,000 and 10,000 runs of
 #    100 results; the first run generates the synthetic stores, 0.36 GiB
 #    and 3.6 GiB, once, under $BT_STORE_BENCH_DIR, default
@@ -53,7 +53,7 @@ if [ "${SKIP_SUITE:-0}" != 1 ]; then
 	echo "== benchtrack run store_bt (stores under $BT_STORE_BENCH_DIR)"
 	rc=0
 	"$BUILD/benchtrack" run "$BUILD/store_bt" --no-store \
-		--warmup-iterations 1 --measurement-iterations 5 --timeout 3600 \
+		--warmup-iterations 1 --measurement-iterations 5 --timeout 3600s \
 		${FILTER:+--filter "$FILTER"} \
 		--format table --out "$OUT/store.json" || rc=$?
 	if [ $rc -ne 0 ] && [ $rc -ne 4 ]; then

@@ -52,13 +52,6 @@ static inline char *bt_test_slurp(const char *path)
 	return s;
 }
 
-/* A fresh temporary directory (malloc'd path). */
-static inline char *bt_test_tmpdir(void)
-{
-	char *t = strdup("/tmp/bt-test-XXXXXX");
-	return mkdtemp(t) ? t : NULL;
-}
-
 /* Creates $TMPDIR/<name>.XXXXXX (or under /tmp) into buf; 0 or -1. */
 static inline int bt_test_make_tmpdir(char *buf, size_t size, const char *name)
 {
@@ -80,6 +73,52 @@ static inline int bt_test_rm_one(const char *path, const struct stat *st,
 static inline int bt_test_rmtree(const char *dir)
 {
 	return nftw(dir, bt_test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The directories of bt_test_tmpdir: add one (path not NULL; 0, or -1 when
+ * 8 are registered), or remove them all (path NULL) when called by the
+ * process that registered them (not by a forked child that exits). */
+static inline int bt_test_tmpdirs(const char *path)
+{
+	static char dirs[8][512];
+	static int n;
+	static pid_t owner;
+	if (path) {
+		if (n == 8 || strlen(path) >= sizeof dirs[0])
+			return -1;
+		owner = getpid();
+		strcpy(dirs[n++], path);
+		return 0;
+	}
+	for (; n > 0 && owner == getpid(); n--)
+		bt_test_rmtree(dirs[n - 1]);
+	return 0;
+}
+
+static inline void bt_test_tmpdirs_at_exit(void)
+{
+	bt_test_tmpdirs(NULL);
+}
+
+/* A fresh temporary directory $TMPDIR/bt-test-XXXXXX (or under /tmp), as
+ * a malloc'd path; it is removed with its contents when the process
+ * exits, so a test leaves nothing in the temporary directory. NULL on
+ * failure. */
+static inline char *bt_test_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	size_t size = strlen(base && *base ? base : "/tmp") + 32;
+	char *t = malloc(size);
+	if (!t)
+		return NULL;
+	snprintf(t, size, "%s/bt-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(t)) {
+		free(t);
+		return NULL;
+	}
+	if (bt_test_tmpdirs(t) == 0)
+		atexit(bt_test_tmpdirs_at_exit);
+	return t;
 }
 
 #endif

@@ -277,7 +277,9 @@ struct bt_change_point {
 	double p_value;        /* pooled t-test of the adjacent segments */
 	double mean_before, mean_after;
 	double std_before, std_after; /* population sd (ddof 0) */
-	double rel_change;     /* mean_after / mean_before - 1 (0 if before is 0) */
+	double rel_change;     /* mean_after / mean_before - 1; +-INFINITY (the
+				* sign of mean_after) when mean_before is 0
+				* and mean_after is not, 0 when both are */
 	double qhat;           /* E-divisive statistic where it was found */
 };
 

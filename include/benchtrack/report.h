@@ -27,6 +27,12 @@
  *                    "1.23 ms +-2.1%" ((ci_high - ci_low) / 2 / median)
  *   p95, p99
  *   throughput       when any throughput unit is set: "3.40 M tokens/s"
+ *   bandwidth        when any result set bytes as well as items
+ *                    (bytes_throughput): "1.20 GB/s"
+ *   <metric> median  one per metric other than the table's metric (union
+ *                    over the run, in order of first appearance): its
+ *                    median, "-" when a case lacks it; "time median" when
+ *                    the table's metric is not "time"
  *   peak mem         when any peak_memory_bytes >= 0 (peak RSS): "1.50 MiB"
  *   mem              when any memory_bytes >= 0 (bt_set_memory)
  *   max rel err      when any validation was checked: "3.1e-07", "-" when
@@ -39,7 +45,9 @@
  *                    control characters as spaces
  * CSV-only columns (machine formats; text and Markdown leave them out):
  * median_ci_low_<u> and median_ci_high_<u> right after the median,
- * throughput_unit after throughput, message (in full) after status. <u> is
+ * throughput_unit after throughput, message (in full) after status. CSV
+ * names: "bytes_per_s" for bandwidth, "<metric>_median_<u>" for a metric
+ * column. <u> is
  * the metric's unit with '/' spelled "_per_" and other characters that are
  * not letters or digits as '_' ("s" for time, so "median_s", "p95_s").
  * For a metric other than "time" the display headers are prefixed with its
@@ -90,6 +98,11 @@ extern "C" {
  * and returns buf. NAN, infinities and, where noted, negative values give
  * "-". "3 significant digits" means 2 decimals below 10, 1 below 100,
  * none below 1000, decided after rounding (9.996 -> "10.0").
+ * Any finite double gives bounded text: magnitudes beyond the units
+ * (from 1e6 s, past 1023 PiB, past 999 P, ratios and percentages from
+ * 1e6) and durations and rates that are not 0 but would show as 0.00 are
+ * written in scientific notation with 3 significant digits:
+ * 1e308 s -> "1.00e+308 s", 1e-320 s -> "1.00e-320 s".
  */
 #define BT_FORMAT_MAX 64
 
@@ -166,7 +179,10 @@ enum bt_column_kind {
 	BT_COL_CI_HIGH,        /* csv only */
 	BT_COL_P_VALUE,        /* adjusted p in the display; raw in csv */
 	BT_COL_P_ADJUSTED,     /* csv only */
-	BT_COL_VERDICT
+	BT_COL_VERDICT,
+	/* run tables, added later (numbering above kept) */
+	BT_COL_BYTES_THROUGHPUT, /* bytes rate of a result that set items too */
+	BT_COL_METRIC          /* median of another metric; see .param */
 };
 
 /* How the text renderer may colour a cell (only with color != 0). */
@@ -183,7 +199,8 @@ struct bt_table_column {
 	const char *csv_name;  /* machine header with the unit: "median_s",
 				  "p95_s", "throughput_per_s",
 				  "peak_memory_bytes", "mem_change_pct" */
-	const char *param;     /* axis name for BT_COL_PARAM, else NULL */
+	const char *param;     /* axis name for BT_COL_PARAM, metric name
+				  for BT_COL_METRIC, else NULL */
 	enum bt_align align;
 	int csv_only;          /* 1: only machine formats (CSV) show it;
 				  -1: only display formats (text, Markdown) */
@@ -339,21 +356,32 @@ int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 			     struct bt_table *t, struct bt_strbuf *err);
 
-/* The comparison as JSON: {"metric", "a": {run_id, commit, machine,
- * timestamp}, "b": {...}, "alpha", "delta", "correction", "geomean",
- * "counts": {verdict: n}, "rows": [{series_key, name, params (object),
- * variant, metric, unit, median_a, median_b, ratio, ci_low, ci_high,
- * p_value, p_adjusted, verdict, acknowledged, n_a, n_b}]}; numbers that
- * are unknown are null. Appends to out. */
+/* Which runs a comparison is between, for the text table: a line per run,
+ * "A  run <run_id>  commit <12 hex>  <timestamp>" and the same for B
+ * ("?", "unknown commit", "unknown date" where the run lacks one; " (dirty
+ * tree)" after the commit of a run made from a working tree with
+ * uncommitted changes; control characters as '?'), then an empty line.
+ * Appends to out; 0 or BT_ENOMEM with err set. */
+int bt_comparison_runs_text(const struct bt_run *a, const struct bt_run *b,
+			    struct bt_strbuf *out, struct bt_strbuf *err);
+
+/* The comparison as JSON: {"metric", "a": {run_id, commit, dirty (true,
+ * false or null when unknown), machine, fingerprint, timestamp}, "b":
+ * {...}, "alpha", "delta", "correction", "geomean", "counts": {verdict:
+ * n}, "rows": [{series_key, name, params (object), variant, metric, unit,
+ * median_a, median_b, ratio, ci_low, ci_high, p_value, p_adjusted,
+ * verdict, acknowledged, n_a, n_b}]}; numbers that are unknown are null.
+ * Appends to out. */
 int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 			  const struct bt_run *b,
 			  const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
 			  struct bt_strbuf *err);
 
 /* A Markdown summary for a CI job summary or a PR comment: a headline
- * with the outcome and counts, what was compared (runs, commits,
- * machine, rule), the regressions and improvements with their numbers,
- * then the whole table in a <details> block. Appends to out. */
+ * with the outcome and counts, what was compared (runs with their
+ * commits, branches, dates and a dirty working tree; machine; rule), the
+ * regressions and improvements with their numbers, then the whole table
+ * in a <details> block. Appends to out. */
 int bt_comparison_summary_md(const struct bt_run_cmp *c,
 			     const struct bt_run *a, const struct bt_run *b,
 			     const struct bt_run_cmp_opts *o,

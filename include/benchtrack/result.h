@@ -94,7 +94,7 @@ struct bt_result {
 	size_t n_metrics;
 	struct bt_counter *counters;
 	size_t n_counters;
-	struct bt_throughput throughput;
+	struct bt_throughput throughput; /* items when set, else bytes */
 	uint64_t iterations_per_sample;
 	int64_t peak_memory_bytes; /* case peak RSS (VmHWM), -1 unknown */
 	int64_t memory_bytes;      /* bt_set_memory, -1 when not set */
@@ -104,6 +104,8 @@ struct bt_result {
 	struct bt_validation validation;
 	struct bt_adaptive adaptive;
 	const char *series_key; /* 16 hex digits, see bt_series_key() */
+	struct bt_throughput bytes_throughput; /* "B/s" when the benchmark
+				  set both items and bytes; unit NULL else */
 };
 
 struct bt_git {
@@ -212,6 +214,20 @@ struct bt_result *bt_run_add_result(struct bt_run *run);
  * keys are ever compared. */
 void bt_series_key(const char *suite, const struct bt_result *r,
 		   const char *fingerprint, const char *metric, char out[17]);
+
+/* The benchmark type that every result of run declares (.type), or NULL
+ * when the run has no result, a result declares none, or two differ
+ * (lib/result.c). The pointer is the first result's. */
+const char *bt_run_declared_type(const struct bt_run *run);
+
+/* Says whether the time samples of r are too short to trust: returns 1
+ * and appends a sentence to msg (may be NULL) when r is ok and a typical
+ * sample (median time x iterations per sample) lasts under 1000 steps of
+ * the clock's resolution resolution_s, or under half of min_sample_time
+ * (the benchmark got faster after calibration); else 0. A result without
+ * a time metric gives 0. */
+int bt_result_sample_warning(const struct bt_result *r, double resolution_s,
+			     double min_sample_time, struct bt_strbuf *msg);
 
 /* Finds a metric of r by name; NULL when absent. */
 const struct bt_metric *bt_result_metric(const struct bt_result *r,

@@ -76,7 +76,11 @@ typedef void (*bt_progress_fn)(void *ud, size_t index, size_t total,
  * see bt_context_*). Each result gets its series_key from run->suite and
  * run->machine.fingerprint, so set those first. Returns 0 when the cases
  * ran (whatever their status), or BT_E* when the runner itself could not
- * go on (fork failure, out of memory). */
+ * go on (fork failure, out of memory). A process-wide effect: SIGPIPE,
+ * when at its default, is set to ignored (a closed stderr must not end
+ * the run); the cases' children get the default back. While an isolated
+ * case runs, the process is a child subreaper (PR_SET_CHILD_SUBREAPER);
+ * after it, every process the case started is killed and reaped. */
 int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 		struct bt_run *run, bt_progress_fn progress, void *ud,
 		struct bt_strbuf *err);

@@ -38,12 +38,19 @@ struct bt_store; /* opaque */
 enum bt_store_flags {
 	BT_STORE_CREATE = 1,   /* create the store when missing */
 	BT_STORE_READONLY = 2, /* never write (list, show, verify) */
+	BT_STORE_NO_REBUILD = 4, /* leave a missing index.db missing (reindex, verify) */
 };
 
 /* Opens the store at dir (NULL: $BENCHTRACK_STORE, else
  * BT_STORE_DEFAULT_DIR). Without BT_STORE_CREATE a missing store is
- * BT_ENOTFOUND. The index is opened (and created or migrated) lazily.
- * *out is freed with bt_store_close. Errors name the path. */
+ * BT_ENOTFOUND; a path that is not a directory is BT_EINVAL. The index is
+ * opened (and created or migrated) lazily, except that a missing index.db
+ * of a store holding runs is rebuilt here from the files, under the store
+ * lock, also with BT_STORE_READONLY (the index is a cache), unless
+ * BT_STORE_NO_REBUILD; the notify hook (bt_store_set_notify) reports it,
+ * and where the store cannot be written that is an error naming
+ * `benchtrack reindex`. *out is freed with bt_store_close. Errors name the
+ * path. */
 int bt_store_open(struct bt_store **out, const char *dir, int flags,
 		  struct bt_strbuf *err);
 void bt_store_close(struct bt_store *st);
@@ -111,7 +118,12 @@ void bt_store_list_release(struct bt_store_list *l);
  * (absolute, relative to the cwd or to the store), "latest" (newest run),
  * "latest:TYPE", or a commit hash / prefix (the newest run at that
  * commit). Ambiguous prefixes are BT_EINVAL listing candidates; nothing
- * found is BT_ENOTFOUND. *path receives the malloc'd run.json path. */
+ * found is BT_ENOTFOUND. A path that names something else than a file or
+ * directory (a FIFO) is BT_EIO; so is a stored run (found through the
+ * index or by a path relative to the store) whose run.json or directory
+ * is a symbolic link: store files are never read through links, while a
+ * path given as is (absolute or relative to the working directory) is.
+ * *path receives the malloc'd run.json path. */
 int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 		     struct bt_strbuf *err);
 
@@ -122,7 +134,14 @@ int bt_store_load(struct bt_store *st, const char *ref, struct bt_run *run,
 /* Rebuilds index.db from the files (run directories, archives, tags): the
  * old contents are cleared and the files added in one transaction, so
  * readers see the old index or the new one; an unreadable index.db is
- * replaced. *n_runs and *n_results (optional) receive the counts. */
+ * replaced. A run both in by-type/ and in an archive (an interrupted gc)
+ * is indexed and counted once, as archived. *n_runs and *n_results
+ * (optional) receive the counts. A run directory whose run.json (or tags
+ * file) cannot be read, or is a symbolic link, is left out: every other
+ * run is indexed and the new index committed all the same, and then the
+ * result is the error of the first such run (BT_EPARSE, BT_EIO...) with
+ * err naming it and saying how many there were. An archive that cannot be read stops the rebuild (the old
+ * index stays). */
 int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 		     struct bt_strbuf *err);
 
@@ -139,6 +158,21 @@ int bt_store_write_readme(struct bt_store *st, struct bt_strbuf *err);
  * "repaired"), path the file concerned, detail a sentence or NULL. */
 typedef void (*bt_store_note_fn)(void *ud, const char *what, const char *path,
 				 const char *detail);
+
+/* bt_store_reindex that also reports each run left out through
+ * note(ud, "unreadable", path of its run.json, why) and counts them in
+ * *n_unreadable (optional; 0 unless the new index was committed without
+ * them: a non-zero count with an error means the others are indexed). */
+int bt_store_reindex_notes(struct bt_store *st, bt_store_note_fn note, void *ud,
+			   size_t *n_runs, size_t *n_results,
+			   size_t *n_unreadable, struct bt_strbuf *err);
+
+/* The reporter of what the store does on its own, unasked: a missing
+ * index.db rebuilt by bt_store_open (note(ud, "rebuilt", path of
+ * index.db, "missing: rebuilt from N runs...")) and the runs that rebuild
+ * left out (note "unreadable"). Process-wide; NULL (the default) reports
+ * nothing. Set it before opening stores (it is not synchronised). */
+void bt_store_set_notify(bt_store_note_fn fn, void *ud);
 
 /* Retention (lib/store/gc.c): runs older than keep_days (by their
  * timestamp, against now, or o->now when set: "YYYY-MM-DDTHH:MM:SSZ")

@@ -198,9 +198,14 @@ static void rec_compute(const double *y, size_t a, size_t c, size_t b,
 	r->perm_p = NAN;
 }
 
+/* after / before - 1; from a mean of exactly 0 the relative change is
+ * infinite (signed as the mean after), so that a step from 0 passes the
+ * magnitude rule like any large change; 0 when both are 0. */
 static double rel_fwd(const struct cp_rec *r)
 {
-	return r->m1 == 0 ? 0.0 : r->m2 / r->m1 - 1.0;
+	if (r->m1 == 0)
+		return r->m2 == 0 ? 0.0 : copysign(INFINITY, r->m2);
+	return r->m2 / r->m1 - 1.0;
 }
 
 /* Otava's change_magnitude: max(|after/before - 1|, |before/after - 1|). */

@@ -31,8 +31,10 @@ int bt_series_changepoints(const struct bt_series *s, const struct bt_cp_opts *o
 int bt_series_change_worse(const struct bt_series *s,
 			   const struct bt_change_point *c)
 {
-	return s->direction == BT_HIGHER_IS_BETTER ? c->rel_change < 0
-						   : c->rel_change > 0;
+	/* by the means, not rel_change: also right from a mean of 0 (an
+	 * infinite relative change, null in JSON) or a negative one */
+	return s->direction == BT_HIGHER_IS_BETTER ? c->mean_after < c->mean_before
+						   : c->mean_after > c->mean_before;
 }
 
 int bt_series_change_acked(const struct bt_series *s, size_t index,

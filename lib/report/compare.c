@@ -226,6 +226,46 @@ oom:
 	return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
 }
 
+/* --- which runs ------------------------------------------------------------ */
+
+/* s with control characters as '?' (a run file is untrusted input). */
+static int plain_text(struct bt_strbuf *out, const char *s)
+{
+	int e = 0;
+	for (; *s; s++)
+		e |= bt_strbuf_addc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	return e;
+}
+
+static int run_line(struct bt_strbuf *out, const char *label, const struct bt_run *r)
+{
+	int e = bt_strbuf_addf(out, "%s  run ", label);
+	e |= plain_text(out, r && r->run_id ? r->run_id : "?");
+	if (r && r->git.commit) {
+		char c[13];
+		e |= bt_strbuf_adds(out, "  commit ");
+		snprintf(c, sizeof c, "%.12s", r->git.commit);
+		e |= plain_text(out, c);
+	} else {
+		e |= bt_strbuf_adds(out, "  unknown commit");
+	}
+	if (r && r->git.dirty == 1)
+		e |= bt_strbuf_adds(out, " (dirty tree)");
+	e |= bt_strbuf_adds(out, "  ");
+	e |= plain_text(out, r && r->timestamp ? r->timestamp : "unknown date");
+	e |= bt_strbuf_addc(out, '\n');
+	return e;
+}
+
+int bt_comparison_runs_text(const struct bt_run *a, const struct bt_run *b,
+			    struct bt_strbuf *out, struct bt_strbuf *err)
+{
+	int e = run_line(out, "A", a);
+	e |= run_line(out, "B", b);
+	e |= bt_strbuf_addc(out, '\n');
+	return e ? bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM)) : 0;
+}
+
 /* --- JSON ------------------------------------------------------------------ */
 
 static json_t *num_or_null(double v)
@@ -237,10 +277,11 @@ static json_t *run_ref(const struct bt_run *r)
 {
 	if (!r)
 		return json_null();
-	return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "run_id", r->run_id,
-			 "commit", r->git.commit, "machine", r->machine.name,
-			 "fingerprint", r->machine.fingerprint, "timestamp",
-			 r->timestamp);
+	return json_pack("{s:s?, s:s?, s:o, s:s?, s:s?, s:s?}", "run_id", r->run_id,
+			 "commit", r->git.commit, "dirty",
+			 r->git.dirty < 0 ? json_null() : json_boolean(r->git.dirty),
+			 "machine", r->machine.name, "fingerprint",
+			 r->machine.fingerprint, "timestamp", r->timestamp);
 }
 
 static const char *correction_name(enum bt_correction c)
@@ -343,6 +384,24 @@ static int md_text(struct bt_strbuf *out, const char *s)
 	return e;
 }
 
+/* After a run's id and commit: " on BRANCH", ", TIMESTAMP" and ", from a
+ * dirty working tree" where the run says so. */
+static int md_run_more(struct bt_strbuf *out, const struct bt_run *r)
+{
+	int e = 0;
+	if (r && r->git.branch) {
+		e |= bt_strbuf_adds(out, " on ");
+		e |= md_text(out, r->git.branch);
+	}
+	if (r && r->timestamp) {
+		e |= bt_strbuf_adds(out, ", ");
+		e |= md_text(out, r->timestamp);
+	}
+	if (r && r->git.dirty == 1)
+		e |= bt_strbuf_adds(out, ", from a dirty working tree");
+	return e;
+}
+
 static int md_case(struct bt_strbuf *out, const struct bt_cmp_row *r)
 {
 	int e = md_text(out, r->name);
@@ -437,16 +496,10 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 	e |= bt_strbuf_adds(out, ".\n\n");
 	e |= bt_strbuf_addf(out, "- baseline (A): `%s` at `%s`",
 			    a && a->run_id ? a->run_id : "?", short_commit(a, ca));
-	if (a && a->git.branch) {
-		e |= bt_strbuf_adds(out, " on ");
-		e |= md_text(out, a->git.branch);
-	}
+	e |= md_run_more(out, a);
 	e |= bt_strbuf_addf(out, "\n- candidate (B): `%s` at `%s`",
 			    b && b->run_id ? b->run_id : "?", short_commit(b, cb));
-	if (b && b->git.branch) {
-		e |= bt_strbuf_adds(out, " on ");
-		e |= md_text(out, b->git.branch);
-	}
+	e |= md_run_more(out, b);
 	e |= bt_strbuf_adds(out, "\n- machine: ");
 	e |= md_text(out, b && b->machine.name ? b->machine.name : "unknown");
 	e |= bt_strbuf_addf(out,

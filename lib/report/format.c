@@ -43,6 +43,18 @@ static size_t fixed(double a, int dec, char *out, size_t size)
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* Scientific notation with 3 significant digits, for magnitudes that the
+ * units do not reach: sign, then a (>= 0, finite), then " unit" (unit NULL
+ * or "": none; "x" and "%" are appended without a space). Bounded: at most
+ * 12 characters before the unit. */
+static char *sci(const char *sign, double a, const char *unit, char *buf, size_t size)
+{
+	int tight = unit && (strcmp(unit, "x") == 0 || strcmp(unit, "%") == 0);
+	snprintf(buf, size, "%s%.2e%s%s", sign, a, unit && *unit && !tight ? " " : "",
+		 unit ? unit : "");
+	return buf;
+}
+
 /* a then " " then b into buf (snprintf "%s %s"). */
 static void join2(char *buf, size_t size, const char *a, const char *b)
 {
@@ -87,6 +99,9 @@ char *bt_format_duration(double seconds, char *buf, size_t size)
 		snprintf(buf, size, "0 s");
 		return buf;
 	}
+	/* below 0.005 ns (0.00 ns) and from 1e6 s: "1.00e-12 s" */
+	if (seconds < 0.005e-9 || seconds >= 1e6)
+		return sci("", seconds, "s", buf, size);
 	a = seconds * 1e9;
 	while (sig3(a, num, sizeof num) > 3 && u + 1 < sizeof units / sizeof *units) {
 		a /= 1000;
@@ -109,6 +124,8 @@ char *bt_format_bytes(double bytes, char *buf, size_t size)
 		snprintf(buf, size, "%.0f B", bytes);
 		return buf;
 	}
+	if (bytes >= 1024.0 * 1024 * 1024 * 1024 * 1024 * 1023.5) /* past "1023 PiB" */
+		return sci("", bytes, "B", buf, size);
 	while (a >= 1024 && u + 1 < sizeof units / sizeof *units) {
 		a /= 1024;
 		u++;
@@ -128,6 +145,9 @@ char *bt_format_rate(double per_s, const char *unit, char *buf, size_t size)
 
 	if (!isfinite(per_s))
 		return dash(buf, size);
+	/* past "999 P" or below 0.005 (0.00) but not 0: "1.00e+20 unit" */
+	if (a >= 999.5e15 || (a > 0 && a < 0.005))
+		return sci(sign, a, unit, buf, size);
 	while (sig3(a, num, sizeof num) > 3 && p + 1 < sizeof prefix / sizeof *prefix) {
 		a /= 1000;
 		p++;
@@ -160,6 +180,8 @@ char *bt_format_ratio(double ratio, char *buf, size_t size)
 
 	if (!isfinite(ratio) || ratio < 0)
 		return dash(buf, size);
+	if (ratio >= 999999.5)
+		return sci("", ratio, "x", buf, size);
 	size_t n = fixed(ratio, 2, tmp, sizeof tmp);
 	if (ratio == 0 || strcmp(tmp, "0.00") != 0) {
 		if (strcspn(tmp, ".") > 2) {
@@ -184,6 +206,8 @@ char *bt_format_percent(double pct, int plus, char *buf, size_t size)
 
 	if (!isfinite(pct))
 		return dash(buf, size);
+	if (fabs(pct) >= 999999.5)
+		return sci(pct < 0 ? "-" : plus ? "+" : "", fabs(pct), "%", buf, size);
 	size_t n = fixed(fabs(pct), dec, tmp, sizeof tmp);
 	if (strspn(tmp, "0.") == n) {
 		snprintf(buf, size, "0.0%%");

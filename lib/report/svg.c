@@ -1,5 +1,6 @@
 /* SVG plots of a run: line charts along a swept parameter and ablation
  * bar charts. Contracts in include/benchtrack/report.h ("SVG plots"). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,24 @@
 
 /* --- geometry ------------------------------------------------------------ */
 
-#define LC_W 880.0 /* line chart */
+/* Text is laid out with bt__text_width, an estimate on the wide side of
+ * common sans-serif fonts (DejaVu Sans), so that labels fit whole. */
+#define FS 12.0         /* labels */
+#define TITLE_FS 15.0   /* the title, bold */
+#define BOLD 1.12       /* bold text is this much wider */
+#define ASCENT 0.8      /* of a font size, above the baseline */
+#define DESCENT 0.25    /* below it */
+#define MARGIN 10.0     /* between any text and the edge of the image */
+
+#define LC_W 880.0      /* line chart: default size */
 #define LC_H 420.0
-#define PL 90.0    /* plot area */
-#define PR 570.0
-#define PT 50.0
+#define LC_W_MAX 1600.0 /* wider only by truncating legend labels */
+#define PT 50.0         /* plot area, top and bottom */
 #define PB 350.0
-#define LEGEND_X 590.0
+#define PLOT_MIN_W 420.0
+#define LEG_ROW 18.0    /* legend: row height, swatch and gap before a label */
+#define LEG_SWATCH 30.0
+#define YLAB_X (MARGIN + ASCENT * FS + 1) /* baseline of the rotated y label */
 
 static const char *const palette[] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
 				       "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -153,6 +165,61 @@ static void line(struct bt_strbuf *o, const char *cls, double x1, double y1,
 		       cls, num(x1, a), num(y1, b), num(x2, c), num(y2, d), style);
 }
 
+double bt__text_width(const char *s, double px)
+{
+	double em = 0;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		size_t n = utf8_len(p);
+		unsigned char c = *p;
+		if (n == 0 || c < 0x20 || c == 0x7f) {
+			em += 0.64; /* written as '?' */
+			p++;
+			continue;
+		}
+		if (n > 1)
+			em += 1.0;
+		else if (strchr("ijlIJ.,:;'!|f/\\-()[]tr` ", c))
+			em += 0.42;
+		else if (strchr("mwMW@%&#+<=>^~", c))
+			em += 1.0;
+		else if (c >= 'A' && c <= 'Z')
+			em += 0.8;
+		else
+			em += 0.64;
+		p += n;
+	}
+	return em * px;
+}
+
+/* s when it is at most maxw wide at font size px, else its longest
+ * prefix of whole UTF-8 sequences that is, with "…" appended (in tmp). */
+static const char *fit(const char *s, double px, double maxw, struct bt_strbuf *tmp)
+{
+	static const char ell[] = "\xe2\x80\xa6";
+	s = s ? s : "";
+	if (bt__text_width(s, px) <= maxw)
+		return s;
+	double w = bt__text_width(ell, px);
+	size_t i = 0;
+	while (s[i]) {
+		size_t n = utf8_len((const unsigned char *)s + i);
+		char ch[5];
+		n = n ? n : 1;
+		memcpy(ch, s + i, n);
+		ch[n] = '\0';
+		double cw = bt__text_width(ch, px);
+		if (w + cw > maxw)
+			break;
+		w += cw;
+		i += n;
+	}
+	bt_strbuf_reset(tmp);
+	bt_strbuf_add(tmp, s, i);
+	bt_strbuf_adds(tmp, ell);
+	return tmp->buf ? tmp->buf : "";
+}
+
 static void header(struct bt_strbuf *o, double w, double h, const char *title)
 {
 	char a[32], b[32];
@@ -166,144 +233,291 @@ static void header(struct bt_strbuf *o, double w, double h, const char *title)
 	bt_strbuf_adds(o, "</title>\n");
 	bt_strbuf_addf(o, "<rect class=\"background\" x=\"0\" y=\"0\" width=\"%s\" "
 			  "height=\"%s\" fill=\"#ffffff\"/>\n", a, b);
+	struct bt_strbuf t = BT_STRBUF_INIT;
 	text(o, w / 2, 24, "title", "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"",
-	     title);
+	     fit(title, TITLE_FS * BOLD, w - 2 * MARGIN, &t));
+	bt_strbuf_release(&t);
 }
 
 /* --- axes ------------------------------------------------------------- */
 
-struct axis {
-	int log;
-	double lo, hi;    /* domain (data units) */
-	double p0, p1;    /* pixel range */
-	double ticks[64];
-	size_t n_ticks;
-};
-
-static double tr(const struct axis *a, double v)
+static double tr(const struct bt__axis *a, double v)
 {
 	double t;
-	if (a->log)
-		t = (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
-	else
-		t = (v - a->lo) / (a->hi - a->lo);
+	if (a->log) {
+		t = a->lhi > a->llo ? (log10(v) - a->llo) / (a->lhi - a->llo) : 0.5;
+	} else {
+		/* halves: hi - lo may overflow */
+		double d = a->hi / 2 - a->lo / 2;
+		t = d > 0 ? (v / 2 - a->lo / 2) / d : 0.5;
+	}
+	if (!isfinite(t))
+		t = t > 0 ? 1 : 0;
 	return a->p0 + t * (a->p1 - a->p0);
 }
 
-static double nice_step(double range, int target)
+static int is_bytes(const char *unit)
 {
-	double raw = range / target, mag = pow(10, floor(log10(raw))), f = raw / mag;
-	double step = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-	return step * mag;
+	return unit && strcmp(unit, "B") == 0;
 }
 
-/* Domain and ticks of an axis holding values in [mn, mx] (finite, > 0 when
- * log). data/n_data: the distinct values for value ticks (or NULL). */
-static void axis_setup(struct axis *a, double mn, double mx, int from_zero,
-		       const double *data, size_t n_data)
+/* Candidate steps for a range of about 5 * raw (> 0), finest first: round
+ * multiples of a power of 10, or for bytes of a power of 1024. Each is at
+ * most 2.5 times the one before. Returns their count. */
+static size_t steps(double raw, const char *unit, double out[16])
+{
+	static const double dec[] = { 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100 };
+	static const double bin[] = { 1, 2, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2048 };
+	const double *m = dec;
+	size_t nm = sizeof dec / sizeof *dec, n = 0;
+	double base;
+	if (!(raw > 0) || !isfinite(raw))
+		return 0;
+	if (is_bytes(unit) && raw >= 1024) {
+		base = pow(1024, floor(log(raw) / log(1024)));
+		m = bin;
+		nm = sizeof bin / sizeof *bin;
+	} else {
+		base = pow(10, floor(log10(raw)));
+	}
+	for (size_t i = 0; i < nm; i++) {
+		double s = m[i] * base;
+		if (s > 0 && isfinite(s))
+			out[n++] = s;
+	}
+	return n;
+}
+
+static void set_ticks(struct bt__axis *a, const double *t, size_t n, size_t stride)
 {
 	a->n_ticks = 0;
-	if (a->log) {
-		double l0 = log10(mn), l1 = log10(mx);
-		double pad = l1 > l0 ? (l1 - l0) * 0.05 : 0.3;
-		a->lo = pow(10, l0 - pad);
-		a->hi = pow(10, l1 + pad);
-		if (data && n_data >= 2 && n_data <= 12) {
-			for (size_t i = 0; i < n_data; i++)
-				a->ticks[a->n_ticks++] = data[i];
-			return;
-		}
-		static const double mult[][3] = { { 1, 0, 0 }, { 1, 2, 5 } };
-		for (int m = 0; m < 2; m++) {
-			a->n_ticks = 0;
-			for (int e = (int)floor(log10(a->lo)); e <= (int)ceil(log10(a->hi)); e++)
-				for (int k = 0; k < 3; k++) {
-					if (mult[m][k] == 0)
-						continue;
-					double v = mult[m][k] * pow(10, e);
-					if (v >= a->lo && v <= a->hi && a->n_ticks < 64)
-						a->ticks[a->n_ticks++] = v;
-				}
-			if (a->n_ticks >= 3)
-				return;
-		}
-		if (a->n_ticks < 2) {
-			a->n_ticks = 0;
-			a->ticks[a->n_ticks++] = mn;
-			if (mx > mn)
-				a->ticks[a->n_ticks++] = mx;
-		}
-		return;
-	}
-	if (from_zero && mn >= 0)
-		mn = 0;
-	if (mx <= mn) {
-		double d = mn != 0 ? fabs(mn) * 0.5 : 1;
-		mn -= d;
-		mx += d;
-		if (from_zero && mn < 0 && mx - d >= 0)
-			mn = 0;
-	}
-	double step = nice_step(mx - mn, 5);
-	a->lo = floor(mn / step) * step;
-	a->hi = ceil(mx / step) * step;
-	if (!from_zero) {
-		/* keep the points off the frame */
-		a->lo = fmin(a->lo, mn - (mx - mn) * 0.05);
-		a->hi = fmax(a->hi, mx + (mx - mn) * 0.05);
-	}
-	for (double v = ceil(a->lo / step) * step; v <= a->hi + step * 1e-9 && a->n_ticks < 64;
-	     v += step)
-		a->ticks[a->n_ticks++] = fabs(v) < step * 1e-9 ? 0 : v;
+	for (size_t i = 0; i < n && a->n_ticks < sizeof a->ticks / sizeof *a->ticks; i += stride)
+		a->ticks[a->n_ticks++] = t[i];
 }
 
-static void tick_label(double v, const char *unit, char *buf, size_t size)
+static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
+			const char *unit)
+{
+	int zero = from_zero && mn >= 0;
+	if (zero)
+		mn = 0;
+	double big = fmax(fabs(mn), fabs(mx));
+	if (!(mx / 2 - mn / 2 > big * 1e-9)) {
+		/* one value, or values too close to tell apart */
+		double d = big > 0 ? big / 2 : 1;
+		mn = zero ? 0 : fmax(mn - d, -DBL_MAX);
+		mx = fmin(mx + d, DBL_MAX);
+	}
+	double hr = mx / 2 - mn / 2, cs[16], step = 0, jlo = 0, jhi = 0;
+	size_t nc = steps(hr / 2.5, unit, cs);
+	for (size_t i = 0; i < nc; i++) {
+		double s = cs[i];
+		double l = fmax(floor(mn / s), ceil(-DBL_MAX / s));
+		double h = fmin(ceil(mx / s), floor(DBL_MAX / s));
+		if (!(h >= l))
+			continue;
+		step = s;
+		jlo = l;
+		jhi = h;
+		if (h - l + 1 <= 6)
+			break;
+	}
+	a->n_ticks = 0;
+	if (step == 0) {
+		a->lo = mn;
+		a->hi = mx;
+		a->ticks[a->n_ticks++] = mn;
+		a->ticks[a->n_ticks++] = mx;
+		a->tol = 0;
+		return;
+	}
+	a->lo = fmax(jlo * step, -DBL_MAX);
+	a->hi = fmin(jhi * step, DBL_MAX);
+	if (!zero) {
+		/* keep the points off the frame */
+		a->lo = fmax(fmin(a->lo, mn - hr * 0.1), -DBL_MAX);
+		a->hi = fmin(fmax(a->hi, mx + hr * 0.1), DBL_MAX);
+	}
+	for (int k = 0; k < 16 && jlo + k <= jhi; k++) {
+		double v = (jlo + k) * step;
+		if (fabs(v) < step * 1e-9)
+			v = 0;
+		if (isfinite(v) && v >= a->lo && v <= a->hi &&
+		    a->n_ticks < sizeof a->ticks / sizeof *a->ticks)
+			a->ticks[a->n_ticks++] = v;
+	}
+	a->tol = step * 1e-6;
+}
+
+enum { LOG_DECADES, LOG_BINARY, LOG_125, LOG_13, LOG_LINEAR };
+#define MAX_COUNT 1000.0
+
+/* One candidate tick set of a log axis: writes up to max ticks into t and
+ * returns how many there are in all (MAX_COUNT: at least that many).
+ * k: the stride of LOG_DECADES (powers of 10) and LOG_BINARY (of 2). */
+static double log_ticks(const struct bt__axis *a, int kind, double k, const char *unit,
+			double *t, size_t max)
+{
+	double lo = a->llo, hi = a->lhi, count = 0;
+	size_t n = 0;
+	if (kind == LOG_DECADES || kind == LOG_BINARY) {
+		double unit_l = kind == LOG_DECADES ? k : k * log10(2.0);
+		double jl = ceil(lo / unit_l), jh = floor(hi / unit_l);
+		if (jh < jl)
+			return 0;
+		count = fmin(jh - jl + 1, MAX_COUNT);
+		for (double j = jl; j <= jh && n < max; j++) {
+			double v = kind == LOG_DECADES ? pow(10, j * k) : ldexp(1, (int)(j * k));
+			if (v > 0 && isfinite(v))
+				t[n++] = v;
+		}
+		return count;
+	}
+	if (kind == LOG_125 || kind == LOG_13) {
+		static const double m125[] = { 1, 2, 5 }, m13[] = { 1, 3 };
+		const double *m = kind == LOG_125 ? m125 : m13;
+		size_t nm = kind == LOG_125 ? 3 : 2;
+		if (hi - lo > 8)
+			return MAX_COUNT;
+		for (double e = floor(lo); e <= ceil(hi); e++)
+			for (size_t i = 0; i < nm; i++) {
+				double v = m[i] * pow(10, e), lv = log10(v);
+				if (!(v > 0) || !isfinite(v) || lv < lo || lv > hi)
+					continue;
+				if (n < max)
+					t[n++] = v;
+				count++;
+			}
+		return count;
+	}
+	/* LOG_LINEAR: round steps, for spans up to 1.5 decades of normal
+	 * numbers */
+	double vlo = pow(10, lo), vhi = fmin(pow(10, hi), DBL_MAX), cs[16];
+	if (hi - lo > 1.5 || !(vlo >= DBL_MIN) || !(vhi > vlo))
+		return 0;
+	size_t nc = steps((vhi - vlo) / 5, unit, cs);
+	double s = 0, jl = 0, jh = -1;
+	for (size_t i = 0; i < nc; i++) {
+		s = cs[i];
+		jl = fmax(ceil(vlo / s), 1);
+		jh = floor(vhi / s);
+		if (jh - jl + 1 <= 6)
+			break;
+	}
+	if (!(jh >= jl))
+		return 0;
+	count = fmin(jh - jl + 1, MAX_COUNT);
+	for (double j = jl; j <= jh && n < max; j++)
+		t[n++] = j * s;
+	return count;
+}
+
+void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
+		    const double *data, size_t n_data, const char *unit)
+{
+	a->n_ticks = 0;
+	a->tol = 0;
+	if (!isfinite(mn) || !isfinite(mx) || mx < mn || (a->log && !(mn > 0))) {
+		mn = 1;
+		mx = 10;
+	}
+	if (!a->log) {
+		linear_axis(a, mn, mx, from_zero, unit);
+		return;
+	}
+	const double lmin = log10(DBL_TRUE_MIN), lmax = log10(DBL_MAX);
+	double l0 = log10(mn), l1 = log10(mx);
+	double pad = l1 > l0 ? (l1 - l0) * 0.05 : 0.3;
+	a->llo = fmax(l0 - pad, lmin);
+	a->lhi = fmin(l1 + pad, lmax);
+	if (!(a->lhi > a->llo + 0.3)) {
+		/* at an end of the double range: widen inwards */
+		if (a->llo <= lmin)
+			a->lhi = fmax(a->lhi, a->llo + 0.3);
+		else
+			a->llo = fmin(a->llo, a->lhi - 0.3);
+	}
+	a->lo = pow(10, a->llo);
+	a->hi = fmin(pow(10, a->lhi), DBL_MAX);
+	if (data && n_data >= 4) {
+		/* the swept values, every k-th when there are more than 6 */
+		set_ticks(a, data, n_data, (n_data + 5) / 6);
+		return;
+	}
+	double t[64], over[64], under[64];
+	double n_over = 0, n_under = 0;
+	struct {
+		int kind;
+		double k;
+	} order[8];
+	size_t no = 0;
+	if (is_bytes(unit)) {
+		order[no].kind = LOG_BINARY, order[no++].k = 1;
+		order[no].kind = LOG_LINEAR, order[no++].k = 0;
+	} else {
+		order[no].kind = LOG_DECADES, order[no++].k = 1;
+		order[no].kind = LOG_125, order[no++].k = 0;
+		order[no].kind = LOG_13, order[no++].k = 0;
+		order[no].kind = LOG_LINEAR, order[no++].k = 0;
+	}
+	/* then wider strides of powers (of 2 for bytes, of 10 otherwise),
+	 * until fewer than 4 */
+	size_t strided = no;
+	order[no].kind = is_bytes(unit) ? LOG_BINARY : LOG_DECADES;
+	order[no++].k = 2;
+	for (size_t i = 0; i < no; i++) {
+		double k = order[i].k;
+		for (;;) {
+			double c = log_ticks(a, order[i].kind, k, unit, t, 64);
+			size_t n = c < 64 ? (size_t)c : 64;
+			if (c >= 4 && c <= 6) {
+				set_ticks(a, t, n, 1);
+				return;
+			}
+			if (c > 6 && c <= 64 && n_over == 0) {
+				memcpy(over, t, n * sizeof *t);
+				n_over = c;
+			}
+			if (c >= 1 && c < 4 && c > n_under) {
+				memcpy(under, t, n * sizeof *t);
+				n_under = c;
+			}
+			/* strides: the next, while there are more than 6 */
+			if (i < strided || c <= 6 || k >= 2000)
+				break;
+			k++;
+		}
+	}
+	if (n_over > 0) {
+		size_t n = (size_t)n_over;
+		set_ticks(a, over, n, (n + 5) / 6);
+	} else if (n_under > 0) {
+		set_ticks(a, under, (size_t)n_under, 1);
+	} else {
+		a->ticks[a->n_ticks++] = mn;
+		if (mx > mn)
+			a->ticks[a->n_ticks++] = mx;
+	}
+}
+
+/* The label of tick v: a quantity in unit, else the number as short as
+ * tells it apart (a->tol). */
+static void tick_label(const struct bt__axis *a, double v, const char *unit, char *buf,
+		       size_t size)
 {
 	if (unit && *unit) {
 		bt_format_quantity(v, unit, buf, size);
 		return;
 	}
-	if (fabs(v) < 1e15 && v == floor(v))
+	if (fabs(v) < 1e15 && v == floor(v)) {
 		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%g", v);
-}
-
-/* x axis along the bottom, y axis along the left. */
-static void draw_axes(struct bt_strbuf *o, const struct axis *x, const struct axis *y,
-		      const char *x_label, const char *y_label, const char *x_unit,
-		      const char *y_unit)
-{
-	char lab[BT_FORMAT_MAX], a[32], b[32];
-	bt_strbuf_addf(o, "<g class=\"axis x-axis\" data-scale=\"%s\">\n",
-		       x->log ? "log" : "linear");
-	line(o, "axis-line", x->p0, y->p0, x->p1, y->p0, "stroke=\"#333333\"");
-	for (size_t i = 0; i < x->n_ticks; i++) {
-		double px = tr(x, x->ticks[i]);
-		line(o, "grid", px, y->p0, px, y->p1, "stroke=\"#e5e5e5\"");
-		line(o, "tick", px, y->p0, px, y->p0 + 5, "stroke=\"#333333\"");
-		tick_label(x->ticks[i], x_unit, lab, sizeof lab);
-		text(o, px, y->p0 + 18, "tick-label", "text-anchor=\"middle\"", lab);
+		return;
 	}
-	text(o, (x->p0 + x->p1) / 2, y->p0 + 40, "axis-label", "text-anchor=\"middle\"",
-	     x_label);
-	bt_strbuf_adds(o, "</g>\n");
-	bt_strbuf_addf(o, "<g class=\"axis y-axis\" data-scale=\"%s\">\n",
-		       y->log ? "log" : "linear");
-	line(o, "axis-line", x->p0, y->p0, x->p0, y->p1, "stroke=\"#333333\"");
-	for (size_t i = 0; i < y->n_ticks; i++) {
-		double py = tr(y, y->ticks[i]);
-		line(o, "grid", x->p0, py, x->p1, py, "stroke=\"#e5e5e5\"");
-		line(o, "tick", x->p0 - 5, py, x->p0, py, "stroke=\"#333333\"");
-		tick_label(y->ticks[i], y_unit, lab, sizeof lab);
-		text(o, x->p0 - 8, py + 4, "tick-label", "text-anchor=\"end\"", lab);
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, size, "%.*g", p, v);
+		if (fabs(strtod(buf, NULL) - v) <= fmax(a->tol, fabs(v) * 1e-12))
+			return;
 	}
-	struct bt_strbuf t = BT_STRBUF_INIT;
-	bt_strbuf_addf(&t, "text-anchor=\"middle\" transform=\"rotate(-90 %s %s)\"",
-		       num(18, a), num((y->p0 + y->p1) / 2, b));
-	text(o, 18, (y->p0 + y->p1) / 2, "axis-label", t.buf, y_label);
-	bt_strbuf_release(&t);
-	bt_strbuf_adds(o, "</g>\n");
 }
 
 /* --- geometric sweeps ------------------------------------------------- */
@@ -376,6 +590,56 @@ static int usable(double v, int log_axis)
 	return isfinite(v) && (!log_axis || v > 0);
 }
 
+#define MAX_TICKS (sizeof ((struct bt__axis *)0)->ticks / sizeof (double))
+
+/* x axis along the bottom, y axis along the left; labels as given (lx,
+ * ly: one per tick), a label left out where it would touch the one
+ * before. */
+static void draw_axes(struct bt_strbuf *o, const struct bt__axis *x, const struct bt__axis *y,
+		      const char *x_label, const char *y_label,
+		      char lx[][BT_FORMAT_MAX], char ly[][BT_FORMAT_MAX])
+{
+	char a[32], b[32];
+	struct bt_strbuf tmp = BT_STRBUF_INIT;
+	double last = -INFINITY;
+	bt_strbuf_addf(o, "<g class=\"axis x-axis\" data-scale=\"%s\">\n",
+		       x->log ? "log" : "linear");
+	line(o, "axis-line", x->p0, y->p0, x->p1, y->p0, "stroke=\"#333333\"");
+	for (size_t i = 0; i < x->n_ticks; i++) {
+		double px = tr(x, x->ticks[i]), w = bt__text_width(lx[i], FS);
+		line(o, "grid", px, y->p0, px, y->p1, "stroke=\"#e5e5e5\"");
+		line(o, "tick", px, y->p0, px, y->p0 + 5, "stroke=\"#333333\"");
+		if (px - w / 2 < last + 6)
+			continue;
+		text(o, px, y->p0 + 18, "tick-label", "text-anchor=\"middle\"", lx[i]);
+		last = px + w / 2;
+	}
+	text(o, (x->p0 + x->p1) / 2, y->p0 + 40, "axis-label", "text-anchor=\"middle\"",
+	     fit(x_label, FS, x->p1 - x->p0, &tmp));
+	bt_strbuf_adds(o, "</g>\n");
+	bt_strbuf_addf(o, "<g class=\"axis y-axis\" data-scale=\"%s\">\n",
+		       y->log ? "log" : "linear");
+	line(o, "axis-line", x->p0, y->p0, x->p0, y->p1, "stroke=\"#333333\"");
+	last = INFINITY;
+	for (size_t i = 0; i < y->n_ticks; i++) {
+		double py = tr(y, y->ticks[i]);
+		line(o, "grid", x->p0, py, x->p1, py, "stroke=\"#e5e5e5\"");
+		line(o, "tick", x->p0 - 5, py, x->p0, py, "stroke=\"#333333\"");
+		if (py > last - FS - 2)
+			continue;
+		text(o, x->p0 - 8, py + 4, "tick-label", "text-anchor=\"end\"", ly[i]);
+		last = py;
+	}
+	struct bt_strbuf t = BT_STRBUF_INIT;
+	double cy = (y->p0 + y->p1) / 2;
+	bt_strbuf_addf(&t, "text-anchor=\"middle\" transform=\"rotate(-90 %s %s)\"",
+		       num(YLAB_X, a), num(cy, b));
+	text(o, YLAB_X, cy, "axis-label", t.buf, fit(y_label, FS, y->p0 - y->p1 + 40, &tmp));
+	bt_strbuf_release(&t);
+	bt_strbuf_release(&tmp);
+	bt_strbuf_adds(o, "</g>\n");
+}
+
 int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 {
 	if (!c || !o || (c->n_series && !c->series))
@@ -386,10 +650,14 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 	double *xs = malloc((total ? total : 1) * sizeof *xs);
 	double *xd = malloc((total ? total : 1) * sizeof *xd);
 	struct pt *pts = malloc((total ? total : 1) * sizeof *pts);
-	if (!xs || !xd || !pts) {
+	const char **names = malloc((c->n_series ? c->n_series : 1) * sizeof *names);
+	struct bt_strbuf *fitted = calloc(c->n_series ? c->n_series : 1, sizeof *fitted);
+	if (!xs || !xd || !pts || !names || !fitted) {
 		free(xs);
 		free(xd);
 		free(pts);
+		free(names);
+		free(fitted);
 		return BT_ENOMEM;
 	}
 	double xmn = INFINITY, xmx = -INFINITY, ymn = INFINITY, ymx = -INFINITY;
@@ -412,13 +680,48 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		xmx = ymx = 10;
 	}
 	size_t nd = distinct(xs, nx, xd);
-	struct axis x = { .log = c->x_log, .p0 = PL, .p1 = PR };
-	struct axis y = { .log = c->y_log, .p0 = PB, .p1 = PT };
-	axis_setup(&x, xmn, xmx, 0, c->x_log ? xd : NULL, nd);
-	axis_setup(&y, ymn, ymx, 1, NULL, 0);
+	struct bt__axis x = { .log = c->x_log }, y = { .log = c->y_log };
+	bt__axis_setup(&x, xmn, xmx, 0, c->x_log ? xd : NULL, nd, NULL);
+	bt__axis_setup(&y, ymn, ymx, 1, NULL, 0, c->y_unit);
 
-	header(o, LC_W, LC_H, c->title);
-	draw_axes(o, &x, &y, c->x_label, c->y_label, NULL, c->y_unit);
+	/* the labels first: the margins follow from them */
+	char lx[MAX_TICKS][BT_FORMAT_MAX], ly[MAX_TICKS][BT_FORMAT_MAX];
+	double yw = 0, xw0 = 0, xw1 = 0, lw = 0;
+	for (size_t i = 0; i < y.n_ticks; i++) {
+		tick_label(&y, y.ticks[i], c->y_unit, ly[i], sizeof ly[i]);
+		yw = fmax(yw, bt__text_width(ly[i], FS));
+	}
+	for (size_t i = 0; i < x.n_ticks; i++)
+		tick_label(&x, x.ticks[i], NULL, lx[i], sizeof lx[i]);
+	if (x.n_ticks) {
+		xw0 = bt__text_width(lx[0], FS);
+		xw1 = bt__text_width(lx[x.n_ticks - 1], FS);
+	}
+	for (size_t s = 0; s < c->n_series; s++)
+		lw = fmax(lw, bt__text_width(c->series[s].name, FS));
+	double pl = fmax(YLAB_X + DESCENT * FS + 6 + yw + 8, MARGIN + xw0 / 2);
+	double gap = fmax(20, xw1 / 2 + 8); /* plot to legend */
+	double w = LC_W, title_w = bt__text_width(c->title, TITLE_FS * BOLD) + 2 * MARGIN;
+	double need = pl + PLOT_MIN_W + gap + LEG_SWATCH + lw + MARGIN;
+	w = fmin(LC_W_MAX, fmax(w, fmax(need, title_w)));
+	/* legend labels get what is left; longer ones are cut with "…" */
+	double lmax = w - MARGIN - LEG_SWATCH - gap - PLOT_MIN_W - pl;
+	lw = 0;
+	for (size_t s = 0; s < c->n_series; s++) {
+		bt_strbuf_init(&fitted[s]);
+		names[s] = fit(c->series[s].name, FS, lmax, &fitted[s]);
+		lw = fmax(lw, bt__text_width(names[s], FS));
+	}
+	double legend_x = w - MARGIN - lw - LEG_SWATCH;
+	double h = fmax(LC_H, PT + 8 + LEG_ROW * (double)(c->n_series ? c->n_series - 1 : 0) +
+				     4 + DESCENT * FS + MARGIN);
+	x.p0 = pl;
+	x.p1 = legend_x - gap;
+	y.p0 = PB;
+	y.p1 = PT;
+
+	header(o, w, h, c->title);
+	draw_axes(o, &x, &y, c->x_label, c->y_label, lx, ly);
 	char a[32], b[32];
 	for (size_t s = 0; s < c->n_series; s++) {
 		const struct bt_svg_series *se = &c->series[s];
@@ -462,17 +765,21 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 	}
 	bt_strbuf_adds(o, "<g class=\"legend\">\n");
 	for (size_t s = 0; s < c->n_series; s++) {
-		double ly = PT + 8 + 18.0 * (double)s;
+		double lyy = PT + 8 + LEG_ROW * (double)s;
 		const char *dash = dashes[(s / N_PALETTE) % (sizeof dashes / sizeof *dashes)];
 		struct bt_strbuf st = BT_STRBUF_INIT;
 		bt_strbuf_addf(&st, "stroke=\"%s\" stroke-width=\"2\"%s%s%s",
 			       palette[s % N_PALETTE], *dash ? " stroke-dasharray=\"" : "",
 			       dash, *dash ? "\"" : "");
-		line(o, "swatch", LEGEND_X, ly, LEGEND_X + 24, ly, st.buf ? st.buf : "");
+		line(o, "swatch", legend_x, lyy, legend_x + 24, lyy, st.buf ? st.buf : "");
 		bt_strbuf_release(&st);
-		text(o, LEGEND_X + 30, ly + 4, "legend-label", NULL, c->series[s].name);
+		text(o, legend_x + LEG_SWATCH, lyy + 4, "legend-label", NULL, names[s]);
 	}
 	bt_strbuf_adds(o, "</g>\n</svg>\n");
+	for (size_t s = 0; s < c->n_series; s++)
+		bt_strbuf_release(&fitted[s]);
+	free(fitted);
+	free(names);
 	free(xs);
 	free(xd);
 	free(pts);
@@ -481,19 +788,40 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 
 /* --- bar charts ------------------------------------------------------- */
 
-#define BC_W 800.0
-#define BC_LABEL 200.0  /* left column: variant names */
+#define BC_W 800.0      /* at least */
 #define BC_PANEL 260.0  /* width of one panel's plot area */
-#define BC_GAP 60.0
+#define BC_GAP 30.0     /* between the panels' labels */
 #define BC_ROW 28.0
 #define BC_TOP 80.0
+#define BC_LABEL_MAX 300.0 /* variant names wider than this are cut */
 
-static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, int mem,
-		  double x0)
+struct panel {
+	int mem;
+	struct bt__axis ax;
+	char lab[MAX_TICKS][BT_FORMAT_MAX];
+	double lm, rm; /* room for labels left and right of the plot area */
+};
+
+static double bar_value(const struct bt_svg_bar_chart *c, const struct panel *p, size_t i)
+{
+	return p->mem ? c->bars[i].mem_change_pct : c->bars[i].speedup;
+}
+
+static void bar_label(const struct panel *p, double v, char *buf, size_t size)
+{
+	if (p->mem)
+		bt_format_percent(v, 1, buf, size);
+	else
+		bt_format_ratio(v, buf, size);
+}
+
+/* The axis, tick labels and margins of a panel. */
+static void panel_setup(const struct bt_svg_bar_chart *c, struct panel *p, int mem)
 {
 	double mn = 0, mx = mem ? 0 : 1;
+	p->mem = mem;
 	for (size_t i = 0; i < c->n_bars; i++) {
-		double v = mem ? c->bars[i].mem_change_pct : c->bars[i].speedup;
+		double v = bar_value(c, p, i);
 		if (!isfinite(v))
 			continue;
 		mn = fmin(mn, v);
@@ -501,40 +829,80 @@ static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, int mem
 	}
 	if (mem && mn == 0 && mx == 0)
 		mx = 1;
-	struct axis ax = { .log = 0, .p0 = x0, .p1 = x0 + BC_PANEL };
-	axis_setup(&ax, mn, mx, 1, NULL, 0);
+	memset(&p->ax, 0, sizeof p->ax);
+	bt__axis_setup(&p->ax, mn, mx, 1, NULL, 0, NULL);
+	double left = 0, right = 0;
+	for (size_t i = 0; i < p->ax.n_ticks; i++) {
+		if (mem)
+			bt_format_percent(p->ax.ticks[i], 1, p->lab[i], sizeof p->lab[i]);
+		else if (p->ax.ticks[i] == 0)
+			snprintf(p->lab[i], sizeof p->lab[i], "0x");
+		else
+			bt_format_ratio(p->ax.ticks[i], p->lab[i], sizeof p->lab[i]);
+	}
+	if (p->ax.n_ticks) {
+		left = bt__text_width(p->lab[0], FS) / 2;
+		right = bt__text_width(p->lab[p->ax.n_ticks - 1], FS) / 2;
+	}
+	/* value labels: right of a bar >= 0, left of a negative one, "-"
+	 * right of 0 for none */
+	p->ax.p0 = 0;
+	p->ax.p1 = BC_PANEL;
+	for (size_t i = 0; i < c->n_bars; i++) {
+		char lab[BT_FORMAT_MAX];
+		double v = bar_value(c, p, i), px;
+		if (!isfinite(v)) {
+			right = fmax(right, tr(&p->ax, 0) + 4 + bt__text_width("-", FS) - BC_PANEL);
+			continue;
+		}
+		bar_label(p, v, lab, sizeof lab);
+		px = tr(&p->ax, v);
+		if (v >= 0)
+			right = fmax(right, px + 4 + bt__text_width(lab, FS) - BC_PANEL);
+		else
+			left = fmax(left, 4 + bt__text_width(lab, FS) - px);
+	}
+	p->lm = left + 4;
+	p->rm = right + 4;
+}
+
+static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, struct panel *p,
+		  double x0)
+{
+	struct bt__axis *ax = &p->ax;
+	int mem = p->mem;
+	ax->p0 = x0;
+	ax->p1 = x0 + BC_PANEL;
 	double top = BC_TOP, bottom = BC_TOP + BC_ROW * (double)c->n_bars;
 	char lab[BT_FORMAT_MAX], a[32], b[32], cc[32], d[32];
 	bt_strbuf_addf(o, "<g class=\"axis x-axis %s\" data-scale=\"linear\">\n",
 		       mem ? "memory" : "speedup");
-	line(o, "axis-line", ax.p0, bottom, ax.p1, bottom, "stroke=\"#333333\"");
-	for (size_t i = 0; i < ax.n_ticks; i++) {
-		double px = tr(&ax, ax.ticks[i]);
+	line(o, "axis-line", ax->p0, bottom, ax->p1, bottom, "stroke=\"#333333\"");
+	double last = -INFINITY;
+	for (size_t i = 0; i < ax->n_ticks; i++) {
+		double px = tr(ax, ax->ticks[i]), w = bt__text_width(p->lab[i], FS);
 		line(o, "grid", px, top, px, bottom, "stroke=\"#e5e5e5\"");
 		line(o, "tick", px, bottom, px, bottom + 5, "stroke=\"#333333\"");
-		if (mem)
-			bt_format_percent(ax.ticks[i], 1, lab, sizeof lab);
-		else
-			bt_format_ratio(ax.ticks[i], lab, sizeof lab);
-		if (!mem && ax.ticks[i] == 0)
-			snprintf(lab, sizeof lab, "0x");
-		text(o, px, bottom + 18, "tick-label", "text-anchor=\"middle\"", lab);
+		if (px - w / 2 < last + 6)
+			continue;
+		text(o, px, bottom + 18, "tick-label", "text-anchor=\"middle\"", p->lab[i]);
+		last = px + w / 2;
 	}
 	text(o, x0 + BC_PANEL / 2, bottom + 40, "axis-label", "text-anchor=\"middle\"",
 	     mem ? "peak memory change vs none" : "speedup vs none");
 	bt_strbuf_adds(o, "</g>\n");
 	/* reference: 1.00x, or 0% */
-	double ref = tr(&ax, mem ? 0 : 1);
+	double ref = tr(ax, mem ? 0 : 1);
 	line(o, "reference", ref, top - 4, ref, bottom, "stroke=\"#333333\" stroke-dasharray=\"4 3\"");
-	double zero = tr(&ax, 0);
+	double zero = tr(ax, 0);
 	for (size_t i = 0; i < c->n_bars; i++) {
-		double v = mem ? c->bars[i].mem_change_pct : c->bars[i].speedup;
+		double v = bar_value(c, p, i);
 		double ry = top + BC_ROW * (double)i + 5, h = BC_ROW - 10;
 		if (!isfinite(v)) {
 			text(o, zero + 4, ry + h - 4, "bar-label", NULL, "-");
 			continue;
 		}
-		double px = tr(&ax, v), left = fmin(px, zero), w = fabs(px - zero);
+		double px = tr(ax, v), left = fmin(px, zero), w = fabs(px - zero);
 		const char *fill = mem ? (v > 0 ? "#d62728" : "#2ca02c")
 				       : (v >= 1 ? "#2ca02c" : "#d62728");
 		bt_strbuf_addf(o, "<rect class=\"bar %s\" data-variant=\"",
@@ -542,10 +910,7 @@ static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, int mem
 		esc(o, c->bars[i].label);
 		bt_strbuf_addf(o, "\" x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" fill=\"%s\"/>\n",
 			       num(left, a), num(ry, b), num(w, cc), num(h, d), fill);
-		if (mem)
-			bt_format_percent(v, 1, lab, sizeof lab);
-		else
-			bt_format_ratio(v, lab, sizeof lab);
+		bar_label(p, v, lab, sizeof lab);
 		int right = v >= 0;
 		text(o, right ? px + 4 : px - 4, ry + h - 4, "bar-label",
 		     right ? NULL : "text-anchor=\"end\"", lab);
@@ -556,24 +921,42 @@ int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *o)
 {
 	if (!c || !o || (c->n_bars && !c->bars))
 		return BT_EINVAL;
+	struct panel *p = malloc(2 * sizeof *p);
+	struct bt_strbuf tmp = BT_STRBUF_INIT;
+	if (!p)
+		return BT_ENOMEM;
+	panel_setup(c, &p[0], 0);
+	panel_setup(c, &p[1], 1);
+	double lw = bt__text_width("variant", FS);
+	for (size_t i = 0; i < c->n_bars; i++)
+		lw = fmax(lw, fmin(BC_LABEL_MAX, bt__text_width(c->bars[i].label, FS)));
+	double label_x = MARGIN + lw; /* variant names end here */
+	double x0 = label_x + 10 + p[0].lm;
+	double x1 = x0 + BC_PANEL + p[0].rm + BC_GAP + p[1].lm;
+	double w = x1 + BC_PANEL + p[1].rm + MARGIN;
+	double title_w = bt__text_width(c->title, TITLE_FS * BOLD) + 2 * MARGIN;
+	double sub_w = c->subtitle ? bt__text_width(c->subtitle, FS) + 2 * MARGIN : 0;
+	w = fmin(LC_W_MAX, fmax(BC_W, fmax(w, fmax(title_w, sub_w))));
 	double h = BC_TOP + BC_ROW * (double)c->n_bars + 60;
-	header(o, BC_W, h, c->title);
+	header(o, w, h, c->title);
 	if (c->subtitle)
-		text(o, BC_W / 2, 44, "subtitle", "text-anchor=\"middle\" fill=\"#555555\"",
-		     c->subtitle);
-	text(o, BC_LABEL + BC_PANEL / 2, BC_TOP - 12, "panel-title",
+		text(o, w / 2, 44, "subtitle", "text-anchor=\"middle\" fill=\"#555555\"",
+		     fit(c->subtitle, FS, w - 2 * MARGIN, &tmp));
+	text(o, x0 + BC_PANEL / 2, BC_TOP - 12, "panel-title",
 	     "text-anchor=\"middle\" font-weight=\"bold\"", "speedup");
-	text(o, BC_LABEL + BC_PANEL + BC_GAP + BC_PANEL / 2, BC_TOP - 12, "panel-title",
+	text(o, x1 + BC_PANEL / 2, BC_TOP - 12, "panel-title",
 	     "text-anchor=\"middle\" font-weight=\"bold\"", "memory change");
 	bt_strbuf_adds(o, "<g class=\"axis y-axis\" data-scale=\"band\">\n");
 	for (size_t i = 0; i < c->n_bars; i++)
-		text(o, BC_LABEL - 10, BC_TOP + BC_ROW * (double)i + BC_ROW / 2 + 4,
-		     "tick-label", "text-anchor=\"end\"", c->bars[i].label);
-	text(o, 14, BC_TOP - 12, "axis-label", NULL, "variant");
+		text(o, label_x, BC_TOP + BC_ROW * (double)i + BC_ROW / 2 + 4, "tick-label",
+		     "text-anchor=\"end\"", fit(c->bars[i].label, FS, BC_LABEL_MAX, &tmp));
+	text(o, MARGIN, BC_TOP - 12, "axis-label", NULL, "variant");
 	bt_strbuf_adds(o, "</g>\n");
-	panel(o, c, 0, BC_LABEL);
-	panel(o, c, 1, BC_LABEL + BC_PANEL + BC_GAP);
+	panel(o, c, &p[0], x0);
+	panel(o, c, &p[1], x1);
 	bt_strbuf_adds(o, "</svg>\n");
+	bt_strbuf_release(&tmp);
+	free(p);
 	return o->buf ? 0 : BT_ENOMEM;
 }
 

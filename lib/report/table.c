@@ -33,6 +33,10 @@ struct build {
 	/* parameter axes */
 	const char **axes;
 	size_t n_axes;
+	/* metrics other than the table's, and a unit of each */
+	const char **metrics;
+	const char **metric_units;
+	size_t n_metrics;
 };
 
 #define NONE ((size_t)-1)
@@ -449,6 +453,21 @@ static void fill_row(struct build *b, struct bt_table_row *row, size_t i)
 			if (r->throughput.unit && r->throughput.value > 0)
 				cell_text(b, c, r->throughput.unit);
 			break;
+		case BT_COL_BYTES_THROUGHPUT:
+			if (r->bytes_throughput.unit && r->bytes_throughput.value > 0)
+				cell_num(b, c, r->bytes_throughput.value,
+					 bt_format_rate(r->bytes_throughput.value,
+							r->bytes_throughput.unit, buf,
+							sizeof buf));
+			break;
+		case BT_COL_METRIC: {
+			const struct bt_metric *om = find_metric(r, col->param);
+			if (om && om->stats.n > 0)
+				cell_num(b, c, om->stats.median,
+					 bt_format_quantity(om->stats.median,
+							    om->unit, buf, sizeof buf));
+			break;
+		}
 		case BT_COL_PEAK_MEMORY:
 			if (r->peak_memory_bytes >= 0)
 				cell_num(b, c, (double)r->peak_memory_bytes,
@@ -517,7 +536,7 @@ static int build_columns(struct build *b)
 {
 	const struct bt_run *run = b->run;
 	int any_variant = 0, any_tp = 0, any_peak = 0, any_mem = 0;
-	int any_checked = 0, any_group = 0, any_ablation = 0;
+	int any_checked = 0, any_group = 0, any_ablation = 0, any_btp = 0;
 	const char *unit = NULL;
 	char slug[64], name[128], csv[128];
 	size_t n = 0;
@@ -526,6 +545,8 @@ static int build_columns(struct build *b)
 		const struct bt_result *r = &run->results[i];
 		any_variant |= !streq(variant_of(r), "default");
 		any_tp |= r->throughput.unit != NULL && r->throughput.value > 0;
+		any_btp |= r->bytes_throughput.unit != NULL &&
+			   r->bytes_throughput.value > 0;
 		any_peak |= r->peak_memory_bytes >= 0;
 		any_mem |= r->memory_bytes >= 0;
 		any_checked |= r->validation.checked != 0;
@@ -538,7 +559,8 @@ static int build_columns(struct build *b)
 		unit = "s";
 	bt__unit_slug(unit, slug, sizeof slug);
 
-	b->t->columns = aalloc(b, (20 + b->n_axes) * sizeof *b->t->columns);
+	b->t->columns = aalloc(b, (22 + b->n_axes + b->n_metrics) *
+				       sizeof *b->t->columns);
 	if (!b->t->columns)
 		return BT_ENOMEM;
 
@@ -575,6 +597,18 @@ static int build_columns(struct build *b)
 			   "throughput_per_s", NULL, BT_ALIGN_RIGHT, 0);
 		add_column(b, &n, BT_COL_THROUGHPUT_UNIT, "throughput unit",
 			   "throughput_unit", NULL, BT_ALIGN_LEFT, 1);
+	}
+	if (any_btp)
+		add_column(b, &n, BT_COL_BYTES_THROUGHPUT, "bandwidth",
+			   "bytes_per_s", NULL, BT_ALIGN_RIGHT, 0);
+	/* the other metrics (bt_metric), a median column each */
+	for (size_t k = 0; k < b->n_metrics; k++) {
+		bt__unit_slug(b->metric_units[k], slug, sizeof slug);
+		snprintf(name, sizeof name, "%s median", b->metrics[k]);
+		snprintf(csv, sizeof csv, "%s_median%s%s", b->metrics[k],
+			 *slug ? "_" : "", slug);
+		add_column(b, &n, BT_COL_METRIC, name, csv, b->metrics[k],
+			   BT_ALIGN_RIGHT, 0);
 	}
 	if (any_peak)
 		add_column(b, &n, BT_COL_PEAK_MEMORY, "peak mem",
@@ -618,6 +652,37 @@ static int collect_axes(struct build *b)
 				a++;
 			if (a == b->n_axes)
 				b->axes[b->n_axes++] = key;
+		}
+	}
+	return 0;
+}
+
+/* The metrics other than b->metric with samples in some result, in
+ * order of first appearance. */
+static int collect_metrics(struct build *b)
+{
+	const struct bt_run *run = b->run;
+	size_t cap = 0;
+
+	for (size_t i = 0; i < run->n_results; i++)
+		cap += run->results[i].n_metrics;
+	b->metrics = calloc(cap ? cap : 1, sizeof *b->metrics);
+	b->metric_units = calloc(cap ? cap : 1, sizeof *b->metric_units);
+	if (!b->metrics || !b->metric_units)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct bt_result *r = &run->results[i];
+		for (size_t k = 0; k < r->n_metrics; k++) {
+			const struct bt_metric *m = &r->metrics[k];
+			if (!m->name || streq(m->name, b->metric) || m->stats.n == 0)
+				continue;
+			size_t a = 0;
+			while (a < b->n_metrics && strcmp(b->metrics[a], m->name) != 0)
+				a++;
+			if (a == b->n_metrics) {
+				b->metrics[b->n_metrics] = m->name;
+				b->metric_units[b->n_metrics++] = m->unit;
+			}
 		}
 	}
 	return 0;
@@ -683,6 +748,8 @@ static int build(struct build *b)
 		goto out;
 	find_baselines(b);
 	rc = collect_axes(b);
+	if (!rc)
+		rc = collect_metrics(b);
 	if (rc)
 		goto out;
 	rc = build_columns(b);
@@ -722,6 +789,8 @@ out:
 	free(b->gid);
 	free(b->base);
 	free(b->axes);
+	free(b->metrics);
+	free(b->metric_units);
 	free(b->psig);
 	free(b->pdup);
 	free(b->grp);

@@ -46,8 +46,33 @@ struct pending {
 	char *tags;  /* text of the tags member */
 };
 
+void bt__idset_release(struct bt__idset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+static int idset_add(struct bt__idset *s, const char *id)
+{
+	if (s->n == s->alloc) {
+		size_t na = s->alloc ? s->alloc * 2 : 64;
+		char **v = realloc(s->v, na * sizeof *v);
+		if (!v)
+			return BT_ENOMEM;
+		s->v = v;
+		s->alloc = na;
+	}
+	if (!(s->v[s->n] = strdup(id)))
+		return BT_ENOMEM;
+	s->n++;
+	return 0;
+}
+
 static int flush(struct pending *p, const char *rel, const struct bt_index_ops *ops,
-		 void *h, size_t *n_runs, size_t *n_results, struct bt_strbuf *err)
+		 void *h, size_t *n_runs, size_t *n_results, struct bt__idset *ids,
+		 struct bt_strbuf *err)
 {
 	int rc = 0;
 	if (p->have) {
@@ -63,6 +88,8 @@ static int flush(struct pending *p, const char *rel, const struct bt_index_ops *
 			(*n_runs)++;
 			*n_results += p->run.n_results;
 		}
+		if (!rc && ids && p->run.run_id)
+			rc = idset_add(ids, p->run.run_id);
 		bt_run_release(&p->run);
 	}
 	free(p->dir);
@@ -73,7 +100,7 @@ static int flush(struct pending *p, const char *rel, const struct bt_index_ops *
 
 static int index_one(const char *path, const char *rel,
 		     const struct bt_index_ops *ops, void *h, size_t *n_runs,
-		     size_t *n_results, struct bt_strbuf *err)
+		     size_t *n_results, struct bt__idset *ids, struct bt_strbuf *err)
 {
 	struct archive *ar = archive_read_new();
 	if (!ar)
@@ -99,7 +126,7 @@ static int index_one(const char *path, const char *rel,
 		char *data = NULL;
 		size_t len = 0;
 		if (strcmp(slash, "/run.json") == 0) {
-			if ((rc = flush(&p, rel, ops, h, n_runs, n_results, err)) ||
+			if ((rc = flush(&p, rel, ops, h, n_runs, n_results, ids, err)) ||
 			    (rc = read_member(ar, name, &data, &len, err)))
 				break;
 			p.have = 1;
@@ -137,7 +164,7 @@ static int index_one(const char *path, const char *rel,
 	if (!rc && r != ARCHIVE_EOF && r != ARCHIVE_OK)
 		rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
 	if (!rc)
-		rc = flush(&p, rel, ops, h, n_runs, n_results, err);
+		rc = flush(&p, rel, ops, h, n_runs, n_results, ids, err);
 	else {
 		if (p.have)
 			bt_run_release(&p.run);
@@ -156,7 +183,7 @@ static int is_archive_name(const char *n)
 
 int bt__archive_index_all(const char *dir, const struct bt_index_ops *ops,
 			  void *h, size_t *n_runs, size_t *n_results,
-			  struct bt_strbuf *err)
+			  struct bt__idset *ids, struct bt_strbuf *err)
 {
 	char *ad = bt__pathf("%s/archive", dir);
 	if (!ad)
@@ -174,7 +201,7 @@ int bt__archive_index_all(const char *dir, const struct bt_index_ops *ops,
 			continue;
 		char *p = bt__pathf("%s/%s", ad, e->d_name);
 		char *rel = bt__pathf("archive/%s", e->d_name);
-		rc = p && rel ? index_one(p, rel, ops, h, n_runs, n_results, err) : BT_ENOMEM;
+		rc = p && rel ? index_one(p, rel, ops, h, n_runs, n_results, ids, err) : BT_ENOMEM;
 		free(p);
 		free(rel);
 	}

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,99 @@ int bt__rmdir_empty_parents(const char *path, const char *top)
 	}
 	free(p);
 	return 0;
+}
+
+int bt__store_nolink(const char *dir, const char *path, int want_dir,
+		     struct bt_strbuf *err)
+{
+	size_t dl = strlen(dir);
+	const char *rel;
+	if (strncmp(path, dir, dl) == 0 && path[dl] == '/')
+		rel = path + dl + 1;
+	else if (path[0] != '/')
+		rel = path;
+	else
+		return 0;
+	char *p = bt__pathf("%s/%s", dir, rel);
+	if (!p)
+		return BT_ENOMEM;
+	int rc = 0;
+	/* each component from the store down: p is cut at the next '/' */
+	for (char *s = p + dl + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		struct stat st;
+		size_t n = strlen(p);
+		int last = !c || !s[1 + strspn(s + 1, "/")];
+		if (n > dl + 1 && p[n - 1] != '/') {
+			if (lstat(p, &st) != 0) {
+				rc = bt_error(err, errno == ENOENT ? BT_ENOTFOUND : BT_EIO,
+					      "%s: %s", p, strerror(errno));
+			} else if (S_ISLNK(st.st_mode)) {
+				char t[256];
+				ssize_t k = readlink(p, t, sizeof t - 1);
+				t[k > 0 ? k : 0] = '\0';
+				rc = bt_error(err, BT_EIO, "%s: a symbolic link (to %s%s): "
+					      "the store never reads its files through links",
+					      p, t, k == (ssize_t)sizeof t - 1 ? "..." : "");
+			} else if (!last && !S_ISDIR(st.st_mode)) {
+				rc = bt_error(err, BT_EIO, "%s: not a directory", p);
+			} else if (last && want_dir && !S_ISDIR(st.st_mode)) {
+				rc = bt_error(err, BT_EIO, "%s: not a directory", p);
+			} else if (last && !want_dir && !S_ISREG(st.st_mode)) {
+				rc = bt_error(err, BT_EIO, S_ISDIR(st.st_mode)
+					      ? "%s: is a directory" : "%s: not a regular file", p);
+			}
+		}
+		*s = c;
+		if (rc || last)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+int bt__strip_path(struct bt_strbuf *out, const char *msg, const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	if (n && strncmp(msg, path, n) == 0 && msg[n] == ':') {
+		const char *s = msg + n + 1;
+		if (*s == ' ')
+			return bt_strbuf_adds(out, s + 1);
+		size_t l = strspn(s, "0123456789"), c = l && s[l] == ':'
+			? strspn(s + l + 1, "0123456789") : 0;
+		if (l && c && s[l + 1 + c] == ':')
+			return bt_strbuf_addf(out, "line %.*s, column %.*s:%s", (int)l, s,
+					      (int)c, s + l + 1, s + l + 2 + c);
+		if (l && s[l] == ':')
+			return bt_strbuf_addf(out, "line %.*s:%s", (int)l, s, s + l + 1);
+	}
+	return bt_strbuf_adds(out, msg);
+}
+
+int bt__pid_alive(long pid)
+{
+	if (pid <= 0 || pid > INT_MAX)
+		return 0;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+long bt__trailing_pid(const char *name, const char *sep)
+{
+	const char *p = strrchr(name, '.');
+	size_t sl = strlen(sep);
+	if (!p || !p[1] || (size_t)(p - name) + 1 < sl ||
+	    strncmp(p + 1 - sl, sep, sl) != 0)
+		return 0;
+	long pid = 0;
+	for (const char *q = p + 1; *q; q++) {
+		if (*q < '0' || *q > '9' || pid > INT_MAX / 10)
+			return 0;
+		pid = pid * 10 + (*q - '0');
+	}
+	return pid;
 }
 
 int bt__store_lock(const char *dir, struct bt_strbuf *err)

@@ -6,11 +6,15 @@
  * (possibly both for a moment). An archive is only ever replaced whole: a
  * new one is written next to it (YYYY-MM.tar.gz.tmp.<pid>), fsync'd and
  * renamed over it. gc removes a run directory only after the archive that
- * holds it is durable and the index names it; restore rewrites the
- * archive only after the run directory is back in place. A run left in
- * both places by a crash is written once when gc runs again (its old
- * members are dropped from the rewritten archive); verify and reindex see
- * the rest.
+ * holds it is durable and the index names it, and removes it by renaming
+ * it out of by-type/ first (into STORE/.tmp/<name>.gc.<pid>), so that a
+ * crash never leaves half a directory; restore rewrites the archive only
+ * after the run directory is back in place. What a crash leaves is
+ * finished from what is on disk by the next gc (and by verify --repair,
+ * bt__gc_recover): a run both in by-type/ and, intact, in the archive of
+ * its month loses its directory; one whose copies differ keeps its
+ * directory and leaves the archive; temporary files of processes that
+ * are gone are removed.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +411,487 @@ static int follow_latest(struct bt_store *st, void *h, const char *type,
 	return rc;
 }
 
+/* --- crash points (tests) ----------------------------------------------- */
+
+/* With BT_GC_KILL_AT=N in the environment (for tests only: they check
+ * that a gc killed at any of its steps leaves a store the next gc heals),
+ * gc raises SIGKILL at its N-th step. Read afresh by each bt_store_gc. */
+static long kill_at, kill_step;
+
+static void kill_reset(void)
+{
+	const char *e = getenv("BT_GC_KILL_AT");
+	kill_at = e && *e ? strtol(e, NULL, 10) : 0;
+	kill_step = 0;
+}
+
+static void crash_point(void)
+{
+	if (kill_at > 0 && ++kill_step == kill_at)
+		raise(SIGKILL);
+}
+
+/* Removes the run directory rundir whole: renamed out of by-type/ (into
+ * STORE/.tmp/<name>.gc.<pid>) first, so that a crash leaves either the
+ * whole directory or a leftover that the next gc removes. */
+static int remove_run_dir(struct bt_store *st, const char *rundir,
+			  const char *name, struct bt_strbuf *err)
+{
+	char *tmpd = bt__pathf("%s/.tmp", st->dir);
+	char *away = bt__pathf("%s/.tmp/%s.gc.%ld", st->dir, name, (long)getpid());
+	int rc = !tmpd || !away ? BT_ENOMEM : bt__mkdir_p(tmpd, err);
+	if (!rc)
+		rc = rm_tree(away, err);
+	if (!rc && rename(rundir, away) != 0) {
+		if (errno != ENOENT)
+			rc = bt_error(err, BT_EIO, "%s: %s", rundir, strerror(errno));
+	} else if (!rc) {
+		bt__fsync_parent(rundir);
+		crash_point();
+		rc = rm_tree(away, err);
+	}
+	free(tmpd);
+	free(away);
+	return rc;
+}
+
+/* Removes the by-date link of the run directory name ("YYYY-MM-DD-...")
+ * of type, and the date directories it leaves empty. */
+static int remove_date_link(struct bt_store *st, const char *type,
+			    const char *name, struct bt_strbuf *err)
+{
+	char *link = bt__pathf("%s/by-date/%.7s/%.2s/%s/%s", st->dir, name,
+			       name + 8, type, name);
+	char *top = bt__pathf("%s/by-date", st->dir);
+	int rc = !link || !top ? BT_ENOMEM : rm_tree(link, err);
+	/* and the date directories it leaves empty (under the lock, which
+	 * bt_store_put holds to make them) */
+	if (!rc)
+		rc = bt__rmdir_empty_parents(link, top);
+	free(link);
+	free(top);
+	return rc;
+}
+
+/* A run directory of by-type/ seen by the recovery, with the copy of its
+ * run in the archive of its month when there is one. */
+struct rdir {
+	char *type, *name;   /* by-type/<type>/<name> */
+	char month[8];
+	char *arch_run;      /* the archive's "<name>/run.json" (malloc'd) */
+	size_t arch_len;
+	char *arch_tags;     /* its "<name>/tags", or NULL */
+	size_t arch_tags_len;
+	int in_arch;
+};
+
+static int cmp_rdir(const void *a, const void *b)
+{
+	return strcmp(((const struct rdir *)a)->name, ((const struct rdir *)b)->name);
+}
+
+static void rdirs_free(struct rdir *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].type);
+		free(v[i].name);
+		free(v[i].arch_run);
+		free(v[i].arch_tags);
+	}
+	free(v);
+}
+
+/* The run directories of by-type/ whose names follow the store's
+ * "YYYY-MM-DD-HHMM-UTC-<id>", sorted by name. */
+static int list_rdirs(struct bt_store *st, struct rdir **out, size_t *n,
+		      struct bt_strbuf *err)
+{
+	*out = NULL;
+	*n = 0;
+	char *bt = bt__pathf("%s/by-type", st->dir);
+	if (!bt)
+		return BT_ENOMEM;
+	DIR *types = opendir(bt);
+	if (!types) {
+		int rc = errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", bt,
+							strerror(errno));
+		free(bt);
+		return rc;
+	}
+	size_t cap = 0;
+	int rc = 0;
+	struct dirent *t;
+	while (!rc && (t = readdir(types))) {
+		if (!bt__store_valid_type(t->d_name))
+			continue;
+		char *td = bt__pathf("%s/%s", bt, t->d_name);
+		struct stat ls;
+		DIR *runs = td && lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)
+			? opendir(td) : NULL;
+		struct dirent *r;
+		while (!rc && runs && (r = readdir(runs))) {
+			const char *nm = r->d_name;
+			static const char shape[] = "dddd-dd-dd-dddd-UTC-";
+			int bad = strlen(nm) <= sizeof shape - 1 || !plain_name(nm, strlen(nm));
+			for (size_t k = 0; !bad && shape[k]; k++)
+				bad = shape[k] == 'd' ? !isdigit((unsigned char)nm[k])
+					: nm[k] != shape[k];
+			if (bad)
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct rdir *v = realloc(*out, cap * sizeof *v);
+				if (!v) {
+					rc = BT_ENOMEM;
+					break;
+				}
+				*out = v;
+			}
+			struct rdir *x = &(*out)[(*n)++];
+			memset(x, 0, sizeof *x);
+			snprintf(x->month, sizeof x->month, "%.7s", nm);
+			x->type = strdup(t->d_name);
+			x->name = strdup(nm);
+			if (!x->type || !x->name)
+				rc = BT_ENOMEM;
+		}
+		if (runs)
+			closedir(runs);
+		free(td);
+	}
+	closedir(types);
+	free(bt);
+	if (!rc && *n)
+		qsort(*out, *n, sizeof **out, cmp_rdir);
+	return rc;
+}
+
+/* The directory of v[0..n) named name (of type, when the archive's
+ * run.json says it), or NULL. */
+static struct rdir *find_rdir(struct rdir *v, size_t n, const char *name,
+			      size_t len)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int d = strncmp(v[mid].name, name, len);
+		if (!d && v[mid].name[len])
+			d = 1;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strlen(v[lo].name) == len && !strncmp(v[lo].name, name, len)
+		? &v[lo] : NULL;
+}
+
+/* Reads from the archive of month (arch, relative rel) the copies of the
+ * runs of v[0..n) of that month. A missing archive holds none. */
+static int read_copies(const char *arch, const char *month, struct rdir *v,
+		       size_t n, struct bt_strbuf *err)
+{
+	struct archive *ar;
+	int rc = ar_open_read(&ar, arch, err);
+	if (rc == BT_ENOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	struct archive_entry *e;
+	struct rdir *last = NULL;
+	int more;
+	while ((more = ar_next(ar, arch, &e, err)) == 1) {
+		const char *p = archive_entry_pathname(e);
+		const char *slash = p ? strchr(p, '/') : NULL;
+		if (!slash || archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		size_t dl = (size_t)(slash - p);
+		struct rdir *x = NULL;
+		if (strcmp(slash, "/run.json") == 0)
+			x = last = find_rdir(v, n, p, dl);
+		else if (strcmp(slash, "/tags") == 0 && last &&
+			 strlen(last->name) == dl && !strncmp(last->name, p, dl))
+			x = last;
+		if (!x || strcmp(x->month, month) != 0)
+			continue;
+		char *data;
+		size_t len;
+		if ((rc = read_data(ar, arch, p, &data, &len, err)))
+			break;
+		if (strcmp(slash, "/run.json") == 0) {
+			free(x->arch_run);
+			free(x->arch_tags);
+			x->arch_tags = NULL;
+			x->arch_run = data;
+			x->arch_len = len;
+			x->in_arch = 1;
+		} else {
+			free(x->arch_tags);
+			x->arch_tags = data;
+			x->arch_tags_len = len;
+		}
+	}
+	archive_read_free(ar);
+	return rc ? rc : more < 0 ? more : 0;
+}
+
+/* 1 when the file at path (not a link) holds exactly data[0..len); a
+ * missing file matches data NULL. */
+static int same_bytes(const char *path, const char *data, size_t len)
+{
+	struct stat ls;
+	if (lstat(path, &ls) != 0)
+		return errno == ENOENT && !data;
+	if (!S_ISREG(ls.st_mode) || !data)
+		return 0;
+	char *have;
+	size_t hl;
+	if (bt__read_file(path, RUN_CAP, &have, &hl, NULL))
+		return 0;
+	int same = hl == len && memcmp(have, data, len) == 0;
+	free(have);
+	return same;
+}
+
+/* The tags of text (one per line) into a NULL-free array in a. */
+static int split_tags(struct bt_arena *a, const char *text, size_t len,
+		      const char ***tags, size_t *n)
+{
+	*tags = NULL;
+	*n = 0;
+	if (!text)
+		return 0;
+	char *t = bt__arena_strndup(a, text, len);
+	const char **v = t ? bt__arena_alloc(a, (len / 2 + 2) * sizeof *v) : NULL;
+	if (!v)
+		return BT_ENOMEM;
+	for (char *s = t, *save = NULL, *w; (w = strtok_r(s, "\n", &save)); s = NULL)
+		if (*w)
+			v[(*n)++] = w;
+	*tags = v;
+	return 0;
+}
+
+/* Indexes run (parsed from data) at loc with the tags text, in its own
+ * transaction. */
+static int index_copy(struct bt_store *st, void *h, const char *data,
+		      size_t len, const char *label, const struct bt_index_loc *loc,
+		      const char *tags_text, size_t tags_len, struct bt_strbuf *err)
+{
+	struct bt_run run;
+	struct bt_arena *a = bt__arena_new();
+	const char **tags = NULL;
+	size_t nt = 0;
+	int rc = bt_run_init(&run);
+	if (!rc && !a)
+		rc = BT_ENOMEM;
+	if (!rc)
+		rc = bt_run_from_json(&run, data, len, label, err);
+	if (!rc)
+		rc = split_tags(a, tags_text, tags_len, &tags, &nt);
+	if (!rc && !(rc = st->ops->begin(h, err))) {
+		rc = st->ops->add_run(h, &run, loc, tags, nt, err);
+		if (rc)
+			st->ops->rollback(h);
+		else
+			rc = st->ops->commit(h, err);
+	}
+	bt_run_release(&run);
+	bt__arena_free(a);
+	return rc;
+}
+
+/* Temporary files of gc and restore processes that are gone:
+ * archive/<month>.tar.gz.tmp.<pid> and .tmp/<name>.gc.<pid>. */
+static int remove_leftovers(struct bt_store *st, struct bt_strbuf *err)
+{
+	static const char *const where[] = { "archive", ".tmp" };
+	int rc = 0;
+	for (int k = 0; k < 2 && !rc; k++) {
+		char *d = bt__pathf("%s/%s", st->dir, where[k]);
+		DIR *dir = d ? opendir(d) : NULL;
+		struct dirent *e;
+		if (!d)
+			rc = BT_ENOMEM;
+		while (!rc && dir && (e = readdir(dir))) {
+			long pid = bt__trailing_pid(e->d_name, k ? ".gc." : ".tmp.");
+			if (!pid || bt__pid_alive(pid) || e->d_name[0] == '.')
+				continue;
+			char *p = bt__pathf("%s/%s", d, e->d_name);
+			rc = p ? rm_tree(p, err) : BT_ENOMEM;
+			free(p);
+		}
+		if (dir)
+			closedir(dir);
+		free(d);
+	}
+	return rc;
+}
+
+int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
+		   size_t *n_finished, struct bt_strbuf *err)
+{
+	struct rdir *v = NULL;
+	size_t n = 0, done = 0;
+	void *h = NULL;
+	int rc = remove_leftovers(st, err);
+	if (!rc)
+		rc = list_rdirs(st, &v, &n, err);
+	/* the archives of the months that have run directories */
+	for (size_t i = 0; !rc && i < n; i++) {
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(v[k].month, v[i].month) == 0;
+		if (seen)
+			continue;
+		char *arch = bt__pathf("%s/archive/%s.tar.gz", st->dir, v[i].month);
+		rc = arch ? read_copies(arch, v[i].month, v, n, err) : BT_ENOMEM;
+		free(arch);
+	}
+	const char **drop = rc ? NULL : calloc(n + 1, sizeof *drop);
+	if (!rc && !drop)
+		rc = BT_ENOMEM;
+	char **types = rc ? NULL : calloc(n + 1, sizeof *types);
+	size_t nd = 0, ntypes = 0;
+	if (!rc && !types)
+		rc = BT_ENOMEM;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct rdir *x = &v[i];
+		if (!x->in_arch)
+			continue;
+		char *rundir = bt__pathf("%s/by-type/%s/%s", st->dir, x->type, x->name);
+		char *file = rundir ? bt__pathf("%s/run.json", rundir) : NULL;
+		char *tf = rundir ? bt__pathf("%s/tags", rundir) : NULL;
+		char *rel = bt__pathf("archive/%s.tar.gz", x->month);
+		char *relpath = bt__pathf("by-type/%s/%s/run.json", x->type, x->name);
+		struct bt_strbuf why = BT_STRBUF_INIT;
+		if (!rundir || !file || !tf || !rel || !relpath) {
+			rc = BT_ENOMEM;
+		} else if (!h && (rc = bt__store_index_open(st, &h, 0, err))) {
+			h = NULL;
+		} else if (bt__store_nolink(st->dir, file, 0, &why) == 0 &&
+			   same_bytes(file, x->arch_run, x->arch_len) &&
+			   same_bytes(tf, x->arch_tags, x->arch_tags_len)) {
+			/* gc got as far as the archive: finish it */
+			struct bt_index_loc loc = { NULL, rel };
+			struct bt_run run;
+			bt_run_init(&run);
+			int pr = bt_run_from_json(&run, x->arch_run, x->arch_len, file, NULL);
+			rc = pr ? 0 : index_copy(st, h, x->arch_run, x->arch_len, file,
+						 &loc, x->arch_tags, x->arch_tags_len, err);
+			if (!rc && !pr)
+				rc = remove_date_link(st, x->type, x->name, err);
+			if (!rc && !pr)
+				rc = remove_run_dir(st, rundir, x->name, err);
+			bt_run_release(&run);
+			if (!rc && !pr) {
+				done++;
+				types[ntypes++] = x->type;
+				if (note) {
+					struct bt_strbuf m = BT_STRBUF_INIT;
+					bt_strbuf_addf(&m, "also in %s, intact (an interrupted "
+						       "gc): the directory is removed", rel);
+					note(ud, "finished", file, bt_strbuf_str(&m));
+					bt_strbuf_release(&m);
+				}
+			} else if (!rc && note) {
+				note(ud, "skip", file, "also in the archive, but neither "
+				     "copy reads; left for `benchtrack verify`");
+			}
+		} else {
+			/* the copies differ: the directory is the record, if it reads */
+			struct bt_run run;
+			struct bt_strbuf e2 = BT_STRBUF_INIT;
+			bt_run_init(&run);
+			int pr = why.len ? BT_EIO : bt_run_read_file(&run, file, &e2);
+			if (!pr) {
+				drop[nd++] = x->name;
+				char *tags = NULL;
+				size_t tl = 0;
+				struct bt_index_loc loc = { relpath, NULL };
+				struct stat ls;
+				if (lstat(tf, &ls) == 0 && S_ISREG(ls.st_mode))
+					bt__read_file(tf, RUN_CAP, &tags, &tl, NULL);
+				char *data = NULL;
+				size_t len = 0;
+				rc = bt__read_file(file, RUN_CAP, &data, &len, err);
+				if (!rc)
+					rc = index_copy(st, h, data, len, file, &loc, tags, tl, err);
+				free(data);
+				free(tags);
+				if (!rc && note) {
+					struct bt_strbuf m = BT_STRBUF_INIT;
+					bt_strbuf_addf(&m, "differs from its copy in %s (an "
+						       "interrupted gc or restore): the directory "
+						       "is kept, the copy leaves the archive", rel);
+					note(ud, "kept", file, bt_strbuf_str(&m));
+					bt_strbuf_release(&m);
+				}
+			} else if (note) {
+				struct bt_strbuf m = BT_STRBUF_INIT;
+				bt_strbuf_addf(&m, "also in %s, but this copy cannot be read "
+					       "(%s); left for `benchtrack verify --repair`", rel,
+					       why.len ? bt_strbuf_str(&why) : bt_strbuf_str(&e2));
+				note(ud, "skip", file, bt_strbuf_str(&m));
+				bt_strbuf_release(&m);
+			}
+			bt_run_release(&run);
+			bt_strbuf_release(&e2);
+		}
+		bt_strbuf_release(&why);
+		free(rundir);
+		free(file);
+		free(tf);
+		free(rel);
+		free(relpath);
+	}
+	/* the copies that lost to their directories leave their archives */
+	for (size_t i = 0; !rc && i < nd; i++) {
+		struct rdir *x = find_rdir(v, n, drop[i], strlen(drop[i]));
+		int first = 1;
+		for (size_t k = 0; k < i && first; k++)
+			first = strncmp(find_rdir(v, n, drop[k], strlen(drop[k]))->month,
+					x->month, 7) != 0;
+		if (!first)
+			continue;
+		const char **skip = calloc(nd + 1, sizeof *skip);
+		size_t ns = 0;
+		for (size_t k = i; skip && k < nd; k++)
+			if (!strcmp(find_rdir(v, n, drop[k], strlen(drop[k]))->month, x->month))
+				skip[ns++] = drop[k];
+		char *arch = bt__pathf("%s/archive/%s.tar.gz", st->dir, x->month);
+		struct awriter w;
+		if (!skip || !arch)
+			rc = BT_ENOMEM;
+		else if (!(rc = aw_open(&w, arch, err))) {
+			if ((rc = aw_copy(&w, arch, skip, ns, err)))
+				aw_abort(&w);
+			else
+				rc = aw_commit(&w, arch, err);
+		}
+		free(skip);
+		free(arch);
+	}
+	/* latest/ never names a removed directory */
+	for (size_t i = 0; !rc && i < ntypes; i++) {
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(types[k], types[i]) == 0;
+		if (!seen)
+			rc = follow_latest(st, h, types[i], err);
+	}
+	if (h)
+		st->ops->close(h);
+	if (!rc && (done || nd))
+		rc = bt_store_write_readme(st, err);
+	free(drop);
+	free(types);
+	rdirs_free(v, n);
+	if (n_finished)
+		*n_finished = done;
+	return rc;
+}
+
 /* --- gc ---------------------------------------------------------------- */
 
 /* "YYYY-MM-DDTHH:MM:SSZ" keep_days before now (o_now, or the clock). */
@@ -467,10 +953,12 @@ static void cands_free(struct cand *c, size_t n)
 }
 
 /* Checks, under the lock, that c can go into an archive: its run.json
- * parses and is the run the index says, and its tags file does not say
+ * parses and is the run the index says, neither it nor its directory nor
+ * its tags file is a symbolic link, and its tags file does not say
  * milestone. Problems are reported as note("skip", ...) and leave c->ok 0;
  * only running out of memory is an error. */
-static int check_cand(struct cand *c, bt_store_note_fn note, void *ud)
+static int check_cand(struct bt_store *st, struct cand *c, bt_store_note_fn note,
+		      void *ud)
 {
 	struct bt_strbuf why = BT_STRBUF_INIT;
 	struct bt_run run;
@@ -483,7 +971,11 @@ static int check_cand(struct cand *c, bt_store_note_fn note, void *ud)
 		bt__arena_free(a);
 		return BT_ENOMEM;
 	}
-	rc = bt_run_read_file(&run, c->file, &why);
+	/* the run directory and its files as the store wrote them: a link
+	 * out of the store is never copied into an archive */
+	rc = bt__store_nolink(st->dir, c->file, 0, &why);
+	if (!rc)
+		rc = bt_run_read_file(&run, c->file, &why);
 	if (rc == BT_ENOMEM)
 		goto out;
 	if (rc) {
@@ -566,8 +1058,10 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		aw_abort(&w);
 		goto out;
 	}
+	crash_point();
 	if ((rc = aw_commit(&w, final, err)))
 		goto out;
+	crash_point();
 
 	/* durable: from here on the runs are safe in the archive */
 	struct bt_index_loc loc = { NULL, rel };
@@ -580,6 +1074,7 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		bt_strbuf_release(&m);
 		goto out;
 	}
+	crash_point();
 	for (size_t i = 0; !rc && i < n; i++) {
 		const char *type = c[idx[i]].e->type;
 		int seen = !c[idx[i]].ok;
@@ -588,6 +1083,7 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		if (!seen)
 			rc = follow_latest(st, h, type, err);
 	}
+	crash_point();
 	if (rc) {
 		/* latest/ might still name a run directory: keep them all */
 		struct bt_strbuf m = BT_STRBUF_INIT;
@@ -604,27 +1100,12 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		struct cand *x = &c[idx[i]];
 		if (!x->ok)
 			continue;
-		const struct bt_store_entry *e = x->e;
-		char y[5], mo[3], d[3], hm[5];
-		char *link = NULL;
-		int r = 0;
-		if (bt__store_split_time(e->timestamp, y, mo, d, hm) == 0 &&
-		    !(link = bt__pathf("%s/by-date/%s-%s/%s/%s/%s", st->dir, y, mo,
-				       d, e->type, x->name)))
-			r = BT_ENOMEM;
-		if (!r && link)
-			r = rm_tree(link, rc ? NULL : err);
-		/* and the date directories it leaves empty (under the lock,
-		 * which bt_store_put holds to make them) */
-		if (!r && link) {
-			char *top = bt__pathf("%s/by-date", st->dir);
-			r = top ? bt__rmdir_empty_parents(link, top) : BT_ENOMEM;
-			free(top);
-		}
+		int r = remove_date_link(st, x->e->type, x->name, rc ? NULL : err);
+		crash_point();
 		if (!r)
-			r = rm_tree(x->rundir, rc ? NULL : err);
+			r = remove_run_dir(st, x->rundir, x->name, rc ? NULL : err);
+		crash_point();
 		if (!r) {
-			bt__fsync_parent(x->rundir);
 			(*count)++;
 			if (note) {
 				struct bt_strbuf m = BT_STRBUF_INIT;
@@ -633,7 +1114,6 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 				bt_strbuf_release(&m);
 			}
 		}
-		free(link);
 		if (r && !rc)
 			rc = r;
 	}
@@ -678,8 +1158,12 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 	struct cand *c = NULL;
 	size_t nc = 0, *idx = NULL;
 	memset(&l, 0, sizeof l);
+	kill_reset();
 	if (!dry && (lock = bt__store_lock(st->dir, err)) < 0)
 		return lock;
+	/* first what an interrupted gc left, from what is on disk */
+	if (!dry && (rc = bt__gc_recover(st, note, ud, &count, err)))
+		goto out;
 	rc = bt__store_index_open(st, &h, dry, err);
 	if (rc == BT_ENOTFOUND && dry) {
 		/* no index yet: nothing is stored */
@@ -743,7 +1227,7 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 		goto out;
 	}
 	for (size_t i = 0; !rc && i < nc; i++)
-		rc = check_cand(&c[i], note, ud);
+		rc = check_cand(st, &c[i], note, ud);
 	/* one archive per month, the oldest month first */
 	while (!rc) {
 		const char *month = NULL;
@@ -764,8 +1248,9 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 out:
 	if (h)
 		st->ops->close(h);
-	if (!dry && count > 0) {
-		/* README.md follows even after a partial failure */
+	if (!dry && lock >= 0) {
+		/* README.md follows even after a partial failure (and after a
+		 * gc killed before it wrote it) */
 		struct bt_strbuf e2 = BT_STRBUF_INIT;
 		int r = bt_store_write_readme(st, rc ? &e2 : err);
 		if (!rc)

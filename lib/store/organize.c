@@ -145,6 +145,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1033,6 +1034,8 @@ static void set_status(struct rb *b, const char *s)
 		"pass", "completed", "complete", "done", "finished", NULL };
 	static const char *const bad[] = { "error", "fail", "failure", "errored",
 		NULL };
+	static const char *const oom[] = { "out_of_memory", "out-of-memory",
+		"out of memory", "outofmemory", NULL };
 	char low[32];
 	size_t n = 0;
 	for (; s[n] && n + 1 < sizeof low; n++)
@@ -1045,6 +1048,8 @@ static void set_status(struct rb *b, const char *s)
 		b->status = BT_STATUS_OK;
 	else if (in_list(low, bad))
 		b->status = BT_STATUS_FAILED;
+	else if (in_list(low, oom))
+		b->status = BT_STATUS_OOM;
 	else {
 		b->status = BT_STATUS_FAILED;
 		if (!b->message)
@@ -1076,14 +1081,16 @@ static void row_member(struct rb *b, const char *key, const json_t *v,
 	}
 	if ((strcmp(low, "error") == 0 || strcmp(low, "message") == 0 ||
 	     strcmp(low, "error_message") == 0) && json_is_string(v)) {
-		if (strcmp(low, "message") != 0)
+		/* an error marks an ok row failed; a status that says more
+		 * (oom, timeout, crashed) stays */
+		if (strcmp(low, "message") != 0 && b->status == BT_STATUS_OK)
 			b->status = BT_STATUS_FAILED;
 		if (!(b->message = bt_run_strdup(b->run, json_string_value(v))))
 			b->oom = 1;
 		return;
 	}
 	if (strcmp(low, "success") == 0 && json_is_boolean(v)) {
-		if (!json_is_true(v))
+		if (!json_is_true(v) && b->status == BT_STATUS_OK)
 			b->status = BT_STATUS_FAILED;
 		return;
 	}
@@ -1346,6 +1353,8 @@ static int key_has(const char *key, const char *const *words)
 	return 0;
 }
 
+enum hw_ctx { CTX_NONE, CTX_CPU, CTX_GPU };
+
 struct hw {
 	struct bt_run *run;
 	struct bt_gpu gpus[64];
@@ -1354,6 +1363,9 @@ struct hw {
 	int64_t gpu_mem;
 	const char *driver;
 	int oom;
+	enum hw_ctx ctx;      /* what the last CPU or GPU key described */
+	int64_t plain_mem;    /* a bare "memory*" key, -1 none */
+	enum hw_ctx plain_ctx; /* ctx when it came */
 };
 
 static const char *hw_str(struct hw *h, const json_t *v)
@@ -1449,20 +1461,26 @@ static void hw_member(struct hw *h, const char *key, const json_t *v, int in_cpu
 
 	if (!strcmp(low, "cpu") && json_is_object(v)) {
 		hw_object(h, v, 1);
+		h->ctx = CTX_CPU;
 	} else if ((!strcmp(low, "cpu") || in_list(low, cpu_model) ||
 		    (in_cpu && (!strcmp(low, "model") || !strcmp(low, "name") ||
 				!strcmp(low, "brand")))) && json_is_string(v)) {
 		if (!m->cpu_model)
 			m->cpu_model = hw_str(h, v);
+		h->ctx = CTX_CPU;
 	} else if (in_list(low, cores) && (in_cpu || strcmp(low, "count") != 0)) {
 		hw_int(v, &m->cpu_cores);
+		h->ctx = CTX_CPU;
 	} else if (in_list(low, phys)) {
 		hw_int(v, &m->cpu_physical_cores);
+		h->ctx = CTX_CPU;
 	} else if (strstr(low, "mhz") || strstr(low, "ghz") ||
 		   (in_cpu && strstr(low, "freq"))) {
 		if (json_is_number(v) && json_number_value(v) > 0)
 			m->cpu_mhz = json_number_value(v) * (strstr(low, "ghz") ? 1000 : 1);
+		h->ctx = CTX_CPU;
 	} else if (in_list(low, gpu_keys)) {
+		h->ctx = CTX_GPU;
 		if (json_is_array(v)) {
 			for (size_t i = 0; i < json_array_size(v); i++)
 				hw_gpu(h, json_array_get(v, i));
@@ -1473,16 +1491,31 @@ static void hw_member(struct hw *h, const char *key, const json_t *v, int in_cpu
 		int n = 0;
 		if (!hw_int(v, &n))
 			h->gpu_count = n;
+		h->ctx = CTX_GPU;
 	} else if (key_has(low, gpu_w) && key_has(low, mem_w)) {
 		if (!strstr(low, "used") && !strstr(low, "free") && h->gpu_mem < 0)
 			h->gpu_mem = mem_bytes(v, key_mem_scale(low));
+		h->ctx = CTX_GPU;
 	} else if (strstr(low, "driver")) {
 		if (!h->driver)
 			h->driver = hw_str(h, v);
+		h->ctx = CTX_GPU;
 	} else if (key_has(low, mem_w) && !in_cpu) {
-		if (!strstr(low, "used") && !strstr(low, "free") &&
-		    !strstr(low, "avail") && m->memory_bytes < 0)
-			m->memory_bytes = mem_bytes(v, key_mem_scale(low));
+		static const char *const host_w[] = { "ram", "host", "system", "sys",
+			"cpu", NULL };
+		if (strstr(low, "used") || strstr(low, "free") || strstr(low, "avail"))
+			return;
+		if (key_has(low, host_w)) {
+			if (m->memory_bytes < 0)
+				m->memory_bytes = mem_bytes(v, key_mem_scale(low));
+		} else if (h->plain_mem < 0) {
+			/* "memory_gb": the host's or a GPU's, settled in
+			 * machine_from by what came before it */
+			h->plain_mem = mem_bytes(v, key_mem_scale(low));
+			h->plain_ctx = h->ctx;
+		}
+	} else if (!in_cpu && key_has(low, gpu_w)) {
+		h->ctx = CTX_GPU; /* cuda_version, device_name, ... */
 	} else if (in_list(low, names)) {
 		if (!m->name)
 			m->name = hw_str(h, v);
@@ -1513,10 +1546,23 @@ static int machine_from(struct bt_run *run, const json_t *hwo)
 	memset(&h, 0, sizeof h);
 	h.run = run;
 	h.gpu_mem = -1;
+	h.plain_mem = -1;
 	if (json_is_object(hwo))
 		hw_object(&h, hwo, 0);
 	if (h.oom)
 		return BT_ENOMEM;
+	if (h.plain_mem >= 0) {
+		/* a bare memory key right after the GPU's keys, with no GPU
+		 * memory given otherwise, is the GPU's ({"gpu": "A100",
+		 * "memory_gb": 80}); else the host's */
+		int gpu_has_mem = h.gpu_mem >= 0;
+		for (size_t i = 0; i < h.n_gpus; i++)
+			gpu_has_mem |= h.gpus[i].memory_bytes >= 0;
+		if (h.plain_ctx == CTX_GPU && (h.n_gpus || h.gpu_count > 0) && !gpu_has_mem)
+			h.gpu_mem = h.plain_mem;
+		else if (run->machine.memory_bytes < 0)
+			run->machine.memory_bytes = h.plain_mem;
+	}
 	for (size_t i = h.n_gpus; (long)i < h.gpu_count && i < 64; i++) {
 		h.gpus[i] = h.n_gpus ? h.gpus[0] : (struct bt_gpu){ NULL, -1, NULL };
 		h.n_gpus = i + 1;
@@ -1958,6 +2004,15 @@ static char *suite_name(struct bt_run *run, const char *base, int has_date,
 		l--;
 	while (stem[r] && strchr(sep, stem[r]))
 		r++;
+	/* a zone word after the stamp ("_20240131_142233_UTC") goes too */
+	size_t zl = strcspn(stem + r, sep);
+	if ((zl == 3 && (!strncasecmp(stem + r, "utc", 3) ||
+			 !strncasecmp(stem + r, "gmt", 3))) ||
+	    (zl == 1 && (stem[r] == 'Z' || stem[r] == 'z'))) {
+		r += zl;
+		while (stem[r] && strchr(sep, stem[r]))
+			r++;
+	}
 	size_t ls = 0;
 	while (ls < l && strchr(sep, stem[ls]))
 		ls++;
@@ -2221,6 +2276,16 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	    (run.n_results && !native && !run.results[run.n_results - 1].series_key)) {
 		rc = BT_ENOMEM;
 		goto out;
+	}
+	if (!native) {
+		/* two rows of one benchmark would be one series point twice
+		 * (the reader refuses such runs): the file is skipped */
+		bt_strbuf_reset(&why);
+		rc = bt__run_check_identity(&run, f.format, &why);
+		if (rc == BT_ESCHEMA)
+			rc = skip(g, path, "%s", bt_strbuf_str(&why));
+		if (rc || why.len)
+			goto out;
 	}
 	if (bt__store_split_time(run.timestamp, y, mo, d, hm)) {
 		rc = bt_error(g->err, BT_EINVAL, "%s: bad timestamp '%s'", path,

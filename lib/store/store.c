@@ -31,6 +31,117 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The reporter of what the store does unasked (bt_store_set_notify). */
+static bt_store_note_fn notify_fn;
+static void *notify_ud;
+
+void bt_store_set_notify(bt_store_note_fn fn, void *ud)
+{
+	notify_fn = fn;
+	notify_ud = ud;
+}
+
+/* 1 when the store holds a run directory under by-type/ or an archive. */
+static int has_runs(const char *dir)
+{
+	int found = 0;
+	char *bt = bt__pathf("%s/by-type", dir);
+	DIR *types = bt ? opendir(bt) : NULL;
+	struct dirent *t;
+	while (types && !found && (t = readdir(types))) {
+		if (t->d_name[0] == '.')
+			continue;
+		char *td = bt__pathf("%s/%s", bt, t->d_name);
+		DIR *runs = td ? opendir(td) : NULL;
+		struct dirent *r;
+		while (runs && !found && (r = readdir(runs)))
+			found = r->d_name[0] != '.';
+		if (runs)
+			closedir(runs);
+		free(td);
+	}
+	if (types)
+		closedir(types);
+	free(bt);
+	char *ad = found ? NULL : bt__pathf("%s/archive", dir);
+	DIR *a = ad ? opendir(ad) : NULL;
+	struct dirent *e;
+	while (a && !found && (e = readdir(a))) {
+		size_t l = strlen(e->d_name);
+		found = e->d_name[0] != '.' && l > 7 &&
+			strcmp(e->d_name + l - 7, ".tar.gz") == 0;
+	}
+	if (a)
+		closedir(a);
+	free(ad);
+	return found;
+}
+
+static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
+			  size_t *n_runs, size_t *n_results, size_t *n_unreadable,
+			  int *first_rc, struct bt_strbuf *err);
+
+/* index.db is a cache of the files: when it is missing from a store that
+ * holds runs (a store kept in git without *.db, a copy), it is rebuilt
+ * under the lock, and the notify hook says so. A store that cannot be
+ * written gets an error naming `benchtrack reindex`. */
+static int rebuild_missing_index(struct bt_store *st, struct bt_strbuf *err)
+{
+	char *ip = bt__pathf("%s/index.db", st->dir);
+	if (!ip)
+		return BT_ENOMEM;
+	struct stat sb;
+	if (lstat(ip, &sb) == 0 || errno != ENOENT || !has_runs(st->dir)) {
+		free(ip);
+		return 0;
+	}
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	size_t runs = 0, results = 0, bad = 0;
+	int rc = 0, lock = bt__store_lock(st->dir, &e);
+	if (lock < 0) {
+		rc = bt_error(err, lock, "%s: missing, and the store cannot be written "
+			      "to rebuild it (%s); `benchtrack reindex --store %s` "
+			      "rebuilds it where the store is writable", ip,
+			      bt_strbuf_str(&e), st->dir);
+		goto out;
+	}
+	if (lstat(ip, &sb) == 0)
+		goto out; /* rebuilt by another process meanwhile */
+	/* a -wal or -shm file without its database belongs to no index */
+	static const char *const sfx[] = { "-wal", "-shm" };
+	for (int i = 0; i < 2; i++) {
+		char *f = bt__pathf("%s%s", ip, sfx[i]);
+		if (f)
+			unlink(f);
+		free(f);
+	}
+	rc = reindex_locked(st, notify_fn, notify_ud, &runs, &results, &bad, NULL, &e);
+	if (rc == BT_ENOMEM)
+		goto out;
+	if (rc) {
+		rc = bt_error(err, rc, "%s: missing, and rebuilding it failed: %s; "
+			      "`benchtrack reindex --store %s` rebuilds it", ip,
+			      bt_strbuf_str(&e), st->dir);
+		goto out;
+	}
+	if (notify_fn) {
+		struct bt_strbuf m = BT_STRBUF_INIT;
+		bt_strbuf_addf(&m, "missing: rebuilt from %zu run%s", runs,
+			       runs == 1 ? "" : "s");
+		if (bad)
+			bt_strbuf_addf(&m, "; %zu run file%s could not be read and "
+				       "%s left out (`benchtrack verify` checks them)", bad,
+				       bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+		notify_fn(notify_ud, "rebuilt", ip, bt_strbuf_str(&m));
+		bt_strbuf_release(&m);
+	}
+out:
+	bt__store_unlock(lock);
+	bt_strbuf_release(&e);
+	free(ip);
+	return rc;
+}
+
 int bt_store_open(struct bt_store **out, const char *dir, int flags,
 		  struct bt_strbuf *err)
 {
@@ -50,12 +161,18 @@ int bt_store_open(struct bt_store **out, const char *dir, int flags,
 	st->flags = flags;
 	st->ops = &bt__index_sqlite;
 	int rc = 0;
-	if (!is_dir(st->dir)) {
+	struct stat sb;
+	if (stat(st->dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		rc = bt_error(err, BT_EINVAL, "%s: not a directory (a store is a "
+			      "directory)", st->dir);
+	else if (!is_dir(st->dir)) {
 		if (!(flags & BT_STORE_CREATE) || (flags & BT_STORE_READONLY))
 			rc = bt_error(err, BT_ENOTFOUND, "%s: no such store", st->dir);
 		else
 			rc = bt__mkdir_p(st->dir, err);
 	}
+	if (!rc && !(flags & BT_STORE_NO_REBUILD))
+		rc = rebuild_missing_index(st, err);
 	if (rc) {
 		bt_store_close(st);
 		return rc;
@@ -242,7 +359,12 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a, const char ***ta
 	if (!p)
 		return BT_ENOMEM;
 	struct bt_strbuf e = BT_STRBUF_INIT;
-	int rc = bt__read_file(p, 1 << 20, &data, &len, &e);
+	struct stat ls;
+	/* a tags file is read only as the store wrote it: never a link */
+	int rc = lstat(p, &ls) == 0 && !S_ISREG(ls.st_mode)
+		? bt__store_nolink(rundir, p, 0, &e) : 0;
+	if (!rc)
+		rc = bt__read_file(p, 1 << 20, &data, &len, &e);
 	free(p);
 	if (rc && rc != BT_ENOTFOUND && rc != BT_ENOMEM)
 		bt_error(err, rc, "%s", bt_strbuf_str(&e));
@@ -440,6 +562,8 @@ void bt_store_list_release(struct bt_store_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+static int store_file_ok(struct bt_store *st, char **path, struct bt_strbuf *err);
+
 /* First entry of a query as a malloc'd absolute path. */
 static int first_path(struct bt_store *st, const struct bt_store_filter *f,
 		      const char *ref, char **path, struct bt_strbuf *err)
@@ -455,10 +579,28 @@ static int first_path(struct bt_store *st, const struct bt_store_filter *f,
 	else if (!rc && !(*path = bt__pathf("%s/%s", st->dir, l.items[0].path)))
 		rc = BT_ENOMEM;
 	bt_store_list_release(&l);
+	return rc ? rc : store_file_ok(st, path, err);
+}
+
+/* A path into the store (from the index, or relative to the store) is
+ * read only where no link leads out of the store: else *path is freed
+ * and the error names the link. */
+static int store_file_ok(struct bt_store *st, char **path, struct bt_strbuf *err)
+{
+	int rc = bt__store_nolink(st->dir, *path, 0, err);
+	if (rc) {
+		free(*path);
+		*path = NULL;
+	}
 	return rc;
 }
 
-static int path_ref(const char *base, const char *ref, char **path)
+/* ref as a path (base NULL: as the user gave it; else relative to base):
+ * a run directory (its run.json) or a file. 0 with *path malloc'd;
+ * BT_ENOTFOUND when there is nothing; BT_EIO naming it when it exists
+ * but is neither a regular file nor a directory (a FIFO, a device). */
+static int path_ref(const char *base, const char *ref, char **path,
+		    struct bt_strbuf *err)
 {
 	char *p = base ? bt__pathf("%s/%s", base, ref) : strdup(ref);
 	if (!p)
@@ -471,12 +613,15 @@ static int path_ref(const char *base, const char *ref, char **path)
 		if (!p)
 			return BT_ENOMEM;
 	}
+	int rc = BT_ENOTFOUND;
 	if (stat(p, &s) == 0 && S_ISREG(s.st_mode)) {
 		*path = p;
 		return 0;
 	}
+	if (stat(p, &s) == 0)
+		rc = bt_error(err, BT_EIO, "%s: not a regular file", p);
 	free(p);
-	return BT_ENOTFOUND;
+	return rc;
 }
 
 int bt__all_hex(const char *s)
@@ -503,8 +648,15 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 		struct bt_store_filter f = { .type = ref + 7, .limit = 1 };
 		return first_path(st, &f, ref, path, err);
 	}
-	if (path_ref(NULL, ref, path) == 0 || path_ref(st->dir, ref, path) == 0)
-		return 0;
+	/* a path the user gave is read as given; one into the store as the
+	 * store wrote it */
+	int pr = path_ref(NULL, ref, path, err);
+	if (pr != BT_ENOTFOUND)
+		return pr;
+	if ((pr = path_ref(st->dir, ref, path, err)) == 0)
+		return store_file_ok(st, path, err);
+	if (pr != BT_ENOTFOUND)
+		return pr;
 	if (bt__all_hex(ref) && strlen(ref) >= 4) {
 		void *h;
 		int rc = bt__store_index_open(st, &h, 1, err);
@@ -534,6 +686,8 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 			else if (!rc && l.n == 1 &&
 				 !(*path = bt__pathf("%s/%s", st->dir, l.items[0].path)))
 				rc = BT_ENOMEM;
+			else if (!rc && l.n == 1)
+				rc = store_file_ok(st, path, err);
 			bt_store_list_release(&l);
 		}
 		bt__arena_free(a);
@@ -665,6 +819,7 @@ struct job {
 };
 
 struct pool {
+	const char *store;
 	struct job *jobs;
 	size_t n, next, consumed, window;
 	int stop;
@@ -687,6 +842,10 @@ static void *parse_worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		j->rc = bt_run_init(&j->run);
+		/* the run directory and its run.json as the store wrote them:
+		 * never a link out of the store */
+		if (!j->rc)
+			j->rc = bt__store_nolink(p->store, j->file, 0, &j->err);
 		/* the index needs no samples: the fast reader skips them (and
 		 * leaves anything doubtful to the strict one, for its error) */
 		if (!j->rc)
@@ -769,15 +928,33 @@ static int list_runs(struct bt_store *st, struct job **out, size_t *n,
 	return rc;
 }
 
-/* Clears the index (h, in a transaction) and adds every run directory
- * under by-type: the files are parsed by worker threads (JSON parsing is
- * most of the cost) while this thread clears and then inserts them in
- * order. */
-static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
-		      size_t *n_results, struct bt_strbuf *err)
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* What index_tree found besides the runs it added. */
+struct tree_stats {
+	size_t unreadable;
+	int first_rc;           /* the error of the first unreadable run */
+	struct bt_strbuf first; /* that run, with why */
+};
+
+/* Clears the index (h, in a transaction) and adds every run of the
+ * archives, then every run directory under by-type that is not also in
+ * an archive (a gc interrupted before it removed the directory: the
+ * archive is the copy that counts, once). The files are parsed by worker
+ * threads (JSON parsing is most of the cost) while this thread clears,
+ * adds the archives and then inserts the runs in order. A run file that
+ * cannot be read is reported, counted in ts and left out. */
+static int index_tree(struct bt_store *st, void *h, bt_store_note_fn note,
+		      void *ud, size_t *n_runs, size_t *n_results,
+		      struct tree_stats *ts, struct bt_strbuf *err)
 {
 	struct pool p;
 	memset(&p, 0, sizeof p);
+	p.store = st->dir;
+	struct bt__idset arch = { NULL, 0, 0 };
 	int rc = list_runs(st, &p.jobs, &p.n, err);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nw = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
@@ -792,19 +969,41 @@ static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 			started++;
 	if (!rc && p.n && !started)
 		rc = bt_error(err, BT_ESYS, "reindex: cannot start a thread");
-	/* the old rows go while the workers parse the first files */
+	/* the old rows go, and the archives come in, while the workers parse
+	 * the first files */
 	if (!rc)
 		rc = st->ops->clear(h, err);
+	if (!rc)
+		rc = bt__archive_index_all(st->dir, st->ops, h, n_runs, n_results,
+					   &arch, err);
+	if (!rc && arch.n)
+		qsort(arch.v, arch.n, sizeof *arch.v, cmp_id);
 	for (size_t i = 0; !rc && i < p.n; i++) {
 		struct job *j = &p.jobs[i];
 		pthread_mutex_lock(&p.mu);
 		while (!j->done)
 			pthread_cond_wait(&p.cv_done, &p.mu);
 		pthread_mutex_unlock(&p.mu);
-		if (j->rc) {
-			/* a broken run file stops the rebuild: verify names it */
-			rc = bt_error(err, j->rc, "%s", j->err.len ? j->err.buf
-					: bt_strerror(j->rc));
+		if (j->rc == BT_ENOMEM) {
+			rc = BT_ENOMEM;
+		} else if (j->rc) {
+			/* a broken run file is named and left out: verify
+			 * --repair moves it to quarantine/ */
+			struct bt_strbuf why = BT_STRBUF_INIT;
+			bt__strip_path(&why, j->err.len ? j->err.buf
+				       : bt_strerror(j->rc), j->file);
+			if (note)
+				note(ud, "unreadable", j->file, bt_strbuf_str(&why));
+			if (!ts->unreadable++) {
+				ts->first_rc = j->rc;
+				bt_strbuf_addf(&ts->first, "%s: %s", j->file,
+					       bt_strbuf_str(&why));
+			}
+			bt_strbuf_release(&why);
+		} else if (j->run.run_id && arch.n &&
+			   bsearch(&j->run.run_id, arch.v, arch.n, sizeof *arch.v,
+				   cmp_id)) {
+			/* also archived: indexed (and counted) from the archive */
 		} else {
 			struct bt_index_loc loc = { j->rel, NULL };
 			rc = st->ops->add_run(h, &j->run, &loc, j->tags, j->n_tags, err);
@@ -828,19 +1027,22 @@ static int index_tree(struct bt_store *st, void *h, size_t *n_runs,
 	for (size_t i = 0; i < p.n; i++)
 		job_release(&p.jobs[i]);
 	free(p.jobs);
+	bt__idset_release(&arch);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv_done);
 	pthread_cond_destroy(&p.cv_space);
 	return rc;
 }
 
-int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
-		     struct bt_strbuf *err)
+/* bt_store_reindex with the store lock held; 0 when the new index was
+ * committed (*n_unreadable runs left out of it, the first with the error
+ * *first_rc (optional), named in err). */
+static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
+			  size_t *n_runs, size_t *n_results, size_t *n_unreadable,
+			  int *first_rc, struct bt_strbuf *err)
 {
 	size_t runs = 0, results = 0;
-	int lock = bt__store_lock(st->dir, err);
-	if (lock < 0)
-		return lock;
+	struct tree_stats ts = { 0, 0, BT_STRBUF_INIT };
 	void *h;
 	/* a damaged index (not a database, corrupt: what "run benchtrack
 	 * reindex" is said for) is replaced, the files being the record; a
@@ -848,18 +1050,14 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 	char *ip = bt__pathf("%s/index.db", st->dir);
 	int rc = ip ? st->ops->open(&h, ip, BT__INDEX_REPLACE_DAMAGED, err) : BT_ENOMEM;
 	free(ip);
-	if (rc) {
-		bt__store_unlock(lock);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	int bulk = st->ops->bulk(h, 1, err) == 0;
 	if (!(rc = st->ops->begin(h, err))) {
 		/* drop what is there, add what the files say, in one transaction:
 		 * readers see the old index or the new one (the clear happens in
 		 * index_tree, once its parsers are running) */
-		rc = index_tree(st, h, &runs, &results, err);
-		if (!rc)
-			rc = bt__archive_index_all(st->dir, st->ops, h, &runs, &results, err);
+		rc = index_tree(st, h, note, ud, &runs, &results, &ts, err);
 		if (rc)
 			st->ops->rollback(h);
 		else
@@ -886,10 +1084,64 @@ int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 	st->ops->close(h);
 	if (!rc)
 		rc = bt_store_write_readme(st, err);
-	bt__store_unlock(lock);
+	if (!rc && ts.unreadable && err)
+		bt_error(err, ts.first_rc, "%s", bt_strbuf_str(&ts.first));
+	if (!rc && ts.unreadable && first_rc)
+		*first_rc = ts.first_rc;
+out:
+	bt_strbuf_release(&ts.first);
 	if (n_runs)
 		*n_runs = runs;
 	if (n_results)
 		*n_results = results;
+	if (n_unreadable)
+		*n_unreadable = ts.unreadable;
 	return rc;
+}
+
+/* The result of a rebuild that left bad runs out: err held the first,
+ * whose error code (rc) it returns. */
+static int unreadable_error(struct bt_strbuf *err, int rc, size_t bad)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	const char *first = err && err->len ? err->buf : "?";
+	if (bad == 1)
+		bt_strbuf_addf(&m, "1 run file could not be read and is not in the "
+			       "index: %s; `benchtrack verify --repair` moves it to "
+			       "quarantine/", first);
+	else
+		bt_strbuf_addf(&m, "%zu run files could not be read and are not in "
+			       "the index (the first: %s); `benchtrack verify --repair` "
+			       "moves them to quarantine/", bad, first);
+	rc = bt_error(err, rc, "%s", bt_strbuf_str(&m));
+	bt_strbuf_release(&m);
+	return rc;
+}
+
+int bt_store_reindex_notes(struct bt_store *st, bt_store_note_fn note, void *ud,
+			   size_t *n_runs, size_t *n_results,
+			   size_t *n_unreadable, struct bt_strbuf *err)
+{
+	size_t bad = 0;
+	if (n_runs)
+		*n_runs = 0;
+	if (n_results)
+		*n_results = 0;
+	if (n_unreadable)
+		*n_unreadable = 0;
+	int lock = bt__store_lock(st->dir, err);
+	if (lock < 0)
+		return lock;
+	int first = 0;
+	int rc = reindex_locked(st, note, ud, n_runs, n_results, &bad, &first, err);
+	bt__store_unlock(lock);
+	if (n_unreadable)
+		*n_unreadable = rc ? 0 : bad; /* only those left out of a new index */
+	return !rc && bad ? unreadable_error(err, first, bad) : rc;
+}
+
+int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
+		     struct bt_strbuf *err)
+{
+	return bt_store_reindex_notes(st, NULL, NULL, n_runs, n_results, NULL, err);
 }

@@ -40,9 +40,24 @@ int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
 			    struct bt_strbuf *err);
 
 /* The tags of a run directory (its "tags" file, one per line; none when
- * the file is missing), allocated in a. A file that cannot be read is
- * BT_EIO (or BT_ETOOBIG) with its path in err (may be NULL). */
+ * the file is missing), allocated in a. A file that cannot be read, or
+ * is a symbolic link, is BT_EIO (or BT_ETOOBIG) with its path in err (may
+ * be NULL). */
 int bt__store_read_tags(const char *rundir, struct bt_arena *a,
 			const char ***tags, size_t *n, struct bt_strbuf *err);
+
+/* Finishes what an interrupted gc (or restore) left, from what is on
+ * disk (lib/store/gc.c); called with the store lock held. A run directory
+ * of by-type/ whose run is also in the archive of its month: when the
+ * archive holds it intact (run.json and tags byte for byte), the index
+ * names the archive and the directory and its by-date link go
+ * (note "finished"); when the copies differ and the directory's run.json
+ * reads, the directory is the record: the index names it and the copy
+ * leaves the archive (note "kept"); otherwise it is left for verify (note
+ * "skip"). Temporary files of gc and restore processes that are gone are
+ * removed; latest/ and README.md follow. *n_finished (optional) counts
+ * the runs finished. */
+int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
+		   size_t *n_finished, struct bt_strbuf *err);
 
 #endif

@@ -205,40 +205,15 @@ static int valid_tag(const char *t)
 	return 1;
 }
 
-static int pid_alive(long pid)
-{
-	if (pid <= 0 || pid > INT_MAX)
-		return 0;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-/* The pid at the end of name after sep ("run.json.tmp.123", "<id>.123"),
- * or 0 when name does not end that way. */
-static long trailing_pid(const char *name, const char *sep)
-{
-	const char *p = strrchr(name, '.');
-	size_t sl = strlen(sep);
-	if (!p || !p[1] || (size_t)(p - name) + 1 < sl ||
-	    strncmp(p + 1 - sl, sep, sl) != 0)
-		return 0;
-	long pid = 0;
-	for (const char *q = p + 1; *q; q++) {
-		if (!isdigit((unsigned char)*q) || pid > INT_MAX / 10)
-			return 0;
-		pid = pid * 10 + (*q - '0');
-	}
-	return pid;
-}
-
 /* 1 when name is the temporary file of an interrupted atomic write or
  * link replacement ("X.tmp.PID" of a process that is gone); 2 when it is
  * the temporary file of a live process (leave it alone); else 0. */
 static int tmp_leftover(const char *name)
 {
-	long pid = trailing_pid(name, ".tmp.");
+	long pid = bt__trailing_pid(name, ".tmp.");
 	if (!pid)
 		return 0;
-	return pid_alive(pid) ? 2 : 1;
+	return bt__pid_alive(pid) ? 2 : 1;
 }
 
 /* Removes path and what is under it (no symlinks followed). */
@@ -315,14 +290,17 @@ static int split_date(const char *ts, char ym[8], char day[3], char hm[5])
 	return 0;
 }
 
-/* The error text without a leading "PATH: " (notes carry the path). */
-static const char *strip_path(const char *msg, const char *path)
+/* The error text without a leading "PATH: " (notes carry the path), in
+ * the arena ("?" when out of memory). */
+static const char *strip_path_c(struct ctx *c, const char *msg, const char *path)
 {
-	size_t n = strlen(path);
-	if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-		return msg + n + 2;
-	return msg;
+	struct bt_strbuf sb = BT_STRBUF_INIT;
+	bt__strip_path(&sb, msg, path);
+	const char *s = bt__arena_strdup(c->a, bt_strbuf_str(&sb));
+	bt_strbuf_release(&sb);
+	return s ? s : "?";
 }
+#define strip_path(msg, path) strip_path_c(c, (msg), (path))
 
 /* --- by-type ------------------------------------------------------------ */
 
@@ -345,6 +323,14 @@ static int read_tags(struct ctx *c, struct vrun *r, const char *rel)
 	struct bt_strbuf e = BT_STRBUF_INIT;
 	if (!p)
 		return BT_ENOMEM;
+	struct stat ls;
+	if (lstat(p, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+		/* never read through a link */
+		bt__store_nolink(c->st->dir, p, 0, &e);
+		r->tags_why = strip_path(bt_strbuf_str(&e), p);
+		bt_strbuf_release(&e);
+		return 0;
+	}
 	int rc = bt__read_file(p, TAGS_CAP, &data, &len, &e);
 	if (rc == BT_ENOTFOUND) {
 		bt_strbuf_release(&e);
@@ -400,9 +386,14 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 		return BT_ENOMEM;
 	struct stat sb;
 	if (lstat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		char t[256];
+		ssize_t k = S_ISLNK(sb.st_mode) ? readlink(dir, t, sizeof t - 1) : -1;
+		t[k > 0 ? k : 0] = '\0';
 		r->action = RUN_QUARANTINE;
-		r->why = "not a run directory";
-		return 0;
+		r->why = k > 0 ? afmt(c, "a symbolic link (to %s), not a run directory: "
+				      "the store never reads its files through links", t)
+			: "not a run directory";
+		return r->why ? 0 : BT_ENOMEM;
 	}
 	/* leftovers of interrupted writes inside (tags.tmp.PID) */
 	DIR *d = opendir(dir);
@@ -442,6 +433,9 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 	struct bt_run run;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	int rc = bt_run_init(&run);
+	/* a run.json that is a link (out of the store) is not read */
+	if (!rc)
+		rc = bt__store_nolink(c->st->dir, file, 0, &err);
 	if (!rc)
 		rc = bt_run_read_file(&run, file, &err);
 	if (rc == BT_ENOMEM) {
@@ -711,8 +705,8 @@ static int scan_leftovers(struct ctx *c)
 	for (int i = 0; i < n; i++) {
 		const char *e = v[i]->d_name;
 		if (strcmp(e, ".") && strcmp(e, "..")) {
-			long pid = trailing_pid(e, "");
-			if (!pid || !pid_alive(pid)) {
+			long pid = bt__trailing_pid(e, "");
+			if (!pid || !bt__pid_alive(pid)) {
 				const char *rel = afmt(c, ".tmp/%s", e);
 				if (rel) {
 					if (pid)
@@ -1215,7 +1209,9 @@ static int read_archive(struct ctx *c, const char *rel)
 				if (pr == BT_ENOMEM) {
 					rc = pr;
 				} else if (pr) {
-					why = afmt(c, "%s", err.len ? err.buf : bt_strerror(pr));
+					why = afmt(c, "member %s: %s", name,
+						   strip_path(err.len ? err.buf : bt_strerror(pr),
+							      label));
 				} else if (grow((void **)&c->arch, &c->arch_alloc, c->n_arch,
 						sizeof *c->arch)) {
 					rc = BT_ENOMEM;
@@ -1276,8 +1272,18 @@ static int cmp_arch(const void *a, const void *b)
 
 /* Runs both in by-type and in an archive (a gc or restore that was
  * interrupted): the index has the archived one, as reindex does. */
+/* The notes of bt__gc_recover as repairs. */
+static void recover_note(void *ud, const char *what, const char *path,
+			 const char *detail)
+{
+	struct ctx *c = ud;
+	if (c->note && (!strcmp(what, "finished") || !strcmp(what, "kept")))
+		c->note(c->ud, "repaired", path, detail);
+}
+
 static int mark_archived(struct ctx *c)
 {
+	size_t n_too = 0;
 	if (!c->n_arch)
 		return 0;
 	qsort(c->arch, c->n_arch, sizeof *c->arch, cmp_arch);
@@ -1289,9 +1295,23 @@ static int mark_archived(struct ctx *c)
 		if (!a)
 			continue;
 		r->archived_too = 1;
+		n_too++;
 		problem(c, r->cur, "run %s is also in %s (an interrupted gc or restore: "
-			"`benchtrack gc` or `benchtrack restore %.8s` finishes it)", r->id,
+			"`benchtrack gc` or `verify --repair` finishes the gc, "
+			"`benchtrack restore %.8s` then brings the run back)", r->id,
 			a->archive, r->id);
+	}
+	if (c->repair && n_too) {
+		/* as the next gc would: from what is on disk */
+		struct bt_strbuf err = BT_STRBUF_INIT;
+		int rc = bt__gc_recover(c->st, recover_note, c, NULL, &err);
+		if (rc == BT_ENOMEM) {
+			bt_strbuf_release(&err);
+			return rc;
+		}
+		if (rc)
+			repair_failed(c, rc, &err);
+		bt_strbuf_release(&err);
 	}
 	return 0;
 }
@@ -1671,7 +1691,10 @@ int bt_store_verify(struct bt_store *st, int repair, bt_store_note_fn note,
 	int rc = 0;
 	struct stat sb;
 	if (stat(st->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		rc = bt_error(err, BT_ENOTFOUND, "%s: no such store", st->dir);
+		rc = stat(st->dir, &sb) == 0
+			? bt_error(err, BT_EINVAL, "%s: not a directory (a store is a "
+				   "directory)", st->dir)
+			: bt_error(err, BT_ENOTFOUND, "%s: no such store", st->dir);
 		goto out;
 	}
 	/* a consistent view: writers change the layout under the lock. A check

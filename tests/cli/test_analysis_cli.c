@@ -111,22 +111,39 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Runs benchtrack with the arguments (NULL-terminated) and --store. */
-static int bt(const char *first, ...)
+/* Runs benchtrack with the arguments and --store st. */
+static int bt_v(const char *st, const char *first, va_list ap)
 {
 	char *argv[32];
 	int n = 0;
-	va_list ap;
 	argv[n++] = BT;
 	argv[n++] = (char *)first;
-	va_start(ap, first);
 	for (const char *a; (a = va_arg(ap, const char *)) && n < 28;)
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n++] = "--store";
-	argv[n++] = store;
+	argv[n++] = (char *)st;
 	argv[n] = NULL;
 	return bt_test_spawn(argv, out_path, err_path);
+}
+
+/* Runs benchtrack with the arguments (NULL-terminated) and --store. */
+static int bt(const char *first, ...)
+{
+	va_list ap;
+	va_start(ap, first);
+	int rc = bt_v(store, first, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The same with another --store. */
+static int bt_at(const char *st, const char *first, ...)
+{
+	va_list ap;
+	va_start(ap, first);
+	int rc = bt_v(st, first, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Fails showing the text when it lacks what. */
@@ -304,6 +321,126 @@ static void test_check_exit_codes(void **state)
 	assert_err_has("5%");
 	assert_int_equal(bt("check", "--alpha", "2", NULL), 2);
 	assert_int_equal(bt("compare", ids[0], NULL), 2);
+}
+
+/* Writes stored run i to path, made from a dirty working tree if dirty. */
+static void export_run(int i, const char *path, int dirty)
+{
+	struct bt_store *st;
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_open(&st, store, BT_STORE_READONLY, NULL), 0);
+	assert_int_equal(bt_run_init(&run), 0);
+	if (bt_store_load(st, ids[i], &run, &err) ||
+	    (run.git.dirty = dirty, bt_run_write_file(&run, path, &err)))
+		fail_msg("export %s: %s", ids[i], bt_strbuf_str(&err));
+	bt_run_release(&run);
+	bt_store_close(st);
+	bt_strbuf_release(&err);
+}
+
+static void assert_err_lacks(const char *what)
+{
+	char *e = bt_test_slurp(err_path);
+	if (strstr(e, what))
+		fail_msg("stderr has '%s': %s", what, e);
+	free(e);
+}
+
+/* Which runs are compared: check of two files needs no store, a run
+ * compared with itself and a dirty run are warned about, the tables name
+ * both runs (issue 10). */
+static void test_which_runs(void **state)
+{
+	char a[400], b[400], dirty[400], nostore[400], line[200];
+	(void)state;
+	snprintf(a, sizeof a, "%s/a.json", dir);
+	snprintf(b, sizeof b, "%s/b.json", dir);
+	snprintf(dirty, sizeof dirty, "%s/dirty.json", dir);
+	snprintf(nostore, sizeof nostore, "%s/nostore", dir);
+	export_run(STEP_AT - 1, a, 0);
+	export_run(STEP_AT, b, 0);
+	export_run(STEP_AT, dirty, 1);
+
+	/* check of two run files works without a store */
+	assert_int_equal(bt_at(nostore, "check", "--run", b, "--baseline", a, NULL), 1);
+	char *o = out();
+	assert_has(o, "regressed");
+	free(o);
+	assert_err_lacks("no such store");
+	assert_int_equal(bt_at(nostore, "check", "--run", ids[3], "--baseline", ids[2],
+			       NULL), 3);
+	assert_err_has("no such store");
+	/* without --baseline the store gives it */
+	assert_int_equal(bt_at(nostore, "check", "--run", b, NULL), 3);
+	assert_err_has("no such store");
+
+	/* a run compared with itself: a warning, exit 0 */
+	assert_int_equal(bt("compare", "latest", "latest", NULL), 0);
+	assert_err_has("warning: compare: A and B are the same run");
+	assert_int_equal(bt("compare", ids[3], ids[3], "--format", "json", NULL), 0);
+	assert_err_has("same run");
+	assert_int_equal(bt("compare", ids[2], ids[3], NULL), 0);
+	assert_err_lacks("same run");
+
+	/* the tables say which runs A and B are */
+	assert_int_equal(bt("compare", ids[STEP_AT - 1], ids[STEP_AT], NULL), 1);
+	o = out();
+	snprintf(line, sizeof line,
+		 "A  run %s  commit c09000000000  2026-11-01T00:09:00Z\n"
+		 "B  run %s  commit c10000000000  2026-11-01T00:10:00Z\n\n",
+		 ids[STEP_AT - 1], ids[STEP_AT]);
+	if (strncmp(o, line, strlen(line)) != 0)
+		fail_msg("compare table does not start with\n%s:\n%s", line, o);
+	free(o);
+	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 1);
+	o = out();
+	if (strncmp(o, line, strlen(line)) != 0)
+		fail_msg("check table does not start with\n%s:\n%s", line, o);
+	free(o);
+	assert_int_equal(bt("compare", ids[2], ids[3], "--format", "md", NULL), 0);
+	o = out();
+	assert_has(o, "- baseline (A): `02");
+	assert_has(o, "` at `c02000000000` on main, 2026-11-01T00:02:00Z\n");
+	assert_has(o, "` at `c03000000000` on main, 2026-11-01T00:03:00Z\n");
+	free(o);
+	assert_int_equal(bt("compare", ids[2], ids[3], "--format", "json", NULL), 0);
+	o = out();
+	json_t *root = json_loads(o, 0, NULL);
+	assert_non_null(root);
+	json_t *ja = json_object_get(root, "a"), *jb = json_object_get(root, "b");
+	assert_string_equal(json_string_value(json_object_get(ja, "run_id")), ids[2]);
+	assert_string_equal(json_string_value(json_object_get(jb, "run_id")), ids[3]);
+	assert_non_null(strstr(json_string_value(json_object_get(jb, "commit")), "c03"));
+	assert_string_equal(json_string_value(json_object_get(jb, "timestamp")),
+			    "2026-11-01T00:03:00Z");
+	assert_true(json_is_false(json_object_get(jb, "dirty")));
+	json_decref(root);
+	free(o);
+	/* csv stays a plain table */
+	assert_int_equal(bt("compare", ids[2], ids[3], "--format", "csv", NULL), 0);
+	o = out();
+	assert_true(strncmp(o, "benchmark,", 10) == 0);
+	free(o);
+
+	/* a run from a dirty working tree: a warning naming it, and shown */
+	assert_int_equal(bt("check", "--run", b, "--baseline", a, NULL), 1);
+	assert_err_lacks("dirty");
+	assert_int_equal(bt("check", "--run", dirty, "--baseline", a, NULL), 1);
+	assert_err_has("warning: check: the candidate (run 10000000) was made from a "
+		       "dirty working tree");
+	assert_err_lacks("the baseline (run");
+	o = out();
+	assert_has(o, "B  run 10000000000000000000000000000abc  commit c10000000000 "
+		      "(dirty tree)  2026-11-01T00:10:00Z\n");
+	free(o);
+	assert_int_equal(bt("compare", a, dirty, "--format", "md", NULL), 1);
+	assert_err_has("warning: compare: B (run 10000000) was made from a dirty "
+		       "working tree");
+	assert_err_lacks("A (run");
+	o = out();
+	assert_has(o, "2026-11-01T00:10:00Z, from a dirty working tree\n");
+	free(o);
 }
 
 static void test_history(void **state)
@@ -560,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_compare_same_level),
 		cmocka_unit_test(test_compare_save),
 		cmocka_unit_test(test_check_exit_codes),
+		cmocka_unit_test(test_which_runs),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_history_input),
 		cmocka_unit_test(test_ab),

@@ -2,7 +2,9 @@
  * the JSON API and the dashboard, 404s, traversal attempts, oversized
  * requests, methods, then a bounded load test (2,000 requests from 16
  * client threads) while another process stores runs, and a clean exit on
- * SIGTERM.
+ * SIGTERM. Issue 10: a raw NUL in the target (400), the header deadline
+ * and the cap of messages on stderr, and a bounded stop with stuck
+ * threads (BENCHTRACK_TEST_SERVE_STALL).
  *
  * The store: 20 runs of suite "demo" on machine "m1" (commits c00..c19),
  * attn seq_len=2048 20% slower from run 10 on (a regression), plus one
@@ -226,11 +228,13 @@ static json_t *get_json(const char *path, int status)
 /* --- the server ---------------------------------------------------------- */
 
 /* Starts `serve` on store st with TMPDIR tmpdir (its private dashboard
- * copies, checked at exit), stdout to out, stderr to err: 0 or -1. */
-static int spawn_server(const char *st, const char *tmpdir, const char *out,
-			const char *err, pid_t *pid)
+ * copies, checked at exit), stdout to out, stderr to err, and one more
+ * option opt with its value (opt NULL: none): 0 or -1. */
+static int spawn_server_opt(const char *st, const char *tmpdir, const char *out,
+			    const char *err, const char *opt, const char *value, pid_t *pid)
 {
-	char *argv[] = { BT, "serve", "--port", "0", "--store", (char *)st, NULL };
+	char *argv[] = { BT, "serve", "--port", "0", "--store", (char *)st,
+			 (char *)opt, (char *)value, NULL };
 	posix_spawn_file_actions_t fa;
 
 	setenv("TMPDIR", tmpdir, 1);
@@ -241,6 +245,12 @@ static int spawn_server(const char *st, const char *tmpdir, const char *out,
 	posix_spawn_file_actions_destroy(&fa);
 	unsetenv("TMPDIR");
 	return rc ? -1 : 0;
+}
+
+static int spawn_server(const char *st, const char *tmpdir, const char *out,
+			const char *err, pid_t *pid)
+{
+	return spawn_server_opt(st, tmpdir, out, err, NULL, NULL, pid);
 }
 
 /* Waits for the line "serving STORE at http://127.0.0.1:PORT/" in out
@@ -858,6 +868,265 @@ static void test_sigterm_early(void **state)
 	assert_int_equal(count_entries(t), 0);
 }
 
+/* --- hostile requests (issue 10) -------------------------------------------------- */
+
+/* The status of GET target (tlen bytes, which may hold a NUL). */
+static int raw_target_status(const char *target, size_t tlen, char *body, size_t size)
+{
+	char req[512];
+	size_t n = 0;
+	struct resp r;
+	int status;
+	n += (size_t)sprintf(req, "GET ");
+	memcpy(req + n, target, tlen);
+	n += tlen;
+	n += (size_t)sprintf(req + n, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(http_raw(req, n, &r), 0);
+	status = r.status;
+	snprintf(body, size, "%s", r.body ? r.body : "");
+	resp_free(&r);
+	return status;
+}
+
+/* A raw NUL in the request target is refused as the encoded %00 is. */
+static void test_raw_nul(void **state)
+{
+#define T(s) { s, sizeof s - 1 }
+	static const struct { const char *t; size_t n; } targets[] = {
+		T("/index.html\0.js"), T("/\0"), T("/\0/etc/passwd"), T("/api/runs\0"),
+		T("/api/runs?limit=1\0x"), T("/data/index.js\0"), T("/api\0/runs"),
+	};
+#undef T
+	char body[256];
+	(void)state;
+	assert_int_equal(raw_target_status("/index.html", 11, body, sizeof body), 200);
+	for (size_t i = 0; i < sizeof targets / sizeof *targets; i++) {
+		int st = raw_target_status(targets[i].t, targets[i].n, body, sizeof body);
+		if (st != 400)
+			fail_msg("GET %s<NUL>...: status %d, want 400", targets[i].t, st);
+		assert_non_null(strstr(body, "bad path"));
+	}
+	json_decref(get_json("/api/runs?limit=1", 200));
+}
+
+/* Waits up to limit seconds for pid to exit: 0, or -1 (then it is killed). */
+static int wait_exit(pid_t pid, double limit, int *status)
+{
+	double t0 = now_s();
+	while (now_s() - t0 < limit) {
+		if (waitpid(pid, status, WNOHANG) == pid)
+			return 0;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
+/* 1 when the peer closed fd (end of file or reset), reading what is there. */
+static int peer_closed(int fd, int wait)
+{
+	char b[256];
+	for (;;) {
+		ssize_t k = recv(fd, b, sizeof b, wait ? 0 : MSG_DONTWAIT);
+		if (k > 0)
+			continue;
+		if (k == 0)
+			return 1;
+		return errno == ECONNRESET || errno == EPIPE;
+	}
+}
+
+#define HD_FLOOD 30      /* clients that leave a request half sent */
+#define HD_BYTES 100     /* the trickle: a byte every 100 ms, 10 s in all */
+#define HD_BURST 5       /* SERVE_LOG_BURST ... */
+#define HD_WINDOW 10.0   /* ... every SERVE_LOG_WINDOW_MS */
+
+/* --header-timeout 1s: a client that trickles its headers, one that
+ * sends nothing, are closed by the server well before the trickle ends;
+ * then HD_FLOOD clients that give up halfway: their messages on stderr
+ * are capped, and the rest counted. */
+static void test_header_deadline(void **state)
+{
+	char t[300], o[320], e[320];
+	const char *head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+	const char *half = "GET / HTTP/1.1\r\nHo";
+	int saved_port = port, status, fd, idle, sent, closed = 0, fds[HD_FLOOD];
+	long hidden = 0;
+	int shown = 0;
+	pid_t pid;
+	double t0, dt;
+	(void)state;
+
+	snprintf(t, sizeof t, "%s/tmp-hd", dir);
+	snprintf(o, sizeof o, "%s/out-hd", dir);
+	snprintf(e, sizeof e, "%s/err-hd", dir);
+	assert_int_equal(mkdir(t, 0700), 0);
+	assert_int_equal(spawn_server_opt(store, t, o, e, "--header-timeout", "1s", &pid), 0);
+	port = wait_serving(o, &pid);
+	assert_true(port > 0);
+	t0 = now_s();
+
+	assert_true((fd = connect_server()) >= 0);
+	assert_true((idle = connect_server()) >= 0);
+	assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+	for (sent = 0; sent < HD_BYTES && !closed; sent++) {
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1) {
+			closed = 1;
+			break;
+		}
+		usleep(100000);
+		closed = peer_closed(fd, 0);
+	}
+	dt = now_s() - t0;
+	close(fd);
+	print_message("header deadline 1 s: the trickle was closed after %d bytes, %.2f s\n",
+		      sent, dt);
+	if (!closed)
+		fail_msg("a client trickling its headers for %.1f s was not closed", dt);
+	assert_true(sent < HD_BYTES);
+	/* the idle one too (it has a 20 s receive timeout) */
+	assert_true(peer_closed(idle, 1));
+	close(idle);
+	/* still serving */
+	json_decref(get_json("/api/runs?limit=1", 200));
+
+	/* the flood: each leaves a request half sent and waits for the close */
+	for (int i = 0; i < HD_FLOOD; i++) {
+		assert_true((fds[i] = connect_server()) >= 0);
+		assert_int_equal(send(fds[i], half, strlen(half), MSG_NOSIGNAL),
+				 (ssize_t)strlen(half));
+	}
+	for (int i = 0; i < HD_FLOOD; i++)
+		shutdown(fds[i], SHUT_WR);
+	for (int i = 0; i < HD_FLOOD; i++) {
+		assert_true(peer_closed(fds[i], 1));
+		close(fds[i]);
+	}
+	dt = now_s() - t0;
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid, 60, &status), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_entries(t), 0);
+
+	char *err = bt_test_slurp(e), *line = err;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		const char *more = strstr(line, " more messages not shown");
+		if (nl)
+			*nl = '\0';
+		if (more && (!nl || more < nl))
+			hidden += atol(line + strlen("benchtrack serve: "));
+		else if (strncmp(line, "benchtrack serve: ", 18) == 0)
+			shown++;
+		line = nl ? nl + 1 : NULL;
+	}
+	print_message("stderr: %d messages shown, %ld counted, in %.2f s\n", shown, hidden, dt);
+	int windows = 1 + (int)(dt / HD_WINDOW);
+	if (shown > HD_BURST * windows)
+		fail_msg("%d messages on stderr in %.1f s (at most %d): %s", shown, dt,
+			 HD_BURST * windows, bt_test_slurp(e));
+	assert_true(shown + hidden >= HD_FLOOD);
+	free(err);
+	err = bt_test_slurp(e);
+	assert_non_null(strstr(err, "sent no whole request (line and headers) within 1.0 s"));
+	free(err);
+	port = saved_port;
+}
+
+/* --- stopping with a stuck thread ----------------------------------------------- */
+
+/* A server whose worker and regeneration thread hang (the test hook
+ * BENCHTRACK_TEST_SERVE_STALL), both stuck, a client waiting for a heavy
+ * answer: SIGTERM (twice: second) ends it all the same, within
+ * SERVE_STOP_MS (at once), with exit 0, its directory removed and the
+ * client answered 503. */
+static void stop_stuck(const char *tag, int second)
+{
+	char st_dir[300], t[300], o[320], e[320], sub[700];
+	const char *req = "GET /api/regressions HTTP/1.1\r\nHost: x\r\n"
+			  "Connection: close\r\n\r\n";
+	struct bt_store *st;
+	int saved_port = port, status, c, n = 0;
+	pid_t pid;
+	double t0, dt;
+	DIR *dd;
+	struct dirent *de;
+
+	snprintf(st_dir, sizeof st_dir, "%s/store-%s", dir, tag);
+	snprintf(t, sizeof t, "%s/tmp-%s", dir, tag);
+	snprintf(o, sizeof o, "%s/out-%s", dir, tag);
+	snprintf(e, sizeof e, "%s/err-%s", dir, tag);
+	assert_int_equal(mkdir(t, 0700), 0);
+	assert_int_equal(bt_store_open(&st, st_dir, BT_STORE_CREATE, NULL), 0);
+	assert_int_equal(put_run(st, 0, "m1", "f1f1f1f1f1f1f1f1"), 0);
+	bt_store_close(st);
+	setenv("BENCHTRACK_TEST_SERVE_STALL", "regen,worker", 1);
+	assert_int_equal(spawn_server(st_dir, t, o, e, &pid), 0);
+	unsetenv("BENCHTRACK_TEST_SERVE_STALL");
+	port = wait_serving(o, &pid);
+	assert_true(port > 0);
+
+	/* the worker hangs on this one */
+	assert_true((c = connect_server()) >= 0);
+	assert_int_equal(send(c, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	/* a run stored: the next copy hangs half made */
+	assert_int_equal(bt_store_open(&st, st_dir, 0, NULL), 0);
+	assert_int_equal(put_run(st, 1, "m1", "f1f1f1f1f1f1f1f1"), 0);
+	bt_store_close(st);
+	assert_non_null(dd = opendir(t));
+	while ((de = readdir(dd)))
+		if (de->d_name[0] != '.')
+			snprintf(sub, sizeof sub, "%s/%s", t, de->d_name);
+	closedir(dd);
+	for (int i = 0; i < 100 && (n = count_entries(sub)) < 2; i++) {
+		struct resp r;
+		assert_int_equal(http("GET", "/", &r), 0);
+		resp_free(&r);
+		usleep(100000);
+	}
+	assert_int_equal(n, 2);
+
+	t0 = now_s();
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	if (second)
+		assert_int_equal(kill(pid, SIGINT), 0);
+	if (wait_exit(pid, 60, &status) != 0)
+		fail_msg("still running 60 s after SIGTERM");
+	dt = now_s() - t0;
+	print_message("stuck threads, SIGTERM%s: exit after %.2f s\n",
+		      second ? " and SIGINT" : "", dt);
+	assert_true(dt < 30);
+	if (!WIFEXITED(status))
+		fail_msg("ended by signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(count_entries(t), 0);
+	char *err = bt_test_slurp(e);
+	if (!strstr(err, second ? "stopping at once (a second signal)"
+				: "work in progress did not stop within 3 s"))
+		fail_msg("stderr: %s", err);
+	free(err);
+	/* the waiting client: answered, then closed */
+	char b[4096];
+	size_t got = 0;
+	ssize_t k;
+	while (got < sizeof b - 1 && (k = recv(c, b + got, sizeof b - 1 - got, 0)) > 0)
+		got += (size_t)k;
+	b[got] = '\0';
+	close(c);
+	if (strncmp(b, "HTTP/1.1 503", 12) != 0)
+		fail_msg("the waiting client got: %.100s", b);
+	port = saved_port;
+}
+
+static void test_stop_stuck(void **state)
+{
+	(void)state;
+	stop_stuck("stuck", 0);
+	stop_stuck("stuck2", 1);
+}
+
 /* --- the load test ---------------------------------------------------------- */
 
 static const char *load_paths[8];
@@ -982,6 +1251,14 @@ static void test_sigterm(void **state)
 	assert_int_equal(bt_test_spawn(bad_bind, NULL, NULL), 2);
 	char *no_store[] = { BT, "serve", "--port", "0", "--store", "/nonexistent/st", NULL };
 	assert_int_equal(bt_test_spawn(no_store, NULL, NULL), 3);
+	/* --header-timeout: a unit is needed, from 100ms to 60m */
+	static const char *const bad_t[] = { "5", "50ms", "2h", "x", "", "-1s", "10 s" };
+	for (size_t i = 0; i < sizeof bad_t / sizeof *bad_t; i++) {
+		char *bad_ht[] = { BT, "serve", "--header-timeout", (char *)bad_t[i],
+				   "--store", store, NULL };
+		if (bt_test_spawn(bad_ht, NULL, NULL) != 2)
+			fail_msg("--header-timeout '%s': not a usage error", bad_t[i]);
+	}
 }
 
 int main(void)
@@ -999,6 +1276,9 @@ int main(void)
 		cmocka_unit_test(test_heavy),
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_sigterm_early),
+		cmocka_unit_test(test_raw_nul),
+		cmocka_unit_test(test_header_deadline),
+		cmocka_unit_test(test_stop_stuck),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_sigterm),
 	};

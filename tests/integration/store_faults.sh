@@ -110,11 +110,15 @@ expect 0 "b: timed run" run_into "$b"
 t1=$(date +%s%N)
 span=$(((t1 - t0) / 1000000 * 3 / 2))
 [ "$span" -ge 300 ] || span=300
-# its own process group (setsid), so that its suite child dies too
+# its own process group (setsid), so that its suite child dies too; a
+# killed benchtrack cannot remove its temporary directory, so the killed
+# writers get a TMPDIR inside $work, which cleanup removes
 setsid=$(command -v setsid || true)
+mkdir -p "$work/tmp-kill"
 for i in $(seq 1 20); do
-	$setsid "$bt" run "$suite" --filter '^sum/n=64$' --min-sample-time 1ms \
-		--measurement-iterations 6 --store "$b" --format none > /dev/null 2>&1 &
+	TMPDIR=$work/tmp-kill $setsid "$bt" run "$suite" --filter '^sum/n=64$' \
+		--min-sample-time 1ms --measurement-iterations 6 --store "$b" \
+		--format none > /dev/null 2>&1 &
 	pid=$!
 	ms=$((RANDOM % span))
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"

@@ -62,11 +62,11 @@ check() {
 
 store=$work/store
 check run-term TERM 143 "$bt" run "$suite" --filter '^hang$' --store "$store" \
-	--timeout 600 --warmup-iterations 0 --measurement-iterations 1
+	--timeout 600s --warmup-iterations 0 --measurement-iterations 1
 check run-int INT 130 "$bt" run "$suite" --filter '^hang$' --store "$store" \
-	--timeout 600 --warmup-iterations 0 --measurement-iterations 1
+	--timeout 600s --warmup-iterations 0 --measurement-iterations 1
 check ab-term TERM 143 "$bt" ab "$suite" "$suite" --filter '^hang$' \
-	--timeout 600 --warmup-iterations 0 --measurement-iterations 1
+	--timeout 600s --warmup-iterations 0 --measurement-iterations 1
 [ ! -e "$store/runs" ] || [ -z "$(find "$store/runs" -type f)" ] ||
 	fail "an interrupted run was stored"
 

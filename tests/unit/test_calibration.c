@@ -42,7 +42,20 @@ static void bm_metric(bt_state *s)
 	}
 }
 
+/* The first slow_calls iterations cost slow_ns each (a lazy CUDA context,
+ * autotuning, page faults), the later ones cost_ns. */
+static uint64_t slow_ns;
+static uint64_t slow_calls;
+static void bm_lazy(bt_state *s)
+{
+	while (bt_loop(s)) {
+		fake_now += iterations < slow_calls ? slow_ns : cost_ns;
+		iterations++;
+	}
+}
+
 static const struct bt_bench_def defs[] = {
+	{ .fn = bm_lazy, .fn_name = "lazy" },
 	{ .fn = bm_fixed, .fn_name = "fixed" },
 	{ .fn = bm_paused, .fn_name = "paused" },
 	{ .fn = bm_metric, .fn_name = "metric" },
@@ -178,6 +191,151 @@ static void test_metric_phases(void **state)
 	bt_run_release(&run);
 }
 
+/* Every kept sample lasts at least the minimum sample time. */
+static void assert_samples_long_enough(const struct bt_result *r, double mst)
+{
+	const struct bt_metric *t = bt_result_metric(r, "time");
+	assert_non_null(t);
+	for (size_t i = 0; i < t->n_samples; i++)
+		assert_true(t->samples[i] * (double)r->iterations_per_sample >=
+			    mst * (1 - 1e-12));
+}
+
+/* A first call of 6 ms and 100 us later: the first call alone decides
+ * nothing. 1 (6 ms, first call: 1 iteration, to be confirmed) -> warmup
+ * at 1 (0.1 ms: x10) -> 10 (1 ms: x7) -> 70 (7 ms, confirmed): 70
+ * iterations per sample, not 1. */
+static void test_lazy_first_call(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cost_ns = 100000;
+	slow_ns = 6000000;
+	slow_calls = 1;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->status, BT_STATUS_OK);
+	assert_int_equal(r->iterations_per_sample, 70);
+	assert_int_equal(r->metrics[0].n_samples, 20);
+	assert_true(r->metrics[0].stats.median == 1e-4);
+	assert_samples_long_enough(r, cfg.min_sample_time);
+	assert_int_equal(iterations, 1 + 1 + 10 + 70 + 20 * 70);
+	assert_int_equal(bt_result_sample_warning(r, 1e-9, cfg.min_sample_time,
+						  NULL), 0);
+	bt_run_release(&run);
+}
+
+/* Without warmup the first call still decides nothing: the batches that
+ * grow the count are discarded, the confirmed one too. */
+static void test_lazy_first_call_no_warmup(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cfg.warmup_iterations = 0;
+	cfg.measurement_iterations = 5;
+	cost_ns = 100000;
+	slow_ns = 6000000;
+	slow_calls = 1;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 70);
+	assert_int_equal(r->metrics[0].n_samples, 5);
+	assert_true(r->metrics[0].stats.max == 1e-4);
+	assert_int_equal(iterations, 1 + 1 + 10 + 70 + 5 * 70);
+	bt_run_release(&run);
+}
+
+/* Calibration goes on through warmup: two slow calls (6 ms) confirm 1
+ * iteration, the third warmup sample (0.1 ms) is short, so the count grows
+ * (10, then 70) and measuring waits for a sample that meets the time. */
+static void test_recalibrates_after_warmup(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cost_ns = 100000;
+	slow_ns = 6000000;
+	slow_calls = 2;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 70);
+	assert_samples_long_enough(r, cfg.min_sample_time);
+	assert_int_equal(iterations, 1 + 1 + 1 + 10 + 70 + 20 * 70);
+	bt_run_release(&run);
+}
+
+/* A ~50 ns operation behind a 6 ms first call is calibrated to thousands
+ * of iterations, far from the clock's resolution. */
+static void test_fast_operation_after_slow_first_call(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	bt_config_defaults(&cfg);
+	cost_ns = 50;
+	slow_ns = 6000000;
+	slow_calls = 1;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_true(r->iterations_per_sample >= 100000);
+	assert_true(r->metrics[0].stats.median == 50e-9);
+	assert_samples_long_enough(r, cfg.min_sample_time);
+	assert_int_equal(bt_result_sample_warning(r, 1e-6, cfg.min_sample_time,
+						  NULL), 0);
+	bt_run_release(&run);
+}
+
+/* Samples near the clock's resolution are flagged: 50 ns per operation
+ * with a 100 ns minimum sample time gives 3 iterations (1 takes 50 ns:
+ * x2.8), 150 ns samples, which a 1 us clock cannot time. */
+static void test_warns_near_timer_resolution(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	struct bt_strbuf msg = BT_STRBUF_INIT;
+	bt_config_defaults(&cfg);
+	cfg.min_sample_time = 100e-9;
+	cost_ns = 50;
+	slow_calls = 0;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 3);
+	assert_int_equal(bt_result_sample_warning(r, 1e-6, cfg.min_sample_time,
+						  &msg), 1);
+	assert_non_null(strstr(msg.buf, "a sample lasts 150 ns (3 iterations), "
+					"near the clock's resolution of 1 us"));
+	assert_non_null(strstr(msg.buf, "--min-sample-time"));
+	/* a 10 ps clock times 150 ns samples well enough */
+	assert_int_equal(bt_result_sample_warning(r, 1e-11, cfg.min_sample_time,
+						  NULL), 0);
+	bt_run_release(&run);
+	bt_strbuf_release(&msg);
+}
+
+/* A benchmark still slow after warmup, fast later: the kept samples fall
+ * under the sample time, and that is said. */
+static void test_warns_when_faster_after_calibration(void **state)
+{
+	struct bt_config cfg;
+	struct bt_run run;
+	struct bt_strbuf msg = BT_STRBUF_INIT;
+	bt_config_defaults(&cfg);
+	cost_ns = 100000;
+	slow_ns = 6000000;
+	slow_calls = 3;
+	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->iterations_per_sample, 1);
+	assert_int_equal(bt_result_sample_warning(r, 1e-9, cfg.min_sample_time,
+						  &msg), 1);
+	assert_non_null(strstr(msg.buf, "a sample lasts 100 us (1 iteration), "
+					"under the minimum sample time of 5 ms"));
+	assert_non_null(strstr(msg.buf, "--warmup-iterations"));
+	bt_run_release(&run);
+	bt_strbuf_release(&msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +345,12 @@ int main(void)
 		cmocka_unit_test(test_time_budget),
 		cmocka_unit_test(test_pause_excluded),
 		cmocka_unit_test(test_metric_phases),
+		cmocka_unit_test(test_lazy_first_call),
+		cmocka_unit_test(test_lazy_first_call_no_warmup),
+		cmocka_unit_test(test_recalibrates_after_warmup),
+		cmocka_unit_test(test_fast_operation_after_slow_first_call),
+		cmocka_unit_test(test_warns_near_timer_resolution),
+		cmocka_unit_test(test_warns_when_faster_after_calibration),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -594,10 +594,16 @@ static void test_stamp(void **state)
 	struct bt_run a, b;
 	assert_int_equal(bt_run_init(&a), 0);
 	assert_int_equal(bt_run_init(&b), 0);
-	time_t before = time(NULL);
+	/* the stamp reads CLOCK_REALTIME and truncates to milliseconds: read
+	 * the same clock around it (time(NULL) is a coarser clock that can
+	 * still show the previous second when the stamp shows the next) */
+	struct timespec t0, t1;
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &t0), 0);
 	assert_int_equal(bt_context_stamp(&a), 0);
 	assert_int_equal(bt_context_stamp(&b), 0);
-	time_t after = time(NULL);
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &t1), 0);
+	long long before = (long long)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+	long long after = (long long)t1.tv_sec * 1000 + t1.tv_nsec / 1000000;
 
 	assert_non_null(a.timestamp);
 	assert_true(matches("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:"
@@ -608,8 +614,10 @@ static void test_stamp(void **state)
 	const char *end = strptime(a.timestamp, "%Y-%m-%dT%H:%M:%S", &tm);
 	assert_non_null(end);
 	assert_string_equal(end + 4, "Z");
-	time_t t = timegm(&tm);
-	assert_true(t >= before && t <= after);
+	long long t = (long long)timegm(&tm) * 1000 + atoi(end + 1);
+	if (t < before || t > after)
+		fail_msg("stamp %s (%lld ms) outside [%lld, %lld] ms", a.timestamp, t,
+			 before, after);
 
 	assert_true(is_hex(a.run_id, 32));
 	assert_true(is_hex(b.run_id, 32));

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -663,6 +665,222 @@ static void test_gc_corrupt_archive(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* bt_store_verify finds no problem (else fails with its notes). */
+static void assert_verify_clean(struct fx *f, const char *what)
+{
+	struct notes n;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t problems = 99;
+	memset(&n, 0, sizeof n);
+	int rc = bt_store_verify(f->st, 0, on_note, &n, &problems, &err);
+	if (rc || problems)
+		fail_msg("%s: verify: rc %d, %zu problems: %s\n%s", what, rc, problems,
+			 bt_strbuf_str(&err), n.log);
+	bt_strbuf_release(&err);
+}
+
+/* Each of the five runs is in exactly one place (its directory or one
+ * archive member), and reindex counts five. */
+static void assert_each_run_once(struct fx *f, const char *what)
+{
+	static const char *const ids[] = { ID_A, ID_B, ID_C, ID_D, ID_E };
+	for (size_t i = 0; i < 5; i++) {
+		char *t = sh("cd '%s' && { find by-type -mindepth 2 -maxdepth 2 "
+			     "-name '*-%.8s'; for a in archive/*.tar.gz; do "
+			     "[ -e \"$a\" ] && tar -tzf \"$a\"; done | "
+			     "grep -- '-%.8s/run.json$'; } | wc -l", f->dir, ids[i], ids[i]);
+		if (strcmp(t, "1\n") != 0)
+			fail_msg("%s: run %.8s is in %s places", what, ids[i], t);
+		free(t);
+	}
+	size_t runs = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (bt_store_reindex(f->st, &runs, NULL, &err))
+		fail_msg("%s: reindex: %s", what, bt_strbuf_str(&err));
+	assert_int_equal(runs, 5);
+	bt_strbuf_release(&err);
+}
+
+/* gc SIGKILLed at each of its steps (BT_GC_KILL_AT=N, a crash point the
+ * library raises for tests): whatever it left, a second gc, and
+ * separately verify --repair, leave a store that verifies clean with
+ * every run exactly once. */
+static void test_gc_killed_at_every_step(void **state)
+{
+	(void)state;
+	int step;
+	for (step = 1; step < 200; step++) {
+		void *vf = NULL;
+		assert_int_equal(setup(&vf), 0);
+		struct fx *f = vf;
+		char what[64];
+		snprintf(what, sizeof what, "killed at step %d", step);
+		fflush(NULL);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char v[16];
+			snprintf(v, sizeof v, "%d", step);
+			setenv("BT_GC_KILL_AT", v, 1);
+			struct bt_gc_opts o = { .keep_days = 30, .now = NOW };
+			_exit(bt_store_gc(f->st, &o, NULL, NULL, NULL, NULL) ? 1 : 0);
+		}
+		int ws;
+		assert_int_equal(waitpid(pid, &ws, 0), pid);
+		if (WIFEXITED(ws)) {
+			/* past the last step: gc finished */
+			assert_int_equal(WEXITSTATUS(ws), 0);
+			assert_verify_clean(f, "a gc that was not killed");
+			teardown(&vf);
+			break;
+		}
+		assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+		/* a copy of the store as the kill left it, for verify --repair */
+		char *t = sh("cp -a '%s' '%s.copy' && echo ok", f->dir, f->dir);
+		assert_string_equal(t, "ok\n");
+		free(t);
+
+		/* a second gc finishes the work */
+		struct notes n;
+		memset(&n, 0, sizeof n);
+		struct bt_gc_opts o = { .keep_days = 30, .now = NOW };
+		struct bt_strbuf err = BT_STRBUF_INIT;
+		size_t count = 0;
+		if (bt_store_gc(f->st, &o, on_note, &n, &count, &err))
+			fail_msg("%s: second gc: %s", what, bt_strbuf_str(&err));
+		assert_verify_clean(f, what);
+		assert_each_run_once(f, what);
+		check_archive(f, ID_A, "archive/2026-08.tar.gz");
+		check_archive(f, ID_C, "archive/2026-08.tar.gz");
+		check_archive(f, ID_D, "archive/2026-09.tar.gz");
+		check_archive(f, ID_B, "");
+		check_archive(f, ID_E, "");
+
+		/* and so does verify --repair, on the copy */
+		struct fx g = *f;
+		snprintf(g.dir, sizeof g.dir, "%s.copy", f->dir);
+		assert_int_equal(bt_store_open(&g.st, g.dir, 0, &err), 0);
+		size_t problems = 0;
+		memset(&n, 0, sizeof n);
+		if (bt_store_verify(g.st, 1, on_note, &n, &problems, &err))
+			fail_msg("%s: verify --repair: %s\n%s", what, bt_strbuf_str(&err),
+				 n.log);
+		fprintf(stderr, "REPAIR LOG %s\n%s\n", what, n.log);
+		assert_verify_clean(&g, what);
+		assert_each_run_once(&g, what);
+		bt_store_close(g.st);
+		bt_strbuf_release(&err);
+		t = sh("rm -rf '%s.copy' && echo ok", f->dir);
+		assert_string_equal(t, "ok\n");
+		free(t);
+		teardown(&vf);
+	}
+	/* gc has crash points in every phase: archive, index, latest, links,
+	 * directories, for both months */
+	assert_true(step > 10);
+}
+
+/* A run directory that is a link out of the store, and a run.json that
+ * is one, are never archived: gc skips them with a note naming the link;
+ * the outside files are left alone. */
+static void test_gc_refuses_links(void **state)
+{
+	struct fx *f = *state;
+	char *t = sh("cd '%s' && mkdir -p ../outside && "
+		     "mv by-type/attention/" DIR_A " ../outside/ && "
+		     "ln -s \"$(cd ../outside && pwd)/" DIR_A "\" by-type/attention/" DIR_A " && "
+		     "cp by-type/gemm/" DIR_C "/run.json ../outside/c.json && "
+		     "rm by-type/gemm/" DIR_C "/run.json && "
+		     "ln -s \"$(cd ../outside && pwd)/c.json\" by-type/gemm/" DIR_C "/run.json && "
+		     "echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 1); /* D alone */
+	assert_non_null(strstr(n.log, "skip"));
+	assert_int_equal(count_str(n.log, "a symbolic link"), 2);
+	assert_non_null(strstr(n.log, DIR_A));
+	assert_non_null(strstr(n.log, DIR_C "/run.json"));
+	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	t = tar_list(f, "2026-09");
+	assert_string_equal(t, DIR_D "/run.json\n");
+	free(t);
+	/* the links and what they point at are still there */
+	assert_true(exists(fpath(f, "by-type/attention/" DIR_A)));
+	assert_true(exists(fpath(f, "../outside/" DIR_A "/run.json")));
+	assert_true(exists(fpath(f, "../outside/c.json")));
+	check_archive(f, ID_A, "");
+	check_archive(f, ID_C, "");
+	/* and a stored run is not read through them */
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(f->st, ID_C, &run, &err), BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), "symbolic link"));
+	bt_run_release(&run);
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(f->st, "a1a1a1a1", &run, &err), BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), DIR_A ": a symbolic link"));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+	t = sh("rm -rf '%s/../outside' && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+}
+
+/* A run both in its directory and in an archive (a gc killed after the
+ * index named the archive): the next gc removes the directory (it said
+ * "archived 0 runs" before), reindex counts the run once meanwhile. */
+static void test_gc_finishes_run_in_both_places(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
+	/* put A's directory back, as gc left it before removing it */
+	char *t = sh("cd '%s' && tar -xzf archive/2026-08.tar.gz -C by-type/attention "
+		     DIR_A "/run.json && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	size_t runs = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
+	assert_int_equal(runs, 5);
+	check_archive(f, ID_A, "archive/2026-08.tar.gz");
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
+	assert_non_null(strstr(n.log, "finished"));
+	assert_non_null(strstr(n.log, DIR_A));
+	assert_false(exists(fpath(f, "by-type/attention/" DIR_A)));
+	t = tar_list(f, "2026-08");
+	assert_int_equal(count_str(t, DIR_A "/run.json"), 1);
+	free(t);
+	assert_verify_clean(f, "after the second gc");
+	assert_each_run_once(f, "after the second gc");
+
+	/* copies that differ (a tag added to the directory since): the
+	 * directory is the record, the copy leaves the archive */
+	t = sh("cd '%s' && tar -xzf archive/2026-08.tar.gz -C by-type/gemm "
+	       DIR_C "/run.json " DIR_C "/tags && printf 'nightly\\nextra\\n' > "
+	       "by-type/gemm/" DIR_C "/tags && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, "2026-09-15T00:00:00Z", 30, 0, &n), 0);
+	assert_non_null(strstr(n.log, "kept"));
+	t = tar_list(f, "2026-08");
+	assert_string_equal(t, DIR_A "/run.json\n");
+	free(t);
+	check_archive(f, ID_C, "");
+	struct bt_store_list l;
+	query_all(f, &l, 1);
+	assert_int_equal(entry(&l, ID_C)->n_tags, 2);
+	bt_store_list_release(&l);
+	assert_verify_clean(f, "after keeping the directory");
+	assert_each_run_once(f, "after keeping the directory");
+	bt_strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +892,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, teardown),
+		cmocka_unit_test(test_gc_killed_at_every_step),
+		cmocka_unit_test_setup_teardown(test_gc_refuses_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_finishes_run_in_both_places, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,15 @@ static void nan_stats(struct bt_stats *s)
 	s->outliers = 0;
 }
 
+/* r's series key as the runner computes it (the readers check it). */
+static const char *key_of(struct bt_run *run, const struct bt_result *r)
+{
+	char k[17];
+	bt_series_key(run->suite, r, run->machine.fingerprint,
+		      r->n_metrics ? r->metrics[0].name : "time", k);
+	return bt_run_strdup(run, k);
+}
+
 /* A run with every field set: an ok result with two metrics, a failed one
  * with a message, a crashed one without samples (NaN stats). */
 static void build_run(struct bt_run *run)
@@ -196,6 +205,9 @@ static void build_run(struct bt_run *run)
 	r->throughput.value = 3319286.9;
 	r->throughput.unit = "tokens/s";
 	r->throughput.items_per_op = 4096;
+	r->bytes_throughput.value = 1.6e9;
+	r->bytes_throughput.unit = "B/s";
+	r->bytes_throughput.items_per_op = 524288;
 	r->iterations_per_sample = 128;
 	r->peak_memory_bytes = 123456789;
 	r->memory_bytes = 600000000;
@@ -206,7 +218,7 @@ static void build_run(struct bt_run *run)
 	r->wall_s = 2.5;
 	r->validation = (struct bt_validation){ 1, 1e-6, 3e-7, 1e-5, 1 };
 	r->adaptive = (struct bt_adaptive){ "n", "8192", "4096", 1 };
-	r->series_key = "0123456789abcdef";
+	r->series_key = key_of(run, r);
 
 	/* 1: failed validation, with a message */
 	r = bt_run_add_result(run);
@@ -233,7 +245,7 @@ static void build_run(struct bt_run *run)
 	r->cpu_user_s = 0.5;
 	r->wall_s = 1.0;
 	r->validation = (struct bt_validation){ 1, 0.5, 0.2, 1e-5, 0 };
-	r->series_key = "fedcba9876543210";
+	r->series_key = key_of(run, r);
 
 	/* 2: crashed before any sample */
 	r = bt_run_add_result(run);
@@ -342,6 +354,11 @@ static void result_eq(const struct bt_result *a, const struct bt_result *b)
 	if (a->throughput.unit) {
 		D(throughput.value);
 		D(throughput.items_per_op);
+	}
+	S(bytes_throughput.unit);
+	if (a->bytes_throughput.unit) {
+		D(bytes_throughput.value);
+		D(bytes_throughput.items_per_op);
 	}
 	I(iterations_per_sample);
 	I(peak_memory_bytes);
@@ -953,6 +970,8 @@ static void test_nan_inf_utf8(void **state)
 	a.results[0].counters[0].name = "fl\xc0\xafops"; /* overlong '/' */
 	a.results[0].params[0].key = "\xed\xa0\x80"; /* a surrogate */
 	a.results[0].options[0] = "\xf4\x90\x80\x80"; /* above U+10FFFF */
+	/* the key of the bytes written differs from the key of those given */
+	a.results[0].series_key = NULL;
 	char *t = to_text(&a, 0);
 	assert_non_null(strstr(t, "\"fl\xef\xbf\xbd\xef\xbf\xbdops\":"));
 	assert_non_null(strstr(t, "\"params\":{\"\xef\xbf\xbd\xef\xbf\xbd"
@@ -1300,10 +1319,22 @@ static void test_missing_required(void **state)
 		  "null" },
 		/* optional ones may go */
 		{ "", "git", 0, NULL, 0, "" },
-		{ "", "machine", 0, NULL, 0, "" },
+		{ "machine", "cpu", 0, NULL, 0, "" },
 		{ "results[0]", "validation", 0, NULL, 0, "" },
 		{ "results[0].metrics.time", "stats", 0, NULL, 0, "" },
-		{ "results[0]", "params", 0, "null", 0, "" },
+		{ "results[2]", "params", 0, "null", 0, "" },
+		/* a series key must be its result's: a result whose key is
+		 * given can lose neither its params nor the machine */
+		{ "results[0]", "params", 0, "null", BT_ESCHEMA,
+		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the key "
+		  "of the result's identity (\"attention_fwd [flash+fused]\" version 2 "
+		  "of suite \"attention\" on machine 0011223344556677 gives "
+		  "\"64e2830b8e69bba4\"): a forged or damaged series key" },
+		{ "", "machine", 0, NULL, BT_ESCHEMA,
+		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the key "
+		  "of the result's identity (\"attention_fwd [flash+fused] d=64 n=4096\" "
+		  "version 2 of suite \"attention\" on machine (none) gives "
+		  "\"27edfa02fc6a694d\"): a forged or damaged series key" },
 	};
 	apply_mutations(ms, sizeof ms / sizeof ms[0]);
 }
@@ -1379,6 +1410,123 @@ static void test_parse_errors(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Series identity: keys are checked, a benchmark twice is refused
+ * ------------------------------------------------------------------- */
+
+/* The key of a result {name, params n=N} of suite on machine
+ * "00112233aabbccdd" for metric. */
+static void key_for(const char *suite, const char *name, const char *n,
+		    const char *metric, char out[17])
+{
+	struct bt_kv p = { "n", (char *)n };
+	struct bt_result r = { 0 };
+	r.name = (char *)name;
+	r.variant = "default";
+	r.params = &p;
+	r.n_params = 1;
+	r.version = 1;
+	bt_series_key(suite, &r, "00112233aabbccdd", metric, out);
+}
+
+/* A run of suite with two results, each {name, n, key}. */
+static char *two_results(const char *suite, const char *n1, const char *n2,
+			 const char *k1, const char *k2)
+{
+	static char t[2048];
+	snprintf(t, sizeof t,
+		 "{\"schema\":\"benchtrack.run/1\",\"run_id\":\"r\","
+		 "\"timestamp\":\"t\",\"suite\":\"%s\","
+		 "\"machine\":{\"fingerprint\":\"00112233aabbccdd\"},\"results\":["
+		 "{\"name\":\"%s\",\"variant\":\"default\",\"params\":{\"n\":\"4096\"},"
+		 "\"status\":\"ok\",\"metrics\":{\"time\":{\"samples\":[1,2]}}"
+		 "%s%s%s},"
+		 "{\"name\":\"%s\",\"variant\":\"default\",\"params\":{\"n\":\"4096\"},"
+		 "\"status\":\"ok\",\"metrics\":{\"time\":{\"samples\":[100,200]}}"
+		 "%s%s%s}]}",
+		 suite, n1, k1 ? ",\"series_key\":\"" : "", k1 ? k1 : "", k1 ? "\"" : "",
+		 n2, k2 ? ",\"series_key\":\"" : "", k2 ? k2 : "", k2 ? "\"" : "");
+	return t;
+}
+
+static void test_series_identity(void **state)
+{
+	(void)state;
+	char naive[17], impostor[17], a[17], b[17], ttft[17];
+	const char *msg;
+	key_for("attention", "naive", "4096", "time", naive);
+	key_for("attention", "impostor", "4096", "time", impostor);
+
+	/* the honest run reads */
+	char *t = two_results("attention", "naive", "impostor", naive, impostor);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), 0);
+
+	/* an impostor claiming naive's key (so that compare and history
+	 * would take it for naive) is refused by both readers */
+	t = two_results("attention", "naive", "impostor", naive, naive);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), BT_ESCHEMA);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "run.json: results[1].series_key: \"%s\" is not the key of the "
+		 "result's identity (\"impostor n=4096\" of suite \"attention\" on "
+		 "machine 00112233aabbccdd gives \"%s\"): a forged or damaged series key",
+		 naive, impostor);
+	assert_string_equal(msg, want);
+
+	/* the same benchmark twice in one run: refused, naming both */
+	t = two_results("attention", "naive", "naive", naive, naive);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), BT_ESCHEMA);
+	assert_string_equal(msg, "run.json: results[0] and results[1]: the same "
+				 "benchmark identity (\"naive n=4096\") twice in one run");
+	/* ... with or without keys */
+	t = two_results("attention", "naive", "naive", NULL, NULL);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), BT_ESCHEMA);
+	assert_non_null(strstr(msg, "results[0] and results[1]: the same benchmark"));
+
+	/* results without keys read as before */
+	t = two_results("attention", "naive", "impostor", NULL, NULL);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), 0);
+
+	/* `benchtrack run A B` merges runs: suite "A+B", each result keeps
+	 * the key of its own suite */
+	key_for("a", "naive", "4096", "time", a);
+	key_for("b+c", "impostor", "4096", "time", b);
+	t = two_results("a+b+c", "naive", "impostor", a, b);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), 0);
+	key_for("d", "impostor", "4096", "time", b);
+	t = two_results("a+b+c", "naive", "impostor", a, b);
+	assert_int_equal(parse_text(t, strlen(t), "run.json", &msg), BT_ESCHEMA);
+
+	/* the key of a result whose first metric was not "time" (the
+	 * readers move "time" first) */
+	key_for("attention", "naive", "4096", "ttft", ttft);
+	char doc[1024];
+	snprintf(doc, sizeof doc,
+		 "{\"schema\":\"benchtrack.run/1\",\"run_id\":\"r\","
+		 "\"timestamp\":\"t\",\"suite\":\"attention\","
+		 "\"machine\":{\"fingerprint\":\"00112233aabbccdd\"},\"results\":["
+		 "{\"name\":\"naive\",\"params\":{\"n\":\"4096\"},\"variant\":\"default\","
+		 "\"status\":\"ok\",\"metrics\":{\"ttft\":{\"samples\":[1]},"
+		 "\"time\":{\"samples\":[2]}},\"series_key\":\"%s\"}]}", ttft);
+	assert_int_equal(parse_text(doc, strlen(doc), "run.json", &msg), 0);
+
+	/* bt__run_read_file_summary gives the strict reader's message */
+	t = two_results("attention", "naive", "impostor", naive, naive);
+	const char *path = tmppath("forged.json");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(t, 1, strlen(t), f), strlen(t));
+	assert_int_equal(fclose(f), 0);
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt__run_read_file_summary(&run, path, &err), BT_ESCHEMA);
+	assert_non_null(strstr(bt_strbuf_str(&err), "forged.json: results[1].series_key: "));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+	unlink(path);
+}
+
+/* ---------------------------------------------------------------------
  * The fast reader (lib/json_scan.c) against the strict one
  * ------------------------------------------------------------------- */
 
@@ -1448,7 +1596,7 @@ static void test_scan_same_run(void **state)
 		"\"cpu\":null,\"ctx_switches\":{\"voluntary\":null}",
 		"\"throughput\":{\"value\":5,\"unit\":\"B/s\"},"
 		"\"options\":[\"x\",null,\"y\"],\"group\":null,"
-		"\"type\":\"t\",\"variant\":\"v\",\"series_key\":\"0123456789abcdef\"",
+		"\"type\":\"t\",\"variant\":\"v\",\"series_key\":\"0689e121cd67e5f7\"",
 	};
 	for (size_t i = 0; i < sizeof members / sizeof *members; i++) {
 		char *t = doc_with(members[i]);
@@ -1644,6 +1792,7 @@ static void test_scan_generated(void **state)
 			struct bt_result *r = &a.results[i];
 			r->message = words[rng() % nw];
 			r->variant = words[rng() % nw];
+			r->series_key = r->series_key ? key_of(&a, r) : NULL;
 			for (size_t j = 0; j < r->n_metrics; j++) {
 				struct bt_metric *m = &r->metrics[j];
 				union { uint64_t u; double d; } x;
@@ -1864,6 +2013,7 @@ int main(void)
 		cmocka_unit_test(test_add_result),
 		cmocka_unit_test(test_result_metric),
 		cmocka_unit_test(test_series_key),
+		cmocka_unit_test(test_series_identity),
 		cmocka_unit_test(test_roundtrip_file),
 		cmocka_unit_test(test_reserialize_identical),
 		cmocka_unit_test(test_writer_shape),

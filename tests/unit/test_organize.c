@@ -133,6 +133,15 @@ static const struct {
 	{ "bad_key.json", "not a valid benchtrack run: bad_key.json: "
 			  "results[0].series_key: expected 16 hex digits" },
 	{ "binary.bin", "binary file (NUL byte at byte 4)" },
+	/* a legacy file with one benchmark twice: its rows would be one
+	 * series point twice */
+	{ "dup_rows.json", "seed metadata: results[0] and results[2]: the same "
+			   "benchmark identity (\"naive seq_len=4096\") twice in one run" },
+	/* a benchtrack run whose series_key is another result's */
+	{ "forged_key.json", "not a valid benchtrack run: forged_key.json: "
+			     "results[1].series_key: \"0689e121cd67e5f7\" is not the key "
+			     "of the result's identity (\"b\" of suite \"s\" on machine "
+			     "(none) gives " },
 	{ "blank.json", "empty file (only white space)" },
 	{ "empty.json", "empty file" },
 	{ "future_schema.json", "unsupported schema \"benchtrack.run/2\"" },
@@ -169,6 +178,18 @@ static size_t make_input(const char *dir)
 		  "[{\"name\": \"a\", \"status\": \"ok\", \"metrics\": {}, "
 		  "\"series_key\": \"../AAAAAAAAAAAAA\"}]}\n");
 	write_file(dir, "binary.bin", "\x7f" "ELF\0\1\2\3", 8);
+	write_str(dir, "dup_rows.json", "{\"benchmark_type\": \"memory\", \"results\": ["
+		  "{\"name\": \"naive\", \"seq_len\": 4096, \"mean_ms\": 1.0},"
+		  "{\"name\": \"flash\", \"seq_len\": 4096, \"mean_ms\": 0.5},"
+		  "{\"name\": \"naive\", \"seq_len\": 4096, \"mean_ms\": 100.0}]}\n");
+	/* 0689e121cd67e5f7: the key of result "a" of suite "s" (variant v) */
+	write_str(dir, "forged_key.json", "{\"schema\": \"benchtrack.run/1\", "
+		  "\"run_id\": \"0123abcd0123abce\", \"timestamp\": "
+		  "\"2024-01-01T00:00:00Z\", \"suite\": \"s\", \"results\": ["
+		  "{\"name\": \"a\", \"variant\": \"v\", \"status\": \"ok\", \"metrics\": {}, "
+		  "\"series_key\": \"0689e121cd67e5f7\"},"
+		  "{\"name\": \"b\", \"status\": \"ok\", \"metrics\": {}, "
+		  "\"series_key\": \"0689e121cd67e5f7\"}]}\n");
 	write_str(dir, "blank.json", " \n\t\r\n");
 	write_str(dir, "empty.json", "");
 	write_str(dir, "future_schema.json", "{\"schema\": \"benchtrack.run/2\", "
@@ -306,6 +327,11 @@ static const struct {
 	int dirty;
 	const char *fingerprint; /* NULL: 16 hex digits */
 } want[] = {
+	/* a zone word after the date goes with it from the suite name */
+	{ "benchmark-long-sequences_20260301_120000_UTC.json",
+	  "benchmark-long-sequences", "long-sequences", "2026-03-01T12:00:00Z",
+	  "5d41402abc4b2a76b9719d911017c592ae4f1b2c",
+	  "(seed metadata, date from the file name)", -1, NULL },
 	{ "attention_ablation.json", "attention_ablation", "attention-ablation",
 	  "2024-03-01T07:15:00Z", NULL, "(seed metadata)", -1, "unknown" },
 	{ "hf_gpt2_latency_2024-04-10T08-30-00.json", "hf_gpt2_latency", "latency",
@@ -598,6 +624,24 @@ static void test_conversions(void **state)
 	assert_int_equal(run.config.measurement_iterations, 20);
 	assert_int_equal(run.config.n_params, 5);
 	assert_string_equal(run.config.params[0], "batch_size=4");
+	bt_run_release(&run);
+
+	/* a GPU's memory_gb (after the GPU's keys) is the GPU's, not the
+	 * host's; a legacy "oom" stays oom, an error beside it too */
+	load_suite(st, "benchmark-long-sequences", &run);
+	assert_int_equal(run.n_results, 3);
+	assert_int_equal(run.machine.memory_bytes, -1);
+	assert_int_equal(run.machine.n_gpus, 1);
+	assert_string_equal(run.machine.gpus[0].name, "NVIDIA H100 80GB HBM3");
+	assert_int_equal(run.machine.gpus[0].memory_bytes, (int64_t)80 << 30);
+	assert_string_equal(run.machine.cpu_model, "AMD EPYC 9654 96-Core Processor");
+	assert_int_equal(result_named(&run, "dilated")->status, BT_STATUS_OK);
+	r = result_named(&run, "naive");
+	assert_int_equal(r->status, BT_STATUS_OOM);
+	assert_string_equal(r->message, "CUDA out of memory. Tried to allocate 256.00 GiB");
+	r = result_named(&run, "tiled");
+	assert_int_equal(r->status, BT_STATUS_OOM);
+	assert_string_equal(r->message, "kernel launch failed");
 	bt_run_release(&run);
 
 	/* seed metadata, results keyed by name, raw samples in ms */

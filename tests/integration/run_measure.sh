@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# benchtrack run and the runner flags (issue 10): a --param no benchmark
+# declares is a usage error everywhere (nothing stored), unless
+# --allow-unknown-params says the suites differ on purpose; the run takes
+# the type all its benchmarks declare; items and bytes throughputs both
+# kept, custom metrics in the table; --repetitions recomputes throughput
+# from the pooled samples and sums the durations; durations need a unit;
+# a plain progress line per case in a pipe; a program that writes no run
+# is not a benchmark suite. Only the work is bounded, never the time.
+set -euo pipefail
+src=$1 build=$2
+bt=$build/benchtrack
+suite=$build/suite_measure
+faults=$build/suite_faults
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "run_measure: $*"; exit 1; }
+quick=(--min-sample-time 1ms --warmup-iterations 1 --measurement-iterations 4)
+py=/usr/bin/python3
+
+# expect CODE CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err
+expect() {
+	local want=$1 rc=0
+	shift
+	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "$*: exit $rc, want $want: $(cat "$tmp/err")"
+}
+nothing_stored() {
+	[ -z "$(find "$1" -name run.json 2>/dev/null)" ] || fail "$2: a run was stored"
+}
+
+# 1. --param typos: usage errors, nothing stored
+for p in m=3 seqlen=4K; do
+	expect 2 "$bt" run "$suite" "${quick[@]}" --param "$p" --store "$tmp/s1"
+	grep -q "no benchmark has a parameter '${p%%=*}'" "$tmp/err" || fail "--param $p: $(cat "$tmp/err")"
+	nothing_stored "$tmp/s1" "--param $p"
+	expect 2 "$suite" "${quick[@]}" --param "$p"
+done
+# several suites: each checks its own names ...
+expect 2 "$bt" run "$suite" "$faults" "${quick[@]}" --filter '^copy$' --param batch=8 --store "$tmp/s1"
+grep -q "no benchmark has a parameter 'batch'" "$tmp/err" || fail "two suites: $(cat "$tmp/err")"
+nothing_stored "$tmp/s1" "two suites"
+# ... unless they differ on purpose; a name no suite knows is still an error
+expect 0 "$bt" run "$suite" "$faults" "${quick[@]}" --filter '^copy$' --param batch=8 \
+	--allow-unknown-params --no-store --format csv
+grep -q '^copy,' "$tmp/out" || fail "--allow-unknown-params: no copy row"
+expect 2 "$bt" run "$suite" "$faults" "${quick[@]}" --param zz=1 --allow-unknown-params \
+	--store "$tmp/s1"
+grep -q "no benchmark of any suite has a parameter 'zz'" "$tmp/err" || fail "zz: $(cat "$tmp/err")"
+grep -q '\[1/' "$tmp/err" && fail "zz: cases ran before the error"
+nothing_stored "$tmp/s1" "--param zz"
+expect 2 "$bt" run "$suite" "$faults" "${quick[@]}" --options nosuch --allow-unknown-params --no-store
+grep -q "no benchmark of any suite declares option 'nosuch'" "$tmp/err" || fail "options: $(cat "$tmp/err")"
+
+# 2. the declared type: all "micro" -> by-type/micro; mixed -> comprehensive
+expect 0 "$bt" run "$suite" "${quick[@]}" --store "$tmp/s2" --format none
+[ -n "$(find "$tmp/s2/by-type/micro" -name run.json)" ] || fail "not stored under micro: $(find "$tmp/s2")"
+expect 0 "$bt" run "$suite" "$faults" "${quick[@]}" --filter '^(copy|skips)$' --store "$tmp/s2" --format none
+[ -n "$(find "$tmp/s2/by-type/comprehensive" -name run.json)" ] || fail "mixed types not comprehensive"
+expect 0 "$bt" run "$suite" "${quick[@]}" --type nightly --store "$tmp/s2" --format none
+[ -n "$(find "$tmp/s2/by-type/nightly" -name run.json)" ] || fail "--type does not win"
+expect 0 "$suite" "${quick[@]}" --format json
+"$py" -c 'import json,sys; assert json.load(open(sys.argv[1]))["benchmark_type"] == "micro"' "$tmp/out" ||
+	fail "a suite run directly is not micro"
+
+# 3. items and bytes both kept; the custom metric and bandwidth in the table
+expect 0 "$suite" "${quick[@]}" --filter '^copy$' --format json
+"$py" - "$tmp/out" <<'PY' || fail "throughputs in the run"
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+med = r["metrics"]["time"]["stats"]["median"]
+t, b = r["throughput"], r["bytes_throughput"]
+assert t["unit"] == "tokens/s" and t["items_per_op"] == 256, t
+assert b["unit"] == "B/s" and b["bytes_per_op"] == 4096, b
+assert abs(t["value"] - 256 / med) <= 1e-9 * t["value"], (t, med)
+assert abs(b["value"] - 4096 / med) <= 1e-9 * b["value"], (b, med)
+assert r["metrics"]["ttft"]["stats"]["median"] == 0.25
+PY
+expect 0 "$suite" "${quick[@]}" --filter '^copy$'
+head -1 "$tmp/out" | grep -q 'bandwidth' || fail "no bandwidth column: $(cat "$tmp/out")"
+head -1 "$tmp/out" | grep -q 'ttft median' || fail "no ttft column: $(cat "$tmp/out")"
+grep -q '250 ms' "$tmp/out" || fail "no ttft median value: $(cat "$tmp/out")"
+grep -q 'GB/s\|MB/s' "$tmp/out" || fail "no bandwidth value: $(cat "$tmp/out")"
+expect 0 "$suite" "${quick[@]}" --filter '^copy$' --format csv
+head -1 "$tmp/out" | grep -q 'bytes_per_s,ttft_median_s' || fail "csv header: $(head -1 "$tmp/out")"
+
+# 5. --repetitions: throughput from the pooled median, durations summed
+expect 0 "$bt" run "$suite" --min-sample-time 2ms --warmup-iterations 0 \
+	--measurement-iterations 5 --repetitions 3 --no-store --format json
+"$py" - "$tmp/out" <<'PY' || fail "--repetitions"
+import json, sys
+d = json.load(open(sys.argv[1]))
+measured = 0
+for r in d["results"]:
+    t = r["metrics"]["time"]
+    assert len(t["samples"]) == 15, len(t["samples"])
+    med = t["stats"]["median"]
+    tp = r["throughput"]
+    assert abs(tp["value"] - tp["items_per_op"] / med) <= 1e-9 * tp["value"], (r["name"], tp, med)
+    assert ("bytes_throughput" in r) == (r["name"] == "copy"), r["name"]
+    if "bytes_throughput" in r:
+        b = r["bytes_throughput"]
+        assert abs(b["value"] - b["bytes_per_op"] / med) <= 1e-9 * b["value"]
+    measured += sum(t["samples"]) * r["iterations_per_sample"]
+# every process lasts at least its own timed work
+assert d["duration_s"] >= measured, (d["duration_s"], measured)
+PY
+
+# 6. durations need a unit, for every duration flag and every command
+for flag in --min-sample-time --timeout --time-budget; do
+	expect 2 "$bt" run "$suite" "$flag" 5 --no-store
+	grep -q -- "$flag: '5' has no unit: write 5s, 5ms or 5us" "$tmp/err" || fail "run $flag 5: $(cat "$tmp/err")"
+	expect 2 "$suite" "$flag" 5
+	grep -q -- "$flag: '5' has no unit" "$tmp/err" || fail "suite $flag 5: $(cat "$tmp/err")"
+	expect 2 "$bt" ab "$suite" "$suite" "$flag=5"
+	grep -q -- "$flag: '5' has no unit" "$tmp/err" || fail "ab $flag 5: $(cat "$tmp/err")"
+done
+expect 2 "$suite" --min-sample-time 0
+grep -q -- "--min-sample-time: must be above 0" "$tmp/err" || fail "min-sample-time 0: $(cat "$tmp/err")"
+expect 0 "$suite" --timeout 0 --time-budget 0 --list
+expect 0 "$suite" --timeout 2m --time-budget 0.5s --min-sample-time 250us --list
+
+# 7. in a pipe, a plain progress line per case on stderr, none on stdout
+expect 0 "$bt" run "$suite" "${quick[@]}" --no-store --format json
+for c in '\[1/3\] copy (elapsed' '\[2/3\] sum/n=1000 (elapsed' '\[3/3\] sum/n=2000 (elapsed'; do
+	grep -q "$c" "$tmp/err" || fail "no progress line $c: $(cat "$tmp/err")"
+done
+grep -q $'\033' "$tmp/err" && fail "escape codes in a pipe"
+"$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || fail "stdout is not JSON"
+expect 0 "$suite" "${quick[@]}" -q --format none
+[ ! -s "$tmp/err" ] || fail "-q still prints: $(cat "$tmp/err")"
+
+# 8. a program that writes no run is not a benchmark suite
+expect 2 "$bt" run /bin/true --store "$tmp/s8"
+grep -q "/bin/true: not a benchmark suite" "$tmp/err" || fail "/bin/true: $(cat "$tmp/err")"
+grep -q "to time an arbitrary command" "$tmp/err" || fail "/bin/true: no hint"
+grep -q "No such file" "$tmp/err" && fail "/bin/true: $(cat "$tmp/err")"
+nothing_stored "$tmp/s8" "/bin/true"
+# after a real suite, a stale run is not taken for its
+expect 2 "$bt" run "$suite" /bin/true "${quick[@]}" --store "$tmp/s8"
+grep -q "/bin/true: not a benchmark suite" "$tmp/err" || fail "suite then /bin/true: $(cat "$tmp/err")"
+nothing_stored "$tmp/s8" "suite then /bin/true"
+echo "run_measure: ok"
