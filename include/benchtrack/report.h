@@ -100,7 +100,7 @@ extern "C" {
  * none below 1000, decided after rounding (9.996 -> "10.0").
  * Any finite double gives bounded text: magnitudes beyond the units
  * (from 1e6 s, past 1023 PiB, past 999 P, ratios and percentages from
- * 1e6) and durations and rates that are not 0 but would show as 0.00 are
+ * 1e6) and durations, bytes and rates that are not 0 but would show as 0 are
  * written in scientific notation with 3 significant digits:
  * 1e308 s -> "1.00e+308 s", 1e-320 s -> "1.00e-320 s".
  */

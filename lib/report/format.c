@@ -120,6 +120,8 @@ char *bt_format_bytes(double bytes, char *buf, size_t size)
 
 	if (!isfinite(bytes) || bytes < 0)
 		return dash(buf, size);
+	if (bytes > 0 && bytes < 0.5) /* not 0, but would show as "0 B" */
+		return sci("", bytes, "B", buf, size);
 	if (bytes < 1024) {
 		snprintf(buf, size, "%.0f B", bytes);
 		return buf;

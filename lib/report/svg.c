@@ -277,6 +277,8 @@ static size_t steps(double raw, const char *unit, double out[16])
 		base = pow(1024, floor(log(raw) / log(1024)));
 		m = bin;
 		nm = sizeof bin / sizeof *bin;
+	} else if (is_bytes(unit) && raw < 1) {
+		base = 1; /* whole bytes */
 	} else {
 		base = pow(10, floor(log10(raw)));
 	}
@@ -309,6 +311,7 @@ static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
 		mx = fmin(mx + d, DBL_MAX);
 	}
 	double hr = mx / 2 - mn / 2, cs[16], step = 0, jlo = 0, jhi = 0;
+	int stride = 1;
 	size_t nc = steps(hr / 2.5, unit, cs);
 	for (size_t i = 0; i < nc; i++) {
 		double s = cs[i];
@@ -316,6 +319,12 @@ static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
 		double h = fmin(ceil(mx / s), floor(DBL_MAX / s));
 		if (!(h >= l))
 			continue;
+		if (h - l + 1 < 4 && step > 0 && jhi - jlo + 1 > 6) {
+			/* from more than 6 to fewer than 4 (where the double
+			 * range ends): every other of the more */
+			stride = 2;
+			break;
+		}
 		step = s;
 		jlo = l;
 		jhi = h;
@@ -331,14 +340,15 @@ static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
 		a->tol = 0;
 		return;
 	}
-	a->lo = fmax(jlo * step, -DBL_MAX);
-	a->hi = fmin(jhi * step, DBL_MAX);
+	/* past the last round value where that would overflow */
+	a->lo = fmin(fmax(jlo * step, -DBL_MAX), mn);
+	a->hi = fmax(fmin(jhi * step, DBL_MAX), mx);
 	if (!zero) {
 		/* keep the points off the frame */
 		a->lo = fmax(fmin(a->lo, mn - hr * 0.1), -DBL_MAX);
 		a->hi = fmin(fmax(a->hi, mx + hr * 0.1), DBL_MAX);
 	}
-	for (int k = 0; k < 16 && jlo + k <= jhi; k++) {
+	for (int k = 0; k < 16 * stride && jlo + k <= jhi; k += stride) {
 		double v = (jlo + k) * step;
 		if (fabs(v) < step * 1e-9)
 			v = 0;
@@ -396,20 +406,40 @@ static double log_ticks(const struct bt__axis *a, int kind, double k, const char
 	if (hi - lo > 1.5 || !(vlo >= DBL_MIN) || !(vhi > vlo))
 		return 0;
 	size_t nc = steps((vhi - vlo) / 5, unit, cs);
-	double s = 0, jl = 0, jh = -1;
+	double s = 0, jl = 0, jh = -1, stride = 1;
 	for (size_t i = 0; i < nc; i++) {
+		double l = fmax(ceil(vlo / cs[i]), 1), h = floor(vhi / cs[i]);
+		if (h - l + 1 < 4 && jh - jl + 1 > 6) {
+			/* from more than 6 to fewer than 4: every other of the
+			 * more */
+			stride = 2;
+			break;
+		}
 		s = cs[i];
-		jl = fmax(ceil(vlo / s), 1);
-		jh = floor(vhi / s);
+		jl = l;
+		jh = h;
 		if (jh - jl + 1 <= 6)
 			break;
 	}
 	if (!(jh >= jl))
 		return 0;
-	count = fmin(jh - jl + 1, MAX_COUNT);
-	for (double j = jl; j <= jh && n < max; j++)
+	count = fmin(floor((jh - jl) / stride) + 1, MAX_COUNT);
+	for (double j = jl; j <= jh && n < max; j += stride)
 		t[n++] = j * s;
 	return count;
+}
+
+/* The stride after k (>= 2) of powers on a log axis: round ones (2, 3,
+ * 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 100...) and from
+ * there on the next integer. */
+static double next_stride(double k)
+{
+	static const double round[] = { 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60,
+					75, 100, 120, 150, 200, 250, 300, 400, 500, 600, 750, 1000 };
+	for (size_t i = 0; i < sizeof round / sizeof *round; i++)
+		if (round[i] > k)
+			return round[i];
+	return k + 1;
 }
 
 void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
@@ -482,10 +512,11 @@ void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
 				memcpy(under, t, n * sizeof *t);
 				n_under = c;
 			}
-			/* strides: the next, while there are more than 6 */
+			/* strides: the next, while there are more than 6;
+			 * round ones first */
 			if (i < strided || c <= 6 || k >= 2000)
 				break;
-			k++;
+			k = next_stride(k);
 		}
 	}
 	if (n_over > 0) {
@@ -793,12 +824,14 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 #define BC_GAP 30.0     /* between the panels' labels */
 #define BC_ROW 28.0
 #define BC_TOP 80.0
-#define BC_LABEL_MAX 300.0 /* variant names wider than this are cut */
+#define BC_LABEL_MAX 600.0 /* variant names wider than this are cut */
 
 struct panel {
 	int mem;
 	struct bt__axis ax;
 	char lab[MAX_TICKS][BT_FORMAT_MAX];
+	double pw;     /* width of the plot area: BC_PANEL, or what the tick
+			  labels need */
 	double lm, rm; /* room for labels left and right of the plot area */
 };
 
@@ -840,6 +873,10 @@ static void panel_setup(const struct bt_svg_bar_chart *c, struct panel *p, int m
 		else
 			bt_format_ratio(p->ax.ticks[i], p->lab[i], sizeof p->lab[i]);
 	}
+	p->pw = BC_PANEL;
+	for (size_t i = 0; i < p->ax.n_ticks; i++)
+		p->pw = fmax(p->pw, (double)(p->ax.n_ticks - 1) *
+					    (bt__text_width(p->lab[i], FS) + 8));
 	if (p->ax.n_ticks) {
 		left = bt__text_width(p->lab[0], FS) / 2;
 		right = bt__text_width(p->lab[p->ax.n_ticks - 1], FS) / 2;
@@ -847,18 +884,18 @@ static void panel_setup(const struct bt_svg_bar_chart *c, struct panel *p, int m
 	/* value labels: right of a bar >= 0, left of a negative one, "-"
 	 * right of 0 for none */
 	p->ax.p0 = 0;
-	p->ax.p1 = BC_PANEL;
+	p->ax.p1 = p->pw;
 	for (size_t i = 0; i < c->n_bars; i++) {
 		char lab[BT_FORMAT_MAX];
 		double v = bar_value(c, p, i), px;
 		if (!isfinite(v)) {
-			right = fmax(right, tr(&p->ax, 0) + 4 + bt__text_width("-", FS) - BC_PANEL);
+			right = fmax(right, tr(&p->ax, 0) + 4 + bt__text_width("-", FS) - p->pw);
 			continue;
 		}
 		bar_label(p, v, lab, sizeof lab);
 		px = tr(&p->ax, v);
 		if (v >= 0)
-			right = fmax(right, px + 4 + bt__text_width(lab, FS) - BC_PANEL);
+			right = fmax(right, px + 4 + bt__text_width(lab, FS) - p->pw);
 		else
 			left = fmax(left, 4 + bt__text_width(lab, FS) - px);
 	}
@@ -872,7 +909,7 @@ static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, struct 
 	struct bt__axis *ax = &p->ax;
 	int mem = p->mem;
 	ax->p0 = x0;
-	ax->p1 = x0 + BC_PANEL;
+	ax->p1 = x0 + p->pw;
 	double top = BC_TOP, bottom = BC_TOP + BC_ROW * (double)c->n_bars;
 	char lab[BT_FORMAT_MAX], a[32], b[32], cc[32], d[32];
 	bt_strbuf_addf(o, "<g class=\"axis x-axis %s\" data-scale=\"linear\">\n",
@@ -888,7 +925,7 @@ static void panel(struct bt_strbuf *o, const struct bt_svg_bar_chart *c, struct 
 		text(o, px, bottom + 18, "tick-label", "text-anchor=\"middle\"", p->lab[i]);
 		last = px + w / 2;
 	}
-	text(o, x0 + BC_PANEL / 2, bottom + 40, "axis-label", "text-anchor=\"middle\"",
+	text(o, x0 + p->pw / 2, bottom + 40, "axis-label", "text-anchor=\"middle\"",
 	     mem ? "peak memory change vs none" : "speedup vs none");
 	bt_strbuf_adds(o, "</g>\n");
 	/* reference: 1.00x, or 0% */
@@ -932,8 +969,8 @@ int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *o)
 		lw = fmax(lw, fmin(BC_LABEL_MAX, bt__text_width(c->bars[i].label, FS)));
 	double label_x = MARGIN + lw; /* variant names end here */
 	double x0 = label_x + 10 + p[0].lm;
-	double x1 = x0 + BC_PANEL + p[0].rm + BC_GAP + p[1].lm;
-	double w = x1 + BC_PANEL + p[1].rm + MARGIN;
+	double x1 = x0 + p[0].pw + p[0].rm + BC_GAP + p[1].lm;
+	double w = x1 + p[1].pw + p[1].rm + MARGIN;
 	double title_w = bt__text_width(c->title, TITLE_FS * BOLD) + 2 * MARGIN;
 	double sub_w = c->subtitle ? bt__text_width(c->subtitle, FS) + 2 * MARGIN : 0;
 	w = fmin(LC_W_MAX, fmax(BC_W, fmax(w, fmax(title_w, sub_w))));
@@ -942,9 +979,9 @@ int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *o)
 	if (c->subtitle)
 		text(o, w / 2, 44, "subtitle", "text-anchor=\"middle\" fill=\"#555555\"",
 		     fit(c->subtitle, FS, w - 2 * MARGIN, &tmp));
-	text(o, x0 + BC_PANEL / 2, BC_TOP - 12, "panel-title",
+	text(o, x0 + p[0].pw / 2, BC_TOP - 12, "panel-title",
 	     "text-anchor=\"middle\" font-weight=\"bold\"", "speedup");
-	text(o, x1 + BC_PANEL / 2, BC_TOP - 12, "panel-title",
+	text(o, x1 + p[1].pw / 2, BC_TOP - 12, "panel-title",
 	     "text-anchor=\"middle\" font-weight=\"bold\"", "memory change");
 	bt_strbuf_adds(o, "<g class=\"axis y-axis\" data-scale=\"band\">\n");
 	for (size_t i = 0; i < c->n_bars; i++)

@@ -473,6 +473,26 @@ static int remove_date_link(struct bt_store *st, const char *type,
 	return rc;
 }
 
+/* Makes (or replaces) the by-date link of the run directory name
+ * ("YYYY-MM-DD-...") of type. */
+static int make_date_link(struct bt_store *st, const char *type,
+			  const char *name, struct bt_strbuf *err)
+{
+	char *dir = bt__pathf("%s/by-date/%.7s/%.2s/%s", st->dir, name, name + 8, type);
+	char *link = dir ? bt__pathf("%s/%s", dir, name) : NULL;
+	char *target = bt__pathf("../../../../by-type/%s/%s", type, name);
+	char *rundir = bt__pathf("%s/by-type/%s/%s", st->dir, type, name);
+	int rc = !dir || !link || !target || !rundir ? BT_ENOMEM
+		: bt__mkdir_p(dir, err);
+	if (!rc)
+		rc = bt__replace_symlink(target, link, rundir, err);
+	free(dir);
+	free(link);
+	free(target);
+	free(rundir);
+	return rc;
+}
+
 /* A run directory of by-type/ seen by the recovery, with the copy of its
  * run in the archive of its month when there is one. */
 struct rdir {
@@ -819,6 +839,12 @@ int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
 					rc = index_copy(st, h, data, len, file, &loc, tags, tl, err);
 				free(data);
 				free(tags);
+				/* back in by-type as a restore leaves it: its by-date
+				 * link, latest/ */
+				if (!rc)
+					rc = make_date_link(st, x->type, x->name, err);
+				if (!rc)
+					types[ntypes++] = x->type;
 				if (!rc && note) {
 					struct bt_strbuf m = BT_STRBUF_INIT;
 					bt_strbuf_addf(&m, "differs from its copy in %s (an "

@@ -55,8 +55,10 @@
  *   - name: "name", else "benchmark", "test", "kernel", "method",
  *     "implementation", "algorithm", else the member key, else "result";
  *   - "params"/"parameters"/"config" objects: params; other strings and
- *     booleans: params; "status" ("ok", "failed", ..., also "success",
- *     "error"), "error"/"message" (a failure): status and message;
+ *     booleans: params; "status" ("ok", "failed", "oom", ..., also
+ *     "success", "error", "out_of_memory"), "error"/"message" (a failure):
+ *     status and message; an error marks an ok row failed and leaves a
+ *     status that says more (oom, timeout, crashed) as it is;
  *   - numbers, by their key split into words at '_', '-', '.', ' ' and
  *     lower/upper case changes:
  *       time-like (a word time, latency, duration, elapsed, runtime,
@@ -91,7 +93,8 @@
  *   A metric given without samples gets one sample (its median, else its
  *   mean, min, max), n = 1; its mean, median, min and max are the file's
  *   or that sample, its other statistics the file's or unknown (NaN).
- *   Results get variant "default" and a series_key.
+ *   Results get variant "default" and a series_key. A file with two
+ *   results of the same identity (name, params) is skipped.
  *
  * Run fields for formats 2 and 3:
  *   - run_id: FNV-1a 64 of the file's bytes with two different offset
@@ -112,17 +115,21 @@
  *     modification time. The place note says when it is not from the
  *     content.
  *   - suite: the file name without its extension and without the date
- *     found in it ("memory_20240131_142233.json" -> "memory"), so files of
- *     one series share a suite.
+ *     found in it and a zone word after it (UTC, GMT, Z:
+ *     "memory_20240131_142233_UTC.json" -> "memory"), so files of one
+ *     series share a suite.
  *   - git.commit: 4 to 64 hex digits (lower-cased; a "-dirty" suffix sets
  *     git.dirty), anything else is dropped.
  *   - machine: cpu (string or {model, cores, physical_cores, mhz}),
  *     cpu_model, cpu_count/cpu_cores/num_cpus, memory (bytes with a unit
  *     in the key or the string, "64 GB"; a bare number: below 2048 GiB,
  *     below 2^24 MiB, else bytes), gpu/gpus/gpu_name (string, object or
- *     array), gpu_count, gpu_memory*, hostname, os/platform, arch. The
- *     fingerprint is computed as lib/context.c does from what is known,
- *     "unknown" when nothing is.
+ *     array), gpu_count, gpu_memory*, hostname, os/platform, arch. A bare
+ *     memory key (memory, mem; not ram/host/system) that comes right after
+ *     GPU keys (gpu*, cuda*, driver), when no GPU memory is given
+ *     otherwise, is the GPU's memory, else the host's. The fingerprint is
+ *     computed as lib/context.c does from what is known, "unknown" when
+ *     nothing is.
  *
  * Each placed run is stored with bt_store_put and its original file copied
  * to STORE/archive/legacy/<file name> ("name.2.json", ... when another file

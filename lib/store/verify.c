@@ -300,7 +300,6 @@ static const char *strip_path_c(struct ctx *c, const char *msg, const char *path
 	bt_strbuf_release(&sb);
 	return s ? s : "?";
 }
-#define strip_path(msg, path) strip_path_c(c, (msg), (path))
 
 /* --- by-type ------------------------------------------------------------ */
 
@@ -327,7 +326,7 @@ static int read_tags(struct ctx *c, struct vrun *r, const char *rel)
 	if (lstat(p, &ls) == 0 && S_ISLNK(ls.st_mode)) {
 		/* never read through a link */
 		bt__store_nolink(c->st->dir, p, 0, &e);
-		r->tags_why = strip_path(bt_strbuf_str(&e), p);
+		r->tags_why = strip_path_c(c, bt_strbuf_str(&e), p);
 		bt_strbuf_release(&e);
 		return 0;
 	}
@@ -341,7 +340,7 @@ static int read_tags(struct ctx *c, struct vrun *r, const char *rel)
 		return rc;
 	}
 	if (rc) {
-		r->tags_why = afmt(c, "cannot be read: %s", strip_path(bt_strbuf_str(&e), p));
+		r->tags_why = afmt(c, "cannot be read: %s", strip_path_c(c, bt_strbuf_str(&e), p));
 		bt_strbuf_release(&e);
 		return 0;
 	}
@@ -446,7 +445,7 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 	if (rc) {
 		r->action = RUN_QUARANTINE;
 		r->where = afmt(c, "%s/run.json", r->cur);
-		r->why = afmt(c, "%s", strip_path(err.len ? err.buf : bt_strerror(rc), file));
+		r->why = afmt(c, "%s", strip_path_c(c, err.len ? err.buf : bt_strerror(rc), file));
 		bt_run_release(&run);
 		bt_strbuf_release(&err);
 		return r->why ? 0 : BT_ENOMEM;
@@ -1210,7 +1209,7 @@ static int read_archive(struct ctx *c, const char *rel)
 					rc = pr;
 				} else if (pr) {
 					why = afmt(c, "member %s: %s", name,
-						   strip_path(err.len ? err.buf : bt_strerror(pr),
+						   strip_path_c(c, err.len ? err.buf : bt_strerror(pr),
 							      label));
 				} else if (grow((void **)&c->arch, &c->arch_alloc, c->n_arch,
 						sizeof *c->arch)) {
@@ -1582,7 +1581,7 @@ static int check_index(struct ctx *c)
 	}
 	if (rc) {
 		problem(c, "index.db", "cannot be opened: %s",
-			strip_path(bt_strbuf_str(&err), idx));
+			strip_path_c(c, bt_strbuf_str(&err), idx));
 		c->index_bad = 1;
 		bt_strbuf_release(&err);
 		return 0;
@@ -1595,7 +1594,7 @@ static int check_index(struct ctx *c)
 			return rc;
 		}
 		problem(c, "index.db", "integrity check failed: %s",
-			strip_path(bt_strbuf_str(&err), idx));
+			strip_path_c(c, bt_strbuf_str(&err), idx));
 		c->index_bad = 1;
 		bt_strbuf_release(&err);
 		return 0;
@@ -1607,7 +1606,7 @@ static int check_index(struct ctx *c)
 	c->st->ops->close(h);
 	if (rc && rc != BT_ENOMEM) {
 		problem(c, "index.db", "cannot be read: %s",
-			strip_path(bt_strbuf_str(&err), idx));
+			strip_path_c(c, bt_strbuf_str(&err), idx));
 		c->index_bad = 1;
 		rc = 0;
 	} else if (!rc) {

@@ -43,7 +43,8 @@ static char dir[256], store[300], tmp[300], out_path[320], err_path[320];
 static char ids[N_RUNS + 1 + N_EXTRA][33];
 static char step_key[17];  /* attn seq_len=2048 on m1 */
 static pid_t server = -1, hserver = -1; /* hserver: test_heavy's */
-static int port;
+static pid_t xserver = -1;  /* the server of one test, killed after it */
+static int port, main_port;
 
 /* --- the store ------------------------------------------------------------ */
 
@@ -281,8 +282,23 @@ static int start_server(void)
 {
 	if (spawn_server(store, tmp, out_path, err_path, &server))
 		return -1;
-	port = wait_serving(out_path, &server);
+	port = main_port = wait_serving(out_path, &server);
 	return port > 0 ? 0 : -1;
+}
+
+/* After a test with its own server (xserver): that one is gone, the
+ * next test talks to the main server again, whether the test failed or
+ * not. */
+static int end_xserver(void **state)
+{
+	(void)state;
+	if (xserver > 0) {
+		kill(xserver, SIGKILL);
+		waitpid(xserver, NULL, 0);
+		xserver = -1;
+	}
+	port = main_port;
+	return 0;
 }
 
 /* The number of entries of directory d (not "." ones), -1 if unreadable. */
@@ -344,6 +360,7 @@ static int teardown(void **state)
 		kill(hserver, SIGKILL);
 		waitpid(hserver, NULL, 0);
 	}
+	end_xserver(state);
 	bt_test_rmtree(dir);
 	return 0;
 }
@@ -951,10 +968,9 @@ static void test_header_deadline(void **state)
 	char t[300], o[320], e[320];
 	const char *head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
 	const char *half = "GET / HTTP/1.1\r\nHo";
-	int saved_port = port, status, fd, idle, sent, closed = 0, fds[HD_FLOOD];
+	int status, fd, idle, sent, closed = 0, fds[HD_FLOOD];
 	long hidden = 0;
 	int shown = 0;
-	pid_t pid;
 	double t0, dt;
 	(void)state;
 
@@ -962,8 +978,8 @@ static void test_header_deadline(void **state)
 	snprintf(o, sizeof o, "%s/out-hd", dir);
 	snprintf(e, sizeof e, "%s/err-hd", dir);
 	assert_int_equal(mkdir(t, 0700), 0);
-	assert_int_equal(spawn_server_opt(store, t, o, e, "--header-timeout", "1s", &pid), 0);
-	port = wait_serving(o, &pid);
+	assert_int_equal(spawn_server_opt(store, t, o, e, "--header-timeout", "1s", &xserver), 0);
+	port = wait_serving(o, &xserver);
 	assert_true(port > 0);
 	t0 = now_s();
 
@@ -1004,8 +1020,9 @@ static void test_header_deadline(void **state)
 		close(fds[i]);
 	}
 	dt = now_s() - t0;
-	assert_int_equal(kill(pid, SIGTERM), 0);
-	assert_int_equal(wait_exit(pid, 60, &status), 0);
+	assert_int_equal(kill(xserver, SIGTERM), 0);
+	assert_int_equal(wait_exit(xserver, 60, &status), 0);
+	xserver = -1;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(count_entries(t), 0);
@@ -1032,7 +1049,6 @@ static void test_header_deadline(void **state)
 	err = bt_test_slurp(e);
 	assert_non_null(strstr(err, "sent no whole request (line and headers) within 1.0 s"));
 	free(err);
-	port = saved_port;
 }
 
 /* --- stopping with a stuck thread ----------------------------------------------- */
@@ -1048,8 +1064,7 @@ static void stop_stuck(const char *tag, int second)
 	const char *req = "GET /api/regressions HTTP/1.1\r\nHost: x\r\n"
 			  "Connection: close\r\n\r\n";
 	struct bt_store *st;
-	int saved_port = port, status, c, n = 0;
-	pid_t pid;
+	int status, c, n = 0;
 	double t0, dt;
 	DIR *dd;
 	struct dirent *de;
@@ -1063,9 +1078,9 @@ static void stop_stuck(const char *tag, int second)
 	assert_int_equal(put_run(st, 0, "m1", "f1f1f1f1f1f1f1f1"), 0);
 	bt_store_close(st);
 	setenv("BENCHTRACK_TEST_SERVE_STALL", "regen,worker", 1);
-	assert_int_equal(spawn_server(st_dir, t, o, e, &pid), 0);
+	assert_int_equal(spawn_server(st_dir, t, o, e, &xserver), 0);
 	unsetenv("BENCHTRACK_TEST_SERVE_STALL");
-	port = wait_serving(o, &pid);
+	port = wait_serving(o, &xserver);
 	assert_true(port > 0);
 
 	/* the worker hangs on this one */
@@ -1089,10 +1104,12 @@ static void stop_stuck(const char *tag, int second)
 	assert_int_equal(n, 2);
 
 	t0 = now_s();
-	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(kill(xserver, SIGTERM), 0);
 	if (second)
-		assert_int_equal(kill(pid, SIGINT), 0);
-	if (wait_exit(pid, 60, &status) != 0)
+		assert_int_equal(kill(xserver, SIGINT), 0);
+	n = wait_exit(xserver, 60, &status);
+	xserver = -1;
+	if (n != 0)
 		fail_msg("still running 60 s after SIGTERM");
 	dt = now_s() - t0;
 	print_message("stuck threads, SIGTERM%s: exit after %.2f s\n",
@@ -1117,7 +1134,7 @@ static void stop_stuck(const char *tag, int second)
 	close(c);
 	if (strncmp(b, "HTTP/1.1 503", 12) != 0)
 		fail_msg("the waiting client got: %.100s", b);
-	port = saved_port;
+	port = main_port;
 }
 
 static void test_stop_stuck(void **state)
@@ -1277,8 +1294,8 @@ int main(void)
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_sigterm_early),
 		cmocka_unit_test(test_raw_nul),
-		cmocka_unit_test(test_header_deadline),
-		cmocka_unit_test(test_stop_stuck),
+		cmocka_unit_test_teardown(test_header_deadline, end_xserver),
+		cmocka_unit_test_teardown(test_stop_stuck, end_xserver),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_sigterm),
 	};

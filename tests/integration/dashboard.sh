@@ -136,6 +136,16 @@ const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 const e = process.env.EVIL;
 r.results[0].name = e;
 r.results[0].params.n = e;
+/* its series key again (docs/FORMAT.md): the readers refuse a stale one */
+const x = r.results[0];
+let h = 0xcbf29ce484222325n;
+const parts = [r.suite, x.name, x.variant, ...Object.keys(x.params).sort()
+	.flatMap((k) => [k, x.params[k]]), r.machine.fingerprint,
+	Object.keys(x.metrics)[0] || "time", String(x.version || 1)];
+for (const p of parts)
+	for (const b of Buffer.concat([Buffer.from(p || "", "utf8"), Buffer.from([0])]))
+		h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+x.series_key = h.toString(16).padStart(16, "0");
 const f = r.results.find((x) => x.status !== "ok");
 f.message = e;
 r.git.branch = e;

@@ -84,4 +84,102 @@ set +e
 "$build/suite_faults" --store "$store" --list >/dev/null 2>&1; rc=$?
 set -e
 [ $rc -eq 2 ] || fail "suite --store: exit $rc, want 2"
+# --store naming a file: not a directory, for every command that takes it
+for cmd in list verify reindex gc; do
+	set +e
+	"$bt" $cmd --store "$store/README.md" > /dev/null 2> "$tmp/e"; rc=$?
+	set -e
+	[ $rc -eq 3 ] && grep -q "README.md: not a directory" "$tmp/e" ||
+		fail "$cmd --store FILE: exit $rc, $(cat "$tmp/e")"
+done
+set +e
+"$bt" show latest --store "$store/README.md" > /dev/null 2> "$tmp/e"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "README.md: not a directory" "$tmp/e" && ! grep -q "no such" "$tmp/e" ||
+	fail "show --store FILE: exit $rc, $(cat "$tmp/e")"
+
+# show of a FIFO: not a regular file (not "no such file")
+mkfifo "$tmp/fifo"
+set +e
+"$bt" show "$tmp/fifo" --store "$store" > /dev/null 2> "$tmp/e"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "$tmp/fifo: not a regular file" "$tmp/e" ||
+	fail "show FIFO: exit $rc, $(cat "$tmp/e")"
+
+# a store without index.db (kept in git without *.db, copied): every
+# command rebuilds it, says so on stderr, and sees the runs
+rm -f "$store/index.db" "$store/index.db-wal" "$store/index.db-shm"
+"$bt" list --store "$store" --format csv > "$tmp/l.csv" 2> "$tmp/e" || fail "list without index.db"
+[ "$(tail -n +2 "$tmp/l.csv" | wc -l)" -eq 3 ] || fail "list without index.db: not 3 runs"
+grep -q "^benchtrack: $store/index.db missing: rebuilt from 3 runs$" "$tmp/e" ||
+	fail "list without index.db: no notice: $(cat "$tmp/e")"
+"$bt" list --store "$store" > /dev/null 2> "$tmp/e"
+[ ! -s "$tmp/e" ] || fail "the index was rebuilt twice: $(cat "$tmp/e")"
+rm -f "$store/index.db" "$store/index.db-wal" "$store/index.db-shm"
+"$bt" show "${id:0:8}" --store "$store" --format csv > /dev/null 2> "$tmp/e" ||
+	fail "show by id without index.db: $(cat "$tmp/e")"
+grep -q "rebuilt from 3 runs" "$tmp/e" || fail "show without index.db: no notice"
+
+# a run.json that is a link out of the store is not read through it
+run=$("$bt" list --store "$store" --type nightly --format csv | sed -n 2p | cut -d, -f10)
+nid=$("$bt" list --store "$store" --type nightly --format csv | sed -n 2p | cut -d, -f1)
+cp "$store/$run" "$tmp/outside.json"
+rm "$store/$run"
+ln -s "$tmp/outside.json" "$store/$run"
+set +e
+"$bt" show "${nid:0:8}" --store "$store" > /dev/null 2> "$tmp/e"; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "$store/$run: a symbolic link (to $tmp/outside.json)" "$tmp/e" ||
+	fail "show through a link: exit $rc, $(cat "$tmp/e")"
+set +e
+"$bt" verify --store "$store" > "$tmp/o" 2>&1; rc=$?
+set -e
+[ $rc -eq 3 ] && grep -q "^$store/$run: a symbolic link" "$tmp/o" ||
+	fail "verify does not report the link: exit $rc, $(cat "$tmp/o")"
+rm "$store/$run"
+cp "$tmp/outside.json" "$store/$run"
+
+# reindex with a truncated run.json: names it, indexes the others, exit 3
+cp "$store/$run" "$tmp/saved.json"
+head -c 100 "$tmp/saved.json" > "$store/$run"
+set +e
+"$bt" reindex --store "$store" > "$tmp/o" 2> "$tmp/e"; rc=$?
+set -e
+[ $rc -eq 3 ] || fail "reindex with a truncated run: exit $rc, want 3"
+grep -q "reindexed $store: 2 runs" "$tmp/o" || fail "reindex: $(cat "$tmp/o")"
+grep -q "^benchtrack: $store/$run: line [0-9]*, column [0-9]*: .*; not indexed$" "$tmp/e" ||
+	fail "reindex does not name the broken run: $(cat "$tmp/e")"
+grep -q "1 run file could not be read" "$tmp/e" || fail "reindex summary: $(cat "$tmp/e")"
+[ "$("$bt" list --store "$store" --format csv | tail -n +2 | wc -l)" -eq 2 ] ||
+	fail "reindex left an empty index"
+# verify names the broken file once per line
+set +e
+"$bt" verify --store "$store" > "$tmp/o" 2>&1
+set -e
+line=$(grep -F "$run" "$tmp/o" | head -n 1)
+[ "$(grep -o -F "$run" <<< "$line" | wc -l)" -eq 1 ] || fail "verify prints the path twice: $line"
+grep -q "^$store/$run: line [0-9]*, column [0-9]*: " "$tmp/o" || fail "verify: $(cat "$tmp/o")"
+cp "$tmp/saved.json" "$store/$run"
+"$bt" reindex --store "$store" > /dev/null
+
+# a run from a dirty working tree shows as such in list
+if command -v git > /dev/null; then
+	repo=$tmp/repo
+	mkdir "$repo"
+	git -C "$repo" init -q
+	echo a > "$repo/f"
+	git -C "$repo" add f
+	git -C "$repo" -c user.name=t -c user.email=t@t commit -q -m one
+	echo b > "$repo/f"
+	commit=$(git -C "$repo" rev-parse HEAD)
+	(cd "$repo" && "$bt" run "$build/suite_faults" "${quick[@]}" --type dirty --store "$store" 2>/dev/null)
+	"$bt" list --store "$store" --type dirty > "$tmp/o"
+	grep -q "  ${commit:0:10}+dirty  " "$tmp/o" || fail "list does not show the dirty tree: $(cat "$tmp/o")"
+	git -C "$repo" -c user.name=t -c user.email=t@t commit -q -a -m two
+	commit=$(git -C "$repo" rev-parse HEAD)
+	(cd "$repo" && "$bt" run "$build/suite_faults" "${quick[@]}" --type clean --store "$store" 2>/dev/null)
+	"$bt" list --store "$store" --type clean > "$tmp/o"
+	grep -q "  ${commit:0:10}  " "$tmp/o" && ! grep -q "dirty" "$tmp/o" ||
+		fail "list shows a clean tree as dirty: $(cat "$tmp/o")"
+fi
 echo "store_cli: ok"

@@ -150,6 +150,21 @@ if [ "$(id -u)" -eq 0 ] && mount --bind "$c" "$c" 2>/dev/null; then
 	expect 0 "c: verify a read-only store" "$bt" verify --store "$c"
 	umount "$c" || fail "c: umount"
 	unset 'mounts[-1]'
+	# without index.db it cannot be rebuilt there: an error naming reindex
+	c2=$work/c2
+	cp -a "$a" "$c2"
+	rm -f "$c2/index.db" "$c2/index.db-wal" "$c2/index.db-shm"
+	mount --bind "$c2" "$c2" || fail "c: bind $c2"
+	mounts+=("$c2")
+	mount -o remount,ro,bind "$c2" || fail "c: remount $c2 read-only"
+	expect 3 "c: list a read-only store without index.db" "$bt" list --store "$c2"
+	grep_in "$work/err" "$c2/index.db: missing, and the store cannot be written" \
+		"c: the error says the index is missing"
+	grep_in "$work/err" "benchtrack reindex" "c: the error names reindex"
+	umount "$c2" || fail "c: umount $c2"
+	unset 'mounts[-1]'
+	expect 0 "c: list once it is writable again" "$bt" list --store "$c2"
+	grep_in "$work/err" "rebuilt from 8 runs" "c: the index is rebuilt"
 	echo "c. read-only store: ok"
 else
 	echo "c. skipped: needs root and mount"

@@ -1,7 +1,11 @@
 /* SVG plots from runs built by hand: the charts a run calls for, one path
  * per implementation, axes and labels, log axes for geometric sweeps,
  * escaped names, ablation bars, determinism; and every document is
- * well-formed XML (xmllint, when installed). */
+ * well-formed XML (xmllint, when installed). The axes at the ends of the
+ * double range (subnormals, 1e308) in bounded time, and the layout: every
+ * text of every plot inside the image, whole, overlapping no other, with
+ * 4 to 6 ticks on every axis. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +18,7 @@
 
 #include "benchtrack.h"
 #include "benchtrack/report.h"
+#include "internal.h"
 
 static struct bt_result *add(struct bt_run *run, const char *name, const char *group,
 			     const char *variant, const char *n, const char *h,
@@ -383,6 +388,338 @@ static void test_markdown_report(void **state)
 	bt_run_release(&run);
 }
 
+/* --- layout ------------------------------------------------------------ */
+
+struct box {
+	double x0, y0, x1, y1;
+	char text[512];
+	char cls[32];
+};
+
+/* The value of attribute name in the tag [p, e) into out; 0 when none. */
+static int attr(const char *p, const char *e, const char *name, char *out, size_t size)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, " %s=\"", name);
+	const char *a = strstr(p, pat);
+	if (!a || a >= e)
+		return 0;
+	a += strlen(pat);
+	const char *z = strchr(a, '"');
+	size_t n = (size_t)(z - a) < size - 1 ? (size_t)(z - a) : size - 1;
+	memcpy(out, a, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/* XML text s[0..n) with the entities of the plots undone. */
+static void unescape(const char *s, size_t n, char *out, size_t size)
+{
+	static const char *const ent[][2] = { { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
+					      { "&quot;", "\"" }, { "&apos;", "'" } };
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 1 < size;) {
+		size_t j;
+		for (j = 0; j < 5; j++) {
+			size_t l = strlen(ent[j][0]);
+			if (i + l <= n && strncmp(s + i, ent[j][0], l) == 0) {
+				out[k++] = ent[j][1][0];
+				i += l;
+				break;
+			}
+		}
+		if (j == 5)
+			out[k++] = s[i++];
+	}
+	out[k] = '\0';
+}
+
+/* The box of every <text> of svg as the plots estimate it
+ * (bt__text_width; 0.8 of the font size above the baseline, 0.25 below;
+ * rotate(-90 X Y) turns it), and the viewBox's size. Returns the count. */
+static size_t text_boxes(const char *svg, struct box *b, size_t max, double *w, double *h)
+{
+	char v[128];
+	const char *root = strstr(svg, "<svg ");
+	assert_non_null(root);
+	assert_true(attr(root, strchr(root, '>'), "viewBox", v, sizeof v));
+	assert_int_equal(sscanf(v, "0 0 %lf %lf", w, h), 2);
+	size_t n = 0;
+	for (const char *p = svg; (p = strstr(p, "<text ")); p++) {
+		const char *e = strchr(p, '>'), *z = strstr(e, "</text>");
+		assert_non_null(z);
+		assert_true(n < max);
+		struct box *x = &b[n++];
+		double tx, ty, fs = 12, cx, cy;
+		assert_true(attr(p, e, "x", v, sizeof v));
+		tx = atof(v);
+		assert_true(attr(p, e, "y", v, sizeof v));
+		ty = atof(v);
+		if (attr(p, e, "font-size", v, sizeof v))
+			fs = atof(v);
+		if (!attr(p, e, "class", x->cls, sizeof x->cls))
+			x->cls[0] = '\0';
+		unescape(e + 1, (size_t)(z - e - 1), x->text, sizeof x->text);
+		double tw = bt__text_width(x->text, fs);
+		if (attr(p, e, "font-weight", v, sizeof v) && strcmp(v, "bold") == 0)
+			tw *= 1.12;
+		double left = tx;
+		if (attr(p, e, "text-anchor", v, sizeof v))
+			left = strcmp(v, "middle") == 0 ? tx - tw / 2 : strcmp(v, "end") == 0 ? tx - tw : tx;
+		x->x0 = left;
+		x->x1 = left + tw;
+		x->y0 = ty - 0.8 * fs;
+		x->y1 = ty + 0.25 * fs;
+		if (attr(p, e, "transform", v, sizeof v)) {
+			assert_int_equal(sscanf(v, "rotate(-90 %lf %lf)", &cx, &cy), 2);
+			/* (x, y) -> (cx + (y - cy), cy - (x - cx)) */
+			struct box r = *x;
+			x->x0 = cx + (r.y0 - cy);
+			x->x1 = cx + (r.y1 - cy);
+			x->y0 = cy - (r.x1 - cx);
+			x->y1 = cy - (r.x0 - cx);
+		}
+	}
+	return n;
+}
+
+/* Every text of the plot svg inside the image and overlapping no other;
+ * tick labels whole; every numeric axis with 4 to 6 ticks, each labelled. */
+static void check_layout(const char *svg, const char *what)
+{
+	static struct box b[512];
+	double w, h;
+	size_t n = text_boxes(svg, b, 512, &w, &h);
+	for (size_t i = 0; i < n; i++) {
+		if (b[i].x0 < 0 || b[i].y0 < 0 || b[i].x1 > w || b[i].y1 > h)
+			fail_msg("%s: text '%s' (%.1f,%.1f)-(%.1f,%.1f) outside the image %.0fx%.0f",
+				 what, b[i].text, b[i].x0, b[i].y0, b[i].x1, b[i].y1, w, h);
+		if (strcmp(b[i].cls, "tick-label") == 0 && strstr(b[i].text, "\xe2\x80\xa6"))
+			fail_msg("%s: tick label '%s' cut", what, b[i].text);
+		for (size_t j = 0; j < i; j++)
+			if (b[i].x0 < b[j].x1 - 0.5 && b[j].x0 < b[i].x1 - 0.5 &&
+			    b[i].y0 < b[j].y1 - 0.5 && b[j].y0 < b[i].y1 - 0.5)
+				fail_msg("%s: text '%s' overlaps '%s'", what, b[i].text, b[j].text);
+	}
+	size_t axes = 0;
+	for (const char *p = svg; (p = strstr(p, "<g class=\"axis ")); p++) {
+		const char *e = strstr(p, "</g>");
+		assert_non_null(e);
+		if (strstr(p, "data-scale=\"band\"") == strchr(p, '>') - strlen("data-scale=\"band\""))
+			continue;
+		size_t ticks = 0, labels = 0;
+		for (const char *q = p; (q = strstr(q, "<line class=\"tick\"")) && q < e; q++)
+			ticks++;
+		for (const char *q = p; (q = strstr(q, "class=\"tick-label\"")) && q < e; q++)
+			labels++;
+		if (ticks < 4 || ticks > 6 || labels != ticks)
+			fail_msg("%s: an axis with %zu ticks and %zu labels, want 4 to 6 of each",
+				 what, ticks, labels);
+		axes++;
+	}
+	assert_true(axes >= 2);
+}
+
+static void check_charts(const struct bt_charts *c, const char *what)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		char name[256];
+		snprintf(name, sizeof name, "%s: %s", what, c->items[i].file);
+		check_layout(c->items[i].svg, name);
+		well_formed(c->items[i].svg, c->items[i].svg_len);
+	}
+}
+
+/* Ticks of the axis over [mn, mx]: finite, increasing, inside the domain,
+ * want_min to 6 of them, with distinct labels in unit. */
+static void check_axis(int log, double mn, double mx, int from_zero, const char *unit,
+		       size_t want_min)
+{
+	struct bt__axis a;
+	memset(&a, 0, sizeof a);
+	a.log = log;
+	bt__axis_setup(&a, mn, mx, from_zero, NULL, 0, unit);
+	if (a.n_ticks < want_min || a.n_ticks > 6)
+		fail_msg("%s axis [%g, %g] %s: %zu ticks", log ? "log" : "linear", mn, mx,
+			 unit ? unit : "", a.n_ticks);
+	if (log) {
+		if (!(isfinite(a.llo) && isfinite(a.lhi) && a.llo < a.lhi && a.llo <= log10(mn) &&
+		      a.lhi >= log10(mx)))
+			fail_msg("log axis [%g, %g]: domain 1e[%g, %g]", mn, mx, a.llo, a.lhi);
+	} else {
+		if (!(isfinite(a.lo) && isfinite(a.hi) && a.lo < a.hi && a.lo <= mn && a.hi >= mx))
+			fail_msg("linear axis [%g, %g]: domain [%g, %g]", mn, mx, a.lo, a.hi);
+	}
+	char prev[BT_FORMAT_MAX] = "", lab[BT_FORMAT_MAX];
+	for (size_t i = 0; i < a.n_ticks; i++) {
+		double t = a.ticks[i];
+		assert_true(isfinite(t));
+		if (i)
+			assert_true(t > a.ticks[i - 1]);
+		if (log) {
+			assert_true(t > 0);
+			assert_true(log10(t) >= a.llo - 1e-9 && log10(t) <= a.lhi + 1e-9);
+		} else {
+			assert_true(t >= a.lo && t <= a.hi);
+		}
+		bt_format_quantity(t, unit, lab, sizeof lab);
+		assert_null(strstr(lab, "inf"));
+		assert_null(strstr(lab, "nan"));
+		assert_true(strlen(lab) < 24);
+		if (unit && i)
+			assert_string_not_equal(lab, prev);
+		strcpy(prev, lab);
+	}
+}
+
+static void test_axis_extremes(void **state)
+{
+	/* the subnormal hang: bounds that underflowed to 0, and overflowed */
+	check_axis(1, 1e-320, 1e-3, 0, "s", 4);
+	check_axis(1, 1e-320, 1e308, 0, "s", 4);
+	check_axis(1, DBL_TRUE_MIN, DBL_MAX, 0, "s", 4);
+	check_axis(1, DBL_TRUE_MIN, DBL_MAX, 0, "B", 4);
+	check_axis(1, 1e307, DBL_MAX, 0, "s", 4);
+	check_axis(1, DBL_MAX, DBL_MAX, 0, "s", 1);
+	check_axis(1, DBL_TRUE_MIN, DBL_TRUE_MIN, 0, "s", 1);
+	check_axis(1, 1e-320, 1e-320, 0, "s", 1);
+	check_axis(1, 1e-320, 8e-320, 0, "elements/s", 1);
+	check_axis(0, 0, 1e-320, 1, "s", 4);
+	check_axis(0, 1e-320, 4e-320, 1, "s", 4);
+	check_axis(0, 0, DBL_MAX, 1, "s", 4);
+	check_axis(0, 1.7e308, DBL_MAX, 1, "s", 4);
+	check_axis(0, DBL_MAX, DBL_MAX, 0, NULL, 2);
+	check_axis(0, -DBL_MAX, DBL_MAX, 0, NULL, 4);
+	check_axis(0, 1, 1 + 1e-15, 0, NULL, 2);
+	check_axis(0, 0, 0, 1, "s", 4);
+	check_axis(0, -5, -5, 0, NULL, 4);
+	/* ordinary ranges: 4 to 6 round ticks */
+	check_axis(1, 2.33e-3, 0.274, 0, "s", 4);
+	check_axis(1, 5.75e3, 110e3, 0, "tokens/s", 4);
+	check_axis(1, 2.69 * 1048576, 25.8 * 1048576, 0, "B", 4);
+	check_axis(0, 0, 158e6, 1, "elements/s", 4);
+	check_axis(0, 0, 5.1, 1, NULL, 4);
+	check_axis(0, 1000, 16000, 0, NULL, 4);
+	/* and many more: every log span from a hundredth of a decade to 600
+	 * decades, every linear range, at magnitudes across the double range */
+	unsigned long long r = 12345;
+	for (int i = 0; i < 20000; i++) {
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = (double)(r >> 11) / 9007199254740992.0;
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		double v = (double)(r >> 11) / 9007199254740992.0;
+		double l0 = -300 + 600 * u, span = pow(10, -2 + 4.7 * v);
+		if (l0 + span > 300)
+			span = 300 - l0;
+		/* bytes: whole ones */
+		const char *unit = i % 3 == 0 ? "s" : i % 3 == 1 && l0 > 1 ? "B" : "items/s";
+		check_axis(1, pow(10, l0), pow(10, l0 + span), 0, unit, 4);
+		check_axis(0, i % 2 ? 0 : pow(10, l0), pow(10, l0 + fmin(span, 5)), i % 2, unit, 4);
+	}
+	/* swept values as ticks: all of 4 to 6, every other of 12 */
+	struct bt__axis a = { .log = 1 };
+	const double d[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048 };
+	bt__axis_setup(&a, 1, 8, 0, d, 4, NULL);
+	assert_int_equal(a.n_ticks, 4);
+	assert_true(a.ticks[3] == 8);
+	bt__axis_setup(&a, 1, 2048, 0, d, 12, NULL);
+	assert_int_equal(a.n_ticks, 6);
+	assert_true(a.ticks[1] == 4);
+}
+
+static void test_format_extremes(void **state)
+{
+	char b[BT_FORMAT_MAX];
+	assert_string_equal(bt_format_duration(1e-320, b, sizeof b), "1.00e-320 s");
+	assert_string_equal(bt_format_duration(DBL_MAX, b, sizeof b), "1.80e+308 s");
+	assert_string_equal(bt_format_duration(1e308, b, sizeof b), "1.00e+308 s");
+	assert_string_equal(bt_format_duration(999999, b, sizeof b), "999999 s");
+	assert_string_equal(bt_format_duration(0.004e-9, b, sizeof b), "4.00e-12 s");
+	assert_string_equal(bt_format_duration(0.005e-9, b, sizeof b), "0.01 ns");
+	assert_string_equal(bt_format_bytes(DBL_MAX, b, sizeof b), "1.80e+308 B");
+	assert_string_equal(bt_format_bytes(1023 * 1125899906842624.0, b, sizeof b), "1023 PiB");
+	assert_string_equal(bt_format_rate(1e308, "elements/s", b, sizeof b), "1.00e+308 elements/s");
+	assert_string_equal(bt_format_rate(-1e308, "B/s", b, sizeof b), "-1.00e+308 B/s");
+	assert_string_equal(bt_format_rate(999e15, "x/s", b, sizeof b), "999 P x/s");
+	assert_string_equal(bt_format_rate(DBL_TRUE_MIN, "items/s", b, sizeof b), "4.94e-324 items/s");
+	assert_string_equal(bt_format_rate(0, "items/s", b, sizeof b), "0.00 items/s");
+	assert_string_equal(bt_format_ratio(1e308, b, sizeof b), "1.00e+308x");
+	assert_string_equal(bt_format_ratio(123456, b, sizeof b), "123456x");
+	assert_string_equal(bt_format_percent(-1e308, 1, b, sizeof b), "-1.00e+308%");
+	assert_string_equal(bt_format_percent(1e300, 1, b, sizeof b), "+1.00e+300%");
+}
+
+/* The plots of the bundled runs: the attention fixture, and the run whose
+ * medians reach from subnormal numbers (1e-320) to 1.8e308. */
+static void test_layout_fixtures(void **state)
+{
+	static const char *const files[] = { BT_SOURCE_DIR "/tests/fixtures/run-attention.json",
+					     BT_SOURCE_DIR "/tests/fixtures/run-extreme.json" };
+	for (size_t f = 0; f < 2; f++) {
+		struct bt_run run;
+		struct bt_charts c;
+		struct bt_strbuf err = BT_STRBUF_INIT, md = BT_STRBUF_INIT;
+		bt_run_init(&run);
+		if (bt_run_read_file(&run, files[f], &err))
+			fail_msg("%s: %s", files[f], err.buf);
+		assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+		assert_true(c.n >= 4);
+		check_charts(&c, files[f]);
+		assert_int_equal(bt_report_markdown(&run, NULL, &c, &md, NULL), 0);
+		assert_null(strstr(md.buf, "inf "));
+		if (f == 1) {
+			assert_int_equal(c.n, 12);
+			assert_non_null(strstr(md.buf, "1.00e-320 s"));
+			assert_non_null(strstr(md.buf, "1.80e+308 s"));
+		}
+		bt_strbuf_release(&md);
+		bt_strbuf_release(&err);
+		bt_charts_release(&c);
+		bt_run_release(&run);
+	}
+}
+
+/* Long names, many series, a long group name, large and negative bars. */
+static void test_layout_long(void **state)
+{
+	struct bt_run run;
+	struct bt_charts c;
+	bt_run_init(&run);
+	const char *ns[] = { "1024", "2048", "4096", "8192", "16384" };
+	char name[256];
+	for (int s = 0; s < 24; s++) {
+		snprintf(name, sizeof name, "%s%d", s == 3 ? "an_implementation_with_a_name_that_goes_on_"
+							     "and_on_and_on_well_past_any_legend_width_"
+							     "that_a_plot_could_give_it_"
+							   : "impl_",
+			 s);
+		for (int k = 0; k < 5; k++)
+			add(&run, name, "a group with a rather long name, as groups go, used as the title",
+			    "default", ns[k], "4", atof(ns[k]) * (s + 1) * 1e-9, 1000000LL << k);
+	}
+	add(&run, "d", "abl", "none", "1", "4", 4e-3, 1000);
+	add(&run, "d", "abl", "a_variant_with_a_long_name+another_option+a_third_option", "1", "4",
+	    4e-9, 100);
+	add(&run, "d", "abl", "b", "1", "4", 4e-1, 1000000);
+	add(&run, "d", "abl", "none", "2", "4", 4e-3, 1000);
+	add(&run, "d", "abl", "a_variant_with_a_long_name+another_option+a_third_option", "2", "4",
+	    4e-9, 100);
+	add(&run, "d", "abl", "b", "2", "4", 4e-1, 1000000);
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	check_charts(&c, "long names");
+	const struct bt_chart *t = find(&c, BT_CHART_TIME,
+					"a group with a rather long name, as groups go, used as the title");
+	assert_non_null(t);
+	assert_int_equal(count(t->svg, "class=\"legend-label\""), 24);
+	assert_non_null(strstr(t->svg, ">impl_23</text>"));
+	const struct bt_chart *a = find(&c, BT_CHART_ABLATION, "abl");
+	assert_non_null(a);
+	assert_non_null(strstr(a->svg, ">a_variant_with_a_long_name+another_option+a_third_option</text>"));
+	assert_non_null(strstr(a->svg, ">1.00e+06x</text>"));
+	bt_charts_release(&c);
+	bt_run_release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +731,10 @@ int main(void)
 		cmocka_unit_test(test_ablation),
 		cmocka_unit_test(test_direct_charts),
 		cmocka_unit_test(test_markdown_report),
+		cmocka_unit_test(test_axis_extremes),
+		cmocka_unit_test(test_format_extremes),
+		cmocka_unit_test(test_layout_fixtures),
+		cmocka_unit_test(test_layout_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,6 +422,13 @@ static void test_truncated_run(void **state)
 	size_t p = verify(f, 0, &n);
 	assert_true(p >= 1);
 	assert_note(&n, "problem", "by-type/micro/" DIR_C "/run.json", NULL);
+	/* the note names the file once: its detail is the reason alone */
+	const char *line = strstr(n.log, DIR_C "/run.json: ");
+	assert_non_null(line);
+	const char *eol = strchr(line, '\n');
+	const char *again = strstr(line + 1, DIR_C);
+	assert_true(!again || (eol && again > eol));
+	assert_non_null(strstr(line, "run.json: line "));
 	/* the newest micro run is broken: latest goes back to the one before */
 	assert_note(&n, "problem", "latest/micro.json", DIR_B);
 	assert_int_equal(verify(f, 1, &n), p);
@@ -591,6 +598,169 @@ static void test_archived_runs(void **state)
 	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
 }
 
+/* A run.json, a tags file or a run directory that is a symbolic link
+ * (out of the store) is reported, never read through: the repair moves
+ * the link to quarantine/ and leaves what it points at alone. */
+static void test_symlinks(void **state)
+{
+	struct fx *f = *state;
+	char cmd[3000];
+	snprintf(cmd, sizeof cmd, "cd '%s' && mkdir outside && "
+		 "cp store/by-type/micro/" DIR_A "/run.json outside/a.json && "
+		 "rm store/by-type/micro/" DIR_A "/run.json && "
+		 "ln -s \"$PWD/outside/a.json\" store/by-type/micro/" DIR_A "/run.json && "
+		 "printf 'milestone\\n' > outside/tags && "
+		 "ln -s \"$PWD/outside/tags\" store/by-type/e2e/" DIR_D "/tags", f->root);
+	assert_int_equal(system(cmd), 0);
+	struct notes n;
+	size_t p = verify(f, 0, &n);
+	assert_true(p >= 2);
+	assert_note(&n, "problem", "by-type/micro/" DIR_A "/run.json", "symbolic link");
+	assert_note(&n, "problem", "by-type/e2e/" DIR_D "/tags", "symbolic link");
+	/* not read through the link */
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(f->st, ID_A, &run, &err), BT_EIO);
+	assert_non_null(strstr(bt_strbuf_str(&err), DIR_A "/run.json: a symbolic link"));
+	bt_run_release(&run);
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(f->st, "by-type/micro/" DIR_A, &run, &err), BT_EIO);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+	verify(f, 1, &n);
+	assert_note(&n, "repaired", "by-type/micro/" DIR_A, "quarantine/");
+	assert_clean(f);
+	char ids[512];
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 ");
+	/* the outside files are untouched; D is not a milestone */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/outside/a.json", f->root);
+	assert_true(exists(path));
+	struct bt_store_filter ms = { .tag = "milestone" };
+	struct bt_store_list l;
+	assert_int_equal(bt_store_query(f->st, &ms, &l, NULL), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.items[0].run_id, ID_B);
+	bt_store_list_release(&l);
+
+	/* a run directory that is a link */
+	snprintf(cmd, sizeof cmd, "cd '%s' && mv store/by-type/micro/" DIR_C " outside/ && "
+		 "ln -s \"$PWD/outside/" DIR_C "\" store/by-type/micro/" DIR_C, f->root);
+	assert_int_equal(system(cmd), 0);
+	verify(f, 0, &n);
+	assert_note(&n, "problem", "by-type/micro/" DIR_C, "a symbolic link (to ");
+	verify(f, 1, &n);
+	assert_clean(f);
+	snprintf(path, sizeof path, "%s/outside/" DIR_C "/run.json", f->root);
+	assert_true(exists(path));
+}
+
+/* What the notify hook heard. */
+struct heard {
+	int n;
+	char what[64], path[1024], detail[1024];
+};
+
+static void on_notify(void *ud, const char *what, const char *path,
+		      const char *detail)
+{
+	struct heard *h = ud;
+	h->n++;
+	snprintf(h->what, sizeof h->what, "%s", what);
+	snprintf(h->path, sizeof h->path, "%s", path);
+	snprintf(h->detail, sizeof h->detail, "%s", detail ? detail : "");
+}
+
+/* A store without index.db (kept in git without *.db, copied) is not
+ * empty: opening it rebuilds the index from the files and says so;
+ * BT_STORE_NO_REBUILD leaves it to verify and reindex. A path that is a
+ * file is not a store. */
+static void test_missing_index_rebuilt_on_open(void **state)
+{
+	struct fx *f = *state;
+	struct heard h;
+	memset(&h, 0, sizeof h);
+	bt_store_set_notify(on_notify, &h);
+	unlink(sp(f, "index.db"));
+	unlink(sp(f, "index.db-wal"));
+	unlink(sp(f, "index.db-shm"));
+	struct bt_store *st;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	/* left alone when asked */
+	assert_int_equal(bt_store_open(&st, f->dir, BT_STORE_READONLY |
+				       BT_STORE_NO_REBUILD, &err), 0);
+	assert_int_equal(h.n, 0);
+	assert_false(exists(sp(f, "index.db")));
+	bt_store_close(st);
+	/* rebuilt, also for a reader */
+	assert_int_equal(bt_store_open(&st, f->dir, BT_STORE_READONLY, &err), 0);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.what, "rebuilt");
+	assert_string_equal(h.path, sp(f, "index.db"));
+	assert_string_equal(h.detail, "missing: rebuilt from 4 runs");
+	struct bt_store_filter all = { 0 };
+	struct bt_store_list l;
+	assert_int_equal(bt_store_query(st, &all, &l, &err), 0);
+	assert_int_equal(l.n, 4);
+	bt_store_list_release(&l);
+	bt_store_close(st);
+	/* once: the next open finds it */
+	assert_int_equal(bt_store_open(&st, f->dir, BT_STORE_READONLY, &err), 0);
+	assert_int_equal(h.n, 1);
+	bt_store_close(st);
+	assert_clean(f);
+	/* an empty store has nothing to rebuild from */
+	char p[700];
+	snprintf(p, sizeof p, "%s/empty", f->root);
+	assert_int_equal(bt_store_open(&st, p, BT_STORE_CREATE, &err), 0);
+	bt_store_close(st);
+	assert_int_equal(bt_store_open(&st, p, BT_STORE_READONLY, &err), 0);
+	assert_int_equal(h.n, 1);
+	bt_store_close(st);
+	/* a file is not a store */
+	assert_int_equal(bt_store_open(&st, sp(f, "README.md"), BT_STORE_READONLY, &err),
+			 BT_EINVAL);
+	assert_null(st);
+	assert_non_null(strstr(bt_strbuf_str(&err), "README.md: not a directory"));
+	assert_int_equal(bt_store_open(&st, sp(f, "README.md"), BT_STORE_CREATE, &err),
+			 BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "not a directory"));
+	bt_store_set_notify(NULL, NULL);
+	bt_strbuf_release(&err);
+}
+
+/* reindex indexes every run it can read: a truncated run.json is named
+ * (through the note and in the error) and left out, the rest indexed. */
+static void test_reindex_skips_unreadable(void **state)
+{
+	struct fx *f = *state;
+	assert_int_equal(truncate(sp(f, "by-type/micro/" DIR_B "/run.json"), 100), 0);
+	struct notes n;
+	memset(&n, 0, sizeof n);
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	size_t runs = 0, results = 0, bad = 0;
+	int rc = bt_store_reindex_notes(f->st, on_note, &n, &runs, &results, &bad, &err);
+	assert_int_equal(rc, BT_EPARSE);
+	assert_int_equal(runs, 3);
+	assert_int_equal(results, 6);
+	assert_int_equal(bad, 1);
+	assert_non_null(strstr(n.log, "unreadable "));
+	assert_non_null(strstr(n.log, DIR_B "/run.json: line "));
+	assert_non_null(strstr(bt_strbuf_str(&err), "1 run file could not be read"));
+	assert_non_null(strstr(bt_strbuf_str(&err), DIR_B "/run.json"));
+	char ids[512];
+	query_ids(f, ids, sizeof ids);
+	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 a1a1a1a1 ");
+	/* and once verify --repair has quarantined it, reindex is clean */
+	verify(f, 1, &n);
+	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
+	assert_int_equal(runs, 3);
+	bt_strbuf_release(&err);
+	assert_clean(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +778,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_archived_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_date_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_index_rebuilt_on_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reindex_skips_unreadable, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
