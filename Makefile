@@ -3,38 +3,55 @@
 #               store the run, write its report (build/report/) and the
 #               dashboard of the store (benchmark_results/dashboard/)
 #   make test   install what is missing, build, run every test (ctest)
+#   make deps   install what is missing, and try the optional packages
+#   make        build only (installs no package: a missing one stops cmake);
+#               TARGETS=... builds those CMake targets only
+#   make install [PREFIX=DIR] [DESTDIR=DIR]
+#               install into PREFIX (default: the configured prefix,
+#               /usr/local), staged under DESTDIR when given; a PREFIX other
+#               than the configured one reconfigures first, so that the
+#               layout is the one for PREFIX (lib/<multiarch> under /usr)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
-PREFIX     ?= /usr/local
+PREFIX     ?=
+DESTDIR    ?=
+TARGETS    ?=
 # make run: the production range (1K..16K tokens) with few samples so the
 # whole demo takes a few minutes on 2 cores; naive attention stops at 8K
 # (its N x N score matrix costs ~40 s and 1 GiB per call at 16K).
 RUN_FLAGS  ?= --warmup-iterations 1 --measurement-iterations 5 \
 	      --exclude '^naive/seq_len=(12288|16384)/'
 
-.PHONY: all deps build run test test-sanitize install clean
+.PHONY: all deps deps-required build run test test-sanitize install clean
 
 all: build
 
 deps:
+	@bash scripts/install-deps.sh --optional
+
+deps-required:
 	@bash scripts/install-deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)))
 
-build: deps $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS)
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) $(if $(TARGETS),--target $(TARGETS))
 
-run: build
+# run and test install what is missing first (deps-required, then build:
+# one after the other, also under make -j)
+run: deps-required
+	@$(MAKE) --no-print-directory build
 	$(BUILD)/benchtrack run $(BUILD)/attention --out $(BUILD)/attention-run.json $(RUN_FLAGS)
 	$(BUILD)/benchtrack report $(BUILD)/attention-run.json --format md --out $(BUILD)/report
 	$(BUILD)/benchtrack dashboard
 
-test: build
+test: deps-required
+	@$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-sanitize: deps
+test-sanitize: deps-required
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBT_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	# handle_segv=0: a crashing fixture case must die by SIGSEGV, as without
@@ -45,7 +62,14 @@ test-sanitize: deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
 install: build
-	cmake --install $(BUILD)
+ifneq ($(PREFIX),)
+	@if [ "$$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' $(BUILD)/CMakeCache.txt)" != "$(abspath $(PREFIX))" ]; then \
+		echo "cmake $(BUILD) -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX))"; \
+		cmake $(BUILD) -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)) >/dev/null; fi
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD) --prefix $(abspath $(PREFIX))
+else
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD)
+endif
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

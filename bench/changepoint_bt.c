@@ -1,4 +1,4 @@
-/* benchtrack's own change-point benchmarks (issue 4, "Speed"): history on a
+/* benchtrack's own change-point benchmarks (their speed): history on a
  * series, measured with benchtrack.
  *
  *   changepoints  bt_changepoints on a series of n points (n = 200, 1000),

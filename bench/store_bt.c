@@ -1,5 +1,5 @@
-/* benchtrack's own store benchmarks, measured with benchtrack (issue 3,
- * "Measured, not asserted"; scripts/bench-store.sh prints the figures).
+/* benchtrack's own store benchmarks, measured with benchtrack rather than
+ * asserted in tests (scripts/bench-store.sh prints the figures).
  *
  * A deterministic generator writes a synthetic store of RUNS runs x RESULTS
  * results straight into the file layout of DESIGN §6 (by-type/<type>/
@@ -679,7 +679,7 @@ static char *store_for(bt_state *s, int indexed)
 	if (indexed && stat(idx, &st) != 0) {
 		struct bt_store *bs;
 		struct bt_strbuf err = BT_STRBUF_INIT;
-		int rc = bt_store_open(&bs, dir, 0, &err);
+		int rc = bt_store_open(&bs, dir, BT_STORE_NO_REBUILD, &err);
 		if (!rc) {
 			rc = bt_store_reindex(bs, NULL, NULL, &err);
 			bt_store_close(bs);
@@ -737,7 +737,7 @@ static void bm_reindex(bt_state *s)
 		      (size_t)bt_param_int(s, "results");
 	struct bt_store *st;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	int rc = bt_store_open(&st, dir, 0, &err);
+	int rc = bt_store_open(&st, dir, BT_STORE_NO_REBUILD, &err);
 	if (rc) {
 		bt_fail(s, "%s", bt_strbuf_str(&err));
 		goto out;

@@ -41,13 +41,6 @@ int bt_cmd_print_help(const char *name);
 /* tag/untag RUN TAG (cmd_tag.c): add != 0 adds, else removes. */
 int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
 
-/* Writes the dashboard of the store (NULL: the default) into out (NULL:
- * STORE/dashboard) and prints where (cmd_dashboard.c); shared with
- * `benchtrack report --store`. cmd names the command in messages.
- * Returns the exit code. */
-int bt_cmd_dashboard_write(const char *cmd, const char *store_dir,
-			   const char *out, const char *title);
-
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
 int bt_cmd_help_flag(int argc, char **argv, const char *name);

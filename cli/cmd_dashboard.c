@@ -9,13 +9,14 @@
 #include "opts.h"
 
 /* Writes the dashboard of the store at store_dir (NULL: the default) into
- * out (NULL: STORE/dashboard) and prints where it is. Shared with
- * `benchtrack report --store`. Returns the exit code. */
-int bt_cmd_dashboard_write(const char *cmd, const char *store_dir, const char *out,
+ * out (NULL: STORE/dashboard) and prints where it is; each run that could
+ * not be read is named on stderr, and makes the exit code 3 once the rest
+ * is written. Returns the exit code. */
+static int dashboard_write(const char *cmd, const char *store_dir, const char *out,
 			   const char *title)
 {
 	struct bt_store *st = NULL;
-	struct bt_strbuf err = BT_STRBUF_INIT, msg = BT_STRBUF_INIT;
+	struct bt_strbuf err = BT_STRBUF_INIT, msg = BT_STRBUF_INIT, bad = BT_STRBUF_INIT;
 	struct bt_dashboard_opts o;
 	struct bt_dashboard_stats stats;
 	struct timespec t0, t1;
@@ -24,6 +25,7 @@ int bt_cmd_dashboard_write(const char *cmd, const char *store_dir, const char *o
 
 	memset(&o, 0, sizeof o);
 	o.title = title;
+	o.run_errors = &bad;
 	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
 		bt_front_error("%s: %s", cmd, err.len ? err.buf : "out of memory");
 		goto out;
@@ -47,15 +49,25 @@ int bt_cmd_dashboard_write(const char *cmd, const char *store_dir, const char *o
 		       stats.runs, stats.series, stats.points, stats.run_pages,
 		       stats.run_pages_kept,
 		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
-	if (stats.run_errors)
-		bt_front_error("%s: %zu runs could not be read and have no page "
-			       "(benchtrack verify names them)", cmd, stats.run_errors);
 	code = bt_cli_write_stdout(&msg) ? BT_EXIT_ERROR : BT_EXIT_OK;
+	if (stats.run_errors) {
+		/* one line per run: "RUN_ID: WHY" */
+		for (char *line = bad.buf, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = '\0';
+			bt_front_error("%s: no page for run %s", cmd, line);
+		}
+		bt_front_error("%s: %zu run%s could not be read and %s no page "
+			       "(benchtrack verify checks the store)", cmd, stats.run_errors,
+			       stats.run_errors == 1 ? "" : "s",
+			       stats.run_errors == 1 ? "has" : "have");
+		code = BT_EXIT_ERROR;
+	}
 out:
 	free(dir);
 	bt_store_close(st);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&msg);
+	bt_strbuf_release(&bad);
 	return code;
 }
 
@@ -78,7 +90,7 @@ static int cmd_dashboard(int argc, char **argv)
 		bt_front_error("dashboard: --out: empty directory name");
 		return BT_EXIT_USAGE;
 	}
-	return bt_cmd_dashboard_write("dashboard", store_dir, out, title);
+	return dashboard_write("dashboard", store_dir, out, title);
 }
 
 const struct bt_cmd bt_cmd_dashboard = {

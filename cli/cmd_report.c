@@ -33,23 +33,14 @@ static int cmd_report(int argc, char **argv)
 		bt_front_error("report: --format: '%s' is not one of md, csv, json", format);
 		return BT_EXIT_USAGE;
 	}
-	if (n_args == 0 && store) {
-		/* report --store DIR [--out DIR]: the dashboard of the whole
-		 * store (benchtrack dashboard, cmd_dashboard.c) */
-		if (baseline || metric || fmt != BT_REPORT_MD) {
-			bt_front_error("report --store without a run writes the HTML dashboard: "
-				       "--format, --baseline and --metric do not apply");
-			return BT_EXIT_USAGE;
-		}
-		if (out_dir && !*out_dir) {
-			bt_front_error("report: --out: empty directory name");
-			return BT_EXIT_USAGE;
-		}
-		return bt_cmd_dashboard_write("report", store, out_dir, NULL);
-	}
 	if (n_args != 1) {
+		/* `report --store DIR` alone once wrote the dashboard: say
+		 * where that went */
 		bt_front_error("report: expected one run (usage: benchtrack report RUN "
-			       "[--format md|csv|json] [--out DIR])");
+			       "[--format md|csv|json] [--out DIR])%s",
+			       n_args == 0 && store ? "; the HTML dashboard of a store is "
+						      "`benchtrack dashboard --store DIR`"
+						    : "");
 		return BT_EXIT_USAGE;
 	}
 	if (out_dir && !*out_dir) {

@@ -16,9 +16,15 @@ const struct bt_cmd *const bt_commands[] = {
 	&bt_cmd_help, NULL
 };
 
+/* Generated (cli_docs.c, scripts/embed-docs.cmake): every docs/cmd/ page
+ * but run.md, which the runner has (bt_front_doc). */
+const char *bt_cli_doc(const char *name);
+
 int bt_cmd_print_help(const char *name)
 {
-	const char *doc = bt_front_doc(name);
+	const char *doc = bt_cli_doc(name);
+	if (!doc)
+		doc = bt_front_doc(name);
 	if (!doc) {
 		bt_front_error("no such command: '%s' (see benchtrack help)", name);
 		return BT_EXIT_USAGE;

@@ -72,7 +72,10 @@ void bt_front_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* 1 when colours may be used on stream (a terminal and no NO_COLOR). */
 int bt_front_color(FILE *stream);
 
-/* The help text of a command, from docs/cmd/NAME.md; NULL when none. */
+/* The help text of a command, from docs/cmd/NAME.md; NULL when none.
+ * Generated (front_docs.c, scripts/embed-docs.cmake) with run.md only:
+ * every benchmark executable links it; the tool has the other pages
+ * (cli_docs.c). */
 const char *bt_front_doc(const char *name);
 
 /* Plans and runs the registered benchmarks per f; prints; returns the

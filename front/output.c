@@ -11,20 +11,6 @@
 #include "benchtrack/report.h"
 #include "front.h"
 
-struct bt_doc {
-	const char *name;
-	const char *text;
-};
-extern const struct bt_doc bt_cmd_docs[]; /* generated: cmd_docs.c */
-
-const char *bt_front_doc(const char *name)
-{
-	for (const struct bt_doc *d = bt_cmd_docs; d->name; d++)
-		if (strcmp(d->name, name) == 0)
-			return d->text;
-	return NULL;
-}
-
 int bt_front_color(FILE *stream)
 {
 	const char *nc = getenv("NO_COLOR");

@@ -5,12 +5,18 @@
  * unknown and is never an error. Only running out of memory in the run's
  * arena is reported (BT_ENOMEM). Every file is read with a size cap and
  * every child process (git, nvidia-smi) runs without a shell, with its
- * output capped and a time limit. */
+ * output capped and a time limit.
+ *
+ * The machine is read from the files of /proc, /sys and /etc, under the
+ * root that bt__context_set_root gives (tests point it at the trees of
+ * tests/fixtures/context/); with the host's root, the logical cores and
+ * the memory come from sysconf first, as they always have. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -43,6 +49,34 @@ extern char **environ;
 #define MAX_GPUS 64
 #define MAX_CPUS 65536
 #define MAX_CACHE_INDEX 64
+#define ROOT_MAX (PATH_MAX - 256) /* leaves room for the longest file */
+
+/* --- the root of the files read ------------------------------------------ */
+
+/* "" for the host; else a directory without a trailing '/'. */
+static char ctx_root[ROOT_MAX];
+
+int bt__context_set_root(const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof ctx_root)
+		return BT_EINVAL;
+	if (n == 1 && dir[0] == '/')
+		n = 0;
+	if (n)
+		memcpy(ctx_root, dir, n);
+	ctx_root[n] = '\0';
+	return 0;
+}
+
+/* path (absolute) under the root, into buf[PATH_MAX]; returns buf. */
+static const char *rooted(char buf[PATH_MAX], const char *path)
+{
+	snprintf(buf, PATH_MAX, "%s%s", ctx_root, path);
+	return buf;
+}
 
 /* --- small helpers ------------------------------------------------------ */
 
@@ -431,11 +465,56 @@ static int physical_cores_cpuinfo(const char *cpuinfo)
 	return count;
 }
 
+/* The number of CPUs in a list such as sysfs's online file, "0-7,9";
+ * -1 when malformed. */
+static int cpu_list_count(const char *s)
+{
+	long count = 0;
+	while (*s) {
+		char *end;
+		errno = 0;
+		long lo = strtol(s, &end, 10), hi = lo;
+		if (end == s || errno || lo < 0)
+			return -1;
+		s = end;
+		if (*s == '-') {
+			s++;
+			hi = strtol(s, &end, 10);
+			if (end == s || errno || hi < lo)
+				return -1;
+			s = end;
+		}
+		if (hi - lo >= MAX_CPUS || (count += hi - lo + 1) > MAX_CPUS)
+			return -1;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return count > 0 ? (int)count : -1;
+}
+
+/* Logical cores online: sysconf on the host, else the root's
+ * /sys/devices/system/cpu/online; -1 unknown. */
+static int logical_cores(void)
+{
+	if (!ctx_root[0]) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		return online > 0 && online <= INT32_MAX ? (int)online : -1;
+	}
+	char path[PATH_MAX], buf[4096];
+	if (read_small(rooted(path, "/sys/devices/system/cpu/online"), buf,
+		       sizeof buf) != 0)
+		return -1;
+	return cpu_list_count(buf);
+}
+
 /* Physical cores from the distinct core_cpus_list (or, on older kernels,
  * thread_siblings_list) of the online CPUs in sysfs; -1 unknown. */
 static int physical_cores_sysfs(void)
 {
-	DIR *d = opendir("/sys/devices/system/cpu");
+	char dir[PATH_MAX];
+	DIR *d = opendir(rooted(dir, "/sys/devices/system/cpu"));
 	if (!d)
 		return -1;
 	size_t n = 0, alloc = 0;
@@ -447,13 +526,12 @@ static int physical_cores_sysfs(void)
 			continue;
 		if (strspn(s + 3, "0123456789") != strlen(s + 3))
 			continue;
-		char path[320], buf[256];
-		snprintf(path, sizeof path,
-			 "/sys/devices/system/cpu/%s/topology/core_cpus_list", s);
+		char path[PATH_MAX + 320], buf[256];
+		snprintf(path, sizeof path, "%s/%s/topology/core_cpus_list",
+			 dir, s);
 		if (read_small(path, buf, sizeof buf) != 0) {
 			snprintf(path, sizeof path,
-				 "/sys/devices/system/cpu/%s/topology/thread_siblings_list",
-				 s);
+				 "%s/%s/topology/thread_siblings_list", dir, s);
 			if (read_small(path, buf, sizeof buf) != 0)
 				continue;
 		}
@@ -487,9 +565,9 @@ static int physical_cores_sysfs(void)
  * the model name, else cpuinfo's "cpu MHz"; 0 unknown. */
 static double cpu_mhz(const char *cpuinfo, const char *model)
 {
-	char buf[64];
-	if (read_small("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq",
-		       buf, sizeof buf) == 0) {
+	char buf[64], path[PATH_MAX];
+	rooted(path, "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
+	if (read_small(path, buf, sizeof buf) == 0) {
 		double khz = strtod(buf, NULL);
 		if (khz > 0)
 			return khz / 1000.0;
@@ -514,7 +592,8 @@ static double cpu_mhz(const char *cpuinfo, const char *model)
 /* Cache sizes of cpu0 from sysfs. */
 static void caches(struct bt_machine *m)
 {
-	DIR *d = opendir("/sys/devices/system/cpu/cpu0/cache");
+	char base[PATH_MAX];
+	DIR *d = opendir(rooted(base, "/sys/devices/system/cpu/cpu0/cache"));
 	if (!d)
 		return;
 	struct dirent *e;
@@ -523,8 +602,7 @@ static void caches(struct bt_machine *m)
 		if (strncmp(e->d_name, "index", 5) != 0)
 			continue;
 		seen++;
-		char path[320], level[16], type[32], size[32];
-		const char *base = "/sys/devices/system/cpu/cpu0/cache";
+		char path[PATH_MAX + 320], level[16], type[32], size[32];
 		snprintf(path, sizeof path, "%s/%s/level", base, e->d_name);
 		if (read_small(path, level, sizeof level) != 0)
 			continue;
@@ -548,16 +626,20 @@ static void caches(struct bt_machine *m)
 	closedir(d);
 }
 
-/* Total memory in bytes; -1 unknown. */
+/* Total memory in bytes: sysconf on the host, else (or when that fails)
+ * MemTotal of /proc/meminfo; -1 unknown. */
 static int64_t memory_bytes(void)
 {
-	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-	if (pages > 0 && psize > 0 && pages <= INT64_MAX / psize)
-		return (int64_t)pages * psize;
-	char *text;
+	if (!ctx_root[0]) {
+		long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+		if (pages > 0 && psize > 0 && pages <= INT64_MAX / psize)
+			return (int64_t)pages * psize;
+	}
+	char *text, path[PATH_MAX];
 	size_t len;
 	int64_t bytes = -1;
-	if (bt__read_file("/proc/meminfo", TEXT_FILE_CAP, &text, &len, NULL))
+	if (bt__read_file(rooted(path, "/proc/meminfo"), TEXT_FILE_CAP, &text,
+			  &len, NULL))
 		return -1;
 	char v[64];
 	if (kv_find(text, ':', "MemTotal", v, sizeof v) == 0) {
@@ -592,9 +674,10 @@ static void os_name(char *out, size_t size)
 					     "/usr/lib/os-release", NULL };
 	out[0] = '\0';
 	for (int i = 0; files[i] && !out[0]; i++) {
-		char *text;
+		char *text, path[PATH_MAX];
 		size_t len;
-		if (bt__read_file(files[i], TEXT_FILE_CAP, &text, &len, NULL))
+		if (bt__read_file(rooted(path, files[i]), TEXT_FILE_CAP, &text,
+				  &len, NULL))
 			continue;
 		if (kv_find(text, '=', "PRETTY_NAME", out, size) != 0)
 			kv_find(text, '=', "NAME", out, size);
@@ -707,7 +790,7 @@ int bt_context_machine(struct bt_run *run)
 	int rc = 0;
 	char *cpuinfo = NULL;
 	size_t len;
-	char buf[512];
+	char buf[512], path[PATH_MAX];
 
 	struct utsname u;
 	if (uname(&u) == 0) {
@@ -717,15 +800,15 @@ int bt_context_machine(struct bt_run *run)
 			goto out;
 	}
 
-	if (bt__read_file("/proc/cpuinfo", CPUINFO_CAP, &cpuinfo, &len, NULL))
+	if (bt__read_file(rooted(path, "/proc/cpuinfo"), CPUINFO_CAP, &cpuinfo,
+			  &len, NULL))
 		cpuinfo = NULL;
 	if (cpuinfo) {
 		cpu_model(cpuinfo, buf, sizeof buf);
 		if ((rc = set_str(run, &m->cpu_model, buf[0] ? buf : NULL)))
 			goto out;
 	}
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	m->cpu_cores = online > 0 && online <= INT32_MAX ? (int)online : -1;
+	m->cpu_cores = logical_cores();
 	if (cpuinfo)
 		m->cpu_physical_cores = physical_cores_cpuinfo(cpuinfo);
 	if (m->cpu_physical_cores <= 0)
@@ -737,8 +820,8 @@ int bt_context_machine(struct bt_run *run)
 	os_name(buf, sizeof buf);
 	if ((rc = set_str(run, &m->os, buf[0] ? buf : NULL)))
 		goto out;
-	if (read_small("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor",
-		       buf, sizeof buf) == 0 &&
+	rooted(path, "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+	if (read_small(path, buf, sizeof buf) == 0 &&
 	    (rc = set_str(run, &m->governor, buf)))
 		goto out;
 	if ((rc = gpus(run, m)))

@@ -23,6 +23,14 @@ char *bt__arena_strndup(struct bt_arena *a, const char *s, size_t n);
 struct bt_machine;
 void bt__machine_fingerprint(const struct bt_machine *m, char out[17]);
 
+/* The directory under which bt_context_machine reads /proc, /sys and /etc
+ * (lib/context.c): NULL, "" or "/" for the host (the default). For tests,
+ * which point it at the fake machines of tests/fixtures/context/; not
+ * thread-safe. Under another root the logical cores come from
+ * sys/devices/system/cpu/online and the memory from proc/meminfo (the host
+ * asks sysconf first). 0, or BT_EINVAL when dir is too long. */
+int bt__context_set_root(const char *dir);
+
 /* 64-bit FNV-1a, incremental: start with BT__FNV_INIT. */
 #define BT__FNV_INIT 0xcbf29ce484222325ULL
 uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n);
@@ -53,6 +61,11 @@ struct bt__axis {
 };
 void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
 		    const double *data, size_t n_data, const char *unit);
+/* The label of tick i: bt_format_quantity in unit, or, where that gives
+ * two ticks the same text, the number with as many digits as tell them
+ * apart and the unit; without a unit the number alone. */
+void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *buf,
+		    size_t size);
 /* The estimated width in pixels of text (UTF-8) at font size px: the
  * layout of the plots and their tests use it. */
 double bt__text_width(const char *s, double px);

@@ -11,6 +11,7 @@
 #include "benchtrack/error.h"
 #include "benchtrack/params.h"
 #include "benchtrack/strbuf.h"
+#include "internal.h"
 
 /* Most values one range (and one axis) may produce. */
 #define MAX_VALUES 4096
@@ -448,6 +449,16 @@ static int parse_item(struct parser *p, struct bt_param_axis *ax,
 			    (int)(e - s), s);
 	if (rc == 0)
 		return axis_add_int(p, ax, v, s);
+	/* a value is part of a series' identity, written into JSON: it must
+	 * read back byte for byte, so no invalid UTF-8 and no control bytes */
+	for (const char *q = s; q < e;) {
+		size_t k = bt__utf8_seq((const unsigned char *)q, (size_t)(e - q));
+		if (!k || (unsigned char)*q < 0x20 || *q == 0x7f)
+			return perr(p, BT_EPARSE, q,
+				    "value \"%.*s\" is not printable UTF-8",
+				    (int)(e - s), s);
+		q += k;
+	}
 	return axis_add(p, ax, s, (size_t)(e - s), s);
 }
 

@@ -408,6 +408,18 @@ int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 		goto fail;
 	size_t n, alloc = 0;
 	const struct bt_bench_def *const *reg = bt_registry(&n);
+	/* a name is a series' identity: two benchmarks of one name would
+	 * write a run that no reader accepts */
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(bench_name(reg[i]), bench_name(reg[j])) == 0) {
+				rc = bt_error(err, BT_EINVAL,
+					      "benchmark '%s' is declared twice (%s:%d and %s:%d)",
+					      bench_name(reg[i]),
+					      reg[j]->file ? reg[j]->file : "?", reg[j]->line,
+					      reg[i]->file ? reg[i]->file : "?", reg[i]->line);
+				goto fail;
+			}
 	for (size_t i = 0; i < n; i++)
 		if ((rc = add_cases(plan, &alloc, reg[i], cfg,
 				    have_inc ? &inc : NULL,

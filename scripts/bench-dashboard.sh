@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dashboard's figures (issue 5, "Scale"):
+# The dashboard's figures at scale (build time, paint time):
 #
 #   scripts/bench-dashboard.sh BUILD_DIR
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The store's own figures (issue 3, "Measured, not asserted").
+# The store's own figures, measured rather than asserted in tests.
 #
 #   scripts/bench-store.sh BUILD_DIR
 #

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages benchtrack needs that are missing. Idempotent:
 # does nothing (and needs no network) when everything is present.
+#   scripts/install-deps.sh              what the build and the tests need
+#                                        (make run, make test)
+#   scripts/install-deps.sh --optional   also the optional peers of bench/
+#                                        (make deps); one that cannot be
+#                                        installed is a warning, not a failure
 set -euo pipefail
+optional=0
+case "${1:-}" in
+  --optional) optional=1 ;;
+  "") ;;
+  *) echo "usage: install-deps.sh [--optional]" >&2; exit 2 ;;
+esac
 
 PKGS=(
   build-essential cmake pkg-config git   # toolchain
@@ -18,18 +29,33 @@ command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 # Peers measured side by side in bench/ (optional for the build).
 OPTIONAL=(libbenchmark-dev hyperfine)
 
-missing=()
-for p in "${PKGS[@]}" "${OPTIONAL[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+missing=() missing_optional=()
+for p in "${PKGS[@]}"; do
+  installed "$p" || missing+=("$p")
 done
+if [ "$optional" -eq 1 ]; then
+  for p in "${OPTIONAL[@]}"; do
+    installed "$p" || missing_optional+=("$p")
+  done
+fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+if [ $((${#missing[@]} + ${#missing_optional[@]})) -gt 0 ]; then
+  $SUDO apt-get update -qq
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+for p in "${missing_optional[@]}"; do
+  echo "install-deps: installing $p (optional)" >&2
+  $SUDO apt-get install -y -qq --no-install-recommends "$p" ||
+    echo "install-deps: warning: optional package $p not installed" >&2
+done
 
 # The npm packages pinned in web/package-lock.json (uPlot, playwright-core),
 # installed exactly as locked; nothing to do when they are there.

@@ -10,7 +10,8 @@
  *
  * When a chart has been drawn its element gets data-drawn="1" (and the
  * trend chart data-points and data-changepoints); window.BT_DRAWN_AT is
- * performance.now() at the first draw of the trend chart. Tests and
+ * performance.now() at the first draw of the trend chart, and
+ * window.BT_TREND_PLOT the trend chart's uPlot. Tests and
  * scripts/bench-dashboard.sh rely on these.
  */
 (function () {
@@ -117,6 +118,20 @@
 	}
 	function paramsText(p) {
 		return p ? String(p).split(";").join(" ") : "";
+	}
+	/* "1 run", "2 runs": n and the word, plural ("s" added unless given)
+	 * when n is not 1 */
+	function count(n, word, plural) {
+		return n + " " + (n === 1 ? word : plural || word + "s");
+	}
+	/* Text order with numbers by value: "n=256" before "n=1024". */
+	var collator = typeof Intl !== "undefined" && Intl.Collator ?
+		new Intl.Collator("en", { numeric: true, sensitivity: "base" }) : null;
+	function cmpText(a, b) {
+		a = a == null ? "" : String(a);
+		b = b == null ? "" : String(b);
+		if (collator) return collator.compare(a, b);
+		return a < b ? -1 : a > b ? 1 : 0;
 	}
 
 	/* --- DOM helpers ------------------------------------------------------ */
@@ -261,6 +276,60 @@
 		$("#f-count").textContent = shown + " of " + total + " rows shown";
 	}
 
+	/* The series list: by type, benchmark, params (numbers by value), then
+	 * variant, machine and key, until a column header is clicked. */
+	function seriesOrder(a, b) {
+		return cmpText(a.type, b.type) || cmpText(a.name, b.name) ||
+			cmpText(paramsText(a.params), paramsText(b.params)) ||
+			cmpText(a.variant || "default", b.variant || "default") ||
+			cmpText(a.machine, b.machine) || cmpText(a.k, b.k);
+	}
+
+	/* A click on a header of the series table (th[data-sort]) sorts the
+	 * rows by that column, a second click the other way round; ties keep
+	 * the default order. aria-sort on the header says which. */
+	function sortableSeries() {
+		var table = $("#series table"), tb = table.querySelector("tbody");
+		var num = { last: 1, n: 1, regs: 1 };
+		function value(s, key) {
+			if (key === "params") return paramsText(s.params);
+			if (key === "variant") return s.variant || "default";
+			if (key === "regs") return s.regs || 0;
+			return s[key];
+		}
+		function sortBy(th) {
+			var key = th.dataset.sort;
+			var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+			table.querySelectorAll("th[data-sort]").forEach(function (h) { h.removeAttribute("aria-sort"); });
+			th.setAttribute("aria-sort", dir > 0 ? "ascending" : "descending");
+			var rows = Array.prototype.slice.call(tb.rows);
+			rows.sort(function (ra, rb) {
+				var a = value(ra._series, key), b = value(rb._series, key), c;
+				if (num[key]) {
+					/* unknown numbers last, either way */
+					var ua = a == null || !isFinite(a), ub = b == null || !isFinite(b);
+					if (ua || ub) return ua - ub || seriesOrder(ra._series, rb._series);
+					c = a - b;
+				} else {
+					c = cmpText(a, b);
+				}
+				return dir * c || seriesOrder(ra._series, rb._series);
+			});
+			rows.forEach(function (r) { tb.appendChild(r); });
+		}
+		table.querySelectorAll("th[data-sort]").forEach(function (th) {
+			th.tabIndex = 0;
+			th.title = "sort by " + th.textContent;
+			th.addEventListener("click", function () { sortBy(th); });
+			th.addEventListener("keydown", function (e) {
+				if (e.key === "Enter" || e.key === " ") {
+					e.preventDefault();
+					sortBy(th);
+				}
+			});
+		});
+	}
+
 	function rankingBlock(run, rd) {
 		var box = el("details", { cls: "rankrun" });
 		box.open = true;
@@ -279,7 +348,7 @@
 			var t = el("table", { cls: "list compact" });
 			g.items.forEach(function (it, i) {
 				t.appendChild(el("tr", null, [td(String(i + 1), "num"),
-					td(it.name + (it.variant && it.variant !== "default" ? " [" + it.variant + "]" : "")),
+					td(it.name + (it.variant && it.variant !== "default" ? " [" + it.variant + "]" : ""), "name"),
 					td(it.median, "num"), td(it.speedup, "num " + (it.style || ""))]));
 			});
 			d.appendChild(t);
@@ -294,8 +363,8 @@
 	function pageIndex() {
 		load("index", "", "data/index.js").then(function (ix) {
 			var t = ix.totals;
-			$("#summary").textContent = t.runs + " runs · " + t.series + " series · " + t.points +
-				" points · " + t.regressions + " open regressions" +
+			$("#summary").textContent = count(t.runs, "run") + " · " + count(t.series, "series", "series") +
+				" · " + count(t.points, "point") + " · " + count(t.regressions, "open regression") +
 				(t.acked ? " (" + t.acked + " acknowledged)" : "") + " · generated " + day(ix.generated) + " UTC";
 			filtersInit(ix);
 
@@ -309,7 +378,7 @@
 			});
 			if (t.runs > ix.runs.length)
 				$("#runs").appendChild(el("p", { cls: "muted note",
-					text: "the " + ix.runs.length + " newest of " + t.runs + " runs; every run has a page, linked from the trend charts" }));
+					text: "the " + ix.runs.length + " newest of " + count(t.runs, "run") + "; every run has a page, linked from the trend charts" }));
 
 			tb = $("#regressions tbody");
 			if (!ix.regs.length)
@@ -345,8 +414,10 @@
 			sparks.forEach(function (s) { sparkline(s[0], s[1]); });
 
 			tb = $("#series tbody");
-			ix.series.forEach(function (s) {
+			ix.series.slice().sort(seriesOrder).forEach(function (s) {
 				var tr = el("tr");
+				tr._series = s;
+				tr.dataset.last = s.last == null ? "" : String(s.last);
 				tr.dataset.type = s.type || "";
 				tr.dataset.machine = s.machine || "";
 				tr.dataset.names = s.name;
@@ -360,10 +431,11 @@
 				tr.appendChild(td(s.type || "-"));
 				tr.appendChild(td(fmtQ(s.last, s.unit), "num"));
 				tr.appendChild(td(String(s.n), "num"));
-				tr.appendChild(td(s.regs ? s.regs + " open regression" + (s.regs > 1 ? "s" : "") : "ok",
+				tr.appendChild(td(s.regs ? count(s.regs, "open regression") : "ok",
 					s.regs ? "bad" : "good"));
 				tb.appendChild(tr);
 			});
+			sortableSeries();
 			applyFilters();
 
 			/* rankings: each latest run's own data file */
@@ -432,17 +504,32 @@
 		$("#summary").textContent = s.name + (s.variant && s.variant !== "default" ? " [" + s.variant + "]" : "") +
 			(s.params ? " · " + paramsText(s.params) : "") + " · " + s.metric + " (" + unit + ", " +
 			(s.dir > 0 ? "higher" : "lower") + " is better) · " + (s.machine || s.fingerprint) +
-			" · " + s.suite + " · " + n + " runs · series " + s.key;
+			" · " + s.suite + " · " + count(n, "run") + " · series " + s.key;
 
 		var node = $("#chart"), hover = $("#hover");
 		var fmt = function (u, v) { return v == null ? "-" : fmtQ(v, unit); };
 		var cps = s.cps || [], acks = (s.acks || []).filter(function (a) { return a.i >= 0; });
 		var first = true;
+		/* commit labels: ticks at least the widest label (measured in the
+		 * axis font) plus a gap apart, and room at the right for half a
+		 * label centred on the last point */
+		var AXIS_FONT = "12px system-ui, -apple-system, \"Segoe UI\", Roboto, \"DejaVu Sans\", sans-serif";
+		var commitLabel = function (i) {
+			return Number.isInteger(i) && s.commit[i] ? String(s.commit[i]).slice(0, 7) : "";
+		};
+		var labelW = 0, mctx = document.createElement("canvas").getContext("2d");
+		mctx.font = AXIS_FONT;
+		for (var li = 0; li < n; li++)
+			labelW = Math.max(labelW, mctx.measureText(commitLabel(li)).width);
+		labelW = Math.ceil(labelW);
 		var opts = {
 			width: plotWidth(node, 900), height: 360,
+			padding: [12, Math.ceil(labelW / 2) + 8, 0, 0],
 			scales: { x: { time: false } },
 			axes: [
-				{ values: function (u, sp) { return sp.map(function (i) { return Number.isInteger(i) && s.commit[i] ? String(s.commit[i]).slice(0, 7) : ""; }); },
+				{ values: function (u, sp) { return sp.map(commitLabel); },
+				  font: AXIS_FONT,
+				  space: labelW + 16,
 				  incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000],
 				  label: "commit (oldest → newest)" },
 				{ values: function (u, sp) { return sp.map(function (v) { return fmtQ(v, unit); }); }, size: 70,
@@ -500,6 +587,7 @@
 			}
 		};
 		trendPlot = new uPlot(opts, [xs, s.v, s.p75, s.p25, s.max, s.min], node);
+		window.BT_TREND_PLOT = trendPlot;
 		trendPlot.over.addEventListener("click", function () {
 			var i = trendPlot.cursor.idx;
 			if (i != null && s.run[i]) location.href = "run.html#" + safe(s.run[i]);
@@ -549,7 +637,7 @@
 	function drawRun(r) {
 		document.title = r.suite + " " + short(r.commit) + " · " + document.title;
 		$("#summary").textContent = r.suite + " · " + r.type + " · " + day(r.t) + " UTC · commit " +
-			short(r.commit) + " · " + (r.machine || "-") + " · " + r.cases + " cases, " + r.failed + " failed";
+			short(r.commit) + " · " + (r.machine || "-") + " · " + count(r.cases, "case") + ", " + r.failed + " failed";
 		var dl = $("#meta dl");
 		[["run", r.id], ["suite", r.suite], ["type", r.type], ["when", r.t],
 		 ["duration", r.duration == null ? "-" : r.duration.toFixed(1) + " s"],
@@ -579,12 +667,13 @@
 				var tr = el("tr", { cls: row.start ? "start" : null });
 				row.cells.forEach(function (c, i) {
 					if (keep[i])
-						tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") + (c[1] || "")));
+						tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") +
+							(g.columns[i].name === "status" ? "wrap " : "") + (c[1] || "")));
 				});
 				tb.appendChild(tr);
 			});
 			t.appendChild(tb);
-			box.appendChild(t);
+			box.appendChild(el("div", { cls: "scroll" }, [t]));
 		});
 		var ul = $("#crossovers ul");
 		(r.crossovers || []).forEach(function (c) { ul.appendChild(el("li", { text: c })); });

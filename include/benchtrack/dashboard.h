@@ -26,6 +26,10 @@ extern "C" {
 
 struct bt_dashboard_opts {
 	const char *title;        /* NULL: "benchtrack" */
+	struct bt_strbuf *run_errors; /* NULL, or gets a line "RUN_ID: WHY\n"
+				     per run that could not be read (no
+				     page), in the store's order; WHY names
+				     the file */
 };
 
 struct bt_dashboard_stats {

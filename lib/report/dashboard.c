@@ -319,6 +319,7 @@ struct dash {
 	const char *title;
 	char *store_real;                 /* realpath of the store */
 	struct bt_strbuf *err;
+	struct bt_strbuf *run_errors;     /* opts->run_errors, or NULL */
 	struct bt_dashboard_stats stats;
 
 	struct bt_store_list runs;        /* newest first */
@@ -1225,6 +1226,9 @@ struct run_worker {
 	unsigned tag;
 	size_t *next;             /* shared: the next run index to take */
 	unsigned char *state;     /* shared: PAGE_* per run (own indexes only) */
+	char **why;               /* shared: per PAGE_ERROR run, why (own
+				     indexes only; malloc'd, NULL when out of
+				     memory) */
 	int rc;                   /* the first fatal error of this worker */
 	size_t rc_at;             /* ... at this run index */
 	struct bt_strbuf err, file;
@@ -1278,6 +1282,8 @@ static void *run_worker_main(void *arg)
 				goto fatal;
 			}
 			w->state[i] = PAGE_ERROR;
+			w->why[i] = bt__pathf("%s/%s: does not resolve to a file inside the store",
+					      store_dir, e->path);
 			continue;
 		}
 		if (run_file_current(d->dir, rel)) {
@@ -1296,13 +1302,19 @@ static void *run_worker_main(void *arg)
 		if (!rc)
 			rc = run_file(&w->file, &run, &lerr);
 		bt_run_release(&run);
-		bt_strbuf_release(&lerr);
-		if (rc == BT_ENOMEM)
+		if (rc == BT_ENOMEM) {
+			bt_strbuf_release(&lerr);
 			goto fatal;
+		}
 		if (rc) {
 			w->state[i] = PAGE_ERROR; /* unreadable run: no page */
+			w->why[i] = lerr.len ? strdup(lerr.buf)
+					     : bt__pathf("%s/%s: %s", store_dir, e->path,
+							 bt_strerror(rc));
+			bt_strbuf_release(&lerr);
 			continue;
 		}
+		bt_strbuf_release(&lerr);
 		if ((rc = put_file_at(d->dir, rel, w->file.buf, w->file.len, w->tag, &w->err)))
 			goto fatal;
 		w->files++;
@@ -1321,10 +1333,12 @@ fatal:
 struct run_pool {
 	char **keep;
 	unsigned char *state;
+	char **why;
 	struct run_worker w[RUN_THREADS];
 	pthread_t th[RUN_THREADS];
 	int started[RUN_THREADS];
 	size_t n_keep, next;
+	size_t n_why;             /* entries of why */
 };
 
 /* Starts the helper workers of run pages; the caller joins in with
@@ -1334,13 +1348,16 @@ static int start_runs(struct dash *d, struct run_pool *p)
 	memset(p, 0, sizeof *p);
 	p->keep = calloc(d->runs.n ? d->runs.n : 1, sizeof *p->keep);
 	p->state = calloc(d->runs.n ? d->runs.n : 1, 1);
-	if (!p->keep || !p->state)
+	p->why = calloc(d->runs.n ? d->runs.n : 1, sizeof *p->why);
+	p->n_why = d->runs.n;
+	if (!p->keep || !p->state || !p->why)
 		return BT_ENOMEM;
 	for (unsigned t = 0; t < RUN_THREADS; t++) {
 		p->w[t].d = d;
 		p->w[t].tag = t;
 		p->w[t].next = &p->next;
 		p->w[t].state = p->state;
+		p->w[t].why = p->why;
 		bt_strbuf_init(&p->w[t].err);
 		bt_strbuf_init(&p->w[t].file);
 	}
@@ -1382,7 +1399,13 @@ static int finish_runs(struct dash *d, struct run_pool *p, int abort)
 			switch (p->state[i]) {
 			case PAGE_WRITTEN: d->has_page[i] = 1; d->stats.run_pages++; break;
 			case PAGE_KEPT: d->has_page[i] = 1; d->stats.run_pages_kept++; break;
-			case PAGE_ERROR: d->stats.run_errors++; break;
+			case PAGE_ERROR:
+				d->stats.run_errors++;
+				if (d->run_errors)
+					bt_strbuf_addf(d->run_errors, "%s: %s\n",
+						       d->runs.items[i].run_id ? d->runs.items[i].run_id : "?",
+						       p->why[i] ? p->why[i] : "cannot be read");
+				break;
 			}
 		}
 		/* the pages to keep: those of runs with a page now (an
@@ -1413,6 +1436,10 @@ static void release_runs(struct run_pool *p)
 	for (size_t i = 0; i < p->n_keep; i++)
 		free(p->keep[i]);
 	free(p->keep);
+	if (p->why)
+		for (size_t i = 0; i < p->n_why; i++)
+			free(p->why[i]);
+	free(p->why);
 	memset(p, 0, sizeof *p);
 }
 
@@ -1604,6 +1631,7 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	d.st = st;
 	d.dir = dir;
 	d.err = err;
+	d.run_errors = o ? o->run_errors : NULL;
 	d.title = o && o->title && *o->title ? o->title : "benchtrack";
 	bt_cp_opts_default(&d.cp);
 

@@ -531,15 +531,9 @@ void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
 	}
 }
 
-/* The label of tick v: a quantity in unit, else the number as short as
- * tells it apart (a->tol). */
-static void tick_label(const struct bt__axis *a, double v, const char *unit, char *buf,
-		       size_t size)
+/* The number v as short as tells it apart (to within a->tol). */
+static void plain_label(const struct bt__axis *a, double v, char *buf, size_t size)
 {
-	if (unit && *unit) {
-		bt_format_quantity(v, unit, buf, size);
-		return;
-	}
 	if (fabs(v) < 1e15 && v == floor(v)) {
 		snprintf(buf, size, "%.0f", v);
 		return;
@@ -548,6 +542,40 @@ static void tick_label(const struct bt__axis *a, double v, const char *unit, cha
 		snprintf(buf, size, "%.*g", p, v);
 		if (fabs(strtod(buf, NULL) - v) <= fmax(a->tol, fabs(v) * 1e-12))
 			return;
+	}
+}
+
+void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *buf,
+		    size_t size)
+{
+	char prev[BT_FORMAT_MAX], cur[BT_FORMAT_MAX];
+	int same = 0;
+	if (!unit || !*unit) {
+		plain_label(a, a->ticks[i], buf, size);
+		return;
+	}
+	for (size_t k = 0; k < a->n_ticks && !same; k++) {
+		bt_format_quantity(a->ticks[k], unit, cur, sizeof cur);
+		same = k && strcmp(cur, prev) == 0;
+		memcpy(prev, cur, sizeof prev);
+	}
+	if (!same) {
+		bt_format_quantity(a->ticks[i], unit, buf, size);
+		return;
+	}
+	/* the units' 3 significant digits do not tell the ticks apart: the
+	 * fewest digits that do, for all of them */
+	for (int p = 3; p <= 17; p++) {
+		same = 0;
+		for (size_t k = 0; k < a->n_ticks && !same; k++) {
+			snprintf(cur, sizeof cur, "%.*g", p, a->ticks[k]);
+			same = k && strcmp(cur, prev) == 0;
+			memcpy(prev, cur, sizeof prev);
+		}
+		if (!same || p == 17) {
+			snprintf(buf, size, "%.*g %s", p, a->ticks[i], unit);
+			return;
+		}
 	}
 }
 
@@ -719,11 +747,11 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 	char lx[MAX_TICKS][BT_FORMAT_MAX], ly[MAX_TICKS][BT_FORMAT_MAX];
 	double yw = 0, xw0 = 0, xw1 = 0, lw = 0;
 	for (size_t i = 0; i < y.n_ticks; i++) {
-		tick_label(&y, y.ticks[i], c->y_unit, ly[i], sizeof ly[i]);
+		bt__axis_label(&y, i, c->y_unit, ly[i], sizeof ly[i]);
 		yw = fmax(yw, bt__text_width(ly[i], FS));
 	}
 	for (size_t i = 0; i < x.n_ticks; i++)
-		tick_label(&x, x.ticks[i], NULL, lx[i], sizeof lx[i]);
+		bt__axis_label(&x, i, NULL, lx[i], sizeof lx[i]);
 	if (x.n_ticks) {
 		xw0 = bt__text_width(lx[0], FS);
 		xw1 = bt__text_width(lx[x.n_ticks - 1], FS);
@@ -873,6 +901,16 @@ static void panel_setup(const struct bt_svg_bar_chart *c, struct panel *p, int m
 		else
 			bt_format_ratio(p->ax.ticks[i], p->lab[i], sizeof p->lab[i]);
 	}
+	for (size_t i = 1; i < p->ax.n_ticks; i++)
+		if (strcmp(p->lab[i], p->lab[i - 1]) == 0) {
+			/* too close for the format's digits */
+			for (size_t k = 0; k < p->ax.n_ticks; k++) {
+				char num_s[BT_FORMAT_MAX - 1];
+				plain_label(&p->ax, p->ax.ticks[k], num_s, sizeof num_s);
+				snprintf(p->lab[k], sizeof p->lab[k], "%s%s", num_s, mem ? "%" : "x");
+			}
+			break;
+		}
 	p->pw = BC_PANEL;
 	for (size_t i = 0; i < p->ax.n_ticks; i++)
 		p->pw = fmax(p->pw, (double)(p->ax.n_ticks - 1) *

@@ -673,6 +673,26 @@ static int same_bytes(const char *path, const char *data, size_t len)
 	return same;
 }
 
+/* 1 when the archive's copy of x is the run of its directory rundir
+ * (file its run.json, tf its tags): the same bytes; or, the directory
+ * being a real one that lost its run.json (and tags) to an older gc that
+ * removed files one by one, whatever is left matches. Else 0, with why
+ * set when the directory cannot be read as the store wrote it. */
+static int finished_copy(struct bt_store *st, const char *rundir,
+			 const char *file, const char *tf, const struct rdir *x,
+			 struct bt_strbuf *why)
+{
+	int nl = bt__store_nolink(st->dir, file, 0, why);
+	if (nl == BT_ENOTFOUND && bt__store_nolink(st->dir, rundir, 1, NULL) == 0) {
+		struct stat ls;
+		bt_strbuf_reset(why);
+		return (lstat(tf, &ls) != 0 && errno == ENOENT) ||
+		       same_bytes(tf, x->arch_tags, x->arch_tags_len);
+	}
+	return nl == 0 && same_bytes(file, x->arch_run, x->arch_len) &&
+	       same_bytes(tf, x->arch_tags, x->arch_tags_len);
+}
+
 /* The tags of text (one per line) into a NULL-free array in a. */
 static int split_tags(struct bt_arena *a, const char *text, size_t len,
 		      const char ***tags, size_t *n)
@@ -789,9 +809,7 @@ int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
 			rc = BT_ENOMEM;
 		} else if (!h && (rc = bt__store_index_open(st, &h, 0, err))) {
 			h = NULL;
-		} else if (bt__store_nolink(st->dir, file, 0, &why) == 0 &&
-			   same_bytes(file, x->arch_run, x->arch_len) &&
-			   same_bytes(tf, x->arch_tags, x->arch_tags_len)) {
+		} else if (finished_copy(st, rundir, file, tf, x, &why)) {
 			/* gc got as far as the archive: finish it */
 			struct bt_index_loc loc = { NULL, rel };
 			struct bt_run run;

@@ -20,9 +20,22 @@
 // exists (file:// only: the page computes file names as the writer does).
 // Exits 1 with the reasons on the first failed check.
 //
+// The overview's series list is sorted by type, benchmark and params, and a
+// click on a column header sorts it by that column (again: the other way).
+//
 // With {"hostile": true, "runId", "trendKey", "text"} instead: a store
 // whose strings hold markup; the overview, the run page and the trend page
 // must show it as text: no <img> element, no dialog, text on the page.
+//
+// With {"layout": true, "trendPoints": [N...]} instead: the layout at 1400
+// and 800 px wide of the overview, the run page of the latest run of each
+// type and a trend page per distinct number of points (those in
+// trendPoints among them): no sideways scrolling
+// (documentElement.scrollWidth <= innerWidth); no two texts of the
+// ranking cards, tables and run details overlapping, and none outside its
+// ranking card; every text of every SVG plot inside the plot; the trend
+// chart's commit labels (uPlot 1.6's drawn axis values, measured in the
+// axis font) apart from each other and inside the chart.
 // CHROMIUM overrides the browser's path.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -69,8 +82,9 @@ function check(ok, what) {
   }
 }
 
-async function open(url) {
+async function open(url, width) {
   const page = await ctx.newPage();
+  if (width) await page.setViewportSize({ width, height: 900 });
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`${url}: console error: ${m.text()}`);
   });
@@ -124,9 +138,148 @@ async function linksHaveFiles(ov) {
         `overview: ${n} trend/run links, all with a data file${missing.length ? " (missing: " + missing.slice(0, 3).join(" ") + ")" : ""}`);
 }
 
+// Overlapping or spilling text on the page (see the header); returns the
+// problems found, at most a few.
+function textProblems() {
+  const out = [];
+  const seen = new Set(), boxes = [];
+  const visible = (r) => r.width > 0.5 && r.height > 0.5;
+  for (const root of document.querySelectorAll(".rank, table, dl.meta")) {
+    const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n; (n = w.nextNode()); ) {
+      if (seen.has(n) || !n.data.trim()) continue;
+      seen.add(n);
+      const e = n.parentElement;
+      if (e.closest("[hidden]") || e.closest("svg") || e.closest("details:not([open]) > :not(summary)")) continue;
+      const rg = document.createRange();
+      rg.selectNodeContents(n);
+      for (const b of rg.getClientRects())
+        if (visible(b)) boxes.push({ b, t: n.data.trim().slice(0, 40), card: e.closest(".rank") });
+    }
+  }
+  for (let i = 0; i < boxes.length && out.length < 5; i++) {
+    const a = boxes[i];
+    if (a.card) {
+      const c = a.card.getBoundingClientRect();
+      if (a.b.left < c.left - 0.5 || a.b.right > c.right + 0.5)
+        out.push(`'${a.t}' sticks out of its ranking card (${Math.round(a.b.left)}-${Math.round(a.b.right)} vs ${Math.round(c.left)}-${Math.round(c.right)})`);
+    }
+    for (let j = 0; j < i; j++) {
+      const b = boxes[j];
+      if (a.b.left < b.b.right - 1 && b.b.left < a.b.right - 1 &&
+          a.b.top < b.b.bottom - 1 && b.b.top < a.b.bottom - 1) {
+        out.push(`'${a.t}' overlaps '${b.t}'`);
+        break;
+      }
+    }
+  }
+  for (const svg of document.querySelectorAll("#charts svg")) {
+    const r = svg.getBoundingClientRect();
+    const title = svg.querySelector("title") ? svg.querySelector("title").textContent : "plot";
+    for (const t of svg.querySelectorAll("text")) {
+      const b = t.getBoundingClientRect();
+      if (visible(b) && (b.left < r.left - 0.5 || b.right > r.right + 0.5 || b.top < r.top - 0.5 || b.bottom > r.bottom + 0.5))
+        out.push(`${title}: '${t.textContent}' outside the plot`);
+    }
+  }
+  const sw = document.documentElement.scrollWidth;
+  if (sw > innerWidth) out.push(`the page scrolls sideways: scrollWidth ${sw} > innerWidth ${innerWidth}`);
+  return out.slice(0, 8);
+}
+
+// The trend chart's x labels as uPlot drew them (uPlot 1.6: axis._values
+// and _splits, in canvas pixels): [labels, problems].
+function trendLabels() {
+  const u = window.BT_TREND_PLOT, ax = u.axes[0], c = u.ctx;
+  const out = [], drawn = [];
+  c.save();
+  c.font = ax.font[0];
+  (ax._values || []).forEach((v, i) => {
+    if (v == null || v === "") return;
+    const x = u.valToPos(ax._splits[i], "x", true), w = c.measureText(String(v)).width;
+    drawn.push([x - w / 2, x + w / 2, String(v)]);
+  });
+  c.restore();
+  const cw = c.canvas.width, gap = 2 * devicePixelRatio;
+  drawn.forEach((d, i) => {
+    if (d[0] < 0 || d[1] > cw) out.push(`label '${d[2]}' at ${Math.round(d[0])}-${Math.round(d[1])} outside the chart (0-${cw})`);
+    if (i && d[0] < drawn[i - 1][1] + gap) out.push(`label '${d[2]}' runs into '${drawn[i - 1][2]}'`);
+  });
+  return [drawn.length, out.slice(0, 5)];
+}
+
+async function layout() {
+  const ov = await open(base + "index.html", 1400);
+  const latest = await ov.evaluate(() =>
+    Array.from(document.querySelectorAll("#latest tbody a[href^='run.html#']"), (a) => a.getAttribute("href")));
+  const trends = await ov.evaluate(() => {
+    const by = {};
+    document.querySelectorAll("#series tbody tr").forEach((tr) => {
+      const s = tr._series;
+      if (s && s.n > 1 && !by[s.n]) by[s.n] = "trend.html#" + s.k;
+    });
+    return by;
+  });
+  if (want.regressions != null) {
+    const sum = await ov.locator("#summary").innerText();
+    const r = want.regressions;
+    check(sum.includes(` · ${r} open regression${r === 1 ? "" : "s"} `), `layout: summary '${sum.slice(0, 80)}...'`);
+  }
+  await ov.close();
+  for (const n of want.trendPoints || [])
+    check(trends[n], `layout: a series with ${n} points`);
+  const pages = [["overview", "index.html"]];
+  [...new Set(latest)].forEach((h) => pages.push([`run page ${h.slice(9, 17)}`, h]));
+  Object.keys(trends).forEach((n) => pages.push([`trend page (${n} points)`, trends[n]]));
+  for (const width of [1400, 800]) {
+    for (const [what, rel] of pages) {
+      const pg = await open(base + rel, width);
+      if (rel.startsWith("trend"))
+        await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+      const bad = await pg.evaluate(textProblems);
+      check(bad.length === 0, `layout ${width} px, ${what}: ${bad.length ? bad.join("; ") : "no overlapping, cut or sideways text"}`);
+      if (rel.startsWith("trend")) {
+        const [n, lbad] = await pg.evaluate(trendLabels);
+        check(n >= 2 && lbad.length === 0, `layout ${width} px, ${what}: ${n} commit labels${lbad.length ? ": " + lbad.join("; ") : ", apart and inside the chart"}`);
+      }
+      if (width === 800 && what === "overview")
+        await pg.screenshot({ path: path.join(shotDir, "dashboard-layout-overview-800.png"), fullPage: true });
+      await pg.close();
+    }
+  }
+}
+
+// The series list: sorted by type, benchmark, params; sortable by column.
+async function seriesOrder(ov) {
+  const rows = () => ov.evaluate(() => Array.from(document.querySelectorAll("#series tbody tr"), (tr) =>
+    ({ type: tr.cells[4].textContent, name: tr.cells[0].textContent, params: tr.cells[2].textContent,
+       last: tr.dataset.last === "" ? null : Number(tr.dataset.last) })));
+  const coll = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  const sorted = (a, f) => a.every((r, i) => i === 0 || f(a[i - 1], r) <= 0);
+  let r = await rows();
+  check(r.length > 1 && sorted(r, (a, b) => coll.compare(a.type, b.type) || coll.compare(a.name, b.name) || coll.compare(a.params, b.params)),
+        `series: sorted by type, benchmark, params (${r.slice(0, 3).map((x) => x.type + " " + x.name + " " + x.params).join(", ")}...)`);
+  await ov.click("#series th[data-sort='last']");
+  r = await rows();
+  check(sorted(r.filter((x) => x.last != null), (a, b) => a.last - b.last) &&
+        await ov.getAttribute("#series th[data-sort='last']", "aria-sort") === "ascending", "series: sorted by last, ascending");
+  await ov.click("#series th[data-sort='last']");
+  r = await rows();
+  check(sorted(r.filter((x) => x.last != null), (a, b) => b.last - a.last) &&
+        await ov.getAttribute("#series th[data-sort='last']", "aria-sort") === "descending", "series: sorted by last, descending");
+  await ov.click("#series th[data-sort='name']");
+  r = await rows();
+  check(sorted(r, (a, b) => coll.compare(a.name, b.name)) &&
+        await ov.getAttribute("#series th[data-sort='last']", "aria-sort") === null, "series: sorted by benchmark");
+}
+
 try {
   if (want.hostile) {
     await hostile();
+    throw null;
+  }
+  if (want.layout) {
+    await layout();
     throw null;
   }
   // --- overview
@@ -146,8 +299,12 @@ try {
   const visible = () => ov.locator("#series tbody tr:not([hidden])").count();
   const all = await visible();
   check(all === want.series, `overview: ${all} series rows, want ${want.series}`);
+  const summary = await ov.locator("#summary").innerText();
+  check(/^\d+ runs · \d+ series · \d+ points · (\d+ open regressions|1 open regression) /.test(summary) &&
+        !/\b1 (runs|points|open regressions)\b/.test(summary), `overview: summary '${summary.slice(0, 70)}...'`);
   await ov.screenshot({ path: path.join(shotDir, "dashboard-overview.png"), fullPage: true });
 
+  await seriesOrder(ov);
   await ov.fill("#f-name", want.filter);
   const byName = await visible();
   check(byName === want.filterRows, `filter name='${want.filter}': ${byName} series rows, want ${want.filterRows}`);

@@ -84,7 +84,7 @@ grep -q "(0 run pages written, 42 kept)" "$tmp/out2" || fail "rebuild: $(cat "$t
 # A copy of the store with one run.json replaced by a FIFO (no writer:
 # reading it would block forever) and one run directory moved out of the
 # store and symlinked back (serve's API refuses it): neither gets a page,
-# the command ends and says so, the rest is written.
+# the rest is written, and the command names both and exits 3.
 s2=$tmp/store2 out2=$tmp/dash2 outside=$tmp/outside
 cp -a "$store" "$s2"
 mkdir -p "$outside"
@@ -102,8 +102,10 @@ set +e
 timeout 60 "$bt" dashboard --store "$s2" --out "$out2" >"$tmp/out3" 2>"$tmp/err3"; rc=$?
 set -e
 [ $rc -ne 124 ] || fail "dashboard hangs on a FIFO run.json"
-[ $rc -eq 0 ] || fail "dashboard with a FIFO and a link out: exit $rc: $(cat "$tmp/out3" "$tmp/err3")"
-grep -q "2 runs could not be read" "$tmp/err3" || fail "run errors not reported: $(cat "$tmp/err3")"
+[ $rc -eq 3 ] || fail "dashboard with a FIFO and a link out: exit $rc, want 3: $(cat "$tmp/out3" "$tmp/err3")"
+grep -q "dashboard: 2 runs could not be read and have no page" "$tmp/err3" || fail "run errors not reported: $(cat "$tmp/err3")"
+grep -q "dashboard: no page for run $fifo_id: .*run.json" "$tmp/err3" || fail "the FIFO's run not named: $(cat "$tmp/err3")"
+grep -q "dashboard: no page for run $link_id: .*inside the store" "$tmp/err3" || fail "the linked run not named: $(cat "$tmp/err3")"
 grep -q "(40 run pages written, 0 kept)" "$tmp/out3" || fail "FIFO/link summary: $(cat "$tmp/out3")"
 [ ! -e "$out2/data/runs/$fifo_id.js" ] || fail "a FIFO run published"
 [ ! -e "$out2/data/runs/$link_id.js" ] || fail "a run outside the store published"
@@ -115,9 +117,13 @@ done
 # the store is removed, not kept
 rm -rf "$out2"
 cp -a "$out" "$out2"
-timeout 60 "$bt" dashboard --store "$s2" --out "$out2" >"$tmp/out3" 2>"$tmp/err3" ||
-	fail "dashboard over an earlier one with a link out: $(cat "$tmp/err3")"
-grep -q "1 runs could not be read" "$tmp/err3" || fail "link out not reported: $(cat "$tmp/err3")"
+set +e
+timeout 60 "$bt" dashboard --store "$s2" --out "$out2" >"$tmp/out3" 2>"$tmp/err3"; rc=$?
+set -e
+[ $rc -eq 3 ] || fail "dashboard over an earlier one with a link out: exit $rc, want 3: $(cat "$tmp/err3")"
+grep -q "^$out2/index.html: 42 runs" "$tmp/out3" || fail "link out: summary: $(cat "$tmp/out3")"
+grep -q "dashboard: 1 run could not be read and has no page" "$tmp/err3" || fail "link out not reported: $(cat "$tmp/err3")"
+grep -q "dashboard: no page for run $link_id: " "$tmp/err3" || fail "link out not named: $(cat "$tmp/err3")"
 [ ! -e "$out2/data/runs/$link_id.js" ] || fail "the page of a run outside the store kept"
 [ "$(ls "$out2/data/runs" | wc -l)" -eq 41 ] || fail "want 41 run files over an earlier dashboard"
 rm -f "${runs2[0]}"
@@ -167,6 +173,64 @@ node "$src/tests/integration/dashboard.mjs" "file://$hout/" "$tmp" \
 	"{\"hostile\": true, \"runId\": \"$hostile_id\", \"trendKey\": \"$hostile_key\", \"text\": \"onerror=alert(1)\"}" ||
 	fail "Chromium: hostile strings"
 
+# --- extreme numbers and the layout in Chromium ---------------------------------
+# A store of run-attention.json (long implementation and variant names,
+# wide tables), run-extreme.json (medians from 1e-320 to 1.8e308: the
+# dashboard is written in bounded time with finite numbers) and 24 nightly
+# runs of two series (24 and 8 points; one open regression), checked at
+# 1400 and 800 px: no sideways scrolling, no overlapping text, plots and
+# commit labels whole.
+ws=$tmp/wide-store win=$tmp/wide-in
+mkdir -p "$win"
+cp "$src/tests/fixtures/run-attention.json" "$src/tests/fixtures/run-extreme.json" "$win/"
+node -e '
+const fs = require("fs");
+const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+const keep = (x, n) => x.params.seq_len === "256" && (x.name === "naive" || (x.name === "tiled" && n >= 16));
+for (let n = 0; n < 24; n++) {
+  const t = JSON.parse(JSON.stringify(r));
+  const hex = (k) => (k * 2654435761 % 4294967296).toString(16).padStart(8, "0");
+  t.run_id = "7e" + hex(n + 1) + hex(n + 7) + hex(n + 13) + "0000000000";
+  t.run_id = t.run_id.slice(0, 32);
+  t.benchmark_type = "nightly";
+  t.machine.name = "nightly-host";    /* series of their own */
+  t.machine.fingerprint = "0123456789abcdef";
+  t.timestamp = new Date(Date.UTC(2026, 9, 1 + n, 3)).toISOString();
+  t.git.commit = hex(n + 101) + hex(n + 202) + hex(n + 303) + hex(n + 404) + hex(n + 505);
+  t.results = t.results.filter((x) => keep(x, n));
+  for (const x of t.results) {
+    /* the series key of docs/FORMAT.md: FNV-1a 64 over the identity */
+    let h = 0xcbf29ce484222325n;
+    const parts = [t.suite, x.name, x.variant];
+    for (const k of Object.keys(x.params).sort()) parts.push(k, x.params[k]);
+    parts.push(t.machine.fingerprint, "time", String(x.version));
+    for (const b of Buffer.from(parts.join("\0") + "\0"))
+      h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    x.series_key = h.toString(16).padStart(16, "0");
+    const m = x.metrics.time, f = x.name === "naive" && n >= 16 ? 1.5 : 1;
+    m.samples = m.samples.map((v, i) => v * f * (1 + 0.001 * ((n * 7 + i) % 5)));
+    const s = [...m.samples].sort((a, b) => a - b);
+    Object.assign(m.stats, { median: s[1], mean: s[1], min: s[0], max: s[2], p5: s[0], p25: s[0], p75: s[2], p95: s[2], p99: s[2] });
+  }
+  fs.writeFileSync(process.argv[2] + "/nightly-" + n + ".json", JSON.stringify(t, null, 1));
+}
+' "$src/tests/fixtures/run-attention.json" "$win"
+"$bt" organize "$win" --store "$ws" >"$tmp/org" 2>&1 || fail "organize the wide store: $(cat "$tmp/org")"
+grep -q "^26 placed" "$tmp/org" || fail "organize the wide store: $(cat "$tmp/org")"
+set +e
+timeout 120 "$bt" dashboard --store "$ws" >"$tmp/wout" 2>"$tmp/werr"; rc=$?
+set -e
+[ $rc -ne 124 ] || fail "dashboard of run-extreme.json still running after 120 s"
+[ $rc -eq 0 ] || fail "dashboard of the wide store: exit $rc: $(cat "$tmp/werr")"
+grep -q "^$ws/dashboard/index.html: 26 runs, " "$tmp/wout" || fail "wide store: $(cat "$tmp/wout")"
+ext_id=$(sed -n 's/^ *"run_id": *"\([0-9a-f]*\)".*/\1/p' "$src/tests/fixtures/run-extreme.json" | head -1)
+grep -q '1.00e-320 s' "$ws/dashboard/data/runs/$ext_id.js" || fail "extreme run page: no 1e-320 s median"
+grep -q '1.80e+308 s' "$ws/dashboard/data/runs/$ext_id.js" || fail "extreme run page: no 1.8e308 s median"
+! grep -qE '"[^"]*\b(inf|nan)\b[^"]*"' "$ws/dashboard/data/runs/$ext_id.js" || fail "extreme run page: inf or nan"
+node "$src/tests/integration/dashboard.mjs" "file://$ws/dashboard/" "$build" \
+	'{"layout": true, "trendPoints": [8, 24], "regressions": 1}' ||
+	fail "Chromium: the layout of the wide store"
+
 # --- in Chromium ---------------------------------------------------------------
 latest_nightly=$("$bt" list --store "$store" --type nightly --limit 1 --format csv | sed -n 2p | cut -d, -f1)
 expect=$(cat <<JSON
@@ -180,6 +244,8 @@ JSON
 )
 node "$src/tests/integration/dashboard.mjs" "file://$out/" "$build" "$expect" ||
 	fail "Chromium checks failed"
+node "$src/tests/integration/dashboard.mjs" "file://$out/" "$build" '{"layout": true, "trendPoints": [12, 30]}' ||
+	fail "Chromium: the layout of the store"
 for f in dashboard-overview.png dashboard-trend.png; do
 	[ -s "$build/$f" ] || fail "$build/$f not written"
 done

@@ -102,6 +102,31 @@ if command -v python3 >/dev/null; then
 		"$out-json/report.json" || fail "json content"
 fi
 
+# a run whose medians reach from subnormal numbers (1e-320) to 1.8e308:
+# the report is written, in bounded time, with every number finite text
+ext=$src/tests/fixtures/run-extreme.json
+rm -rf "$out-ext"
+set +e
+timeout 120 "$bt" report "$ext" --out "$out-ext" > "$build/report.stdout" 2> "$build/report.err"
+rc=$?
+set -e
+[ $rc -ne 124 ] || fail "report of run-extreme.json still running after 120 s"
+[ $rc -eq 0 ] || fail "report of run-extreme.json: exit $rc: $(cat "$build/report.err")"
+[ "$(cat "$build/report.stdout")" = "$out-ext/report.md" ] || fail "extreme: stdout: $(cat "$build/report.stdout")"
+grep -q '| 1.00e-320 s +-0.0% |' "$out-ext/report.md" || fail "extreme: no 1e-320 s median"
+grep -q '| 1.80e+308 s +-0.0% |' "$out-ext/report.md" || fail "extreme: no 1.8e308 s median"
+! grep -qE '\binf\b|\bnan\b' "$out-ext/report.md" || fail "extreme: inf or nan in report.md"
+[ "$(ls "$out-ext"/*.svg | wc -l)" = 12 ] || fail "extreme: want 12 plots: $(ls "$out-ext")"
+for f in "$out-ext"/*.svg; do
+	xmllint --noout "$f" || fail "$f is not well-formed XML"
+	[ "$(grep -c 'class="tick-label"' "$f")" -ge 8 ] || fail "$f: too few tick labels"
+	! grep -qE '>[^<]*(inf|nan)[^<]*</text>' "$f" || fail "$f: inf or nan in a label"
+done
+set +e
+timeout 120 "$bt" report "$ext" --format json > /dev/null; rc=$?
+set -e
+[ $rc -eq 0 ] || fail "report --format json of run-extreme.json: exit $rc"
+
 # errors: exit 3 naming the path; usage errors exit 2
 expect() {
 	local want=$1 needle=$2
@@ -123,4 +148,11 @@ expect 2 "" "$fx" --format html
 expect 2 "nosuch" "$fx" --baseline nosuch
 expect 2 "" "$fx" "$fx"
 expect 2 "" --out "$out"
+# --store without a run: a usage error that points to the dashboard, and
+# nothing written
+mkdir -p "$build/report-store"
+expect 2 "expected one run" --store "$build/report-store"
+grep -qF 'benchtrack dashboard --store' "$build/report.err" || fail "report --store: $(cat "$build/report.err")"
+[ -z "$(ls -A "$build/report-store")" ] || fail "report --store wrote into the store: $(ls -A "$build/report-store")"
+rm -rf "$build/report-store"
 echo "report: ok"

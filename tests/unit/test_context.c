@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "benchtrack.h"
+#include "internal.h"
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -313,6 +314,138 @@ static char *fake_smi(const char *script)
 	write_file(dir, "nvidia-smi", script, 1);
 	path_prepend(dir);
 	return dir;
+}
+
+/* --- machine, from the fake roots of tests/fixtures/context/ ------------- */
+
+static int host_root(void **state)
+{
+	assert_int_equal(bt__context_set_root(NULL), 0);
+	return restore_env(state);
+}
+
+/* The machine of the fixture root name (without GPUs: nvidia-smi fails),
+ * into run; the root stays set (host_root resets it). */
+static void machine_at(const char *name, struct bt_run *run)
+{
+	char root[1024];
+	snprintf(root, sizeof root, "%s/tests/fixtures/context/%s", BT_SOURCE_DIR,
+		 name);
+	assert_int_equal(bt__context_set_root(root), 0);
+	char *smi = fake_smi("#!/bin/sh\nexit 9\n");
+	assert_int_equal(bt_run_init(run), 0);
+	assert_int_equal(bt_context_machine(run), 0);
+	rm_rf(smi);
+	assert_int_equal(run->machine.n_gpus, 0);
+	assert_true(is_hex(run->machine.fingerprint, 16));
+}
+
+static void test_root_x86(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	machine_at("x86-2s", &run);
+	const struct bt_machine *m = &run.machine;
+	/* runs of white space squeezed */
+	assert_string_equal(m->cpu_model, "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz");
+	assert_int_equal(m->cpu_cores, 8); /* online: 0-7 */
+	/* distinct (physical id, core id): 2 sockets x 2 cores */
+	assert_int_equal(m->cpu_physical_cores, 4);
+	/* cpufreq's maximum, before the model's 2.00GHz and cpu MHz */
+	assert_true(m->cpu_mhz == 3200.0);
+	assert_int_equal(m->cache_l1d, 48 * 1024); /* not the L1 instruction cache */
+	assert_int_equal(m->cache_l2, 1280 * 1024);
+	assert_int_equal(m->cache_l3, (int64_t)48 << 20);
+	assert_int_equal(m->memory_bytes, (int64_t)263855004 * 1024);
+	assert_string_equal(m->os, "Debian GNU/Linux 13 (trixie)");
+	assert_string_equal(m->governor, "performance");
+	/* name, arch and kernel still come from uname */
+	assert_non_null(m->arch);
+	bt_run_release(&run);
+}
+
+static void test_root_arm(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	machine_at("arm-smt", &run);
+	const struct bt_machine *m = &run.machine;
+	assert_string_equal(m->cpu_model, "BCM2711"); /* no model name: Hardware */
+	assert_int_equal(m->cpu_cores, 4);
+	/* no core ids in cpuinfo: the distinct sibling lists of sysfs, from
+	 * core_cpus_list (cpu0, cpu1) or thread_siblings_list (cpu2, cpu3);
+	 * cpu4 has no topology, cpufreq/ is not a CPU */
+	assert_int_equal(m->cpu_physical_cores, 2);
+	/* no cpu0 cpufreq maximum, no "@ GHz", no cpu MHz: unknown */
+	assert_true(m->cpu_mhz == 0);
+	assert_int_equal(m->cache_l1d, 64 * 1024);
+	assert_int_equal(m->cache_l2, 512 * 1024);
+	assert_int_equal(m->cache_l3, -1); /* size "12X": left out */
+	assert_int_equal(m->memory_bytes, (int64_t)3884040 * 1024);
+	assert_string_equal(m->os, "Raspbian \"lite\" GNU/Linux 11");
+	assert_string_equal(m->governor, "schedutil");
+	bt_run_release(&run);
+}
+
+static void test_root_sparse(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	machine_at("sparse", &run);
+	const struct bt_machine *m = &run.machine;
+	assert_string_equal(m->cpu_model, "QEMU Virtual CPU version 2.5+ @ 2.40GHz");
+	assert_int_equal(m->cpu_cores, 3); /* online: 0,2-3 */
+	assert_int_equal(m->cpu_physical_cores, -1);
+	assert_true(m->cpu_mhz == 2400.0); /* from the model name */
+	assert_int_equal(m->cache_l1d, -1);
+	assert_int_equal(m->cache_l2, -1);
+	assert_int_equal(m->cache_l3, -1);
+	assert_int_equal(m->memory_bytes, -1); /* no meminfo: unknown, no error */
+	/* no /etc/os-release: /usr/lib's, NAME when there is no PRETTY_NAME */
+	assert_string_equal(m->os, "Alpine Linux");
+	assert_null(m->governor);
+	bt_run_release(&run);
+}
+
+static void test_root_fingerprints(void **state)
+{
+	(void)state;
+	struct bt_run a, a2, b, c, host;
+	machine_at("x86-2s", &a);
+	machine_at("x86-2s/", &a2); /* a trailing '/' is the same root */
+	machine_at("arm-smt", &b);
+	machine_at("sparse", &c);
+	assert_string_equal(a.machine.fingerprint, a2.machine.fingerprint);
+	assert_string_not_equal(a.machine.fingerprint, b.machine.fingerprint);
+	assert_string_not_equal(a.machine.fingerprint, c.machine.fingerprint);
+	assert_string_not_equal(b.machine.fingerprint, c.machine.fingerprint);
+
+	/* back on the host ("/" is the host too) */
+	assert_int_equal(bt__context_set_root("/"), 0);
+	assert_int_equal(bt_run_init(&host), 0);
+	assert_int_equal(bt_context_machine(&host), 0);
+	assert_int_equal(host.machine.cpu_cores, (int)sysconf(_SC_NPROCESSORS_ONLN));
+
+	/* a root too long for a path is refused, and the root is unchanged */
+	size_t n = 8192;
+	char *longdir = malloc(n + 1);
+	assert_non_null(longdir);
+	memset(longdir, 'a', n);
+	longdir[0] = '/';
+	longdir[n] = '\0';
+	assert_int_equal(bt__context_set_root(longdir), BT_EINVAL);
+	free(longdir);
+	struct bt_run again;
+	assert_int_equal(bt_run_init(&again), 0);
+	assert_int_equal(bt_context_machine(&again), 0);
+	assert_string_equal(again.machine.fingerprint, host.machine.fingerprint);
+
+	bt_run_release(&a);
+	bt_run_release(&a2);
+	bt_run_release(&b);
+	bt_run_release(&c);
+	bt_run_release(&host);
+	bt_run_release(&again);
 }
 
 static void test_gpus_parsed(void **state)
@@ -635,6 +768,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine_fields),
 		cmocka_unit_test(test_fingerprint_stable),
+		cmocka_unit_test_teardown(test_root_x86, host_root),
+		cmocka_unit_test_teardown(test_root_arm, host_root),
+		cmocka_unit_test_teardown(test_root_sparse, host_root),
+		cmocka_unit_test_teardown(test_root_fingerprints, host_root),
 		cmocka_unit_test_teardown(test_gpus_parsed, restore_env),
 		cmocka_unit_test_teardown(test_gpus_failure_ignored, restore_env),
 		cmocka_unit_test_teardown(test_gpus_output_capped, restore_env),

@@ -858,6 +858,19 @@ static void test_gc_finishes_run_in_both_places(void **state)
 	assert_verify_clean(f, "after the second gc");
 	assert_each_run_once(f, "after the second gc");
 
+	/* what an older gc, removing files one by one, could leave: a run
+	 * directory holding only its tags file */
+	t = sh("cd '%s' && tar -xzf archive/2026-08.tar.gz -C by-type/gemm "
+	       DIR_C "/tags && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
+	assert_non_null(strstr(n.log, "finished"));
+	assert_false(exists(fpath(f, "by-type/gemm/" DIR_C)));
+	assert_verify_clean(f, "after a partly removed directory");
+	assert_each_run_once(f, "after a partly removed directory");
+
 	/* copies that differ (a tag added to the directory since): the
 	 * directory is the record, the copy leaves the archive */
 	t = sh("cd '%s' && tar -xzf archive/2026-08.tar.gz -C by-type/gemm "

@@ -1,10 +1,7 @@
 /* Tests of the SQLite store index (lib/store/sqlite.c) through its vtable
  * (lib/store/index.h). The database is inspected directly with sqlite3
  * where the vtable does not show a fact (row counts, NULLs, pragmas).
- *
- * BT_TEST_INDEX_RUNS (default 1000) sets the size of the speed sanity
- * print: that many runs of 100 results added in one transaction, then
- * listed. It prints figures and asserts nothing about time. */
+ * Its speed is measured by bench/index_bt.c, not here. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1113,91 +1110,6 @@ static void test_waits_for_lock(void **state)
 	bt_strbuf_release(&err);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* CPU time of this process (user + system): steadier than wall time on a
- * shared machine. */
-static double cpu_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static void test_speed(void **state)
-{
-	(void)state;
-	const char *env = getenv("BT_TEST_INDEX_RUNS");
-	size_t n_runs = env && atoi(env) > 0 ? (size_t)atoi(env) : 1000;
-	const size_t per_run = 100;
-	struct bt_run run;
-	struct spec sp = { "00000000", "micro", "2026-01-01T00:00:00Z",
-			   "0123456789abcdef", "main", NULL, NULL, per_run, 2 };
-	make_run(&run, &sp);
-	char *id = bt_run_alloc(&run, 40);
-	char *ts = bt_run_alloc(&run, 40);
-	run.run_id = id;
-	run.timestamp = ts;
-	const char *tags[] = { "nightly" };
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	void *h = open_rw();
-
-	double t0 = now_s(), c0 = cpu_s();
-	assert_int_equal(ops->begin(h, &err), 0);
-	for (size_t i = 0; i < n_runs; i++) {
-		snprintf(id, 40, "%032zx", i * 2654435761u);
-		snprintf(ts, 40, "2026-%02zu-%02zuT%02zu:%02zu:00Z",
-			 1 + i / 28 / 24 / 60 % 12, 1 + i / 24 / 60 % 28,
-			 i / 60 % 24, i % 60);
-		run.benchmark_type = i % 3 ? "micro" : "attention";
-		if (ops->add_run(h, &run, NULL, tags, i % 10 == 0, &err))
-			fail_msg("add_run: %s", bt_strbuf_str(&err));
-	}
-	assert_int_equal(ops->commit(h, &err), 0);
-	double t1 = now_s(), c1 = cpu_s();
-	double secs = t1 - t0;
-	printf("[ speed    ] add %zu runs x %zu results in one transaction: "
-	       "%.2f s, %.0f results/s (%.0f results per CPU second)\n",
-	       n_runs, per_run, secs, (double)(n_runs * per_run) / secs,
-	       (double)(n_runs * per_run) / (c1 - c0));
-
-	struct bt_store_list l = { 0 };
-	t0 = now_s();
-	assert_int_equal(ops->query(h, NULL, &l, &err), 0);
-	t1 = now_s();
-	assert_int_equal(l.n, n_runs);
-	printf("[ speed    ] list all %zu runs: %.1f ms\n", l.n,
-	       1e3 * (t1 - t0));
-	bt__arena_free(l.arena);
-
-	struct bt_store_filter f = { .type = "attention", .limit = 20 };
-	l = (struct bt_store_list){ 0 };
-	t0 = now_s();
-	assert_int_equal(ops->query(h, &f, &l, &err), 0);
-	t1 = now_s();
-	printf("[ speed    ] list --type attention (limit 20): %.2f ms\n",
-	       1e3 * (t1 - t0));
-	bt__arena_free(l.arena);
-
-	f = (struct bt_store_filter){ .benchmark = "bm42" };
-	l = (struct bt_store_list){ 0 };
-	t0 = now_s();
-	assert_int_equal(ops->query(h, &f, &l, &err), 0);
-	t1 = now_s();
-	assert_int_equal(l.n, n_runs);
-	printf("[ speed    ] list --benchmark bm42: %.1f ms\n",
-	       1e3 * (t1 - t0));
-	bt__arena_free(l.arena);
-	ops->close(h);
-	bt_run_release(&run);
-	bt_strbuf_release(&err);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1221,7 +1133,6 @@ int main(void)
 		cmocka_unit_test_setup(test_old_version_readonly, setup_db),
 		cmocka_unit_test_setup(test_concurrent_writers, setup_db),
 		cmocka_unit_test_setup(test_waits_for_lock, setup_db),
-		cmocka_unit_test_setup(test_speed, setup_db),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }

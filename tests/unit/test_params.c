@@ -80,6 +80,20 @@ static void check_error(const char *spec, int code, int column,
 
 /* --- grammar -------------------------------------------------------------- */
 
+/* A value is part of a series' identity and is written into JSON: bytes
+ * that would not read back the same are refused, with their column. */
+static void test_unprintable_values(void **state)
+{
+	(void)state;
+	check_error("mode=a\xff" "b", BT_EPARSE, 7, "is not printable UTF-8");
+	check_error("n=1;mode=x\ty", BT_EPARSE, 11, "is not printable UTF-8");
+	check_error("mode=\xc0\x80", BT_EPARSE, 6, "is not printable UTF-8");
+	struct bt_param_space ps = BT_PARAM_SPACE_INIT;
+	parse_ok(&ps, "mode=caf\xc3\xa9,\xe2\x82\xac");
+	assert_int_equal(ps.axes[0].n_values, 2);
+	bt_param_space_release(&ps);
+}
+
 static void test_empty_spec(void **state)
 {
 	struct bt_param_space ps = BT_PARAM_SPACE_INIT;
@@ -613,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_empty_spec),
 		cmocka_unit_test(test_literals),
 		cmocka_unit_test(test_whitespace),
+		cmocka_unit_test(test_unprintable_values),
 		cmocka_unit_test(test_geometric),
 		cmocka_unit_test(test_arithmetic),
 		cmocka_unit_test(test_range_4096_ok),

@@ -508,10 +508,20 @@ static void check_layout(const char *svg, const char *what)
 		if (strstr(p, "data-scale=\"band\"") == strchr(p, '>') - strlen("data-scale=\"band\""))
 			continue;
 		size_t ticks = 0, labels = 0;
+		char seen[8][128];
 		for (const char *q = p; (q = strstr(q, "<line class=\"tick\"")) && q < e; q++)
 			ticks++;
-		for (const char *q = p; (q = strstr(q, "class=\"tick-label\"")) && q < e; q++)
+		for (const char *q = p; (q = strstr(q, "class=\"tick-label\"")) && q < e; q++) {
+			const char *t = strchr(q, '>') + 1;
+			size_t l = (size_t)(strchr(t, '<') - t);
+			if (labels < 8) {
+				snprintf(seen[labels], sizeof seen[labels], "%.*s", (int)l, t);
+				for (size_t k = 0; k < labels; k++)
+					if (strcmp(seen[k], seen[labels]) == 0)
+						fail_msg("%s: tick label '%s' twice", what, seen[k]);
+			}
 			labels++;
+		}
 		if (ticks < 4 || ticks > 6 || labels != ticks)
 			fail_msg("%s: an axis with %zu ticks and %zu labels, want 4 to 6 of each",
 				 what, ticks, labels);
@@ -562,11 +572,11 @@ static void check_axis(int log, double mn, double mx, int from_zero, const char 
 		} else {
 			assert_true(t >= a.lo && t <= a.hi);
 		}
-		bt_format_quantity(t, unit, lab, sizeof lab);
+		bt__axis_label(&a, i, unit, lab, sizeof lab);
 		assert_null(strstr(lab, "inf"));
 		assert_null(strstr(lab, "nan"));
-		assert_true(strlen(lab) < 24);
-		if (unit && i)
+		assert_true(strlen(lab) < 32);
+		if (i)
 			assert_string_not_equal(lab, prev);
 		strcpy(prev, lab);
 	}
@@ -705,6 +715,10 @@ static void test_layout_long(void **state)
 	add(&run, "d", "abl", "a_variant_with_a_long_name+another_option+a_third_option", "2", "4",
 	    4e-9, 100);
 	add(&run, "d", "abl", "b", "2", "4", 4e-1, 1000000);
+	/* memory changes too small for one decimal */
+	add(&run, "e", "abl2", "none", "1", "4", 4e-3, 100000000);
+	add(&run, "e", "abl2", "a", "1", "4", 4e-3, 100001000);
+	add(&run, "e", "abl2", "b", "1", "4", 4e-3, 100002000);
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
 	check_charts(&c, "long names");
 	const struct bt_chart *t = find(&c, BT_CHART_TIME,

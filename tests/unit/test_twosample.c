@@ -2,7 +2,7 @@
  * t-tests and Hodges-Lehmann against the SciPy 1.10 values of
  * tests/fixtures/stats-reference.json; hand-worked Holm, BH and HL
  * intervals; verdicts on constructed samples; and the acceptance
- * simulation of issue 4 (A/A false alarms, power on a 10% shift). */
+ * simulation of the defaults (A/A false alarms, power on a 10% shift). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -580,7 +580,7 @@ static void test_verdicts(void **state)
 			 BT_EINVAL);
 }
 
-/* --- acceptance simulation (issue 4) --------------------------------------- */
+/* --- acceptance simulation: false alarms and power ------------------------- */
 
 /* xoshiro256** seeded by splitmix64; Box-Muller normals. */
 struct rng {

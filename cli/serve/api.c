@@ -1,0 +1,437 @@
+/* serve's JSON API: /api/runs, /api/runs/ID, /api/series,
+ * /api/series/KEY and /api/regressions, computed from the store
+ * (serve.h; the heavy ones by the worker, worker.c). */
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+static const char *arg(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	return v && *v ? v : NULL;
+}
+
+/* 1 when every byte of v is in set or alphanumeric, and 0 < len <= max. */
+static int token_ok(const char *v, const char *set, size_t max)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		if (!(ch >= '0' && ch <= '9') && !(ch >= 'a' && ch <= 'z') &&
+		    !(ch >= 'A' && ch <= 'Z') && !strchr(set, ch))
+			return 0;
+	}
+	return 1;
+}
+
+static int hex_ok(const char *v, size_t min, size_t max)
+{
+	size_t n = strlen(v);
+	if (n < min || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (serve_hexval(v[i]) < 0)
+			return 0;
+	return 1;
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *entry_json(const struct bt_store_entry *e)
+{
+	json_t *tags = json_array();
+	for (size_t k = 0; tags && k < e->n_tags; k++)
+		json_array_append_new(tags, json_string(e->tags[k]));
+	/* the shape of `benchtrack list --format json` */
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
+			 " s:I, s:I, s:b, s:o}",
+			 "run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
+			 "commit", e->commit, "branch", e->branch,
+			 "dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
+			 "machine", e->machine, "fingerprint", e->fingerprint,
+			 "suite", e->suite, "path", e->path, "archive", e->archive,
+			 "n_results", (json_int_t)e->n_results,
+			 "n_failed", (json_int_t)e->n_failed, "milestone", e->milestone,
+			 "tags", tags ? tags : json_array());
+}
+
+static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
+{
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	const char *limit = arg(c, "limit");
+	enum MHD_Result ret;
+	json_t *runs;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.type = arg(c, "type");
+	f.machine = arg(c, "machine");
+	f.since = arg(c, "since");
+	f.until = arg(c, "until");
+	f.commit = arg(c, "commit");
+	f.branch = arg(c, "branch");
+	f.benchmark = arg(c, "name");
+	f.tag = arg(c, "tag");
+	if ((f.since && !token_ok(f.since, "-:.TZ+", 40)) ||
+	    (f.until && !token_ok(f.until, "-:.TZ+", 40)))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+					 "since/until: expected a date (YYYY-MM-DD) or a time");
+	if (f.commit && !hex_ok(f.commit, 1, 64))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "commit: expected hex digits");
+	f.limit = SERVE_DEFAULT_LIMIT;
+	if (limit) {
+		char *end;
+		long n = strtol(limit, &end, 10);
+		if (*end || n < 0 || n > SERVE_MAX_LIMIT || limit[0] == '-' || limit[0] == '+')
+			return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+						 "limit: expected an integer from 0 (all) to %d",
+						 SERVE_MAX_LIMIT);
+		f.limit = (size_t)n; /* 0: no limit */
+	}
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
+	if (!rc)
+		rc = bt_store_query(st, &f, &l, &err);
+	bt_store_close(st);
+	if (rc) {
+		ret = serve_reply_store_error(c, rc, &err);
+		bt_strbuf_release(&err);
+		return ret;
+	}
+	runs = json_array();
+	for (size_t i = 0; runs && i < l.n; i++)
+		if (json_array_append_new(runs, entry_json(&l.items[i])))
+			json_decref(runs), runs = NULL;
+	bt_store_list_release(&l);
+	bt_strbuf_release(&err);
+	if (!runs)
+		return MHD_NO;
+	return serve_reply_json(c, MHD_HTTP_OK, json_pack("{s:I, s:o}", "count",
+							  (json_int_t)json_array_size(runs),
+							  "runs", runs));
+}
+
+static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
+			       const char *ref)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	char *path = NULL, *real = NULL;
+	size_t nb = strlen(s->store_real);
+	enum MHD_Result ret;
+	struct stat sb;
+	int rc, fd = -1;
+
+	if (!(strcmp(ref, "latest") == 0 ||
+	      (strncmp(ref, "latest:", 7) == 0 && token_ok(ref + 7, "._-", 64) &&
+	       ref[7] != '.') ||
+	      hex_ok(ref, 4, 64)))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+					 "'%.80s': expected a run id (or a prefix of 4 or more "
+					 "hex digits), latest or latest:TYPE", ref);
+	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
+	if (!rc)
+		rc = bt_store_resolve(st, ref, &path, &err);
+	bt_store_close(st);
+	/* only ever a run.json inside the store */
+	if (!rc && (!(real = realpath(path, NULL)) || strncmp(real, s->store_real, nb) ||
+		    real[nb] != '/' || strlen(real) < 9 ||
+		    strcmp(real + strlen(real) - 9, "/run.json")))
+		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
+	/* O_NONBLOCK: a FIFO (or device) put there must not block the open;
+	 * only a regular file is served, then read blocking */
+	if (!rc && ((fd = open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+		    fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0))
+		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
+	free(path);
+	free(real);
+	if (rc) {
+		if (fd >= 0)
+			close(fd);
+		ret = serve_reply_store_error(c, rc, &err);
+	} else {
+		ret = serve_reply_fd(c, fd, sb.st_size, "application/json", "no-store");
+	}
+	bt_strbuf_release(&err);
+	return ret;
+}
+
+static const char *direction_name(int d)
+{
+	return d == BT_HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better";
+}
+
+/* The series without its points (the shape of `benchtrack history
+ * --format json`). */
+static json_t *series_head(const struct bt_series *s)
+{
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s, s:I}",
+			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
+			 "variant", s->variant, "params", s->params, "machine", s->machine,
+			 "fingerprint", s->fingerprint, "metric", s->metric, "unit", s->unit,
+			 "direction", direction_name(s->direction),
+			 "n_points", (json_int_t)s->n);
+}
+
+struct series_walk {
+	struct bt_ack_list acks;
+	struct bt_cp_opts cp;
+	json_t *out;             /* /api/series/KEY: the series; /api/series: array */
+	size_t n;
+	int one;                 /* /api/series/KEY */
+	/* /api/regressions */
+	const char *since;
+	int all;
+	size_t found, acked;
+	struct bt_strbuf err;
+};
+
+static int series_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	struct bt_cp_result cps;
+	json_t *o, *pts, *cpj;
+	int rc;
+
+	if (++w->n > 1)
+		return 0; /* an ambiguous prefix: counted only */
+	if ((rc = bt_series_changepoints(s, &w->cp, &cps, &w->err)))
+		return rc;
+	o = series_head(s);
+	pts = json_array();
+	cpj = json_array();
+	for (size_t i = 0; pts && i < s->n; i++) {
+		const struct bt_series_point *p = &s->points[i];
+		json_array_append_new(
+			pts, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
+				       "index", (json_int_t)i, "run_id", p->run_id,
+				       "commit", p->commit, "timestamp", p->timestamp,
+				       "value", num(p->value), "p25", num(p->p25),
+				       "p75", num(p->p75), "min", num(p->min),
+				       "max", num(p->max), "n", (json_int_t)p->n));
+	}
+	for (size_t k = 0; cpj && k < cps.n; k++) {
+		const struct bt_change_point *cp = &cps.points[k];
+		const struct bt_series_point *p = &s->points[cp->index];
+		json_array_append_new(
+			cpj, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:s, s:b}",
+				       "index", (json_int_t)cp->index, "run_id", p->run_id,
+				       "commit", p->commit, "timestamp", p->timestamp,
+				       "p_value", num(cp->p_value),
+				       "mean_before", num(cp->mean_before),
+				       "mean_after", num(cp->mean_after),
+				       "rel_change", num(cp->rel_change),
+				       "verdict", bt_series_change_worse(s, cp) ? "regressed"
+										: "improved",
+				       "acknowledged",
+				       bt_series_change_acked(s, cp->index, &w->acks)));
+	}
+	bt_cp_result_release(&cps);
+	if (!o || !pts || !cpj || json_object_set_new(o, "points", pts) ||
+	    json_object_set_new(o, "change_points", cpj)) {
+		json_decref(o);
+		return BT_ENOMEM;
+	}
+	w->out = o;
+	return 0;
+}
+
+static int series_list_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	json_t *o = series_head(s);
+	const struct bt_series_point *last = s->n ? &s->points[s->n - 1] : NULL;
+	if (!o)
+		return BT_ENOMEM;
+	if (last)
+		json_object_set_new(o, "last", json_pack("{s:s, s:s?, s:s, s:o}",
+							 "run_id", last->run_id,
+							 "commit", last->commit,
+							 "timestamp", last->timestamp,
+							 "value", num(last->value)));
+	return json_array_append_new(w->out, o) ? BT_ENOMEM : 0;
+}
+
+static int regressions_one(void *ud, const struct bt_series *s)
+{
+	struct series_walk *w = ud;
+	struct bt_cp_result cps;
+	int rc = bt_series_changepoints(s, &w->cp, &cps, &w->err);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < cps.n && !rc; k++) {
+		const struct bt_change_point *cp = &cps.points[k];
+		const struct bt_series_point *p = &s->points[cp->index];
+		int worse = bt_series_change_worse(s, cp);
+		int acked;
+		if (w->since && strcmp(p->timestamp, w->since) < 0)
+			continue;
+		if (!worse && !w->all)
+			continue;
+		acked = bt_series_change_acked(s, cp->index, &w->acks);
+		w->found++;
+		w->acked += acked;
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?,"
+				      " s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:b}",
+				      "timestamp", p->timestamp, "commit", p->commit,
+				      "run_id", p->run_id,
+				      "verdict", worse ? "regressed" : "improved",
+				      "series_key", s->series_key, "suite", s->suite,
+				      "name", s->name, "variant", s->variant,
+				      "params", s->params, "metric", s->metric,
+				      "unit", s->unit, "direction", direction_name(s->direction),
+				      "mean_before", num(cp->mean_before),
+				      "mean_after", num(cp->mean_after),
+				      "rel_change", num(cp->rel_change),
+				      "p_value", num(cp->p_value), "acknowledged", acked);
+		if (!o || json_object_set_new(o, "machine", s->machine
+							 ? json_string(s->machine)
+							 : json_null()) ||
+		    json_array_append_new(w->out, o))
+			rc = BT_ENOMEM;
+	}
+	bt_cp_result_release(&cps);
+	return rc;
+}
+
+
+/* Computes a series answer (what: enum series_what) into *status and
+ * its JSON text (malloc'd; NULL: out of memory). The parameters are
+ * checked by the caller. */
+char *serve_series_compute(const char *store_dir, int what, const char *key,
+			   const char *since, int all, const char *metric,
+			   const char *machine, const char *suite, const char *name,
+			   unsigned *status)
+{
+	struct series_walk w;
+	struct bt_series_filter f;
+	struct bt_store *st = NULL;
+	json_t *root = NULL;
+	char *text;
+	size_t n_series = 0;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	memset(&f, 0, sizeof f);
+	bt_cp_opts_default(&w.cp);
+	f.series_key = key;
+	f.metric = metric;
+	f.machine = machine;
+	if (what == SERIES_LIST) {
+		f.suite = suite;
+		f.name = name;
+	}
+	w.since = since;
+	w.all = all;
+	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	if (what != SERIES_ONE && !(w.out = json_array()))
+		return NULL;
+	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &w.err);
+	if (!rc && what != SERIES_LIST)
+		rc = bt_store_acks(st, &w.acks, &w.err);
+	if (!rc)
+		rc = bt_store_series(st, &f,
+				     what == SERIES_ONE ? series_one
+				     : what == SERIES_LIST ? series_list_one
+							   : regressions_one,
+				     &w, &n_series, &w.err);
+	bt_store_close(st);
+	if (rc) {
+		*status = rc == BT_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+			: rc == BT_EINVAL ? MHD_HTTP_BAD_REQUEST
+			: MHD_HTTP_INTERNAL_SERVER_ERROR;
+		text = serve_error_text(*status, "%s", w.err.len ? w.err.buf : bt_strerror(rc));
+	} else if (what == SERIES_ONE && w.n == 0) {
+		*status = MHD_HTTP_NOT_FOUND;
+		text = serve_error_text(*status, "no series '%s'%s%s", key,
+					f.metric ? " of metric " : "", f.metric ? f.metric : "");
+	} else if (what == SERIES_ONE && w.n > 1) {
+		*status = MHD_HTTP_BAD_REQUEST;
+		text = serve_error_text(*status,
+					"series key prefix '%s' is ambiguous (%zu series)",
+					key, w.n);
+	} else {
+		*status = MHD_HTTP_OK;
+		if (what == SERIES_ONE)
+			root = json_incref(w.out);
+		else if (what == SERIES_LIST)
+			root = json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
+					 "series", w.out);
+		else
+			root = json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
+					 "found", (json_int_t)w.found,
+					 "acknowledged", (json_int_t)w.acked,
+					 "regressions", w.out);
+		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(root);
+	}
+	json_decref(w.out);
+	bt_ack_list_release(&w.acks);
+	bt_strbuf_release(&w.err);
+	return text;
+}
+
+
+static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
+				  struct req *r, enum series_what what, const char *key)
+{
+	const char *all_s = arg(c, "all"), *metric = arg(c, "metric"),
+		   *machine = arg(c, "machine"), *since = arg(c, "since"),
+		   *suite = what == SERIES_LIST ? arg(c, "suite") : NULL,
+		   *name = what == SERIES_LIST ? arg(c, "name") : NULL;
+	int all = all_s && (strcmp(all_s, "1") == 0 || strcmp(all_s, "true") == 0);
+	unsigned status;
+
+	if (key && !hex_ok(key, 4, 64))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+					 "'%.80s': expected a series key (or a prefix of 4 "
+					 "or more hex digits)", key);
+	if (metric && !token_ok(metric, "._-:/", 64))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
+	if (since && !token_ok(since, "-:.TZ+", 40))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+					 "since: expected a date (YYYY-MM-DD) or a time");
+	/* suite, name, machine: compared in SQL, never part of a path */
+	if ((suite && strchr(suite, '\x1f')) || (name && strchr(name, '\x1f')) ||
+	    (machine && strchr(machine, '\x1f')))
+		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad parameter");
+	if (what != SERIES_ONE)
+		return serve_heavy(s, c, r, what, since, all, metric, machine, suite, name);
+	char *text = serve_series_compute(s->store_dir, what, key, since, all, metric, machine,
+					  NULL, NULL, &status);
+	return serve_reply_text(c, status, "application/json", text);
+}
+
+enum MHD_Result serve_api(struct server *s, struct MHD_Connection *c,
+			  struct req *r, const char *path)
+{
+	if (strcmp(path, "") == 0 || strcmp(path, "/") == 0)
+		return serve_reply_json(c, MHD_HTTP_OK, json_pack(
+			"{s:s, s:[s, s, s, s, s]}", "version", BENCHTRACK_VERSION,
+			"endpoints", "/api/runs", "/api/runs/ID", "/api/series",
+			"/api/series/KEY", "/api/regressions"));
+	if (strcmp(path, "/runs") == 0 || strcmp(path, "/runs/") == 0)
+		return api_runs(s, c);
+	if (strncmp(path, "/runs/", 6) == 0 && !strchr(path + 6, '/'))
+		return api_run(s, c, path + 6);
+	if (strcmp(path, "/series") == 0 || strcmp(path, "/series/") == 0)
+		return api_series(s, c, r, SERIES_LIST, NULL);
+	if (strncmp(path, "/series/", 8) == 0 && !strchr(path + 8, '/'))
+		return api_series(s, c, r, SERIES_ONE, path + 8);
+	if (strcmp(path, "/regressions") == 0 || strcmp(path, "/regressions/") == 0)
+		return api_series(s, c, r, SERIES_REGRESSIONS, NULL);
+	return serve_reply_error(c, MHD_HTTP_NOT_FOUND, "no such API endpoint");
+}
