@@ -2,7 +2,7 @@
  * asserted in tests (scripts/bench-store.sh prints the figures).
  *
  * A deterministic generator writes a synthetic store of RUNS runs x RESULTS
- * results straight into the file layout of DESIGN §6 (by-type/<type>/
+ * results straight into the file layout of docs/STORE.md (by-type/<type>/
  * <YYYY-MM-DD-HHMM-UTC-id8>/run.json, by-date/ and latest/ links), not
  * through bt_store_put (which regenerates README.md and updates the index
  * once per run). The cases then time the library on it:

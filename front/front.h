@@ -84,7 +84,7 @@ int bt_front_run_registered(struct bt_front *f,
 			    const struct bt_build_info *build,
 			    const char *argv0);
 
-/* Exit codes (DESIGN §2). */
+/* Exit codes (docs/internals/ARCHITECTURE.md §3). */
 enum { BT_EXIT_OK = 0, BT_EXIT_REGRESSION = 1, BT_EXIT_USAGE = 2,
        BT_EXIT_ERROR = 3, BT_EXIT_CASE_FAILED = 4 };
 

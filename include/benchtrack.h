@@ -1,5 +1,5 @@
 /* benchtrack: the one header a benchmark author includes.
- * See DESIGN.md and docs/ for the contracts of each part. */
+ * docs/API.md is the tour; docs/internals/ARCHITECTURE.md maps the parts. */
 #ifndef BENCHTRACK_H
 #define BENCHTRACK_H
 

@@ -1,5 +1,7 @@
 /* Running one case in a forked child (or in process), and the
- * process-level figures: peak memory, CPU time, context switches. */
+ * process-level figures: peak memory, CPU time, context switches. The
+ * child's output is passed on to stderr, capped; every process a case
+ * started is killed and reaped after it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -275,8 +277,9 @@ static void drain(int *fd, struct bt_strbuf *data, int *too_big,
  * every living process the case started descends from the runner through
  * a child the runner did not have before the case, and those are killed
  * and reaped after the case. Children the runner had before it, and what
- * descends from them, are left alone; nothing above the runner is ever
- * looked at. */
+ * descends from them, are left alone (unless an orphan of theirs was
+ * re-parented to the runner while the case ran); nothing above the
+ * runner is ever looked at. */
 struct proc {
 	pid_t pid, ppid;
 };

@@ -154,6 +154,16 @@
 	function td(text, cls) {
 		return el("td", { text: text, cls: cls });
 	}
+	/* node with text in it that a line may break after '+', '_', '/',
+	 * ',' or '=' (long names of implementations and variants) */
+	function breakable(node, text) {
+		String(text).split(/([+_\/,=])/).forEach(function (part, i) {
+			if (!part) return;
+			node.appendChild(document.createTextNode(part));
+			if (i % 2) node.appendChild(document.createElement("wbr"));
+		});
+		return node;
+	}
 	function link(href, text) {
 		return el("a", { href: href, text: text });
 	}
@@ -348,7 +358,7 @@
 			var t = el("table", { cls: "list compact" });
 			g.items.forEach(function (it, i) {
 				t.appendChild(el("tr", null, [td(String(i + 1), "num"),
-					td(it.name + (it.variant && it.variant !== "default" ? " [" + it.variant + "]" : ""), "name"),
+					breakable(td(null, "name"), it.name + (it.variant && it.variant !== "default" ? " [" + it.variant + "]" : "")),
 					td(it.median, "num"), td(it.speedup, "num " + (it.style || ""))]));
 			});
 			d.appendChild(t);

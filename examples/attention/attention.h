@@ -1,4 +1,5 @@
-/* The attention kernels of the bundled demo suite (DESIGN §7).
+/* The attention kernels of the bundled demo suite
+ * (docs/internals/ARCHITECTURE.md §9).
  *
  * Every kernel computes non-causal scaled dot-product attention (full
  * bidirectional for naive and tiled; the stated sparsity pattern, also

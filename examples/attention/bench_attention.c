@@ -1,6 +1,6 @@
-/* The attention demo suite (DESIGN §7): naive, tiled, dilated and
- * block-sparse attention over the production sequence range, compared
- * with each other in group "attention".
+/* The attention demo suite (docs/internals/ARCHITECTURE.md §9): naive,
+ * tiled, dilated and block-sparse attention over the production sequence
+ * range, compared with each other in group "attention".
  *
  * Every case: inputs from bt_seed (uniform in [-1, 1]), all buffers
  * allocated and touched before the timed loop (so page faults and an

@@ -1,4 +1,4 @@
-/* The example of DESIGN §3: a benchmark written against the public header
+/* The example of docs/API.md: a benchmark written against the public header
  * only. Build it after `make install`:
  *     cc -O2 my_bench.c $(pkg-config --cflags --libs benchtrack) -o my_bench
  * and run `./my_bench` or `benchtrack run ./my_bench`. */

@@ -1,5 +1,5 @@
 /* Analysis: distributions, two-sample tests and verdicts, change points
- * (lib/analysis/, DESIGN §8).
+ * (lib/analysis/, docs/internals/ARCHITECTURE.md §8).
  *
  * Every estimator and test is a named function with unit tests against
  * published or SciPy reference values. Nothing here allocates unless it
@@ -123,7 +123,7 @@ void bt_verdict_opts_default(struct bt_verdict_opts *o);
 
 /* One metric of one series, A (baseline) against B (candidate).
  * ratio = B / A (Hodges-Lehmann on logs, CI at level 1 - alpha); for a
- * higher-is-better metric the slowdown is 1/ratio. Rule (DESIGN §8):
+ * higher-is-better metric the slowdown is 1/ratio. Rule (ARCHITECTURE §8):
  * regressed iff p < alpha AND the CI's lower bound of the slowdown
  * exceeds 1 + delta; improved iff p < alpha AND the CI's upper bound of
  * the slowdown is below 1 / (1 + delta); noisy when a side has fewer
@@ -265,7 +265,7 @@ struct bt_cp_opts {
 	int otava_compat;       /* Otava's algorithm exactly, no extras */
 	double perm_max_pvalue; /* 0.01: permutation p needed to confirm */
 };
-/* Our defaults (DESIGN §8). */
+/* Our defaults (docs/internals/ARCHITECTURE.md §8). */
 void bt_cp_opts_default(struct bt_cp_opts *o);
 /* Otava's compute_change_points(window_len=50, max_pvalue=p,
  * min_magnitude=0): no permutation test, no spike suppression, no

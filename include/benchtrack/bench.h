@@ -1,4 +1,4 @@
-/* The benchmark author's API (DESIGN §3).
+/* The benchmark author's API (docs/API.md is the tour).
  *
  *     static void bm_sum(bt_state *s)
  *     {

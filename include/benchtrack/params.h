@@ -1,6 +1,6 @@
 /* Parameter spaces: the sweep a benchmark runs over.
  *
- * Grammar of a spec (DESIGN §3):
+ * Grammar of a spec (docs/API.md, Parameters):
  *     spec   := axis (';' axis)*            cartesian product of the axes
  *     axis   := name '=' values
  *     values := item (',' item)*

@@ -3,7 +3,8 @@
  * A case is one benchmark x one parameter combination x one variant
  * (a set of boolean options). Cases run in a forked child by default, so a
  * crash, a hang past the timeout, failed validation or an out-of-memory
- * condition marks that case and the run goes on (DESIGN §4).
+ * condition marks that case and the run goes on
+ * (docs/internals/ARCHITECTURE.md §5).
  */
 #ifndef BENCHTRACK_RUNNER_H
 #define BENCHTRACK_RUNNER_H

@@ -1,4 +1,4 @@
-/* The results store (DESIGN §6, docs/STORE.md).
+/* The results store (docs/STORE.md; docs/internals/ARCHITECTURE.md §7).
  *
  *     STORE/
  *       README.md                         generated index of the store
@@ -37,7 +37,8 @@ struct bt_store; /* opaque */
 
 enum bt_store_flags {
 	BT_STORE_CREATE = 1,   /* create the store when missing */
-	BT_STORE_READONLY = 2, /* never write (list, show, verify) */
+	BT_STORE_READONLY = 2, /* never write (list, show, verify), but for
+				* a missing index.db rebuilt on open */
 	BT_STORE_NO_REBUILD = 4, /* leave a missing index.db missing (reindex, verify) */
 };
 
@@ -225,10 +226,11 @@ int bt_store_organize(struct bt_store *st, const char *src,
 int bt_store_verify(struct bt_store *st, int repair, bt_store_note_fn note,
 		    void *ud, size_t *n_problems, struct bt_strbuf *err);
 
-/* --- Series and acknowledgements (lib/store/series.c, lib/store/acks.c) ---
+/* --- Series and acknowledgements (lib/store/series.c) ---------------------
  * A series is what one result of a benchmark measures over time: the runs
- * whose result has the same series_key (DESIGN §5: suite, name, variant,
- * params, machine fingerprint, metric, version). One point per run. */
+ * whose result has the same series_key (suite, name, variant, params,
+ * machine fingerprint, metric, version: docs/internals/ARCHITECTURE.md
+ * §6). One point per run. */
 struct bt_series_point {
 	const char *run_id;
 	const char *commit;      /* NULL when unknown */

@@ -1,6 +1,6 @@
 /* Change points: windowed E-divisive means with a pooled t-test, as Apache
  * Otava computes it (otava_compat), plus our defaults on top (contracts in
- * include/benchtrack/analysis.h, DESIGN §8).
+ * include/benchtrack/analysis.h, docs/internals/ARCHITECTURE.md §8).
  *
  * Qhat of a window is O(w^2): W(a, b) = sum of |y_i - y_j| over the pairs
  * a <= i < j < b is tabulated once per window, and for a segment [s, e)

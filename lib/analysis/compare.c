@@ -1,5 +1,6 @@
 /* Verdicts on two samples of one metric (contracts in
- * include/benchtrack/analysis.h, rule in DESIGN §8). */
+ * include/benchtrack/analysis.h; the rule in
+ * docs/internals/ARCHITECTURE.md §8). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

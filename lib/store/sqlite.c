@@ -1,4 +1,5 @@
-/* SQLite backend of the store index (lib/store/index.h, DESIGN §6).
+/* SQLite backend of the store index (lib/store/index.h;
+ * docs/internals/ARCHITECTURE.md §7).
  *
  * Handles: one handle is one sqlite3 connection, used by one thread at a
  * time and never across fork() (a child opens its own). The database is in

@@ -202,7 +202,8 @@ function trendLabels() {
   c.restore();
   const cw = c.canvas.width, gap = 2 * devicePixelRatio;
   drawn.forEach((d, i) => {
-    if (d[0] < 0 || d[1] > cw) out.push(`label '${d[2]}' at ${Math.round(d[0])}-${Math.round(d[1])} outside the chart (0-${cw})`);
+    /* flush with the edge reads as cut: 2 px in at least */
+    if (d[0] < gap || d[1] > cw - gap) out.push(`label '${d[2]}' at ${Math.round(d[0])}-${Math.round(d[1])} outside the chart (0-${cw})`);
     if (i && d[0] < drawn[i - 1][1] + gap) out.push(`label '${d[2]}' runs into '${drawn[i - 1][2]}'`);
   });
   return [drawn.length, out.slice(0, 5)];
@@ -215,8 +216,8 @@ async function layout() {
   const trends = await ov.evaluate(() => {
     const by = {};
     document.querySelectorAll("#series tbody tr").forEach((tr) => {
-      const s = tr._series;
-      if (s && s.n > 1 && !by[s.n]) by[s.n] = "trend.html#" + s.k;
+      const n = Number(tr.cells[6].textContent), a = tr.cells[0].querySelector("a");
+      if (n > 1 && a && !by[n]) by[n] = a.getAttribute("href");
     });
     return by;
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The store through the commands: benchtrack run stores by default (here
-# in --store / BENCHTRACK_STORE), the layout of DESIGN §6, list with its
+# in --store / BENCHTRACK_STORE), the layout of docs/STORE.md, list with its
 # filters and formats, show by every kind of reference, tag/untag,
 # reindex, and clear errors for bad references.
 set -euo pipefail

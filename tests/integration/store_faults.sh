@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Faults of the results store (DESIGN §6, docs/STORE.md):
+# Faults of the results store (docs/STORE.md and
+# docs/internals/ARCHITECTURE.md §7):
 #   a. 8 `benchtrack run` processes storing into one store at once;
 #   b. writers killed with SIGKILL at random points;
 #   c. a read-only store (a read-only bind mount: root ignores chmod);

@@ -515,7 +515,7 @@ static void test_min_after(void **state)
 	bt_cp_result_release(&r);
 }
 
-/* --- simulations of the defaults (DESIGN §8 acceptance) -------------------- */
+/* --- simulations of the defaults (ARCHITECTURE.md §8) ------------------ */
 
 #define SIM_N 200
 
