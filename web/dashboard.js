@@ -154,10 +154,10 @@
 	function td(text, cls) {
 		return el("td", { text: text, cls: cls });
 	}
-	/* node with text in it that a line may break after '+', '_', '/',
-	 * ',' or '=' (long names of implementations and variants) */
+	/* node with text in it that a line may break after '+', '/', ',' or
+	 * '=' (long names of implementations and variants) */
 	function breakable(node, text) {
-		String(text).split(/([+_\/,=])/).forEach(function (part, i) {
+		String(text).split(/([+\/,=])/).forEach(function (part, i) {
 			if (!part) return;
 			node.appendChild(document.createTextNode(part));
 			if (i % 2) node.appendChild(document.createElement("wbr"));

@@ -1,5 +1,5 @@
-/* Series identity and date flags through the real benchtrack binary
- * (issue 10): a run.json whose series_key is another result's (an
+/* Series identity and date flags through the real benchtrack binary: a
+ * run.json whose series_key is another result's (an
  * impostor claiming naive's series) and a run with one benchmark twice are
  * refused by compare and kept out of history; --since/--until of list,
  * history and regressions share one date parser and one message; history

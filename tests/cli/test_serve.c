@@ -2,7 +2,7 @@
  * the JSON API and the dashboard, 404s, traversal attempts, oversized
  * requests, methods, then a bounded load test (2,000 requests from 16
  * client threads) while another process stores runs, and a clean exit on
- * SIGTERM. Issue 10: a raw NUL in the target (400), the header deadline
+ * SIGTERM. Hostile clients: a raw NUL in the target (400), the header deadline
  * and the cap of messages on stderr, and a bounded stop with stuck
  * threads (BENCHTRACK_TEST_SERVE_STALL).
  *
@@ -887,7 +887,7 @@ static void test_sigterm_early(void **state)
 	assert_int_equal(count_entries(t), 0);
 }
 
-/* --- hostile requests (issue 10) -------------------------------------------------- */
+/* --- hostile requests ------------------------------------------------------------ */
 
 /* The status of GET target (tlen bytes, which may hold a NUL). */
 static int raw_target_status(const char *target, size_t tlen, char *body, size_t size)

@@ -4,8 +4,10 @@
 #     cli/, front/ and include/ (by its path, a glob such as cli/cmd_*.c,
 #     or a header's name in the include/benchtrack/ list), and every path
 #     it names exists;
-#   - every "ARCHITECTURE.md §N" cited in the tree is a section of it, and
-#     nothing cites the design document that is not in the repository;
+#   - every "ARCHITECTURE.md §N" cited in the tree is a section of it,
+#     nothing cites the design document that is not in the repository,
+#     and no code, test or script cites a tracker's issue number (which
+#     means nothing in the repository: the comment names the behaviour);
 #   - docs/API.md names every public call, macro and BT_BENCH option of
 #     include/benchtrack/bench.h.
 # A failure names the file and what is missing.
@@ -32,7 +34,9 @@ tokens = set()
 for m in re.finditer(r"(?<![\w./-])((?:%s)/[\w./*-]*)" % "|".join(TOP), arch):
     tokens.add(m.group(1).rstrip(".,:;"))
 for t in sorted(tokens):
-    if not glob.glob(os.path.join(src, t)):
+    # a placeholder in capitals (cli/cmd_NAME.c) stands for any name
+    pattern = t if glob.glob(os.path.join(src, t)) else re.sub(r"[A-Z]{3,}", "*", t)
+    if not glob.glob(os.path.join(src, pattern)):
         errors.append("%s names '%s', which does not exist" % (arch_path, t))
 
 globs = [t for t in tokens if "*" in t]
@@ -70,6 +74,10 @@ for top in TOP + ("README.md", "Makefile", "CMakeLists.txt"):
         for m in re.finditer(old + r"(\.md| §\d+)", text):
             errors.append("%s cites %s%s, which is not in the repository"
                           % (rel, old, m.group(1)))
+        if not rel.startswith(("docs", "web", "README")):
+            for m in re.finditer(r"\b[Ii]ssue #?(\d+)", text):
+                errors.append("%s cites issue %s: name the behaviour instead"
+                              % (rel, m.group(1)))
         for m in re.finditer(r"ARCHITECTURE(?:\.md)? §(\d+)", text):
             if m.group(1) not in sections:
                 errors.append("%s cites ARCHITECTURE.md §%s, which %s does not have"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benchtrack run and the runner flags (issue 10): a --param no benchmark
+# benchtrack run and the runner flags: a --param no benchmark
 # declares is a usage error everywhere (nothing stored), unless
 # --allow-unknown-params says the suites differ on purpose; the run takes
 # the type all its benchmarks declare; items and bytes throughputs both
