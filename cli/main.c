@@ -1,5 +1,6 @@
 /* benchtrack: dispatch to one subcommand per file (cli/cmd_*.c). */
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -78,6 +79,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(name, "--version") == 0)
 		name = "version";
+	/* run and ab store what they measured: a reader of their stderr or
+	 * stdout that went away (`2>&1 | head`) must not kill them before
+	 * the run is stored (suites get SIGPIPE's default back at spawn) */
+	if (strcmp(name, "run") == 0 || strcmp(name, "ab") == 0)
+		signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; bt_commands[i]; i++)
 		if (strcmp(bt_commands[i]->name, name) == 0)
 			return bt_commands[i]->fn(argc - 1, argv + 1);

@@ -108,7 +108,9 @@ int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
 	posix_spawnattr_t at;
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigmask(&at, &old);
-	posix_spawnattr_setsigdefault(&at, &block);
+	sigset_t dflt = block;
+	sigaddset(&dflt, SIGPIPE); /* run and ab ignore it; the suite must not */
+	posix_spawnattr_setsigdefault(&at, &dflt);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	pid_t pid = 0;
 	int rc = tmp_sig ? EINTR : posix_spawn(&pid, suite, NULL, &at, av, environ);

@@ -140,4 +140,21 @@ nothing_stored "$tmp/s8" "/bin/true"
 expect 2 "$bt" run "$suite" /bin/true "${quick[@]}" --store "$tmp/s8"
 grep -q "/bin/true: not a benchmark suite" "$tmp/err" || fail "suite then /bin/true: $(cat "$tmp/err")"
 nothing_stored "$tmp/s8" "suite then /bin/true"
+# 9. a reader of run's stderr that went away (`2>&1 | head`) does not kill
+# it: the run is still stored and the exit code is the run's own
+"$py" - "$bt" "$suite" "$tmp/s9" <<'PY' || fail "run with a closed stderr"
+import os, subprocess, sys
+bt, suite, store = sys.argv[1:4]
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([bt, "run", suite, "--min-sample-time", "1ms",
+                    "--warmup-iterations", "1", "--measurement-iterations", "4",
+                    "--store", store], stdout=subprocess.DEVNULL, stderr=w)
+os.close(w)
+if p.returncode != 0:
+    sys.exit("exit %d" % p.returncode)
+runs = [d for d, _, f in os.walk(store) if "run.json" in f]
+if len(runs) != 1:
+    sys.exit("%d runs stored" % len(runs))
+PY
 echo "run_measure: ok"
