@@ -14,11 +14,25 @@
 
 #include "front.h"
 
+/* What a command needs (git's RUN_SETUP), on its table entry: main()
+ * keeps the entry of the command it runs, and cli_store() opens the store
+ * as it says (after the command has checked its flags, so that a usage
+ * error never depends on the store). */
+enum {
+	CLI_STORE = 1 << 0,      /* works on a store (--store DIR,
+				  * $BENCHTRACK_STORE, benchmark_results/) */
+	CLI_READONLY = 1 << 1,   /* ... only reads it */
+	CLI_CREATE = 1 << 2,     /* ... creates it when missing */
+	CLI_NO_REBUILD = 1 << 3, /* ... a missing index.db is not rebuilt on
+				  * open (the command's own work) */
+};
+
 struct bt_cmd {
 	const char *name;
 	const char *usage;  /* one line: "run SUITE... [flags]" */
 	const char *summary;
 	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	unsigned flags;     /* CLI_* */
 };
 
 extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_list, bt_cmd_tag,
@@ -44,6 +58,33 @@ int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
 int bt_cmd_help_flag(int argc, char **argv, const char *name);
+
+/* --- the command's setup and messages (cli/main.c) --- */
+
+/* The store of the running command, opened once as its table entry says
+ * (CLI_READONLY, CLI_CREATE, CLI_NO_REBUILD), plus extra (CLI_* for this
+ * invocation: gc --dry-run is read-only), from dir (--store; NULL:
+ * $BENCHTRACK_STORE, else benchmark_results/). A second call returns the
+ * same store. NULL when it cannot be opened, with "benchtrack: error:
+ * CMD: WHY" printed ("DIR: no such store", "DIR: not a directory"): the
+ * command then returns BT_EXIT_ERROR. main() closes it after the command
+ * returns. */
+struct bt_store *cli_store(const char *dir);
+struct bt_store *cli_store_as(const char *dir, unsigned extra);
+
+/* "benchtrack: error: CMD: MSG" on stderr after stdout is flushed, MSG
+ * being err's text when it has some, else bt_strerror(rc) (err may be
+ * NULL; no "CMD: " when cmd is NULL). Returns code, for
+ * `return cli_fail(BT_EXIT_ERROR, "list", rc, &err);`. */
+int cli_fail(int code, const char *cmd, int rc, const struct bt_strbuf *err);
+
+/* "benchtrack: warning: CMD: ..." on stderr (no "CMD: " when cmd is
+ * NULL). */
+void cli_warn(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Flushes stdout: BT_EXIT_OK, or BT_EXIT_ERROR with the error printed. */
+int cli_flush(void);
 
 /* --- shared by several commands (cli/common.c) --- */
 

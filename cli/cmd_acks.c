@@ -10,29 +10,27 @@
 static int cmd_acks(int argc, char **argv)
 {
 	const char *store_dir = NULL, *format = "table";
-	int help = 0, n_args = 0, code;
+	int n_args = 0, code, rc;
 	char *args[1];
 	struct bt_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--format", &format, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	struct bt_ack_list l;
 
-	if ((code = bt_opts_parse("acks", argc, argv, opts, &help, args, 0, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("acks");
 	if (strcmp(format, "table") && strcmp(format, "json")) {
 		bt_front_error("acks: --format '%s': expected table or json", format);
 		return BT_EXIT_USAGE;
 	}
+	if (!(st = cli_store(store_dir)))
+		return BT_EXIT_ERROR;
 	memset(&l, 0, sizeof l);
-	code = BT_EXIT_ERROR;
-	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err) ||
-	    bt_store_acks(st, &l, &err)) {
-		bt_front_error("acks: %s", bt_strbuf_str(&err));
+	if ((rc = bt_store_acks(st, &l, &err))) {
+		code = cli_fail(BT_EXIT_ERROR, "acks", rc, &err);
 		goto out;
 	}
 	if (strcmp(format, "json") == 0) {
@@ -66,11 +64,11 @@ static int cmd_acks(int argc, char **argv)
 	code = bt_cli_write_stdout(&out) ? BT_EXIT_ERROR : BT_EXIT_OK;
 out:
 	bt_ack_list_release(&l);
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&out);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_acks = { "acks", "acks [--format table|json]",
-				    "list the acknowledged changes", cmd_acks };
+				    "list the acknowledged changes", cmd_acks,
+				    CLI_STORE | CLI_READONLY };

@@ -29,17 +29,14 @@ static void gc_note(void *ud, const char *what, const char *path,
 static int cmd_gc(int argc, char **argv)
 {
 	const char *store = NULL, *keep = NULL;
-	int help, n_args, dry = 0;
+	int n_args, dry = 0, code;
 	char *args[1];
 	const struct bt_opt opts[] = { { "--store", &store, NULL },
 				       { "--keep-days", &keep, NULL },
 				       { "--dry-run", NULL, &dry },
 				       { NULL, NULL, NULL } };
-	int code = bt_opts_parse("gc", argc, argv, opts, &help, args, 0, &n_args);
-	if (code)
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("gc");
 	struct bt_gc_opts o = { .keep_days = 30, .dry_run = dry };
 	if (keep) {
 		char *end;
@@ -54,15 +51,13 @@ static int cmd_gc(int argc, char **argv)
 	}
 	struct gc_out out = { dry };
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
+	struct bt_store *st = cli_store_as(store, dry ? CLI_READONLY : 0);
 	size_t n = 0;
-	int rc = bt_store_open(&st, store, dry ? BT_STORE_READONLY : 0, &err);
-	if (!rc)
-		rc = bt_store_gc(st, &o, gc_note, &out, &n, &err);
-	if (rc) {
-		fflush(stdout);
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
+	int rc;
+	if (!st)
+		return BT_EXIT_ERROR;
+	if ((rc = bt_store_gc(st, &o, gc_note, &out, &n, &err))) {
+		code = cli_fail(BT_EXIT_ERROR, "gc", rc, &err);
 	} else {
 		if (dry)
 			printf("would archive %zu run%s older than %d days from %s "
@@ -71,13 +66,12 @@ static int cmd_gc(int argc, char **argv)
 		else
 			printf("archived %zu run%s older than %d days into %s/archive\n",
 			       n, n == 1 ? "" : "s", o.keep_days, bt_store_dir(st));
-		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+		code = cli_flush();
 	}
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_gc = { "gc", "gc [--keep-days N] [--dry-run]",
 				  "archive runs older than the retention window",
-				  cmd_gc };
+				  cmd_gc, CLI_STORE };

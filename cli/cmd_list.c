@@ -109,7 +109,7 @@ static int cmd_list(int argc, char **argv)
 	struct bt_store_filter f;
 	memset(&f, 0, sizeof f);
 	const char *store = NULL, *format = "table", *limit = NULL;
-	int help, n_args;
+	int n_args, code;
 	char *args[1];
 	const struct bt_opt opts[] = {
 		{ "--store", &store, NULL }, { "--type", &f.type, NULL },
@@ -119,11 +119,8 @@ static int cmd_list(int argc, char **argv)
 		{ "--tag", &f.tag, NULL }, { "--archived", NULL, &f.include_archived },
 		{ "--limit", &limit, NULL }, { "--format", &format, NULL }, { NULL, NULL, NULL },
 	};
-	int code = bt_opts_parse("list", argc, argv, opts, &help, args, 0, &n_args);
-	if (code)
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("list");
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
 		bt_front_error("list: --format: '%s' is not one of table, json, csv", format);
 		return BT_EXIT_USAGE;
@@ -144,12 +141,12 @@ static int cmd_list(int argc, char **argv)
 	f.since = f.since ? since : NULL;
 	f.until = f.until ? until : NULL;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
+	struct bt_store *st = cli_store(store);
 	struct bt_store_list l;
+	if (!st)
+		return BT_EXIT_ERROR;
 	memset(&l, 0, sizeof l);
-	int rc = bt_store_open(&st, store, BT_STORE_READONLY, &err);
-	if (!rc)
-		rc = bt_store_query(st, &f, &l, &err);
+	int rc = bt_store_query(st, &f, &l, &err);
 	if (!rc) {
 		if (strcmp(format, "json") == 0)
 			rc = render_json(&l, &out);
@@ -158,19 +155,16 @@ static int cmd_list(int argc, char **argv)
 		else
 			render_table(&l, &out);
 	}
-	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
-	} else {
-		fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
-		code = fflush(stdout) == 0 && !ferror(stdout) ? BT_EXIT_OK : BT_EXIT_ERROR;
-	}
+	if (rc)
+		code = cli_fail(BT_EXIT_ERROR, "list", rc, &err);
+	else
+		code = bt_cli_write_stdout(&out);
 	bt_store_list_release(&l);
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&out);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_list = { "list", "list [--type T] [filters]",
-				    "list the stored runs", cmd_list };
+				    "list the stored runs", cmd_list,
+				    CLI_STORE | CLI_READONLY };

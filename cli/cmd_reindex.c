@@ -18,41 +18,35 @@ static void on_unreadable(void *ud, const char *what, const char *path,
 static int cmd_reindex(int argc, char **argv)
 {
 	const char *store = NULL;
-	int help, n_args;
+	int n_args, code;
 	char *args[1];
 	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
-	int code = bt_opts_parse("reindex", argc, argv, opts, &help, args, 0, &n_args);
-	if (code)
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("reindex");
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	size_t runs = 0, results = 0, bad = 0;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* no rebuild on open: that is this command's work */
-	int rc = bt_store_open(&st, store, BT_STORE_NO_REBUILD, &err);
-	if (!rc)
-		rc = bt_store_reindex_notes(st, on_unreadable, NULL, &runs, &results,
-					    &bad, &err);
+	/* no rebuild on open (CLI_NO_REBUILD): that is this command's work */
+	if (!(st = cli_store(store)))
+		return BT_EXIT_ERROR;
+	int rc = bt_store_reindex_notes(st, on_unreadable, NULL, &runs, &results,
+					&bad, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!rc || bad) {
 		/* with unreadable runs the others are indexed all the same */
 		double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 		printf("reindexed %s: %zu runs, %zu results in %.2f s\n", bt_store_dir(st),
 		       runs, results, s);
-		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+		code = cli_flush();
 	}
-	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
-	}
-	bt_store_close(st);
+	if (rc)
+		code = cli_fail(BT_EXIT_ERROR, "reindex", rc, &err);
 	bt_strbuf_release(&err);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_reindex = { "reindex", "reindex [--store DIR]",
 				       "rebuild the store's index from its files",
-				       cmd_reindex };
+				       cmd_reindex, CLI_STORE | CLI_NO_REBUILD };

@@ -7,4 +7,5 @@ static int cmd_untag(int argc, char **argv)
 }
 
 const struct bt_cmd bt_cmd_untag = { "untag", "untag RUN TAG",
-				     "remove a tag from a stored run", cmd_untag };
+				     "remove a tag from a stored run", cmd_untag,
+				     CLI_STORE };

@@ -23,34 +23,29 @@ static void print_note(void *ud, const char *what, const char *path,
 static int cmd_verify(int argc, char **argv)
 {
 	const char *store = NULL;
-	int help, n_args, repair = 0;
+	int n_args, repair = 0, code;
 	char *args[1];
 	const struct bt_opt opts[] = { { "--store", &store, NULL },
 				       { "--repair", NULL, &repair },
 				       { NULL, NULL, NULL } };
-	int code = bt_opts_parse("verify", argc, argv, opts, &help, args, 0, &n_args);
-	if (code)
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("verify");
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = NULL;
 	struct printer pr = { "" };
 	size_t found = 0, left = 0;
-	/* a missing index is for verify to report (and --repair to rebuild) */
-	int rc = bt_store_open(&st, store, (repair ? 0 : BT_STORE_READONLY) |
-			       BT_STORE_NO_REBUILD, &err);
-	if (!rc)
-		rc = bt_store_verify(st, repair, print_note, &pr, &found, &err);
+	/* a missing index is for verify to report (and --repair to rebuild:
+	 * CLI_NO_REBUILD on the table) */
+	struct bt_store *st = cli_store_as(store, repair ? 0 : CLI_READONLY);
+	if (!st)
+		return BT_EXIT_ERROR;
+	int rc = bt_store_verify(st, repair, print_note, &pr, &found, &err);
 	if (!rc && repair && found) {
 		/* what the repair could not fix */
 		pr.prefix = "unrepaired ";
 		rc = bt_store_verify(st, 0, print_note, &pr, &left, &err);
 	}
 	if (rc) {
-		fflush(stdout);
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
+		code = cli_fail(BT_EXIT_ERROR, "verify", rc, &err);
 	} else if (!found) {
 		printf("%s: no problems found\n", bt_store_dir(st));
 		code = BT_EXIT_OK;
@@ -69,13 +64,12 @@ static int cmd_verify(int argc, char **argv)
 		       left == 1 ? "s" : "");
 		code = BT_EXIT_ERROR;
 	}
-	if (fflush(stdout) != 0 && code == BT_EXIT_OK)
+	if (cli_flush() != BT_EXIT_OK)
 		code = BT_EXIT_ERROR;
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_verify = { "verify", "verify [--store DIR] [--repair]",
 				      "check the store; --repair fixes what it can",
-				      cmd_verify };
+				      cmd_verify, CLI_STORE | CLI_NO_REBUILD };

@@ -56,6 +56,67 @@ static void store_notice(void *ud, const char *what, const char *path,
 			detail ? detail : what);
 }
 
+/* The command main() runs, and its store once cli_store opened it. */
+static const struct bt_cmd *running;
+static struct bt_store *running_store;
+
+struct bt_store *cli_store_as(const char *dir, unsigned extra)
+{
+	unsigned f = (running ? running->flags : 0) | extra;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc;
+
+	if (running_store)
+		return running_store;
+	rc = bt_store_open(&running_store, dir,
+			   (f & CLI_READONLY ? BT_STORE_READONLY : 0) |
+			   (f & CLI_CREATE ? BT_STORE_CREATE : 0) |
+			   (f & CLI_NO_REBUILD ? BT_STORE_NO_REBUILD : 0), &err);
+	if (rc) {
+		running_store = NULL;
+		cli_fail(BT_EXIT_ERROR, running ? running->name : NULL, rc, &err);
+	}
+	bt_strbuf_release(&err);
+	return running_store;
+}
+
+struct bt_store *cli_store(const char *dir)
+{
+	return cli_store_as(dir, 0);
+}
+
+int cli_fail(int code, const char *cmd, int rc, const struct bt_strbuf *err)
+{
+	const char *msg = err && err->len ? err->buf : bt_strerror(rc);
+	fflush(stdout);
+	if (cmd)
+		bt_front_error("%s: %s", cmd, msg);
+	else
+		bt_front_error("%s", msg);
+	return code;
+}
+
+void cli_warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fprintf(stderr, "benchtrack: warning: ");
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_flush(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return BT_EXIT_OK;
+	bt_front_error("cannot write the output: %s", strerror(errno));
+	return BT_EXIT_ERROR;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: benchtrack <command> [args]\n\ncommands:\n");
@@ -85,8 +146,13 @@ int main(int argc, char **argv)
 	if (strcmp(name, "run") == 0 || strcmp(name, "ab") == 0)
 		signal(SIGPIPE, SIG_IGN);
 	for (size_t i = 0; bt_commands[i]; i++)
-		if (strcmp(bt_commands[i]->name, name) == 0)
-			return bt_commands[i]->fn(argc - 1, argv + 1);
+		if (strcmp(bt_commands[i]->name, name) == 0) {
+			running = bt_commands[i];
+			int code = running->fn(argc - 1, argv + 1);
+			bt_store_close(running_store);
+			running_store = NULL;
+			return code;
+		}
 	bt_front_error("unknown command '%s' (see benchtrack --help)", name);
 	return BT_EXIT_USAGE;
 }

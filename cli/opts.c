@@ -56,3 +56,13 @@ int bt_opts_parse(const char *cmd, int argc, char **argv,
 	}
 	return 0;
 }
+
+int cli_opts(int argc, char **argv, const struct bt_opt *opts, char **args,
+	     int max_args, int *n_args)
+{
+	int help, code = bt_opts_parse(argv[0], argc, argv, opts, &help, args,
+				       max_args, n_args);
+	if (code)
+		return code;
+	return help ? bt_cmd_print_help(argv[0]) : -1;
+}

@@ -17,4 +17,12 @@ int bt_opts_parse(const char *cmd, int argc, char **argv,
 		  const struct bt_opt *opts, int *help, char **args,
 		  int max_args, int *n_args);
 
+/* bt_opts_parse for the command argv[0], then its --help: returns -1 for
+ * the command to go on, else the exit code it returns (2 after a usage
+ * error, printed; the help page's code after --help):
+ *   if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
+ *           return code; */
+int cli_opts(int argc, char **argv, const struct bt_opt *opts, char **args,
+	     int max_args, int *n_args);
+
 #endif

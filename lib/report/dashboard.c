@@ -76,7 +76,6 @@
 #include "benchtrack/report.h"
 #include "../internal.h"
 #include "../json_scan.h"
-#include "../store/fsutil.h"
 #include "web_assets.h"
 
 #define RUN_FORMAT "/* benchtrack dashboard run v2 */"

@@ -1,12 +1,10 @@
 /* Run reports: Markdown (with links to the SVG charts), JSON and CSV, and
  * the writer of a report folder. Contracts in include/benchtrack/report.h
  * ("Run reports"). */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -688,34 +686,6 @@ int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
 
 /* --- the report folder --------------------------------------------------- */
 
-static int mkdirs(const char *dir, struct bt_strbuf *err)
-{
-	char *p = strdup(dir);
-	if (!p)
-		return bt_error(err, BT_ENOMEM, "report: out of memory");
-	for (char *s = p + 1;; s++) {
-		char c = *s;
-		if (c != '/' && c != '\0')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-			int rc = bt_error(err, BT_EIO, "%s: %s", p, strerror(errno));
-			free(p);
-			return rc;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	struct stat sb;
-	if (stat(dir, &sb) != 0)
-		return bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
-	if (!S_ISDIR(sb.st_mode))
-		return bt_error(err, BT_EIO, "%s: not a directory", dir);
-	return 0;
-}
-
 static int put(const char *dir, const char *name, const struct bt_strbuf *data,
 	       struct bt_strbuf *err)
 {
@@ -761,7 +731,7 @@ int bt_report_write(const struct bt_run *run, const struct bt_table_opts *opts,
 		}
 	}
 	if (!rc)
-		rc = mkdirs(dir, err);
+		rc = bt__mkdir_p_mode(dir, 0777, err);
 	for (size_t i = 0; !rc && i < charts.n; i++) {
 		struct bt_strbuf s = { (char *)charts.items[i].svg, charts.items[i].svg_len,
 				       charts.items[i].svg_len + 1 };

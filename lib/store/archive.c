@@ -7,23 +7,41 @@
 #include <string.h>
 
 #include "archives.h"
-#include "fsutil.h"
 #include "internal.h"
 #include "json_scan.h"
 
 #define MEMBER_CAP (256u << 20)
 
-/* Reads the current member of a whole into a malloc'd buffer. */
-static int read_member(struct archive *ar, const char *name, char **data,
-		       size_t *len, struct bt_strbuf *err)
+int bt__tar_open(struct archive **out, const char *path, struct bt_strbuf *err)
+{
+	*out = NULL;
+	struct archive *ar = archive_read_new();
+	if (!ar)
+		return BT_ENOMEM;
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_all(ar);
+	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
+		int rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
+		archive_read_free(ar);
+		return rc;
+	}
+	*out = ar;
+	return 0;
+}
+
+int bt__tar_read_member(struct archive *ar, size_t cap, const char *arch,
+			const char *name, char **data, size_t *len,
+			struct bt_strbuf *err)
 {
 	struct bt_strbuf b = BT_STRBUF_INIT;
 	char buf[65536];
 	la_ssize_t n;
+	*data = NULL;
 	while ((n = archive_read_data(ar, buf, sizeof buf)) > 0) {
-		if (b.len + (size_t)n > MEMBER_CAP) {
+		if (b.len + (size_t)n > cap) {
 			bt_strbuf_release(&b);
-			return bt_error(err, BT_ETOOBIG, "%s: member too large", name);
+			return bt_error(err, BT_ETOOBIG, "%s%s%s: member too large",
+					arch ? arch : "", arch ? ": " : "", name);
 		}
 		if (bt_strbuf_add(&b, buf, (size_t)n)) {
 			bt_strbuf_release(&b);
@@ -32,7 +50,8 @@ static int read_member(struct archive *ar, const char *name, char **data,
 	}
 	if (n < 0) {
 		bt_strbuf_release(&b);
-		return bt_error(err, BT_EIO, "%s: %s", name, archive_error_string(ar));
+		return bt_error(err, BT_EIO, "%s%s%s: %s", arch ? arch : "",
+				arch ? ": " : "", name, archive_error_string(ar));
 	}
 	*len = b.len;
 	*data = bt_strbuf_detach(&b);
@@ -102,17 +121,10 @@ static int index_one(const char *path, const char *rel,
 		     const struct bt_index_ops *ops, void *h, size_t *n_runs,
 		     size_t *n_results, struct bt__idset *ids, struct bt_strbuf *err)
 {
-	struct archive *ar = archive_read_new();
-	if (!ar)
-		return BT_ENOMEM;
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_all(ar);
-	int rc = 0;
-	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
-		rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
-		archive_read_free(ar);
+	struct archive *ar;
+	int rc = bt__tar_open(&ar, path, err);
+	if (rc)
 		return rc;
-	}
 	struct pending p;
 	memset(&p, 0, sizeof p);
 	struct archive_entry *e;
@@ -127,7 +139,7 @@ static int index_one(const char *path, const char *rel,
 		size_t len = 0;
 		if (strcmp(slash, "/run.json") == 0) {
 			if ((rc = flush(&p, rel, ops, h, n_runs, n_results, ids, err)) ||
-			    (rc = read_member(ar, name, &data, &len, err)))
+			    (rc = bt__tar_read_member(ar, MEMBER_CAP, NULL, name, &data, &len, err)))
 				break;
 			p.have = 1;
 			p.dir = strndup(name, dl);
@@ -154,7 +166,7 @@ static int index_one(const char *path, const char *rel,
 			}
 		} else if (strcmp(slash, "/tags") == 0 && p.have &&
 			   strlen(p.dir) == dl && strncmp(p.dir, name, dl) == 0) {
-			if ((rc = read_member(ar, name, &data, &len, err)))
+			if ((rc = bt__tar_read_member(ar, MEMBER_CAP, NULL, name, &data, &len, err)))
 				break;
 			p.tags = data;
 			data = NULL;

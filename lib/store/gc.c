@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "archives.h"
 #include "index.h"
 #include "storeint.h"
 #include "internal.h"
@@ -109,36 +109,6 @@ static char *run_dir_name(const char *path, size_t *dirlen)
 	return strndup(start, (size_t)(end - start));
 }
 
-/* The current member of ar, whole, into a malloc'd NUL-terminated buffer
- * (at most RUN_CAP bytes). BT_EIO / BT_ETOOBIG name arch and the member. */
-static int read_data(struct archive *ar, const char *arch, const char *name,
-		     char **data, size_t *len, struct bt_strbuf *err)
-{
-	struct bt_strbuf b = BT_STRBUF_INIT;
-	char buf[65536];
-	la_ssize_t n;
-	*data = NULL;
-	while ((n = archive_read_data(ar, buf, sizeof buf)) > 0) {
-		if (b.len + (size_t)n > RUN_CAP) {
-			bt_strbuf_release(&b);
-			return bt_error(err, BT_ETOOBIG, "%s: %s: member too large",
-					arch, name);
-		}
-		if (bt_strbuf_add(&b, buf, (size_t)n)) {
-			bt_strbuf_release(&b);
-			return BT_ENOMEM;
-		}
-	}
-	if (n < 0) {
-		bt_strbuf_release(&b);
-		return bt_error(err, BT_EIO, "%s: %s: %s", arch, name,
-				archive_error_string(ar));
-	}
-	*len = b.len;
-	*data = bt_strbuf_detach(&b);
-	return *data ? 0 : BT_ENOMEM;
-}
-
 /* Opens the archive at path for reading. A missing file is BT_ENOTFOUND
  * (err untouched); an unreadable one BT_EIO naming it. */
 static int ar_open_read(struct archive **out, const char *path,
@@ -149,18 +119,7 @@ static int ar_open_read(struct archive **out, const char *path,
 	if (stat(path, &s) != 0)
 		return errno == ENOENT ? BT_ENOTFOUND
 			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	struct archive *ar = archive_read_new();
-	if (!ar)
-		return BT_ENOMEM;
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_all(ar);
-	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
-		int rc = bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
-		archive_read_free(ar);
-		return rc;
-	}
-	*out = ar;
-	return 0;
+	return bt__tar_open(out, path, err);
 }
 
 /* Next member header of ar: 1 with *e set, 0 at the end, or BT_EIO naming
@@ -636,7 +595,7 @@ static int read_copies(const char *arch, const char *month, struct rdir *v,
 			continue;
 		char *data;
 		size_t len;
-		if ((rc = read_data(ar, arch, p, &data, &len, err)))
+		if ((rc = bt__tar_read_member(ar, RUN_CAP, arch, p, &data, &len, err)))
 			break;
 		if (strcmp(slash, "/run.json") == 0) {
 			free(x->arch_run);
@@ -1399,7 +1358,7 @@ static int extract_run(const char *arch, const char *id, const char *dir,
 			continue;
 		char *data = NULL, *out = NULL;
 		size_t len = 0;
-		if ((rc = read_data(ar, arch, p, &data, &len, err)))
+		if ((rc = bt__tar_read_member(ar, RUN_CAP, arch, p, &data, &len, err)))
 			break;
 		if (candidate) {
 			struct bt_run run;

@@ -159,7 +159,6 @@
 
 #include <jansson.h>
 
-#include "fsutil.h"
 #include "storeint.h"
 #include "internal.h"
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "../internal.h"
-#include "fsutil.h"
 #include "storeint.h"
 
 #define ACKS_FILE "acks.json"

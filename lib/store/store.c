@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "archives.h"
 #include "index.h"
 #include "storeint.h"

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "archives.h"
 #include "index.h"
 #include "storeint.h"
 #include "internal.h"
@@ -1135,43 +1135,22 @@ static void fix_latest(struct ctx *c, const char *file, int reindexed)
 
 /* --- archives ------------------------------------------------------------- */
 
-static int read_member(struct archive *ar, char **data, size_t *len)
-{
-	struct bt_strbuf b = BT_STRBUF_INIT;
-	char buf[65536];
-	la_ssize_t n;
-	while ((n = archive_read_data(ar, buf, sizeof buf)) > 0) {
-		int rc = b.len + (size_t)n > MEMBER_CAP ? BT_ETOOBIG
-			: bt_strbuf_add(&b, buf, (size_t)n) ? BT_ENOMEM : 0;
-		if (rc) {
-			bt_strbuf_release(&b);
-			return rc;
-		}
-	}
-	if (n < 0) {
-		bt_strbuf_release(&b);
-		return BT_EIO;
-	}
-	*len = b.len;
-	*data = b.len ? bt_strbuf_detach(&b) : strdup("");
-	bt_strbuf_release(&b);
-	return *data ? 0 : BT_ENOMEM;
-}
-
 /* The runs of one archive (members "<dir>/run.json", "<dir>/tags"). */
 static int read_archive(struct ctx *c, const char *rel)
 {
 	const char *path = abs_path(c, rel);
-	struct archive *ar = path ? archive_read_new() : NULL;
-	if (!ar)
-		return BT_ENOMEM;
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_all(ar);
+	struct archive *ar = NULL;
+	struct bt_strbuf oe = BT_STRBUF_INIT;
+	int rc = path ? bt__tar_open(&ar, path, &oe) : BT_ENOMEM;
+	if (rc == BT_ENOMEM) {
+		bt_strbuf_release(&oe);
+		return rc;
+	}
 	size_t first = c->n_arch;
 	const char *why = NULL, *last_dir = NULL;
-	int rc = 0;
-	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK) {
-		why = afmt(c, "cannot be read: %s", archive_error_string(ar));
+	if (rc) {
+		why = afmt(c, "cannot be read: %s", strip_path_c(c, bt_strbuf_str(&oe), path));
+		rc = 0;
 	} else {
 		struct archive_entry *e;
 		int r;
@@ -1188,7 +1167,8 @@ static int read_archive(struct ctx *c, const char *rel)
 				continue;
 			char *data = NULL;
 			size_t len = 0;
-			int mr = read_member(ar, &data, &len);
+			int mr = bt__tar_read_member(ar, MEMBER_CAP, NULL, name, &data,
+						     &len, NULL);
 			if (mr == BT_ENOMEM) {
 				rc = mr;
 				break;
@@ -1249,6 +1229,7 @@ static int read_archive(struct ctx *c, const char *rel)
 			why = afmt(c, "cannot be read: %s", archive_error_string(ar));
 	}
 	archive_read_free(ar);
+	bt_strbuf_release(&oe);
 	if (rc)
 		return rc;
 	if (why) {

@@ -21,7 +21,7 @@ sanitize=$(cache BT_SANITIZE)
 "$build/suite_measure" --filter '^copy' --quick --format none --out "$tmp/run.json" 2>/dev/null
 rec=$(jq -r '.build.flags // ""' "$tmp/run.json")
 # the same string is compiled into the attention suite (-O3 -march of its own)
-attn=$(strings "$build/attention" | grep -e '-march=x86-64-v2' | head -n1 || true)
+attn=$(strings "$build/attention" | grep -e '^-.*-march=x86-64-v2' | head -n1 || true)
 [ -n "$attn" ] || fail "attention: no build flags with -march=x86-64-v2 in the executable"
 
 check() { # NAME RECORDED FLAGS.MAKE

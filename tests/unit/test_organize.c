@@ -24,7 +24,6 @@
 #include <cmocka.h>
 
 #include "internal.h"
-#include "store/fsutil.h"
 #include "helpers.h"
 
 #ifndef BT_SOURCE_DIR

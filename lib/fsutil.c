@@ -1,4 +1,5 @@
-/* File-system helpers of the store: paths, directories, links, the lock. */
+/* File-system helpers shared by lib/ (declared in internal.h): paths,
+ * directories, links, the store lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -12,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fsutil.h"
 #include "internal.h"
 
 char *bt__pathf(const char *fmt, ...)
@@ -31,6 +31,11 @@ char *bt__pathf(const char *fmt, ...)
 
 int bt__mkdir_p(const char *path, struct bt_strbuf *err)
 {
+	return bt__mkdir_p_mode(path, 0755, err);
+}
+
+int bt__mkdir_p_mode(const char *path, unsigned mode, struct bt_strbuf *err)
+{
 	char *p = strdup(path);
 	if (!p)
 		return BT_ENOMEM;
@@ -39,7 +44,7 @@ int bt__mkdir_p(const char *path, struct bt_strbuf *err)
 			continue;
 		char c = *s;
 		*s = '\0';
-		if (mkdir(p, 0755) == 0) {
+		if (mkdir(p, (mode_t)mode) == 0) {
 			bt__fsync_parent(p); /* the new entry survives a crash */
 		} else if (errno != EEXIST) {
 			int e = errno;
