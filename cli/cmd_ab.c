@@ -297,5 +297,5 @@ out:
 
 const struct bt_cmd bt_cmd_ab = {
 	"ab", "ab SUITE_A SUITE_B [runner flags] [--blocks N] [--threshold P]",
-	"interleaved A/B comparison of two builds (the PR gate)", cmd_ab
+	"interleaved A/B comparison of two builds (the PR gate)", cmd_ab, 0
 };

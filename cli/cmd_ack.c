@@ -35,7 +35,7 @@ static int one_series(void *ud, const struct bt_series *s)
 static int cmd_ack(int argc, char **argv)
 {
 	const char *store_dir = NULL, *at = NULL, *reason = NULL, *metric = NULL;
-	int help = 0, n_args = 0, code;
+	int n_args = 0, code, rc;
 	char *args[1];
 	struct bt_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--at", &at, NULL },
@@ -44,13 +44,11 @@ static int cmd_ack(int argc, char **argv)
 	};
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_series_filter sf;
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	struct find fd;
 
-	if ((code = bt_opts_parse("ack", argc, argv, opts, &help, args, 1, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("ack");
 	if (n_args != 1 || !at || !reason) {
 		bt_front_error("ack: usage: benchtrack ack SERIES --at COMMIT --reason TEXT");
 		return BT_EXIT_USAGE;
@@ -73,15 +71,16 @@ static int cmd_ack(int argc, char **argv)
 			       "digits)", at);
 		return BT_EXIT_USAGE;
 	}
+	if (!(st = cli_store(store_dir)))
+		return BT_EXIT_ERROR;
 	memset(&fd, 0, sizeof fd);
 	fd.commit = at;
 	memset(&sf, 0, sizeof sf);
 	sf.series_key = args[0];
 	sf.metric = metric;
 	code = BT_EXIT_ERROR;
-	if (bt_store_open(&st, store_dir, 0, &err) ||
-	    bt_store_series(st, &sf, one_series, &fd, NULL, &err)) {
-		bt_front_error("ack: %s", bt_strbuf_str(&err));
+	if ((rc = bt_store_series(st, &sf, one_series, &fd, NULL, &err))) {
+		cli_fail(code, "ack", rc, &err);
 		goto out;
 	}
 	if (fd.n_series == 0) {
@@ -99,22 +98,21 @@ static int cmd_ack(int argc, char **argv)
 		bt_front_error("ack: series %s has no run at commit %s", fd.key, at);
 		goto out;
 	}
-	if (bt_store_ack(st, fd.key, fd.full_commit, reason, NULL, &err)) {
-		bt_front_error("ack: %s", bt_strbuf_str(&err));
+	if ((rc = bt_store_ack(st, fd.key, fd.full_commit, reason, NULL, &err))) {
+		cli_fail(code, "ack", rc, &err);
 		goto out;
 	}
 	printf("acknowledged series %s at commit %.12s\n", fd.key, fd.full_commit);
-	code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
+	code = cli_flush();
 out:
 	free(fd.key);
 	free(fd.second_key);
 	free(fd.full_commit);
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	return code;
 }
 
 const struct bt_cmd bt_cmd_ack = {
 	"ack", "ack SERIES --at COMMIT --reason TEXT",
-	"accept an intended change of a series", cmd_ack
+	"accept an intended change of a series", cmd_ack, CLI_STORE
 };

@@ -287,5 +287,6 @@ out:
 
 const struct bt_cmd bt_cmd_check = {
 	"check", "check [--baseline REF] [--threshold P] [--alpha A] [--metric M]",
-	"the CI gate: exit 1 when the newest run regressed", cmd_check
+	"the CI gate: exit 1 when the newest run regressed", cmd_check,
+	0 /* run files, or runs of the store when there is one */
 };

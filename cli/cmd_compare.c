@@ -31,7 +31,7 @@ static int save(const char *store, const char *name, const struct bt_run_cmp *c,
 		rc = bt_store_save_comparison(st, name, files, 3, &dir, &err);
 	}
 	if (rc)
-		bt_front_error("compare: --save: %s", err.len ? err.buf : bt_strerror(rc));
+		cli_fail(BT_EXIT_ERROR, "compare: --save", rc, &err);
 	else
 		fprintf(stderr, "saved %s/\n", dir);
 	free(dir);
@@ -137,5 +137,6 @@ out:
 
 const struct bt_cmd bt_cmd_compare = {
 	"compare", "compare A B [--format F] [--threshold P] [--save NAME]",
-	"compare two runs series by series", cmd_compare
+	"compare two runs series by series", cmd_compare,
+	0 /* run files or runs of the store; --save creates it */
 };

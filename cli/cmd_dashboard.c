@@ -1,5 +1,5 @@
 /* benchtrack dashboard [--out DIR] [--store DIR] [--title T]: the static
- * HTML dashboard of the whole store (lib/report/dashboard.c). */
+ * HTML dashboard of the whole store (lib/report/dashboard/). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +15,19 @@
 static int dashboard_write(const char *cmd, const char *store_dir, const char *out,
 			   const char *title)
 {
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	struct bt_strbuf err = BT_STRBUF_INIT, msg = BT_STRBUF_INIT, bad = BT_STRBUF_INIT;
 	struct bt_dashboard_opts o;
 	struct bt_dashboard_stats stats;
 	struct timespec t0, t1;
 	char *dir = NULL;
-	int code = BT_EXIT_ERROR;
+	int code = BT_EXIT_ERROR, rc;
 
 	memset(&o, 0, sizeof o);
 	o.title = title;
 	o.run_errors = &bad;
-	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
-		bt_front_error("%s: %s", cmd, err.len ? err.buf : "out of memory");
+	if (!(st = cli_store(store_dir)))
 		goto out;
-	}
 	if (out)
 		dir = strdup(out);
 	else if (asprintf(&dir, "%s/dashboard", bt_store_dir(st)) < 0)
@@ -39,8 +37,8 @@ static int dashboard_write(const char *cmd, const char *store_dir, const char *o
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (bt_dashboard_write(st, dir, &o, &stats, &err)) {
-		bt_front_error("%s: %s", cmd, err.len ? err.buf : "out of memory");
+	if ((rc = bt_dashboard_write(st, dir, &o, &stats, &err))) {
+		cli_fail(code, cmd, rc, &err);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -64,7 +62,6 @@ static int dashboard_write(const char *cmd, const char *store_dir, const char *o
 	}
 out:
 	free(dir);
-	bt_store_close(st);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&msg);
 	bt_strbuf_release(&bad);
@@ -74,18 +71,15 @@ out:
 static int cmd_dashboard(int argc, char **argv)
 {
 	const char *store_dir = NULL, *out = NULL, *title = NULL;
-	int help = 0, n_args = 0, code;
+	int n_args = 0, code;
 	char *args[1];
 	struct bt_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--out", &out, NULL },
 		{ "--title", &title, NULL },     { NULL, NULL, NULL },
 	};
 
-	if ((code = bt_opts_parse("dashboard", argc, argv, opts, &help, args, 0,
-				  &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("dashboard");
 	if (out && !*out) {
 		bt_front_error("dashboard: --out: empty directory name");
 		return BT_EXIT_USAGE;
@@ -95,5 +89,6 @@ static int cmd_dashboard(int argc, char **argv)
 
 const struct bt_cmd bt_cmd_dashboard = {
 	"dashboard", "dashboard [--out DIR] [--store DIR]",
-	"the static HTML dashboard of the store", cmd_dashboard
+	"the static HTML dashboard of the store", cmd_dashboard,
+	CLI_STORE | CLI_READONLY
 };

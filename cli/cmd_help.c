@@ -16,4 +16,4 @@ static int cmd_help(int argc, char **argv)
 }
 
 const struct bt_cmd bt_cmd_help = { "help", "help [COMMAND]",
-				    "show the manual of a command", cmd_help };
+				    "show the manual of a command", cmd_help, 0 };

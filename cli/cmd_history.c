@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "jsonout.h"
 #include "opts.h"
 
 #define MAX_SERIES_SHOWN 50
@@ -27,25 +28,6 @@ struct hist {
 static void fmt_value(double v, const char *unit, char *buf, size_t size)
 {
 	bt_format_quantity(v, unit ? unit : "s", buf, size);
-}
-
-/* rel_change in JSON: null when infinite (from a mean of 0), which JSON
- * cannot hold; mean_before and mean_after give the change. */
-static json_t *rel_json(double rel)
-{
-	return isfinite(rel) ? json_real(rel) : json_null();
-}
-
-/* 1 when the change at point i is worse for the metric. */
-static int is_regression(const struct bt_series *s, const struct bt_change_point *c)
-{
-	return bt_series_change_worse(s, c);
-}
-
-/* An ack of the series at the commit of a point within 3 of index i. */
-static int acknowledged(const struct hist *h, const struct bt_series *s, size_t i)
-{
-	return bt_series_change_acked(s, i, &h->acks);
 }
 
 static void describe(struct bt_strbuf *o, const struct bt_series *s)
@@ -83,44 +65,8 @@ static int one_series(void *ud, const struct bt_series *s)
 		return rc;
 	}
 	if (strcmp(h->format, "json") == 0) {
-		json_t *pts = json_array(), *cpj = json_array();
-		for (size_t i = 0; i < s->n; i++) {
-			const struct bt_series_point *p = &s->points[i];
-			json_array_append_new(
-				pts, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:o, s:o, s:I}",
-					       "index", (json_int_t)i, "run_id", p->run_id,
-					       "commit", p->commit, "timestamp", p->timestamp,
-					       "value", p->value, "p25",
-					       isfinite(p->p25) ? json_real(p->p25) : json_null(),
-					       "p75",
-					       isfinite(p->p75) ? json_real(p->p75) : json_null(),
-					       "n", (json_int_t)p->n));
-		}
-		for (size_t k = 0; k < cps.n; k++) {
-			const struct bt_change_point *c = &cps.points[k];
-			const struct bt_series_point *p = &s->points[c->index];
-			json_array_append_new(
-				cpj, json_pack("{s:I, s:s, s:s?, s:s, s:f, s:f, s:f, s:o, s:s, s:b}",
-					       "index", (json_int_t)c->index, "run_id",
-					       p->run_id, "commit", p->commit, "timestamp",
-					       p->timestamp, "p_value", c->p_value,
-					       "mean_before", c->mean_before, "mean_after",
-					       c->mean_after, "rel_change", rel_json(c->rel_change),
-					       "verdict",
-					       is_regression(s, c) ? "regressed" : "improved",
-					       "acknowledged", acknowledged(h, s, c->index)));
-		}
-		json_array_append_new(
-			h->json,
-			json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s,"
-				  " s:o, s:o}",
-				  "series_key", s->series_key, "suite", s->suite, "name",
-				  s->name, "variant", s->variant, "params", s->params,
-				  "machine", s->machine, "fingerprint", s->fingerprint,
-				  "metric", s->metric, "unit", s->unit, "direction",
-				  s->direction == BT_HIGHER_IS_BETTER ? "higher_is_better"
-								      : "lower_is_better",
-				  "points", pts, "change_points", cpj));
+		if (json_array_append_new(h->json, cli_json_series(s, &cps, &h->acks)))
+			rc = bt_error(&h->err, BT_ENOMEM, "out of memory");
 	} else if (strcmp(h->format, "csv") == 0) {
 		size_t k = 0;
 		if (h->shown == 1)
@@ -175,8 +121,9 @@ static int one_series(void *ud, const struct bt_series *s)
 				       "  p %.2g  %s%s\n",
 				       cp->index, p->commit ? p->commit : "-", p->timestamp,
 				       a, b, rel, cp->p_value,
-				       is_regression(s, cp) ? "regressed" : "improved",
-				       acknowledged(h, s, cp->index) ? " (acknowledged)" : "");
+				       bt_series_change_worse(s, cp) ? "regressed" : "improved",
+				       bt_series_change_acked(s, cp->index, &h->acks)
+					       ? " (acknowledged)" : "");
 		}
 		if (h->points) {
 			size_t k = 0;
@@ -194,7 +141,7 @@ static int one_series(void *ud, const struct bt_series *s)
 	}
 	bt_cp_result_release(&cps);
 	free(v);
-	return 0;
+	return rc;
 }
 
 /* --input FILE.csv: reads column (default "value") of a CSV with a
@@ -309,7 +256,7 @@ static int history_input(struct hist *h, const char *path, const char *column)
 				arr, json_pack("{s:I, s:f, s:f, s:f, s:o}", "index",
 					       (json_int_t)c->index, "p_value", c->p_value,
 					       "mean_before", c->mean_before, "mean_after",
-					       c->mean_after, "rel_change", rel_json(c->rel_change)));
+					       c->mean_after, "rel_change", cli_json_num(c->rel_change)));
 		}
 		json_t *root = json_pack("{s:o}", "change_points", arr);
 		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -389,7 +336,7 @@ static int cmd_history(int argc, char **argv)
 	const char *format = "table", *metric = NULL, *store_dir = NULL,
 		   *filter = NULL, *input = NULL, *column = "value", *p_max = NULL,
 		   *window = NULL, *min_mag = NULL, *since = NULL;
-	int help = 0, otava = 0, points = 0, n_args = 0, code;
+	int otava = 0, points = 0, n_args = 0, code, rc;
 	char *args[1], *fcopy = NULL;
 	const char *params[16];
 	struct bt_opt opts[] = {
@@ -403,13 +350,11 @@ static int cmd_history(int argc, char **argv)
 	};
 	struct hist h;
 	struct bt_series_filter f;
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	size_t n_series = 0;
 
-	if ((code = bt_opts_parse("history", argc, argv, opts, &help, args, 1, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("history");
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv")) {
 		bt_front_error("history: --format '%s': expected table, json or csv", format);
 		return BT_EXIT_USAGE;
@@ -429,8 +374,8 @@ static int cmd_history(int argc, char **argv)
 		return code;
 	code = BT_EXIT_ERROR;
 	if (input) {
-		if (history_input(&h, input, column)) {
-			bt_front_error("history: %s", bt_strbuf_str(&h.err));
+		if ((rc = history_input(&h, input, column))) {
+			cli_fail(code, "history", rc, &h.err);
 			goto out;
 		}
 		code = bt_cli_write_stdout(&h.out) ? BT_EXIT_ERROR : BT_EXIT_OK;
@@ -453,14 +398,15 @@ static int cmd_history(int argc, char **argv)
 			goto out;
 		code = BT_EXIT_ERROR;
 	}
-	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &h.err) ||
-	    bt_store_acks(st, &h.acks, &h.err)) {
-		bt_front_error("history: %s", bt_strbuf_str(&h.err));
+	if (!(st = cli_store(store_dir)))
+		goto out;
+	if ((rc = bt_store_acks(st, &h.acks, &h.err))) {
+		cli_fail(code, "history", rc, &h.err);
 		goto out;
 	}
 	h.json = json_array();
-	if (bt_store_series(st, &f, one_series, &h, &n_series, &h.err)) {
-		bt_front_error("history: %s", h.err.len ? h.err.buf : "out of memory");
+	if ((rc = bt_store_series(st, &f, one_series, &h, &n_series, &h.err))) {
+		cli_fail(code, "history", rc, &h.err);
 		goto out;
 	}
 	if (n_series == 0) {
@@ -484,7 +430,6 @@ static int cmd_history(int argc, char **argv)
 out:
 	json_decref(h.json);
 	bt_ack_list_release(&h.acks);
-	bt_store_close(st);
 	bt_strbuf_release(&h.out);
 	bt_strbuf_release(&h.err);
 	free(fcopy);
@@ -493,5 +438,6 @@ out:
 
 const struct bt_cmd bt_cmd_history = {
 	"history", "history SERIES|--filter EXPR|--input FILE.csv [--format F]",
-	"a series over commits with its change points", cmd_history
+	"a series over commits with its change points", cmd_history,
+	CLI_STORE | CLI_READONLY
 };

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "jsonout.h"
 #include "opts.h"
 
 static void tags_text(const struct bt_store_entry *e, struct bt_strbuf *o)
@@ -79,21 +80,9 @@ static void render_csv(const struct bt_store_list *l, struct bt_strbuf *o)
 static int render_json(const struct bt_store_list *l, struct bt_strbuf *o)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < l->n; i++) {
-		const struct bt_store_entry *e = &l->items[i];
-		json_t *tags = json_array();
-		for (size_t k = 0; tags && k < e->n_tags; k++)
-			json_array_append_new(tags, json_string(e->tags[k]));
-		json_array_append_new(arr, json_pack(
-			"{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:I, s:b, s:o}",
-			"run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
-			"commit", e->commit, "branch", e->branch,
-			"dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
-			"machine", e->machine, "fingerprint", e->fingerprint, "suite", e->suite,
-			"path", e->path, "archive", e->archive,
-			"n_results", (json_int_t)e->n_results, "n_failed", (json_int_t)e->n_failed,
-			"milestone", e->milestone, "tags", tags ? tags : json_array()));
-	}
+	for (size_t i = 0; arr && i < l->n; i++)
+		if (json_array_append_new(arr, cli_json_entry(&l->items[i])))
+			json_decref(arr), arr = NULL;
 	char *s = arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(arr);
 	if (!s)

@@ -28,17 +28,14 @@ static void print_note(void *ud, const char *what, const char *path,
 static int cmd_organize(int argc, char **argv)
 {
 	const char *store = NULL;
-	int help, n_args, dry_run = 0, recursive = 0;
+	int n_args, dry_run = 0, recursive = 0, code;
 	char *args[1];
 	const struct bt_opt opts[] = { { "--store", &store, NULL },
 				       { "--dry-run", NULL, &dry_run },
 				       { "--recursive", NULL, &recursive },
 				       { NULL, NULL, NULL } };
-	int code = bt_opts_parse("organize", argc, argv, opts, &help, args, 1, &n_args);
-	if (code)
+	if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("organize");
 	if (n_args != 1) {
 		bt_front_error("organize: expected one folder (usage: benchtrack %s)",
 			       bt_cmd_organize.usage);
@@ -82,8 +79,7 @@ static int cmd_organize(int argc, char **argv)
 		bt_front_error("organize: cannot write the output: %s", strerror(errno));
 		code = BT_EXIT_ERROR;
 	} else if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
+		code = cli_fail(BT_EXIT_ERROR, "organize", rc, &err);
 	} else {
 		code = BT_EXIT_OK;
 	}
@@ -94,5 +90,6 @@ static int cmd_organize(int argc, char **argv)
 
 const struct bt_cmd bt_cmd_organize = {
 	"organize", "organize DIR [--store DIR] [--dry-run] [--recursive]",
-	"move a folder of legacy result files into the store", cmd_organize
+	"move a folder of legacy result files into the store", cmd_organize,
+	0 /* its store: read-only and maybe missing with --dry-run */
 };

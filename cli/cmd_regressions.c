@@ -101,7 +101,7 @@ static int cmd_regressions(int argc, char **argv)
 {
 	const char *store_dir = NULL, *since = NULL, *metric = NULL, *machine = NULL,
 		   *p_max = NULL, *min_mag = NULL;
-	int help = 0, all = 0, n_args = 0, code;
+	int all = 0, n_args = 0, code, rc;
 	char *args[1], *since_ts = NULL;
 	struct bt_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--since", &since, NULL },
@@ -111,14 +111,11 @@ static int cmd_regressions(int argc, char **argv)
 	};
 	struct regs r;
 	struct bt_series_filter f;
-	struct bt_store *st = NULL;
+	struct bt_store *st;
 	size_t n_series = 0;
 
-	if ((code = bt_opts_parse("regressions", argc, argv, opts, &help, args, 0,
-				  &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("regressions");
 	memset(&r, 0, sizeof r);
 	r.all = all;
 	if ((code = bt_cli_cp_opts("regressions", 0, p_max, NULL, min_mag, &r.cp)))
@@ -135,25 +132,23 @@ static int cmd_regressions(int argc, char **argv)
 		}
 	}
 	code = BT_EXIT_ERROR;
-	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &r.err) ||
-	    bt_store_acks(st, &r.acks, &r.err)) {
-		bt_front_error("regressions: %s", r.err.len ? r.err.buf : "out of memory");
+	if (!(st = cli_store(store_dir)))
+		goto out;
+	if ((rc = bt_store_acks(st, &r.acks, &r.err))) {
+		cli_fail(code, "regressions", rc, &r.err);
 		goto out;
 	}
-	if (since) {
-		int rc = since_time(st, since, &since_ts, &r.err);
-		if (rc) {
-			bt_front_error("regressions: %s", r.err.len ? r.err.buf : "out of memory");
-			code = rc == BT_EINVAL ? BT_EXIT_USAGE : BT_EXIT_ERROR;
-			goto out;
-		}
+	if (since && (rc = since_time(st, since, &since_ts, &r.err))) {
+		code = cli_fail(rc == BT_EINVAL ? BT_EXIT_USAGE : BT_EXIT_ERROR,
+				"regressions", rc, &r.err);
+		goto out;
 	}
 	r.since = since_ts;
 	memset(&f, 0, sizeof f);
 	f.metric = metric;
 	f.machine = machine;
-	if (bt_store_series(st, &f, one_series, &r, &n_series, &r.err)) {
-		bt_front_error("regressions: %s", r.err.len ? r.err.buf : "out of memory");
+	if ((rc = bt_store_series(st, &f, one_series, &r, &n_series, &r.err))) {
+		cli_fail(code, "regressions", rc, &r.err);
 		goto out;
 	}
 	bt_strbuf_addf(&r.out, "%zu %s in %zu series", r.found,
@@ -167,7 +162,6 @@ static int cmd_regressions(int argc, char **argv)
 out:
 	free(since_ts);
 	bt_ack_list_release(&r.acks);
-	bt_store_close(st);
 	bt_strbuf_release(&r.out);
 	bt_strbuf_release(&r.err);
 	return code;
@@ -175,5 +169,6 @@ out:
 
 const struct bt_cmd bt_cmd_regressions = {
 	"regressions", "regressions [--since DATE|COMMIT] [--all]",
-	"every change point across the store", cmd_regressions
+	"every change point across the store", cmd_regressions,
+	CLI_STORE | CLI_READONLY
 };

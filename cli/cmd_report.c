@@ -10,18 +10,16 @@ static int cmd_report(int argc, char **argv)
 {
 	const char *store = NULL, *format = "md", *out_dir = NULL, *baseline = NULL,
 		   *metric = NULL;
-	int help, n_args;
+	int n_args;
 	char *args[2];
 	const struct bt_opt opts[] = {
 		{ "--store", &store, NULL },	   { "--format", &format, NULL },
 		{ "--out", &out_dir, NULL },	   { "--baseline", &baseline, NULL },
 		{ "--metric", &metric, NULL },	   { NULL, NULL, NULL },
 	};
-	int code = bt_opts_parse("report", argc, argv, opts, &help, args, 2, &n_args);
-	if (code)
+	int code;
+	if ((code = cli_opts(argc, argv, opts, args, 2, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("report");
 	enum bt_report_format fmt;
 	if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0) {
 		fmt = BT_REPORT_MD;
@@ -57,8 +55,7 @@ static int cmd_report(int argc, char **argv)
 	struct bt_table_opts topts = { baseline, metric };
 	int rc = bt_cli_load_run(store, args[0], &run, &err);
 	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
+		code = cli_fail(BT_EXIT_ERROR, "report", rc, &err);
 		goto done;
 	}
 	if (out_dir) {
@@ -77,10 +74,10 @@ static int cmd_report(int argc, char **argv)
 		rc = bt_report_json(&run, &topts, NULL, &out, &err);
 	}
 	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
 		/* a --baseline or --metric that names nothing is a usage error */
-		code = rc == BT_ENOTFOUND && (baseline || metric) ? BT_EXIT_USAGE
-								   : BT_EXIT_ERROR;
+		code = cli_fail(rc == BT_ENOTFOUND && (baseline || metric) ? BT_EXIT_USAGE
+									    : BT_EXIT_ERROR,
+				"report", rc, &err);
 		goto done;
 	}
 	code = bt_cli_write_stdout(&out);
@@ -93,4 +90,4 @@ done:
 
 const struct bt_cmd bt_cmd_report = { "report", "report RUN [--format F] [--out DIR]",
 				      "write the Markdown/CSV/JSON report of a run, with plots",
-				      cmd_report };
+				      cmd_report, 0 /* a run file or one of the store */ };

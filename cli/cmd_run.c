@@ -45,15 +45,13 @@ static int merge(struct bt_run *dst, const struct bt_run *src,
 static int store_run(const struct bt_front *f, const struct bt_run *run)
 {
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st;
+	struct bt_store *st = cli_store(f->store);
 	char *path = NULL;
-	int rc = bt_store_open(&st, f->store, BT_STORE_CREATE, &err);
-	if (!rc) {
-		rc = bt_store_put(st, run, &path, &err);
-		bt_store_close(st);
-	}
-	if (rc)
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
+	int rc;
+	if (!st)
+		return BT_EXIT_ERROR;
+	if ((rc = bt_store_put(st, run, &path, &err)))
+		cli_fail(BT_EXIT_ERROR, "run", rc, &err);
 	else if (f->log_level >= BT_LOG_INFO)
 		fprintf(stderr, "stored %s\n", path);
 	free(path);
@@ -285,10 +283,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (have_s)
 			bt_run_release(&srun);
-		if (rc) {
-			bt_front_error("%s: %s", f.args[s], err.len ? err.buf : bt_strerror(rc));
-			code = BT_EXIT_ERROR;
-		}
+		if (rc)
+			code = cli_fail(BT_EXIT_ERROR, f.args[s], rc, &err);
 		if (rc || code != BT_EXIT_OK || bt_cli_tmp_interrupted())
 			break;
 		if (f.suite)
@@ -323,4 +319,4 @@ out:
 
 const struct bt_cmd bt_cmd_run = { "run", "run SUITE... [flags]",
 				   "run benchmark suites and print the table",
-				   cmd_run };
+				   cmd_run, CLI_STORE | CLI_CREATE /* unless --no-store */ };

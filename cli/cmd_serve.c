@@ -373,5 +373,5 @@ out:
 
 const struct bt_cmd bt_cmd_serve = {
 	"serve", "serve [--bind ADDR] [--port N] [--header-timeout T]",
-	"serve the dashboard and a JSON API of the store", cmd_serve
+	"serve the dashboard and a JSON API of the store", cmd_serve, 0
 };

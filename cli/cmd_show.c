@@ -76,8 +76,7 @@ static int cmd_show(int argc, char **argv)
 		}
 	}
 	if (rc) {
-		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
-		code = BT_EXIT_ERROR;
+		code = cli_fail(BT_EXIT_ERROR, "show", rc, &err);
 	} else {
 		f.out = NULL;
 		code = bt_front_emit(&f, &run);
@@ -93,4 +92,5 @@ out:
 }
 
 const struct bt_cmd bt_cmd_show = { "show", "show RUN|FILE [--format F]",
-				    "print the table of a stored run", cmd_show };
+				    "print the table of a stored run", cmd_show,
+				    0 /* a run file or one of the store */ };

@@ -17,4 +17,4 @@ static int cmd_version(int argc, char **argv)
 }
 
 const struct bt_cmd bt_cmd_version = { "version", "version",
-				       "print the version", cmd_version };
+				       "print the version", cmd_version, 0 };

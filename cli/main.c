@@ -1,6 +1,8 @@
 /* benchtrack: dispatch to one subcommand per file (cli/cmd_*.c). */
-#include <stdio.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"

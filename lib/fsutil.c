@@ -1,5 +1,6 @@
 /* File-system helpers shared by lib/ (declared in internal.h): paths,
  * directories, links, the store lock. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -73,6 +74,33 @@ void bt__fsync_parent(const char *path)
 		close(fd);
 	}
 	free(d);
+}
+
+int bt__rm_tree(const char *path, struct bt_strbuf *err)
+{
+	struct stat s;
+	if (lstat(path, &s) != 0)
+		return errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", path,
+						      strerror(errno));
+	if (!S_ISDIR(s.st_mode))
+		return unlink(path) == 0 || errno == ENOENT ? 0
+			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+	DIR *d = opendir(path);
+	if (!d)
+		return bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *p = bt__pathf("%s/%s", path, e->d_name);
+		rc = p ? bt__rm_tree(p, err) : BT_ENOMEM;
+		free(p);
+	}
+	closedir(d);
+	if (!rc && rmdir(path) != 0 && errno != ENOENT)
+		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+	return rc;
 }
 
 static int copy_file(const char *from, const char *to, struct bt_strbuf *err)

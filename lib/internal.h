@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "benchtrack.h"
 
@@ -76,9 +77,35 @@ double bt__text_width(const char *s, double px);
 size_t bt__utf8_seq(const unsigned char *p, size_t n);
 
 /* The decimal digits s[0..n) (n 1..20, digits only, no sign) as a
- * uint64_t; -1 when they are not that or overflow. The JSON readers use
+ * uint64_t; BT_EINVAL when they are not that or overflow. The JSON readers use
  * it for 64-bit values written as strings. */
 int bt__parse_u64_dec(const char *s, size_t n, uint64_t *out);
+
+/* Days in month m (1..12) of year y (Gregorian leap years). */
+int bt__days_in_month(int y, int m);
+
+/* The one timestamp parser (lib/util.c): a date at s, year 1970..2999,
+ * "YYYY-MM-DD" (separator '-', '_', '.', '/' or none), optionally a time
+ * ('T', 't', ' ', '_' or '-' then HH:MM[:SS][.frac], or compact
+ * YYYYMMDDHHMM[SS] after an unseparated date) and a zone (Z, UTC, +HH:MM,
+ * +HHMM, +HH). Sets *t (UTC seconds; a date alone is midnight UTC) and
+ * *end (the first character not used); 0 when a valid date was read,
+ * BT_EINVAL otherwise (*t and *end unset). Callers check *end for what may
+ * follow. */
+int bt__parse_time(const char *s, time_t *t, const char **end);
+
+/* 1 when s is lo..hi hex digits (either case); 0 otherwise or for NULL. */
+int bt__is_hex(const char *s, size_t lo, size_t hi);
+
+/* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
+ * it and the run readers accept (it names the series' files); 0 for NULL. */
+int bt__is_series_key(const char *k);
+
+/* The one growable vector: makes the array *v (elements of size bytes,
+ * *alloc of them allocated; NULL and 0 to start) hold at least need
+ * elements, doubling from 16. It is realloc'd: pointers into it move.
+ * 0, or BT_ENOMEM with *v and *alloc unchanged. */
+int bt__vec_reserve(void **v, size_t *alloc, size_t need, size_t size);
 
 /* splitmix64 step: a good 64-bit mixer for seeds. */
 uint64_t bt__mix64(uint64_t x);
@@ -120,6 +147,12 @@ int bt__replace_symlink(const char *target, const char *linkpath,
  * the store lock held: writers create directories under by-date/ under
  * it. 0 or BT_ENOMEM. */
 int bt__rmdir_empty_parents(const char *path, const char *top);
+
+/* Removes path (a file, link or directory with everything in it) without
+ * following symbolic links. A missing path, or a part of it that goes
+ * while it runs, is fine. 0, BT_ENOMEM, or BT_EIO naming the first thing
+ * that could not be removed (err may be NULL). */
+int bt__rm_tree(const char *path, struct bt_strbuf *err);
 
 /* fsync of the directory containing path (best effort). */
 void bt__fsync_parent(const char *path);

@@ -578,15 +578,6 @@ static int val_u64(struct rd *rd, const json_t *v, const struct seg *at,
 }
 
 /* Optional fields: absent or null leave *out unchanged (the default). */
-/* 16 lowercase hex digits, as bt_series_key() writes them */
-static int is_series_key(const char *k)
-{
-	for (int i = 0; i < 16; i++)
-		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
-			return 0;
-	return k[16] == '\0';
-}
-
 static int get_str(struct rd *rd, const json_t *obj, const struct seg *at,
 		   const char *key, int required, const char **out)
 {
@@ -1028,7 +1019,7 @@ static int read_result(struct rd *rd, const json_t *o, const struct seg *at,
 		return rc;
 	/* the dashboard uses the key as a file name: nothing but the 16
 	 * lowercase hex digits bt_series_key() writes */
-	if (r->series_key && !is_series_key(r->series_key)) {
+	if (r->series_key && !bt__is_series_key(r->series_key)) {
 		struct seg s = { at, "series_key", 0 };
 		return fail(rd, &s, BT_ESCHEMA, "expected 16 hex digits");
 	}

@@ -1161,15 +1161,8 @@ static int read_result(struct sc *c, struct bt_result *res)
 			rc = v_str(c, &res->series_key);
 			/* 16 lowercase hex digits, else the strict reader
 			 * says what is wrong */
-			if (!rc && res->series_key) {
-				const char *k = res->series_key;
-				for (int i = 0; i < 16 && !rc; i++)
-					if (!((k[i] >= '0' && k[i] <= '9') ||
-					      (k[i] >= 'a' && k[i] <= 'f')))
-						rc = FAIL;
-				if (!rc && k[16])
-					rc = FAIL;
-			}
+			if (!rc && res->series_key && !bt__is_series_key(res->series_key))
+				rc = FAIL;
 		} else {
 			rc = skip(c);
 		}

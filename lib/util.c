@@ -1,4 +1,5 @@
-/* Small shared utilities: arena, hashing, whole-file I/O. */
+/* Small shared utilities: arena, hashing, whole-file I/O, dates, hex. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -284,15 +286,179 @@ int bt__parse_u64_dec(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t x = 0;
 	if (n == 0 || n > 20)
-		return -1;
+		return BT_EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return BT_EINVAL;
 		unsigned d = (unsigned)(s[i] - '0');
 		if (x > (UINT64_MAX - d) / 10)
-			return -1;
+			return BT_EINVAL;
 		x = x * 10 + d;
 	}
 	*out = x;
+	return 0;
+}
+
+/* --- dates and hex ---------------------------------------------------- */
+
+int bt__days_in_month(int y, int m)
+{
+	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : d[m - 1];
+}
+
+/* n digits at s as a number; -1 when they are not all digits. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int bt__parse_time(const char *s, time_t *t, const char **end)
+{
+	int y = digits(s, 4);
+	if (y < 1970 || y > 2999)
+		return BT_EINVAL;
+	const char *p = s + 4;
+	char dsep = 0;
+	if (*p == '-' || *p == '_' || *p == '.' || *p == '/')
+		dsep = *p++;
+	int mo = digits(p, 2);
+	p += 2;
+	if (mo < 1 || mo > 12)
+		return BT_EINVAL;
+	if (dsep) {
+		if (*p != dsep)
+			return BT_EINVAL;
+		p++;
+	}
+	int d = digits(p, 2);
+	if (d < 1 || d > bt__days_in_month(y, mo))
+		return BT_EINVAL;
+	p += 2;
+	/* digits right after the date: a compact time (YYYYMMDDHHMM[SS]) */
+	int compact = isdigit((unsigned char)*p);
+	if (compact && dsep)
+		return BT_EINVAL;
+	int h = 0, mi = 0, sec = 0;
+	const char *q = p;
+	if (compact || *q == 'T' || *q == 't' || *q == ' ' || *q == '_' ||
+	    *q == '-') {
+		q += !compact;
+		int hh = digits(q, 2), mm = -1, ss = 0;
+		const char *r = q + 2;
+		char tsep = 0;
+		if (hh >= 0 && (*r == ':' || *r == '-' || *r == '.'))
+			tsep = *r++;
+		if (hh >= 0)
+			mm = digits(r, 2);
+		if (hh >= 0 && hh < 24 && mm >= 0 && mm < 60) {
+			r += 2;
+			if (!tsep || *r == tsep) {
+				const char *u = tsep ? r + 1 : r;
+				int v = digits(u, 2);
+				if (v >= 0 && v <= 60 && !isdigit((unsigned char)u[2])) {
+					ss = v;
+					r = u + 2;
+				}
+			}
+			if (!isdigit((unsigned char)*r) && (!compact || !tsep)) {
+				h = hh, mi = mm, sec = ss;
+				p = r;
+				if (*p == '.' || *p == ',') {
+					const char *f = p + 1;
+					while (isdigit((unsigned char)*f))
+						f++;
+					if (f > p + 1)
+						p = f;
+				}
+			}
+		}
+	}
+	if (isdigit((unsigned char)*p))
+		return BT_EINVAL;
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t v = timegm(&tm);
+	/* the zone: Z, UTC, +HH:MM, +HHMM, +HH */
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (strncmp(p, "UTC", 3) == 0 || strncmp(p, " UTC", 4) == 0) {
+		p += *p == ' ' ? 4 : 3;
+	} else if ((*p == '+' || *p == '-') && p > s + 10) {
+		int zh = digits(p + 1, 2), zm = 0;
+		const char *z = p + 3;
+		if (zh >= 0 && zh <= 14) {
+			if (*z == ':')
+				z++;
+			int m2 = digits(z, 2);
+			if (m2 >= 0 && m2 < 60) {
+				zm = m2;
+				z += 2;
+			} else {
+				z = p + 3;
+			}
+			if (!isdigit((unsigned char)*z)) {
+				long off = (long)zh * 3600 + zm * 60;
+				v += *p == '+' ? -off : off;
+				p = z;
+			}
+		}
+	}
+	*t = v;
+	*end = p;
+	return 0;
+}
+
+int bt__is_hex(const char *s, size_t lo, size_t hi)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!s || n < lo || n > hi)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int bt__is_series_key(const char *k)
+{
+	if (!k)
+		return 0;
+	for (int i = 0; i < 16; i++)
+		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+			return 0;
+	return k[16] == '\0';
+}
+
+int bt__vec_reserve(void **v, size_t *alloc, size_t need, size_t size)
+{
+	if (need <= *alloc)
+		return 0;
+	size_t na = *alloc ? *alloc : 16;
+	while (na < need) {
+		if (na > SIZE_MAX / 2)
+			return BT_ENOMEM;
+		na *= 2;
+	}
+	if (size && na > SIZE_MAX / size)
+		return BT_ENOMEM;
+	void *p = realloc(*v, na * size);
+	if (!p)
+		return BT_ENOMEM;
+	*v = p;
+	*alloc = na;
 	return 0;
 }

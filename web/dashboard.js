@@ -6,7 +6,8 @@
  *   data/index.js          btData("index", "", {...})   runs, series list, regressions
  *   data/series/KEY.js     btData("series", KEY, {...}) the points of one series
  *   data/runs/ID.js        btData("run", ID, {...})     the table and plots of one run
- * lib/report/dashboard.c writes them; it documents the fields.
+ * lib/report/dashboard/ writes them; it documents the fields (index.c,
+ * trends.c, runs.c).
  *
  * When a chart has been drawn its element gets data-drawn="1" (and the
  * trend chart data-points and data-changepoints); window.BT_DRAWN_AT is
@@ -43,7 +44,7 @@
 		});
 	}
 
-	/* A file name from an id, as safe_name() in lib/report/dashboard.c:
+	/* A file name from an id, as safe_name() in lib/report/dashboard/runs.c:
 	 * [A-Za-z0-9._-] kept, others '_', at most 127 characters, no
 	 * leading '.', "_" for none. Series keys are 16 hex digits (the
 	 * readers refuse others), which this leaves as they are. */

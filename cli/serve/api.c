@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonout.h"
 #include "serve.h"
 
 static const char *arg(struct MHD_Connection *c, const char *name)
@@ -40,29 +41,6 @@ static int hex_ok(const char *v, size_t min, size_t max)
 		if (serve_hexval(v[i]) < 0)
 			return 0;
 	return 1;
-}
-
-static json_t *num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *entry_json(const struct bt_store_entry *e)
-{
-	json_t *tags = json_array();
-	for (size_t k = 0; tags && k < e->n_tags; k++)
-		json_array_append_new(tags, json_string(e->tags[k]));
-	/* the shape of `benchtrack list --format json` */
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
-			 " s:I, s:I, s:b, s:o}",
-			 "run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
-			 "commit", e->commit, "branch", e->branch,
-			 "dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
-			 "machine", e->machine, "fingerprint", e->fingerprint,
-			 "suite", e->suite, "path", e->path, "archive", e->archive,
-			 "n_results", (json_int_t)e->n_results,
-			 "n_failed", (json_int_t)e->n_failed, "milestone", e->milestone,
-			 "tags", tags ? tags : json_array());
 }
 
 static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
@@ -112,7 +90,7 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 	}
 	runs = json_array();
 	for (size_t i = 0; runs && i < l.n; i++)
-		if (json_array_append_new(runs, entry_json(&l.items[i])))
+		if (json_array_append_new(runs, cli_json_entry(&l.items[i])))
 			json_decref(runs), runs = NULL;
 	bt_store_list_release(&l);
 	bt_strbuf_release(&err);
@@ -169,23 +147,6 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 	return ret;
 }
 
-static const char *direction_name(int d)
-{
-	return d == BT_HIGHER_IS_BETTER ? "higher_is_better" : "lower_is_better";
-}
-
-/* The series without its points (the shape of `benchtrack history
- * --format json`). */
-static json_t *series_head(const struct bt_series *s)
-{
-	return json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s, s:I}",
-			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
-			 "variant", s->variant, "params", s->params, "machine", s->machine,
-			 "fingerprint", s->fingerprint, "metric", s->metric, "unit", s->unit,
-			 "direction", direction_name(s->direction),
-			 "n_points", (json_int_t)s->n);
-}
-
 struct series_walk {
 	struct bt_ack_list acks;
 	struct bt_cp_opts cp;
@@ -203,56 +164,21 @@ static int series_one(void *ud, const struct bt_series *s)
 {
 	struct series_walk *w = ud;
 	struct bt_cp_result cps;
-	json_t *o, *pts, *cpj;
 	int rc;
 
 	if (++w->n > 1)
 		return 0; /* an ambiguous prefix: counted only */
 	if ((rc = bt_series_changepoints(s, &w->cp, &cps, &w->err)))
 		return rc;
-	o = series_head(s);
-	pts = json_array();
-	cpj = json_array();
-	for (size_t i = 0; pts && i < s->n; i++) {
-		const struct bt_series_point *p = &s->points[i];
-		json_array_append_new(
-			pts, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
-				       "index", (json_int_t)i, "run_id", p->run_id,
-				       "commit", p->commit, "timestamp", p->timestamp,
-				       "value", num(p->value), "p25", num(p->p25),
-				       "p75", num(p->p75), "min", num(p->min),
-				       "max", num(p->max), "n", (json_int_t)p->n));
-	}
-	for (size_t k = 0; cpj && k < cps.n; k++) {
-		const struct bt_change_point *cp = &cps.points[k];
-		const struct bt_series_point *p = &s->points[cp->index];
-		json_array_append_new(
-			cpj, json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:s, s:b}",
-				       "index", (json_int_t)cp->index, "run_id", p->run_id,
-				       "commit", p->commit, "timestamp", p->timestamp,
-				       "p_value", num(cp->p_value),
-				       "mean_before", num(cp->mean_before),
-				       "mean_after", num(cp->mean_after),
-				       "rel_change", num(cp->rel_change),
-				       "verdict", bt_series_change_worse(s, cp) ? "regressed"
-										: "improved",
-				       "acknowledged",
-				       bt_series_change_acked(s, cp->index, &w->acks)));
-	}
+	w->out = cli_json_series(s, &cps, &w->acks);
 	bt_cp_result_release(&cps);
-	if (!o || !pts || !cpj || json_object_set_new(o, "points", pts) ||
-	    json_object_set_new(o, "change_points", cpj)) {
-		json_decref(o);
-		return BT_ENOMEM;
-	}
-	w->out = o;
-	return 0;
+	return w->out ? 0 : BT_ENOMEM;
 }
 
 static int series_list_one(void *ud, const struct bt_series *s)
 {
 	struct series_walk *w = ud;
-	json_t *o = series_head(s);
+	json_t *o = cli_json_series_head(s);
 	const struct bt_series_point *last = s->n ? &s->points[s->n - 1] : NULL;
 	if (!o)
 		return BT_ENOMEM;
@@ -261,7 +187,7 @@ static int series_list_one(void *ud, const struct bt_series *s)
 							 "run_id", last->run_id,
 							 "commit", last->commit,
 							 "timestamp", last->timestamp,
-							 "value", num(last->value)));
+							 "value", cli_json_num(last->value)));
 	return json_array_append_new(w->out, o) ? BT_ENOMEM : 0;
 }
 
@@ -284,19 +210,19 @@ static int regressions_one(void *ud, const struct bt_series *s)
 		acked = bt_series_change_acked(s, cp->index, &w->acks);
 		w->found++;
 		w->acked += acked;
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?,"
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o,"
 				      " s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:b}",
 				      "timestamp", p->timestamp, "commit", p->commit,
 				      "run_id", p->run_id,
 				      "verdict", worse ? "regressed" : "improved",
 				      "series_key", s->series_key, "suite", s->suite,
 				      "name", s->name, "variant", s->variant,
-				      "params", s->params, "metric", s->metric,
-				      "unit", s->unit, "direction", direction_name(s->direction),
-				      "mean_before", num(cp->mean_before),
-				      "mean_after", num(cp->mean_after),
-				      "rel_change", num(cp->rel_change),
-				      "p_value", num(cp->p_value), "acknowledged", acked);
+				      "params", cli_json_params(s->params), "metric", s->metric,
+				      "unit", s->unit, "direction", cli_json_direction(s->direction),
+				      "mean_before", cli_json_num(cp->mean_before),
+				      "mean_after", cli_json_num(cp->mean_after),
+				      "rel_change", cli_json_num(cp->rel_change),
+				      "p_value", cli_json_num(cp->p_value), "acknowledged", acked);
 		if (!o || json_object_set_new(o, "machine", s->machine
 							 ? json_string(s->machine)
 							 : json_null()) ||

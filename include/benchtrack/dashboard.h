@@ -1,4 +1,4 @@
-/* The dashboard of a store (lib/report/dashboard.c): static HTML pages
+/* The dashboard of a store (lib/report/dashboard/): static HTML pages
  * that work from file:// with no network, the same pages that
  * `benchtrack serve` serves live.
  *

@@ -16,6 +16,7 @@
 
 #include "benchtrack/analysis.h"
 #include "benchtrack/error.h"
+#include "internal.h"
 
 /* spike suppression: neighbours each side, reach of the local scale,
  * threshold in robust sd */
@@ -73,24 +74,6 @@ struct bt_cp_state {
 	struct perm_entry *perm; /* permutation p-values already computed */
 	size_t n_perm, cap_perm;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t nc;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap : 16;
-	while (nc < need)
-		nc *= 2;
-	q = realloc(*p, nc * size);
-	if (!q)
-		return BT_ENOMEM;
-	*p = q;
-	*cap = nc;
-	return 0;
-}
 
 static void state_free(struct bt_cp_state *st)
 {
@@ -337,8 +320,8 @@ static int analyse_window(const double *y, size_t start, size_t end,
 		segs[bi].e = tau;
 		segs[bi].have = 0;
 		nseg++;
-		rc = grow((void **)&st->found, &st->cap_found, st->n_found + 1,
-			  sizeof *st->found);
+		rc = bt__vec_reserve((void **)&st->found, &st->cap_found,
+				     st->n_found + 1, sizeof *st->found);
 		if (rc)
 			return rc;
 		/* keep this window's points sorted by index */
@@ -356,7 +339,7 @@ static int analyse_window(const double *y, size_t start, size_t end,
 		nf++;
 		st->n_found++;
 	}
-	rc = grow((void **)&st->win, &st->cap_win, st->n_win + 1, sizeof *st->win);
+	rc = bt__vec_reserve((void **)&st->win, &st->cap_win, st->n_win + 1, sizeof *st->win);
 	if (rc)
 		return rc;
 	st->win[st->n_win].start = start;
@@ -555,7 +538,8 @@ static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
 		return rc;
 	if (st->n_perm >= 4096)
 		st->n_perm = 0;
-	rc = grow((void **)&st->perm, &st->cap_perm, st->n_perm + 1, sizeof *st->perm);
+	rc = bt__vec_reserve((void **)&st->perm, &st->cap_perm, st->n_perm + 1,
+			     sizeof *st->perm);
 	if (rc)
 		return 0; /* the cache is optional */
 	st->perm[st->n_perm].a = a;
@@ -854,7 +838,7 @@ out:
 static int set_y(struct bt_cp_state *st, const double *x, size_t n, size_t from,
 		 const struct bt_cp_opts *o)
 {
-	int rc = grow((void **)&st->y, &st->cap_y, n + 1, sizeof *st->y);
+	int rc = bt__vec_reserve((void **)&st->y, &st->cap_y, n + 1, sizeof *st->y);
 
 	if (rc)
 		return rc;

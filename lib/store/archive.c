@@ -75,15 +75,8 @@ void bt__idset_release(struct bt__idset *s)
 
 static int idset_add(struct bt__idset *s, const char *id)
 {
-	if (s->n == s->alloc) {
-		size_t na = s->alloc ? s->alloc * 2 : 64;
-		char **v = realloc(s->v, na * sizeof *v);
-		if (!v)
-			return BT_ENOMEM;
-		s->v = v;
-		s->alloc = na;
-	}
-	if (!(s->v[s->n] = strdup(id)))
+	if (bt__vec_reserve((void **)&s->v, &s->alloc, s->n + 1, sizeof *s->v) ||
+	    !(s->v[s->n] = strdup(id)))
 		return BT_ENOMEM;
 	s->n++;
 	return 0;

@@ -40,36 +40,6 @@
 
 /* --- small helpers ----------------------------------------------------- */
 
-/* Removes path (a file, link or directory with everything in it) without
- * following symbolic links. A missing path is fine. BT_EIO names the first
- * thing that could not be removed. */
-static int rm_tree(const char *path, struct bt_strbuf *err)
-{
-	struct stat s;
-	if (lstat(path, &s) != 0)
-		return errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", path,
-						      strerror(errno));
-	if (!S_ISDIR(s.st_mode))
-		return unlink(path) == 0 || errno == ENOENT ? 0
-			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	DIR *d = opendir(path);
-	if (!d)
-		return bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	int rc = 0;
-	struct dirent *e;
-	while (!rc && (e = readdir(d))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char *p = bt__pathf("%s/%s", path, e->d_name);
-		rc = p ? rm_tree(p, err) : BT_ENOMEM;
-		free(p);
-	}
-	closedir(d);
-	if (!rc && rmdir(path) != 0 && errno != ENOENT)
-		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	return rc;
-}
-
 /* 1 when member name lies in the directory dir ("<dir>/..."). */
 static int in_dir(const char *name, const char *dir)
 {
@@ -400,14 +370,14 @@ static int remove_run_dir(struct bt_store *st, const char *rundir,
 	char *away = bt__pathf("%s/.tmp/%s.gc.%ld", st->dir, name, (long)getpid());
 	int rc = !tmpd || !away ? BT_ENOMEM : bt__mkdir_p(tmpd, err);
 	if (!rc)
-		rc = rm_tree(away, err);
+		rc = bt__rm_tree(away, err);
 	if (!rc && rename(rundir, away) != 0) {
 		if (errno != ENOENT)
 			rc = bt_error(err, BT_EIO, "%s: %s", rundir, strerror(errno));
 	} else if (!rc) {
 		bt__fsync_parent(rundir);
 		crash_point();
-		rc = rm_tree(away, err);
+		rc = bt__rm_tree(away, err);
 	}
 	free(tmpd);
 	free(away);
@@ -422,7 +392,7 @@ static int remove_date_link(struct bt_store *st, const char *type,
 	char *link = bt__pathf("%s/by-date/%.7s/%.2s/%s/%s", st->dir, name,
 			       name + 8, type, name);
 	char *top = bt__pathf("%s/by-date", st->dir);
-	int rc = !link || !top ? BT_ENOMEM : rm_tree(link, err);
+	int rc = !link || !top ? BT_ENOMEM : bt__rm_tree(link, err);
 	/* and the date directories it leaves empty (under the lock, which
 	 * bt_store_put holds to make them) */
 	if (!rc)
@@ -717,7 +687,7 @@ static int remove_leftovers(struct bt_store *st, struct bt_strbuf *err)
 			if (!pid || bt__pid_alive(pid) || e->d_name[0] == '.')
 				continue;
 			char *p = bt__pathf("%s/%s", d, e->d_name);
-			rc = p ? rm_tree(p, err) : BT_ENOMEM;
+			rc = p ? bt__rm_tree(p, err) : BT_ENOMEM;
 			free(p);
 		}
 		if (dir)
@@ -903,27 +873,16 @@ static int cutoff_time(const char *o_now, int keep_days, char out[32],
 {
 	time_t t;
 	if (o_now) {
-		struct tm tm;
-		int y, mo, d, hh, mm, ss, n = 0;
-		memset(&tm, 0, sizeof tm);
+		/* exactly this shape, read by the one timestamp parser */
 		static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+		const char *end = NULL;
 		int bad = strlen(o_now) != sizeof shape - 1;
 		for (size_t i = 0; !bad && shape[i]; i++)
 			bad = shape[i] == 'd' ? !isdigit((unsigned char)o_now[i])
 				: o_now[i] != shape[i];
-		if (bad ||
-		    sscanf(o_now, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &hh,
-			   &mm, &ss, &n) != 6 || n != 20 || mo < 1 || mo > 12 ||
-		    d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+		if (bad || bt__parse_time(o_now, &t, &end) || *end)
 			return bt_error(err, BT_EINVAL, "now '%s': expected "
 					"YYYY-MM-DDTHH:MM:SSZ", o_now);
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = hh;
-		tm.tm_min = mm;
-		tm.tm_sec = ss;
-		t = timegm(&tm);
 	} else {
 		t = time(NULL);
 	}
@@ -1282,7 +1241,7 @@ static int find_run(struct bt_store *st, void *h, const char *ref,
 		    struct bt_strbuf *err)
 {
 	*out = NULL;
-	if (!bt__all_hex(ref) || strlen(ref) < 4)
+	if (!bt__is_hex(ref, 4, SIZE_MAX))
 		return bt_error(err, BT_ENOTFOUND, "'%s': not a run id or commit "
 				"(at least 4 hex digits)", ref);
 	const char **ids = NULL;
@@ -1452,7 +1411,7 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
 		rc = BT_ENOMEM;
 		goto out;
 	}
-	if ((rc = rm_tree(tmpdir, err)) || (rc = bt__mkdir_p(tmpdir, err)) ||
+	if ((rc = bt__rm_tree(tmpdir, err)) || (rc = bt__mkdir_p(tmpdir, err)) ||
 	    (rc = bt__mkdir_p(typedir, err)) || (rc = bt__mkdir_p(datedir, err)) ||
 	    (rc = extract_run(arch, e->run_id, tmpdir, &name, err)))
 		goto out;
@@ -1472,7 +1431,7 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
 		if ((en == EEXIST || en == ENOTEMPTY) && f2 && stat(f2, &s) == 0) {
 			/* still there (a crash between archiving and removing):
 			 * the directory is the record */
-			rc = rm_tree(tmpdir, err);
+			rc = bt__rm_tree(tmpdir, err);
 		} else {
 			rc = bt_error(err, BT_EIO, "%s: %s", rundir, strerror(en));
 		}
@@ -1512,7 +1471,7 @@ out:
 		bt_strbuf_release(&m);
 	}
 	if (tmpdir && !placed)
-		rm_tree(tmpdir, NULL);
+		bt__rm_tree(tmpdir, NULL);
 	if (h)
 		st->ops->close(h);
 	bt__store_unlock(lock);

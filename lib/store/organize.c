@@ -283,143 +283,6 @@ static const char *jtext(struct bt_run *run, const json_t *v, int *oom)
 	return r;
 }
 
-static int hexstr(const char *s, size_t lo, size_t hi)
-{
-	size_t n = strlen(s);
-	if (n < lo || n > hi)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-/* --- dates ------------------------------------------------------------ */
-
-static int days_in(int y, int m)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : d[m - 1];
-}
-
-/* n digits at s as a number; -1 when they are not all digits. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* Parses a date, optionally followed by a time and a zone, at s. Sets *t
- * (UTC) and *end (the first character not used); 0 when a valid date was
- * read. A date alone is midnight UTC. */
-static int parse_stamp(const char *s, time_t *t, const char **end)
-{
-	int y = digits(s, 4);
-	if (y < 1970 || y > 2999)
-		return -1;
-	const char *p = s + 4;
-	char dsep = 0;
-	if (*p == '-' || *p == '_' || *p == '.' || *p == '/')
-		dsep = *p++;
-	int mo = digits(p, 2);
-	p += 2;
-	if (mo < 1 || mo > 12)
-		return -1;
-	if (dsep) {
-		if (*p != dsep)
-			return -1;
-		p++;
-	}
-	int d = digits(p, 2);
-	if (d < 1 || d > days_in(y, mo))
-		return -1;
-	p += 2;
-	/* digits right after the date: a compact time (YYYYMMDDHHMM[SS]) */
-	int compact = isdigit((unsigned char)*p);
-	if (compact && dsep)
-		return -1;
-	int h = 0, mi = 0, sec = 0;
-	const char *q = p;
-	if (compact || *q == 'T' || *q == 't' || *q == ' ' || *q == '_' ||
-	    *q == '-') {
-		q += !compact;
-		int hh = digits(q, 2), mm = -1, ss = 0;
-		const char *r = q + 2;
-		char tsep = 0;
-		if (hh >= 0 && (*r == ':' || *r == '-' || *r == '.'))
-			tsep = *r++;
-		if (hh >= 0)
-			mm = digits(r, 2);
-		if (hh >= 0 && hh < 24 && mm >= 0 && mm < 60) {
-			r += 2;
-			if (!tsep || *r == tsep) {
-				const char *u = tsep ? r + 1 : r;
-				int v = digits(u, 2);
-				if (v >= 0 && v <= 60 && !isdigit((unsigned char)u[2])) {
-					ss = v;
-					r = u + 2;
-				}
-			}
-			if (!isdigit((unsigned char)*r) && (!compact || !tsep)) {
-				h = hh, mi = mm, sec = ss;
-				p = r;
-				if (*p == '.' || *p == ',') {
-					const char *f = p + 1;
-					while (isdigit((unsigned char)*f))
-						f++;
-					if (f > p + 1)
-						p = f;
-				}
-			}
-		}
-	}
-	if (isdigit((unsigned char)*p))
-		return -1;
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	time_t v = timegm(&tm);
-	/* the zone: Z, UTC, +HH:MM, +HHMM, +HH */
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (strncmp(p, "UTC", 3) == 0 || strncmp(p, " UTC", 4) == 0) {
-		p += *p == ' ' ? 4 : 3;
-	} else if ((*p == '+' || *p == '-') && p > s + 10) {
-		int zh = digits(p + 1, 2), zm = 0;
-		const char *z = p + 3;
-		if (zh >= 0 && zh <= 14) {
-			if (*z == ':')
-				z++;
-			int m2 = digits(z, 2);
-			if (m2 >= 0 && m2 < 60) {
-				zm = m2;
-				z += 2;
-			} else {
-				z = p + 3;
-			}
-			if (!isdigit((unsigned char)*z)) {
-				long off = (long)zh * 3600 + zm * 60;
-				v += *p == '+' ? -off : off;
-				p = z;
-			}
-		}
-	}
-	*t = v;
-	*end = p;
-	return 0;
-}
-
 /* A timestamp in the content: text (ISO 8601 and the like, or digits of
  * Unix seconds / milliseconds) or a number of Unix seconds or ms. */
 static int content_time(const json_t *v, time_t *t)
@@ -435,7 +298,7 @@ static int content_time(const json_t *v, time_t *t)
 		if ((n == 10 || n == 13) && !s[n]) {
 			x = strtod(s, NULL);
 		} else {
-			if (parse_stamp(s, t, &end))
+			if (bt__parse_time(s, t, &end))
 				return -1;
 			while (isspace((unsigned char)*end))
 				end++;
@@ -463,7 +326,7 @@ static int name_time(const char *name, time_t *t, size_t *b, size_t *e)
 		if (strncmp(name + i, "19", 2) && strncmp(name + i, "20", 2))
 			continue;
 		const char *end;
-		if (parse_stamp(name + i, t, &end) == 0 &&
+		if (bt__parse_time(name + i, t, &end) == 0 &&
 		    !isdigit((unsigned char)*end)) {
 			*b = i;
 			*e = (size_t)(end - name);
@@ -827,16 +690,11 @@ struct rb {
 
 static void *grow(void *p, size_t *alloc, size_t n, size_t size, int *oom)
 {
-	if (n < *alloc)
-		return p;
-	size_t a = *alloc ? *alloc * 2 : 8;
-	void *q = realloc(p, a * size);
-	if (!q) {
+	if (bt__vec_reserve(&p, alloc, n + 1, size)) {
 		*oom = 1;
 		return NULL;
 	}
-	*alloc = a;
-	return q;
+	return p;
 }
 
 /* Sets param key (copied into the run) to value (already in the run);
@@ -1598,8 +1456,8 @@ static int machine_from(struct bt_run *run, const json_t *hwo)
 
 /* --- conversions --------------------------------------------------------- */
 
-/* The conversions below fill run and return 0, 1 when the file is to be
- * skipped (the reason in why), or BT_ENOMEM. */
+/* The conversions below fill run and return 0, BT_EUNSUPPORTED when the
+ * file is to be skipped (the reason in why), or BT_ENOMEM. */
 
 /* What a conversion found out besides the run. */
 struct found {
@@ -1630,7 +1488,7 @@ static int set_commit(struct bt_run *run, const json_t *v)
 		buf[n - 6] = '\0';
 		run->git.dirty = 1;
 	}
-	if (!hexstr(buf, 4, 64)) {
+	if (!bt__is_hex(buf, 4, 64)) {
 		run->git.dirty = -1;
 		return 0;
 	}
@@ -1725,16 +1583,16 @@ static int seed(struct bt_run *run, const json_t *root, struct found *f,
 	if (json_is_string(t))
 		f->type = json_string_value(t);
 	else if (t && !json_is_null(t))
-		return bt_error(why, 1, "seed metadata: benchmark_type is not a string");
+		return bt_error(why, BT_EUNSUPPORTED, "seed metadata: benchmark_type is not a string");
 	f->ts = member(root, ts_keys);
 	const json_t *res = json_object_get(root, "results");
 	if (!res || json_is_null(res))
-		return bt_error(why, 1, "seed metadata without results");
+		return bt_error(why, BT_EUNSUPPORTED, "seed metadata without results");
 	if (!json_is_array(res) && !json_is_object(res))
-		return bt_error(why, 1, "seed metadata: results is neither an "
+		return bt_error(why, BT_EUNSUPPORTED, "seed metadata: results is neither an "
 				"array nor an object");
 	if ((json_is_array(res) ? json_array_size(res) : json_object_size(res)) == 0)
-		return bt_error(why, 1, "seed metadata with no results (results is empty)");
+		return bt_error(why, BT_EUNSUPPORTED, "seed metadata with no results (results is empty)");
 
 	int rc;
 	const json_t *git = json_object_get(root, "git");
@@ -1759,7 +1617,7 @@ static int seed(struct bt_run *run, const json_t *root, struct found *f,
 	if (json_is_array(res)) {
 		for (size_t i = 0; i < json_array_size(res); i++)
 			if (!json_is_object(json_array_get(res, i)))
-				return bt_error(why, 1, "seed metadata: results[%zu] is "
+				return bt_error(why, BT_EUNSUPPORTED, "seed metadata: results[%zu] is "
 						"not an object", i);
 		for (size_t i = 0; i < json_array_size(res); i++)
 			if ((rc = seed_row(run, json_array_get(res, i), "result", params)))
@@ -1774,7 +1632,7 @@ static int seed(struct bt_run *run, const json_t *root, struct found *f,
 			if (json_is_object(v) && (rc = seed_row(run, v, key, params)))
 				return rc;
 		if (run->n_results == 0)
-			return bt_error(why, 1, "seed metadata: results has no "
+			return bt_error(why, BT_EUNSUPPORTED, "seed metadata: results has no "
 					"result objects");
 	}
 	return 0;
@@ -1789,10 +1647,10 @@ static int hf(struct bt_run *run, const json_t *root, struct found *f,
 	const json_t *sc = json_object_get(root, "benchmark_scenarios");
 	size_t n = json_array_size(sc);
 	if (n == 0)
-		return bt_error(why, 1, "HF benchmark_v2 with no scenarios");
+		return bt_error(why, BT_EUNSUPPORTED, "HF benchmark_v2 with no scenarios");
 	for (size_t i = 0; i < n; i++)
 		if (!json_is_object(json_array_get(sc, i)))
-			return bt_error(why, 1, "HF benchmark_v2: benchmark_scenarios[%zu] "
+			return bt_error(why, BT_EUNSUPPORTED, "HF benchmark_v2: benchmark_scenarios[%zu] "
 					"is not an object", i);
 	const json_t *model = json_object_get(root, "model_name");
 	const char *model_name = json_is_string(model) ? json_string_value(model) : NULL;
@@ -1875,97 +1733,6 @@ static int hf(struct bt_run *run, const json_t *root, struct found *f,
 
 /* --- one file ------------------------------------------------------------ */
 
-/* Reads a regular file of at most cap bytes; 0, BT_ETOOBIG, or an errno
- * value (> 0) when it cannot be read. *data is malloc'd, NUL-terminated. */
-static int read_input(const char *path, size_t cap, char **data, size_t *len)
-{
-	*data = NULL;
-	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return errno;
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		int e = errno ? errno : EINVAL;
-		close(fd);
-		return e;
-	}
-	size_t alloc = (size_t)sb.st_size < cap ? (size_t)sb.st_size + 2 : cap + 2;
-	size_t n = 0;
-	char *buf = malloc(alloc);
-	if (!buf) {
-		close(fd);
-		return BT_ENOMEM;
-	}
-	for (;;) {
-		if (alloc - n < 2) {
-			if (n > cap) {
-				free(buf);
-				close(fd);
-				return BT_ETOOBIG;
-			}
-			size_t a = alloc * 2 > cap + 2 ? cap + 2 : alloc * 2;
-			char *p = realloc(buf, a);
-			if (!p) {
-				free(buf);
-				close(fd);
-				return BT_ENOMEM;
-			}
-			buf = p;
-			alloc = a;
-		}
-		ssize_t r = read(fd, buf + n, alloc - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (n > cap) {
-		free(buf);
-		return BT_ETOOBIG;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t k;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
-		k = 2;
-		lo = c == 0xe0 ? 0xa0 : 0x80;
-		hi = c == 0xed ? 0x9f : 0xbf;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		k = 3;
-		lo = c == 0xf0 ? 0x90 : 0x80;
-		hi = c == 0xf4 ? 0x8f : 0xbf;
-	} else
-		return 0;
-	if (n < k + 1 || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i <= k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return k + 1;
-}
-
 /* 1 when the first SNIFF_BYTES of data look binary: a NUL byte or invalid
  * UTF-8 (*off where, *nul which). */
 static int looks_binary(const char *data, size_t len, size_t *off, int *nul)
@@ -1978,7 +1745,7 @@ static int looks_binary(const char *data, size_t len, size_t *off, int *nul)
 			*nul = 1;
 			return 1;
 		}
-		size_t k = utf8_len(p + i, len - i);
+		size_t k = bt__utf8_seq(p + i, len - i);
 		if (!k) {
 			*off = i;
 			*nul = 0;
@@ -2076,7 +1843,7 @@ static int same_content(const char *path, const char *data, size_t len)
 		return 0;
 	char *d;
 	size_t n;
-	if (read_input(path, len, &d, &n))
+	if (bt__read_file(path, len, &d, &n, NULL))
 		return 0;
 	int same = n == len && memcmp(d, data, len) == 0;
 	free(d);
@@ -2128,15 +1895,15 @@ static int archive_original(struct org *g, const char *base, const char *data,
 	return rc;
 }
 
-/* Detects the format of root and converts it into run. 0, 1 (skip: the
- * reason in why) or BT_E*. */
+/* Detects the format of root and converts it into run. 0, BT_EUNSUPPORTED
+ * (skip: the reason in why) or BT_ENOMEM. */
 static int convert(struct bt_run *run, const char *text, size_t len,
 		   const json_t *root, const char *base, struct found *f,
 		   struct bt_strbuf *why)
 {
 	if (!json_is_object(root)) {
 		const char *what = json_is_array(root) ? "an array" : "a scalar";
-		return bt_error(why, 1, "unrecognised JSON (top level is %s, "
+		return bt_error(why, BT_EUNSUPPORTED, "unrecognised JSON (top level is %s, "
 				"not an object)", what);
 	}
 	const json_t *schema = json_object_get(root, "schema");
@@ -2146,7 +1913,7 @@ static int convert(struct bt_run *run, const char *text, size_t len,
 		f->format = "benchtrack run";
 		int rc = bt_run_from_json(run, text, len, base, &e);
 		if (rc && rc != BT_ENOMEM)
-			rc = bt_error(why, 1, "not a valid benchtrack run: %s",
+			rc = bt_error(why, BT_EUNSUPPORTED, "not a valid benchtrack run: %s",
 				      bt_strbuf_str(&e));
 		bt_strbuf_release(&e);
 		if (!rc && run->benchmark_type)
@@ -2154,16 +1921,16 @@ static int convert(struct bt_run *run, const char *text, size_t len,
 		return rc;
 	}
 	if (sv && strncmp(sv, "benchtrack.run/", 15) == 0)
-		return bt_error(why, 1, "unsupported schema \"%.40s\" (this version "
+		return bt_error(why, BT_EUNSUPPORTED, "unsupported schema \"%.40s\" (this version "
 				"reads %s)", sv, BT_RUN_SCHEMA);
 	if (json_is_array(json_object_get(root, "benchmark_scenarios")))
 		return hf(run, root, f, why);
 	if (json_object_get(root, "benchmark_type"))
 		return seed(run, root, f, why);
 	if (sv)
-		return bt_error(why, 1, "unrecognised JSON (unknown schema \"%.40s\", "
+		return bt_error(why, BT_EUNSUPPORTED, "unrecognised JSON (unknown schema \"%.40s\", "
 				"no benchmark_type or benchmark_scenarios)", sv);
-	return bt_error(why, 1, "unrecognised JSON (no schema, benchmark_type or "
+	return bt_error(why, BT_EUNSUPPORTED, "unrecognised JSON (no schema, benchmark_type or "
 			"benchmark_scenarios)");
 }
 
@@ -2174,13 +1941,19 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 		return skip(g, path, "larger than 64 MiB");
 	char *data = NULL;
 	size_t len;
-	int e = read_input(path, ORGANIZE_CAP, &data, &len);
-	if (e == BT_ENOMEM)
+	struct bt_strbuf rerr = BT_STRBUF_INIT, m = BT_STRBUF_INIT;
+	int e = bt__read_file(path, ORGANIZE_CAP, &data, &len, &rerr);
+	if (e) {
+		/* the reason without the path the note already carries */
+		e = e == BT_ENOMEM ? e
+			: e == BT_ETOOBIG ? skip(g, path, "larger than 64 MiB")
+			: bt__strip_path(&m, bt_strbuf_str(&rerr), path) ? BT_ENOMEM
+			: skip(g, path, "cannot read: %s", m.buf);
+		bt_strbuf_release(&m);
+	}
+	bt_strbuf_release(&rerr);
+	if (!data)
 		return e;
-	if (e == BT_ETOOBIG)
-		return skip(g, path, "larger than 64 MiB");
-	if (e)
-		return skip(g, path, "cannot read: %s", strerror(e));
 
 	struct bt_run run;
 	struct bt_strbuf why = BT_STRBUF_INIT;
@@ -2224,7 +1997,7 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	}
 	struct found f = { NULL, NULL, NULL };
 	rc = convert(&run, text, tlen, root, base, &f, &why);
-	if (rc == 1) {
+	if (rc == BT_EUNSUPPORTED) {
 		rc = skip(g, path, "%s", why.buf);
 		goto out;
 	}
@@ -2235,7 +2008,7 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	/* id */
 	char id[33];
 	snprintf(id, sizeof id, "%016" PRIx64 "%016" PRIx64, h1, h2);
-	if (!native || !hexstr(run.run_id, 8, 64))
+	if (!native || !bt__is_hex(run.run_id, 8, 64))
 		run.run_id = bt_run_strdup(&run, id);
 	/* type */
 	char type[65];

@@ -1287,21 +1287,12 @@ static int sq_set_location(void *vh, const char *run_id,
 
 /* --- query ---------------------------------------------------------------- */
 
-static int is_hex(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
-		      (*s >= 'A' && *s <= 'F')))
-			return 0;
-	return 1;
-}
-
 /* Copy of prefix in a, lowercased when it is all hex digits (run ids and
  * commit hashes are lowercase hex). */
 static char *norm_prefix(struct bt_arena *a, const char *prefix)
 {
 	char *p = bt__arena_strdup(a, prefix);
-	if (p && is_hex(p))
+	if (p && bt__is_hex(p, 1, SIZE_MAX))
 		for (char *q = p; *q; q++)
 			if (*q >= 'A' && *q <= 'F')
 				*q = (char)(*q - 'A' + 'a');
@@ -1323,15 +1314,6 @@ static char *prefix_upper(struct bt_arena *a, const char *prefix, int *none)
 	return p;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30,
-				 31, 31, 30, 31, 30, 31 };
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return d[m - 1];
-}
-
 /* The exclusive upper bound for until: a bare date "YYYY-MM-DD" means the
  * whole day, so it becomes the next day; anything else is used as is.
  * BT_EINVAL for a bare date that does not exist. */
@@ -1348,10 +1330,10 @@ static int until_bound(struct sqlite_index *h, struct bt_arena *a,
 			return 0;
 	if (sscanf(until, "%4d-%2d-%2d%n", &y, &m, &d, &len) != 3 || len != 10)
 		return 0;
-	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+	if (m < 1 || m > 12 || d < 1 || d > bt__days_in_month(y, m))
 		return bt_error(err, BT_EINVAL, "%s: until: invalid date '%s'",
 				h->path, until);
-	if (++d > days_in_month(y, m)) {
+	if (++d > bt__days_in_month(y, m)) {
 		d = 1;
 		if (++m > 12) {
 			m = 1;

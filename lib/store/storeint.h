@@ -25,11 +25,12 @@ int bt__store_valid_type(const char *t);
 /* 1 when id is 8 to 64 hex digits (a run id). */
 int bt__store_valid_id(const char *id);
 
-/* 1 when s is a non-empty string of hex digits. */
-int bt__all_hex(const char *s);
+/* 1 when t is a valid tag (the rule of bt_store_tag): 1 to 64 of
+ * [A-Za-z0-9._:-]; 0 for NULL. */
+int bt__store_valid_tag(const char *t);
 
 /* Splits "YYYY-MM-DDTHH:MM..." into year, month, day and "HHMM"; 0 when
- * the shape is right. The run directory name is
+ * the shape is right, else BT_EINVAL. The run directory name is
  * "YYYY-MM-DD-HHMM-UTC-<first 8 digits of the run id>". */
 int bt__store_split_time(const char *ts, char y[5], char mo[3], char d[3],
 			 char hm[5]);
@@ -38,6 +39,13 @@ int bt__store_split_time(const char *ts, char y[5], char mo[3], char d[3],
  * (leaves it when the newest is archived). Called with the lock held. */
 int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
 			    struct bt_strbuf *err);
+
+/* Appends the text of STORE/README.md to out: rendered from all, the
+ * index's runs as its query with include_archived gives them (newest
+ * first); nothing else is read, nothing written. 0 or BT_ENOMEM.
+ * bt_store_write_readme writes it into the store; verify compares it
+ * with the file. */
+int bt__store_readme_render(const struct bt_store_list *all, struct bt_strbuf *out);
 
 /* The tags of a run directory (its "tags" file, one per line; none when
  * the file is missing), allocated in a. A file that cannot be read, or

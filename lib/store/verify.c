@@ -179,32 +179,6 @@ static void repair_failed(struct ctx *c, int rc, const struct bt_strbuf *e)
 	bt_error(c->err, rc, "%s", e && e->len ? e->buf : bt_strerror(rc));
 }
 
-static int grow(void **v, size_t *alloc, size_t n, size_t size)
-{
-	if (n < *alloc)
-		return 0;
-	size_t na = *alloc ? *alloc * 2 : 64;
-	void *p = realloc(*v, na * size);
-	if (!p)
-		return BT_ENOMEM;
-	*v = p;
-	*alloc = na;
-	return 0;
-}
-
-
-/* The rule of bt_store_tag. */
-static int valid_tag(const char *t)
-{
-	size_t n = strlen(t);
-	if (n == 0 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)t[i]) && !strchr("._-:", t[i]))
-			return 0;
-	return 1;
-}
-
 /* 1 when name is the temporary file of an interrupted atomic write or
  * link replacement ("X.tmp.PID" of a process that is gone); 2 when it is
  * the temporary file of a live process (leave it alone); else 0. */
@@ -214,38 +188,6 @@ static int tmp_leftover(const char *name)
 	if (!pid)
 		return 0;
 	return bt__pid_alive(pid) ? 2 : 1;
-}
-
-/* Removes path and what is under it (no symlinks followed). */
-static int remove_tree(const char *path, struct bt_strbuf *err)
-{
-	struct stat sb;
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0
-			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(sb.st_mode)) {
-		DIR *d = opendir(path);
-		if (!d)
-			return bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-		struct dirent *e;
-		int rc = 0;
-		while (!rc && (e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			char *p = bt__pathf("%s/%s", path, e->d_name);
-			rc = p ? remove_tree(p, err) : BT_ENOMEM;
-			free(p);
-		}
-		closedir(d);
-		if (rc)
-			return rc;
-		if (rmdir(path) != 0)
-			return bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	if (unlink(path) != 0)
-		return bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	return 0;
 }
 
 /* Moves rel into STORE/quarantine/<base> (base.1, base.2, ... when taken);
@@ -305,7 +247,8 @@ static const char *strip_path_c(struct ctx *c, const char *msg, const char *path
 
 static struct vrun *new_run(struct ctx *c)
 {
-	if (grow((void **)&c->runs, &c->runs_alloc, c->n_runs, sizeof *c->runs))
+	if (bt__vec_reserve((void **)&c->runs, &c->runs_alloc, c->n_runs + 1,
+			    sizeof *c->runs))
 		return NULL;
 	struct vrun *r = &c->runs[c->n_runs++];
 	memset(r, 0, sizeof *r);
@@ -362,7 +305,7 @@ static int read_tags(struct ctx *c, struct vrun *r, const char *rel)
 		line++;
 		if (!*s)
 			continue; /* empty lines are skipped, as by the store */
-		if (valid_tag(s))
+		if (bt__store_valid_tag(s))
 			r->tags[r->n_tags++] = bt__arena_strdup(c->a, s);
 		else if (!r->tags_why)
 			r->tags_why = afmt(c, "line %zu: invalid tag '%.80s' (letters, "
@@ -410,7 +353,7 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 			problem(c, rel, "left over from an interrupted write");
 			if (c->repair) {
 				struct bt_strbuf err = BT_STRBUF_INIT;
-				int rc = remove_tree(abs_path(c, rel), &err);
+				int rc = bt__rm_tree(abs_path(c, rel), &err);
 				if (rc)
 					repair_failed(c, rc, &err);
 				else
@@ -682,7 +625,7 @@ static void remove_leftover(struct ctx *c, const char *rel)
 {
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	const char *p = abs_path(c, rel);
-	int rc = p ? remove_tree(p, &err) : BT_ENOMEM;
+	int rc = p ? bt__rm_tree(p, &err) : BT_ENOMEM;
 	if (rc)
 		repair_failed(c, rc, &err);
 	else
@@ -993,8 +936,8 @@ static struct vrun *newest(struct ctx *c, const char *type)
 
 static int add_latest_fix(struct ctx *c, const char *file)
 {
-	if (grow((void **)&c->latest_fix, &c->latest_fix_alloc, c->n_latest_fix,
-		 sizeof *c->latest_fix))
+	if (bt__vec_reserve((void **)&c->latest_fix, &c->latest_fix_alloc,
+			    c->n_latest_fix + 1, sizeof *c->latest_fix))
 		return BT_ENOMEM;
 	c->latest_fix[c->n_latest_fix++] = file;
 	return 0;
@@ -1191,8 +1134,8 @@ static int read_archive(struct ctx *c, const char *rel)
 					why = afmt(c, "member %s: %s", name,
 						   strip_path_c(c, err.len ? err.buf : bt_strerror(pr),
 							      label));
-				} else if (grow((void **)&c->arch, &c->arch_alloc, c->n_arch,
-						sizeof *c->arch)) {
+				} else if (bt__vec_reserve((void **)&c->arch, &c->arch_alloc,
+							   c->n_arch + 1, sizeof *c->arch)) {
 					rc = BT_ENOMEM;
 				} else {
 					struct varch *v = &c->arch[c->n_arch++];
@@ -1237,8 +1180,8 @@ static int read_archive(struct ctx *c, const char *rel)
 		c->n_arch = first;
 		problem(c, rel, "%s (verify cannot repair an archive: restore it "
 			"from a backup or move it away, then `benchtrack reindex`)", why);
-		if (grow((void **)&c->bad_arch, &c->bad_arch_alloc, c->n_bad_arch,
-			 sizeof *c->bad_arch))
+		if (bt__vec_reserve((void **)&c->bad_arch, &c->bad_arch_alloc,
+				    c->n_bad_arch + 1, sizeof *c->bad_arch))
 			return BT_ENOMEM;
 		c->bad_arch[c->n_bad_arch++] = rel;
 	}
@@ -1461,64 +1404,17 @@ static int compare_index(struct ctx *c, const struct bt_store_list *l)
 	return 0;
 }
 
-/* Renders README.md as bt_store_write_readme would, without writing into
- * the store: through a scratch store whose index.db links to the real one.
- * *out is malloc'd. */
-static int render_readme(struct ctx *c, char **out, size_t *len,
-			 struct bt_strbuf *err)
+/* README.md against the text bt_store_write_readme gives for the index's
+ * runs l (as check_index read them), rendered here: nothing is written. */
+static int check_readme(struct ctx *c, const struct bt_store_list *l)
 {
-	const char *tmpd = getenv("TMPDIR");
-	char *dir = bt__pathf("%s/bt-verify-XXXXXX", tmpd && *tmpd ? tmpd : "/tmp");
-	char *idx = bt__pathf("%s/index.db", c->st->dir);
-	char *real = idx ? realpath(idx, NULL) : NULL;
-	char *link = NULL, *readme = NULL;
-	int rc = 0;
-	if (!dir || !idx) {
-		rc = BT_ENOMEM;
-	} else if (!real) {
-		rc = bt_error(err, BT_EIO, "%s: %s", idx, strerror(errno));
-	} else if (!mkdtemp(dir)) {
-		rc = bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
-		free(dir);
-		dir = NULL;
-	} else if (!(link = bt__pathf("%s/index.db", dir)) ||
-		   !(readme = bt__pathf("%s/README.md", dir))) {
-		rc = BT_ENOMEM;
-	} else if (symlink(real, link) != 0) {
-		rc = bt_error(err, BT_EIO, "%s: %s", link, strerror(errno));
-	} else {
-		struct bt_store shadow = { dir, BT_STORE_READONLY, c->st->ops };
-		rc = bt_store_write_readme(&shadow, err);
-		if (!rc)
-			rc = bt__read_file(readme, README_CAP, out, len, err);
-	}
-	if (dir)
-		remove_tree(dir, NULL);
-	free(dir);
-	free(idx);
-	free(real);
-	free(link);
-	free(readme);
-	return rc;
-}
-
-static int check_readme(struct ctx *c)
-{
-	char *want = NULL, *have = NULL;
-	size_t wl = 0, hl = 0;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	int rc = render_readme(c, &want, &wl, &err);
-	if (rc == BT_ENOMEM) {
-		bt_strbuf_release(&err);
+	char *have = NULL;
+	size_t hl = 0;
+	struct bt_strbuf want = BT_STRBUF_INIT;
+	int rc = bt__store_readme_render(l, &want);
+	if (rc) { /* out of memory */
+		bt_strbuf_release(&want);
 		return rc;
-	}
-	if (rc) {
-		/* the index reads but cannot render: a rebuild writes it afresh */
-		problem(c, "README.md", "cannot be compared with the index: %s",
-			bt_strbuf_str(&err));
-		c->readme_bad = 1;
-		bt_strbuf_release(&err);
-		return 0;
 	}
 	const char *p = abs_path(c, "README.md");
 	int hr = p ? bt__read_file(p, README_CAP, &have, &hl, NULL) : BT_ENOMEM;
@@ -1526,16 +1422,15 @@ static int check_readme(struct ctx *c)
 		rc = hr;
 	else if (hr == BT_ENOTFOUND)
 		problem(c, "README.md", "missing");
-	else if (hr || hl != wl || memcmp(have, want, wl) != 0)
+	else if (hr || hl != want.len || memcmp(have, want.buf, want.len) != 0)
 		problem(c, "README.md", "not what the index gives (edited by hand, "
 			"or an interrupted write)");
 	else
 		hr = -1;
 	if (hr != -1)
 		c->readme_bad = 1;
-	free(want);
 	free(have);
-	bt_strbuf_release(&err);
+	bt_strbuf_release(&want);
 	return rc;
 }
 
@@ -1593,7 +1488,7 @@ static int check_index(struct ctx *c)
 	} else if (!rc) {
 		rc = compare_index(c, &l);
 		if (!rc)
-			rc = check_readme(c);
+			rc = check_readme(c, &l);
 	}
 	bt_store_list_release(&l);
 	bt_strbuf_release(&err);

@@ -474,6 +474,21 @@ static void test_history(void **state)
 	double rel = json_real_value(json_object_get(cp, "rel_change"));
 	assert_true(rel > 0.17 && rel < 0.23);
 	assert_string_equal(json_string_value(json_object_get(cp, "verdict")), "regressed");
+	/* the words of a run file and of compare: params an object of
+	 * strings, direction "lower"; every point with its spread */
+	json_t *params = json_object_get(s, "params");
+	assert_true(json_is_object(params));
+	assert_int_equal(json_object_size(params), 1);
+	assert_string_equal(json_string_value(json_object_get(params, "seq_len")), "2048");
+	assert_string_equal(json_string_value(json_object_get(s, "direction")), "lower");
+	assert_int_equal(json_integer_value(json_object_get(s, "n_points")), N_RUNS);
+	json_t *p0 = json_array_get(json_object_get(s, "points"), 0);
+	assert_true(json_is_real(json_object_get(p0, "min")));
+	assert_true(json_is_real(json_object_get(p0, "max")));
+	assert_true(json_real_value(json_object_get(p0, "min")) <=
+		    json_real_value(json_object_get(p0, "value")));
+	assert_true(json_real_value(json_object_get(p0, "max")) >=
+		    json_real_value(json_object_get(p0, "value")));
 	json_decref(root);
 	free(o);
 
@@ -493,6 +508,21 @@ static void test_history(void **state)
 	assert_int_equal(bt("history", "--filter", "name=nosuch", NULL), 3);
 	assert_err_has("no series");
 	assert_int_equal(bt("history", "zzzz", NULL), 2);
+	/* a store that is missing: one message, naming the command, exit 3;
+	 * a bad flag is still a usage error first */
+	char none[400];
+	snprintf(none, sizeof none, "%s/none", dir);
+	assert_int_equal(bt_at(none, "history", k, NULL), 3);
+	assert_err_has("benchtrack: error: history: ");
+	assert_err_has("none: no such store");
+	assert_int_equal(bt_at(none, "regressions", NULL), 3);
+	assert_err_has("benchtrack: error: regressions: ");
+	assert_err_has("none: no such store");
+	assert_int_equal(bt_at(none, "acks", NULL), 3);
+	assert_err_has("benchtrack: error: acks: ");
+	assert_err_has("none: no such store");
+	assert_int_equal(bt_at(none, "history", k, "--format", "xml", NULL), 2);
+	assert_err_has("--format 'xml'");
 
 	/* regressions: the attn step, not the matmul improvement */
 	assert_int_equal(bt("regressions", NULL), 0);

@@ -443,7 +443,10 @@ static void test_api_series(void **state)
 	j = get_json(path, 200);
 	assert_string_equal(json_string_value(json_object_get(j, "series_key")), step_key);
 	assert_string_equal(json_string_value(json_object_get(j, "name")), "attn");
-	assert_string_equal(json_string_value(json_object_get(j, "params")), "seq_len=2048");
+	/* the words of history --format json and of a run file */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "params"),
+							      "seq_len")), "2048");
+	assert_string_equal(json_string_value(json_object_get(j, "direction")), "lower");
 	json_t *pts = json_object_get(j, "points"), *cps = json_object_get(j, "change_points");
 	assert_int_equal(json_array_size(pts), N_RUNS);
 	assert_true(json_is_number(json_object_get(json_array_get(pts, 0), "value")));
@@ -1126,7 +1129,10 @@ static void stop_stuck(const char *tag, int second)
 				: "work in progress did not stop within 3 s"))
 		fail_msg("stderr: %s", err);
 	free(err);
-	/* the waiting client: answered, then closed */
+	/* the waiting client: answered 503, then closed; after a second
+	 * signal serve exits at once and may close it before the 503 has
+	 * gone out (serve.md: "stops at once"), so there a closed connection
+	 * without an answer is right too, but never any other answer */
 	char b[4096];
 	size_t got = 0;
 	ssize_t k;
@@ -1134,7 +1140,7 @@ static void stop_stuck(const char *tag, int second)
 		got += (size_t)k;
 	b[got] = '\0';
 	close(c);
-	if (strncmp(b, "HTTP/1.1 503", 12) != 0)
+	if (strncmp(b, "HTTP/1.1 503", 12) != 0 && !(second && got == 0))
 		fail_msg("the waiting client got: %.100s", b);
 	port = main_port;
 }

@@ -78,6 +78,18 @@ set +e
 set -e
 [ $rc -eq 3 ] && grep -q "$tmp/none" "$tmp/e" || fail "list of a missing store: exit $rc"
 [ ! -e "$tmp/none" ] || fail "list created a store"
+# ... with one message, naming the command, for every command that needs
+# a store (opened as the command table says), and none is created
+for args in "list" "gc" "verify" "reindex" "restore 0123abcd" "tag 0123abcd x" \
+	    "untag 0123abcd x" "acks" "regressions"; do
+	set +e
+	"$bt" $args --store "$tmp/none" > /dev/null 2> "$tmp/e"; rc=$?
+	set -e
+	[ $rc -eq 3 ] && [ "$(wc -l < "$tmp/e")" -eq 1 ] &&
+		grep -q "^benchtrack: error: ${args%% *}: $tmp/none: no such store$" "$tmp/e" ||
+		fail "$args of a missing store: exit $rc, $(cat "$tmp/e")"
+	[ ! -e "$tmp/none" ] || fail "$args created a store"
+done
 
 # a suite run directly refuses --store
 set +e
@@ -85,7 +97,7 @@ set +e
 set -e
 [ $rc -eq 2 ] || fail "suite --store: exit $rc, want 2"
 # --store naming a file: not a directory, for every command that takes it
-for cmd in list verify reindex gc; do
+for cmd in list verify reindex gc "tag $id x" "untag $id x"; do
 	set +e
 	"$bt" $cmd --store "$store/README.md" > /dev/null 2> "$tmp/e"; rc=$?
 	set -e

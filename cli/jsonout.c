@@ -1,0 +1,121 @@
+/* The JSON the tool writes about the store (contracts in cli/jsonout.h). */
+#include <math.h>
+#include <string.h>
+
+#include "jsonout.h"
+
+json_t *cli_json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+const char *cli_json_direction(int direction)
+{
+	return direction == BT_HIGHER_IS_BETTER ? "higher" : "lower";
+}
+
+json_t *cli_json_entry(const struct bt_store_entry *e)
+{
+	json_t *tags = json_array();
+	for (size_t k = 0; tags && k < e->n_tags; k++)
+		if (json_array_append_new(tags, json_string(e->tags[k])))
+			json_decref(tags), tags = NULL;
+	if (!tags)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o, s:s?, s:s?, s:s?, s:s?, s:s?,"
+			 " s:I, s:I, s:b, s:o}",
+			 "run_id", e->run_id, "type", e->type, "timestamp", e->timestamp,
+			 "commit", e->commit, "branch", e->branch,
+			 "dirty", e->dirty < 0 ? json_null() : json_boolean(e->dirty),
+			 "machine", e->machine, "fingerprint", e->fingerprint,
+			 "suite", e->suite, "path", e->path, "archive", e->archive,
+			 "n_results", (json_int_t)e->n_results,
+			 "n_failed", (json_int_t)e->n_failed, "milestone", e->milestone,
+			 "tags", tags);
+}
+
+json_t *cli_json_params(const char *params)
+{
+	json_t *o = json_object();
+	for (const char *p = params; o && p && *p;) {
+		size_t len = strcspn(p, ";"), klen = strcspn(p, "=");
+		json_t *v;
+		char key[256];
+		if (klen > len)
+			klen = len; /* "k" alone: an empty value */
+		if (klen >= sizeof key)
+			klen = sizeof key - 1;
+		memcpy(key, p, klen);
+		key[klen] = '\0';
+		v = klen < len ? json_stringn(p + klen + 1, len - klen - 1) : json_string("");
+		if (!v || json_object_set_new(o, key, v))
+			json_decref(o), o = NULL;
+		p += len + (p[len] == ';');
+	}
+	return o;
+}
+
+json_t *cli_json_series_head(const struct bt_series *s)
+{
+	json_t *params = cli_json_params(s->params);
+	if (!params)
+		return NULL;
+	return json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:s?, s:s?, s:s, s:s?, s:s, s:I}",
+			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
+			 "variant", s->variant, "params", params, "machine", s->machine,
+			 "fingerprint", s->fingerprint, "metric", s->metric, "unit", s->unit,
+			 "direction", cli_json_direction(s->direction),
+			 "n_points", (json_int_t)s->n);
+}
+
+json_t *cli_json_point(const struct bt_series *s, size_t i)
+{
+	const struct bt_series_point *p = &s->points[i];
+	return json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
+			 "index", (json_int_t)i, "run_id", p->run_id, "commit", p->commit,
+			 "timestamp", p->timestamp, "value", cli_json_num(p->value),
+			 "p25", cli_json_num(p->p25), "p75", cli_json_num(p->p75),
+			 "min", cli_json_num(p->min), "max", cli_json_num(p->max),
+			 "n", (json_int_t)p->n);
+}
+
+json_t *cli_json_change(const struct bt_series *s, const struct bt_change_point *c,
+			const struct bt_ack_list *acks)
+{
+	const struct bt_series_point *p = &s->points[c->index];
+	return json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:s, s:b}",
+			 "index", (json_int_t)c->index, "run_id", p->run_id,
+			 "commit", p->commit, "timestamp", p->timestamp,
+			 "p_value", cli_json_num(c->p_value),
+			 "mean_before", cli_json_num(c->mean_before),
+			 "mean_after", cli_json_num(c->mean_after),
+			 "rel_change", cli_json_num(c->rel_change),
+			 "verdict", bt_series_change_worse(s, c) ? "regressed" : "improved",
+			 "acknowledged", bt_series_change_acked(s, c->index, acks));
+}
+
+json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cps,
+			const struct bt_ack_list *acks)
+{
+	json_t *o = cli_json_series_head(s), *pts = json_array(), *cpj = json_array();
+	for (size_t i = 0; pts && i < s->n; i++)
+		if (json_array_append_new(pts, cli_json_point(s, i)))
+			json_decref(pts), pts = NULL;
+	for (size_t k = 0; cpj && k < cps->n; k++)
+		if (json_array_append_new(cpj, cli_json_change(s, &cps->points[k], acks)))
+			json_decref(cpj), cpj = NULL;
+	if (!o || !pts || !cpj) {
+		json_decref(o);
+		json_decref(pts);
+		json_decref(cpj);
+		return NULL;
+	}
+	/* json_object_set_new takes the value, set or not: both are called */
+	int bad = json_object_set_new(o, "points", pts);
+	bad |= json_object_set_new(o, "change_points", cpj);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

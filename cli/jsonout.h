@@ -1,0 +1,53 @@
+/* The JSON the tool writes about the store (cli/jsonout.c), one writer
+ * for list, history, regressions and serve's API, so that each thing has
+ * one shape and one vocabulary everywhere, that of docs/FORMAT.md:
+ *   params     an object {name: value} of strings ({} for none), as in a
+ *              run file and in compare's rows
+ *   direction  "lower" or "higher" (which way is better)
+ *   numbers    null when unknown or not finite (JSON has no NaN)
+ * Each returns a new reference, or NULL when out of memory. */
+#ifndef BENCHTRACK_CLI_JSONOUT_H
+#define BENCHTRACK_CLI_JSONOUT_H
+
+#include <jansson.h>
+
+#include "benchtrack.h"
+
+/* A stored run: {run_id, type, timestamp, commit, branch, dirty (true,
+ * false or null when unknown), machine, fingerprint, suite, path,
+ * archive, n_results, n_failed, milestone, tags: [...]}
+ * (list --format json, /api/runs). */
+json_t *cli_json_entry(const struct bt_store_entry *e);
+
+/* The canonical params of a series, "k=v;k=v" ("" or NULL for none), as
+ * {"k": "v", ...} in that order. */
+json_t *cli_json_params(const char *params);
+
+/* "lower" or "higher" for BT_LOWER_IS_BETTER / BT_HIGHER_IS_BETTER. */
+const char *cli_json_direction(int direction);
+
+/* v, or null when it is not finite. */
+json_t *cli_json_num(double v);
+
+/* A series without its points: {series_key, suite, name, variant, params,
+ * machine, fingerprint, metric, unit, direction, n_points}. */
+json_t *cli_json_series_head(const struct bt_series *s);
+
+/* Point i of s: {index, run_id, commit, timestamp, value, p25, p75, min,
+ * max, n}. */
+json_t *cli_json_point(const struct bt_series *s, size_t i);
+
+/* A change point c of s: {index, run_id, commit, timestamp, p_value,
+ * mean_before, mean_after, rel_change, verdict ("regressed" when worse
+ * for the metric, else "improved"), acknowledged (an ack of acks near
+ * it)}. */
+json_t *cli_json_change(const struct bt_series *s, const struct bt_change_point *c,
+			const struct bt_ack_list *acks);
+
+/* The series with every point and its change points cps: the head plus
+ * {points: [...], change_points: [...]} (history --format json,
+ * /api/series/KEY). */
+json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cps,
+			const struct bt_ack_list *acks);
+
+#endif

@@ -1,0 +1,481 @@
+/* The dashboard's series files and the overview's open regressions
+ * (bt__dash_on_series, contract in dash.h).
+ *
+ * data/series/KEY.js: a first line SERIES_FORMAT HASH (the hash of all
+ * the file is made of), then {key, name, suite, variant, params, machine,
+ * fingerprint, metric, unit, dir, type, r [] (the point's run: an index
+ * into index.rt, -1 unknown), v [], p25 [], p75 [], min [], max [], n []
+ * (one entry per point, oldest first; numbers with 6 significant digits),
+ * cps [{i, p, before, after, rel, worse, acked}], acks [{commit, reason,
+ * who, when, i (the first point at that commit, -1 none)}]}. A rebuild
+ * keeps a series file whose hash is unchanged and reads its change points
+ * back instead of computing them.
+ *
+ * Open regressions follow the rule shared with `benchtrack regressions`
+ * and `history` (include/benchtrack/regress.h): change points of
+ * bt_series_changepoints with bt_cp_opts_default where the metric got
+ * worse (bt_series_change_worse), not acknowledged
+ * (bt_series_change_acked).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../internal.h"
+#include "dash.h"
+
+#define SPARK_SIDE 30     /* points either side of a regression's sparkline */
+#define SERIES_FORMAT "/* benchtrack dashboard series v3 " /* + hash */
+
+/* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
+ * it and the run readers accept; it is used as the series' file name. */
+static int is_series_key(const char *k)
+{
+	if (!k)
+		return 0;
+	for (int i = 0; i < 16; i++)
+		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
+			return 0;
+	return k[16] == '\0';
+}
+
+static int add_reg(struct dash *d, const char *t, struct bt_strbuf *json)
+{
+	if (d->n_regs == d->alloc_regs) {
+		size_t na = d->alloc_regs ? 2 * d->alloc_regs : 64;
+		struct reg *r = realloc(d->regs, na * sizeof *r);
+		if (!r)
+			return BT_ENOMEM;
+		d->regs = r;
+		d->alloc_regs = na;
+	}
+	d->regs[d->n_regs].t = strdup(t ? t : "");
+	d->regs[d->n_regs].json = bt_strbuf_detach(json);
+	if (!d->regs[d->n_regs].t || !d->regs[d->n_regs].json) {
+		free(d->regs[d->n_regs].t);
+		free(d->regs[d->n_regs].json);
+		return BT_ENOMEM;
+	}
+	d->n_regs++;
+	return 0;
+}
+
+static void js_points(struct bt_strbuf *b, const char *k, const struct bt_series *s,
+		      size_t off)
+{
+	bt__js_key(b, k);
+	bt_strbuf_addc(b, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(b, ',');
+		bt__js_num(b, *(const double *)((const char *)&s->points[i] + off));
+	}
+	bt_strbuf_add(b, "],", 2);
+}
+
+/* The identity members shared by the series file, index.series and
+ * index.regs. */
+static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const char *type)
+{
+	bt__js_kstr(b, "k", s->series_key);
+	bt__js_kstr(b, "name", s->name);
+	bt__js_kstr(b, "suite", s->suite);
+	bt__js_kstr(b, "variant", s->variant);
+	bt__js_kstr(b, "params", s->params);
+	bt__js_kstr(b, "machine", s->machine ? s->machine : s->fingerprint);
+	bt__js_kstr(b, "metric", s->metric);
+	bt__js_kstr(b, "unit", s->unit ? s->unit : "s");
+	bt__js_kint(b, "dir", s->direction == BT_HIGHER_IS_BETTER ? 1 : -1);
+	bt__js_kstr(b, "type", type);
+}
+
+/* --- the hash of a series file's inputs --- */
+
+#define FNV_OFF 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t h_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t h_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return h_bytes(h, "\1", 1);
+	return h_bytes(h, s, strlen(s) + 1);
+}
+
+static uint64_t h_u64(uint64_t h, uint64_t v)
+{
+	/* one multiply per word: inputs are mostly numbers */
+	h ^= v;
+	h *= FNV_PRIME;
+	h ^= h >> 29;
+	return h;
+}
+
+static uint64_t h_dbl(uint64_t h, double v)
+{
+	uint64_t u;
+	memcpy(&u, &v, sizeof u);
+	return h_u64(h, u);
+}
+
+/* Everything the series file of s is made of: its identity, type, run
+ * indexes, points (with their commits and times) and the acks of the
+ * series. Equal hashes: the same file, with the same change points. */
+static uint64_t series_hash(const struct dash *d, const struct bt_series *s,
+			    const char *type, const long long *ri)
+{
+	uint64_t h = FNV_OFF;
+	const char *ids[] = { s->series_key, s->name, s->suite, s->variant, s->params,
+			      s->machine, s->fingerprint, s->metric, s->unit, type };
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+		h = h_str(h, ids[i]);
+	h = h_u64(h, (uint64_t)s->direction);
+	h = h_u64(h, s->n);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bt_series_point *p = &s->points[i];
+		h = h_u64(h, (uint64_t)ri[i]);
+		h = h_dbl(h, p->value);
+		h = h_dbl(h, p->p25);
+		h = h_dbl(h, p->p75);
+		h = h_dbl(h, p->min);
+		h = h_dbl(h, p->max);
+		h = h_u64(h, p->n);
+		h = h_str(h, p->run_id);
+		h = h_str(h, p->commit);
+		h = h_str(h, p->timestamp);
+	}
+	for (size_t a = 0; a < d->acks.n; a++) {
+		const struct bt_ack *ak = &d->acks.items[a];
+		if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
+			continue;
+		h = h_str(h, ak->commit);
+		h = h_str(h, ak->reason);
+		h = h_str(h, ak->who);
+		h = h_str(h, ak->when);
+	}
+	return h;
+}
+
+/* Reads DIR/rel when it starts with head; NULL otherwise. */
+static char *read_if_current(const struct dash *d, const char *rel, const char *head,
+			     size_t *len)
+{
+	char *path = bt__pathf("%s/%s", d->dir, rel), *buf = NULL;
+	size_t hl = strlen(head);
+	struct stat sb;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)hl && (buf = malloc((size_t)sb.st_size + 1))) {
+		size_t got = 0;
+		while (got < (size_t)sb.st_size) {
+			ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		buf[got] = '\0';
+		*len = got;
+		if (got != (size_t)sb.st_size || memcmp(buf, head, hl) != 0) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+static int parse_num(const char **pp, double *out)
+{
+	const char *p = *pp;
+	char *end;
+	if (strncmp(p, "null", 4) == 0) {
+		*out = NAN;
+		*pp = p + 4;
+		return 0;
+	}
+	*out = strtod(p, &end);
+	if (end == p)
+		return -1;
+	*pp = end;
+	return 0;
+}
+
+static int expect(const char **pp, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*pp, lit, n) != 0)
+		return -1;
+	*pp += n;
+	return 0;
+}
+
+/* The change points of a series file written by bt__dash_on_series ("cps":[{"i",
+ * "p", "before", "after", "rel", ...}]) into *out; -1 when they cannot
+ * be read back (then they are computed). */
+static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out)
+{
+	const char *p = strstr(text, ",\"cps\":[");
+	size_t n = 0, alloc = 0;
+	struct bt_change_point *v = NULL;
+	memset(out, 0, sizeof *out);
+	if (!p)
+		return -1;
+	p += 8;
+	while (*p != ']') {
+		struct bt_change_point c;
+		char *end;
+		memset(&c, 0, sizeof c);
+		if (expect(&p, "{\"i\":"))
+			goto bad;
+		long long i = strtoll(p, &end, 10);
+		if (end == p || i < 0 || (size_t)i >= n_points)
+			goto bad;
+		p = end;
+		c.index = (size_t)i;
+		if (expect(&p, ",\"p\":") || parse_num(&p, &c.p_value) ||
+		    expect(&p, ",\"before\":") || parse_num(&p, &c.mean_before) ||
+		    expect(&p, ",\"after\":") || parse_num(&p, &c.mean_after) ||
+		    expect(&p, ",\"rel\":") || parse_num(&p, &c.rel_change))
+			goto bad;
+		if (!(p = strchr(p, '}')))
+			goto bad;
+		p++;
+		if (*p == ',')
+			p++;
+		if (n == alloc) {
+			size_t na = alloc ? 2 * alloc : 8;
+			struct bt_change_point *nv = realloc(v, na * sizeof *nv);
+			if (!nv)
+				goto bad;
+			v = nv;
+			alloc = na;
+		}
+		v[n++] = c;
+	}
+	out->points = v;
+	out->n = n;
+	return 0;
+bad:
+	free(v);
+	return -1;
+}
+
+int bt__dash_on_series(void *ud, const struct bt_series *s)
+{
+	struct dash *d = ud;
+	struct bt_strbuf *f = &d->file, reg = BT_STRBUF_INIT, cperr = BT_STRBUF_INIT;
+	struct bt_cp_result cps;
+	const struct bt_store_entry *last;
+	const char *type;
+	char stem[128], rel[200], head[80];
+	long long *ri;
+	char *old = NULL;
+	size_t open_regs = 0, old_len = 0;
+	int rc = 0, kept = 0;
+
+	memset(&cps, 0, sizeof cps);
+	/* a key that is no file name (an index built before the readers
+	 * checked keys): no trend */
+	if (!s->n || !is_series_key(s->series_key))
+		return 0;
+	last = bt__dash_find_run(d, s->points[s->n - 1].run_id);
+	type = last ? last->type : NULL;
+	ri = malloc(s->n * sizeof *ri);
+	if (!ri)
+		return BT_ENOMEM;
+	/* each point's run: its index in index.js's run table (oldest
+	 * first, so that new runs do not renumber the old), -1 unknown (a
+	 * run stored after the run list was read) */
+	for (size_t i = 0; i < s->n; i++) {
+		const struct bt_store_entry *e = bt__dash_find_run(d, s->points[i].run_id);
+		ri[i] = e ? (long long)(d->runs.n - 1 - (size_t)(e - d->runs.items)) : -1;
+	}
+
+	/* the readers accept nothing but 16 hex digits (bt__dash_on_series skips
+	 * the rest): the key is the file name, as in web/dashboard.js */
+	snprintf(stem, sizeof stem, "%s", s->series_key);
+	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
+	snprintf(head, sizeof head, SERIES_FORMAT "%016llx */\n",
+		 (unsigned long long)series_hash(d, s, type, ri));
+	/* an unchanged series: keep its file and the change points in it */
+	if ((old = read_if_current(d, rel, head, &old_len)) &&
+	    parse_cps(old, s->n, &cps) == 0) {
+		kept = 1;
+	} else {
+		memset(&cps, 0, sizeof cps);
+		if (bt_series_changepoints(s, &d->cp, &cps, &cperr))
+			memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
+	}
+	free(old);
+	bt_strbuf_release(&cperr);
+
+	bt_strbuf_reset(f);
+	bt_strbuf_adds(f, head);
+	bt_strbuf_adds(f, "btData(\"series\",");
+	bt__js_str(f, s->series_key);
+	bt_strbuf_adds(f, ",{");
+	bt__js_kstr(f, "key", s->series_key);
+	js_identity(f, s, type);
+	bt__js_kstr(f, "fingerprint", s->fingerprint);
+	bt__js_key(f, "r");
+	bt_strbuf_addc(f, '[');
+	for (size_t i = 0; i < s->n; i++) {
+		if (i)
+			bt_strbuf_addc(f, ',');
+		bt__js_int(f, ri[i]);
+	}
+	bt_strbuf_add(f, "],", 2);
+	if (!kept) {
+		js_points(f, "v", s, offsetof(struct bt_series_point, value));
+		js_points(f, "p25", s, offsetof(struct bt_series_point, p25));
+		js_points(f, "p75", s, offsetof(struct bt_series_point, p75));
+		js_points(f, "min", s, offsetof(struct bt_series_point, min));
+		js_points(f, "max", s, offsetof(struct bt_series_point, max));
+		bt__js_key(f, "n");
+		bt_strbuf_addc(f, '[');
+		for (size_t i = 0; i < s->n; i++) {
+			if (i)
+				bt_strbuf_addc(f, ',');
+			bt__js_int(f, (long long)s->points[i].n);
+		}
+		bt_strbuf_add(f, "],", 2);
+		bt__js_key(f, "cps");
+		bt_strbuf_addc(f, '[');
+	}
+
+	for (size_t k = 0; k < cps.n; k++) {
+		const struct bt_change_point *c = &cps.points[k];
+		const struct bt_series_point *p = &s->points[c->index];
+		int worse = bt_series_change_worse(s, c);
+		int acked = bt_series_change_acked(s, c->index, &d->acks);
+		if (!kept) {
+			bt_strbuf_addc(f, '{');
+			bt__js_kint(f, "i", (long long)c->index);
+			bt__js_knum(f, "p", c->p_value);
+			bt__js_knum(f, "before", c->mean_before);
+			bt__js_knum(f, "after", c->mean_after);
+			bt__js_knum(f, "rel", c->rel_change);
+			bt__js_kint(f, "worse", worse);
+			bt__js_kint(f, "acked", acked);
+			bt__js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
+		if (!worse)
+			continue;
+		if (acked) {
+			d->acked++;
+			continue;
+		}
+		open_regs++;
+		/* an open regression for the overview, with a sparkline */
+		size_t lo = c->index > SPARK_SIDE ? c->index - SPARK_SIDE : 0;
+		size_t hi = c->index + SPARK_SIDE < s->n ? c->index + SPARK_SIDE : s->n;
+		bt_strbuf_reset(&reg);
+		bt_strbuf_addc(&reg, '{');
+		js_identity(&reg, s, type);
+		bt__js_kstr(&reg, "t", p->timestamp);
+		bt__js_kstr(&reg, "commit", p->commit);
+		bt__js_kstr(&reg, "run", p->run_id);
+		bt__js_knum(&reg, "before", c->mean_before);
+		bt__js_knum(&reg, "after", c->mean_after);
+		bt__js_knum(&reg, "rel", c->rel_change);
+		bt__js_knum(&reg, "p", c->p_value);
+		bt__js_kint(&reg, "i", (long long)c->index);
+		bt__js_key(&reg, "spark");
+		bt_strbuf_addc(&reg, '[');
+		for (size_t i = lo; i < hi; i++) {
+			if (i > lo)
+				bt_strbuf_addc(&reg, ',');
+			bt__js_num(&reg, s->points[i].value);
+		}
+		bt_strbuf_add(&reg, "],", 2);
+		bt__js_kint(&reg, "sparkAt", (long long)(c->index - lo));
+		bt__js_close(&reg, '}');
+		if ((rc = add_reg(d, p->timestamp, &reg)))
+			goto out;
+	}
+	if (!kept) {
+		bt__js_close(f, ']');
+		bt_strbuf_addc(f, ',');
+
+		bt__js_key(f, "acks");
+		bt_strbuf_addc(f, '[');
+		for (size_t a = 0; a < d->acks.n; a++) {
+			const struct bt_ack *ak = &d->acks.items[a];
+			long long at = -1;
+			if (!ak->series_key || strcmp(ak->series_key, s->series_key) != 0)
+				continue;
+			for (size_t i = 0; i < s->n && at < 0 && ak->commit && *ak->commit; i++)
+				if (s->points[i].commit &&
+				    strncmp(s->points[i].commit, ak->commit, strlen(ak->commit)) == 0)
+					at = (long long)i;
+			bt_strbuf_addc(f, '{');
+			bt__js_kstr(f, "commit", ak->commit);
+			bt__js_kstr(f, "reason", ak->reason);
+			bt__js_kstr(f, "who", ak->who);
+			bt__js_kstr(f, "when", ak->when);
+			bt__js_kint(f, "i", at);
+			bt__js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
+		bt__js_close(f, ']');
+		bt_strbuf_adds(f, "});\n");
+		if ((rc = bt__dash_put_file(d, rel, f->buf, f->len)))
+			goto out;
+	} else {
+		d->stats_series_kept++;
+	}
+
+	/* the index entry: identity and the last value, no points */
+	struct bt_strbuf *ix = &d->series_ix;
+	const struct bt_series_point *lp = &s->points[s->n - 1];
+	bt_strbuf_addc(ix, '{');
+	js_identity(ix, s, type);
+	bt__js_kint(ix, "n", (long long)s->n);
+	bt__js_knum(ix, "last", lp->value);
+	bt__js_kstr(ix, "lastT", lp->timestamp);
+	bt__js_kstr(ix, "lastCommit", lp->commit);
+	bt__js_kint(ix, "regs", (long long)open_regs);
+	bt__js_close(ix, '}');
+	bt_strbuf_add(ix, ",\n", 2);
+
+	if (d->n_written == d->alloc_written) {
+		size_t na = d->alloc_written ? 2 * d->alloc_written : 256;
+		char **w = realloc(d->written, na * sizeof *w);
+		if (!w) {
+			rc = BT_ENOMEM;
+			goto out;
+		}
+		d->written = w;
+		d->alloc_written = na;
+	}
+	if (!(d->written[d->n_written] = strdup(stem))) {
+		rc = BT_ENOMEM;
+		goto out;
+	}
+	d->n_written++;
+	d->stats.series++;
+	d->stats.points += s->n;
+out:
+	bt_cp_result_release(&cps);
+	bt_strbuf_release(&reg);
+	free(ri);
+	return rc;
+}
