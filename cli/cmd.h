@@ -1,13 +1,19 @@
 /* The benchtrack command table.
  *
  * Adding a command:
- *   1. write cli/cmd_NAME.c exporting `const struct bt_cmd bt_cmd_NAME`
- *      with its name, one-line usage and function;
+ *   1. write cli/cmd_NAME.c exporting `const struct cli_cmd cli_cmd_NAME`
+ *      with its name, one-line usage, function and what it needs
+ *      (CLI_STORE, CLI_READONLY, ...);
  *   2. list it in the table in cli/main.c;
  *   3. write docs/cmd/NAME.md (the --help text and the man page, built in);
  *   4. add tests under tests/cli/.
- * A command returns the process exit code (front.h: BT_EXIT_*), prints its
- * output on stdout and errors with bt_front_error().
+ * A command parses its flags with cli_opts (opts.h), takes its store from
+ * cli_store, returns the process exit code (front.h: BT_EXIT_*), prints
+ * its output on stdout and its errors with cli_fail (a BT_E* code and its
+ * message) or bt_front_error, its warnings with cli_warn.
+ *
+ * Names: what cli/ defines for itself is cli_ (CLI_ for constants); bt_
+ * is the library's public API.
  */
 #ifndef BENCHTRACK_CMD_H
 #define BENCHTRACK_CMD_H
@@ -25,9 +31,14 @@ enum {
 	CLI_CREATE = 1 << 2,     /* ... creates it when missing */
 	CLI_NO_REBUILD = 1 << 3, /* ... a missing index.db is not rebuilt on
 				  * open (the command's own work) */
+	CLI_NO_SIGPIPE = 1 << 4, /* stores what it measured: a reader of its
+				  * stdout or stderr that went away (`2>&1 |
+				  * head`) must not kill it first (SIGPIPE
+				  * ignored; suites get the default back at
+				  * spawn) */
 };
 
-struct bt_cmd {
+struct cli_cmd {
 	const char *name;
 	const char *usage;  /* one line: "run SUITE... [flags]" */
 	const char *summary;
@@ -35,29 +46,29 @@ struct bt_cmd {
 	unsigned flags;     /* CLI_* */
 };
 
-extern const struct bt_cmd bt_cmd_run, bt_cmd_show, bt_cmd_list, bt_cmd_tag,
-	bt_cmd_untag, bt_cmd_organize, bt_cmd_reindex, bt_cmd_gc, bt_cmd_restore,
-	bt_cmd_verify, bt_cmd_compare, bt_cmd_check, bt_cmd_ab, bt_cmd_history,
-	bt_cmd_regressions, bt_cmd_ack, bt_cmd_acks,
-	bt_cmd_dashboard,
-	bt_cmd_version,
-	bt_cmd_serve,
-	bt_cmd_report,
-	bt_cmd_help;
+extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag,
+	cli_cmd_untag, cli_cmd_organize, cli_cmd_reindex, cli_cmd_gc, cli_cmd_restore,
+	cli_cmd_verify, cli_cmd_compare, cli_cmd_check, cli_cmd_ab, cli_cmd_history,
+	cli_cmd_regressions, cli_cmd_ack, cli_cmd_acks,
+	cli_cmd_dashboard,
+	cli_cmd_version,
+	cli_cmd_serve,
+	cli_cmd_report,
+	cli_cmd_help;
 
 /* All commands, NULL-terminated. */
-extern const struct bt_cmd *const bt_commands[];
+extern const struct cli_cmd *const cli_commands[];
 
 /* Prints the --help text of a command (docs/cmd/NAME.md); returns 0, or 2
  * for an unknown command. */
-int bt_cmd_print_help(const char *name);
+int cli_cmd_print_help(const char *name);
 
 /* tag/untag RUN TAG (cmd_tag.c): add != 0 adds, else removes. */
-int bt_cmd_tag_run(int argc, char **argv, const char *name, int add);
+int cli_cmd_tag_run(int argc, char **argv, const char *name, int add);
 
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
-int bt_cmd_help_flag(int argc, char **argv, const char *name);
+int cli_cmd_help_flag(int argc, char **argv, const char *name);
 
 /* --- the command's setup and messages (cli/main.c) --- */
 
@@ -88,25 +99,32 @@ int cli_flush(void);
 
 /* --- shared by several commands (cli/common.c) --- */
 
+/* The runner flags of the command argv[0] (run, ab, show) parsed into f
+ * (bt_front_parse), then its --help, as cli_opts does: -1 for the
+ * command to go on, else the exit code for it to return (2 after a usage
+ * error, printed; that of the help page). f is released by the caller
+ * (bt_front_release) either way. */
+int cli_front_opts(struct bt_front *f, int argc, char **argv);
+
 /* 0 when suite is an executable file, else prints why and returns -1. */
-int bt_cli_check_suite(const char *suite);
+int cli_check_suite(const char *suite);
 
 /* The suites' temporary output (cli/suitetmp.c), for run and ab: a
  * private directory under $TMPDIR (default /tmp) holds the --out file and
  * the suite's own temporaries. While it exists, SIGINT and SIGTERM are
- * caught and forwarded to the running suite; bt_cli_tmp_interrupted()
+ * caught and forwarded to the running suite; cli_tmp_interrupted()
  * then returns the signal and the caller removes the directory
- * (bt_cli_tmp_close) and exits 128 + the signal.
- * bt_cli_tmp_open returns the path of the --out file inside the new
+ * (cli_tmp_close) and exits 128 + the signal.
+ * cli_tmp_open returns the path of the --out file inside the new
  * directory (owned by suitetmp.c; NULL with a message printed on
- * failure). bt_cli_spawn_suite spawns suite with args (argv[0] added)
+ * failure). cli_spawn_suite spawns suite with args (argv[0] added)
  * and waits, recording the child for the forwarding; it returns the
  * suite's exit code, or -1 with err set (could not start, killed or
  * interrupted by a signal). */
-char *bt_cli_tmp_open(const char *prefix);
-void bt_cli_tmp_close(void);
-int bt_cli_tmp_interrupted(void);
-int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
+char *cli_tmp_open(const char *prefix);
+void cli_tmp_close(void);
+int cli_tmp_interrupted(void);
+int cli_spawn_suite(const char *suite, char **args, int n_args,
 		     struct bt_strbuf *err);
 
 /* Appends the samples of every result of src to the result of dst with
@@ -115,72 +133,94 @@ int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
  * at the pooled median time; a failed result in src marks dst's failed;
  * src's duration_s is added to dst's. For several processes of one suite
  * (run --repetitions, ab). Returns 0 or BT_ENOMEM with err set. */
-int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src,
-		    struct bt_strbuf *err);
+int cli_pool_run(struct bt_run *dst, const struct bt_run *src,
+		 struct bt_strbuf *err);
 
 /* Loads a run named by ref: an existing file, else a store reference
  * (bt_store_resolve: id, prefix, latest[:TYPE], commit), else a git ref
  * (branch, tag, HEAD~1) resolved with git rev-parse to a commit of the
  * store. store_dir NULL: the default store. */
-int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
-		    struct bt_strbuf *err);
+int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
+		 struct bt_strbuf *err);
 
 /* Warns on stderr ("benchtrack: warning: CMD: ...") when run was made from
  * a working tree with uncommitted changes (git.dirty == 1): its numbers
  * may not be those of the commit it names. what names the run ("A",
  * "the baseline"). */
-void bt_cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run);
+void cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run);
 
 /* git rev-parse --verify REF^{commit} into out (41 bytes, the full hash);
  * 0 on success, -1 when git or the ref is missing. */
-int bt_cli_git_commit(const char *ref, char out[41]);
+int cli_git_commit(const char *ref, char out[41]);
 
 /* Parses the verdict flags shared by compare, check and ab (each may be
- * NULL): --threshold ("5%" or "0.05"), --alpha,
- * --correction holm|bh|none, --metric. Prints the error and returns 2 on
- * bad input. */
-int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
-		    const char *correction, const char *metric,
-		    struct bt_run_cmp_opts *o);
+ * NULL): --format (cli_valid_cmp_format), --threshold ("5%" or
+ * "0.05"), --alpha, --correction holm|bh|none, --metric. Prints the error
+ * and returns 2 on bad input. */
+int cli_cmp_opts(const char *cmd, const char *format, const char *threshold,
+		 const char *alpha, const char *correction, const char *metric,
+		 struct bt_run_cmp_opts *o);
 
 /* Renders a comparison in format (table, md, json, csv) into out. */
-int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
-			     const struct bt_run *a, const struct bt_run *b,
-			     const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
-			     struct bt_strbuf *err);
+int cli_render_comparison(const char *format, const struct bt_run_cmp *c,
+			  const struct bt_run *a, const struct bt_run *b,
+			  const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
+			  struct bt_strbuf *err);
 /* 1 when format is one of table, md, json, csv. */
-int bt_cli_valid_cmp_format(const char *format);
+int cli_valid_cmp_format(const char *format);
 
 /* The DATE of every --since/--until flag (list, history, regressions):
  * a UTC date "YYYY-MM-DD" or time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z]" ('T'
- * or a space) that exists on the calendar. bt_cli_date writes it into out
+ * or a space) that exists on the calendar. cli_date writes it into out
  * as the index compares it (a date as given; a time with 'T' and without
- * the 'Z') and returns 0, or -1 for anything else. bt_cli_date_flag also
- * prints "CMD: FLAG 'S': " BT_CLI_DATE_EXPECTED and returns 2 (usage). */
-#define BT_CLI_DATE_MAX 40
-#define BT_CLI_DATE_EXPECTED \
+ * the 'Z') and returns 0, or -1 for anything else. cli_date_flag also
+ * prints "CMD: FLAG 'S': " CLI_DATE_EXPECTED and returns 2 (usage). */
+#define CLI_DATE_MAX 40
+#define CLI_DATE_EXPECTED \
 	"expected a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)"
-int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX]);
-int bt_cli_date_flag(const char *cmd, const char *flag, const char *s,
-		     char out[BT_CLI_DATE_MAX]);
+int cli_date(const char *s, char out[CLI_DATE_MAX]);
+int cli_date_flag(const char *cmd, const char *flag, const char *s,
+		  char out[CLI_DATE_MAX]);
 
 /* A change point's rel_change as text into buf: "+12.3%" with decimals
  * digits, or "from 0" when it is infinite (the mean before was 0). */
-void bt_cli_rel_text(double rel, int decimals, char *buf, size_t size);
+void cli_rel_text(double rel, int decimals, char *buf, size_t size);
 
 /* Change-point options from the flags of history and regressions (each
  * may be NULL): --otava-compat, --p-max, --window, --min-magnitude.
  * Prints the error and returns 2 on bad input. */
-int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
-		   const char *window, const char *min_magnitude,
-		   struct bt_cp_opts *o);
+int cli_cp_opts(const char *cmd, int otava, const char *p_max,
+		const char *window, const char *min_magnitude,
+		struct bt_cp_opts *o);
+
+/* What `regressions` (and serve's /api/regressions) reports of each
+ * series: its change points (found with cp) at or after since (a time as
+ * the index has it; NULL: all), those worse for the metric unless all;
+ * found and acked count them (acked: acknowledged in acks). */
+struct cli_regressions {
+	struct bt_cp_opts cp;
+	struct bt_ack_list acks;
+	const char *since;
+	int all;
+	size_t found, acked;
+};
+
+/* Calls fn for each change point of s that q reports, oldest first, with
+ * worse (1: regressed, 0: improved) and acked; counts them into q. A
+ * non-zero return of fn stops the walk and is returned. Returns 0, or
+ * BT_E* with err set. */
+int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
+			   int (*fn)(void *ud, const struct bt_series *s,
+				     const struct bt_change_point *c, int worse,
+				     int acked),
+			   void *ud, struct bt_strbuf *err);
 
 /* A sparkline of x (UTF-8 block characters, at most width cells; longer
  * series are averaged into buckets) appended to out. */
-void bt_cli_sparkline(const double *x, size_t n, size_t width,
-		      struct bt_strbuf *out);
+void cli_sparkline(const double *x, size_t n, size_t width,
+		   struct bt_strbuf *out);
 
 /* Writes out to stdout, flushes; returns 0 or 3 with an error printed. */
-int bt_cli_write_stdout(const struct bt_strbuf *out);
+int cli_write_stdout(const struct bt_strbuf *out);
 
 #endif

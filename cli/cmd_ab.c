@@ -164,16 +164,9 @@ static int cmd_ab(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	if ((code = own_flags(&argc, argv, names, vals, 5)))
 		return code;
-	if (bt_front_parse(&f, argc, argv, &err)) {
-		bt_front_error("ab: %s", bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		return BT_EXIT_USAGE;
-	}
-	code = BT_EXIT_USAGE;
-	if (f.help) {
-		code = bt_cmd_print_help("ab");
+	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
-	}
+	code = BT_EXIT_USAGE;
 	if (vals[0]) {
 		char *end;
 		errno = 0;
@@ -184,12 +177,7 @@ static int cmd_ab(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!bt_cli_valid_cmp_format(f.format)) {
-		bt_front_error("ab: --format '%s': expected table, md, json or csv",
-			       f.format);
-		goto out;
-	}
-	if (bt_cli_cmp_opts("ab", vals[1], vals[2], vals[3], vals[4], &o))
+	if (cli_cmp_opts("ab", f.format, vals[1], vals[2], vals[3], vals[4], &o))
 		goto out;
 	o.match_identity = 1; /* two builds: suite names and paths may differ */
 	if (f.n_args != 2) {
@@ -197,10 +185,10 @@ static int cmd_ab(int argc, char **argv)
 			       "SUITE_B [runner flags])");
 		goto out;
 	}
-	if (bt_cli_check_suite(f.args[0]) || bt_cli_check_suite(f.args[1]))
+	if (cli_check_suite(f.args[0]) || cli_check_suite(f.args[1]))
 		goto out;
 	code = BT_EXIT_ERROR;
-	if (!(tmp = bt_cli_tmp_open("benchtrack-ab")))
+	if (!(tmp = cli_tmp_open("benchtrack-ab")))
 		goto out;
 	args = calloc((size_t)f.n_forward + 10, sizeof *args);
 	if (!args)
@@ -225,16 +213,16 @@ static int cmd_ab(int argc, char **argv)
 			if (f.log_level >= BT_LOG_INFO)
 				fprintf(stderr, "ab: block %ld/%ld, %s (%ld of %ld)\n", b + 1,
 					blocks, s ? "B" : "A", ++done, total);
-			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
-			if (bt_cli_tmp_interrupted()) {
+			int x = cli_spawn_suite(f.args[s], args, n, &err);
+			if (cli_tmp_interrupted()) {
 				bt_front_error("ab: interrupted by signal %d (%s)",
-					       (int)bt_cli_tmp_interrupted(),
-					       strsignal(bt_cli_tmp_interrupted()));
-				code = 128 + bt_cli_tmp_interrupted();
+					       (int)cli_tmp_interrupted(),
+					       strsignal(cli_tmp_interrupted()));
+				code = 128 + cli_tmp_interrupted();
 				goto out;
 			}
 			if (x < 0) {
-				bt_front_error("ab: %s", bt_strbuf_str(&err));
+				cli_fail(code, "ab", x, &err);
 				goto out;
 			}
 			if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
@@ -253,7 +241,7 @@ static int cmd_ab(int argc, char **argv)
 				procmed_add(&pm[s], &side[s], have[s] ? &one : &side[s],
 					    o.metric);
 			if (!rc && have[s])
-				rc = bt_cli_pool_run(&side[s], &one, &err);
+				rc = cli_pool_run(&side[s], &one, &err);
 			if (have[s])
 				bt_run_release(&one);
 			if (rc) {
@@ -263,26 +251,28 @@ static int cmd_ab(int argc, char **argv)
 			have[s] = 1;
 		}
 	}
-	if (bt_compare_runs(&side[0], &side[1], &o, &c, &err)) {
-		bt_front_error("ab: %s", bt_strbuf_str(&err));
+	int rc;
+	if ((rc = bt_compare_runs(&side[0], &side[1], &o, &c, &err))) {
+		cli_fail(code, "ab", rc, &err);
 		goto out;
 	}
 	process_check(&c, side, pm, o.verdict.alpha);
-	if (bt_cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out, &err)) {
-		bt_front_error("ab: %s", bt_strbuf_str(&err));
+	if ((rc = cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out,
+					&err))) {
+		cli_fail(code, "ab", rc, &err);
 		goto out;
 	}
 	if (c.n == 0) {
 		bt_front_error("ab: the two suites have no benchmark case in common");
 		goto out;
 	}
-	if (bt_cli_write_stdout(&out))
+	if (cli_write_stdout(&out))
 		goto out;
 	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
 out:
-	bt_cli_tmp_close();
-	if (bt_cli_tmp_interrupted() && code < 128)
-		code = 128 + bt_cli_tmp_interrupted();
+	cli_tmp_close();
+	if (cli_tmp_interrupted() && code < 128)
+		code = 128 + cli_tmp_interrupted();
 	free(args);
 	bt_run_cmp_release(&c);
 	bt_run_release(&side[0]);
@@ -295,7 +285,8 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_ab = {
+const struct cli_cmd cli_cmd_ab = {
 	"ab", "ab SUITE_A SUITE_B [runner flags] [--blocks N] [--threshold P]",
-	"interleaved A/B comparison of two builds (the PR gate)", cmd_ab, 0
+	"interleaved A/B comparison of two builds (the PR gate)", cmd_ab,
+	CLI_NO_SIGPIPE
 };

@@ -37,7 +37,7 @@ static int cmd_ack(int argc, char **argv)
 	const char *store_dir = NULL, *at = NULL, *reason = NULL, *metric = NULL;
 	int n_args = 0, code, rc;
 	char *args[1];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--at", &at, NULL },
 		{ "--reason", &reason, NULL },   { "--metric", &metric, NULL },
 		{ NULL, NULL, NULL },
@@ -112,7 +112,7 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_ack = {
+const struct cli_cmd cli_cmd_ack = {
 	"ack", "ack SERIES --at COMMIT --reason TEXT",
 	"accept an intended change of a series", cmd_ack, CLI_STORE
 };

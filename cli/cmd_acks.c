@@ -12,7 +12,7 @@ static int cmd_acks(int argc, char **argv)
 	const char *store_dir = NULL, *format = "table";
 	int n_args = 0, code, rc;
 	char *args[1];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--format", &format, NULL },
 		{ NULL, NULL, NULL },
 	};
@@ -61,7 +61,7 @@ static int cmd_acks(int argc, char **argv)
 			bt_strbuf_addc(&out, '\n');
 		}
 	}
-	code = bt_cli_write_stdout(&out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+	code = cli_write_stdout(&out);
 out:
 	bt_ack_list_release(&l);
 	bt_strbuf_release(&err);
@@ -69,6 +69,6 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_acks = { "acks", "acks [--format table|json]",
-				    "list the acknowledged changes", cmd_acks,
-				    CLI_STORE | CLI_READONLY };
+const struct cli_cmd cli_cmd_acks = { "acks", "acks [--format table|json]",
+				      "list the acknowledged changes", cmd_acks,
+				      CLI_STORE | CLI_READONLY };

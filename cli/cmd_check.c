@@ -112,7 +112,7 @@ static int load_baseline(struct bt_store *st, const char *store_dir, const char 
 	if (n >= 4 && n <= 40 && strspn(ref, "0123456789abcdef") == n)
 		commit = ref;
 	else if (!strchr(ref, '/') && strncmp(ref, "latest", 6) != 0 &&
-		 bt_cli_git_commit(ref, full) == 0)
+		 cli_git_commit(ref, full) == 0)
 		commit = full;
 	if (commit && cand->machine.fingerprint) {
 		memset(&f, 0, sizeof f);
@@ -131,7 +131,7 @@ static int load_baseline(struct bt_store *st, const char *store_dir, const char 
 			}
 		bt_store_list_release(&l);
 	}
-	return bt_cli_load_run(store_dir, ref, base, err);
+	return cli_load_run(store_dir, ref, base, err);
 }
 
 static int write_summary(const char *path, const struct bt_run_cmp *c,
@@ -143,7 +143,7 @@ static int write_summary(const char *path, const struct bt_run_cmp *c,
 	int rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
 
 	if (rc) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
+		cli_fail(BT_EXIT_ERROR, "check", rc, &err);
 	} else if (!(fp = fopen(path, "a"))) {
 		/* appended: GITHUB_STEP_SUMMARY collects several steps */
 		bt_front_error("check: --summary %s: %s", path, strerror(errno));
@@ -167,9 +167,9 @@ static int cmd_check(int argc, char **argv)
 	const char *format = "table", *metric = NULL, *threshold = NULL,
 		   *alpha = NULL, *correction = NULL, *store_dir = NULL,
 		   *run_ref = NULL, *base_ref = NULL, *summary = NULL;
-	int help = 0, any_machine = 0, n_args = 0, code;
+	int any_machine = 0, n_args = 0, code, rc;
 	char *args[1];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--format", &format, NULL },       { "--metric", &metric, NULL },
 		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
 		{ "--correction", &correction, NULL }, { "--store", &store_dir, NULL },
@@ -183,16 +183,10 @@ static int cmd_check(int argc, char **argv)
 	struct bt_store *st = NULL;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 
-	if ((code = bt_opts_parse("check", argc, argv, opts, &help, args, 0, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("check");
-	if (!bt_cli_valid_cmp_format(format)) {
-		bt_front_error("check: --format '%s': expected table, md, json or csv",
-			       format);
-		return BT_EXIT_USAGE;
-	}
-	if ((code = bt_cli_cmp_opts("check", threshold, alpha, correction, metric, &o)))
+	if ((code = cli_cmp_opts("check", format, threshold, alpha, correction,
+				 metric, &o)))
 		return code;
 	o.match_identity = any_machine;
 	memset(&c, 0, sizeof c);
@@ -200,22 +194,18 @@ static int cmd_check(int argc, char **argv)
 		return BT_EXIT_ERROR;
 	code = BT_EXIT_ERROR;
 	/* two run files need no store; one there gives its acknowledgements */
-	int rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &err);
+	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &err);
 	if (rc == BT_ENOTFOUND && run_ref && base_ref && is_file(run_ref) &&
 	    is_file(base_ref)) {
 		st = NULL;
 		bt_strbuf_reset(&err);
-	} else if (rc) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
-		goto out;
+		rc = 0;
 	}
-	if (bt_cli_load_run(store_dir, run_ref ? run_ref : "latest", &b, &err)) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
-		goto out;
-	}
-	if (base_ref ? load_baseline(st, store_dir, base_ref, &b, &a, &err)
-		     : default_baseline(st, &b, &a, &err)) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
+	if (rc ||
+	    (rc = cli_load_run(store_dir, run_ref ? run_ref : "latest", &b, &err)) ||
+	    (rc = base_ref ? load_baseline(st, store_dir, base_ref, &b, &a, &err)
+			   : default_baseline(st, &b, &a, &err))) {
+		cli_fail(code, "check", rc, &err);
 		goto out;
 	}
 	if (a.run_id && b.run_id && strcmp(a.run_id, b.run_id) == 0) {
@@ -235,11 +225,11 @@ static int cmd_check(int argc, char **argv)
 			       b.machine.fingerprint);
 		goto out;
 	}
-	bt_cli_warn_dirty("check", "the baseline", &a);
-	bt_cli_warn_dirty("check", "the candidate", &b);
-	if (bt_compare_runs(&a, &b, &o, &c, &err) ||
-	    (st && apply_acks(st, &a, &b, &c, &err))) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
+	cli_warn_dirty("check", "the baseline", &a);
+	cli_warn_dirty("check", "the candidate", &b);
+	if ((rc = bt_compare_runs(&a, &b, &o, &c, &err)) ||
+	    (st && (rc = apply_acks(st, &a, &b, &c, &err)))) {
+		cli_fail(code, "check", rc, &err);
 		goto out;
 	}
 	if (c.n == 0) {
@@ -249,12 +239,12 @@ static int cmd_check(int argc, char **argv)
 	}
 	/* the text table says which runs A and B are (md and json carry them) */
 	if ((strcmp(format, "table") == 0 &&
-	     bt_comparison_runs_text(&a, &b, &out, &err)) ||
-	    bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
-		bt_front_error("check: %s", bt_strbuf_str(&err));
+	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
+	    (rc = cli_render_comparison(format, &c, &a, &b, &o, &out, &err))) {
+		cli_fail(code, "check", rc, &err);
 		goto out;
 	}
-	if (bt_cli_write_stdout(&out))
+	if (cli_write_stdout(&out))
 		goto out;
 	if (summary && write_summary(summary, &c, &a, &b, &o))
 		goto out;
@@ -272,9 +262,8 @@ static int cmd_check(int argc, char **argv)
 			  r->s.verdict == BT_VERDICT_UNCHANGED;
 	}
 	if (judged == 0)
-		fprintf(stderr, "benchtrack: warning: check: no series could be judged "
-			"(noisy, new or missing): take more samples "
-			"(--measurement-iterations)\n");
+		cli_warn("check", "no series could be judged (noisy, new or missing): "
+			 "take more samples (--measurement-iterations)");
 out:
 	bt_store_close(st);
 	bt_run_cmp_release(&c);
@@ -285,7 +274,7 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_check = {
+const struct cli_cmd cli_cmd_check = {
 	"check", "check [--baseline REF] [--threshold P] [--alpha A] [--metric M]",
 	"the CI gate: exit 1 when the newest run regressed", cmd_check,
 	0 /* run files, or runs of the store when there is one */

@@ -15,11 +15,11 @@ static int save(const char *store, const char *name, const struct bt_run_cmp *c,
 			 csv = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
 	struct bt_store *st = NULL;
 	char *dir = NULL;
-	int rc = bt_cli_render_comparison("json", c, a, b, o, &js, &err);
+	int rc = cli_render_comparison("json", c, a, b, o, &js, &err);
 	if (!rc)
-		rc = bt_cli_render_comparison("md", c, a, b, o, &md, &err);
+		rc = cli_render_comparison("md", c, a, b, o, &md, &err);
 	if (!rc)
-		rc = bt_cli_render_comparison("csv", c, a, b, o, &csv, &err);
+		rc = cli_render_comparison("csv", c, a, b, o, &csv, &err);
 	if (!rc)
 		rc = bt_store_open(&st, store, BT_STORE_CREATE, &err);
 	if (!rc) {
@@ -48,9 +48,9 @@ static int cmd_compare(int argc, char **argv)
 	const char *format = "table", *metric = NULL, *threshold = NULL,
 		   *alpha = NULL, *correction = NULL, *save_name = NULL,
 		   *store = NULL;
-	int help = 0, any_machine = 0, n_args = 0, code;
+	int any_machine = 0, n_args = 0, code, rc;
 	char *args[2];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--format", &format, NULL },     { "--metric", &metric, NULL },
 		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
 		{ "--correction", &correction, NULL }, { "--save", &save_name, NULL },
@@ -62,20 +62,14 @@ static int cmd_compare(int argc, char **argv)
 	struct bt_run_cmp c;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 
-	if ((code = bt_opts_parse("compare", argc, argv, opts, &help, args, 2, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 2, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("compare");
 	if (n_args != 2) {
 		bt_front_error("compare: expected two runs (usage: benchtrack compare A B)");
 		return BT_EXIT_USAGE;
 	}
-	if (!bt_cli_valid_cmp_format(format)) {
-		bt_front_error("compare: --format '%s': expected table, md, json or csv",
-			       format);
-		return BT_EXIT_USAGE;
-	}
-	if ((code = bt_cli_cmp_opts("compare", threshold, alpha, correction, metric, &o)))
+	if ((code = cli_cmp_opts("compare", format, threshold, alpha, correction,
+				 metric, &o)))
 		return code;
 	if (save_name && (!*save_name || save_name[0] == '.' || strlen(save_name) > 64 ||
 			  strspn(save_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -90,18 +84,18 @@ static int cmd_compare(int argc, char **argv)
 	if (bt_run_init(&a) || bt_run_init(&b))
 		return BT_EXIT_ERROR;
 	code = BT_EXIT_ERROR;
-	if (bt_cli_load_run(store, args[0], &a, &err) ||
-	    bt_cli_load_run(store, args[1], &b, &err)) {
-		bt_front_error("compare: %s", bt_strbuf_str(&err));
+	if ((rc = cli_load_run(store, args[0], &a, &err)) ||
+	    (rc = cli_load_run(store, args[1], &b, &err))) {
+		cli_fail(code, "compare", rc, &err);
 		goto out;
 	}
 	if (a.run_id && b.run_id && strcmp(a.run_id, b.run_id) == 0)
-		fprintf(stderr, "benchtrack: warning: compare: A and B are the same run "
-			"(%.32s): every series is compared with itself\n", a.run_id);
-	bt_cli_warn_dirty("compare", "A", &a);
-	bt_cli_warn_dirty("compare", "B", &b);
-	if (bt_compare_runs(&a, &b, &o, &c, &err)) {
-		bt_front_error("compare: %s", bt_strbuf_str(&err));
+		cli_warn("compare", "A and B are the same run (%.32s): every series is "
+			 "compared with itself", a.run_id);
+	cli_warn_dirty("compare", "A", &a);
+	cli_warn_dirty("compare", "B", &b);
+	if ((rc = bt_compare_runs(&a, &b, &o, &c, &err))) {
+		cli_fail(code, "compare", rc, &err);
 		goto out;
 	}
 	if (c.machines_differ && !any_machine) {
@@ -116,12 +110,12 @@ static int cmd_compare(int argc, char **argv)
 	}
 	/* the text table says which runs A and B are (md and json carry them) */
 	if ((strcmp(format, "table") == 0 &&
-	     bt_comparison_runs_text(&a, &b, &out, &err)) ||
-	    bt_cli_render_comparison(format, &c, &a, &b, &o, &out, &err)) {
-		bt_front_error("compare: %s", bt_strbuf_str(&err));
+	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
+	    (rc = cli_render_comparison(format, &c, &a, &b, &o, &out, &err))) {
+		cli_fail(code, "compare", rc, &err);
 		goto out;
 	}
-	if (bt_cli_write_stdout(&out))
+	if (cli_write_stdout(&out))
 		goto out;
 	if (save_name && save(store, save_name, &c, &a, &b, &o))
 		goto out;
@@ -135,7 +129,7 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_compare = {
+const struct cli_cmd cli_cmd_compare = {
 	"compare", "compare A B [--format F] [--threshold P] [--save NAME]",
 	"compare two runs series by series", cmd_compare,
 	0 /* run files or runs of the store; --save creates it */

@@ -47,7 +47,7 @@ static int dashboard_write(const char *cmd, const char *store_dir, const char *o
 		       stats.runs, stats.series, stats.points, stats.run_pages,
 		       stats.run_pages_kept,
 		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
-	code = bt_cli_write_stdout(&msg) ? BT_EXIT_ERROR : BT_EXIT_OK;
+	code = cli_write_stdout(&msg);
 	if (stats.run_errors) {
 		/* one line per run: "RUN_ID: WHY" */
 		for (char *line = bad.buf, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
@@ -73,7 +73,7 @@ static int cmd_dashboard(int argc, char **argv)
 	const char *store_dir = NULL, *out = NULL, *title = NULL;
 	int n_args = 0, code;
 	char *args[1];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--out", &out, NULL },
 		{ "--title", &title, NULL },     { NULL, NULL, NULL },
 	};
@@ -87,7 +87,7 @@ static int cmd_dashboard(int argc, char **argv)
 	return dashboard_write("dashboard", store_dir, out, title);
 }
 
-const struct bt_cmd bt_cmd_dashboard = {
+const struct cli_cmd cli_cmd_dashboard = {
 	"dashboard", "dashboard [--out DIR] [--store DIR]",
 	"the static HTML dashboard of the store", cmd_dashboard,
 	CLI_STORE | CLI_READONLY

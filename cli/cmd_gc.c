@@ -31,10 +31,10 @@ static int cmd_gc(int argc, char **argv)
 	const char *store = NULL, *keep = NULL;
 	int n_args, dry = 0, code;
 	char *args[1];
-	const struct bt_opt opts[] = { { "--store", &store, NULL },
-				       { "--keep-days", &keep, NULL },
-				       { "--dry-run", NULL, &dry },
-				       { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL },
+					{ "--keep-days", &keep, NULL },
+					{ "--dry-run", NULL, &dry },
+					{ NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
 	struct bt_gc_opts o = { .keep_days = 30, .dry_run = dry };
@@ -72,6 +72,6 @@ static int cmd_gc(int argc, char **argv)
 	return code;
 }
 
-const struct bt_cmd bt_cmd_gc = { "gc", "gc [--keep-days N] [--dry-run]",
-				  "archive runs older than the retention window",
-				  cmd_gc, CLI_STORE };
+const struct cli_cmd cli_cmd_gc = { "gc", "gc [--keep-days N] [--dry-run]",
+				    "archive runs older than the retention window",
+				    cmd_gc, CLI_STORE };

@@ -11,9 +11,9 @@ static int cmd_help(int argc, char **argv)
 		return BT_EXIT_USAGE;
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-		return bt_cmd_print_help("help");
-	return bt_cmd_print_help(argc == 2 ? argv[1] : "benchtrack");
+		return cli_cmd_print_help("help");
+	return cli_cmd_print_help(argc == 2 ? argv[1] : "benchtrack");
 }
 
-const struct bt_cmd bt_cmd_help = { "help", "help [COMMAND]",
-				    "show the manual of a command", cmd_help, 0 };
+const struct cli_cmd cli_cmd_help = { "help", "help [COMMAND]",
+				      "show the manual of a command", cmd_help, 0 };

@@ -100,7 +100,7 @@ static int one_series(void *ud, const struct bt_series *s)
 		bt_strbuf_addf(&h->out, "%zu point%s, %.10s .. %.10s\n", s->n,
 			       s->n == 1 ? "" : "s", s->points[0].timestamp,
 			       s->points[s->n - 1].timestamp);
-		bt_cli_sparkline(v, s->n, 60, &h->out);
+		cli_sparkline(v, s->n, 60, &h->out);
 		fmt_value(lo, s->unit, a, sizeof a);
 		fmt_value(hi, s->unit, b, sizeof b);
 		fmt_value(v[s->n - 1], s->unit, c, sizeof c);
@@ -115,7 +115,7 @@ static int one_series(void *ud, const struct bt_series *s)
 			char rel[32];
 			fmt_value(cp->mean_before, s->unit, a, sizeof a);
 			fmt_value(cp->mean_after, s->unit, b, sizeof b);
-			bt_cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
+			cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
 			bt_strbuf_addf(&h->out,
 				       "  point %zu  commit %.12s  %.10s  %s -> %s  %s"
 				       "  p %.2g  %s%s\n",
@@ -253,10 +253,12 @@ static int history_input(struct hist *h, const char *path, const char *column)
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *c = &cps.points[k];
 			json_array_append_new(
-				arr, json_pack("{s:I, s:f, s:f, s:f, s:o}", "index",
-					       (json_int_t)c->index, "p_value", c->p_value,
-					       "mean_before", c->mean_before, "mean_after",
-					       c->mean_after, "rel_change", cli_json_num(c->rel_change)));
+				arr, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index",
+					       (json_int_t)c->index,
+					       "p_value", cli_json_num(c->p_value),
+					       "mean_before", cli_json_num(c->mean_before),
+					       "mean_after", cli_json_num(c->mean_after),
+					       "rel_change", cli_json_num(c->rel_change)));
 		}
 		json_t *root = json_pack("{s:o}", "change_points", arr);
 		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -277,14 +279,14 @@ static int history_input(struct hist *h, const char *path, const char *column)
 		}
 	} else {
 		bt_strbuf_addf(&h->out, "%s: %zu points\n", path, n);
-		bt_cli_sparkline(v, n, 60, &h->out);
+		cli_sparkline(v, n, 60, &h->out);
 		bt_strbuf_addc(&h->out, '\n');
 		if (cps.n == 0)
 			bt_strbuf_adds(&h->out, "no change points\n");
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *c = &cps.points[k];
 			char rel[32];
-			bt_cli_rel_text(c->rel_change, 2, rel, sizeof rel);
+			cli_rel_text(c->rel_change, 2, rel, sizeof rel);
 			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%s), p %.3g\n",
 				       c->index, c->mean_before, c->mean_after, rel,
 				       c->p_value);
@@ -339,7 +341,7 @@ static int cmd_history(int argc, char **argv)
 	int otava = 0, points = 0, n_args = 0, code, rc;
 	char *args[1], *fcopy = NULL;
 	const char *params[16];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--format", &format, NULL },   { "--metric", &metric, NULL },
 		{ "--store", &store_dir, NULL }, { "--filter", &filter, NULL },
 		{ "--input", &input, NULL },     { "--column", &column, NULL },
@@ -367,10 +369,10 @@ static int cmd_history(int argc, char **argv)
 	memset(&h, 0, sizeof h);
 	h.format = format;
 	h.points = points;
-	if ((code = bt_cli_cp_opts("history", otava, p_max, window, min_mag, &h.cp)))
+	if ((code = cli_cp_opts("history", otava, p_max, window, min_mag, &h.cp)))
 		return code;
-	char since_d[BT_CLI_DATE_MAX];
-	if (since && (code = bt_cli_date_flag("history", "--since", since, since_d)))
+	char since_d[CLI_DATE_MAX];
+	if (since && (code = cli_date_flag("history", "--since", since, since_d)))
 		return code;
 	code = BT_EXIT_ERROR;
 	if (input) {
@@ -378,7 +380,7 @@ static int cmd_history(int argc, char **argv)
 			cli_fail(code, "history", rc, &h.err);
 			goto out;
 		}
-		code = bt_cli_write_stdout(&h.out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+		code = cli_write_stdout(&h.out);
 		goto out;
 	}
 	memset(&f, 0, sizeof f);
@@ -426,7 +428,7 @@ static int cmd_history(int argc, char **argv)
 	if (n_series > MAX_SERIES_SHOWN && strcmp(format, "table") == 0)
 		bt_strbuf_addf(&h.out, "\n(%zu series match; the first %d are shown: "
 				       "narrow the filter)\n", n_series, MAX_SERIES_SHOWN);
-	code = bt_cli_write_stdout(&h.out) ? BT_EXIT_ERROR : BT_EXIT_OK;
+	code = cli_write_stdout(&h.out);
 out:
 	json_decref(h.json);
 	bt_ack_list_release(&h.acks);
@@ -436,7 +438,7 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_history = {
+const struct cli_cmd cli_cmd_history = {
 	"history", "history SERIES|--filter EXPR|--input FILE.csv [--format F]",
 	"a series over commits with its change points", cmd_history,
 	CLI_STORE | CLI_READONLY

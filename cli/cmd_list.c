@@ -100,7 +100,7 @@ static int cmd_list(int argc, char **argv)
 	const char *store = NULL, *format = "table", *limit = NULL;
 	int n_args, code;
 	char *args[1];
-	const struct bt_opt opts[] = {
+	const struct cli_opt opts[] = {
 		{ "--store", &store, NULL }, { "--type", &f.type, NULL },
 		{ "--since", &f.since, NULL }, { "--until", &f.until, NULL },
 		{ "--commit", &f.commit, NULL }, { "--branch", &f.branch, NULL },
@@ -123,9 +123,9 @@ static int cmd_list(int argc, char **argv)
 		}
 		f.limit = (size_t)n;
 	}
-	char since[BT_CLI_DATE_MAX], until[BT_CLI_DATE_MAX];
-	if ((f.since && (code = bt_cli_date_flag("list", "--since", f.since, since))) ||
-	    (f.until && (code = bt_cli_date_flag("list", "--until", f.until, until))))
+	char since[CLI_DATE_MAX], until[CLI_DATE_MAX];
+	if ((f.since && (code = cli_date_flag("list", "--since", f.since, since))) ||
+	    (f.until && (code = cli_date_flag("list", "--until", f.until, until))))
 		return code;
 	f.since = f.since ? since : NULL;
 	f.until = f.until ? until : NULL;
@@ -147,13 +147,13 @@ static int cmd_list(int argc, char **argv)
 	if (rc)
 		code = cli_fail(BT_EXIT_ERROR, "list", rc, &err);
 	else
-		code = bt_cli_write_stdout(&out);
+		code = cli_write_stdout(&out);
 	bt_store_list_release(&l);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&out);
 	return code;
 }
 
-const struct bt_cmd bt_cmd_list = { "list", "list [--type T] [filters]",
-				    "list the stored runs", cmd_list,
-				    CLI_STORE | CLI_READONLY };
+const struct cli_cmd cli_cmd_list = { "list", "list [--type T] [filters]",
+				      "list the stored runs", cmd_list,
+				      CLI_STORE | CLI_READONLY };

@@ -30,15 +30,15 @@ static int cmd_organize(int argc, char **argv)
 	const char *store = NULL;
 	int n_args, dry_run = 0, recursive = 0, code;
 	char *args[1];
-	const struct bt_opt opts[] = { { "--store", &store, NULL },
-				       { "--dry-run", NULL, &dry_run },
-				       { "--recursive", NULL, &recursive },
-				       { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL },
+					{ "--dry-run", NULL, &dry_run },
+					{ "--recursive", NULL, &recursive },
+					{ NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
 		return code;
 	if (n_args != 1) {
 		bt_front_error("organize: expected one folder (usage: benchtrack %s)",
-			       bt_cmd_organize.usage);
+			       cli_cmd_organize.usage);
 		return BT_EXIT_USAGE;
 	}
 	const char *src = args[0];
@@ -88,7 +88,7 @@ static int cmd_organize(int argc, char **argv)
 	return code;
 }
 
-const struct bt_cmd bt_cmd_organize = {
+const struct cli_cmd cli_cmd_organize = {
 	"organize", "organize DIR [--store DIR] [--dry-run] [--recursive]",
 	"move a folder of legacy result files into the store", cmd_organize,
 	0 /* its store: read-only and maybe missing with --dry-run */

@@ -20,7 +20,7 @@ static int cmd_reindex(int argc, char **argv)
 	const char *store = NULL;
 	int n_args, code;
 	char *args[1];
-	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -47,6 +47,6 @@ static int cmd_reindex(int argc, char **argv)
 	return code;
 }
 
-const struct bt_cmd bt_cmd_reindex = { "reindex", "reindex [--store DIR]",
-				       "rebuild the store's index from its files",
-				       cmd_reindex, CLI_STORE | CLI_NO_REBUILD };
+const struct cli_cmd cli_cmd_reindex = { "reindex", "reindex [--store DIR]",
+					 "rebuild the store's index from its files",
+					 cmd_reindex, CLI_STORE | CLI_NO_REBUILD };

@@ -12,7 +12,7 @@ static int cmd_report(int argc, char **argv)
 		   *metric = NULL;
 	int n_args;
 	char *args[2];
-	const struct bt_opt opts[] = {
+	const struct cli_opt opts[] = {
 		{ "--store", &store, NULL },	   { "--format", &format, NULL },
 		{ "--out", &out_dir, NULL },	   { "--baseline", &baseline, NULL },
 		{ "--metric", &metric, NULL },	   { NULL, NULL, NULL },
@@ -53,7 +53,7 @@ static int cmd_report(int argc, char **argv)
 		return BT_EXIT_ERROR;
 	}
 	struct bt_table_opts topts = { baseline, metric };
-	int rc = bt_cli_load_run(store, args[0], &run, &err);
+	int rc = cli_load_run(store, args[0], &run, &err);
 	if (rc) {
 		code = cli_fail(BT_EXIT_ERROR, "report", rc, &err);
 		goto done;
@@ -80,7 +80,7 @@ static int cmd_report(int argc, char **argv)
 				"report", rc, &err);
 		goto done;
 	}
-	code = bt_cli_write_stdout(&out);
+	code = cli_write_stdout(&out);
 done:
 	bt_run_release(&run);
 	bt_strbuf_release(&err);
@@ -88,6 +88,6 @@ done:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_report = { "report", "report RUN [--format F] [--out DIR]",
-				      "write the Markdown/CSV/JSON report of a run, with plots",
-				      cmd_report, 0 /* a run file or one of the store */ };
+const struct cli_cmd cli_cmd_report = { "report", "report RUN [--format F] [--out DIR]",
+					"write the Markdown/CSV/JSON report of a run, with plots",
+					cmd_report, 0 /* a run file or one of the store */ };

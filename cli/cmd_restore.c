@@ -10,7 +10,7 @@ static int cmd_restore(int argc, char **argv)
 	const char *store = NULL;
 	int n_args, code;
 	char *args[1];
-	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
 		return code;
 	if (n_args != 1) {
@@ -34,6 +34,6 @@ static int cmd_restore(int argc, char **argv)
 	return code;
 }
 
-const struct bt_cmd bt_cmd_restore = { "restore", "restore RUN [--store DIR]",
-				       "bring an archived run back into the store",
-				       cmd_restore, CLI_STORE };
+const struct cli_cmd cli_cmd_restore = { "restore", "restore RUN [--store DIR]",
+					 "bring an archived run back into the store",
+					 cmd_restore, CLI_STORE };

@@ -40,8 +40,9 @@ static int merge(struct bt_run *dst, const struct bt_run *src,
 	return rc;
 }
 
-/* Stores the run (--store DIR, $BENCHTRACK_STORE, or benchmark_results/);
- * returns an exit code. */
+/* Stores the run (--store DIR, $BENCHTRACK_STORE, or benchmark_results/;
+ * created when missing: CLI_CREATE, unless --no-store); returns an exit
+ * code. */
 static int store_run(const struct bt_front *f, const struct bt_run *run)
 {
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -76,8 +77,8 @@ static void warn_unused_params(const struct bt_front *f, const struct bt_run *ru
 					used = strcmp(run->results[r].params[p].key,
 						      ps.axes[k].name) == 0;
 			if (!used)
-				fprintf(stderr, "benchtrack: warning: --param %s: no case has "
-					"a parameter '%s'\n", f->cfg.params[i], ps.axes[k].name);
+				cli_warn(NULL, "--param %s: no case has a parameter '%s'",
+					 f->cfg.params[i], ps.axes[k].name);
 		}
 		bt_param_space_release(&ps);
 	}
@@ -170,15 +171,9 @@ static int cmd_run(int argc, char **argv)
 	char *tmp = NULL;
 	memset(&all, 0, sizeof all);
 
-	if (bt_front_parse(&f, argc, argv, &err)) {
-		bt_front_error("run: %s", bt_strbuf_str(&err));
-		code = BT_EXIT_USAGE;
+	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
-	}
-	if (f.help) {
-		code = bt_cmd_print_help("run");
-		goto out;
-	}
+	code = BT_EXIT_OK;
 	if (f.version) {
 		printf("benchtrack %s\n", BENCHTRACK_VERSION);
 		code = fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
@@ -190,22 +185,22 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < f.n_args; i++)
-		if (bt_cli_check_suite(f.args[i])) {
+		if (cli_check_suite(f.args[i])) {
 			code = BT_EXIT_USAGE;
 			goto out;
 		}
 	if (f.list) {
 		for (int i = 0; i < f.n_args && code == BT_EXIT_OK; i++) {
-			int x = bt_cli_spawn_suite(f.args[i], f.forward, f.n_forward, &err);
+			int x = cli_spawn_suite(f.args[i], f.forward, f.n_forward, &err);
 			if (x < 0)
-				bt_front_error("%s", bt_strbuf_str(&err));
+				cli_fail(BT_EXIT_ERROR, NULL, x, &err);
 			code = x < 0 ? BT_EXIT_ERROR : x;
 		}
 		goto out;
 	}
 	if (f.allow_unknown_params && (code = check_names_somewhere(&f)))
 		goto out;
-	if (!(tmp = bt_cli_tmp_open("benchtrack-run"))) {
+	if (!(tmp = cli_tmp_open("benchtrack-run"))) {
 		code = BT_EXIT_ERROR;
 		goto out;
 	}
@@ -237,12 +232,11 @@ static int cmd_run(int argc, char **argv)
 				code = BT_EXIT_ERROR;
 				break;
 			}
-			int x = bt_cli_spawn_suite(f.args[s], args, n, &err);
-			if (bt_cli_tmp_interrupted())
+			int x = cli_spawn_suite(f.args[s], args, n, &err);
+			if (cli_tmp_interrupted())
 				break;
 			if (x < 0) {
-				bt_front_error("%s", bt_strbuf_str(&err));
-				code = BT_EXIT_ERROR;
+				code = cli_fail(BT_EXIT_ERROR, NULL, x, &err);
 				break;
 			}
 			if (x != BT_EXIT_OK && x != BT_EXIT_CASE_FAILED) {
@@ -265,14 +259,14 @@ static int cmd_run(int argc, char **argv)
 			if (!rc)
 				rc = bt_run_read_file(dst, tmp, &err);
 			if (!rc && have_s)
-				rc = bt_cli_pool_run(&srun, &one, &err);
+				rc = cli_pool_run(&srun, &one, &err);
 			if (have_s || rc)
 				bt_run_release(dst);
 			if (rc)
 				break;
 			have_s = 1;
 		}
-		if (!rc && have_s && code == BT_EXIT_OK && !bt_cli_tmp_interrupted()) {
+		if (!rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted()) {
 			if (have_all) {
 				rc = merge(&all, &srun, &err);
 			} else {
@@ -285,17 +279,17 @@ static int cmd_run(int argc, char **argv)
 			bt_run_release(&srun);
 		if (rc)
 			code = cli_fail(BT_EXIT_ERROR, f.args[s], rc, &err);
-		if (rc || code != BT_EXIT_OK || bt_cli_tmp_interrupted())
+		if (rc || code != BT_EXIT_OK || cli_tmp_interrupted())
 			break;
 		if (f.suite)
 			all.suite = bt_run_strdup(&all, f.suite);
 	}
 	free(args);
-	if (bt_cli_tmp_interrupted()) {
+	if (cli_tmp_interrupted()) {
 		bt_front_error("run: interrupted by signal %d (%s)",
-			       (int)bt_cli_tmp_interrupted(),
-			       strsignal(bt_cli_tmp_interrupted()));
-		code = 128 + bt_cli_tmp_interrupted();
+			       (int)cli_tmp_interrupted(),
+			       strsignal(cli_tmp_interrupted()));
+		code = 128 + cli_tmp_interrupted();
 	} else if (code == BT_EXIT_OK && have_all && all.n_results == 0) {
 		bt_front_error("no benchmark case matches the filters");
 		code = BT_EXIT_USAGE;
@@ -308,15 +302,15 @@ static int cmd_run(int argc, char **argv)
 			code = stored;
 	}
 out:
-	bt_cli_tmp_close();
-	if (code == BT_EXIT_OK && bt_cli_tmp_interrupted())
-		code = 128 + bt_cli_tmp_interrupted();
+	cli_tmp_close();
+	if (code == BT_EXIT_OK && cli_tmp_interrupted())
+		code = 128 + cli_tmp_interrupted();
 	bt_run_release(&all);
 	bt_front_release(&f);
 	bt_strbuf_release(&err);
 	return code;
 }
 
-const struct bt_cmd bt_cmd_run = { "run", "run SUITE... [flags]",
-				   "run benchmark suites and print the table",
-				   cmd_run, CLI_STORE | CLI_CREATE /* unless --no-store */ };
+const struct cli_cmd cli_cmd_run = { "run", "run SUITE... [flags]",
+				     "run benchmark suites and print the table",
+				     cmd_run, CLI_STORE | CLI_CREATE | CLI_NO_SIGPIPE };

@@ -159,16 +159,15 @@ static int cmd_serve(int argc, char **argv)
 {
 	const char *store_dir = NULL, *bind_addr = "127.0.0.1", *port_s = "8080",
 		   *header_s = NULL;
-	int help = 0, n_args = 0, code;
+	int n_args = 0, code;
 	char *args[1];
-	struct bt_opt opts[] = {
+	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--bind", &bind_addr, NULL },
 		{ "--port", &port_s, NULL },     { "--header-timeout", &header_s, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct sockaddr_storage sa;
 	struct server s;
-	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_store *st = NULL;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
@@ -180,10 +179,8 @@ static int cmd_serve(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR"), *stall = getenv("BENCHTRACK_TEST_SERVE_STALL");
 	int sig_no = 0, ipv6, rc;
 
-	if ((code = bt_opts_parse("serve", argc, argv, opts, &help, args, 0, &n_args)))
+	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if (help)
-		return bt_cmd_print_help("serve");
 	port = strtol(port_s, &end, 10);
 	if (!*port_s || *end || port < 0 || port > 65535) {
 		bt_front_error("serve: --port: '%s' is not a port number (0 to 65535)", port_s);
@@ -241,10 +238,8 @@ static int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (bt_store_open(&st, store_dir, BT_STORE_READONLY, &err)) {
-		bt_front_error("serve: %s", err.len ? err.buf : "out of memory");
+	if (!(st = cli_store(store_dir))) /* open while it serves; main closes it */
 		goto out;
-	}
 	s.store_dir = bt_store_dir(st);
 	if (!(s.store_real = realpath(s.store_dir, NULL))) {
 		bt_front_error("serve: %s: %s", s.store_dir, strerror(errno));
@@ -355,8 +350,6 @@ out:
 	free(s.cur);
 	free(s.store_real);
 	bt_strbuf_release(&s.first_err);
-	bt_store_close(st);
-	bt_strbuf_release(&err);
 	for (int i = 0; i < SERVE_CACHE_ENTRIES; i++) {
 		free(s.cache[i].key);
 		free(s.cache[i].text);
@@ -371,7 +364,8 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_serve = {
+const struct cli_cmd cli_cmd_serve = {
 	"serve", "serve [--bind ADDR] [--port N] [--header-timeout T]",
-	"serve the dashboard and a JSON API of the store", cmd_serve, 0
+	"serve the dashboard and a JSON API of the store", cmd_serve,
+	CLI_STORE | CLI_READONLY
 };

@@ -11,15 +11,8 @@ static int cmd_show(int argc, char **argv)
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_run run;
 	int code;
-	if (bt_front_parse(&f, argc, argv, &err)) {
-		bt_front_error("show: %s", bt_strbuf_str(&err));
-		code = BT_EXIT_USAGE;
+	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
-	}
-	if (f.help) {
-		code = bt_cmd_print_help("show");
-		goto out;
-	}
 	/* the runner flags parse here too, but only these mean something */
 	static const struct {
 		const char *name;
@@ -91,6 +84,6 @@ out:
 	return code;
 }
 
-const struct bt_cmd bt_cmd_show = { "show", "show RUN|FILE [--format F]",
-				    "print the table of a stored run", cmd_show,
-				    0 /* a run file or one of the store */ };
+const struct cli_cmd cli_cmd_show = { "show", "show RUN|FILE [--format F]",
+				      "print the table of a stored run", cmd_show,
+				      0 /* a run file or one of the store */ };

@@ -5,12 +5,12 @@
 #include "opts.h"
 
 /* tag and untag: add != 0 adds the tag (shared with cmd_untag.c). */
-int bt_cmd_tag_run(int argc, char **argv, const char *name, int add)
+int cli_cmd_tag_run(int argc, char **argv, const char *name, int add)
 {
 	const char *store = NULL;
 	int n_args, code, rc;
 	char *args[2];
-	const struct bt_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL }, { NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 2, &n_args)) >= 0)
 		return code;
 	if (n_args != 2) {
@@ -31,8 +31,10 @@ int bt_cmd_tag_run(int argc, char **argv, const char *name, int add)
 
 static int cmd_tag(int argc, char **argv)
 {
-	return bt_cmd_tag_run(argc, argv, "tag", 1);
+	return cli_cmd_tag_run(argc, argv, "tag", 1);
 }
 
-const struct bt_cmd bt_cmd_tag = { "tag", "tag RUN TAG", "tag a stored run (milestone runs are never archived)", cmd_tag,
-				   CLI_STORE };
+const struct cli_cmd cli_cmd_tag = {
+	"tag", "tag RUN TAG", "tag a stored run (milestone runs are never archived)",
+	cmd_tag, CLI_STORE
+};

@@ -25,9 +25,9 @@ static int cmd_verify(int argc, char **argv)
 	const char *store = NULL;
 	int n_args, repair = 0, code;
 	char *args[1];
-	const struct bt_opt opts[] = { { "--store", &store, NULL },
-				       { "--repair", NULL, &repair },
-				       { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "--store", &store, NULL },
+					{ "--repair", NULL, &repair },
+					{ NULL, NULL, NULL } };
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -70,6 +70,6 @@ static int cmd_verify(int argc, char **argv)
 	return code;
 }
 
-const struct bt_cmd bt_cmd_verify = { "verify", "verify [--store DIR] [--repair]",
-				      "check the store; --repair fixes what it can",
-				      cmd_verify, CLI_STORE | CLI_NO_REBUILD };
+const struct cli_cmd cli_cmd_verify = { "verify", "verify [--store DIR] [--repair]",
+					"check the store; --repair fixes what it can",
+					cmd_verify, CLI_STORE | CLI_NO_REBUILD };

@@ -5,7 +5,7 @@
 
 static int cmd_version(int argc, char **argv)
 {
-	int h = bt_cmd_help_flag(argc, argv, "version");
+	int h = cli_cmd_help_flag(argc, argv, "version");
 	if (h >= 0)
 		return h;
 	if (argc > 1) {
@@ -16,5 +16,5 @@ static int cmd_version(int argc, char **argv)
 	return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
 }
 
-const struct bt_cmd bt_cmd_version = { "version", "version",
-				       "print the version", cmd_version, 0 };
+const struct cli_cmd cli_cmd_version = { "version", "version",
+					 "print the version", cmd_version, 0 };

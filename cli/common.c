@@ -14,7 +14,19 @@
 
 extern char **environ;
 
-int bt_cli_check_suite(const char *suite)
+int cli_front_opts(struct bt_front *f, int argc, char **argv)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_front_parse(f, argc, argv, &err), code = -1;
+	if (rc)
+		code = cli_fail(BT_EXIT_USAGE, argv[0], rc, &err);
+	else if (f->help)
+		code = cli_cmd_print_help(argv[0]);
+	bt_strbuf_release(&err);
+	return code;
+}
+
+int cli_check_suite(const char *suite)
 {
 	struct stat st;
 	if (stat(suite, &st) != 0) {
@@ -28,7 +40,7 @@ int bt_cli_check_suite(const char *suite)
 	return 0;
 }
 
-int bt_cli_git_commit(const char *ref, char out[41])
+int cli_git_commit(const char *ref, char out[41])
 {
 	char spec[512];
 	int fds[2];
@@ -65,8 +77,8 @@ int bt_cli_git_commit(const char *ref, char out[41])
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 && n == 40 ? 0 : -1;
 }
 
-int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
-		    struct bt_strbuf *err)
+int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
+		 struct bt_strbuf *err)
 {
 	struct stat sb;
 	struct bt_store *st;
@@ -91,7 +103,7 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	if (rc == BT_ENOTFOUND) {
 		/* a git ref (main, v1.2, HEAD~1) naming a commit of the store */
 		char commit[41];
-		if (bt_cli_git_commit(ref, commit) == 0) {
+		if (cli_git_commit(ref, commit) == 0) {
 			struct bt_strbuf e2 = BT_STRBUF_INIT;
 			rc = bt_store_load(st, commit, run, &e2);
 			if (rc == BT_ENOTFOUND)
@@ -106,14 +118,14 @@ int bt_cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	return rc;
 }
 
-void bt_cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run)
+void cli_warn_dirty(const char *cmd, const char *what, const struct bt_run *run)
 {
 	if (run->git.dirty != 1)
 		return;
-	fprintf(stderr, "benchtrack: warning: %s: %s (run %.8s) was made from a "
-		"dirty working tree: its numbers may not be those of commit %.12s\n",
-		cmd, what, run->run_id ? run->run_id : "?",
-		run->git.commit ? run->git.commit : "(unknown)");
+	cli_warn(cmd, "%s (run %.8s) was made from a dirty working tree: its "
+		 "numbers may not be those of commit %.12s", what,
+		 run->run_id ? run->run_id : "?",
+		 run->git.commit ? run->git.commit : "(unknown)");
 }
 
 static int date_digits(const char *s, int n)
@@ -127,7 +139,7 @@ static int date_digits(const char *s, int n)
 	return v;
 }
 
-int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX])
+int cli_date(const char *s, char out[CLI_DATE_MAX])
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	size_t n = s ? strlen(s) : 0;
@@ -170,7 +182,7 @@ int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX])
 	/* as the index writes times ("2026-11-22T20:00:00Z") but without the
 	 * zone letter, so that string order is time order, fractions too */
 	size_t len = (size_t)(p - s) - (p[-1] == 'Z');
-	if (len >= BT_CLI_DATE_MAX)
+	if (len >= CLI_DATE_MAX)
 		return -1;
 	memcpy(out, s, len);
 	out[10] = 'T';
@@ -178,7 +190,7 @@ int bt_cli_date(const char *s, char out[BT_CLI_DATE_MAX])
 	return 0;
 }
 
-void bt_cli_rel_text(double rel, int decimals, char *buf, size_t size)
+void cli_rel_text(double rel, int decimals, char *buf, size_t size)
 {
 	if (isinf(rel))
 		snprintf(buf, size, "from 0");
@@ -186,12 +198,12 @@ void bt_cli_rel_text(double rel, int decimals, char *buf, size_t size)
 		snprintf(buf, size, "%+.*f%%", decimals, 100 * rel);
 }
 
-int bt_cli_date_flag(const char *cmd, const char *flag, const char *s,
-		     char out[BT_CLI_DATE_MAX])
+int cli_date_flag(const char *cmd, const char *flag, const char *s,
+		  char out[CLI_DATE_MAX])
 {
-	if (bt_cli_date(s, out) == 0)
+	if (cli_date(s, out) == 0)
 		return 0;
-	bt_front_error("%s: %s '%s': %s", cmd, flag, s, BT_CLI_DATE_EXPECTED);
+	bt_front_error("%s: %s '%s': %s", cmd, flag, s, CLI_DATE_EXPECTED);
 	return BT_EXIT_USAGE;
 }
 
@@ -216,11 +228,16 @@ static int parse_fraction(const char *s, double *v)
 	return 0;
 }
 
-int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
-		    const char *correction, const char *metric,
-		    struct bt_run_cmp_opts *o)
+int cli_cmp_opts(const char *cmd, const char *format, const char *threshold,
+		 const char *alpha, const char *correction, const char *metric,
+		 struct bt_run_cmp_opts *o)
 {
 	bt_run_cmp_opts_default(o);
+	if (format && !cli_valid_cmp_format(format)) {
+		bt_front_error("%s: --format '%s': expected table, md, json or csv",
+			       cmd, format);
+		return BT_EXIT_USAGE;
+	}
 	if (threshold && (parse_fraction(threshold, &o->verdict.delta) ||
 			  o->verdict.delta >= 1)) {
 		bt_front_error("%s: --threshold '%s': expected a percentage such as 5%% "
@@ -261,16 +278,16 @@ int bt_cli_cmp_opts(const char *cmd, const char *threshold, const char *alpha,
 	return 0;
 }
 
-int bt_cli_valid_cmp_format(const char *format)
+int cli_valid_cmp_format(const char *format)
 {
 	return strcmp(format, "table") == 0 || strcmp(format, "md") == 0 ||
 	       strcmp(format, "json") == 0 || strcmp(format, "csv") == 0;
 }
 
-int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
-			     const struct bt_run *a, const struct bt_run *b,
-			     const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
-			     struct bt_strbuf *err)
+int cli_render_comparison(const char *format, const struct bt_run_cmp *c,
+			  const struct bt_run *a, const struct bt_run *b,
+			  const struct bt_run_cmp_opts *o, struct bt_strbuf *out,
+			  struct bt_strbuf *err)
 {
 	struct bt_table t;
 	int rc;
@@ -314,22 +331,18 @@ int bt_cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 	return rc;
 }
 
-int bt_cli_write_stdout(const struct bt_strbuf *out)
+int cli_write_stdout(const struct bt_strbuf *out)
 {
 	if (out->len && fwrite(out->buf, 1, out->len, stdout) != out->len) {
 		bt_front_error("cannot write the output: %s", strerror(errno));
 		return BT_EXIT_ERROR;
 	}
-	if (fflush(stdout) != 0) {
-		bt_front_error("cannot write the output: %s", strerror(errno));
-		return BT_EXIT_ERROR;
-	}
-	return 0;
+	return cli_flush();
 }
 
-int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
-		   const char *window, const char *min_magnitude,
-		   struct bt_cp_opts *o)
+int cli_cp_opts(const char *cmd, int otava, const char *p_max,
+		const char *window, const char *min_magnitude,
+		struct bt_cp_opts *o)
 {
 	char *end;
 
@@ -366,8 +379,8 @@ int bt_cli_cp_opts(const char *cmd, int otava, const char *p_max,
 	return 0;
 }
 
-void bt_cli_sparkline(const double *x, size_t n, size_t width,
-		      struct bt_strbuf *out)
+void cli_sparkline(const double *x, size_t n, size_t width,
+		   struct bt_strbuf *out)
 {
 	static const char *const bars[] = { "\u2581", "\u2582", "\u2583", "\u2584",
 					    "\u2585", "\u2586", "\u2587", "\u2588" };
@@ -400,7 +413,7 @@ void bt_cli_sparkline(const double *x, size_t n, size_t width,
 	free(v);
 }
 
-int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
+int cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
 {
 	/* the identity keys of src, once (not per pair of results) */
 	char (*ks)[17] = malloc((src->n_results ? src->n_results : 1) * sizeof *ks);
@@ -459,5 +472,32 @@ int bt_cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strb
 	free(ks);
 	if (!rc)
 		dst->duration_s += src->duration_s;
+	return rc;
+}
+
+int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
+			   int (*fn)(void *ud, const struct bt_series *s,
+				     const struct bt_change_point *c, int worse,
+				     int acked),
+			   void *ud, struct bt_strbuf *err)
+{
+	struct bt_cp_result cps;
+	int rc = bt_series_changepoints(s, &q->cp, &cps, err);
+
+	if (rc)
+		return rc;
+	for (size_t k = 0; !rc && k < cps.n; k++) {
+		const struct bt_change_point *c = &cps.points[k];
+		int worse = bt_series_change_worse(s, c), acked;
+		if (q->since && strcmp(s->points[c->index].timestamp, q->since) < 0)
+			continue;
+		if (!worse && !q->all)
+			continue;
+		acked = bt_series_change_acked(s, c->index, &q->acks);
+		q->found++;
+		q->acked += acked != 0;
+		rc = fn(ud, s, c, worse, acked);
+	}
+	bt_cp_result_release(&cps);
 	return rc;
 }

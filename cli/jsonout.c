@@ -119,3 +119,24 @@ json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cp
 	}
 	return o;
 }
+
+json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_point *c,
+			    int worse, int acked)
+{
+	const struct bt_series_point *p = &s->points[c->index];
+	json_t *params = cli_json_params(s->params);
+	if (!params)
+		return NULL;
+	return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s, s:s?,"
+			 " s:s, s:o, s:o, s:o, s:o, s:b, s:s?}",
+			 "timestamp", p->timestamp, "commit", p->commit,
+			 "run_id", p->run_id, "verdict", worse ? "regressed" : "improved",
+			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
+			 "variant", s->variant, "params", params, "metric", s->metric,
+			 "unit", s->unit, "direction", cli_json_direction(s->direction),
+			 "mean_before", cli_json_num(c->mean_before),
+			 "mean_after", cli_json_num(c->mean_after),
+			 "rel_change", cli_json_num(c->rel_change),
+			 "p_value", cli_json_num(c->p_value), "acknowledged", acked,
+			 "machine", s->machine);
+}

@@ -44,6 +44,14 @@ json_t *cli_json_point(const struct bt_series *s, size_t i);
 json_t *cli_json_change(const struct bt_series *s, const struct bt_change_point *c,
 			const struct bt_ack_list *acks);
 
+/* A change point c of s that regressions reports (cli_series_regressions),
+ * with its series: {timestamp, commit, run_id, verdict, series_key,
+ * suite, name, variant, params, metric, unit, direction, mean_before,
+ * mean_after, rel_change, p_value, acknowledged, machine}
+ * (/api/regressions). */
+json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_point *c,
+			    int worse, int acked);
+
 /* The series with every point and its change points cps: the head plus
  * {points: [...], change_points: [...]} (history --format json,
  * /api/series/KEY). */

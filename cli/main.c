@@ -7,23 +7,23 @@
 
 #include "cmd.h"
 
-const struct bt_cmd *const bt_commands[] = {
-	&bt_cmd_run, &bt_cmd_show, &bt_cmd_list, &bt_cmd_tag, &bt_cmd_untag,
-	&bt_cmd_organize, &bt_cmd_reindex, &bt_cmd_gc, &bt_cmd_restore,
-	&bt_cmd_verify, &bt_cmd_compare, &bt_cmd_check, &bt_cmd_ab,
-	&bt_cmd_history, &bt_cmd_regressions, &bt_cmd_ack, &bt_cmd_acks,
-	&bt_cmd_dashboard,
-	&bt_cmd_version,
-	&bt_cmd_serve,
-	&bt_cmd_report,
-	&bt_cmd_help, NULL
+const struct cli_cmd *const cli_commands[] = {
+	&cli_cmd_run, &cli_cmd_show, &cli_cmd_list, &cli_cmd_tag, &cli_cmd_untag,
+	&cli_cmd_organize, &cli_cmd_reindex, &cli_cmd_gc, &cli_cmd_restore,
+	&cli_cmd_verify, &cli_cmd_compare, &cli_cmd_check, &cli_cmd_ab,
+	&cli_cmd_history, &cli_cmd_regressions, &cli_cmd_ack, &cli_cmd_acks,
+	&cli_cmd_dashboard,
+	&cli_cmd_version,
+	&cli_cmd_serve,
+	&cli_cmd_report,
+	&cli_cmd_help, NULL
 };
 
 /* Generated (cli_docs.c, scripts/embed-docs.cmake): every docs/cmd/ page
  * but run.md, which the runner has (bt_front_doc). */
 const char *bt_cli_doc(const char *name);
 
-int bt_cmd_print_help(const char *name)
+int cli_cmd_print_help(const char *name)
 {
 	const char *doc = bt_cli_doc(name);
 	if (!doc)
@@ -36,11 +36,11 @@ int bt_cmd_print_help(const char *name)
 	return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
 }
 
-int bt_cmd_help_flag(int argc, char **argv, const char *name)
+int cli_cmd_help_flag(int argc, char **argv, const char *name)
 {
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return bt_cmd_print_help(name);
+			return cli_cmd_print_help(name);
 	return -1;
 }
 
@@ -54,12 +54,11 @@ static void store_notice(void *ud, const char *what, const char *path,
 	if (strcmp(what, "rebuilt") == 0)
 		fprintf(stderr, "benchtrack: %s %s\n", path, detail ? detail : "");
 	else
-		fprintf(stderr, "benchtrack: warning: %s: %s\n", path,
-			detail ? detail : what);
+		cli_warn(NULL, "%s: %s", path, detail ? detail : what);
 }
 
 /* The command main() runs, and its store once cli_store opened it. */
-static const struct bt_cmd *running;
+static const struct cli_cmd *running;
 static struct bt_store *running_store;
 
 struct bt_store *cli_store_as(const char *dir, unsigned extra)
@@ -122,9 +121,9 @@ int cli_flush(void)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: benchtrack <command> [args]\n\ncommands:\n");
-	for (size_t i = 0; bt_commands[i]; i++)
-		fprintf(out, "  %-34s %s\n", bt_commands[i]->usage,
-			bt_commands[i]->summary);
+	for (size_t i = 0; cli_commands[i]; i++)
+		fprintf(out, "  %-34s %s\n", cli_commands[i]->usage,
+			cli_commands[i]->summary);
 	fprintf(out, "\nbenchtrack help <command> for details.\n");
 }
 
@@ -142,14 +141,11 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(name, "--version") == 0)
 		name = "version";
-	/* run and ab store what they measured: a reader of their stderr or
-	 * stdout that went away (`2>&1 | head`) must not kill them before
-	 * the run is stored (suites get SIGPIPE's default back at spawn) */
-	if (strcmp(name, "run") == 0 || strcmp(name, "ab") == 0)
-		signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; bt_commands[i]; i++)
-		if (strcmp(bt_commands[i]->name, name) == 0) {
-			running = bt_commands[i];
+	for (size_t i = 0; cli_commands[i]; i++)
+		if (strcmp(cli_commands[i]->name, name) == 0) {
+			running = cli_commands[i];
+			if (running->flags & CLI_NO_SIGPIPE)
+				signal(SIGPIPE, SIG_IGN);
 			int code = running->fn(argc - 1, argv + 1);
 			bt_store_close(running_store);
 			running_store = NULL;

@@ -8,7 +8,7 @@
 static int not_built(int argc, char **argv, const char *what,
 		     const char *option)
 {
-	int h = bt_cmd_help_flag(argc, argv, argv[0]);
+	int h = cli_cmd_help_flag(argc, argv, argv[0]);
 	if (h >= 0)
 		return h;
 	bt_front_error("%s: this benchtrack was built without %s (%s=OFF)",
@@ -23,7 +23,7 @@ static int cmd_serve(int argc, char **argv)
 			 "BT_WITH_SERVE");
 }
 
-const struct bt_cmd bt_cmd_serve = {
+const struct cli_cmd cli_cmd_serve = {
 	.name = "serve", .usage = "serve",
 	.summary = "serve the dashboard (not in this build)", .fn = cmd_serve
 };
@@ -35,17 +35,8 @@ static int cmd_dashboard(int argc, char **argv)
 	return not_built(argc, argv, "the dashboard", "BT_WITH_DASHBOARD");
 }
 
-const struct bt_cmd bt_cmd_dashboard = {
+const struct cli_cmd cli_cmd_dashboard = {
 	.name = "dashboard", .usage = "dashboard",
 	.summary = "the HTML dashboard (not in this build)", .fn = cmd_dashboard
 };
-
-int bt_cmd_dashboard_write(const char *cmd, const char *store_dir,
-			   const char *out, const char *title)
-{
-	(void)store_dir, (void)out, (void)title;
-	bt_front_error("%s: this benchtrack was built without the dashboard "
-		       "(BT_WITH_DASHBOARD=OFF)", cmd);
-	return BT_EXIT_ERROR;
-}
 #endif

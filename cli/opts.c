@@ -4,9 +4,8 @@
 #include "cmd.h"
 #include "opts.h"
 
-int bt_opts_parse(const char *cmd, int argc, char **argv,
-		  const struct bt_opt *opts, int *help, char **args,
-		  int max_args, int *n_args)
+static int parse(const char *cmd, int argc, char **argv, const struct cli_opt *opts,
+		 int *help, char **args, int max_args, int *n_args)
 {
 	*n_args = 0;
 	*help = 0;
@@ -30,8 +29,8 @@ int bt_opts_parse(const char *cmd, int argc, char **argv,
 			continue;
 		}
 		size_t len = strcspn(a, "=");
-		const struct bt_opt *o = NULL;
-		for (const struct bt_opt *p = opts; p && p->name; p++)
+		const struct cli_opt *o = NULL;
+		for (const struct cli_opt *p = opts; p && p->name; p++)
 			if (strlen(p->name) == len && strncmp(p->name, a, len) == 0)
 				o = p;
 		if (!o) {
@@ -57,12 +56,11 @@ int bt_opts_parse(const char *cmd, int argc, char **argv,
 	return 0;
 }
 
-int cli_opts(int argc, char **argv, const struct bt_opt *opts, char **args,
+int cli_opts(int argc, char **argv, const struct cli_opt *opts, char **args,
 	     int max_args, int *n_args)
 {
-	int help, code = bt_opts_parse(argv[0], argc, argv, opts, &help, args,
-				       max_args, n_args);
+	int help, code = parse(argv[0], argc, argv, opts, &help, args, max_args, n_args);
 	if (code)
 		return code;
-	return help ? bt_cmd_print_help(argv[0]) : -1;
+	return help ? cli_cmd_print_help(argv[0]) : -1;
 }

@@ -3,26 +3,21 @@
 #ifndef BENCHTRACK_CLI_OPTS_H
 #define BENCHTRACK_CLI_OPTS_H
 
-struct bt_opt {
+struct cli_opt {
 	const char *name;  /* long name with the dashes: "--type" */
 	const char **str;  /* takes a value: stored here (points into argv) */
 	int *flag;         /* no value: set to 1 */
 };
 
-/* Parses argv[1..argc) (argv[0] is the command): options from opts (plus
- * --help/-h into *help), positional arguments into args (at most max_args,
- * *n_args their count). Prints "benchtrack CMD: ..." and returns 2 on a
- * usage error, else 0. */
-int bt_opts_parse(const char *cmd, int argc, char **argv,
-		  const struct bt_opt *opts, int *help, char **args,
-		  int max_args, int *n_args);
-
-/* bt_opts_parse for the command argv[0], then its --help: returns -1 for
- * the command to go on, else the exit code it returns (2 after a usage
- * error, printed; the help page's code after --help):
+/* Parses argv[1..argc) of the command argv[0]: options from opts (plus
+ * --help/-h; opts ends with a NULL name), positional arguments into args
+ * (at most max_args, *n_args their count). Returns -1 for the command to
+ * go on; else the exit code for it to return: 2 after a usage error
+ * (printed: "benchtrack: error: CMD: ..."), or that of its help page
+ * (printed) when --help was given and the rest parsed:
  *   if ((code = cli_opts(argc, argv, opts, args, 1, &n_args)) >= 0)
  *           return code; */
-int cli_opts(int argc, char **argv, const struct bt_opt *opts, char **args,
+int cli_opts(int argc, char **argv, const struct cli_opt *opts, char **args,
 	     int max_args, int *n_args);
 
 #endif

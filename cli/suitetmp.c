@@ -18,7 +18,7 @@
  * and the suite's own atomic-write temporaries. While it exists, SIGINT
  * and SIGTERM are caught: the signal is forwarded to the running suite
  * (which a SIGTERM sent to benchtrack alone would not reach), the caller
- * sees bt_cli_tmp_interrupted() != 0, removes the directory and exits
+ * sees cli_tmp_interrupted() != 0, removes the directory and exits
  * 128 + the signal. */
 extern char **environ;
 static volatile sig_atomic_t tmp_sig;
@@ -34,12 +34,12 @@ static void tmp_on_signal(int sig)
 		kill((pid_t)tmp_child, sig);
 }
 
-int bt_cli_tmp_interrupted(void)
+int cli_tmp_interrupted(void)
 {
 	return tmp_sig;
 }
 
-char *bt_cli_tmp_open(const char *prefix)
+char *cli_tmp_open(const char *prefix)
 {
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir)
@@ -68,7 +68,7 @@ char *bt_cli_tmp_open(const char *prefix)
 	return tmp_file;
 }
 
-void bt_cli_tmp_close(void)
+void cli_tmp_close(void)
 {
 	if (!tmp_made)
 		return;
@@ -88,7 +88,7 @@ void bt_cli_tmp_close(void)
 	sigaction(SIGTERM, &tmp_old_term, NULL);
 }
 
-int bt_cli_spawn_suite(const char *suite, char **args, int n_args,
+int cli_spawn_suite(const char *suite, char **args, int n_args,
 		     struct bt_strbuf *err)
 {
 	char **av = calloc((size_t)n_args + 2, sizeof *av);

@@ -37,6 +37,13 @@ int bt__context_set_root(const char *dir);
 uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n);
 uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
 
+/* The one Markdown escaper (lib/report/render.c) of reports, `show
+ * --format md` and `check --summary`: appends s (NULL: nothing) with
+ * \ ` * _ [ ] < > | # ! & ~ backslash-escaped and control characters
+ * (line breaks included) as spaces, so that a name renders as itself
+ * wherever it stands. 0 or BT_ENOMEM. */
+int bt__md_escape(struct bt_strbuf *out, const char *s);
+
 /* A metric unit as a CSV header suffix: '/' spelled "_per_", other
  * characters that are not letters or digits as '_' (lib/report/table.c). */
 void bt__unit_slug(const char *unit, char *out, size_t size);

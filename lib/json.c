@@ -1,5 +1,6 @@
 /* The JSON form of a run (schema "benchtrack.run/1", docs/FORMAT.md):
- * a writer and a strict reader, both on top of jansson. */
+ * a writer and a strict reader, both on top of jansson, both walking the
+ * field table of lib/schema.c (as does the fast reader, json_scan.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <jansson.h>
 
 #include "internal.h"
+#include "schema.h"
 
 #define RUN_MAX_BYTES ((size_t)256 << 20)
 
@@ -140,212 +142,73 @@ static void append(struct wr *w, json_t *arr, json_t *v)
 		w->oom = 1;
 }
 
-static json_t *stats_json(struct wr *w, const struct bt_stats *s)
+/* The value of field f of the object at base (schema.h). */
+static json_t *wr_value(struct wr *w, const struct bt__field *f,
+			const char *base);
+
+static json_t *wr_object(struct wr *w, const struct bt__obj *o, const char *base)
 {
-	json_t *o = json_object();
-	put(w, o, "n", juint(s->n));
-	put(w, o, "mean", jnum(s->mean));
-	put(w, o, "median", jnum(s->median));
-	put(w, o, "std", jnum(s->std));
-	put(w, o, "min", jnum(s->min));
-	put(w, o, "max", jnum(s->max));
-	put(w, o, "p5", jnum(s->p5));
-	put(w, o, "p25", jnum(s->p25));
-	put(w, o, "p75", jnum(s->p75));
-	put(w, o, "p95", jnum(s->p95));
-	put(w, o, "p99", jnum(s->p99));
-	put(w, o, "mad", jnum(s->mad));
-	put(w, o, "iqr", jnum(s->iqr));
-	put(w, o, "cv", jnum(s->cv));
-	put(w, o, "ci_level", jnum(s->ci_level));
-	put(w, o, "median_ci_low", jnum(s->median_ci_low));
-	put(w, o, "median_ci_high", jnum(s->median_ci_high));
-	put(w, o, "outliers", juint(s->outliers));
-	return o;
+	json_t *obj = json_object();
+	for (size_t i = 0; obj && i < o->n; i++) {
+		const struct bt__field *f = &o->f[i];
+		if (f->type == BT__T_OBJ && f->pres != BT__P_ALWAYS &&
+		    (f->pres == BT__P_FLAG ? !*(const int *)(base + f->pres_off)
+					   : !*(const char *const *)(base + f->pres_off))) {
+			if (!(f->flags & BT__F_OMIT))
+				put(w, obj, f->key, json_null());
+			continue;
+		}
+		put(w, obj, f->key, wr_value(w, f, base));
+	}
+	return obj;
 }
 
-static json_t *metric_json(struct wr *w, const struct bt_metric *m)
+static json_t *wr_value(struct wr *w, const struct bt__field *f,
+			const char *base)
 {
-	json_t *o = json_object();
-	put(w, o, "unit", jstr(w, m->unit));
-	put(w, o, "direction",
-	    json_string(m->direction == BT_HIGHER_IS_BETTER ? "higher"
-							    : "lower"));
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < m->n_samples; i++)
-		append(w, a, jnum(m->samples[i]));
-	put(w, o, "samples", a);
-	put(w, o, "stats", stats_json(w, &m->stats));
-	return o;
-}
-
-static json_t *result_json(struct wr *w, const struct bt_result *r)
-{
-	json_t *o = json_object(), *x;
-
-	put(w, o, "name", jstr(w, r->name));
-	put(w, o, "group", jstr(w, r->group));
-	put(w, o, "type", jstr(w, r->type));
-	put(w, o, "variant", jstr(w, r->variant));
-	x = json_object();
-	for (size_t i = 0; x && i < r->n_params; i++)
-		put(w, x, r->params[i].key, jstr(w, r->params[i].value));
-	put(w, o, "params", x);
-	x = json_array();
-	for (size_t i = 0; x && i < r->n_options; i++)
-		append(w, x, jstr(w, r->options[i]));
-	put(w, o, "options", x);
-	put(w, o, "version", jint(r->version));
-	put(w, o, "status", json_string(bt_status_name(r->status)));
-	put(w, o, "message", jstr(w, r->message));
-	x = json_object();
-	for (size_t i = 0; x && i < r->n_metrics; i++)
-		put(w, x, r->metrics[i].name, metric_json(w, &r->metrics[i]));
-	put(w, o, "metrics", x);
-	x = json_object();
-	for (size_t i = 0; x && i < r->n_counters; i++)
-		put(w, x, r->counters[i].name, jnum(r->counters[i].value));
-	put(w, o, "counters", x);
-	if (r->throughput.unit) {
-		x = json_object();
-		put(w, x, "value", jnum(r->throughput.value));
-		put(w, x, "unit", jstr(w, r->throughput.unit));
-		put(w, x, "items_per_op", jnum(r->throughput.items_per_op));
-	} else {
-		x = json_null();
+	const char *at = base + f->off;
+	switch (f->type) {
+	case BT__T_STR:
+		return jstr(w, *(const char *const *)at);
+	case BT__T_CONST: {
+		const char *v = *(const char *const *)at;
+		return jstr(w, v ? v : f->cval);
 	}
-	put(w, o, "throughput", x);
-	if (r->bytes_throughput.unit) { /* only when set: older documents */
-		x = json_object();
-		put(w, x, "value", jnum(r->bytes_throughput.value));
-		put(w, x, "unit", jstr(w, r->bytes_throughput.unit));
-		put(w, x, "bytes_per_op", jnum(r->bytes_throughput.items_per_op));
-		put(w, o, "bytes_throughput", x);
+	case BT__T_NUM:
+		return jnum(*(const double *)at);
+	case BT__T_INT:
+		return jint(*(const int *)at);
+	case BT__T_I64:
+		return jint(*(const int64_t *)at);
+	case BT__T_SIZE:
+		return juint(*(const size_t *)at);
+	case BT__T_U64:
+		return juint(*(const uint64_t *)at);
+	case BT__T_BOOL:
+		return jbool(*(const int *)at);
+	case BT__T_TRI:
+		return jtri(*(const int *)at);
+	case BT__T_ENUM:
+		return json_string(f->en->name(*(const int *)at));
+	case BT__T_OBJ:
+		return wr_object(w, f->sub, at);
+	case BT__T_LIST:
+	case BT__T_MAP: {
+		const char *e;
+		size_t n = *(const size_t *)(base + f->n_off);
+		memcpy(&e, at, sizeof e);
+		json_t *x = f->type == BT__T_LIST ? json_array() : json_object();
+		for (size_t i = 0; x && i < n; i++, e += f->esize) {
+			json_t *v = wr_value(w, f->val, e);
+			if (f->type == BT__T_LIST)
+				append(w, x, v);
+			else
+				put(w, x, *(const char *const *)(e + f->key_off), v);
+		}
+		return x;
 	}
-	put(w, o, "iterations_per_sample", juint(r->iterations_per_sample));
-	put(w, o, "peak_memory_bytes", jint(r->peak_memory_bytes));
-	put(w, o, "memory_bytes", jint(r->memory_bytes));
-	x = json_object();
-	put(w, x, "user_s", jnum(r->cpu_user_s));
-	put(w, x, "sys_s", jnum(r->cpu_sys_s));
-	put(w, o, "cpu", x);
-	x = json_object();
-	put(w, x, "voluntary", jint(r->ctx_switches_voluntary));
-	put(w, x, "involuntary", jint(r->ctx_switches_involuntary));
-	put(w, o, "ctx_switches", x);
-	put(w, o, "wall_s", jnum(r->wall_s));
-	if (r->validation.checked) {
-		x = json_object();
-		put(w, x, "max_abs_err", jnum(r->validation.max_abs_err));
-		put(w, x, "max_rel_err", jnum(r->validation.max_rel_err));
-		put(w, x, "tolerance", jnum(r->validation.tolerance));
-		put(w, x, "passed", jbool(r->validation.passed));
-	} else {
-		x = json_null();
 	}
-	put(w, o, "validation", x);
-	if (r->adaptive.param) {
-		x = json_object();
-		put(w, x, "param", jstr(w, r->adaptive.param));
-		put(w, x, "requested", jstr(w, r->adaptive.requested));
-		put(w, x, "ran", jstr(w, r->adaptive.ran));
-		put(w, x, "retries", jint(r->adaptive.retries));
-	} else {
-		x = json_null();
-	}
-	put(w, o, "adaptive", x);
-	put(w, o, "series_key", jstr(w, r->series_key));
-	return o;
-}
-
-static json_t *run_json(struct wr *w, const struct bt_run *run)
-{
-	json_t *o = json_object(), *x, *y, *z;
-
-	put(w, o, "schema", jstr(w, run->schema ? run->schema : BT_RUN_SCHEMA));
-	put(w, o, "run_id", jstr(w, run->run_id));
-	put(w, o, "benchmark_type", jstr(w, run->benchmark_type));
-	put(w, o, "suite", jstr(w, run->suite));
-	put(w, o, "timestamp", jstr(w, run->timestamp));
-	put(w, o, "duration_s", jnum(run->duration_s));
-
-	x = json_object();
-	put(w, x, "commit", jstr(w, run->git.commit));
-	put(w, x, "branch", jstr(w, run->git.branch));
-	put(w, x, "dirty", jtri(run->git.dirty));
-	put(w, x, "commit_time", jstr(w, run->git.commit_time));
-	put(w, o, "git", x);
-
-	const struct bt_machine *m = &run->machine;
-	x = json_object();
-	put(w, x, "name", jstr(w, m->name));
-	put(w, x, "fingerprint", jstr(w, m->fingerprint));
-	put(w, x, "arch", jstr(w, m->arch));
-	y = json_object();
-	put(w, y, "model", jstr(w, m->cpu_model));
-	put(w, y, "cores", jint(m->cpu_cores));
-	put(w, y, "physical_cores", jint(m->cpu_physical_cores));
-	put(w, y, "mhz", jnum(m->cpu_mhz));
-	z = json_object();
-	put(w, z, "l1d", jint(m->cache_l1d));
-	put(w, z, "l2", jint(m->cache_l2));
-	put(w, z, "l3", jint(m->cache_l3));
-	put(w, y, "cache", z);
-	put(w, x, "cpu", y);
-	put(w, x, "memory_bytes", jint(m->memory_bytes));
-	put(w, x, "os", jstr(w, m->os));
-	put(w, x, "kernel", jstr(w, m->kernel));
-	put(w, x, "governor", jstr(w, m->governor));
-	y = json_array();
-	for (size_t i = 0; y && i < m->n_gpus; i++) {
-		z = json_object();
-		put(w, z, "name", jstr(w, m->gpus[i].name));
-		put(w, z, "memory_bytes", jint(m->gpus[i].memory_bytes));
-		put(w, z, "driver", jstr(w, m->gpus[i].driver));
-		append(w, y, z);
-	}
-	put(w, x, "gpus", y);
-	put(w, o, "machine", x);
-
-	x = json_object();
-	put(w, x, "compiler", jstr(w, run->build.compiler));
-	put(w, x, "flags", jstr(w, run->build.flags));
-	put(w, x, "optimized", jtri(run->build.optimized));
-	put(w, x, "benchtrack_version", jstr(w, run->build.benchtrack_version));
-	put(w, o, "build", x);
-
-	const struct bt_config *c = &run->config;
-	x = json_object();
-	put(w, x, "warmup_iterations", jint(c->warmup_iterations));
-	put(w, x, "measurement_iterations", jint(c->measurement_iterations));
-	put(w, x, "min_sample_time", jnum(c->min_sample_time));
-	put(w, x, "time_budget", jnum(c->time_budget));
-	put(w, x, "timeout", jnum(c->timeout));
-	put(w, x, "memory_limit", jint(c->memory_limit));
-	put(w, x, "isolate", jbool(c->isolate));
-	put(w, x, "seed", juint(c->seed));
-	put(w, x, "quick", jbool(c->quick));
-	put(w, x, "ablation", jbool(c->ablation));
-	put(w, x, "filter", jstr(w, c->filter));
-	put(w, x, "exclude", jstr(w, c->exclude));
-	y = json_array();
-	for (size_t i = 0; y && i < c->n_params; i++)
-		append(w, y, jstr(w, c->params[i]));
-	put(w, x, "params", y);
-	put(w, x, "range", jstr(w, c->range));
-	put(w, x, "options", jstr(w, c->options));
-	y = json_object();
-	put(w, y, "clock", jstr(w, c->clock));
-	put(w, y, "resolution_s", jnum(c->timer_resolution_s));
-	put(w, y, "overhead_s", jnum(c->timer_overhead_s));
-	put(w, x, "timer", y);
-	put(w, o, "config", x);
-
-	x = json_array();
-	for (size_t i = 0; x && i < run->n_results; i++)
-		append(w, x, result_json(w, &run->results[i]));
-	put(w, o, "results", x);
-	return o;
+	return NULL;
 }
 
 static int dump(struct wr *w, json_t *root, int pretty, struct bt_strbuf *out,
@@ -374,7 +237,8 @@ int bt_run_to_json(const struct bt_run *run, int pretty, struct bt_strbuf *out,
 	if (!run || !out)
 		return bt_error(err, BT_EINVAL, "bt_run_to_json: no run/output");
 	struct wr w = { 0 };
-	return dump(&w, run_json(&w, run), pretty, out, err);
+	return dump(&w, wr_value(&w, &bt__schema_run, (const char *)run), pretty,
+		    out, err);
 }
 
 int bt_run_write_file(const struct bt_run *run, const char *path,
@@ -399,7 +263,8 @@ int bt_result_to_json(const struct bt_result *r, struct bt_strbuf *out,
 		return bt_error(err, BT_EINVAL,
 				"bt_result_to_json: no result/output");
 	struct wr w = { 0 };
-	return dump(&w, result_json(&w, r), 0, out, err);
+	return dump(&w, wr_value(&w, &bt__schema_result, (const char *)r), 0,
+		    out, err);
 }
 
 /* ---------------------------------------------------------------------
@@ -490,26 +355,6 @@ static int wrong(struct rd *rd, const struct seg *at, const char *want,
 	return fail(rd, at, BT_ESCHEMA, "expected %s, got %s", want, jtype(v));
 }
 
-/* Looks key up in obj. Optional: absent or null give *out = NULL (keep the
- * default). Required: absent is an error; null is passed back for the
- * caller to reject as the wrong type. */
-static int field(struct rd *rd, const json_t *obj, const struct seg *at,
-		 const char *key, int required, json_t **out)
-{
-	json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (!required)
-			return 0;
-		struct seg s = { at, key, 0 };
-		if (!v)
-			return fail(rd, &s, BT_ESCHEMA,
-				    "missing required field");
-	}
-	*out = v;
-	return 0;
-}
-
 static int val_str(struct rd *rd, const json_t *v, const struct seg *at,
 		   const char **out)
 {
@@ -577,658 +422,221 @@ static int val_u64(struct rd *rd, const json_t *v, const struct seg *at,
 		    "expected an unsigned integer, got string \"%.40s\"", s);
 }
 
-/* Optional fields: absent or null leave *out unchanged (the default). */
-static int get_str(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int required, const char **out)
-{
-	json_t *v;
-	int rc = field(rd, obj, at, key, required, &v);
-	if (rc || !v)
-		return rc;
-	struct seg s = { at, key, 0 };
-	if (json_is_null(v))
-		return wrong(rd, &s, "a string", v); /* required */
-	return val_str(rd, v, &s, out);
-}
-
-static int get_num(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, double *out)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v)
-		return 0;
-	struct seg s = { at, key, 0 };
-	return val_num(rd, v, &s, out);
-}
-
-static int get_i64(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int64_t *out)
-{
-	json_t *v;
-	int rc = field(rd, obj, at, key, 0, &v);
-	if (rc || !v)
-		return rc;
-	struct seg s = { at, key, 0 };
-	return val_i64(rd, v, &s, INT64_MIN, INT64_MAX, out);
-}
-
-static int get_int(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int *out)
-{
-	json_t *v;
-	int rc = field(rd, obj, at, key, 0, &v);
-	if (rc || !v)
-		return rc;
-	struct seg s = { at, key, 0 };
-	int64_t x;
-	rc = val_i64(rd, v, &s, INT_MIN, INT_MAX, &x);
-	if (!rc)
-		*out = (int)x;
-	return rc;
-}
-
-static int get_size(struct rd *rd, const json_t *obj, const struct seg *at,
-		    const char *key, size_t *out)
-{
-	json_t *v;
-	int rc = field(rd, obj, at, key, 0, &v);
-	if (rc || !v)
-		return rc;
-	struct seg s = { at, key, 0 };
-	int64_t x;
-	rc = val_i64(rd, v, &s, 0, INT64_MAX, &x);
-	if (!rc)
-		*out = (size_t)x;
-	return rc;
-}
-
-static int get_u64(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, uint64_t *out)
-{
-	json_t *v;
-	int rc = field(rd, obj, at, key, 0, &v);
-	if (rc || !v)
-		return rc;
-	struct seg s = { at, key, 0 };
-	return val_u64(rd, v, &s, out);
-}
-
-/* Booleans; with tri != 0 null means -1 (unknown). */
-static int get_bool(struct rd *rd, const json_t *obj, const struct seg *at,
-		    const char *key, int tri, int *out)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v)
-		return 0;
-	struct seg s = { at, key, 0 };
-	if (json_is_null(v)) {
-		if (tri)
-			*out = -1;
-		return 0;
-	}
-	if (!json_is_boolean(v))
-		return wrong(rd, &s, "a boolean", v);
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* An optional (or required) member of a JSON type: *out NULL when absent
- * or null; is() tests the type, what names it in the error. */
-static int get_typed(struct rd *rd, const json_t *obj, const struct seg *at,
-		     const char *key, int required, json_t **out,
-		     int (*is)(const json_t *), const char *what)
-{
-	int rc = field(rd, obj, at, key, required, out);
-	if (rc || !*out)
-		return rc;
-	struct seg s = { at, key, 0 };
-	if (!is(*out))
-		return wrong(rd, &s, what, *out);
-	return 0;
-}
-
-static int is_object(const json_t *v)
-{
-	return json_is_object(v);
-}
-
-static int is_array(const json_t *v)
-{
-	return json_is_array(v);
-}
-
-static int get_obj(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int required, json_t **out)
-{
-	return get_typed(rd, obj, at, key, required, out, is_object, "an object");
-}
-
-static int get_arr(struct rd *rd, const json_t *obj, const struct seg *at,
-		   const char *key, int required, json_t **out)
-{
-	return get_typed(rd, obj, at, key, required, out, is_array, "an array");
-}
-
 static void *alloc_n(struct rd *rd, size_t n, size_t size)
 {
 	if (n == 0)
 		return NULL;
 	if (n > SIZE_MAX / size)
 		return NULL;
-	return bt__arena_alloc(rd->run->arena, n * size);
+	void *p = bt__arena_alloc(rd->run->arena, n * size);
+	if (p)
+		memset(p, 0, n * size);
+	return p;
 }
 
-/* An array of strings (null elements allowed: NULL). */
-static int read_strings(struct rd *rd, const json_t *arr, const struct seg *at,
-			const char ***out, size_t *n)
+/* --- the table walk (schema.h) ------------------------------------------ */
+
+static int rd_value(struct rd *rd, const json_t *v, const struct seg *at,
+		    const struct bt__field *f, char *base);
+
+/* Field f of the object base, its value v: the value, then the field's
+ * hooks. */
+static int rd_field(struct rd *rd, const json_t *v, const struct seg *at,
+		    const struct bt__field *f, char *base)
 {
-	size_t len = json_array_size(arr);
-	const char **a = alloc_n(rd, len, sizeof *a);
-	if (len && !a)
-		return nomem(rd);
-	for (size_t i = 0; i < len; i++) {
-		struct seg s = { at, NULL, i };
-		int rc = val_str(rd, json_array_get(arr, i), &s, &a[i]);
-		if (rc)
-			return rc;
+	int rc = rd_value(rd, v, at, f, base);
+	if (rc)
+		return rc;
+	if (f->post)
+		f->post(base);
+	if (f->check) {
+		const char *why = f->check(base + f->off);
+		if (why)
+			return fail(rd, at, BT_ESCHEMA, "%s", why);
 	}
-	*out = a;
-	*n = len;
 	return 0;
 }
 
-static void stats_nan(struct bt_stats *s)
+/* The members of the object o into base, pass by pass. */
+static int rd_object(struct rd *rd, const json_t *o, const struct seg *at,
+		     const struct bt__obj *ob, char *base)
 {
-	s->n = 0;
-	s->mean = s->median = s->std = s->min = s->max = NAN;
-	s->p5 = s->p25 = s->p75 = s->p95 = s->p99 = NAN;
-	s->mad = s->iqr = s->cv = NAN;
-	s->ci_level = s->median_ci_low = s->median_ci_high = NAN;
-	s->outliers = 0;
-}
-
-static int read_stats(struct rd *rd, const json_t *o, const struct seg *at,
-		      struct bt_stats *st)
-{
-	int rc = 0;
-	rc = rc ? rc : get_size(rd, o, at, "n", &st->n);
-	rc = rc ? rc : get_num(rd, o, at, "mean", &st->mean);
-	rc = rc ? rc : get_num(rd, o, at, "median", &st->median);
-	rc = rc ? rc : get_num(rd, o, at, "std", &st->std);
-	rc = rc ? rc : get_num(rd, o, at, "min", &st->min);
-	rc = rc ? rc : get_num(rd, o, at, "max", &st->max);
-	rc = rc ? rc : get_num(rd, o, at, "p5", &st->p5);
-	rc = rc ? rc : get_num(rd, o, at, "p25", &st->p25);
-	rc = rc ? rc : get_num(rd, o, at, "p75", &st->p75);
-	rc = rc ? rc : get_num(rd, o, at, "p95", &st->p95);
-	rc = rc ? rc : get_num(rd, o, at, "p99", &st->p99);
-	rc = rc ? rc : get_num(rd, o, at, "mad", &st->mad);
-	rc = rc ? rc : get_num(rd, o, at, "iqr", &st->iqr);
-	rc = rc ? rc : get_num(rd, o, at, "cv", &st->cv);
-	rc = rc ? rc : get_num(rd, o, at, "ci_level", &st->ci_level);
-	rc = rc ? rc : get_num(rd, o, at, "median_ci_low", &st->median_ci_low);
-	rc = rc ? rc : get_num(rd, o, at, "median_ci_high", &st->median_ci_high);
-	rc = rc ? rc : get_size(rd, o, at, "outliers", &st->outliers);
-	return rc;
-}
-
-static int read_metric(struct rd *rd, const json_t *o, const struct seg *at,
-		       struct bt_metric *m)
-{
-	json_t *v;
+	const struct bt__field *late[4];
+	const json_t *late_v[4];
+	size_t n_late = 0;
+	unsigned passes = 1;
 	int rc;
 
-	if (!json_is_object(o))
-		return wrong(rd, at, "an object", o);
-	m->direction = BT_LOWER_IS_BETTER;
-	stats_nan(&m->stats);
-	if ((rc = get_str(rd, o, at, "unit", 0, &m->unit)))
-		return rc;
-	v = json_object_get(o, "direction");
-	if (v && !json_is_null(v)) {
-		struct seg s = { at, "direction", 0 };
-		if (!json_is_string(v))
-			return wrong(rd, &s, "a string", v);
-		const char *d = json_string_value(v);
-		if (!strcmp(d, "lower"))
-			m->direction = BT_LOWER_IS_BETTER;
-		else if (!strcmp(d, "higher"))
-			m->direction = BT_HIGHER_IS_BETTER;
-		else
-			return fail(rd, &s, BT_ESCHEMA,
-				    "unknown direction \"%.40s\" (expected "
-				    "\"lower\" or \"higher\")", d);
+	for (size_t i = 0; i < ob->n; i++)
+		if (ob->f[i].pass >= passes)
+			passes = ob->f[i].pass + 1u;
+	for (unsigned p = 0; p < passes; p++)
+		for (size_t i = 0; i < ob->n; i++) {
+			const struct bt__field *f = &ob->f[i];
+			if (f->pass != p)
+				continue;
+			json_t *v = json_object_get(o, f->key);
+			struct seg s = { at, f->key, 0 };
+			if (!v) {
+				if (f->flags & BT__F_REQ)
+					return fail(rd, &s, BT_ESCHEMA,
+						    "missing required field");
+				continue;
+			}
+			if ((f->flags & BT__F_LATE) && n_late < 4 &&
+			    f->type == BT__T_LIST) {
+				/* the type now, the content at the end */
+				if (json_is_array(v) || (json_is_null(v) &&
+							 !(f->flags & BT__F_REQ))) {
+					late[n_late] = f;
+					late_v[n_late++] = v;
+					continue;
+				}
+				return wrong(rd, &s, "an array", v);
+			}
+			if ((rc = rd_field(rd, v, &s, f, base)))
+				return rc;
+		}
+	for (size_t i = 0; i < n_late; i++) {
+		struct seg s = { at, late[i]->key, 0 };
+		if ((rc = rd_field(rd, late_v[i], &s, late[i], base)))
+			return rc;
 	}
-	if ((rc = get_arr(rd, o, at, "samples", 0, &v)))
+	return 0;
+}
+
+static int rd_int(struct rd *rd, const json_t *v, const struct seg *at,
+		  const struct bt__field *f, char *p)
+{
+	int64_t x = 0;
+	int rc = val_i64(rd, v, at, f->lo, f->hi, &x);
+	if (rc)
 		return rc;
-	if (v) {
-		struct seg s = { at, "samples", 0 };
+	if (f->type == BT__T_INT)
+		*(int *)p = (int)x;
+	else if (f->type == BT__T_SIZE)
+		*(size_t *)p = (size_t)x;
+	else
+		*(int64_t *)p = x;
+	return 0;
+}
+
+/* A LIST or MAP of n elements: allocated, zeroed, initialised. */
+static char *rd_elems(struct rd *rd, const struct bt__field *f, size_t n)
+{
+	char *e = alloc_n(rd, n, f->esize);
+	if (e && f->init)
+		for (size_t i = 0; i < n; i++)
+			f->init(e + i * f->esize);
+	return e;
+}
+
+static int rd_value(struct rd *rd, const json_t *v, const struct seg *at,
+		    const struct bt__field *f, char *base)
+{
+	char *p = base + f->off;
+	int req = f->flags & BT__F_REQ;
+	int rc;
+
+	switch (f->type) {
+	case BT__T_STR:
+		if (json_is_null(v)) /* optional: keep; required: wrong */
+			return req ? wrong(rd, at, "a string", v) : 0;
+		return val_str(rd, v, at, (const char **)p);
+	case BT__T_NUM:
+		return val_num(rd, v, at, (double *)p);
+	case BT__T_INT:
+	case BT__T_I64:
+	case BT__T_SIZE:
+		return json_is_null(v) ? 0 : rd_int(rd, v, at, f, p);
+	case BT__T_U64:
+		return json_is_null(v) ? 0 : val_u64(rd, v, at, (uint64_t *)p);
+	case BT__T_BOOL:
+	case BT__T_TRI:
+		if (json_is_null(v)) {
+			if (f->type == BT__T_TRI)
+				*(int *)p = -1;
+			return 0;
+		}
+		if (!json_is_boolean(v))
+			return wrong(rd, at, "a boolean", v);
+		*(int *)p = json_is_true(v);
+		return 0;
+	case BT__T_ENUM: {
+		if (json_is_null(v) && !req)
+			return 0;
+		if (!json_is_string(v))
+			return wrong(rd, at, "a string", v);
+		int x;
+		if (f->en->parse(json_string_value(v), &x))
+			return fail(rd, at, BT_ESCHEMA, "unknown %s \"%.40s\"%s",
+				    f->en->what, json_string_value(v), f->en->hint);
+		*(int *)p = x;
+		return 0;
+	}
+	case BT__T_CONST:
+		if (!json_is_string(v))
+			return wrong(rd, at, "a string", v);
+		if (strcmp(json_string_value(v), f->cval))
+			return fail(rd, at, BT_ESCHEMA,
+				    "unsupported %s \"%.60s\" (expected \"%s\")",
+				    f->key, json_string_value(v), f->cval);
+		return val_str(rd, v, at, (const char **)p);
+	case BT__T_OBJ:
+		if (json_is_null(v) && !req)
+			return 0;
+		if (!json_is_object(v))
+			return wrong(rd, at, "an object", v);
+		if (f->pres == BT__P_FLAG)
+			*(int *)(base + f->pres_off) = 1;
+		return rd_object(rd, v, at, f->sub, p);
+	case BT__T_LIST: {
+		if (json_is_null(v) && !req)
+			return 0;
+		if (!json_is_array(v))
+			return wrong(rd, at, "an array", v);
 		size_t n = json_array_size(v);
-		m->samples = alloc_n(rd, n, sizeof *m->samples);
-		if (n && !m->samples)
+		char *e = rd_elems(rd, f, n);
+		if (n && !e)
 			return nomem(rd);
 		for (size_t i = 0; i < n; i++) {
-			struct seg e = { &s, NULL, i };
-			if ((rc = val_num(rd, json_array_get(v, i), &e,
-					  &m->samples[i])))
+			struct seg s = { at, NULL, i };
+			if ((rc = rd_value(rd, json_array_get(v, i), &s, f->val,
+					   e + i * f->esize)))
 				return rc;
 		}
-		m->n_samples = n;
+		memcpy(p, &e, sizeof e);
+		*(size_t *)(base + f->n_off) = n;
+		return 0;
 	}
-	if ((rc = get_obj(rd, o, at, "stats", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "stats", 0 };
-		if ((rc = read_stats(rd, v, &s, &m->stats)))
-			return rc;
-	}
-	return 0;
-}
-
-
-static int kv_cmp(const void *a, const void *b)
-{
-	const struct bt_kv *x = a, *y = b;
-	return strcmp(x->key, y->key);
-}
-
-static int read_result(struct rd *rd, const json_t *o, const struct seg *at,
-		       struct bt_result *r)
-{
-	json_t *v, *x;
-	const char *k;
-	int rc;
-
-	if (!json_is_object(o))
-		return wrong(rd, at, "an object", o);
-
-	/* required */
-	if ((rc = get_str(rd, o, at, "name", 1, &r->name)))
-		return rc;
-	if ((rc = field(rd, o, at, "status", 1, &v)))
-		return rc;
-	{
-		struct seg s = { at, "status", 0 };
-		if (!json_is_string(v))
-			return wrong(rd, &s, "a string", v);
-		int st = bt_status_parse(json_string_value(v));
-		if (st < 0)
-			return fail(rd, &s, BT_ESCHEMA,
-				    "unknown status \"%.40s\"",
-				    json_string_value(v));
-		r->status = (enum bt_status)st;
-	}
-	if ((rc = get_obj(rd, o, at, "metrics", 1, &v)))
-		return rc;
-	{
-		struct seg s = { at, "metrics", 0 };
-		size_t n = json_object_size(v), i = 0, time = 0;
-		r->metrics = alloc_n(rd, n, sizeof *r->metrics);
-		if (n && !r->metrics)
-			return nomem(rd);
-		json_object_foreach(v, k, x) {
-			struct seg e = { &s, k, 0 };
-			struct bt_metric *m = &r->metrics[i];
-			m->name = bt__arena_strdup(rd->run->arena, k);
-			if (!m->name)
-				return nomem(rd);
-			if ((rc = read_metric(rd, x, &e, m)))
-				return rc;
-			if (!strcmp(k, "time") && !time)
-				time = i + 1;
-			i++;
-		}
-		r->n_metrics = i;
-		if (time > 1) {
-			/* the primary metric goes first */
-			struct bt_metric t = r->metrics[time - 1];
-			memmove(&r->metrics[1], &r->metrics[0],
-				(time - 1) * sizeof t);
-			r->metrics[0] = t;
-		}
-	}
-
-	/* optional */
-	if ((rc = get_str(rd, o, at, "group", 0, &r->group)) ||
-	    (rc = get_str(rd, o, at, "type", 0, &r->type)) ||
-	    (rc = get_str(rd, o, at, "variant", 0, &r->variant)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "params", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "params", 0 };
+	case BT__T_MAP: {
+		if (json_is_null(v) && !req)
+			return 0;
+		if (!json_is_object(v))
+			return wrong(rd, at, "an object", v);
 		size_t n = json_object_size(v), i = 0;
-		r->params = alloc_n(rd, n, sizeof *r->params);
-		if (n && !r->params)
+		char *e = rd_elems(rd, f, n);
+		const char *k;
+		json_t *x;
+		if (n && !e)
 			return nomem(rd);
-		json_object_foreach(v, k, x) {
-			struct seg e = { &s, k, 0 };
-			if (!json_is_string(x))
-				return wrong(rd, &e, "a string", x);
-			r->params[i].key = bt__arena_strdup(rd->run->arena, k);
-			if (!r->params[i].key)
+		json_object_foreach((json_t *)v, k, x) {
+			struct seg s = { at, k, 0 };
+			char *el = e + i * f->esize;
+			const char *key = bt__arena_strdup(rd->run->arena, k);
+			if (!key)
 				return nomem(rd);
-			if ((rc = val_str(rd, x, &e, &r->params[i].value)))
+			memcpy(el + f->key_off, &key, sizeof key);
+			if ((rc = rd_value(rd, x, &s, f->val, el)))
 				return rc;
 			i++;
 		}
-		r->n_params = i;
-		if (i > 1)
-			qsort(r->params, i, sizeof *r->params, kv_cmp);
+		memcpy(p, &e, sizeof e);
+		*(size_t *)(base + f->n_off) = i;
+		return 0;
 	}
-	if ((rc = get_arr(rd, o, at, "options", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "options", 0 };
-		if ((rc = read_strings(rd, v, &s, &r->options, &r->n_options)))
-			return rc;
 	}
-	if ((rc = get_int(rd, o, at, "version", &r->version)) ||
-	    (rc = get_str(rd, o, at, "message", 0, &r->message)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "counters", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "counters", 0 };
-		size_t n = json_object_size(v), i = 0;
-		r->counters = alloc_n(rd, n, sizeof *r->counters);
-		if (n && !r->counters)
-			return nomem(rd);
-		json_object_foreach(v, k, x) {
-			struct seg e = { &s, k, 0 };
-			r->counters[i].name =
-				bt__arena_strdup(rd->run->arena, k);
-			if (!r->counters[i].name)
-				return nomem(rd);
-			if ((rc = val_num(rd, x, &e, &r->counters[i].value)))
-				return rc;
-			i++;
-		}
-		r->n_counters = i;
-	}
-	if ((rc = get_obj(rd, o, at, "throughput", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "throughput", 0 };
-		if ((rc = get_num(rd, v, &s, "value", &r->throughput.value)) ||
-		    (rc = get_str(rd, v, &s, "unit", 0, &r->throughput.unit)) ||
-		    (rc = get_num(rd, v, &s, "items_per_op",
-				  &r->throughput.items_per_op)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, at, "bytes_throughput", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "bytes_throughput", 0 };
-		if ((rc = get_num(rd, v, &s, "value", &r->bytes_throughput.value)) ||
-		    (rc = get_str(rd, v, &s, "unit", 0, &r->bytes_throughput.unit)) ||
-		    (rc = get_num(rd, v, &s, "bytes_per_op",
-				  &r->bytes_throughput.items_per_op)))
-			return rc;
-	}
-	if ((rc = get_u64(rd, o, at, "iterations_per_sample",
-			  &r->iterations_per_sample)) ||
-	    (rc = get_i64(rd, o, at, "peak_memory_bytes",
-			  &r->peak_memory_bytes)) ||
-	    (rc = get_i64(rd, o, at, "memory_bytes", &r->memory_bytes)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "cpu", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "cpu", 0 };
-		if ((rc = get_num(rd, v, &s, "user_s", &r->cpu_user_s)) ||
-		    (rc = get_num(rd, v, &s, "sys_s", &r->cpu_sys_s)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, at, "ctx_switches", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "ctx_switches", 0 };
-		if ((rc = get_i64(rd, v, &s, "voluntary",
-				  &r->ctx_switches_voluntary)) ||
-		    (rc = get_i64(rd, v, &s, "involuntary",
-				  &r->ctx_switches_involuntary)))
-			return rc;
-	}
-	if ((rc = get_num(rd, o, at, "wall_s", &r->wall_s)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "validation", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "validation", 0 };
-		struct bt_validation *va = &r->validation;
-		va->checked = 1;
-		if ((rc = get_num(rd, v, &s, "max_abs_err", &va->max_abs_err)) ||
-		    (rc = get_num(rd, v, &s, "max_rel_err", &va->max_rel_err)) ||
-		    (rc = get_num(rd, v, &s, "tolerance", &va->tolerance)) ||
-		    (rc = get_bool(rd, v, &s, "passed", 0, &va->passed)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, at, "adaptive", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "adaptive", 0 };
-		struct bt_adaptive *ad = &r->adaptive;
-		if ((rc = get_str(rd, v, &s, "param", 0, &ad->param)) ||
-		    (rc = get_str(rd, v, &s, "requested", 0, &ad->requested)) ||
-		    (rc = get_str(rd, v, &s, "ran", 0, &ad->ran)) ||
-		    (rc = get_int(rd, v, &s, "retries", &ad->retries)))
-			return rc;
-	}
-	if ((rc = get_str(rd, o, at, "series_key", 0, &r->series_key)))
-		return rc;
-	/* the dashboard uses the key as a file name: nothing but the 16
-	 * lowercase hex digits bt_series_key() writes */
-	if (r->series_key && !bt__is_series_key(r->series_key)) {
-		struct seg s = { at, "series_key", 0 };
-		return fail(rd, &s, BT_ESCHEMA, "expected 16 hex digits");
-	}
-	return 0;
-}
-
-static int read_machine(struct rd *rd, const json_t *o, const struct seg *at,
-			struct bt_machine *m)
-{
-	json_t *v, *c;
-	int rc;
-
-	if ((rc = get_str(rd, o, at, "name", 0, &m->name)) ||
-	    (rc = get_str(rd, o, at, "fingerprint", 0, &m->fingerprint)) ||
-	    (rc = get_str(rd, o, at, "arch", 0, &m->arch)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "cpu", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "cpu", 0 };
-		if ((rc = get_str(rd, v, &s, "model", 0, &m->cpu_model)) ||
-		    (rc = get_int(rd, v, &s, "cores", &m->cpu_cores)) ||
-		    (rc = get_int(rd, v, &s, "physical_cores",
-				  &m->cpu_physical_cores)) ||
-		    (rc = get_num(rd, v, &s, "mhz", &m->cpu_mhz)))
-			return rc;
-		if ((rc = get_obj(rd, v, &s, "cache", 0, &c)))
-			return rc;
-		if (c) {
-			struct seg cs = { &s, "cache", 0 };
-			if ((rc = get_i64(rd, c, &cs, "l1d", &m->cache_l1d)) ||
-			    (rc = get_i64(rd, c, &cs, "l2", &m->cache_l2)) ||
-			    (rc = get_i64(rd, c, &cs, "l3", &m->cache_l3)))
-				return rc;
-		}
-	}
-	if ((rc = get_i64(rd, o, at, "memory_bytes", &m->memory_bytes)) ||
-	    (rc = get_str(rd, o, at, "os", 0, &m->os)) ||
-	    (rc = get_str(rd, o, at, "kernel", 0, &m->kernel)) ||
-	    (rc = get_str(rd, o, at, "governor", 0, &m->governor)))
-		return rc;
-	if ((rc = get_arr(rd, o, at, "gpus", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "gpus", 0 };
-		size_t n = json_array_size(v);
-		m->gpus = alloc_n(rd, n, sizeof *m->gpus);
-		if (n && !m->gpus)
-			return nomem(rd);
-		for (size_t i = 0; i < n; i++) {
-			struct seg e = { &s, NULL, i };
-			struct bt_gpu *g = &m->gpus[i];
-			json_t *go = json_array_get(v, i);
-			g->memory_bytes = -1;
-			if (!json_is_object(go))
-				return wrong(rd, &e, "an object", go);
-			if ((rc = get_str(rd, go, &e, "name", 0, &g->name)) ||
-			    (rc = get_i64(rd, go, &e, "memory_bytes",
-					  &g->memory_bytes)) ||
-			    (rc = get_str(rd, go, &e, "driver", 0, &g->driver)))
-				return rc;
-			m->n_gpus = i + 1;
-		}
-	}
-	return 0;
-}
-
-static int read_config(struct rd *rd, const json_t *o, const struct seg *at,
-		       struct bt_config *c)
-{
-	json_t *v;
-	int rc;
-
-	if ((rc = get_int(rd, o, at, "warmup_iterations",
-			  &c->warmup_iterations)) ||
-	    (rc = get_int(rd, o, at, "measurement_iterations",
-			  &c->measurement_iterations)) ||
-	    (rc = get_num(rd, o, at, "min_sample_time", &c->min_sample_time)) ||
-	    (rc = get_num(rd, o, at, "time_budget", &c->time_budget)) ||
-	    (rc = get_num(rd, o, at, "timeout", &c->timeout)) ||
-	    (rc = get_i64(rd, o, at, "memory_limit", &c->memory_limit)) ||
-	    (rc = get_bool(rd, o, at, "isolate", 0, &c->isolate)) ||
-	    (rc = get_u64(rd, o, at, "seed", &c->seed)) ||
-	    (rc = get_bool(rd, o, at, "quick", 0, &c->quick)) ||
-	    (rc = get_bool(rd, o, at, "ablation", 0, &c->ablation)) ||
-	    (rc = get_str(rd, o, at, "filter", 0, &c->filter)) ||
-	    (rc = get_str(rd, o, at, "exclude", 0, &c->exclude)))
-		return rc;
-	if ((rc = get_arr(rd, o, at, "params", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "params", 0 };
-		if ((rc = read_strings(rd, v, &s, &c->params, &c->n_params)))
-			return rc;
-	}
-	if ((rc = get_str(rd, o, at, "range", 0, &c->range)) ||
-	    (rc = get_str(rd, o, at, "options", 0, &c->options)))
-		return rc;
-	if ((rc = get_obj(rd, o, at, "timer", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { at, "timer", 0 };
-		if ((rc = get_str(rd, v, &s, "clock", 0, &c->clock)) ||
-		    (rc = get_num(rd, v, &s, "resolution_s",
-				  &c->timer_resolution_s)) ||
-		    (rc = get_num(rd, v, &s, "overhead_s",
-				  &c->timer_overhead_s)))
-			return rc;
-	}
-	return 0;
-}
-
-static int read_run(struct rd *rd, const json_t *o)
-{
-	struct bt_run *run = rd->run;
-	json_t *v;
-	int rc;
-
-	if (!json_is_object(o))
-		return wrong(rd, NULL, "an object", o);
-
-	/* the schema first: a newer document gets this error, not another */
-	if ((rc = field(rd, o, NULL, "schema", 1, &v)))
-		return rc;
-	{
-		struct seg s = { NULL, "schema", 0 };
-		if (!json_is_string(v))
-			return wrong(rd, &s, "a string", v);
-		if (strcmp(json_string_value(v), BT_RUN_SCHEMA))
-			return fail(rd, &s, BT_ESCHEMA,
-				    "unsupported schema \"%.60s\" (expected "
-				    "\"%s\")", json_string_value(v),
-				    BT_RUN_SCHEMA);
-		if ((rc = val_str(rd, v, &s, &run->schema)))
-			return rc;
-	}
-	if ((rc = get_str(rd, o, NULL, "run_id", 1, &run->run_id)) ||
-	    (rc = get_str(rd, o, NULL, "timestamp", 1, &run->timestamp)) ||
-	    (rc = get_str(rd, o, NULL, "suite", 1, &run->suite)) ||
-	    (rc = get_str(rd, o, NULL, "benchmark_type", 0,
-			  &run->benchmark_type)) ||
-	    (rc = get_num(rd, o, NULL, "duration_s", &run->duration_s)))
-		return rc;
-
-	/* results must be there before we look at optional sections, so a
-	 * document without them is reported as such */
-	json_t *res;
-	if ((rc = get_arr(rd, o, NULL, "results", 1, &res)))
-		return rc;
-
-	if ((rc = get_obj(rd, o, NULL, "git", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { NULL, "git", 0 };
-		if ((rc = get_str(rd, v, &s, "commit", 0, &run->git.commit)) ||
-		    (rc = get_str(rd, v, &s, "branch", 0, &run->git.branch)) ||
-		    (rc = get_bool(rd, v, &s, "dirty", 1, &run->git.dirty)) ||
-		    (rc = get_str(rd, v, &s, "commit_time", 0,
-				  &run->git.commit_time)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, NULL, "machine", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { NULL, "machine", 0 };
-		if ((rc = read_machine(rd, v, &s, &run->machine)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, NULL, "build", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { NULL, "build", 0 };
-		if ((rc = get_str(rd, v, &s, "compiler", 0,
-				  &run->build.compiler)) ||
-		    (rc = get_str(rd, v, &s, "flags", 0, &run->build.flags)) ||
-		    (rc = get_bool(rd, v, &s, "optimized", 1,
-				   &run->build.optimized)) ||
-		    (rc = get_str(rd, v, &s, "benchtrack_version", 0,
-				  &run->build.benchtrack_version)))
-			return rc;
-	}
-	if ((rc = get_obj(rd, o, NULL, "config", 0, &v)))
-		return rc;
-	if (v) {
-		struct seg s = { NULL, "config", 0 };
-		if ((rc = read_config(rd, v, &s, &run->config)))
-			return rc;
-	}
-
-	size_t n = json_array_size(res);
-	if (n && run->results_alloc < n) {
-		/* one array of the right size instead of doublings */
-		run->results = alloc_n(rd, n, sizeof *run->results);
-		if (!run->results) {
-			run->results_alloc = 0;
-			return nomem(rd);
-		}
-		run->results_alloc = n;
-	}
-	struct seg rs = { NULL, "results", 0 };
-	for (size_t i = 0; i < n; i++) {
-		struct seg e = { &rs, NULL, i };
-		struct bt_result *r = bt_run_add_result(run);
-		if (!r)
-			return nomem(rd);
-		if ((rc = read_result(rd, json_array_get(res, i), &e, r)))
-			return rc;
-	}
-	return bt__run_check_identity(run, rd->name, rd->err);
+	return fail(rd, at, BT_ESCHEMA, "unknown field type");
 }
 
 /* --- series identity (bt__run_check_identity, lib/internal.h) --------- */
@@ -1414,7 +822,9 @@ int bt_run_from_json(struct bt_run *run, const char *text, size_t len,
 	json_t *root = parse(&rd, text, len, &rc);
 	if (!root)
 		return rc;
-	rc = read_run(&rd, root);
+	rc = rd_value(&rd, root, NULL, &bt__schema_run, (char *)run);
+	if (!rc)
+		rc = bt__run_check_identity(run, rd.name, err);
 	json_decref(root);
 	return rc;
 }
@@ -1449,7 +859,7 @@ int bt_result_from_json(struct bt_run *run, struct bt_result *r,
 	json_t *root = parse(&rd, text, len, &rc);
 	if (!root)
 		return rc;
-	rc = read_result(&rd, root, NULL, r);
+	rc = rd_value(&rd, root, NULL, &bt__schema_result, (char *)r);
 	json_decref(root);
 	return rc;
 }

@@ -1,18 +1,18 @@
-/* The fast reader of run documents (see json_scan.h): a strict one-pass
- * JSON scanner that fills struct bt_run directly, mirroring the schema
- * rules of the strict reader in lib/json.c (read_run and below) and the
- * JSON rules of jansson as json.c calls it (json_loadb with
- * JSON_REJECT_DUPLICATES): UTF-8 checked everywhere, no control
- * characters in strings, no \u0000, surrogates only in pairs, integers
- * within int64 and reals without overflow, no duplicate keys in any
- * object, only whitespace after the document.
+/* The fast reader of run documents (see json_scan.h): a generic strict
+ * one-pass JSON lexer, and a walk of the field table of lib/schema.c that
+ * fills struct bt_run directly by the same rules as the strict reader of
+ * lib/json.c (the rules in schema.h). The lexer follows jansson as json.c
+ * calls it (json_loadb with JSON_REJECT_DUPLICATES): UTF-8 checked
+ * everywhere, no control characters in strings, no \u0000, surrogates only
+ * in pairs, integers within int64 and reals without overflow, no duplicate
+ * keys in any object, only whitespace after the document.
  *
  * It never reports why it refuses: every refusal returns -1 and the caller
  * asks the strict reader, which gives the exact error. So it may refuse
  * more than the strict reader (deep nesting, long numbers, objects with
- * very many keys) but must never accept anything that reader rejects. When
- * json.c's reader changes, this file changes with it (tests/unit/
- * test_json.c compares the two on the fixtures and on generated runs). */
+ * very many keys) but must never accept anything that reader rejects. A
+ * new field is a line in the table, read by both (tests/unit/test_json.c
+ * compares the two on the fixtures and on generated runs). */
 #include <errno.h>
 #include <float.h>
 #include <fcntl.h>
@@ -26,14 +26,17 @@
 
 #include "internal.h"
 #include "json_scan.h"
+#include "schema.h"
 
 #define RUN_MAX_BYTES ((size_t)256 << 20) /* as json.c */
 #define MAX_DEPTH 512                     /* jansson's is 2048 */
 #define MAX_KEYS 64                       /* per object, for the dup check */
+#define MAX_LISTS 8                       /* arrays and maps inside each other */
 
 struct vec {
 	void *p;
-	size_t n, cap;
+	size_t n, cap; /* n elements; cap in bytes (a vector is reused for
+			* elements of another size) */
 };
 
 struct sc {
@@ -43,7 +46,8 @@ struct sc {
 	int samples;
 	char *sbuf; /* decoded strings with escapes */
 	size_t scap;
-	struct vec res, met, kv, ctr, str, dbl, gpu;
+	struct vec vs[MAX_LISTS]; /* one per array or map being read */
+	int lists;
 };
 
 /* The keys of one object so far, for the duplicate check. */
@@ -60,15 +64,18 @@ struct keys {
 
 static void *vpush(struct vec *v, size_t size)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->p, cap * size);
+	size_t used = v->n * size;
+	if (v->cap - used < size) {
+		size_t cap = v->cap ? v->cap * 2 : 16 * size;
+		while (cap - used < size)
+			cap *= 2;
+		void *p = realloc(v->p, cap);
 		if (!p)
 			return NULL;
 		v->p = p;
 		v->cap = cap;
 	}
-	void *e = (char *)v->p + v->n * size;
+	void *e = (char *)v->p + used;
 	v->n++;
 	memset(e, 0, size);
 	return e;
@@ -490,9 +497,31 @@ static uint32_t khash(const char *s, size_t n)
 	return h;
 }
 
+/* Records the key s[0..n) of an object in k: FAIL when k has it already
+ * (a duplicate key) or is full. esc: s is in c->sbuf (copied first). */
+static int key_add(struct sc *c, struct keys *k, const char *s, size_t n,
+		   int esc)
+{
+	uint32_t h = khash(s, n);
+	for (int i = 0; i < k->n; i++)
+		if (k->h[i] == h && k->len[i] == n && !memcmp(k->s[i], s, n))
+			return FAIL; /* duplicate object key */
+	if (k->n == MAX_KEYS)
+		return FAIL;
+	if (esc && !(s = bt__arena_strndup(c->a, s, n)))
+		return FAIL;
+	k->h[k->n] = h;
+	k->s[k->n] = s;
+	k->len[k->n] = n;
+	k->n++;
+	return 0;
+}
+
 /* The next key of the object: 1 with *key, *kn set and c->p on its value,
- * 0 at the end (the '}' consumed), FAIL. Duplicate keys fail. */
-static int obj_key(struct sc *c, struct keys *k, const char **key, size_t *kn)
+ * 0 at the end (the '}' consumed), FAIL. No duplicate check: *esc says
+ * whether the key is in c->sbuf (valid until the next string). */
+static int obj_next(struct sc *c, struct keys *k, const char **key, size_t *kn,
+		    int *esc)
 {
 	int ch = peek(c);
 	if (ch == '}') {
@@ -509,30 +538,25 @@ static int obj_key(struct sc *c, struct keys *k, const char **key, size_t *kn)
 	if (ch != '"')
 		return FAIL;
 	k->first = 0;
-	const char *s;
-	size_t n;
-	int esc;
-	if (str(c, &s, &n, &esc))
+	if (str(c, key, kn, esc))
 		return FAIL;
-	if (esc && !(s = bt__arena_strndup(c->a, s, n)))
-		return FAIL;
-	uint32_t h = khash(s, n);
-	for (int i = 0; i < k->n; i++)
-		if (k->h[i] == h && k->len[i] == n && !memcmp(k->s[i], s, n))
-			return FAIL; /* duplicate object key */
-	if (k->n == MAX_KEYS)
-		return FAIL;
-	k->h[k->n] = h;
-	k->s[k->n] = s;
-	k->len[k->n] = n;
-	k->n++;
 	if (peek(c) != ':')
 		return FAIL;
 	c->p++;
 	ws(c);
-	*key = s;
-	*kn = n;
 	return 1;
+}
+
+/* obj_next, and duplicate keys fail; the key stays valid. */
+static int obj_key(struct sc *c, struct keys *k, const char **key, size_t *kn)
+{
+	int esc, r = obj_next(c, k, key, kn, &esc);
+	if (r > 0) {
+		if (key_add(c, k, *key, *kn, esc))
+			return FAIL;
+		*key = k->s[k->n - 1];
+	}
+	return r;
 }
 
 static int arr_open(struct sc *c, int *first)
@@ -601,12 +625,7 @@ static int skip(struct sc *c)
 	}
 }
 
-/* --- typed values (the get_* of json.c) ----------------------------------- */
-
-static int is_null(struct sc *c)
-{
-	return peek(c) == 'n';
-}
+/* --- typed values (the rules of schema.h) ---------------------------------- */
 
 /* An optional string: null keeps *out; a string is copied to the arena. */
 static int v_str(struct sc *c, const char **out)
@@ -634,7 +653,7 @@ static int v_rstr(struct sc *c, const char **out)
 }
 
 /* get_num: null is NAN. */
-static int v_num(struct sc *c, double *out)
+static inline int v_num(struct sc *c, double *out)
 {
 	int ch = peek(c);
 	if (ch == 'n') {
@@ -660,34 +679,6 @@ static int v_int(struct sc *c, int64_t lo, int64_t hi, int64_t *out, int *set)
 		return FAIL;
 	*out = x;
 	*set = 1;
-	return 0;
-}
-
-static int v_i64(struct sc *c, int64_t *out)
-{
-	int set;
-	return v_int(c, INT64_MIN, INT64_MAX, out, &set);
-}
-
-static int v_int32(struct sc *c, int *out)
-{
-	int set;
-	int64_t x;
-	if (v_int(c, INT_MIN, INT_MAX, &x, &set))
-		return FAIL;
-	if (set)
-		*out = (int)x;
-	return 0;
-}
-
-static int v_size(struct sc *c, size_t *out)
-{
-	int set;
-	int64_t x;
-	if (v_int(c, 0, INT64_MAX, &x, &set))
-		return FAIL;
-	if (set)
-		*out = (size_t)x;
 	return 0;
 }
 
@@ -731,717 +722,227 @@ static int v_bool(struct sc *c, int tri, int *out)
 	return FAIL;
 }
 
-/* An optional object: 1 when one starts (opened into k), 0 for null,
- * FAIL for another type. */
-static int v_obj(struct sc *c, struct keys *k)
-{
-	int ch = peek(c);
-	if (ch == 'n')
-		return lit(c, "null", 4);
-	if (ch != '{')
-		return FAIL;
-	return obj_open(c, k) ? FAIL : 1;
-}
+/* --- the table walk (schema.h) ---------------------------------------- */
 
-/* An array of strings or nulls (json.c's read_strings), or null. */
-static int v_strings(struct sc *c, const char ***out, size_t *n)
+static int w_value(struct sc *c, const struct bt__field *f, char *base);
+
+/* The field of ob named k, looked for from *hint on (documents list the
+ * members in table order, so the next key is most often the next field);
+ * NULL when ob has none. */
+/* memcmp(a, b, n) == 0 for short keys, without the call: words at a time,
+ * never reading past n bytes */
+static inline int key_eq(const char *a, const char *b, size_t n)
 {
-	int ch = peek(c), r, first;
-	if (ch == 'n')
-		return lit(c, "null", 4);
-	if (arr_open(c, &first))
-		return FAIL;
-	c->str.n = 0;
-	while ((r = arr_next(c, &first)) > 0) {
-		const char **e = vpush(&c->str, sizeof *e);
-		if (!e || v_str(c, e))
-			return FAIL;
+	uint64_t x, y;
+	uint32_t u, v;
+	uint16_t g, h;
+	for (; n >= 8; a += 8, b += 8, n -= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
 	}
-	if (r < 0)
-		return FAIL;
-	int ok;
-	*out = vdone(c, &c->str, sizeof **out, &ok);
-	*n = c->str.n;
-	return ok ? 0 : FAIL;
-}
-
-#define KEY(lit) (kn == sizeof(lit) - 1 && !memcmp(k, lit, sizeof(lit) - 1))
-
-/* Walks the members of an object already opened into ks. */
-#define MEMBERS(ks)                                                          \
-	for (const char *k; (r = obj_key(c, &(ks), &k, &kn)) > 0;)
-
-/* --- the schema (json.c's read_*) ----------------------------------------- */
-
-static void stats_nan(struct bt_stats *s)
-{
-	s->n = 0;
-	s->mean = s->median = s->std = s->min = s->max = NAN;
-	s->p5 = s->p25 = s->p75 = s->p95 = s->p99 = NAN;
-	s->mad = s->iqr = s->cv = NAN;
-	s->ci_level = s->median_ci_low = s->median_ci_high = NAN;
-	s->outliers = 0;
-}
-
-static int read_stats(struct sc *c, struct keys *ks, struct bt_stats *st)
-{
-	size_t kn;
-	int r, rc = 0;
-	MEMBERS(*ks) {
-		if (KEY("n"))
-			rc = v_size(c, &st->n);
-		else if (KEY("mean"))
-			rc = v_num(c, &st->mean);
-		else if (KEY("median"))
-			rc = v_num(c, &st->median);
-		else if (KEY("std"))
-			rc = v_num(c, &st->std);
-		else if (KEY("min"))
-			rc = v_num(c, &st->min);
-		else if (KEY("max"))
-			rc = v_num(c, &st->max);
-		else if (KEY("p5"))
-			rc = v_num(c, &st->p5);
-		else if (KEY("p25"))
-			rc = v_num(c, &st->p25);
-		else if (KEY("p75"))
-			rc = v_num(c, &st->p75);
-		else if (KEY("p95"))
-			rc = v_num(c, &st->p95);
-		else if (KEY("p99"))
-			rc = v_num(c, &st->p99);
-		else if (KEY("mad"))
-			rc = v_num(c, &st->mad);
-		else if (KEY("iqr"))
-			rc = v_num(c, &st->iqr);
-		else if (KEY("cv"))
-			rc = v_num(c, &st->cv);
-		else if (KEY("ci_level"))
-			rc = v_num(c, &st->ci_level);
-		else if (KEY("median_ci_low"))
-			rc = v_num(c, &st->median_ci_low);
-		else if (KEY("median_ci_high"))
-			rc = v_num(c, &st->median_ci_high);
-		else if (KEY("outliers"))
-			rc = v_size(c, &st->outliers);
-		else
-			rc = skip(c);
-		if (rc)
-			return FAIL;
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		a += 4, b += 4, n -= 4;
 	}
-	return r;
+	if (n >= 2) {
+		memcpy(&g, a, 2);
+		memcpy(&h, b, 2);
+		if (g != h)
+			return 0;
+		a += 2, b += 2, n -= 2;
+	}
+	return !n || *a == *b;
 }
 
-/* "samples": an array of numbers or nulls, or null. */
-static int read_samples(struct sc *c, struct bt_metric *m)
+static inline const struct bt__field *w_find(const struct bt__obj *ob,
+					     const char *k, size_t kn,
+					     size_t *hint)
 {
-	int r, first, ch = peek(c);
-	if (ch == 'n')
-		return lit(c, "null", 4);
-	if (arr_open(c, &first))
-		return FAIL;
-	c->dbl.n = 0;
-	while ((r = arr_next(c, &first)) > 0) {
-		double d = NAN;
-		struct num nm;
-		if (*c->p == 'n') {
-			if (lit(c, "null", 4))
+	size_t n = ob->n, i = *hint;
+	for (size_t j = 0; j < n; j++, i++) {
+		if (i == n)
+			i = 0;
+		const struct bt__field *f = &ob->f[i];
+		if (f->klen == kn && key_eq(f->key, k, kn)) {
+			*hint = i + 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* The members of an object already opened into ks, into base; unknown
+ * keys are checked and dropped; every required field must be there. */
+static int w_object(struct sc *c, struct keys *ks, const struct bt__obj *ob,
+		    char *base)
+{
+	size_t have = 0, hint = 0, kn;
+	uint64_t seen = 0;
+	const char *k;
+	int r, esc;
+	/* a duplicate of a field of the table is a field seen twice; other
+	 * keys are kept in ks */
+	while ((r = obj_next(c, ks, &k, &kn, &esc)) > 0) {
+		const struct bt__field *f = w_find(ob, k, kn, &hint);
+		if (!f) {
+			if (key_add(c, ks, k, kn, esc) || skip(c))
 				return FAIL;
-		} else if (num_tok(c, &nm) ||
-			   (c->samples ? num_double(&nm, &d) : num_check(&nm))) {
-			return FAIL;
+			continue;
 		}
-		if (c->samples) {
-			double *e = vpush(&c->dbl, sizeof *e);
-			if (!e)
+		uint64_t bit = 1ull << (f - ob->f); /* tables hold < 64 fields */
+		if (seen & bit)
+			return FAIL; /* duplicate object key */
+		seen |= bit;
+		if (f->type == BT__T_NUM ? v_num(c, (double *)(base + f->off))
+					 : w_value(c, f, base))
+			return FAIL;
+		if (f->post)
+			f->post(base);
+		if (f->check && f->check(base + f->off))
+			return FAIL;
+		have += f->flags & BT__F_REQ; /* each key at most once */
+	}
+	if (r < 0 || have != ob->n_req)
+		return FAIL; /* a required field missing */
+	return 0;
+}
+
+/* A LIST or MAP value (after its '[' or '{' was seen). */
+static int w_list(struct sc *c, const struct bt__field *f, char *base)
+{
+	int map = f->type == BT__T_MAP, r, first;
+	int store = !(f->flags & BT__F_SAMPLES) || c->samples;
+	struct keys ks;
+	const char *k;
+	size_t kn;
+
+	if (c->lists == MAX_LISTS || (map ? obj_open(c, &ks) : arr_open(c, &first)))
+		return FAIL;
+	struct vec *v = &c->vs[c->lists++];
+	v->n = 0;
+	while ((r = map ? obj_key(c, &ks, &k, &kn) : arr_next(c, &first)) > 0) {
+		if (!store) {
+			/* samples checked, not kept */
+			struct num nm;
+			if (*c->p == 'n' ? lit(c, "null", 4)
+					 : num_tok(c, &nm) || num_check(&nm))
 				return FAIL;
-			*e = d;
+			continue;
 		}
-	}
-	if (r < 0)
-		return FAIL;
-	if (c->samples) {
-		int ok;
-		m->samples = vdone(c, &c->dbl, sizeof *m->samples, &ok);
-		m->n_samples = c->dbl.n;
-		if (!ok)
-			return FAIL;
-	}
-	return 0;
-}
-
-static int read_metric(struct sc *c, struct bt_metric *m)
-{
-	struct keys ks, so;
-	size_t kn;
-	int r, rc = 0;
-	if (peek(c) != '{' || obj_open(c, &ks))
-		return FAIL;
-	m->direction = BT_LOWER_IS_BETTER;
-	stats_nan(&m->stats);
-	MEMBERS(ks) {
-		if (KEY("unit")) {
-			rc = v_str(c, &m->unit);
-		} else if (KEY("direction")) {
-			int ch = peek(c);
-			if (ch == 'n') {
-				rc = lit(c, "null", 4);
-			} else if (ch == '"') {
-				const char *s;
-				size_t n;
-				rc = str(c, &s, &n, NULL);
-				if (!rc && n == 5 && !memcmp(s, "lower", 5))
-					m->direction = BT_LOWER_IS_BETTER;
-				else if (!rc && n == 6 && !memcmp(s, "higher", 6))
-					m->direction = BT_HIGHER_IS_BETTER;
-				else
-					rc = FAIL;
-			} else {
-				rc = FAIL;
-			}
-		} else if (KEY("samples")) {
-			rc = read_samples(c, m);
-		} else if (KEY("stats")) {
-			rc = v_obj(c, &so);
-			if (rc > 0)
-				rc = read_stats(c, &so, &m->stats);
-		} else {
-			rc = skip(c);
-		}
-		if (rc)
-			return FAIL;
-	}
-	return r;
-}
-
-static int kv_cmp(const void *a, const void *b)
-{
-	const struct bt_kv *x = a, *y = b;
-	return strcmp(x->key, y->key);
-}
-
-static int read_metrics(struct sc *c, struct bt_result *res)
-{
-	struct keys ks;
-	size_t kn, time = 0;
-	int r;
-	if (peek(c) != '{' || obj_open(c, &ks))
-		return FAIL; /* required, an object */
-	c->met.n = 0;
-	MEMBERS(ks) {
-		struct bt_metric *m = vpush(&c->met, sizeof *m);
-		if (!m || !(m->name = bt__arena_strndup(c->a, k, kn)))
-			return FAIL;
-		if (read_metric(c, (struct bt_metric *)c->met.p + c->met.n - 1))
-			return FAIL;
-		if (!time && KEY("time"))
-			time = c->met.n;
-	}
-	if (r < 0)
-		return FAIL;
-	int ok;
-	res->metrics = vdone(c, &c->met, sizeof *res->metrics, &ok);
-	res->n_metrics = c->met.n;
-	if (!ok)
-		return FAIL;
-	if (time > 1) {
-		/* the primary metric goes first */
-		struct bt_metric t = res->metrics[time - 1];
-		memmove(&res->metrics[1], &res->metrics[0],
-			(time - 1) * sizeof t);
-		res->metrics[0] = t;
-	}
-	return 0;
-}
-
-static int read_params(struct sc *c, struct bt_result *res)
-{
-	struct keys ks;
-	size_t kn;
-	int r = v_obj(c, &ks);
-	if (r <= 0)
-		return r;
-	c->kv.n = 0;
-	MEMBERS(ks) {
-		struct bt_kv *e = vpush(&c->kv, sizeof *e);
-		if (!e || !(e->key = bt__arena_strndup(c->a, k, kn)))
-			return FAIL;
-		if (v_rstr(c, &((struct bt_kv *)c->kv.p)[c->kv.n - 1].value))
-			return FAIL;
-	}
-	if (r < 0)
-		return FAIL;
-	int ok;
-	res->params = vdone(c, &c->kv, sizeof *res->params, &ok);
-	res->n_params = c->kv.n;
-	if (!ok)
-		return FAIL;
-	if (res->n_params > 1)
-		qsort(res->params, res->n_params, sizeof *res->params, kv_cmp);
-	return 0;
-}
-
-static int read_counters(struct sc *c, struct bt_result *res)
-{
-	struct keys ks;
-	size_t kn;
-	int r = v_obj(c, &ks);
-	if (r <= 0)
-		return r;
-	c->ctr.n = 0;
-	MEMBERS(ks) {
-		struct bt_counter *e = vpush(&c->ctr, sizeof *e);
-		if (!e || !(e->name = bt__arena_strndup(c->a, k, kn)))
-			return FAIL;
-		if (v_num(c, &((struct bt_counter *)c->ctr.p)[c->ctr.n - 1].value))
-			return FAIL;
-	}
-	if (r < 0)
-		return FAIL;
-	int ok;
-	res->counters = vdone(c, &c->ctr, sizeof *res->counters, &ok);
-	res->n_counters = c->ctr.n;
-	return ok ? 0 : FAIL;
-}
-
-static int read_result(struct sc *c, struct bt_result *res)
-{
-	struct keys ks, so;
-	size_t kn;
-	int r, rc = 0, have = 0;
-	if (peek(c) != '{' || obj_open(c, &ks))
-		return FAIL;
-	MEMBERS(ks) {
-		if (KEY("name")) {
-			rc = v_rstr(c, &res->name);
-			have |= 1;
-		} else if (KEY("status")) {
-			const char *s;
-			size_t n;
-			char b[32];
-			have |= 2;
-			rc = peek(c) != '"' || str(c, &s, &n, NULL) ||
-			     n >= sizeof b;
-			if (!rc) {
-				memcpy(b, s, n);
-				b[n] = '\0';
-				int st = bt_status_parse(b);
-				if (st < 0)
-					rc = FAIL;
-				else
-					res->status = (enum bt_status)st;
-			}
-		} else if (KEY("metrics")) {
-			rc = read_metrics(c, res);
-			have |= 4;
-		} else if (KEY("group")) {
-			rc = v_str(c, &res->group);
-		} else if (KEY("type")) {
-			rc = v_str(c, &res->type);
-		} else if (KEY("variant")) {
-			rc = v_str(c, &res->variant);
-		} else if (KEY("params")) {
-			rc = read_params(c, res);
-		} else if (KEY("options")) {
-			rc = v_strings(c, &res->options, &res->n_options);
-		} else if (KEY("version")) {
-			rc = v_int32(c, &res->version);
-		} else if (KEY("message")) {
-			rc = v_str(c, &res->message);
-		} else if (KEY("counters")) {
-			rc = read_counters(c, res);
-		} else if (KEY("throughput")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("value"))
-						rc = v_num(c, &res->throughput.value);
-					else if (KEY("unit"))
-						rc = v_str(c, &res->throughput.unit);
-					else if (KEY("items_per_op"))
-						rc = v_num(c, &res->throughput.items_per_op);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("bytes_throughput")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("value"))
-						rc = v_num(c, &res->bytes_throughput.value);
-					else if (KEY("unit"))
-						rc = v_str(c, &res->bytes_throughput.unit);
-					else if (KEY("bytes_per_op"))
-						rc = v_num(c, &res->bytes_throughput.items_per_op);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("iterations_per_sample")) {
-			rc = v_u64(c, &res->iterations_per_sample);
-		} else if (KEY("peak_memory_bytes")) {
-			rc = v_i64(c, &res->peak_memory_bytes);
-		} else if (KEY("memory_bytes")) {
-			rc = v_i64(c, &res->memory_bytes);
-		} else if (KEY("cpu")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("user_s"))
-						rc = v_num(c, &res->cpu_user_s);
-					else if (KEY("sys_s"))
-						rc = v_num(c, &res->cpu_sys_s);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("ctx_switches")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("voluntary"))
-						rc = v_i64(c, &res->ctx_switches_voluntary);
-					else if (KEY("involuntary"))
-						rc = v_i64(c, &res->ctx_switches_involuntary);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("wall_s")) {
-			rc = v_num(c, &res->wall_s);
-		} else if (KEY("validation")) {
-			struct bt_validation *va = &res->validation;
-			if ((rc = v_obj(c, &so)) > 0) {
-				va->checked = 1;
-				MEMBERS(so) {
-					if (KEY("max_abs_err"))
-						rc = v_num(c, &va->max_abs_err);
-					else if (KEY("max_rel_err"))
-						rc = v_num(c, &va->max_rel_err);
-					else if (KEY("tolerance"))
-						rc = v_num(c, &va->tolerance);
-					else if (KEY("passed"))
-						rc = v_bool(c, 0, &va->passed);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("adaptive")) {
-			struct bt_adaptive *ad = &res->adaptive;
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("param"))
-						rc = v_str(c, &ad->param);
-					else if (KEY("requested"))
-						rc = v_str(c, &ad->requested);
-					else if (KEY("ran"))
-						rc = v_str(c, &ad->ran);
-					else if (KEY("retries"))
-						rc = v_int32(c, &ad->retries);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("series_key")) {
-			rc = v_str(c, &res->series_key);
-			/* 16 lowercase hex digits, else the strict reader
-			 * says what is wrong */
-			if (!rc && res->series_key && !bt__is_series_key(res->series_key))
-				rc = FAIL;
-		} else {
-			rc = skip(c);
-		}
-		if (rc)
-			return FAIL;
-	}
-	return r < 0 || have != 7 ? FAIL : 0;
-}
-
-static int read_results(struct sc *c)
-{
-	int r, first;
-	if (peek(c) != '[' || arr_open(c, &first))
-		return FAIL; /* required, an array */
-	c->res.n = 0;
-	while ((r = arr_next(c, &first)) > 0) {
-		struct bt_result res;
-		bt__result_defaults(&res);
-		if (read_result(c, &res))
-			return FAIL;
-		struct bt_result *e = vpush(&c->res, sizeof *e);
+		char *e = vpush(v, f->esize);
 		if (!e)
 			return FAIL;
-		*e = res;
-	}
-	return r;
-}
-
-static int read_machine(struct sc *c, struct keys *ks, struct bt_machine *m)
-{
-	struct keys so, co, go;
-	size_t kn;
-	int r, rc = 0, first;
-	MEMBERS(*ks) {
-		if (KEY("name")) {
-			rc = v_str(c, &m->name);
-		} else if (KEY("fingerprint")) {
-			rc = v_str(c, &m->fingerprint);
-		} else if (KEY("arch")) {
-			rc = v_str(c, &m->arch);
-		} else if (KEY("cpu")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("model")) {
-						rc = v_str(c, &m->cpu_model);
-					} else if (KEY("cores")) {
-						rc = v_int32(c, &m->cpu_cores);
-					} else if (KEY("physical_cores")) {
-						rc = v_int32(c, &m->cpu_physical_cores);
-					} else if (KEY("mhz")) {
-						rc = v_num(c, &m->cpu_mhz);
-					} else if (KEY("cache")) {
-						if ((rc = v_obj(c, &co)) > 0) {
-							MEMBERS(co) {
-								if (KEY("l1d"))
-									rc = v_i64(c, &m->cache_l1d);
-								else if (KEY("l2"))
-									rc = v_i64(c, &m->cache_l2);
-								else if (KEY("l3"))
-									rc = v_i64(c, &m->cache_l3);
-								else
-									rc = skip(c);
-								if (rc)
-									return FAIL;
-							}
-							rc = r;
-						}
-					} else {
-						rc = skip(c);
-					}
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("memory_bytes")) {
-			rc = v_i64(c, &m->memory_bytes);
-		} else if (KEY("os")) {
-			rc = v_str(c, &m->os);
-		} else if (KEY("kernel")) {
-			rc = v_str(c, &m->kernel);
-		} else if (KEY("governor")) {
-			rc = v_str(c, &m->governor);
-		} else if (KEY("gpus")) {
-			if (is_null(c)) {
-				rc = lit(c, "null", 4);
-			} else if (!(rc = arr_open(c, &first))) {
-				c->gpu.n = 0;
-				while ((rc = arr_next(c, &first)) > 0) {
-					struct bt_gpu g = { NULL, -1, NULL };
-					if (peek(c) != '{' || obj_open(c, &go))
-						return FAIL;
-					MEMBERS(go) {
-						if (KEY("name"))
-							rc = v_str(c, &g.name);
-						else if (KEY("memory_bytes"))
-							rc = v_i64(c, &g.memory_bytes);
-						else if (KEY("driver"))
-							rc = v_str(c, &g.driver);
-						else
-							rc = skip(c);
-						if (rc)
-							return FAIL;
-					}
-					struct bt_gpu *e = r ? NULL : vpush(&c->gpu, sizeof *e);
-					if (!e)
-						return FAIL;
-					*e = g;
-				}
-				int ok = 1;
-				if (!rc) {
-					m->gpus = vdone(c, &c->gpu, sizeof *m->gpus, &ok);
-					m->n_gpus = c->gpu.n;
-				}
-				if (!ok)
-					rc = FAIL;
-			}
-		} else {
-			rc = skip(c);
+		if (f->init)
+			f->init(e);
+		if (map) {
+			const char *key = bt__arena_strndup(c->a, k, kn);
+			if (!key)
+				return FAIL;
+			memcpy(e + f->key_off, &key, sizeof key);
 		}
-		if (rc)
+		if (f->val->type == BT__T_NUM ? v_num(c, (double *)(e + f->val->off))
+					      : w_value(c, f->val, e))
 			return FAIL;
 	}
-	return r;
-}
-
-static int read_config(struct sc *c, struct keys *ks, struct bt_config *cf)
-{
-	struct keys so;
-	size_t kn;
-	int r, rc = 0;
-	MEMBERS(*ks) {
-		if (KEY("warmup_iterations")) {
-			rc = v_int32(c, &cf->warmup_iterations);
-		} else if (KEY("measurement_iterations")) {
-			rc = v_int32(c, &cf->measurement_iterations);
-		} else if (KEY("min_sample_time")) {
-			rc = v_num(c, &cf->min_sample_time);
-		} else if (KEY("time_budget")) {
-			rc = v_num(c, &cf->time_budget);
-		} else if (KEY("timeout")) {
-			rc = v_num(c, &cf->timeout);
-		} else if (KEY("memory_limit")) {
-			rc = v_i64(c, &cf->memory_limit);
-		} else if (KEY("isolate")) {
-			rc = v_bool(c, 0, &cf->isolate);
-		} else if (KEY("seed")) {
-			rc = v_u64(c, &cf->seed);
-		} else if (KEY("quick")) {
-			rc = v_bool(c, 0, &cf->quick);
-		} else if (KEY("ablation")) {
-			rc = v_bool(c, 0, &cf->ablation);
-		} else if (KEY("filter")) {
-			rc = v_str(c, &cf->filter);
-		} else if (KEY("exclude")) {
-			rc = v_str(c, &cf->exclude);
-		} else if (KEY("params")) {
-			rc = v_strings(c, &cf->params, &cf->n_params);
-		} else if (KEY("range")) {
-			rc = v_str(c, &cf->range);
-		} else if (KEY("options")) {
-			rc = v_str(c, &cf->options);
-		} else if (KEY("timer")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("clock"))
-						rc = v_str(c, &cf->clock);
-					else if (KEY("resolution_s"))
-						rc = v_num(c, &cf->timer_resolution_s);
-					else if (KEY("overhead_s"))
-						rc = v_num(c, &cf->timer_overhead_s);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else {
-			rc = skip(c);
-		}
-		if (rc)
-			return FAIL;
-	}
-	return r;
-}
-
-static int read_run(struct sc *c, struct bt_run *run)
-{
-	struct keys ks, so;
-	size_t kn;
-	int r, rc = 0, have = 0;
-	if (peek(c) != '{' || obj_open(c, &ks))
+	c->lists--;
+	if (r < 0)
 		return FAIL;
-	MEMBERS(ks) {
-		if (KEY("schema")) {
-			const char *s;
-			size_t n;
-			have |= 1;
-			/* run->schema already holds BT_RUN_SCHEMA */
-			rc = peek(c) != '"' || str(c, &s, &n, NULL) ||
-			     n != strlen(BT_RUN_SCHEMA) ||
-			     memcmp(s, BT_RUN_SCHEMA, n);
-		} else if (KEY("run_id")) {
-			rc = v_rstr(c, &run->run_id);
-			have |= 2;
-		} else if (KEY("timestamp")) {
-			rc = v_rstr(c, &run->timestamp);
-			have |= 4;
-		} else if (KEY("suite")) {
-			rc = v_rstr(c, &run->suite);
-			have |= 8;
-		} else if (KEY("benchmark_type")) {
-			rc = v_str(c, &run->benchmark_type);
-		} else if (KEY("duration_s")) {
-			rc = v_num(c, &run->duration_s);
-		} else if (KEY("results")) {
-			rc = read_results(c);
-			have |= 16;
-		} else if (KEY("git")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				MEMBERS(so) {
-					if (KEY("commit"))
-						rc = v_str(c, &run->git.commit);
-					else if (KEY("branch"))
-						rc = v_str(c, &run->git.branch);
-					else if (KEY("dirty"))
-						rc = v_bool(c, 1, &run->git.dirty);
-					else if (KEY("commit_time"))
-						rc = v_str(c, &run->git.commit_time);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("machine")) {
-			if ((rc = v_obj(c, &so)) > 0)
-				rc = read_machine(c, &so, &run->machine);
-		} else if (KEY("build")) {
-			if ((rc = v_obj(c, &so)) > 0) {
-				struct bt_build *b = &run->build;
-				MEMBERS(so) {
-					if (KEY("compiler"))
-						rc = v_str(c, &b->compiler);
-					else if (KEY("flags"))
-						rc = v_str(c, &b->flags);
-					else if (KEY("optimized"))
-						rc = v_bool(c, 1, &b->optimized);
-					else if (KEY("benchtrack_version"))
-						rc = v_str(c, &b->benchtrack_version);
-					else
-						rc = skip(c);
-					if (rc)
-						return FAIL;
-				}
-				rc = r;
-			}
-		} else if (KEY("config")) {
-			if ((rc = v_obj(c, &so)) > 0)
-				rc = read_config(c, &so, &run->config);
-		} else {
-			rc = skip(c);
-		}
-		if (rc)
-			return FAIL;
-	}
-	if (r < 0 || have != 31)
-		return FAIL;
-	size_t n = c->res.n;
-	if (n) {
+	if (store) {
 		int ok;
-		run->results = vdone(c, &c->res, sizeof *run->results, &ok);
+		void *p = vdone(c, v, f->esize, &ok);
 		if (!ok)
 			return FAIL;
-		run->n_results = run->results_alloc = n;
+		memcpy(base + f->off, &p, sizeof p);
+		*(size_t *)(base + f->n_off) = v->n;
 	}
 	return 0;
+}
+
+static int w_value(struct sc *c, const struct bt__field *f, char *base)
+{
+	char *p = base + f->off;
+	int req = f->flags & BT__F_REQ, ch, set;
+	int64_t x;
+	const char *s;
+	size_t n;
+	struct keys ks;
+
+	switch (f->type) {
+	case BT__T_STR:
+		return req ? v_rstr(c, (const char **)p) : v_str(c, (const char **)p);
+	case BT__T_NUM:
+		return v_num(c, (double *)p);
+	case BT__T_INT:
+	case BT__T_I64:
+	case BT__T_SIZE:
+		if (v_int(c, f->lo, f->hi, &x, &set))
+			return FAIL;
+		if (!set)
+			return 0;
+		if (f->type == BT__T_INT)
+			*(int *)p = (int)x;
+		else if (f->type == BT__T_SIZE)
+			*(size_t *)p = (size_t)x;
+		else
+			*(int64_t *)p = x;
+		return 0;
+	case BT__T_U64:
+		return v_u64(c, (uint64_t *)p);
+	case BT__T_BOOL:
+	case BT__T_TRI:
+		return v_bool(c, f->type == BT__T_TRI, (int *)p);
+	case BT__T_ENUM: {
+		char b[32];
+		int e;
+		ch = peek(c);
+		if (ch == 'n' && !req)
+			return lit(c, "null", 4);
+		if (ch != '"' || str(c, &s, &n, NULL) || n >= sizeof b)
+			return FAIL;
+		memcpy(b, s, n);
+		b[n] = '\0';
+		if (f->en->parse(b, &e))
+			return FAIL;
+		*(int *)p = e;
+		return 0;
+	}
+	case BT__T_CONST:
+		/* not stored: bt_run_init put the one value there */
+		if (peek(c) != '"' || str(c, &s, &n, NULL) ||
+		    n != strlen(f->cval) || memcmp(s, f->cval, n))
+			return FAIL;
+		return 0;
+	case BT__T_OBJ:
+		ch = peek(c);
+		if (ch == 'n' && !req)
+			return lit(c, "null", 4);
+		if (ch != '{' || obj_open(c, &ks))
+			return FAIL;
+		if (f->pres == BT__P_FLAG)
+			*(int *)(base + f->pres_off) = 1;
+		return w_object(c, &ks, f->sub, p);
+	case BT__T_LIST:
+	case BT__T_MAP:
+		ch = peek(c);
+		if (ch == 'n' && !req)
+			return lit(c, "null", 4);
+		if (ch != (f->type == BT__T_MAP ? '{' : '['))
+			return FAIL;
+		return w_list(c, f, base);
+	}
+	return FAIL;
+}
+
+static void sc_release(struct sc *c)
+{
+	free(c->sbuf);
+	for (int i = 0; i < MAX_LISTS; i++)
+		free(c->vs[i].p);
 }
 
 int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
@@ -1455,7 +956,7 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
 	c.end = c.p + len;
 	c.a = run->arena;
 	c.samples = (flags & BT__SCAN_SAMPLES) != 0;
-	int rc = read_run(&c, run);
+	int rc = w_value(&c, &bt__schema_run, (char *)run);
 	if (!rc) {
 		ws(&c);
 		if (c.p != c.end)
@@ -1464,14 +965,34 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
 	/* a forged series key or a benchmark twice: the strict reader says so */
 	if (!rc && bt__run_check_identity(run, NULL, NULL))
 		rc = FAIL;
-	free(c.sbuf);
-	free(c.res.p);
-	free(c.met.p);
-	free(c.kv.p);
-	free(c.ctr.p);
-	free(c.str.p);
-	free(c.dbl.p);
-	free(c.gpu.p);
+	sc_release(&c);
+	return rc ? FAIL : 0;
+}
+
+int bt__scan_value(const char *text, size_t len, const struct bt__field *f,
+		   void *base, struct bt_arena *a, size_t *used)
+{
+	if (!text || !f || !base || !a)
+		return FAIL;
+	struct sc c;
+	memset(&c, 0, sizeof c);
+	c.p = (const unsigned char *)text;
+	c.end = c.p + len;
+	c.a = a;
+	c.samples = 1;
+	int rc = w_value(&c, f, base);
+	if (!rc && f->post)
+		f->post(base);
+	if (!rc && f->check && f->check((char *)base + f->off))
+		rc = FAIL;
+	if (!rc && used) {
+		*used = (size_t)(c.p - (const unsigned char *)text);
+	} else if (!rc) {
+		ws(&c);
+		if (c.p != c.end)
+			rc = FAIL;
+	}
+	sc_release(&c);
 	return rc ? FAIL : 0;
 }
 

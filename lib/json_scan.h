@@ -22,6 +22,19 @@
  * run is then in an unspecified state: release it. */
 int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags);
 
+struct bt__field;
+struct bt_arena;
+
+/* The strict lexer of bt__run_scan and a field table entry (lib/schema.h)
+ * for other JSON text that benchtrack writes (the dashboard's cache
+ * files): reads the one value at the start of text[0..len) (whitespace
+ * before it allowed) as f says into base, allocating in a. With used,
+ * *used is the bytes read (what follows is not looked at); without, only
+ * whitespace may follow. 0, or -1 for anything it does not accept (no
+ * message); base is then in an unspecified state. */
+int bt__scan_value(const char *text, size_t len, const struct bt__field *f,
+		   void *base, struct bt_arena *a, size_t *used);
+
 /* bt_run_read_file for indexing: the fast reader without samples, and
  * on any doubt the strict reader (which gives the error, with its
  * message). run must be initialised and empty. */

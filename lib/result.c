@@ -231,29 +231,26 @@ int bt_result_sample_warning(const struct bt_result *r, double resolution_s,
 	    !(m->stats.median >= 0) || r->iterations_per_sample == 0)
 		return 0;
 	double sample = m->stats.median * (double)r->iterations_per_sample;
-	char a[32], b[32];
+	const char *what = NULL, *advice = NULL;
+	double limit = 0;
 	if (resolution_s > 0 && sample < 1000 * resolution_s) {
-		if (msg)
-			bt_strbuf_addf(msg, "a sample lasts %s (%llu iteration%s), near "
-				       "the clock's resolution of %s: its timing is "
-				       "coarse; raise --min-sample-time",
-				       seconds_text(sample, a, sizeof a),
-				       (unsigned long long)r->iterations_per_sample,
-				       r->iterations_per_sample == 1 ? "" : "s",
-				       seconds_text(resolution_s, b, sizeof b));
-		return 1;
+		what = "near the clock's resolution";
+		limit = resolution_s;
+		advice = "its timing is coarse; raise --min-sample-time";
+	} else if (min_sample_time > 0 && sample < min_sample_time / 2) {
+		what = "under the minimum sample time";
+		limit = min_sample_time;
+		advice = "the benchmark got faster after calibration; raise "
+			 "--warmup-iterations";
 	}
-	if (min_sample_time > 0 && sample < min_sample_time / 2) {
-		if (msg)
-			bt_strbuf_addf(msg, "a sample lasts %s (%llu iteration%s), under "
-				       "the minimum sample time of %s: the benchmark "
-				       "got faster after calibration; raise "
-				       "--warmup-iterations",
-				       seconds_text(sample, a, sizeof a),
-				       (unsigned long long)r->iterations_per_sample,
-				       r->iterations_per_sample == 1 ? "" : "s",
-				       seconds_text(min_sample_time, b, sizeof b));
-		return 1;
-	}
-	return 0;
+	if (!what)
+		return 0;
+	char a[32], b[32];
+	if (msg)
+		bt_strbuf_addf(msg, "a sample lasts %s (%llu iteration%s), %s of %s: %s",
+			       seconds_text(sample, a, sizeof a),
+			       (unsigned long long)r->iterations_per_sample,
+			       r->iterations_per_sample == 1 ? "" : "s", what,
+			       seconds_text(limit, b, sizeof b), advice);
+	return 1;
 }

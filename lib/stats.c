@@ -94,7 +94,9 @@ double bt_stats_std(const double *x, size_t n)
 	return sqrt(bt_stats_variance(x, n)); /* sqrt(NAN) is NAN */
 }
 
-double bt_stats_min(const double *x, size_t n)
+/* The smallest (dir < 0) or largest (dir > 0) of x; NAN when n is 0 or
+ * any value is NaN. */
+static double extreme(const double *x, size_t n, int dir)
 {
 	double m;
 	size_t i;
@@ -105,27 +107,20 @@ double bt_stats_min(const double *x, size_t n)
 	for (i = 0; i < n; i++) {
 		if (isnan(x[i]))
 			return NAN;
-		if (x[i] < m)
+		if (dir < 0 ? x[i] < m : x[i] > m)
 			m = x[i];
 	}
 	return m;
 }
 
+double bt_stats_min(const double *x, size_t n)
+{
+	return extreme(x, n, -1);
+}
+
 double bt_stats_max(const double *x, size_t n)
 {
-	double m;
-	size_t i;
-
-	if (n == 0)
-		return NAN;
-	m = x[0];
-	for (i = 0; i < n; i++) {
-		if (isnan(x[i]))
-			return NAN;
-		if (x[i] > m)
-			m = x[i];
-	}
-	return m;
+	return extreme(x, n, 1);
 }
 
 double bt_stats_cv(const double *x, size_t n)

@@ -73,4 +73,51 @@ static inline struct bt_result *bt_test_add_case(struct bt_run *run,
 	return r;
 }
 
+/* Appends the two results of the store tests to run: "naive" and
+ * "tiled" (variant "default", version 1, status ok), each a "time"
+ * metric in s of level 1 ms and 2 ms. with_samples: three samples
+ * level + 0, 1, 2 us and statistics to match (median level + 1 us);
+ * else no samples and every statistic the level. Returns 0, or -1 when
+ * out of memory. */
+static inline int bt_test_add_naive_tiled(struct bt_run *run, int with_samples)
+{
+	for (int i = 0; i < 2; i++) {
+		struct bt_result *r = bt_run_add_result(run);
+		double level = 1e-3 * (i + 1);
+		if (!r || !(r->metrics = bt_run_alloc(run, sizeof *r->metrics)))
+			return -1;
+		r->name = i ? "tiled" : "naive";
+		r->variant = "default";
+		r->version = 1;
+		r->status = BT_STATUS_OK;
+		r->n_metrics = 1;
+		struct bt_metric *m = &r->metrics[0];
+		m->name = "time";
+		m->unit = "s";
+		m->direction = BT_LOWER_IS_BETTER;
+		struct bt_stats *s = &m->stats;
+		s->n = 3;
+		s->ci_level = 0.95;
+		if (!with_samples) {
+			s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
+				s->min = s->max = s->median_ci_low = s->median_ci_high = level;
+			continue;
+		}
+		if (!(m->samples = bt_run_alloc(run, 3 * sizeof(double))))
+			return -1;
+		m->n_samples = 3;
+		for (int k = 0; k < 3; k++)
+			m->samples[k] = level + 1e-6 * k;
+		s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
+			level + 1e-6;
+		s->min = level;
+		s->max = level + 2e-6;
+		s->std = s->mad = s->iqr = 1e-6;
+		s->cv = 1e-3;
+		s->median_ci_low = s->min;
+		s->median_ci_high = s->max;
+	}
+	return 0;
+}
+
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "jsonout.h"
 #include "serve.h"
 
@@ -148,15 +149,11 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 }
 
 struct series_walk {
-	struct bt_ack_list acks;
-	struct bt_cp_opts cp;
+	struct cli_regressions q; /* acks, cp; for /api/regressions, what it
+				   * reports (since, all) and the counts */
 	json_t *out;             /* /api/series/KEY: the series; /api/series: array */
 	size_t n;
 	int one;                 /* /api/series/KEY */
-	/* /api/regressions */
-	const char *since;
-	int all;
-	size_t found, acked;
 	struct bt_strbuf err;
 };
 
@@ -168,9 +165,9 @@ static int series_one(void *ud, const struct bt_series *s)
 
 	if (++w->n > 1)
 		return 0; /* an ambiguous prefix: counted only */
-	if ((rc = bt_series_changepoints(s, &w->cp, &cps, &w->err)))
+	if ((rc = bt_series_changepoints(s, &w->q.cp, &cps, &w->err)))
 		return rc;
-	w->out = cli_json_series(s, &cps, &w->acks);
+	w->out = cli_json_series(s, &cps, &w->q.acks);
 	bt_cp_result_release(&cps);
 	return w->out ? 0 : BT_ENOMEM;
 }
@@ -191,48 +188,19 @@ static int series_list_one(void *ud, const struct bt_series *s)
 	return json_array_append_new(w->out, o) ? BT_ENOMEM : 0;
 }
 
+static int regression_one(void *ud, const struct bt_series *s,
+			  const struct bt_change_point *c, int worse, int acked)
+{
+	struct series_walk *w = ud;
+	return json_array_append_new(w->out, cli_json_regression(s, c, worse, acked))
+		       ? BT_ENOMEM : 0;
+}
+
 static int regressions_one(void *ud, const struct bt_series *s)
 {
 	struct series_walk *w = ud;
-	struct bt_cp_result cps;
-	int rc = bt_series_changepoints(s, &w->cp, &cps, &w->err);
-	if (rc)
-		return rc;
-	for (size_t k = 0; k < cps.n && !rc; k++) {
-		const struct bt_change_point *cp = &cps.points[k];
-		const struct bt_series_point *p = &s->points[cp->index];
-		int worse = bt_series_change_worse(s, cp);
-		int acked;
-		if (w->since && strcmp(p->timestamp, w->since) < 0)
-			continue;
-		if (!worse && !w->all)
-			continue;
-		acked = bt_series_change_acked(s, cp->index, &w->acks);
-		w->found++;
-		w->acked += acked;
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o,"
-				      " s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:b}",
-				      "timestamp", p->timestamp, "commit", p->commit,
-				      "run_id", p->run_id,
-				      "verdict", worse ? "regressed" : "improved",
-				      "series_key", s->series_key, "suite", s->suite,
-				      "name", s->name, "variant", s->variant,
-				      "params", cli_json_params(s->params), "metric", s->metric,
-				      "unit", s->unit, "direction", cli_json_direction(s->direction),
-				      "mean_before", cli_json_num(cp->mean_before),
-				      "mean_after", cli_json_num(cp->mean_after),
-				      "rel_change", cli_json_num(cp->rel_change),
-				      "p_value", cli_json_num(cp->p_value), "acknowledged", acked);
-		if (!o || json_object_set_new(o, "machine", s->machine
-							 ? json_string(s->machine)
-							 : json_null()) ||
-		    json_array_append_new(w->out, o))
-			rc = BT_ENOMEM;
-	}
-	bt_cp_result_release(&cps);
-	return rc;
+	return cli_series_regressions(&w->q, s, regression_one, w, &w->err);
 }
-
 
 /* Computes a series answer (what: enum series_what) into *status and
  * its JSON text (malloc'd; NULL: out of memory). The parameters are
@@ -252,7 +220,7 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 
 	memset(&w, 0, sizeof w);
 	memset(&f, 0, sizeof f);
-	bt_cp_opts_default(&w.cp);
+	bt_cp_opts_default(&w.q.cp);
 	f.series_key = key;
 	f.metric = metric;
 	f.machine = machine;
@@ -260,14 +228,14 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 		f.suite = suite;
 		f.name = name;
 	}
-	w.since = since;
-	w.all = all;
+	w.q.since = since;
+	w.q.all = all;
 	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (what != SERIES_ONE && !(w.out = json_array()))
 		return NULL;
 	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &w.err);
 	if (!rc && what != SERIES_LIST)
-		rc = bt_store_acks(st, &w.acks, &w.err);
+		rc = bt_store_acks(st, &w.q.acks, &w.err);
 	if (!rc)
 		rc = bt_store_series(st, &f,
 				     what == SERIES_ONE ? series_one
@@ -298,14 +266,14 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 					 "series", w.out);
 		else
 			root = json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
-					 "found", (json_int_t)w.found,
-					 "acknowledged", (json_int_t)w.acked,
+					 "found", (json_int_t)w.q.found,
+					 "acknowledged", (json_int_t)w.q.acked,
 					 "regressions", w.out);
 		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(root);
 	}
 	json_decref(w.out);
-	bt_ack_list_release(&w.acks);
+	bt_ack_list_release(&w.q.acks);
 	bt_strbuf_release(&w.err);
 	return text;
 }

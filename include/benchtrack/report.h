@@ -273,8 +273,10 @@ int bt_table_render_text(const struct bt_table *t, int color,
 			 struct bt_strbuf *out);
 
 /* GitHub-flavoured Markdown pipe table: header, alignment row ("---" /
- * "---:"), one line per row; '|' in a cell is written "\|", line breaks
- * become spaces. Group breaks are not shown (a table cannot hold blank
+ * "---:"), one line per row; in a cell \ ` * _ [ ] < > | # ! & ~ are
+ * backslash-escaped (the one escaper of every Markdown the library writes,
+ * so a name reads the same in tables, reports and summaries) and line
+ * breaks and other control characters become spaces. Group breaks are not shown (a table cannot hold blank
  * lines). CSV-only columns are left out. Lines end with '\n'. */
 int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out);
 

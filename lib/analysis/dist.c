@@ -58,6 +58,20 @@ double bt_dist_normal_quantile(double p)
 	return x;
 }
 
+/* One step of the modified Lentz method with coefficient num: updates c
+ * and d (kept away from 0 by tiny) and returns the factor for h. */
+static double lentz_step(double num, double *c, double *d, double tiny)
+{
+	*d = 1 + num * *d;
+	if (fabs(*d) < tiny)
+		*d = tiny;
+	*c = 1 + num / *c;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*d = 1 / *d;
+	return *d * *c;
+}
+
 /* Continued fraction of I_x(a,b) by the modified Lentz method; converges
  * quickly for x < (a+1)/(a+b+2). */
 static double beta_cf(double a, double b, double x)
@@ -71,26 +85,11 @@ static double beta_cf(double a, double b, double x)
 	d = 1 / d;
 	h = d;
 	for (m = 1; m <= 10000; m++) {
-		double m2 = 2.0 * m, num, del;
+		double m2 = 2.0 * m, del;
 
-		num = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-		d = 1 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		h *= d * c;
-		num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-		d = 1 + num * d;
-		if (fabs(d) < tiny)
-			d = tiny;
-		c = 1 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		d = 1 / d;
-		del = d * c;
+		h *= lentz_step(m * (b - m) * x / ((a + m2 - 1) * (a + m2)), &c, &d, tiny);
+		del = lentz_step(-(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1)),
+				 &c, &d, tiny);
 		h *= del;
 		if (fabs(del - 1) < eps)
 			break;

@@ -537,19 +537,32 @@ static void bonferroni(const double *p, size_t n, size_t m, double *adj)
 		adj[i] = isnan(p[i]) ? NAN : fmin(1.0, (double)m * p[i]);
 }
 
-void bt_p_adjust_holm(const double *p, size_t n, double *adj)
+/* The start of Holm and BH: the m non-NaN p-values of p sorted, with
+ * adj[i] = NAN where p[i] is NaN (the caller frees the array). NULL, with
+ * adj filled by the Bonferroni fallback, when sorted_p gives none. */
+static struct pidx *adjust_start(const double *p, size_t n, size_t *m,
+				 double *adj)
 {
-	size_t m;
-	struct pidx *s = sorted_p(p, n, &m);
-	double run = 0;
+	struct pidx *s = sorted_p(p, n, m);
 
 	if (!s) {
-		bonferroni(p, n, m, adj);
-		return;
+		bonferroni(p, n, *m, adj);
+		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (isnan(p[i]))
 			adj[i] = NAN;
+	return s;
+}
+
+void bt_p_adjust_holm(const double *p, size_t n, double *adj)
+{
+	size_t m;
+	struct pidx *s = adjust_start(p, n, &m, adj);
+	double run = 0;
+
+	if (!s)
+		return;
 	for (size_t r = 0; r < m; r++) {
 		double v = (double)(m - r) * s[r].p;
 		if (v > run)
@@ -562,16 +575,11 @@ void bt_p_adjust_holm(const double *p, size_t n, double *adj)
 void bt_p_adjust_bh(const double *p, size_t n, double *adj)
 {
 	size_t m;
-	struct pidx *s = sorted_p(p, n, &m);
+	struct pidx *s = adjust_start(p, n, &m, adj);
 	double run = INFINITY;
 
-	if (!s) {
-		bonferroni(p, n, m, adj);
+	if (!s)
 		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (isnan(p[i]))
-			adj[i] = NAN;
 	for (size_t r = m; r-- > 0;) {
 		double v = (double)m / (double)(r + 1) * s[r].p;
 		if (v < run)

@@ -372,16 +372,10 @@ static const char *short_commit(const struct bt_run *r, char buf[13])
 	return buf;
 }
 
-/* Escapes a cell or inline text for Markdown (| and line breaks). */
+/* Inline text for Markdown: the one escaper (bt__md_escape). */
 static int md_text(struct bt_strbuf *out, const char *s)
 {
-	int e = 0;
-	for (; s && *s; s++) {
-		if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<')
-			e |= bt_strbuf_addc(out, '\\');
-		e |= bt_strbuf_addc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
-	}
-	return e;
+	return bt__md_escape(out, s) ? 1 : 0;
 }
 
 /* After a run's id and commit: " on BRANCH", ", TIMESTAMP" and ", from a

@@ -43,19 +43,11 @@ static void case_id(struct bt_strbuf *o, const struct bt_result *r)
 		bt_strbuf_addf(o, ":%s", variant_of(r));
 }
 
-/* Markdown text: punctuation that could start markup escaped, line
- * breaks and other control characters as spaces. */
+/* Markdown text: the one escaper (bt__md_escape). Like the other
+ * appends of the prose, an out-of-memory failure is not reported here. */
 static void md(struct bt_strbuf *o, const char *s)
 {
-	for (const char *p = s ? s : ""; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f)
-			bt_strbuf_addc(o, ' ');
-		else if (strchr("\\`*_[]<>|#!&~", c))
-			bt_strbuf_addf(o, "\\%c", c);
-		else
-			bt_strbuf_addc(o, (char)c);
-	}
+	bt__md_escape(o, s);
 }
 
 /* A code span: delimited by one backtick more than the longest run inside. */

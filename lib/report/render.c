@@ -10,6 +10,7 @@
 
 #include "benchtrack/error.h"
 #include "benchtrack/report.h"
+#include "internal.h"
 
 struct render;
 
@@ -197,16 +198,17 @@ int bt_table_render_text(const struct bt_table *t, int color,
 
 /* --- Markdown ------------------------------------------------------------ */
 
-static int md_escape(struct bt_strbuf *out, const char *s)
+int bt__md_escape(struct bt_strbuf *out, const char *s)
 {
-	for (; *s; s++) {
+	for (const char *p = s ? s : ""; *p; p++) {
+		unsigned char c = (unsigned char)*p;
 		int rc;
-		if (*s == '|')
-			rc = bt_strbuf_adds(out, "\\|");
-		else if (*s == '\n' || *s == '\r')
+		if (c < 0x20 || c == 0x7f)
 			rc = bt_strbuf_addc(out, ' ');
+		else if (strchr("\\`*_[]<>|#!&~", c))
+			rc = bt_strbuf_addc(out, '\\') || bt_strbuf_addc(out, (char)c);
 		else
-			rc = bt_strbuf_addc(out, *s);
+			rc = bt_strbuf_addc(out, (char)c);
 		if (rc)
 			return BT_ENOMEM;
 	}
@@ -249,7 +251,7 @@ static const struct format markdown_format = {
 	.header = md_header,
 	.row = md_row,
 	.group_break = NULL,
-	.escape = md_escape,
+	.escape = bt__md_escape,
 };
 
 int bt_table_render_markdown(const struct bt_table *t, struct bt_strbuf *out)

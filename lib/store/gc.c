@@ -452,64 +452,38 @@ static void rdirs_free(struct rdir *v, size_t n)
 
 /* The run directories of by-type/ whose names follow the store's
  * "YYYY-MM-DD-HHMM-UTC-<id>", sorted by name. */
+struct rdir_list {
+	struct rdir **out;
+	size_t *n, cap;
+};
+
+static int add_rdir(void *ud, const char *type, const char *nm, const char *td)
+{
+	struct rdir_list *l = ud;
+	static const char shape[] = "dddd-dd-dd-dddd-UTC-";
+	int bad = strlen(nm) <= sizeof shape - 1 || !plain_name(nm, strlen(nm));
+	(void)td;
+	for (size_t k = 0; !bad && shape[k]; k++)
+		bad = shape[k] == 'd' ? !isdigit((unsigned char)nm[k]) : nm[k] != shape[k];
+	if (bad)
+		return 0;
+	if (bt__vec_reserve((void **)l->out, &l->cap, *l->n + 1, sizeof **l->out))
+		return BT_ENOMEM;
+	struct rdir *x = &(*l->out)[(*l->n)++];
+	memset(x, 0, sizeof *x);
+	snprintf(x->month, sizeof x->month, "%.7s", nm);
+	x->type = strdup(type);
+	x->name = strdup(nm);
+	return !x->type || !x->name ? BT_ENOMEM : 0;
+}
+
 static int list_rdirs(struct bt_store *st, struct rdir **out, size_t *n,
 		      struct bt_strbuf *err)
 {
 	*out = NULL;
 	*n = 0;
-	char *bt = bt__pathf("%s/by-type", st->dir);
-	if (!bt)
-		return BT_ENOMEM;
-	DIR *types = opendir(bt);
-	if (!types) {
-		int rc = errno == ENOENT ? 0 : bt_error(err, BT_EIO, "%s: %s", bt,
-							strerror(errno));
-		free(bt);
-		return rc;
-	}
-	size_t cap = 0;
-	int rc = 0;
-	struct dirent *t;
-	while (!rc && (t = readdir(types))) {
-		if (!bt__store_valid_type(t->d_name))
-			continue;
-		char *td = bt__pathf("%s/%s", bt, t->d_name);
-		struct stat ls;
-		DIR *runs = td && lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)
-			? opendir(td) : NULL;
-		struct dirent *r;
-		while (!rc && runs && (r = readdir(runs))) {
-			const char *nm = r->d_name;
-			static const char shape[] = "dddd-dd-dd-dddd-UTC-";
-			int bad = strlen(nm) <= sizeof shape - 1 || !plain_name(nm, strlen(nm));
-			for (size_t k = 0; !bad && shape[k]; k++)
-				bad = shape[k] == 'd' ? !isdigit((unsigned char)nm[k])
-					: nm[k] != shape[k];
-			if (bad)
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct rdir *v = realloc(*out, cap * sizeof *v);
-				if (!v) {
-					rc = BT_ENOMEM;
-					break;
-				}
-				*out = v;
-			}
-			struct rdir *x = &(*out)[(*n)++];
-			memset(x, 0, sizeof *x);
-			snprintf(x->month, sizeof x->month, "%.7s", nm);
-			x->type = strdup(t->d_name);
-			x->name = strdup(nm);
-			if (!x->type || !x->name)
-				rc = BT_ENOMEM;
-		}
-		if (runs)
-			closedir(runs);
-		free(td);
-	}
-	closedir(types);
-	free(bt);
+	struct rdir_list l = { out, n, 0 };
+	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, &l, err);
 	if (!rc && *n)
 		qsort(*out, *n, sizeof **out, cmp_rdir);
 	return rc;

@@ -869,13 +869,10 @@ static void job_release(struct job *j)
 	free(j->dir);
 }
 
-/* The run directories under by-type, as jobs. */
-static int list_runs(struct bt_store *st, struct job **out, size_t *n,
-		     struct bt_strbuf *err)
+int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
+			void *ud, struct bt_strbuf *err)
 {
-	*out = NULL;
-	*n = 0;
-	char *bt = bt__pathf("%s/by-type", st->dir);
+	char *bt = bt__pathf("%s/by-type", dir);
 	if (!bt)
 		return BT_ENOMEM;
 	DIR *types = opendir(bt);
@@ -884,36 +881,19 @@ static int list_runs(struct bt_store *st, struct job **out, size_t *n,
 		free(bt);
 		return rc;
 	}
-	size_t cap = 0;
 	int rc = 0;
 	struct dirent *t;
 	while (!rc && (t = readdir(types))) {
-		if (t->d_name[0] == '.')
+		if (strict ? !bt__store_valid_type(t->d_name) : t->d_name[0] == '.')
 			continue;
 		char *td = bt__pathf("%s/%s", bt, t->d_name);
-		DIR *runs = td ? opendir(td) : NULL;
+		struct stat ls;
+		DIR *runs = td && (!strict || (lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)))
+			? opendir(td) : NULL;
 		struct dirent *r;
-		while (!rc && runs && (r = readdir(runs))) {
-			if (r->d_name[0] == '.')
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 256;
-				struct job *p = realloc(*out, cap * sizeof *p);
-				if (!p) {
-					rc = BT_ENOMEM;
-					break;
-				}
-				*out = p;
-			}
-			struct job *j = &(*out)[*n];
-			memset(j, 0, sizeof *j);
-			j->dir = bt__pathf("%s/%s", td, r->d_name);
-			j->file = bt__pathf("%s/%s/run.json", td, r->d_name);
-			j->rel = bt__pathf("by-type/%s/%s/run.json", t->d_name, r->d_name);
-			(*n)++;
-			if (!j->dir || !j->file || !j->rel)
-				rc = BT_ENOMEM;
-		}
+		while (!rc && runs && (r = readdir(runs)))
+			if (r->d_name[0] != '.')
+				rc = fn(ud, t->d_name, r->d_name, td);
 		if (runs)
 			closedir(runs);
 		free(td);
@@ -921,6 +901,34 @@ static int list_runs(struct bt_store *st, struct job **out, size_t *n,
 	closedir(types);
 	free(bt);
 	return rc;
+}
+
+/* The run directories under by-type, as jobs. */
+struct job_list {
+	struct job **out;
+	size_t *n, cap;
+};
+
+static int add_job(void *ud, const char *type, const char *name, const char *td)
+{
+	struct job_list *l = ud;
+	if (bt__vec_reserve((void **)l->out, &l->cap, *l->n + 1, sizeof **l->out))
+		return BT_ENOMEM;
+	struct job *j = &(*l->out)[(*l->n)++];
+	memset(j, 0, sizeof *j);
+	j->dir = bt__pathf("%s/%s", td, name);
+	j->file = bt__pathf("%s/%s/run.json", td, name);
+	j->rel = bt__pathf("by-type/%s/%s/run.json", type, name);
+	return !j->dir || !j->file || !j->rel ? BT_ENOMEM : 0;
+}
+
+static int list_runs(struct bt_store *st, struct job **out, size_t *n,
+		     struct bt_strbuf *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct job_list l = { out, n, 0 };
+	return bt__store_walk_runs(st->dir, 0, add_job, &l, err);
 }
 
 static int cmp_id(const void *a, const void *b)

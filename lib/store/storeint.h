@@ -35,6 +35,19 @@ int bt__store_valid_tag(const char *t);
 int bt__store_split_time(const char *ts, char y[5], char mo[3], char d[3],
 			 char hm[5]);
 
+/* Walks STORE/by-type/<type>/<name> (store.c): fn(ud, type, name,
+ * typedir) for each name not starting with '.' in each type directory;
+ * typedir is "<dir>/by-type/<type>". strict: only types that
+ * bt__store_valid_type accepts and that are directories themselves (not
+ * links); else every type not starting with '.' that opens. A missing
+ * by-type/ has no entries; one that cannot be opened is BT_EIO naming it.
+ * Stops at fn's first nonzero return and returns it; else 0 or
+ * BT_ENOMEM. */
+typedef int (*bt__store_run_fn)(void *ud, const char *type, const char *name,
+				const char *typedir);
+int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
+			void *ud, struct bt_strbuf *err);
+
 /* Points STORE/latest/<type>.json at the newest indexed run of the type
  * (leaves it when the newest is archived). Called with the lock held. */
 int bt__store_update_latest(struct bt_store *st, void *h, const char *type,

@@ -148,26 +148,10 @@ static void vnote_f(struct ctx *c, const char *what, const char *rel,
 	va_end(ap);
 }
 
-static void problem(struct ctx *c, const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void problem(struct ctx *c, const char *rel, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	c->problems++;
-	vnote(c, "problem", rel, fmt, ap);
-	va_end(ap);
-}
-
-static void repaired(struct ctx *c, const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void repaired(struct ctx *c, const char *rel, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vnote(c, "repaired", rel, fmt, ap);
-	va_end(ap);
-}
+/* A problem found (counted) and a repair made, as notes; printf-checked
+ * through vnote_f. */
+#define problem(c, rel, ...) ((c)->problems++, vnote_f((c), "problem", (rel), __VA_ARGS__))
+#define repaired(c, rel, ...) vnote_f((c), "repaired", (rel), __VA_ARGS__)
 
 /* A repair that failed: the first one is the result of bt_store_verify,
  * the others are tried all the same. */

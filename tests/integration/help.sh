@@ -5,11 +5,12 @@
 #   - every option in a command's option table is documented in the
 #     OPTIONS of docs/cmd/CMD.md, every option documented there is in the
 #     table, and every option its SYNOPSIS shows is taken. The tables are
-#     read from the source: the `struct bt_opt` arrays given to
-#     bt_opts_parse (cli/opts.c, with -h/--help), the runner flags of
+#     read from the source: the `struct cli_opt` arrays given to
+#     cli_opts (cli/opts.c, with -h/--help), the runner flags of
 #     front/flags.c for the commands that parse them with bt_front_parse
-#     (run, ab and every BT_MAIN suite; show narrows them to its
-#     `allowed` list, ab adds its `names`), bt_cmd_help_flag (-h/--help)
+#     or cli_front_opts (run, ab and every BT_MAIN suite; show narrows
+#     them to its `allowed` list, ab adds its `names`), cli_cmd_help_flag
+#     (-h/--help)
 #     and the literal options a command compares argv with (help, and
 #     benchtrack's own in cli/main.c). A page documents an option with a
 #     term line in OPTIONS ("-o FILE, --out FILE", then the description
@@ -69,19 +70,19 @@ for d, _, files in os.walk(os.path.join(src, "cli")):
             rel = os.path.relpath(os.path.join(d, f), os.path.join(src, "cli"))
             cli[rel] = strip_comments(read(os.path.join("cli", rel)))
 main = cli["main.c"]
-tab = re.search(r"bt_commands\[\]\s*=\s*\{(.*?)\};", main, re.S)
-symbols = re.findall(r"&(bt_cmd_\w+)", tab.group(1)) if tab else []
+tab = re.search(r"cli_commands\[\]\s*=\s*\{(.*?)\};", main, re.S)
+symbols = re.findall(r"&(cli_cmd_\w+)", tab.group(1)) if tab else []
 if not symbols:
-    errors.append("cli/main.c: no command table (bt_commands[])")
+    errors.append("cli/main.c: no command table (cli_commands[])")
 
 def table_of(fname, seen=()):
     text = cli[fname]
     flags = set()
     parsed = False
-    for b in blocks(text, r"struct bt_opt\s+\w+\[\]"):      # bt_opts_parse
+    for b in blocks(text, r"struct cli_opt\s+\w+\[\]"):      # cli_opts
         flags |= dashed(b) | HELP
         parsed = True
-    if "bt_front_parse(" in text:                           # runner flags
+    if "bt_front_parse(" in text or "cli_front_opts(" in text:  # runner flags
         allowed = blocks(text, r"\ballowed\[\]")
         if allowed:   # show: the runner flags that apply, one list
             flags |= dashed(allowed[0]) | HELP
@@ -90,7 +91,7 @@ def table_of(fname, seen=()):
         for b in blocks(text, r"\bnames\[\]"):              # ab's own
             flags |= dashed(b)
         parsed = True
-    if "bt_cmd_help_flag(" in text:
+    if "cli_cmd_help_flag(" in text:
         flags |= HELP
         parsed = True
     lit = set(re.findall(r"strcmp\(argv\[\w+\],\s*\"(" + FLAG + r")\"\)", text))
@@ -98,7 +99,7 @@ def table_of(fname, seen=()):
         flags |= lit
         parsed = True
     if not parsed:   # untag: the shared function of another file
-        for fn in re.findall(r"\b(bt_cmd_\w+_run)\(", text):
+        for fn in re.findall(r"\b(cli_cmd_\w+_run)\(", text):
             for other, t in cli.items():
                 if other not in seen and other != fname and re.search(
                         r"^int " + fn + r"\(", t, re.M):
@@ -108,7 +109,7 @@ def table_of(fname, seen=()):
 tables = {}
 for sym in symbols:
     for fname, text in cli.items():
-        m = re.search(r"const struct bt_cmd " + sym + r"\s*=\s*\{[^\"}]*\"([a-z-]+)\"", text)
+        m = re.search(r"const struct cli_cmd " + sym + r"\s*=\s*\{[^\"}]*\"([a-z-]+)\"", text)
         if m:
             tables[m.group(1)] = (fname, table_of(fname))
             break

@@ -19,6 +19,8 @@
 #include "benchtrack.h"
 #include "benchtrack/store.h"
 #include "helpers.h"
+#include "runmaker.h"
+#include "storefx.h"
 
 /* ---------------------------------------------------------------------
  * Fixture: a store with five runs
@@ -44,24 +46,13 @@
 #define DIR_C "2026-08-20-0800-UTC-c3c3c3c3"
 #define DIR_D "2026-09-10-0900-UTC-d4d4d4d4"
 
-struct fx {
-	char dir[256];
-	struct bt_store *st;
-};
-
-static const char *fpath(const struct fx *f, const char *rel)
+static const char *fpath(const struct bt_test_store *f, const char *rel)
 {
 	static char buf[4][768];
 	static int k;
 	k = (k + 1) % 4;
 	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
 	return buf[k];
-}
-
-static int exists(const char *p)
-{
-	struct stat s;
-	return lstat(p, &s) == 0;
 }
 
 static void put_run(struct bt_store *st, const char *id, const char *type,
@@ -80,34 +71,7 @@ static void put_run(struct bt_store *st, const char *id, const char *type,
 	run.git.dirty = 0;
 	run.machine.name = "gc-host";
 	run.machine.fingerprint = "0011223344556677";
-	for (int i = 0; i < 2; i++) {
-		struct bt_result *r = bt_run_add_result(&run);
-		assert_non_null(r);
-		r->name = i ? "tiled" : "naive";
-		r->variant = "default";
-		r->version = 1;
-		r->status = BT_STATUS_OK;
-		r->metrics = bt_run_alloc(&run, sizeof *r->metrics);
-		r->n_metrics = 1;
-		r->metrics[0].name = "time";
-		r->metrics[0].unit = "s";
-		r->metrics[0].direction = BT_LOWER_IS_BETTER;
-		r->metrics[0].samples = bt_run_alloc(&run, 3 * sizeof(double));
-		r->metrics[0].n_samples = 3;
-		for (int k = 0; k < 3; k++)
-			r->metrics[0].samples[k] = 1e-3 * (i + 1) + 1e-6 * k;
-		struct bt_stats *s = &r->metrics[0].stats;
-		s->n = 3;
-		s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
-			1e-3 * (i + 1) + 1e-6;
-		s->min = 1e-3 * (i + 1);
-		s->max = 1e-3 * (i + 1) + 2e-6;
-		s->std = s->mad = s->iqr = 1e-6;
-		s->cv = 1e-3;
-		s->ci_level = 0.95;
-		s->median_ci_low = s->min;
-		s->median_ci_high = s->max;
-	}
+	assert_int_equal(bt_test_add_naive_tiled(&run, 1), 0);
 	int rc = bt_store_put(st, &run, NULL, &err);
 	if (rc)
 		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
@@ -117,76 +81,30 @@ static void put_run(struct bt_store *st, const char *id, const char *type,
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	const char *base = getenv("TMPDIR");
-	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_test_store *f = bt_test_store_new("bt_test_gc");
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/bt_test_gc.XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(f->dir) ||
-	    bt_store_open(&f->st, fpath(f, "store"), BT_STORE_CREATE, &err)) {
-		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		free(f);
-		return -1;
-	}
-	snprintf(f->dir + strlen(f->dir), sizeof f->dir - strlen(f->dir), "/store");
 	put_run(f->st, ID_A, "attention", "2026-08-01T10:00:00Z", NULL);
 	put_run(f->st, ID_B, "attention", "2026-08-15T12:30:00Z", NULL);
 	put_run(f->st, ID_C, "gemm", "2026-08-20T08:00:00Z", COMMIT_C);
 	put_run(f->st, ID_D, "attention", "2026-09-10T09:00:00Z", NULL);
 	put_run(f->st, ID_E, "attention", "2026-11-20T10:00:00Z", NULL);
-	if (bt_store_tag(f->st, ID_B, "milestone", 1, &err) ||
-	    bt_store_tag(f->st, ID_C, "nightly", 1, &err)) {
-		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		return -1;
-	}
-	bt_strbuf_release(&err);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	bt_store_close(f->st);
-	f->dir[strlen(f->dir) - strlen("/store")] = '\0';
-	int rc = bt_test_rmtree(f->dir);
-	free(f);
-	return rc == 0 ? 0 : -1;
+	return bt_test_store_tag(f, ID_B, "milestone") ||
+	       bt_test_store_tag(f, ID_C, "nightly") ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------- */
 
-struct notes {
-	int n_archive, n_other;
-	char log[4096];
-};
-
-static void on_note(void *ud, const char *what, const char *path,
-		    const char *detail)
-{
-	struct notes *n = ud;
-	if (strcmp(what, "archive") == 0)
-		n->n_archive++;
-	else
-		n->n_other++;
-	size_t l = strlen(n->log);
-	snprintf(n->log + l, sizeof n->log - l, "%s %s: %s\n", what, path,
-		 detail ? detail : "");
-}
-
-static size_t gc(struct fx *f, const char *now, int keep, int dry,
-		 struct notes *n)
+static size_t gc(struct bt_test_store *f, const char *now, int keep, int dry,
+		 struct bt_test_notes *n)
 {
 	struct bt_gc_opts o = { .keep_days = keep, .dry_run = dry, .now = now };
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t count = 99;
-	int rc = bt_store_gc(f->st, &o, n ? on_note : NULL, n, &count, &err);
+	int rc = bt_store_gc(f->st, &o, n ? bt_test_on_note : NULL, n, &count, &err);
 	if (rc)
 		fail_msg("gc: %s", bt_strbuf_str(&err));
 	bt_strbuf_release(&err);
@@ -215,7 +133,7 @@ static char *sh(const char *fmt, ...)
 }
 
 /* Members of archive/<month>.tar.gz as tar lists them. */
-static char *tar_list(const struct fx *f, const char *month)
+static char *tar_list(const struct bt_test_store *f, const char *month)
 {
 	return sh("tar -tzf '%s/archive/%s.tar.gz' 2>&1", f->dir, month);
 }
@@ -238,7 +156,7 @@ static const struct bt_store_entry *entry(const struct bt_store_list *l,
 	return NULL;
 }
 
-static void query_all(struct fx *f, struct bt_store_list *l, int archived)
+static void query_all(struct bt_test_store *f, struct bt_store_list *l, int archived)
 {
 	struct bt_store_filter q = { .include_archived = archived };
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -249,7 +167,7 @@ static void query_all(struct fx *f, struct bt_store_list *l, int archived)
 }
 
 /* The archive location of run id ("" when not archived). */
-static void check_archive(struct fx *f, const char *id, const char *archive)
+static void check_archive(struct bt_test_store *f, const char *id, const char *archive)
 {
 	struct bt_store_list l;
 	query_all(f, &l, 1);
@@ -266,7 +184,7 @@ static void check_archive(struct fx *f, const char *id, const char *archive)
 	bt_store_list_release(&l);
 }
 
-static void restore_ok(struct fx *f, const char *ref, const char *want_dir)
+static void restore_ok(struct bt_test_store *f, const char *ref, const char *want_dir)
 {
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	char *path = NULL;
@@ -275,7 +193,7 @@ static void restore_ok(struct fx *f, const char *ref, const char *want_dir)
 		fail_msg("restore %s: %s", ref, bt_strbuf_str(&err));
 	assert_non_null(path);
 	assert_non_null(strstr(path, want_dir));
-	assert_true(exists(path));
+	assert_true(bt_test_exists(path));
 	free(path);
 	bt_strbuf_release(&err);
 }
@@ -286,18 +204,18 @@ static void restore_ok(struct fx *f, const char *ref, const char *want_dir)
 
 static void test_gc_archives_old_runs(void **state)
 {
-	struct fx *f = *state;
-	struct notes n;
+	struct bt_test_store *f = *state;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 3);
 	assert_int_equal(n.n_archive, 3);
-	assert_int_equal(n.n_other, 0);
+	assert_int_equal(n.n_notes - n.n_archive, 0);
 	assert_non_null(strstr(n.log, DIR_A "/run.json"));
 	assert_non_null(strstr(n.log, "archive/2026-08.tar.gz"));
 
 	/* tar reads the archives, members in the documented layout */
-	assert_true(exists(fpath(f, "archive/2026-08.tar.gz")));
-	assert_true(exists(fpath(f, "archive/2026-09.tar.gz")));
+	assert_true(bt_test_exists(fpath(f, "archive/2026-08.tar.gz")));
+	assert_true(bt_test_exists(fpath(f, "archive/2026-09.tar.gz")));
 	char *t = tar_list(f, "2026-08");
 	assert_string_equal(t, DIR_A "/run.json\n" DIR_C "/run.json\n" DIR_C "/tags\n");
 	free(t);
@@ -312,25 +230,25 @@ static void test_gc_archives_old_runs(void **state)
 	free(t);
 
 	/* directories and links gone; milestone and recent runs stay */
-	assert_false(exists(fpath(f, "by-type/attention/" DIR_A)));
-	assert_false(exists(fpath(f, "by-type/gemm/" DIR_C)));
-	assert_false(exists(fpath(f, "by-type/attention/" DIR_D)));
-	assert_false(exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A)));
-	assert_false(exists(fpath(f, "by-date/2026-08/20/gemm/" DIR_C)));
-	assert_false(exists(fpath(f, "by-date/2026-09/10/attention/" DIR_D)));
-	assert_true(exists(fpath(f, "by-type/attention/2026-08-15-1230-UTC-b2b2b2b2/run.json")));
-	assert_true(exists(fpath(f, "by-date/2026-08/15/attention/2026-08-15-1230-UTC-b2b2b2b2")));
-	assert_true(exists(fpath(f, "by-type/attention/2026-11-20-1000-UTC-e5e5e5e5/run.json")));
+	assert_false(bt_test_exists(fpath(f, "by-type/attention/" DIR_A)));
+	assert_false(bt_test_exists(fpath(f, "by-type/gemm/" DIR_C)));
+	assert_false(bt_test_exists(fpath(f, "by-type/attention/" DIR_D)));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A)));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-08/20/gemm/" DIR_C)));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-09/10/attention/" DIR_D)));
+	assert_true(bt_test_exists(fpath(f, "by-type/attention/2026-08-15-1230-UTC-b2b2b2b2/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-date/2026-08/15/attention/2026-08-15-1230-UTC-b2b2b2b2")));
+	assert_true(bt_test_exists(fpath(f, "by-type/attention/2026-11-20-1000-UTC-e5e5e5e5/run.json")));
 	/* and the date directories left empty: the day of A and C, the
 	 * whole month of D; those still holding a link stay */
-	assert_false(exists(fpath(f, "by-date/2026-08/01")));
-	assert_false(exists(fpath(f, "by-date/2026-08/20")));
-	assert_false(exists(fpath(f, "by-date/2026-09")));
-	assert_true(exists(fpath(f, "by-date/2026-08/15/attention")));
-	assert_true(exists(fpath(f, "by-date")));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-08/01")));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-08/20")));
+	assert_false(bt_test_exists(fpath(f, "by-date/2026-09")));
+	assert_true(bt_test_exists(fpath(f, "by-date/2026-08/15/attention")));
+	assert_true(bt_test_exists(fpath(f, "by-date")));
 
 	/* latest/: never a removed directory */
-	assert_false(exists(fpath(f, "latest/gemm.json")));
+	assert_false(bt_test_exists(fpath(f, "latest/gemm.json")));
 	char buf[512];
 	ssize_t k = readlink(fpath(f, "latest/attention.json"), buf, sizeof buf - 1);
 	assert_true(k > 0);
@@ -395,16 +313,16 @@ static void test_gc_archives_old_runs(void **state)
 	/* a run stored afterwards on an emptied day gets its link again */
 	put_run(f->st, "f6f6f6f6000000000000000000000006", "attention",
 		"2026-09-10T11:00:00Z", NULL);
-	assert_true(exists(fpath(f, "by-date/2026-09/10/attention/"
+	assert_true(bt_test_exists(fpath(f, "by-date/2026-09/10/attention/"
 				 "2026-09-10-1100-UTC-f6f6f6f6")));
 }
 
 static void test_gc_dry_run_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *listing = "cd '%s' && find . ! -name 'index.db*' | sort && cat README.md";
 	char *before = sh(listing, f->dir);
-	struct notes n;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 1, &n), 3);
 	assert_int_equal(n.n_archive, 3);
@@ -440,7 +358,7 @@ static void test_gc_dry_run_changes_nothing(void **state)
 
 static void test_gc_twice_appends(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	/* cutoff 2026-08-10: only A */
 	assert_int_equal(gc(f, "2026-08-20T00:00:00Z", 10, 0, NULL), 1);
 	char *t = tar_list(f, "2026-08");
@@ -464,14 +382,14 @@ static void test_gc_twice_appends(void **state)
 
 static void test_restore(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
 
 	/* by id prefix */
 	restore_ok(f, "a1a1a1a1", "by-type/attention/" DIR_A "/run.json");
 	check_archive(f, ID_A, "");
-	assert_true(exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-date/2026-08/01/attention/" DIR_A "/run.json")));
 	char *t = tar_list(f, "2026-08");
 	assert_string_equal(t, DIR_C "/run.json\n" DIR_C "/tags\n");
 	free(t);
@@ -487,11 +405,11 @@ static void test_restore(void **state)
 	/* by commit prefix, with its tags; the last run of a month takes the
 	 * archive file with it; latest/ comes back */
 	restore_ok(f, "0123456789ab", "by-type/gemm/" DIR_C "/run.json");
-	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	assert_false(bt_test_exists(fpath(f, "archive/2026-08.tar.gz")));
 	t = sh("cat '%s/by-type/gemm/" DIR_C "/tags'", f->dir);
 	assert_string_equal(t, "nightly\n");
 	free(t);
-	assert_true(exists(fpath(f, "latest/gemm.json")));
+	assert_true(bt_test_exists(fpath(f, "latest/gemm.json")));
 	struct bt_store_list l;
 	query_all(f, &l, 1);
 	assert_int_equal(entry(&l, ID_C)->n_tags, 1);
@@ -499,7 +417,7 @@ static void test_restore(void **state)
 
 	/* full id */
 	restore_ok(f, ID_D, DIR_D);
-	assert_false(exists(fpath(f, "archive/2026-09.tar.gz")));
+	assert_false(bt_test_exists(fpath(f, "archive/2026-09.tar.gz")));
 	t = sh("ls -a '%s/.tmp' '%s/archive'", f->dir, f->dir);
 	assert_null(strstr(t, "restore"));
 	assert_null(strstr(t, "tmp."));
@@ -533,14 +451,14 @@ static void test_restore(void **state)
  * gc writes it once. */
 static void test_gc_after_crash_writes_once(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	assert_int_equal(gc(f, "2026-08-20T00:00:00Z", 10, 0, NULL), 1);
 	char *t = sh("cp '%s/archive/2026-08.tar.gz' '%s/../saved.tar.gz' && echo ok",
 		     f->dir, f->dir);
 	assert_string_equal(t, "ok\n");
 	free(t);
 	restore_ok(f, ID_A, DIR_A);
-	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	assert_false(bt_test_exists(fpath(f, "archive/2026-08.tar.gz")));
 	t = sh("cp '%s/../saved.tar.gz' '%s/archive/2026-08.tar.gz' && echo ok",
 	       f->dir, f->dir);
 	assert_string_equal(t, "ok\n");
@@ -564,21 +482,21 @@ static void test_gc_after_crash_writes_once(void **state)
  * with a note. */
 static void test_gc_skips_and_refuses(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char *t = sh("printf 'milestone\\n' > '%s/by-type/attention/" DIR_D "/tags' && "
 		     "printf '{' > '%s/by-type/gemm/" DIR_C "/run.json' && echo ok",
 		     f->dir, f->dir);
 	assert_string_equal(t, "ok\n");
 	free(t);
-	struct notes n;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
-	assert_int_equal(n.n_other, 2);
+	assert_int_equal(n.n_notes - n.n_archive, 2);
 	assert_non_null(strstr(n.log, "skip"));
 	assert_non_null(strstr(n.log, "milestone"));
-	assert_true(exists(fpath(f, "by-type/attention/" DIR_D "/run.json")));
-	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
-	assert_false(exists(fpath(f, "archive/2026-09.tar.gz")));
+	assert_true(bt_test_exists(fpath(f, "by-type/attention/" DIR_D "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	assert_false(bt_test_exists(fpath(f, "archive/2026-09.tar.gz")));
 	check_archive(f, ID_A, "archive/2026-08.tar.gz");
 
 	/* C's file replaced by run B's: not the indexed run, skipped */
@@ -590,10 +508,10 @@ static void test_gc_skips_and_refuses(void **state)
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t count = 0;
 	memset(&n, 0, sizeof n);
-	assert_int_equal(bt_store_gc(f->st, &o, on_note, &n, &count, &err), 0);
+	assert_int_equal(bt_store_gc(f->st, &o, bt_test_on_note, &n, &count, &err), 0);
 	assert_int_equal(count, 0);
 	assert_non_null(strstr(n.log, "the index says"));
-	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
 	bt_strbuf_release(&err);
 }
 
@@ -604,7 +522,7 @@ static void test_gc_skips_and_refuses(void **state)
  * rebuild with archive:member in the message (and leaks nothing). */
 static void test_reindex_archive_members(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char *t = sh("cp '%s/by-type/attention/" DIR_D "/run.json' '%s/../d.json' && echo ok",
 		     f->dir, f->dir);
 	assert_string_equal(t, "ok\n");
@@ -644,7 +562,7 @@ static void test_reindex_archive_members(void **state)
 
 static void test_gc_corrupt_archive(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char *t = sh("mkdir -p '%s/archive' && printf 'not a tarball' > "
 		     "'%s/archive/2026-08.tar.gz' && echo ok", f->dir, f->dir);
 	assert_string_equal(t, "ok\n");
@@ -655,8 +573,8 @@ static void test_gc_corrupt_archive(void **state)
 	int rc = bt_store_gc(f->st, &o, NULL, NULL, &count, &err);
 	assert_int_equal(rc, BT_EIO);
 	assert_non_null(strstr(bt_strbuf_str(&err), "archive/2026-08.tar.gz"));
-	assert_true(exists(fpath(f, "by-type/attention/" DIR_A "/run.json")));
-	assert_true(exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-type/attention/" DIR_A "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "by-type/gemm/" DIR_C "/run.json")));
 	check_archive(f, ID_A, "");
 	t = sh("cat '%s/archive/2026-08.tar.gz'; ls -a '%s/archive'", f->dir, f->dir);
 	assert_non_null(strstr(t, "not a tarball"));
@@ -666,13 +584,13 @@ static void test_gc_corrupt_archive(void **state)
 }
 
 /* bt_store_verify finds no problem (else fails with its notes). */
-static void assert_verify_clean(struct fx *f, const char *what)
+static void assert_verify_clean(struct bt_test_store *f, const char *what)
 {
-	struct notes n;
+	struct bt_test_notes n;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t problems = 99;
 	memset(&n, 0, sizeof n);
-	int rc = bt_store_verify(f->st, 0, on_note, &n, &problems, &err);
+	int rc = bt_store_verify(f->st, 0, bt_test_on_note, &n, &problems, &err);
 	if (rc || problems)
 		fail_msg("%s: verify: rc %d, %zu problems: %s\n%s", what, rc, problems,
 			 bt_strbuf_str(&err), n.log);
@@ -681,7 +599,7 @@ static void assert_verify_clean(struct fx *f, const char *what)
 
 /* Each of the five runs is in exactly one place (its directory or one
  * archive member), and reindex counts five. */
-static void assert_each_run_once(struct fx *f, const char *what)
+static void assert_each_run_once(struct bt_test_store *f, const char *what)
 {
 	static const char *const ids[] = { ID_A, ID_B, ID_C, ID_D, ID_E };
 	for (size_t i = 0; i < 5; i++) {
@@ -712,7 +630,7 @@ static void test_gc_killed_at_every_step(void **state)
 	for (step = 1; step < 200; step++) {
 		void *vf = NULL;
 		assert_int_equal(setup(&vf), 0);
-		struct fx *f = vf;
+		struct bt_test_store *f = vf;
 		char what[64];
 		snprintf(what, sizeof what, "killed at step %d", step);
 		fflush(NULL);
@@ -731,7 +649,7 @@ static void test_gc_killed_at_every_step(void **state)
 			/* past the last step: gc finished */
 			assert_int_equal(WEXITSTATUS(ws), 0);
 			assert_verify_clean(f, "a gc that was not killed");
-			teardown(&vf);
+			bt_test_store_teardown(&vf);
 			break;
 		}
 		assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
@@ -741,12 +659,12 @@ static void test_gc_killed_at_every_step(void **state)
 		free(t);
 
 		/* a second gc finishes the work */
-		struct notes n;
+		struct bt_test_notes n;
 		memset(&n, 0, sizeof n);
 		struct bt_gc_opts o = { .keep_days = 30, .now = NOW };
 		struct bt_strbuf err = BT_STRBUF_INIT;
 		size_t count = 0;
-		if (bt_store_gc(f->st, &o, on_note, &n, &count, &err))
+		if (bt_store_gc(f->st, &o, bt_test_on_note, &n, &count, &err))
 			fail_msg("%s: second gc: %s", what, bt_strbuf_str(&err));
 		assert_verify_clean(f, what);
 		assert_each_run_once(f, what);
@@ -757,13 +675,13 @@ static void test_gc_killed_at_every_step(void **state)
 		check_archive(f, ID_E, "");
 
 		/* and so does verify --repair, on the copy */
-		struct fx g = *f;
+		struct bt_test_store g = *f;
 		assert_true(snprintf(g.dir, sizeof g.dir, "%s.copy", f->dir) <
 			    (int)sizeof g.dir);
 		assert_int_equal(bt_store_open(&g.st, g.dir, 0, &err), 0);
 		size_t problems = 0;
 		memset(&n, 0, sizeof n);
-		if (bt_store_verify(g.st, 1, on_note, &n, &problems, &err))
+		if (bt_store_verify(g.st, 1, bt_test_on_note, &n, &problems, &err))
 			fail_msg("%s: verify --repair: %s\n%s", what, bt_strbuf_str(&err),
 				 n.log);
 		assert_verify_clean(&g, what);
@@ -773,7 +691,7 @@ static void test_gc_killed_at_every_step(void **state)
 		t = sh("rm -rf '%s.copy' && echo ok", f->dir);
 		assert_string_equal(t, "ok\n");
 		free(t);
-		teardown(&vf);
+		bt_test_store_teardown(&vf);
 	}
 	/* gc has crash points in every phase: archive, index, latest, links,
 	 * directories, for both months */
@@ -785,7 +703,7 @@ static void test_gc_killed_at_every_step(void **state)
  * the outside files are left alone. */
 static void test_gc_refuses_links(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char *t = sh("cd '%s' && mkdir -p ../outside && "
 		     "mv by-type/attention/" DIR_A " ../outside/ && "
 		     "ln -s \"$(cd ../outside && pwd)/" DIR_A "\" by-type/attention/" DIR_A " && "
@@ -795,21 +713,21 @@ static void test_gc_refuses_links(void **state)
 		     "echo ok", f->dir);
 	assert_string_equal(t, "ok\n");
 	free(t);
-	struct notes n;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 1); /* D alone */
 	assert_non_null(strstr(n.log, "skip"));
 	assert_int_equal(count_str(n.log, "a symbolic link"), 2);
 	assert_non_null(strstr(n.log, DIR_A));
 	assert_non_null(strstr(n.log, DIR_C "/run.json"));
-	assert_false(exists(fpath(f, "archive/2026-08.tar.gz")));
+	assert_false(bt_test_exists(fpath(f, "archive/2026-08.tar.gz")));
 	t = tar_list(f, "2026-09");
 	assert_string_equal(t, DIR_D "/run.json\n");
 	free(t);
 	/* the links and what they point at are still there */
-	assert_true(exists(fpath(f, "by-type/attention/" DIR_A)));
-	assert_true(exists(fpath(f, "../outside/" DIR_A "/run.json")));
-	assert_true(exists(fpath(f, "../outside/c.json")));
+	assert_true(bt_test_exists(fpath(f, "by-type/attention/" DIR_A)));
+	assert_true(bt_test_exists(fpath(f, "../outside/" DIR_A "/run.json")));
+	assert_true(bt_test_exists(fpath(f, "../outside/c.json")));
 	check_archive(f, ID_A, "");
 	check_archive(f, ID_C, "");
 	/* and a stored run is not read through them */
@@ -834,7 +752,7 @@ static void test_gc_refuses_links(void **state)
  * "archived 0 runs" before), reindex counts the run once meanwhile. */
 static void test_gc_finishes_run_in_both_places(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	assert_int_equal(gc(f, NOW, 30, 0, NULL), 3);
 	/* put A's directory back, as gc left it before removing it */
 	char *t = sh("cd '%s' && tar -xzf archive/2026-08.tar.gz -C by-type/attention "
@@ -846,12 +764,12 @@ static void test_gc_finishes_run_in_both_places(void **state)
 	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
 	assert_int_equal(runs, 5);
 	check_archive(f, ID_A, "archive/2026-08.tar.gz");
-	struct notes n;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
 	assert_non_null(strstr(n.log, "finished"));
 	assert_non_null(strstr(n.log, DIR_A));
-	assert_false(exists(fpath(f, "by-type/attention/" DIR_A)));
+	assert_false(bt_test_exists(fpath(f, "by-type/attention/" DIR_A)));
 	t = tar_list(f, "2026-08");
 	assert_int_equal(count_str(t, DIR_A "/run.json"), 1);
 	free(t);
@@ -867,7 +785,7 @@ static void test_gc_finishes_run_in_both_places(void **state)
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 1);
 	assert_non_null(strstr(n.log, "finished"));
-	assert_false(exists(fpath(f, "by-type/gemm/" DIR_C)));
+	assert_false(bt_test_exists(fpath(f, "by-type/gemm/" DIR_C)));
 	assert_verify_clean(f, "after a partly removed directory");
 	assert_each_run_once(f, "after a partly removed directory");
 
@@ -897,17 +815,17 @@ static void test_gc_finishes_run_in_both_places(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_gc_archives_old_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_dry_run_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_twice_appends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_after_crash_writes_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_archives_old_runs, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_dry_run_changes_nothing, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_twice_appends, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_restore, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_after_crash_writes_once, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, bt_test_store_teardown),
 		cmocka_unit_test(test_gc_killed_at_every_step),
-		cmocka_unit_test_setup_teardown(test_gc_refuses_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gc_finishes_run_in_both_places, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_refuses_links, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_finishes_run_in_both_places, setup, bt_test_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 
 #include "internal.h"
 #include "json_scan.h"
+#include "schema.h"
 #include "helpers.h"
 
 /* ---------------------------------------------------------------------
@@ -1645,6 +1646,8 @@ static void test_scan_refuses(void **state)
 		"\"future\":\"\xc0\xaf\"",         /* overlong */
 		"\"future\":\"\xf4\x90\x80\x80\"", /* above U+10FFFF */
 		"\"message\":\"x\",\"m\\u0065ssage\":\"y\"", /* duplicate */
+		"\"future\":1,\"fut\\u0075re\":2",  /* duplicate unknown key */
+		"\"wall_s\":1,\"group\":null,\"wall_s\":2",
 		"\"future\":{\"a\":1,\"\\u0061\":2}",
 		"\"future\":[1e309]",
 		"\"future\":-1e309",
@@ -2005,6 +2008,48 @@ static void test_read_file_sizes(void **state)
 	assert_int_equal(bt_test_rmtree(dir), 0);
 }
 
+/* The field table (lib/schema.c) that the writer and both readers walk:
+ * each object's n_req counts its required fields, keys are unique in an
+ * object and klen is their length, an object has fewer than 64 fields
+ * (the fast reader's bit set of the fields seen). */
+static void check_schema_value(const struct bt__field *f);
+
+static void check_schema_obj(const struct bt__obj *o)
+{
+	size_t req = 0;
+	assert_true(o->n > 0 && o->n < 64);
+	for (size_t i = 0; i < o->n; i++) {
+		const struct bt__field *f = &o->f[i];
+		assert_non_null(f->key);
+		assert_int_equal(f->klen, strlen(f->key));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(o->f[j].key, f->key);
+		req += (f->flags & BT__F_REQ) != 0;
+		check_schema_value(f);
+	}
+	assert_int_equal(o->n_req, req);
+}
+
+static void check_schema_value(const struct bt__field *f)
+{
+	if (f->type == BT__T_OBJ) {
+		check_schema_obj(f->sub);
+	} else if (f->type == BT__T_LIST || f->type == BT__T_MAP) {
+		assert_non_null(f->val);
+		assert_true(f->esize > 0);
+		check_schema_value(f->val);
+	} else if (f->type == BT__T_ENUM) {
+		assert_non_null(f->en);
+	}
+}
+
+static void test_schema_table(void **state)
+{
+	(void)state;
+	check_schema_value(&bt__schema_run);
+	check_schema_value(&bt__schema_result);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2034,6 +2079,7 @@ int main(void)
 		cmocka_unit_test(test_scan_generated),
 		cmocka_unit_test(test_scan_read_file),
 		cmocka_unit_test(test_read_file_sizes),
+		cmocka_unit_test(test_schema_table),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }

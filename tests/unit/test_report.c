@@ -766,6 +766,31 @@ static void test_render_markdown(void **state)
 	bt_run_release(&run);
 }
 
+/* One name renders one way: the tables (`show --format md`, the report's
+ * tables) and the report's prose escape the same characters. */
+static void test_markdown_one_escaper(void **state)
+{
+	struct bt_run run;
+	struct bt_table t;
+	struct bt_strbuf tab = BT_STRBUF_INIT, rep = BT_STRBUF_INIT;
+	(void)state;
+
+	assert_int_equal(bt_run_init(&run), 0);
+	run.suite = bt_run_strdup(&run, "s*u_i[t]");
+	add(&run, "x*y_z<w>", "g", NULL, "n=1", 2 * MS);
+	assert_int_equal(bt_table_from_run(&run, NULL, &t, NULL), 0);
+	assert_int_equal(bt_table_render_markdown(&t, &tab), 0);
+	assert_non_null(strstr(bt_strbuf_str(&tab), "| x\\*y\\_z\\<w\\> |"));
+	assert_int_equal(bt_report_markdown(&run, NULL, NULL, &rep, NULL), 0);
+	assert_non_null(strstr(bt_strbuf_str(&rep), "s\\*u\\_i\\[t\\]"));
+	assert_non_null(strstr(bt_strbuf_str(&rep), "| x\\*y\\_z\\<w\\> |"));
+	assert_null(strstr(bt_strbuf_str(&rep), "x*y"));
+	bt_strbuf_release(&tab);
+	bt_strbuf_release(&rep);
+	bt_table_release(&t);
+	bt_run_release(&run);
+}
+
 static void test_render_csv(void **state)
 {
 	struct bt_run run;
@@ -871,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_render_text_utf8_and_control),
 		cmocka_unit_test(test_render_markdown),
+		cmocka_unit_test(test_markdown_one_escaper),
 		cmocka_unit_test(test_render_csv),
 		cmocka_unit_test(test_render_csv_quoting),
 		cmocka_unit_test(test_table_outlives_run),

@@ -21,6 +21,9 @@
 #include "benchtrack.h"
 #include "benchtrack/store.h"
 #include "helpers.h"
+#include "runmaker.h"
+#include "storefx.h"
+#include "store/storeint.h"
 
 #define ID_A "a1a1a1a1000000000000000000000001"
 #define ID_B "b2b2b2b2000000000000000000000002"
@@ -31,26 +34,14 @@
 #define DIR_C "2026-01-07-0915-UTC-c3c3c3c3"
 #define DIR_D "2026-01-06-1200-UTC-d4d4d4d4"
 
-struct fx {
-	char root[512];
-	char dir[600]; /* the store */
-	struct bt_store *st;
-};
-
 /* The path of rel inside the store (one of 4 rotating buffers). */
-static const char *sp(struct fx *f, const char *rel)
+static const char *sp(struct bt_test_store *f, const char *rel)
 {
 	static char buf[4][1024];
 	static int k;
 	k = (k + 1) % 4;
 	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
 	return buf[k];
-}
-
-static int exists(const char *p)
-{
-	struct stat s;
-	return lstat(p, &s) == 0;
 }
 
 static void put_run(struct bt_store *st, const char *id, const char *type,
@@ -67,26 +58,7 @@ static void put_run(struct bt_store *st, const char *id, const char *type,
 	run.git.dirty = -1;
 	run.machine.name = "verify-host";
 	run.machine.fingerprint = "8899aabbccddeeff";
-	for (int i = 0; i < 2; i++) {
-		struct bt_result *r = bt_run_add_result(&run);
-		assert_non_null(r);
-		r->name = i ? "tiled" : "naive";
-		r->variant = "default";
-		r->version = 1;
-		r->status = BT_STATUS_OK;
-		r->metrics = bt_run_alloc(&run, sizeof *r->metrics);
-		r->n_metrics = 1;
-		r->metrics[0].name = "time";
-		r->metrics[0].unit = "s";
-		r->metrics[0].direction = BT_LOWER_IS_BETTER;
-		struct bt_stats *s = &r->metrics[0].stats;
-		s->n = 3;
-		s->mean = s->median = s->p5 = s->p25 = s->p75 = s->p95 = s->p99 =
-			1e-3 * (i + 1);
-		s->min = s->max = s->mean;
-		s->ci_level = 0.95;
-		s->median_ci_low = s->median_ci_high = s->mean;
-	}
+	assert_int_equal(bt_test_add_naive_tiled(&run, 0), 0);
 	int rc = bt_store_put(st, &run, NULL, &err);
 	if (rc)
 		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
@@ -96,70 +68,25 @@ static void put_run(struct bt_store *st, const char *id, const char *type,
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	const char *base = getenv("TMPDIR");
-	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_test_store *f = bt_test_store_new("bt_test_verify");
 	if (!f)
 		return -1;
-	snprintf(f->root, sizeof f->root, "%s/bt_test_verify.XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(f->root))
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/store", f->root);
-	if (bt_store_open(&f->st, f->dir, BT_STORE_CREATE, &err)) {
-		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		return -1;
-	}
 	put_run(f->st, ID_A, "micro", "2026-01-05T10:00:00Z");
 	put_run(f->st, ID_B, "micro", "2026-01-06T11:30:00Z");
 	put_run(f->st, ID_C, "micro", "2026-01-07T09:15:00Z");
 	put_run(f->st, ID_D, "e2e", "2026-01-06T12:00:00Z");
-	if (bt_store_tag(f->st, ID_B, "milestone", 1, &err)) {
-		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		return -1;
-	}
-	bt_strbuf_release(&err);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	bt_store_close(f->st);
-	int rc = bt_test_rmtree(f->root);
-	free(f);
-	return rc == 0 ? 0 : -1;
+	return bt_test_store_tag(f, ID_B, "milestone") ? -1 : 0;
 }
 
 /* --- verify with a log of the notes ------------------------------------ */
 
-struct notes {
-	size_t n_problem, n_repaired;
-	char log[16384];
-};
-
-static void on_note(void *ud, const char *what, const char *path,
-		    const char *detail)
-{
-	struct notes *n = ud;
-	size_t l = strlen(n->log);
-	if (strcmp(what, "problem") == 0)
-		n->n_problem++;
-	else if (strcmp(what, "repaired") == 0)
-		n->n_repaired++;
-	snprintf(n->log + l, sizeof n->log - l, "%s %s: %s\n", what, path,
-		 detail ? detail : "");
-}
-
-static size_t verify(struct fx *f, int repair, struct notes *n)
+static size_t verify(struct bt_test_store *f, int repair, struct bt_test_notes *n)
 {
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t problems = 99;
 	memset(n, 0, sizeof *n);
-	int rc = bt_store_verify(f->st, repair, on_note, n, &problems, &err);
+	int rc = bt_store_verify(f->st, repair, bt_test_on_note, n, &problems, &err);
 	if (rc)
 		fail_msg("verify%s: %s\n%s", repair ? " --repair" : "",
 			 bt_strbuf_str(&err), n->log);
@@ -167,9 +94,9 @@ static size_t verify(struct fx *f, int repair, struct notes *n)
 	return problems;
 }
 
-static void assert_clean(struct fx *f)
+static void assert_clean(struct bt_test_store *f)
 {
-	struct notes n;
+	struct bt_test_notes n;
 	size_t p = verify(f, 0, &n);
 	if (p != 0 || n.n_problem != 0)
 		fail_msg("expected a clean store, got %zu problems:\n%s", p, n.log);
@@ -177,7 +104,7 @@ static void assert_clean(struct fx *f)
 
 /* A line of the log with that verb whose path ends with (or contains)
  * path_part. */
-static void assert_note(const struct notes *n, const char *what,
+static void assert_note(const struct bt_test_notes *n, const char *what,
 			const char *path_part, const char *detail_part)
 {
 	char want[1024];
@@ -198,15 +125,15 @@ static void assert_note(const struct notes *n, const char *what,
 
 /* Damage reported (problems > 0, one naming path_part), repaired, then
  * clean. */
-static void damage_cycle(struct fx *f, const char *path_part, const char *detail)
+static void damage_cycle(struct bt_test_store *f, const char *path_part, const char *detail)
 {
-	struct notes n;
+	struct bt_test_notes n;
 	size_t p = verify(f, 0, &n);
 	assert_true(p > 0);
 	assert_int_equal(p, n.n_problem);
 	assert_note(&n, "problem", path_part, detail);
 	/* a check changes nothing: the same again */
-	struct notes again;
+	struct bt_test_notes again;
 	assert_int_equal(verify(f, 0, &again), p);
 	size_t pr = verify(f, 1, &n);
 	assert_int_equal(pr, p);
@@ -223,7 +150,7 @@ static void write_text(const char *path, const char *text)
 	assert_int_equal(fclose(fp), 0);
 }
 
-static void query_ids(struct fx *f, char *out, size_t cap)
+static void query_ids(struct bt_test_store *f, char *out, size_t cap)
 {
 	struct bt_store_filter all = { .include_archived = 1 };
 	struct bt_store_list l;
@@ -242,10 +169,10 @@ static void query_ids(struct fx *f, char *out, size_t cap)
 
 static void test_clean_store(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	assert_clean(f);
 	/* repair of a clean store does nothing */
-	struct notes n;
+	struct bt_test_notes n;
 	assert_int_equal(verify(f, 1, &n), 0);
 	assert_int_equal(n.n_repaired, 0);
 	/* an empty store is clean too */
@@ -271,7 +198,7 @@ static void test_clean_store(void **state)
 
 static void test_missing_link(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *link = sp(f, "by-date/2026-01/06/micro/" DIR_B);
 	assert_int_equal(unlink(link), 0);
 	damage_cycle(f, "by-date/2026-01/06/micro/" DIR_B, "missing link");
@@ -284,30 +211,30 @@ static void test_missing_link(void **state)
 
 static void test_dangling_link(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *link = sp(f, "by-date/2026-01/05/micro/2026-01-05-0800-UTC-deadbeef");
 	assert_int_equal(symlink("../../../../by-type/micro/2026-01-05-0800-UTC-deadbeef",
 				 link), 0);
 	damage_cycle(f, "2026-01-05-0800-UTC-deadbeef", "dangling");
-	assert_false(exists(link));
+	assert_false(bt_test_exists(link));
 	/* a link that lost its run: the run directory was removed by hand */
 	char cmd[1200];
 	snprintf(cmd, sizeof cmd, "mv '%s' '%s/moved-away'", sp(f, "by-type/e2e/" DIR_D),
 		 f->root);
 	assert_int_equal(system(cmd), 0);
-	struct notes n;
+	struct bt_test_notes n;
 	assert_true(verify(f, 0, &n) >= 2);
 	assert_note(&n, "problem", "by-date/2026-01/06/e2e/" DIR_D, "dangling");
 	assert_note(&n, "problem", "index.db", ID_D);
 	assert_note(&n, "problem", "latest/e2e.json", NULL);
 	verify(f, 1, &n);
 	assert_clean(f);
-	assert_false(exists(sp(f, "latest/e2e.json")));
+	assert_false(bt_test_exists(sp(f, "latest/e2e.json")));
 }
 
 static void test_latest_older(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *latest = sp(f, "latest/micro.json");
 	char t[512];
 	ssize_t n = readlink(latest, t, sizeof t - 1);
@@ -324,19 +251,19 @@ static void test_latest_older(void **state)
 	/* missing altogether, and one for a type that has no run */
 	assert_int_equal(unlink(latest), 0);
 	assert_int_equal(symlink("../by-type/gone/x/run.json", sp(f, "latest/gone.json")), 0);
-	struct notes nt;
+	struct bt_test_notes nt;
 	assert_int_equal(verify(f, 0, &nt), 2);
 	assert_note(&nt, "problem", "latest/micro.json", "missing");
 	assert_note(&nt, "problem", "latest/gone.json", "no run of type gone");
 	verify(f, 1, &nt);
 	assert_clean(f);
-	assert_true(exists(latest));
-	assert_false(exists(sp(f, "latest/gone.json")));
+	assert_true(bt_test_exists(latest));
+	assert_false(bt_test_exists(sp(f, "latest/gone.json")));
 }
 
 static void test_readme_edited(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *readme = sp(f, "README.md");
 	char *orig = NULL;
 	FILE *fp = fopen(readme, "r");
@@ -359,12 +286,68 @@ static void test_readme_edited(void **state)
 	/* and missing */
 	assert_int_equal(unlink(readme), 0);
 	damage_cycle(f, "README.md", "missing");
-	assert_true(exists(readme));
+	assert_true(bt_test_exists(readme));
+}
+
+/* README.md is checked against a rendering of the index made in memory:
+ * verify needs no temporary directory (TMPDIR names none), writes
+ * nothing there, and still finds a README edited by hand. The rendering
+ * is the text bt_store_write_readme wrote. */
+static void test_readme_rendered_in_memory(void **state)
+{
+	struct bt_test_store *f = *state;
+	char nowhere[700], *readme_text = NULL;
+	const char *old = getenv("TMPDIR");
+	char *saved = old ? strdup(old) : NULL;
+	struct bt_test_notes clean, edited;
+	snprintf(nowhere, sizeof nowhere, "%s/no-such-dir", f->root);
+	assert_int_equal(setenv("TMPDIR", nowhere, 1), 0);
+	size_t p_clean = verify(f, 0, &clean);
+	write_text(sp(f, "README.md"), "# my notes\n");
+	size_t p_edited = verify(f, 0, &edited);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	if (p_clean != 0)
+		fail_msg("expected a clean store without TMPDIR, got:\n%s", clean.log);
+	assert_int_equal(p_edited, 1);
+	assert_note(&edited, "problem", "README.md", "not what the index gives");
+	assert_false(bt_test_exists(nowhere));
+
+	/* the renderer gives what the writer writes, from the index's runs */
+	struct bt_strbuf err = BT_STRBUF_INIT, text = BT_STRBUF_INIT;
+	assert_int_equal(bt_store_write_readme(f->st, &err), 0);
+	struct bt_store_filter all = { .include_archived = 1 };
+	struct bt_store_list l;
+	assert_int_equal(bt_store_query(f->st, &all, &l, &err), 0);
+	assert_int_equal(bt__store_readme_render(&l, &text), 0);
+	bt_store_list_release(&l);
+	FILE *fp = fopen(sp(f, "README.md"), "r");
+	assert_non_null(fp);
+	readme_text = calloc(1, 65536);
+	assert_non_null(readme_text);
+	size_t len = fread(readme_text, 1, 65535, fp);
+	fclose(fp);
+	assert_int_equal(len, text.len);
+	assert_string_equal(readme_text, bt_strbuf_str(&text));
+	assert_non_null(strstr(readme_text, "4 runs (0 archived, 1 milestone)"));
+	free(readme_text);
+	/* no runs: the headings and the count */
+	memset(&l, 0, sizeof l);
+	bt_strbuf_reset(&text);
+	assert_int_equal(bt__store_readme_render(&l, &text), 0);
+	assert_non_null(strstr(bt_strbuf_str(&text), "# Benchmark results\n"));
+	assert_non_null(strstr(bt_strbuf_str(&text), "\n0 runs (0 archived, 0 milestones)."));
+	assert_null(strstr(bt_strbuf_str(&text), "## Milestones"));
+	bt_strbuf_release(&text);
+	bt_strbuf_release(&err);
 }
 
 static void test_index_garbage(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *idx = sp(f, "index.db");
 	char junk[8192];
 	memset(junk, 'x', sizeof junk - 1);
@@ -383,7 +366,7 @@ static void test_index_garbage(void **state)
 	assert_string_equal(ids, "c3c3c3c3 d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
 }
 
-static void sql(struct fx *f, const char *stmt)
+static void sql(struct bt_test_store *f, const char *stmt)
 {
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(sp(f, "index.db"), &db), SQLITE_OK);
@@ -395,7 +378,7 @@ static void sql(struct fx *f, const char *stmt)
 
 static void test_index_out_of_date(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char ids[512];
 	/* a run only the files know */
 	sql(f, "PRAGMA foreign_keys=ON; DELETE FROM runs WHERE run_id = '" ID_B "'");
@@ -415,10 +398,10 @@ static void test_index_out_of_date(void **state)
 
 static void test_truncated_run(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *file = sp(f, "by-type/micro/" DIR_C "/run.json");
 	assert_int_equal(truncate(file, 100), 0);
-	struct notes n;
+	struct bt_test_notes n;
 	size_t p = verify(f, 0, &n);
 	assert_true(p >= 1);
 	assert_note(&n, "problem", "by-type/micro/" DIR_C "/run.json", NULL);
@@ -438,8 +421,8 @@ static void test_truncated_run(void **state)
 	struct stat s;
 	assert_int_equal(stat(sp(f, "quarantine/" DIR_C "/run.json"), &s), 0);
 	assert_int_equal(s.st_size, 100);
-	assert_false(exists(sp(f, "by-type/micro/" DIR_C)));
-	assert_false(exists(sp(f, "by-date/2026-01/07/micro/" DIR_C)));
+	assert_false(bt_test_exists(sp(f, "by-type/micro/" DIR_C)));
+	assert_false(bt_test_exists(sp(f, "by-date/2026-01/07/micro/" DIR_C)));
 	char ids[512];
 	query_ids(f, ids, sizeof ids);
 	assert_string_equal(ids, "d4d4d4d4 b2b2b2b2 a1a1a1a1 ");
@@ -453,7 +436,7 @@ static void test_truncated_run(void **state)
 
 static void test_tmp_leftover(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	/* a pid that is gone: a child that has exited and been reaped */
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -468,51 +451,51 @@ static void test_tmp_leftover(void **state)
 	snprintf(file, sizeof file, "%s/run.json", rel);
 	write_text(sp(f, file), "{\"schema\": \"benchtrack.run/1\", \"run_id\": \"e5");
 	damage_cycle(f, rel, "interrupted");
-	assert_false(exists(sp(f, rel)));
+	assert_false(bt_test_exists(sp(f, rel)));
 	/* a writer that is alive is left alone */
 	snprintf(rel, sizeof rel, ".tmp/e5e5e5e5000000000000000000000005.%ld",
 		 (long)getpid());
 	assert_int_equal(mkdir(sp(f, rel), 0755), 0);
 	assert_clean(f);
-	struct notes n;
+	struct bt_test_notes n;
 	assert_int_equal(verify(f, 1, &n), 0);
-	assert_true(exists(sp(f, rel)));
+	assert_true(bt_test_exists(sp(f, rel)));
 	/* temporary files of an interrupted atomic write */
 	snprintf(rel, sizeof rel, "README.md.tmp.%ld", (long)pid);
 	write_text(sp(f, rel), "# Bench");
 	damage_cycle(f, rel, "interrupted");
-	assert_false(exists(sp(f, rel)));
+	assert_false(bt_test_exists(sp(f, rel)));
 }
 
 static void test_misplaced_run(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	/* renamed by hand: it goes back where its timestamp and id say */
 	assert_int_equal(rename(sp(f, "by-type/micro/" DIR_A), sp(f, "by-type/micro/old-run")), 0);
-	struct notes n;
+	struct bt_test_notes n;
 	size_t p = verify(f, 0, &n);
 	assert_note(&n, "problem", "by-type/micro/old-run", "belongs at by-type/micro/" DIR_A);
 	assert_int_equal(verify(f, 1, &n), p);
 	assert_note(&n, "repaired", "by-type/micro/old-run", "moved to by-type/micro/" DIR_A);
 	assert_clean(f);
-	assert_true(exists(sp(f, "by-type/micro/" DIR_A "/run.json")));
+	assert_true(bt_test_exists(sp(f, "by-type/micro/" DIR_A "/run.json")));
 	/* in the wrong type directory */
 	assert_int_equal(mkdir(sp(f, "by-type/other"), 0755), 0);
 	assert_int_equal(rename(sp(f, "by-type/e2e/" DIR_D), sp(f, "by-type/other/" DIR_D)), 0);
 	damage_cycle(f, "by-type/other/" DIR_D, "type e2e");
-	assert_true(exists(sp(f, "by-type/e2e/" DIR_D "/run.json")));
+	assert_true(bt_test_exists(sp(f, "by-type/e2e/" DIR_D "/run.json")));
 	/* a stray file where runs go is moved aside */
 	write_text(sp(f, "by-type/micro/notes.txt"), "hello\n");
 	damage_cycle(f, "by-type/micro/notes.txt", "not a run directory");
-	assert_true(exists(sp(f, "quarantine/notes.txt")));
+	assert_true(bt_test_exists(sp(f, "quarantine/notes.txt")));
 }
 
 static void test_bad_tags(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *tags = sp(f, "by-type/micro/" DIR_B "/tags");
 	write_text(tags, "milestone\nbad tag!\n");
-	struct notes n;
+	struct bt_test_notes n;
 	verify(f, 0, &n);
 	assert_note(&n, "problem", "by-type/micro/" DIR_B "/tags", "line 2");
 	verify(f, 1, &n);
@@ -524,7 +507,7 @@ static void test_bad_tags(void **state)
 	buf[len] = '\0';
 	fclose(fp);
 	assert_string_equal(buf, "milestone\n");
-	assert_true(exists(sp(f, "quarantine/" DIR_B ".tags")));
+	assert_true(bt_test_exists(sp(f, "quarantine/" DIR_B ".tags")));
 }
 
 /* Empty month, day and type directories under by-date/ (what gc left
@@ -532,24 +515,24 @@ static void test_bad_tags(void **state)
  * them; directories that still hold a link stay. */
 static void test_empty_date_dirs(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char cmd[2048];
 	snprintf(cmd, sizeof cmd, "mkdir -p '%s' '%s' '%s'",
 		 sp(f, "by-date/2025-12/31/micro"), sp(f, "by-date/2026-01/09"),
 		 sp(f, "by-date/2026-01/05/gpu"));
 	assert_int_equal(system(cmd), 0);
 	assert_clean(f);
-	struct notes n;
+	struct bt_test_notes n;
 	assert_int_equal(verify(f, 1, &n), 0);
 	assert_note(&n, "repaired", "by-date/2025-12/31/micro", "empty directory");
 	assert_note(&n, "repaired", "by-date/2025-12", "empty directory");
 	assert_note(&n, "repaired", "by-date/2026-01/09", "empty directory");
 	assert_note(&n, "repaired", "by-date/2026-01/05/gpu", "empty directory");
-	assert_false(exists(sp(f, "by-date/2025-12")));
-	assert_false(exists(sp(f, "by-date/2026-01/09")));
-	assert_false(exists(sp(f, "by-date/2026-01/05/gpu")));
-	assert_true(exists(sp(f, "by-date/2026-01/05/micro")));
-	assert_true(exists(sp(f, "by-date")));
+	assert_false(bt_test_exists(sp(f, "by-date/2025-12")));
+	assert_false(bt_test_exists(sp(f, "by-date/2026-01/09")));
+	assert_false(bt_test_exists(sp(f, "by-date/2026-01/05/gpu")));
+	assert_true(bt_test_exists(sp(f, "by-date/2026-01/05/micro")));
+	assert_true(bt_test_exists(sp(f, "by-date")));
 	assert_clean(f);
 	/* nothing more to do */
 	assert_int_equal(verify(f, 1, &n), 0);
@@ -561,7 +544,7 @@ static void test_empty_date_dirs(void **state)
  * that run out, indexes the others and then fails naming it. */
 static void test_unreadable_tags(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	const char *tags = sp(f, "by-type/micro/" DIR_B "/tags");
 	char cmd[1400];
 	snprintf(cmd, sizeof cmd, "rm -f '%s' && mkdir '%s'", tags, tags);
@@ -581,7 +564,7 @@ static void test_unreadable_tags(void **state)
 
 static void test_archived_runs(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	struct bt_gc_opts o = { .keep_days = 30, .now = "2026-03-01T00:00:00Z" };
 	size_t n_arch = 0;
 	struct bt_strbuf err = BT_STRBUF_INIT;
@@ -603,7 +586,7 @@ static void test_archived_runs(void **state)
  * the link to quarantine/ and leaves what it points at alone. */
 static void test_symlinks(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	char cmd[3000];
 	snprintf(cmd, sizeof cmd, "cd '%s' && mkdir outside && "
 		 "cp store/by-type/micro/" DIR_A "/run.json outside/a.json && "
@@ -612,7 +595,7 @@ static void test_symlinks(void **state)
 		 "printf 'milestone\\n' > outside/tags && "
 		 "ln -s \"$PWD/outside/tags\" store/by-type/e2e/" DIR_D "/tags", f->root);
 	assert_int_equal(system(cmd), 0);
-	struct notes n;
+	struct bt_test_notes n;
 	size_t p = verify(f, 0, &n);
 	assert_true(p >= 2);
 	assert_note(&n, "problem", "by-type/micro/" DIR_A "/run.json", "symbolic link");
@@ -637,7 +620,7 @@ static void test_symlinks(void **state)
 	/* the outside files are untouched; D is not a milestone */
 	char path[1024];
 	snprintf(path, sizeof path, "%s/outside/a.json", f->root);
-	assert_true(exists(path));
+	assert_true(bt_test_exists(path));
 	struct bt_store_filter ms = { .tag = "milestone" };
 	struct bt_store_list l;
 	assert_int_equal(bt_store_query(f->st, &ms, &l, NULL), 0);
@@ -654,7 +637,7 @@ static void test_symlinks(void **state)
 	verify(f, 1, &n);
 	assert_clean(f);
 	snprintf(path, sizeof path, "%s/outside/" DIR_C "/run.json", f->root);
-	assert_true(exists(path));
+	assert_true(bt_test_exists(path));
 }
 
 /* What the notify hook heard. */
@@ -679,7 +662,7 @@ static void on_notify(void *ud, const char *what, const char *path,
  * file is not a store. */
 static void test_missing_index_rebuilt_on_open(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	struct heard h;
 	memset(&h, 0, sizeof h);
 	bt_store_set_notify(on_notify, &h);
@@ -692,7 +675,7 @@ static void test_missing_index_rebuilt_on_open(void **state)
 	assert_int_equal(bt_store_open(&st, f->dir, BT_STORE_READONLY |
 				       BT_STORE_NO_REBUILD, &err), 0);
 	assert_int_equal(h.n, 0);
-	assert_false(exists(sp(f, "index.db")));
+	assert_false(bt_test_exists(sp(f, "index.db")));
 	bt_store_close(st);
 	/* rebuilt, also for a reader */
 	assert_int_equal(bt_store_open(&st, f->dir, BT_STORE_READONLY, &err), 0);
@@ -735,13 +718,13 @@ static void test_missing_index_rebuilt_on_open(void **state)
  * (through the note and in the error) and left out, the rest indexed. */
 static void test_reindex_skips_unreadable(void **state)
 {
-	struct fx *f = *state;
+	struct bt_test_store *f = *state;
 	assert_int_equal(truncate(sp(f, "by-type/micro/" DIR_B "/run.json"), 100), 0);
-	struct notes n;
+	struct bt_test_notes n;
 	memset(&n, 0, sizeof n);
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t runs = 0, results = 0, bad = 0;
-	int rc = bt_store_reindex_notes(f->st, on_note, &n, &runs, &results, &bad, &err);
+	int rc = bt_store_reindex_notes(f->st, bt_test_on_note, &n, &runs, &results, &bad, &err);
 	assert_int_equal(rc, BT_EPARSE);
 	assert_int_equal(runs, 3);
 	assert_int_equal(results, 6);
@@ -764,23 +747,24 @@ static void test_reindex_skips_unreadable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean_store, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dangling_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_latest_older, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_readme_edited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_out_of_date, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tmp_leftover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_misplaced_run, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_tags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_archived_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_date_dirs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_tags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_index_rebuilt_on_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reindex_skips_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clean_store, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_link, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_dangling_link, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_latest_older, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_readme_edited, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_readme_rendered_in_memory, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_index_garbage, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_index_out_of_date, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_run, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_leftover, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_misplaced_run, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_tags, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_archived_runs, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_date_dirs, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_tags, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_missing_index_rebuilt_on_open, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_reindex_skips_unreadable, setup, bt_test_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -444,8 +444,7 @@ fatal:
 	return NULL;
 }
 
-/* Starts the helper workers of run pages; the caller joins in with
- * bt__dash_runs_finish (so trends can be written meanwhile). */
+/* Contract in dash.h. */
 int bt__dash_runs_start(struct dash *d, struct run_pool *p)
 {
 	memset(p, 0, sizeof *p);
@@ -464,17 +463,15 @@ int bt__dash_runs_start(struct dash *d, struct run_pool *p)
 		bt_strbuf_init(&p->w[t].err);
 		bt_strbuf_init(&p->w[t].file);
 	}
-	/* worker 0 is this thread (in bt__dash_runs_finish); a worker that cannot
-	 * start leaves its share to the others */
+	/* worker 0 is this thread (in bt__dash_runs_finish); a worker
+	 * that cannot start leaves its share to the others */
 	for (unsigned t = 1; t < RUN_THREADS; t++)
 		p->started[t] = pthread_create(&p->th[t], NULL, run_worker_main,
 					       &p->w[t]) == 0;
 	return 0;
 }
 
-/* Joins the workers; with abort set (an earlier error), only stops them.
- * Without, p->keep then names the run files that have a page (stale
- * ones are removed by remove_stale_runs, once the index is written). */
+/* Contract in dash.h. */
 int bt__dash_runs_finish(struct dash *d, struct run_pool *p, int abort)
 {
 	int rc = 0;

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 #include <unistd.h>
 
 #include "../../internal.h"
+#include "../../json_scan.h"
+#include "../../schema.h"
 #include "dash.h"
 
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
@@ -201,80 +204,63 @@ static char *read_if_current(const struct dash *d, const char *rel, const char *
 	return buf;
 }
 
-static int parse_num(const char **pp, double *out)
-{
-	const char *p = *pp;
-	char *end;
-	if (strncmp(p, "null", 4) == 0) {
-		*out = NAN;
-		*pp = p + 4;
-		return 0;
-	}
-	*out = strtod(p, &end);
-	if (end == p)
-		return -1;
-	*pp = end;
-	return 0;
-}
+/* A change point as bt__dash_on_series writes it ("worse" and "acked" are
+ * recomputed, so only checked): a field table for the fast reader's lexer
+ * (lib/schema.h, lib/json_scan.h). */
+static const struct bt__field cp_fields[] = {
+	{ .key = "i", .klen = 1, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
+	  .off = offsetof(struct bt_change_point, index) },
+	{ .key = "p", .klen = 1, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_change_point, p_value) },
+	{ .key = "before", .klen = 6, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_change_point, mean_before) },
+	{ .key = "after", .klen = 5, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_change_point, mean_after) },
+	{ .key = "rel", .klen = 3, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_change_point, rel_change) },
+};
+static const struct bt__obj cp_obj = { cp_fields, 5, 0 };
+static const struct bt__field cp_value = {
+	.type = BT__T_OBJ, .flags = BT__F_REQ, .sub = &cp_obj
+};
+static const struct bt__field cps_field = {
+	.type = BT__T_LIST, .flags = BT__F_REQ, .val = &cp_value,
+	.off = offsetof(struct bt_cp_result, points),
+	.n_off = offsetof(struct bt_cp_result, n),
+	.esize = sizeof(struct bt_change_point)
+};
 
-static int expect(const char **pp, const char *lit)
-{
-	size_t n = strlen(lit);
-	if (strncmp(*pp, lit, n) != 0)
-		return -1;
-	*pp += n;
-	return 0;
-}
-
-/* The change points of a series file written by bt__dash_on_series ("cps":[{"i",
- * "p", "before", "after", "rel", ...}]) into *out; -1 when they cannot
- * be read back (then they are computed). */
+/* The change points of a series file written by bt__dash_on_series
+ * ("cps":[{"i", "p", "before", "after", "rel", ...}]) into *out; -1 when
+ * they cannot be read back (then they are computed). */
 static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out)
 {
 	const char *p = strstr(text, ",\"cps\":[");
-	size_t n = 0, alloc = 0;
-	struct bt_change_point *v = NULL;
+	struct bt_cp_result got;
+	struct bt_arena *a;
+	size_t used;
+	int rc;
+
 	memset(out, 0, sizeof *out);
-	if (!p)
+	memset(&got, 0, sizeof got);
+	if (!p || !(a = bt__arena_new()))
 		return -1;
-	p += 8;
-	while (*p != ']') {
-		struct bt_change_point c;
-		char *end;
-		memset(&c, 0, sizeof c);
-		if (expect(&p, "{\"i\":"))
-			goto bad;
-		long long i = strtoll(p, &end, 10);
-		if (end == p || i < 0 || (size_t)i >= n_points)
-			goto bad;
-		p = end;
-		c.index = (size_t)i;
-		if (expect(&p, ",\"p\":") || parse_num(&p, &c.p_value) ||
-		    expect(&p, ",\"before\":") || parse_num(&p, &c.mean_before) ||
-		    expect(&p, ",\"after\":") || parse_num(&p, &c.mean_after) ||
-		    expect(&p, ",\"rel\":") || parse_num(&p, &c.rel_change))
-			goto bad;
-		if (!(p = strchr(p, '}')))
-			goto bad;
-		p++;
-		if (*p == ',')
-			p++;
-		if (n == alloc) {
-			size_t na = alloc ? 2 * alloc : 8;
-			struct bt_change_point *nv = realloc(v, na * sizeof *nv);
-			if (!nv)
-				goto bad;
-			v = nv;
-			alloc = na;
+	p += 7;
+	rc = bt__scan_value(p, strlen(p), &cps_field, &got, a, &used);
+	for (size_t i = 0; !rc && i < got.n; i++)
+		if (got.points[i].index >= n_points)
+			rc = -1;
+	if (!rc && got.n) {
+		out->points = malloc(got.n * sizeof *got.points);
+		if (out->points) {
+			memcpy(out->points, got.points, got.n * sizeof *got.points);
+			out->n = got.n;
+		} else {
+			rc = -1;
 		}
-		v[n++] = c;
 	}
-	out->points = v;
-	out->n = n;
-	return 0;
-bad:
-	free(v);
-	return -1;
+	bt__arena_free(a);
+	return rc ? -1 : 0;
 }
 
 int bt__dash_on_series(void *ud, const struct bt_series *s)
@@ -308,8 +294,8 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		ri[i] = e ? (long long)(d->runs.n - 1 - (size_t)(e - d->runs.items)) : -1;
 	}
 
-	/* the readers accept nothing but 16 hex digits (bt__dash_on_series skips
-	 * the rest): the key is the file name, as in web/dashboard.js */
+	/* the readers accept nothing but 16 hex digits (the check above
+	 * skips the rest): the key is the file name, as in web/dashboard.js */
 	snprintf(stem, sizeof stem, "%s", s->series_key);
 	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
 	snprintf(head, sizeof head, SERIES_FORMAT "%016llx */\n",

@@ -1,0 +1,103 @@
+/* A store in a fresh temporary directory, for the store tests (test_gc,
+ * test_verify). Header-only: each test binary is its own program. */
+#ifndef BT_TEST_STOREFX_H
+#define BT_TEST_STOREFX_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "benchtrack.h"
+#include "benchtrack/store.h"
+#include "helpers.h"
+
+struct bt_test_store {
+	char root[512];          /* the temporary directory */
+	char dir[600];           /* the store: root/store */
+	struct bt_store *st;
+};
+
+/* Makes $TMPDIR/<name>.XXXXXX and creates the store "store" in it; 0, or
+ * -1 with the reason on stderr. */
+static inline int bt_test_store_create(struct bt_test_store *s, const char *name)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (bt_test_make_tmpdir(s->root, sizeof s->root, name))
+		return -1;
+	snprintf(s->dir, sizeof s->dir, "%s/store", s->root);
+	int rc = bt_store_open(&s->st, s->dir, BT_STORE_CREATE, &err);
+	if (rc)
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	return rc ? -1 : 0;
+}
+
+/* Adds tag to run id; 0, or -1 with the reason on stderr. */
+static inline int bt_test_store_tag(struct bt_test_store *s, const char *id,
+				    const char *tag)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_store_tag(s->st, id, tag, 1, &err);
+	if (rc)
+		fprintf(stderr, "setup: %s\n", bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	return rc ? -1 : 0;
+}
+
+/* Closes the store and removes the temporary directory; 0 or -1. */
+static inline int bt_test_store_remove(struct bt_test_store *s)
+{
+	bt_store_close(s->st);
+	return bt_test_rmtree(s->root) == 0 ? 0 : -1;
+}
+
+/* The notes of a store operation (gc, verify): counted, all and by kind,
+ * and their log "WHAT PATH: DETAIL\n" (cut when full). */
+struct bt_test_notes {
+	size_t n_notes, n_archive, n_problem, n_repaired;
+	char log[16384];
+};
+
+/* The note callback (bt_store_note_fn) for a struct bt_test_notes ud. */
+static inline void bt_test_on_note(void *ud, const char *what, const char *path,
+				   const char *detail)
+{
+	struct bt_test_notes *n = ud;
+	size_t l = strlen(n->log);
+	n->n_notes++;
+	n->n_archive += strcmp(what, "archive") == 0;
+	n->n_problem += strcmp(what, "problem") == 0;
+	n->n_repaired += strcmp(what, "repaired") == 0;
+	snprintf(n->log + l, sizeof n->log - l, "%s %s: %s\n", what, path,
+		 detail ? detail : "");
+}
+
+/* A calloc'd store fixture (bt_test_store_create), or NULL. */
+static inline struct bt_test_store *bt_test_store_new(const char *name)
+{
+	struct bt_test_store *s = calloc(1, sizeof *s);
+	if (s && bt_test_store_create(s, name)) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* A cmocka teardown for a bt_test_store_new fixture in *state. */
+static inline int bt_test_store_teardown(void **state)
+{
+	struct bt_test_store *s = *state;
+	int rc = bt_test_store_remove(s);
+	free(s);
+	return rc;
+}
+
+/* 1 when path exists (a link counts, whatever it points to). */
+static inline int bt_test_exists(const char *path)
+{
+	struct stat s;
+	return lstat(path, &s) == 0;
+}
+
+#endif
