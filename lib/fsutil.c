@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,22 @@ int bt__rm_tree(const char *path, struct bt_strbuf *err)
 	if (!rc && rmdir(path) != 0 && errno != ENOENT)
 		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
 	return rc;
+}
+
+int bt__file_equals(const char *path, const char *data, size_t len)
+{
+	struct stat ls;
+	if (lstat(path, &ls) != 0)
+		return errno == ENOENT && !data;
+	if (!S_ISREG(ls.st_mode) || !data || (uintmax_t)ls.st_size != len)
+		return 0;
+	char *have;
+	size_t hl;
+	if (bt__read_file(path, len, &have, &hl, NULL))
+		return 0;
+	int same = hl == len && memcmp(have, data, len) == 0;
+	free(have);
+	return same;
 }
 
 static int copy_file(const char *from, const char *to, struct bt_strbuf *err)

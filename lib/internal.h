@@ -1,5 +1,6 @@
 /* Internal interfaces shared between library files (bt__ names). Not
- * installed; nothing outside lib/ and tests/ includes this. */
+ * installed; nothing outside lib/, tests/ and the tool's own cli/ (serve's
+ * tree remover) includes this. */
 #ifndef BENCHTRACK_INTERNAL_H
 #define BENCHTRACK_INTERNAL_H
 
@@ -43,6 +44,15 @@ uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
  * (line breaks included) as spaces, so that a name renders as itself
  * wherever it stands. 0 or BT_ENOMEM. */
 int bt__md_escape(struct bt_strbuf *out, const char *s);
+
+/* Table building (lib/report/table.c, report/compare.c): a copy of s
+ * (NULL: "") in t's arena; when out of memory *oom is set and "" is
+ * returned, so that a build goes on and fails once at the end.
+ * bt__table_printf: the same for formatted text, cut at 255 bytes. */
+struct bt_table;
+const char *bt__table_strdup(struct bt_table *t, int *oom, const char *s);
+const char *bt__table_printf(struct bt_table *t, int *oom, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A metric unit as a CSV header suffix: '/' spelled "_per_", other
  * characters that are not letters or digits as '_' (lib/report/table.c). */
@@ -160,6 +170,11 @@ int bt__rmdir_empty_parents(const char *path, const char *top);
  * while it runs, is fine. 0, BT_ENOMEM, or BT_EIO naming the first thing
  * that could not be removed (err may be NULL). */
 int bt__rm_tree(const char *path, struct bt_strbuf *err);
+
+/* 1 when the file at path (a regular file, not through a link) holds
+ * exactly data[0..len); a missing file matches data NULL. 0 otherwise,
+ * also when it cannot be read. */
+int bt__file_equals(const char *path, const char *data, size_t len);
 
 /* fsync of the directory containing path (best effort). */
 void bt__fsync_parent(const char *path);

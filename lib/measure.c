@@ -63,14 +63,8 @@ static struct exec *X(bt_state *s)
 
 static int dvec_push(struct dvec *d, double x)
 {
-	if (d->n == d->alloc) {
-		size_t cap = d->alloc ? d->alloc * 2 : 32;
-		double *p = realloc(d->v, cap * sizeof *p);
-		if (!p)
-			return BT_ENOMEM;
-		d->v = p;
-		d->alloc = cap;
-	}
+	if (bt__vec_reserve((void **)&d->v, &d->alloc, d->n + 1, sizeof *d->v))
+		return BT_ENOMEM;
 	d->v[d->n++] = x;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* A store in a fresh temporary directory, for the store tests (test_gc,
- * test_verify). Header-only: each test binary is its own program. */
+ * test_verify). Header-only: each test binary is its own program.
+ * Include it after cmocka.h. */
 #ifndef BT_TEST_STOREFX_H
 #define BT_TEST_STOREFX_H
 
@@ -11,6 +12,7 @@
 #include "benchtrack.h"
 #include "benchtrack/store.h"
 #include "helpers.h"
+#include "runmaker.h"
 
 struct bt_test_store {
 	char root[512];          /* the temporary directory */
@@ -91,6 +93,53 @@ static inline int bt_test_store_teardown(void **state)
 	int rc = bt_test_store_remove(s);
 	free(s);
 	return rc;
+}
+
+/* The path of rel inside the store s (one of 4 rotating buffers). */
+static inline const char *bt_test_store_path(const struct bt_test_store *s,
+					     const char *rel)
+{
+	static char buf[4][1024];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", s->dir, rel);
+	return buf[k];
+}
+
+/* What the runs a store test puts have in common. */
+struct bt_test_run_kind {
+	const char *suite, *machine, *fingerprint;
+	double duration_s;
+	int dirty;          /* 0, 1, -1 unknown */
+	int with_samples;   /* as bt_test_add_naive_tiled */
+};
+
+/* Puts a run of kind k into st: id, type, timestamp ts, commit (NULL:
+ * none; else on branch "main") and the results of
+ * bt_test_add_naive_tiled. The test fails when it cannot. */
+static inline void bt_test_store_put(struct bt_store *st,
+				     const struct bt_test_run_kind *k,
+				     const char *id, const char *type,
+				     const char *ts, const char *commit)
+{
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_run_init(&run), 0);
+	run.run_id = id;
+	run.benchmark_type = type;
+	run.suite = k->suite;
+	run.timestamp = ts;
+	run.duration_s = k->duration_s;
+	run.git.commit = commit;
+	run.git.branch = commit ? "main" : NULL;
+	run.git.dirty = k->dirty;
+	run.machine.name = k->machine;
+	run.machine.fingerprint = k->fingerprint;
+	assert_int_equal(bt_test_add_naive_tiled(&run, k->with_samples), 0);
+	if (bt_store_put(st, &run, NULL, &err))
+		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
 }
 
 /* 1 when path exists (a link counts, whatever it points to). */

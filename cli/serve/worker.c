@@ -3,7 +3,6 @@
  * the heavy answers and their cache (serve.h). */
 #include <errno.h>
 #include <fts.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "serve.h"
 
 /* --- the store's signature ---------------------------------------------- */
@@ -49,16 +49,10 @@ static int sig_equal(const struct store_sig *a, const struct store_sig *b)
 
 /* --- the dashboard copies ----------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *f)
-{
-	(void)st, (void)type, (void)f;
-	return remove(path);
-}
-
 void serve_rmtree(const char *dir)
 {
 	if (dir)
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		bt__rm_tree(dir, NULL); /* the library's one tree remover */
 }
 
 

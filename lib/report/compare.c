@@ -19,26 +19,8 @@ struct cbuild {
 	size_t n_axes;
 };
 
-static const char *cdup(struct cbuild *b, const char *s)
-{
-	char *p = bt__arena_strdup(b->t->arena, s ? s : "");
-	if (!p)
-		b->oom = 1;
-	return p ? p : "";
-}
-
-static const char *cprint(struct cbuild *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static const char *cprint(struct cbuild *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	return cdup(b, tmp);
-}
+#define cdup(b, s) bt__table_strdup((b)->t, &(b)->oom, (s))
+#define cprint(b, ...) bt__table_printf((b)->t, &(b)->oom, __VA_ARGS__)
 
 static void col(struct cbuild *b, size_t *n, enum bt_column_kind kind,
 		const char *name, const char *csv, const char *param,

@@ -84,21 +84,17 @@ static int streq(const char *a, const char *b)
 	return strcmp(str(a), str(b)) == 0;
 }
 
-/* Arena copy; on failure records it and returns "" so building can go on
- * and fail once at the end. */
-static const char *sdup(struct build *b, const char *s)
+const char *bt__table_strdup(struct bt_table *t, int *oom, const char *s)
 {
-	char *p = bt__arena_strdup(b->t->arena, str(s));
+	char *p = bt__arena_strdup(t->arena, str(s));
 	if (!p) {
-		b->oom = 1;
+		*oom = 1;
 		return "";
 	}
 	return p;
 }
 
-static const char *sprint(struct build *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static const char *sprint(struct build *b, const char *fmt, ...)
+const char *bt__table_printf(struct bt_table *t, int *oom, const char *fmt, ...)
 {
 	char tmp[256];
 	va_list ap;
@@ -106,8 +102,11 @@ static const char *sprint(struct build *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	return sdup(b, tmp);
+	return bt__table_strdup(t, oom, tmp);
 }
+
+#define sdup(b, s) bt__table_strdup((b)->t, &(b)->oom, (s))
+#define sprint(b, ...) bt__table_printf((b)->t, &(b)->oom, __VA_ARGS__)
 
 static void *aalloc(struct build *b, size_t size)
 {
@@ -419,46 +418,28 @@ static void fill_row(struct build *b, struct bt_table_row *row, size_t i)
 			}
 			break;
 		case BT_COL_MEDIAN_CI_LOW:
-			if (have_m)
-				cell_num(b, c, m->stats.median_ci_low,
-					 bt_format_quantity(m->stats.median_ci_low,
-							    unit, buf, sizeof buf));
-			break;
 		case BT_COL_MEDIAN_CI_HIGH:
-			if (have_m)
-				cell_num(b, c, m->stats.median_ci_high,
-					 bt_format_quantity(m->stats.median_ci_high,
-							    unit, buf, sizeof buf));
-			break;
 		case BT_COL_P95:
-			if (have_m)
-				cell_num(b, c, m->stats.p95,
-					 bt_format_quantity(m->stats.p95, unit,
-							    buf, sizeof buf));
-			break;
 		case BT_COL_P99:
-			if (have_m)
-				cell_num(b, c, m->stats.p99,
-					 bt_format_quantity(m->stats.p99, unit,
-							    buf, sizeof buf));
+			if (!have_m)
+				break;
+			v = col->kind == BT_COL_MEDIAN_CI_LOW ? m->stats.median_ci_low
+			    : col->kind == BT_COL_MEDIAN_CI_HIGH ? m->stats.median_ci_high
+			    : col->kind == BT_COL_P95 ? m->stats.p95 : m->stats.p99;
+			cell_num(b, c, v, bt_format_quantity(v, unit, buf, sizeof buf));
 			break;
 		case BT_COL_THROUGHPUT:
-			if (r->throughput.unit && r->throughput.value > 0)
-				cell_num(b, c, r->throughput.value,
-					 bt_format_rate(r->throughput.value,
-							r->throughput.unit, buf,
-							sizeof buf));
+		case BT_COL_BYTES_THROUGHPUT: {
+			const struct bt_throughput *tp = col->kind == BT_COL_THROUGHPUT
+				? &r->throughput : &r->bytes_throughput;
+			if (tp->unit && tp->value > 0)
+				cell_num(b, c, tp->value,
+					 bt_format_rate(tp->value, tp->unit, buf, sizeof buf));
 			break;
+		}
 		case BT_COL_THROUGHPUT_UNIT:
 			if (r->throughput.unit && r->throughput.value > 0)
 				cell_text(b, c, r->throughput.unit);
-			break;
-		case BT_COL_BYTES_THROUGHPUT:
-			if (r->bytes_throughput.unit && r->bytes_throughput.value > 0)
-				cell_num(b, c, r->bytes_throughput.value,
-					 bt_format_rate(r->bytes_throughput.value,
-							r->bytes_throughput.unit, buf,
-							sizeof buf));
 			break;
 		case BT_COL_METRIC: {
 			const struct bt_metric *om = find_metric(r, col->param);

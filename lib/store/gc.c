@@ -558,24 +558,6 @@ static int read_copies(const char *arch, const char *month, struct rdir *v,
 	return rc ? rc : more < 0 ? more : 0;
 }
 
-/* 1 when the file at path (not a link) holds exactly data[0..len); a
- * missing file matches data NULL. */
-static int same_bytes(const char *path, const char *data, size_t len)
-{
-	struct stat ls;
-	if (lstat(path, &ls) != 0)
-		return errno == ENOENT && !data;
-	if (!S_ISREG(ls.st_mode) || !data)
-		return 0;
-	char *have;
-	size_t hl;
-	if (bt__read_file(path, RUN_CAP, &have, &hl, NULL))
-		return 0;
-	int same = hl == len && memcmp(have, data, len) == 0;
-	free(have);
-	return same;
-}
-
 /* 1 when the archive's copy of x is the run of its directory rundir
  * (file its run.json, tf its tags): the same bytes; or, the directory
  * being a real one that lost its run.json (and tags) to an older gc that
@@ -590,10 +572,10 @@ static int finished_copy(struct bt_store *st, const char *rundir,
 		struct stat ls;
 		bt_strbuf_reset(why);
 		return (lstat(tf, &ls) != 0 && errno == ENOENT) ||
-		       same_bytes(tf, x->arch_tags, x->arch_tags_len);
+		       bt__file_equals(tf, x->arch_tags, x->arch_tags_len);
 	}
-	return nl == 0 && same_bytes(file, x->arch_run, x->arch_len) &&
-	       same_bytes(tf, x->arch_tags, x->arch_tags_len);
+	return nl == 0 && bt__file_equals(file, x->arch_run, x->arch_len) &&
+	       bt__file_equals(tf, x->arch_tags, x->arch_tags_len);
 }
 
 /* The tags of text (one per line) into a NULL-free array in a. */
@@ -1022,12 +1004,8 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 	crash_point();
 	if (rc) {
 		/* latest/ might still name a run directory: keep them all */
-		struct bt_strbuf m = BT_STRBUF_INIT;
-		bt_strbuf_addf(&m, "archived runs into %s, but %s; their directories "
-			       "are kept (`benchtrack verify --repair` completes the "
-			       "store)", final, bt_strbuf_str(err));
-		bt_error(err, rc, "%s", bt_strbuf_str(&m));
-		bt_strbuf_release(&m);
+		bt__store_half_done(err, rc, "their directories are kept",
+				    "archived runs into %s", final);
 		goto out;
 	}
 	/* remove what the archive now holds; go on past a failure so that as
@@ -1053,13 +1031,8 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		if (r && !rc)
 			rc = r;
 	}
-	if (rc) {
-		struct bt_strbuf m = BT_STRBUF_INIT;
-		bt_strbuf_addf(&m, "archived runs into %s, but %s; `benchtrack verify "
-			       "--repair` completes the store", final, bt_strbuf_str(err));
-		bt_error(err, rc, "%s", bt_strbuf_str(&m));
-		bt_strbuf_release(&m);
-	}
+	if (rc)
+		bt__store_half_done(err, rc, NULL, "archived runs into %s", final);
 out:
 	free(rel);
 	free(adir);
@@ -1437,13 +1410,8 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
 	h = NULL;
 	rc = bt_store_write_readme(st, err);
 out:
-	if (rc && placed) {
-		struct bt_strbuf m = BT_STRBUF_INIT;
-		bt_strbuf_addf(&m, "restored %s, but %s; `benchtrack verify --repair` "
-			       "completes the store", rundir, bt_strbuf_str(err));
-		bt_error(err, rc, "%s", bt_strbuf_str(&m));
-		bt_strbuf_release(&m);
-	}
+	if (rc && placed)
+		bt__store_half_done(err, rc, NULL, "restored %s", rundir);
 	if (tmpdir && !placed)
 		bt__rm_tree(tmpdir, NULL);
 	if (h)

@@ -1836,20 +1836,6 @@ static int is_stored(struct org *g, const char *id)
 	       bsearch(&id, g->stored, g->n_stored, sizeof *g->stored, cmp_str);
 }
 
-static int same_content(const char *path, const char *data, size_t len)
-{
-	struct stat sb;
-	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size != len)
-		return 0;
-	char *d;
-	size_t n;
-	if (bt__read_file(path, len, &d, &n, NULL))
-		return 0;
-	int same = n == len && memcmp(d, data, len) == 0;
-	free(d);
-	return same;
-}
-
 /* Copies the original into STORE/archive/legacy/ under its name, or
  * name.N.ext when another file has that name; nothing when the same bytes
  * are there. */
@@ -1883,7 +1869,7 @@ static int archive_original(struct org *g, const char *base, const char *data,
 			free(p);
 			break;
 		}
-		int same = same_content(p, data, len);
+		int same = bt__file_equals(p, data, len);
 		free(p);
 		if (same)
 			break;

@@ -1517,16 +1517,9 @@ static int sq_query(void *vh, const struct bt_store_filter *f,
 		goto done;
 	}
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			struct bt_store_entry *p =
-				realloc(items, na * sizeof *items);
-			if (!p) {
-				rc = BT_ENOMEM;
-				goto done;
-			}
-			items = p;
-			alloc = na;
+		if (bt__vec_reserve((void **)&items, &alloc, n + 1, sizeof *items)) {
+			rc = BT_ENOMEM;
+			goto done;
 		}
 		struct bt_store_entry *e = &items[n];
 		int oom = 0;
@@ -1632,15 +1625,9 @@ static int sq_find_prefix(void *vh, const char *prefix, const char ***ids,
 		goto done;
 	}
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			const char **p = realloc(list, na * sizeof *list);
-			if (!p) {
-				rc = BT_ENOMEM;
-				goto done;
-			}
-			list = p;
-			alloc = na;
+		if (bt__vec_reserve((void **)&list, &alloc, cnt + 1, sizeof *list)) {
+			rc = BT_ENOMEM;
+			goto done;
 		}
 		int oom = 0;
 		list[cnt] = col_str(arena, s, 0, &oom);

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,24 @@ int bt__store_split_time(const char *ts, char y[5], char mo[3], char d[3],
 	memcpy(d, ts + 8, 2), d[2] = 0;
 	memcpy(hm, ts + 11, 2), memcpy(hm + 2, ts + 14, 2), hm[4] = 0;
 	return 0;
+}
+
+void bt__store_half_done(struct bt_strbuf *err, int rc, const char *kept,
+			 const char *fmt, ...)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	bt_strbuf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	if (kept)
+		bt_strbuf_addf(&m, ", but %s; %s (`benchtrack verify --repair` completes "
+			       "the store)", bt_strbuf_str(err), kept);
+	else
+		bt_strbuf_addf(&m, ", but %s; `benchtrack verify --repair` completes "
+			       "the store", bt_strbuf_str(err));
+	bt_error(err, rc, "%s", bt_strbuf_str(&m));
+	bt_strbuf_release(&m);
 }
 
 /* --- README ------------------------------------------------------------ */
@@ -507,14 +526,8 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 		goto kept;
 	goto out;
 kept:
-	{
-		/* the files are the record: keep the run, say how to finish */
-		struct bt_strbuf m = BT_STRBUF_INIT;
-		bt_strbuf_addf(&m, "stored %s, but %s; `benchtrack verify --repair` "
-			       "completes the store", rundir, bt_strbuf_str(err));
-		bt_error(err, rc, "%s", bt_strbuf_str(&m));
-		bt_strbuf_release(&m);
-	}
+	/* the files are the record: keep the run, say how to finish */
+	bt__store_half_done(err, rc, NULL, "stored %s", rundir);
 out:
 	bt__store_unlock(lock);
 	if (rc && tmpdir && is_dir(tmpdir)) {

@@ -48,6 +48,13 @@ typedef int (*bt__store_run_fn)(void *ud, const char *type, const char *name,
 int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
 			void *ud, struct bt_strbuf *err);
 
+/* A step after the files were written failed: rewrites err as "<what
+ * fmt says>, but <err>; `benchtrack verify --repair` completes the store"
+ * (with kept: "...; <kept> (`benchtrack verify --repair` completes the
+ * store)"), with code rc. err may be NULL. */
+void bt__store_half_done(struct bt_strbuf *err, int rc, const char *kept,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Points STORE/latest/<type>.json at the newest indexed run of the type
  * (leaves it when the newest is archived). Called with the lock held. */
 int bt__store_update_latest(struct bt_store *st, void *h, const char *type,

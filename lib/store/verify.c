@@ -163,6 +163,30 @@ static void repair_failed(struct ctx *c, int rc, const struct bt_strbuf *e)
 	bt_error(c->err, rc, "%s", e && e->len ? e->buf : bt_strerror(rc));
 }
 
+/* The end of a repair with the detail in err (released): BT_ENOMEM is
+ * passed on; any other failure goes to repair_failed and verify goes on
+ * (0). */
+static int repair_done(struct ctx *c, int rc, struct bt_strbuf *err)
+{
+	if (rc && rc != BT_ENOMEM)
+		repair_failed(c, rc, err);
+	bt_strbuf_release(err);
+	return rc == BT_ENOMEM ? rc : 0;
+}
+
+/* Removes the leftover rel (a repair). */
+static void remove_leftover(struct ctx *c, const char *rel)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	const char *p = abs_path(c, rel);
+	int rc = p ? bt__rm_tree(p, &err) : BT_ENOMEM;
+	if (rc)
+		repair_failed(c, rc, &err);
+	else
+		repaired(c, rel, "removed");
+	bt_strbuf_release(&err);
+}
+
 /* 1 when name is the temporary file of an interrupted atomic write or
  * link replacement ("X.tmp.PID" of a process that is gone); 2 when it is
  * the temporary file of a live process (leave it alone); else 0. */
@@ -335,15 +359,8 @@ static int scan_run(struct ctx *c, const char *t, const char *n)
 				return BT_ENOMEM;
 			}
 			problem(c, rel, "left over from an interrupted write");
-			if (c->repair) {
-				struct bt_strbuf err = BT_STRBUF_INIT;
-				int rc = bt__rm_tree(abs_path(c, rel), &err);
-				if (rc)
-					repair_failed(c, rc, &err);
-				else
-					repaired(c, rel, "removed");
-				bt_strbuf_release(&err);
-			}
+			if (c->repair)
+				remove_leftover(c, rel);
 		}
 	}
 	if (d)
@@ -562,13 +579,8 @@ static int place_runs(struct ctx *c)
 				repaired(c, tf, "kept the valid tags; the original is %s", q);
 			bt_strbuf_release(&o);
 		}
-		if (rc == BT_ENOMEM) {
-			bt_strbuf_release(&err);
+		if ((rc = repair_done(c, rc, &err)))
 			return rc;
-		}
-		if (rc)
-			repair_failed(c, rc, &err);
-		bt_strbuf_release(&err);
 	}
 	/* the runs that stay, by type and name */
 	c->good = malloc((c->n_runs + 1) * sizeof *c->good);
@@ -604,18 +616,6 @@ static struct vrun *find_moving(struct ctx *c, const char *rel)
 }
 
 /* --- leftovers ------------------------------------------------------------ */
-
-static void remove_leftover(struct ctx *c, const char *rel)
-{
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	const char *p = abs_path(c, rel);
-	int rc = p ? bt__rm_tree(p, &err) : BT_ENOMEM;
-	if (rc)
-		repair_failed(c, rc, &err);
-	else
-		repaired(c, rel, "removed");
-	bt_strbuf_release(&err);
-}
 
 /* STORE/.tmp/<id>.<pid> of writers that are gone, and X.tmp.PID files at
  * the top of the store. */
@@ -783,14 +783,7 @@ static int check_date_entry(struct ctx *c, const char *ym, const char *dd,
 				repaired(c, rel, q ? "moved to %s" : "removed%s", q ? q : "");
 		}
 	}
-	if (rc == BT_ENOMEM) {
-		bt_strbuf_release(&err);
-		return rc;
-	}
-	if (rc)
-		repair_failed(c, rc, &err);
-	bt_strbuf_release(&err);
-	return 0;
+	return repair_done(c, rc, &err);
 }
 
 /* The entries of dir sorted by name (*n of them, malloc'd; free_list),
@@ -1211,14 +1204,8 @@ static int mark_archived(struct ctx *c)
 	if (c->repair && n_too) {
 		/* as the next gc would: from what is on disk */
 		struct bt_strbuf err = BT_STRBUF_INIT;
-		int rc = bt__gc_recover(c->st, recover_note, c, NULL, &err);
-		if (rc == BT_ENOMEM) {
-			bt_strbuf_release(&err);
-			return rc;
-		}
-		if (rc)
-			repair_failed(c, rc, &err);
-		bt_strbuf_release(&err);
+		return repair_done(c, bt__gc_recover(c->st, recover_note, c, NULL, &err),
+				   &err);
 	}
 	return 0;
 }

@@ -48,35 +48,15 @@
 
 static const char *fpath(const struct bt_test_store *f, const char *rel)
 {
-	static char buf[4][768];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
-	return buf[k];
+	return bt_test_store_path(f, rel);
 }
 
 static void put_run(struct bt_store *st, const char *id, const char *type,
 		    const char *ts, const char *commit)
 {
-	struct bt_run run;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(bt_run_init(&run), 0);
-	run.run_id = id;
-	run.benchmark_type = type;
-	run.suite = "suite_gc";
-	run.timestamp = ts;
-	run.duration_s = 1.5;
-	run.git.commit = commit;
-	run.git.branch = commit ? "main" : NULL;
-	run.git.dirty = 0;
-	run.machine.name = "gc-host";
-	run.machine.fingerprint = "0011223344556677";
-	assert_int_equal(bt_test_add_naive_tiled(&run, 1), 0);
-	int rc = bt_store_put(st, &run, NULL, &err);
-	if (rc)
-		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
-	bt_run_release(&run);
-	bt_strbuf_release(&err);
+	static const struct bt_test_run_kind k = { "suite_gc", "gc-host",
+		"0011223344556677", 1.5, 0, 1 };
+	bt_test_store_put(st, &k, id, type, ts, commit);
 }
 
 static int setup(void **state)

@@ -34,36 +34,18 @@
 #define DIR_C "2026-01-07-0915-UTC-c3c3c3c3"
 #define DIR_D "2026-01-06-1200-UTC-d4d4d4d4"
 
-/* The path of rel inside the store (one of 4 rotating buffers). */
+/* The path of rel inside the store. */
 static const char *sp(struct bt_test_store *f, const char *rel)
 {
-	static char buf[4][1024];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, rel);
-	return buf[k];
+	return bt_test_store_path(f, rel);
 }
 
 static void put_run(struct bt_store *st, const char *id, const char *type,
 		    const char *ts)
 {
-	struct bt_run run;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(bt_run_init(&run), 0);
-	run.run_id = id;
-	run.benchmark_type = type;
-	run.suite = "suite_verify";
-	run.timestamp = ts;
-	run.duration_s = 0.5;
-	run.git.dirty = -1;
-	run.machine.name = "verify-host";
-	run.machine.fingerprint = "8899aabbccddeeff";
-	assert_int_equal(bt_test_add_naive_tiled(&run, 0), 0);
-	int rc = bt_store_put(st, &run, NULL, &err);
-	if (rc)
-		fail_msg("put %s: %s", id, bt_strbuf_str(&err));
-	bt_run_release(&run);
-	bt_strbuf_release(&err);
+	static const struct bt_test_run_kind k = { "suite_verify", "verify-host",
+		"8899aabbccddeeff", 0.5, -1, 0 };
+	bt_test_store_put(st, &k, id, type, ts, NULL);
 }
 
 static int setup(void **state)
