@@ -25,18 +25,7 @@
 #include <benchtrack.h>
 #include <benchtrack/analysis.h>
 
-static uint64_t rnext(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double runif(uint64_t *s)
-{
-	return ((double)(rnext(s) >> 11) + 0.5) / 9007199254740992.0;
-}
+#include "bench_util.h"
 
 /* n values of the benchmark series (n + extra allocated by the caller). */
 static void series(double *x, size_t n)
@@ -45,7 +34,7 @@ static void series(double *x, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		double u = runif(&s), v = runif(&s);
+		double u = bench_unif(&s), v = bench_unif(&s);
 		double z = sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 		double lvl = i < n / 3 ? 100 : i < 2 * n / 3 ? 105 : 100.8;
 

@@ -47,34 +47,17 @@
 
 #include <benchtrack.h>
 
+#include "bench_util.h"
+
 #define GEN_VERSION 1
 #define GEN_SAMPLES 5
 #define GEN_EPOCH 1790121600LL /* 2026-09-23T00:00:00Z */
 
-static uint64_t rnext(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 static double rgauss(uint64_t *s)
 {
-	double u = (double)(rnext(s) >> 11) * 0x1.0p-53;
-	double v = (double)(rnext(s) >> 11) * 0x1.0p-53;
+	double u = (double)(bench_splitmix(s) >> 11) * 0x1.0p-53;
+	double v = (double)(bench_splitmix(s) >> 11) * 0x1.0p-53;
 	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
-}
-
-static char *pathf(const char *fmt, ...)
-{
-	char *p = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
-	va_end(ap);
-	return p;
 }
 
 static int mkdir_p(const char *path)
@@ -119,13 +102,13 @@ static int build_run(size_t i, size_t n_runs, size_t n_series, struct bt_run *ru
 	if (rc)
 		return rc;
 	gmtime_r(&t, &tm);
-	run->run_id = bt_run_printf(run, "%08zx%024llx", i, (unsigned long long)rnext(&seed));
+	run->run_id = bt_run_printf(run, "%08zx%024llx", i, (unsigned long long)bench_splitmix(&seed));
 	run->benchmark_type = bt_run_strdup(run, "micro");
 	run->suite = bt_run_strdup(run, "kernels");
 	run->timestamp = bt_run_printf(run, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 				       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				       tm.tm_hour, tm.tm_min, tm.tm_sec);
-	run->git.commit = bt_run_printf(run, "%08zx%032llx", i, (unsigned long long)rnext(&seed));
+	run->git.commit = bt_run_printf(run, "%08zx%032llx", i, (unsigned long long)bench_splitmix(&seed));
 	run->git.branch = bt_run_strdup(run, "main");
 	run->git.dirty = 0;
 	run->machine.name = bt_run_strdup(run, "bench-box");
@@ -177,10 +160,10 @@ static char *store_for(bt_state *s)
 	char *rootbuf = NULL, *dir = NULL, *tmp = NULL;
 	struct stat st;
 	if (!root || !*root)
-		root = rootbuf = pathf("%s/benchtrack-dashboard-bench", t && *t ? t : "/tmp");
-	dir = root ? pathf("%s/runs%lld-series%lld-v%d", root, (long long)runs,
+		root = rootbuf = bench_pathf("%s/benchtrack-dashboard-bench", t && *t ? t : "/tmp");
+	dir = root ? bench_pathf("%s/runs%lld-series%lld-v%d", root, (long long)runs,
 			   (long long)series, GEN_VERSION) : NULL;
-	tmp = dir ? pathf("%s.tmp", dir) : NULL;
+	tmp = dir ? bench_pathf("%s.tmp", dir) : NULL;
 	if (!tmp) {
 		bt_fail(s, "out of memory");
 		goto fail;
@@ -196,10 +179,10 @@ static char *store_for(bt_state *s)
 		char *rd = NULL, *rf = NULL;
 		if (!rc) {
 			/* by-type/micro/<YYYY-MM-DD-HHMM-UTC>-<id8>/run.json */
-			rd = pathf("%s/by-type/micro/%.4s-%.2s-%.2s-%.2s%.2s-UTC-%.8s", tmp,
+			rd = bench_pathf("%s/by-type/micro/%.4s-%.2s-%.2s-%.2s%.2s-UTC-%.8s", tmp,
 				   run.timestamp, run.timestamp + 5, run.timestamp + 8,
 				   run.timestamp + 11, run.timestamp + 14, run.run_id);
-			rf = rd ? pathf("%s/run.json", rd) : NULL;
+			rf = rd ? bench_pathf("%s/run.json", rd) : NULL;
 			if (!rf || mkdir_p(rd) != 0)
 				rc = BT_EIO;
 			else
@@ -263,8 +246,8 @@ static void bm_build(bt_state *s)
 	if (!dir)
 		return;
 	int cold = strcmp(bt_param_str(s, "pages"), "cold") == 0;
-	char *out = pathf("%s/dashboard-bench", dir);
-	char *runs_dir = out ? pathf("%s/data/runs", out) : NULL;
+	char *out = bench_pathf("%s/dashboard-bench", dir);
+	char *runs_dir = out ? bench_pathf("%s/data/runs", out) : NULL;
 	struct bt_store *st = NULL;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_dashboard_stats stats;
@@ -285,7 +268,7 @@ static void bm_build(bt_state *s)
 	if (rc) {
 		bt_fail(s, "dashboard: %s", bt_strbuf_str(&err));
 	} else {
-		char *data = pathf("%s/data", out);
+		char *data = bench_pathf("%s/data", out);
 		du_bytes = 0;
 		if (data)
 			nftw(data, du_entry, 16, FTW_PHYS);

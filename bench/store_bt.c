@@ -56,6 +56,8 @@
 
 #include <benchtrack.h>
 
+#include "bench_util.h"
+
 /* Bump when the generated content changes (names the cache directory). */
 #define GEN_VERSION 1
 #define GEN_SEED 0x5eed5701ull
@@ -72,10 +74,7 @@ struct rng {
 
 static uint64_t rnext(struct rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return bench_splitmix(&r->s);
 }
 
 static double runif(struct rng *r) /* [0, 1) */
@@ -439,19 +438,6 @@ static int build_run(size_t i, size_t n_results, struct bt_run *run)
 
 /* --- writing the store ----------------------------------------------------- */
 
-/* A malloc'd formatted path; NULL when out of memory. */
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p = NULL;
-	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
-	va_end(ap);
-	return p;
-}
-
 /* mkdir -p of a malloc'd copy of p; 0 or -1 with errno. */
 static int mkdir_p(const char *path)
 {
@@ -484,12 +470,12 @@ static int write_run(const char *store, size_t i, size_t n_results,
 	memset(&run, 0, sizeof run); /* bt_run_release is safe on it */
 	run_head(i, &h, &r);
 	const char *type = kinds[h.kind].type;
-	char *dir = pathf("%s/by-type/%s/%s", store, type, h.dir);
-	char *file = dir ? pathf("%s/run.json", dir) : NULL;
+	char *dir = bench_pathf("%s/by-type/%s/%s", store, type, h.dir);
+	char *file = dir ? bench_pathf("%s/run.json", dir) : NULL;
 	/* by-date/YYYY-MM/DD/<type>/<dir> -> ../../../../by-type/<type>/<dir> */
-	char *ddir = pathf("%s/by-date/%.7s/%.2s/%s", store, h.ts, h.ts + 8, type);
-	char *link = ddir ? pathf("%s/%s", ddir, h.dir) : NULL;
-	char *target = pathf("../../../../by-type/%s/%s", type, h.dir);
+	char *ddir = bench_pathf("%s/by-date/%.7s/%.2s/%s", store, h.ts, h.ts + 8, type);
+	char *link = ddir ? bench_pathf("%s/%s", ddir, h.dir) : NULL;
+	char *target = bench_pathf("../../../../by-type/%s/%s", type, h.dir);
 	int rc = !file || !link || !target ? BT_ENOMEM : build_run(i, n_results, &run);
 	if (!rc && (mkdir_p(dir) != 0 || mkdir_p(ddir) != 0))
 		rc = bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
@@ -547,14 +533,14 @@ static int write_latest(const char *store, size_t n_runs)
 			have[h.kind] = 1;
 		}
 	}
-	char *p = pathf("%s/latest", store);
+	char *p = bench_pathf("%s/latest", store);
 	int rc = !p || mkdir_p(p) != 0 ? -1 : 0;
 	free(p);
 	for (unsigned k = 0; !rc && k < N_KINDS; k++) {
 		if (!have[k])
 			continue;
-		char *l = pathf("%s/latest/%s.json", store, kinds[k].type);
-		char *t = pathf("../by-type/%s/%s/run.json", kinds[k].type,
+		char *l = bench_pathf("%s/latest/%s.json", store, kinds[k].type);
+		char *t = bench_pathf("../by-type/%s/%s/run.json", kinds[k].type,
 				best[k].dir);
 		if (!l || !t || symlink(t, l) != 0)
 			rc = -1;
@@ -580,14 +566,14 @@ static void rm_rf(const char *p)
  * it to dir. 0 or -1 (message on stderr). */
 static int generate(const char *dir, size_t n_runs, size_t n_results)
 {
-	char *tmp = pathf("%s.tmp.%ld", dir, (long)getpid());
+	char *tmp = bench_pathf("%s.tmp.%ld", dir, (long)getpid());
 	if (!tmp)
 		return -1;
 	rm_rf(tmp);
 	const char *sub[] = { "by-type", "by-date", "comparisons", "archive" };
 	int ok = 1;
 	for (size_t i = 0; ok && i < 4; i++) {
-		char *p = pathf("%s/%s", tmp, sub[i]);
+		char *p = bench_pathf("%s/%s", tmp, sub[i]);
 		if (!p || mkdir_p(p) != 0) {
 			fprintf(stderr, "store_bt: %s: %s\n", p ? p : tmp,
 				strerror(errno));
@@ -648,12 +634,12 @@ static char *store_for(bt_state *s, int indexed)
 	const char *t = getenv("TMPDIR");
 	char *rootbuf = NULL;
 	if (!root || !*root)
-		root = rootbuf = pathf("%s/benchtrack-store-bench",
+		root = rootbuf = bench_pathf("%s/benchtrack-store-bench",
 				       t && *t ? t : "/tmp");
-	char *dir = root ? pathf("%s/runs%lld-results%lld-v%d", root,
+	char *dir = root ? bench_pathf("%s/runs%lld-results%lld-v%d", root,
 				 (long long)runs, (long long)results,
 				 GEN_VERSION) : NULL;
-	char *idx = dir ? pathf("%s/index.db", dir) : NULL;
+	char *idx = dir ? bench_pathf("%s/index.db", dir) : NULL;
 	struct stat st;
 	if (!idx) {
 		bt_fail(s, "out of memory");
@@ -719,7 +705,7 @@ static int du_entry(const char *p, const struct stat *sb, int flag,
 
 static double file_size(const char *dir, const char *name)
 {
-	char *p = pathf("%s/%s", dir, name);
+	char *p = bench_pathf("%s/%s", dir, name);
 	struct stat st;
 	double n = p && stat(p, &st) == 0 ? (double)st.st_size : 0.0;
 	free(p);

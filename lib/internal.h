@@ -58,7 +58,7 @@ const char *bt__table_printf(struct bt_table *t, int *oom, const char *fmt, ...)
  * characters that are not letters or digits as '_' (lib/report/table.c). */
 void bt__unit_slug(const char *unit, char *out, size_t size);
 
-/* A plot axis (lib/report/svg.c). bt__axis_setup fills it for values in
+/* A plot axis (lib/report/axis.c). bt__axis_setup fills it for values in
  * [mn, mx] (finite, mn <= mx; > 0 when log): the domain [lo, hi] (log
  * axes: also llo, lhi = its log10, what positions use; lo and hi are then
  * only approximate at the ends of the double range) and 4 to 6 ticks
@@ -87,6 +87,17 @@ void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *
 /* The estimated width in pixels of text (UTF-8) at font size px: the
  * layout of the plots and their tests use it. */
 double bt__text_width(const char *s, double px);
+
+/* Shared by the plots (lib/report/svg.c) and the charts of a run
+ * (lib/report/charts.c). bt__svg_slug appends s with every byte that is
+ * not a letter, digit, '_' or '-' (nor, with dots, a '.' after the first
+ * byte) as '_'; "_" for NULL or "". bt__svg_distinct writes the sorted
+ * distinct finite values of v into out (n entries at most) and returns
+ * their count. bt__svg_usable: v can be drawn (finite; > 0 on a log
+ * axis). */
+void bt__svg_slug(struct bt_strbuf *o, const char *s, int dots);
+size_t bt__svg_distinct(const double *v, size_t n, double *out);
+int bt__svg_usable(double v, int log_axis);
 
 /* Length of the valid UTF-8 sequence at p (n >= 1 bytes left), 0 if
  * invalid: no overlong forms, surrogates or code points above U+10FFFF

@@ -84,18 +84,14 @@ char *bt_run_printf(struct bt_run *run, const char *fmt, ...)
 {
 	if (!run || !run->arena)
 		return NULL;
+	/* formatted once by the string buffer, then copied into the arena */
+	struct bt_strbuf sb = BT_STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int rc = bt_strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return NULL;
-	char *p = bt__arena_alloc(run->arena, (size_t)n + 1);
-	if (!p)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	char *p = rc ? NULL : bt__arena_strndup(run->arena, bt_strbuf_str(&sb), sb.len);
+	bt_strbuf_release(&sb);
 	return p;
 }
 

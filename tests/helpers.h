@@ -75,6 +75,22 @@ static inline int bt_test_rmtree(const char *dir)
 	return nftw(dir, bt_test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Defines char var[256] and the cmocka group fixtures setup_tmpdir
+ * (makes $TMPDIR/<name>.XXXXXX into var) and teardown_tmpdir (removes it
+ * with its contents): the per-binary directory of the unit tests. */
+#define BT_TEST_TMPDIR_FIXTURE(var, name)                                    \
+	static char var[256];                                                \
+	static int setup_tmpdir(void **state)                                \
+	{                                                                    \
+		(void)state;                                                 \
+		return bt_test_make_tmpdir(var, sizeof var, name);           \
+	}                                                                    \
+	static int teardown_tmpdir(void **state)                             \
+	{                                                                    \
+		(void)state;                                                 \
+		return bt_test_rmtree(var) == 0 ? 0 : -1;                    \
+	}
+
 /* The directories of bt_test_tmpdir: add one (path not NULL; 0, or -1 when
  * 8 are registered), or remove them all (path NULL) when called by the
  * process that registered them (not by a forked child that exits). */

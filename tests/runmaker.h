@@ -4,6 +4,7 @@
 #ifndef BT_TEST_RUNMAKER_H
 #define BT_TEST_RUNMAKER_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "benchtrack.h"
@@ -21,6 +22,23 @@ static inline double bt_test_noise(uint64_t *s)
 		sum += (double)(z >> 11) / 9007199254740992.0 - 0.5;
 	}
 	return sum * 1.7320508;
+}
+
+/* Box-Muller: a standard normal from two uniforms in (0, 1) that
+ * unif(ctx) draws; the second normal of each pair is kept in *spare
+ * (*have = 1) and given by the next call. */
+static inline double bt_test_normal(double (*unif)(void *), void *ctx, int *have,
+				    double *spare)
+{
+	const double two_pi = 6.283185307179586476925286766559;
+	if (*have) {
+		*have = 0;
+		return *spare;
+	}
+	double u = unif(ctx), v = unif(ctx);
+	*spare = sqrt(-2 * log(u)) * sin(two_pi * v);
+	*have = 1;
+	return sqrt(-2 * log(u)) * cos(two_pi * v);
 }
 
 /* Appends a result of benchmark name (group may be NULL; variant

@@ -390,7 +390,7 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 			     struct bt_strbuf *out, struct bt_strbuf *err);
 
 
-/* --- SVG plots (lib/report/svg.c) -------------------------------------
+/* --- SVG plots (lib/report/svg.c, axis.c, charts.c) -------------------------------------
  *
  * Small, dependency-free SVG 1.1 documents: well-formed XML (an XML
  * declaration, one <svg> root in the SVG namespace), every text from the

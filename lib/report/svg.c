@@ -1,5 +1,9 @@
-/* SVG plots of a run: line charts along a swept parameter and ablation
- * bar charts. Contracts in include/benchtrack/report.h ("SVG plots"). */
+/* SVG plots: line charts (bt_svg_line_chart) and ablation bar charts
+ * (bt_svg_bar_chart), drawn from the values given, with their text
+ * layout (bt__text_width) and bt_svg_is_geometric. Contracts in
+ * include/benchtrack/report.h ("SVG plots"). The axes' domains, ticks and
+ * tick labels come from lib/report/axis.c; which charts a run gets, from
+ * lib/report/charts.c. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,11 +42,6 @@ static const char *const palette[] = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728
 static const char *const dashes[] = { "", "6 3", "2 3", "8 3 2 3" };
 
 /* --- text ---------------------------------------------------------------- */
-
-static int streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), 0 when invalid. */
 static size_t utf8_len(const unsigned char *s)
@@ -133,7 +132,8 @@ static const char *num(double v, char buf[32])
 	return buf;
 }
 
-static void slug(struct bt_strbuf *o, const char *s, int dots)
+/* Contract in lib/internal.h; lib/report/charts.c uses it too. */
+void bt__svg_slug(struct bt_strbuf *o, const char *s, int dots)
 {
 	for (const char *p = s ? s : ""; *p; p++) {
 		char c = *p;
@@ -241,6 +241,8 @@ static void header(struct bt_strbuf *o, double w, double h, const char *title)
 
 /* --- axes ------------------------------------------------------------- */
 
+/* The pixel position of v on a, between p0 and p1; the domain and ticks
+ * come from bt__axis_setup (lib/report/axis.c). */
 static double tr(const struct bt__axis *a, double v)
 {
 	double t;
@@ -256,329 +258,6 @@ static double tr(const struct bt__axis *a, double v)
 	return a->p0 + t * (a->p1 - a->p0);
 }
 
-static int is_bytes(const char *unit)
-{
-	return unit && strcmp(unit, "B") == 0;
-}
-
-/* Candidate steps for a range of about 5 * raw (> 0), finest first: round
- * multiples of a power of 10, or for bytes of a power of 1024. Each is at
- * most 2.5 times the one before. Returns their count. */
-static size_t steps(double raw, const char *unit, double out[16])
-{
-	static const double dec[] = { 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100 };
-	static const double bin[] = { 1, 2, 4, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2048 };
-	const double *m = dec;
-	size_t nm = sizeof dec / sizeof *dec, n = 0;
-	double base;
-	if (!(raw > 0) || !isfinite(raw))
-		return 0;
-	if (is_bytes(unit) && raw >= 1024) {
-		base = pow(1024, floor(log(raw) / log(1024)));
-		m = bin;
-		nm = sizeof bin / sizeof *bin;
-	} else if (is_bytes(unit) && raw < 1) {
-		base = 1; /* whole bytes */
-	} else {
-		base = pow(10, floor(log10(raw)));
-	}
-	for (size_t i = 0; i < nm; i++) {
-		double s = m[i] * base;
-		if (s > 0 && isfinite(s))
-			out[n++] = s;
-	}
-	return n;
-}
-
-static void set_ticks(struct bt__axis *a, const double *t, size_t n, size_t stride)
-{
-	a->n_ticks = 0;
-	for (size_t i = 0; i < n && a->n_ticks < sizeof a->ticks / sizeof *a->ticks; i += stride)
-		a->ticks[a->n_ticks++] = t[i];
-}
-
-static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
-			const char *unit)
-{
-	int zero = from_zero && mn >= 0;
-	if (zero)
-		mn = 0;
-	double big = fmax(fabs(mn), fabs(mx));
-	if (!(mx / 2 - mn / 2 > big * 1e-9)) {
-		/* one value, or values too close to tell apart */
-		double d = big > 0 ? big / 2 : 1;
-		mn = zero ? 0 : fmax(mn - d, -DBL_MAX);
-		mx = fmin(mx + d, DBL_MAX);
-	}
-	double hr = mx / 2 - mn / 2, cs[16], step = 0, jlo = 0, jhi = 0;
-	int stride = 1;
-	size_t nc = steps(hr / 2.5, unit, cs);
-	for (size_t i = 0; i < nc; i++) {
-		double s = cs[i];
-		double l = fmax(floor(mn / s), ceil(-DBL_MAX / s));
-		double h = fmin(ceil(mx / s), floor(DBL_MAX / s));
-		if (!(h >= l))
-			continue;
-		if (h - l + 1 < 4 && step > 0 && jhi - jlo + 1 > 6) {
-			/* from more than 6 to fewer than 4 (where the double
-			 * range ends): every other of the more */
-			stride = 2;
-			break;
-		}
-		step = s;
-		jlo = l;
-		jhi = h;
-		if (h - l + 1 <= 6)
-			break;
-	}
-	a->n_ticks = 0;
-	if (step == 0) {
-		a->lo = mn;
-		a->hi = mx;
-		a->ticks[a->n_ticks++] = mn;
-		a->ticks[a->n_ticks++] = mx;
-		a->tol = 0;
-		return;
-	}
-	/* past the last round value where that would overflow */
-	a->lo = fmin(fmax(jlo * step, -DBL_MAX), mn);
-	a->hi = fmax(fmin(jhi * step, DBL_MAX), mx);
-	if (!zero) {
-		/* keep the points off the frame */
-		a->lo = fmax(fmin(a->lo, mn - hr * 0.1), -DBL_MAX);
-		a->hi = fmin(fmax(a->hi, mx + hr * 0.1), DBL_MAX);
-	}
-	for (int k = 0; k < 16 * stride && jlo + k <= jhi; k += stride) {
-		double v = (jlo + k) * step;
-		if (fabs(v) < step * 1e-9)
-			v = 0;
-		if (isfinite(v) && v >= a->lo && v <= a->hi &&
-		    a->n_ticks < sizeof a->ticks / sizeof *a->ticks)
-			a->ticks[a->n_ticks++] = v;
-	}
-	a->tol = step * 1e-6;
-}
-
-enum { LOG_DECADES, LOG_BINARY, LOG_125, LOG_13, LOG_LINEAR };
-#define MAX_COUNT 1000.0
-
-/* One candidate tick set of a log axis: writes up to max ticks into t and
- * returns how many there are in all (MAX_COUNT: at least that many).
- * k: the stride of LOG_DECADES (powers of 10) and LOG_BINARY (of 2). */
-static double log_ticks(const struct bt__axis *a, int kind, double k, const char *unit,
-			double *t, size_t max)
-{
-	double lo = a->llo, hi = a->lhi, count = 0;
-	size_t n = 0;
-	if (kind == LOG_DECADES || kind == LOG_BINARY) {
-		double unit_l = kind == LOG_DECADES ? k : k * log10(2.0);
-		double jl = ceil(lo / unit_l), jh = floor(hi / unit_l);
-		if (jh < jl)
-			return 0;
-		count = fmin(jh - jl + 1, MAX_COUNT);
-		for (double j = jl; j <= jh && n < max; j++) {
-			double v = kind == LOG_DECADES ? pow(10, j * k) : ldexp(1, (int)(j * k));
-			if (v > 0 && isfinite(v))
-				t[n++] = v;
-		}
-		return count;
-	}
-	if (kind == LOG_125 || kind == LOG_13) {
-		static const double m125[] = { 1, 2, 5 }, m13[] = { 1, 3 };
-		const double *m = kind == LOG_125 ? m125 : m13;
-		size_t nm = kind == LOG_125 ? 3 : 2;
-		if (hi - lo > 8)
-			return MAX_COUNT;
-		for (double e = floor(lo); e <= ceil(hi); e++)
-			for (size_t i = 0; i < nm; i++) {
-				double v = m[i] * pow(10, e), lv = log10(v);
-				if (!(v > 0) || !isfinite(v) || lv < lo || lv > hi)
-					continue;
-				if (n < max)
-					t[n++] = v;
-				count++;
-			}
-		return count;
-	}
-	/* LOG_LINEAR: round steps, for spans up to 1.5 decades of normal
-	 * numbers */
-	double vlo = pow(10, lo), vhi = fmin(pow(10, hi), DBL_MAX), cs[16];
-	if (hi - lo > 1.5 || !(vlo >= DBL_MIN) || !(vhi > vlo))
-		return 0;
-	size_t nc = steps((vhi - vlo) / 5, unit, cs);
-	double s = 0, jl = 0, jh = -1, stride = 1;
-	for (size_t i = 0; i < nc; i++) {
-		double l = fmax(ceil(vlo / cs[i]), 1), h = floor(vhi / cs[i]);
-		if (h - l + 1 < 4 && jh - jl + 1 > 6) {
-			/* from more than 6 to fewer than 4: every other of the
-			 * more */
-			stride = 2;
-			break;
-		}
-		s = cs[i];
-		jl = l;
-		jh = h;
-		if (jh - jl + 1 <= 6)
-			break;
-	}
-	if (!(jh >= jl))
-		return 0;
-	count = fmin(floor((jh - jl) / stride) + 1, MAX_COUNT);
-	for (double j = jl; j <= jh && n < max; j += stride)
-		t[n++] = j * s;
-	return count;
-}
-
-/* The stride after k (>= 2) of powers on a log axis: round ones (2, 3,
- * 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 75, 100...) and from
- * there on the next integer. */
-static double next_stride(double k)
-{
-	static const double round[] = { 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60,
-					75, 100, 120, 150, 200, 250, 300, 400, 500, 600, 750, 1000 };
-	for (size_t i = 0; i < sizeof round / sizeof *round; i++)
-		if (round[i] > k)
-			return round[i];
-	return k + 1;
-}
-
-void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
-		    const double *data, size_t n_data, const char *unit)
-{
-	a->n_ticks = 0;
-	a->tol = 0;
-	if (!isfinite(mn) || !isfinite(mx) || mx < mn || (a->log && !(mn > 0))) {
-		mn = 1;
-		mx = 10;
-	}
-	if (!a->log) {
-		linear_axis(a, mn, mx, from_zero, unit);
-		return;
-	}
-	const double lmin = log10(DBL_TRUE_MIN), lmax = log10(DBL_MAX);
-	double l0 = log10(mn), l1 = log10(mx);
-	double pad = l1 > l0 ? (l1 - l0) * 0.05 : 0.3;
-	a->llo = fmax(l0 - pad, lmin);
-	a->lhi = fmin(l1 + pad, lmax);
-	if (!(a->lhi > a->llo + 0.3)) {
-		/* at an end of the double range: widen inwards */
-		if (a->llo <= lmin)
-			a->lhi = fmax(a->lhi, a->llo + 0.3);
-		else
-			a->llo = fmin(a->llo, a->lhi - 0.3);
-	}
-	a->lo = pow(10, a->llo);
-	a->hi = fmin(pow(10, a->lhi), DBL_MAX);
-	if (data && n_data >= 4) {
-		/* the swept values, every k-th when there are more than 6 */
-		set_ticks(a, data, n_data, (n_data + 5) / 6);
-		return;
-	}
-	double t[64], over[64], under[64];
-	double n_over = 0, n_under = 0;
-	struct {
-		int kind;
-		double k;
-	} order[8];
-	size_t no = 0;
-	if (is_bytes(unit)) {
-		order[no].kind = LOG_BINARY, order[no++].k = 1;
-		order[no].kind = LOG_LINEAR, order[no++].k = 0;
-	} else {
-		order[no].kind = LOG_DECADES, order[no++].k = 1;
-		order[no].kind = LOG_125, order[no++].k = 0;
-		order[no].kind = LOG_13, order[no++].k = 0;
-		order[no].kind = LOG_LINEAR, order[no++].k = 0;
-	}
-	/* then wider strides of powers (of 2 for bytes, of 10 otherwise),
-	 * until fewer than 4 */
-	size_t strided = no;
-	order[no].kind = is_bytes(unit) ? LOG_BINARY : LOG_DECADES;
-	order[no++].k = 2;
-	for (size_t i = 0; i < no; i++) {
-		double k = order[i].k;
-		for (;;) {
-			double c = log_ticks(a, order[i].kind, k, unit, t, 64);
-			size_t n = c < 64 ? (size_t)c : 64;
-			if (c >= 4 && c <= 6) {
-				set_ticks(a, t, n, 1);
-				return;
-			}
-			if (c > 6 && c <= 64 && n_over == 0) {
-				memcpy(over, t, n * sizeof *t);
-				n_over = c;
-			}
-			if (c >= 1 && c < 4 && c > n_under) {
-				memcpy(under, t, n * sizeof *t);
-				n_under = c;
-			}
-			/* strides: the next, while there are more than 6;
-			 * round ones first */
-			if (i < strided || c <= 6 || k >= 2000)
-				break;
-			k = next_stride(k);
-		}
-	}
-	if (n_over > 0) {
-		size_t n = (size_t)n_over;
-		set_ticks(a, over, n, (n + 5) / 6);
-	} else if (n_under > 0) {
-		set_ticks(a, under, (size_t)n_under, 1);
-	} else {
-		a->ticks[a->n_ticks++] = mn;
-		if (mx > mn)
-			a->ticks[a->n_ticks++] = mx;
-	}
-}
-
-/* The number v as short as tells it apart (to within a->tol). */
-static void plain_label(const struct bt__axis *a, double v, char *buf, size_t size)
-{
-	if (fabs(v) < 1e15 && v == floor(v)) {
-		snprintf(buf, size, "%.0f", v);
-		return;
-	}
-	for (int p = 1; p <= 17; p++) {
-		snprintf(buf, size, "%.*g", p, v);
-		if (fabs(strtod(buf, NULL) - v) <= fmax(a->tol, fabs(v) * 1e-12))
-			return;
-	}
-}
-
-void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *buf,
-		    size_t size)
-{
-	char prev[BT_FORMAT_MAX], cur[BT_FORMAT_MAX];
-	int same = 0;
-	if (!unit || !*unit) {
-		plain_label(a, a->ticks[i], buf, size);
-		return;
-	}
-	for (size_t k = 0; k < a->n_ticks && !same; k++) {
-		bt_format_quantity(a->ticks[k], unit, cur, sizeof cur);
-		same = k && strcmp(cur, prev) == 0;
-		memcpy(prev, cur, sizeof prev);
-	}
-	if (!same) {
-		bt_format_quantity(a->ticks[i], unit, buf, size);
-		return;
-	}
-	/* the units' 3 significant digits do not tell the ticks apart: the
-	 * fewest digits that do, for all of them */
-	for (int p = 3; p <= 17; p++) {
-		same = 0;
-		for (size_t k = 0; k < a->n_ticks && !same; k++) {
-			snprintf(cur, sizeof cur, "%.*g", p, a->ticks[k]);
-			same = k && strcmp(cur, prev) == 0;
-			memcpy(prev, cur, sizeof prev);
-		}
-		if (!same || p == 17) {
-			snprintf(buf, size, "%.*g %s", p, a->ticks[i], unit);
-			return;
-		}
-	}
-}
-
 /* --- geometric sweeps ------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -587,9 +266,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sorted distinct finite values of v into out (n entries at most);
- * returns their count. */
-static size_t distinct(const double *v, size_t n, double *out)
+/* Contract in lib/internal.h; lib/report/charts.c uses it too. */
+size_t bt__svg_distinct(const double *v, size_t n, double *out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -610,7 +288,7 @@ int bt_svg_is_geometric(const double *v, size_t n)
 	double *d = malloc(n * sizeof *d);
 	if (!d)
 		return 0;
-	size_t m = distinct(v, n, d);
+	size_t m = bt__svg_distinct(v, n, d);
 	int geo = m >= 2 && d[0] > 0;
 	if (geo) {
 		int all2 = 1;
@@ -644,7 +322,8 @@ static int cmp_pt(const void *a, const void *b)
 	return cmp_double(&((const struct pt *)a)->x, &((const struct pt *)b)->x);
 }
 
-static int usable(double v, int log_axis)
+/* Contract in lib/internal.h; lib/report/charts.c uses it too. */
+int bt__svg_usable(double v, int log_axis)
 {
 	return isfinite(v) && (!log_axis || v > 0);
 }
@@ -725,7 +404,7 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		const struct bt_svg_series *se = &c->series[s];
 		for (size_t i = 0; i < se->n; i++) {
 			double x = se->x[i], y = se->y[i];
-			if (!usable(x, c->x_log) || !usable(y, c->y_log))
+			if (!bt__svg_usable(x, c->x_log) || !bt__svg_usable(y, c->y_log))
 				continue;
 			xs[nx++] = x;
 			xmn = fmin(xmn, x);
@@ -738,7 +417,7 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		xmn = ymn = 1;
 		xmx = ymx = 10;
 	}
-	size_t nd = distinct(xs, nx, xd);
+	size_t nd = bt__svg_distinct(xs, nx, xd);
 	struct bt__axis x = { .log = c->x_log }, y = { .log = c->y_log };
 	bt__axis_setup(&x, xmn, xmx, 0, c->x_log ? xd : NULL, nd, NULL);
 	bt__axis_setup(&y, ymn, ymx, 1, NULL, 0, c->y_unit);
@@ -786,7 +465,7 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		const struct bt_svg_series *se = &c->series[s];
 		size_t n = 0;
 		for (size_t i = 0; i < se->n; i++)
-			if (usable(se->x[i], c->x_log) && usable(se->y[i], c->y_log)) {
+			if (bt__svg_usable(se->x[i], c->x_log) && bt__svg_usable(se->y[i], c->y_log)) {
 				pts[n].x = se->x[i];
 				pts[n].y = se->y[i];
 				n++;
@@ -799,7 +478,7 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		bt_strbuf_adds(o, "<g class=\"series\" data-series=\"");
 		esc(o, se->name);
 		bt_strbuf_addf(o, "\">\n<path class=\"series\" id=\"series-%zu-", s + 1);
-		slug(o, se->name, 0);
+		bt__svg_slug(o, se->name, 0);
 		bt_strbuf_adds(o, "\" data-series=\"");
 		esc(o, se->name);
 		bt_strbuf_adds(o, "\" d=\"");
@@ -906,7 +585,7 @@ static void panel_setup(const struct bt_svg_bar_chart *c, struct panel *p, int m
 			/* too close for the format's digits */
 			for (size_t k = 0; k < p->ax.n_ticks; k++) {
 				char num_s[BT_FORMAT_MAX - 1];
-				plain_label(&p->ax, p->ax.ticks[k], num_s, sizeof num_s);
+				bt__axis_label(&p->ax, k, NULL, num_s, sizeof num_s);
 				snprintf(p->lab[k], sizeof p->lab[k], "%s%s", num_s, mem ? "%" : "x");
 			}
 			break;
@@ -1033,516 +712,4 @@ int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *o)
 	bt_strbuf_release(&tmp);
 	free(p);
 	return o->buf ? 0 : BT_ENOMEM;
-}
-
-/* --- charts of a run -------------------------------------------------- */
-
-struct builder {
-	const struct bt_run *run;
-	const char *metric;
-	struct bt_charts *c;
-	size_t alloc;
-	int oom;
-};
-
-static const char *gkey(const struct bt_result *r)
-{
-	return r->group ? r->group : r->name ? r->name : "";
-}
-
-static const char *variant_of(const struct bt_result *r)
-{
-	return r->variant ? r->variant : "default";
-}
-
-static const char *param_of(const struct bt_result *r, const char *key)
-{
-	for (size_t i = 0; i < r->n_params; i++)
-		if (streq(r->params[i].key, key))
-			return r->params[i].value;
-	return NULL;
-}
-
-static int parse_num(const char *s, double *v)
-{
-	char *end;
-	if (!s || !*s)
-		return 0;
-	*v = strtod(s, &end);
-	return !*end && isfinite(*v);
-}
-
-static const char *adup(struct builder *b, const char *s)
-{
-	char *p = bt__arena_strdup(b->c->arena, s ? s : "");
-	if (!p)
-		b->oom = 1;
-	return p ? p : "";
-}
-
-/* A unique file name "BASE-SUFFIX.svg". */
-static const char *file_name(struct builder *b, const char *base, const char *suffix)
-{
-	struct bt_strbuf s = BT_STRBUF_INIT;
-	for (int k = 1;; k++) {
-		bt_strbuf_reset(&s);
-		slug(&s, base, 1);
-		bt_strbuf_addf(&s, "-%s", suffix);
-		if (k > 1)
-			bt_strbuf_addf(&s, "-%d", k);
-		bt_strbuf_adds(&s, ".svg");
-		if (!s.buf) {
-			b->oom = 1;
-			return "";
-		}
-		int taken = 0;
-		for (size_t i = 0; i < b->c->n && !taken; i++)
-			taken = strcmp(b->c->items[i].file, s.buf) == 0;
-		if (!taken)
-			break;
-	}
-	const char *r = adup(b, s.buf);
-	bt_strbuf_release(&s);
-	return r;
-}
-
-static void push(struct builder *b, const struct bt_chart *ch, struct bt_strbuf *svg)
-{
-	if (!svg->buf) {
-		b->oom = 1;
-		return;
-	}
-	if (b->c->n == b->alloc) {
-		size_t cap = b->alloc ? b->alloc * 2 : 8;
-		struct bt_chart *p = bt__arena_alloc(b->c->arena, cap * sizeof *p);
-		if (!p) {
-			b->oom = 1;
-			return;
-		}
-		if (b->c->n)
-			memcpy(p, b->c->items, b->c->n * sizeof *p);
-		b->c->items = p;
-		b->alloc = cap;
-	}
-	struct bt_chart x = *ch;
-	char *d = bt__arena_alloc(b->c->arena, svg->len + 1);
-	if (!d) {
-		b->oom = 1;
-		return;
-	}
-	memcpy(d, svg->buf, svg->len + 1);
-	x.svg = d;
-	x.svg_len = svg->len;
-	b->c->items[b->c->n++] = x;
-}
-
-static double metric_median(const struct bt_result *r, const char *metric,
-			    const struct bt_metric **mp)
-{
-	const struct bt_metric *m = bt_result_metric(r, metric);
-	if (mp)
-		*mp = m;
-	if (r->status != BT_STATUS_OK || !m || m->stats.n == 0)
-		return NAN;
-	return m->stats.median;
-}
-
-/* The swept axis of the results idx[0..n): NULL when none. */
-static const char *swept_axis(const struct bt_run *run, const size_t *idx, size_t n)
-{
-	const char *best = NULL;
-	size_t best_n = 1;
-	double *v = malloc((n ? n : 1) * sizeof *v), *d = malloc((n ? n : 1) * sizeof *d);
-	if (!v || !d) {
-		free(v);
-		free(d);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct bt_result *r = &run->results[idx[i]];
-		for (size_t k = 0; k < r->n_params; k++) {
-			const char *key = r->params[k].key;
-			int seen = 0; /* axis handled already */
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = param_of(&run->results[idx[j]], key) != NULL;
-			for (size_t q = 0; q < k && !seen; q++)
-				seen = streq(r->params[q].key, key);
-			if (seen)
-				continue;
-			size_t m = 0;
-			int numeric = 1;
-			for (size_t j = 0; j < n && numeric; j++)
-				numeric = parse_num(param_of(&run->results[idx[j]], key), &v[m++]);
-			if (!numeric)
-				continue;
-			size_t nd = distinct(v, m, d);
-			if (nd > best_n || (nd == best_n && best && nd > 1 && strcmp(key, best) < 0)) {
-				best = key;
-				best_n = nd;
-			}
-		}
-	}
-	free(v);
-	free(d);
-	return best;
-}
-
-struct series_def {
-	size_t first;      /* result that opened it */
-	struct bt_strbuf name;
-	double *x, *y;
-	size_t n;
-};
-
-/* Same series: name, variant and params other than axis. */
-static int same_series(const struct bt_result *a, const struct bt_result *b,
-		       const char *axis)
-{
-	if (!streq(a->name, b->name) || !streq(variant_of(a), variant_of(b)) ||
-	    a->n_params != b->n_params)
-		return 0;
-	for (size_t i = 0; i < a->n_params; i++)
-		if (!streq(a->params[i].key, axis) &&
-		    !streq(param_of(b, a->params[i].key), a->params[i].value))
-			return 0;
-	return 1;
-}
-
-enum yval { Y_TIME, Y_THROUGHPUT, Y_MEMORY };
-
-static double y_of(const struct builder *b, const struct bt_result *r, enum yval k)
-{
-	if (r->status != BT_STATUS_OK)
-		return NAN;
-	switch (k) {
-	case Y_TIME: return metric_median(r, b->metric, NULL);
-	case Y_THROUGHPUT: return r->throughput.unit ? r->throughput.value : NAN;
-	case Y_MEMORY: return r->peak_memory_bytes >= 0 ? (double)r->peak_memory_bytes : NAN;
-	}
-	return NAN;
-}
-
-static void line_charts(struct builder *b, const char *group, const size_t *idx,
-			size_t n)
-{
-	const struct bt_run *run = b->run;
-	const char *axis = swept_axis(run, idx, n);
-	if (!axis)
-		return;
-	/* series: by first appearance */
-	struct series_def *sd = calloc(n, sizeof *sd);
-	size_t *sid = calloc(n, sizeof *sid);
-	double *ax = calloc(n, sizeof *ax);
-	struct bt_svg_series *ss = calloc(n, sizeof *ss);
-	double *yv = calloc(n, sizeof *yv);
-	if (!sd || !sid || !ax || !ss || !yv) {
-		b->oom = 1;
-		goto out;
-	}
-	size_t ns = 0;
-	int other_vary = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct bt_result *r = &run->results[idx[i]];
-		parse_num(param_of(r, axis), &ax[i]);
-		size_t s;
-		for (s = 0; s < ns; s++)
-			if (same_series(&run->results[sd[s].first], r, axis))
-				break;
-		if (s == ns)
-			sd[ns++].first = idx[i];
-		sid[i] = s;
-		const struct bt_result *r0 = &run->results[idx[0]];
-		for (size_t k = 0; k < r->n_params; k++)
-			if (!streq(r->params[k].key, axis) &&
-			    !streq(param_of(r0, r->params[k].key), r->params[k].value))
-				other_vary = 1;
-		if (r->n_params != r0->n_params)
-			other_vary = 1;
-	}
-	for (size_t s = 0; s < ns; s++) {
-		const struct bt_result *r = &run->results[sd[s].first];
-		int variants = 0; /* the benchmark ran several variants */
-		for (size_t i = 0; i < n && !variants; i++) {
-			const struct bt_result *o = &run->results[idx[i]];
-			variants = streq(o->name, r->name) &&
-				   !streq(variant_of(o), variant_of(r));
-		}
-		bt_strbuf_adds(&sd[s].name, r->name ? r->name : "");
-		if (variants)
-			bt_strbuf_addf(&sd[s].name, ":%s", variant_of(r));
-		if (other_vary)
-			for (size_t k = 0; k < r->n_params; k++)
-				if (!streq(r->params[k].key, axis))
-					bt_strbuf_addf(&sd[s].name, " %s=%s", r->params[k].key,
-						       r->params[k].value ? r->params[k].value : "");
-		if (!sd[s].name.buf)
-			b->oom = 1;
-	}
-	int geo = bt_svg_is_geometric(ax, n);
-	static const struct {
-		enum yval k;
-		enum bt_chart_kind kind;
-		const char *suffix, *what;
-	} kinds[] = { { Y_TIME, BT_CHART_TIME, "time", NULL },
-		      { Y_THROUGHPUT, BT_CHART_THROUGHPUT, "throughput", "throughput" },
-		      { Y_MEMORY, BT_CHART_MEMORY, "memory", "peak memory" } };
-	for (size_t k = 0; k < 3 && !b->oom; k++) {
-		const char *unit = NULL;
-		int any = 0, pos = 1;
-		for (size_t i = 0; i < n; i++) {
-			const struct bt_result *r = &run->results[idx[i]];
-			yv[i] = y_of(b, r, kinds[k].k);
-			if (kinds[k].k == Y_TIME) {
-				const struct bt_metric *m = bt_result_metric(r, b->metric);
-				if (m && !unit)
-					unit = m->unit;
-			} else if (kinds[k].k == Y_THROUGHPUT) {
-				if (r->throughput.unit && !unit)
-					unit = r->throughput.unit;
-			} else {
-				unit = "B";
-			}
-			if (isfinite(yv[i])) {
-				any = 1;
-				pos &= yv[i] > 0;
-			}
-		}
-		if (!any)
-			continue;
-		for (size_t s = 0; s < ns; s++) {
-			sd[s].n = 0;
-			free(sd[s].x);
-			free(sd[s].y);
-			sd[s].x = malloc(n * sizeof(double));
-			sd[s].y = malloc(n * sizeof(double));
-			if (!sd[s].x || !sd[s].y) {
-				b->oom = 1;
-				goto out;
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			struct series_def *d = &sd[sid[i]];
-			d->x[d->n] = ax[i];
-			d->y[d->n] = yv[i];
-			d->n++;
-		}
-		for (size_t s = 0; s < ns; s++) {
-			ss[s].name = bt_strbuf_str(&sd[s].name);
-			ss[s].x = sd[s].x;
-			ss[s].y = sd[s].y;
-			ss[s].n = sd[s].n;
-		}
-		struct bt_strbuf title = BT_STRBUF_INIT, ylab = BT_STRBUF_INIT,
-				 svg = BT_STRBUF_INIT;
-		if (kinds[k].k == Y_TIME) {
-			if (streq(b->metric, "time"))
-				bt_strbuf_adds(&ylab, "median time per op");
-			else
-				bt_strbuf_addf(&ylab, "median %s", b->metric ? b->metric : "value");
-		} else {
-			bt_strbuf_adds(&ylab, kinds[k].what);
-		}
-		if (unit && *unit)
-			bt_strbuf_addf(&ylab, " (%s)", unit);
-		bt_strbuf_addf(&title, "%s: %s vs %s", group,
-			       kinds[k].k == Y_TIME ? (streq(b->metric, "time") ? "median time"
-									 : b->metric)
-						    : kinds[k].what,
-			       axis);
-		struct bt_svg_line_chart lc = {
-			.title = bt_strbuf_str(&title),
-			.x_label = geo ? NULL : axis,
-			.y_label = bt_strbuf_str(&ylab),
-			.y_unit = unit,
-			.x_log = geo,
-			.y_log = geo && pos,
-			.series = ss,
-			.n_series = ns,
-		};
-		struct bt_strbuf xl = BT_STRBUF_INIT;
-		bt_strbuf_addf(&xl, "%s%s", axis, geo ? " (log scale)" : "");
-		lc.x_label = bt_strbuf_str(&xl);
-		if (bt_svg_line_chart(&lc, &svg))
-			b->oom = 1;
-		size_t drawn = 0;
-		for (size_t s = 0; s < ns; s++)
-			for (size_t i = 0; i < ss[s].n; i++)
-				if (usable(ss[s].x[i], lc.x_log) && usable(ss[s].y[i], lc.y_log)) {
-					drawn++;
-					break;
-				}
-		struct bt_chart ch = { .kind = kinds[k].kind, .group = adup(b, group),
-				       .file = file_name(b, group, kinds[k].suffix),
-				       .title = adup(b, bt_strbuf_str(&title)),
-				       .n_series = drawn };
-		if (!b->oom)
-			push(b, &ch, &svg);
-		bt_strbuf_release(&title);
-		bt_strbuf_release(&ylab);
-		bt_strbuf_release(&xl);
-		bt_strbuf_release(&svg);
-	}
-out:
-	if (sd)
-		for (size_t s = 0; s < n; s++) {
-			bt_strbuf_release(&sd[s].name);
-			free(sd[s].x);
-			free(sd[s].y);
-		}
-	free(sd);
-	free(sid);
-	free(ax);
-	free(ss);
-	free(yv);
-}
-
-/* Same params (all keys). */
-static int same_params(const struct bt_result *a, const struct bt_result *b)
-{
-	if (a->n_params != b->n_params)
-		return 0;
-	for (size_t i = 0; i < a->n_params; i++)
-		if (!streq(param_of(b, a->params[i].key), a->params[i].value))
-			return 0;
-	return 1;
-}
-
-static void ablation_chart(struct builder *b, const char *group, const char *bench)
-{
-	const struct bt_run *run = b->run;
-	size_t n = run->n_results;
-	struct bt_svg_bar *bars = calloc(n ? n : 1, sizeof *bars);
-	if (!bars) {
-		b->oom = 1;
-		return;
-	}
-	size_t nb = 0, n_params = 0;
-	int higher = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct bt_result *r = &run->results[i];
-		if (!streq(r->name, bench) || !streq(gkey(r), group))
-			continue;
-		if (streq(variant_of(r), "none")) {
-			n_params++;
-			continue;
-		}
-		int seen = 0;
-		for (size_t k = 0; k < nb && !seen; k++)
-			seen = streq(bars[k].label, variant_of(r));
-		if (seen)
-			continue;
-		/* this variant over all parameter values */
-		double lsum = 0, msum = 0;
-		size_t ln = 0, mn = 0;
-		for (size_t j = i; j < n; j++) {
-			const struct bt_result *v = &run->results[j];
-			if (!streq(v->name, bench) || !streq(gkey(v), group) ||
-			    !streq(variant_of(v), variant_of(r)) || v->status != BT_STATUS_OK)
-				continue;
-			for (size_t q = 0; q < n; q++) {
-				const struct bt_result *z = &run->results[q];
-				if (!streq(z->name, bench) || !streq(gkey(z), group) ||
-				    !streq(variant_of(z), "none") || !same_params(z, v))
-					continue;
-				if (z->status != BT_STATUS_OK)
-					break;
-				const struct bt_metric *m;
-				double mv = metric_median(v, b->metric, &m), mz = metric_median(z, b->metric, NULL);
-				if (m && m->direction == BT_HIGHER_IS_BETTER)
-					higher = 1;
-				if (mv > 0 && mz > 0 && isfinite(mv) && isfinite(mz)) {
-					lsum += log(higher ? mv / mz : mz / mv);
-					ln++;
-				}
-				if (v->peak_memory_bytes > 0 && z->peak_memory_bytes > 0) {
-					msum += ((double)v->peak_memory_bytes - (double)z->peak_memory_bytes) /
-						(double)z->peak_memory_bytes * 100;
-					mn++;
-				}
-				break;
-			}
-		}
-		bars[nb].label = variant_of(r);
-		bars[nb].speedup = ln ? exp(lsum / (double)ln) : NAN;
-		bars[nb].mem_change_pct = mn ? msum / (double)mn : NAN;
-		nb++;
-	}
-	if (nb) {
-		struct bt_strbuf title = BT_STRBUF_INIT, sub = BT_STRBUF_INIT, svg = BT_STRBUF_INIT;
-		bt_strbuf_addf(&title, "%s: ablation of %s vs none", group, bench);
-		bt_strbuf_addf(&sub, "%s over %zu parameter value%s where both ran ok",
-			       n_params > 1 ? "geometric mean of the speedup, mean memory change"
-					    : "speedup and memory change",
-			       n_params, n_params == 1 ? "" : "s");
-		struct bt_svg_bar_chart bc = { bt_strbuf_str(&title), bt_strbuf_str(&sub), bars, nb };
-		if (bt_svg_bar_chart(&bc, &svg))
-			b->oom = 1;
-		struct bt_chart ch = { .kind = BT_CHART_ABLATION, .group = adup(b, group),
-				       .benchmark = adup(b, bench),
-				       .file = file_name(b, bench, "ablation"),
-				       .title = adup(b, bt_strbuf_str(&title)), .n_series = nb };
-		if (!b->oom)
-			push(b, &ch, &svg);
-		bt_strbuf_release(&title);
-		bt_strbuf_release(&sub);
-		bt_strbuf_release(&svg);
-	}
-	free(bars);
-}
-
-int bt_report_charts(const struct bt_run *run, const struct bt_table_opts *opts,
-		     struct bt_charts *out, struct bt_strbuf *err)
-{
-	if (!out)
-		return bt_error(err, BT_EINVAL, "charts: no output");
-	memset(out, 0, sizeof *out);
-	if (!run)
-		return bt_error(err, BT_EINVAL, "charts: no run");
-	out->arena = bt__arena_new();
-	size_t *idx = malloc((run->n_results ? run->n_results : 1) * sizeof *idx);
-	struct builder b = { run, opts && opts->metric ? opts->metric : "time", out, 0, 0 };
-	if (!out->arena || !idx) {
-		free(idx);
-		bt_charts_release(out);
-		return bt_error(err, BT_ENOMEM, "charts: out of memory");
-	}
-	for (size_t g = 0; g < run->n_results && !b.oom; g++) {
-		const char *group = gkey(&run->results[g]);
-		int seen = 0;
-		for (size_t k = 0; k < g && !seen; k++)
-			seen = streq(gkey(&run->results[k]), group);
-		if (seen)
-			continue;
-		size_t n = 0;
-		for (size_t i = g; i < run->n_results; i++)
-			if (streq(gkey(&run->results[i]), group))
-				idx[n++] = i;
-		line_charts(&b, group, idx, n);
-		/* ablation benchmarks of the group, in run order */
-		for (size_t i = 0; i < n && !b.oom; i++) {
-			const struct bt_result *r = &run->results[idx[i]];
-			if (!streq(variant_of(r), "none"))
-				continue;
-			int done = 0;
-			for (size_t j = 0; j < i && !done; j++)
-				done = streq(run->results[idx[j]].name, r->name) &&
-				       streq(variant_of(&run->results[idx[j]]), "none");
-			if (!done)
-				ablation_chart(&b, group, r->name ? r->name : "");
-		}
-	}
-	free(idx);
-	if (b.oom) {
-		bt_charts_release(out);
-		return bt_error(err, BT_ENOMEM, "charts: out of memory");
-	}
-	return 0;
-}
-
-void bt_charts_release(struct bt_charts *c)
-{
-	if (!c)
-		return;
-	bt__arena_free(c->arena);
-	memset(c, 0, sizeof *c);
 }

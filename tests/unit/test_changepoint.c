@@ -19,6 +19,7 @@
 
 #include "benchtrack.h"
 #include "benchtrack/analysis.h"
+#include "runmaker.h"
 
 #ifndef BT_SOURCE_DIR
 #error "BT_SOURCE_DIR must be defined"
@@ -121,19 +122,14 @@ static double runif(struct rng *r)
 	return ((double)(rnext(r) >> 11) + 0.5) / 9007199254740992.0;
 }
 
+static double runif_cb(void *r)
+{
+	return runif(r);
+}
+
 static double rnorm(struct rng *r)
 {
-	double u, v;
-
-	if (r->have) {
-		r->have = 0;
-		return r->spare;
-	}
-	u = runif(r);
-	v = runif(r);
-	r->spare = sqrt(-2 * log(u)) * sin(2 * M_PI * v);
-	r->have = 1;
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+	return bt_test_normal(runif_cb, r, &r->have, &r->spare);
 }
 
 /* Level 100, Gaussian noise with sd cv*100; step of rel (0: none) at idx;

@@ -27,21 +27,10 @@ static const struct bt_index_ops *ops = &bt__index_sqlite;
 
 /* --- fixtures ------------------------------------------------------------- */
 
-static char tmpdir[256];
 static char dbpath[512];
 static int db_counter;
 
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_index");
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
-}
+BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_index")
 
 /* A fresh index.db path (in its own directory) for each test. */
 static int setup_db(void **state)

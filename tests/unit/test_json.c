@@ -26,19 +26,7 @@
  * Fixtures
  * ------------------------------------------------------------------- */
 
-static char tmpdir[256];
-
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_json");
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
-}
+BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_json")
 
 static const char *tmppath(const char *name)
 {

@@ -35,20 +35,9 @@
 
 /* --- fixtures ------------------------------------------------------------- */
 
-static char tmpdir[256];
 static int counter;
 
-static int setup_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_make_tmpdir(tmpdir, sizeof tmpdir, "bt_test_organize");
-}
-
-static int teardown_tmpdir(void **state)
-{
-	(void)state;
-	return bt_test_rmtree(tmpdir) == 0 ? 0 : -1;
-}
+BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_organize")
 
 /* A fresh directory name below tmpdir (not created). */
 static char *fresh(const char *what)

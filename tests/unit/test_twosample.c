@@ -23,6 +23,7 @@
 #endif
 #define REF_PATH BT_SOURCE_DIR "/tests/fixtures/stats-reference.json"
 #include "refdata.h"
+#include "runmaker.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -627,19 +628,14 @@ static double rng_unif(struct rng *r)
 	return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
 }
 
+static double rng_unif_cb(void *r)
+{
+	return rng_unif(r);
+}
+
 static double rng_normal(struct rng *r)
 {
-	double u, v;
-
-	if (r->has_spare) {
-		r->has_spare = 0;
-		return r->spare;
-	}
-	u = rng_unif(r);
-	v = rng_unif(r);
-	r->spare = sqrt(-2 * log(u)) * sin(2 * M_PI * v);
-	r->has_spare = 1;
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+	return bt_test_normal(rng_unif_cb, r, &r->has_spare, &r->spare);
 }
 
 /* lognormal times with median `median` and coefficient of variation cv */

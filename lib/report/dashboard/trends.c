@@ -36,18 +36,6 @@
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
 #define SERIES_FORMAT "/* benchtrack dashboard series v3 " /* + hash */
 
-/* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
- * it and the run readers accept; it is used as the series' file name. */
-static int is_series_key(const char *k)
-{
-	if (!k)
-		return 0;
-	for (int i = 0; i < 16; i++)
-		if (!((k[i] >= '0' && k[i] <= '9') || (k[i] >= 'a' && k[i] <= 'f')))
-			return 0;
-	return k[16] == '\0';
-}
-
 static int add_reg(struct dash *d, const char *t, struct bt_strbuf *json)
 {
 	if (d->n_regs == d->alloc_regs) {
@@ -100,22 +88,14 @@ static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const ch
 
 /* --- the hash of a series file's inputs --- */
 
-#define FNV_OFF 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
+#define FNV_PRIME 0x100000001b3ull /* h_u64's multiplier */
 
-static uint64_t h_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * FNV_PRIME;
-	return h;
-}
-
+/* FNV-1a (bt__fnv1a) of s with its NUL; NULL hashes as "\1". */
 static uint64_t h_str(uint64_t h, const char *s)
 {
 	if (!s)
-		return h_bytes(h, "\1", 1);
-	return h_bytes(h, s, strlen(s) + 1);
+		return bt__fnv1a(h, "\1", 1);
+	return bt__fnv1a(h, s, strlen(s) + 1);
 }
 
 static uint64_t h_u64(uint64_t h, uint64_t v)
@@ -140,7 +120,7 @@ static uint64_t h_dbl(uint64_t h, double v)
 static uint64_t series_hash(const struct dash *d, const struct bt_series *s,
 			    const char *type, const long long *ri)
 {
-	uint64_t h = FNV_OFF;
+	uint64_t h = BT__FNV_INIT;
 	const char *ids[] = { s->series_key, s->name, s->suite, s->variant, s->params,
 			      s->machine, s->fingerprint, s->metric, s->unit, type };
 	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
@@ -279,7 +259,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	memset(&cps, 0, sizeof cps);
 	/* a key that is no file name (an index built before the readers
 	 * checked keys): no trend */
-	if (!s->n || !is_series_key(s->series_key))
+	if (!s->n || !bt__is_series_key(s->series_key))
 		return 0;
 	last = bt__dash_find_run(d, s->points[s->n - 1].run_id);
 	type = last ? last->type : NULL;
