@@ -29,15 +29,13 @@ static void lognormal(uint64_t *s, double *v, size_t n, double median)
 static void bm_compare(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *a = malloc(2 * n * sizeof *a), *b;
+	double *a = bench_doubles(s, 2 * n), *b;
 	struct bt_verdict_opts o;
 	struct bt_sample_cmp c;
 	uint64_t seed = 42;
 
-	if (!a) {
-		bt_oom(s);
+	if (!a)
 		return;
-	}
 	b = a + n;
 	lognormal(&seed, a, n, 100);
 	lognormal(&seed, b, n, 103);

@@ -1,4 +1,4 @@
-/* Small helpers shared by benchtrack's own benchmarks (bench/*_bt.c).
+/* Small helpers shared by benchtrack's own benchmarks (the bench/ suites).
  * Header-only: each benchmark is its own executable. */
 #ifndef BT_BENCH_UTIL_H
 #define BT_BENCH_UTIL_H
@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include <benchtrack.h>
 
 /* splitmix64: the next value of the deterministic sequence of state *s. */
 static inline uint64_t bench_splitmix(uint64_t *s)
@@ -33,6 +36,32 @@ static inline char *bench_pathf(const char *fmt, ...)
 		p = NULL;
 	va_end(ap);
 	return p;
+}
+
+/* Opens the store at dir with flags (BT_STORE_*) and reindexes it; 0, or
+ * the error code after bt_fail(s, "reindex DIR: ..."). */
+static inline int bench_reindex(bt_state *s, const char *dir, int flags)
+{
+	struct bt_store *bs;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = bt_store_open(&bs, dir, flags, &err);
+	if (!rc) {
+		rc = bt_store_reindex(bs, NULL, NULL, &err);
+		bt_store_close(bs);
+	}
+	if (rc)
+		bt_fail(s, "reindex %s: %s", dir, bt_strbuf_str(&err));
+	bt_strbuf_release(&err);
+	return rc;
+}
+
+/* n doubles, malloc'd; NULL after bt_oom(s) when out of memory. */
+static inline double *bench_doubles(bt_state *s, size_t n)
+{
+	double *v = malloc(n * sizeof *v);
+	if (!v)
+		bt_oom(s);
+	return v;
 }
 
 #endif

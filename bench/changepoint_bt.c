@@ -53,15 +53,13 @@ static void opts_for(bt_state *s, struct bt_cp_opts *o)
 static void bm_changepoints(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *x = malloc(n * sizeof *x);
+	double *x = bench_doubles(s, n);
 	struct bt_cp_opts o;
 	struct bt_cp_result r;
 	size_t found = 0;
 
-	if (!x) {
-		bt_oom(s);
+	if (!x)
 		return;
-	}
 	series(x, n);
 	opts_for(s, &o);
 	while (bt_loop(s)) {
@@ -83,14 +81,12 @@ BT_BENCH(bm_changepoints, .name = "changepoints", .group = "changepoint",
 static void bm_update(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *x = malloc((n + 1) * sizeof *x);
+	double *x = bench_doubles(s, n + 1);
 	struct bt_cp_opts o;
 	struct bt_cp_result r;
 
-	if (!x) {
-		bt_oom(s);
+	if (!x)
 		return;
-	}
 	series(x, n + 1);
 	opts_for(s, &o);
 	memset(&r, 0, sizeof r);

@@ -191,29 +191,14 @@ static char *store_for(bt_state *s)
 		bt_run_release(&run);
 		free(rd);
 		free(rf);
-		if (rc) {
+		if (rc)
 			bt_fail(s, "generate run %zu: %s", i, bt_strbuf_str(&err));
-			bt_strbuf_release(&err);
-			goto fail;
-		}
 		bt_strbuf_release(&err);
-	}
-	{
-		struct bt_store *bs;
-		struct bt_strbuf err = BT_STRBUF_INIT;
-		int rc = bt_store_open(&bs, tmp, BT_STORE_CREATE | BT_STORE_NO_REBUILD,
-				       &err);
-		if (!rc) {
-			rc = bt_store_reindex(bs, NULL, NULL, &err);
-			bt_store_close(bs);
-		}
-		if (rc) {
-			bt_fail(s, "reindex %s: %s", tmp, bt_strbuf_str(&err));
-			bt_strbuf_release(&err);
+		if (rc)
 			goto fail;
-		}
-		bt_strbuf_release(&err);
 	}
+	if (bench_reindex(s, tmp, BT_STORE_CREATE | BT_STORE_NO_REBUILD))
+		goto fail;
 	if (rename(tmp, dir) != 0) {
 		bt_fail(s, "%s: %s", dir, strerror(errno));
 		goto fail;

@@ -21,6 +21,18 @@ void *bk_alloc(size_t bytes)
 	return p;
 }
 
+int bk_alloc_n(size_t bytes, void **p, int k)
+{
+	int ok = 1;
+	for (int i = 0; i < k; i++)
+		ok &= (p[i] = bk_alloc(bytes)) != NULL;
+	if (ok)
+		return 0;
+	for (int i = 0; i < k; i++)
+		free(p[i]);
+	return -1;
+}
+
 void bk_fill(double *x, size_t n, uint64_t seed)
 {
 	uint64_t s = seed;

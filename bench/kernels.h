@@ -37,6 +37,9 @@ extern "C" {
 
 /* 64-byte aligned memory (free() it), NULL when out of memory. */
 void *bk_alloc(size_t bytes);
+/* k buffers of `bytes` each (bk_alloc) into p[]; 0, or -1 when out of
+ * memory, with none of them left allocated. */
+int bk_alloc_n(size_t bytes, void **p, int k);
 /* Deterministic input: n doubles in [-1, 1) from seed (splitmix64). */
 void bk_fill(double *x, size_t n, uint64_t seed);
 /* Deterministic bytes from seed. */

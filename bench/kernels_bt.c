@@ -8,14 +8,22 @@
 
 #include "kernels.h"
 
+/* bk_alloc_n, or -1 after bt_oom(s). */
+static int alloc_bufs(bt_state *s, size_t bytes, void **p, int k)
+{
+	if (bk_alloc_n(bytes, p, k) == 0)
+		return 0;
+	bt_oom(s);
+	return -1;
+}
+
 static void bm_sum(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *x = bk_alloc(n * sizeof *x);
-	if (!x) {
-		bt_oom(s);
+	void *buf;
+	if (alloc_bufs(s, n * sizeof(double), &buf, 1))
 		return;
-	}
+	double *x = buf;
 	bk_fill(x, n, BK_SEED);
 	while (bt_loop(s)) {
 		double acc = bk_sum(x, n);
@@ -24,29 +32,25 @@ static void bm_sum(bt_state *s)
 	bt_set_items(s, (double)n, "elements");
 	free(x);
 }
-BT_BENCH(bm_sum, .name = "sum", .params = "n=" BK_STR(BK_SUM_N),
-	 .type = "micro");
+BT_BENCH(bm_sum, .name = "sum", .type = "micro",
+	 .params = "n=" BK_STR(BK_SUM_N));
 
 static void bm_dot(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *x = bk_alloc(n * sizeof *x);
-	double *y = bk_alloc(n * sizeof *y);
-	if (!x || !y) {
-		free(x);
-		free(y);
-		bt_oom(s);
+	void *buf[2];
+	if (alloc_bufs(s, n * sizeof(double), buf, 2))
 		return;
-	}
+	double *x = buf[0], *y = buf[1];
 	bk_fill(x, n, BK_SEED);
 	bk_fill(y, n, BK_SEED + 1);
 	while (bt_loop(s)) {
 		double acc = bk_dot(x, y, n);
 		bt_do_not_optimize(&acc);
 	}
-	bt_set_items(s, (double)n, "elements");
 	free(x);
 	free(y);
+	bt_set_items(s, (double)n, "elements");
 }
 BT_BENCH(bm_dot, .name = "dot", .params = "n=" BK_STR(BK_DOT_N),
 	 .type = "micro");
@@ -54,11 +58,10 @@ BT_BENCH(bm_dot, .name = "dot", .params = "n=" BK_STR(BK_DOT_N),
 static void bm_stride(bt_state *s)
 {
 	size_t bytes = (size_t)bt_param_int(s, "bytes");
-	unsigned char *p = bk_alloc(bytes);
-	if (!p) {
-		bt_oom(s);
+	void *buf;
+	if (alloc_bufs(s, bytes, &buf, 1))
 		return;
-	}
+	unsigned char *p = buf;
 	bk_fill_bytes(p, bytes, BK_SEED);
 	while (bt_loop(s)) {
 		uint64_t acc = bk_stride(p, bytes, BK_STRIDE_STEP);
@@ -73,14 +76,10 @@ BT_BENCH(bm_stride, .name = "stride",
 static void bm_copy(bt_state *s)
 {
 	size_t bytes = (size_t)bt_param_int(s, "bytes");
-	unsigned char *src = bk_alloc(bytes);
-	unsigned char *dst = bk_alloc(bytes);
-	if (!src || !dst) {
-		free(src);
-		free(dst);
-		bt_oom(s);
+	void *buf[2];
+	if (alloc_bufs(s, bytes, buf, 2))
 		return;
-	}
+	unsigned char *src = buf[0], *dst = buf[1];
 	bk_fill_bytes(src, bytes, BK_SEED);
 	bk_fill_bytes(dst, bytes, BK_SEED + 1);
 	while (bt_loop(s)) {
@@ -97,16 +96,10 @@ BT_BENCH(bm_copy, .name = "copy", .params = "bytes=" BK_STR(BK_COPY_BYTES),
 static void bm_matmul(bt_state *s)
 {
 	size_t n = (size_t)bt_param_int(s, "n");
-	double *a = bk_alloc(n * n * sizeof *a);
-	double *b = bk_alloc(n * n * sizeof *b);
-	double *c = bk_alloc(n * n * sizeof *c);
-	if (!a || !b || !c) {
-		free(a);
-		free(b);
-		free(c);
-		bt_oom(s);
+	void *buf[3];
+	if (alloc_bufs(s, n * n * sizeof(double), buf, 3))
 		return;
-	}
+	double *a = buf[0], *b = buf[1], *c = buf[2];
 	bk_fill(a, n * n, BK_SEED);
 	bk_fill(b, n * n, BK_SEED + 1);
 	while (bt_loop(s)) {

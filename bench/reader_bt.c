@@ -166,11 +166,11 @@ static void bm_read(bt_state *s)
 			break;
 		}
 	}
-	bt_set_bytes(s, (double)len);
-	bt_counter(s, "results", (double)results);
 	free(data);
 	bt_strbuf_release(&text);
 	bt_strbuf_release(&err);
+	bt_set_bytes(s, (double)len);
+	bt_counter(s, "results", (double)results);
 }
 BT_BENCH(bm_read, .name = "read", .type = "json",
 	 .params = "doc=fixture,large;reader=strict,fast,summary");

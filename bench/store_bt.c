@@ -662,20 +662,8 @@ static char *store_for(bt_state *s, int indexed)
 			(double)(t1.tv_sec - t0.tv_sec) +
 				(double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
 	}
-	if (indexed && stat(idx, &st) != 0) {
-		struct bt_store *bs;
-		struct bt_strbuf err = BT_STRBUF_INIT;
-		int rc = bt_store_open(&bs, dir, BT_STORE_NO_REBUILD, &err);
-		if (!rc) {
-			rc = bt_store_reindex(bs, NULL, NULL, &err);
-			bt_store_close(bs);
-		}
-		if (rc)
-			bt_fail(s, "reindex %s: %s", dir, bt_strbuf_str(&err));
-		bt_strbuf_release(&err);
-		if (rc)
-			goto fail;
-	}
+	if (indexed && stat(idx, &st) != 0 && bench_reindex(s, dir, BT_STORE_NO_REBUILD))
+		goto fail;
 	free(rootbuf);
 	free(idx);
 	return dir;
@@ -801,6 +789,7 @@ static void show(bt_state *s, const char *ref)
 	char *dir = store_for(s, 1);
 	if (!dir)
 		return;
+	size_t n = 0;
 	char prefix[9];
 	if (!ref) {
 		/* a run from the middle of the generated ones */
@@ -813,7 +802,6 @@ static void show(bt_state *s, const char *ref)
 	struct bt_store *st;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	int rc = bt_store_open(&st, dir, BT_STORE_READONLY, &err);
-	size_t n = 0;
 	while (!rc && bt_loop(s)) {
 		struct bt_run run;
 		if ((rc = bt_run_init(&run)))

@@ -14,6 +14,16 @@
 
 extern char **environ;
 
+/* Waits for child pid: its exit status, 128+signal when a signal ended
+ * it, or -1 when it cannot be waited for. */
+static inline int bt_test_wait(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /* Runs argv (argv[0] a path), stdout to out_path and stderr to err_path
  * when not NULL (else /dev/null). Returns the exit status, or 128+signal. */
 static inline int bt_test_spawn(char *const argv[], const char *out_path,
@@ -28,12 +38,7 @@ static inline int bt_test_spawn(char *const argv[], const char *out_path,
 	pid_t pid;
 	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0)
-		return -1;
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rc != 0 ? -1 : bt_test_wait(pid);
 }
 
 /* The whole file as a malloc'd string ("" when missing). */

@@ -450,16 +450,11 @@ static void fill_row(struct build *b, struct bt_table_row *row, size_t i)
 			break;
 		}
 		case BT_COL_PEAK_MEMORY:
-			if (r->peak_memory_bytes >= 0)
-				cell_num(b, c, (double)r->peak_memory_bytes,
-					 bt_format_bytes((double)r->peak_memory_bytes,
-							 buf, sizeof buf));
-			break;
 		case BT_COL_MEMORY:
-			if (r->memory_bytes >= 0)
-				cell_num(b, c, (double)r->memory_bytes,
-					 bt_format_bytes((double)r->memory_bytes,
-							 buf, sizeof buf));
+			v = (double)(col->kind == BT_COL_MEMORY ? r->memory_bytes
+				     : r->peak_memory_bytes);
+			if (v >= 0)
+				cell_num(b, c, v, bt_format_bytes(v, buf, sizeof buf));
 			break;
 		case BT_COL_MAX_REL_ERR:
 			if (r->validation.checked)

@@ -627,19 +627,24 @@ static int index_copy(struct bt_store *st, void *h, const char *data,
 }
 
 /* Temporary files of gc and restore processes that are gone:
- * archive/<month>.tar.gz.tmp.<pid> and .tmp/<name>.gc.<pid>. */
+ * archive/<month>.tar.gz.tmp.<pid>, .tmp/<name>.gc.<pid>, and the
+ * atomic writes of the store's own files they made (README.md.tmp.<pid>
+ * at the top, latest/<type>.json.tmp.<pid>). */
 static int remove_leftovers(struct bt_store *st, struct bt_strbuf *err)
 {
-	static const char *const where[] = { "archive", ".tmp" };
+	static const struct {
+		const char *dir, *mark;
+	} where[] = { { "archive", ".tmp." }, { ".tmp", ".gc." },
+		      { ".", ".tmp." }, { "latest", ".tmp." } };
 	int rc = 0;
-	for (int k = 0; k < 2 && !rc; k++) {
-		char *d = bt__pathf("%s/%s", st->dir, where[k]);
+	for (size_t k = 0; k < sizeof where / sizeof *where && !rc; k++) {
+		char *d = bt__pathf("%s/%s", st->dir, where[k].dir);
 		DIR *dir = d ? opendir(d) : NULL;
 		struct dirent *e;
 		if (!d)
 			rc = BT_ENOMEM;
 		while (!rc && dir && (e = readdir(dir))) {
-			long pid = bt__trailing_pid(e->d_name, k ? ".gc." : ".tmp.");
+			long pid = bt__trailing_pid(e->d_name, where[k].mark);
 			if (!pid || bt__pid_alive(pid) || e->d_name[0] == '.')
 				continue;
 			char *p = bt__pathf("%s/%s", d, e->d_name);
@@ -878,7 +883,7 @@ static void cands_free(struct cand *c, size_t n)
 static int check_cand(struct bt_store *st, struct cand *c, bt_store_note_fn note,
 		      void *ud)
 {
-	struct bt_strbuf why = BT_STRBUF_INIT;
+	struct bt_strbuf why = BT_STRBUF_INIT, terr = BT_STRBUF_INIT;
 	struct bt_run run;
 	struct bt_arena *a = bt__arena_new();
 	const char **tags = NULL;
@@ -902,10 +907,14 @@ static int check_cand(struct bt_store *st, struct cand *c, bt_store_note_fn note
 		bt_error(&why, BT_EINVAL, "holds run %s, the index says %s; not "
 			 "archived (`benchtrack reindex` rebuilds the index)",
 			 run.run_id ? run.run_id : "?", c->e->run_id);
-	} else if ((rc = bt__store_read_tags(c->rundir, a, &tags, &nt, NULL)) == BT_ENOMEM) {
+	} else if ((rc = bt__store_read_tags(c->rundir, a, &tags, &nt, &terr)) == BT_ENOMEM) {
 		goto out;
 	} else if (rc) {
-		bt_error(&why, rc, "%s/tags: cannot be read; not archived", c->rundir);
+		/* the reader's own reason (e.g. "a symbolic link") */
+		if (terr.len)
+			bt_error(&why, rc, "%s; not archived", terr.buf);
+		else
+			bt_error(&why, rc, "%s/tags: cannot be read; not archived", c->rundir);
 	} else {
 		c->ok = 1;
 		for (size_t i = 0; i < nt; i++)
@@ -921,6 +930,7 @@ out:
 	bt_run_release(&run);
 	bt__arena_free(a);
 	bt_strbuf_release(&why);
+	bt_strbuf_release(&terr);
 	return rc;
 }
 
@@ -1122,9 +1132,15 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 			goto out;
 		}
 	}
+	/* the same checks in a dry run (they only read), so that it lists
+	 * what a real gc would move and skips what it would skip */
+	for (size_t i = 0; !rc && i < nc; i++)
+		rc = check_cand(st, &c[i], note, ud);
 	if (dry) {
 		/* oldest first, as the archives fill */
-		for (size_t i = nc; i-- > 0;) {
+		for (size_t i = nc; !rc && i-- > 0;) {
+			if (!c[i].ok)
+				continue;
 			if (note) {
 				struct bt_strbuf m = BT_STRBUF_INIT;
 				bt_strbuf_addf(&m, "older than %d days", keep);
@@ -1135,8 +1151,6 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 		}
 		goto out;
 	}
-	for (size_t i = 0; !rc && i < nc; i++)
-		rc = check_cand(st, &c[i], note, ud);
 	/* one archive per month, the oldest month first */
 	while (!rc) {
 		const char *month = NULL;

@@ -224,12 +224,7 @@ static int spawn_closed_stderr(char *const argv[], const char *out_path)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(p[1]);
-	if (rc != 0)
-		return -1;
-	int st;
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return rc != 0 ? -1 : bt_test_wait(pid);
 }
 
 /* A closed stderr: the case (whose output goes there) and the run go on;

@@ -694,6 +694,11 @@ static void test_gc_refuses_links(void **state)
 	assert_string_equal(t, "ok\n");
 	free(t);
 	struct bt_test_notes n;
+	/* a dry run lists what the real gc moves, and skips what it skips */
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 1, &n), 1); /* D alone */
+	assert_int_equal(count_str(n.log, "a symbolic link"), 2);
+	assert_int_equal(count_str(n.log, "archive "), 1);
 	memset(&n, 0, sizeof n);
 	assert_int_equal(gc(f, NOW, 30, 0, &n), 1); /* D alone */
 	assert_non_null(strstr(n.log, "skip"));
@@ -723,6 +728,30 @@ static void test_gc_refuses_links(void **state)
 	bt_run_release(&run);
 	bt_strbuf_release(&err);
 	t = sh("rm -rf '%s/../outside' && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+}
+
+/* A tags file that is a link is skipped with that reason; the temporary
+ * files of dead writers (README.md, latest/) go with the next gc. */
+static void test_gc_tags_link_and_leftovers(void **state)
+{
+	struct bt_test_store *f = *state;
+	char *t = sh("cd '%s' && echo milestone > ../tags-outside && "
+		     "ln -s \"$(cd .. && pwd)/tags-outside\" by-type/attention/" DIR_A "/tags && "
+		     "echo junk > README.md.tmp.999999999 && "
+		     "echo junk > latest/attention.json.tmp.999999998 && echo ok", f->dir);
+	assert_string_equal(t, "ok\n");
+	free(t);
+	struct bt_test_notes n;
+	memset(&n, 0, sizeof n);
+	assert_int_equal(gc(f, NOW, 30, 0, &n), 2); /* C and D */
+	assert_non_null(strstr(n.log, DIR_A "/tags: a symbolic link"));
+	assert_null(strstr(n.log, "cannot be read"));
+	assert_false(bt_test_exists(fpath(f, "README.md.tmp.999999999")));
+	assert_false(bt_test_exists(fpath(f, "latest/attention.json.tmp.999999998")));
+	assert_true(bt_test_exists(fpath(f, "README.md")));
+	t = sh("rm -f '%s/../tags-outside' && echo ok", f->dir);
 	assert_string_equal(t, "ok\n");
 	free(t);
 }
@@ -805,6 +834,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, bt_test_store_teardown),
 		cmocka_unit_test(test_gc_killed_at_every_step),
 		cmocka_unit_test_setup_teardown(test_gc_refuses_links, setup, bt_test_store_teardown),
+		cmocka_unit_test_setup_teardown(test_gc_tags_link_and_leftovers, setup, bt_test_store_teardown),
 		cmocka_unit_test_setup_teardown(test_gc_finishes_run_in_both_places, setup, bt_test_store_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
