@@ -7,12 +7,13 @@
  * in pairs, integers within int64 and reals without overflow, no duplicate
  * keys in any object, only whitespace after the document.
  *
- * It never reports why it refuses: every refusal returns -1 and the caller
- * asks the strict reader, which gives the exact error. So it may refuse
- * more than the strict reader (deep nesting, long numbers, objects with
- * very many keys) but must never accept anything that reader rejects. A
- * new field is a line in the table, read by both (tests/unit/test_json.c
- * compares the two on the fixtures and on generated runs). */
+ * It never reports why it refuses: every refusal returns BT_EPARSE and
+ * the caller asks the strict reader, which gives the exact error. So it
+ * may refuse more than the strict reader (deep nesting, long numbers,
+ * objects with very many keys) but must never accept anything that
+ * reader rejects. A new field is a line in the table, read by both
+ * (tests/unit/test_json.c compares the two on the fixtures and on
+ * generated runs). */
 #include <errno.h>
 #include <float.h>
 #include <fcntl.h>
@@ -58,7 +59,7 @@ struct keys {
 	size_t len[MAX_KEYS];
 };
 
-#define FAIL (-1)
+#define FAIL BT_EPARSE /* never -1, which is BT_ENOMEM */
 
 /* --- scratch vectors ------------------------------------------------------ */
 

@@ -15,8 +15,8 @@
  * be initialised and empty, like bt_run_from_json, but in one pass over
  * the text without building a tree. It accepts only what the strict
  * reader accepts and then fills run with the same values (but for the
- * samples without BT__SCAN_SAMPLES). It gives no message: it returns -1
- * on anything it does not accept (bad JSON or schema, or just something
+ * samples without BT__SCAN_SAMPLES). It gives no message: it returns
+ * BT_EPARSE on anything it does not accept (bad JSON or schema, or just something
  * it does not handle, such as deep nesting), and the caller is to ask
  * bt_run_from_json, on a fresh run, for the verdict and the message. The
  * run is then in an unspecified state: release it. */
@@ -30,8 +30,8 @@ struct bt_arena;
  * files): reads the one value at the start of text[0..len) (whitespace
  * before it allowed) as f says into base, allocating in a. With used,
  * *used is the bytes read (what follows is not looked at); without, only
- * whitespace may follow. 0, or -1 for anything it does not accept (no
- * message); base is then in an unspecified state. */
+ * whitespace may follow. 0, or BT_EPARSE for anything it does not accept
+ * (no message); base is then in an unspecified state. */
 int bt__scan_value(const char *text, size_t len, const struct bt__field *f,
 		   void *base, struct bt_arena *a, size_t *used);
 

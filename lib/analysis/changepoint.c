@@ -73,6 +73,9 @@ struct bt_cp_state {
 	size_t n_found, cap_found;
 	struct perm_entry *perm; /* permutation p-values already computed */
 	size_t n_perm, cap_perm;
+	double scale;        /* y = x * scale: a power of 4, 1 unless the
+			      * values are so large or small that sums of
+			      * squares would overflow or underflow */
 };
 
 static void state_free(struct bt_cp_state *st)
@@ -401,7 +404,7 @@ static void clean_points(const double *x, size_t n, size_t from, double *y)
 			continue; /* the neighbours do not agree: not a spike */
 		sc = 1.482602218505602 * median_small(d, nd) / M_SQRT2;
 		if (fabs(dev) > SPIKE_Z * sc)
-			y[i] = 0.5 * (ml + mr);
+			y[i] = 0.5 * ml + 0.5 * mr; /* no overflow near DBL_MAX */
 	}
 }
 
@@ -700,16 +703,42 @@ static int cmp_rec(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void to_public(const struct cp_rec *r, struct bt_change_point *p)
+/* r is in the scaled values y; p in the caller's (scale: see the state). */
+static void to_public(const struct cp_rec *r, double scale,
+		      struct bt_change_point *p)
 {
 	p->index = r->index;
 	p->p_value = r->p;
-	p->mean_before = r->m1;
-	p->mean_after = r->m2;
-	p->std_before = r->s1;
-	p->std_after = r->s2;
+	p->mean_before = r->m1 / scale;
+	p->mean_after = r->m2 / scale;
+	p->std_before = r->s1 / scale;
+	p->std_after = r->s2 / scale;
 	p->rel_change = rel_fwd(r);
-	p->qhat = r->qhat;
+	p->qhat = r->qhat / scale;
+}
+
+/* The scale of x[0..n): 1 while the largest magnitude lies within
+ * 2^-400..2^400 (every real timing, counter or rate), else the power of 4
+ * that brings it near 1. Multiplying by a power of 2 is exact and every
+ * statistic here is a ratio or scales with the data, so the result is the
+ * same as on the unscaled values, without the overflow of squares near
+ * 1e160 or their underflow near 1e-160. A power of 4 keeps square roots
+ * exact too. */
+static double pick_scale(const double *x, size_t n)
+{
+	double mx = 0;
+	for (size_t i = 0; i < n; i++)
+		if (fabs(x[i]) > mx)
+			mx = fabs(x[i]);
+	if (mx == 0 || (mx >= 0x1p-400 && mx <= 0x1p400))
+		return 1.0;
+	int k = -ilogb(mx);
+	k -= k & 1;
+	if (k > 1022)
+		k = 1022;
+	if (k < -1022)
+		k = -1022;
+	return ldexp(1.0, k);
 }
 
 static int check_opts(const struct bt_cp_opts *o, struct bt_strbuf *err)
@@ -797,7 +826,7 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	if (!out->weak)
 		goto out;
 	for (i = 0; i < m; i++)
-		to_public(&cp[i], &out->weak[i]);
+		to_public(&cp[i], st->scale, &out->weak[i]);
 	out->n_weak = m;
 	if (o->otava_compat) {
 		merge_otava(st->y, n, cp, &m, o, tmp);
@@ -822,7 +851,7 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	for (i = 0; i < m; i++) {
 		if (!o->otava_compat && n - cp[i].index < o->min_after)
 			continue;
-		to_public(&cp[i], &out->points[nrep++]);
+		to_public(&cp[i], st->scale, &out->points[nrep++]);
 	}
 	out->n = nrep;
 	out->n_series = n;
@@ -846,6 +875,9 @@ static int set_y(struct bt_cp_state *st, const double *x, size_t n, size_t from,
 		clean_points(x, n, from, st->y);
 	else
 		memcpy(st->y + from, x + from, (n - from) * sizeof *x);
+	if (st->scale != 1.0)
+		for (size_t i = from; i < n; i++)
+			st->y[i] *= st->scale;
 	st->ny = n;
 	return 0;
 }
@@ -867,6 +899,7 @@ int bt_changepoints(const double *x, size_t n, const struct bt_cp_opts *o,
 	if (!st)
 		return BT_ENOMEM;
 	st->opts = *o;
+	st->scale = pick_scale(x, n);
 	out->state = st;
 	rc = set_y(st, x, n, 0, o);
 	if (!rc)
@@ -906,6 +939,10 @@ int bt_changepoints_update(const double *x, size_t n,
 	}
 	if (n == n_old)
 		return 0;
+	if (pick_scale(x, n) != st->scale) { /* new values far out of range */
+		bt_cp_result_release(res);
+		return bt_changepoints(x, n, o, res, err);
+	}
 	/* values that can change: the new points and, with spike suppression,
 	 * the cleaned values within the reach of the spike rule */
 	guard = (o->suppress_spikes && !o->otava_compat) ? SPIKE_G : 0;

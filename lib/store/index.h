@@ -75,14 +75,6 @@ struct bt_index_ops {
 };
 
 extern const struct bt_index_ops bt__index_sqlite;
-
-/* SQLite backend internals shared by lib/store/sqlite*.c. */
-struct sqlite3;
-struct sqlite3 *bt__sqlite_db(void *h);
-/* An SQLite result code as BT_E* with a message naming the index. */
-int bt__sqlite_error(void *h, int rc, struct bt_strbuf *err);
-int bt__sqlite_series(void *h, const struct bt_series_filter *f,
-		      bt_series_fn fn, void *ud, size_t *n_series,
-		      struct bt_strbuf *err);
+/* Its internals are in lib/store/sqliteint.h. */
 
 #endif

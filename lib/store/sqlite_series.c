@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../internal.h"
-#include "index.h"
+#include "sqliteint.h"
 
 static const char *text(sqlite3_stmt *s, int i)
 {

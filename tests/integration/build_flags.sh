@@ -9,10 +9,7 @@
 #   - a suite carries the help page of the runner (run.md), not the
 #     tool's other pages (those go into benchtrack only).
 set -euo pipefail
-src=$1 build=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "build_flags: $*" >&2; exit 1; }
+. "${BASH_SOURCE%/*}/lib/common.sh" build_flags "$@"
 
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 sanitize=$(cache BT_SANITIZE)

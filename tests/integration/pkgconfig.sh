@@ -11,10 +11,7 @@
 # The Debian multiarch layout of `make install PREFIX=/usr` is
 # build_options.sh's.
 set -euo pipefail
-src=$1 build=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "pkgconfig: $*" >&2; exit 1; }
+. "${BASH_SOURCE%/*}/lib/common.sh" pkgconfig "$@"
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 libdir=$(cache CMAKE_INSTALL_LIBDIR)
 includedir=$(cache CMAKE_INSTALL_INCLUDEDIR)

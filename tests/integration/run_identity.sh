@@ -3,17 +3,7 @@
 # runs: a suite declaring one benchmark name twice, a parameter value that
 # is not printable UTF-8. Both are usage errors (exit 2) and store nothing.
 set -euo pipefail
-src=$1 build=$2
-bt=$build/benchtrack
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "run_identity: $*"; exit 1; }
-expect() {
-	local want=$1 rc=0
-	shift
-	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "$*: exit $rc, want $want: $(cat "$tmp/err")"
-}
+. "${BASH_SOURCE%/*}/lib/common.sh" run_identity "$@"
 
 expect 2 "$build/suite_dupname" --min-sample-time 1ms --measurement-iterations 2
 grep -q "benchmark 'same' is declared twice" "$tmp/err" || fail "dupname: $(cat "$tmp/err")"

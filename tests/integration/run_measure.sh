@@ -8,23 +8,12 @@
 # a plain progress line per case in a pipe; a program that writes no run
 # is not a benchmark suite. Only the work is bounded, never the time.
 set -euo pipefail
-src=$1 build=$2
-bt=$build/benchtrack
+. "${BASH_SOURCE%/*}/lib/common.sh" run_measure "$@"
 suite=$build/suite_measure
 faults=$build/suite_faults
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "run_measure: $*"; exit 1; }
 quick=(--min-sample-time 1ms --warmup-iterations 1 --measurement-iterations 4)
 py=/usr/bin/python3
 
-# expect CODE CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err
-expect() {
-	local want=$1 rc=0
-	shift
-	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "$*: exit $rc, want $want: $(cat "$tmp/err")"
-}
 nothing_stored() {
 	[ -z "$(find "$1" -name run.json 2>/dev/null)" ] || fail "$2: a run was stored"
 }

@@ -4,11 +4,7 @@
 # filters and formats, show by every kind of reference, tag/untag,
 # reindex, and clear errors for bad references.
 set -euo pipefail
-src=$1 build=$2
-bt=$build/benchtrack
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "store_cli: $*"; exit 1; }
+. "${BASH_SOURCE%/*}/lib/common.sh" store_cli "$@"
 store=$tmp/store
 quick=(--filter '^sum/n=64$' --min-sample-time 1ms --measurement-iterations 6 --format none)
 

@@ -11,15 +11,11 @@
 # are skipped with a "skipped:" line (CI runs as root, so they run there).
 # Usage: bash tests/integration/store_faults.sh SRC BUILD
 set -uo pipefail
-src=$1 build=$2
-bt=$build/benchtrack
+. "${BASH_SOURCE%/*}/lib/common.sh" store_faults "$@"
 suite=$build/suite_faults
-[ -x "$bt" ] || { echo "store_faults: $bt not built" >&2; exit 1; }
-[ -x "$suite" ] || { echo "store_faults: $suite not built" >&2; exit 1; }
-export NO_COLOR=1
-unset BENCHTRACK_STORE
+need_built "$bt" "$suite"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bt-store-faults.XXXXXX")
+work=$tmp
 mounts=()
 cleanup() {
 	local i
@@ -29,11 +25,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-
-fail() {
-	echo "store_faults: FAIL: $*" >&2
-	exit 1
-}
 
 # run_into STORE [more flags]: one quick run of one case, stored into STORE.
 run_into() {

@@ -5,20 +5,10 @@
 # 128 + the signal (130, 143).
 # Usage: bash tests/integration/store_run_interrupt.sh SRC BUILD
 set -uo pipefail
-src=$1 build=$2
-bt=$build/benchtrack
+. "${BASH_SOURCE%/*}/lib/common.sh" store_run_interrupt "$@"
 suite=$build/suite_faults
-[ -x "$bt" ] || { echo "store_run_interrupt: $bt not built" >&2; exit 1; }
-[ -x "$suite" ] || { echo "store_run_interrupt: $suite not built" >&2; exit 1; }
-export NO_COLOR=1
-unset BENCHTRACK_STORE
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/bt-run-interrupt.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() {
-	echo "store_run_interrupt: FAIL: $*" >&2
-	exit 1
-}
+need_built "$bt" "$suite"
+work=$tmp
 
 # check NAME SIGNAL EXPECTED_STATUS COMMAND...: starts the command with a
 # private TMPDIR, waits until the suite runs, sends SIGNAL to benchtrack

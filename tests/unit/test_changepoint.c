@@ -395,6 +395,47 @@ static void test_clean_step(void **state)
 	}
 }
 
+/* The same step far out of the range of timings (1e160, 1e-160, near
+ * DBL_MAX): found at the same place with the same p-value, means in the
+ * caller's units, in both modes; incremental updates agree. */
+static void test_extreme_scale(void **state)
+{
+	static const double scales[] = { 1e160, 1e-160, 1e300, 1e-300, 0x1p-1000 };
+	double x[120], y[120];
+	size_t i, k;
+	int mode;
+
+	(void)state;
+	for (i = 0; i < 120; i++)
+		x[i] = (i < 60 ? 1.0 : 1.7) + ((int)(i * 7 % 5) - 2) * 0.01;
+	for (mode = 0; mode < 2; mode++) {
+		struct bt_cp_opts o;
+		struct bt_cp_result r0, r;
+
+		if (mode == 1)
+			bt_cp_opts_default(&o);
+		else
+			bt_cp_opts_otava(&o, pvals[0]);
+		assert_int_equal(bt_changepoints(x, 120, &o, &r0, NULL), 0);
+		assert_int_equal(r0.n, 1);
+		for (k = 0; k < sizeof scales / sizeof *scales; k++) {
+			for (i = 0; i < 120; i++)
+				y[i] = x[i] * scales[k];
+			assert_int_equal(bt_changepoints(y, 100, &o, &r, NULL), 0);
+			assert_int_equal(bt_changepoints_update(y, 120, &o, &r, NULL), 0);
+			if (r.n != 1)
+				fail_msg("scale %g, mode %d: %zu change points", scales[k], mode, r.n);
+			assert_int_equal(r.points[0].index, 60);
+			assert_true(fabs(r.points[0].mean_before / scales[k] - 1.0) < 0.01);
+			assert_true(fabs(r.points[0].mean_after / scales[k] - 1.7) < 0.01);
+			assert_true(fabs(r.points[0].rel_change - r0.points[0].rel_change) < 1e-9);
+			assert_true(r.points[0].p_value < 1e-10);
+			bt_cp_result_release(&r);
+		}
+		bt_cp_result_release(&r0);
+	}
+}
+
 static void test_constant_and_short(void **state)
 {
 	double x[200];
@@ -626,6 +667,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_step),
+		cmocka_unit_test(test_extreme_scale),
 		cmocka_unit_test(test_constant_and_short),
 		cmocka_unit_test(test_nan_rejected),
 		cmocka_unit_test(test_spike_suppressed),

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "json_scan.h"
 #include "helpers.h"
 
 BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_util")
@@ -86,6 +87,16 @@ static void test_parse_u64_dec(void **state)
 	assert_int_equal(bt__parse_u64_dec("18446744073709551616", 20, &v), BT_EINVAL);
 	assert_int_equal(bt__parse_u64_dec("12a", 3, &v), BT_EINVAL);
 	assert_int_equal(bt__parse_u64_dec("", 0, &v), BT_EINVAL);
+}
+
+/* The fast reader refuses with BT_EPARSE, never -1 (BT_ENOMEM). */
+static void test_scan_refusal_code(void **state)
+{
+	struct bt_run run;
+	(void)state;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt__run_scan(&run, "{\"schema\": 1", 13, 0), BT_EPARSE);
+	bt_run_release(&run);
 }
 
 /* --- hex and series keys -------------------------------------------------- */
@@ -197,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_days_in_month),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_parse_u64_dec),
+		cmocka_unit_test(test_scan_refusal_code),
 		cmocka_unit_test(test_hex_and_series_key),
 		cmocka_unit_test(test_vec_reserve),
 		cmocka_unit_test(test_mkdir_rm_tree),

@@ -1,0 +1,38 @@
+# The start the integration tests share (not a test itself: CMake runs only
+# tests/integration/*.sh). A test sources it first, after its `set` line:
+#   . "${BASH_SOURCE%/*}/lib/common.sh" NAME "$@"
+# It sets src and build (the test's SRC and BUILD arguments), bt (the tool,
+# $build/benchtrack) and tmp, a new temporary directory under $TMPDIR (else
+# /tmp) that is removed when the test exits; it unsets BENCHTRACK_STORE and
+# sets NO_COLOR (a test sees neither the caller's store nor colours), and
+# defines:
+#   fail MSG...        "NAME: FAIL: MSG..." on stderr, exit 1;
+#   need_built FILE... fail unless each FILE is an executable (built);
+#   expect CODE CMD... runs CMD, stdout to $tmp/out and stderr to $tmp/err,
+#                      and fails unless it exits CODE.
+bt_test_name=$1
+src=$2 build=${3-}
+bt=$build/benchtrack
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bt-$bt_test_name.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export NO_COLOR=1
+unset BENCHTRACK_STORE
+
+fail() {
+	echo "$bt_test_name: FAIL: $*" >&2
+	exit 1
+}
+
+need_built() {
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || fail "$f not built"
+	done
+}
+
+expect() {
+	local want=$1 rc=0
+	shift
+	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	[ "$rc" -eq "$want" ] || fail "$*: exit $rc, want $want: $(cat "$tmp/err")"
+}
