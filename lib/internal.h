@@ -105,8 +105,8 @@ int bt__svg_usable(double v, int log_axis);
 size_t bt__utf8_seq(const unsigned char *p, size_t n);
 
 /* The decimal digits s[0..n) (n 1..20, digits only, no sign) as a
- * uint64_t; BT_EINVAL when they are not that or overflow. The JSON readers use
- * it for 64-bit values written as strings. */
+ * uint64_t; BT_EINVAL when they are not that or overflow. The JSON
+ * readers use it for 64-bit values written as strings. */
 int bt__parse_u64_dec(const char *s, size_t n, uint64_t *out);
 
 /* Days in month m (1..12) of year y (Gregorian leap years). */

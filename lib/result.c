@@ -236,8 +236,10 @@ int bt_result_sample_warning(const struct bt_result *r, double resolution_s,
 	} else if (min_sample_time > 0 && sample < min_sample_time / 2) {
 		what = "under the minimum sample time";
 		limit = min_sample_time;
-		advice = "the benchmark got faster after calibration; raise "
-			 "--warmup-iterations";
+		advice = "the calibration did not hold (the benchmark got "
+			 "faster after it, or the machine was busy while it "
+			 "ran); raise --warmup-iterations or measure on a "
+			 "quieter machine";
 	}
 	if (!what)
 		return 0;
