@@ -127,14 +127,43 @@ int cli_tmp_interrupted(void);
 int cli_spawn_suite(const char *suite, char **args, int n_args,
 		     struct bt_strbuf *err);
 
-/* Appends the samples of every result of src to the result of dst with
- * the same benchmark identity (name, variant, params, version; suite and
- * machine aside) and re-summarises them, with the throughputs recomputed
- * at the pooled median time; a failed result in src marks dst's failed;
- * src's duration_s is added to dst's. For several processes of one suite
- * (run --repetitions, ab). Returns 0 or BT_ENOMEM with err set. */
-int cli_pool_run(struct bt_run *dst, const struct bt_run *src,
-		 struct bt_strbuf *err);
+/* Pools the runs of several processes of one suite (run --repetitions,
+ * ab) into the first one's, run. Results match by benchmark identity
+ * (name, variant, params, version; suite and machine aside); a result of
+ * a later process that the first lacks is dropped. Per result:
+ * - status: a failure (failed, crashed, timeout, oom) in any process
+ *   wins, with the first failure's message; else ok when any process ran
+ *   it ok; else skipped. A case skipped in some processes and ok in the
+ *   others is ok with the samples of those (cli_pool_finish warns);
+ * - samples appended in process order and re-summarised, throughputs at
+ *   the pooled median time;
+ * - wall_s, cpu user/sys and context switches summed over the processes
+ *   (-1 when one is unknown), peak_memory_bytes the highest;
+ * - iterations_per_sample the median over the processes that ran it ok
+ *   (the lower middle one of an even count), set by cli_pool_finish.
+ * The run's duration_s is the sum of the processes'.
+ * cli_pool_init starts with first (which the pool does not own: it must
+ * outlive the pool and not move until cli_pool_finish); cli_pool_add
+ * pools a later process's run (copied into first's arena); both return 0
+ * or BT_ENOMEM with err set. cli_pool_finish sets what needs every
+ * process and warns ("CMD: WHAT: CASE: skipped in K of N processes ...")
+ * for each case that is ok but was skipped somewhere; what may be NULL.
+ * cli_pool_release frees the pool (not the run). */
+struct cli_pool_case {
+	size_t skipped;        /* processes that skipped the case */
+	const char *skip_msg;  /* the first skip's reason, in run's arena */
+	uint64_t *ips;         /* iterations_per_sample of each ok process */
+	size_t n_ips, cap_ips;
+};
+struct cli_pool {
+	struct bt_run *run;    /* the pooled run; not owned */
+	size_t procs;          /* processes pooled, the first included */
+	struct cli_pool_case *cases; /* one per result of run */
+};
+int cli_pool_init(struct cli_pool *p, struct bt_run *first, struct bt_strbuf *err);
+int cli_pool_add(struct cli_pool *p, const struct bt_run *src, struct bt_strbuf *err);
+void cli_pool_finish(struct cli_pool *p, const char *cmd, const char *what);
+void cli_pool_release(struct cli_pool *p);
 
 /* Loads a run named by ref: an existing file, else a store reference
  * (bt_store_resolve: id, prefix, latest[:TYPE], commit), else a git ref
@@ -142,6 +171,14 @@ int cli_pool_run(struct bt_run *dst, const struct bt_run *src,
  * store. store_dir NULL: the default store. */
 int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 		 struct bt_strbuf *err);
+
+/* Rewrites err, set by a failure rc to load the run named by ref, so that
+ * it says what ref is (show, compare, check): for rc BT_ENOTFOUND, a ref
+ * that is a directory gives "'REF' is a directory, not a run file" (with
+ * its run.json named when it has one); otherwise, with no_store (err says
+ * why the store could not be opened), "'REF': no such file, and " err.
+ * Any other rc or case leaves err alone. Returns rc. */
+int cli_ref_error(const char *ref, int rc, int no_store, struct bt_strbuf *err);
 
 /* Warns on stderr ("benchtrack: warning: CMD: ...") when run was made from
  * a working tree with uncommitted changes (git.dirty == 1): its numbers

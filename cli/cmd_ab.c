@@ -152,6 +152,7 @@ static int cmd_ab(int argc, char **argv)
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run side[2], one;
 	struct procmed pm[2];
+	struct cli_pool pool[2];
 	struct bt_run_cmp c;
 	struct bt_run_cmp_opts o;
 	char *tmp = NULL;
@@ -161,6 +162,7 @@ static int cmd_ab(int argc, char **argv)
 
 	memset(side, 0, sizeof side);
 	memset(pm, 0, sizeof pm);
+	memset(pool, 0, sizeof pool);
 	memset(&c, 0, sizeof c);
 	if ((code = own_flags(&argc, argv, names, vals, 5)))
 		return code;
@@ -240,8 +242,10 @@ static int cmd_ab(int argc, char **argv)
 			if (!rc)
 				procmed_add(&pm[s], &side[s], have[s] ? &one : &side[s],
 					    o.metric);
-			if (!rc && have[s])
-				rc = cli_pool_run(&side[s], &one, &err);
+			if (!rc && !have[s])
+				rc = cli_pool_init(&pool[s], &side[s], &err);
+			else if (!rc)
+				rc = cli_pool_add(&pool[s], &one, &err);
 			if (have[s])
 				bt_run_release(&one);
 			if (rc) {
@@ -252,6 +256,8 @@ static int cmd_ab(int argc, char **argv)
 		}
 	}
 	int rc;
+	cli_pool_finish(&pool[0], "ab", "A");
+	cli_pool_finish(&pool[1], "ab", "B");
 	if ((rc = bt_compare_runs(&side[0], &side[1], &o, &c, &err))) {
 		cli_fail(code, "ab", rc, &err);
 		goto out;
@@ -275,6 +281,9 @@ out:
 		code = 128 + cli_tmp_interrupted();
 	free(args);
 	bt_run_cmp_release(&c);
+	for (int s = 0; s < 2; s++)
+		if (have[s])
+			cli_pool_release(&pool[s]);
 	bt_run_release(&side[0]);
 	bt_run_release(&side[1]);
 	procmed_release(&pm[0]);

@@ -200,6 +200,11 @@ static int cmd_check(int argc, char **argv)
 		st = NULL;
 		bt_strbuf_reset(&err);
 		rc = 0;
+	} else if (rc == BT_ENOTFOUND && run_ref && !is_file(run_ref)) {
+		/* as compare says it: the file missing, and no store either */
+		cli_ref_error(run_ref, rc, 1, &err);
+	} else if (rc == BT_ENOTFOUND && base_ref && !is_file(base_ref)) {
+		cli_ref_error(base_ref, rc, 1, &err);
 	}
 	if (rc ||
 	    (rc = cli_load_run(store_dir, run_ref ? run_ref : "latest", &b, &err)) ||

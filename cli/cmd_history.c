@@ -144,8 +144,53 @@ static int one_series(void *ud, const struct bt_series *s)
 	return rc;
 }
 
+/* Spaces and tabs around a CSV field (or header name) are not part of it:
+ * strips them from both ends of s in place and returns its first
+ * character that is not one. */
+static char *csv_trim(char *s)
+{
+	size_t n;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* 1 when s is a decimal number as history.md allows: an optional sign,
+ * digits with at most one '.' (at least one digit), an optional exponent
+ * (e or E, an optional sign, digits); 0 for anything else (hex, inf, nan,
+ * text, an empty string). */
+static int csv_is_decimal(const char *s)
+{
+	int digits = 0;
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		digits++;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			digits++;
+	if (!digits)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
 /* --input FILE.csv: reads column (default "value") of a CSV with a
- * header line into *v. Errors name the file and line. */
+ * header line into *v, as history.md says: every line after the header
+ * holds a finite decimal number in that column (spaces and tabs around it
+ * ignored); an empty line or field, hex, inf, nan or text is BT_EPARSE
+ * with err naming the file, the line and the column. */
 static int read_csv(const char *path, const char *column, double **v, size_t *n,
 		    struct bt_strbuf *err)
 {
@@ -169,7 +214,7 @@ static int read_csv(const char *path, const char *column, double **v, size_t *n,
 				next = strchr(tok, ',');
 				if (next)
 					*next++ = '\0';
-				if (strcmp(tok, column) == 0)
+				if (col < 0 && strcmp(csv_trim(tok), column) == 0)
 					col = k;
 			}
 			if (col < 0) {
@@ -179,31 +224,38 @@ static int read_csv(const char *path, const char *column, double **v, size_t *n,
 			}
 			continue;
 		}
-		if (len == 0)
-			continue;
+		if (*csv_trim(line) == '\0') {
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: empty line: no value in "
+				      "column '%s'", path, lineno, column);
+			break;
+		}
 		char *tok = line;
-		for (int k = 0; k < col && tok; k++) {
+		int k;
+		for (k = 0; k < col && tok; k++) {
 			tok = strchr(tok, ',');
 			if (tok)
 				tok++;
 		}
 		if (!tok) {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: no field %d", path, lineno,
-				      col + 1);
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d) is "
+				      "missing: the line has %d field%s", path, lineno,
+				      column, col + 1, k, k == 1 ? "" : "s");
 			break;
 		}
-		char *end;
-		size_t flen = strcspn(tok, ",");
-		char save = tok[flen];
-		tok[flen] = '\0';
-		errno = 0;
-		double x = strtod(tok, &end);
-		if (end == tok || *end || !isfinite(x)) {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: '%s' is not a finite number",
-				      path, lineno, tok);
+		tok[strcspn(tok, ",")] = '\0';
+		tok = csv_trim(tok);
+		if (!*tok) {
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d) is "
+				      "empty", path, lineno, column, col + 1);
 			break;
 		}
-		tok[flen] = save;
+		double x = csv_is_decimal(tok) ? strtod(tok, NULL) : NAN;
+		if (!isfinite(x)) {
+			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d): "
+				      "'%s' is not a finite decimal number", path, lineno,
+				      column, col + 1, tok);
+			break;
+		}
 		if (*n == alloc) {
 			size_t na = alloc ? 2 * alloc : 256;
 			double *nv = realloc(*v, na * sizeof *nv);

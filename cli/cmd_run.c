@@ -224,7 +224,9 @@ static int cmd_run(int argc, char **argv)
 		args[n++] = tmp;
 		/* --repetitions N: N fresh processes of the suite, samples pooled */
 		struct bt_run srun;
-		int have_s = 0, reps = f.repetitions ? f.repetitions : 1, rc = 0;
+		struct cli_pool pool;
+		int have_s = 0, have_pool = 0, rc = 0;
+		int reps = f.repetitions ? f.repetitions : 1;
 		for (int rep = 0; rep < reps; rep++) {
 			/* no stale run from the previous suite or repetition */
 			if (unlink(tmp) != 0 && errno != ENOENT) {
@@ -258,13 +260,21 @@ static int cmd_run(int argc, char **argv)
 			rc = bt_run_init(dst);
 			if (!rc)
 				rc = bt_run_read_file(dst, tmp, &err);
-			if (!rc && have_s)
-				rc = cli_pool_run(&srun, &one, &err);
+			if (!rc && !have_s) {
+				rc = cli_pool_init(&pool, &srun, &err);
+				have_pool = rc == 0;
+			} else if (!rc)
+				rc = cli_pool_add(&pool, &one, &err);
 			if (have_s || rc)
 				bt_run_release(dst);
 			if (rc)
 				break;
 			have_s = 1;
+		}
+		if (have_pool) {
+			if (!rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted())
+				cli_pool_finish(&pool, "run", f.n_args > 1 ? f.args[s] : NULL);
+			cli_pool_release(&pool);
 		}
 		if (!rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted()) {
 			if (have_all) {

@@ -58,14 +58,12 @@ static int cmd_show(int argc, char **argv)
 		struct bt_store *st;
 		rc = bt_store_open(&st, f.store, BT_STORE_READONLY, &err);
 		if (!rc) {
-			rc = bt_store_load(st, f.args[0], &run, &err);
+			rc = cli_ref_error(f.args[0],
+					   bt_store_load(st, f.args[0], &run, &err), 0,
+					   &err);
 			bt_store_close(st);
-		} else if (rc == BT_ENOTFOUND) {
-			struct bt_strbuf m = BT_STRBUF_INIT;
-			bt_strbuf_addf(&m, "'%s': no such file, and %s", f.args[0],
-				       bt_strbuf_str(&err));
-			bt_error(&err, rc, "%s", m.buf);
-			bt_strbuf_release(&m);
+		} else {
+			cli_ref_error(f.args[0], rc, 1, &err);
 		}
 	}
 	if (rc) {

@@ -89,21 +89,15 @@ int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 	if (stat(ref, &sb) == 0 && !S_ISDIR(sb.st_mode))
 		return bt_error(err, BT_EIO, "%s: not a regular file", ref);
 	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, err);
-	if (rc) {
-		if (rc == BT_ENOTFOUND) {
-			struct bt_strbuf m = BT_STRBUF_INIT;
-			bt_strbuf_addf(&m, "'%s': no such file, and %s", ref,
-				       bt_strbuf_str(err));
-			bt_error(err, rc, "%s", bt_strbuf_str(&m));
-			bt_strbuf_release(&m);
-		}
-		return rc;
-	}
+	if (rc)
+		return cli_ref_error(ref, rc, 1, err);
 	rc = bt_store_load(st, ref, run, err);
 	if (rc == BT_ENOTFOUND) {
 		/* a git ref (main, v1.2, HEAD~1) naming a commit of the store */
 		char commit[41];
-		if (cli_git_commit(ref, commit) == 0) {
+		if (cli_git_commit(ref, commit) != 0) {
+			cli_ref_error(ref, rc, 0, err);
+		} else {
 			struct bt_strbuf e2 = BT_STRBUF_INIT;
 			rc = bt_store_load(st, commit, run, &e2);
 			if (rc == BT_ENOTFOUND)
@@ -115,6 +109,31 @@ int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 		}
 	}
 	bt_store_close(st);
+	return rc;
+}
+
+int cli_ref_error(const char *ref, int rc, int no_store, struct bt_strbuf *err)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	struct stat sb;
+
+	if (rc != BT_ENOTFOUND)
+		return rc;
+	if (stat(ref, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		/* a store reads DIR/run.json; without one, say where it is */
+		struct bt_strbuf rj = BT_STRBUF_INIT;
+		bt_strbuf_addf(&rj, "%s/run.json", ref);
+		bt_strbuf_addf(&m, "'%s' is a directory, not a run file", ref);
+		if (stat(bt_strbuf_str(&rj), &sb) == 0 && S_ISREG(sb.st_mode))
+			bt_strbuf_addf(&m, " (give %s)", bt_strbuf_str(&rj));
+		bt_strbuf_release(&rj);
+	} else if (no_store) {
+		bt_strbuf_addf(&m, "'%s': no such file, and %s", ref, bt_strbuf_str(err));
+	} else {
+		return rc;
+	}
+	bt_error(err, rc, "%s", bt_strbuf_str(&m));
+	bt_strbuf_release(&m);
 	return rc;
 }
 
@@ -413,8 +432,97 @@ void cli_sparkline(const double *x, size_t n, size_t width,
 	free(v);
 }
 
-int cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf *err)
+/* a failure (failed, crashed, timeout, oom) in any process wins over ok
+ * and skipped; ok wins over skipped */
+static int pool_failed(enum bt_status st)
 {
+	return st != BT_STATUS_OK && st != BT_STATUS_SKIPPED;
+}
+
+/* Counts result i of a process in p: a skip (its reason kept, in the
+ * pooled run's arena), or the iterations per sample of an ok one. */
+static int pool_note(struct cli_pool *p, size_t i, const struct bt_result *r)
+{
+	struct cli_pool_case *c = &p->cases[i];
+	if (r->status == BT_STATUS_SKIPPED) {
+		c->skipped++;
+		if (!c->skip_msg && r->message)
+			c->skip_msg = bt_run_strdup(p->run, r->message);
+	} else if (r->status == BT_STATUS_OK) {
+		if (c->n_ips == c->cap_ips) {
+			size_t cap = c->cap_ips ? 2 * c->cap_ips : 8;
+			uint64_t *x = realloc(c->ips, cap * sizeof *x);
+			if (!x)
+				return BT_ENOMEM;
+			c->ips = x;
+			c->cap_ips = cap;
+		}
+		c->ips[c->n_ips++] = r->iterations_per_sample;
+	}
+	return 0;
+}
+
+int cli_pool_init(struct cli_pool *p, struct bt_run *first, struct bt_strbuf *err)
+{
+	p->run = first;
+	p->procs = 1;
+	p->cases = calloc(first->n_results ? first->n_results : 1, sizeof *p->cases);
+	if (!p->cases)
+		return bt_error(err, BT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < first->n_results; i++)
+		if (pool_note(p, i, &first->results[i])) {
+			cli_pool_release(p);
+			return bt_error(err, BT_ENOMEM, "out of memory");
+		}
+	return 0;
+}
+
+/* Pools the resources of s into d: times and context switches summed,
+ * the highest peak memory. */
+static void pool_resources(struct bt_result *d, const struct bt_result *s)
+{
+	d->wall_s += s->wall_s;
+	d->cpu_user_s += s->cpu_user_s;
+	d->cpu_sys_s += s->cpu_sys_s;
+	d->ctx_switches_voluntary =
+		d->ctx_switches_voluntary >= 0 && s->ctx_switches_voluntary >= 0
+			? d->ctx_switches_voluntary + s->ctx_switches_voluntary : -1;
+	d->ctx_switches_involuntary =
+		d->ctx_switches_involuntary >= 0 && s->ctx_switches_involuntary >= 0
+			? d->ctx_switches_involuntary + s->ctx_switches_involuntary : -1;
+	if (s->peak_memory_bytes > d->peak_memory_bytes)
+		d->peak_memory_bytes = s->peak_memory_bytes;
+}
+
+/* A result skipped so far takes the whole of s, ok in this process (a
+ * copy through JSON, so that the pooled run's arena owns it), keeping the
+ * resources already summed. */
+static int pool_take(struct bt_run *dst, struct bt_result *d, const struct bt_result *s,
+		     struct bt_strbuf *err)
+{
+	struct bt_strbuf js = BT_STRBUF_INIT;
+	struct bt_result before = *d;
+	int rc = bt_result_to_json(s, &js, err);
+	if (!rc)
+		rc = bt_result_from_json(dst, d, js.buf, js.len, "pool", err);
+	bt_strbuf_release(&js);
+	if (rc)
+		return rc;
+	d->wall_s = before.wall_s;
+	d->cpu_user_s = before.cpu_user_s;
+	d->cpu_sys_s = before.cpu_sys_s;
+	d->ctx_switches_voluntary = before.ctx_switches_voluntary;
+	d->ctx_switches_involuntary = before.ctx_switches_involuntary;
+	d->peak_memory_bytes = before.peak_memory_bytes;
+	if (!d->series_key)
+		d->series_key = before.series_key;
+	pool_resources(d, s);
+	return 0;
+}
+
+int cli_pool_add(struct cli_pool *p, const struct bt_run *src, struct bt_strbuf *err)
+{
+	struct bt_run *dst = p->run;
 	/* the identity keys of src, once (not per pair of results) */
 	char (*ks)[17] = malloc((src->n_results ? src->n_results : 1) * sizeof *ks);
 	if (!ks)
@@ -430,7 +538,18 @@ int cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf 
 			const struct bt_result *s = &src->results[j];
 			if (strcmp(kd, ks[j]) != 0)
 				continue;
-			if (s->status != BT_STATUS_OK && d->status == BT_STATUS_OK) {
+			if (pool_note(p, i, s)) {
+				rc = bt_error(err, BT_ENOMEM, "out of memory");
+				break;
+			}
+			if (d->status == BT_STATUS_SKIPPED && s->status == BT_STATUS_OK) {
+				rc = pool_take(dst, d, s, err);
+				break;
+			}
+			pool_resources(d, s);
+			if (s->status == BT_STATUS_SKIPPED)
+				break; /* nothing measured */
+			if (pool_failed(s->status) && !pool_failed(d->status)) {
 				d->status = s->status;
 				d->message = bt_run_strdup(dst, s->message);
 			}
@@ -470,9 +589,52 @@ int cli_pool_run(struct bt_run *dst, const struct bt_run *src, struct bt_strbuf 
 		}
 	}
 	free(ks);
-	if (!rc)
+	if (!rc) {
 		dst->duration_s += src->duration_s;
+		p->procs++;
+	}
 	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void cli_pool_finish(struct cli_pool *p, const char *cmd, const char *what)
+{
+	for (size_t i = 0; i < p->run->n_results; i++) {
+		struct bt_result *r = &p->run->results[i];
+		struct cli_pool_case *c = &p->cases[i];
+		if (c->n_ips) {
+			qsort(c->ips, c->n_ips, sizeof *c->ips, cmp_u64);
+			r->iterations_per_sample = c->ips[(c->n_ips - 1) / 2];
+		}
+		if (r->status != BT_STATUS_OK || !c->skipped)
+			continue;
+		struct bt_strbuf id = BT_STRBUF_INIT;
+		bt_strbuf_adds(&id, r->name ? r->name : "?");
+		for (size_t k = 0; k < r->n_params; k++)
+			bt_strbuf_addf(&id, "/%s=%s", r->params[k].key, r->params[k].value);
+		if (r->variant && strcmp(r->variant, "default") != 0)
+			bt_strbuf_addf(&id, ":%s", r->variant);
+		cli_warn(cmd, "%s%s%s: skipped in %zu of %zu processes%s%s%s: its "
+			 "samples are those of the other %zu", what ? what : "",
+			 what ? ": " : "", bt_strbuf_str(&id), c->skipped, p->procs,
+			 c->skip_msg ? " (" : "", c->skip_msg ? c->skip_msg : "",
+			 c->skip_msg ? ")" : "", p->procs - c->skipped);
+		bt_strbuf_release(&id);
+	}
+}
+
+void cli_pool_release(struct cli_pool *p)
+{
+	if (p->cases)
+		for (size_t i = 0; i < p->run->n_results; i++)
+			free(p->cases[i].ips);
+	free(p->cases);
+	p->cases = NULL;
 }
 
 int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,

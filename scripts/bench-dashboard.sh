@@ -20,20 +20,13 @@
 # Environment: REPS (10), OUTDIR (a new temporary directory), SKIP_SUITE=1
 # (only the paint time), BT_DASH_BENCH_DIR, CHROMIUM (/usr/bin/chromium).
 set -eu
+. "$(dirname "$0")/bench-common.sh"
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
+bench_start bench-dashboard "$@"
 SRC=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=$(cd "$1" && pwd)
 REPS=${REPS:-10}
-OUT=${OUTDIR:-$(mktemp -d "${TMPDIR:-/tmp}/bench-dashboard.XXXXXX")}
 export BT_DASH_BENCH_DIR=${BT_DASH_BENCH_DIR:-${TMPDIR:-/tmp}/benchtrack-dashboard-bench}
-mkdir -p "$OUT"
-for exe in benchtrack dashboard_bt; do
-	[ -x "$BUILD/$exe" ] || { echo "$0: $BUILD/$exe not built" >&2; exit 2; }
-done
+bench_need benchtrack dashboard_bt
 command -v node >/dev/null || { echo "$0: needs node (scripts/install-deps.sh)" >&2; exit 2; }
 [ -f "$SRC/web/node_modules/playwright-core/index.mjs" ] ||
 	{ echo "$0: web/node_modules missing: run scripts/install-deps.sh (npm ci in web/)" >&2; exit 2; }

@@ -29,23 +29,12 @@
 # runs takes tens of seconds, so the whole script takes several minutes
 # (plus ~3 minutes the first time, to generate the stores).
 set -eu
+. "$(dirname "$0")/bench-common.sh"
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-BUILD=$(cd "$1" && pwd)
+bench_start bench-store "$@"
 REPS=${REPS:-10}
-OUT=${OUTDIR:-$(mktemp -d "${TMPDIR:-/tmp}/bench-store.XXXXXX")}
 export BT_STORE_BENCH_DIR=${BT_STORE_BENCH_DIR:-${TMPDIR:-/tmp}/benchtrack-store-bench}
-mkdir -p "$OUT"
-
-for exe in benchtrack store_bt; do
-	if [ ! -x "$BUILD/$exe" ]; then
-		echo "$0: $BUILD/$exe not built (cmake --build $BUILD --target store_bt benchtrack-cli)" >&2
-		exit 2
-	fi
-done
+bench_need benchtrack store_bt
 command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 2; }
 
 # --- 1. the suite -------------------------------------------------------------

@@ -22,24 +22,13 @@
 # JSON files and logs stay there), VERBOSE (0).
 # Needs python3 for the JSON. A measurement tool, not a test.
 set -eu
+. "$(dirname "$0")/bench-common.sh"
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 BUILD_DIR" >&2
-	exit 2
-fi
-BUILD=$(cd "$1" && pwd)
+bench_start bench-vs-gbench "$@"
 REPS=${REPS:-5}
 NOISO=${NOISO:-1}
 VERBOSE=${VERBOSE:-0}
-OUT=${OUTDIR:-$(mktemp -d "${TMPDIR:-/tmp}/bench-vs-gbench.XXXXXX")}
-mkdir -p "$OUT"
-
-for exe in kernels_bt kernels_gbench; do
-	if [ ! -x "$BUILD/$exe" ]; then
-		echo "$0: $BUILD/$exe not built (cmake --build $BUILD --target $exe)" >&2
-		exit 2
-	fi
-done
+bench_need kernels_bt kernels_gbench
 command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 2; }
 
 tools="bt gb"

@@ -190,6 +190,22 @@ function defcode(a, b, strip) {
 	print ".RE"
 }
 
+# The last line of the block indented by at least min that starts at line
+# a: blank lines belong to it when a line indented by min follows them.
+function block_end(a, min,    e, f) {
+	for (e = a; e < n; e++) {
+		if (blank(L[e + 1])) {
+			for (f = e + 1; f <= n && blank(L[f]); f++)
+				;
+			if (f > n || indent(L[f]) < min)
+				break
+		} else if (indent(L[e + 1]) < min) {
+			break
+		}
+	}
+	return e
+}
+
 # Index of the closing fence of the fence opened at line a (n + 1 when
 # none: an error reported by the caller).
 function fence_end(a,    j) {
@@ -285,16 +301,7 @@ END {
 		if (ind >= 4 && def) {
 			if (ind >= 8) {
 				# code inside a description
-				for (e = i; e < n; e++) {
-					if (blank(L[e + 1])) {
-						for (f = e + 1; f <= n && blank(L[f]); f++)
-							;
-						if (f > n || indent(L[f]) < 8)
-							break
-					} else if (indent(L[e + 1]) < 8) {
-						break
-					}
-				}
+				e = block_end(i, 8)
 				defcode(i, e, 8)
 				i = e
 				dpar = 0
@@ -317,16 +324,7 @@ END {
 
 		if (ind >= 4) {
 			# code at top level: up to the next unindented text
-			for (e = i; e < n; e++) {
-				if (blank(L[e + 1])) {
-					for (f = e + 1; f <= n && blank(L[f]); f++)
-						;
-					if (f > n || indent(L[f]) < 4)
-						break
-				} else if (indent(L[e + 1]) < 4) {
-					break
-				}
-			}
+			e = block_end(i, 4)
 			if (!head)
 				print ".PP"
 			print ".RS 4"

@@ -142,4 +142,43 @@ static inline char *bt_test_tmpdir(void)
 	return t;
 }
 
+#include "benchtrack.h"
+
+/* Reads the run file at path into run (initialized here: release it with
+ * bt_run_release); returns bt_run_read_file's code, with its message on
+ * stderr when not 0. */
+static inline int bt_test_read_run(struct bt_run *run, const char *path)
+{
+	struct bt_strbuf e = BT_STRBUF_INIT;
+	bt_run_init(run);
+	int rc = bt_run_read_file(run, path, &e);
+	if (rc)
+		fprintf(stderr, "read %s: %s\n", path, bt_strbuf_str(&e));
+	bt_strbuf_release(&e);
+	return rc;
+}
+
+/* Whether the file at path holds the text needle. */
+static inline int bt_test_file_has(const char *path, const char *needle)
+{
+	char *t = bt_test_slurp(path);
+	int has = strstr(t, needle) != NULL;
+	free(t);
+	return has;
+}
+
+/* The first of the n texts in needles that text lacks, or "" when it has
+ * them all: assert_string_equal(BT_TEST_MISSING(text, needles), "") names
+ * the missing one. */
+static inline const char *bt_test_missing(const char *text, const char *const needles[],
+					  size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(text, needles[i]))
+			return needles[i];
+	return "";
+}
+#define BT_TEST_MISSING(text, needles)                                       \
+	bt_test_missing(text, needles, sizeof(needles) / sizeof *(needles))
+
 #endif

@@ -155,10 +155,10 @@
 	function td(text, cls) {
 		return el("td", { text: text, cls: cls });
 	}
-	/* node with text in it that a line may break after '+', '/', ',' or
-	 * '=' (long names of implementations and variants) */
+	/* node with text in it that a line may break after '+', '/', ',',
+	 * '=' or '_' (long names of implementations and variants) */
 	function breakable(node, text) {
-		String(text).split(/([+\/,=])/).forEach(function (part, i) {
+		String(text).split(/([+\/,=_])/).forEach(function (part, i) {
 			if (!part) return;
 			node.appendChild(document.createTextNode(part));
 			if (i % 2) node.appendChild(document.createElement("wbr"));
@@ -176,6 +176,34 @@
 		var box = $(where) || document.body;
 		box.appendChild(el("p", { cls: "error", text: msg }));
 	}
+	/* Tables in a div.fit: each cell's data-label is its column's
+	 * header; a table wider than its box is stacked (class "stack", a
+	 * block of "column: value" lines per row; dashboard.css), so that no
+	 * column is out of view and nothing scrolls sideways. Again on every
+	 * resize. */
+	function fitTables() {
+		document.querySelectorAll(".fit > table.list").forEach(function (t) {
+			var hr = t.tHead && t.tHead.rows[0];
+			if (hr)
+				Array.prototype.forEach.call(t.tBodies, function (tb) {
+					Array.prototype.forEach.call(tb.rows, function (tr) {
+						Array.prototype.forEach.call(tr.cells, function (c, i) {
+							var h = hr.cells[i] ? hr.cells[i].textContent.replace(/[\u25b2\u25bc]/g, "").trim() : "";
+							if (h) c.dataset.label = h;
+						});
+					});
+				});
+			t.classList.remove("stack");
+			if (t.offsetWidth > t.parentElement.clientWidth + 1)
+				t.classList.add("stack");
+		});
+	}
+	var fitPending = false;
+	window.addEventListener("resize", function () {
+		if (fitPending) return;
+		fitPending = true;
+		requestAnimationFrame(function () { fitPending = false; fitTables(); });
+	});
 	function plotWidth(node, fallback) {
 		var w = node.clientWidth || fallback;
 		return Math.max(240, w);
@@ -363,6 +391,17 @@
 					td(it.median, "num"), td(it.speedup, "num " + (it.style || ""))]));
 			});
 			d.appendChild(t);
+			/* an ablation's speedups are against the benchmark's own
+			 * "none" variant (lib/report/table.c), the others' against
+			 * the group's baseline: say which are which */
+			var abl = g.items.filter(function (it) { return it.variant === "none"; })
+				.map(function (it) { return it.name; });
+			if (abl.length) {
+				var rest = g.items.some(function (it) { return abl.indexOf(it.name) < 0; });
+				d.appendChild(breakable(el("p", { cls: "muted note" }),
+					"speedup of " + abl.join(", ") + " [variants]: against its own \"none\" variant" +
+					(rest ? "; of the others: against the group's baseline" : "")));
+			}
 			wrap.appendChild(d);
 		});
 		if (!(rd.rank || []).length)
@@ -406,7 +445,8 @@
 				c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
 				tr.appendChild(c);
 				var b = td(null);
-				b.appendChild(link("trend.html#" + safe(r.k), r.name +
+				b.className = "name";
+				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
 					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
 					(r.params ? " " + paramsText(r.params) : "")));
 				tr.appendChild(b);
@@ -433,11 +473,11 @@
 				tr.dataset.machine = s.machine || "";
 				tr.dataset.names = s.name;
 				tr.dataset.text = [s.name, s.variant, paramsText(s.params), s.machine, s.metric, s.k, s.type, s.suite].join(" ").toLowerCase();
-				var n = td(null);
-				n.appendChild(link("trend.html#" + safe(s.k), s.name));
+				var n = td(null, "name");
+				n.appendChild(breakable(link("trend.html#" + safe(s.k), null), s.name));
 				tr.appendChild(n);
-				tr.appendChild(td(s.variant || "default"));
-				tr.appendChild(td(paramsText(s.params) || "-"));
+				tr.appendChild(breakable(td(null), s.variant || "default"));
+				tr.appendChild(breakable(td(null), paramsText(s.params) || "-"));
 				tr.appendChild(td(s.machine || "-"));
 				tr.appendChild(td(s.type || "-"));
 				tr.appendChild(td(fmtQ(s.last, s.unit), "num"));
@@ -462,6 +502,7 @@
 				blocks.forEach(function (b) { rk.appendChild(b); });
 				if (!blocks.length) rk.appendChild(el("p", { cls: "muted", text: "no runs" }));
 				applyFilters();
+				fitTables();
 				document.body.dataset.ready = "1";
 			});
 		}).catch(function (e) { fail("main", e); document.body.dataset.ready = "error"; });
@@ -630,6 +671,7 @@
 		(s.acks || []).forEach(function (a) {
 			tb.appendChild(el("tr", null, [td(a.commit, "mono"), td(a.reason), td(a.who), td(day(a.when))]));
 		});
+		fitTables();
 	}
 
 	/* --- run page --------------------------------------------------------- */
@@ -677,14 +719,15 @@
 			g.rows.forEach(function (row) {
 				var tr = el("tr", { cls: row.start ? "start" : null });
 				row.cells.forEach(function (c, i) {
-					if (keep[i])
-						tr.appendChild(td(c[0], (g.columns[i].right ? "num " : "") +
-							(g.columns[i].name === "status" ? "wrap " : "") + (c[1] || "")));
+					if (!keep[i]) return;
+					var cls = (i === 0 ? "name " : "") + (g.columns[i].right ? "num " : "") +
+						(g.columns[i].name === "status" ? "wrap " : "") + (c[1] || "");
+					tr.appendChild(g.columns[i].right ? td(c[0], cls) : breakable(td(null, cls), c[0]));
 				});
 				tb.appendChild(tr);
 			});
 			t.appendChild(tb);
-			box.appendChild(el("div", { cls: "scroll" }, [t]));
+			box.appendChild(el("div", { cls: "fit" }, [t]));
 		});
 		var ul = $("#crossovers ul");
 		(r.crossovers || []).forEach(function (c) { ul.appendChild(el("li", { text: c })); });
@@ -707,6 +750,7 @@
 			fb.appendChild(el("h3", { text: f.case + ": " + f.status }));
 			if (f.message) fb.appendChild(el("pre", { text: f.message }));
 		});
+		fitTables();
 		document.body.dataset.ready = "1";
 	}
 

@@ -176,10 +176,10 @@ void attn_ref_dilated(const struct attn_shape *sh,
 		      const float *k, const float *v, const int *rows,
 		      int nrows, double *want)
 {
+	double *op = malloc((size_t)sh->head_dim * sizeof *op);
 	int N = sh->seq_len, D = sh->head_dim;
 	size_t hs = (size_t)N * D;
 	struct ref_scratch rs;
-	double *op = malloc((size_t)D * sizeof *op);
 	ref_need(op ? 0 : -1);
 	ref_need(ref_scratch_init(&rs, (size_t)N));
 	for (int h = 0; h < sh->heads; h++)

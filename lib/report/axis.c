@@ -56,9 +56,16 @@ static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
 			const char *unit)
 {
 	int zero = from_zero && mn >= 0;
+	double big = fmax(fabs(mn), fabs(mx)), flat = NAN;
+	if (!(mx / 2 - mn / 2 > big * 1e-9) && big > 0) {
+		/* one value (or values too close to tell apart), not 0: in the
+		 * middle of the axis, not on its edge, even from zero */
+		flat = mn / 2 + mx / 2;
+		zero = 0;
+	}
 	if (zero)
 		mn = 0;
-	double big = fmax(fabs(mn), fabs(mx));
+	big = fmax(fabs(mn), fabs(mx));
 	if (!(mx / 2 - mn / 2 > big * 1e-9)) {
 		/* one value, or values too close to tell apart */
 		double d = big > 0 ? big / 2 : 1;
@@ -102,6 +109,14 @@ static void linear_axis(struct bt__axis *a, double mn, double mx, int from_zero,
 		/* keep the points off the frame */
 		a->lo = fmax(fmin(a->lo, mn - hr * 0.1), -DBL_MAX);
 		a->hi = fmin(fmax(a->hi, mx + hr * 0.1), DBL_MAX);
+	}
+	if (!isnan(flat)) {
+		/* the one value in the middle: widen the nearer side */
+		double half = fmax(flat - a->lo, a->hi - flat);
+		a->lo = fmax(flat - half, -DBL_MAX);
+		a->hi = fmin(flat + half, DBL_MAX);
+		if (from_zero && flat > 0 && a->lo < 0)
+			a->lo = 0;
 	}
 	for (int k = 0; k < 16 * stride && jlo + k <= jhi; k += stride) {
 		double v = (jlo + k) * step;
@@ -286,50 +301,137 @@ void bt__axis_setup(struct bt__axis *a, double mn, double mx, int from_zero,
 	}
 }
 
-/* The number v as short as tells it apart (to within a->tol). */
-static void plain_label(const struct bt__axis *a, double v, char *buf, size_t size)
+/* One style for all tick labels of an axis: the same notation (scientific
+ * for every tick when the units cannot write one of them: "1e-12 s",
+ * "1e-09 s", ...; else each tick in its unit: "1 ns", "10 ns", "1 us") and
+ * the same number of significant digits p: the fewest with which every
+ * label gives its tick back (to within a->tol) and no two labels are the
+ * same. Plain numbers (no unit) likewise: "0.25", "0.50", "0.75" or
+ * "1e-05", "1e-04". */
+enum { STYLE_FIXED, STYLE_SCI };
+
+/* a >= 0 with p significant digits, fixed notation: at least all digits
+ * before the point. Returns the decimals written. */
+static int fixed_sig(double a, int p, char *buf, size_t size)
 {
-	if (fabs(v) < 1e15 && v == floor(v)) {
-		snprintf(buf, size, "%.0f", v);
+	char t[64];
+	int e = 0;
+	if (a > 0) {
+		/* the exponent after rounding to p digits: 999.96 is 1.0e3 */
+		snprintf(t, sizeof t, "%.*e", p - 1, a);
+		e = atoi(strchr(t, 'e') + 1);
+	}
+	int dec = p - 1 - e;
+	if (dec < 0)
+		dec = 0;
+	if (dec > 40)
+		dec = 40;
+	snprintf(buf, size, "%.*f", dec, a);
+	return dec;
+}
+
+/* Would the report's formats (lib/report/format.c) write v in scientific
+ * notation? */
+static int needs_sci(double v, const char *unit)
+{
+	double a = fabs(v);
+	if (a == 0)
+		return 0;
+	if (!unit || !*unit)
+		return a < 1e-4 || a >= 1e15;
+	if (strcmp(unit, "s") == 0)
+		return a < 0.005e-9 || a >= 1e6;
+	if (is_bytes(unit))
+		return a < 0.5 || a >= 1024.0 * 1024 * 1024 * 1024 * 1024 * 1023.5;
+	return a >= 999.5e15 || a < 0.005;
+}
+
+/* The label of v in the style and with p significant digits; *back: the
+ * value the label stands for. */
+static void styled(double v, const char *unit, int style, int p, char *buf, size_t size,
+		   double *back)
+{
+	static const char *const dur[] = { "ns", "us", "ms", "s" };
+	static const char *const bytes[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const pre[] = { "", "k", "M", "G", "T", "P" };
+	static const double fdur[] = { 1e-9, 1e-6, 1e-3, 1 };
+	static const double fdec[] = { 1, 1e3, 1e6, 1e9, 1e12, 1e15 };
+	static const double fbin[] = { 1, 1024.0, 1048576.0, 1073741824.0, 1099511627776.0,
+				       1125899906842624.0 };
+	const char *sign = v < 0 ? "-" : "";
+	int plain = !unit || !*unit;
+	int tight = !plain && (strcmp(unit, "x") == 0 || strcmp(unit, "%") == 0);
+	double a = fabs(v), base = 1000;
+	const double *fs = fdec;
+	char num[64];
+	size_t u = 0, nu = 0;
+	const char *const *names = pre;
+
+	if (style == STYLE_SCI || a == 0) {
+		if (a == 0)
+			snprintf(num, sizeof num, "0");
+		else
+			snprintf(num, sizeof num, "%.*e", p - 1, a);
+		*back = (v < 0 ? -1 : 1) * strtod(num, NULL);
+		snprintf(buf, size, "%s%s%s%s", sign, num, plain || tight ? "" : " ",
+			 plain ? "" : unit);
 		return;
 	}
-	for (int p = 1; p <= 17; p++) {
-		snprintf(buf, size, "%.*g", p, v);
-		if (fabs(strtod(buf, NULL) - v) <= fmax(a->tol, fabs(v) * 1e-12))
-			return;
+	if (plain) {
+		fixed_sig(a, p, num, sizeof num);
+		*back = (v < 0 ? -1 : 1) * strtod(num, NULL);
+		snprintf(buf, size, "%s%s", sign, num);
+		return;
 	}
+	if (strcmp(unit, "s") == 0) {
+		names = dur;
+		nu = 4;
+		fs = fdur;
+	} else if (is_bytes(unit)) {
+		names = bytes;
+		nu = 6;
+		base = 1024;
+		fs = fbin;
+	} else {
+		nu = 6;
+	}
+	for (;;) {
+		fixed_sig(a / fs[u], p, num, sizeof num);
+		if (u + 1 >= nu || strtod(num, NULL) < base)
+			break;
+		u++;
+	}
+	*back = (v < 0 ? -1 : 1) * strtod(num, NULL) * fs[u];
+	if (names != pre)
+		snprintf(buf, size, "%s%s %s", sign, num, names[u]);
+	else if (strncmp(unit, "B/", 2) == 0)
+		snprintf(buf, size, "%s%s %s%s", sign, num, pre[u], unit);
+	else
+		snprintf(buf, size, "%s%s %s%s%s", sign, num, pre[u], *pre[u] ? " " : "", unit);
 }
 
 void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *buf,
 		    size_t size)
 {
-	char prev[BT_FORMAT_MAX], cur[BT_FORMAT_MAX];
-	int same = 0;
-	if (!unit || !*unit) {
-		plain_label(a, a->ticks[i], buf, size);
-		return;
-	}
-	for (size_t k = 0; k < a->n_ticks && !same; k++) {
-		bt_format_quantity(a->ticks[k], unit, cur, sizeof cur);
-		same = k && strcmp(cur, prev) == 0;
-		memcpy(prev, cur, sizeof prev);
-	}
-	if (!same) {
-		bt_format_quantity(a->ticks[i], unit, buf, size);
-		return;
-	}
-	/* the units' 3 significant digits do not tell the ticks apart: the
-	 * fewest digits that do, for all of them */
-	for (int p = 3; p <= 17; p++) {
-		same = 0;
-		for (size_t k = 0; k < a->n_ticks && !same; k++) {
-			snprintf(cur, sizeof cur, "%.*g", p, a->ticks[k]);
-			same = k && strcmp(cur, prev) == 0;
-			memcpy(prev, cur, sizeof prev);
+	char lab[16][BT_FORMAT_MAX];
+	size_t n = a->n_ticks < 16 ? a->n_ticks : 16;
+	int style = STYLE_FIXED, p;
+
+	for (size_t k = 0; k < n; k++)
+		if (needs_sci(a->ticks[k], unit))
+			style = STYLE_SCI;
+	for (p = 1; p < 17; p++) {
+		int ok = 1;
+		for (size_t k = 0; k < n && ok; k++) {
+			double v = a->ticks[k], back;
+			styled(v, unit, style, p, lab[k], sizeof lab[k], &back);
+			ok = fabs(back - v) <= fmax(a->tol, fabs(v) * 1e-9);
+			for (size_t j = 0; j < k && ok; j++)
+				ok = strcmp(lab[j], lab[k]) != 0;
 		}
-		if (!same || p == 17) {
-			snprintf(buf, size, "%.*g %s", p, a->ticks[i], unit);
-			return;
-		}
+		if (ok)
+			break;
 	}
+	double back;
+	styled(a->ticks[i], unit, style, p, buf, size, &back);
 }

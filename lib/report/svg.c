@@ -43,32 +43,13 @@ static const char *const dashes[] = { "", "6 3", "2 3", "8 3 2 3" };
 
 /* --- text ---------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1 to 4), 0 when invalid. */
+/* Length of the valid UTF-8 sequence at s (NUL-terminated; 1 to 4), 0
+ * when invalid: bt__utf8_seq's rule, and no U+FFFE or U+FFFF (not
+ * characters in XML). */
 static size_t utf8_len(const unsigned char *s)
 {
-	if (s[0] < 0x80)
-		return 1;
-	size_t n;
-	unsigned cp;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+	size_t n = bt__utf8_seq(s, strnlen((const char *)s, 4));
+	if (n == 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
 		return 0;
 	return n;
 }

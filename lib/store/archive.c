@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archives.h"
 #include "internal.h"
@@ -64,6 +65,32 @@ struct pending {
 	char *dir;   /* member directory */
 	char *tags;  /* text of the tags member */
 };
+
+/* Opens the archive at path for reading. A missing file is BT_ENOTFOUND
+ * (err untouched); an unreadable one BT_EIO naming it. */
+int bt__tar_open_existing(struct archive **out, const char *path,
+			  struct bt_strbuf *err)
+{
+	*out = NULL;
+	struct stat s;
+	if (stat(path, &s) != 0)
+		return errno == ENOENT ? BT_ENOTFOUND
+			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
+	return bt__tar_open(out, path, err);
+}
+
+/* Next member header of ar: 1 with *e set, 0 at the end, or BT_EIO naming
+ * path. */
+int bt__tar_next(struct archive *ar, const char *path, struct archive_entry **e,
+		 struct bt_strbuf *err)
+{
+	int r = archive_read_next_header(ar, e);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+		return 1;
+	return bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
+}
 
 void bt__idset_release(struct bt__idset *s)
 {

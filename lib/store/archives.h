@@ -1,4 +1,5 @@
-/* Monthly archives of old runs (lib/store/archive.c): STORE/archive/
+/* Monthly archives of old runs (lib/store/archive.c reads them,
+ * archive_write.c rewrites them): STORE/archive/
  * YYYY-MM.tar.gz, written with libarchive in a format tar reads. Each run
  * is the members "<run dir name>/run.json" and, when it has tags,
  * "<run dir name>/tags" right after it. Internal. */
@@ -41,5 +42,62 @@ int bt__tar_open(struct archive **out, const char *path, struct bt_strbuf *err);
 int bt__tar_read_member(struct archive *ar, size_t cap, const char *arch,
 			const char *name, char **data, size_t *len,
 			struct bt_strbuf *err);
+
+/* Opens the archive at path for reading as bt__tar_open does, but a
+ * missing file is BT_ENOTFOUND with err untouched. */
+int bt__tar_open_existing(struct archive **out, const char *path,
+			  struct bt_strbuf *err);
+
+/* The next member header of ar: 1 with *e set, 0 at the end, or BT_EIO
+ * naming path with libarchive's message. */
+struct archive_entry;
+int bt__tar_next(struct archive *ar, const char *path, struct archive_entry **e,
+		 struct bt_strbuf *err);
+
+/* --- rewriting an archive (archive_write.c): gc, restore and the
+ * recovery after an interrupted gc replace an archive only whole -------- */
+
+/* The most bytes of one run.json or tags file that gc, restore and the
+ * recovery read into memory (or write into an archive). */
+#define BT__MEMBER_CAP (256u << 20)
+
+/* A replacement for the archive at final being written to
+ * "<final>.tmp.<pid>": gzip-compressed restricted pax (plain tar for
+ * readers). bt__aw_commit makes it durable and renames it over final;
+ * bt__aw_abort removes it. Either must follow a successful bt__aw_open. */
+struct bt__awriter {
+	struct archive *a;
+	int fd;
+	char *tmp;
+	size_t n_members;
+};
+
+/* Starts a replacement of the archive at final (written to
+ * "<final>.tmp.<pid>", created 0644). 0, BT_ENOMEM, or BT_EIO naming the
+ * temporary file; on failure nothing is left to abort. */
+int bt__aw_open(struct bt__awriter *w, const char *final, struct bt_strbuf *err);
+
+/* Adds the file at path as the member name (mode 0644, the file's mtime),
+ * read whole up to BT__MEMBER_CAP. A missing file is skipped when
+ * optional, else BT_ENOTFOUND; BT_EIO/BT_ETOOBIG naming it. */
+int bt__aw_add_file(struct bt__awriter *w, const char *name, const char *path,
+		    int optional, struct bt_strbuf *err);
+
+/* Copies every member of the archive at path into w, except the members
+ * of the directories named in skip[0..n_skip). A missing archive copies
+ * nothing; an unreadable one is BT_EIO naming it (nothing is dropped
+ * silently). */
+int bt__aw_copy(struct bt__awriter *w, const char *path, const char *const *skip,
+		size_t n_skip, struct bt_strbuf *err);
+
+/* Finishes the archive and puts it in place of final, durably: close,
+ * fsync, rename, fsync of the directory. With no members at all, final is
+ * removed instead. On error final is unchanged and the temporary file
+ * gone. Either way w is finished (no bt__aw_abort after it). */
+int bt__aw_commit(struct bt__awriter *w, const char *final, struct bt_strbuf *err);
+
+/* Gives up the replacement: the temporary file is removed, final is
+ * untouched. */
+void bt__aw_abort(struct bt__awriter *w);
 
 #endif

@@ -15,13 +15,16 @@
  * its month loses its directory; one whose copies differ keeps its
  * directory and leaves the archive; temporary files of processes that
  * are gone are removed.
+ *
+ * Files: this one selects and archives (gc) and brings runs back
+ * (restore), with the steps they share with the recovery (storeint.h);
+ * gc_recover.c is the recovery, archive_write.c the rewriting of an
+ * archive (archives.h).
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +38,13 @@
 #include "storeint.h"
 #include "internal.h"
 
-#define RUN_CAP (256u << 20)
 #define DEFAULT_KEEP_DAYS 30
 
 /* --- small helpers ----------------------------------------------------- */
 
-/* 1 when member name lies in the directory dir ("<dir>/..."). */
-static int in_dir(const char *name, const char *dir)
-{
-	size_t n = strlen(dir);
-	return strncmp(name, dir, n) == 0 && name[n] == '/';
-}
-
 /* 1 when s is usable as one path component from an archive or the index:
  * not empty, no '/', not starting with '.'. */
-static int plain_name(const char *s, size_t n)
+int bt__gc_plain_name(const char *s, size_t n)
 {
 	if (n == 0 || s[0] == '.')
 		return 0;
@@ -73,219 +68,10 @@ static char *run_dir_name(const char *path, size_t *dirlen)
 	const char *end = path + n - k, *start = end;
 	while (start > path && start[-1] != '/')
 		start--;
-	if (!plain_name(start, (size_t)(end - start)))
+	if (!bt__gc_plain_name(start, (size_t)(end - start)))
 		return NULL;
 	*dirlen = (size_t)(end - path);
 	return strndup(start, (size_t)(end - start));
-}
-
-/* Opens the archive at path for reading. A missing file is BT_ENOTFOUND
- * (err untouched); an unreadable one BT_EIO naming it. */
-static int ar_open_read(struct archive **out, const char *path,
-			struct bt_strbuf *err)
-{
-	*out = NULL;
-	struct stat s;
-	if (stat(path, &s) != 0)
-		return errno == ENOENT ? BT_ENOTFOUND
-			: bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	return bt__tar_open(out, path, err);
-}
-
-/* Next member header of ar: 1 with *e set, 0 at the end, or BT_EIO naming
- * path. */
-static int ar_next(struct archive *ar, const char *path, struct archive_entry **e,
-		   struct bt_strbuf *err)
-{
-	int r = archive_read_next_header(ar, e);
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-		return 1;
-	return bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
-}
-
-/* --- writing an archive ------------------------------------------------ */
-
-/* A replacement for the archive at final being written to
- * "<final>.tmp.<pid>": gzip-compressed restricted pax (plain tar for
- * readers). aw_commit makes it durable and renames it over final;
- * aw_abort removes it. Either must follow a successful aw_open. */
-struct awriter {
-	struct archive *a;
-	int fd;
-	char *tmp;
-	size_t n_members;
-};
-
-static void aw_abort(struct awriter *w)
-{
-	if (w->a)
-		archive_write_free(w->a);
-	if (w->fd >= 0)
-		close(w->fd);
-	if (w->tmp)
-		unlink(w->tmp);
-	free(w->tmp);
-	memset(w, 0, sizeof *w);
-	w->fd = -1;
-}
-
-static int aw_open(struct awriter *w, const char *final, struct bt_strbuf *err)
-{
-	memset(w, 0, sizeof *w);
-	w->fd = -1;
-	if (!(w->tmp = bt__pathf("%s.tmp.%ld", final, (long)getpid())))
-		return BT_ENOMEM;
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		int rc = bt_error(err, BT_EIO, "%s: %s", w->tmp, strerror(errno));
-		free(w->tmp);
-		w->tmp = NULL;
-		return rc;
-	}
-	int rc = 0;
-	if (!(w->a = archive_write_new()))
-		rc = BT_ENOMEM;
-	else if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
-		 archive_write_add_filter_gzip(w->a) < ARCHIVE_WARN ||
-		 archive_write_open_fd(w->a, w->fd) != ARCHIVE_OK)
-		rc = bt_error(err, BT_EIO, "%s: %s", w->tmp, archive_error_string(w->a));
-	if (rc)
-		aw_abort(w);
-	return rc;
-}
-
-/* Writes the data of the member whose header was just written. */
-static int aw_data(struct awriter *w, const char *name, const char *data,
-		   size_t len, struct bt_strbuf *err)
-{
-	while (len > 0) {
-		la_ssize_t n = archive_write_data(w->a, data, len);
-		if (n <= 0)
-			return bt_error(err, BT_EIO, "%s: %s: %s", w->tmp, name,
-					archive_error_string(w->a));
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Adds a regular file member name with data (mode 0644, mtime). */
-static int aw_add(struct awriter *w, const char *name, const char *data,
-		  size_t len, time_t mtime, struct bt_strbuf *err)
-{
-	struct archive_entry *e = archive_entry_new();
-	if (!e)
-		return BT_ENOMEM;
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_mtime(e, mtime, 0);
-	int rc = 0;
-	if (archive_write_header(w->a, e) != ARCHIVE_OK)
-		rc = bt_error(err, BT_EIO, "%s: %s: %s", w->tmp, name,
-			      archive_error_string(w->a));
-	else
-		rc = aw_data(w, name, data, len, err);
-	archive_entry_free(e);
-	if (!rc)
-		w->n_members++;
-	return rc;
-}
-
-/* Adds the file at path as member name; a missing file is skipped when
- * optional (else BT_ENOTFOUND / BT_EIO naming it). */
-static int aw_add_file(struct awriter *w, const char *name, const char *path,
-		       int optional, struct bt_strbuf *err)
-{
-	char *data;
-	size_t len;
-	struct stat s;
-	if (optional && lstat(path, &s) != 0 && errno == ENOENT)
-		return 0;
-	int rc = bt__read_file(path, RUN_CAP, &data, &len, err);
-	if (rc)
-		return rc;
-	rc = aw_add(w, name, data, len, stat(path, &s) == 0 ? s.st_mtime : time(NULL), err);
-	free(data);
-	return rc;
-}
-
-/* Copies every member of the archive at path into w, except the members
- * of the directories named in skip. A missing archive copies nothing; an
- * unreadable one is BT_EIO naming it (nothing is dropped silently). */
-static int aw_copy(struct awriter *w, const char *path, const char *const *skip,
-		   size_t n_skip, struct bt_strbuf *err)
-{
-	struct archive *ar;
-	int rc = ar_open_read(&ar, path, err);
-	if (rc == BT_ENOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	struct archive_entry *e;
-	char buf[65536];
-	int more;
-	while ((more = ar_next(ar, path, &e, err)) == 1) {
-		const char *name = archive_entry_pathname(e);
-		int skipped = 0;
-		for (size_t i = 0; name && i < n_skip && !skipped; i++)
-			skipped = in_dir(name, skip[i]);
-		if (skipped)
-			continue;
-		if (archive_write_header(w->a, e) != ARCHIVE_OK) {
-			rc = bt_error(err, BT_EIO, "%s: %s: %s", w->tmp, name ? name : "?",
-				      archive_error_string(w->a));
-			break;
-		}
-		la_ssize_t n = 0;
-		while (!rc && (n = archive_read_data(ar, buf, sizeof buf)) > 0)
-			rc = aw_data(w, name ? name : "?", buf, (size_t)n, err);
-		if (!rc && n < 0)
-			rc = bt_error(err, BT_EIO, "%s: %s: %s", path, name ? name : "?",
-				      archive_error_string(ar));
-		if (rc)
-			break;
-		w->n_members++;
-	}
-	archive_read_free(ar);
-	return rc ? rc : more < 0 ? more : 0;
-}
-
-/* Finishes the archive and puts it in place of final, durably: close,
- * fsync, rename, fsync of the directory. With no members at all, final is
- * removed instead. On error final is unchanged and the temp file gone. */
-static int aw_commit(struct awriter *w, const char *final, struct bt_strbuf *err)
-{
-	int rc = 0;
-	if (archive_write_close(w->a) != ARCHIVE_OK)
-		rc = bt_error(err, BT_EIO, "%s: %s", w->tmp, archive_error_string(w->a));
-	archive_write_free(w->a);
-	w->a = NULL;
-	if (!rc && fsync(w->fd) != 0)
-		rc = bt_error(err, BT_EIO, "%s: %s", w->tmp, strerror(errno));
-	if (close(w->fd) != 0 && !rc)
-		rc = bt_error(err, BT_EIO, "%s: %s", w->tmp, strerror(errno));
-	w->fd = -1;
-	if (!rc && w->n_members == 0) {
-		unlink(w->tmp);
-		if (unlink(final) != 0 && errno != ENOENT)
-			rc = bt_error(err, BT_EIO, "%s: %s", final, strerror(errno));
-		else
-			bt__fsync_parent(final);
-	} else if (!rc) {
-		if (rename(w->tmp, final) != 0)
-			rc = bt_error(err, BT_EIO, "%s: %s", final, strerror(errno));
-		else
-			bt__fsync_parent(final);
-	}
-	if (rc)
-		unlink(w->tmp);
-	free(w->tmp);
-	w->tmp = NULL;
-	return rc;
 }
 
 /* --- index helpers ----------------------------------------------------- */
@@ -317,7 +103,7 @@ static int relocate(struct bt_store *st, void *h, const char *const *ids,
 /* latest/<type>.json after runs of type left by-type/: it follows the
  * newest run still there, and is removed when none is left (it must never
  * name a removed directory). Called with the lock held. */
-static int follow_latest(struct bt_store *st, void *h, const char *type,
+int bt__gc_follow_latest(struct bt_store *st, void *h, const char *type,
 			 struct bt_strbuf *err)
 {
 	int rc = bt__store_update_latest(st, h, type, err);
@@ -363,7 +149,7 @@ static void crash_point(void)
 /* Removes the run directory rundir whole: renamed out of by-type/ (into
  * STORE/.tmp/<name>.gc.<pid>) first, so that a crash leaves either the
  * whole directory or a leftover that the next gc removes. */
-static int remove_run_dir(struct bt_store *st, const char *rundir,
+int bt__gc_remove_run_dir(struct bt_store *st, const char *rundir,
 			  const char *name, struct bt_strbuf *err)
 {
 	char *tmpd = bt__pathf("%s/.tmp", st->dir);
@@ -386,7 +172,7 @@ static int remove_run_dir(struct bt_store *st, const char *rundir,
 
 /* Removes the by-date link of the run directory name ("YYYY-MM-DD-...")
  * of type, and the date directories it leaves empty. */
-static int remove_date_link(struct bt_store *st, const char *type,
+int bt__gc_remove_date_link(struct bt_store *st, const char *type,
 			    const char *name, struct bt_strbuf *err)
 {
 	char *link = bt__pathf("%s/by-date/%.7s/%.2s/%s/%s", st->dir, name,
@@ -404,7 +190,7 @@ static int remove_date_link(struct bt_store *st, const char *type,
 
 /* Makes (or replaces) the by-date link of the run directory name
  * ("YYYY-MM-DD-...") of type. */
-static int make_date_link(struct bt_store *st, const char *type,
+int bt__gc_make_date_link(struct bt_store *st, const char *type,
 			  const char *name, struct bt_strbuf *err)
 {
 	char *dir = bt__pathf("%s/by-date/%.7s/%.2s/%s", st->dir, name, name + 8, type);
@@ -419,410 +205,6 @@ static int make_date_link(struct bt_store *st, const char *type,
 	free(link);
 	free(target);
 	free(rundir);
-	return rc;
-}
-
-/* A run directory of by-type/ seen by the recovery, with the copy of its
- * run in the archive of its month when there is one. */
-struct rdir {
-	char *type, *name;   /* by-type/<type>/<name> */
-	char month[8];
-	char *arch_run;      /* the archive's "<name>/run.json" (malloc'd) */
-	size_t arch_len;
-	char *arch_tags;     /* its "<name>/tags", or NULL */
-	size_t arch_tags_len;
-	int in_arch;
-};
-
-static int cmp_rdir(const void *a, const void *b)
-{
-	return strcmp(((const struct rdir *)a)->name, ((const struct rdir *)b)->name);
-}
-
-static void rdirs_free(struct rdir *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].type);
-		free(v[i].name);
-		free(v[i].arch_run);
-		free(v[i].arch_tags);
-	}
-	free(v);
-}
-
-/* The run directories of by-type/ whose names follow the store's
- * "YYYY-MM-DD-HHMM-UTC-<id>", sorted by name. */
-struct rdir_list {
-	struct rdir **out;
-	size_t *n, cap;
-};
-
-static int add_rdir(void *ud, const char *type, const char *nm, const char *td)
-{
-	struct rdir_list *l = ud;
-	static const char shape[] = "dddd-dd-dd-dddd-UTC-";
-	int bad = strlen(nm) <= sizeof shape - 1 || !plain_name(nm, strlen(nm));
-	(void)td;
-	for (size_t k = 0; !bad && shape[k]; k++)
-		bad = shape[k] == 'd' ? !isdigit((unsigned char)nm[k]) : nm[k] != shape[k];
-	if (bad)
-		return 0;
-	if (bt__vec_reserve((void **)l->out, &l->cap, *l->n + 1, sizeof **l->out))
-		return BT_ENOMEM;
-	struct rdir *x = &(*l->out)[(*l->n)++];
-	memset(x, 0, sizeof *x);
-	snprintf(x->month, sizeof x->month, "%.7s", nm);
-	x->type = strdup(type);
-	x->name = strdup(nm);
-	return !x->type || !x->name ? BT_ENOMEM : 0;
-}
-
-static int list_rdirs(struct bt_store *st, struct rdir **out, size_t *n,
-		      struct bt_strbuf *err)
-{
-	*out = NULL;
-	*n = 0;
-	struct rdir_list l = { out, n, 0 };
-	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, &l, err);
-	if (!rc && *n)
-		qsort(*out, *n, sizeof **out, cmp_rdir);
-	return rc;
-}
-
-/* The directory of v[0..n) named name (of type, when the archive's
- * run.json says it), or NULL. */
-static struct rdir *find_rdir(struct rdir *v, size_t n, const char *name,
-			      size_t len)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int d = strncmp(v[mid].name, name, len);
-		if (!d && v[mid].name[len])
-			d = 1;
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && strlen(v[lo].name) == len && !strncmp(v[lo].name, name, len)
-		? &v[lo] : NULL;
-}
-
-/* Reads from the archive of month (arch, relative rel) the copies of the
- * runs of v[0..n) of that month. A missing archive holds none. */
-static int read_copies(const char *arch, const char *month, struct rdir *v,
-		       size_t n, struct bt_strbuf *err)
-{
-	struct archive *ar;
-	int rc = ar_open_read(&ar, arch, err);
-	if (rc == BT_ENOTFOUND)
-		return 0;
-	if (rc)
-		return rc;
-	struct archive_entry *e;
-	struct rdir *last = NULL;
-	int more;
-	while ((more = ar_next(ar, arch, &e, err)) == 1) {
-		const char *p = archive_entry_pathname(e);
-		const char *slash = p ? strchr(p, '/') : NULL;
-		if (!slash || archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		size_t dl = (size_t)(slash - p);
-		struct rdir *x = NULL;
-		if (strcmp(slash, "/run.json") == 0)
-			x = last = find_rdir(v, n, p, dl);
-		else if (strcmp(slash, "/tags") == 0 && last &&
-			 strlen(last->name) == dl && !strncmp(last->name, p, dl))
-			x = last;
-		if (!x || strcmp(x->month, month) != 0)
-			continue;
-		char *data;
-		size_t len;
-		if ((rc = bt__tar_read_member(ar, RUN_CAP, arch, p, &data, &len, err)))
-			break;
-		if (strcmp(slash, "/run.json") == 0) {
-			free(x->arch_run);
-			free(x->arch_tags);
-			x->arch_tags = NULL;
-			x->arch_run = data;
-			x->arch_len = len;
-			x->in_arch = 1;
-		} else {
-			free(x->arch_tags);
-			x->arch_tags = data;
-			x->arch_tags_len = len;
-		}
-	}
-	archive_read_free(ar);
-	return rc ? rc : more < 0 ? more : 0;
-}
-
-/* 1 when the archive's copy of x is the run of its directory rundir
- * (file its run.json, tf its tags): the same bytes; or, the directory
- * being a real one that lost its run.json (and tags) to an older gc that
- * removed files one by one, whatever is left matches. Else 0, with why
- * set when the directory cannot be read as the store wrote it. */
-static int finished_copy(struct bt_store *st, const char *rundir,
-			 const char *file, const char *tf, const struct rdir *x,
-			 struct bt_strbuf *why)
-{
-	int nl = bt__store_nolink(st->dir, file, 0, why);
-	if (nl == BT_ENOTFOUND && bt__store_nolink(st->dir, rundir, 1, NULL) == 0) {
-		struct stat ls;
-		bt_strbuf_reset(why);
-		return (lstat(tf, &ls) != 0 && errno == ENOENT) ||
-		       bt__file_equals(tf, x->arch_tags, x->arch_tags_len);
-	}
-	return nl == 0 && bt__file_equals(file, x->arch_run, x->arch_len) &&
-	       bt__file_equals(tf, x->arch_tags, x->arch_tags_len);
-}
-
-/* The tags of text (one per line) into a NULL-free array in a. */
-static int split_tags(struct bt_arena *a, const char *text, size_t len,
-		      const char ***tags, size_t *n)
-{
-	*tags = NULL;
-	*n = 0;
-	if (!text)
-		return 0;
-	char *t = bt__arena_strndup(a, text, len);
-	const char **v = t ? bt__arena_alloc(a, (len / 2 + 2) * sizeof *v) : NULL;
-	if (!v)
-		return BT_ENOMEM;
-	for (char *s = t, *save = NULL, *w; (w = strtok_r(s, "\n", &save)); s = NULL)
-		if (*w)
-			v[(*n)++] = w;
-	*tags = v;
-	return 0;
-}
-
-/* Indexes run (parsed from data) at loc with the tags text, in its own
- * transaction. */
-static int index_copy(struct bt_store *st, void *h, const char *data,
-		      size_t len, const char *label, const struct bt_index_loc *loc,
-		      const char *tags_text, size_t tags_len, struct bt_strbuf *err)
-{
-	struct bt_run run;
-	struct bt_arena *a = bt__arena_new();
-	const char **tags = NULL;
-	size_t nt = 0;
-	int rc = bt_run_init(&run);
-	if (!rc && !a)
-		rc = BT_ENOMEM;
-	if (!rc)
-		rc = bt_run_from_json(&run, data, len, label, err);
-	if (!rc)
-		rc = split_tags(a, tags_text, tags_len, &tags, &nt);
-	if (!rc && !(rc = st->ops->begin(h, err))) {
-		rc = st->ops->add_run(h, &run, loc, tags, nt, err);
-		if (rc)
-			st->ops->rollback(h);
-		else
-			rc = st->ops->commit(h, err);
-	}
-	bt_run_release(&run);
-	bt__arena_free(a);
-	return rc;
-}
-
-/* Temporary files of gc and restore processes that are gone:
- * archive/<month>.tar.gz.tmp.<pid>, .tmp/<name>.gc.<pid>, and the
- * atomic writes of the store's own files they made (README.md.tmp.<pid>
- * at the top, latest/<type>.json.tmp.<pid>). */
-static int remove_leftovers(struct bt_store *st, struct bt_strbuf *err)
-{
-	static const struct {
-		const char *dir, *mark;
-	} where[] = { { "archive", ".tmp." }, { ".tmp", ".gc." },
-		      { ".", ".tmp." }, { "latest", ".tmp." } };
-	int rc = 0;
-	for (size_t k = 0; k < sizeof where / sizeof *where && !rc; k++) {
-		char *d = bt__pathf("%s/%s", st->dir, where[k].dir);
-		DIR *dir = d ? opendir(d) : NULL;
-		struct dirent *e;
-		if (!d)
-			rc = BT_ENOMEM;
-		while (!rc && dir && (e = readdir(dir))) {
-			long pid = bt__trailing_pid(e->d_name, where[k].mark);
-			if (!pid || bt__pid_alive(pid) || e->d_name[0] == '.')
-				continue;
-			char *p = bt__pathf("%s/%s", d, e->d_name);
-			rc = p ? bt__rm_tree(p, err) : BT_ENOMEM;
-			free(p);
-		}
-		if (dir)
-			closedir(dir);
-		free(d);
-	}
-	return rc;
-}
-
-int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
-		   size_t *n_finished, struct bt_strbuf *err)
-{
-	struct rdir *v = NULL;
-	size_t n = 0, done = 0;
-	void *h = NULL;
-	int rc = remove_leftovers(st, err);
-	if (!rc)
-		rc = list_rdirs(st, &v, &n, err);
-	/* the archives of the months that have run directories */
-	for (size_t i = 0; !rc && i < n; i++) {
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(v[k].month, v[i].month) == 0;
-		if (seen)
-			continue;
-		char *arch = bt__pathf("%s/archive/%s.tar.gz", st->dir, v[i].month);
-		rc = arch ? read_copies(arch, v[i].month, v, n, err) : BT_ENOMEM;
-		free(arch);
-	}
-	const char **drop = rc ? NULL : calloc(n + 1, sizeof *drop);
-	if (!rc && !drop)
-		rc = BT_ENOMEM;
-	char **types = rc ? NULL : calloc(n + 1, sizeof *types);
-	size_t nd = 0, ntypes = 0;
-	if (!rc && !types)
-		rc = BT_ENOMEM;
-	for (size_t i = 0; !rc && i < n; i++) {
-		struct rdir *x = &v[i];
-		if (!x->in_arch)
-			continue;
-		char *rundir = bt__pathf("%s/by-type/%s/%s", st->dir, x->type, x->name);
-		char *file = rundir ? bt__pathf("%s/run.json", rundir) : NULL;
-		char *tf = rundir ? bt__pathf("%s/tags", rundir) : NULL;
-		char *rel = bt__pathf("archive/%s.tar.gz", x->month);
-		char *relpath = bt__pathf("by-type/%s/%s/run.json", x->type, x->name);
-		struct bt_strbuf why = BT_STRBUF_INIT;
-		if (!rundir || !file || !tf || !rel || !relpath) {
-			rc = BT_ENOMEM;
-		} else if (!h && (rc = bt__store_index_open(st, &h, 0, err))) {
-			h = NULL;
-		} else if (finished_copy(st, rundir, file, tf, x, &why)) {
-			/* gc got as far as the archive: finish it */
-			struct bt_index_loc loc = { NULL, rel };
-			struct bt_run run;
-			bt_run_init(&run);
-			int pr = bt_run_from_json(&run, x->arch_run, x->arch_len, file, NULL);
-			rc = pr ? 0 : index_copy(st, h, x->arch_run, x->arch_len, file,
-						 &loc, x->arch_tags, x->arch_tags_len, err);
-			if (!rc && !pr)
-				rc = remove_date_link(st, x->type, x->name, err);
-			if (!rc && !pr)
-				rc = remove_run_dir(st, rundir, x->name, err);
-			bt_run_release(&run);
-			if (!rc && !pr) {
-				done++;
-				types[ntypes++] = x->type;
-				if (note) {
-					struct bt_strbuf m = BT_STRBUF_INIT;
-					bt_strbuf_addf(&m, "also in %s, intact (an interrupted "
-						       "gc): the directory is removed", rel);
-					note(ud, "finished", file, bt_strbuf_str(&m));
-					bt_strbuf_release(&m);
-				}
-			} else if (!rc && note) {
-				note(ud, "skip", file, "also in the archive, but neither "
-				     "copy reads; left for `benchtrack verify`");
-			}
-		} else {
-			/* the copies differ: the directory is the record, if it reads */
-			struct bt_run run;
-			struct bt_strbuf e2 = BT_STRBUF_INIT;
-			bt_run_init(&run);
-			int pr = why.len ? BT_EIO : bt_run_read_file(&run, file, &e2);
-			if (!pr) {
-				drop[nd++] = x->name;
-				char *tags = NULL;
-				size_t tl = 0;
-				struct bt_index_loc loc = { relpath, NULL };
-				struct stat ls;
-				if (lstat(tf, &ls) == 0 && S_ISREG(ls.st_mode))
-					bt__read_file(tf, RUN_CAP, &tags, &tl, NULL);
-				char *data = NULL;
-				size_t len = 0;
-				rc = bt__read_file(file, RUN_CAP, &data, &len, err);
-				if (!rc)
-					rc = index_copy(st, h, data, len, file, &loc, tags, tl, err);
-				free(data);
-				free(tags);
-				/* back in by-type as a restore leaves it: its by-date
-				 * link, latest/ */
-				if (!rc)
-					rc = make_date_link(st, x->type, x->name, err);
-				if (!rc)
-					types[ntypes++] = x->type;
-				if (!rc && note) {
-					struct bt_strbuf m = BT_STRBUF_INIT;
-					bt_strbuf_addf(&m, "differs from its copy in %s (an "
-						       "interrupted gc or restore): the directory "
-						       "is kept, the copy leaves the archive", rel);
-					note(ud, "kept", file, bt_strbuf_str(&m));
-					bt_strbuf_release(&m);
-				}
-			} else if (note) {
-				struct bt_strbuf m = BT_STRBUF_INIT;
-				bt_strbuf_addf(&m, "also in %s, but this copy cannot be read "
-					       "(%s); left for `benchtrack verify --repair`", rel,
-					       why.len ? bt_strbuf_str(&why) : bt_strbuf_str(&e2));
-				note(ud, "skip", file, bt_strbuf_str(&m));
-				bt_strbuf_release(&m);
-			}
-			bt_run_release(&run);
-			bt_strbuf_release(&e2);
-		}
-		bt_strbuf_release(&why);
-		free(rundir);
-		free(file);
-		free(tf);
-		free(rel);
-		free(relpath);
-	}
-	/* the copies that lost to their directories leave their archives */
-	for (size_t i = 0; !rc && i < nd; i++) {
-		struct rdir *x = find_rdir(v, n, drop[i], strlen(drop[i]));
-		int first = 1;
-		for (size_t k = 0; k < i && first; k++)
-			first = strncmp(find_rdir(v, n, drop[k], strlen(drop[k]))->month,
-					x->month, 7) != 0;
-		if (!first)
-			continue;
-		const char **skip = calloc(nd + 1, sizeof *skip);
-		size_t ns = 0;
-		for (size_t k = i; skip && k < nd; k++)
-			if (!strcmp(find_rdir(v, n, drop[k], strlen(drop[k]))->month, x->month))
-				skip[ns++] = drop[k];
-		char *arch = bt__pathf("%s/archive/%s.tar.gz", st->dir, x->month);
-		struct awriter w;
-		if (!skip || !arch)
-			rc = BT_ENOMEM;
-		else if (!(rc = aw_open(&w, arch, err))) {
-			if ((rc = aw_copy(&w, arch, skip, ns, err)))
-				aw_abort(&w);
-			else
-				rc = aw_commit(&w, arch, err);
-		}
-		free(skip);
-		free(arch);
-	}
-	/* latest/ never names a removed directory */
-	for (size_t i = 0; !rc && i < ntypes; i++) {
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(types[k], types[i]) == 0;
-		if (!seen)
-			rc = follow_latest(st, h, types[i], err);
-	}
-	if (h)
-		st->ops->close(h);
-	if (!rc && (done || nd))
-		rc = bt_store_write_readme(st, err);
-	free(drop);
-	free(types);
-	rdirs_free(v, n);
-	if (n_finished)
-		*n_finished = done;
 	return rc;
 }
 
@@ -949,7 +331,7 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 	char *final = rel ? bt__pathf("%s/%s", st->dir, rel) : NULL;
 	const char **names = calloc(n + 1, sizeof *names);
 	const char **ids = calloc(n + 1, sizeof *ids);
-	struct awriter w;
+	struct bt__awriter w;
 	int rc = 0;
 	size_t k = 0;
 	if (!rel || !adir || !final || !names || !ids) {
@@ -963,11 +345,11 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		}
 	if (k == 0)
 		goto out;
-	if ((rc = bt__mkdir_p(adir, err)) || (rc = aw_open(&w, final, err)))
+	if ((rc = bt__mkdir_p(adir, err)) || (rc = bt__aw_open(&w, final, err)))
 		goto out;
 	/* old members first; a run already there (left by a crash) is
 	 * written again from its directory, once */
-	rc = aw_copy(&w, final, names, k, err);
+	rc = bt__aw_copy(&w, final, names, k, err);
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct cand *x = &c[idx[i]];
 		if (!x->ok)
@@ -975,19 +357,19 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		char *m = bt__pathf("%s/run.json", x->name);
 		char *mt = bt__pathf("%s/tags", x->name);
 		char *tf = bt__pathf("%s/tags", x->rundir);
-		rc = !m || !mt || !tf ? BT_ENOMEM : aw_add_file(&w, m, x->file, 0, err);
+		rc = !m || !mt || !tf ? BT_ENOMEM : bt__aw_add_file(&w, m, x->file, 0, err);
 		if (!rc)
-			rc = aw_add_file(&w, mt, tf, 1, err);
+			rc = bt__aw_add_file(&w, mt, tf, 1, err);
 		free(m);
 		free(mt);
 		free(tf);
 	}
 	if (rc) {
-		aw_abort(&w);
+		bt__aw_abort(&w);
 		goto out;
 	}
 	crash_point();
-	if ((rc = aw_commit(&w, final, err)))
+	if ((rc = bt__aw_commit(&w, final, err)))
 		goto out;
 	crash_point();
 
@@ -1009,7 +391,7 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = c[idx[j]].ok && strcmp(c[idx[j]].e->type, type) == 0;
 		if (!seen)
-			rc = follow_latest(st, h, type, err);
+			rc = bt__gc_follow_latest(st, h, type, err);
 	}
 	crash_point();
 	if (rc) {
@@ -1024,10 +406,10 @@ static int archive_month(struct bt_store *st, void *h, struct cand *c,
 		struct cand *x = &c[idx[i]];
 		if (!x->ok)
 			continue;
-		int r = remove_date_link(st, x->e->type, x->name, rc ? NULL : err);
+		int r = bt__gc_remove_date_link(st, x->e->type, x->name, rc ? NULL : err);
 		crash_point();
 		if (!r)
-			r = remove_run_dir(st, x->rundir, x->name, rc ? NULL : err);
+			r = bt__gc_remove_run_dir(st, x->rundir, x->name, rc ? NULL : err);
 		crash_point();
 		if (!r) {
 			(*count)++;
@@ -1255,7 +637,7 @@ static int extract_run(const char *arch, const char *id, const char *dir,
 {
 	struct archive *ar;
 	*name = NULL;
-	int rc = ar_open_read(&ar, arch, err);
+	int rc = bt__tar_open_existing(&ar, arch, err);
 	if (rc == BT_ENOTFOUND)
 		return bt_error(err, BT_ENOTFOUND, "%s: no such archive", arch);
 	if (rc)
@@ -1263,7 +645,7 @@ static int extract_run(const char *arch, const char *id, const char *dir,
 	struct archive_entry *e;
 	size_t idl = strlen(id) < 8 ? strlen(id) : 8;
 	int more;
-	while ((more = ar_next(ar, arch, &e, err)) == 1) {
+	while ((more = bt__tar_next(ar, arch, &e, err)) == 1) {
 		const char *p = archive_entry_pathname(e);
 		const char *slash = p ? strchr(p, '/') : NULL;
 		if (!slash || archive_entry_filetype(e) != AE_IFREG)
@@ -1273,12 +655,12 @@ static int extract_run(const char *arch, const char *id, const char *dir,
 		int mine = *name && strlen(*name) == dl && strncmp(p, *name, dl) == 0;
 		int candidate = !*name && strcmp(rest, "run.json") == 0 && dl > idl &&
 			p[dl - idl - 1] == '-' && strncasecmp(p + dl - idl, id, idl) == 0 &&
-			plain_name(p, dl);
-		if ((!mine && !candidate) || !plain_name(rest, strlen(rest)))
+			bt__gc_plain_name(p, dl);
+		if ((!mine && !candidate) || !bt__gc_plain_name(rest, strlen(rest)))
 			continue;
 		char *data = NULL, *out = NULL;
 		size_t len = 0;
-		if ((rc = bt__tar_read_member(ar, RUN_CAP, arch, p, &data, &len, err)))
+		if ((rc = bt__tar_read_member(ar, BT__MEMBER_CAP, arch, p, &data, &len, err)))
 			break;
 		if (candidate) {
 			struct bt_run run;
@@ -1405,15 +787,15 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
 	if ((rc = bt__replace_symlink(datetarget, datelink, rundir, err)))
 		goto out;
 	/* the run is back: only now does it leave its archive */
-	struct awriter w;
+	struct bt__awriter w;
 	const char *skip[1] = { name };
-	if ((rc = aw_open(&w, arch, err)))
+	if ((rc = bt__aw_open(&w, arch, err)))
 		goto out;
-	if ((rc = aw_copy(&w, arch, skip, 1, err))) {
-		aw_abort(&w);
+	if ((rc = bt__aw_copy(&w, arch, skip, 1, err))) {
+		bt__aw_abort(&w);
 		goto out;
 	}
-	if ((rc = aw_commit(&w, arch, err)))
+	if ((rc = bt__aw_commit(&w, arch, err)))
 		goto out;
 	struct bt_index_loc loc = { rel, NULL };
 	const char *ids[1] = { e->run_id };

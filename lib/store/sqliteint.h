@@ -56,7 +56,6 @@ struct sqlite_index {
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
 
-
 /* The connection of handle h. */
 struct sqlite3 *bt__sqlite_db(void *h);
 /* An SQLite result code as BT_E* with a message naming the index

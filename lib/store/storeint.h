@@ -1,5 +1,5 @@
-/* Internals shared by the files of lib/store (store.c, gc.c, verify.c,
- * organize.c, archive.c). Not installed. */
+/* Internals shared by the files of lib/store (store.c, gc.c,
+ * gc_recover.c, verify*.c, organize.c, archive.c). Not installed. */
 #ifndef BENCHTRACK_STORE_INT_H
 #define BENCHTRACK_STORE_INT_H
 
@@ -75,7 +75,7 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a,
 			const char ***tags, size_t *n, struct bt_strbuf *err);
 
 /* Finishes what an interrupted gc (or restore) left, from what is on
- * disk (lib/store/gc.c); called with the store lock held. A run directory
+ * disk (lib/store/gc_recover.c); called with the store lock held. A run directory
  * of by-type/ whose run is also in the archive of its month: when the
  * archive holds it intact (run.json and tags byte for byte), the index
  * names the archive and the directory and its by-date link go
@@ -87,5 +87,35 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a,
  * the runs finished. */
 int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
 		   size_t *n_finished, struct bt_strbuf *err);
+
+/* The steps gc, restore and the recovery share (lib/store/gc.c); called
+ * with the store lock held. */
+
+/* 1 when s[0..n) is usable as one path component from an archive or the
+ * index: not empty, no '/' or NUL, not starting with '.'. */
+int bt__gc_plain_name(const char *s, size_t n);
+
+/* latest/<type>.json after runs of type left by-type/: it follows the
+ * newest run still there (through the open index h), and is removed when
+ * none is left (it must never name a removed directory). */
+int bt__gc_follow_latest(struct bt_store *st, void *h, const char *type,
+			 struct bt_strbuf *err);
+
+/* Removes the run directory rundir (named name) whole: renamed out of
+ * by-type/ into STORE/.tmp/<name>.gc.<pid> first, so that a crash leaves
+ * either the whole directory or a leftover that the next gc removes. A
+ * directory already gone is not an error. */
+int bt__gc_remove_run_dir(struct bt_store *st, const char *rundir,
+			  const char *name, struct bt_strbuf *err);
+
+/* Removes the by-date link of the run directory name ("YYYY-MM-DD-...")
+ * of type, and the date directories it leaves empty. */
+int bt__gc_remove_date_link(struct bt_store *st, const char *type,
+			    const char *name, struct bt_strbuf *err);
+
+/* Makes (or replaces) the by-date link of the run directory name
+ * ("YYYY-MM-DD-...") of type. */
+int bt__gc_make_date_link(struct bt_store *st, const char *type,
+			  const char *name, struct bt_strbuf *err);
 
 #endif

@@ -158,6 +158,14 @@ static char *out(void)
 	return bt_test_slurp(out_path);
 }
 
+/* Fails showing stdout when it lacks what. */
+static void assert_out_has(const char *what)
+{
+	char *o = out();
+	assert_has(o, what);
+	free(o);
+}
+
 static void assert_err_has(const char *what)
 {
 	char *e = bt_test_slurp(err_path);
@@ -297,9 +305,7 @@ static void test_check_exit_codes(void **state)
 	/* a case that crashed in the candidate fails the gate */
 	assert_int_equal(bt("check", "--run", ids[N_RUNS + 1], "--baseline",
 			    ids[N_RUNS - 1], NULL), 1);
-	o = out();
-	assert_has(o, "missing (crashed)");
-	free(o);
+	assert_out_has("missing (crashed)");
 	/* --baseline as a commit picks that commit's run on this machine */
 	assert_int_equal(bt("check", "--run", ids[STEP_AT], "--baseline", "c0900", NULL), 1);
 	/* errors: exit 3 with the reason */
@@ -374,6 +380,48 @@ static void test_which_runs(void **state)
 	/* without --baseline the store gives it */
 	assert_int_equal(bt_at(nostore, "check", "--run", b, NULL), 3);
 	assert_err_has("no such store");
+	/* a run file that is not there is named, by check as by compare */
+	char missing[400], want[1000], rundir[400], runjson[420];
+	snprintf(missing, sizeof missing, "%s/nope.json", dir);
+	snprintf(want, sizeof want, "'%s': no such file, and %s: no such store", missing,
+		 nostore);
+	assert_int_equal(bt_at(nostore, "check", "--run", missing, "--baseline", a, NULL), 3);
+	assert_err_has(want);
+	assert_int_equal(bt_at(nostore, "check", "--run", b, "--baseline", missing, NULL), 3);
+	assert_err_has(want);
+	assert_int_equal(bt_at(nostore, "compare", missing, a, NULL), 3);
+	assert_err_has(want);
+	/* a directory is not a run file: show, compare and check say so, with
+	 * a store and without */
+	snprintf(rundir, sizeof rundir, "%s/rundir", dir);
+	snprintf(runjson, sizeof runjson, "%s/run.json", rundir);
+	assert_int_equal(mkdir(rundir, 0755), 0);
+	const char *const stores[] = { nostore, store };
+	for (int k = 0; k < 2; k++) {
+		snprintf(want, sizeof want, "'%s' is a directory, not a run file\n", dir);
+		assert_int_equal(bt_at(stores[k], "show", dir, NULL), 3);
+		assert_err_has("show: ");
+		assert_err_has(want);
+		assert_int_equal(bt_at(stores[k], "compare", dir, a, NULL), 3);
+		assert_err_has(want);
+		assert_int_equal(bt_at(stores[k], "compare", a, dir, NULL), 3);
+		assert_err_has(want);
+		assert_int_equal(bt_at(stores[k], "check", "--run", dir, "--baseline", a,
+				       NULL), 3);
+		assert_err_has("check: ");
+		assert_err_has(want);
+		assert_int_equal(bt_at(stores[k], "check", "--run", b, "--baseline", dir,
+				       NULL), 3);
+		assert_err_has(want);
+	}
+	/* without a store, a run directory's run.json is named */
+	export_run(STEP_AT - 1, runjson, 0);
+	snprintf(want, sizeof want, "'%s' is a directory, not a run file (give %s)",
+		 rundir, runjson);
+	assert_int_equal(bt_at(nostore, "show", rundir, NULL), 3);
+	assert_err_has(want);
+	assert_int_equal(unlink(runjson), 0);
+	assert_int_equal(rmdir(rundir), 0);
 
 	/* a run compared with itself: a warning, exit 0 */
 	assert_int_equal(bt("compare", "latest", "latest", NULL), 0);
@@ -438,9 +486,7 @@ static void test_which_runs(void **state)
 	assert_err_has("warning: compare: B (run 10000000) was made from a dirty "
 		       "working tree");
 	assert_err_lacks("A (run");
-	o = out();
-	assert_has(o, "2026-11-01T00:10:00Z, from a dirty working tree\n");
-	free(o);
+	assert_out_has("2026-11-01T00:10:00Z, from a dirty working tree\n");
 }
 
 static void test_history(void **state)
@@ -502,9 +548,7 @@ static void test_history(void **state)
 
 	/* --filter selects by name and params; the unchanged series has none */
 	assert_int_equal(bt("history", "--filter", "name=attn,seq_len=1024", NULL), 0);
-	o = out();
-	assert_has(o, "no change points");
-	free(o);
+	assert_out_has("no change points");
 	assert_int_equal(bt("history", "--filter", "name=nosuch", NULL), 3);
 	assert_err_has("no series");
 	assert_int_equal(bt("history", "zzzz", NULL), 2);
@@ -512,15 +556,14 @@ static void test_history(void **state)
 	 * a bad flag is still a usage error first */
 	char none[400];
 	snprintf(none, sizeof none, "%s/none", dir);
-	assert_int_equal(bt_at(none, "history", k, NULL), 3);
-	assert_err_has("benchtrack: error: history: ");
-	assert_err_has("none: no such store");
-	assert_int_equal(bt_at(none, "regressions", NULL), 3);
-	assert_err_has("benchtrack: error: regressions: ");
-	assert_err_has("none: no such store");
-	assert_int_equal(bt_at(none, "acks", NULL), 3);
-	assert_err_has("benchtrack: error: acks: ");
-	assert_err_has("none: no such store");
+	const char *missing[][2] = { { "history", k }, { "regressions", NULL }, { "acks", NULL } };
+	for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+		char want[64];
+		snprintf(want, sizeof want, "benchtrack: error: %s: ", missing[i][0]);
+		assert_int_equal(bt_at(none, missing[i][0], missing[i][1], NULL), 3);
+		assert_err_has(want);
+		assert_err_has("none: no such store");
+	}
 	assert_int_equal(bt_at(none, "history", k, "--format", "xml", NULL), 2);
 	assert_err_has("--format 'xml'");
 
@@ -532,17 +575,11 @@ static void test_history(void **state)
 	assert_has(o, "1 regression in ");
 	free(o);
 	assert_int_equal(bt("regressions", "--all", NULL), 0);
-	o = out();
-	assert_has(o, "improved  matmul n=64");
-	free(o);
+	assert_out_has("improved  matmul n=64");
 	assert_int_equal(bt("regressions", "--since", "2026-11-02", NULL), 0);
-	o = out();
-	assert_has(o, "0 regressions");
-	free(o);
+	assert_out_has("0 regressions");
 	assert_int_equal(bt("regressions", "--since", "c1000", NULL), 0);
-	o = out();
-	assert_has(o, "1 regression in ");
-	free(o);
+	assert_out_has("1 regression in ");
 
 	/* ack the step: check passes, history and regressions say so */
 	commit_of(STEP_AT, c);
@@ -559,13 +596,9 @@ static void test_history(void **state)
 	json_decref(root);
 	free(o);
 	assert_int_equal(bt("check", "--run", ids[STEP_AT], NULL), 0);
-	o = out();
-	assert_has(o, "regressed (acknowledged)");
-	free(o);
+	assert_out_has("regressed (acknowledged)");
 	assert_int_equal(bt("regressions", NULL), 0);
-	o = out();
-	assert_has(o, "(acknowledged)");
-	free(o);
+	assert_out_has("(acknowledged)");
 	/* bad acks */
 	assert_int_equal(bt("ack", k, "--at", "c1000", NULL), 2);
 	assert_int_equal(bt("ack", "0123456789abcdef", "--at", "c1000", "--reason", "x",
@@ -618,10 +651,38 @@ static void test_history_input(void **state)
 	write_file(csv, "i,ms,other\n0,1,5\n1,1,5\n2,1,5\n");
 	assert_int_equal(bt("history", "--input", csv, "--column", "ms", "--otava-compat",
 			    NULL), 0);
-	/* bad input: NaN, text, empty, missing column, missing file */
-	write_file(csv, "index,value\n0,1.5\n1,nan\n");
+	/* spaces and tabs around a field or header name are ignored, on both
+	 * sides; a decimal number may have a sign, a point and an exponent */
+	write_file(csv, "index , value\n0, 1\n1,2 \n2,\t3\t\n3,+.5e-3\n4,-1.\n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 0);
+	assert_out_has("series.csv: 5 points");
+	/* bad input, each naming the file, line and column: NaN, hex, inf,
+	 * too large, text, an empty line, an empty or missing field */
+	static const char *const bad[] = { "nan", "0x10", "inf", "-Infinity", "1e999",
+					   "1.5.2", "12abc", "1e", ".", "- 1" };
+	for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+		char text[100], want[200];
+		snprintf(text, sizeof text, "index,value\n0,1.5\n1, %s\n", bad[k]);
+		write_file(csv, text);
+		assert_int_equal(bt("history", "--input", csv, NULL), 3);
+		snprintf(want, sizeof want, "series.csv:3: column 'value' (field 2): '%s' "
+			 "is not a finite decimal number", bad[k]);
+		assert_err_has(want);
+	}
+	write_file(csv, "index,value\n0,1\n\n2,3\n");
 	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("series.csv:3: 'nan' is not a finite number");
+	assert_err_has("history: ");
+	assert_err_has("series.csv:3: empty line: no value in column 'value'");
+	write_file(csv, "index,value\n0,1\n1,2\n \n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("series.csv:4: empty line");
+	write_file(csv, "index,value\n0,1\n1, \n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("series.csv:3: column 'value' (field 2) is empty");
+	write_file(csv, "index,value\n0,1\n1\n");
+	assert_int_equal(bt("history", "--input", csv, NULL), 3);
+	assert_err_has("series.csv:3: column 'value' (field 2) is missing: the line "
+		       "has 1 field");
 	write_file(csv, "index,value\n0,abc\n");
 	assert_int_equal(bt("history", "--input", csv, NULL), 3);
 	assert_err_has("series.csv:2");

@@ -59,13 +59,7 @@ static int setup(void **state)
 	exit_code = bt_test_spawn(argv, out, err);
 	unsetenv("BT_FAULTS_PIDFILE");
 	stderr_text = bt_test_slurp(err);
-	struct bt_strbuf e = BT_STRBUF_INIT;
-	bt_run_init(&run);
-	int rc = bt_run_read_file(&run, json, &e);
-	if (rc)
-		fprintf(stderr, "read %s: %s\n", json, bt_strbuf_str(&e));
-	bt_strbuf_release(&e);
-	return rc;
+	return bt_test_read_run(&run, json);
 }
 
 static int teardown(void **state)
@@ -149,9 +143,7 @@ static void test_hang_times_out(void **state)
 	assert_non_null(strstr(e, "hang: timeout: timed out after 1 s"));
 	free(e);
 	struct bt_run h;
-	struct bt_strbuf es = BT_STRBUF_INIT;
-	bt_run_init(&h);
-	assert_int_equal(bt_run_read_file(&h, json, &es), 0);
+	assert_int_equal(bt_test_read_run(&h, json), 0);
 	assert_int_equal(h.n_results, 1);
 	const struct bt_result *r = &h.results[0];
 	assert_string_equal(r->name, "hang");
@@ -159,7 +151,6 @@ static void test_hang_times_out(void **state)
 	assert_string_equal(r->message, "timed out after 1 s");
 	assert_true(r->wall_s >= 1.0);
 	bt_run_release(&h);
-	bt_strbuf_release(&es);
 }
 
 static void test_failed_validation(void **state)
@@ -296,9 +287,7 @@ static void test_no_isolate_budget_json_md(void **state)
 		      "--seed", "7", NULL };
 	assert_int_equal(bt_test_spawn(a, out, NULL), 0);
 	struct bt_run r;
-	struct bt_strbuf e = BT_STRBUF_INIT;
-	bt_run_init(&r);
-	assert_int_equal(bt_run_read_file(&r, out, &e), 0);
+	assert_int_equal(bt_test_read_run(&r, out), 0);
 	assert_int_equal(r.n_results, 1);
 	assert_false(r.config.isolate);
 	assert_true(r.config.seed == 7);
@@ -316,7 +305,6 @@ static void test_no_isolate_budget_json_md(void **state)
 	assert_true(t->n_samples == 3 || sum - last < 0.03 * (1 + 1e-9));
 	assert_true(r.results[0].peak_memory_bytes > 0);
 	bt_run_release(&r);
-	bt_strbuf_release(&e);
 
 	char *m[] = { BT_BINARY_DIR "/suite_faults", "--filter", "^(sum|fails)", "--min-sample-time",
 		      "1ms", "--measurement-iterations", "6", "--format", "md", NULL };
@@ -340,16 +328,13 @@ static void test_benchtrack_run_forwards(void **state)
 			 "--out", json, NULL };
 	assert_int_equal(bt_test_spawn(argv, out, NULL), 4);
 	struct bt_run r2;
-	struct bt_strbuf e = BT_STRBUF_INIT;
-	bt_run_init(&r2);
-	assert_int_equal(bt_run_read_file(&r2, json, &e), 0);
+	assert_int_equal(bt_test_read_run(&r2, json), 0);
 	assert_int_equal(r2.n_results, 6);
 	size_t ok = 0;
 	for (size_t i = 0; i < r2.n_results; i++)
 		ok += r2.results[i].status == BT_STATUS_OK;
 	assert_int_equal(ok, 4);
 	bt_run_release(&r2);
-	bt_strbuf_release(&e);
 	char *table = bt_test_slurp(out);
 	assert_non_null(strstr(table, "speedup"));
 	assert_non_null(strstr(table, "1.00x"));

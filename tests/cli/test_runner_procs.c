@@ -36,13 +36,18 @@ static int teardown(void **state)
 
 static void read_run(struct bt_run *run, const char *path)
 {
-	struct bt_strbuf e = BT_STRBUF_INIT;
-	bt_run_init(run);
-	int rc = bt_run_read_file(run, path, &e);
-	if (rc)
-		fprintf(stderr, "read %s: %s\n", path, bt_strbuf_str(&e));
-	bt_strbuf_release(&e);
-	assert_int_equal(rc, 0);
+	assert_int_equal(bt_test_read_run(run, path), 0);
+}
+
+/* The run in path has n results, all ok. */
+static void assert_run_all_ok(const char *path, size_t n)
+{
+	struct bt_run run;
+	read_run(&run, path);
+	assert_int_equal(run.n_results, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(run.results[i].status, BT_STATUS_OK);
+	bt_run_release(&run);
 }
 
 static const struct bt_result *find(const struct bt_run *run, const char *name)
@@ -135,12 +140,7 @@ static void test_processes_killed_under_benchtrack_run(void **state)
 	unsetenv("BT_PROCS_PIDFILE");
 	assert_int_equal(check_pids_gone(pidfile), 2);
 	assert_int_equal(code, 0);
-	struct bt_run run;
-	read_run(&run, json);
-	assert_int_equal(run.n_results, 2);
-	assert_int_equal(run.results[0].status, BT_STATUS_OK);
-	assert_int_equal(run.results[1].status, BT_STATUS_OK);
-	bt_run_release(&run);
+	assert_run_all_ok(json, 2);
 }
 
 /* 50 MB of output: the first and last 64 KiB reach stderr, with the
@@ -239,15 +239,8 @@ static void test_closed_stderr_ends_nothing(void **state)
 			 "bytes=1000000", "--timeout", "60s", "--min-sample-time",
 			 "1ms", "--measurement-iterations", "3", "--out", json, NULL };
 	assert_int_equal(spawn_closed_stderr(argv, out), 0);
-	struct bt_run run;
-	read_run(&run, json);
-	assert_int_equal(run.n_results, 2);
-	assert_int_equal(run.results[0].status, BT_STATUS_OK);
-	assert_int_equal(run.results[1].status, BT_STATUS_OK);
-	bt_run_release(&run);
-	char *table = bt_test_slurp(out);
-	assert_non_null(strstr(table, "loud"));
-	free(table);
+	assert_run_all_ok(json, 2);
+	assert_true(bt_test_file_has(out, "loud"));
 }
 
 int main(void)

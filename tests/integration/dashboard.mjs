@@ -35,7 +35,11 @@
 // ranking cards, tables and run details overlapping, and none outside its
 // ranking card; every text of every SVG plot inside the plot; the trend
 // chart's commit labels (uPlot 1.6's drawn axis values, measured in the
-// axis font) apart from each other and inside the chart.
+// axis font) apart from each other and inside the chart; every table
+// cell inside the viewport horizontally, not clipped by a scroll box and
+// no narrower than its content. With "ablation": true as well, the
+// ranking cards of an ablation say that their speedups are against each
+// benchmark's own "none" variant.
 // CHROMIUM overrides the browser's path.
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -182,6 +186,37 @@ function textProblems() {
         out.push(`${title}: '${t.textContent}' outside the plot`);
     }
   }
+  // every table cell whole on the screen: inside the viewport horizontally
+  // and not clipped by a box that scrolls or hides (overflow-x), and its
+  // content no wider than the cell
+  const vw = document.documentElement.clientWidth;
+  const cellName = (c) => {
+    const t = c.closest("table"), hr = t && t.tHead && t.tHead.rows[0];
+    const h = c.tagName === "TD" && hr && hr.cells[c.cellIndex] ? hr.cells[c.cellIndex].textContent.trim() : "";
+    return `'${c.textContent.trim().slice(0, 30)}'${h ? " (" + h + ")" : ""}`;
+  };
+  let ncell = 0;
+  for (const c of document.querySelectorAll("table td, table th")) {
+    if (ncell >= 4) break;
+    if (c.closest("[hidden]") || c.closest("details:not([open])")) continue;
+    const r = c.getBoundingClientRect();
+    if (!visible(r)) continue;
+    let why = null;
+    if (r.left < -0.5 || r.right > vw + 0.5)
+      why = `lies outside the viewport (${Math.round(r.left)}-${Math.round(r.right)} of 0-${vw})`;
+    for (let p = c.parentElement; !why && p && p !== document.documentElement; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX === "visible") continue;
+      const pr = p.getBoundingClientRect();
+      if (r.left < pr.left - 0.5 || r.right > pr.right + 0.5)
+        why = `is clipped by a scroll box (${Math.round(r.left)}-${Math.round(r.right)} in ${Math.round(pr.left)}-${Math.round(pr.right)})`;
+    }
+    if (!why && c.scrollWidth > c.clientWidth + 1)
+      why = `is wider than its cell (${c.scrollWidth} > ${c.clientWidth})`;
+    if (why) {
+      out.push(`cell ${cellName(c)} ${why}`);
+      ncell++;
+    }
+  }
   const sw = document.documentElement.scrollWidth;
   if (sw > innerWidth) out.push(`the page scrolls sideways: scrollWidth ${sw} > innerWidth ${innerWidth}`);
   return out.slice(0, 8);
@@ -225,6 +260,17 @@ async function layout() {
     const sum = await ov.locator("#summary").innerText();
     const r = want.regressions;
     check(sum.includes(` · ${r} open regression${r === 1 ? "" : "s"} `), `layout: summary '${sum.slice(0, 80)}...'`);
+  }
+  if (want.ablation) {
+    /* an ablation's speedups are against each benchmark's own "none"
+       variant, and its ranking card says so; the note names both bases */
+    const [note, cards] = await ov.evaluate(() => [document.querySelector("#rankings .note").textContent,
+      Array.from(document.querySelectorAll("#rankings div.rank"), (d) => d.innerText)]);
+    const abl = cards.filter((t) => /\[none\]/.test(t));
+    check(abl.length > 0 && abl.every((t) => t.includes('against its own "none" variant') && t.includes("the group's baseline")),
+          `layout: ${abl.length} ranking cards with an ablation, each says which speedups are against a "none" variant`);
+    check(note.includes("the group's baseline") && note.includes('own "none" variant'),
+          `layout: the rankings note names both baselines ('${note.slice(0, 120)}...')`);
   }
   await ov.close();
   for (const n of want.trendPoints || [])

@@ -231,6 +231,39 @@ node "$src/tests/integration/dashboard.mjs" "file://$ws/dashboard/" "$build" \
 	'{"layout": true, "trendPoints": [8, 24], "regressions": 1}' ||
 	fail "Chromium: the layout of the wide store"
 
+# --- long names in Chromium -----------------------------------------------------
+# run-attention.json with 60-character benchmark names and four more
+# parameters: every cell of the run page and of the overview's tables whole
+# on the screen at 1400 and 800 px (no scroll box hides a column), and the
+# rankings say what their speedups are against (an ablation's own "none"
+# variant).
+ls_=$tmp/long-store lin=$tmp/long-in
+mkdir -p "$lin"
+node -e '
+const fs = require("fs");
+const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+r.run_id = "10e9" + r.run_id.slice(4);
+r.benchmark_type = "longnames";
+const long = (n) => (n + "_fused_multi_head/attention=v2,rope+alibi_kernel_variant_with_tiles").slice(0, 60);
+for (const x of r.results) {
+  x.name = long(x.name);
+  Object.assign(x.params, { batch: "8", dtype: "bfloat16", layout: "batch_heads_seq_dim", causal: "true" });
+  let h = 0xcbf29ce484222325n;
+  const parts = [r.suite, x.name, x.variant];
+  for (const k of Object.keys(x.params).sort()) parts.push(k, x.params[k]);
+  parts.push(r.machine.fingerprint, Object.keys(x.metrics)[0] || "time", String(x.version || 1));
+  for (const b of Buffer.from(parts.join("\0") + "\0"))
+    h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  x.series_key = h.toString(16).padStart(16, "0");
+}
+fs.writeFileSync(process.argv[2] + "/run-long.json", JSON.stringify(r, null, 1));
+' "$src/tests/fixtures/run-attention.json" "$lin"
+"$bt" organize "$lin" --store "$ls_" >"$tmp/org" 2>&1 || fail "organize the long-name store: $(cat "$tmp/org")"
+grep -q "^1 placed" "$tmp/org" || fail "organize the long-name store: $(cat "$tmp/org")"
+"$bt" dashboard --store "$ls_" >"$tmp/lout" 2>&1 || fail "dashboard of the long-name store: $(cat "$tmp/lout")"
+node "$src/tests/integration/dashboard.mjs" "file://$ls_/dashboard/" "$tmp" '{"layout": true, "ablation": true}' ||
+	fail "Chromium: the layout of long benchmark names"
+
 # --- in Chromium ---------------------------------------------------------------
 latest_nightly=$("$bt" list --store "$store" --type nightly --limit 1 --format csv | sed -n 2p | cut -d, -f1)
 expect=$(cat <<JSON

@@ -146,4 +146,83 @@ runs = [d for d, _, f in os.walk(store) if "run.json" in f]
 if len(runs) != 1:
     sys.exit("%d runs stored" % len(runs))
 PY
+
+# 10. --repetitions pools per case: wall_s, CPU times and context switches
+# summed, the highest peak memory, iterations_per_sample the median of the
+# ok processes; skipped in one process and ok in others is ok with their
+# samples (and a warning); a failure in any process wins. A stand-in suite
+# writes a run per process from a real one, by a plan, so every number is
+# known.
+expect 0 "$suite" "${quick[@]}" --format none --out "$tmp/tpl.json"
+cat > "$tmp/planned" <<'PY'
+#!/usr/bin/python3
+import copy, json, os, sys
+out = sys.argv[sys.argv.index("--out") + 1]
+counter = os.environ["PLAN_COUNTER"]
+k = int(open(counter).read()) if os.path.exists(counter) else 0
+open(counter, "w").write(str(k + 1))
+run = json.load(open(os.environ["PLAN_TEMPLATE"]))
+copy_r, sum_r = run["results"][0], run["results"][1]
+# case -> the status in process 0, 1, 2 (s skipped, f failed, c crashed)
+plan = {("copy", None): "ooo", ("sum", "1000"): "soo", ("sum", "2000"): "oco",
+        ("sum", "3000"): "sss", ("sum", "4000"): "sfo"}
+results, failed = [], False
+for (name, n), statuses in plan.items():
+    r = copy.deepcopy(copy_r if name == "copy" else sum_r)
+    r.pop("series_key", None)
+    if n:
+        r["params"] = {"n": n}
+    st = statuses[k]
+    r["wall_s"] = (k + 1) * 1.0
+    r["cpu"] = {"user_s": (k + 1) * 0.5, "sys_s": 0.25}
+    r["ctx_switches"] = {"voluntary": 10 * (k + 1), "involuntary": 1}
+    r["peak_memory_bytes"] = [3000, 9000, 5000][k]
+    r["iterations_per_sample"] = [10, 30, 20][k]
+    t = r["metrics"]["time"]
+    t["samples"] = [(k + 1) * 1e-6] * 4
+    del t["stats"]
+    if st != "o":
+        r["metrics"] = {}
+        r["status"] = {"s": "skipped", "f": "failed", "c": "crashed"}[st]
+        r["message"] = {"s": "no GPU here", "f": "bad input",
+                        "c": "killed by signal 11 (SIGSEGV)"}[st]
+        failed = failed or st != "s"
+    results.append(r)
+run["results"] = results
+json.dump(run, open(out, "w"))
+sys.exit(4 if failed else 0)
+PY
+chmod +x "$tmp/planned"
+PLAN_COUNTER=$tmp/counter PLAN_TEMPLATE=$tmp/tpl.json \
+	expect 4 "$bt" run "$tmp/planned" --repetitions 3 --no-store --format json
+"$py" - "$tmp/out" <<'PY' || fail "--repetitions per case: $(cat "$tmp/err")"
+import json, sys
+res = {(r["name"], r["params"].get("n")): r for r in json.load(open(sys.argv[1]))["results"]}
+c = res[("copy", None)]
+assert c["status"] == "ok", c["status"]
+assert c["wall_s"] == 6.0, c["wall_s"]
+assert c["cpu"] == {"user_s": 3.0, "sys_s": 0.75}, c["cpu"]
+assert c["ctx_switches"] == {"voluntary": 60, "involuntary": 3}, c["ctx_switches"]
+assert c["peak_memory_bytes"] == 9000, c["peak_memory_bytes"]
+assert c["iterations_per_sample"] == 20, c["iterations_per_sample"]
+assert c["metrics"]["time"]["samples"] == [1e-6] * 4 + [2e-6] * 4 + [3e-6] * 4
+# skipped in process 0 only: ok with the samples of 1 and 2
+s = res[("sum", "1000")]
+assert (s["status"], s["message"]) == ("ok", None), (s["status"], s["message"])
+t = s["metrics"]["time"]
+assert t["samples"] == [2e-6] * 4 + [3e-6] * 4, t["samples"]
+assert t["stats"]["n"] == 8 and abs(t["stats"]["median"] - 2.5e-6) < 1e-15, t["stats"]
+assert s["wall_s"] == 6.0 and s["cpu"]["user_s"] == 3.0, (s["wall_s"], s["cpu"])
+assert s["iterations_per_sample"] == 20, s["iterations_per_sample"]  # of 30, 20
+# a crash in one process, ok in the others: crashed
+s = res[("sum", "2000")]
+assert (s["status"], s["message"]) == ("crashed", "killed by signal 11 (SIGSEGV)"), s["status"]
+# skipped everywhere: skipped; skipped then failed then ok: failed
+assert (res[("sum", "3000")]["status"], res[("sum", "3000")]["message"]) == ("skipped", "no GPU here")
+s = res[("sum", "4000")]
+assert (s["status"], s["message"]) == ("failed", "bad input"), (s["status"], s["message"])
+PY
+grep -q "warning: run: sum/n=1000: skipped in 1 of 3 processes (no GPU here): its samples are those of the other 2" "$tmp/err" ||
+	fail "no warning of the partial skip: $(cat "$tmp/err")"
+[ "$(grep -c 'skipped in' "$tmp/err")" = 1 ] || fail "skip warnings: $(cat "$tmp/err")"
 echo "run_measure: ok"

@@ -317,9 +317,9 @@ static void test_warns_near_timer_resolution(void **state)
  * under the sample time, and that is said. */
 static void test_warns_when_faster_after_calibration(void **state)
 {
+	struct bt_strbuf msg = BT_STRBUF_INIT;
 	struct bt_config cfg;
 	struct bt_run run;
-	struct bt_strbuf msg = BT_STRBUF_INIT;
 	bt_config_defaults(&cfg);
 	cost_ns = 100000;
 	slow_ns = 6000000;

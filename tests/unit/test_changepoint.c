@@ -366,15 +366,21 @@ static void test_corpus(void **state)
 
 /* --- hand-checkable series ------------------------------------------------ */
 
+/* x[0..120): lo before index 60, hi from there on, plus a deterministic
+ * noise of -2, -1, 0, 1 or 2 times noise. */
+static void step_series(double x[120], double lo, double hi, double noise)
+{
+	for (size_t i = 0; i < 120; i++)
+		x[i] = (i < 60 ? lo : hi) + ((int)(i * 7 % 5) - 2) * noise;
+}
+
 static void test_clean_step(void **state)
 {
 	double x[120];
-	size_t i;
 	int mode;
 
 	(void)state;
-	for (i = 0; i < 120; i++)
-		x[i] = (i < 60 ? 100.0 : 110.0) + ((int)(i * 7 % 5) - 2) * 0.1;
+	step_series(x, 100.0, 110.0, 0.1);
 	for (mode = 0; mode < 3; mode++) {
 		struct bt_cp_opts o;
 		struct bt_cp_result r;
@@ -406,8 +412,7 @@ static void test_extreme_scale(void **state)
 	int mode;
 
 	(void)state;
-	for (i = 0; i < 120; i++)
-		x[i] = (i < 60 ? 1.0 : 1.7) + ((int)(i * 7 % 5) - 2) * 0.01;
+	step_series(x, 1.0, 1.7, 0.01);
 	for (mode = 0; mode < 2; mode++) {
 		struct bt_cp_opts o;
 		struct bt_cp_result r0, r;

@@ -29,27 +29,38 @@ static void add(struct bt_run *run, const char *name, const char *group,
 	r->n_metrics = 1;
 }
 
+struct point {
+	const char *name, *n, *h;
+	double median;
+};
+
+/* Initializes run with one result of group "g" per point. */
+static void build(struct bt_run *run, const struct point *p, size_t k)
+{
+	bt_run_init(run);
+	for (size_t i = 0; i < k; i++)
+		add(run, p[i].name, "g", p[i].n, p[i].h, p[i].median);
+}
+#define BUILD(run, ...)                                               \
+	build(run, (const struct point[]){ __VA_ARGS__ },             \
+	      sizeof((const struct point[]){ __VA_ARGS__ }) / sizeof(struct point))
+
 static void test_overtakes_and_falls_behind(void **state)
 {
 	struct bt_run run;
 	struct bt_crossovers c;
-	bt_run_init(&run);
-	/* speedups of x vs base: 0.5, 1.0, 2.0 -> crossing exactly at 2048 */
-	add(&run, "base", "g", "1024", "4", 1e-3);
-	add(&run, "base", "g", "2048", "4", 4e-3);
-	add(&run, "base", "g", "4096", "4", 16e-3);
-	add(&run, "x", "g", "1024", "4", 2e-3);
-	add(&run, "x", "g", "2048", "4", 4e-3);
-	add(&run, "x", "g", "4096", "4", 8e-3);
-	/* y: 2.0 at 1024, 0.5 at 4096 (2048 missing): falls behind at the
-	 * geometric middle sqrt(1024 * 4096) = 2048 */
-	add(&run, "y", "g", "1024", "4", 0.5e-3);
-	add(&run, "y", "g", "4096", "4", 32e-3);
-	/* z: always 4x faster */
-	add(&run, "z", "g", "1024", "4", 0.25e-3);
-	add(&run, "z", "g", "2048", "4", 1e-3);
-	/* w: one point, slower */
-	add(&run, "w", "g", "4096", "4", 32e-3);
+	BUILD(&run,
+	      /* speedups of x vs base: 0.5, 1.0, 2.0 -> crossing exactly at 2048 */
+	      { "base", "1024", "4", 1e-3 }, { "base", "2048", "4", 4e-3 },
+	      { "base", "4096", "4", 16e-3 }, { "x", "1024", "4", 2e-3 },
+	      { "x", "2048", "4", 4e-3 }, { "x", "4096", "4", 8e-3 },
+	      /* y: 2.0 at 1024, 0.5 at 4096 (2048 missing): falls behind at
+	       * the geometric middle sqrt(1024 * 4096) = 2048 */
+	      { "y", "1024", "4", 0.5e-3 }, { "y", "4096", "4", 32e-3 },
+	      /* z: always 4x faster */
+	      { "z", "1024", "4", 0.25e-3 }, { "z", "2048", "4", 1e-3 },
+	      /* w: one point, slower */
+	      { "w", "4096", "4", 32e-3 });
 	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
 	assert_int_equal(c.n, 4);
 
@@ -96,20 +107,15 @@ static void test_needs_one_swept_axis(void **state)
 {
 	struct bt_run run;
 	struct bt_crossovers c;
-	bt_run_init(&run);
-	add(&run, "a", "g", "1024", "4", 1e-3);
-	add(&run, "a", "g", "2048", "8", 1e-3);
-	add(&run, "b", "g", "1024", "4", 1e-3);
+	BUILD(&run, { "a", "1024", "4", 1e-3 }, { "a", "2048", "8", 1e-3 },
+	      { "b", "1024", "4", 1e-3 });
 	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
 	assert_int_equal(c.n, 0);
 	bt_crossovers_release(&c);
 	bt_run_release(&run);
 
-	bt_run_init(&run);
-	add(&run, "a", "g", "1024", "4", 1e-3);
-	add(&run, "a", "g", "2048", "4", 2e-3);
-	add(&run, "b", "g", "1024", "4", 2e-3);
-	add(&run, "b", "g", "2048", "4", 1e-3);
+	BUILD(&run, { "a", "1024", "4", 1e-3 }, { "a", "2048", "4", 2e-3 },
+	      { "b", "1024", "4", 2e-3 }, { "b", "2048", "4", 1e-3 });
 	run.results[3].status = BT_STATUS_CRASHED;
 	assert_int_equal(bt_report_crossovers(&run, NULL, &c, NULL), 0);
 	assert_int_equal(c.n, 1);

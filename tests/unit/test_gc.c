@@ -59,6 +59,17 @@ static void put_run(struct bt_store *st, const char *id, const char *type,
 	bt_test_store_put(st, &k, id, type, ts, commit);
 }
 
+/* bt_store_reindex of the store finds n runs. */
+static void assert_reindexed(struct bt_test_store *f, size_t n)
+{
+	size_t runs = 0;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	if (bt_store_reindex(f->st, &runs, NULL, &err))
+		fail_msg("reindex: %s", bt_strbuf_str(&err));
+	assert_int_equal(runs, n);
+	bt_strbuf_release(&err);
+}
+
 static int setup(void **state)
 {
 	struct bt_test_store *f = bt_test_store_new("bt_test_gc");
@@ -353,11 +364,7 @@ static void test_gc_twice_appends(void **state)
 	check_archive(f, ID_C, "archive/2026-08.tar.gz");
 
 	/* both runs read back */
-	size_t runs = 0;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
-	assert_int_equal(runs, 5);
-	bt_strbuf_release(&err);
+	assert_reindexed(f, 5);
 }
 
 static void test_restore(void **state)
@@ -450,11 +457,7 @@ static void test_gc_after_crash_writes_once(void **state)
 	assert_int_equal(count_str(t, DIR_A "/run.json"), 1);
 	assert_int_equal(count_str(t, DIR_C "/run.json"), 1);
 	free(t);
-	size_t runs = 0;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(bt_store_reindex(f->st, &runs, NULL, &err), 0);
-	assert_int_equal(runs, 5);
-	bt_strbuf_release(&err);
+	assert_reindexed(f, 5);
 }
 
 /* A run whose tags file says milestone (the index not knowing yet), a

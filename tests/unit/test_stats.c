@@ -308,61 +308,55 @@ static void test_mad_hand(void **state)
 	check_close("mad n=2", bt_stats_mad_sorted(skew, 2), 0.5);
 }
 
+/* bt_stats_median_ci_sorted(x, n, level) succeeds with [want_lo, want_hi]. */
+static void check_median_ci(const char *what, const double *x, size_t n, double level,
+			    double want_lo, double want_hi)
+{
+	double lo, hi;
+	char name[96];
+
+	assert_int_equal(bt_stats_median_ci_sorted(x, n, level, &lo, &hi), 0);
+	snprintf(name, sizeof name, "%s lo", what);
+	check_close(name, lo, want_lo);
+	snprintf(name, sizeof name, "%s hi", what);
+	check_close(name, hi, want_hi);
+}
+
 static void test_median_ci_n10(void **state)
 {
 	static const double x[] = { 10, 20, 30, 40, 50, 60, 70, 80, 90, 100 };
-	double lo, hi;
 
 	(void)state;
 	/* Bin(10, .5): P(K <= 1) = 11/1024, P(K <= 2) = 56/1024.
 	 * k = 2: coverage 1 - 22/1024 = 0.978515625 >= .95;
 	 * k = 3: 1 - 112/1024 = 0.890625 < .95. Ranks 2 and 9. */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 10, 0.95, &lo, &hi), 0);
-	check_close("n10 lo", lo, 20);
-	check_close("n10 hi", hi, 90);
+	check_median_ci("n10", x, 10, 0.95, 20, 90);
 	/* the exact coverage is still reached (>=) */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 10, 0.978515625, &lo,
-						   &hi), 0);
-	check_close("n10 at exact coverage lo", lo, 20);
-	check_close("n10 at exact coverage hi", hi, 90);
+	check_median_ci("n10 at exact coverage", x, 10, 0.978515625, 20, 90);
 	/* just above it, k = 1: coverage 1 - 2/1024 */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 10, 0.9786, &lo, &hi), 0);
-	check_close("n10 .9786 lo", lo, 10);
-	check_close("n10 .9786 hi", hi, 100);
+	check_median_ci("n10 .9786", x, 10, 0.9786, 10, 100);
 	/* level .89 allows k = 3: ranks 3 and 8 */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 10, 0.89, &lo, &hi), 0);
-	check_close("n10 .89 lo", lo, 30);
-	check_close("n10 .89 hi", hi, 80);
+	check_median_ci("n10 .89", x, 10, 0.89, 30, 80);
 }
 
 static void test_median_ci_small(void **state)
 {
 	static const double x[] = { 1, 2, 3, 4, 5, 6 };
-	double lo, hi;
 
 	(void)state;
 	/* n = 5: best coverage 1 - 2/32 = 0.9375 < .95 -> [min, max] */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 5, 0.95, &lo, &hi), 0);
-	check_close("n5 lo", lo, 1);
-	check_close("n5 hi", hi, 5);
+	check_median_ci("n5", x, 5, 0.95, 1, 5);
 	/* n = 6 reaches .95 only with k = 1 (0.96875) */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 6, 0.95, &lo, &hi), 0);
-	check_close("n6 lo", lo, 1);
-	check_close("n6 hi", hi, 6);
+	check_median_ci("n6", x, 6, 0.95, 1, 6);
 	/* n = 6 at level .75: k = 2 gives 1 - 14/64 = 0.78125 */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 6, 0.75, &lo, &hi), 0);
-	check_close("n6 .75 lo", lo, 2);
-	check_close("n6 .75 hi", hi, 5);
+	check_median_ci("n6 .75", x, 6, 0.75, 2, 5);
 	/* n = 1: the single value */
-	assert_int_equal(bt_stats_median_ci_sorted(x + 2, 1, 0.95, &lo, &hi),
-			 0);
-	check_close("n1 lo", lo, 3);
-	check_close("n1 hi", hi, 3);
+	check_median_ci("n1", x + 2, 1, 0.95, 3, 3);
 }
 
 static void test_median_ci_n20(void **state)
 {
-	double x[20], lo, hi;
+	double x[20];
 	size_t i;
 
 	(void)state;
@@ -370,14 +364,10 @@ static void test_median_ci_n20(void **state)
 		x[i] = (double)(i + 1) * 1.5;
 	/* P(K <= 5) = 21700/2^20: coverage 1 - 43400/2^20 = 0.9586;
 	 * P(K <= 6) = 60460/2^20: 0.8847. Ranks 6 and 15. */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 20, 0.95, &lo, &hi), 0);
-	check_close("n20 lo", lo, 6 * 1.5);
-	check_close("n20 hi", hi, 15 * 1.5);
+	check_median_ci("n20", x, 20, 0.95, 6 * 1.5, 15 * 1.5);
 	/* .99: P(K <= 3) = 1351/2^20 -> 0.99742; P(K <= 4) = 6196/2^20 ->
 	 * 0.98818. Ranks 4 and 17. */
-	assert_int_equal(bt_stats_median_ci_sorted(x, 20, 0.99, &lo, &hi), 0);
-	check_close("n20 .99 lo", lo, 4 * 1.5);
-	check_close("n20 .99 hi", hi, 17 * 1.5);
+	check_median_ci("n20 .99", x, 20, 0.99, 4 * 1.5, 17 * 1.5);
 }
 
 /* log P(K <= j) for K ~ Bin(n, 1/2), summed from j downwards with lgamma

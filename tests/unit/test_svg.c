@@ -19,6 +19,7 @@
 #include "benchtrack.h"
 #include "benchtrack/report.h"
 #include "internal.h"
+#include "helpers.h"
 
 static struct bt_result *add(struct bt_run *run, const char *name, const char *group,
 			     const char *variant, const char *n, const char *h,
@@ -70,13 +71,25 @@ static void well_formed(const char *svg, size_t len)
 	assert_int_equal(rc, 0);
 }
 
+/* The chart of kind k for group; fails the test when there is none. */
 static const struct bt_chart *find(const struct bt_charts *c, enum bt_chart_kind k,
 				   const char *group)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->items[i].kind == k && strcmp(c->items[i].group, group) == 0)
 			return &c->items[i];
+	fail_msg("no chart of kind %d for group '%s'", (int)k, group);
 	return NULL;
+}
+
+/* find, and the chart is written to file and has n_series series. */
+static const struct bt_chart *chart(const struct bt_charts *c, enum bt_chart_kind k,
+				    const char *group, const char *file, size_t n_series)
+{
+	const struct bt_chart *ch = find(c, k, group);
+	assert_string_equal(ch->file, file);
+	assert_int_equal(ch->n_series, n_series);
+	return ch;
 }
 
 static void test_geometric(void **state)
@@ -112,24 +125,24 @@ static void test_line_charts(void **state)
 	}
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
 	assert_int_equal(c.n, 3);
-	const struct bt_chart *t = find(&c, BT_CHART_TIME, "attn");
-	assert_non_null(t);
-	assert_string_equal(t->file, "attn-time.svg");
+	const struct bt_chart *t = chart(&c, BT_CHART_TIME, "attn", "attn-time.svg", 3);
 	assert_string_equal(t->title, "attn: median time vs n");
-	assert_int_equal(t->n_series, 3);
 	assert_int_equal(count(t->svg, "<path"), 3);
 	assert_int_equal(count(t->svg, "<path class=\"series\""), 3);
-	assert_non_null(strstr(t->svg, "id=\"series-1-naive\""));
-	assert_non_null(strstr(t->svg, "id=\"series-2-tiled\""));
-	assert_non_null(strstr(t->svg, "id=\"series-3-sparse\""));
-	assert_non_null(strstr(t->svg, "<title>attn: median time vs n</title>"));
-	assert_non_null(strstr(t->svg, "<g class=\"axis x-axis\" data-scale=\"log\">"));
-	assert_non_null(strstr(t->svg, "<g class=\"axis y-axis\" data-scale=\"log\">"));
-	assert_non_null(strstr(t->svg, ">n (log scale)</text>"));
-	assert_non_null(strstr(t->svg, ">median time per op (s)</text>"));
-	/* one x tick per swept value, y ticks in time units */
-	assert_non_null(strstr(t->svg, ">2048</text>"));
-	assert_non_null(strstr(t->svg, " ms</text>"));
+	static const char *const has[] = {
+		"id=\"series-1-naive\"",
+		"id=\"series-2-tiled\"",
+		"id=\"series-3-sparse\"",
+		"<title>attn: median time vs n</title>",
+		"<g class=\"axis x-axis\" data-scale=\"log\">",
+		"<g class=\"axis y-axis\" data-scale=\"log\">",
+		">n (log scale)</text>",
+		">median time per op (s)</text>",
+		/* one x tick per swept value, y ticks in time units */
+		">2048</text>",
+		" ms</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(t->svg, has), "");
 	/* legend: one label per implementation */
 	assert_int_equal(count(t->svg, "class=\"legend-label\""), 3);
 	assert_non_null(strstr(t->svg, ">tiled</text>"));
@@ -144,7 +157,6 @@ static void test_line_charts(void **state)
 
 	const struct bt_chart *th = find(&c, BT_CHART_THROUGHPUT, "attn");
 	const struct bt_chart *m = find(&c, BT_CHART_MEMORY, "attn");
-	assert_non_null(th);
 	assert_non_null(m);
 	assert_string_equal(th->file, "attn-throughput.svg");
 	assert_string_equal(m->file, "attn-memory.svg");
@@ -194,9 +206,12 @@ static void test_linear_and_series_split(void **state)
 	assert_int_equal(c.n, 1); /* time only */
 	const struct bt_chart *t = &c.items[0];
 	assert_int_equal(t->kind, BT_CHART_TIME);
-	assert_non_null(strstr(t->svg, "<g class=\"axis x-axis\" data-scale=\"linear\">"));
-	assert_non_null(strstr(t->svg, "<g class=\"axis y-axis\" data-scale=\"linear\">"));
-	assert_non_null(strstr(t->svg, ">n</text>"));
+	static const char *const has[] = {
+		"<g class=\"axis x-axis\" data-scale=\"linear\">",
+		"<g class=\"axis y-axis\" data-scale=\"linear\">",
+		">n</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(t->svg, has), "");
 	/* a h=4, a h=8, b:x h=4, b:y h=4 drawn; c in the legend only */
 	assert_int_equal(t->n_series, 4);
 	assert_int_equal(count(t->svg, "<path"), 4);
@@ -244,9 +259,12 @@ static void test_escaping(void **state)
 	assert_string_equal(t->file, "g_h__x_-time.svg");
 	assert_null(strstr(t->svg, "<b>"));
 	assert_null(strstr(t->svg, "\xff"));
-	assert_non_null(strstr(t->svg, "a&lt;b&gt;&amp;&quot;c&apos;??"));
-	assert_non_null(strstr(t->svg, "<title>g&amp;h &lt;x&gt;: median time vs n</title>"));
-	assert_non_null(strstr(t->svg, "id=\"series-1-a_b___c___\""));
+	static const char *const has[] = {
+		"a&lt;b&gt;&amp;&quot;c&apos;??",
+		"<title>g&amp;h &lt;x&gt;: median time vs n</title>",
+		"id=\"series-1-a_b___c___\"",
+	};
+	assert_string_equal(BT_TEST_MISSING(t->svg, has), "");
 	assert_int_equal(count(t->svg, "<path"), 2);
 	for (size_t i = 0; i < c.n; i++)
 		well_formed(c.items[i].svg, c.items[i].svg_len);
@@ -257,7 +275,6 @@ static void test_escaping(void **state)
 	add(&run, "q", "g_h _x>", "default", "2", "4", 1e-3, 100);
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
 	const struct bt_chart *t2 = find(&c, BT_CHART_TIME, "g_h _x>");
-	assert_non_null(t2);
 	assert_string_equal(t2->file, "g_h__x_-time-2.svg");
 	bt_charts_release(&c);
 	bt_run_release(&run);
@@ -282,26 +299,28 @@ static void test_ablation(void **state)
 	struct bt_result *r = add(&run, "d", "g", "a+b", "2", "4", 4e-3, 1500);
 	r->status = BT_STATUS_FAILED;
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
-	const struct bt_chart *a = find(&c, BT_CHART_ABLATION, "g");
-	assert_non_null(a);
+	const struct bt_chart *a = chart(&c, BT_CHART_ABLATION, "g", "d-ablation.svg", 3);
 	assert_string_equal(a->benchmark, "d");
-	assert_string_equal(a->file, "d-ablation.svg");
-	assert_int_equal(a->n_series, 3);
 	assert_int_equal(count(a->svg, "<path"), 0);
 	assert_int_equal(count(a->svg, "<rect class=\"bar speedup\""), 3);
 	assert_int_equal(count(a->svg, "<rect class=\"bar memory\""), 3);
-	assert_non_null(strstr(a->svg, "data-variant=\"a+b\""));
-	assert_non_null(strstr(a->svg, ">2.00x</text>"));
-	assert_non_null(strstr(a->svg, ">+10.0%</text>"));
-	assert_non_null(strstr(a->svg, ">-20.0%</text>"));
+	static const char *const has[] = {
+		"data-variant=\"a+b\"",
+		">2.00x</text>",
+		">+10.0%</text>",
+		">-20.0%</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(a->svg, has), "");
 	assert_non_null(strstr(a->svg, ">1.00x</text>")); /* a+b at n=1 only */
-	assert_non_null(strstr(a->svg, ">+50.0%</text>"));
-	assert_non_null(strstr(a->svg, ">speedup vs none</text>"));
-	assert_non_null(strstr(a->svg, ">peak memory change vs none</text>"));
+	static const char *const has2[] = {
+		">+50.0%</text>",
+		">speedup vs none</text>",
+		">peak memory change vs none</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(a->svg, has2), "");
 	well_formed(a->svg, a->svg_len);
 	/* the line chart draws every variant of d, and base */
 	const struct bt_chart *t = find(&c, BT_CHART_TIME, "g");
-	assert_non_null(t);
 	assert_int_equal(count(t->svg, "<path"), 5);
 	assert_non_null(strstr(t->svg, "data-series=\"d:none\""));
 	/* time, throughput, memory, then the ablation */
@@ -360,14 +379,17 @@ static void test_markdown_report(void **state)
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
 	struct bt_strbuf md = BT_STRBUF_INIT;
 	assert_int_equal(bt_report_markdown(&run, NULL, &c, &md, NULL), 0);
-	assert_non_null(strstr(md.buf, "# Benchmark report: demo\n"));
-	assert_non_null(strstr(md.buf, "\n## attn\n"));
-	assert_non_null(strstr(md.buf, "\n## solo\n"));
-	assert_non_null(strstr(md.buf, "![attn: median time vs n](attn-time.svg)"));
-	assert_non_null(strstr(md.buf, "- tiled vs naive: overtakes at n ~ 1448"));
-	assert_non_null(strstr(md.buf, "| solo/h=4/n=1 | 0 | 5.0e-01 | 1.0e-04 | **no** |"));
-	assert_non_null(strstr(md.buf, "- `solo/h=4/n=1`: **failed**\n\n  ````\n  boom ``` here\n  line two\n  ````\n"));
-	assert_non_null(strstr(md.buf, "- **Cases:** 5: 4 ok, 1 failed\n"));
+	static const char *const has[] = {
+		"# Benchmark report: demo\n",
+		"\n## attn\n",
+		"\n## solo\n",
+		"![attn: median time vs n](attn-time.svg)",
+		"- tiled vs naive: overtakes at n ~ 1448",
+		"| solo/h=4/n=1 | 0 | 5.0e-01 | 1.0e-04 | **no** |",
+		"- `solo/h=4/n=1`: **failed**\n\n  ````\n  boom ``` here\n  line two\n  ````\n",
+		"- **Cases:** 5: 4 ok, 1 failed\n",
+	};
+	assert_string_equal(BT_TEST_MISSING(md.buf, has), "");
 	/* without charts: no image links */
 	bt_strbuf_reset(&md);
 	assert_int_equal(bt_report_markdown(&run, NULL, NULL, &md, NULL), 0);
@@ -637,6 +659,118 @@ static void test_axis_extremes(void **state)
 	assert_true(a.ticks[1] == 4);
 }
 
+/* The labels of the axis over [mn, mx], joined by " | ". */
+static void axis_labels(int log, double mn, double mx, int from_zero, const char *unit,
+			char *out, size_t size)
+{
+	struct bt__axis a = { .log = log };
+	char lab[BT_FORMAT_MAX];
+	bt__axis_setup(&a, mn, mx, from_zero, NULL, 0, unit);
+	out[0] = '\0';
+	for (size_t i = 0; i < a.n_ticks; i++) {
+		bt__axis_label(&a, i, unit, lab, sizeof lab);
+		snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? " | " : "", lab);
+	}
+}
+
+/* Every tick label of an axis in one style: all in scientific notation or
+ * none, and the same number of significant digits (mantissas of one
+ * length; fixed numbers with a point: one count of significant digits). */
+static void check_label_style(int log, double mn, double mx, int from_zero, const char *unit)
+{
+	struct bt__axis a = { .log = log };
+	bt__axis_setup(&a, mn, mx, from_zero, NULL, 0, unit);
+	int sci = -1, digits = -1;
+	for (size_t i = 0; i < a.n_ticks; i++) {
+		char lab[BT_FORMAT_MAX], num[BT_FORMAT_MAX];
+		bt__axis_label(&a, i, unit, lab, sizeof lab);
+		sscanf(lab, "%63s", num);
+		char *n = num + (num[0] == '-');
+		if (strcmp(n, "0") == 0)
+			continue;
+		char *e = strchr(n, 'e');
+		int s = e != NULL, d = 0, lead = 1;
+		if (sci >= 0 && s != sci)
+			fail_msg("axis [%g, %g] %s: '%s' in another notation than tick 0", mn, mx,
+				 unit ? unit : "", lab);
+		sci = s;
+		if (!s && !strchr(n, '.'))
+			continue; /* a whole number: its trailing zeros tell nothing */
+		for (char *c = n; *c && c != e; c++) {
+			if (*c == '.' || (lead && *c == '0'))
+				continue;
+			lead = 0;
+			d++;
+		}
+		if (digits >= 0 && d != digits)
+			fail_msg("axis [%g, %g] %s: '%s' with %d significant digits, another tick %d", mn,
+				 mx, unit ? unit : "", lab, d, digits);
+		digits = d;
+	}
+}
+
+static void test_axis_label_style(void **state)
+{
+	char l[512];
+	(void)state;
+	/* the review's "1e-12 s" next to "1.00e-05", "0.01 elements/s" next
+	 * to "1.00e-03 elements/s": one notation per axis */
+	axis_labels(1, 1e-12, 1e-5, 0, "s", l, sizeof l);
+	assert_string_equal(l, "1e-12 s | 1e-10 s | 1e-08 s | 1e-06 s");
+	axis_labels(1, 1e-3, 0.1, 0, "elements/s", l, sizeof l);
+	assert_string_equal(l, "1e-03 elements/s | 3e-03 elements/s | 1e-02 elements/s | "
+			       "3e-02 elements/s | 1e-01 elements/s");
+	/* one number of digits: "1.0 s" beside "1.5 s", not "1.00 s" */
+	axis_labels(0, 0, 1.5, 1, "s", l, sizeof l);
+	assert_string_equal(l, "0 s | 500 ms | 1.0 s | 1.5 s");
+	axis_labels(1, 2.33e-3, 0.274, 0, "s", l, sizeof l);
+	assert_string_equal(l, "3 ms | 10 ms | 30 ms | 100 ms | 300 ms");
+	axis_labels(0, 0, 158e6, 1, "elements/s", l, sizeof l);
+	assert_string_equal(l, "0 elements/s | 50 M elements/s | 100 M elements/s | "
+			       "150 M elements/s | 200 M elements/s");
+	axis_labels(1, 1e-7, 1e-3, 0, NULL, l, sizeof l);
+	assert_string_equal(l, "1e-07 | 1e-06 | 1e-05 | 1e-04 | 1e-03");
+	axis_labels(0, 0, 0.75, 1, NULL, l, sizeof l);
+	assert_string_equal(l, "0 | 0.2 | 0.4 | 0.6 | 0.8");
+	/* and across ranges and units */
+	const char *units[] = { "s", "B", "elements/s", "B/s", NULL };
+	for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+		for (int e = -14; e <= 20; e += 1) {
+			double lo = pow(10, e);
+			if (units[u] && strcmp(units[u], "B") == 0 && lo < 1)
+				continue;
+			check_label_style(1, lo, lo * 50, 0, units[u]);
+			check_label_style(1, lo, lo * 1e6, 0, units[u]);
+			check_label_style(0, 0, lo * 3.7, 1, units[u]);
+			check_label_style(0, lo, lo * 1.3, 0, units[u]);
+		}
+}
+
+/* Flat data (every value the same) in the middle of its axis, not on an
+ * edge: the axis pads around the one value, also when it starts at 0. */
+static void test_axis_flat(void **state)
+{
+	const double vals[] = { 5e-3, 7, 1e-9, 123456, 3e300 };
+	(void)state;
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		for (int z = 0; z <= 1; z++) {
+			double v = vals[i];
+			struct bt__axis a = { .log = 0 };
+			bt__axis_setup(&a, v, v, z, NULL, 0, "s");
+			if (!(a.lo < v && v < a.hi && fabs((v - a.lo) - (a.hi - v)) <= v * 1e-9))
+				fail_msg("flat %g (from zero %d): axis [%g, %g], not centred", v, z, a.lo,
+					 a.hi);
+			assert_true(a.n_ticks >= 4 && a.n_ticks <= 6);
+		}
+		struct bt__axis l = { .log = 1 };
+		bt__axis_setup(&l, vals[i], vals[i], 0, NULL, 0, "s");
+		assert_true(fabs(l.llo + l.lhi - 2 * log10(vals[i])) < 1e-9);
+	}
+	struct bt__axis n = { .log = 0 };
+	bt__axis_setup(&n, -5, -5, 0, NULL, 0, NULL);
+	assert_true(n.lo < -5 && -5 < n.hi && fabs((-5 - n.lo) - (n.hi + 5)) < 1e-9);
+}
+
 static void test_format_extremes(void **state)
 {
 	char b[BT_FORMAT_MAX];
@@ -723,11 +857,9 @@ static void test_layout_long(void **state)
 	check_charts(&c, "long names");
 	const struct bt_chart *t = find(&c, BT_CHART_TIME,
 					"a group with a rather long name, as groups go, used as the title");
-	assert_non_null(t);
 	assert_int_equal(count(t->svg, "class=\"legend-label\""), 24);
 	assert_non_null(strstr(t->svg, ">impl_23</text>"));
 	const struct bt_chart *a = find(&c, BT_CHART_ABLATION, "abl");
-	assert_non_null(a);
 	assert_non_null(strstr(a->svg, ">a_variant_with_a_long_name+another_option+a_third_option</text>"));
 	assert_non_null(strstr(a->svg, ">1.00e+06x</text>"));
 	bt_charts_release(&c);
@@ -746,6 +878,8 @@ int main(void)
 		cmocka_unit_test(test_direct_charts),
 		cmocka_unit_test(test_markdown_report),
 		cmocka_unit_test(test_axis_extremes),
+		cmocka_unit_test(test_axis_label_style),
+		cmocka_unit_test(test_axis_flat),
 		cmocka_unit_test(test_format_extremes),
 		cmocka_unit_test(test_layout_fixtures),
 		cmocka_unit_test(test_layout_long),

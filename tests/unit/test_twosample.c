@@ -273,6 +273,19 @@ static void test_mwu_hand(void **state)
 			 BT_EINVAL);
 }
 
+/* x[0..n) vs y[0..n) in mode is exact, with a p-value within 0.01 of the
+ * normal approximation's. */
+static void check_exact_near_normal(const double *x, const double *y, size_t n,
+				    enum bt_mwu_method mode)
+{
+	struct bt_mwu e, a;
+
+	assert_int_equal(bt_mann_whitney_u(x, n, y, n, mode, 1, &e), 0);
+	assert_int_equal(e.exact, 1);
+	assert_int_equal(bt_mann_whitney_u(x, n, y, n, BT_MWU_ASYMPTOTIC, 1, &a), 0);
+	assert_true(fabs(e.p - a.p) < 0.01);
+}
+
 /* The AUTO bound (50 per side) and the exact method on larger samples;
  * exact and normal p-values must agree roughly where both apply. */
 static void test_mwu_sizes(void **state)
@@ -285,24 +298,12 @@ static void test_mwu_sizes(void **state)
 		x[i] = (double)((i * 37) % 300) + 0.25;
 		y[i] = (double)((i * 53) % 300) + 0.5 + (double)(i % 7) * 3;
 	}
-	assert_int_equal(bt_mann_whitney_u(x, 50, y, 50, BT_MWU_AUTO, 1, &e),
-			 0);
-	assert_int_equal(e.exact, 1);
+	check_exact_near_normal(x, y, 50, BT_MWU_AUTO);
 	assert_int_equal(bt_mann_whitney_u(x, 51, y, 50, BT_MWU_AUTO, 1, &a),
 			 0);
 	assert_int_equal(a.exact, 0);
-	assert_int_equal(bt_mann_whitney_u(x, 50, y, 50, BT_MWU_ASYMPTOTIC, 1,
-					   &a),
-			 0);
-	assert_true(fabs(e.p - a.p) < 0.01);
 	/* explicit exact beyond the AUTO bound still exact while it fits */
-	assert_int_equal(bt_mann_whitney_u(x, 60, y, 60, BT_MWU_EXACT, 1, &e),
-			 0);
-	assert_int_equal(e.exact, 1);
-	assert_int_equal(bt_mann_whitney_u(x, 60, y, 60, BT_MWU_ASYMPTOTIC, 1,
-					   &a),
-			 0);
-	assert_true(fabs(e.p - a.p) < 0.01);
+	check_exact_near_normal(x, y, 60, BT_MWU_EXACT);
 	/* 300 x 300: C(600, 300) does not fit: normal approximation */
 	assert_int_equal(bt_mann_whitney_u(x, 300, y, 300, BT_MWU_EXACT, 1,
 					   &e),

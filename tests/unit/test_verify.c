@@ -40,6 +40,15 @@ static const char *sp(struct bt_test_store *f, const char *rel)
 	return bt_test_store_path(f, rel);
 }
 
+/* The whole file at path, which must exist (malloc'd). */
+static char *read_text(const char *path)
+{
+	assert_true(bt_test_exists(path));
+	char *s = bt_test_slurp(path);
+	assert_non_null(s);
+	return s;
+}
+
 static void put_run(struct bt_store *st, const char *id, const char *type,
 		    const char *ts)
 {
@@ -247,23 +256,13 @@ static void test_readme_edited(void **state)
 {
 	struct bt_test_store *f = *state;
 	const char *readme = sp(f, "README.md");
-	char *orig = NULL;
-	FILE *fp = fopen(readme, "r");
-	assert_non_null(fp);
-	char buf[65536];
-	size_t len = fread(buf, 1, sizeof buf - 1, fp);
-	buf[len] = '\0';
-	fclose(fp);
-	orig = strdup(buf);
+	char *orig = read_text(readme);
 	assert_non_null(strstr(orig, "a1a1a1a1"));
 	write_text(readme, "# my notes\n");
 	damage_cycle(f, "README.md", NULL);
-	fp = fopen(readme, "r");
-	assert_non_null(fp);
-	len = fread(buf, 1, sizeof buf - 1, fp);
-	buf[len] = '\0';
-	fclose(fp);
-	assert_string_equal(buf, orig);
+	char *now = read_text(readme);
+	assert_string_equal(now, orig);
+	free(now);
 	free(orig);
 	/* and missing */
 	assert_int_equal(unlink(readme), 0);
@@ -306,13 +305,8 @@ static void test_readme_rendered_in_memory(void **state)
 	assert_int_equal(bt_store_query(f->st, &all, &l, &err), 0);
 	assert_int_equal(bt__store_readme_render(&l, &text), 0);
 	bt_store_list_release(&l);
-	FILE *fp = fopen(sp(f, "README.md"), "r");
-	assert_non_null(fp);
-	readme_text = calloc(1, 65536);
-	assert_non_null(readme_text);
-	size_t len = fread(readme_text, 1, 65535, fp);
-	fclose(fp);
-	assert_int_equal(len, text.len);
+	readme_text = read_text(sp(f, "README.md"));
+	assert_int_equal(strlen(readme_text), text.len);
 	assert_string_equal(readme_text, bt_strbuf_str(&text));
 	assert_non_null(strstr(readme_text, "4 runs (0 archived, 1 milestone)"));
 	free(readme_text);
@@ -482,13 +476,9 @@ static void test_bad_tags(void **state)
 	assert_note(&n, "problem", "by-type/micro/" DIR_B "/tags", "line 2");
 	verify(f, 1, &n);
 	assert_clean(f);
-	FILE *fp = fopen(tags, "r");
-	assert_non_null(fp);
-	char buf[256];
-	size_t len = fread(buf, 1, sizeof buf - 1, fp);
-	buf[len] = '\0';
-	fclose(fp);
-	assert_string_equal(buf, "milestone\n");
+	char *kept = read_text(tags);
+	assert_string_equal(kept, "milestone\n");
+	free(kept);
 	assert_true(bt_test_exists(sp(f, "quarantine/" DIR_B ".tags")));
 }
 
