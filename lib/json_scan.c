@@ -66,16 +66,8 @@ struct keys {
 static void *vpush(struct vec *v, size_t size)
 {
 	size_t used = v->n * size;
-	if (v->cap - used < size) {
-		size_t cap = v->cap ? v->cap * 2 : 16 * size;
-		while (cap - used < size)
-			cap *= 2;
-		void *p = realloc(v->p, cap);
-		if (!p)
-			return NULL;
-		v->p = p;
-		v->cap = cap;
-	}
+	if (v->cap - used < size && bt__vec_reserve(&v->p, &v->cap, used + size, 1))
+		return NULL;
 	void *e = (char *)v->p + used;
 	v->n++;
 	memset(e, 0, size);
@@ -139,16 +131,9 @@ static int hex4(const unsigned char *p, const unsigned char *e, unsigned *out)
 
 static int sput(struct sc *c, size_t *o, const void *b, size_t k)
 {
-	if (c->scap - *o < k + 1) {
-		size_t cap = c->scap ? c->scap * 2 : 256;
-		while (cap - *o < k + 1)
-			cap *= 2;
-		char *p = realloc(c->sbuf, cap);
-		if (!p)
-			return FAIL;
-		c->sbuf = p;
-		c->scap = cap;
-	}
+	if (c->scap - *o < k + 1 &&
+	    bt__vec_reserve((void **)&c->sbuf, &c->scap, *o + k + 1, 1))
+		return FAIL;
 	memcpy(c->sbuf + *o, b, k);
 	*o += k;
 	return 0;
