@@ -57,6 +57,19 @@ static inline char *bt_test_slurp(const char *path)
 	return s;
 }
 
+/* Writes data[0..len) to dir/name (created or truncated); 0 or -1. */
+static inline int bt_test_write_file(const char *dir, const char *name,
+				     const void *data, size_t len)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int ok = fwrite(data, 1, len, f) == len;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 /* Creates $TMPDIR/<name>.XXXXXX (or under /tmp) into buf; 0 or -1. */
 static inline int bt_test_make_tmpdir(char *buf, size_t size, const char *name)
 {

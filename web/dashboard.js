@@ -477,7 +477,7 @@
 				n.appendChild(breakable(link("trend.html#" + safe(s.k), null), s.name));
 				tr.appendChild(n);
 				tr.appendChild(breakable(td(null), s.variant || "default"));
-				tr.appendChild(breakable(td(null), paramsText(s.params) || "-"));
+				tr.appendChild(breakable(td(null, "brk"), paramsText(s.params) || "-"));
 				tr.appendChild(td(s.machine || "-"));
 				tr.appendChild(td(s.type || "-"));
 				tr.appendChild(td(fmtQ(s.last, s.unit), "num"));

@@ -61,22 +61,46 @@ static const struct bt_bench_def defs[] = {
 	{ .fn = bm_metric, .fn_name = "metric" },
 };
 
-static int run_one(const char *filter, struct bt_config *cfg, struct bt_run *run)
+/* The configuration and the run of each test: defaults and an empty run
+ * before it (no slow calls), the run released after it. */
+static struct bt_config cfg;
+static struct bt_run run;
+
+static int test_setup(void **state)
+{
+	(void)state;
+	bt_config_defaults(&cfg);
+	memset(&run, 0, sizeof run);
+	slow_ns = slow_calls = 0;
+	return 0;
+}
+
+static int test_teardown(void **state)
+{
+	(void)state;
+	bt_run_release(&run);
+	return 0;
+}
+
+/* Runs the one case that filter selects with cfg, under the fake clock,
+ * into run; fails the test unless that succeeds. Its result. */
+static const struct bt_result *measure(const char *filter)
 {
 	struct bt_plan plan;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	cfg->filter = filter;
-	cfg->isolate = 0;
+	cfg.filter = filter;
+	cfg.isolate = 0;
 	fake_now = 1000000;
 	iterations = 0;
-	assert_int_equal(bt_plan_build(&plan, cfg, &err), 0);
+	assert_int_equal(bt_plan_build(&plan, &cfg, &err), 0);
 	assert_int_equal(plan.n_cases, 1);
-	assert_int_equal(bt_run_init(run), 0);
-	run->suite = "calib";
-	int rc = bt_plan_run(&plan, cfg, run, NULL, NULL, &err);
+	assert_int_equal(bt_run_init(&run), 0);
+	run.suite = "calib";
+	int rc = bt_plan_run(&plan, &cfg, &run, NULL, NULL, &err);
 	bt_plan_release(&plan);
 	bt_strbuf_release(&err);
-	return rc;
+	assert_int_equal(rc, 0);
+	return &run.results[0];
 }
 
 static int setup(void **state)
@@ -91,13 +115,9 @@ static int setup(void **state)
  * most per step); the 1000 batch is the first warmup sample. */
 static void test_calibrates_to_min_sample_time(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.min_sample_time = 1e-3;
 	cost_ns = 1000;
-	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^fixed$");
 	assert_int_equal(r->status, BT_STATUS_OK);
 	assert_int_equal(r->iterations_per_sample, 1000);
 	assert_int_equal(r->metrics[0].n_samples, 20);
@@ -105,7 +125,6 @@ static void test_calibrates_to_min_sample_time(void **state)
 		assert_true(r->metrics[0].samples[i] == 1e-6);
 	assert_true(r->metrics[0].stats.std == 0);
 	assert_int_equal(iterations, 1 + 10 + 100 + 1000 + 2 * 1000 + 20 * 1000);
-	bt_run_release(&run);
 }
 
 /* The growth factor follows the measured time: 300 ns per iteration and
@@ -114,81 +133,58 @@ static void test_calibrates_to_min_sample_time(void **state)
  * still short: x2.33 -> 23334 (7 ms). */
 static void test_growth_follows_estimate(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.warmup_iterations = 0;
 	cfg.measurement_iterations = 4;
 	cost_ns = 300;
-	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^fixed$");
 	uint64_t want = (uint64_t)ceil(10000 * (1.4 * 5e6 / 3e6));
 	assert_int_equal(r->iterations_per_sample, want);
 	/* with no warmup the calibration batch is the first kept sample */
 	assert_int_equal(iterations, 1 + 10 + 100 + 1000 + 10000 + 4 * want);
-	bt_run_release(&run);
 }
 
 /* An operation longer than the sample time runs once per sample. */
 static void test_long_operation_one_iteration(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cost_ns = 2000000000ull; /* 2 s */
-	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^fixed$");
 	assert_int_equal(r->iterations_per_sample, 1);
 	assert_int_equal(iterations, 3 + 20);
 	assert_true(r->metrics[0].stats.median == 2.0);
-	bt_run_release(&run);
 }
 
 /* A time budget replaces the sample count: 50 ms of 1 ms samples. */
 static void test_time_budget(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.min_sample_time = 1e-3;
 	cfg.time_budget = 0.05;
 	cost_ns = 1000;
-	assert_int_equal(run_one("^fixed$", &cfg, &run), 0);
+	measure("^fixed$");
 	assert_int_equal(run.results[0].metrics[0].n_samples, 50);
-	bt_run_release(&run);
 }
 
 static void test_pause_excluded(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.min_sample_time = 1e-3;
 	cost_ns = 1000;
-	assert_int_equal(run_one("^paused$", &cfg, &run), 0);
+	measure("^paused$");
 	const struct bt_metric *t = bt_result_metric(&run.results[0], "time");
 	assert_true(fabs(t->stats.median - 1e-6) < 1e-15);
 	assert_true(fabs(t->stats.max - 1e-6) < 1e-15);
-	bt_run_release(&run);
 }
 
 /* Metrics from calibration and warmup batches are dropped; those from
  * measured batches and from outside the loop are kept. */
 static void test_metric_phases(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.min_sample_time = 1e-3;
 	cfg.measurement_iterations = 5;
 	cost_ns = 100000; /* 10 iterations per sample */
-	assert_int_equal(run_one("^metric$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^metric$");
 	assert_int_equal(r->iterations_per_sample, 10);
 	assert_int_equal(bt_result_metric(r, "ttft")->n_samples, 5 * 10);
 	assert_int_equal(bt_result_metric(r, "load_s")->n_samples, 1);
 	assert_string_equal(r->metrics[0].name, "time");
-	bt_run_release(&run);
 }
 
 /* Every kept sample lasts at least the minimum sample time. */
@@ -207,14 +203,10 @@ static void assert_samples_long_enough(const struct bt_result *r, double mst)
  * iterations per sample, not 1. */
 static void test_lazy_first_call(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cost_ns = 100000;
 	slow_ns = 6000000;
 	slow_calls = 1;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_int_equal(r->status, BT_STATUS_OK);
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_int_equal(r->metrics[0].n_samples, 20);
@@ -223,28 +215,22 @@ static void test_lazy_first_call(void **state)
 	assert_int_equal(iterations, 1 + 1 + 10 + 70 + 20 * 70);
 	assert_int_equal(bt_result_sample_warning(r, 1e-9, cfg.min_sample_time,
 						  NULL), 0);
-	bt_run_release(&run);
 }
 
 /* Without warmup the first call still decides nothing: the batches that
  * grow the count are discarded, the confirmed one too. */
 static void test_lazy_first_call_no_warmup(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cfg.warmup_iterations = 0;
 	cfg.measurement_iterations = 5;
 	cost_ns = 100000;
 	slow_ns = 6000000;
 	slow_calls = 1;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_int_equal(r->metrics[0].n_samples, 5);
 	assert_true(r->metrics[0].stats.max == 1e-4);
 	assert_int_equal(iterations, 1 + 1 + 10 + 70 + 5 * 70);
-	bt_run_release(&run);
 }
 
 /* Calibration goes on through warmup: two slow calls (6 ms) confirm 1
@@ -252,38 +238,28 @@ static void test_lazy_first_call_no_warmup(void **state)
  * (10, then 70) and measuring waits for a sample that meets the time. */
 static void test_recalibrates_after_warmup(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cost_ns = 100000;
 	slow_ns = 6000000;
 	slow_calls = 2;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_samples_long_enough(r, cfg.min_sample_time);
 	assert_int_equal(iterations, 1 + 1 + 1 + 10 + 70 + 20 * 70);
-	bt_run_release(&run);
 }
 
 /* A ~50 ns operation behind a 6 ms first call is calibrated to thousands
  * of iterations, far from the clock's resolution. */
 static void test_fast_operation_after_slow_first_call(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cost_ns = 50;
 	slow_ns = 6000000;
 	slow_calls = 1;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_true(r->iterations_per_sample >= 100000);
 	assert_true(r->metrics[0].stats.median == 50e-9);
 	assert_samples_long_enough(r, cfg.min_sample_time);
 	assert_int_equal(bt_result_sample_warning(r, 1e-6, cfg.min_sample_time,
 						  NULL), 0);
-	bt_run_release(&run);
 }
 
 /* Samples near the clock's resolution are flagged: 50 ns per operation
@@ -291,25 +267,19 @@ static void test_fast_operation_after_slow_first_call(void **state)
  * x2.8), 150 ns samples, which a 1 us clock cannot time. */
 static void test_warns_near_timer_resolution(void **state)
 {
-	struct bt_config cfg;
-	struct bt_run run;
 	struct bt_strbuf msg = BT_STRBUF_INIT;
-	bt_config_defaults(&cfg);
 	cfg.min_sample_time = 100e-9;
 	cost_ns = 50;
-	slow_calls = 0;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_int_equal(r->iterations_per_sample, 3);
+	/* a 10 ps clock times 150 ns samples well enough */
+	assert_int_equal(bt_result_sample_warning(r, 1e-11, cfg.min_sample_time,
+						  NULL), 0);
 	assert_int_equal(bt_result_sample_warning(r, 1e-6, cfg.min_sample_time,
 						  &msg), 1);
 	assert_non_null(strstr(msg.buf, "a sample lasts 150 ns (3 iterations), "
 					"near the clock's resolution of 1 us"));
 	assert_non_null(strstr(msg.buf, "--min-sample-time"));
-	/* a 10 ps clock times 150 ns samples well enough */
-	assert_int_equal(bt_result_sample_warning(r, 1e-11, cfg.min_sample_time,
-						  NULL), 0);
-	bt_run_release(&run);
 	bt_strbuf_release(&msg);
 }
 
@@ -318,39 +288,36 @@ static void test_warns_near_timer_resolution(void **state)
 static void test_warns_when_faster_after_calibration(void **state)
 {
 	struct bt_strbuf msg = BT_STRBUF_INIT;
-	struct bt_config cfg;
-	struct bt_run run;
-	bt_config_defaults(&cfg);
 	cost_ns = 100000;
 	slow_ns = 6000000;
 	slow_calls = 3;
-	assert_int_equal(run_one("^lazy$", &cfg, &run), 0);
-	const struct bt_result *r = &run.results[0];
+	const struct bt_result *r = measure("^lazy$");
 	assert_int_equal(r->iterations_per_sample, 1);
 	assert_int_equal(bt_result_sample_warning(r, 1e-9, cfg.min_sample_time,
 						  &msg), 1);
 	assert_non_null(strstr(msg.buf, "a sample lasts 100 us (1 iteration), "
 					"under the minimum sample time of 5 ms"));
 	assert_non_null(strstr(msg.buf, "--warmup-iterations"));
-	bt_run_release(&run);
 	bt_strbuf_release(&msg);
 }
+
+#define CALIB_TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_calibrates_to_min_sample_time),
-		cmocka_unit_test(test_growth_follows_estimate),
-		cmocka_unit_test(test_long_operation_one_iteration),
-		cmocka_unit_test(test_time_budget),
-		cmocka_unit_test(test_pause_excluded),
-		cmocka_unit_test(test_metric_phases),
-		cmocka_unit_test(test_lazy_first_call),
-		cmocka_unit_test(test_lazy_first_call_no_warmup),
-		cmocka_unit_test(test_recalibrates_after_warmup),
-		cmocka_unit_test(test_fast_operation_after_slow_first_call),
-		cmocka_unit_test(test_warns_near_timer_resolution),
-		cmocka_unit_test(test_warns_when_faster_after_calibration),
+		CALIB_TEST(test_calibrates_to_min_sample_time),
+		CALIB_TEST(test_growth_follows_estimate),
+		CALIB_TEST(test_long_operation_one_iteration),
+		CALIB_TEST(test_time_budget),
+		CALIB_TEST(test_pause_excluded),
+		CALIB_TEST(test_metric_phases),
+		CALIB_TEST(test_lazy_first_call),
+		CALIB_TEST(test_lazy_first_call_no_warmup),
+		CALIB_TEST(test_recalibrates_after_warmup),
+		CALIB_TEST(test_fast_operation_after_slow_first_call),
+		CALIB_TEST(test_warns_near_timer_resolution),
+		CALIB_TEST(test_warns_when_faster_after_calibration),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

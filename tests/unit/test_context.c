@@ -18,6 +18,7 @@
 
 #include "benchtrack.h"
 #include "internal.h"
+#include "helpers.h"
 
 /* --- helpers ------------------------------------------------------------ */
 
@@ -89,8 +90,7 @@ static void rm_rf(char *dir)
 {
 	if (!dir)
 		return;
-	const char *argv[] = { "rm", "-rf", "--", dir, NULL };
-	run_cmd(argv, NULL, 0);
+	bt_test_rmtree(dir);
 	free(dir);
 }
 
@@ -99,10 +99,7 @@ static void write_file(const char *dir, const char *name, const char *text,
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(bt_test_write_file(dir, name, text, strlen(text)), 0);
 	if (exec)
 		assert_int_equal(chmod(path, 0755), 0);
 }
@@ -531,17 +528,10 @@ static void test_gpus_output_capped(void **state)
 static int git(const char *dir, char *out, size_t cap, const char *a1,
 	       const char *a2, const char *a3)
 {
-	const char *argv[16];
-	int n = 0;
-	argv[n++] = "git";
-	argv[n++] = "-C";
-	argv[n++] = dir;
-	argv[n++] = "-c";
-	argv[n++] = "user.name=bt test";
-	argv[n++] = "-c";
-	argv[n++] = "user.email=bt@example.com";
-	argv[n++] = "-c";
-	argv[n++] = "commit.gpgsign=false";
+	const char *argv[16] = { "git", "-C", dir, "-c", "user.name=bt test",
+				 "-c", "user.email=bt@example.com",
+				 "-c", "commit.gpgsign=false" };
+	int n = 9;
 	argv[n++] = a1;
 	if (a2)
 		argv[n++] = a2;

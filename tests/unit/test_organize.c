@@ -52,12 +52,7 @@ static char *fresh(const char *what)
 static void write_file(const char *dir, const char *name, const void *data,
 		       size_t len)
 {
-	char p[1024];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	FILE *f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(bt_test_write_file(dir, name, data, len), 0);
 }
 
 static void write_str(const char *dir, const char *name, const char *s)
