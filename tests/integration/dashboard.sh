@@ -310,4 +310,11 @@ wait "$server_pid"; rc=$?
 set -e
 server_pid=
 [ $rc -eq 0 ] || fail "serve exited $rc on SIGTERM, want 0: $(cat "$tmp/serve.err")"
+# one run: the summary line in the singular
+mkdir -p "$tmp/one-in"
+cp "$src/tests/fixtures/run-attention.json" "$tmp/one-in/"
+"$bt" organize "$tmp/one-in" --store "$tmp/one" > /dev/null || fail "organize one run"
+"$bt" dashboard --store "$tmp/one" > "$tmp/one.out" || fail "dashboard of one run"
+grep -q "index.html: 1 run, [0-9]* series, [0-9]* points (1 run page written, 0 kept)" "$tmp/one.out" ||
+	fail "one run: $(cat "$tmp/one.out")"
 echo "dashboard: ok"

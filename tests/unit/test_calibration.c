@@ -187,6 +187,16 @@ static void test_metric_phases(void **state)
 	assert_string_equal(r->metrics[0].name, "time");
 }
 
+/* measure of the lazy case: slow_calls first iterations of slow_ns each,
+ * then cost_ns each. */
+static const struct bt_result *measure_lazy(uint64_t cost, uint64_t slow, uint64_t calls)
+{
+	cost_ns = cost;
+	slow_ns = slow;
+	slow_calls = calls;
+	return measure("^lazy$");
+}
+
 /* Every kept sample lasts at least the minimum sample time. */
 static void assert_samples_long_enough(const struct bt_result *r, double mst)
 {
@@ -203,10 +213,7 @@ static void assert_samples_long_enough(const struct bt_result *r, double mst)
  * iterations per sample, not 1. */
 static void test_lazy_first_call(void **state)
 {
-	cost_ns = 100000;
-	slow_ns = 6000000;
-	slow_calls = 1;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(100000, 6000000, 1);
 	assert_int_equal(r->status, BT_STATUS_OK);
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_int_equal(r->metrics[0].n_samples, 20);
@@ -223,10 +230,7 @@ static void test_lazy_first_call_no_warmup(void **state)
 {
 	cfg.warmup_iterations = 0;
 	cfg.measurement_iterations = 5;
-	cost_ns = 100000;
-	slow_ns = 6000000;
-	slow_calls = 1;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(100000, 6000000, 1);
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_int_equal(r->metrics[0].n_samples, 5);
 	assert_true(r->metrics[0].stats.max == 1e-4);
@@ -238,10 +242,7 @@ static void test_lazy_first_call_no_warmup(void **state)
  * (10, then 70) and measuring waits for a sample that meets the time. */
 static void test_recalibrates_after_warmup(void **state)
 {
-	cost_ns = 100000;
-	slow_ns = 6000000;
-	slow_calls = 2;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(100000, 6000000, 2);
 	assert_int_equal(r->iterations_per_sample, 70);
 	assert_samples_long_enough(r, cfg.min_sample_time);
 	assert_int_equal(iterations, 1 + 1 + 1 + 10 + 70 + 20 * 70);
@@ -251,10 +252,7 @@ static void test_recalibrates_after_warmup(void **state)
  * of iterations, far from the clock's resolution. */
 static void test_fast_operation_after_slow_first_call(void **state)
 {
-	cost_ns = 50;
-	slow_ns = 6000000;
-	slow_calls = 1;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(50, 6000000, 1);
 	assert_true(r->iterations_per_sample >= 100000);
 	assert_true(r->metrics[0].stats.median == 50e-9);
 	assert_samples_long_enough(r, cfg.min_sample_time);
@@ -262,43 +260,42 @@ static void test_fast_operation_after_slow_first_call(void **state)
 						  NULL), 0);
 }
 
+/* bt_result_sample_warning of r, with a clock of resolution res and
+ * cfg's minimum sample time, warns, saying says and naming the flag
+ * advice. */
+static void assert_warns(const struct bt_result *r, double res, const char *says,
+			 const char *advice)
+{
+	struct bt_strbuf msg = BT_STRBUF_INIT;
+	assert_int_equal(bt_result_sample_warning(r, res, cfg.min_sample_time, &msg), 1);
+	assert_non_null(strstr(msg.buf, says));
+	assert_non_null(strstr(msg.buf, advice));
+	bt_strbuf_release(&msg);
+}
+
 /* Samples near the clock's resolution are flagged: 50 ns per operation
  * with a 100 ns minimum sample time gives 3 iterations (1 takes 50 ns:
  * x2.8), 150 ns samples, which a 1 us clock cannot time. */
 static void test_warns_near_timer_resolution(void **state)
 {
-	struct bt_strbuf msg = BT_STRBUF_INIT;
 	cfg.min_sample_time = 100e-9;
-	cost_ns = 50;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(50, 0, 0);
 	assert_int_equal(r->iterations_per_sample, 3);
 	/* a 10 ps clock times 150 ns samples well enough */
 	assert_int_equal(bt_result_sample_warning(r, 1e-11, cfg.min_sample_time,
 						  NULL), 0);
-	assert_int_equal(bt_result_sample_warning(r, 1e-6, cfg.min_sample_time,
-						  &msg), 1);
-	assert_non_null(strstr(msg.buf, "a sample lasts 150 ns (3 iterations), "
-					"near the clock's resolution of 1 us"));
-	assert_non_null(strstr(msg.buf, "--min-sample-time"));
-	bt_strbuf_release(&msg);
+	assert_warns(r, 1e-6, "a sample lasts 150 ns (3 iterations), "
+			      "near the clock's resolution of 1 us", "--min-sample-time");
 }
 
 /* A benchmark still slow after warmup, fast later: the kept samples fall
  * under the sample time, and that is said. */
 static void test_warns_when_faster_after_calibration(void **state)
 {
-	struct bt_strbuf msg = BT_STRBUF_INIT;
-	cost_ns = 100000;
-	slow_ns = 6000000;
-	slow_calls = 3;
-	const struct bt_result *r = measure("^lazy$");
+	const struct bt_result *r = measure_lazy(100000, 6000000, 3);
 	assert_int_equal(r->iterations_per_sample, 1);
-	assert_int_equal(bt_result_sample_warning(r, 1e-9, cfg.min_sample_time,
-						  &msg), 1);
-	assert_non_null(strstr(msg.buf, "a sample lasts 100 us (1 iteration), "
-					"under the minimum sample time of 5 ms"));
-	assert_non_null(strstr(msg.buf, "--warmup-iterations"));
-	bt_strbuf_release(&msg);
+	assert_warns(r, 1e-9, "a sample lasts 100 us (1 iteration), "
+			      "under the minimum sample time of 5 ms", "--warmup-iterations");
 }
 
 #define CALIB_TEST(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)

@@ -811,10 +811,10 @@ static void test_corrupt_file(void **state)
 	}
 }
 
-static void test_corrupt_pages(void **state)
+/* 200 runs in one transaction: enough pages to damage some past the
+ * schema. */
+static void add_200_runs(void *h)
 {
-	(void)state;
-	void *h = open_rw();
 	assert_int_equal(ops->begin(h, NULL), 0);
 	for (int i = 0; i < 200; i++) {
 		char id[64], ts[64];
@@ -825,6 +825,13 @@ static void test_corrupt_pages(void **state)
 		add_spec(h, &sp, NULL, 0);
 	}
 	assert_int_equal(ops->commit(h, NULL), 0);
+}
+
+static void test_corrupt_pages(void **state)
+{
+	(void)state;
+	void *h = open_rw();
+	add_200_runs(h);
 	assert_int_equal(ops->check(h, NULL), 0);
 	ops->close(h);
 	/* scribble over the middle of the file (pages past the schema) */
@@ -871,16 +878,7 @@ static void test_replace_damaged(void **state)
 	ops->close(h);
 	/* corrupt pages past the header */
 	h = open_rw();
-	assert_int_equal(ops->begin(h, NULL), 0);
-	for (int i = 0; i < 200; i++) {
-		char id[64], ts[64];
-		snprintf(id, sizeof id, "%08x", i * 7919);
-		snprintf(ts, sizeof ts, "2026-10-%02dT10:00:00Z", 1 + i % 28);
-		struct spec sp = { id, "micro", ts, "abc", "main", NULL, NULL,
-				   5, 0 };
-		add_spec(h, &sp, NULL, 0);
-	}
-	assert_int_equal(ops->commit(h, NULL), 0);
+	add_200_runs(h);
 	ops->close(h);
 	long long pages = sql_int(dbpath, "PRAGMA page_count");
 	long long psize = sql_int(dbpath, "PRAGMA page_size");
