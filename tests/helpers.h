@@ -194,4 +194,17 @@ static inline const char *bt_test_missing(const char *text, const char *const ne
 #define BT_TEST_MISSING(text, needles)                                       \
 	bt_test_missing(text, needles, sizeof(needles) / sizeof *(needles))
 
+/* bt_test_make_tmpdir, and the paths dir/out and dir/err written into out
+ * and err (io_size bytes each): the files a test sends the stdout and
+ * stderr of the processes it runs to. 0 or -1. */
+static inline int bt_test_make_tmpdir_io(char *dir, size_t size, const char *name,
+					 char *out, char *err, size_t io_size)
+{
+	if (bt_test_make_tmpdir(dir, size, name))
+		return -1;
+	snprintf(out, io_size, "%s/out", dir);
+	snprintf(err, io_size, "%s/err", dir);
+	return 0;
+}
+
 #endif

@@ -86,13 +86,12 @@ static void put_run(struct bt_store *st, int i, const char *machine, const char 
 
 static int setup(void **state)
 {
-	struct bt_store *st;
 	(void)state;
-	if (bt_test_make_tmpdir(dir, sizeof dir, "bt-analysis"))
+	if (bt_test_make_tmpdir_io(dir, sizeof dir, "bt-analysis", out_path, err_path,
+				   sizeof out_path))
 		return -1;
 	snprintf(store, sizeof store, "%s/store", dir);
-	snprintf(out_path, sizeof out_path, "%s/out", dir);
-	snprintf(err_path, sizeof err_path, "%s/err", dir);
+	struct bt_store *st;
 	if (bt_store_open(&st, store, BT_STORE_CREATE, NULL))
 		return -1;
 	for (int i = 0; i < N_RUNS; i++)
@@ -669,26 +668,24 @@ static void test_history_input(void **state)
 			 "is not a finite decimal number", bad[k]);
 		assert_err_has(want);
 	}
-	write_file(csv, "index,value\n0,1\n\n2,3\n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("history: ");
-	assert_err_has("series.csv:3: empty line: no value in column 'value'");
-	write_file(csv, "index,value\n0,1\n1,2\n \n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("series.csv:4: empty line");
-	write_file(csv, "index,value\n0,1\n1, \n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("series.csv:3: column 'value' (field 2) is empty");
-	write_file(csv, "index,value\n0,1\n1\n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("series.csv:3: column 'value' (field 2) is missing: the line "
-		       "has 1 field");
-	write_file(csv, "index,value\n0,abc\n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("series.csv:2");
-	write_file(csv, "index,value\n");
-	assert_int_equal(bt("history", "--input", csv, NULL), 3);
-	assert_err_has("empty");
+	/* malformed files: exit 3, the message names the command and the line
+	 * and field at fault */
+	static const char *const malformed[][2] = {
+		{ "index,value\n0,1\n\n2,3\n",
+		  "series.csv:3: empty line: no value in column 'value'" },
+		{ "index,value\n0,1\n1,2\n \n", "series.csv:4: empty line" },
+		{ "index,value\n0,1\n1, \n", "series.csv:3: column 'value' (field 2) is empty" },
+		{ "index,value\n0,1\n1\n",
+		  "series.csv:3: column 'value' (field 2) is missing: the line has 1 field" },
+		{ "index,value\n0,abc\n", "series.csv:2" },
+		{ "index,value\n", "empty" },
+	};
+	for (size_t k = 0; k < sizeof malformed / sizeof *malformed; k++) {
+		write_file(csv, malformed[k][0]);
+		assert_int_equal(bt("history", "--input", csv, NULL), 3);
+		assert_err_has("history: ");
+		assert_err_has(malformed[k][1]);
+	}
 	write_file(csv, "index,value\n0,1\n");
 	assert_int_equal(bt("history", "--input", csv, "--column", "x", NULL), 3);
 	assert_err_has("no column 'x'");

@@ -326,12 +326,11 @@ static int setup(void **state)
 {
 	struct bt_store *st;
 	(void)state;
-	if (bt_test_make_tmpdir(dir, sizeof dir, "bt-serve"))
+	if (bt_test_make_tmpdir_io(dir, sizeof dir, "bt-serve", out_path, err_path,
+				   sizeof out_path))
 		return -1;
 	snprintf(store, sizeof store, "%s/store", dir);
 	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
-	snprintf(out_path, sizeof out_path, "%s/out", dir);
-	snprintf(err_path, sizeof err_path, "%s/err", dir);
 	if (mkdir(tmp, 0700) || bt_store_open(&st, store, BT_STORE_CREATE, NULL))
 		return -1;
 	for (int i = 0; i < N_RUNS; i++)

@@ -208,12 +208,19 @@ static void path_prepend(const char *dir)
 
 /* --- machine ------------------------------------------------------------ */
 
+/* Initializes run and fills in its machine; fails the test unless both
+ * succeed. */
+static void machine_of(struct bt_run *run)
+{
+	assert_int_equal(bt_run_init(run), 0);
+	assert_int_equal(bt_context_machine(run), 0);
+}
+
 static void test_machine_fields(void **state)
 {
 	(void)state;
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_machine(&run), 0);
+	machine_of(&run);
 	const struct bt_machine *m = &run.machine;
 
 	assert_non_null(m->name);
@@ -291,10 +298,8 @@ static void test_fingerprint_stable(void **state)
 {
 	(void)state;
 	struct bt_run a, b;
-	assert_int_equal(bt_run_init(&a), 0);
-	assert_int_equal(bt_run_init(&b), 0);
-	assert_int_equal(bt_context_machine(&a), 0);
-	assert_int_equal(bt_context_machine(&b), 0);
+	machine_of(&a);
+	machine_of(&b);
 	assert_true(is_hex(a.machine.fingerprint, 16));
 	assert_string_equal(a.machine.fingerprint, b.machine.fingerprint);
 	/* a second call on the same run replaces everything */
@@ -321,6 +326,17 @@ static int host_root(void **state)
 	return restore_env(state);
 }
 
+/* The machine into run (initialized here) with script as nvidia-smi:
+ * it must find no GPU and have a fingerprint. */
+static void machine_without_gpus(struct bt_run *run, const char *script)
+{
+	char *smi = fake_smi(script);
+	machine_of(run);
+	rm_rf(smi);
+	assert_int_equal(run->machine.n_gpus, 0);
+	assert_true(is_hex(run->machine.fingerprint, 16));
+}
+
 /* The machine of the fixture root name (without GPUs: nvidia-smi fails),
  * into run; the root stays set (host_root resets it). */
 static void machine_at(const char *name, struct bt_run *run)
@@ -329,79 +345,67 @@ static void machine_at(const char *name, struct bt_run *run)
 	snprintf(root, sizeof root, "%s/tests/fixtures/context/%s", BT_SOURCE_DIR,
 		 name);
 	assert_int_equal(bt__context_set_root(root), 0);
-	char *smi = fake_smi("#!/bin/sh\nexit 9\n");
-	assert_int_equal(bt_run_init(run), 0);
-	assert_int_equal(bt_context_machine(run), 0);
-	rm_rf(smi);
-	assert_int_equal(run->machine.n_gpus, 0);
-	assert_true(is_hex(run->machine.fingerprint, 16));
+	machine_without_gpus(run, "#!/bin/sh\nexit 9\n");
 }
 
-static void test_root_x86(void **state)
-{
-	(void)state;
-	struct bt_run run;
-	machine_at("x86-2s", &run);
-	const struct bt_machine *m = &run.machine;
-	/* runs of white space squeezed */
-	assert_string_equal(m->cpu_model, "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz");
-	assert_int_equal(m->cpu_cores, 8); /* online: 0-7 */
-	/* distinct (physical id, core id): 2 sockets x 2 cores */
-	assert_int_equal(m->cpu_physical_cores, 4);
-	/* cpufreq's maximum, before the model's 2.00GHz and cpu MHz */
-	assert_true(m->cpu_mhz == 3200.0);
-	assert_int_equal(m->cache_l1d, 48 * 1024); /* not the L1 instruction cache */
-	assert_int_equal(m->cache_l2, 1280 * 1024);
-	assert_int_equal(m->cache_l3, (int64_t)48 << 20);
-	assert_int_equal(m->memory_bytes, (int64_t)263855004 * 1024);
-	assert_string_equal(m->os, "Debian GNU/Linux 13 (trixie)");
-	assert_string_equal(m->governor, "performance");
-	/* name, arch and kernel still come from uname */
-	assert_non_null(m->arch);
-	bt_run_release(&run);
-}
+/* A fixture root (tests/fixtures/context/) and what its machine reads as. */
+struct want_machine {
+	const char *root, *cpu_model;
+	int cpu_cores, cpu_physical_cores;
+	double cpu_mhz;
+	int64_t cache_l1d, cache_l2, cache_l3, memory_bytes;
+	const char *os, *governor; /* governor NULL: none */
+};
 
-static void test_root_arm(void **state)
-{
-	(void)state;
-	struct bt_run run;
-	machine_at("arm-smt", &run);
-	const struct bt_machine *m = &run.machine;
-	assert_string_equal(m->cpu_model, "BCM2711"); /* no model name: Hardware */
-	assert_int_equal(m->cpu_cores, 4);
-	/* no core ids in cpuinfo: the distinct sibling lists of sysfs, from
-	 * core_cpus_list (cpu0, cpu1) or thread_siblings_list (cpu2, cpu3);
-	 * cpu4 has no topology, cpufreq/ is not a CPU */
-	assert_int_equal(m->cpu_physical_cores, 2);
-	/* no cpu0 cpufreq maximum, no "@ GHz", no cpu MHz: unknown */
-	assert_true(m->cpu_mhz == 0);
-	assert_int_equal(m->cache_l1d, 64 * 1024);
-	assert_int_equal(m->cache_l2, 512 * 1024);
-	assert_int_equal(m->cache_l3, -1); /* size "12X": left out */
-	assert_int_equal(m->memory_bytes, (int64_t)3884040 * 1024);
-	assert_string_equal(m->os, "Raspbian \"lite\" GNU/Linux 11");
-	assert_string_equal(m->governor, "schedutil");
-	bt_run_release(&run);
-}
+/* The fixture roots and what their machines read as. */
+static const struct want_machine roots[] = {
+	/* white space runs squeezed in the model; online CPUs 0-7; distinct
+	 * (physical id, core id): 2 sockets x 2 cores; cpufreq's maximum
+	 * before the model's 2.00GHz and cpu MHz; L1d, not the L1
+	 * instruction cache */
+	{ "x86-2s", "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz", 8, 4, 3200.0,
+	  48 * 1024, 1280 * 1024, (int64_t)48 << 20, (int64_t)263855004 * 1024,
+	  "Debian GNU/Linux 13 (trixie)", "performance" },
+	/* no model name: Hardware; no core ids in cpuinfo: the distinct
+	 * sibling lists of sysfs, from core_cpus_list (cpu0, cpu1) or
+	 * thread_siblings_list (cpu2, cpu3), cpu4 has no topology and
+	 * cpufreq/ is not a CPU; no cpu0 cpufreq maximum, no "@ GHz", no cpu
+	 * MHz: unknown; an L3 of size "12X" left out */
+	{ "arm-smt", "BCM2711", 4, 2, 0, 64 * 1024, 512 * 1024, -1,
+	  (int64_t)3884040 * 1024, "Raspbian \"lite\" GNU/Linux 11", "schedutil" },
+	/* online CPUs 0,2-3; the MHz from the model name; no caches; no
+	 * meminfo: unknown, no error; no /etc/os-release: /usr/lib's, NAME
+	 * when there is no PRETTY_NAME; no governor */
+	{ "sparse", "QEMU Virtual CPU version 2.5+ @ 2.40GHz", 3, -1, 2400.0, -1, -1,
+	  -1, -1, "Alpine Linux", NULL },
+};
 
-static void test_root_sparse(void **state)
+/* Each fixture root reads as its entry of roots; name, arch and kernel
+ * still come from uname. */
+static void test_root_machines(void **state)
 {
 	(void)state;
-	struct bt_run run;
-	machine_at("sparse", &run);
-	const struct bt_machine *m = &run.machine;
-	assert_string_equal(m->cpu_model, "QEMU Virtual CPU version 2.5+ @ 2.40GHz");
-	assert_int_equal(m->cpu_cores, 3); /* online: 0,2-3 */
-	assert_int_equal(m->cpu_physical_cores, -1);
-	assert_true(m->cpu_mhz == 2400.0); /* from the model name */
-	assert_int_equal(m->cache_l1d, -1);
-	assert_int_equal(m->cache_l2, -1);
-	assert_int_equal(m->cache_l3, -1);
-	assert_int_equal(m->memory_bytes, -1); /* no meminfo: unknown, no error */
-	/* no /etc/os-release: /usr/lib's, NAME when there is no PRETTY_NAME */
-	assert_string_equal(m->os, "Alpine Linux");
-	assert_null(m->governor);
-	bt_run_release(&run);
+	for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+		const struct want_machine *w = &roots[i];
+		struct bt_run run;
+		machine_at(w->root, &run);
+		const struct bt_machine *m = &run.machine;
+		assert_string_equal(m->cpu_model, w->cpu_model);
+		assert_int_equal(m->cpu_cores, w->cpu_cores);
+		assert_int_equal(m->cpu_physical_cores, w->cpu_physical_cores);
+		assert_true(m->cpu_mhz == w->cpu_mhz);
+		assert_int_equal(m->cache_l1d, w->cache_l1d);
+		assert_int_equal(m->cache_l2, w->cache_l2);
+		assert_int_equal(m->cache_l3, w->cache_l3);
+		assert_int_equal(m->memory_bytes, w->memory_bytes);
+		assert_string_equal(m->os, w->os);
+		if (w->governor)
+			assert_string_equal(m->governor, w->governor);
+		else
+			assert_null(m->governor);
+		assert_non_null(m->arch);
+		bt_run_release(&run);
+	}
 }
 
 static void test_root_fingerprints(void **state)
@@ -419,8 +423,7 @@ static void test_root_fingerprints(void **state)
 
 	/* back on the host ("/" is the host too) */
 	assert_int_equal(bt__context_set_root("/"), 0);
-	assert_int_equal(bt_run_init(&host), 0);
-	assert_int_equal(bt_context_machine(&host), 0);
+	machine_of(&host);
 	assert_int_equal(host.machine.cpu_cores, (int)sysconf(_SC_NPROCESSORS_ONLN));
 
 	/* a root too long for a path is refused, and the root is unchanged */
@@ -433,8 +436,7 @@ static void test_root_fingerprints(void **state)
 	assert_int_equal(bt__context_set_root(longdir), BT_EINVAL);
 	free(longdir);
 	struct bt_run again;
-	assert_int_equal(bt_run_init(&again), 0);
-	assert_int_equal(bt_context_machine(&again), 0);
+	machine_of(&again);
 	assert_string_equal(again.machine.fingerprint, host.machine.fingerprint);
 
 	bt_run_release(&a);
@@ -451,8 +453,7 @@ static void test_gpus_parsed(void **state)
 	/* the machine without a working nvidia-smi */
 	char *none = fake_smi("#!/bin/sh\nexit 9\n");
 	struct bt_run base;
-	assert_int_equal(bt_run_init(&base), 0);
-	assert_int_equal(bt_context_machine(&base), 0);
+	machine_of(&base);
 	assert_int_equal(base.machine.n_gpus, 0);
 	assert_null(base.machine.gpus);
 	restore_env(NULL);
@@ -466,10 +467,8 @@ static void test_gpus_parsed(void **state)
 		"echo 'NVIDIA H100 80GB HBM3, 81559, 535.104.05'\n"
 		"echo ' Odd, Name GPU , [N/A], [N/A]'\n");
 	struct bt_run run, again;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_run_init(&again), 0);
-	assert_int_equal(bt_context_machine(&run), 0);
-	assert_int_equal(bt_context_machine(&again), 0);
+	machine_of(&run);
+	machine_of(&again);
 	const struct bt_machine *m = &run.machine;
 	assert_int_equal(m->n_gpus, 2);
 	assert_string_equal(m->gpus[0].name, "NVIDIA H100 80GB HBM3");
@@ -493,14 +492,9 @@ static void test_gpus_failure_ignored(void **state)
 {
 	(void)state;
 	/* output followed by a failure: nothing is taken */
-	char *dir = fake_smi("#!/bin/sh\necho 'GPU X, 1024, 1.0'\nexit 6\n");
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_machine(&run), 0);
-	assert_int_equal(run.machine.n_gpus, 0);
-	assert_true(is_hex(run.machine.fingerprint, 16));
+	machine_without_gpus(&run, "#!/bin/sh\necho 'GPU X, 1024, 1.0'\nexit 6\n");
 	bt_run_release(&run);
-	rm_rf(dir);
 }
 
 static void test_gpus_output_capped(void **state)
@@ -541,6 +535,14 @@ static int git(const char *dir, char *out, size_t cap, const char *a1,
 	return run_cmd(argv, out, cap);
 }
 
+/* Initializes run and fills in its git context from dir; fails the test
+ * unless both succeed. */
+static void git_of(struct bt_run *run, const char *dir)
+{
+	assert_int_equal(bt_run_init(run), 0);
+	assert_int_equal(bt_context_git(run, dir), 0);
+}
+
 static int have_git(void)
 {
 	const char *argv[] = { "git", "--version", NULL };
@@ -577,8 +579,7 @@ static void test_git_repo(void **state)
 			 0);
 
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_git(&run, dir), 0);
+	git_of(&run, dir);
 	assert_non_null(run.git.commit);
 	assert_string_equal(run.git.commit, head);
 	assert_non_null(run.git.branch);
@@ -633,8 +634,7 @@ static void test_git_unborn(void **state)
 			     "refs/heads/fresh"),
 			 0);
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_git(&run, dir), 0);
+	git_of(&run, dir);
 	assert_null(run.git.commit);
 	assert_null(run.git.commit_time);
 	assert_non_null(run.git.branch);
@@ -651,8 +651,7 @@ static void test_git_not_repo(void **state)
 	/* never look above the temporary directory for a repository */
 	setenv("GIT_CEILING_DIRECTORIES", tmp_base(), 1);
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_git(&run, dir), 0);
+	git_of(&run, dir);
 	assert_null(run.git.commit);
 	assert_null(run.git.branch);
 	assert_null(run.git.commit_time);
@@ -677,8 +676,7 @@ static void test_git_no_binary(void **state)
 	char *empty = make_tmpdir("nobin");
 	setenv("PATH", empty, 1);
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_git(&run, repo), 0);
+	git_of(&run, repo);
 	restore_env(NULL);
 	assert_null(run.git.commit);
 	assert_null(run.git.branch);
@@ -693,8 +691,7 @@ static void test_git_cwd(void **state)
 {
 	(void)state;
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_context_git(&run, NULL), 0);
+	git_of(&run, NULL);
 	if (run.git.commit) {
 		assert_true(is_hex(run.git.commit, 40) ||
 			    is_hex(run.git.commit, 64));
@@ -758,9 +755,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine_fields),
 		cmocka_unit_test(test_fingerprint_stable),
-		cmocka_unit_test_teardown(test_root_x86, host_root),
-		cmocka_unit_test_teardown(test_root_arm, host_root),
-		cmocka_unit_test_teardown(test_root_sparse, host_root),
+		cmocka_unit_test_teardown(test_root_machines, host_root),
 		cmocka_unit_test_teardown(test_root_fingerprints, host_root),
 		cmocka_unit_test_teardown(test_gpus_parsed, restore_env),
 		cmocka_unit_test_teardown(test_gpus_failure_ignored, restore_env),
