@@ -1,6 +1,6 @@
 /* The run-document readers alone, side by side, measured with benchtrack:
- * the strict reader (bt_run_from_json, lib/json.c: jansson's tree, then
- * the schema) and the fast reader (bt__run_scan, lib/json_scan.c: one
+ * the strict reader (bt_run_from_json, lib/result/json.c: jansson's tree, then
+ * the schema) and the fast reader (bt__run_scan, lib/result/json_scan.c: one
  * pass over the text), on the same bytes already in memory (no file
  * system in the timed loop).
  *
@@ -27,7 +27,7 @@
 #include <benchtrack.h>
 
 #include "../lib/internal.h"
-#include "../lib/json_scan.h"
+#include "../lib/result/json_scan.h"
 
 static char *slurp(const char *path, size_t *len)
 {

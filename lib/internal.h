@@ -26,7 +26,7 @@ struct bt_machine;
 void bt__machine_fingerprint(const struct bt_machine *m, char out[17]);
 
 /* The directory under which bt_context_machine reads /proc, /sys and /etc
- * (lib/context.c): NULL, "" or "/" for the host (the default). For tests,
+ * (lib/run/context.c): NULL, "" or "/" for the host (the default). For tests,
  * which point it at the fake machines of tests/fixtures/context/; not
  * thread-safe. Under another root the logical cores come from
  * sys/devices/system/cpu/online and the memory from proc/meminfo (the host
@@ -45,7 +45,7 @@ uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
  * wherever it stands. 0 or BT_ENOMEM. */
 int bt__md_escape(struct bt_strbuf *out, const char *s);
 
-/* Table building (lib/report/table.c, report/compare.c): a copy of s
+/* Table building (lib/report/table.c, report/comparison.c): a copy of s
  * (NULL: "") in t's arena; when out of memory *oom is set and "" is
  * returned, so that a build goes on and fails once at the end.
  * bt__table_printf: the same for formatted text, cut at 255 bytes. */
@@ -218,7 +218,7 @@ int bt__store_lock(const char *dir, struct bt_strbuf *err);
 void bt__store_unlock(int fd);
 
 /* The identity check both run readers (json.c, json_scan.c) make on a run
- * they read (lib/json.c). Every series_key present must be the one
+ * they read (lib/result/json.c). Every series_key present must be the one
  * bt_series_key() gives for the result: the run's suite (or, for a run of
  * several suites merged by `benchtrack run A B`, one of the names joined
  * by '+' in it), name, variant, params, version, machine fingerprint and

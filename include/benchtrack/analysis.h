@@ -100,7 +100,7 @@ int bt_hodges_lehmann_ratio(const double *x, size_t nx, const double *y,
 void bt_p_adjust_holm(const double *p, size_t n, double *adj);
 void bt_p_adjust_bh(const double *p, size_t n, double *adj);
 
-/* --- verdicts (lib/analysis/compare.c) ----------------------------------- */
+/* --- verdicts (lib/analysis/verdict.c) ----------------------------------- */
 
 enum bt_verdict {
 	BT_VERDICT_UNCHANGED,
@@ -162,7 +162,7 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
  * unchanged. */
 void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o);
 
-/* --- comparing two runs (lib/analysis/runcmp.c) ------------------------ */
+/* --- comparing two runs (lib/analysis/compare_runs.c) ------------------------ */
 
 struct bt_run; /* result.h */
 struct bt_kv;

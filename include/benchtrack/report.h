@@ -292,7 +292,7 @@ int bt_table_render_csv(const struct bt_table *t, struct bt_strbuf *out);
  * NULL appends nothing (an empty field). Returns 0 or BT_ENOMEM. */
 int bt_csv_field(struct bt_strbuf *out, const char *s);
 
-/* --- Crossover points (lib/report/crossover.c) ------------------------
+/* --- Crossover points (lib/analysis/crossover.c) ------------------------
  *
  * Where one implementation overtakes another along a sweep. For every
  * group whose ok results vary in exactly one numeric parameter (the swept
@@ -344,7 +344,7 @@ void bt_crossovers_release(struct bt_crossovers *c);
 int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 			 struct bt_strbuf *out);
 
-/* --- Comparisons (lib/report/compare.c) -------------------------------
+/* --- Comparisons (lib/report/comparison.c) -------------------------------
  * The table of a bt_run_cmp: one row per comparison row, in its order.
  * Columns: benchmark; variant (when any is not "default"); one per
  * parameter axis; "A" and "B" (medians with the metric's unit; csv
@@ -525,7 +525,7 @@ int bt_report_charts(const struct bt_run *run, const struct bt_table_opts *opts,
 		     struct bt_charts *out, struct bt_strbuf *err);
 void bt_charts_release(struct bt_charts *c);
 
-/* --- Run reports (lib/report/markdown.c) ------------------------------
+/* --- Run reports (lib/report/report.c) ------------------------------
  *
  * bt_report_markdown: the Markdown report of a run, appended to out:
  *   "# Benchmark report: SUITE" and a summary list (suite, type, run id,

@@ -217,7 +217,7 @@ void bt_series_key(const char *suite, const struct bt_result *r,
 
 /* The benchmark type that every result of run declares (.type), or NULL
  * when the run has no result, a result declares none, or two differ
- * (lib/result.c). The pointer is the first result's. */
+ * (lib/result/result.c). The pointer is the first result's. */
 const char *bt_run_declared_type(const struct bt_run *run);
 
 /* Says whether the time samples of r are too short to trust: returns 1
@@ -233,7 +233,7 @@ int bt_result_sample_warning(const struct bt_result *r, double resolution_s,
 const struct bt_metric *bt_result_metric(const struct bt_result *r,
 					 const char *name);
 
-/* --- JSON (lib/json.c) ------------------------------------------------ */
+/* --- JSON (lib/result/json.c) ------------------------------------------------ */
 
 /* Writes run as a JSON document (pretty when pretty != 0) to a buffer /
  * stream / file. The file is written atomically: a temporary file in the
@@ -263,7 +263,7 @@ int bt_result_from_json(struct bt_run *run, struct bt_result *r,
 			const char *text, size_t len, const char *name,
 			struct bt_strbuf *err);
 
-/* --- Context (lib/context.c) ------------------------------------------ */
+/* --- Context (lib/run/context.c) ------------------------------------------ */
 
 /* Fills run->machine (CPU from /proc/cpuinfo and sysfs, memory, os-release,
  * uname, GPUs from nvidia-smi when present) and the fingerprint: a hash of

@@ -240,7 +240,7 @@ double bt__imp_mem_unit(const char *w);
  * (memory, mem; not ram/host/system) that comes right after GPU keys
  * (gpu*, cuda*, device*, driver), when no GPU memory is given otherwise,
  * is the GPU's memory, else the host's. The fingerprint is computed as
- * lib/context.c does from what is known, "unknown" when nothing is.
+ * lib/run/context.c does from what is known, "unknown" when nothing is.
  * Strings in the arena of run. 0 or BT_ENOMEM. */
 int bt__imp_machine(struct bt_run *run, const json_t *hwo);
 

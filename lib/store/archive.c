@@ -9,7 +9,7 @@
 
 #include "archives.h"
 #include "internal.h"
-#include "json_scan.h"
+#include "result/json_scan.h"
 
 #define MEMBER_CAP (256u << 20)
 

@@ -15,7 +15,7 @@
 #include "index.h"
 #include "storeint.h"
 #include "internal.h"
-#include "json_scan.h"
+#include "result/json_scan.h"
 
 #define RUN_CAP (256u << 20)
 

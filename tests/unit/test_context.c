@@ -1,4 +1,4 @@
-/* Tests of lib/context.c: machine description, git state, stamp. */
+/* Tests of lib/run/context.c: machine description, git state, stamp. */
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -549,6 +549,13 @@ static int have_git(void)
 	return run_cmd(argv, NULL, 0) == 0;
 }
 
+/* Skips the test when there is no git. */
+static void need_git(void)
+{
+	if (!have_git())
+		skip();
+}
+
 /* A repository with one commit of f.txt on branch bt-test-branch, committed
  * at 2021-03-04 05:06:07 +0200. */
 static char *make_repo(void)
@@ -571,8 +578,7 @@ static char *make_repo(void)
 static void test_git_repo(void **state)
 {
 	(void)state;
-	if (!have_git())
-		skip();
+	need_git();
 	char *dir = make_repo();
 	char head[128];
 	assert_int_equal(git(dir, head, sizeof head, "rev-parse", "HEAD", NULL),
@@ -626,8 +632,7 @@ static void test_git_repo(void **state)
 static void test_git_unborn(void **state)
 {
 	(void)state;
-	if (!have_git())
-		skip();
+	need_git();
 	char *dir = make_tmpdir("unborn");
 	assert_int_equal(git(dir, NULL, 0, "init", "-q", NULL), 0);
 	assert_int_equal(git(dir, NULL, 0, "symbolic-ref", "HEAD",
@@ -670,8 +675,7 @@ static void test_git_not_repo(void **state)
 static void test_git_no_binary(void **state)
 {
 	(void)state;
-	if (!have_git())
-		skip();
+	need_git();
 	char *repo = make_repo();
 	char *empty = make_tmpdir("nobin");
 	setenv("PATH", empty, 1);

@@ -1,4 +1,4 @@
-/* Tests of the run model (lib/result.c) and its JSON form (lib/json.c). */
+/* Tests of the run model (lib/result/result.c) and its JSON form (lib/result/json.c). */
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -18,8 +18,8 @@
 #include <jansson.h>
 
 #include "internal.h"
-#include "json_scan.h"
-#include "schema.h"
+#include "result/json_scan.h"
+#include "result/schema.h"
 #include "helpers.h"
 
 /* ---------------------------------------------------------------------
@@ -449,7 +449,7 @@ static char *to_text(const struct bt_run *run, int pretty)
 	return bt_strbuf_detach(&sb);
 }
 
-/* The fast reader (lib/json_scan.c) against the strict one on text whose
+/* The fast reader (lib/result/json_scan.c) against the strict one on text whose
  * strict verdict is strict_rc (and run strict when 0): it may refuse
  * anything, but what it accepts the strict reader accepts, with the same
  * values, samples included with BT__SCAN_SAMPLES and none without.
@@ -1522,7 +1522,7 @@ static void test_series_identity(void **state)
 }
 
 /* ---------------------------------------------------------------------
- * The fast reader (lib/json_scan.c) against the strict one
+ * The fast reader (lib/result/json_scan.c) against the strict one
  * ------------------------------------------------------------------- */
 
 /* Text the strict reader accepts: the fast one accepts it too, with the
@@ -2002,7 +2002,7 @@ static void test_read_file_sizes(void **state)
 	assert_int_equal(bt_test_rmtree(dir), 0);
 }
 
-/* The field table (lib/schema.c) that the writer and both readers walk:
+/* The field table (lib/result/schema.c) that the writer and both readers walk:
  * each object's n_req counts its required fields, keys are unique in an
  * object and klen is their length, an object has fewer than 64 fields
  * (the fast reader's bit set of the fields seen). */

@@ -1,4 +1,4 @@
-/* Unit tests of lib/analysis/twosample.c and compare.c: Mann-Whitney U,
+/* Unit tests of lib/analysis/twosample.c and verdict.c: Mann-Whitney U,
  * t-tests and Hodges-Lehmann against the SciPy 1.10 values of
  * tests/fixtures/stats-reference.json; hand-worked Holm, BH and HL
  * intervals; verdicts on constructed samples; and the acceptance

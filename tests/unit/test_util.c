@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
-#include "json_scan.h"
+#include "result/json_scan.h"
 #include "helpers.h"
 
 BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_util")

@@ -22,7 +22,7 @@
 
 #include "benchtrack/report.h"
 #include "../../internal.h"
-#include "../../json_scan.h"
+#include "../../result/json_scan.h"
 #include "dash.h"
 
 #define RUN_FORMAT "/* benchtrack dashboard run v2 */"

@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "../../internal.h"
-#include "../../json_scan.h"
-#include "../../schema.h"
+#include "../../result/json_scan.h"
+#include "../../result/schema.h"
 #include "dash.h"
 
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
@@ -186,7 +186,7 @@ static char *read_if_current(const struct dash *d, const char *rel, const char *
 
 /* A change point as bt__dash_on_series writes it ("worse" and "acked" are
  * recomputed, so only checked): a field table for the fast reader's lexer
- * (lib/schema.h, lib/json_scan.h). */
+ * (lib/result/schema.h, lib/result/json_scan.h). */
 static const struct bt__field cp_fields[] = {
 	{ .key = "i", .klen = 1, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
 	  .off = offsetof(struct bt_change_point, index) },

@@ -1,6 +1,6 @@
 /* The JSON form of a run (schema "benchtrack.run/1", docs/FORMAT.md):
  * a writer and a strict reader, both on top of jansson, both walking the
- * field table of lib/schema.c (as does the fast reader, json_scan.c). */
+ * field table of lib/result/schema.c (as does the fast reader, json_scan.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* The run document ("benchtrack.run/1", docs/FORMAT.md) as one table of
- * fields (lib/schema.c) that the writer and the strict reader (lib/json.c)
- * and the fast reader (lib/json_scan.c) all walk: what a member is called,
+ * fields (lib/result/schema.c) that the writer and the strict reader (lib/result/json.c)
+ * and the fast reader (lib/result/json_scan.c) all walk: what a member is called,
  * its JSON type, where it lives in struct bt_run, whether it is required,
  * its bounds. A new field is one line in the table; none of the three
  * changes. Internal to lib/ and tests/; not installed.

@@ -1,4 +1,4 @@
-/* A fast reader of run documents (lib/json_scan.c), for bulk readers such
+/* A fast reader of run documents (lib/result/json_scan.c), for bulk readers such
  * as reindex. Internal to lib/ and tests/; not installed. */
 #ifndef BENCHTRACK_JSON_SCAN_H
 #define BENCHTRACK_JSON_SCAN_H
@@ -25,7 +25,7 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags);
 struct bt__field;
 struct bt_arena;
 
-/* The strict lexer of bt__run_scan and a field table entry (lib/schema.h)
+/* The strict lexer of bt__run_scan and a field table entry (lib/result/schema.h)
  * for other JSON text that benchtrack writes (the dashboard's cache
  * files): reads the one value at the start of text[0..len) (whitespace
  * before it allowed) as f says into base, allocating in a. With used,

@@ -1,7 +1,7 @@
 /* The fast reader of run documents (see json_scan.h): a generic strict
- * one-pass JSON lexer, and a walk of the field table of lib/schema.c that
+ * one-pass JSON lexer, and a walk of the field table of lib/result/schema.c that
  * fills struct bt_run directly by the same rules as the strict reader of
- * lib/json.c (the rules in schema.h). The lexer follows jansson as json.c
+ * lib/result/json.c (the rules in schema.h). The lexer follows jansson as json.c
  * calls it (json_loadb with JSON_REJECT_DUPLICATES): UTF-8 checked
  * everywhere, no control characters in strings, no \u0000, surrogates only
  * in pairs, integers within int64 and reals without overflow, no duplicate
