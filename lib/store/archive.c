@@ -92,6 +92,23 @@ int bt__tar_next(struct archive *ar, const char *path, struct archive_entry **e,
 	return bt_error(err, BT_EIO, "%s: %s", path, archive_error_string(ar));
 }
 
+int bt__tar_next_file(struct archive *ar, const char *path,
+		      struct archive_entry **e, const char **name, size_t *dl,
+		      struct bt_strbuf *err)
+{
+	int more;
+	while ((more = bt__tar_next(ar, path, e, err)) == 1) {
+		const char *p = archive_entry_pathname(*e);
+		const char *slash = p ? strchr(p, '/') : NULL;
+		if (slash && archive_entry_filetype(*e) == AE_IFREG) {
+			*name = p;
+			*dl = (size_t)(slash - p);
+			return 1;
+		}
+	}
+	return more;
+}
+
 void bt__idset_release(struct bt__idset *s)
 {
 	for (size_t i = 0; i < s->n; i++)

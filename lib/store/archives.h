@@ -54,6 +54,13 @@ struct archive_entry;
 int bt__tar_next(struct archive *ar, const char *path, struct archive_entry **e,
 		 struct bt_strbuf *err);
 
+/* The next regular file of ar below a directory ("DIR/REST"): 1 with *e,
+ * *name (the member's path, owned by *e) and *dl (the length of DIR) set,
+ * 0 at the end, or BT_EIO as bt__tar_next. Other members are passed over. */
+int bt__tar_next_file(struct archive *ar, const char *path,
+		      struct archive_entry **e, const char **name, size_t *dl,
+		      struct bt_strbuf *err);
+
 /* --- rewriting an archive (archive_write.c): gc, restore and the
  * recovery after an interrupted gc replace an archive only whole -------- */
 

@@ -645,13 +645,10 @@ static int extract_run(const char *arch, const char *id, const char *dir,
 	struct archive_entry *e;
 	size_t idl = strlen(id) < 8 ? strlen(id) : 8;
 	int more;
-	while ((more = bt__tar_next(ar, arch, &e, err)) == 1) {
-		const char *p = archive_entry_pathname(e);
-		const char *slash = p ? strchr(p, '/') : NULL;
-		if (!slash || archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		size_t dl = (size_t)(slash - p);
-		const char *rest = slash + 1;
+	const char *p;
+	size_t dl;
+	while ((more = bt__tar_next_file(ar, arch, &e, &p, &dl, err)) == 1) {
+		const char *rest = p + dl + 1;
 		int mine = *name && strlen(*name) == dl && strncmp(p, *name, dl) == 0;
 		int candidate = !*name && strcmp(rest, "run.json") == 0 && dl > idl &&
 			p[dl - idl - 1] == '-' && strncasecmp(p + dl - idl, id, idl) == 0 &&

@@ -121,12 +121,10 @@ static int read_copies(const char *arch, const char *month, struct rdir *v,
 	struct archive_entry *e;
 	struct rdir *last = NULL;
 	int more;
-	while ((more = bt__tar_next(ar, arch, &e, err)) == 1) {
-		const char *p = archive_entry_pathname(e);
-		const char *slash = p ? strchr(p, '/') : NULL;
-		if (!slash || archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		size_t dl = (size_t)(slash - p);
+	const char *p;
+	size_t dl;
+	while ((more = bt__tar_next_file(ar, arch, &e, &p, &dl, err)) == 1) {
+		const char *slash = p + dl;
 		struct rdir *x = NULL;
 		if (strcmp(slash, "/run.json") == 0)
 			x = last = find_rdir(v, n, p, dl);
