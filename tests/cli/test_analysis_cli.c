@@ -732,35 +732,45 @@ static void test_ab(void **state)
 	fprintf(w, "#!/bin/sh\nBT_SPIN_FACTOR=1.5 exec %s \"$@\"\n", spin);
 	fclose(w);
 	assert_int_equal(chmod(slow, 0755), 0);
-	rc = bt("ab", spin, slow, "--blocks", "3", "--measurement-iterations", "6",
-		    "--warmup-iterations", "1", "--min-sample-time", "2ms", "--format",
-		    "json", "-q", NULL);
-	o = out();
-	root = json_loads(o, 0, NULL);
-	if (!root)
-		fail_msg("ab json: %s", o);
-	rows = json_object_get(root, "rows");
-	assert_int_equal(json_array_size(rows), 2);
-	/* both cases are 50% slower; on a busy machine (ctest -j2 beside
-	 * other jobs) the noise between processes may make a case noisy, but
-	 * never improved or unchanged, and the estimate stays near 1.5 */
-	regressed = 0;
-	for (size_t i = 0; i < 2; i++) {
-		json_t *r = json_array_get(rows, i);
-		const char *v = json_string_value(json_object_get(r, "verdict"));
-		regressed += strcmp(v, "regressed") == 0;
-		if (strcmp(v, "regressed") != 0 && strcmp(v, "noisy") != 0)
-			fail_msg("ab: verdict %s for a 50%% slower build", v);
-		double ratio = json_real_value(json_object_get(r, "ratio"));
-		/* wide bounds: with more jobs than cores (CI runs ctest -j 8)
-		 * a block can lose its core for a while; the direction and
-		 * rough size are what this checks */
-		if (!(ratio > 1.1 && ratio < 3.0))
-			fail_msg("ab ratio %g, want about 1.5", ratio);
+	/* both cases are 50% slower. This checks a measurement of real time:
+	 * the verdict is regressed or, when the noise between processes is
+	 * large, noisy (never improved or unchanged), the estimate near 1.5
+	 * and the exit status 1 exactly when a case regressed. A machine
+	 * loaded well past its cores (CI runs ctest -j 8 on 2) can take a
+	 * core away from one build for a whole block, so a measurement that
+	 * misses gets two more tries; all three missing fails. */
+	char why[256] = "";
+	for (int attempt = 0; attempt < 3; attempt++) {
+		rc = bt("ab", spin, slow, "--blocks", "3", "--measurement-iterations", "6",
+			"--warmup-iterations", "1", "--min-sample-time", "2ms", "--format",
+			"json", "-q", NULL);
+		o = out();
+		root = json_loads(o, 0, NULL);
+		if (!root)
+			fail_msg("ab json: %s", o);
+		rows = json_object_get(root, "rows");
+		assert_int_equal(json_array_size(rows), 2);
+		regressed = 0;
+		why[0] = '\0';
+		for (size_t i = 0; i < 2; i++) {
+			json_t *r = json_array_get(rows, i);
+			const char *v = json_string_value(json_object_get(r, "verdict"));
+			double ratio = json_real_value(json_object_get(r, "ratio"));
+			regressed += strcmp(v, "regressed") == 0;
+			if (strcmp(v, "regressed") != 0 && strcmp(v, "noisy") != 0)
+				snprintf(why, sizeof why, "verdict %s for a 50%% slower build", v);
+			else if (!(ratio > 1.1 && ratio < 3.0))
+				snprintf(why, sizeof why, "ratio %g, want about 1.5", ratio);
+		}
+		assert_int_equal(rc, regressed ? 1 : 0);
+		json_decref(root);
+		free(o);
+		if (!why[0])
+			break;
+		print_message("ab, try %d of 3: %s\n", attempt + 1, why);
 	}
-	assert_int_equal(rc, regressed ? 1 : 0);
-	json_decref(root);
-	free(o);
+	if (why[0])
+		fail_msg("ab: %s (3 tries)", why);
 	/* run --repetitions: 3 processes of 4 samples pooled into 12 */
 	char outp[400];
 	snprintf(outp, sizeof outp, "%s/rep.json", dir);
