@@ -164,17 +164,17 @@ static int write_summary(const char *path, const struct bt_run_cmp *c,
 
 static int cmd_check(int argc, char **argv)
 {
-	const char *format = "table", *metric = NULL, *threshold = NULL,
-		   *alpha = NULL, *correction = NULL, *store_dir = NULL,
-		   *run_ref = NULL, *base_ref = NULL, *summary = NULL;
-	int any_machine = 0, n_args = 0, code, rc;
+	const char *store_dir = NULL, *run_ref = NULL, *base_ref = NULL,
+		   *summary = NULL;
+	struct cli_verdict_flags v = { .format = "table" };
+	int n_args = 0, code, rc;
 	char *args[1];
 	struct cli_opt opts[] = {
-		{ "--format", &format, NULL },       { "--metric", &metric, NULL },
-		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
-		{ "--correction", &correction, NULL }, { "--store", &store_dir, NULL },
-		{ "--run", &run_ref, NULL },         { "--baseline", &base_ref, NULL },
-		{ "--summary", &summary, NULL },     { "--any-machine", NULL, &any_machine },
+		CLI_VERDICT_OPTS(&v),
+		{ "--store", &store_dir, NULL },
+		{ "--run", &run_ref, NULL },
+		{ "--baseline", &base_ref, NULL },
+		{ "--summary", &summary, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct bt_run_cmp_opts o;
@@ -185,10 +185,10 @@ static int cmd_check(int argc, char **argv)
 
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
-	if ((code = cli_cmp_opts("check", format, threshold, alpha, correction,
-				 metric, &o)))
+	if ((code = cli_cmp_opts("check", v.format, v.threshold, v.alpha,
+				 v.correction, v.metric, &o)))
 		return code;
-	o.match_identity = any_machine;
+	o.match_identity = v.any_machine;
 	memset(&c, 0, sizeof c);
 	if (bt_run_init(&a) || bt_run_init(&b))
 		return BT_EXIT_ERROR;
@@ -218,7 +218,7 @@ static int cmd_check(int argc, char **argv)
 			       "(%s)", a.run_id);
 		goto out;
 	}
-	if (!any_machine && a.machine.fingerprint && b.machine.fingerprint &&
+	if (!v.any_machine && a.machine.fingerprint && b.machine.fingerprint &&
 	    strcmp(a.machine.fingerprint, b.machine.fingerprint) != 0) {
 		bt_front_error("check: mismatched machines: the baseline %.8s ran on %s "
 			       "(fingerprint %s), the candidate %.8s on %s (fingerprint "
@@ -243,9 +243,9 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	/* the text table says which runs A and B are (md and json carry them) */
-	if ((strcmp(format, "table") == 0 &&
+	if ((strcmp(v.format, "table") == 0 &&
 	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
-	    (rc = cli_render_comparison(format, &c, &a, &b, &o, &out, &err))) {
+	    (rc = cli_render_comparison(v.format, &c, &a, &b, &o, &out, &err))) {
 		cli_fail(code, "check", rc, &err);
 		goto out;
 	}

@@ -45,16 +45,14 @@ static int save(const char *store, const char *name, const struct bt_run_cmp *c,
 
 static int cmd_compare(int argc, char **argv)
 {
-	const char *format = "table", *metric = NULL, *threshold = NULL,
-		   *alpha = NULL, *correction = NULL, *save_name = NULL,
-		   *store = NULL;
-	int any_machine = 0, n_args = 0, code, rc;
+	const char *save_name = NULL, *store = NULL;
+	struct cli_verdict_flags v = { .format = "table" };
+	int n_args = 0, code, rc;
 	char *args[2];
 	struct cli_opt opts[] = {
-		{ "--format", &format, NULL },     { "--metric", &metric, NULL },
-		{ "--threshold", &threshold, NULL }, { "--alpha", &alpha, NULL },
-		{ "--correction", &correction, NULL }, { "--save", &save_name, NULL },
-		{ "--store", &store, NULL },       { "--any-machine", NULL, &any_machine },
+		CLI_VERDICT_OPTS(&v),
+		{ "--save", &save_name, NULL },
+		{ "--store", &store, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct bt_run_cmp_opts o;
@@ -68,8 +66,8 @@ static int cmd_compare(int argc, char **argv)
 		bt_front_error("compare: expected two runs (usage: benchtrack compare A B)");
 		return BT_EXIT_USAGE;
 	}
-	if ((code = cli_cmp_opts("compare", format, threshold, alpha, correction,
-				 metric, &o)))
+	if ((code = cli_cmp_opts("compare", v.format, v.threshold, v.alpha,
+				 v.correction, v.metric, &o)))
 		return code;
 	if (save_name && (!*save_name || save_name[0] == '.' || strlen(save_name) > 64 ||
 			  strspn(save_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -79,7 +77,7 @@ static int cmd_compare(int argc, char **argv)
 			       save_name);
 		return BT_EXIT_USAGE;
 	}
-	o.match_identity = any_machine;
+	o.match_identity = v.any_machine;
 	memset(&c, 0, sizeof c);
 	if (bt_run_init(&a) || bt_run_init(&b))
 		return BT_EXIT_ERROR;
@@ -98,7 +96,7 @@ static int cmd_compare(int argc, char **argv)
 		cli_fail(code, "compare", rc, &err);
 		goto out;
 	}
-	if (c.machines_differ && !any_machine) {
+	if (c.machines_differ && !v.any_machine) {
 		bt_front_error("compare: the runs are from different machines (%s, "
 			       "fingerprint %s; %s, fingerprint %s), so no series "
 			       "matches; pass --any-machine to compare by benchmark "
@@ -109,9 +107,9 @@ static int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	/* the text table says which runs A and B are (md and json carry them) */
-	if ((strcmp(format, "table") == 0 &&
+	if ((strcmp(v.format, "table") == 0 &&
 	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
-	    (rc = cli_render_comparison(format, &c, &a, &b, &o, &out, &err))) {
+	    (rc = cli_render_comparison(v.format, &c, &a, &b, &o, &out, &err))) {
 		cli_fail(code, "compare", rc, &err);
 		goto out;
 	}

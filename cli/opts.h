@@ -20,4 +20,22 @@ struct cli_opt {
 int cli_opts(int argc, char **argv, const struct cli_opt *opts, char **args,
 	     int max_args, int *n_args);
 
+/* The verdict flags that compare and check both take, as one piece of
+ * their option tables: CLI_VERDICT_OPTS(&v) stands for the entries
+ * --format, --metric, --threshold, --alpha, --correction and
+ * --any-machine, stored in the struct cli_verdict_flags v (format set to
+ * its default, "table", by the command). tests/integration/help.sh
+ * expands the macro when it reads the option tables. */
+struct cli_verdict_flags {
+	const char *format, *metric, *threshold, *alpha, *correction;
+	int any_machine;
+};
+
+#define CLI_VERDICT_OPTS(v)                                                    \
+	{ "--format", &(v)->format, NULL }, { "--metric", &(v)->metric, NULL }, \
+	{ "--threshold", &(v)->threshold, NULL },                              \
+	{ "--alpha", &(v)->alpha, NULL },                                      \
+	{ "--correction", &(v)->correction, NULL },                            \
+	{ "--any-machine", NULL, &(v)->any_machine }
+
 #endif

@@ -95,6 +95,26 @@ static inline int bt_test_store_teardown(void **state)
 	return rc;
 }
 
+/* A cmocka test entry for fn with the including file's static setup()
+ * and bt_test_store_teardown. */
+#define BT_STORE_TEST(fn) \
+	cmocka_unit_test_setup_teardown(fn, setup, bt_test_store_teardown)
+
+/* Asserts that loading id from st fails with want and, when needle is not
+ * NULL, that the error names it. */
+static inline void bt_test_load_fails(struct bt_store *st, const char *id,
+				      int want, const char *needle)
+{
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	bt_run_init(&run);
+	assert_int_equal(bt_store_load(st, id, &run, &err), want);
+	if (needle)
+		assert_non_null(strstr(bt_strbuf_str(&err), needle));
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
 /* The path of rel inside the store s (one of 4 rotating buffers). */
 static inline const char *bt_test_store_path(const struct bt_test_store *s,
 					     const char *rel)

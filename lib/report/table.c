@@ -609,56 +609,51 @@ static int build_columns(struct build *b)
 	return b->oom ? BT_ENOMEM : 0;
 }
 
-static int collect_axes(struct build *b)
+/* The index of name among the n names; n when it is not one of them. */
+static size_t name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t a = 0;
+
+	while (a < n && strcmp(names[a], name) != 0)
+		a++;
+	return a;
+}
+
+/* The parameter keys of the results (b->axes) and the metrics other than
+ * b->metric with samples in some result (b->metrics, a unit of each in
+ * b->metric_units), each in order of first appearance. */
+static int collect_names(struct build *b)
 {
 	const struct bt_run *run = b->run;
-	size_t cap = 0;
+	size_t n_params = 0, n_metrics = 0;
 
-	for (size_t i = 0; i < run->n_results; i++)
-		cap += run->results[i].n_params;
-	b->axes = calloc(cap ? cap : 1, sizeof *b->axes);
-	if (!b->axes)
+	for (size_t i = 0; i < run->n_results; i++) {
+		n_params += run->results[i].n_params;
+		n_metrics += run->results[i].n_metrics;
+	}
+	if (!n_params)
+		n_params = 1;
+	if (!n_metrics)
+		n_metrics = 1;
+	b->axes = calloc(n_params, sizeof *b->axes);
+	b->metrics = calloc(n_metrics, sizeof *b->metrics);
+	b->metric_units = calloc(n_metrics, sizeof *b->metric_units);
+	if (!b->axes || !b->metrics || !b->metric_units)
 		return BT_ENOMEM;
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct bt_result *r = &run->results[i];
 		for (size_t p = 0; p < r->n_params; p++) {
 			const char *key = str(r->params[p].key);
-			size_t a = 0;
-			while (a < b->n_axes && strcmp(b->axes[a], key) != 0)
-				a++;
-			if (a == b->n_axes)
+			if (name_index(b->axes, b->n_axes, key) == b->n_axes)
 				b->axes[b->n_axes++] = key;
 		}
-	}
-	return 0;
-}
-
-/* The metrics other than b->metric with samples in some result, in
- * order of first appearance. */
-static int collect_metrics(struct build *b)
-{
-	const struct bt_run *run = b->run;
-	size_t cap = 0;
-
-	for (size_t i = 0; i < run->n_results; i++)
-		cap += run->results[i].n_metrics;
-	b->metrics = calloc(cap ? cap : 1, sizeof *b->metrics);
-	b->metric_units = calloc(cap ? cap : 1, sizeof *b->metric_units);
-	if (!b->metrics || !b->metric_units)
-		return BT_ENOMEM;
-	for (size_t i = 0; i < run->n_results; i++) {
-		const struct bt_result *r = &run->results[i];
 		for (size_t k = 0; k < r->n_metrics; k++) {
 			const struct bt_metric *m = &r->metrics[k];
-			if (!m->name || streq(m->name, b->metric) || m->stats.n == 0)
+			if (!m->name || streq(m->name, b->metric) || m->stats.n == 0 ||
+			    name_index(b->metrics, b->n_metrics, m->name) < b->n_metrics)
 				continue;
-			size_t a = 0;
-			while (a < b->n_metrics && strcmp(b->metrics[a], m->name) != 0)
-				a++;
-			if (a == b->n_metrics) {
-				b->metrics[b->n_metrics] = m->name;
-				b->metric_units[b->n_metrics++] = m->unit;
-			}
+			b->metrics[b->n_metrics] = m->name;
+			b->metric_units[b->n_metrics++] = m->unit;
 		}
 	}
 	return 0;
@@ -723,9 +718,7 @@ static int build(struct build *b)
 	if (rc)
 		goto out;
 	find_baselines(b);
-	rc = collect_axes(b);
-	if (!rc)
-		rc = collect_metrics(b);
+	rc = collect_names(b);
 	if (rc)
 		goto out;
 	rc = build_columns(b);

@@ -70,6 +70,16 @@ for d, _, files in os.walk(os.path.join(src, "cli")):
             rel = os.path.relpath(os.path.join(d, f), os.path.join(src, "cli"))
             cli[rel] = strip_comments(read(os.path.join("cli", rel)))
 main = cli["main.c"]
+
+# the table pieces of cli/*.h: "#define NAME(...) entries", each NAME(...)
+# in a table stands for the options of its entries
+pieces = {}
+for f in sorted(os.listdir(os.path.join(src, "cli"))):
+    if f.endswith(".h"):
+        h = strip_comments(read(os.path.join("cli", f))).replace("\\\n", " ")
+        for name, body in re.findall(r"^#define\s+(\w+)\([^)]*\)(.*)$", h, re.M):
+            if dashed(body):
+                pieces[name] = dashed(body)
 tab = re.search(r"cli_commands\[\]\s*=\s*\{(.*?)\};", main, re.S)
 symbols = re.findall(r"&(cli_cmd_\w+)", tab.group(1)) if tab else []
 if not symbols:
@@ -81,6 +91,12 @@ def table_of(fname, seen=()):
     parsed = False
     for b in blocks(text, r"struct cli_opt\s+\w+\[\]"):      # cli_opts
         flags |= dashed(b) | HELP
+        for name in re.findall(r"\b([A-Z][A-Z0-9_]*)\(", b):
+            if name in pieces:
+                flags |= pieces[name]
+            else:
+                errors.append("cli/%s: option table uses %s, not defined in cli/*.h"
+                              % (fname, name))
         parsed = True
     if "bt_front_parse(" in text or "cli_front_opts(" in text:  # runner flags
         allowed = blocks(text, r"\ballowed\[\]")

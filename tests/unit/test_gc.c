@@ -141,10 +141,10 @@ static int count_str(const char *hay, const char *needle)
 static const struct bt_store_entry *entry(const struct bt_store_list *l,
 					  const char *id)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].run_id, id) == 0)
-			return &l->items[i];
-	return NULL;
+	size_t i = 0;
+	while (i < l->n && strcmp(l->items[i].run_id, id) != 0)
+		i++;
+	return i < l->n ? &l->items[i] : NULL;
 }
 
 static void query_all(struct bt_test_store *f, struct bt_store_list *l, int archived)
@@ -272,12 +272,8 @@ static void test_gc_archives_old_runs(void **state)
 	free(t);
 
 	/* an archived run is not loadable, and says where it is */
-	struct bt_run run;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	bt_run_init(&run);
-	assert_int_equal(bt_store_load(f->st, ID_A, &run, &err), BT_ENOTFOUND);
-	assert_non_null(strstr(bt_strbuf_str(&err), "archive/2026-08.tar.gz"));
-	bt_run_release(&run);
+	bt_test_load_fails(f->st, ID_A, BT_ENOTFOUND, "archive/2026-08.tar.gz");
 
 	/* reindex rebuilds the same picture from the files and archives */
 	size_t runs = 0, results = 0;
@@ -719,17 +715,8 @@ static void test_gc_refuses_links(void **state)
 	check_archive(f, ID_A, "");
 	check_archive(f, ID_C, "");
 	/* and a stored run is not read through them */
-	struct bt_run run;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	bt_run_init(&run);
-	assert_int_equal(bt_store_load(f->st, ID_C, &run, &err), BT_EIO);
-	assert_non_null(strstr(bt_strbuf_str(&err), "symbolic link"));
-	bt_run_release(&run);
-	bt_run_init(&run);
-	assert_int_equal(bt_store_load(f->st, "a1a1a1a1", &run, &err), BT_EIO);
-	assert_non_null(strstr(bt_strbuf_str(&err), DIR_A ": a symbolic link"));
-	bt_run_release(&run);
-	bt_strbuf_release(&err);
+	bt_test_load_fails(f->st, ID_C, BT_EIO, "symbolic link");
+	bt_test_load_fails(f->st, "a1a1a1a1", BT_EIO, DIR_A ": a symbolic link");
 	t = sh("rm -rf '%s/../outside' && echo ok", f->dir);
 	assert_string_equal(t, "ok\n");
 	free(t);
@@ -827,18 +814,18 @@ static void test_gc_finishes_run_in_both_places(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_gc_archives_old_runs, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_dry_run_changes_nothing, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_twice_appends, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_restore, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_after_crash_writes_once, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_skips_and_refuses, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_corrupt_archive, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_reindex_archive_members, setup, bt_test_store_teardown),
+		BT_STORE_TEST(test_gc_archives_old_runs),
+		BT_STORE_TEST(test_gc_dry_run_changes_nothing),
+		BT_STORE_TEST(test_gc_twice_appends),
+		BT_STORE_TEST(test_restore),
+		BT_STORE_TEST(test_gc_after_crash_writes_once),
+		BT_STORE_TEST(test_gc_skips_and_refuses),
+		BT_STORE_TEST(test_gc_corrupt_archive),
+		BT_STORE_TEST(test_reindex_archive_members),
 		cmocka_unit_test(test_gc_killed_at_every_step),
-		cmocka_unit_test_setup_teardown(test_gc_refuses_links, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_tags_link_and_leftovers, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_gc_finishes_run_in_both_places, setup, bt_test_store_teardown),
+		BT_STORE_TEST(test_gc_refuses_links),
+		BT_STORE_TEST(test_gc_tags_link_and_leftovers),
+		BT_STORE_TEST(test_gc_finishes_run_in_both_places),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

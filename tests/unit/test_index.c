@@ -217,6 +217,48 @@ static void *open_fixture(void)
 	return h;
 }
 
+/* The fixture's index, open, and an error buffer: the state of the tests
+ * set up by setup_ix; teardown_ix releases both. */
+struct ix {
+	void *h;
+	struct bt_strbuf err;
+};
+
+static int setup_ix(void **state)
+{
+	if (setup_db(state))
+		return -1;
+	struct ix *x = calloc(1, sizeof *x);
+	if (!x)
+		return -1;
+	x->h = open_fixture();
+	*state = x;
+	return 0;
+}
+
+static int teardown_ix(void **state)
+{
+	struct ix *x = *state;
+	bt_strbuf_release(&x->err);
+	ops->close(x->h);
+	free(x);
+	return 0;
+}
+
+/* The metrics rows whose result is gone. */
+static long long orphan_metrics(void)
+{
+	return sql_int(dbpath, "SELECT count(*) FROM metrics WHERE result_id"
+			       " NOT IN (SELECT id FROM results)");
+}
+
+/* The indexes of the schema (not sqlite's own). */
+static long long schema_indexes(void)
+{
+	return sql_int(dbpath, "SELECT count(*) FROM sqlite_master WHERE"
+			       " type = 'index' AND name NOT LIKE 'sqlite_%'");
+}
+
 /* Runs matching f as a space-separated list of ids, newest first. */
 static const char *query_ids(void *h, const struct bt_store_filter *f)
 {
@@ -249,9 +291,7 @@ static void test_open_creates_schema(void **state)
 					 " WHERE type = 'table' AND name IN"
 					 " ('runs', 'results', 'metrics',"
 					 " 'series', 'tags')"), 5);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
-					 " WHERE type = 'index' AND name NOT"
-					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(schema_indexes(), 10);
 	/* WAL persists in the file header (read/write versions 2) */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
@@ -359,87 +399,58 @@ static void test_add_and_list(void **state)
 					 " dirty IS NULL"), 1);
 }
 
+/* What test_filters asks for and the ids it gets, newest first. */
+#define ALL_IDS "cccc0005 bbbb0004 bbbb0003 aaaa0002 aaaa0001"
+static const struct {
+	struct bt_store_filter f;
+	const char *ids;
+} filter_cases[] = {
+	{ { .type = "attention" }, "bbbb0004 bbbb0003" }, { { .type = "nope" }, "" },
+	{ { .since = "2026-11-21" }, "cccc0005 bbbb0004 bbbb0003 aaaa0002" },
+	{ { .since = "2026-11-21T10:00:01Z" }, "cccc0005 bbbb0004 bbbb0003" },
+	/* a bare date includes that whole day; a time is exclusive */
+	{ { .until = "2026-11-21" }, "aaaa0002 aaaa0001" },
+	{ { .until = "2026-11-22" }, ALL_IDS },
+	{ { .until = "2026-11-22T00:00:00Z" }, "aaaa0002 aaaa0001" },
+	{ { .since = "2026-11-21", .until = "2026-11-21" }, "aaaa0002" },
+	{ { .until = "2026-11-19" }, "" },
+	/* hex prefixes are case-insensitive */
+	{ { .commit = "2222" }, "bbbb0003 aaaa0002" },
+	{ { .commit = "2222C" }, "bbbb0003" }, { { .commit = "2222bbbb" }, "aaaa0002" },
+	{ { .commit = "2_2%" }, "" }, { { .commit = "9" }, "" },
+	{ { .branch = "main" }, "cccc0005 aaaa0002 aaaa0001" },
+	{ { .machine = "host2" }, "bbbb0004 bbbb0003" },
+	{ { .machine = "00000000000000f1" }, "cccc0005 aaaa0002 aaaa0001" },
+	/* bm3: runs with at least 4 results */
+	{ { .benchmark = "bm3" }, "bbbb0004 aaaa0002" }, { { .benchmark = "bm0" }, ALL_IDS },
+	{ { .limit = 2 }, "cccc0005 bbbb0004" },
+	{ { .limit = 2, .type = "micro", .branch = "main",
+	    .since = "2026-11-21" }, "cccc0005 aaaa0002" },
+	{ { .limit = 1, .type = "micro", .branch = "main",
+	    .since = "2026-11-21" }, "cccc0005" },
+	{ { .limit = 1, .type = "micro", .branch = "main",
+	    .since = "2026-11-21", .benchmark = "bm2" }, "aaaa0002" },
+};
+
 static void test_filters(void **state)
 {
 	(void)state;
 	void *h = open_fixture();
-	struct bt_store_filter f = { 0 };
+	for (size_t i = 0; i < sizeof filter_cases / sizeof filter_cases[0];
+	     i++) {
+		print_message("filter case %zu\n", i);
+		assert_string_equal(query_ids(h, &filter_cases[i].f),
+				    filter_cases[i].ids);
+	}
 
-	f.type = "attention";
-	assert_string_equal(query_ids(h, &f), "bbbb0004 bbbb0003");
-	f.type = "nope";
-	assert_string_equal(query_ids(h, &f), "");
-	memset(&f, 0, sizeof f);
-
-	f.since = "2026-11-21";
-	assert_string_equal(query_ids(h, &f),
-			    "cccc0005 bbbb0004 bbbb0003 aaaa0002");
-	f.since = "2026-11-21T10:00:01Z";
-	assert_string_equal(query_ids(h, &f), "cccc0005 bbbb0004 bbbb0003");
-	memset(&f, 0, sizeof f);
-
-	/* a bare date includes that whole day */
-	f.until = "2026-11-21";
-	assert_string_equal(query_ids(h, &f), "aaaa0002 aaaa0001");
-	f.until = "2026-11-22";
-	assert_string_equal(query_ids(h, &f),
-			    "cccc0005 bbbb0004 bbbb0003 aaaa0002 aaaa0001");
-	f.until = "2026-11-22T00:00:00Z"; /* a time is exclusive */
-	assert_string_equal(query_ids(h, &f), "aaaa0002 aaaa0001");
-	f.since = "2026-11-21";
-	f.until = "2026-11-21";
-	assert_string_equal(query_ids(h, &f), "aaaa0002");
-	f.since = NULL;
-	f.until = "2026-11-19";
-	assert_string_equal(query_ids(h, &f), "");
-	f.until = "2026-02-30";
+	/* a date that does not exist is refused, naming it */
+	struct bt_store_filter f = { .until = "2026-02-30" };
 	struct bt_store_list l = { 0 };
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	assert_int_equal(ops->query(h, &f, &l, &err), BT_EINVAL);
 	assert_non_null(strstr(bt_strbuf_str(&err), "2026-02-30"));
 	assert_null(l.arena);
 	assert_int_equal(l.n, 0);
-	memset(&f, 0, sizeof f);
-
-	f.commit = "2222";
-	assert_string_equal(query_ids(h, &f), "bbbb0003 aaaa0002");
-	f.commit = "2222C"; /* hex prefixes are case-insensitive */
-	assert_string_equal(query_ids(h, &f), "bbbb0003");
-	f.commit = "2222bbbb";
-	assert_string_equal(query_ids(h, &f), "aaaa0002");
-	f.commit = "2_2%";
-	assert_string_equal(query_ids(h, &f), "");
-	f.commit = "9";
-	assert_string_equal(query_ids(h, &f), "");
-	memset(&f, 0, sizeof f);
-
-	f.branch = "main";
-	assert_string_equal(query_ids(h, &f), "cccc0005 aaaa0002 aaaa0001");
-	memset(&f, 0, sizeof f);
-
-	f.machine = "host2";
-	assert_string_equal(query_ids(h, &f), "bbbb0004 bbbb0003");
-	f.machine = "00000000000000f1";
-	assert_string_equal(query_ids(h, &f), "cccc0005 aaaa0002 aaaa0001");
-	memset(&f, 0, sizeof f);
-
-	f.benchmark = "bm3"; /* runs with at least 4 results */
-	assert_string_equal(query_ids(h, &f), "bbbb0004 aaaa0002");
-	f.benchmark = "bm0";
-	assert_string_equal(query_ids(h, &f),
-			    "cccc0005 bbbb0004 bbbb0003 aaaa0002 aaaa0001");
-	memset(&f, 0, sizeof f);
-
-	f.limit = 2;
-	assert_string_equal(query_ids(h, &f), "cccc0005 bbbb0004");
-	f.type = "micro";
-	f.branch = "main";
-	f.since = "2026-11-21";
-	assert_string_equal(query_ids(h, &f), "cccc0005 aaaa0002");
-	f.limit = 1;
-	assert_string_equal(query_ids(h, &f), "cccc0005");
-	f.benchmark = "bm2";
-	assert_string_equal(query_ids(h, &f), "aaaa0002");
 
 	bt_strbuf_release(&err);
 	ops->close(h);
@@ -476,9 +487,7 @@ static void test_replace_run(void **state)
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"),
 			 3 + 2 + 2 + 5 + 1);
 	/* no orphaned metrics: 1 + 2 metrics for the two new results */
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " result_id NOT IN (SELECT id FROM"
-					 " results)"), 0);
+	assert_int_equal(orphan_metrics(), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics m JOIN"
 					 " results r ON r.id = m.result_id"
 					 " WHERE r.run_id = 'aaaa0002'"), 3);
@@ -508,14 +517,10 @@ static void test_bulk_clear_and_replace(void **state)
 	bt_strbuf_release(&err);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 1);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"), 2);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " result_id NOT IN (SELECT id FROM"
-					 " results)"), 0);
+	assert_int_equal(orphan_metrics(), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
 	/* the results indexes that bulk clear drops are back after commit */
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
-					 " WHERE type = 'index' AND name NOT"
-					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(schema_indexes(), 10);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
 					 " WHERE name IN ('results_run',"
 					 " 'results_name', 'results_series')"),
@@ -535,9 +540,7 @@ static void test_bulk_rollback_keeps_indexes(void **state)
 	add_spec(h, &fixture[0], NULL, 0);
 	ops->rollback(h);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 5);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
-					 " WHERE type = 'index' AND name NOT"
-					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(schema_indexes(), 10);
 	assert_int_equal(ops->begin(h, &err), 0);
 	assert_int_equal(ops->clear(h, &err), 0);
 	add_spec(h, &fixture[0], NULL, 0);
@@ -547,9 +550,7 @@ static void test_bulk_rollback_keeps_indexes(void **state)
 	assert_string_equal(query_ids(h, NULL), "aaaa0002 aaaa0001");
 	ops->close(h);
 	bt_strbuf_release(&err);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
-					 " WHERE type = 'index' AND name NOT"
-					 " LIKE 'sqlite_%'"), 10);
+	assert_int_equal(schema_indexes(), 10);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM"
 					 " pragma_integrity_check WHERE"
 					 " integrity_check != 'ok'"), 0);
@@ -557,9 +558,9 @@ static void test_bulk_rollback_keeps_indexes(void **state)
 
 static void test_tags_and_milestone(void **state)
 {
-	(void)state;
-	void *h = open_fixture();
-	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct ix *x = *state;
+	void *h = x->h;
+	struct bt_strbuf *err = &x->err;
 	const char *tags[] = { "release", "milestone", "release", "a:b 9:x" };
 	struct spec sp = { "dddd0006", "micro", "2026-11-23T08:00:00Z",
 			   "4444eeee", "main", "host1", NULL, 2, 0 };
@@ -567,7 +568,7 @@ static void test_tags_and_milestone(void **state)
 
 	struct bt_store_list l = { 0 };
 	struct bt_store_filter f = { .limit = 1 };
-	assert_int_equal(ops->query(h, &f, &l, &err), 0);
+	assert_int_equal(ops->query(h, &f, &l, err), 0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.items[0].run_id, "dddd0006");
 	assert_int_equal(l.items[0].milestone, 1);
@@ -583,31 +584,29 @@ static void test_tags_and_milestone(void **state)
 
 	/* set_tags replaces the set */
 	const char *t2[] = { "milestone" };
-	assert_int_equal(ops->set_tags(h, "aaaa0001", t2, 1, &err), 0);
+	assert_int_equal(ops->set_tags(h, "aaaa0001", t2, 1, err), 0);
 	assert_string_equal(query_ids(h, &f), "dddd0006 aaaa0001");
 	const char *t3[] = { "nightly" };
-	assert_int_equal(ops->set_tags(h, "dddd0006", t3, 1, &err), 0);
+	assert_int_equal(ops->set_tags(h, "dddd0006", t3, 1, err), 0);
 	assert_string_equal(query_ids(h, &f), "aaaa0001");
 	f.tag = "release";
 	assert_string_equal(query_ids(h, &f), "");
-	assert_int_equal(ops->set_tags(h, "aaaa0001", NULL, 0, &err), 0);
+	assert_int_equal(ops->set_tags(h, "aaaa0001", NULL, 0, err), 0);
 	f.tag = "milestone";
 	assert_string_equal(query_ids(h, &f), "");
 
 	l = (struct bt_store_list){ 0 };
 	f = (struct bt_store_filter){ .limit = 1 };
-	assert_int_equal(ops->query(h, &f, &l, &err), 0);
+	assert_int_equal(ops->query(h, &f, &l, err), 0);
 	assert_int_equal(l.items[0].milestone, 0);
 	assert_int_equal(l.items[0].n_tags, 1);
 	assert_string_equal(l.items[0].tags[0], "nightly");
 	bt__arena_free(l.arena);
 
-	assert_int_equal(ops->set_tags(h, "ffff9999", t2, 1, &err),
+	assert_int_equal(ops->set_tags(h, "ffff9999", t2, 1, err),
 			 BT_ENOTFOUND);
-	assert_non_null(strstr(bt_strbuf_str(&err), "ffff9999"));
-	assert_non_null(strstr(bt_strbuf_str(&err), dbpath));
-	bt_strbuf_release(&err);
-	ops->close(h);
+	assert_non_null(strstr(bt_strbuf_str(err), "ffff9999"));
+	assert_non_null(strstr(bt_strbuf_str(err), dbpath));
 }
 
 static void test_remove_cascades(void **state)
@@ -626,21 +625,19 @@ static void test_remove_cascades(void **state)
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
 					 " run_id = 'bbbb0004'"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"), 10);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " result_id NOT IN (SELECT id FROM"
-					 " results)"), 0);
+	assert_int_equal(orphan_metrics(), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
 	bt_strbuf_release(&err);
 }
 
 static void test_location_and_archived(void **state)
 {
-	(void)state;
-	void *h = open_fixture();
-	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct ix *x = *state;
+	void *h = x->h;
+	struct bt_strbuf *err = &x->err;
 	struct bt_index_loc loc = { NULL, "archive/2026-11.tar.gz" };
-	assert_int_equal(ops->set_location(h, "aaaa0001", &loc, &err), 0);
-	assert_int_equal(ops->set_location(h, "aaaa0002", &loc, &err), 0);
+	assert_int_equal(ops->set_location(h, "aaaa0001", &loc, err), 0);
+	assert_int_equal(ops->set_location(h, "aaaa0002", &loc, err), 0);
 	struct bt_store_filter f = { 0 };
 	assert_string_equal(query_ids(h, &f), "cccc0005 bbbb0004 bbbb0003");
 	f.include_archived = 1;
@@ -648,59 +645,55 @@ static void test_location_and_archived(void **state)
 			    "cccc0005 bbbb0004 bbbb0003 aaaa0002 aaaa0001");
 
 	struct bt_store_list l = { 0 };
-	assert_int_equal(ops->query(h, &f, &l, &err), 0);
+	assert_int_equal(ops->query(h, &f, &l, err), 0);
 	assert_null(l.items[4].path);
 	assert_string_equal(l.items[4].archive, "archive/2026-11.tar.gz");
 	bt__arena_free(l.arena);
 
 	/* restored */
 	loc = (struct bt_index_loc){ "by-type/micro/x/run.json", NULL };
-	assert_int_equal(ops->set_location(h, "aaaa0002", &loc, &err), 0);
+	assert_int_equal(ops->set_location(h, "aaaa0002", &loc, err), 0);
 	f.include_archived = 0;
 	assert_string_equal(query_ids(h, &f),
 			    "cccc0005 bbbb0004 bbbb0003 aaaa0002");
-	assert_int_equal(ops->set_location(h, "nope", &loc, &err),
+	assert_int_equal(ops->set_location(h, "nope", &loc, err),
 			 BT_ENOTFOUND);
-	bt_strbuf_release(&err);
-	ops->close(h);
 }
 
 static void test_find_prefix(void **state)
 {
-	(void)state;
-	void *h = open_fixture();
-	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct ix *x = *state;
+	void *h = x->h;
+	struct bt_strbuf *err = &x->err;
 	struct bt_arena *a = bt__arena_new();
 	const char **ids;
 	size_t n;
 
-	assert_int_equal(ops->find_prefix(h, "aaaa", &ids, &n, 10, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "aaaa", &ids, &n, 10, a, err), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(ids[0], "aaaa0001");
 	assert_string_equal(ids[1], "aaaa0002");
-	assert_int_equal(ops->find_prefix(h, "AAAA", &ids, &n, 10, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "AAAA", &ids, &n, 10, a, err), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(ops->find_prefix(h, "aaaa", &ids, &n, 1, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "aaaa", &ids, &n, 1, a, err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(ids[0], "aaaa0001");
-	assert_int_equal(ops->find_prefix(h, "bbbb0004", &ids, &n, 10, a, &err),
+	assert_int_equal(ops->find_prefix(h, "bbbb0004", &ids, &n, 10, a, err),
 			 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(ids[0], "bbbb0004");
-	assert_int_equal(ops->find_prefix(h, "", &ids, &n, 0, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "", &ids, &n, 0, a, err), 0);
 	assert_int_equal(n, 5);
 	/* LIKE wildcards are plain characters */
-	assert_int_equal(ops->find_prefix(h, "aaaa%", &ids, &n, 10, a, &err),
+	assert_int_equal(ops->find_prefix(h, "aaaa%", &ids, &n, 10, a, err),
 			 0);
 	assert_int_equal(n, 0);
 	assert_null(ids);
-	assert_int_equal(ops->find_prefix(h, "a_aa", &ids, &n, 10, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "a_aa", &ids, &n, 10, a, err), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(ops->find_prefix(h, "dddd", &ids, &n, 10, a, &err), 0);
+	assert_int_equal(ops->find_prefix(h, "dddd", &ids, &n, 10, a, err), 0);
 	assert_int_equal(n, 0);
 	bt__arena_free(a);
-	bt_strbuf_release(&err);
-	ops->close(h);
 }
 
 static void test_transactions(void **state)
@@ -827,14 +820,10 @@ static void add_200_runs(void *h)
 	assert_int_equal(ops->commit(h, NULL), 0);
 }
 
-static void test_corrupt_pages(void **state)
+/* Scribbles over four pages a third into the closed database at dbpath,
+ * past the schema. */
+static void scribble_pages(void)
 {
-	(void)state;
-	void *h = open_rw();
-	add_200_runs(h);
-	assert_int_equal(ops->check(h, NULL), 0);
-	ops->close(h);
-	/* scribble over the middle of the file (pages past the schema) */
 	long long pages = sql_int(dbpath, "PRAGMA page_count");
 	long long psize = sql_int(dbpath, "PRAGMA page_size");
 	FILE *fp = fopen(dbpath, "r+b");
@@ -845,6 +834,17 @@ static void test_corrupt_pages(void **state)
 			fputc(0x5a ^ i, fp);
 	}
 	fclose(fp);
+}
+
+static void test_corrupt_pages(void **state)
+{
+	(void)state;
+	void *h = open_rw();
+	add_200_runs(h);
+	assert_int_equal(ops->check(h, NULL), 0);
+	ops->close(h);
+	/* scribble over the middle of the file (pages past the schema) */
+	scribble_pages();
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	h = NULL;
 	int rc = ops->open(&h, dbpath, 0, &err);
@@ -880,16 +880,7 @@ static void test_replace_damaged(void **state)
 	h = open_rw();
 	add_200_runs(h);
 	ops->close(h);
-	long long pages = sql_int(dbpath, "PRAGMA page_count");
-	long long psize = sql_int(dbpath, "PRAGMA page_size");
-	fp = fopen(dbpath, "r+b");
-	assert_non_null(fp);
-	for (long long p = pages / 3; p < pages / 3 + 4; p++) {
-		fseek(fp, (long)(p * psize + 8), SEEK_SET);
-		for (int i = 0; i < 200; i++)
-			fputc(0x5a ^ i, fp);
-	}
-	fclose(fp);
+	scribble_pages();
 	h = NULL;
 	int rc = ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err);
 	if (rc)
@@ -1097,29 +1088,33 @@ static void test_waits_for_lock(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* A test on a fresh database; IX_TEST's is open on the fixture (struct ix). */
+#define DB_TEST(fn) cmocka_unit_test_setup(fn, setup_db)
+#define IX_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_ix, teardown_ix)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_open_creates_schema, setup_db),
-		cmocka_unit_test_setup(test_add_and_list, setup_db),
-		cmocka_unit_test_setup(test_filters, setup_db),
-		cmocka_unit_test_setup(test_replace_run, setup_db),
-		cmocka_unit_test_setup(test_bulk_clear_and_replace, setup_db),
-		cmocka_unit_test_setup(test_bulk_rollback_keeps_indexes, setup_db),
-		cmocka_unit_test_setup(test_tags_and_milestone, setup_db),
-		cmocka_unit_test_setup(test_remove_cascades, setup_db),
-		cmocka_unit_test_setup(test_location_and_archived, setup_db),
-		cmocka_unit_test_setup(test_find_prefix, setup_db),
-		cmocka_unit_test_setup(test_transactions, setup_db),
-		cmocka_unit_test_setup(test_readonly_missing, setup_db),
-		cmocka_unit_test_setup(test_readonly_directory, setup_db),
-		cmocka_unit_test_setup(test_corrupt_file, setup_db),
-		cmocka_unit_test_setup(test_corrupt_pages, setup_db),
-		cmocka_unit_test_setup(test_future_version, setup_db),
-		cmocka_unit_test_setup(test_replace_damaged, setup_db),
-		cmocka_unit_test_setup(test_old_version_readonly, setup_db),
-		cmocka_unit_test_setup(test_concurrent_writers, setup_db),
-		cmocka_unit_test_setup(test_waits_for_lock, setup_db),
+		DB_TEST(test_open_creates_schema),
+		DB_TEST(test_add_and_list),
+		DB_TEST(test_filters),
+		DB_TEST(test_replace_run),
+		DB_TEST(test_bulk_clear_and_replace),
+		DB_TEST(test_bulk_rollback_keeps_indexes),
+		IX_TEST(test_tags_and_milestone),
+		DB_TEST(test_remove_cascades),
+		IX_TEST(test_location_and_archived),
+		IX_TEST(test_find_prefix),
+		DB_TEST(test_transactions),
+		DB_TEST(test_readonly_missing),
+		DB_TEST(test_readonly_directory),
+		DB_TEST(test_corrupt_file),
+		DB_TEST(test_corrupt_pages),
+		DB_TEST(test_future_version),
+		DB_TEST(test_replace_damaged),
+		DB_TEST(test_old_version_readonly),
+		DB_TEST(test_concurrent_writers),
+		DB_TEST(test_waits_for_lock),
 	};
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
 }

@@ -449,6 +449,16 @@ static char *to_text(const struct bt_run *run, int pretty)
 	return bt_strbuf_detach(&sb);
 }
 
+/* build_run's run serialised (pretty), as a malloc'd string. */
+static char *built_text(int pretty)
+{
+	struct bt_run a;
+	build_run(&a);
+	char *t = to_text(&a, pretty);
+	bt_run_release(&a);
+	return t;
+}
+
 /* The fast reader (lib/result/json_scan.c) against the strict one on text whose
  * strict verdict is strict_rc (and run strict when 0): it may refuse
  * anything, but what it accepts the strict reader accepts, with the same
@@ -993,9 +1003,7 @@ static void test_nan_inf_utf8(void **state)
 static void test_truncation(void **state)
 {
 	(void)state;
-	struct bt_run a;
-	build_run(&a);
-	char *full = to_text(&a, 1);
+	char *full = built_text(1);
 	size_t len = strlen(full);
 	const char *msg;
 	assert_int_equal(parse_text(full, len, "run.json", &msg), 0);
@@ -1043,7 +1051,6 @@ static void test_truncation(void **state)
 	}
 	bt_strbuf_release(&err);
 	free(full);
-	bt_run_release(&a);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -1056,9 +1063,7 @@ static uint64_t rng(void)
 static void test_byte_flips(void **state)
 {
 	(void)state;
-	struct bt_run a;
-	build_run(&a);
-	char *full = to_text(&a, 0);
+	char *full = built_text(0);
 	size_t len = strlen(full);
 	static const char interesting[] = "\"{}[],:0-.eE\\ntfu\x00\xff\x80";
 	int ok = 0, bad = 0;
@@ -1092,7 +1097,6 @@ static void test_byte_flips(void **state)
 	}
 	assert_true(bad > 0);
 	free(full);
-	bt_run_release(&a);
 }
 
 /* ---------------------------------------------------------------------
@@ -1125,19 +1129,28 @@ static json_t *jpath(json_t *root, const char *path)
 
 struct mutation {
 	const char *parent; /* path of the container, "" for the top */
-	const char *key;    /* member, or NULL for element index */
-	size_t index;
+	const char *key;    /* member, or "[i]" for element i of an array */
 	const char *value;  /* JSON text; NULL deletes the member */
 	int code;
+	/* what follows "run.json: <member>: " (the member at parent, key or
+	 * index), or a whole message starting "run.json: ", or "" for none */
 	const char *message;
 };
 
+/* The message m expects: see struct mutation. */
+static void mutation_message(const struct mutation *m, char *out, size_t n)
+{
+	if (!m->message[0] || !strncmp(m->message, "run.json: ", 10))
+		snprintf(out, n, "%s", m->message);
+	else
+		snprintf(out, n, "run.json: %s%s%s: %s", m->parent,
+			 m->parent[0] && m->key[0] != '[' ? "." : "", m->key,
+			 m->message);
+}
+
 static void apply_mutations(const struct mutation *ms, size_t n)
 {
-	struct bt_run a;
-	build_run(&a);
-	char *full = to_text(&a, 1);
-	bt_run_release(&a);
+	char *full = built_text(1);
 	for (size_t i = 0; i < n; i++) {
 		const struct mutation *m = &ms[i];
 		json_error_t je;
@@ -1151,24 +1164,26 @@ static void apply_mutations(const struct mutation *ms, size_t n)
 			v = json_loads(m->value, JSON_DECODE_ANY, &je);
 			assert_non_null(v);
 		}
-		if (m->key && v)
+		if (m->key[0] == '[')
+			assert_int_equal(json_array_set_new(parent,
+						strtoul(m->key + 1, NULL, 10), v),
+					 0);
+		else if (v)
 			assert_int_equal(json_object_set_new(parent, m->key, v),
 					 0);
-		else if (m->key)
-			assert_int_equal(json_object_del(parent, m->key), 0);
 		else
-			assert_int_equal(json_array_set_new(parent, m->index, v),
-					 0);
+			assert_int_equal(json_object_del(parent, m->key), 0);
 		char *t = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1));
 		json_decref(root);
 		const char *msg;
 		int rc = parse_text(t, strlen(t), "run.json", &msg);
 		free(t);
-		if (rc != m->code || strcmp(msg, m->message))
+		char want[512];
+		mutation_message(m, want, sizeof want);
+		if (rc != m->code || strcmp(msg, want))
 			fail_msg("mutation %zu (%s %s): got %d \"%s\", want "
 				 "%d \"%s\"", i, m->parent,
-				 m->key ? m->key : "[]", rc, msg, m->code,
-				 m->message);
+				 m->key, rc, msg, m->code, want);
 	}
 	free(full);
 }
@@ -1177,114 +1192,48 @@ static void test_wrong_types(void **state)
 {
 	(void)state;
 	static const struct mutation ms[] = {
-		{ "results[1].metrics.time.samples", NULL, 2, "\"x\"",
-		  BT_ESCHEMA, "run.json: results[1].metrics.time.samples[2]: "
-			      "expected a number, got string" },
-		{ "", "schema", 0, "5", BT_ESCHEMA,
-		  "run.json: schema: expected a string, got number" },
-		{ "", "run_id", 0, "null", BT_ESCHEMA,
-		  "run.json: run_id: expected a string, got null" },
-		{ "", "duration_s", 0, "\"1\"", BT_ESCHEMA,
-		  "run.json: duration_s: expected a number, got string" },
-		{ "git", "dirty", 0, "1", BT_ESCHEMA,
-		  "run.json: git.dirty: expected a boolean, got number" },
-		{ "machine.cpu", "cores", 0, "\"8\"", BT_ESCHEMA,
-		  "run.json: machine.cpu.cores: expected an integer, got "
-		  "string" },
-		{ "machine.cpu.cache", "l2", 0, "1.5", BT_ESCHEMA,
-		  "run.json: machine.cpu.cache.l2: expected an integer, got "
-		  "number" },
-		{ "machine.gpus[0]", "memory_bytes", 0, "true", BT_ESCHEMA,
-		  "run.json: machine.gpus[0].memory_bytes: expected an "
-		  "integer, got boolean" },
-		{ "machine.gpus", NULL, 1, "\"gpu\"", BT_ESCHEMA,
-		  "run.json: machine.gpus[1]: expected an object, got string" },
-		{ "machine", "cpu", 0, "[]", BT_ESCHEMA,
-		  "run.json: machine.cpu: expected an object, got array" },
-		{ "config", "seed", 0, "-1", BT_ESCHEMA,
-		  "run.json: config.seed: integer -1 out of range [0, "
-		  "18446744073709551615]" },
-		{ "config", "seed", 0, "\"12a\"", BT_ESCHEMA,
-		  "run.json: config.seed: expected an unsigned integer, got "
-		  "string \"12a\"" },
-		{ "config", "seed", 0, "\"18446744073709551616\"", BT_ESCHEMA,
-		  "run.json: config.seed: expected an unsigned integer, got "
-		  "string \"18446744073709551616\"" },
-		{ "config", "params", 0, "{}", BT_ESCHEMA,
-		  "run.json: config.params: expected an array, got object" },
-		{ "config.params", NULL, 1, "3", BT_ESCHEMA,
-		  "run.json: config.params[1]: expected a string, got number" },
-		{ "config.timer", "resolution_s", 0, "{}", BT_ESCHEMA,
-		  "run.json: config.timer.resolution_s: expected a number, got "
-		  "object" },
-		{ "", "results", 0, "{}", BT_ESCHEMA,
-		  "run.json: results: expected an array, got object" },
-		{ "results", NULL, 0, "1", BT_ESCHEMA,
-		  "run.json: results[0]: expected an object, got number" },
-		{ "results[0].params", "n", 0, "4096", BT_ESCHEMA,
-		  "run.json: results[0].params.n: expected a string, got "
-		  "number" },
-		{ "results[1]", "status", 0, "\"exploded\"", BT_ESCHEMA,
-		  "run.json: results[1].status: unknown status "
-		  "\"exploded\"" },
-		{ "results[1]", "status", 0, "0", BT_ESCHEMA,
-		  "run.json: results[1].status: expected a string, got "
-		  "number" },
-		{ "results[0].metrics.time", "direction", 0, "\"up\"",
-		  BT_ESCHEMA, "run.json: results[0].metrics.time.direction: "
-			      "unknown direction \"up\" (expected \"lower\" "
-			      "or \"higher\")" },
-		{ "results[0].metrics.time.stats", "median", 0, "\"x\"",
-		  BT_ESCHEMA, "run.json: results[0].metrics.time.stats.median: "
-			      "expected a number, got string" },
-		{ "results[0].metrics.tokens/s.stats", "n", 0, "-3",
-		  BT_ESCHEMA, "run.json: results[0].metrics.tokens/s.stats.n: "
-			      "integer -3 out of range [0, "
-			      "9223372036854775807]" },
-		{ "results[0].metrics", "time", 0, "[]", BT_ESCHEMA,
-		  "run.json: results[0].metrics.time: expected an object, got "
-		  "array" },
-		{ "results[0].validation", "passed", 0, "1", BT_ESCHEMA,
-		  "run.json: results[0].validation.passed: expected a "
-		  "boolean, got number" },
-		{ "results[0].throughput", "value", 0, "\"fast\"", BT_ESCHEMA,
-		  "run.json: results[0].throughput.value: expected a number, "
-		  "got string" },
-		{ "results[0]", "version", 0, "3000000000", BT_ESCHEMA,
-		  "run.json: results[0].version: integer 3000000000 out of "
-		  "range [-2147483648, 2147483647]" },
-		{ "results[0].counters", "flops", 0, "\"x\"", BT_ESCHEMA,
-		  "run.json: results[0].counters.flops: expected a number, "
-		  "got string" },
-		{ "results[0].adaptive", "retries", 0, "\"1\"", BT_ESCHEMA,
-		  "run.json: results[0].adaptive.retries: expected an "
-		  "integer, got string" },
-		{ "results[0].options", NULL, 0, "1", BT_ESCHEMA,
-		  "run.json: results[0].options[0]: expected a string, got "
-		  "number" },
-		{ "results[2].cpu", "user_s", 0, "false", BT_ESCHEMA,
-		  "run.json: results[2].cpu.user_s: expected a number, got "
-		  "boolean" },
-		{ "results[2].ctx_switches", "voluntary", 0, "1.0", BT_ESCHEMA,
-		  "run.json: results[2].ctx_switches.voluntary: expected an "
-		  "integer, got number" },
-		{ "results[2]", "series_key", 0, "7", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected a string, got "
-		  "number" },
+		{ "results[1].metrics.time.samples", "[2]", "\"x\"", BT_ESCHEMA, "expected a number, got string" },
+		{ "", "schema", "5", BT_ESCHEMA, "expected a string, got number" },
+		{ "", "run_id", "null", BT_ESCHEMA, "expected a string, got null" },
+		{ "", "duration_s", "\"1\"", BT_ESCHEMA, "expected a number, got string" },
+		{ "git", "dirty", "1", BT_ESCHEMA, "expected a boolean, got number" },
+		{ "machine.cpu", "cores", "\"8\"", BT_ESCHEMA, "expected an integer, got string" },
+		{ "machine.cpu.cache", "l2", "1.5", BT_ESCHEMA, "expected an integer, got number" },
+		{ "machine.gpus[0]", "memory_bytes", "true", BT_ESCHEMA, "expected an integer, got boolean" },
+		{ "machine.gpus", "[1]", "\"gpu\"", BT_ESCHEMA, "expected an object, got string" },
+		{ "machine", "cpu", "[]", BT_ESCHEMA, "expected an object, got array" },
+		{ "config", "seed", "-1", BT_ESCHEMA, "integer -1 out of range [0, 18446744073709551615]" },
+		{ "config", "seed", "\"12a\"", BT_ESCHEMA, "expected an unsigned integer, got string \"12a\"" },
+		{ "config", "seed", "\"18446744073709551616\"", BT_ESCHEMA, "expected an unsigned integer, got string \"18446744073709551616\"" },
+		{ "config", "params", "{}", BT_ESCHEMA, "expected an array, got object" },
+		{ "config.params", "[1]", "3", BT_ESCHEMA, "expected a string, got number" },
+		{ "config.timer", "resolution_s", "{}", BT_ESCHEMA, "expected a number, got object" },
+		{ "", "results", "{}", BT_ESCHEMA, "expected an array, got object" },
+		{ "results", "[0]", "1", BT_ESCHEMA, "expected an object, got number" },
+		{ "results[0].params", "n", "4096", BT_ESCHEMA, "expected a string, got number" },
+		{ "results[1]", "status", "\"exploded\"", BT_ESCHEMA, "unknown status \"exploded\"" },
+		{ "results[1]", "status", "0", BT_ESCHEMA, "expected a string, got number" },
+		{ "results[0].metrics.time", "direction", "\"up\"", BT_ESCHEMA, "unknown direction \"up\" (expected \"lower\" or \"higher\")" },
+		{ "results[0].metrics.time.stats", "median", "\"x\"", BT_ESCHEMA, "expected a number, got string" },
+		{ "results[0].metrics.tokens/s.stats", "n", "-3", BT_ESCHEMA, "integer -3 out of range [0, 9223372036854775807]" },
+		{ "results[0].metrics", "time", "[]", BT_ESCHEMA, "expected an object, got array" },
+		{ "results[0].validation", "passed", "1", BT_ESCHEMA, "expected a boolean, got number" },
+		{ "results[0].throughput", "value", "\"fast\"", BT_ESCHEMA, "expected a number, got string" },
+		{ "results[0]", "version", "3000000000", BT_ESCHEMA, "integer 3000000000 out of range [-2147483648, 2147483647]" },
+		{ "results[0].counters", "flops", "\"x\"", BT_ESCHEMA, "expected a number, got string" },
+		{ "results[0].adaptive", "retries", "\"1\"", BT_ESCHEMA, "expected an integer, got string" },
+		{ "results[0].options", "[0]", "1", BT_ESCHEMA, "expected a string, got number" },
+		{ "results[2].cpu", "user_s", "false", BT_ESCHEMA, "expected a number, got boolean" },
+		{ "results[2].ctx_switches", "voluntary", "1.0", BT_ESCHEMA, "expected an integer, got number" },
+		{ "results[2]", "series_key", "7", BT_ESCHEMA, "expected a string, got number" },
 		/* the key becomes a file name (dashboard): 16 lowercase hex
 		 * digits, nothing else; both readers refuse the rest */
-		{ "results[2]", "series_key", 0, "\"../AAAAAAAAAAAAA\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
-		{ "results[2]", "series_key", 0, "\"0123456789ABCDEF\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
-		{ "results[2]", "series_key", 0, "\"0123456789abcde\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
-		{ "results[2]", "series_key", 0, "\"0123456789abcdef0\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
-		{ "results[2]", "series_key", 0, "\"\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
-		{ "results[2]", "series_key", 0, "\".0123456789abcde\"", BT_ESCHEMA,
-		  "run.json: results[2].series_key: expected 16 hex digits" },
+		{ "results[2]", "series_key", "\"../AAAAAAAAAAAAA\"", BT_ESCHEMA, "expected 16 hex digits" },
+		{ "results[2]", "series_key", "\"0123456789ABCDEF\"", BT_ESCHEMA, "expected 16 hex digits" },
+		{ "results[2]", "series_key", "\"0123456789abcde\"", BT_ESCHEMA, "expected 16 hex digits" },
+		{ "results[2]", "series_key", "\"0123456789abcdef0\"", BT_ESCHEMA, "expected 16 hex digits" },
+		{ "results[2]", "series_key", "\"\"", BT_ESCHEMA, "expected 16 hex digits" },
+		{ "results[2]", "series_key", "\".0123456789abcde\"", BT_ESCHEMA, "expected 16 hex digits" },
 	};
 	apply_mutations(ms, sizeof ms / sizeof ms[0]);
 }
@@ -1293,42 +1242,32 @@ static void test_missing_required(void **state)
 {
 	(void)state;
 	static const struct mutation ms[] = {
-		{ "", "schema", 0, NULL, BT_ESCHEMA,
-		  "run.json: schema: missing required field" },
-		{ "", "run_id", 0, NULL, BT_ESCHEMA,
-		  "run.json: run_id: missing required field" },
-		{ "", "timestamp", 0, NULL, BT_ESCHEMA,
-		  "run.json: timestamp: missing required field" },
-		{ "", "suite", 0, NULL, BT_ESCHEMA,
-		  "run.json: suite: missing required field" },
-		{ "", "results", 0, NULL, BT_ESCHEMA,
-		  "run.json: results: missing required field" },
-		{ "results[0]", "name", 0, NULL, BT_ESCHEMA,
-		  "run.json: results[0].name: missing required field" },
-		{ "results[1]", "status", 0, NULL, BT_ESCHEMA,
-		  "run.json: results[1].status: missing required field" },
-		{ "results[2]", "metrics", 0, NULL, BT_ESCHEMA,
-		  "run.json: results[2].metrics: missing required field" },
-		{ "results[2]", "metrics", 0, "null", BT_ESCHEMA,
-		  "run.json: results[2].metrics: expected an object, got "
-		  "null" },
+		{ "", "schema", NULL, BT_ESCHEMA, "missing required field" },
+		{ "", "run_id", NULL, BT_ESCHEMA, "missing required field" },
+		{ "", "timestamp", NULL, BT_ESCHEMA, "missing required field" },
+		{ "", "suite", NULL, BT_ESCHEMA, "missing required field" },
+		{ "", "results", NULL, BT_ESCHEMA, "missing required field" },
+		{ "results[0]", "name", NULL, BT_ESCHEMA, "missing required field" },
+		{ "results[1]", "status", NULL, BT_ESCHEMA, "missing required field" },
+		{ "results[2]", "metrics", NULL, BT_ESCHEMA, "missing required field" },
+		{ "results[2]", "metrics", "null", BT_ESCHEMA, "expected an object, got null" },
 		/* optional ones may go */
-		{ "", "git", 0, NULL, 0, "" },
-		{ "machine", "cpu", 0, NULL, 0, "" },
-		{ "results[0]", "validation", 0, NULL, 0, "" },
-		{ "results[0].metrics.time", "stats", 0, NULL, 0, "" },
-		{ "results[2]", "params", 0, "null", 0, "" },
+		{ "", "git", NULL, 0, "" },
+		{ "machine", "cpu", NULL, 0, "" },
+		{ "results[0]", "validation", NULL, 0, "" },
+		{ "results[0].metrics.time", "stats", NULL, 0, "" },
+		{ "results[2]", "params", "null", 0, "" },
 		/* a series key must be its result's: a result whose key is
 		 * given can lose neither its params nor the machine */
-		{ "results[0]", "params", 0, "null", BT_ESCHEMA,
-		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the key "
-		  "of the result's identity (\"attention_fwd [flash+fused]\" version 2 "
-		  "of suite \"attention\" on machine 0011223344556677 gives "
-		  "\"64e2830b8e69bba4\"): a forged or damaged series key" },
-		{ "", "machine", 0, NULL, BT_ESCHEMA,
-		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the key "
-		  "of the result's identity (\"attention_fwd [flash+fused] d=64 n=4096\" "
-		  "version 2 of suite \"attention\" on machine (none) gives "
+		{ "results[0]", "params", "null", BT_ESCHEMA,
+		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the "
+		  "key of the result's identity (\"attention_fwd [flash+fused]\" "
+		  "version 2 of suite \"attention\" on machine 0011223344556677 "
+		  "gives \"64e2830b8e69bba4\"): a forged or damaged series key" },
+		{ "", "machine", NULL, BT_ESCHEMA,
+		  "run.json: results[0].series_key: \"21f093cf0b3b6b4d\" is not the "
+		  "key of the result's identity (\"attention_fwd [flash+fused] d=64 "
+		  "n=4096\" version 2 of suite \"attention\" on machine (none) gives "
 		  "\"27edfa02fc6a694d\"): a forged or damaged series key" },
 	};
 	apply_mutations(ms, sizeof ms / sizeof ms[0]);
@@ -1338,10 +1277,10 @@ static void test_schema_version(void **state)
 {
 	(void)state;
 	static const struct mutation ms[] = {
-		{ "", "schema", 0, "\"benchtrack.run/2\"", BT_ESCHEMA,
+		{ "", "schema", "\"benchtrack.run/2\"", BT_ESCHEMA,
 		  "run.json: schema: unsupported schema \"benchtrack.run/2\" "
 		  "(expected \"benchtrack.run/1\")" },
-		{ "", "schema", 0, "\"\"", BT_ESCHEMA,
+		{ "", "schema", "\"\"", BT_ESCHEMA,
 		  "run.json: schema: unsupported schema \"\" "
 		  "(expected \"benchtrack.run/1\")" },
 	};
@@ -1819,9 +1758,7 @@ static void test_scan_generated(void **state)
 static void test_scan_read_file(void **state)
 {
 	(void)state;
-	struct bt_run a;
-	build_run(&a);
-	char *full = to_text(&a, 1);
+	char *full = built_text(1);
 	size_t len = strlen(full);
 	const char *path = tmppath("scan.json");
 	struct bt_strbuf e1 = BT_STRBUF_INIT, e2 = BT_STRBUF_INIT;
@@ -1910,7 +1847,6 @@ static void test_scan_read_file(void **state)
 	bt_strbuf_release(&e1);
 	bt_strbuf_release(&e2);
 	free(full);
-	bt_run_release(&a);
 }
 
 /* bt__read_file: the buffer is sized from fstat, so a file too large for

@@ -795,25 +795,19 @@ static void test_recursive(void **state)
 	char p[2048], store[1024];
 	assert_int_equal(bt__mkdir_p(in, NULL), 0);
 	const char *subs[] = { "a", "b", "memory", "deep/er" };
+	const char *row = "{\"benchmark_type\": null, \"timestamp\": \"2024-05-01\", "
+			  "\"results\": [{\"name\": \"%s\", \"latency_ms\": 3}]}";
+	/* one file in each folder: its name and the result it holds */
+	const char *files[][2] = { { "x.json", "a" }, { "x.json", "b" },
+				   { "y.json", "m" },
+				   { "distributed_run.json", "d" } };
+	char body[256];
 	for (size_t i = 0; i < 4; i++) {
 		snprintf(p, sizeof p, "%s/%s", in, subs[i]);
 		assert_int_equal(bt__mkdir_p(p, NULL), 0);
+		snprintf(body, sizeof body, row, files[i][1]);
+		write_str(p, files[i][0], body);
 	}
-	const char *row = "{\"benchmark_type\": null, \"timestamp\": \"2024-05-01\", "
-			  "\"results\": [{\"name\": \"%s\", \"latency_ms\": 3}]}";
-	char body[256];
-	snprintf(p, sizeof p, "%s/a", in);
-	snprintf(body, sizeof body, row, "a");
-	write_str(p, "x.json", body);
-	snprintf(p, sizeof p, "%s/b", in);
-	snprintf(body, sizeof body, row, "b");
-	write_str(p, "x.json", body);
-	snprintf(p, sizeof p, "%s/memory", in);
-	snprintf(body, sizeof body, row, "m");
-	write_str(p, "y.json", body);
-	snprintf(p, sizeof p, "%s/deep/er", in);
-	snprintf(body, sizeof body, row, "d");
-	write_str(p, "distributed_run.json", body);
 	/* the store inside the input is not walked */
 	snprintf(store, sizeof store, "%s/store", in);
 	struct bt_store *st = open_store(store);

@@ -573,16 +573,8 @@ static void test_symlinks(void **state)
 	assert_note(&n, "problem", "by-type/micro/" DIR_A "/run.json", "symbolic link");
 	assert_note(&n, "problem", "by-type/e2e/" DIR_D "/tags", "symbolic link");
 	/* not read through the link */
-	struct bt_run run;
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	bt_run_init(&run);
-	assert_int_equal(bt_store_load(f->st, ID_A, &run, &err), BT_EIO);
-	assert_non_null(strstr(bt_strbuf_str(&err), DIR_A "/run.json: a symbolic link"));
-	bt_run_release(&run);
-	bt_run_init(&run);
-	assert_int_equal(bt_store_load(f->st, "by-type/micro/" DIR_A, &run, &err), BT_EIO);
-	bt_run_release(&run);
-	bt_strbuf_release(&err);
+	bt_test_load_fails(f->st, ID_A, BT_EIO, DIR_A "/run.json: a symbolic link");
+	bt_test_load_fails(f->st, "by-type/micro/" DIR_A, BT_EIO, NULL);
 	verify(f, 1, &n);
 	assert_note(&n, "repaired", "by-type/micro/" DIR_A, "quarantine/");
 	assert_clean(f);
@@ -719,24 +711,24 @@ static void test_reindex_skips_unreadable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_clean_store, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_link, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_dangling_link, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_latest_older, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_readme_edited, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_readme_rendered_in_memory, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_index_garbage, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_index_out_of_date, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_run, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_tmp_leftover, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_misplaced_run, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_bad_tags, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_archived_runs, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_empty_date_dirs, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_tags, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_symlinks, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_missing_index_rebuilt_on_open, setup, bt_test_store_teardown),
-		cmocka_unit_test_setup_teardown(test_reindex_skips_unreadable, setup, bt_test_store_teardown),
+		BT_STORE_TEST(test_clean_store),
+		BT_STORE_TEST(test_missing_link),
+		BT_STORE_TEST(test_dangling_link),
+		BT_STORE_TEST(test_latest_older),
+		BT_STORE_TEST(test_readme_edited),
+		BT_STORE_TEST(test_readme_rendered_in_memory),
+		BT_STORE_TEST(test_index_garbage),
+		BT_STORE_TEST(test_index_out_of_date),
+		BT_STORE_TEST(test_truncated_run),
+		BT_STORE_TEST(test_tmp_leftover),
+		BT_STORE_TEST(test_misplaced_run),
+		BT_STORE_TEST(test_bad_tags),
+		BT_STORE_TEST(test_archived_runs),
+		BT_STORE_TEST(test_empty_date_dirs),
+		BT_STORE_TEST(test_unreadable_tags),
+		BT_STORE_TEST(test_symlinks),
+		BT_STORE_TEST(test_missing_index_rebuilt_on_open),
+		BT_STORE_TEST(test_reindex_skips_unreadable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
