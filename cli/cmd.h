@@ -260,4 +260,12 @@ void cli_sparkline(const double *x, size_t n, size_t width,
 /* Writes out to stdout, flushes; returns 0 or 3 with an error printed. */
 int cli_write_stdout(const struct bt_strbuf *out);
 
+/* Prints the comparison c of a and b in format, as cli_render_comparison
+ * renders it (the text table first says which runs A and B are; md and
+ * json carry them); returns 0, or 3 with the error printed (cmd names
+ * the command). */
+int cli_print_comparison(const char *cmd, const char *format,
+			 const struct bt_run_cmp *c, const struct bt_run *a,
+			 const struct bt_run *b, const struct bt_run_cmp_opts *o);
+
 #endif

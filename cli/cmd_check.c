@@ -181,7 +181,7 @@ static int cmd_check(int argc, char **argv)
 	struct bt_run a, b;
 	struct bt_run_cmp c;
 	struct bt_store *st = NULL;
-	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+	struct bt_strbuf err = BT_STRBUF_INIT;
 
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
@@ -242,14 +242,7 @@ static int cmd_check(int argc, char **argv)
 			       o.metric);
 		goto out;
 	}
-	/* the text table says which runs A and B are (md and json carry them) */
-	if ((strcmp(v.format, "table") == 0 &&
-	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
-	    (rc = cli_render_comparison(v.format, &c, &a, &b, &o, &out, &err))) {
-		cli_fail(code, "check", rc, &err);
-		goto out;
-	}
-	if (cli_write_stdout(&out))
+	if (cli_print_comparison("check", v.format, &c, &a, &b, &o))
 		goto out;
 	if (summary && write_summary(summary, &c, &a, &b, &o))
 		goto out;
@@ -275,7 +268,6 @@ out:
 	bt_run_release(&a);
 	bt_run_release(&b);
 	bt_strbuf_release(&err);
-	bt_strbuf_release(&out);
 	return code;
 }
 

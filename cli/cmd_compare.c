@@ -58,7 +58,7 @@ static int cmd_compare(int argc, char **argv)
 	struct bt_run_cmp_opts o;
 	struct bt_run a, b;
 	struct bt_run_cmp c;
-	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
+	struct bt_strbuf err = BT_STRBUF_INIT;
 
 	if ((code = cli_opts(argc, argv, opts, args, 2, &n_args)) >= 0)
 		return code;
@@ -106,14 +106,7 @@ static int cmd_compare(int argc, char **argv)
 			       b.machine.fingerprint);
 		goto out;
 	}
-	/* the text table says which runs A and B are (md and json carry them) */
-	if ((strcmp(v.format, "table") == 0 &&
-	     (rc = bt_comparison_runs_text(&a, &b, &out, &err))) ||
-	    (rc = cli_render_comparison(v.format, &c, &a, &b, &o, &out, &err))) {
-		cli_fail(code, "compare", rc, &err);
-		goto out;
-	}
-	if (cli_write_stdout(&out))
+	if (cli_print_comparison("compare", v.format, &c, &a, &b, &o))
 		goto out;
 	if (save_name && save(store, save_name, &c, &a, &b, &o))
 		goto out;
@@ -123,7 +116,6 @@ out:
 	bt_run_release(&a);
 	bt_run_release(&b);
 	bt_strbuf_release(&err);
-	bt_strbuf_release(&out);
 	return code;
 }
 

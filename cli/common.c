@@ -350,6 +350,24 @@ int cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 	return rc;
 }
 
+int cli_print_comparison(const char *cmd, const char *format,
+			 const struct bt_run_cmp *c, const struct bt_run *a,
+			 const struct bt_run *b, const struct bt_run_cmp_opts *o)
+{
+	struct bt_strbuf out = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	int rc;
+
+	if ((strcmp(format, "table") == 0 &&
+	     (rc = bt_comparison_runs_text(a, b, &out, &err))) ||
+	    (rc = cli_render_comparison(format, c, a, b, o, &out, &err)))
+		rc = cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+	else
+		rc = cli_write_stdout(&out);
+	bt_strbuf_release(&out);
+	bt_strbuf_release(&err);
+	return rc;
+}
+
 int cli_write_stdout(const struct bt_strbuf *out)
 {
 	if (out->len && fwrite(out->buf, 1, out->len, stdout) != out->len) {

@@ -85,6 +85,25 @@ static const char *key_of(struct bt_run *run, const struct bt_result *r)
 	return bt_run_strdup(run, k);
 }
 
+/* Names m; with n samples x (stats from fill_stats at base), else no
+ * samples set and NaN stats. */
+static void set_metric(struct bt_run *run, struct bt_metric *m,
+		       const char *name, const char *unit,
+		       enum bt_direction direction,
+		       const double *x, size_t n, double base)
+{
+	m->name = name;
+	m->unit = unit;
+	m->direction = direction;
+	if (!x) {
+		nan_stats(&m->stats);
+		return;
+	}
+	m->samples = dup_doubles(run, x, n);
+	m->n_samples = n;
+	fill_stats(&m->stats, n, base);
+}
+
 /* A run with every field set: an ok result with two metrics, a failed one
  * with a message, a crashed one without samples (NaN stats). */
 static void build_run(struct bt_run *run)
@@ -101,21 +120,18 @@ static void build_run(struct bt_run *run)
 	run->git.dirty = 1;
 	run->git.commit_time = "2026-11-22T19:00:00Z";
 
+	/* every field of the machine and of the config is given */
+	run->machine = (struct bt_machine){
+		.name = "bench-host", .fingerprint = "0011223344556677",
+		.arch = "x86_64",
+		.cpu_model = "AMD EPYC 9654 96-Core Processor \"quoted\"\\",
+		.cpu_cores = 16, .cpu_physical_cores = 8, .cpu_mhz = 3700.5,
+		.cache_l1d = 32768, .cache_l2 = 1048576, .cache_l3 = 33554432,
+		.memory_bytes = 137438953472LL,
+		.os = "Debian GNU/Linux 12 (bookworm)", .kernel = "6.1.0-18-amd64",
+		.governor = NULL,
+	};
 	struct bt_machine *m = &run->machine;
-	m->name = "bench-host";
-	m->fingerprint = "0011223344556677";
-	m->arch = "x86_64";
-	m->cpu_model = "AMD EPYC 9654 96-Core Processor \"quoted\"\\";
-	m->cpu_cores = 16;
-	m->cpu_physical_cores = 8;
-	m->cpu_mhz = 3700.5;
-	m->cache_l1d = 32768;
-	m->cache_l2 = 1048576;
-	m->cache_l3 = 33554432;
-	m->memory_bytes = 137438953472LL;
-	m->os = "Debian GNU/Linux 12 (bookworm)";
-	m->kernel = "6.1.0-18-amd64";
-	m->governor = NULL;
 	m->gpus = bt_run_alloc(run, 2 * sizeof *m->gpus);
 	m->n_gpus = 2;
 	m->gpus[0].name = "NVIDIA H100 80GB HBM3";
@@ -130,28 +146,20 @@ static void build_run(struct bt_run *run)
 	run->build.optimized = 1;
 	run->build.benchtrack_version = "0.1.0";
 
+	run->config = (struct bt_config){
+		.warmup_iterations = 3, .measurement_iterations = 20,
+		.min_sample_time = 0.01, .time_budget = 5, .timeout = 60,
+		.memory_limit = 8589934592LL, .isolate = 1, .seed = 42,
+		.quick = 0, .ablation = 1, .filter = "attn*", .exclude = NULL,
+		.range = "small", .options = "flash,fused",
+		.timer_resolution_s = 1e-9, .timer_overhead_s = 2.5e-8,
+		.clock = "CLOCK_MONOTONIC",
+	};
 	struct bt_config *c = &run->config;
-	c->warmup_iterations = 3;
-	c->measurement_iterations = 20;
-	c->min_sample_time = 0.01;
-	c->time_budget = 5;
-	c->timeout = 60;
-	c->memory_limit = 8589934592LL;
-	c->isolate = 1;
-	c->seed = 42;
-	c->quick = 0;
-	c->ablation = 1;
-	c->filter = "attn*";
-	c->exclude = NULL;
 	c->params = bt_run_alloc(run, 2 * sizeof *c->params);
 	c->params[0] = "n=1024,4096";
 	c->params[1] = "heads=8";
 	c->n_params = 2;
-	c->range = "small";
-	c->options = "flash,fused";
-	c->timer_resolution_s = 1e-9;
-	c->timer_overhead_s = 2.5e-8;
-	c->clock = "CLOCK_MONOTONIC";
 
 	/* 0: ok, everything */
 	struct bt_result *r = bt_run_add_result(run);
@@ -174,19 +182,11 @@ static void build_run(struct bt_run *run)
 	r->n_metrics = 2;
 	static const double t0[] = { 1.234e-3, 1.2351e-3, 1.2299e-3,
 				     1.3e-3, 0.1 + 0.2 };
-	r->metrics[0].name = "time";
-	r->metrics[0].unit = "s";
-	r->metrics[0].direction = BT_LOWER_IS_BETTER;
-	r->metrics[0].samples = dup_doubles(run, t0, 5);
-	r->metrics[0].n_samples = 5;
-	fill_stats(&r->metrics[0].stats, 5, 1.234e-3);
+	set_metric(run, &r->metrics[0], "time", "s", BT_LOWER_IS_BETTER, t0, 5,
+		   1.234e-3);
 	static const double tp[] = { 3319286.9, 3316428.1, 3330351.7 };
-	r->metrics[1].name = "tokens/s";
-	r->metrics[1].unit = "tokens/s";
-	r->metrics[1].direction = BT_HIGHER_IS_BETTER;
-	r->metrics[1].samples = dup_doubles(run, tp, 3);
-	r->metrics[1].n_samples = 3;
-	fill_stats(&r->metrics[1].stats, 3, 3319286.9);
+	set_metric(run, &r->metrics[1], "tokens/s", "tokens/s",
+		   BT_HIGHER_IS_BETTER, tp, 3, 3319286.9);
 	r->counters = bt_run_alloc(run, 2 * sizeof *r->counters);
 	r->counters[0] = (struct bt_counter){ "flops", 1.5e9 };
 	r->counters[1] = (struct bt_counter){ "bytes", -0.0 };
@@ -223,12 +223,8 @@ static void build_run(struct bt_run *run)
 	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
 	r->n_metrics = 1;
 	static const double t1[] = { 2e-3, 2.1e-3, 1.9e-3 };
-	r->metrics[0].name = "time";
-	r->metrics[0].unit = "s";
-	r->metrics[0].direction = BT_LOWER_IS_BETTER;
-	r->metrics[0].samples = dup_doubles(run, t1, 3);
-	r->metrics[0].n_samples = 3;
-	fill_stats(&r->metrics[0].stats, 3, 2e-3);
+	set_metric(run, &r->metrics[0], "time", "s", BT_LOWER_IS_BETTER, t1, 3,
+		   2e-3);
 	r->metrics[0].stats.std = NAN;
 	r->iterations_per_sample = 64;
 	r->cpu_user_s = 0.5;
@@ -244,10 +240,8 @@ static void build_run(struct bt_run *run)
 	r->message = "killed by signal 11 (SIGSEGV)";
 	r->metrics = bt_run_alloc(run, sizeof *r->metrics);
 	r->n_metrics = 1;
-	r->metrics[0].name = "time";
-	r->metrics[0].unit = "s";
-	r->metrics[0].direction = BT_LOWER_IS_BETTER;
-	nan_stats(&r->metrics[0].stats);
+	set_metric(run, &r->metrics[0], "time", "s", BT_LOWER_IS_BETTER, NULL, 0,
+		   0);
 	r->wall_s = 0.125;
 }
 
@@ -284,6 +278,13 @@ static void int_eq(long long a, long long b, const char *what)
 #define S(f) str_eq(a->f, b->f, #f)
 #define D(f) dbl_eq(a->f, b->f, #f)
 #define I(f) int_eq((long long)a->f, (long long)b->f, #f)
+/* The count n, then each element of the array x by eq. */
+#define EACH(n, x, eq)                                                       \
+	do {                                                                 \
+		I(n);                                                        \
+		for (size_t i = 0; i < a->n; i++)                            \
+			eq(&a->x[i], &b->x[i]);                              \
+	} while (0)
 
 static void stats_eq(const struct bt_stats *a, const struct bt_stats *b)
 {
@@ -307,48 +308,57 @@ static void stats_eq(const struct bt_stats *a, const struct bt_stats *b)
 	I(outliers);
 }
 
+static void kv_eq(const struct bt_kv *a, const struct bt_kv *b)
+{
+	S(key);
+	S(value);
+}
+
+static void metric_eq(const struct bt_metric *a, const struct bt_metric *b)
+{
+	S(name);
+	S(unit);
+	I(direction);
+	I(n_samples);
+	for (size_t j = 0; j < a->n_samples; j++)
+		D(samples[j]);
+	stats_eq(&a->stats, &b->stats);
+}
+
+static void counter_eq(const struct bt_counter *a,
+		       const struct bt_counter *b)
+{
+	S(name);
+	D(value);
+}
+
+static void throughput_eq(const struct bt_throughput *a,
+			  const struct bt_throughput *b)
+{
+	S(unit);
+	if (a->unit) {
+		D(value);
+		D(items_per_op);
+	}
+}
+
 static void result_eq(const struct bt_result *a, const struct bt_result *b)
 {
 	S(name);
 	S(group);
 	S(type);
 	S(variant);
-	I(n_params);
-	for (size_t i = 0; i < a->n_params; i++) {
-		S(params[i].key);
-		S(params[i].value);
-	}
+	EACH(n_params, params, kv_eq);
 	I(n_options);
 	for (size_t i = 0; i < a->n_options; i++)
 		S(options[i]);
 	I(version);
 	I(status);
 	S(message);
-	I(n_metrics);
-	for (size_t i = 0; i < a->n_metrics; i++) {
-		S(metrics[i].name);
-		S(metrics[i].unit);
-		I(metrics[i].direction);
-		I(metrics[i].n_samples);
-		for (size_t j = 0; j < a->metrics[i].n_samples; j++)
-			D(metrics[i].samples[j]);
-		stats_eq(&a->metrics[i].stats, &b->metrics[i].stats);
-	}
-	I(n_counters);
-	for (size_t i = 0; i < a->n_counters; i++) {
-		S(counters[i].name);
-		D(counters[i].value);
-	}
-	S(throughput.unit);
-	if (a->throughput.unit) {
-		D(throughput.value);
-		D(throughput.items_per_op);
-	}
-	S(bytes_throughput.unit);
-	if (a->bytes_throughput.unit) {
-		D(bytes_throughput.value);
-		D(bytes_throughput.items_per_op);
-	}
+	EACH(n_metrics, metrics, metric_eq);
+	EACH(n_counters, counters, counter_eq);
+	throughput_eq(&a->throughput, &b->throughput);
+	throughput_eq(&a->bytes_throughput, &b->bytes_throughput);
 	I(iterations_per_sample);
 	I(peak_memory_bytes);
 	I(memory_bytes);
@@ -437,6 +447,15 @@ static void run_eq(const struct bt_run *a, const struct bt_run *b)
 #undef S
 #undef D
 #undef I
+#undef EACH
+
+/* Asserts that run (not yet initialised) reads t, named name, without
+ * an error. */
+static void from_json_ok(struct bt_run *run, const char *t, const char *name)
+{
+	assert_int_equal(bt_run_init(run), 0);
+	assert_int_equal(bt_run_from_json(run, t, strlen(t), name, NULL), 0);
+}
 
 /* Serialises run (pretty) into a malloc'd string. */
 static char *to_text(const struct bt_run *run, int pretty)
@@ -830,8 +849,7 @@ static void test_seed_u64(void **state)
 	assert_non_null(strstr(t, "\"seed\":\"18446744073709551615\""));
 	assert_non_null(strstr(t, "\"iterations_per_sample\":"
 				  "\"9223372036854775808\""));
-	assert_int_equal(bt_run_init(&b), 0);
-	assert_int_equal(bt_run_from_json(&b, t, strlen(t), "t", NULL), 0);
+	from_json_ok(&b, t, "t");
 	assert_true(b.config.seed == UINT64_MAX);
 	assert_true(b.results[0].iterations_per_sample ==
 		    (uint64_t)INT64_MAX + 1);
@@ -896,8 +914,7 @@ static void test_minimal_defaults(void **state)
 			"\"throughput\":null,\"message\":null,"
 			"\"validation\":null,\"adaptive\":null}]}";
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_run_from_json(&run, t, strlen(t), "min", NULL), 0);
+	from_json_ok(&run, t, "min");
 	assert_null(run.benchmark_type);
 	assert_int_equal(run.git.dirty, -1);
 	assert_int_equal(run.machine.cache_l2, -1);
@@ -938,8 +955,7 @@ static void test_time_first_and_unknown_fields(void **state)
 		"\"time\":{\"unit\":\"s\",\"samples\":[1,null,2.5],"
 		"\"what\":\"ever\"},\"energy\":{\"unit\":\"J\"}}}]}";
 	struct bt_run run;
-	assert_int_equal(bt_run_init(&run), 0);
-	assert_int_equal(bt_run_from_json(&run, t, strlen(t), "x", NULL), 0);
+	from_json_ok(&run, t, "x");
 	const struct bt_result *r = &run.results[0];
 	assert_int_equal(r->n_metrics, 4);
 	assert_string_equal(r->metrics[0].name, "time");
@@ -986,8 +1002,7 @@ static void test_nan_inf_utf8(void **state)
 		"\xef\xbf\xbd\"",
 	};
 	assert_string_equal(BT_TEST_MISSING(t, has), "");
-	assert_int_equal(bt_run_init(&b), 0);
-	assert_int_equal(bt_run_from_json(&b, t, strlen(t), "t", NULL), 0);
+	from_json_ok(&b, t, "t");
 	for (int i = 0; i < 3; i++)
 		assert_true(isnan(b.results[0].metrics[0].samples[i]));
 	assert_true(isnan(b.results[0].wall_s));
