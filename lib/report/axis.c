@@ -417,15 +417,23 @@ void bt__axis_label(const struct bt__axis *a, size_t i, const char *unit, char *
 	size_t n = a->n_ticks < 16 ? a->n_ticks : 16;
 	int style = STYLE_FIXED, p;
 
-	for (size_t k = 0; k < n; k++)
+	/* a label may round its tick by 2% of the tick spacing: invisible on
+	 * the plot, and it keeps round byte counts (1228800 B) from printing
+	 * as 1.1718750 MiB */
+	double step = INFINITY;
+	for (size_t k = 0; k < n; k++) {
 		if (needs_sci(a->ticks[k], unit))
 			style = STYLE_SCI;
+		if (k && fabs(a->ticks[k] - a->ticks[k - 1]) < step)
+			step = fabs(a->ticks[k] - a->ticks[k - 1]);
+	}
+	double near = isfinite(step) ? 0.02 * step : 0;
 	for (p = 1; p < 17; p++) {
 		int ok = 1;
 		for (size_t k = 0; k < n && ok; k++) {
 			double v = a->ticks[k], back;
 			styled(v, unit, style, p, lab[k], sizeof lab[k], &back);
-			ok = fabs(back - v) <= fmax(a->tol, fabs(v) * 1e-9);
+			ok = fabs(back - v) <= fmax(fmax(a->tol, near), fabs(v) * 1e-9);
 			for (size_t j = 0; j < k && ok; j++)
 				ok = strcmp(lab[j], lab[k]) != 0;
 		}

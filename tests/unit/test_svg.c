@@ -721,6 +721,11 @@ static void test_axis_label_style(void **state)
 	assert_string_equal(l, "1e-07 | 1e-06 | 1e-05 | 1e-04 | 1e-03");
 	axis_labels(0, 0, 0.75, 1, NULL, l, sizeof l);
 	assert_string_equal(l, "0 | 0.2 | 0.4 | 0.6 | 0.8");
+	/* round byte counts on a memory axis print short, not 1.1718750 MiB */
+	axis_labels(0, 1000.0 * 1024, 1.75 * 1048576, 0, "B", l, sizeof l);
+	print_message("memory axis: %s\n", l);
+	assert_null(strstr(l, "0000"));
+	assert_null(strstr(l, ".1718"));
 	/* and across ranges and units */
 	const char *units[] = { "s", "B", "elements/s", "B/s", NULL };
 	for (size_t u = 0; u < sizeof units / sizeof *units; u++)
