@@ -64,10 +64,15 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 	f.branch = arg(c, "branch");
 	f.benchmark = arg(c, "name");
 	f.tag = arg(c, "tag");
-	if ((f.since && !token_ok(f.since, "-:.TZ+", 40)) ||
-	    (f.until && !token_ok(f.until, "-:.TZ+", 40)))
+	/* the CLI's dates: on the calendar, normalised as the index compares */
+	char since_d[CLI_DATE_MAX], until_d[CLI_DATE_MAX];
+	if ((f.since && cli_date(f.since, since_d)) || (f.until && cli_date(f.until, until_d)))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
-					 "since/until: expected a date (YYYY-MM-DD) or a time");
+					 "since/until: " CLI_DATE_EXPECTED);
+	if (f.since)
+		f.since = since_d;
+	if (f.until)
+		f.until = until_d;
 	if (f.commit && !hex_ok(f.commit, 1, 64))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "commit: expected hex digits");
 	f.limit = SERVE_DEFAULT_LIMIT;
@@ -295,9 +300,15 @@ static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
 					 "or more hex digits)", key);
 	if (metric && !token_ok(metric, "._-:/", 64))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
-	if (since && !token_ok(since, "-:.TZ+", 40))
-		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
-					 "since: expected a date (YYYY-MM-DD) or a time");
+	/* a date on the calendar, or a commit (as regressions --since) */
+	char since_d[CLI_DATE_MAX];
+	if (since && !hex_ok(since, 4, 40)) {
+		if (cli_date(since, since_d))
+			return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
+						 "since: " CLI_DATE_EXPECTED
+						 ", or a commit (4 or more hex digits)");
+		since = since_d;
+	}
 	/* suite, name, machine: compared in SQL, never part of a path */
 	if ((suite && strchr(suite, '\x1f')) || (name && strchr(name, '\x1f')) ||
 	    (machine && strchr(machine, '\x1f')))

@@ -396,6 +396,10 @@ static void test_api_runs(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1);
 	assert_int_equal(json_integer_value(json_object_get(j, "count")), N_RUNS + 1);
 	json_decref(j);
+	/* dates as the CLI takes them: on the calendar, else 400 */
+	json_decref(get_json("/api/runs?since=2026-13-45", 400));
+	json_decref(get_json("/api/runs?until=yesterday", 400));
+	json_decref(get_json("/api/regressions?since=bad", 400));
 	json_decref(get_json("/api/runs?limit=-1", 400));
 	json_decref(get_json("/api/runs?limit=100001", 400));
 	json_decref(get_json("/api/runs?limit=x", 400));
