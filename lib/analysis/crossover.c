@@ -323,33 +323,44 @@ int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 			 struct bt_strbuf *out)
 {
 	int rc = 0;
+	struct bt_strbuf pb = BT_STRBUF_INIT;
 	for (size_t i = 0; i < c->n && !rc; i++) {
 		const struct bt_crossover *x = &c->items[i];
-		rc = bt_strbuf_addf(out, "%s%s vs %s: ", markdown ? "- " : "",
-				    x->name, x->baseline);
-		if (rc)
+		/* in Markdown, names escaped as in the tables */
+		const char *param = x->param;
+		if (markdown) {
+			bt_strbuf_reset(&pb);
+			if ((rc = bt_strbuf_adds(out, "- ")) || (rc = bt__md_escape(out, x->name)) ||
+			    (rc = bt_strbuf_adds(out, " vs ")) ||
+			    (rc = bt__md_escape(out, x->baseline)) ||
+			    (rc = bt_strbuf_adds(out, ": ")) || (rc = bt__md_escape(&pb, x->param)))
+				break;
+			param = bt_strbuf_str(&pb);
+		} else if ((rc = bt_strbuf_addf(out, "%s vs %s: ", x->name, x->baseline))) {
 			break;
+		}
 		switch (x->kind) {
 		case BT_CROSS_OVERTAKES:
 		case BT_CROSS_FALLS_BEHIND:
 			rc = bt_strbuf_addf(out, "%s at %s ~ %.0f (interpolated between %g and %g)\n",
 					    x->kind == BT_CROSS_OVERTAKES ? "overtakes"
 									  : "falls behind",
-					    x->param, x->at, x->lo, x->hi);
+					    param, x->at, x->lo, x->hi);
 			break;
 		case BT_CROSS_ALWAYS_FASTER:
 		case BT_CROSS_ALWAYS_SLOWER:
 			if (x->points == 1)
 				rc = bt_strbuf_addf(out, "%.2fx at %s %g (one point, no crossover)\n",
-						    x->min_speedup, x->param, x->lo);
+						    x->min_speedup, param, x->lo);
 			else
 				rc = bt_strbuf_addf(out, "%s at every %s from %g to %g "
 						    "(%.2fx to %.2fx), no crossover\n",
 						    x->kind == BT_CROSS_ALWAYS_FASTER ? "faster" : "slower",
-						    x->param, x->lo, x->hi,
+						    param, x->lo, x->hi,
 						    x->min_speedup, x->max_speedup);
 			break;
 		}
 	}
+	bt_strbuf_release(&pb);
 	return rc;
 }

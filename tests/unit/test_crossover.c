@@ -89,6 +89,20 @@ static void test_overtakes_and_falls_behind(void **state)
 	bt_strbuf_reset(&out);
 	assert_int_equal(bt_crossovers_render(&c, 1, &out), 0);
 	assert_true(strncmp(out.buf, "- x vs base:", 12) == 0);
+	/* in Markdown, names and the parameter escaped as in the tables */
+	bt_strbuf_reset(&out);
+	const char *name0 = c.items[0].name, *param0 = c.items[0].param;
+	c.items[0].name = "a|b*c_<x>";
+	c.items[0].param = "seq_len";
+	assert_int_equal(bt_crossovers_render(&c, 1, &out), 0);
+	const char *want = "- a\\|b\\*c\\_\\<x\\> vs base: overtakes at seq\\_len ~";
+	if (strncmp(out.buf, want, strlen(want)) != 0)
+		fail_msg("markdown: %s", out.buf);
+	bt_strbuf_reset(&out);
+	assert_int_equal(bt_crossovers_render(&c, 0, &out), 0);
+	assert_true(strncmp(out.buf, "a|b*c_<x> vs base: overtakes at seq_len", 39) == 0);
+	c.items[0].name = name0;
+	c.items[0].param = param0;
 	bt_strbuf_release(&out);
 	bt_crossovers_release(&c);
 
