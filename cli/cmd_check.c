@@ -244,7 +244,9 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (cli_print_comparison("check", v.format, &c, &a, &b, &o))
 		goto out;
-	if (summary && write_summary(summary, &c, &a, &b, &o))
+	/* an empty path writes none: `--summary "$GITHUB_STEP_SUMMARY"` also
+	 * works where that variable is not set */
+	if (summary && *summary && write_summary(summary, &c, &a, &b, &o))
 		goto out;
 	/* the gate fails on a regression and on a case that ran in the
 	 * baseline but failed in the candidate (crashed, timed out, ...) */

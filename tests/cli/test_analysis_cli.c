@@ -317,6 +317,10 @@ static void test_check_exit_codes(void **state)
 	assert_int_equal(bt("check", "--run", ids[5], "--summary", "/nonexistent/dir/s.md",
 			    NULL), 3);
 	assert_err_has("/nonexistent/dir/s.md");
+	/* an empty --summary ($GITHUB_STEP_SUMMARY unset): no summary, the
+	 * verdict as without it */
+	assert_int_equal(bt("check", "--run", ids[5], "--summary", "", NULL),
+			 bt("check", "--run", ids[5], NULL));
 	assert_int_equal(bt("check", "--run", ids[0], NULL), 3);
 	assert_err_has("no earlier run");
 	/* usage errors: exit 2 */
