@@ -170,13 +170,21 @@ int bt__gc_remove_run_dir(struct bt_store *st, const char *rundir,
 	return rc;
 }
 
+/* The by-date directory (malloc'd, NULL without memory) that holds the
+ * link of the run directory name ("YYYY-MM-DD-...") of type. */
+static char *date_dir(struct bt_store *st, const char *type, const char *name)
+{
+	return bt__pathf("%s/by-date/%.7s/%.2s/%s", st->dir, name, name + 8, type);
+}
+
 /* Removes the by-date link of the run directory name ("YYYY-MM-DD-...")
  * of type, and the date directories it leaves empty. */
 int bt__gc_remove_date_link(struct bt_store *st, const char *type,
 			    const char *name, struct bt_strbuf *err)
 {
-	char *link = bt__pathf("%s/by-date/%.7s/%.2s/%s/%s", st->dir, name,
-			       name + 8, type, name);
+	char *dir = date_dir(st, type, name);
+	char *link = dir ? bt__pathf("%s/%s", dir, name) : NULL;
+	free(dir);
 	char *top = bt__pathf("%s/by-date", st->dir);
 	int rc = !link || !top ? BT_ENOMEM : bt__rm_tree(link, err);
 	/* and the date directories it leaves empty (under the lock, which
@@ -193,7 +201,7 @@ int bt__gc_remove_date_link(struct bt_store *st, const char *type,
 int bt__gc_make_date_link(struct bt_store *st, const char *type,
 			  const char *name, struct bt_strbuf *err)
 {
-	char *dir = bt__pathf("%s/by-date/%.7s/%.2s/%s", st->dir, name, name + 8, type);
+	char *dir = date_dir(st, type, name);
 	char *link = dir ? bt__pathf("%s/%s", dir, name) : NULL;
 	char *target = bt__pathf("../../../../by-type/%s/%s", type, name);
 	char *rundir = bt__pathf("%s/by-type/%s/%s", st->dir, type, name);

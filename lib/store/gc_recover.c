@@ -264,11 +264,10 @@ int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
 	if (!rc)
 		rc = list_rdirs(st, &v, &n, err);
 	/* the archives of the months that have run directories */
+	/* v is sorted by name, which starts with the month: each month's
+	 * directories are adjacent */
 	for (size_t i = 0; !rc && i < n; i++) {
-		int seen = 0;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = strcmp(v[k].month, v[i].month) == 0;
-		if (seen)
+		if (i > 0 && strcmp(v[i - 1].month, v[i].month) == 0)
 			continue;
 		char *arch = bt__pathf("%s/archive/%s.tar.gz", st->dir, v[i].month);
 		rc = arch ? read_copies(arch, v[i].month, v, n, err) : BT_ENOMEM;

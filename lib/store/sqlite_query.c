@@ -90,6 +90,21 @@ static const char *col_str(struct bt_arena *a, sqlite3_stmt *s, int i,
 	return p;
 }
 
+/* A copy in a of the heap array v[0..n) of size-byte elements: NULL when
+ * n is 0, else the copy; 0, or BT_ENOMEM. */
+static int arena_copy(struct bt_arena *a, void **out, const void *v, size_t n,
+		      size_t size)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = bt__arena_alloc(a, n * size);
+	if (!*out)
+		return BT_ENOMEM;
+	memcpy(*out, v, n * size);
+	return 0;
+}
+
 static size_t col_size(sqlite3_stmt *s, int i)
 {
 	sqlite3_int64 v = sqlite3_column_int64(s, i);
@@ -279,15 +294,9 @@ int bt__sqlite_query(void *vh, const struct bt_store_filter *f,
 		rc = bt__sqlite_error(h, src, err);
 		goto done;
 	}
-	out->items = NULL;
-	if (n) {
-		out->items = bt__arena_alloc(a, n * sizeof *items);
-		if (!out->items) {
-			rc = BT_ENOMEM;
-			goto done;
-		}
-		memcpy(out->items, items, n * sizeof *items);
-	}
+	rc = arena_copy(a, (void **)&out->items, items, n, sizeof *items);
+	if (rc)
+		goto done;
 	out->n = n;
 done:
 	sqlite3_finalize(s);
@@ -367,16 +376,9 @@ int bt__sqlite_find_prefix(void *vh, const char *prefix, const char ***ids,
 		rc = bt__sqlite_error(h, src, err);
 		goto done;
 	}
-	if (cnt) {
-		const char **res = bt__arena_alloc(arena, cnt * sizeof *res);
-		if (!res) {
-			rc = BT_ENOMEM;
-			goto done;
-		}
-		memcpy(res, list, cnt * sizeof *res);
-		*ids = res;
+	rc = arena_copy(arena, (void **)ids, list, cnt, sizeof *list);
+	if (!rc)
 		*n = cnt;
-	}
 done:
 	sqlite3_finalize(s);
 	free(list);

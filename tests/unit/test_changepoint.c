@@ -441,6 +441,33 @@ static void test_extreme_scale(void **state)
 	}
 }
 
+/* Worse or better is read from the means, in the series' direction: also
+ * from a mean of exactly 0 (an infinite relative change) and with
+ * negative means, where the sign of rel_change would mislead. */
+static void test_change_worse(void **state)
+{
+	struct bt_series lower, higher;
+	struct bt_change_point up = { .mean_before = 0, .mean_after = 5,
+				      .rel_change = INFINITY };
+	struct bt_change_point down = { .mean_before = 5, .mean_after = 0,
+					.rel_change = -1 };
+	/* -10 -> -5: rel_change -0.5, yet the value rose */
+	struct bt_change_point neg = { .mean_before = -10, .mean_after = -5,
+				       .rel_change = -0.5 };
+
+	(void)state;
+	memset(&lower, 0, sizeof lower);
+	memset(&higher, 0, sizeof higher);
+	lower.direction = BT_LOWER_IS_BETTER;
+	higher.direction = BT_HIGHER_IS_BETTER;
+	assert_true(bt_series_change_worse(&lower, &up));
+	assert_false(bt_series_change_worse(&higher, &up));
+	assert_false(bt_series_change_worse(&lower, &down));
+	assert_true(bt_series_change_worse(&higher, &down));
+	assert_true(bt_series_change_worse(&lower, &neg));
+	assert_false(bt_series_change_worse(&higher, &neg));
+}
+
 static void test_constant_and_short(void **state)
 {
 	double x[200];
@@ -673,6 +700,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_step),
 		cmocka_unit_test(test_extreme_scale),
+		cmocka_unit_test(test_change_worse),
 		cmocka_unit_test(test_constant_and_short),
 		cmocka_unit_test(test_nan_rejected),
 		cmocka_unit_test(test_spike_suppressed),
