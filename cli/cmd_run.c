@@ -225,7 +225,7 @@ static int cmd_run(int argc, char **argv)
 		/* --repetitions N: N fresh processes of the suite, samples pooled */
 		struct bt_run srun;
 		struct cli_pool pool;
-		int have_s = 0, have_pool = 0, rc = 0;
+		int have_s = 0, rc = 0; /* have_s: srun read, pool started */
 		int reps = f.repetitions ? f.repetitions : 1;
 		for (int rep = 0; rep < reps; rep++) {
 			/* no stale run from the previous suite or repetition */
@@ -260,23 +260,22 @@ static int cmd_run(int argc, char **argv)
 			rc = bt_run_init(dst);
 			if (!rc)
 				rc = bt_run_read_file(dst, tmp, &err);
-			if (!rc && !have_s) {
-				rc = cli_pool_init(&pool, &srun, &err);
-				have_pool = rc == 0;
-			} else if (!rc)
-				rc = cli_pool_add(&pool, &one, &err);
+			if (!rc)
+				rc = have_s ? cli_pool_add(&pool, &one, &err)
+					    : cli_pool_init(&pool, &srun, &err);
 			if (have_s || rc)
 				bt_run_release(dst);
 			if (rc)
 				break;
 			have_s = 1;
 		}
-		if (have_pool) {
-			if (!rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted())
+		int ok = !rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted();
+		if (have_s) {
+			if (ok)
 				cli_pool_finish(&pool, "run", f.n_args > 1 ? f.args[s] : NULL);
 			cli_pool_release(&pool);
 		}
-		if (!rc && have_s && code == BT_EXIT_OK && !cli_tmp_interrupted()) {
+		if (ok) {
 			if (have_all) {
 				rc = merge(&all, &srun, &err);
 			} else {

@@ -321,14 +321,8 @@ static struct proc *list_procs(size_t *n)
 		long ppid;
 		if (!rp || sscanf(rp + 1, " %c %ld", &state, &ppid) != 2)
 			continue;
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct proc *nv = realloc(v, nc * sizeof *nv);
-			if (!nv)
-				break;
-			v = nv;
-			cap = nc;
-		}
+		if (bt__vec_reserve((void **)&v, &cap, *n + 1, sizeof *v))
+			break;
 		v[(*n)++] = (struct proc){ (pid_t)pid, (pid_t)ppid };
 	}
 	closedir(d);

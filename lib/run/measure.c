@@ -37,7 +37,6 @@ struct exec {
 	uint64_t measured_ns;   /* sum of measurement sample times */
 	int warm_done;          /* warmup samples run (the calibration
 				   batch that met the sample time counts) */
-	int n_calib;            /* calibration batches run */
 	int verified;           /* the last batch at iters met the sample
 				   time (or iters is MAX_BATCH) */
 	int target;             /* samples to keep */
@@ -130,7 +129,6 @@ int bt__loop_next(bt_state *s)
 
 	switch (e->phase) {
 	case PH_CALIBRATE:
-		e->n_calib++;
 		if (elapsed >= e->min_ns || e->batch >= MAX_BATCH) {
 			/* this batch meets the sample time: it is the first
 			 * warmup sample (or the first kept one). The very first
@@ -138,7 +136,8 @@ int bt__loop_next(bt_state *s)
 			 * faults, autotuning): it only sets 1 iteration, which
 			 * the warmup samples then confirm or grow. */
 			e->iters = e->batch;
-			e->verified = e->n_calib > 1;
+			e->verified = e->batch > 1; /* not the first call: it
+						     * grew (x2 at least) */
 			if (e->cfg->warmup_iterations > 0) {
 				e->warm_done = 1;
 				e->phase = PH_WARMUP;
@@ -444,6 +443,19 @@ static int add_metric(struct bt_run *run, struct bt_result *r,
 	return 0;
 }
 
+/* One throughput figure: per_op units per operation at median seconds
+ * per operation med; BT_ENOMEM when unit (from the run's arena) is NULL. */
+static int set_throughput(struct bt_throughput *t, double per_op,
+			  const char *unit, double med)
+{
+	if (!unit)
+		return BT_ENOMEM;
+	t->items_per_op = per_op;
+	t->unit = unit;
+	t->value = med > 0 ? per_op / med : NAN;
+	return 0;
+}
+
 static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
 {
 	int rc;
@@ -474,23 +486,15 @@ static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
 	/* items and bytes both kept (as Google Benchmark does): throughput
 	 * holds items when set, else bytes; bytes_throughput holds the bytes
 	 * when both were set */
-	if (e->items_per_op > 0 || e->bytes_per_op > 0) {
-		int items = e->items_per_op > 0;
-		double per_op = items ? e->items_per_op : e->bytes_per_op;
-		r->throughput.items_per_op = per_op;
-		r->throughput.unit = items ? bt_run_printf(run, "%s/s", e->items_unit)
-					   : bt_run_strdup(run, "B/s");
-		r->throughput.value = med > 0 ? per_op / med : NAN;
-		if (!r->throughput.unit)
-			return BT_ENOMEM;
-	}
-	if (e->items_per_op > 0 && e->bytes_per_op > 0) {
-		r->bytes_throughput.items_per_op = e->bytes_per_op;
-		r->bytes_throughput.unit = bt_run_strdup(run, "B/s");
-		r->bytes_throughput.value = med > 0 ? e->bytes_per_op / med : NAN;
-		if (!r->bytes_throughput.unit)
-			return BT_ENOMEM;
-	}
+	if (e->items_per_op > 0 &&
+	    set_throughput(&r->throughput, e->items_per_op,
+			   bt_run_printf(run, "%s/s", e->items_unit), med))
+		return BT_ENOMEM;
+	if (e->bytes_per_op > 0 &&
+	    set_throughput(e->items_per_op > 0 ? &r->bytes_throughput
+						: &r->throughput,
+			   e->bytes_per_op, bt_run_strdup(run, "B/s"), med))
+		return BT_ENOMEM;
 
 	if (e->nomem)
 		finishf(e, BT_STATUS_OOM, "out of memory while recording samples");
