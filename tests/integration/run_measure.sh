@@ -65,6 +65,17 @@ assert abs(t["value"] - 256 / med) <= 1e-9 * t["value"], (t, med)
 assert abs(b["value"] - 4096 / med) <= 1e-9 * b["value"], (b, med)
 assert r["metrics"]["ttft"]["stats"]["median"] == 0.25
 PY
+# bytes alone: the throughput is in B/s, and no second one
+expect 0 "$suite" "${quick[@]}" --filter '^fill$' --format json
+"$py" - "$tmp/out" <<'PY' || fail "bytes-only throughput"
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+med = r["metrics"]["time"]["stats"]["median"]
+t = r["throughput"]
+assert t["unit"] == "B/s", t
+assert abs(t["value"] - 1024 / med) <= 1e-9 * t["value"], (t, med)
+assert "bytes_throughput" not in r, r
+PY
 expect 0 "$suite" "${quick[@]}" --filter '^copy$'
 head -1 "$tmp/out" | grep -q 'bandwidth' || fail "no bandwidth column: $(cat "$tmp/out")"
 head -1 "$tmp/out" | grep -q 'ttft median' || fail "no ttft column: $(cat "$tmp/out")"
@@ -111,7 +122,7 @@ expect 0 "$suite" --timeout 2m --time-budget 0.5s --min-sample-time 250us --list
 
 # 7. in a pipe, a plain progress line per case on stderr, none on stdout
 expect 0 "$bt" run "$suite" "${quick[@]}" --no-store --format json
-for c in '\[1/3\] copy (elapsed' '\[2/3\] sum/n=1000 (elapsed' '\[3/3\] sum/n=2000 (elapsed'; do
+for c in '\[1/4\] copy (elapsed' '\[2/4\] fill (elapsed' '\[3/4\] sum/n=1000 (elapsed' '\[4/4\] sum/n=2000 (elapsed'; do
 	grep -q "$c" "$tmp/err" || fail "no progress line $c: $(cat "$tmp/err")"
 done
 grep -q $'\033' "$tmp/err" && fail "escape codes in a pipe"
@@ -162,7 +173,8 @@ counter = os.environ["PLAN_COUNTER"]
 k = int(open(counter).read()) if os.path.exists(counter) else 0
 open(counter, "w").write(str(k + 1))
 run = json.load(open(os.environ["PLAN_TEMPLATE"]))
-copy_r, sum_r = run["results"][0], run["results"][1]
+by_name = {r["name"]: r for r in run["results"]}
+copy_r, sum_r = by_name["copy"], by_name["sum"]
 # case -> the status in process 0, 1, 2 (s skipped, f failed, c crashed)
 plan = {("copy", None): "ooo", ("sum", "1000"): "soo", ("sum", "2000"): "oco",
         ("sum", "3000"): "sss", ("sum", "4000"): "sfo"}
