@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "internal.h"
 #include "jsonout.h"
 #include "serve.h"
 
@@ -30,17 +31,6 @@ static int token_ok(const char *v, const char *set, size_t max)
 		    !(ch >= 'A' && ch <= 'Z') && !strchr(set, ch))
 			return 0;
 	}
-	return 1;
-}
-
-static int hex_ok(const char *v, size_t min, size_t max)
-{
-	size_t n = strlen(v);
-	if (n < min || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (serve_hexval(v[i]) < 0)
-			return 0;
 	return 1;
 }
 
@@ -73,7 +63,7 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 		f.since = since_d;
 	if (f.until)
 		f.until = until_d;
-	if (f.commit && !hex_ok(f.commit, 1, 64))
+	if (f.commit && !bt__is_hex(f.commit, 1, 64))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "commit: expected hex digits");
 	f.limit = SERVE_DEFAULT_LIMIT;
 	if (limit) {
@@ -121,7 +111,7 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 	if (!(strcmp(ref, "latest") == 0 ||
 	      (strncmp(ref, "latest:", 7) == 0 && token_ok(ref + 7, "._-", 64) &&
 	       ref[7] != '.') ||
-	      hex_ok(ref, 4, 64)))
+	      bt__is_hex(ref, 4, 64)))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
 					 "'%.80s': expected a run id (or a prefix of 4 or more "
 					 "hex digits), latest or latest:TYPE", ref);
@@ -294,7 +284,7 @@ static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
 	int all = all_s && (strcmp(all_s, "1") == 0 || strcmp(all_s, "true") == 0);
 	unsigned status;
 
-	if (key && !hex_ok(key, 4, 64))
+	if (key && !bt__is_hex(key, 4, 64))
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
 					 "'%.80s': expected a series key (or a prefix of 4 "
 					 "or more hex digits)", key);
@@ -302,7 +292,7 @@ static enum MHD_Result api_series(struct server *s, struct MHD_Connection *c,
 		return serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "metric: not a metric name");
 	/* a date on the calendar, or a commit (as regressions --since) */
 	char since_d[CLI_DATE_MAX];
-	if (since && !hex_ok(since, 4, 40)) {
+	if (since && !bt__is_hex(since, 4, 40)) {
 		if (cli_date(since, since_d))
 			return serve_reply_error(c, MHD_HTTP_BAD_REQUEST,
 						 "since: " CLI_DATE_EXPECTED

@@ -97,19 +97,27 @@ int bt__dash_write_index(struct dash *d)
 	bt__js_key(b, "machines");
 	if ((rc = js_distinct(b, d, 1)))
 		return rc;
-	/* the newest run of each type: runs are newest first */
+	/* the newest run of each type: runs are newest first; each run is
+	 * compared with the types already listed (few), not with every
+	 * newer run */
 	bt__js_key(b, "latest");
 	bt_strbuf_addc(b, '[');
+	const char **listed = malloc((d->runs.n ? d->runs.n : 1) * sizeof *listed);
+	size_t n_listed = 0;
+	if (!listed)
+		return BT_ENOMEM;
 	for (size_t i = 0; i < d->runs.n; i++) {
 		const struct bt_store_entry *e = &d->runs.items[i];
 		int seen = 0;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(d->runs.items[j].type, e->type) == 0;
+		for (size_t j = 0; j < n_listed && !seen; j++)
+			seen = strcmp(listed[j], e->type) == 0;
 		if (seen)
 			continue;
+		listed[n_listed++] = e->type;
 		js_run(b, e, d->has_page[i]);
 		bt_strbuf_addc(b, ',');
 	}
+	free(listed);
 	bt__js_close(b, ']');
 	bt_strbuf_add(b, ",\n", 2);
 	bt__js_key(b, "runs");
