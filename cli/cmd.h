@@ -54,6 +54,9 @@ extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag
 	cli_cmd_version,
 	cli_cmd_serve,
 	cli_cmd_report,
+	cli_cmd_exec,
+	cli_cmd_import,
+	cli_cmd_export,
 	cli_cmd_help;
 
 /* All commands, NULL-terminated. */

@@ -8,7 +8,8 @@
 #include "cmd.h"
 
 const struct cli_cmd *const cli_commands[] = {
-	&cli_cmd_run, &cli_cmd_show, &cli_cmd_list, &cli_cmd_tag, &cli_cmd_untag,
+	&cli_cmd_run, &cli_cmd_exec, &cli_cmd_import, &cli_cmd_export,
+	&cli_cmd_show, &cli_cmd_list, &cli_cmd_tag, &cli_cmd_untag,
 	&cli_cmd_organize, &cli_cmd_reindex, &cli_cmd_gc, &cli_cmd_restore,
 	&cli_cmd_verify, &cli_cmd_compare, &cli_cmd_check, &cli_cmd_ab,
 	&cli_cmd_history, &cli_cmd_regressions, &cli_cmd_ack, &cli_cmd_acks,

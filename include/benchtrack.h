@@ -17,5 +17,7 @@
 #include "benchtrack/analysis.h"
 #include "benchtrack/dashboard.h"
 #include "benchtrack/regress.h"
+#include "benchtrack/exec.h"
+#include "benchtrack/import.h"
 
 #endif

@@ -27,7 +27,8 @@ extern "C" {
 	X(BUSY, -10, "resource busy")                                        \
 	X(UNSUPPORTED, -11, "not supported")                                 \
 	X(TOOBIG, -12, "input too large")                                    \
-	X(CHILD, -13, "child process failed")
+	X(CHILD, -13, "child process failed")                                \
+	X(INTR, -14, "interrupted")
 
 enum bt_error {
 #define BT__ERR_ENUM(name, value, msg) BT_E##name = (value),

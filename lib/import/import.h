@@ -17,8 +17,8 @@
  * (bt_run_strdup); the json_t values stay the caller's. Readers return 0,
  * BT_EUNSUPPORTED when the file is to be skipped (the reason in why) or
  * BT_ENOMEM. */
-#ifndef BENCHTRACK_IMPORT_H
-#define BENCHTRACK_IMPORT_H
+#ifndef BENCHTRACK_LIB_IMPORT_H
+#define BENCHTRACK_LIB_IMPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -243,5 +243,50 @@ double bt__imp_mem_unit(const char *w);
  * lib/run/context.c does from what is known, "unknown" when nothing is.
  * Strings in the arena of run. 0 or BT_ENOMEM. */
 int bt__imp_machine(struct bt_run *run, const json_t *hwo);
+
+/* --- peer formats for `benchtrack import` (one file each) ---------------- */
+
+/* The text of an import parsed as JSON (import.c): one document, or JSON
+ * Lines (every non-empty line an object: *jsonl set, the root an array
+ * of them). Python's and Google Benchmark's literals NaN, Infinity and
+ * -Infinity outside strings are read as the strings "NaN", "Infinity",
+ * "-Infinity" (jansson has no NaN); bt__imp_num reads them back. NULL
+ * with err "LABEL: line L column C: problem" when it is neither. */
+json_t *bt__import_parse(const char *text, size_t len, const char *label,
+			 int *jsonl, struct bt_strbuf *err);
+
+/* A number of v into *x: a JSON number, or one of the strings "NaN",
+ * "Infinity", "-Infinity" above. 1 when v is one, else 0. */
+int bt__imp_num(const json_t *v, double *x);
+
+/* Each reader fills run from root (what bt__import_parse gave; label
+ * names the file in errors, "LABEL: FIELD: problem", BT_EPARSE or
+ * BT_ESCHEMA) and sets what it learns in info (has_git, has_machine,
+ * has_timestamp, note). Each sniffer says whether root looks like its
+ * format (1) or not (0), by the members only that format has. */
+struct bt_import_info;
+#define BT__IMPORT_READER(fmt)                                                 \
+	int bt__import_##fmt(struct bt_run *run, const json_t *root,         \
+			     const char *label, struct bt_import_info *info, \
+			     struct bt_strbuf *err);                         \
+	int bt__sniff_##fmt(const json_t *root);
+BT__IMPORT_READER(gbench)            /* gbench.c */
+BT__IMPORT_READER(hyperfine)         /* hyperfine.c */
+BT__IMPORT_READER(pytest_benchmark)  /* pytest_benchmark.c */
+BT__IMPORT_READER(pyperf)            /* pyperf.c */
+BT__IMPORT_READER(asv)               /* asv.c */
+BT__IMPORT_READER(hf_v2_import)      /* hf_v2.c: the seed document (an
+					object) or the runner's JSONL (an
+					array of line objects) */
+BT__IMPORT_READER(criterion)         /* criterion.c: one sample.json
+					(root), named by the benchmark.json
+					beside it when label is its path */
+#undef BT__IMPORT_READER
+
+/* criterion's output directory (target/criterion, or one benchmark's
+ * directory): every sample.json in a "new" directory under path, with its
+ * benchmark.json, one result each (criterion.c). */
+int bt__import_criterion_dir(struct bt_run *run, const char *path,
+			     struct bt_import_info *info, struct bt_strbuf *err);
 
 #endif
