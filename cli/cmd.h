@@ -109,6 +109,12 @@ int cli_flush(void);
  * (bt_front_release) either way. */
 int cli_front_opts(struct bt_front *f, int argc, char **argv);
 
+/* Stores run (bt_store_put) in the store cli_store(dir) opens and says
+ * "stored PATH" on stderr unless quiet. Returns an exit code: 0, or 3
+ * with the error printed ("CMD: ..."). */
+int cli_store_run(const char *cmd, const char *dir, int quiet,
+		  const struct bt_run *run);
+
 /* 0 when suite is an executable file, else prints why and returns -1. */
 int cli_check_suite(const char *suite);
 

@@ -3,6 +3,7 @@
  * compared. The recommended PR gate (docs/cmd/ab.md). */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +144,76 @@ static int own_flags(int *argc, char **argv, const char **names, const char **va
 	return 0;
 }
 
+/* ab --exec: SIGINT and SIGTERM set exec_sig (the engine watches it
+ * and stops the running command). */
+static volatile int exec_sig;
+
+static void exec_on_signal(int sig)
+{
+	exec_sig = sig;
+}
+
+static int interrupted(void)
+{
+	return cli_tmp_interrupted() ? cli_tmp_interrupted() : exec_sig;
+}
+
+/* One process of a side with --exec: cmd run as bt_exec_run runs it,
+ * the runner flags' --measurement-iterations runs after
+ * --warmup-iterations warmups (--timeout a run), into dst (initialised
+ * here). The benchmark is named "command" on both sides, so that the
+ * sides match by identity; the suite is "ab". Returns 0 or BT_E* with
+ * err set (BT_EINTR when interrupted). */
+static int exec_once(const struct bt_front *f, const char *shell, const char *cmd,
+		     struct bt_run *dst, struct bt_strbuf *err)
+{
+	struct bt_exec_opts o;
+	struct bt_exec_cmd c = { "command", cmd, NULL, NULL, 0, NULL, NULL, NULL, NULL };
+	struct bt_strbuf warn = BT_STRBUF_INIT;
+	int rc;
+	bt_exec_opts_init(&o);
+	o.shell = shell && strcmp(shell, "none") == 0 ? NULL : shell ? shell : "sh";
+	o.runs = f->cfg.measurement_iterations;
+	o.warmup = f->cfg.warmup_iterations;
+	o.timeout_s = f->cfg.timeout;
+	o.seed = f->cfg.seed;
+	o.stop = &exec_sig;
+	if ((rc = bt_run_init(dst)))
+		return bt_error(err, rc, "out of memory");
+	if (!o.shell && !(c.argv = bt_exec_split(cmd, &warn))) {
+		rc = bt_error(err, BT_EINVAL, "'%s': %s", cmd, bt_strbuf_str(&warn));
+		bt_strbuf_release(&warn);
+		return rc;
+	}
+	if (!(dst->suite = bt_run_strdup(dst, "ab")))
+		return bt_error(err, BT_ENOMEM, "out of memory");
+	rc = bt_exec_run(&o, &c, 1, dst, &warn, err);
+	bt_exec_argv_free(c.argv);
+	for (const char *w = bt_strbuf_str(&warn); *w;) {
+		size_t n = strcspn(w, "\n");
+		if (n && f->log_level >= BT_LOG_INFO)
+			cli_warn("ab", "%.*s", (int)n, w);
+		w += n + (w[n] == '\n');
+	}
+	bt_strbuf_release(&warn);
+	for (size_t i = 0; !rc && i < dst->n_results; i++) {
+		struct bt_result *r = &dst->results[i];
+		char key[17];
+		bt_series_key(dst->suite, r, "", r->n_metrics ? r->metrics[0].name
+							: "time", key);
+		if (!(r->series_key = bt_run_strdup(dst, key)))
+			rc = bt_error(err, BT_ENOMEM, "out of memory");
+	}
+	return rc;
+}
+
 static int cmd_ab(int argc, char **argv)
 {
 	static const char *names[] = { "--blocks", "--threshold", "--alpha",
-				       "--correction", "--metric" };
-	const char *vals[5] = { NULL, NULL, NULL, NULL, NULL };
+				       "--correction", "--metric", "--shell" };
+	const char *vals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct sigaction old_sa[2];
+	int exec = 0, sig_set = 0;
 	struct bt_front f;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run side[2], one;
@@ -164,7 +230,14 @@ static int cmd_ab(int argc, char **argv)
 	memset(pm, 0, sizeof pm);
 	memset(pool, 0, sizeof pool);
 	memset(&c, 0, sizeof c);
-	if ((code = own_flags(&argc, argv, names, vals, 5)))
+	for (int i = 1, w = 1; i <= argc; i++) /* --exec: A and B are commands */
+		if (i == argc)
+			argc = w;
+		else if (strcmp(argv[i], "--exec") == 0)
+			exec = 1;
+		else
+			argv[w++] = argv[i];
+	if ((code = own_flags(&argc, argv, names, vals, 6)))
 		return code;
 	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
@@ -183,15 +256,31 @@ static int cmd_ab(int argc, char **argv)
 		goto out;
 	o.match_identity = 1; /* two builds: suite names and paths may differ */
 	if (f.n_args != 2) {
-		bt_front_error("ab: expected two suites (usage: benchtrack ab SUITE_A "
-			       "SUITE_B [runner flags])");
+		bt_front_error(exec ? "ab: expected two commands (usage: benchtrack ab "
+				      "--exec COMMAND_A COMMAND_B [runner flags])"
+				    : "ab: expected two suites (usage: benchtrack ab SUITE_A "
+				      "SUITE_B [runner flags])");
 		goto out;
 	}
-	if (cli_check_suite(f.args[0]) || cli_check_suite(f.args[1]))
+	if (vals[5] && !exec) {
+		bt_front_error("ab: --shell needs --exec");
+		goto out;
+	}
+	if (!exec && (cli_check_suite(f.args[0]) || cli_check_suite(f.args[1])))
 		goto out;
 	code = BT_EXIT_ERROR;
-	if (!(tmp = cli_tmp_open("benchtrack-ab")))
+	if (exec) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = exec_on_signal;
+		sigemptyset(&sa.sa_mask);
+		exec_sig = 0;
+		sigaction(SIGINT, &sa, &old_sa[0]);
+		sigaction(SIGTERM, &sa, &old_sa[1]);
+		sig_set = 1;
+	} else if (!(tmp = cli_tmp_open("benchtrack-ab"))) {
 		goto out;
+	}
 	args = calloc((size_t)f.n_forward + 10, sizeof *args);
 	if (!args)
 		goto out;
@@ -215,12 +304,18 @@ static int cmd_ab(int argc, char **argv)
 			if (f.log_level >= BT_LOG_INFO)
 				fprintf(stderr, "ab: block %ld/%ld, %s (%ld of %ld)\n", b + 1,
 					blocks, s ? "B" : "A", ++done, total);
-			int x = cli_spawn_suite(f.args[s], args, n, &err);
-			if (cli_tmp_interrupted()) {
+			struct bt_run *dst = have[s] ? &one : &side[s];
+			int x = 0, rc = 0;
+			if (exec)
+				rc = exec_once(&f, vals[5], f.args[s], dst, &err);
+			else
+				x = cli_spawn_suite(f.args[s], args, n, &err);
+			if (interrupted()) {
 				bt_front_error("ab: interrupted by signal %d (%s)",
-					       (int)cli_tmp_interrupted(),
-					       strsignal(cli_tmp_interrupted()));
-				code = 128 + cli_tmp_interrupted();
+					       interrupted(), strsignal(interrupted()));
+				code = 128 + interrupted();
+				if (exec)
+					bt_run_release(dst);
 				goto out;
 			}
 			if (x < 0) {
@@ -232,10 +327,18 @@ static int cmd_ab(int argc, char **argv)
 				code = x == BT_EXIT_USAGE ? BT_EXIT_USAGE : BT_EXIT_ERROR;
 				goto out;
 			}
-			struct bt_run *dst = have[s] ? &one : &side[s];
-			int rc = bt_run_init(dst);
-			if (!rc)
-				rc = bt_run_read_file(dst, tmp, &err);
+			if (rc == BT_EINVAL) {
+				bt_front_error("ab: %s", bt_strbuf_str(&err));
+				code = BT_EXIT_USAGE;
+				if (have[s])
+					bt_run_release(dst);
+				goto out;
+			}
+			if (!exec) {
+				rc = bt_run_init(dst);
+				if (!rc)
+					rc = bt_run_read_file(dst, tmp, &err);
+			}
 			if (!rc && !have[s] &&
 			    procmed_init(&pm[s], side[s].n_results, (size_t)(2 * blocks)))
 				rc = bt_error(&err, BT_ENOMEM, "out of memory");
@@ -269,7 +372,8 @@ static int cmd_ab(int argc, char **argv)
 		goto out;
 	}
 	if (c.n == 0) {
-		bt_front_error("ab: the two suites have no benchmark case in common");
+		bt_front_error(exec ? "ab: the two commands have no result in common"
+				    : "ab: the two suites have no benchmark case in common");
 		goto out;
 	}
 	if (cli_write_stdout(&out))
@@ -277,8 +381,12 @@ static int cmd_ab(int argc, char **argv)
 	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
 out:
 	cli_tmp_close();
-	if (cli_tmp_interrupted() && code < 128)
-		code = 128 + cli_tmp_interrupted();
+	if (sig_set) {
+		sigaction(SIGINT, &old_sa[0], NULL);
+		sigaction(SIGTERM, &old_sa[1], NULL);
+	}
+	if (interrupted() && code < 128)
+		code = 128 + interrupted();
 	free(args);
 	bt_run_cmp_release(&c);
 	for (int s = 0; s < 2; s++)

@@ -45,19 +45,7 @@ static int merge(struct bt_run *dst, const struct bt_run *src,
  * code. */
 static int store_run(const struct bt_front *f, const struct bt_run *run)
 {
-	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = cli_store(f->store);
-	char *path = NULL;
-	int rc;
-	if (!st)
-		return BT_EXIT_ERROR;
-	if ((rc = bt_store_put(st, run, &path, &err)))
-		cli_fail(BT_EXIT_ERROR, "run", rc, &err);
-	else if (f->log_level >= BT_LOG_INFO)
-		fprintf(stderr, "stored %s\n", path);
-	free(path);
-	bt_strbuf_release(&err);
-	return rc ? BT_EXIT_ERROR : BT_EXIT_OK;
+	return cli_store_run("run", f->store, f->log_level < BT_LOG_INFO, run);
 }
 
 /* Each suite checks that its benchmarks declare every --param axis (or,

@@ -26,6 +26,24 @@ int cli_front_opts(struct bt_front *f, int argc, char **argv)
 	return code;
 }
 
+int cli_store_run(const char *cmd, const char *dir, int quiet,
+		  const struct bt_run *run)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = cli_store(dir);
+	char *path = NULL;
+	int rc;
+	if (!st)
+		return BT_EXIT_ERROR;
+	if ((rc = bt_store_put(st, run, &path, &err)))
+		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+	else if (!quiet)
+		fprintf(stderr, "stored %s\n", path);
+	free(path);
+	bt_strbuf_release(&err);
+	return rc ? BT_EXIT_ERROR : BT_EXIT_OK;
+}
+
 int cli_check_suite(const char *suite)
 {
 	struct stat st;

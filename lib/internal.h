@@ -45,6 +45,11 @@ uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
  * wherever it stands. 0 or BT_ENOMEM. */
 int bt__md_escape(struct bt_strbuf *out, const char *s);
 
+/* The number v appended to out as the shortest "%.*g" text (15 to 17
+ * significant digits) that reads back as v: CSV cells of the table
+ * renderer (lib/report/render.c) and of the CSV export. 0 or BT_ENOMEM. */
+int bt__csv_number(struct bt_strbuf *out, double v);
+
 /* Table building (lib/report/table.c, report/comparison.c): a copy of s
  * (NULL: "") in t's arena; when out of memory *oom is set and "" is
  * returned, so that a build goes on and fails once at the end.

@@ -23,11 +23,16 @@ PKGS=(
   libmicrohttpd-dev                      # benchtrack serve
   libxml2-utils                          # xmllint: the SVG tests
   chromium                               # the dashboard tests (headless)
+  libbenchmark-dev hyperfine             # import's tests: output of the
+  python3-pytest-benchmark               # real tools, made during the test
+  libbenchmark-tools python3-scipy       # export's tests: gbench's compare.py
+  python3-numpy                          # the metric protocol's NumPy example
 )
 # Node.js and npm install the dashboard's front-end packages (web/).
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
-# Peers measured side by side in bench/ (optional for the build).
-OPTIONAL=(libbenchmark-dev hyperfine)
+# Peers measured side by side in bench/ (optional for the build; none
+# left: the import tests need them, so they are in PKGS).
+OPTIONAL=()
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

@@ -61,10 +61,12 @@ enum bt_exec_output {
 
 struct bt_exec_progress {
 	size_t cmd;              /* index of the command that just ran */
-	size_t done, total;      /* timed runs so far and planned (total may
-				    grow while the time budget decides) */
+	size_t done, total;      /* timed runs so far and planned, of all
+				    the commands (total may grow or shrink
+				    while the time budget decides) */
 	int warmup;              /* 1: it was a warmup run */
 	double last_s;           /* wall time of that run */
+	size_t cmd_done, cmd_total; /* the same for that command alone */
 };
 
 struct bt_exec_opts {
@@ -114,7 +116,30 @@ void bt_exec_opts_init(struct bt_exec_opts *o);
  * counters "exit_code_nonzero" (runs with a non-zero exit, when
  * ignore_failure) and "shell_spawn_s" (the subtracted cost, with a
  * shell). run's context (id, timestamp, git, machine) is the caller's;
- * run->duration_s is set.
+ * run->duration_s and run->config (warmup, runs, budget, timeout, seed
+ * used, clock) are set.
+ * The details, as hyperfine where it has them:
+ * - a run is started with posix_spawn in a process group of its own
+ *   (stdin from input_file, rewound, or /dev/null; stderr through a pipe
+ *   of which the last 4 KiB are kept for the message); what it leaves in
+ *   its group when it exits is killed. A timeout or a stop sends SIGTERM
+ *   to the group, SIGKILL after 0.5 s. A signal ends the command crashed
+ *   even with ignore_failure.
+ * - peak RSS is wait4's ru_maxrss: the kernel counts the pages of
+ *   benchtrack itself at the start of a process (as for any fork or
+ *   vfork), so a command smaller than benchtrack's resident set (a few
+ *   MiB) shows that size.
+ * - hooks run with stdout to /dev/null, no timeout and without
+ *   BENCHTRACK_METRICS; setup before the command's first run (warmups
+ *   included), cleanup after its last one, also after it failed. With
+ *   interleave the setups and cleanups of the commands are apart in
+ *   time, not nested.
+ * - automatic runs: after each timed run, planned = budget / the mean
+ *   time of one run with its prepare and conclude, at least min_runs
+ *   (lowered to max_runs when that is below), at most max_runs.
+ * - each run finds an empty file at BENCHTRACK_METRICS (a command may
+ *   append to it, replace or remove it); what warmups and failed runs
+ *   wrote is discarded; label "run N of 'NAME'".
  * Returns 0 (even when commands failed: see the statuses), BT_EINVAL for
  * bad options (err says which), or BT_EIO/BT_ENOMEM when something of
  * ours fails (a command that cannot be found is its result's failure,

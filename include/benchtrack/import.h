@@ -86,6 +86,13 @@ int bt_import_text(struct bt_run *run, const char *text, size_t len,
 int bt_export_run(const struct bt_run *run, enum bt_format f,
 		  struct bt_strbuf *out, struct bt_strbuf *err);
 
+/* How many results of run an export in format f leaves out (lib/export/):
+ * for hyperfine and pytest-benchmark those that did not run ok or have no
+ * time samples; for gbench the ok ones without time samples (a failure
+ * is a row with error_occurred); for csv those without samples. 0 for a
+ * format that cannot be exported. */
+size_t bt_export_left_out(const struct bt_run *run, enum bt_format f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,16 @@
  *              params, counters), statuses, the result builder
  *   machine.c  a hardware object as the run's machine
  *
+ * `benchtrack import` (bt_import_path, bt_import_text) goes through
+ * import.c: the JSON / JSON Lines parser with NaN and Infinity, detection
+ * by the sniffers, dispatch, and the helpers the peer readers share
+ * (bt__imp_num, bt__imp_add_metric, bt__imp_time_text, ...); then one
+ * reader per peer format ("peer formats" below):
+ *
+ *   gbench.c            Google Benchmark's JSON
+ *   hyperfine.c         hyperfine's --export-json
+ *   pytest_benchmark.c  pytest-benchmark's --benchmark-json
+ *
  * Memory: every string a reader keeps lives in the run's arena
  * (bt_run_strdup); the json_t values stay the caller's. Readers return 0,
  * BT_EUNSUPPORTED when the file is to be skipped (the reason in why) or
@@ -22,6 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -104,6 +115,19 @@ extern const char *const bt__imp_meas_keys[];
  * anything that is not hex is dropped (git.dirty -1). 0 or BT_ENOMEM. */
 int bt__imp_set_commit(struct bt_run *run, const json_t *v);
 
+/* A time in the content into *t (UTC seconds): text that bt__parse_time
+ * reads whole (ISO 8601 and the like), 10 or 13 digits (Unix seconds or
+ * milliseconds), or a number of Unix seconds (milliseconds above 1e11);
+ * 1970..2999. 0, or -1 when v is none of these. */
+int bt__imp_time(const json_t *v, time_t *t);
+
+/* t as "YYYY-MM-DDTHH:MM:SSZ" in the arena of run; NULL out of memory. */
+char *bt__imp_iso(struct bt_run *run, time_t t);
+
+/* run->timestamp from v (bt__imp_time): 1 when set, 0 when v is NULL or
+ * not a time (nothing changed), BT_ENOMEM. */
+int bt__imp_set_timestamp(struct bt_run *run, const json_t *v);
+
 /* The suite of a converted file named base: the name without its
  * extension and without the date stamp [b, e) found in it (has_date) and
  * the separators and a zone word after it (UTC, GMT, Z:
@@ -131,6 +155,9 @@ struct bt__rb {
 	struct bt__mb *metrics;
 	size_t n_metrics, a_metrics;
 	int64_t memory_bytes, peak_memory_bytes;
+	int source_stats;  /* import: bt__rb_finish keeps every statistic the
+			      file gave as a counter "<metric>.source_<stat>"
+			      (mean, median, std, min, max, p5 .. p99) */
 	int oom;
 };
 
@@ -259,6 +286,27 @@ json_t *bt__import_parse(const char *text, size_t len, const char *label,
  * "Infinity", "-Infinity" above. 1 when v is one, else 0. */
 int bt__imp_num(const json_t *v, double *x);
 
+/* Appends to r a metric name (unit, direction dir) with the samples
+ * x[0..n) copied into the run and its statistics by bt_stats_summarize
+ * (import.c). Pointers to r's earlier metrics move. 0 or BT_ENOMEM. */
+int bt__imp_add_metric(struct bt_run *run, struct bt_result *r, const char *name,
+		       const char *unit, enum bt_direction dir, const double *x, size_t n);
+
+/* Sets counter name of r to v (replaces a counter of that name). 0 or
+ * BT_ENOMEM. */
+int bt__imp_add_counter(struct bt_run *run, struct bt_result *r, const char *name, double v);
+
+/* A time text s (bt__parse_time's forms; digits of a fraction past the
+ * seconds allowed, no zone meaning UTC) as "YYYY-MM-DDTHH:MM:SSZ" in the
+ * arena of run, into *out. 1 when read, 0 when s is not one (or NULL),
+ * BT_ENOMEM. */
+int bt__imp_time_text(struct bt_run *run, const char *s, const char **out);
+
+/* Sets run->machine.fingerprint from what the reader filled in (as
+ * lib/run/context.c computes it), "unknown" when nothing is known. 0 or
+ * BT_ENOMEM. */
+int bt__imp_fingerprint(struct bt_run *run);
+
 /* Each reader fills run from root (what bt__import_parse gave; label
  * names the file in errors, "LABEL: FIELD: problem", BT_EPARSE or
  * BT_ESCHEMA) and sets what it learns in info (has_git, has_machine,
@@ -288,5 +336,33 @@ BT__IMPORT_READER(criterion)         /* criterion.c: one sample.json
  * benchmark.json, one result each (criterion.c). */
 int bt__import_criterion_dir(struct bt_run *run, const char *path,
 			     struct bt_import_info *info, struct bt_strbuf *err);
+
+/* --- what the peer readers share (peers.c) -------------------------------- */
+
+/* A growable vector of doubles (x malloc'd: free(v.x)). */
+struct bt__imp_vec {
+	double *x;
+	size_t n, alloc;
+};
+
+/* Appends the numbers of the array a (bt__imp_num: a JSON number or the
+ * strings "NaN"/"Infinity") to v. flat: nested arrays are flattened;
+ * nulls: null items are skipped and counted there (NULL: an error).
+ * Anything else, and a number that is not finite, is BT_ESCHEMA "LABEL:
+ * PATH[i]: not a number" / "not a finite number"; a missing or non-array
+ * a is "LABEL: PATH: missing" / "not an array". 0 or BT_ENOMEM. */
+int bt__imp_numbers(const json_t *a, int flat, size_t *nulls, struct bt__imp_vec *v,
+		    const char *label, const char *path, struct bt_strbuf *err);
+
+/* Appends a sentence to info->note ("; " between), as far as it fits. */
+void bt__imp_note(struct bt_import_info *info, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* info->has_git, has_machine, has_timestamp from what run holds: a
+ * commit, a known machine fingerprint, a timestamp. */
+void bt__imp_context_found(const struct bt_run *run, struct bt_import_info *info);
+
+/* The last result of run (the one bt__rb_finish just made); NULL when none. */
+struct bt_result *bt__imp_last_result(struct bt_run *run);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "import.h"
 #include "internal.h"
@@ -107,6 +108,56 @@ int bt__imp_set_commit(struct bt_run *run, const json_t *v)
 		*c = (char)tolower((unsigned char)*c);
 	run->git.commit = bt_run_strdup(run, buf);
 	return run->git.commit ? 0 : BT_ENOMEM;
+}
+
+/* A timestamp in the content: text (ISO 8601 and the like, or digits of
+ * Unix seconds / milliseconds) or a number of Unix seconds or ms. */
+int bt__imp_time(const json_t *v, time_t *t)
+{
+	double x;
+	if (json_is_number(v)) {
+		x = json_number_value(v);
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v), *end;
+		while (isspace((unsigned char)*s))
+			s++;
+		size_t n = strspn(s, "0123456789");
+		if ((n == 10 || n == 13) && !s[n]) {
+			x = strtod(s, NULL);
+		} else {
+			if (bt__parse_time(s, t, &end))
+				return -1;
+			while (isspace((unsigned char)*end))
+				end++;
+			return *end ? -1 : 0;
+		}
+	} else {
+		return -1;
+	}
+	if (x > 1e11)
+		x /= 1000; /* milliseconds */
+	if (!(x >= 0 && x < 32503680000.0)) /* before 3000-01-01 */
+		return -1;
+	*t = (time_t)x;
+	return 0;
+}
+
+/* t as "YYYY-MM-DDTHH:MM:SSZ" in the arena of run. */
+char *bt__imp_iso(struct bt_run *run, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return bt_run_strdup(run, "1970-01-01T00:00:00Z");
+	return bt_run_strdup(run, buf);
+}
+
+int bt__imp_set_timestamp(struct bt_run *run, const json_t *v)
+{
+	time_t t;
+	if (!v || bt__imp_time(v, &t))
+		return 0;
+	return (run->timestamp = bt__imp_iso(run, t)) ? 1 : BT_ENOMEM;
 }
 
 /* The suite of a converted file: its name without the extension and the

@@ -628,6 +628,16 @@ static int kv_cmp(const void *a, const void *b)
 int bt__rb_finish(struct bt__rb *b, const char *fallback_name)
 {
 	struct bt_run *run = b->run;
+	static const char *const st_names[S_N] = { "mean", "median", "std",
+		"min", "max", "p5", "p25", "p75", "p95", "p99" };
+	for (size_t i = 0; b->source_stats && i < b->n_metrics; i++)
+		for (int j = 0; j < S_N; j++)
+			if (!isnan(b->metrics[i].st[j])) {
+				char key[128];
+				snprintf(key, sizeof key, "%s.source_%s",
+					 b->metrics[i].name, st_names[j]);
+				bt__rb_counter(b, key, b->metrics[i].st[j]);
+			}
 	int rc = b->oom ? BT_ENOMEM : 0;
 	struct bt_result *r = rc ? NULL : bt_run_add_result(run);
 	if (!rc && !r)

@@ -280,8 +280,9 @@ int bt_csv_field(struct bt_strbuf *out, const char *s)
 	return bt_strbuf_addc(out, '"');
 }
 
-/* Shortest "%.*g" text (15 to 17 digits) that reads back as v. */
-static int csv_number(struct bt_strbuf *out, double v)
+/* Shortest "%.*g" text (15 to 17 digits) that reads back as v
+ * (internal.h). */
+int bt__csv_number(struct bt_strbuf *out, double v)
 {
 	char tmp[40];
 
@@ -310,7 +311,7 @@ static int csv_row(struct render *r, const struct bt_table_row *row)
 		if (v > 0 && bt_strbuf_addc(r->out, ','))
 			return BT_ENOMEM;
 		if (c->has_value && isfinite(c->value))
-			rc = csv_number(r->out, c->value);
+			rc = bt__csv_number(r->out, c->value);
 		else if (c->raw)
 			rc = r->fmt->escape(r->out, c->raw);
 		if (rc)

@@ -149,38 +149,6 @@ static int cmp_str(const void *a, const void *b)
 
 /* --- dates ------------------------------------------------------------ */
 
-/* A timestamp in the content: text (ISO 8601 and the like, or digits of
- * Unix seconds / milliseconds) or a number of Unix seconds or ms. */
-static int content_time(const json_t *v, time_t *t)
-{
-	double x;
-	if (json_is_number(v)) {
-		x = json_number_value(v);
-	} else if (json_is_string(v)) {
-		const char *s = json_string_value(v), *end;
-		while (isspace((unsigned char)*s))
-			s++;
-		size_t n = strspn(s, "0123456789");
-		if ((n == 10 || n == 13) && !s[n]) {
-			x = strtod(s, NULL);
-		} else {
-			if (bt__parse_time(s, t, &end))
-				return -1;
-			while (isspace((unsigned char)*end))
-				end++;
-			return *end ? -1 : 0;
-		}
-	} else {
-		return -1;
-	}
-	if (x > 1e11)
-		x /= 1000; /* milliseconds */
-	if (!(x >= 0 && x < 32503680000.0)) /* before 3000-01-01 */
-		return -1;
-	*t = (time_t)x;
-	return 0;
-}
-
 /* A date in a file name: the first position where one parses (a year
  * 19xx/20xx not preceded by a digit, the stamp not followed by one).
  * [*b, *e) is the stamp. */
@@ -503,7 +471,7 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	} else {
 		json_t *nts = native ? json_object_get(root, "timestamp") : NULL;
 		const json_t *cv = native ? nts : f.ts;
-		if (cv && content_time(cv, &t) == 0) {
+		if (cv && bt__imp_time(cv, &t) == 0) {
 			fmt_time(t, ts);
 		} else if (name_date) {
 			fmt_time(t, ts);

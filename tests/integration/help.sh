@@ -89,7 +89,7 @@ def table_of(fname, seen=()):
     text = cli[fname]
     flags = set()
     parsed = False
-    for b in blocks(text, r"struct cli_opt\s+\w+\[\]"):      # cli_opts
+    for b in blocks(text, r"struct cli_x?opt\s+\w+\[\]"):    # cli_opts; exec's own
         flags |= dashed(b) | HELP
         for name in re.findall(r"\b([A-Z][A-Z0-9_]*)\(", b):
             if name in pieces:

@@ -1,0 +1,456 @@
+/* Google Benchmark's JSON (--benchmark_format=json, --benchmark_out) as a
+ * run (bt__import_gbench, bt__sniff_gbench; lib/import/import.h).
+ *
+ *   {"context": {"date", "host_name", "num_cpus", "mhz_per_cpu",
+ *                "caches": [{"type", "level", "size"}], ...},
+ *    "benchmarks": [{"name", "run_name", "run_type": "iteration" |
+ *        "aggregate", "aggregate_name", "aggregate_unit", "iterations",
+ *        "real_time", "cpu_time", "time_unit", "error_occurred",
+ *        "error_message", "items_per_second", "bytes_per_second",
+ *        USER_COUNTER: number, ...}]}
+ *
+ * Rows of one run_name (the repetitions of --benchmark_repetitions) are
+ * one result; each "iteration" row is one sample: its real_time, a time
+ * per iteration in time_unit, in seconds ("time"), and its cpu_time (the
+ * metric "cpu_time"). Aggregate rows (mean, median, stddev, cv, ...) are
+ * never samples: they are kept as counters "time.source_NAME" and
+ * "cpu_time.source_NAME" (seconds; cv as the fraction it is). A result
+ * with aggregates only (--benchmark_report_aggregates_only) gets one
+ * sample, the median aggregate (else the mean), and the note says so.
+ * items_per_second and bytes_per_second become the throughput (items or
+ * bytes per iteration at the median time); user counters become counters
+ * (their mean over the repetitions); error_occurred marks the result
+ * failed with error_message.
+ *
+ * Names: "BM_x/128/threads:8" is the result "BM_x" with params arg0=128,
+ * threads=8: a bare component is argN (N counting the bare ones), a
+ * "key:value" component the param key; a name whose components do not
+ * all read so (empty, a key twice) stays whole, without params. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchtrack/import.h"
+#include "import.h"
+#include "internal.h"
+
+int bt__sniff_gbench(const json_t *root)
+{
+	return json_is_object(root) && json_is_object(json_object_get(root, "context")) &&
+	       json_is_array(json_object_get(root, "benchmarks"));
+}
+
+/* Seconds per time_unit u; 0 for an unknown unit. */
+static double unit_scale(const char *u)
+{
+	if (!strcmp(u, "ns"))
+		return 1e-9;
+	if (!strcmp(u, "us"))
+		return 1e-6;
+	if (!strcmp(u, "ms"))
+		return 1e-3;
+	if (!strcmp(u, "s"))
+		return 1;
+	return 0;
+}
+
+/* Members of a row that are not user counters. */
+static const char *const known[] = { "name", "family_index", "per_family_instance_index",
+	"run_name", "run_type", "repetitions", "repetition_index", "threads", "iterations",
+	"real_time", "cpu_time", "time_unit", "error_occurred", "error_message",
+	"aggregate_name", "aggregate_unit", "label", "items_per_second", "bytes_per_second",
+	"big_o", "cpu_coefficient", "real_coefficient", "rms", "complexity_n", "skipped",
+	"skip_message", "manual_time", NULL };
+
+/* One result being gathered: the rows of one run_name. */
+struct group {
+	const char *run_name;
+	size_t *rows;          /* indices into benchmarks[] */
+	size_t n_rows, a_rows;
+};
+
+struct gb {
+	struct bt_run *run;
+	const char *label;
+	struct bt_strbuf *err;
+	const json_t *bm;
+	struct group *g;
+	size_t n_g, a_g;
+	size_t n_agg_only, n_ignored;
+};
+
+static int schema(struct gb *s, size_t i, const char *field, const char *what)
+{
+	return bt_error(s->err, BT_ESCHEMA, "%s: benchmarks[%zu]%s%s: %s", s->label, i,
+			field ? "." : "", field ? field : "", what);
+}
+
+/* A number member key of row i into *x (finite); absent: 0 with *x
+ * unchanged when optional, else an error. */
+static int num(struct gb *s, size_t i, const json_t *row, const char *key, int optional,
+	       double *x)
+{
+	const json_t *v = json_object_get(row, key);
+	if (!v && optional)
+		return 0;
+	if (!bt__imp_num(v, x))
+		return schema(s, i, key, "expected a number");
+	if (!isfinite(*x) || *x < 0)
+		return schema(s, i, key, "expected a finite number >= 0");
+	return 0;
+}
+
+/* Seconds per unit of row i's times. */
+static int row_scale(struct gb *s, size_t i, const json_t *row, double *scale)
+{
+	const json_t *u = json_object_get(row, "time_unit");
+	if (!u) {
+		*scale = 1e-9; /* the library's default */
+		return 0;
+	}
+	if (!json_is_string(u) || !(*scale = unit_scale(json_string_value(u))))
+		return schema(s, i, "time_unit", "expected \"ns\", \"us\", \"ms\" or \"s\"");
+	return 0;
+}
+
+static int is_aggregate(const json_t *row)
+{
+	const char *t = json_string_value(json_object_get(row, "run_type"));
+	return t ? !strcmp(t, "aggregate") : json_object_get(row, "aggregate_name") != NULL;
+}
+
+/* Checks row i and files it under its run_name. */
+static int add_row(struct gb *s, json_t *index, size_t i)
+{
+	const json_t *row = json_array_get(s->bm, i);
+	if (!json_is_object(row))
+		return schema(s, i, NULL, "expected an object");
+	const json_t *name = json_object_get(row, "name");
+	if (!json_is_string(name))
+		return schema(s, i, "name", "expected a string");
+	const json_t *rn = json_object_get(row, "run_name");
+	if (rn && !json_is_string(rn))
+		return schema(s, i, "run_name", "expected a string");
+	const json_t *rt = json_object_get(row, "run_type");
+	if (rt && (!json_is_string(rt) || (strcmp(json_string_value(rt), "iteration") &&
+					   strcmp(json_string_value(rt), "aggregate"))))
+		return schema(s, i, "run_type", "expected \"iteration\" or \"aggregate\"");
+	const json_t *eo = json_object_get(row, "error_occurred");
+	if (eo && !json_is_boolean(eo))
+		return schema(s, i, "error_occurred", "expected true or false");
+	const json_t *em = json_object_get(row, "error_message");
+	if (em && !json_is_string(em))
+		return schema(s, i, "error_message", "expected a string");
+	double scale, x;
+	int rc = row_scale(s, i, row, &scale);
+	if (rc)
+		return rc;
+	int agg = is_aggregate(row);
+	if (agg) {
+		if (!json_is_string(json_object_get(row, "aggregate_name")))
+			return schema(s, i, "aggregate_name", "expected a string");
+		if (!json_object_get(row, "real_time")) {
+			s->n_ignored++; /* BigO, RMS: no time of their own */
+			return 0;
+		}
+	}
+	if (!json_is_true(eo)) {
+		if ((rc = num(s, i, row, "real_time", 0, &x)) ||
+		    (rc = num(s, i, row, "cpu_time", 1, &x)) ||
+		    (rc = num(s, i, row, "iterations", 1, &x)))
+			return rc;
+	}
+	const char *key = json_string_value(rn ? rn : name);
+	const json_t *gi = json_object_get(index, key);
+	size_t g;
+	if (gi) {
+		g = (size_t)json_integer_value(gi);
+	} else {
+		if (bt__vec_reserve((void **)&s->g, &s->a_g, s->n_g + 1, sizeof *s->g))
+			return BT_ENOMEM;
+		g = s->n_g++;
+		memset(&s->g[g], 0, sizeof s->g[g]);
+		s->g[g].run_name = key;
+		if (json_object_set_new(index, key, json_integer((json_int_t)g)))
+			return BT_ENOMEM;
+	}
+	struct group *gr = &s->g[g];
+	if (bt__vec_reserve((void **)&gr->rows, &gr->a_rows, gr->n_rows + 1, sizeof *gr->rows))
+		return BT_ENOMEM;
+	gr->rows[gr->n_rows++] = i;
+	return 0;
+}
+
+/* The result's name and params from the run name rn. */
+static int set_name(struct bt_run *run, struct bt_result *r, const char *rn)
+{
+	const char *slash = strchr(rn, '/');
+	struct bt_kv kv[32];
+	size_t n = 0, bare = 0;
+	int whole = slash == NULL || slash == rn;
+	for (const char *p = slash; !whole && p; p = strchr(p + 1, '/')) {
+		const char *b = p + 1, *e = strchr(b, '/');
+		size_t len = e ? (size_t)(e - b) : strlen(b);
+		const char *colon = memchr(b, ':', len);
+		if (len == 0 || n == 32 || (colon && (colon == b || colon == b + len - 1))) {
+			whole = 1;
+			break;
+		}
+		if (colon) {
+			kv[n].key = bt__arena_strndup(run->arena, b, (size_t)(colon - b));
+			kv[n].value =
+				bt__arena_strndup(run->arena, colon + 1, len - (size_t)(colon - b) - 1);
+		} else {
+			kv[n].key = bt_run_printf(run, "arg%zu", bare++);
+			kv[n].value = bt__arena_strndup(run->arena, b, len);
+		}
+		if (!kv[n].key || !kv[n].value)
+			return BT_ENOMEM;
+		for (size_t j = 0; j < n; j++)
+			if (!strcmp(kv[j].key, kv[n].key))
+				whole = 1;
+		n++;
+	}
+	if (whole) {
+		r->name = bt_run_strdup(run, rn);
+		return r->name ? 0 : BT_ENOMEM;
+	}
+	r->name = bt__arena_strndup(run->arena, rn, (size_t)(slash - rn));
+	r->params = bt_run_alloc(run, n * sizeof *r->params);
+	if (!r->name || !r->params)
+		return BT_ENOMEM;
+	/* sorted by key (insertion sort: a handful) */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		while (j > 0 && strcmp(r->params[j - 1].key, kv[i].key) > 0) {
+			r->params[j] = r->params[j - 1];
+			j--;
+		}
+		r->params[j] = kv[i];
+	}
+	r->n_params = n;
+	return 0;
+}
+
+static double median_of(const double *x, size_t n)
+{
+	double *c = malloc(n * sizeof *c);
+	if (!c)
+		return NAN;
+	memcpy(c, x, n * sizeof *c);
+	bt_stats_sort(c, n);
+	double m = bt_stats_median_sorted(c, n);
+	free(c);
+	return m;
+}
+
+/* One result from group gr. */
+static int build(struct gb *s, const struct group *gr)
+{
+	struct bt_run *run = s->run;
+	size_t n = gr->n_rows;
+	double *real = calloc(n ? n : 1, sizeof *real), *cpu = calloc(n ? n : 1, sizeof *cpu);
+	int rc = BT_ENOMEM;
+	if (!real || !cpu)
+		goto out;
+	struct bt_result *r = bt_run_add_result(run);
+	if (!r)
+		goto out;
+	r->variant = bt_run_strdup(run, "default");
+	if (!r->variant || (rc = set_name(run, r, gr->run_name)))
+		goto out;
+	size_t nr = 0, nc = 0, n_err = 0;
+	double items = 0, bytes = 0;
+	size_t n_items = 0, n_bytes = 0;
+	uint64_t iters = 0;
+	const char *message = NULL;
+	const json_t *median_agg = NULL, *mean_agg = NULL;
+	/* user counters: sum, then the mean */
+	json_t *ucount = json_object();
+	if (!ucount)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		const json_t *row = json_array_get(s->bm, gr->rows[k]);
+		double scale, x;
+		row_scale(s, gr->rows[k], row, &scale);
+		if (is_aggregate(row)) {
+			const char *an = json_string_value(json_object_get(row, "aggregate_name"));
+			const char *au = json_string_value(json_object_get(row, "aggregate_unit"));
+			double f = au && !strcmp(au, "percentage") ? 1 : scale;
+			if (!strcmp(an, "median"))
+				median_agg = row;
+			else if (!strcmp(an, "mean"))
+				mean_agg = row;
+			static const char *const tm[] = { "real_time", "time", "cpu_time",
+				"cpu_time", NULL };
+			for (int t = 0; tm[t]; t += 2) {
+				if (!bt__imp_num(json_object_get(row, tm[t]), &x))
+					continue;
+				char key[160];
+				snprintf(key, sizeof key, "%s.source_%s", tm[t + 1], an);
+				if ((rc = bt__imp_add_counter(run, r, key, x * f)))
+					goto out_u;
+			}
+			continue;
+		}
+		if (json_is_true(json_object_get(row, "error_occurred"))) {
+			n_err++;
+			message = json_string_value(json_object_get(row, "error_message"));
+			continue;
+		}
+		bt__imp_num(json_object_get(row, "real_time"), &x);
+		real[nr++] = x * scale;
+		if (bt__imp_num(json_object_get(row, "cpu_time"), &x))
+			cpu[nc++] = x * scale;
+		if (!iters && bt__imp_num(json_object_get(row, "iterations"), &x))
+			iters = (uint64_t)x;
+		if (bt__imp_num(json_object_get(row, "items_per_second"), &x) && isfinite(x)) {
+			items += x * real[nr - 1];
+			n_items++;
+		}
+		if (bt__imp_num(json_object_get(row, "bytes_per_second"), &x) && isfinite(x)) {
+			bytes += x * real[nr - 1];
+			n_bytes++;
+		}
+		const char *key;
+		json_t *v;
+		json_object_foreach((json_t *)row, key, v) {
+			if (bt__imp_in_list(key, known) || !bt__imp_num(v, &x) || !isfinite(x))
+				continue;
+			json_t *cur = json_object_get(ucount, key);
+			double sum = cur ? json_real_value(json_array_get(cur, 0)) : 0;
+			double cnt = cur ? json_real_value(json_array_get(cur, 1)) : 0;
+			if (json_object_set_new(ucount, key, json_pack("[ff]", sum + x, cnt + 1)))
+				goto out_u;
+		}
+	}
+	if (nr == 0 && n_err == 0 && (median_agg || mean_agg)) {
+		const json_t *a = median_agg ? median_agg : mean_agg;
+		double scale, x;
+		row_scale(s, 0, a, &scale);
+		bt__imp_num(json_object_get(a, "real_time"), &x);
+		real[nr++] = x * scale;
+		if (bt__imp_num(json_object_get(a, "cpu_time"), &x))
+			cpu[nc++] = x * scale;
+		s->n_agg_only++;
+	}
+	if ((rc = bt__imp_add_metric(run, r, "time", "s", BT_LOWER_IS_BETTER, real, nr)))
+		goto out_u;
+	if (nc && (rc = bt__imp_add_metric(run, r, "cpu_time", "s", BT_LOWER_IS_BETTER, cpu, nc)))
+		goto out_u;
+	r->iterations_per_sample = iters;
+	const char *key;
+	json_t *v;
+	json_object_foreach(ucount, key, v) {
+		double m = json_real_value(json_array_get(v, 0)) /
+			   json_real_value(json_array_get(v, 1));
+		if ((rc = bt__imp_add_counter(run, r, key, m)))
+			goto out_u;
+	}
+	double med = nr ? median_of(real, nr) : NAN;
+	if (n_items && med > 0) {
+		r->throughput.items_per_op = items / (double)n_items;
+		r->throughput.value = r->throughput.items_per_op / med;
+		r->throughput.unit = "items/s";
+	}
+	if (n_bytes && med > 0) {
+		struct bt_throughput *t = n_items ? &r->bytes_throughput : &r->throughput;
+		t->items_per_op = bytes / (double)n_bytes;
+		t->value = t->items_per_op / med;
+		t->unit = "B/s";
+	}
+	if (n_err) {
+		r->status = BT_STATUS_FAILED;
+		r->message = bt_run_strdup(run, message ? message : "error_occurred");
+		if (!r->message)
+			rc = BT_ENOMEM;
+	}
+out_u:
+	json_decref(ucount);
+out:
+	free(real);
+	free(cpu);
+	return rc;
+}
+
+/* The context: machine and time. */
+static int context(struct gb *s, const json_t *ctx, struct bt_import_info *info)
+{
+	struct bt_run *run = s->run;
+	struct bt_machine *m = &run->machine;
+	const char *host = json_string_value(json_object_get(ctx, "host_name"));
+	double x;
+	if (host && !(m->name = bt_run_strdup(run, host)))
+		return BT_ENOMEM;
+	if (bt__imp_num(json_object_get(ctx, "num_cpus"), &x) && x > 0 && x < 1e6)
+		m->cpu_cores = (int)x;
+	if (bt__imp_num(json_object_get(ctx, "mhz_per_cpu"), &x) && x > 0 && isfinite(x))
+		m->cpu_mhz = x;
+	const json_t *caches = json_object_get(ctx, "caches");
+	for (size_t i = 0; i < json_array_size(caches); i++) {
+		const json_t *c = json_array_get(caches, i);
+		const char *t = json_string_value(json_object_get(c, "type"));
+		double lv, sz;
+		if (!t || !bt__imp_num(json_object_get(c, "level"), &lv) ||
+		    !bt__imp_num(json_object_get(c, "size"), &sz) || !(sz > 0))
+			continue;
+		if (lv == 1 && !strcmp(t, "Data"))
+			m->cache_l1d = (int64_t)sz;
+		else if (lv == 2)
+			m->cache_l2 = (int64_t)sz;
+		else if (lv == 3)
+			m->cache_l3 = (int64_t)sz;
+	}
+	info->has_machine = host || m->cpu_cores > 0;
+	if (info->has_machine) {
+		int rc = bt__imp_fingerprint(run);
+		if (rc)
+			return rc;
+	}
+	int rc = bt__imp_time_text(run, json_string_value(json_object_get(ctx, "date")),
+				   &run->timestamp);
+	if (rc < 0)
+		return rc;
+	info->has_timestamp = rc == 1;
+	return 0;
+}
+
+int bt__import_gbench(struct bt_run *run, const json_t *root, const char *label,
+		      struct bt_import_info *info, struct bt_strbuf *err)
+{
+	struct gb s = { .run = run, .label = label, .err = err };
+	if (!json_is_object(root))
+		return bt_error(err, BT_ESCHEMA, "%s: expected a JSON object", label);
+	const json_t *ctx = json_object_get(root, "context");
+	if (!json_is_object(ctx))
+		return bt_error(err, BT_ESCHEMA, "%s: context: expected an object", label);
+	s.bm = json_object_get(root, "benchmarks");
+	if (!json_is_array(s.bm))
+		return bt_error(err, BT_ESCHEMA, "%s: benchmarks: expected an array", label);
+	json_t *index = json_object();
+	if (!index)
+		return BT_ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < json_array_size(s.bm); i++)
+		rc = add_row(&s, index, i);
+	json_decref(index);
+	for (size_t g = 0; !rc && g < s.n_g; g++)
+		rc = build(&s, &s.g[g]);
+	if (!rc)
+		rc = context(&s, ctx, info);
+	for (size_t g = 0; g < s.n_g; g++)
+		free(s.g[g].rows);
+	free(s.g);
+	if (rc)
+		return rc;
+	if (s.n_agg_only)
+		snprintf(info->note, sizeof info->note,
+			 "%zu benchmark%s with aggregates only: one sample each (the median)",
+			 s.n_agg_only, s.n_agg_only == 1 ? "" : "s");
+	else if (s.n_ignored)
+		snprintf(info->note, sizeof info->note,
+			 "%zu complexity row%s (BigO, RMS) not imported", s.n_ignored,
+			 s.n_ignored == 1 ? "" : "s");
+	return 0;
+}

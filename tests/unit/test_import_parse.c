@@ -1,0 +1,186 @@
+/* Tests of the import dispatcher (lib/import/import.c): the JSON and JSON
+ * Lines parser with the NaN/Infinity literals (bt__import_parse,
+ * bt__imp_num), its error positions in the terms of the original text,
+ * detection by the sniffers and its errors, and the helpers the readers
+ * share (bt__imp_add_metric, bt__imp_time_text). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "benchtrack/import.h"
+#include "import/import.h"
+#include "internal.h"
+
+static json_t *parse(const char *text, int *jsonl, struct bt_strbuf *err)
+{
+	bt_strbuf_reset(err);
+	return bt__import_parse(text, strlen(text), "f.json", jsonl, err);
+}
+
+static void test_literals(void **state)
+{
+	(void)state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int jsonl = 7;
+	/* literals outside strings only; escaped quotes do not end a string */
+	json_t *r = parse("{\"a\": NaN, \"b\": [Infinity, -Infinity, 1.5],"
+			  " \"s\": \"NaN \\\" Infinity\", \"t\": \"x\\\\\", \"u\": NaN}",
+			  &jsonl, &err);
+	assert_non_null(r);
+	assert_int_equal(jsonl, 0);
+	double x;
+	assert_true(bt__imp_num(json_object_get(r, "a"), &x) && isnan(x));
+	assert_true(bt__imp_num(json_object_get(r, "u"), &x) && isnan(x));
+	const json_t *b = json_object_get(r, "b");
+	assert_true(bt__imp_num(json_array_get(b, 0), &x) && isinf(x) && x > 0);
+	assert_true(bt__imp_num(json_array_get(b, 1), &x) && isinf(x) && x < 0);
+	assert_true(bt__imp_num(json_array_get(b, 2), &x) && x == 1.5);
+	assert_string_equal(json_string_value(json_object_get(r, "s")), "NaN \" Infinity");
+	assert_string_equal(json_string_value(json_object_get(r, "t")), "x\\");
+	assert_false(bt__imp_num(json_object_get(r, "s"), &x));
+	assert_false(bt__imp_num(json_object_get(r, "missing"), &x));
+	json_decref(r);
+	bt_strbuf_release(&err);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int jsonl;
+	/* the column counts the original text, not the quoted copy */
+	assert_null(parse("{\"a\": [NaN, NaN,\n  Infinity, ]}", &jsonl, &err));
+	assert_non_null(strstr(err.buf, "f.json: line 2 column "));
+	assert_int_equal(atoi(strstr(err.buf, "column ") + 7), 13); /* the ']' */
+	assert_null(parse("{\"a\": 1,", &jsonl, &err));
+	assert_non_null(strstr(err.buf, "f.json: line 1 column "));
+	assert_null(parse("  \n\t ", &jsonl, &err));
+	assert_string_equal(err.buf, "f.json: empty: expected JSON");
+	assert_null(parse("42", &jsonl, &err));
+	assert_non_null(strstr(err.buf, "f.json: line 1 column "));
+	bt_strbuf_release(&err);
+}
+
+static void test_jsonl(void **state)
+{
+	(void)state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int jsonl = 0;
+	json_t *r = parse("{\"a\": 1}\n\n{\"b\": NaN}\r\n{\"c\": 3}\n", &jsonl, &err);
+	assert_non_null(r);
+	assert_int_equal(jsonl, 1);
+	assert_int_equal(json_array_size(r), 3);
+	double x;
+	assert_true(bt__imp_num(json_object_get(json_array_get(r, 1), "b"), &x) && isnan(x));
+	json_decref(r);
+	/* a bad line is named by its number in the file */
+	assert_null(parse("{\"a\": 1}\n{\"b\": 2}\n{\"c\": \n", &jsonl, &err));
+	assert_non_null(strstr(err.buf, "f.json: line 3 column "));
+	assert_null(parse("{\"a\": 1}\n[1]\n", &jsonl, &err));
+	assert_string_equal(err.buf, "f.json: line 2: expected a JSON object (JSON Lines)");
+	/* one line alone is one document */
+	r = parse("{\"a\": 1}\n", &jsonl, &err);
+	assert_non_null(r);
+	assert_int_equal(jsonl, 0);
+	assert_true(json_is_object(r));
+	json_decref(r);
+	bt_strbuf_release(&err);
+}
+
+static void test_detect(void **state)
+{
+	(void)state;
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run run;
+	struct bt_import_info info;
+	const char *hf = "{\"results\": [{\"command\": \"true\", \"times\": [0.5, 0.25, 1]}]}";
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, hf, strlen(hf), "h", BT_FORMAT_AUTO, &info, &err), 0);
+	assert_int_equal(info.format, BT_FORMAT_HYPERFINE);
+	assert_int_equal(info.detected, 1);
+	assert_int_equal(run.n_results, 1);
+	assert_int_equal(run.results[0].metrics[0].stats.n, 3);
+	assert_true(run.results[0].metrics[0].stats.median == 0.5);
+	bt_run_release(&run);
+
+	const char *none = "{\"x\": 1}";
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, none, strlen(none), "n", BT_FORMAT_AUTO, &info,
+					&err),
+			 BT_EUNSUPPORTED);
+	assert_non_null(strstr(err.buf, "n: not a format benchtrack imports (tried gbench, "
+					"hyperfine, pytest-benchmark"));
+	bt_run_release(&run);
+
+	/* a gbench document that also has hyperfine's members: ambiguous */
+	const char *both = "{\"context\": {}, \"benchmarks\": [], \"results\": [{\"command\":"
+			   " \"x\", \"times\": [1]}]}";
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, both, strlen(both), "b", BT_FORMAT_AUTO, &info,
+					&err),
+			 BT_EUNSUPPORTED);
+	assert_string_equal(err.buf, "b: looks like both gbench and hyperfine: pass --format");
+	bt_run_release(&run);
+
+	/* criterion needs a directory; csv is export only */
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, hf, strlen(hf), "c", BT_FORMAT_CRITERION, &info,
+					&err),
+			 BT_EUNSUPPORTED);
+	assert_int_equal(bt_import_text(&run, hf, strlen(hf), "c", BT_FORMAT_CSV, &info, &err),
+			 BT_EINVAL);
+	assert_int_equal(bt_import_path(&run, "/nonexistent/x.json", BT_FORMAT_AUTO, &info, &err),
+			 BT_ENOTFOUND);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
+static void test_helpers(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	assert_int_equal(bt_run_init(&run), 0);
+	struct bt_result *r = bt_run_add_result(&run);
+	assert_non_null(r);
+	double x[] = { 3, 1, 2, 10 };
+	assert_int_equal(bt__imp_add_metric(&run, r, "time", "s", BT_LOWER_IS_BETTER, x, 4), 0);
+	assert_int_equal(bt__imp_add_metric(&run, r, "rate", "items/s", BT_HIGHER_IS_BETTER, x, 2),
+			 0);
+	assert_int_equal(r->n_metrics, 2);
+	assert_string_equal(r->metrics[0].name, "time");
+	assert_true(r->metrics[0].stats.median == 2.5);
+	assert_true(r->metrics[1].stats.median == 2);
+	x[0] = 99; /* copied */
+	assert_true(r->metrics[0].samples[0] == 3);
+	assert_int_equal(bt__imp_add_counter(&run, r, "c", 1), 0);
+	assert_int_equal(bt__imp_add_counter(&run, r, "c", 2), 0);
+	assert_int_equal(r->n_counters, 1);
+	assert_true(r->counters[0].value == 2);
+	const char *t = NULL;
+	assert_int_equal(bt__imp_time_text(&run, "2026-12-04T07:33:42.616572", &t), 1);
+	assert_string_equal(t, "2026-12-04T07:33:42Z");
+	assert_int_equal(bt__imp_time_text(&run, "2026-12-04T09:33:42+02:00", &t), 1);
+	assert_string_equal(t, "2026-12-04T07:33:42Z");
+	assert_int_equal(bt__imp_time_text(&run, "yesterday", &t), 0);
+	assert_int_equal(bt__imp_time_text(&run, NULL, &t), 0);
+	bt_run_release(&run);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_literals), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_jsonl),    cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_helpers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
