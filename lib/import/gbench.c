@@ -233,18 +233,6 @@ static int set_name(struct bt_run *run, struct bt_result *r, const char *rn)
 	return 0;
 }
 
-static double median_of(const double *x, size_t n)
-{
-	double *c = malloc(n * sizeof *c);
-	if (!c)
-		return NAN;
-	memcpy(c, x, n * sizeof *c);
-	bt_stats_sort(c, n);
-	double m = bt_stats_median_sorted(c, n);
-	free(c);
-	return m;
-}
-
 /* One result from group gr. */
 static int build(struct gb *s, const struct group *gr)
 {
@@ -348,7 +336,7 @@ static int build(struct gb *s, const struct group *gr)
 		if ((rc = bt__imp_add_counter(run, r, key, m)))
 			goto out_u;
 	}
-	double med = nr ? median_of(real, nr) : NAN;
+	double med = r->metrics[0].stats.median; /* NaN without samples */
 	if (n_items && med > 0) {
 		r->throughput.items_per_op = items / (double)n_items;
 		r->throughput.value = r->throughput.items_per_op / med;

@@ -40,29 +40,6 @@ static int schema(struct bt_strbuf *err, const char *label, size_t i, const char
 			field ? field : "", what);
 }
 
-static int kv_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct bt_kv *)a)->key, ((const struct bt_kv *)b)->key);
-}
-
-/* 1 when an earlier result has r's name and params. */
-static int taken(const struct bt_run *run, size_t upto, const struct bt_result *r,
-		 const char *name)
-{
-	for (size_t j = 0; j < upto; j++) {
-		const struct bt_result *o = &run->results[j];
-		if (strcmp(o->name, name) || o->n_params != r->n_params)
-			continue;
-		size_t k = 0;
-		while (k < r->n_params && !strcmp(o->params[k].key, r->params[k].key) &&
-		       !strcmp(o->params[k].value, r->params[k].value))
-			k++;
-		if (k == r->n_params)
-			return 1;
-	}
-	return 0;
-}
-
 static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 	       struct bt_strbuf *err)
 {
@@ -120,25 +97,10 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 		return BT_ENOMEM;
 	}
 	r->variant = bt_run_strdup(run, "default");
-	size_t np = json_object_size(par);
-	r->params = np ? bt_run_alloc(run, np * sizeof *r->params) : NULL;
-	if (!r->variant || (np && !r->params))
+	if (!r->variant || bt__imp_set_params(run, r, par))
 		goto oom;
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)par, key, v) {
-		int oom = 0;
-		struct bt_kv *kv = &r->params[r->n_params];
-		kv->key = bt_run_strdup(run, key);
-		kv->value = bt__imp_jtext(run, v, &oom);
-		if (oom || !kv->key)
-			goto oom;
-		if (kv->value)
-			r->n_params++;
-	}
-	qsort(r->params, r->n_params, sizeof *r->params, kv_cmp);
 	r->name = bt_run_strdup(run, cmd);
-	for (int k = 2; r->name && taken(run, run->n_results - 1, r, r->name); k++)
+	for (int k = 2; r->name && bt__imp_identity_taken(run, run->n_results - 1, r); k++)
 		r->name = bt_run_printf(run, "%s (%d)", cmd, k);
 	if (!r->name)
 		goto oom;

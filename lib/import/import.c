@@ -332,6 +332,50 @@ int bt__imp_add_counter(struct bt_run *run, struct bt_result *r, const char *nam
 	return 0;
 }
 
+static int kv_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bt_kv *)a)->key, ((const struct bt_kv *)b)->key);
+}
+
+int bt__imp_set_params(struct bt_run *run, struct bt_result *r, const json_t *o)
+{
+	size_t np = json_object_size(o);
+	r->n_params = 0;
+	r->params = np ? bt_run_alloc(run, np * sizeof *r->params) : NULL;
+	if (np && !r->params)
+		return BT_ENOMEM;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)o, key, v) {
+		int oom = 0;
+		struct bt_kv *kv = &r->params[r->n_params];
+		kv->key = bt_run_strdup(run, key);
+		kv->value = bt__imp_jtext(run, v, &oom);
+		if (oom || !kv->key)
+			return BT_ENOMEM;
+		if (kv->value)
+			r->n_params++;
+	}
+	qsort(r->params, r->n_params, sizeof *r->params, kv_cmp);
+	return 0;
+}
+
+int bt__imp_identity_taken(const struct bt_run *run, size_t upto, const struct bt_result *r)
+{
+	for (size_t j = 0; j < upto; j++) {
+		const struct bt_result *o = &run->results[j];
+		if (strcmp(o->name, r->name) || o->n_params != r->n_params)
+			continue;
+		size_t k = 0;
+		while (k < r->n_params && !strcmp(o->params[k].key, r->params[k].key) &&
+		       !strcmp(o->params[k].value, r->params[k].value))
+			k++;
+		if (k == r->n_params)
+			return 1;
+	}
+	return 0;
+}
+
 int bt__imp_time_text(struct bt_run *run, const char *s, const char **out)
 {
 	time_t t;

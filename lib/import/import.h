@@ -296,6 +296,15 @@ int bt__imp_add_metric(struct bt_run *run, struct bt_result *r, const char *name
  * BT_ENOMEM. */
 int bt__imp_add_counter(struct bt_run *run, struct bt_result *r, const char *name, double v);
 
+/* The members of object o (NULL: none) as the params of r, values as
+ * bt__imp_jtext gives them (null members left out), sorted by key. 0 or
+ * BT_ENOMEM. */
+int bt__imp_set_params(struct bt_run *run, struct bt_result *r, const json_t *o);
+
+/* 1 when one of run->results[0..upto) has r's name and params (r's
+ * params sorted), else 0. */
+int bt__imp_identity_taken(const struct bt_run *run, size_t upto, const struct bt_result *r);
+
 /* A time text s (bt__parse_time's forms; digits of a fraction past the
  * seconds allowed, no zone meaning UTC) as "YYYY-MM-DDTHH:MM:SSZ" in the
  * arena of run, into *out. 1 when read, 0 when s is not one (or NULL),

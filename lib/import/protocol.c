@@ -691,15 +691,17 @@ static int feed_line(struct bt__proto *p, const char *s, size_t n, int partial,
 		L->params_ok = !broken;
 	}
 	if (!broken || L->bench) {
+		char capped[80];
 		int r = entity(p, L->bench, L->params, L->params_ok ? L->n_params : 0,
-			       &ei, broken ? prob + strlen(prob) : prob,
-			       broken ? 1 : sizeof prob);
+			       &ei, capped, sizeof capped);
 		if (r < 0) {
 			rc = r;
 			goto out;
 		}
-		if (r) { /* the cap */
+		if (r) { /* the cap: counted against the own */
 			ei = 0;
+			if (!broken)
+				snprintf(prob, sizeof prob, "%s", capped);
 			broken = 1;
 		}
 	}
@@ -707,7 +709,7 @@ static int feed_line(struct bt__proto *p, const char *s, size_t n, int partial,
 		rc = bad(p, ei, label, lineno, prob, warn);
 		goto out;
 	}
-	const json_t *m = json_object_get(o, "metric");
+	const json_t *m = member(o, "metric");
 	int has_status = member(o, "status") != NULL;
 	int has_val = member(o, "validation") != NULL;
 	if (!m && !has_status && !has_val) {
@@ -716,7 +718,6 @@ static int feed_line(struct bt__proto *p, const char *s, size_t n, int partial,
 		goto out;
 	}
 	if ((m && (get_name(o, "metric", MAX_NAME, &L->metric, prob, sizeof prob) ||
-		   (!L->metric && snprintf(prob, sizeof prob, "\"metric\": null")) ||
 		   get_metric(o, L, prob, sizeof prob))) ||
 	    (has_status && get_status(o, L, prob, sizeof prob)) ||
 	    (has_val && get_validation(o, L, prob, sizeof prob))) {

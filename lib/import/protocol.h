@@ -48,15 +48,18 @@ int bt__proto_feed(struct bt__proto *p, const char *text, size_t len,
 
 /* Adds what was fed to run. run->results[own] is the command's own result:
  * lines without "benchmark" (or naming the own result's name) add their
- * metrics to it (after its "time"; a protocol metric named "time" is
- * stored as "reported_time" there so the wall time stays), status and
- * validation lines apply to it. Every other benchmark (with its params,
- * merged over the own result's params: the -L/-P values) becomes a new
- * result appended to run: that name, the own result's group, variant
- * "default", params sorted, its metrics in first-seen order with
- * bt_stats_summarize's statistics. A benchmark that had malformed lines
- * gets the counter "protocol_bad_lines" (their count) and, when ok, keeps
- * status ok. Returns 0, BT_ENOMEM (err set). */
+ * metrics to it (after its own; a protocol metric with the name of one
+ * it has, "time", "user_time", ..., is stored as "reported_NAME" there so
+ * the wall time stays), status and validation lines apply to it. Every
+ * other benchmark (with its params, merged over the own result's params:
+ * the -L/-P values; the line's value wins) becomes a new result appended
+ * to run: that name, the own result's group and type, variant "default",
+ * params sorted, its metrics in first-seen order ("time" first) with
+ * bt_stats_summarize's statistics; when another result of run already
+ * has that identity (a second command reporting the same benchmark), the
+ * param "command" (the own result's name) is added. A benchmark that had
+ * malformed lines gets the counter "protocol_bad_lines" (their count)
+ * and, when ok, keeps status ok. Returns 0, BT_ENOMEM (err set). */
 int bt__proto_emit(struct bt__proto *p, struct bt_run *run, size_t own,
 		   struct bt_strbuf *err);
 

@@ -45,11 +45,6 @@ static int schema(struct bt_strbuf *err, const char *label, size_t i, const char
 			field ? "." : "", field ? field : "", what);
 }
 
-static int kv_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct bt_kv *)a)->key, ((const struct bt_kv *)b)->key);
-}
-
 /* Name and params of result r from benchmark object o. */
 static int identity(struct bt_run *run, struct bt_result *r, const json_t *o)
 {
@@ -57,48 +52,16 @@ static int identity(struct bt_run *run, struct bt_result *r, const json_t *o)
 	if (!full)
 		full = json_string_value(json_object_get(o, "name"));
 	const json_t *par = json_object_get(o, "params");
-	size_t np = json_object_size(par), len = strlen(full);
-	if (np) {
-		r->params = bt_run_alloc(run, np * sizeof *r->params);
-		if (!r->params)
-			return BT_ENOMEM;
-		const char *key;
-		json_t *v;
-		json_object_foreach((json_t *)par, key, v) {
-			int oom = 0;
-			struct bt_kv *kv = &r->params[r->n_params];
-			kv->key = bt_run_strdup(run, key);
-			kv->value = bt__imp_jtext(run, v, &oom);
-			if (oom || !kv->key)
-				return BT_ENOMEM;
-			if (kv->value)
-				r->n_params++;
-		}
-		qsort(r->params, r->n_params, sizeof *r->params, kv_cmp);
-		/* "test_sum[100]": the bracket is what params say */
-		const char *br = len && full[len - 1] == ']' ? strrchr(full, '[') : NULL;
-		if (br && r->n_params)
-			len = (size_t)(br - full);
-	}
+	size_t len = strlen(full);
+	int rc = bt__imp_set_params(run, r, par);
+	if (rc)
+		return rc;
+	/* "test_sum[100]": the bracket is what params say */
+	const char *br = len && full[len - 1] == ']' ? strrchr(full, '[') : NULL;
+	if (br && r->n_params)
+		len = (size_t)(br - full);
 	r->name = bt__arena_strndup(run->arena, full, len);
 	return r->name ? 0 : BT_ENOMEM;
-}
-
-/* 1 when an earlier result of run has r's name and params. */
-static int taken(const struct bt_run *run, const struct bt_result *r)
-{
-	for (size_t j = 0; j + 1 < run->n_results; j++) {
-		const struct bt_result *o = &run->results[j];
-		if (strcmp(o->name, r->name) || o->n_params != r->n_params)
-			continue;
-		size_t k = 0;
-		while (k < r->n_params && !strcmp(o->params[k].key, r->params[k].key) &&
-		       !strcmp(o->params[k].value, r->params[k].value))
-			k++;
-		if (k == r->n_params)
-			return 1;
-	}
-	return 0;
 }
 
 static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
@@ -169,7 +132,7 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 	if (!r->variant || (rc = identity(run, r, o)))
 		goto out;
 	rc = BT_ENOMEM;
-	if (taken(run, r) && !(r->name = bt_run_printf(run, "%s", json_string_value(
+	if (bt__imp_identity_taken(run, run->n_results - 1, r) && !(r->name = bt_run_printf(run, "%s", json_string_value(
 								       fn ? fn : json_object_get(o, "name")))))
 		goto out;
 	if (json_is_string(grp) && !(r->group = bt_run_strdup(run, json_string_value(grp))))

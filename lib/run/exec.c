@@ -73,6 +73,8 @@ struct ctx {
 	ino_t mino;
 	char *shell_path;        /* the shell found in PATH */
 	double sh_wall, sh_user, sh_sys;
+	int64_t own_rss;         /* our resident set while commands start:
+				    the kernel counts it for each of them */
 	struct cstate *cs;
 	size_t n;
 	size_t total_done, total_planned;
@@ -790,7 +792,7 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 }
 
 /* Warnings about a command that ran: non-zero exits kept (-i), runs so
- * short that the shell's cost dominates. */
+ * short that the shell's cost dominates, a peak RSS that may be ours. */
 static void warn_cmd(struct ctx *x, struct cstate *cs)
 {
 	if (cs->nonzero)
@@ -802,12 +804,19 @@ static void warn_cmd(struct ctx *x, struct cstate *cs)
 		double sum = 0;
 		for (int i = 0; i < cs->done; i++)
 			sum += cs->s[i].wall;
-		if (sum / cs->done < 5e-3)
+		if (sum / cs->done < 5e-3 && x->sh_wall > 0)
 			bt_strbuf_addf(x->warn, "'%s': a run takes under 5 ms, so the shell's "
 				       "spawn cost subtracted (%.3g ms) may be most of what "
 				       "was measured; without a shell (-N) it is not\n",
 				       cs->name, x->sh_wall * 1e3);
 	}
+	if (cs->done > 0 && x->own_rss > 0 && cs->peak >= 0 &&
+	    cs->peak <= x->own_rss + x->own_rss / 50 + 65536)
+		bt_strbuf_addf(x->warn, "'%s': its peak RSS (%.1f MiB) is not above "
+			       "benchtrack's own (%.1f MiB), which the kernel counts for "
+			       "every process started: its own peak is at most that\n",
+			       cs->name, (double)cs->peak / 1048576.0,
+			       (double)x->own_rss / 1048576.0);
 }
 
 /* --- the call ----------------------------------------------------------- */
@@ -1014,7 +1023,11 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 	if (x.shell && (rc = calibrate(&x)))
 		goto out;
 
+	/* our peak down to what we hold now, so that the floor under every
+	 * command's peak RSS is that, not what we held once */
+	bt__reset_peak_rss();
 	int rrc = run_all(&x);
+	x.own_rss = bt__peak_rss();
 	/* cleanups of commands that were set up and not finished (stopped:
 	 * not run, the user asked to stop) */
 	for (size_t i = 0; rrc == 0 && i < n; i++)

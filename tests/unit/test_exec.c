@@ -701,6 +701,16 @@ static void test_metrics_file(void **state)
 		assert_int_equal(out.run.results[i].status, BT_STATUS_OK);
 		assert_int_equal(samples(&out.run.results[i]), 3);
 	}
+	/* what the timed runs wrote, pooled; the warmup's lines dropped */
+	const struct bt_metric *x = bt_result_metric(&out.run.results[0], "x");
+	const struct bt_metric *y = bt_result_metric(&out.run.results[1], "y");
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(x->n_samples, 3);
+	assert_int_equal(y->n_samples, 3);
+	assert_true(y->samples[0] == 2);
+	assert_string_equal(out.run.results[0].metrics[0].name, "time");
+	assert_null(strstr(bt_strbuf_str(&out.warn), ": line "));
 	char *text = bt_test_slurp(tpath("paths"));
 	/* 4 runs; each path in tmpdir, none left behind */
 	int lines = 0;
@@ -719,6 +729,16 @@ static void test_metrics_file(void **state)
 		assert_null(strstr(e->d_name, "benchtrack-metrics-"));
 	if (d)
 		closedir(d);
+	out_release(&out);
+	/* a malformed line: a warning naming the run */
+	o.warmup = 0;
+	o.runs = 2;
+	struct bt_exec_cmd bad = { .name = "badline",
+				   .text = "echo 'not json' >> \"$BENCHTRACK_METRICS\"" };
+	run_cmds(&out, &o, &bad, 1);
+	assert_int_equal(out.rc, 0);
+	assert_non_null(strstr(bt_strbuf_str(&out.warn), "run 1 of 'badline': line 1: "));
+	assert_non_null(strstr(bt_strbuf_str(&out.warn), "run 2 of 'badline': line 1: "));
 	out_release(&out);
 	/* a directory that cannot take the file */
 	o.tmpdir = tpath("no/such/dir");

@@ -443,6 +443,33 @@ static void test_malformed(void **state)
 	bt_strbuf_release(&warn);
 }
 
+/* null is the same as an absent member; a key with '=' is malformed */
+static void test_null_members(void **state)
+{
+	struct bt_run run;
+	struct bt_strbuf warn = BT_STRBUF_INIT;
+	(void)state;
+	make_run(&run, "cmd", NULL);
+	feed_emit(&run, 0, &warn,
+		  "{\"benchmark\":null,\"params\":null,\"metric\":\"m\",\"value\":1,"
+		  "\"unit\":null,\"direction\":null,\"values\":null,\"status\":null}\n"
+		  "{\"metric\":null,\"value\":1}\n"
+		  "{\"params\":{\"a=b\":1},\"metric\":\"m\",\"value\":1}\n"
+		  "{\"metric\":\"m\",\"value\":2,\"later\":{\"x\":[1]}}\n",
+		  NULL);
+	assert_string_equal(bt_strbuf_str(&warn),
+			    "run 1: line 2: missing \"metric\" (nor a \"status\" or "
+			    "\"validation\" line)\n"
+			    "run 1: line 3: \"params\": key \"a=b\" has a '='\n");
+	assert_int_equal(run.n_results, 1);
+	const struct bt_metric *m = bt_result_metric(&run.results[0], "m");
+	assert_int_equal(m->n_samples, 2);
+	assert_string_equal(m->unit, "");
+	assert_int_equal(m->direction, BT_LOWER_IS_BETTER);
+	bt_run_release(&run);
+	bt_strbuf_release(&warn);
+}
+
 static void test_warning_cap(void **state)
 {
 	struct bt_run run;
@@ -657,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_units_directions),
 		cmocka_unit_test(test_status_validation),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_null_members),
 		cmocka_unit_test(test_warning_cap),
 		cmocka_unit_test(test_partial_last_line),
 		cmocka_unit_test(test_params_merge),
