@@ -383,5 +383,5 @@ int bt__import_asv(struct bt_run *run, const json_t *root, const char *label,
 		rc = BT_ENOMEM;
 	if (!rc)
 		bt__imp_context_found(run, info);
-	return rc;
+	return rc ? rc : bt__imp_unique_names(run, 0);
 }

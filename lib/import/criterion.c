@@ -276,7 +276,7 @@ int bt__import_criterion(struct bt_run *run, const json_t *root, const char *lab
 	free(it.x);
 	free(tm.x);
 	(void)info;
-	return rc;
+	return rc ? rc : bt__imp_unique_names(run, run->n_results - 1);
 }
 
 /* --- a directory of criterion's output ------------------------------------ */

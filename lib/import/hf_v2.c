@@ -390,5 +390,5 @@ int bt__import_hf_v2_import(struct bt_run *run, const json_t *root, const char *
 	}
 	if (!rc)
 		bt__imp_context_found(run, info);
-	return rc;
+	return rc ? rc : bt__imp_unique_names(run, 0);
 }

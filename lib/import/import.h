@@ -374,4 +374,10 @@ void bt__imp_context_found(const struct bt_run *run, struct bt_import_info *info
 /* The last result of run (the one bt__rb_finish just made); NULL when none. */
 struct bt_result *bt__imp_last_result(struct bt_run *run);
 
+/* Results from..n_results-1 of run whose name and params an earlier
+ * result already has are renamed "NAME (2)", "NAME (3)", ... (as the
+ * hyperfine reader does), so that every identity is stored once. 0 or
+ * BT_ENOMEM. */
+int bt__imp_unique_names(struct bt_run *run, size_t from);
+
 #endif

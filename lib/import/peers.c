@@ -83,3 +83,15 @@ struct bt_result *bt__imp_last_result(struct bt_run *run)
 {
 	return run->n_results ? &run->results[run->n_results - 1] : NULL;
 }
+
+int bt__imp_unique_names(struct bt_run *run, size_t from)
+{
+	for (size_t i = from; i < run->n_results; i++) {
+		struct bt_result *r = &run->results[i];
+		const char *base = r->name;
+		for (int k = 2; bt__imp_identity_taken(run, i, r); k++)
+			if (!(r->name = bt_run_printf(run, "%s (%d)", base, k)))
+				return BT_ENOMEM;
+	}
+	return 0;
+}

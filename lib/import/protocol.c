@@ -10,7 +10,7 @@
  * "NAME\x1eK\x1fV\x1f..." (params sorted; names hold no control
  * characters), the series by "ENTITY\x1eMETRIC". Strings live in the
  * arena of a scratch run (bt__imp_jtext wants one), samples in malloc'd
- * vectors. */
+ * vectors (protocolint.h). The results are made in protocol_emit.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,61 +20,7 @@
 
 #include "import.h"
 #include "internal.h"
-#include "protocol.h"
-
-/* The caps (docs/PROTOCOL.md "Limits"): a runaway script cannot make
- * benchtrack use more than a bounded amount of memory. */
-#define MAX_LINE ((size_t)1 << 20)     /* bytes of one line */
-#define MAX_LINES 100000               /* lines read of one run */
-#define MAX_SAMPLES 1000000            /* samples kept per command */
-#define MAX_ENTITIES 1000              /* benchmarks (name and params) */
-#define MAX_SERIES 10000               /* metrics of all benchmarks */
-#define MAX_PARAMS 64                  /* params of one line */
-#define MAX_NAME 256                   /* bytes of a name, key or value */
-#define MAX_UNIT 64                    /* bytes of a unit */
-#define MAX_MESSAGE 4096               /* bytes of a status message kept */
-#define MAX_WARNED 20                  /* malformed lines shown per run */
-
-struct entity {
-	const char *name;       /* NULL: the command's own */
-	struct bt_kv *params;   /* sorted by key */
-	size_t n_params;
-	const char *key;        /* its hash key */
-	enum bt_status status;  /* ok, failed or skipped */
-	const char *message;
-	struct bt_validation val;
-	size_t bad;             /* malformed lines counted against it */
-	int seen;               /* a valid line named it */
-};
-
-struct series {
-	size_t entity;
-	const char *metric;
-	const char *unit;       /* after conversion: "s" for time units */
-	enum bt_direction dir;
-	const char *key;
-	double *v;
-	size_t n, alloc;
-};
-
-struct map {
-	size_t *slot;           /* index + 1; 0 empty */
-	size_t cap;             /* a power of two, or 0 */
-};
-
-struct bt__proto {
-	struct bt_run scratch;  /* its arena holds the strings */
-	struct entity *ent;
-	size_t n_ent, a_ent;
-	struct series *ser;
-	size_t n_ser, a_ser;
-	struct map ent_map, ser_map;
-	size_t n_samples;       /* kept, all series */
-	/* per feed */
-	size_t warned;          /* malformed lines shown */
-	size_t unshown;         /* malformed lines past MAX_WARNED */
-	int capped;             /* the sample cap was announced */
-};
+#include "protocolint.h"
 
 /* --- the hash tables ---------------------------------------------------- */
 
@@ -235,11 +181,6 @@ static int get_name(const json_t *o, const char *k, size_t max,
 	return 0;
 }
 
-static int kv_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct bt_kv *)a)->key, ((const struct bt_kv *)b)->key);
-}
-
 /* The "params" object into L->params (text in the scratch arena), sorted. */
 static int get_params(struct bt__proto *p, const json_t *o, struct line *L,
 		      char *prob, size_t np, int *oom)
@@ -281,7 +222,7 @@ static int get_params(struct bt__proto *p, const json_t *o, struct line *L,
 		L->params[L->n_params].key = k;
 		L->params[L->n_params++].value = t;
 	}
-	qsort(L->params, L->n_params, sizeof *L->params, kv_cmp);
+	qsort(L->params, L->n_params, sizeof *L->params, bt__proto_kv_cmp);
 	return 0;
 }
 
@@ -596,15 +537,6 @@ static int bad(struct bt__proto *p, size_t ei, const char *label, size_t lineno,
 		       ? BT_ENOMEM : 0;
 }
 
-/* The larger of a running maximum m (NaN: none yet) and x (NaN: not
- * given); lower: the smaller. */
-static double fold(double m, double x, int lower)
-{
-	if (isnan(x))
-		return m;
-	return isnan(m) || (lower ? x < m : x > m) ? x : m;
-}
-
 /* Applies the parsed, valid line L to entity ei (its status and
  * validation; the samples are add_samples'). */
 static int apply(struct bt__proto *p, size_t ei, const struct line *L)
@@ -635,9 +567,9 @@ static int apply(struct bt__proto *p, size_t ei, const struct line *L)
 			v->passed = 1;
 			v->max_abs_err = v->max_rel_err = v->tolerance = NAN;
 		}
-		v->max_abs_err = fold(v->max_abs_err, L->abs_err, 0);
-		v->max_rel_err = fold(v->max_rel_err, L->rel_err, 0);
-		v->tolerance = fold(v->tolerance, L->tol, 1); /* the strictest */
+		v->max_abs_err = bt__proto_fold(v->max_abs_err, L->abs_err, 0);
+		v->max_rel_err = bt__proto_fold(v->max_rel_err, L->rel_err, 0);
+		v->tolerance = bt__proto_fold(v->tolerance, L->tol, 1); /* the strictest */
 		v->passed = v->passed && L->passed;
 	}
 	return 0;
@@ -773,320 +705,4 @@ int bt__proto_feed(struct bt__proto *p, const char *text, size_t len,
 			   p->unshown, p->unshown == 1 ? "" : "s"))
 		return BT_ENOMEM;
 	return 0;
-}
-
-/* --- emitting ----------------------------------------------------------------- */
-
-/* A result being made from entities. */
-struct target {
-	const char *name;        /* in the run's arena */
-	struct bt_kv *params;    /* merged, sorted, in the run's arena */
-	size_t n_params;
-	size_t result;           /* index in run->results; own for the own */
-	enum bt_status status;
-	const char *message;
-	struct bt_validation val;
-	size_t bad;
-	int made;                /* 1 once a result exists for it */
-};
-
-static int same_params(const struct bt_kv *a, size_t na, const struct bt_kv *b,
-		       size_t nb)
-{
-	if (na != nb)
-		return 0;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i].key, b[i].key) || strcmp(a[i].value ? a[i].value : "",
-							 b[i].value ? b[i].value : ""))
-			return 0;
-	return 1;
-}
-
-/* The own result's params overridden and extended by e's (sorted), plus
- * extra (key "command", when not NULL), in run's arena; NULL on OOM. */
-static struct bt_kv *merge_params(struct bt_run *run, const struct bt_result *own,
-				  const struct entity *e, const char *extra,
-				  size_t *n)
-{
-	size_t cap = own->n_params + e->n_params + 1;
-	struct bt_kv *kv = bt_run_alloc(run, cap * sizeof *kv);
-	if (!kv)
-		return NULL;
-	*n = 0;
-	for (size_t i = 0; i < e->n_params; i++) {
-		kv[*n].key = bt_run_strdup(run, e->params[i].key);
-		kv[*n].value = bt_run_strdup(run, e->params[i].value);
-		if (!kv[*n].key || !kv[*n].value)
-			return NULL;
-		(*n)++;
-	}
-	for (size_t i = 0; i < own->n_params; i++) {
-		int dup = 0;
-		for (size_t j = 0; j < e->n_params; j++)
-			dup |= !strcmp(own->params[i].key, e->params[j].key);
-		if (!dup)
-			kv[(*n)++] = own->params[i];
-	}
-	if (extra) {
-		int dup = 0;
-		for (size_t j = 0; j < *n; j++)
-			dup |= !strcmp(kv[j].key, "command");
-		if (!dup) {
-			kv[*n].key = "command";
-			kv[(*n)++].value = extra;
-		}
-	}
-	qsort(kv, *n, sizeof *kv, kv_cmp);
-	return kv;
-}
-
-/* 1 when a result of run other than skip has the identity (name, variant
- * "default", params, version 1). */
-static int taken(const struct bt_run *run, size_t skip, const char *name,
-		 const struct bt_kv *kv, size_t n)
-{
-	for (size_t i = 0; i < run->n_results; i++) {
-		const struct bt_result *r = &run->results[i];
-		if (i != skip && r->name && !strcmp(r->name, name) &&
-		    r->variant && !strcmp(r->variant, "default") && r->version == 1 &&
-		    same_params(r->params, r->n_params, kv, n))
-			return 1;
-	}
-	return 0;
-}
-
-static void merge_status(struct target *t, const struct entity *e)
-{
-	if (e->status != BT_STATUS_OK &&
-	    (t->status == BT_STATUS_OK ||
-	     (t->status == BT_STATUS_SKIPPED && e->status == BT_STATUS_FAILED))) {
-		t->status = e->status;
-		t->message = e->message;
-	}
-	if (e->val.checked) {
-		struct bt_validation *v = &t->val;
-		if (!v->checked) {
-			*v = e->val;
-		} else {
-			v->max_abs_err = fold(v->max_abs_err, e->val.max_abs_err, 0);
-			v->max_rel_err = fold(v->max_rel_err, e->val.max_rel_err, 0);
-			v->tolerance = fold(v->tolerance, e->val.tolerance, 1);
-			v->passed = v->passed && e->val.passed;
-		}
-	}
-	t->bad += e->bad;
-}
-
-/* The metrics of target ti (series of the entities mapped to it, pooled by
- * name in first-seen order) appended to result r (an index of run). */
-static int put_metrics(struct bt__proto *p, struct bt_run *run, size_t r,
-		       const size_t *tgt, size_t ti, int is_own,
-		       struct bt_strbuf *err)
-{
-	size_t want = 0;
-	for (size_t i = 0; i < p->n_ser; i++)
-		want += tgt[p->ser[i].entity] == ti;
-	if (!want)
-		return 0;
-	struct bt_result *res = &run->results[r];
-	struct bt_metric *m = bt_run_alloc(run, (res->n_metrics + want) * sizeof *m);
-	size_t *done = calloc(p->n_ser, sizeof *done);
-	double *buf = NULL;
-	size_t n = res->n_metrics, a_buf = 0;
-	int rc = BT_ENOMEM;
-	if (!m || !done)
-		goto out;
-	if (n)
-		memcpy(m, res->metrics, n * sizeof *m);
-	/* a protocol "time" goes first in a result of its own, as the
-	 * reader puts it */
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < p->n_ser; i++) {
-			const struct series *s = &p->ser[i];
-			if (tgt[s->entity] != ti || done[i] ||
-			    (!is_own && !pass && strcmp(s->metric, "time")) || (is_own && !pass))
-				continue;
-			size_t k = 0;
-			for (size_t j = i; j < p->n_ser; j++) {
-				const struct series *o = &p->ser[j];
-				if (tgt[o->entity] != ti || done[j] || strcmp(o->metric, s->metric))
-					continue;
-				done[j] = 1;
-				if (bt__vec_reserve((void **)&buf, &a_buf, k + o->n, sizeof *buf))
-					goto out;
-				memcpy(buf + k, o->v, o->n * sizeof *buf);
-				k += o->n;
-			}
-			struct bt_metric *x = &m[n];
-			memset(x, 0, sizeof *x);
-			x->name = bt_run_strdup(run, s->metric);
-			/* in the own result, a name it has (time, user_time, ...)
-			 * stays the command's: the protocol's is "reported_NAME" */
-			while (is_own && x->name && bt_result_metric(&(struct bt_result){
-				       .metrics = m, .n_metrics = n }, x->name))
-				x->name = bt_run_printf(run, "reported_%s", x->name);
-			x->unit = bt_run_strdup(run, s->unit);
-			x->direction = s->dir;
-			x->samples = bt_run_alloc(run, (k ? k : 1) * sizeof *x->samples);
-			if (!x->name || !x->unit || !x->samples)
-				goto out;
-			memcpy(x->samples, buf, k * sizeof *buf);
-			x->n_samples = k;
-			if ((rc = bt_stats_summarize(x->samples, k, &x->stats)))
-				goto out;
-			rc = BT_ENOMEM;
-			n++;
-		}
-	res->metrics = m;
-	res->n_metrics = n;
-	rc = 0;
-out:
-	free(done);
-	free(buf);
-	if (rc)
-		bt_error(err, rc, "metric protocol: out of memory");
-	return rc;
-}
-
-/* Sets the status, validation and bad-line counter of target t on result r. */
-static int put_rest(struct bt_run *run, struct bt_result *r, const struct target *t)
-{
-	if (t->status != BT_STATUS_OK && r->status == BT_STATUS_OK) {
-		r->status = t->status;
-		r->message = t->message ? bt_run_strdup(run, t->message)
-			   : bt_run_strdup(run, t->status == BT_STATUS_SKIPPED
-						? "skipped by the command"
-						: "failed, said the command");
-		if (!r->message)
-			return BT_ENOMEM;
-	}
-	if (t->val.checked) {
-		r->validation = t->val;
-		if (!t->val.passed && r->status == BT_STATUS_OK) {
-			r->status = BT_STATUS_FAILED;
-			r->message = isnan(t->val.max_rel_err)
-				? bt_run_strdup(run, "validation failed (said the command)")
-				: bt_run_printf(run, "validation failed: max relative error %.3g "
-						"(said the command)", t->val.max_rel_err);
-			if (!r->message)
-				return BT_ENOMEM;
-		}
-	}
-	if (t->bad) {
-		struct bt_counter *c = NULL;
-		for (size_t i = 0; i < r->n_counters; i++)
-			if (!strcmp(r->counters[i].name, "protocol_bad_lines"))
-				c = &r->counters[i];
-		if (!c) {
-			struct bt_counter *a = bt_run_alloc(run, (r->n_counters + 1) * sizeof *a);
-			if (!a)
-				return BT_ENOMEM;
-			if (r->n_counters)
-				memcpy(a, r->counters, r->n_counters * sizeof *a);
-			c = &a[r->n_counters];
-			if (!(c->name = bt_run_strdup(run, "protocol_bad_lines")))
-				return BT_ENOMEM;
-			r->counters = a;
-			r->n_counters++;
-		}
-		c->value += (double)t->bad;
-	}
-	return 0;
-}
-
-int bt__proto_emit(struct bt__proto *p, struct bt_run *run, size_t own,
-		   struct bt_strbuf *err)
-{
-	if (!p || !run || own >= run->n_results)
-		return bt_error(err, BT_EINVAL, "metric protocol: no such result");
-	struct target *t = calloc(p->n_ent + 1, sizeof *t);
-	size_t *tgt = calloc(p->n_ent, sizeof *tgt), nt = 1;
-	int rc = BT_ENOMEM;
-	if (!t || !tgt)
-		goto out;
-	const struct bt_result *o = &run->results[own];
-	const char *own_name = o->name ? o->name : "";
-	t[0].name = own_name;
-	t[0].result = own;
-	t[0].made = 1;
-	/* every entity with something valid to a target: the own, or one
-	 * made here by name and merged params */
-	for (size_t i = 1; i < p->n_ent; i++) {
-		const struct entity *e = &p->ent[i];
-		o = &run->results[own];
-		tgt[i] = (size_t)-1;
-		if (!e->seen)
-			continue;
-		const char *name = e->name ? e->name : own_name;
-		size_t n = 0;
-		struct bt_kv *kv = merge_params(run, o, e, NULL, &n);
-		if (!kv)
-			goto out;
-		if (!strcmp(name, own_name) && same_params(kv, n, o->params, o->n_params)) {
-			tgt[i] = 0;
-			continue;
-		}
-		for (size_t k = 1; k < nt && tgt[i] == (size_t)-1; k++)
-			if (!strcmp(t[k].name, name) &&
-			    same_params(t[k].params, t[k].n_params, kv, n))
-				tgt[i] = k;
-		if (tgt[i] != (size_t)-1)
-			continue;
-		/* another command's result (or an earlier one's report) with
-		 * that identity: this command's is told apart by a param */
-		if (taken(run, own, name, kv, n) &&
-		    !(kv = merge_params(run, o, e, own_name, &n)))
-			goto out;
-		if (!(t[nt].name = bt_run_strdup(run, name)))
-			goto out;
-		t[nt].params = kv;
-		t[nt].n_params = n;
-		tgt[i] = nt++;
-	}
-	/* malformed lines only: to the first target of that name, else the
-	 * own result */
-	for (size_t i = 1; i < p->n_ent; i++) {
-		const struct entity *e = &p->ent[i];
-		if (e->seen)
-			continue;
-		tgt[i] = 0;
-		for (size_t k = 1; k < nt && e->name; k++)
-			if (!strcmp(t[k].name, e->name)) {
-				tgt[i] = k;
-				break;
-			}
-	}
-	for (size_t i = 0; i < p->n_ent; i++)
-		merge_status(&t[tgt[i]], &p->ent[i]);
-	for (size_t k = 0; k < nt; k++) {
-		if (!t[k].made) {
-			const struct bt_result *src = &run->results[own];
-			const char *group = src->group, *type = src->type;
-			struct bt_result *r = bt_run_add_result(run);
-			if (!r)
-				goto out;
-			r->name = t[k].name;
-			r->group = group;
-			r->type = type;
-			r->variant = bt_run_strdup(run, "default");
-			r->params = t[k].params;
-			r->n_params = t[k].n_params;
-			if (!r->variant)
-				goto out;
-			t[k].result = run->n_results - 1;
-			t[k].made = 1;
-		}
-		if ((rc = put_metrics(p, run, t[k].result, tgt, k, k == 0, err)))
-			goto out;
-		rc = BT_ENOMEM;
-		if (put_rest(run, &run->results[t[k].result], &t[k]))
-			goto out;
-	}
-	rc = 0;
-out:
-	free(t);
-	free(tgt);
-	if (rc == BT_ENOMEM && (!err || !err->len))
-		bt_error(err, rc, "metric protocol: out of memory");
-	return rc;
 }

@@ -251,5 +251,5 @@ int bt__import_pyperf(struct bt_run *run, const json_t *root, const char *label,
 	if (first >= 0 && !(run->timestamp = bt__imp_iso(run, first)))
 		return BT_ENOMEM;
 	bt__imp_context_found(run, info);
-	return 0;
+	return bt__imp_unique_names(run, 0);
 }

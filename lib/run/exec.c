@@ -40,6 +40,7 @@ struct cstate {
 	const char *name;
 	char **argv;             /* what runs */
 	int own_argv;            /* argv is ours (bt_exec_argv_free) */
+	int via_shell;           /* SHELL -c TEXT: the shell's cost subtracted */
 	char *path;              /* argv[0] found in PATH (malloc'd); NULL:
 				    posix_spawnp searches at each start */
 	char **hook[H_N];        /* ours; NULL: none */
@@ -311,8 +312,9 @@ static char *describe(const struct bt__proc_res *r, char *const argv[],
 	else if (r->timed_out)
 		rc |= bt_strbuf_addf(&m, "timed out after %g s", timeout_s);
 	else if (WIFSIGNALED(r->status))
-		rc |= bt_strbuf_addf(&m, "killed by signal %d (%s)", WTERMSIG(r->status),
-				     bt__signal_name(WTERMSIG(r->status)));
+		rc |= bt_strbuf_addf(&m, "killed by signal %d (SIG%s)", WTERMSIG(r->status),
+				     sigabbrev_np(WTERMSIG(r->status)) ?
+				     sigabbrev_np(WTERMSIG(r->status)) : "?");
 	else {
 		int st = WEXITSTATUS(r->status);
 		rc |= bt_strbuf_addf(&m, "exit status %d%s", st,
@@ -583,9 +585,10 @@ static int step(struct ctx *x, struct cstate *cs, int warm)
 	if (bt__vec_reserve((void **)&cs->s, &cs->alloc, (size_t)cs->done + 1, sizeof *cs->s))
 		return bt_error(x->err, BT_ENOMEM, "out of memory");
 	struct sample *sm = &cs->s[cs->done];
-	sm->wall = r.wall_s - x->sh_wall;
-	sm->user = tv_s(r.ru.ru_utime) - x->sh_user;
-	sm->sys = tv_s(r.ru.ru_stime) - x->sh_sys;
+	double k = cs->via_shell ? 1 : 0;
+	sm->wall = r.wall_s - k * x->sh_wall;
+	sm->user = tv_s(r.ru.ru_utime) - k * x->sh_user;
+	sm->sys = tv_s(r.ru.ru_stime) - k * x->sh_sys;
 	sm->wall = sm->wall > 0 ? sm->wall : 0;
 	sm->user = sm->user > 0 ? sm->user : 0;
 	sm->sys = sm->sys > 0 ? sm->sys : 0;
@@ -771,7 +774,7 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 			return rc;
 		r->n_metrics = 4;
 	}
-	size_t nc = (o->ignore_failure ? 1 : 0) + (x->shell ? 1 : 0);
+	size_t nc = (o->ignore_failure ? 1 : 0) + (cs->via_shell ? 1 : 0);
 	if (nc) {
 		r->counters = bt_run_alloc(run, nc * sizeof *r->counters);
 		if (!r->counters)
@@ -779,7 +782,7 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 		if (o->ignore_failure)
 			r->counters[r->n_counters++] =
 				(struct bt_counter){ "exit_code_nonzero", (double)cs->nonzero };
-		if (x->shell)
+		if (cs->via_shell)
 			r->counters[r->n_counters++] =
 				(struct bt_counter){ "shell_spawn_s", x->sh_wall };
 	}
@@ -800,7 +803,7 @@ static void warn_cmd(struct ctx *x, struct cstate *cs)
 			       "kept (--ignore-failure); the last: %s\n", cs->name,
 			       cs->nonzero, cs->done,
 			       cs->last_nonzero ? cs->last_nonzero : "?");
-	if (x->shell && cs->done > 0 && cs->status == BT_STATUS_OK) {
+	if (cs->via_shell && cs->done > 0 && cs->status == BT_STATUS_OK) {
 		double sum = 0;
 		for (int i = 0; i < cs->done; i++)
 			sum += cs->s[i].wall;
@@ -1001,6 +1004,7 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 			if (!(cs->argv = make_argv(&x, c->text, what, &rc)))
 				goto out;
 			cs->own_argv = 1;
+			cs->via_shell = x.shell != NULL;
 		}
 		cs->path = bt__exec_resolve(cs->argv[0]);
 		const char *h[H_N] = { c->setup, c->prepare, c->conclude, c->cleanup };
@@ -1020,7 +1024,10 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		plan(&x, &x.cs[i]);
-	if (x.shell && (rc = calibrate(&x)))
+	int any_shell = 0;
+	for (size_t i = 0; i < n; i++)
+		any_shell |= x.cs[i].via_shell;
+	if (any_shell && (rc = calibrate(&x)))
 		goto out;
 
 	/* our peak down to what we hold now, so that the floor under every

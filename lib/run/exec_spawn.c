@@ -146,29 +146,6 @@ char *bt__exec_resolve(const char *name)
 	}
 }
 
-const char *bt__signal_name(int sig)
-{
-	static const struct {
-		int sig;
-		const char *name;
-	} names[] = {
-		{ SIGHUP, "SIGHUP" },   { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" },   { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
-		{ SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-		{ SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
-		{ SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
-		{ SIGURG, "SIGURG" },   { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
-		{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
-		{ SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" },   { SIGSYS, "SIGSYS" },
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].sig == sig)
-			return names[i].name;
-	return "SIG?";
-}
-
 /* Keeps the last BT__TAIL_MAX bytes of what fd gives; discards it when
  * res is NULL. Reads until the pipe is empty (or closed: fd set to -1). */
 static void drain(int *fd, struct bt__proc_res *res)

@@ -69,7 +69,4 @@ int bt__proc_run(const struct bt__spawner *sp, const char *path, char *const arg
 		 volatile int *stop, int kill_rest, struct bt__proc_res *res,
 		 struct bt_strbuf *err);
 
-/* "SIGSEGV" for 11; "SIG?" when unknown (static). */
-const char *bt__signal_name(int sig);
-
 #endif

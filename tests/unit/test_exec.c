@@ -267,6 +267,29 @@ static void test_automatic_runs(void **state)
 	assert_int_equal(samples(&out.run.results[0]), 3);
 	assert_int_equal(samples(&out.run.results[1]), 3);
 	out_release(&out);
+	/* interleaved, each command its own count from its own runs: the
+	 * slow one (>= 50 ms a run, a budget of 0.3 s) drops out of the later
+	 * rounds while the quick one runs on to the cap */
+	reset_file("auto");
+	o.shell = "sh";
+	o.interleave = 1;
+	o.min_runs = 2;
+	o.max_runs = 30;
+	o.time_budget_s = 0.3;
+	struct bt_exec_cmd ab[2] = { { .text = cmdf("sleep 0.05; printf S >> %s/auto") },
+				     { .text = cmdf("printf q >> %s/auto") } };
+	run_cmds(&out, &o, ab, 2);
+	assert_int_equal(out.rc, 0);
+	size_t slow = samples(&out.run.results[0]);
+	assert_true(slow >= 2 && slow <= 7);
+	assert_int_equal(samples(&out.run.results[1]), 30);
+	char *order = bt_test_slurp(tpath("auto"));
+	assert_int_equal(strlen(order), slow + 30);
+	assert_null(strchr(order + 2 * slow, 'S')); /* none after its rounds */
+	free(order);
+	out_release(&out);
+	o.shell = NULL;
+	o.interleave = 0;
 	/* a maximum below the default minimum lowers it */
 	o.min_runs = 10;
 	o.max_runs = 2;
@@ -519,6 +542,19 @@ static void test_shell_and_argv(void **state)
 	free(text);
 	assert_int_equal(out.run.results[0].n_counters, 0);
 	out_release(&out);
+	/* with a shell, a command given as argv runs without it: nothing
+	 * subtracted */
+	o.shell = "sh";
+	o.output = BT_EXEC_OUT_NULL;
+	char *argv[] = { "true", NULL };
+	struct bt_exec_cmd mixed[2] = { { .text = "true", .argv = argv }, { .text = "true" } };
+	run_cmds(&out, &o, mixed, 2);
+	assert_int_equal(out.run.results[0].n_counters, 0);
+	assert_int_equal(out.run.results[1].n_counters, 1);
+	assert_string_equal(out.run.results[1].counters[0].name, "shell_spawn_s");
+	out_release(&out);
+	o.shell = NULL;
+	o.output = BT_EXEC_OUT_FILE;
 	/* a bad quote without a shell: an error naming the command */
 	struct bt_exec_cmd bad = { .text = "echo 'x" };
 	run_cmds(&out, &o, &bad, 1);

@@ -133,6 +133,22 @@ static int import(const char *rel, enum bt_format f, struct bt_run *run,
 	return bt_import_path(run, path, f, info, err);
 }
 
+/* Imports FIX/rel with auto-detection: read as format f, n results. */
+static void import_ok(const char *rel, enum bt_format f, size_t n, struct bt_run *run,
+		      struct bt_import_info *info)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc = import(rel, BT_FORMAT_AUTO, run, info, &err);
+	if (rc) {
+		print_error("%s: %d %s\n", rel, rc, bt_strbuf_str(&err));
+		fail();
+	}
+	bt_strbuf_release(&err);
+	assert_int_equal(info->format, f);
+	assert_true(info->detected);
+	assert_int_equal(run->n_results, n);
+}
+
 /* Imports text (label) in format f; the run is released here. */
 static int import_text(const char *text, const char *label, enum bt_format f,
 		       struct bt_strbuf *err)
@@ -162,10 +178,7 @@ static void test_pyperf(void **state)
 	struct bt_run run;
 	struct bt_import_info info;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(import("pyperf/telco.json", BT_FORMAT_AUTO, &run, &info, &err), 0);
-	assert_int_equal(info.format, BT_FORMAT_PYPERF);
-	assert_true(info.detected);
-	assert_int_equal(run.n_results, 2);
+	import_ok("pyperf/telco.json", BT_FORMAT_PYPERF, 2, &run, &info);
 
 	/* values of the two runs with values; the calibration run's and
 	 * every run's warmups are not samples */
@@ -230,10 +243,8 @@ static void test_criterion_dir(void **state)
 	struct bt_run run;
 	struct bt_import_info info;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(import("criterion", BT_FORMAT_AUTO, &run, &info, &err), 0);
-	assert_int_equal(info.format, BT_FORMAT_CRITERION);
 	/* new/ only: the base/ baseline is not read */
-	assert_int_equal(run.n_results, 3);
+	import_ok("criterion", BT_FORMAT_CRITERION, 3, &run, &info);
 	assert_false(info.has_git || info.has_machine || info.has_timestamp);
 
 	const struct bt_result *it = find(&run, "Fibonacci/Iterative", NULL, NULL);
@@ -274,10 +285,8 @@ static void test_criterion_dir(void **state)
 	bt_run_release(&run);
 
 	/* one sample.json: named by the benchmark.json beside it */
-	assert_int_equal(import("criterion/Fibonacci/Recursive/new/sample.json",
-				BT_FORMAT_AUTO, &run, &info, &err), 0);
-	assert_int_equal(info.format, BT_FORMAT_CRITERION);
-	assert_int_equal(run.n_results, 1);
+	import_ok("criterion/Fibonacci/Recursive/new/sample.json", BT_FORMAT_CRITERION, 1,
+		  &run, &info);
 	assert_string_equal(run.results[0].name, "Fibonacci/Recursive");
 	assert_samples(&run.results[0].metrics[0], want4, 4);
 	bt_run_release(&run);
@@ -335,10 +344,8 @@ static void test_asv(void **state)
 	struct bt_run run;
 	struct bt_import_info info;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(import(ASV_FILE, BT_FORMAT_AUTO, &run, &info, &err), 0);
-	assert_int_equal(info.format, BT_FORMAT_ASV);
 	/* time_sort 2 x 2, time_skip 2, mem_list, track_items, time_broken */
-	assert_int_equal(run.n_results, 9);
+	import_ok(ASV_FILE, BT_FORMAT_ASV, 9, &run, &info);
 
 	/* the cartesian product, the last parameter fastest; names of the
 	 * parameters from results/benchmarks.json; Python reprs unquoted */
@@ -439,9 +446,7 @@ static void test_hf_seed(void **state)
 	struct bt_run run;
 	struct bt_import_info info;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(import("hf-v2/seed_gemma.json", BT_FORMAT_AUTO, &run, &info, &err), 0);
-	assert_int_equal(info.format, BT_FORMAT_HF_V2);
-	assert_int_equal(run.n_results, 2);
+	import_ok("hf-v2/seed_gemma.json", BT_FORMAT_HF_V2, 2, &run, &info);
 	const struct bt_result *e = find(&run, "eager", "model", "google/gemma-2b");
 	assert_string_equal(param(e, "attn_implementation"), "eager");
 	assert_string_equal(param(e, "batch_size"), "1");
@@ -528,10 +533,7 @@ static void test_hf_runner(void **state)
 	struct bt_run run;
 	struct bt_import_info info;
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	assert_int_equal(import("hf-v2/runner_full_results.jsonl", BT_FORMAT_AUTO, &run, &info,
-				&err), 0);
-	assert_int_equal(info.format, BT_FORMAT_HF_V2);
-	assert_int_equal(run.n_results, 3);
+	import_ok("hf-v2/runner_full_results.jsonl", BT_FORMAT_HF_V2, 3, &run, &info);
 	check_runner_lines(&run);
 	const struct bt_result *f = find(&run, "meta-llama/Llama-3.2-1B-Instruct",
 					 "attn_implementation", "flex_attention");
@@ -567,6 +569,21 @@ static void test_hf_runner(void **state)
 	const double flat[] = { 0.01, 0.02, 0.03 };
 	assert_samples(bt_result_metric(&run.results[0], "inter_token_latency"), flat, 3);
 	assert_null(bt_result_metric(&run.results[0], "throughput"));
+	bt_run_release(&run);
+
+	/* two configs that differ only in their iteration counts (not
+	 * params): the second is renamed, so that each is stored */
+	const char *twice = "{\"benchmark_config_hash\": \"a1\", \"config\": "
+		"{\"measurement_iterations\": 3}, \"measurements\": {\"e2e_latency\": [0.5]},"
+		" \"metadata\": {\"model_id\": \"m\"}}\n"
+		"{\"benchmark_config_hash\": \"b2\", \"config\": {\"measurement_iterations\": 5},"
+		" \"measurements\": {\"e2e_latency\": [0.25]}, \"metadata\": {\"model_id\": \"m\"}}\n";
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, twice, strlen(twice), "twice", BT_FORMAT_HF_V2,
+					&info, &err), 0);
+	assert_int_equal(run.n_results, 2);
+	assert_string_equal(run.results[0].name, "m");
+	assert_string_equal(run.results[1].name, "m (2)");
 	bt_run_release(&run);
 	bt_strbuf_release(&err);
 }
