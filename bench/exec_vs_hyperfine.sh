@@ -11,12 +11,13 @@
 #    agree within 3%.
 # 2. Cost per run: the whole of `hyperfine -N --runs 300 true` and of
 #    `benchtrack exec -N --runs 300 true --no-store` timed (wall clock),
-#    COST_REPS times (default 5), hyperfine before and after benchtrack;
+#    COST_REPS times (default 7), hyperfine before and after benchtrack;
 #    prints the median per run of each and the ratio benchtrack /
 #    hyperfine.
 #
 # Environment: REPS, RUNS, COST_REPS, OUTDIR (a new temporary directory;
-# the JSON files stay there). Needs hyperfine and /usr/bin/python3.
+# the JSON files stay there). Needs hyperfine, /usr/bin/time (Debian's
+# time) and /usr/bin/python3.
 # A measurement tool, not a test.
 set -eu
 . "$(dirname "$0")/../scripts/bench-common.sh"
@@ -25,7 +26,7 @@ bench_start exec-vs-hyperfine "$@"
 bench_need benchtrack
 REPS=${REPS:-5}
 RUNS=${RUNS:-30}
-COST_REPS=${COST_REPS:-5}
+COST_REPS=${COST_REPS:-7}
 py=/usr/bin/python3
 command -v hyperfine >/dev/null || { echo "$0: needs hyperfine" >&2; exit 2; }
 [ -x "$py" ] || { echo "$0: needs $py" >&2; exit 2; }
@@ -66,17 +67,18 @@ PY
 done
 
 # 2. the cost of a run: 300 runs of `true` without a shell, whole commands
+# (wall, user and system time of each with its children), hyperfine
+# before and after benchtrack so that a drift hits both alike
 : >"$OUT/cost.tsv"
+timed() { # TOOL CMD...: appends "TOOL WALL USER SYS" to cost.tsv
+	local tool=$1
+	shift
+	/usr/bin/time -f "$tool %e %U %S" -a -o "$OUT/cost.tsv" "$@" >/dev/null
+}
 for rep in $(seq "$COST_REPS"); do
-	t0=$(now)
-	hyperfine -N --runs 300 --style none true >/dev/null
-	t1=$(now)
-	"$bt" exec -N --runs 300 --no-store -q --format none true
-	t2=$(now)
-	hyperfine -N --runs 300 --style none true >/dev/null
-	t3=$(now)
-	# hyperfine twice around benchtrack: a drift hits both alike
-	echo "$rep $t0 $t1 $t2 $t3" >>"$OUT/cost.tsv"
+	timed hf hyperfine -N --runs 300 --style none true
+	timed bt "$bt" exec -N --runs 300 --no-store -q --format none true
+	timed hf hyperfine -N --runs 300 --style none true
 	echo "  cost round $rep" >&2
 done
 
@@ -95,9 +97,13 @@ for mode in ("shell", "noshell"):
         print("%-12s %-8s %9.3f ms %9.3f ms %10.4f" % (cmd, mode, hf * 1e3, bt * 1e3, bt / hf))
 print("largest difference: %.2f%% (%s)" % (worst * 100, "within 3%" if worst <= 0.03 else "MORE THAN 3%"))
 cost = [l.split() for l in open(sys.argv[2]) if l.strip()]
-hf = st.median((float(c[2]) - float(c[1]) + float(c[4]) - float(c[3])) / 2 for c in cost)
-bt = st.median(float(c[3]) - float(c[2]) for c in cost)
-print("300 runs of `true` -N, whole command, median of %d: hyperfine %.3f s (%.3f ms a run), "
-      "benchtrack %.3f s (%.3f ms a run); benchtrack / hyperfine %.3f"
-      % (len(cost), hf, hf / 300 * 1e3, bt, bt / 300 * 1e3, bt / hf))
+def med(tool, f):
+    return st.median(f(c) for c in cost if c[0] == tool)
+for what, f in (("wall", lambda c: float(c[1])),
+                ("cpu (user+sys)", lambda c: float(c[2]) + float(c[3]))):
+    hf, bt = med("hf", f), med("bt", f)
+    print("300 runs of `true` -N, %s, median of %d: hyperfine %.3f s (%.3f ms a run), "
+          "benchtrack %.3f s (%.3f ms a run); benchtrack / hyperfine %.3f"
+          % (what, sum(c[0] == "bt" for c in cost), hf, hf / 300 * 1e3, bt,
+             bt / 300 * 1e3, bt / hf))
 PY

@@ -175,7 +175,9 @@ enum bt_correction {
 
 struct bt_run_cmp_opts {
 	struct bt_verdict_opts verdict;
-	const char *metric;         /* NULL: "time" */
+	const char *metric;         /* NULL: "time"; "time" compares a
+				       result that has no "time" metric on
+				       its first (primary) metric */
 	enum bt_correction correction;
 	/* 0: rows match on series_key (same suite, machine, version...);
 	 * 1: on the benchmark identity only (name, variant, params, metric,

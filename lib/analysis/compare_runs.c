@@ -33,16 +33,30 @@ static int keyed_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* The metric of r that is compared: o->metric, except that "time" (the
+ * default) means the result's primary metric, its first, when it has no
+ * "time" (a benchmark that reported only tokens/s through the metric
+ * protocol, an imported peer metric). */
+static const char *metric_of(const struct bt_result *r,
+			     const struct bt_run_cmp_opts *o)
+{
+	if (r && r->n_metrics > 0 && strcmp(o->metric, "time") == 0 &&
+	    !bt_result_metric(r, "time"))
+		return r->metrics[0].name;
+	return o->metric;
+}
+
 static void result_key(const struct bt_run *run, const struct bt_result *r,
 		       const struct bt_run_cmp_opts *o, char out[17])
 {
+	const char *metric = metric_of(r, o);
 	if (o->match_identity)
-		bt_series_key("", r, "", o->metric, out);
-	else if (strcmp(o->metric, "time") == 0 && r->series_key &&
+		bt_series_key("", r, "", metric, out);
+	else if (strcmp(metric, "time") == 0 && r->series_key &&
 		 strlen(r->series_key) == 16)
 		memcpy(out, r->series_key, 17);
 	else
-		bt_series_key(run->suite, r, run->machine.fingerprint, o->metric,
+		bt_series_key(run->suite, r, run->machine.fingerprint, metric,
 			      out);
 }
 
@@ -108,7 +122,7 @@ static int fill_identity(struct bt_arena *a, struct bt_cmp_row *row,
 	row->name = bt__arena_strdup(a, r->name ? r->name : "");
 	row->variant = bt__arena_strdup(a, r->variant ? r->variant : "default");
 	row->params = bt__arena_strdup(a, bt_strbuf_str(&p));
-	row->metric = metric;
+	row->metric = bt__arena_strdup(a, metric);
 	row->unit = m && m->unit ? bt__arena_strdup(a, m->unit) : NULL;
 	row->n_params = r->n_params;
 	if (r->n_params) {
@@ -205,8 +219,8 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 		ea = find_key(ka, a->n_results, key);
 		if (ea)
 			ea->used = 1;
-		mb = ok_metric(rb, o.metric);
-		ma = ea ? ok_metric(ea->r, o.metric) : NULL;
+		mb = ok_metric(rb, metric_of(rb, &o));
+		ma = ea ? ok_metric(ea->r, metric_of(ea->r, &o)) : NULL;
 		if (!mb && !ma)
 			continue; /* measured on neither side */
 		if (!mb && rb->status == BT_STATUS_OK && !ea)
@@ -216,7 +230,7 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 		const struct bt_metric *mm = mb ? mb : ma;
 		int hib = mm->direction == BT_HIGHER_IS_BETTER;
 		if (fill_identity(out->arena, row, key, mb || !ea ? rb : ea->r, mm,
-				  out->metric))
+				  metric_of(mb || !ea ? rb : ea->r, &o)))
 			goto oom;
 		if (rb->status != BT_STATUS_OK)
 			row->status_b = bt_status_name(rb->status);
@@ -250,12 +264,13 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 
 		if (ea->used || (i > 0 && strcmp(ka[i - 1].key, ea->key) == 0))
 			continue;
-		ma = ok_metric(ea->r, o.metric);
+		ma = ok_metric(ea->r, metric_of(ea->r, &o));
 		if (!ma)
 			continue;
 		row = &out->rows[out->n];
 		memset(row, 0, sizeof *row);
-		if (fill_identity(out->arena, row, ea->key, ea->r, ma, out->metric))
+		if (fill_identity(out->arena, row, ea->key, ea->r, ma,
+				  metric_of(ea->r, &o)))
 			goto oom;
 		one_sided(row, ma, NULL, BT_VERDICT_MISSING,
 			  ma->direction == BT_HIGHER_IS_BETTER);

@@ -173,7 +173,12 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 		row->group_start = i == 0;
 		if (!cell)
 			goto oom;
-		set_text(&b, &cell[k++], r->name);
+		/* a row compared on another metric than the table's (its
+		 * primary one: it has no "time") names it */
+		if (r->metric && c->metric && strcmp(r->metric, c->metric) != 0)
+			set_text(&b, &cell[k++], cprint(&b, "%s (%s)", r->name, r->metric));
+		else
+			set_text(&b, &cell[k++], r->name);
 		if (any_variant)
 			set_text(&b, &cell[k++], r->variant);
 		for (size_t j = 0; j < b.n_axes; j++)

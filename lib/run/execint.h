@@ -1,6 +1,6 @@
-/* What the two files of command benchmarks share (internal to
- * lib/run/exec.c and lib/run/exec_spawn.c): one process started, timed
- * and reaped, and the kills of its process group. */
+/* What the files of command benchmarks share (internal to lib/run/exec.c,
+ * exec_spawn.c and exec_words.c): one process started, timed and reaped,
+ * the kills of its process group, and what became of it in words. */
 #ifndef BENCHTRACK_EXECINT_H
 #define BENCHTRACK_EXECINT_H
 
@@ -68,5 +68,18 @@ int bt__proc_run(const struct bt__spawner *sp, const char *path, char *const arg
 		 char *const envp[], int stdout_null, double timeout_s,
 		 volatile int *stop, int kill_rest, struct bt__proc_res *res,
 		 struct bt_strbuf *err);
+
+/* A malloc'd copy of pre[] (NULL-terminated; may be NULL) followed by the
+ * strings a, b (each may be NULL: left out); NULL when out of memory.
+ * Free with bt_exec_argv_free. (lib/run/exec_words.c) */
+char **bt__argv_join(char *const *pre, const char *a, const char *b);
+
+/* What became of a process that did not end well, as one line (malloc'd;
+ * NULL when out of memory): "command not found: 'X'", "timed out after
+ * T s", "killed by signal N (SIGNAME)", "exit status N: <the last 1 KiB
+ * of its stderr, printable>". what: NULL for the command itself, else
+ * the hook ("prepare command 'TEXT'"), said first: "WHAT failed: ...". */
+char *bt__proc_describe(const struct bt__proc_res *r, char *const argv[],
+			const char *what, double timeout_s);
 
 #endif
