@@ -646,7 +646,8 @@ static int run_plan(struct xargs *a, const struct cli_exec_plan *plan)
 	sigaction(SIGTERM, &old_term, NULL);
 	if (pr.drawn)
 		fputs("\r\033[K", stderr);
-	print_warnings(&warn);
+	if (a->f.log_level >= BT_LOG_INFO)
+		print_warnings(&warn);
 	if (rc == BT_EINTR || stop_signal) {
 		int sig = stop_signal ? stop_signal : SIGINT;
 		bt_front_error("exec: interrupted by signal %d (%s); nothing stored", sig,

@@ -114,6 +114,7 @@ for r in rs:
     assert len(r["times"]) == 4 and r["exit_codes"] == [0, 0, 0, 0], r
     assert r["min"] <= r["median"] <= r["max"], r
 assert [r["parameters"]["t"] for r in rs] == ["0.001", "0.002"], rs
+assert [r["command"] for r in rs] == ["sleep 0.001", "sleep 0.002"], rs
 PY
 # and --export-markdown / --export-csv: the table
 expect 0 "$bt" exec "${q[@]}" -r 2 true --export-markdown "$tmp/t.md" --export-csv "$tmp/t.csv"
