@@ -131,13 +131,34 @@ struct answer {
 	size_t n;
 };
 
+/* Our defaults; BT_EVAL_FLOOR, BT_EVAL_K, BT_EVAL_AC, BT_EVAL_RANK,
+ * BT_EVAL_PMAX override min_magnitude, noise_k, autocorr, rank_max_pvalue,
+ * max_pvalue (to compare variants). */
+static void defaults(struct bt_cp_opts *o)
+{
+	const char *e;
+
+	bt_cp_opts_default(o);
+	if ((e = getenv("BT_EVAL_FLOOR")))
+		o->min_magnitude = atof(e);
+	if ((e = getenv("BT_EVAL_K")))
+		o->noise_k = atof(e);
+	if ((e = getenv("BT_EVAL_AC")))
+		o->autocorr = atoi(e);
+	if ((e = getenv("BT_EVAL_RANK")))
+		o->rank_max_pvalue = atof(e);
+	if ((e = getenv("BT_EVAL_PMAX")))
+		o->max_pvalue = atof(e);
+}
+
 static void ours(const double *x, size_t n, struct answer *a, struct tally *t)
 {
 	struct bt_cp_opts o;
 	struct bt_cp_result r;
-	double t0 = now_us();
+	double t0;
 
-	bt_cp_opts_default(&o);
+	defaults(&o);
+	t0 = now_us();
 	if (bt_changepoints(x, n, &o, &r, NULL)) {
 		fprintf(stderr, "bt_changepoints failed\n");
 		exit(3);
@@ -269,6 +290,24 @@ static void gen(double *x, size_t n, int kind, int rep, double cv, double step,
 	}
 }
 
+static void debug_print(int kind, int c, int rep, const double *x, size_t n)
+{
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+
+	defaults(&o);
+	bt_changepoints(x, n, &o, &r, NULL);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct bt_change_point *p = &r.points[i];
+
+		printf("debug %s cv%g rep%d: at %zu p %.2g %.3f -> %.3f (%+.2f%%) sd %.3f/%.3f "
+		       "noise %.3f rho %.2f min %.3f perm %.3f\n", kind_name[kind], cvs[c], rep,
+		       p->index, p->p_value, p->mean_before, p->mean_after, 100 * p->rel_change,
+		       p->std_before, p->std_after, p->noise_sd, p->autocorr, p->min_change, p->perm_p);
+	}
+	bt_cp_result_release(&r);
+}
+
 static void run_generated(struct tally *t, size_t reps)
 {
 	double x[200];
@@ -288,6 +327,8 @@ static void run_generated(struct tally *t, size_t reps)
 
 				gen(x, 200, kind, (int)r, cvs[c], sign * mag / 100, at, seed);
 				ours(x, 200, &ans[0], NULL);
+				if (null && ans[0].n && getenv("BT_EVAL_DEBUG"))
+					debug_print(kind, c, (int)r, x, 200);
 				compat(x, 200, 0.001, &ans[1]);
 				compat(x, 200, 0.0001, &ans[2]);
 				score(t, kind, c, null ? "null" : "step", mag, tr, null ? 0 : 1, ans, 0);

@@ -2,18 +2,15 @@
  * hyperfine benchmarks it (hyperfine's options, same names and meaning),
  * the run stored and printed as `run` does (docs/cmd/exec.md). The
  * engine is bt_exec_run (include/benchtrack/exec.h); the commands the
- * options make, and the summary, are cli/exec_plan.c's. */
+ * options make are cli/exec_plan.c's, running them and the output
+ * cli/exec_run.c's. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "benchtrack/import.h"
 #include "cmd.h"
 #include "exec.h"
 
@@ -456,231 +453,6 @@ static void xargs_release(struct xargs *a)
 	free(a->raw);
 }
 
-/* --- running ---------------------------------------------------------- */
-
-static volatile int stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Progress on stderr as run shows it: on a terminal one line redrawn (at
- * most 10 times a second), in a log one line when a command first runs;
- * -v: every run. */
-struct progress {
-	const struct cli_exec_plan *plan;
-	int level, tty;
-	double start, last;
-	unsigned char *seen;
-	int drawn;
-};
-
-static void progress(void *ud, const struct bt_exec_progress *p)
-{
-	struct progress *pr = ud;
-	double t = now_s();
-	const char *name = p->cmd < pr->plan->n ? pr->plan->display[p->cmd] : "?";
-	if (pr->level <= BT_LOG_QUIET)
-		return;
-	long el = (long)(t - pr->start);
-	if (pr->level >= BT_LOG_DEBUG) {
-		if (pr->drawn)
-			fputs("\r\033[K", stderr);
-		pr->drawn = 0;
-		fprintf(stderr, "%s %s: %.6f s\n", p->warmup ? "warmup" : "run", name,
-			p->last_s);
-	}
-	if (!pr->tty) {
-		if (p->cmd < pr->plan->n && !pr->seen[p->cmd]) {
-			pr->seen[p->cmd] = 1;
-			fprintf(stderr, "[%zu/%zu] %s (elapsed %02ld:%02ld)\n", p->cmd + 1,
-				pr->plan->n, name, el / 60, el % 60);
-			fflush(stderr);
-		}
-		return;
-	}
-	if (t - pr->last < 0.1 && pr->drawn)
-		return;
-	pr->last = t;
-	pr->drawn = 1;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %.50s  %s %zu/%zu  all %zu/%zu  "
-		"elapsed %02ld:%02ld", p->cmd + 1, pr->plan->n, name,
-		p->warmup ? "warmup, runs" : "runs", p->cmd_done, p->cmd_total,
-		p->done, p->total, el / 60, el % 60);
-	fflush(stderr);
-}
-
-static void print_warnings(const struct bt_strbuf *warn)
-{
-	const char *s = bt_strbuf_str(warn);
-	while (*s) {
-		size_t n = strcspn(s, "\n");
-		if (n)
-			cli_warn("exec", "%.*s", (int)n, s);
-		s += n + (s[n] == '\n');
-	}
-}
-
-/* Writes text to path ("-": stdout); 0 or 3 (printed). */
-static int write_to(const char *what, const char *path, const struct bt_strbuf *text)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-	int ok = fp && fwrite(text->buf ? text->buf : "", 1, text->len, fp) == text->len;
-	if (fp && fp != stdout)
-		ok = (fclose(fp) == 0) && ok;
-	else if (fp)
-		ok = fflush(stdout) == 0 && ok;
-	if (!ok) {
-		bt_front_error("exec: %s: %s: %s", what, path, strerror(errno));
-		return BT_EXIT_ERROR;
-	}
-	return 0;
-}
-
-/* --export-json (hyperfine's format), --export-markdown, --export-csv;
- * 0 or 3 (printed). */
-static int exports(const struct xargs *a, const struct bt_run *run)
-{
-	struct bt_strbuf out = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
-	int code = 0, rc;
-	if (a->export_json) {
-		if ((rc = bt_export_run(run, BT_FORMAT_HYPERFINE, &out, &err)))
-			code = cli_fail(BT_EXIT_ERROR, "exec", rc, &err);
-		else
-			code = write_to("--export-json", a->export_json, &out);
-	}
-	for (int k = 0; k < 2 && !code; k++) {
-		const char *path = k ? a->export_csv : a->export_md;
-		struct bt_table t;
-		if (!path)
-			continue;
-		bt_strbuf_reset(&out);
-		if ((rc = bt_table_from_run(run, NULL, &t, &err)) == 0) {
-			rc = k ? bt_table_render_csv(&t, &out)
-			       : bt_table_render_markdown(&t, &out);
-			bt_table_release(&t);
-		}
-		code = rc ? cli_fail(BT_EXIT_ERROR, "exec", rc, &err)
-			  : write_to(k ? "--export-csv" : "--export-markdown", path, &out);
-	}
-	bt_strbuf_release(&out);
-	bt_strbuf_release(&err);
-	return code;
-}
-
-/* The table (or --format) as run prints it, the summary under a table,
- * then the line of statuses on stderr. Returns bt_front_emit's code. */
-static int emit(struct xargs *a, const struct bt_run *run,
-		const struct cli_exec_plan *plan)
-{
-	int table = strcmp(a->f.format, "table") == 0, level = a->f.log_level;
-	a->f.log_level = BT_LOG_QUIET; /* its status line: after the summary */
-	int code = bt_front_emit(&a->f, run);
-	a->f.log_level = level;
-	if (code == BT_EXIT_ERROR)
-		return code;
-	if (table) {
-		struct bt_strbuf s = BT_STRBUF_INIT;
-		if (cli_exec_summary(run, plan->display, plan->n, a->reference ? 0 : -1,
-				     &s) ||
-		    cli_write_stdout(&s))
-			code = BT_EXIT_ERROR;
-		bt_strbuf_release(&s);
-	}
-	if (level >= BT_LOG_INFO && table) {
-		size_t count[BT_STATUS_SKIPPED + 1] = { 0 };
-		for (size_t i = 0; i < run->n_results; i++)
-			count[run->results[i].status]++;
-		fprintf(stderr, "%zu benchmark%s", run->n_results,
-			run->n_results == 1 ? "" : "s");
-		for (int s = 0, first = 1; s <= BT_STATUS_SKIPPED; s++)
-			if (count[s]) {
-				fprintf(stderr, "%s %zu %s", first ? ":" : ",", count[s],
-					bt_status_name((enum bt_status)s));
-				first = 0;
-			}
-		fprintf(stderr, " (%.1f s)%s%s\n", run->duration_s,
-			a->f.out ? "; written to " : "", a->f.out ? a->f.out : "");
-	}
-	return code;
-}
-
-static int run_plan(struct xargs *a, const struct cli_exec_plan *plan)
-{
-	struct bt_run run;
-	struct bt_strbuf warn = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
-	struct progress pr = { plan, a->f.log_level, isatty(STDERR_FILENO), now_s(), 0,
-			       calloc(plan->n + 1, 1), 0 };
-	struct sigaction sa, old_int, old_term;
-	int code = BT_EXIT_ERROR, rc;
-
-	if (!pr.seen || bt_run_init(&run)) {
-		free(pr.seen);
-		bt_front_error("exec: out of memory");
-		return BT_EXIT_ERROR;
-	}
-	if ((rc = bt_front_context(&a->f, &run, NULL, "exec"))) {
-		cli_fail(BT_EXIT_ERROR, "exec", rc, NULL);
-		goto out;
-	}
-	a->o.progress = progress;
-	a->o.ud = &pr;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal; /* no SA_RESTART: the engine's waits return */
-	sigemptyset(&sa.sa_mask);
-	stop_signal = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	/* the handler sets stop_signal; the engine watches stop */
-	a->o.stop = &stop_signal;
-	rc = bt_exec_run(&a->o, plan->cmds, plan->n, &run, &warn, &err);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	if (pr.drawn)
-		fputs("\r\033[K", stderr);
-	if (a->f.log_level >= BT_LOG_INFO)
-		print_warnings(&warn);
-	if (rc == BT_EINTR || stop_signal) {
-		int sig = stop_signal ? stop_signal : SIGINT;
-		bt_front_error("exec: interrupted by signal %d (%s); nothing stored", sig,
-			       strsignal(sig));
-		code = 128 + sig;
-		goto out;
-	}
-	if (rc) {
-		code = cli_fail(rc == BT_EINVAL ? BT_EXIT_USAGE : BT_EXIT_ERROR, "exec",
-				rc, &err);
-		goto out;
-	}
-	for (size_t i = 0; i < run.n_results; i++) {
-		struct bt_result *r = &run.results[i];
-		char key[17];
-		bt_series_key(run.suite, r, run.machine.fingerprint,
-			      r->n_metrics ? r->metrics[0].name : "time", key);
-		r->series_key = bt_run_strdup(&run, key);
-	}
-	int stored = a->f.no_store ? BT_EXIT_OK
-		     : cli_store_run("exec", a->f.store, a->f.log_level < BT_LOG_INFO, &run);
-	int exported = exports(a, &run);
-	code = emit(a, &run, plan);
-	if (code == BT_EXIT_OK || code == BT_EXIT_CASE_FAILED)
-		code = stored ? stored : exported ? exported : code;
-out:
-	free(pr.seen);
-	bt_run_release(&run);
-	bt_strbuf_release(&warn);
-	bt_strbuf_release(&err);
-	return code;
-}
-
 static int cmd_exec(int argc, char **argv)
 {
 	struct xargs a;
@@ -734,7 +506,9 @@ static int cmd_exec(int argc, char **argv)
 			bt_front_error("exec: out of memory");
 		goto out;
 	}
-	code = run_plan(&a, &plan);
+	struct cli_exec_out x = { a.export_json, a.export_md, a.export_csv,
+				  a.reference != NULL };
+	code = cli_exec_run(&a.f, &a.o, &x, &plan);
 out:
 	cli_exec_plan_release(&plan);
 	xargs_release(&a);

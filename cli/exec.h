@@ -1,13 +1,15 @@
-/* benchtrack exec (cli/cmd_exec.c) and the commands its options make
- * (cli/exec_plan.c): hyperfine's command templates, -L/-P parameters and
+/* benchtrack exec (cli/cmd_exec.c: its options), the commands they make
+ * (cli/exec_plan.c: hyperfine's command templates, -L/-P parameters and
  * hooks expanded into the struct bt_exec_cmd list of include/benchtrack/
- * exec.h, one per template and combination of parameter values. */
+ * exec.h, one per template and combination of parameter values) and
+ * running them (cli/exec_run.c). */
 #ifndef BENCHTRACK_CLI_EXEC_H
 #define BENCHTRACK_CLI_EXEC_H
 
 #include <stddef.h>
 
 #include "benchtrack/exec.h"
+#include "front.h"
 
 /* One -L NAME V1,V2 or -P NAME LO HI: its values as text. */
 struct cli_exec_param {
@@ -71,6 +73,25 @@ int cli_exec_scan(struct cli_exec_param *p, const char *lo, const char *hi,
 /* -L NAME V1,V2,...: the values split at commas. 0, or -2 out of memory. */
 int cli_exec_list(struct cli_exec_param *p, const char *values);
 void cli_exec_param_release(struct cli_exec_param *p);
+
+/* What cli_exec_run writes besides the table (NULL: nothing). */
+struct cli_exec_out {
+	const char *export_json; /* --export-json: hyperfine's JSON */
+	const char *export_md;   /* --export-markdown: the table */
+	const char *export_csv;  /* --export-csv: the table */
+	int reference;           /* the first command is --reference */
+};
+
+/* Runs plan's commands (bt_exec_run with o, its progress on stderr as f's
+ * log level says, SIGINT and SIGTERM stopping it), then stamps the run's
+ * context (bt_front_context: suite f->suite or "exec"), sets the series
+ * keys, stores it unless f->no_store, writes x's exports and prints it
+ * in f->format (a table is followed by the summary, then the line of
+ * statuses on stderr). Returns the exit code: 0; 2 for options the
+ * engine refuses; 3 (store, export or output failed); 4 (a command
+ * failed); 128 + the signal when interrupted (nothing stored). */
+int cli_exec_run(struct bt_front *f, struct bt_exec_opts *o,
+		 const struct cli_exec_out *x, const struct cli_exec_plan *plan);
 
 /* The hyperfine-like summary of run's first n results (those of plan,
  * display names from display): the fastest (by median time; ref >= 0:

@@ -1,13 +1,12 @@
 /* benchtrack exec: the commands its options make (-L/-P expansion,
- * {NAME} substitution, hooks, splitting without a shell) and the
- * hyperfine-like summary under the table. Contracts in cli/exec.h. */
+ * {NAME} substitution, hooks, splitting without a shell). Contracts in
+ * cli/exec.h. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "benchtrack/analysis.h"
 #include "cmd.h"
 #include "exec.h"
 
@@ -277,87 +276,4 @@ void cli_exec_param_release(struct cli_exec_param *p)
 	free(p->values);
 	p->values = NULL;
 	p->n_values = 0;
-}
-
-/* The time samples of an ok result, or NULL. */
-static const struct bt_metric *time_of(const struct bt_result *r)
-{
-	const struct bt_metric *m = bt_result_metric(r, "time");
-	if (r->status != BT_STATUS_OK || !m || m->n_samples == 0 ||
-	    !(m->stats.median > 0))
-		return NULL;
-	for (size_t i = 0; i < m->n_samples; i++)
-		if (!(m->samples[i] > 0))
-			return NULL; /* no ratio on logs */
-	return m;
-}
-
-struct line {
-	size_t i;
-	double ratio, lo, hi;
-};
-
-static int by_ratio(const void *a, const void *b)
-{
-	const struct line *x = a, *y = b;
-	return (x->ratio > y->ratio) - (x->ratio < y->ratio);
-}
-
-int cli_exec_summary(const struct bt_run *run, const char *const *display,
-		     size_t n, long ref, struct bt_strbuf *out)
-{
-	size_t best = (size_t)-1, ok = 0;
-	if (n > run->n_results)
-		n = run->n_results;
-	for (size_t i = 0; i < n; i++) {
-		const struct bt_metric *m = time_of(&run->results[i]);
-		if (!m)
-			continue;
-		ok++;
-		if (best == (size_t)-1 ||
-		    m->stats.median < time_of(&run->results[best])->stats.median)
-			best = i;
-	}
-	if (ref >= 0) {
-		if ((size_t)ref >= n || !time_of(&run->results[ref]))
-			return 0; /* the reference failed: nothing to say */
-		best = (size_t)ref;
-	}
-	if (ok < 2)
-		return 0;
-	struct line *lines = calloc(ok, sizeof *lines);
-	if (!lines)
-		return BT_ENOMEM;
-	size_t nl = 0;
-	const struct bt_metric *b = time_of(&run->results[best]);
-	for (size_t i = 0; i < n; i++) {
-		const struct bt_metric *m = time_of(&run->results[i]);
-		double ratio, lo, hi;
-		if (i == best || !m)
-			continue;
-		if (bt_hodges_lehmann_ratio(b->samples, b->n_samples, m->samples,
-					    m->n_samples, 0.95, &ratio, &lo, &hi) != 0)
-			continue;
-		lines[nl].i = i;
-		lines[nl].ratio = ratio;
-		lines[nl].lo = lo;
-		lines[nl].hi = hi;
-		nl++;
-	}
-	qsort(lines, nl, sizeof *lines, by_ratio);
-	if (nl)
-		bt_strbuf_adds(out, "\nSummary (median time, 95% interval)\n");
-	for (size_t k = 0; k < nl; k++) {
-		double r = lines[k].ratio, h = (lines[k].hi - lines[k].lo) / 2;
-		int slower = r < 1;
-		if (slower) { /* only a reference can be slower */
-			h = (1 / lines[k].lo - 1 / lines[k].hi) / 2;
-			r = 1 / r;
-		}
-		bt_strbuf_addf(out, "  %s ran %.2f \xc2\xb1 %.2f times %s than %s\n",
-			       display[best], r, h, slower ? "slower" : "faster",
-			       display[lines[k].i]);
-	}
-	free(lines);
-	return 0;
 }

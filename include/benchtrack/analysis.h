@@ -227,6 +227,29 @@ void bt_run_cmp_release(struct bt_run_cmp *c);
 /* Recounts c->counts after a caller changed verdicts. */
 void bt_run_cmp_recount(struct bt_run_cmp *c);
 
+/* --- the noise of a series (lib/analysis/noise.c) ------------------------- */
+
+/* Robust sd of the points of x[0..n) from their first differences:
+ * 1.4826 * MAD(d) / sqrt(2), d_i = x[i+1] - x[i], MAD the median absolute
+ * deviation from the median of d. A level shift moves one difference, so
+ * the estimate ignores steps (and isolated spikes). The _split form leaves
+ * out the difference across index c (x[c] - x[c-1]; c = 0: none). work
+ * holds n - 1 doubles, or NULL to allocate. NAN below 3 points (or 2
+ * differences), or out of memory. */
+double bt_noise_sd_diff(const double *x, size_t n, double *work);
+double bt_noise_sd_diff_split(const double *x, size_t n, size_t c, double *work);
+/* Lag-1 autocorrelation sum (e_t e_{t+1}) / sum (e_t^2), e the deviations
+ * from the mean; the _split form pools the sums of x[0..c) and x[c..n),
+ * each around its own mean (the two sides of a change). NAN when all
+ * values of each segment are equal. */
+double bt_lag1_autocorr(const double *x, size_t n);
+double bt_lag1_autocorr_split(const double *x, size_t n, size_t c);
+/* Effective sample size of n points of an AR(1) process with lag-1
+ * autocorrelation rho, for the variance of their mean:
+ * n (1 - rho) / (1 + rho); n when rho <= 0 or NAN (never more than n),
+ * 0 when rho >= 1. */
+double bt_effective_n(double n, double rho);
+
 /* --- change points (lib/analysis/changepoint.c) -------------------------- */
 
 /* Windowed E-divisive means (Fleming et al., "Hunter", as Apache Otava
@@ -259,7 +282,13 @@ void bt_run_cmp_recount(struct bt_run_cmp *c);
 struct bt_cp_opts {
 	size_t window;          /* 50 (>= 2); step = window / 2 */
 	double max_pvalue;      /* 1e-4, in (0, 1] */
-	double min_magnitude;   /* 0.02: relative change of the means */
+	double min_magnitude;   /* 0.005: floor of the relative change of the
+				   means (the CLI's --min-change) */
+	double noise_k;         /* 1: a change must also reach noise_k times
+				   the noise sd around it (0 = off) */
+	int autocorr;           /* 1: t-test on the effective sample size */
+	double rank_max_pvalue; /* 1e-4: Mann-Whitney p needed to confirm
+				   (0 = no rank test) */
 	unsigned permutations;  /* 199 permutation confirmations (0 = none) */
 	uint64_t seed;          /* of the permutation test */
 	size_t min_after;       /* 5: points after a change before it is reported */
@@ -283,6 +312,13 @@ struct bt_change_point {
 				* sign of mean_after) when mean_before is 0
 				* and mean_after is not, 0 when both are */
 	double qhat;           /* E-divisive statistic where it was found */
+	/* Why our defaults kept it (NAN in otava_compat and in weak):
+	 * noise_sd the noise of the points around it (robust sd of the two
+	 * adjacent segments), autocorr the lag-1 autocorrelation the t-test
+	 * allowed for, min_change the smallest |mean_after - mean_before| it
+	 * had to reach (max(min_magnitude * |mean_before|, noise_k *
+	 * noise_sd)), perm_p the permutation test's p (NAN: not run). */
+	double noise_sd, autocorr, min_change, perm_p;
 };
 
 struct bt_cp_state; /* opaque */

@@ -46,6 +46,25 @@ struct bt_bench_def {
 	int version;          /* bump when the meaning changes; 0 means 1 */
 	const char *file;     /* set by BT_BENCH */
 	int line;
+	const char *presets;  /* the named selections ("performance,full")
+				 it belongs to, see BT_PRESET */
+};
+
+/* A named selection of the suite's cases (`--suite-preset NAME`, listed
+ * by --list). The cases of a preset are those of the benchmarks that name
+ * it in their .presets (all benchmarks when none does), then .filter and
+ * .exclude on the case id; .params and .range then apply as if given on
+ * the command line before its own --param and --range. All fields but
+ * name are optional; name is BT_PRESET's first argument. */
+struct bt_preset_def {
+	const char *name;        /* set by BT_PRESET */
+	const char *description; /* one line, shown by --list */
+	const char *filter;      /* POSIX ERE on case ids, as --filter */
+	const char *exclude;     /* as --exclude */
+	const char *params;      /* a --param spec ("prompt_len=128,1024") */
+	const char *range;       /* a --range value */
+	const char *file;        /* set by BT_PRESET */
+	int line;
 };
 
 /* The hot part of the state, public only so bt_loop can be inline. */
@@ -57,6 +76,24 @@ struct bt_state {
 /* Registers a benchmark (BT_BENCH does this before main). def must stay
  * valid for the life of the process (BT_BENCH makes it static). */
 void bt_register(const struct bt_bench_def *def);
+
+/* Registers a preset (BT_PRESET does this before main); def must stay
+ * valid for the life of the process. */
+void bt_register_preset(const struct bt_preset_def *def);
+
+/*     BT_PRESET(performance, .description = "speed on the tiny model",
+ *               .params = "model=tiny;prompt_len=128,1024");
+ * name_ is the preset's name (a C identifier). */
+#define BT_PRESET(name_, ...)                                                \
+	static void __attribute__((constructor)) bt__preset_##name_(void)    \
+	{                                                                    \
+		static const struct bt_preset_def bt__pdef_##name_ = {       \
+			.name = #name_, .file = __FILE__, .line = __LINE__,  \
+			__VA_ARGS__                                          \
+		};                                                           \
+		bt_register_preset(&bt__pdef_##name_);                       \
+	}                                                                    \
+	extern int bt__preset_declared_##name_
 
 #define BT_BENCH(fn_, ...)                                                   \
 	static void __attribute__((constructor)) bt__register_##fn_(void)    \
@@ -104,6 +141,25 @@ const char *bt_param_str(bt_state *s, const char *name);
 /* 1 when boolean option name is on in this case, 0 otherwise. */
 int bt_option(bt_state *s, const char *name);
 
+/* The directory given with --models DIR (as given), or NULL without it.
+ * With --models, a benchmark that declares a parameter `model` runs once
+ * per model file found in DIR: the values are the names of its
+ * *.safetensors files without the extension, smallest file first (see
+ * `benchtrack help run`, Models), so the model of a case is at
+ * bt_models_dir(s) + "/" + bt_param_str(s, "model") + ".safetensors".
+ * Owned by the runner. */
+const char *bt_models_dir(bt_state *s);
+
+/* Timing asynchronous work (a GPU stream): fn(ud) is called right before
+ * every clock read of the timed loop (the start and end of each batch,
+ * bt_pause and bt_resume), so that work queued on the device is finished
+ * inside the time it belongs to. Without it, bt_loop times how long it
+ * takes to queue the work, not to do it. Call before bt_loop; fn NULL
+ * removes the hook. The cost of fn is part of each sample (once per batch
+ * of iterations, so calibrated batches amortise it). */
+typedef void (*bt_sync_fn)(void *ud);
+void bt_set_sync(bt_state *s, bt_sync_fn fn, void *ud);
+
 /* Exclude a region inside the loop from the time (costs two clock reads;
  * prefer setup outside the loop). */
 void bt_pause(bt_state *s);
@@ -150,6 +206,8 @@ struct bt_build_info {
 	const char *compiler; /* __VERSION__ */
 	const char *flags;    /* BT_BUILD_FLAGS if the build defines it */
 	int optimized;        /* __OPTIMIZE__ */
+	const char *marker;   /* BT__SUITE_MARKER: what `benchtrack run DIR`
+				 looks for in a file to know a suite */
 };
 
 /* The runner command line of a benchmark executable (see `benchtrack help
@@ -176,11 +234,16 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build);
 #define BT__COMPILER NULL
 #endif
 
+/* Bytes that only a BT_MAIN executable holds (split into pieces here so
+ * that no other file has them whole). */
+#define BT__SUITE_MARKER "\177" "BENCHTRACK" "_SUITE_MAIN_V1" "\177"
+
 #define BT_MAIN()                                                            \
 	int main(int argc, char **argv)                                      \
 	{                                                                    \
 		static const struct bt_build_info bt__build = {              \
-			BT__COMPILER, BT_BUILD_FLAGS, BT__OPTIMIZED          \
+			BT__COMPILER, BT_BUILD_FLAGS, BT__OPTIMIZED,         \
+			BT__SUITE_MARKER                                     \
 		};                                                           \
 		return bt_main(argc, argv, &bt__build);                      \
 	}

@@ -169,6 +169,13 @@ struct bt_config {
 	int strict_names;           /* planning only, not stored: a --param
 				       axis or --options name that no
 				       benchmark declares is an error */
+	const char *preset;         /* --suite-preset NAME, NULL none */
+	const char *models_dir;     /* --models DIR, NULL none */
+	double gpu_sample_interval; /* s between GPU samples, 0 = off
+				       (--no-gpu-metrics) */
+	const char *gpu_monitoring; /* set by bt_plan_run: "nvml",
+				       "unavailable" (no NVML or no GPU),
+				       "off"; NULL unknown */
 };
 
 struct bt_arena; /* opaque */

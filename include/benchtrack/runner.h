@@ -52,7 +52,11 @@ struct bt_plan {
 	struct bt_arena *arena; /* owns everything in the plan */
 };
 
-/* Expands the registry into cases using cfg: parameter specs with the
+/* Expands the registry into cases using cfg: with cfg->preset, only the
+ * preset's cases (struct bt_preset_def; an unknown name is BT_ENOTFOUND
+ * listing the presets there are); with cfg->models_dir, the model names
+ * there (bt_model_names) as the values of every axis `model`; parameter
+ * specs with the
  * --param overrides (cfg->params) and --range (cfg->range: "PRESET" applies
  * to the axis declared with an @preset, else to "seq_len"; "AXIS=PRESET"
  * names the axis), --quick (each declared integer axis keeps its two
@@ -85,6 +89,47 @@ typedef void (*bt_progress_fn)(void *ud, size_t index, size_t total,
 int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 		struct bt_run *run, bt_progress_fn progress, void *ud,
 		struct bt_strbuf *err);
+
+/* --- presets (BT_PRESET, --suite-preset; lib/run/presets.c) --------- */
+
+/* One preset of the suite: declared with BT_PRESET (def set), or only
+ * named in some benchmark's .presets (def NULL). */
+struct bt_preset {
+	const char *name;
+	const struct bt_preset_def *def;
+};
+
+/* The presets of the registry: those declared with BT_PRESET in
+ * registration order, then the names that only .presets lists, in the
+ * order first met. *out is malloc'd (caller frees; its pointers are
+ * static). Returns 0 or BT_ENOMEM; a BT_PRESET name declared twice is
+ * BT_EINVAL naming both places. */
+int bt_presets(struct bt_preset **out, size_t *n, struct bt_strbuf *err);
+
+/* The model names for --models DIR: the *.safetensors files of DIR (not
+ * its subdirectories) without the extension, smallest file first (then by
+ * name). *out and its strings are malloc'd (bt_model_names_free).
+ * BT_ENOTFOUND when DIR is not a readable directory or holds no such file;
+ * BT_EINVAL for a name that cannot be a parameter value (a ',', ';', '='
+ * or a space in it), naming the file. */
+int bt_model_names(const char *dir, char ***out, size_t *n,
+		   struct bt_strbuf *err);
+void bt_model_names_free(char **names, size_t n);
+
+/* --- discovery (benchtrack run DIR; lib/run/discover.c) -------------- */
+
+/* 1 when path is a regular executable ELF file that holds the bytes
+ * BT_MAIN embeds (BT__SUITE_MARKER), read without running it; 0 when it
+ * is not; BT_ESYS when it cannot be read (err names it). */
+int bt_is_suite_file(const char *path, struct bt_strbuf *err);
+
+/* Every suite executable under dir (recursively; hidden entries and
+ * symbolic links to directories skipped), as bt_is_suite_file says, as
+ * paths dir/... sorted bytewise. *out and its strings are malloc'd
+ * (bt_model_names_free frees them too). 0 (also with none found), or
+ * BT_ESYS when dir cannot be read. */
+int bt_discover_suites(const char *dir, char ***out, size_t *n,
+		       struct bt_strbuf *err);
 
 /* Timer characteristics measured once per process (cached). */
 void bt_timer_info(double *resolution_s, double *overhead_s);

@@ -29,7 +29,10 @@ void bt_cp_opts_default(struct bt_cp_opts *o)
 	memset(o, 0, sizeof *o);
 	o->window = 50;
 	o->max_pvalue = 1e-4;
-	o->min_magnitude = 0.02;
+	o->min_magnitude = 0.005;
+	o->noise_k = 1.0;
+	o->autocorr = 1;
+	o->rank_max_pvalue = 1e-4;
 	o->permutations = 199;
 	o->seed = 0x6265786368ull; /* any fixed value: results are reproducible */
 	o->min_after = 5;
@@ -173,15 +176,57 @@ struct cp_rec {
 	double qhat;
 	double p, m1, m2, s1, s2;
 	double perm_p; /* NAN: not computed for the current segments */
+	double noise;  /* our defaults: robust sd of the two segments */
+	double rho;    /* their pooled lag-1 autocorrelation, in [0, RHO_MAX] */
+	double rank_p; /* Mann-Whitney p of the two segments (NAN: not yet) */
 };
 
+/* the largest autocorrelation believed: beyond it a segment is a trend */
+#define RHO_MAX 0.9
+
+/* Our t-test on y[a..c) against y[c..b): Otava's pooled t statistic with
+ * the variance of each mean inflated by (1 + rho) / (1 - rho) and the
+ * degrees of freedom of the effective sample size (AR(1) noise), rho the
+ * lag-1 autocorrelation of both segments around their own means (>= 0).
+ * Fills r->rho, r->noise (the robust sd from first differences, within
+ * the segments, inflated by 1 / sqrt(1 - rho) from the sd of differences
+ * to that of points) and r->p. */
+static void rec_adjust(const double *y, size_t a, size_t c, size_t b,
+		       double *tmp, int autocorr, struct cp_rec *r)
+{
+	double rho = 0, n = (double)(b - a), ne, df, denom, t, sd;
+
+	if (autocorr) {
+		rho = bt_lag1_autocorr_split(y + a, b - a, c - a);
+		if (!(rho > 0))
+			rho = 0;
+		if (rho > RHO_MAX)
+			rho = RHO_MAX;
+	}
+	r->rho = rho;
+	sd = bt_noise_sd_diff_split(y + a, b - a, c - a, tmp);
+	r->noise = sd / sqrt(1 - rho);
+	if (b - a <= 2 || rho == 0)
+		return; /* r->p: the pooled test as is */
+	ne = bt_effective_n(n, rho);
+	df = ne - 2 > 1 ? ne - 2 : 1;
+	denom = sqrt(((double)(c - a) * r->s1 * r->s1 + (double)(b - c) * r->s2 * r->s2) /
+		     (n - 2) * (1.0 / (double)(c - a) + 1.0 / (double)(b - c)) *
+		     (1 + rho) / (1 - rho));
+	t = (r->m1 - r->m2) / denom;
+	r->p = bt_dist_t_p2(t, df);
+}
+
 static void rec_compute(const double *y, size_t a, size_t c, size_t b,
-			double *tmp, struct cp_rec *r)
+			double *tmp, const struct bt_cp_opts *o, struct cp_rec *r)
 {
 	seg_stats(y, a, c, tmp, &r->m1, &r->s1);
 	seg_stats(y, c, b, tmp, &r->m2, &r->s2);
 	r->p = pooled_p(r->m1, r->s1, c - a, r->m2, r->s2, b - c);
 	r->perm_p = NAN;
+	r->noise = r->rho = r->rank_p = NAN;
+	if (o && !o->otava_compat)
+		rec_adjust(y, a, c, b, tmp, o->autocorr, r);
 }
 
 /* after / before - 1; from a mean of exactly 0 the relative change is
@@ -555,13 +600,14 @@ static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
 
 /* --- merge ---------------------------------------------------------------- */
 
+/* o NULL: Otava's statistics only */
 static void rec_at(const double *y, size_t n, struct cp_rec *cp, size_t m,
-		   size_t i, double *tmp)
+		   size_t i, double *tmp, const struct bt_cp_opts *o)
 {
 	size_t a = i == 0 ? 0 : cp[i - 1].index;
 	size_t b = i + 1 == m ? n : cp[i + 1].index;
 
-	rec_compute(y, a, cp[i].index, b, tmp, &cp[i]);
+	rec_compute(y, a, cp[i].index, b, tmp, o, &cp[i]);
 }
 
 static void rec_remove(struct cp_rec *cp, size_t *m, size_t i)
@@ -590,10 +636,43 @@ static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
 		}
 		rec_remove(cp, m, w);
 		if (w < *m)
-			rec_at(y, n, cp, *m, w, tmp);
+			rec_at(y, n, cp, *m, w, tmp, NULL);
 		if (w + 1 < *m)
-			rec_at(y, n, cp, *m, w + 1, tmp);
+			rec_at(y, n, cp, *m, w + 1, tmp, NULL);
 	}
+}
+
+/* Mann-Whitney p of y[a..c) against y[c..b), exact in the tail when the
+ * counts fit (a short side's extreme ranks are judged exactly). */
+static int rank_test(const double *y, size_t a, size_t c, size_t b, double *p)
+{
+	struct bt_mwu u;
+	int rc = bt_mann_whitney_u(y + a, c - a, y + c, b - c, BT_MWU_EXACT, 1, &u);
+
+	if (rc)
+		return rc;
+	*p = u.p;
+	return 0;
+}
+
+/* The smallest change our defaults report at r: max(min_magnitude *
+ * |mean before|, noise_k * noise), in the values' units. */
+static double min_change(const struct cp_rec *r, const struct bt_cp_opts *o)
+{
+	double f = o->min_magnitude * fabs(r->m1), k = o->noise_k * r->noise;
+
+	return k > f ? k : f; /* a NAN noise leaves the floor */
+}
+
+/* |mean after - mean before| / min_change: below 1 the change is too
+ * small to report; 1 when no rule applies. */
+static double change_margin(const struct cp_rec *r, const struct bt_cp_opts *o)
+{
+	double mc = min_change(r, o), d = fabs(r->m2 - r->m1);
+
+	if (!(mc > 0)) /* no noise and no floor, or a step from 0 */
+		return d > 0 || !(o->min_magnitude > 0) ? 1 : 0;
+	return d / mc;
 }
 
 /* Our merge: backward elimination with correct recomputation of both
@@ -615,12 +694,30 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 			    (w == (size_t)-1 || p > (isnan(cp[w].p) ? 1.0 : cp[w].p)))
 				w = i;
 		}
-		if (w == (size_t)-1 && o->min_magnitude > 0) {
-			for (i = 0; i < *m; i++) {
-				double r = fabs(rel_fwd(&cp[i]));
+		if (w == (size_t)-1) {
+			double worst = 1;
 
-				if (r < o->min_magnitude &&
-				    (w == (size_t)-1 || r < fabs(rel_fwd(&cp[w]))))
+			for (i = 0; i < *m; i++) {
+				double r = change_margin(&cp[i], o);
+
+				if (r < worst) {
+					worst = r;
+					w = i;
+				}
+			}
+		}
+		if (w == (size_t)-1 && use_perm && o->rank_max_pvalue > 0) {
+			for (i = 0; i < *m; i++) {
+				if (isnan(cp[i].rank_p)) {
+					size_t a = i == 0 ? 0 : cp[i - 1].index;
+					size_t b = i + 1 == *m ? n : cp[i + 1].index;
+
+					rc = rank_test(y, a, cp[i].index, b, &cp[i].rank_p);
+					if (rc)
+						return rc;
+				}
+				if (cp[i].rank_p > o->rank_max_pvalue &&
+				    (w == (size_t)-1 || cp[i].rank_p > cp[w].rank_p))
 					w = i;
 			}
 		}
@@ -643,9 +740,9 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 			return 0;
 		rec_remove(cp, m, w);
 		if (w > 0)
-			rec_at(y, n, cp, *m, w - 1, tmp);
+			rec_at(y, n, cp, *m, w - 1, tmp, o);
 		if (w < *m)
-			rec_at(y, n, cp, *m, w, tmp);
+			rec_at(y, n, cp, *m, w, tmp, o);
 	}
 	return 0;
 }
@@ -703,10 +800,18 @@ static int cmp_rec(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* r is in the scaled values y; p in the caller's (scale: see the state). */
+/* r is in the scaled values y; p in the caller's (scale: see the state).
+ * o NULL: Otava's statistics only. */
 static void to_public(const struct cp_rec *r, double scale,
-		      struct bt_change_point *p)
+		      const struct bt_cp_opts *o, struct bt_change_point *p)
 {
+	p->noise_sd = p->autocorr = p->min_change = p->perm_p = NAN;
+	if (o && !o->otava_compat) {
+		p->noise_sd = r->noise / scale;
+		p->autocorr = r->rho;
+		p->min_change = min_change(r, o) / scale;
+		p->perm_p = r->perm_p;
+	}
 	p->index = r->index;
 	p->p_value = r->p;
 	p->mean_before = r->m1 / scale;
@@ -821,24 +926,26 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	}
 	qsort(cp, m, sizeof *cp, cmp_rec);
 	for (i = 0; i < m; i++)
-		rec_at(st->y, n, cp, m, i, tmp);
+		rec_at(st->y, n, cp, m, i, tmp, NULL);
 	out->weak = malloc((m + 1) * sizeof *out->weak);
 	if (!out->weak)
 		goto out;
 	for (i = 0; i < m; i++)
-		to_public(&cp[i], st->scale, &out->weak[i]);
+		to_public(&cp[i], st->scale, NULL, &out->weak[i]);
 	out->n_weak = m;
 	if (o->otava_compat) {
 		merge_otava(st->y, n, cp, &m, o, tmp);
 	} else {
 		/* t-test and magnitude; locations refined; then the same
 		 * again with the (costlier) permutation test */
+		for (i = 0; i < m; i++)
+			rec_at(st->y, n, cp, m, i, tmp, o);
 		rc = merge_ours(st, n, cp, &m, o, 0, tmp);
 		if (rc)
 			goto out;
 		if (refine(st->y, n, cp, m, w / 2, tmp))
 			for (i = 0; i < m; i++)
-				rec_at(st->y, n, cp, m, i, tmp);
+				rec_at(st->y, n, cp, m, i, tmp, o);
 		rc = merge_ours(st, n, cp, &m, o, 1, tmp);
 		if (rc)
 			goto out;
@@ -851,7 +958,7 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	for (i = 0; i < m; i++) {
 		if (!o->otava_compat && n - cp[i].index < o->min_after)
 			continue;
-		to_public(&cp[i], st->scale, &out->points[nrep++]);
+		to_public(&cp[i], st->scale, o, &out->points[nrep++]);
 	}
 	out->n = nrep;
 	out->n_series = n;
@@ -912,7 +1019,8 @@ int bt_changepoints(const double *x, size_t n, const struct bt_cp_opts *o,
 static int same_opts(const struct bt_cp_opts *a, const struct bt_cp_opts *b)
 {
 	return a->window == b->window && a->max_pvalue == b->max_pvalue &&
-	       a->min_magnitude == b->min_magnitude &&
+	       a->min_magnitude == b->min_magnitude && a->noise_k == b->noise_k &&
+	       a->autocorr == b->autocorr && a->rank_max_pvalue == b->rank_max_pvalue &&
 	       a->permutations == b->permutations && a->seed == b->seed &&
 	       a->min_after == b->min_after &&
 	       a->suppress_spikes == b->suppress_spikes &&

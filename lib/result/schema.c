@@ -374,6 +374,10 @@ static const struct bt__field config_f[] = {
 	F_STR("range", struct bt_config, range),
 	F_STR("options", struct bt_config, options),
 	F_OBJ("timer", 0, timer_o),
+	F_STR("preset", struct bt_config, preset),
+	F_STR("models_dir", struct bt_config, models_dir),
+	F_NUM("gpu_sample_interval", struct bt_config, gpu_sample_interval),
+	F_STR("gpu_monitoring", struct bt_config, gpu_monitoring),
 };
 OBJ(config_o, config_f);
 

@@ -269,7 +269,8 @@ static void test_automatic_runs(void **state)
 	out_release(&out);
 	/* interleaved, each command its own count from its own runs: the
 	 * slow one (>= 50 ms a run, a budget of 0.3 s) drops out of the later
-	 * rounds while the quick one runs on to the cap */
+	 * rounds while the quick one runs on (to the cap, on a machine that
+	 * starts a shell in under 10 ms) */
 	reset_file("auto");
 	o.shell = "sh";
 	o.interleave = 1;
@@ -280,11 +281,11 @@ static void test_automatic_runs(void **state)
 				     { .text = cmdf("printf q >> %s/auto") } };
 	run_cmds(&out, &o, ab, 2);
 	assert_int_equal(out.rc, 0);
-	size_t slow = samples(&out.run.results[0]);
+	size_t slow = samples(&out.run.results[0]), quick = samples(&out.run.results[1]);
 	assert_true(slow >= 2 && slow <= 7);
-	assert_int_equal(samples(&out.run.results[1]), 30);
+	assert_true(quick >= slow && quick <= 30); /* 30 unless the machine crawls */
 	char *order = bt_test_slurp(tpath("auto"));
-	assert_int_equal(strlen(order), slow + 30);
+	assert_int_equal(strlen(order), slow + quick);
 	assert_null(strchr(order + 2 * slow, 'S')); /* none after its rounds */
 	free(order);
 	out_release(&out);
@@ -452,7 +453,7 @@ static void test_timeout(void **state)
 	struct bt_exec_opts o;
 	opts(&o, 3);
 	o.shell = NULL;
-	o.timeout_s = 0.3;
+	o.timeout_s = 1.5; /* far above what `true` takes */
 	char *argv[] = { "sh", "-c", "sleep 97.25 & sleep 97.25", NULL };
 	struct bt_exec_cmd c[2] = { { .text = "sleeps", .argv = argv },
 				    { .text = "quick", .argv = (char *[]){ "true", NULL } } };
@@ -461,7 +462,7 @@ static void test_timeout(void **state)
 	assert_int_equal(out.rc, 0);
 	const struct bt_result *r = &out.run.results[0];
 	assert_int_equal(r->status, BT_STATUS_TIMEOUT);
-	assert_string_equal(r->message, "timed out after 0.3 s");
+	assert_string_equal(r->message, "timed out after 1.5 s");
 	assert_int_equal(samples(r), 0);
 	assert_int_equal(out.run.results[1].status, BT_STATUS_OK);
 	assert_int_equal(samples(&out.run.results[1]), 3);
