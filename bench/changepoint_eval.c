@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	static struct tally t;
 	char b[3][32];
 
-	if (!dir)
+	if (!dir || !*dir)
 		dir = "/work/shared/changepoint/dev";
 	snprintf(path, sizeof path, "%s/manifest.json", dir);
 	man = json_load_file(path, 0, &je);
@@ -435,6 +435,16 @@ int main(int argc, char **argv)
 		compat(x, n, 0.0001, &cmp);
 		t.parity_same[1] += same(&cmp, &ans[2]);
 		score(&t, kind, cv_ix(cv), ik, mag, tr, nt < 8 ? nt : 8, ans, 1);
+		if (getenv("BT_EVAL_REV3") && !strcmp(ik, "step_revert3")) {
+			printf("rev3 %s cv %g mag %g N %zu at %ld: ours", kind_name[kind], cv, mag, n,
+			       tr[0]);
+			for (size_t j = 0; j < ans[0].n; j++)
+				printf(" %zu", ans[0].idx[j]);
+			printf(" | otava");
+			for (size_t j = 0; j < ans[1].n; j++)
+				printf(" %zu", ans[1].idx[j]);
+			printf("\n");
+		}
 		free(x);
 	}
 	run_generated(&t, reps);
@@ -482,6 +492,18 @@ int main(int argc, char **argv)
 				if (k == 0 || k == 3)
 					cellsum(&n0, &t.step2[k][cc][0]);
 		printf("recall >= 2 sigma steps, gauss + lognormal: ours %s%%\n", pct(&n0, b[0]));
+		{
+			struct cell e[NOURS] = {{0, 0}};
+
+			for (int j = 0; j < NOURS; j++) {
+				cellsum(&e[j], &t.bysize[0][0][j]);
+				cellsum(&e[j], &t.bysize[1][1][j]);
+				cellsum(&e[j], &t.bysize[3][3][j]);
+			}
+			printf("recall of exactly 2 sigma steps (corpus, all kinds): ours %s%%, "
+			       "Otava %s%% / %s%%\n", pct(&e[0], b[0]), pct(&e[1], b[1]),
+			       pct(&e[2], b[2]));
+		}
 	}
 	qsort(t.times, t.n_times, sizeof *t.times, cmpd);
 	printf("Otava parity of otava_compat: p0.001 %zu/%zu, p0.0001 %zu/%zu\n",

@@ -7,17 +7,16 @@
 #    measured REPS times (default 5) by both tools in alternation, with a
 #    shell (both subtract its spawn cost) and without (-N), RUNS runs each
 #    (default 30). Prints per command the median over the REPS of each
-#    tool's median and their ratio benchtrack / hyperfine; the two should
-#    agree within 3%.
+#    tool's median and the median of the rounds' ratios benchtrack /
+#    hyperfine; the two should agree within 3%.
 # 2. Cost per run: the whole of `hyperfine -N --runs 300 true` and of
-#    `benchtrack exec -N --runs 300 true --no-store` timed (wall clock),
-#    COST_REPS times (default 7), hyperfine before and after benchtrack;
-#    prints the median per run of each and the ratio benchtrack /
-#    hyperfine.
+#    `benchtrack exec -N --runs 300 true --no-store` timed (wall clock,
+#    and CPU time with the children), COST_REPS rounds (default 7) of
+#    hyperfine, benchtrack, hyperfine; prints the median per run of each
+#    and the median of the rounds' ratios benchtrack / hyperfine.
 #
 # Environment: REPS, RUNS, COST_REPS, OUTDIR (a new temporary directory;
-# the JSON files stay there). Needs hyperfine, /usr/bin/time (Debian's
-# time) and /usr/bin/python3.
+# the JSON files stay there). Needs hyperfine and /usr/bin/python3.
 # A measurement tool, not a test.
 set -eu
 . "$(dirname "$0")/../scripts/bench-common.sh"
@@ -67,43 +66,55 @@ PY
 done
 
 # 2. the cost of a run: 300 runs of `true` without a shell, whole commands
-# (wall, user and system time of each with its children), hyperfine
-# before and after benchtrack so that a drift hits both alike
-: >"$OUT/cost.tsv"
-timed() { # TOOL CMD...: appends "TOOL WALL USER SYS" to cost.tsv
-	local tool=$1
-	shift
-	/usr/bin/time -f "$tool %e %U %S" -a -o "$OUT/cost.tsv" "$@" >/dev/null
-}
-for rep in $(seq "$COST_REPS"); do
-	timed hf hyperfine -N --runs 300 --style none true
-	timed bt "$bt" exec -N --runs 300 --no-store -q --format none true
-	timed hf hyperfine -N --runs 300 --style none true
-	echo "  cost round $rep" >&2
-done
+# (wall clock, and user + system time of each with its children, from
+# getrusage), hyperfine before and after benchtrack in every round so
+# that a drift hits both alike
+"$py" - "$OUT/cost.tsv" "$COST_REPS" hyperfine -N --runs 300 --style none true -- \
+	"$bt" exec -N --runs 300 --no-store -q --format none true <<'PY'
+import resource, subprocess, sys, time
+out, reps = sys.argv[1], int(sys.argv[2])
+cut = sys.argv.index("--")
+cmds = {"hf": sys.argv[3:cut], "bt": sys.argv[cut + 1:]}
+with open(out, "w") as f:
+    for rep in range(reps):
+        for tool in ("hf", "bt", "hf"):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(cmds[tool], check=True, stdout=subprocess.DEVNULL)
+            t1 = time.perf_counter()
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+            f.write("%d %s %.6f %.6f\n" % (rep, tool, t1 - t0, cpu))
+        print("  cost round %d" % (rep + 1), file=sys.stderr)
+PY
 
 "$py" - "$OUT/medians.tsv" "$OUT/cost.tsv" <<'PY'
 import statistics as st, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-print("median of each tool's median over %d rounds" % (len(rows) // 4))
-print("%-12s %-8s %12s %12s %10s" % ("command", "shell", "hyperfine", "benchtrack", "bt/hf"))
+print("medians, %d rounds of each tool in alternation" % (len(rows) // 4))
+print("%-12s %-8s %12s %12s %8s" % ("command", "shell", "hyperfine", "benchtrack", "bt/hf"))
 worst = 0.0
 for mode in ("shell", "noshell"):
     for cmd in ("sleep 0.02", "sleep 0.05"):
         sel = [r for r in rows if r[0] == cmd and r[1] == mode]
         hf = st.median(float(r[2]) for r in sel)
         bt = st.median(float(r[3]) for r in sel)
-        worst = max(worst, abs(bt / hf - 1))
-        print("%-12s %-8s %9.3f ms %9.3f ms %10.4f" % (cmd, mode, hf * 1e3, bt * 1e3, bt / hf))
-print("largest difference: %.2f%% (%s)" % (worst * 100, "within 3%" if worst <= 0.03 else "MORE THAN 3%"))
+        ratio = st.median(float(r[3]) / float(r[2]) for r in sel)
+        worst = max(worst, abs(ratio - 1))
+        print("%-12s %-8s %9.3f ms %9.3f ms %8.4f" % (cmd, mode, hf * 1e3, bt * 1e3, ratio))
+print("(each tool: the median of its medians; bt/hf: the median of the rounds' ratios)")
+print("largest difference: %.2f%% (%s)" % (worst * 100, "within 3%" if worst <= 0.03
+                                           else "MORE THAN 3%"))
 cost = [l.split() for l in open(sys.argv[2]) if l.strip()]
-def med(tool, f):
-    return st.median(f(c) for c in cost if c[0] == tool)
-for what, f in (("wall", lambda c: float(c[1])),
-                ("cpu (user+sys)", lambda c: float(c[2]) + float(c[3]))):
-    hf, bt = med("hf", f), med("bt", f)
-    print("300 runs of `true` -N, %s, median of %d: hyperfine %.3f s (%.3f ms a run), "
+rounds = sorted({c[0] for c in cost})
+for what, k in (("wall", 2), ("cpu (user+sys)", 3)):
+    def per(tool, r):
+        v = [float(c[k]) for c in cost if c[0] == r and c[1] == tool]
+        return sum(v) / len(v)
+    hf = st.median(per("hf", r) for r in rounds)
+    bt = st.median(per("bt", r) for r in rounds)
+    ratio = st.median(per("bt", r) / per("hf", r) for r in rounds)
+    print("300 runs of `true` -N, %s, median of %d rounds: hyperfine %.3f s (%.3f ms a run), "
           "benchtrack %.3f s (%.3f ms a run); benchtrack / hyperfine %.3f"
-          % (what, sum(c[0] == "bt" for c in cost), hf, hf / 300 * 1e3, bt,
-             bt / 300 * 1e3, bt / hf))
+          % (what, len(rounds), hf, hf / 300 * 1e3, bt, bt / 300 * 1e3, ratio))
 PY

@@ -58,8 +58,11 @@
 
 #include "bench_util.h"
 
-/* Bump when the generated content changes (names the cache directory). */
-#define GEN_VERSION 1
+/* Bump when the generated content changes (names the cache directory).
+ * 2: shortest reals, and run files written as the store writes them
+ * (gzip-compressed from BT_RUN_GZIP_MIN bytes; BT_STORE_BENCH_FORM=plain
+ * generates a "-plain" store of plain files instead, to compare). */
+#define GEN_VERSION 2
 #define GEN_SEED 0x5eed5701ull
 #define GEN_SAMPLES 20
 #define GEN_DAYS 60
@@ -460,6 +463,14 @@ static int mkdir_p(const char *path)
 	return rc;
 }
 
+/* The form of the generated run files: as the store writes them, or
+ * plain with BT_STORE_BENCH_FORM=plain. */
+static enum bt_run_file_form gen_form(void)
+{
+	const char *f = getenv("BT_STORE_BENCH_FORM");
+	return f && strcmp(f, "plain") == 0 ? BT_RUN_FILE_PLAIN : BT_RUN_FILE_STORE;
+}
+
 /* Writes run i (its directory, run.json, its by-date link) into store. */
 static int write_run(const char *store, size_t i, size_t n_results,
 		     struct bt_strbuf *err)
@@ -480,7 +491,7 @@ static int write_run(const char *store, size_t i, size_t n_results,
 	if (!rc && (mkdir_p(dir) != 0 || mkdir_p(ddir) != 0))
 		rc = bt_error(err, BT_EIO, "%s: %s", dir, strerror(errno));
 	if (!rc)
-		rc = bt_run_write_file(&run, file, err);
+		rc = bt_run_write_file_as(&run, file, gen_form(), err);
 	if (!rc && symlink(target, link) != 0)
 		rc = bt_error(err, BT_EIO, "%s: %s", link, strerror(errno));
 	bt_run_release(&run);
@@ -636,9 +647,10 @@ static char *store_for(bt_state *s, int indexed)
 	if (!root || !*root)
 		root = rootbuf = bench_pathf("%s/benchtrack-store-bench",
 				       t && *t ? t : "/tmp");
-	char *dir = root ? bench_pathf("%s/runs%lld-results%lld-v%d", root,
-				 (long long)runs, (long long)results,
-				 GEN_VERSION) : NULL;
+	char *dir = root ? bench_pathf("%s/runs%lld-results%lld-v%d%s", root,
+				 (long long)runs, (long long)results, GEN_VERSION,
+				 gen_form() == BT_RUN_FILE_PLAIN ? "-plain" : "")
+			 : NULL;
 	char *idx = dir ? bench_pathf("%s/index.db", dir) : NULL;
 	struct stat st;
 	if (!idx) {
@@ -833,5 +845,77 @@ static void bm_show_prefix(bt_state *s)
 }
 BT_BENCH(bm_show_prefix, .name = "show_prefix", .type = "store",
 	 .params = "runs=1000,10000;results=100");
+
+/* One run of the generator (run 0, RESULTS results) written to a file in
+ * the form given (write_run: bt_run_write_file_as, the JSON text made
+ * each time), or read back (read_run: bt_run_read_file, the strict
+ * reader; reindex times the fast one). Counters: the JSON text's bytes
+ * and the file's. */
+static void run_file(bt_state *s, int write)
+{
+	const char *form = bt_param_str(s, "form");
+	enum bt_run_file_form fm = strcmp(form, "gzip") == 0 ? BT_RUN_FILE_GZIP
+							     : BT_RUN_FILE_PLAIN;
+	const char *t = getenv("TMPDIR");
+	char *dir = bench_pathf("%s/store_bt.XXXXXX", t && *t ? t : "/tmp");
+	char *file = NULL;
+	struct bt_run run;
+	struct bt_strbuf err = BT_STRBUF_INIT, js = BT_STRBUF_INIT;
+	memset(&run, 0, sizeof run);
+	int rc = !dir || !mkdtemp(dir) ? BT_EIO : 0;
+	if (!rc)
+		file = bench_pathf("%s/run.json", dir);
+	if (!rc && !file)
+		rc = BT_ENOMEM;
+	if (!rc)
+		rc = build_run(0, (size_t)bt_param_int(s, "results"), &run);
+	if (!rc)
+		rc = bt_run_to_json(&run, 1, &js, &err);
+	if (!rc)
+		rc = bt_run_write_file_as(&run, file, fm, &err);
+	while (!rc && bt_loop(s)) {
+		if (write) {
+			rc = bt_run_write_file_as(&run, file, fm, &err);
+			continue;
+		}
+		struct bt_run back;
+		if ((rc = bt_run_init(&back)))
+			break;
+		rc = bt_run_read_file(&back, file, &err);
+		bt_run_release(&back);
+	}
+	if (rc) {
+		bt_fail(s, "%s: %s", file ? file : "run file", bt_strbuf_str(&err));
+	} else {
+		struct stat st;
+		bt_set_items(s, 1, "runs");
+		bt_counter(s, "json_bytes", (double)(js.len + 1));
+		if (stat(file, &st) == 0)
+			bt_counter(s, "file_bytes", (double)st.st_size);
+	}
+	if (file)
+		unlink(file);
+	if (dir)
+		rmdir(dir);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&js);
+	free(file);
+	free(dir);
+}
+
+static void bm_write_run(bt_state *s)
+{
+	run_file(s, 1);
+}
+BT_BENCH(bm_write_run, .name = "write_run", .type = "store",
+	 .params = "results=100;form=plain,gzip");
+
+static void bm_read_run(bt_state *s)
+{
+	run_file(s, 0);
+}
+BT_BENCH(bm_read_run, .name = "read_run", .type = "store",
+	 .params = "results=100;form=plain,gzip");
 
 BT_MAIN()

@@ -233,11 +233,19 @@ int cli_date_flag(const char *cmd, const char *flag, const char *s,
 void cli_rel_text(double rel, int decimals, char *buf, size_t size);
 
 /* Change-point options from the flags of history and regressions (each
- * may be NULL): --otava-compat, --p-max, --window, --min-magnitude.
+ * may be NULL): --otava-compat, --p-max, --window, --min-change (the
+ * floor of the relative change; --min-magnitude is its older name).
  * Prints the error and returns 2 on bad input. */
 int cli_cp_opts(const char *cmd, int otava, const char *p_max,
-		const char *window, const char *min_magnitude,
+		const char *window, const char *min_change,
 		struct bt_cp_opts *o);
+/* Why change point c (found with o) was reported, in words, as two lines
+ * indented by 4 into out: the points and means before and after, the
+ * change against the noise sd around it, the smallest change reported
+ * there and which rule set it, the tests' p-values. Nothing for a point
+ * of --otava-compat (no noise figures). unit NULL: plain numbers. */
+void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
+		    const char *unit, struct bt_strbuf *out);
 
 /* What `regressions` (and serve's /api/regressions) reports of each
  * series: its change points (found with cp) at or after since (a time as

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "exec.h"
 
 
 /* The median of the compared metric in each process, per result of a
@@ -189,12 +190,8 @@ static int exec_once(const struct bt_front *f, const char *shell, const char *cm
 		return bt_error(err, BT_ENOMEM, "out of memory");
 	rc = bt_exec_run(&o, &c, 1, dst, &warn, err);
 	bt_exec_argv_free(c.argv);
-	for (const char *w = bt_strbuf_str(&warn); *w;) {
-		size_t n = strcspn(w, "\n");
-		if (n && f->log_level >= BT_LOG_INFO)
-			cli_warn("ab", "%.*s", (int)n, w);
-		w += n + (w[n] == '\n');
-	}
+	if (f->log_level >= BT_LOG_INFO)
+		cli_exec_warnings("ab", &warn);
 	bt_strbuf_release(&warn);
 	for (size_t i = 0; !rc && i < dst->n_results; i++) {
 		struct bt_result *r = &dst->results[i];

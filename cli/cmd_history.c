@@ -124,6 +124,7 @@ static int one_series(void *ud, const struct bt_series *s)
 				       bt_series_change_worse(s, cp) ? "regressed" : "improved",
 				       bt_series_change_acked(s, cp->index, &h->acks)
 					       ? " (acknowledged)" : "");
+			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
 		}
 		if (h->points) {
 			size_t k = 0;
@@ -342,6 +343,7 @@ static int history_input(struct hist *h, const char *path, const char *column)
 			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%s), p %.3g\n",
 				       c->index, c->mean_before, c->mean_after, rel,
 				       c->p_value);
+			cli_cp_explain(c, &h->cp, NULL, &h->out);
 		}
 	}
 	bt_cp_result_release(&cps);
@@ -389,7 +391,7 @@ static int cmd_history(int argc, char **argv)
 {
 	const char *format = "table", *metric = NULL, *store_dir = NULL,
 		   *filter = NULL, *input = NULL, *column = "value", *p_max = NULL,
-		   *window = NULL, *min_mag = NULL, *since = NULL;
+		   *window = NULL, *min_mag = NULL, *min_change = NULL, *since = NULL;
 	int otava = 0, points = 0, n_args = 0, code, rc;
 	char *args[1], *fcopy = NULL;
 	const char *params[16];
@@ -398,6 +400,7 @@ static int cmd_history(int argc, char **argv)
 		{ "--store", &store_dir, NULL }, { "--filter", &filter, NULL },
 		{ "--input", &input, NULL },     { "--column", &column, NULL },
 		{ "--p-max", &p_max, NULL },     { "--window", &window, NULL },
+		{ "--min-change", &min_change, NULL },
 		{ "--min-magnitude", &min_mag, NULL }, { "--since", &since, NULL },
 		{ "--otava-compat", NULL, &otava }, { "--points", NULL, &points },
 		{ NULL, NULL, NULL },
@@ -421,7 +424,8 @@ static int cmd_history(int argc, char **argv)
 	memset(&h, 0, sizeof h);
 	h.format = format;
 	h.points = points;
-	if ((code = cli_cp_opts("history", otava, p_max, window, min_mag, &h.cp)))
+	if ((code = cli_cp_opts("history", otava, p_max, window,
+				min_change ? min_change : min_mag, &h.cp)))
 		return code;
 	char since_d[CLI_DATE_MAX];
 	if (since && (code = cli_date_flag("history", "--since", since, since_d)))

@@ -38,6 +38,7 @@ static int one_change(void *ud, const struct bt_series *s,
 		       a, b, rel, c->p_value, s->series_key,
 		       s->machine ? s->machine : "?",
 		       acked ? "  (acknowledged)" : "");
+	cli_cp_explain(c, &r->q.cp, s->unit ? s->unit : "s", &r->out);
 	return 0;
 }
 
@@ -86,13 +87,14 @@ static int since_time(struct bt_store *st, const char *since, char **out,
 static int cmd_regressions(int argc, char **argv)
 {
 	const char *store_dir = NULL, *since = NULL, *metric = NULL, *machine = NULL,
-		   *p_max = NULL, *min_mag = NULL;
+		   *p_max = NULL, *min_mag = NULL, *min_change = NULL;
 	int all = 0, n_args = 0, code, rc;
 	char *args[1], *since_ts = NULL;
 	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--since", &since, NULL },
 		{ "--metric", &metric, NULL },   { "--machine", &machine, NULL },
-		{ "--p-max", &p_max, NULL },     { "--min-magnitude", &min_mag, NULL },
+		{ "--p-max", &p_max, NULL },     { "--min-change", &min_change, NULL },
+		{ "--min-magnitude", &min_mag, NULL },
 		{ "--all", NULL, &all },         { NULL, NULL, NULL },
 	};
 	struct regs r;
@@ -104,7 +106,8 @@ static int cmd_regressions(int argc, char **argv)
 		return code;
 	memset(&r, 0, sizeof r);
 	r.q.all = all;
-	if ((code = cli_cp_opts("regressions", 0, p_max, NULL, min_mag, &r.q.cp)))
+	if ((code = cli_cp_opts("regressions", 0, p_max, NULL,
+				min_change ? min_change : min_mag, &r.q.cp)))
 		return code;
 	if (since) {
 		/* a bad --since is a usage error before the store is looked at */

@@ -150,6 +150,76 @@ static int check_names_somewhere(const struct bt_front *f)
 	return code;
 }
 
+/* benchtrack run DIR: each directory among the SUITEs stands for the
+ * suite executables found under it (bt_discover_suites: the marker of
+ * BT_MAIN, nothing is run), in sorted order. The paths found go to
+ * *found (freed by the caller); f->args is replaced. Returns 0, 2 (a
+ * directory without a suite) or 3 (one that cannot be read). */
+static int expand_dirs(struct bt_front *f, char ***found, size_t *n_found)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	char **args = NULL;
+	int n = 0, code = BT_EXIT_OK;
+	for (int i = 0; i < f->n_args && code == BT_EXIT_OK; i++) {
+		struct stat st;
+		char **v = NULL;
+		size_t nv = 0;
+		if (stat(f->args[i], &st) != 0 || !S_ISDIR(st.st_mode)) {
+			v = &f->args[i];
+			nv = 1;
+		} else {
+			int rc = bt_discover_suites(f->args[i], &v, &nv, &err);
+			if (rc) {
+				code = cli_fail(BT_EXIT_ERROR, "run", rc, &err);
+				break;
+			}
+			if (nv == 0) {
+				bt_front_error("run: %s: no benchmark suite there (an "
+					       "executable built with BT_MAIN())",
+					       f->args[i]);
+				code = BT_EXIT_USAGE;
+			}
+			if (f->log_level >= BT_LOG_DEBUG)
+				for (size_t k = 0; k < nv; k++)
+					fprintf(stderr, "run: %s: found %s\n", f->args[i], v[k]);
+		}
+		char **na = realloc(args, ((size_t)n + nv + 1) * sizeof *na);
+		char **nf = v != &f->args[i]
+			    ? realloc(*found, (*n_found + nv) * sizeof *nf) : *found;
+		if (!na || (v != &f->args[i] && !nf)) {
+			free(na ? na : args);
+			args = NULL;
+			if (v != &f->args[i])
+				bt_model_names_free(v, nv);
+			bt_front_error("run: %s", bt_strerror(BT_ENOMEM));
+			code = BT_EXIT_ERROR;
+			if (nf)
+				*found = nf;
+			break;
+		}
+		args = na;
+		for (size_t k = 0; k < nv; k++)
+			args[n++] = v[k];
+		if (v != &f->args[i]) {
+			*found = nf;
+			memcpy(*found + *n_found, v, nv * sizeof *v);
+			*n_found += nv;
+			free(v);
+		}
+	}
+	bt_strbuf_release(&err);
+	if (code != BT_EXIT_OK) {
+		free(args);
+		return code;
+	}
+	free(f->args);
+	f->args = args;
+	f->n_args = n;
+	if (args)
+		args[n] = NULL;
+	return BT_EXIT_OK;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct bt_front f;
@@ -157,6 +227,8 @@ static int cmd_run(int argc, char **argv)
 	struct bt_run all, one;
 	int have_all = 0, code = BT_EXIT_OK;
 	char *tmp = NULL;
+	char **found = NULL; /* suites found under directories */
+	size_t n_found = 0;
 	memset(&all, 0, sizeof all);
 
 	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
@@ -172,6 +244,8 @@ static int cmd_run(int argc, char **argv)
 		code = BT_EXIT_USAGE;
 		goto out;
 	}
+	if ((code = expand_dirs(&f, &found, &n_found)) != BT_EXIT_OK)
+		goto out;
 	for (int i = 0; i < f.n_args; i++)
 		if (cli_check_suite(f.args[i])) {
 			code = BT_EXIT_USAGE;
@@ -206,8 +280,7 @@ static int cmd_run(int argc, char **argv)
 		args[n++] = "none";
 		args[n++] = "--allow-empty";
 		args[n++] = "--log-level";
-		args[n++] = f.log_level == BT_LOG_QUIET ? "quiet"
-			    : f.log_level == BT_LOG_DEBUG ? "debug" : "info";
+		args[n++] = (char *)bt_front_log_level_name(f.log_level);
 		args[n++] = "--out";
 		args[n++] = tmp;
 		/* --repetitions N: N fresh processes of the suite, samples pooled */
@@ -299,6 +372,7 @@ static int cmd_run(int argc, char **argv)
 			code = stored;
 	}
 out:
+	bt_model_names_free(found, n_found);
 	cli_tmp_close();
 	if (code == BT_EXIT_OK && cli_tmp_interrupted())
 		code = 128 + cli_tmp_interrupted();

@@ -235,6 +235,51 @@ void cli_rel_text(double rel, int decimals, char *buf, size_t size)
 		snprintf(buf, size, "%+.*f%%", decimals, 100 * rel);
 }
 
+/* a value in unit (NULL: a plain number) */
+static void cp_value(double v, const char *unit, char *buf, size_t size)
+{
+	if (unit)
+		bt_format_quantity(v, unit, buf, size);
+	else
+		snprintf(buf, size, "%.4g", v);
+}
+
+void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
+		    const char *unit, struct bt_strbuf *out)
+{
+	char mb[BT_FORMAT_MAX], ma[BT_FORMAT_MAX], d[BT_FORMAT_MAX], sd[BT_FORMAT_MAX],
+		need[BT_FORMAT_MAX];
+	double diff = fabs(c->mean_after - c->mean_before);
+	double floor_abs = o->min_magnitude * fabs(c->mean_before);
+
+	if (!isfinite(c->noise_sd) || !isfinite(c->min_change))
+		return; /* --otava-compat: Otava's rule, nothing more to say */
+	cp_value(c->mean_before, unit, mb, sizeof mb);
+	cp_value(c->mean_after, unit, ma, sizeof ma);
+	cp_value(diff, unit, d, sizeof d);
+	cp_value(c->noise_sd, unit, sd, sizeof sd);
+	cp_value(c->min_change, unit, need, sizeof need);
+	bt_strbuf_addf(out, "    why: %zu point%s at %s, then %zu at %s; the change of %s is ",
+		       c->n_before, c->n_before == 1 ? "" : "s", mb, c->n_after, ma, d);
+	if (c->noise_sd > 0)
+		bt_strbuf_addf(out, "%.1fx the noise (sd %s)\n", diff / c->noise_sd, sd);
+	else
+		bt_strbuf_addf(out, "against no noise (sd 0)\n");
+	bt_strbuf_addf(out, "    and reaches the %s needed (", need);
+	if (c->min_change > floor_abs)
+		bt_strbuf_addf(out, "%g noise sd", o->noise_k);
+	else
+		bt_strbuf_addf(out, "the %g%% floor, --min-change", 100 * o->min_magnitude);
+	bt_strbuf_addf(out, "); t-test p %.2g < %g", c->p_value, o->max_pvalue);
+	if (c->autocorr > 0)
+		bt_strbuf_addf(out, " allowing for autocorrelation %.2f", c->autocorr);
+	if (isfinite(c->rank_p))
+		bt_strbuf_addf(out, ", ranks p %.2g", c->rank_p);
+	if (isfinite(c->perm_p))
+		bt_strbuf_addf(out, ", permutations p %.2g", c->perm_p);
+	bt_strbuf_adds(out, "\n");
+}
+
 int cli_date_flag(const char *cmd, const char *flag, const char *s,
 		  char out[CLI_DATE_MAX])
 {
@@ -396,7 +441,7 @@ int cli_write_stdout(const struct bt_strbuf *out)
 }
 
 int cli_cp_opts(const char *cmd, int otava, const char *p_max,
-		const char *window, const char *min_magnitude,
+		const char *window, const char *min_change,
 		struct bt_cp_opts *o)
 {
 	char *end;
@@ -425,10 +470,10 @@ int cli_cp_opts(const char *cmd, int otava, const char *p_max,
 		}
 		o->window = (size_t)w;
 	}
-	if (min_magnitude && (parse_fraction(min_magnitude, &o->min_magnitude) ||
-			      o->min_magnitude >= 1)) {
-		bt_front_error("%s: --min-magnitude '%s': expected a percentage such "
-			       "as 2%% or a fraction such as 0.02", cmd, min_magnitude);
+	if (min_change && (parse_fraction(min_change, &o->min_magnitude) ||
+			   o->min_magnitude >= 1)) {
+		bt_front_error("%s: --min-change '%s': expected a percentage such "
+			       "as 2%% or a fraction such as 0.02", cmd, min_change);
 		return BT_EXIT_USAGE;
 	}
 	return 0;

@@ -93,6 +93,10 @@ struct cli_exec_out {
 int cli_exec_run(struct bt_front *f, struct bt_exec_opts *o,
 		 const struct cli_exec_out *x, const struct cli_exec_plan *plan);
 
+/* Each line of warn (the engine's warnings) as "benchtrack: warning:
+ * CMD: LINE" on stderr. */
+void cli_exec_warnings(const char *cmd, const struct bt_strbuf *warn);
+
 /* The hyperfine-like summary of run's first n results (those of plan,
  * display names from display): the fastest (by median time; ref >= 0:
  * result ref instead, as hyperfine's --reference) against each other

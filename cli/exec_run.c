@@ -157,13 +157,13 @@ static void progress(void *ud, const struct bt_exec_progress *p)
 	fflush(stderr);
 }
 
-static void print_warnings(const struct bt_strbuf *warn)
+void cli_exec_warnings(const char *cmd, const struct bt_strbuf *warn)
 {
 	const char *s = bt_strbuf_str(warn);
 	while (*s) {
 		size_t n = strcspn(s, "\n");
 		if (n)
-			cli_warn("exec", "%.*s", (int)n, s);
+			cli_warn(cmd, "%.*s", (int)n, s);
 		s += n + (s[n] == '\n');
 	}
 }
@@ -287,7 +287,7 @@ int cli_exec_run(struct bt_front *f, struct bt_exec_opts *o,
 	if (pr.drawn)
 		fputs("\r\033[K", stderr);
 	if (f->log_level >= BT_LOG_INFO)
-		print_warnings(&warn);
+		cli_exec_warnings("exec", &warn);
 	if (rc == BT_EINTR || stop_signal) {
 		int sig = stop_signal ? stop_signal : SIGINT;
 		bt_front_error("exec: interrupted by signal %d (%s); nothing stored", sig,

@@ -1,5 +1,6 @@
 /* bt_main: the command line of a benchmark executable built with BT_MAIN. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,6 +13,53 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* 1 when the suite has a preset called name. */
+static int preset_known(const char *name)
+{
+	struct bt_preset *v;
+	size_t n;
+	int found = 0;
+	if (bt_presets(&v, &n, NULL) != 0)
+		return 1; /* bt_plan_build says what is wrong */
+	for (size_t i = 0; i < n && !found; i++)
+		found = strcmp(v[i].name, name) == 0;
+	free(v);
+	return found;
+}
+
+/* --list: after the case ids, the presets of the suite as comment lines
+ * ("#   NAME  N cases  DESCRIPTION"), nothing when it has none. */
+static void list_presets(const struct bt_front *f)
+{
+	struct bt_preset *v;
+	size_t n;
+	if (bt_presets(&v, &n, NULL) != 0 || n == 0) {
+		free(v);
+		return;
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i].name) > w)
+			w = strlen(v[i].name);
+	printf("# presets (--suite-preset NAME):\n");
+	for (size_t i = 0; i < n; i++) {
+		struct bt_config cfg = f->cfg;
+		struct bt_plan plan;
+		cfg.preset = v[i].name;
+		const char *d = v[i].def ? v[i].def->description : NULL;
+		if (bt_plan_build(&plan, &cfg, NULL) == 0) {
+			printf("#   %-*s  %4zu case%s%s%s\n", (int)w, v[i].name,
+			       plan.n_cases, plan.n_cases == 1 ? " " : "s",
+			       d ? "  " : "", d ? d : "");
+			bt_plan_release(&plan);
+		} else {
+			printf("#   %-*s  (invalid)%s%s\n", (int)w, v[i].name,
+			       d ? "  " : "", d ? d : "");
+		}
+	}
+	free(v);
+}
+
 /* Runs the registered benchmarks as f says; returns the exit code. */
 int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *build,
 			    const char *argv0)
@@ -20,7 +68,10 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 	struct bt_plan plan;
 	struct bt_run run;
 	int code = BT_EXIT_OK, rc;
-	if ((rc = bt_plan_build(&plan, &f->cfg, &err))) {
+	if (f->cfg.preset && f->allow_empty && !preset_known(f->cfg.preset)) {
+		/* benchtrack run: another suite may declare it */
+		memset(&plan, 0, sizeof plan);
+	} else if ((rc = bt_plan_build(&plan, &f->cfg, &err))) {
 		bt_front_error("%s", err.len ? err.buf : bt_strerror(rc));
 		bt_strbuf_release(&err);
 		return rc == BT_ENOMEM ? BT_EXIT_ERROR : BT_EXIT_USAGE;
@@ -28,6 +79,7 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 	if (f->list) {
 		for (size_t i = 0; i < plan.n_cases; i++)
 			printf("%s\n", plan.cases[i].id);
+		list_presets(f);
 		bt_plan_release(&plan);
 		return fflush(stdout) == 0 ? BT_EXIT_OK : BT_EXIT_ERROR;
 	}

@@ -1,6 +1,7 @@
 /* Parsing the runner flags (docs/cmd/run.md is their documentation). */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@ enum flag_id {
 	F_MEASURE, F_MIN_SAMPLE, F_BUDGET, F_TIMEOUT, F_MEMLIMIT, F_NO_ISOLATE,
 	F_SEED, F_FORMAT, F_OUT, F_TYPE, F_OPTIONS, F_ABLATION, F_BASELINE,
 	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
-	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN
+	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN,
+	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU
 };
 
 struct flag {
@@ -29,6 +31,9 @@ static const struct flag flags[] = {
 	{ "exclude", 0, 1, 1, F_EXCLUDE },
 	{ "param", 0, 1, 1, F_PARAM },
 	{ "range", 0, 1, 1, F_RANGE },
+	{ "suite-preset", 0, 1, 1, F_PRESET },
+	{ "models", 0, 1, 1, F_MODELS },
+	{ "num-tokens-to-generate", 0, 1, 1, F_NEW_TOKENS },
 	{ "quick", 0, 0, 1, F_QUICK },
 	{ "warmup-iterations", 0, 1, 1, F_WARMUP },
 	{ "measurement-iterations", 0, 1, 1, F_MEASURE },
@@ -37,6 +42,8 @@ static const struct flag flags[] = {
 	{ "timeout", 0, 1, 1, F_TIMEOUT },
 	{ "memory-limit", 0, 1, 1, F_MEMLIMIT },
 	{ "no-isolate", 0, 0, 1, F_NO_ISOLATE },
+	{ "gpu-sample-interval", 0, 1, 1, F_GPU_INTERVAL },
+	{ "no-gpu-metrics", 0, 0, 1, F_NO_GPU },
 	{ "seed", 0, 1, 1, F_SEED },
 	{ "format", 0, 1, 0, F_FORMAT },
 	{ "out", 'o', 1, 0, F_OUT },
@@ -149,6 +156,34 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 		c->params = f->params_store;
 		break;
 	case F_RANGE: c->range = v; break;
+	case F_PRESET:
+		if (!*v)
+			return bt_error(err, BT_EINVAL, "--suite-preset: empty name");
+		c->preset = v;
+		break;
+	case F_MODELS:
+		if (!*v)
+			return bt_error(err, BT_EINVAL, "--models: empty directory name");
+		c->models_dir = v;
+		break;
+	case F_NEW_TOKENS:
+		/* the seed's name for --param new_tokens=N */
+		if ((rc = parse_int(fl->name, v, 1, 1000000000, &n, err)))
+			break;
+		if (c->n_params >= 64)
+			return bt_error(err, BT_EINVAL, "--param: at most 64");
+		snprintf(f->new_tokens, sizeof f->new_tokens, "new_tokens=%ld", n);
+		f->params_store[c->n_params++] = f->new_tokens;
+		c->params = f->params_store;
+		break;
+	case F_GPU_INTERVAL:
+		rc = parse_seconds(fl->name, v, &c->gpu_sample_interval, err);
+		if (!rc && c->gpu_sample_interval < 0.001)
+			rc = bt_error(err, BT_EINVAL,
+				      "--gpu-sample-interval: '%s' is under 1ms "
+				      "(--no-gpu-metrics turns the sampling off)", v);
+		break;
+	case F_NO_GPU: c->gpu_sample_interval = 0; break;
 	case F_QUICK: c->quick = 1; break;
 	case F_WARMUP:
 		if (!(rc = parse_int(fl->name, v, 0, 1000000, &n, err)))
@@ -198,13 +233,16 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_LOG_LEVEL:
 		if (strcmp(v, "quiet") == 0 || strcmp(v, "error") == 0)
 			f->log_level = BT_LOG_QUIET;
+		else if (strcmp(v, "warn") == 0 || strcmp(v, "warning") == 0)
+			f->log_level = BT_LOG_WARN;
 		else if (strcmp(v, "info") == 0)
 			f->log_level = BT_LOG_INFO;
 		else if (strcmp(v, "debug") == 0)
 			f->log_level = BT_LOG_DEBUG;
 		else
 			return bt_error(err, BT_EINVAL,
-					"--log-level: '%s' is not one of quiet, error, info, debug", v);
+					"--log-level: '%s' is not one of error, warn, info, debug "
+					"(or quiet, the same as error)", v);
 		break;
 	case F_HELP: f->help = 1; break;
 	case F_VERSION: f->version = 1; break;
@@ -227,6 +265,12 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 		break;
 	}
 	return rc;
+}
+
+const char *bt_front_log_level_name(int level)
+{
+	return level <= BT_LOG_QUIET ? "quiet" : level == BT_LOG_WARN ? "warn"
+	       : level == BT_LOG_INFO ? "info" : "debug";
 }
 
 int bt_front_parse(struct bt_front *f, int argc, char **argv,

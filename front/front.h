@@ -8,7 +8,14 @@
 
 #include "benchtrack.h"
 
-enum bt_log_level { BT_LOG_QUIET = 0, BT_LOG_INFO = 1, BT_LOG_DEBUG = 2 };
+/* --log-level: quiet (= error) < warn < info < debug; each shows what the
+ * ones before it show. */
+enum bt_log_level { BT_LOG_QUIET = 0, BT_LOG_WARN = 1, BT_LOG_INFO = 2,
+		    BT_LOG_DEBUG = 3 };
+
+/* The name --log-level takes for a level ("quiet", "warn", "info",
+ * "debug"). */
+const char *bt_front_log_level_name(int level);
 
 struct bt_front {
 	struct bt_config cfg;
@@ -31,6 +38,7 @@ struct bt_front {
 	int help, version;
 	int log_level;
 	const char *params_store[64];
+	char new_tokens[40];  /* --num-tokens-to-generate N as "new_tokens=N" */
 	/* positional arguments (suites for `benchtrack run`) */
 	char **args;
 	int n_args;

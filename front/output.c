@@ -96,10 +96,10 @@ void bt_front_progress(void *ud, size_t index, size_t total,
 		struct bt_strbuf w = BT_STRBUF_INIT;
 		double res = 0;
 		bt_timer_info(&res, NULL);
-		int warn = f->log_level >= BT_LOG_INFO &&
+		int warn = f->log_level >= BT_LOG_WARN &&
 			   bt_result_sample_warning(done, res, f->cfg.min_sample_time, &w);
 		if (f->log_level >= BT_LOG_DEBUG ||
-		    (f->log_level >= BT_LOG_INFO && done->status != BT_STATUS_OK &&
+		    (f->log_level >= BT_LOG_WARN && done->status != BT_STATUS_OK &&
 		     done->status != BT_STATUS_SKIPPED)) {
 			if (tty)
 				fputs("\r\033[K", stderr);
@@ -118,7 +118,7 @@ void bt_front_progress(void *ud, size_t index, size_t total,
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	if (f->log_level == BT_LOG_QUIET)
+	if (f->log_level < BT_LOG_INFO)
 		return;
 	char el[32], eta[32] = "--:--";
 	clock_text(now - start, el, sizeof el);

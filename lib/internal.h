@@ -153,6 +153,33 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 int bt__write_file_atomic(const char *path, const char *data, size_t len,
 			  struct bt_strbuf *err);
 
+/* --- run files (lib/result/json_write.c, lib/result/gz.c) ------------ */
+
+/* The most bytes of bt__real_text, its NUL included. */
+#define BT__REAL_TEXT_MAX 32
+
+/* x as the shortest text that strtod reads back to the same double (the
+ * sign of zero kept), with a '.' or an 'e' so that it reads as a real:
+ * 0.1 -> "0.1", 1.0 -> "1.0", 100.0 -> "1e2", 5e-324 -> "5e-324"; not
+ * finite -> "null". Its length. */
+size_t bt__real_text(double x, char out[BT__REAL_TEXT_MAX]);
+
+/* 1 when data[0..n) starts as a gzip stream does (1f 8b): no JSON text
+ * does, so a reader tells a compressed run file by its first bytes. */
+int bt__gz_is(const char *data, size_t n);
+
+/* The gzip stream data[0..n) inflated into *out (malloc'd, NUL-terminated,
+ * *outlen bytes), at most cap bytes. A truncated stream, a bad CRC or
+ * length, trailing bytes or more than cap bytes give BT_EPARSE or
+ * BT_ETOOBIG with "<name>: <what>" in err. */
+int bt__gz_inflate(const char *name, const char *data, size_t n, size_t cap,
+		   char **out, size_t *outlen, struct bt_strbuf *err);
+
+/* The text data[0..len) of a run file written to path atomically (as
+ * bt__write_file_atomic) in the form form (BT_RUN_FILE_*, result.h). */
+int bt__run_file_write(const char *path, const char *data, size_t len,
+		       int form, struct bt_strbuf *err);
+
 /* --- file-system helpers (lib/fsutil.c): paths, directories, links, the
  * store lock. Any part of lib/ may use them. ------------------------- */
 

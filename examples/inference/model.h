@@ -112,6 +112,10 @@ struct variant {
 extern const struct variant variant_eager;      /* eager.c */
 extern const struct variant variant_compiled;   /* compiled.c */
 extern const struct variant variant_kernelized; /* kernelized.c */
+/* The kernelized pool's size: INFER_THREADS or the online CPUs (<= 64). */
+int kernelized_threads(void);
+/* The instruction set its kernels use here: "avx2+fma" or "generic-vector". */
+const char *kernelized_isa(void);
 
 /* --- the fused pipeline that compiled and kernelized share (fused.c) ----
  * The kernels it calls: out[r][o] (+)= x[r] . W[o] for r < n, o < od
@@ -127,8 +131,9 @@ struct fused_kernels {
 	void (*attention)(void *ctx, float *out, const float *q,
 			  const float *kc, const float *vc, int n,
 			  const int *slot, const int *pos, int dim, int heads,
-			  size_t slot_stride, float *scratch);
-	int scratch_per_thread; /* attention scratch blocks (threads) */
+			  size_t slot_stride, float *scratch, int max_seq);
+	int threads;             /* attention scratch blocks: one a thread */
+	void (*release)(void *ctx); /* of ctx, by fused_destroy; may be NULL */
 };
 void *fused_create(const struct model *m, int n_slots, int max_seq,
 		   const struct fused_kernels *k);

@@ -312,13 +312,16 @@ struct bt_change_point {
 				* sign of mean_after) when mean_before is 0
 				* and mean_after is not, 0 when both are */
 	double qhat;           /* E-divisive statistic where it was found */
-	/* Why our defaults kept it (NAN in otava_compat and in weak):
-	 * noise_sd the noise of the points around it (robust sd of the two
-	 * adjacent segments), autocorr the lag-1 autocorrelation the t-test
-	 * allowed for, min_change the smallest |mean_after - mean_before| it
-	 * had to reach (max(min_magnitude * |mean_before|, noise_k *
-	 * noise_sd)), perm_p the permutation test's p (NAN: not run). */
-	double noise_sd, autocorr, min_change, perm_p;
+	/* Why our defaults kept it (NAN, and 0 points, in otava_compat and
+	 * in weak): noise_sd the noise of the points around it (robust sd
+	 * of the two adjacent segments), autocorr the lag-1 autocorrelation
+	 * the t-test allowed for (p_value is then that test's), min_change
+	 * the smallest |mean_after - mean_before| it had to reach
+	 * (max(min_magnitude * |mean_before|, noise_k * noise_sd)), rank_p
+	 * and perm_p the Mann-Whitney and permutation p-values (NAN: not
+	 * run), n_before and n_after the points of its two segments. */
+	double noise_sd, autocorr, min_change, rank_p, perm_p;
+	size_t n_before, n_after;
 };
 
 struct bt_cp_state; /* opaque */

@@ -250,7 +250,24 @@ int bt_run_to_json(const struct bt_run *run, int pretty, struct bt_strbuf *out,
 int bt_run_write_file(const struct bt_run *run, const char *path,
 		      struct bt_strbuf *err);
 
-/* Reads a run document strictly: malformed or truncated JSON, a wrong type,
+/* The forms of a run file. Every reader (bt_run_read_file,
+ * bt_run_from_json, the store's) takes both: a compressed one is told by
+ * its first bytes. */
+enum bt_run_file_form {
+	BT_RUN_FILE_PLAIN = 0, /* the JSON text (bt_run_write_file) */
+	BT_RUN_FILE_GZIP = 1,  /* the JSON text gzip-compressed (RFC 1952) */
+	BT_RUN_FILE_STORE = 2  /* as the store writes it: GZIP when the text
+				  is BT_RUN_GZIP_MIN bytes or more, else
+				  PLAIN (docs/STORE.md) */
+};
+#define BT_RUN_GZIP_MIN 16384
+
+/* bt_run_write_file in the form form. */
+int bt_run_write_file_as(const struct bt_run *run, const char *path,
+			 enum bt_run_file_form form, struct bt_strbuf *err);
+
+/* Reads a run document strictly (its text, or that text gzip-compressed:
+ * a truncated or damaged stream is BT_EPARSE naming it): malformed or truncated JSON, a wrong type,
  * a missing required field, an unknown schema or status give BT_EPARSE or
  * BT_ESCHEMA with a message "<name>: <field path>: <problem>" (name is the
  * file name or the label given), never a crash. Input above 256 MiB is

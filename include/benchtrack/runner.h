@@ -25,6 +25,7 @@ extern "C" {
 #define BT_DEFAULT_MEASUREMENT 20
 #define BT_DEFAULT_MIN_SAMPLE_TIME 0.005 /* s */
 #define BT_DEFAULT_TIMEOUT 300.0         /* s per case */
+#define BT_DEFAULT_GPU_SAMPLE_INTERVAL 0.05 /* s */
 
 /* Sets *cfg to the defaults (isolate on, seed 42, strict names, everything
  * else off). */
@@ -77,7 +78,10 @@ typedef void (*bt_progress_fn)(void *ud, size_t index, size_t total,
 			       const struct bt_result *done);
 
 /* Runs every case of plan into run (results appended in plan order; the
- * run's config is copied from cfg; machine/git/timestamp are not touched:
+ * run's config is copied from cfg, with gpu_monitoring set: while each
+ * case runs, a thread of this process samples the GPUs through NVML every
+ * cfg->gpu_sample_interval s when libnvidia-ml.so.1 loads, and the result
+ * gets the gpu_* counters; machine/git/timestamp are not touched:
  * see bt_context_*). Each result gets its series_key from run->suite and
  * run->machine.fingerprint, so set those first. Returns 0 when the cases
  * ran (whatever their status), or BT_E* when the runner itself could not

@@ -176,7 +176,8 @@ struct cp_rec {
 	double qhat;
 	double p, m1, m2, s1, s2;
 	double perm_p; /* NAN: not computed for the current segments */
-	double noise;  /* our defaults: robust sd of the two segments */
+	double noise;  /* our defaults: robust sd of the two segments (NAN:
+			* not computed yet, see rec_noise) */
 	double rho;    /* their pooled lag-1 autocorrelation, in [0, RHO_MAX] */
 	double rank_p; /* Mann-Whitney p of the two segments (NAN: not yet) */
 };
@@ -188,13 +189,11 @@ struct cp_rec {
  * the variance of each mean inflated by (1 + rho) / (1 - rho) and the
  * degrees of freedom of the effective sample size (AR(1) noise), rho the
  * lag-1 autocorrelation of both segments around their own means (>= 0).
- * Fills r->rho, r->noise (the robust sd from first differences, within
- * the segments, inflated by 1 / sqrt(1 - rho) from the sd of differences
- * to that of points) and r->p. */
+ * Fills r->rho and r->p. */
 static void rec_adjust(const double *y, size_t a, size_t c, size_t b,
-		       double *tmp, int autocorr, struct cp_rec *r)
+		       int autocorr, struct cp_rec *r)
 {
-	double rho = 0, n = (double)(b - a), ne, df, denom, t, sd;
+	double rho = 0, n = (double)(b - a), ne, df, denom, t;
 
 	if (autocorr) {
 		rho = bt_lag1_autocorr_split(y + a, b - a, c - a);
@@ -204,8 +203,6 @@ static void rec_adjust(const double *y, size_t a, size_t c, size_t b,
 			rho = RHO_MAX;
 	}
 	r->rho = rho;
-	sd = bt_noise_sd_diff_split(y + a, b - a, c - a, tmp);
-	r->noise = sd / sqrt(1 - rho);
 	if (b - a <= 2 || rho == 0)
 		return; /* r->p: the pooled test as is */
 	ne = bt_effective_n(n, rho);
@@ -226,7 +223,7 @@ static void rec_compute(const double *y, size_t a, size_t c, size_t b,
 	r->perm_p = NAN;
 	r->noise = r->rho = r->rank_p = NAN;
 	if (o && !o->otava_compat)
-		rec_adjust(y, a, c, b, tmp, o->autocorr, r);
+		rec_adjust(y, a, c, b, o->autocorr, r);
 }
 
 /* after / before - 1; from a mean of exactly 0 the relative change is
@@ -447,6 +444,11 @@ static void clean_points(const double *x, size_t n, size_t from, double *y)
 		dev = x[i] - 0.5 * (ml + mr);
 		if (!(fabs(ml - mr) <= 0.5 * fabs(dev)))
 			continue; /* the neighbours do not agree: not a spike */
+		/* nor is the middle of a short plateau: a next-door point on
+		 * the spike's side, half-way or more */
+		if ((x[i - 1] - 0.5 * (ml + mr)) / dev >= 0.5 ||
+		    (x[i + 1] - 0.5 * (ml + mr)) / dev >= 0.5)
+			continue;
 		sc = 1.482602218505602 * median_small(d, nd) / M_SQRT2;
 		if (fabs(dev) > SPIKE_Z * sc)
 			y[i] = 0.5 * ml + 0.5 * mr; /* no overflow near DBL_MAX */
@@ -616,6 +618,22 @@ static void rec_remove(struct cp_rec *cp, size_t *m, size_t i)
 	(*m)--;
 }
 
+/* cp[i].noise when not known yet: the robust sd from first differences
+ * within its two segments, inflated by 1 / sqrt(1 - rho) from the sd of
+ * differences to that of points (AR(1): var(d) = 2 sd^2 (1 - rho)). */
+static void rec_noise(const double *y, size_t n, struct cp_rec *cp, size_t m,
+		      size_t i, double *tmp)
+{
+	size_t a = i == 0 ? 0 : cp[i - 1].index;
+	size_t b = i + 1 == m ? n : cp[i + 1].index;
+	double rho = cp[i].rho > 0 ? cp[i].rho : 0;
+
+	if (!isnan(cp[i].noise))
+		return;
+	cp[i].noise = bt_noise_sd_diff_split(y + a, b - a, cp[i].index - a, tmp) /
+		      sqrt(1 - rho);
+}
+
 /* Otava's merge(), quirk included. */
 static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
 			size_t *m, const struct bt_cp_opts *o, double *tmp)
@@ -642,13 +660,39 @@ static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
 	}
 }
 
-/* Mann-Whitney p of y[a..c) against y[c..b), exact in the tail when the
- * counts fit (a short side's extreme ranks are judged exactly). */
-static int rank_test(const double *y, size_t a, size_t c, size_t b, double *p)
+/* The rank test of cp[i]: Mann-Whitney of its two segments, exact in the
+ * tail when the counts fit (a short side's extreme ranks are judged
+ * exactly). When the shorter segment is an excursion (its other end is a
+ * change back the other way), it is tested against the segments on both
+ * of its sides together: what a second mode of the noise cannot mimic is
+ * a run of points beyond the range of both neighbourhoods. */
+static int rank_test(const double *y, size_t n, const struct cp_rec *cp,
+		     size_t m, size_t i, double *tmp, double *p)
 {
+	size_t a = i == 0 ? 0 : cp[i - 1].index, c = cp[i].index;
+	size_t b = i + 1 == m ? n : cp[i + 1].index;
+	size_t s0 = a, s1 = c, r0 = 0, r1 = 0, l0 = 0, l1 = 0;
+	double d = cp[i].m2 - cp[i].m1;
 	struct bt_mwu u;
-	int rc = bt_mann_whitney_u(y + a, c - a, y + c, b - c, BT_MWU_EXACT, 1, &u);
+	int rc;
 
+	if (b - c < c - a && i + 1 < m && (cp[i + 1].m2 - cp[i + 1].m1) * d < 0) {
+		s0 = c, s1 = b;                 /* the excursion after c */
+		l0 = a, l1 = c;
+		r0 = b, r1 = i + 2 < m ? cp[i + 2].index : n;
+	} else if (c - a <= b - c && i > 0 && (cp[i - 1].m2 - cp[i - 1].m1) * d < 0) {
+		s0 = a, s1 = c;                 /* the excursion before c */
+		l0 = i > 1 ? cp[i - 2].index : 0, l1 = a;
+		r0 = c, r1 = b;
+	}
+	if (l1 > l0) {
+		memcpy(tmp, y + l0, (l1 - l0) * sizeof *tmp);
+		memcpy(tmp + (l1 - l0), y + r0, (r1 - r0) * sizeof *tmp);
+		rc = bt_mann_whitney_u(y + s0, s1 - s0, tmp, (l1 - l0) + (r1 - r0),
+				       BT_MWU_EXACT, 1, &u);
+	} else {
+		rc = bt_mann_whitney_u(y + a, c - a, y + c, b - c, BT_MWU_EXACT, 1, &u);
+	}
 	if (rc)
 		return rc;
 	*p = u.p;
@@ -698,7 +742,10 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 			double worst = 1;
 
 			for (i = 0; i < *m; i++) {
-				double r = change_margin(&cp[i], o);
+				double r;
+
+				rec_noise(y, n, cp, *m, i, tmp);
+				r = change_margin(&cp[i], o);
 
 				if (r < worst) {
 					worst = r;
@@ -709,10 +756,7 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 		if (w == (size_t)-1 && use_perm && o->rank_max_pvalue > 0) {
 			for (i = 0; i < *m; i++) {
 				if (isnan(cp[i].rank_p)) {
-					size_t a = i == 0 ? 0 : cp[i - 1].index;
-					size_t b = i + 1 == *m ? n : cp[i + 1].index;
-
-					rc = rank_test(y, a, cp[i].index, b, &cp[i].rank_p);
+					rc = rank_test(y, n, cp, *m, i, tmp, &cp[i].rank_p);
 					if (rc)
 						return rc;
 				}
@@ -743,6 +787,9 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 			rec_at(y, n, cp, *m, w - 1, tmp, o);
 		if (w < *m)
 			rec_at(y, n, cp, *m, w, tmp, o);
+		/* the rank test looks two points away (excursions) */
+		for (i = w > 2 ? w - 2 : 0; i < *m && i <= w + 1; i++)
+			cp[i].rank_p = NAN;
 	}
 	return 0;
 }
@@ -805,12 +852,14 @@ static int cmp_rec(const void *a, const void *b)
 static void to_public(const struct cp_rec *r, double scale,
 		      const struct bt_cp_opts *o, struct bt_change_point *p)
 {
-	p->noise_sd = p->autocorr = p->min_change = p->perm_p = NAN;
+	p->noise_sd = p->autocorr = p->min_change = p->perm_p = p->rank_p = NAN;
+	p->n_before = p->n_after = 0;
 	if (o && !o->otava_compat) {
 		p->noise_sd = r->noise / scale;
 		p->autocorr = r->rho;
 		p->min_change = min_change(r, o) / scale;
 		p->perm_p = r->perm_p;
+		p->rank_p = r->rank_p;
 	}
 	p->index = r->index;
 	p->p_value = r->p;
@@ -958,7 +1007,14 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	for (i = 0; i < m; i++) {
 		if (!o->otava_compat && n - cp[i].index < o->min_after)
 			continue;
-		to_public(&cp[i], st->scale, o, &out->points[nrep++]);
+		if (!o->otava_compat)
+			rec_noise(st->y, n, cp, m, i, tmp);
+		to_public(&cp[i], st->scale, o, &out->points[nrep]);
+		if (!o->otava_compat) {
+			out->points[nrep].n_before = cp[i].index - (i ? cp[i - 1].index : 0);
+			out->points[nrep].n_after = (i + 1 < m ? cp[i + 1].index : n) - cp[i].index;
+		}
+		nrep++;
 	}
 	out->n = nrep;
 	out->n_series = n;

@@ -1,6 +1,8 @@
-/* The JSON form of a run (schema "benchtrack.run/1", docs/FORMAT.md):
- * a writer and a strict reader, both on top of jansson, both walking the
- * field table of lib/result/schema.c (as does the fast reader, json_scan.c). */
+/* The JSON form of a run (schema "benchtrack.run/1", docs/FORMAT.md): the
+ * strict reader, on top of jansson, walking the field table of
+ * lib/result/schema.c (as do the writer, json_write.c, and the fast
+ * reader, json_scan.c). A gzip-compressed document (gz.c) is inflated
+ * first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -16,256 +18,6 @@
 #include "schema.h"
 
 #define RUN_MAX_BYTES ((size_t)256 << 20)
-
-/* ---------------------------------------------------------------------
- * Writer
- * ------------------------------------------------------------------- */
-
-struct wr {
-	int oom;
-};
-
-static int utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-	for (size_t i = 0, k; i < n; i += k)
-		if (!(k = bt__utf8_seq(p + i, n - i)))
-			return 0;
-	return 1;
-}
-
-/* Copy of s with every invalid UTF-8 byte replaced by U+FFFD, so a stray
- * byte in a benchmark's message never loses the whole run. malloc'd. */
-static char *utf8_sanitize(const char *s)
-{
-	size_t n = strlen(s);
-	if (n > (SIZE_MAX - 1) / 3)
-		return NULL;
-	char *out = malloc(n * 3 + 1);
-	if (!out)
-		return NULL;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		size_t k = bt__utf8_seq(p + i, n - i);
-		if (k) {
-			memcpy(out + o, p + i, k);
-			o += k;
-			i += k;
-		} else {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static json_t *jstr(struct wr *w, const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *v;
-	if (utf8_valid(s)) {
-		v = json_string_nocheck(s);
-	} else {
-		char *clean = utf8_sanitize(s);
-		v = clean ? json_string_nocheck(clean) : NULL;
-		free(clean);
-	}
-	if (!v)
-		w->oom = 1;
-	return v;
-}
-
-static json_t *jnum(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
-static json_t *jint(int64_t x)
-{
-	return json_integer((json_int_t)x);
-}
-
-/* Unsigned 64-bit: an integer when it fits int64, else a decimal string. */
-static json_t *juint(uint64_t x)
-{
-	if (x <= (uint64_t)INT64_MAX)
-		return json_integer((json_int_t)x);
-	char buf[24];
-	snprintf(buf, sizeof buf, "%" PRIu64, x);
-	return json_string(buf);
-}
-
-static json_t *jbool(int b)
-{
-	return json_boolean(b != 0);
-}
-
-/* 1 -> true, 0 -> false, anything else (-1) -> null */
-static json_t *jtri(int b)
-{
-	return b == 1 ? json_true() : b == 0 ? json_false() : json_null();
-}
-
-/* Sets obj[key] = v, taking v (jansson releases it on failure too). Keys
- * may be user text (metric, counter, param names): made valid UTF-8. */
-static void put(struct wr *w, json_t *obj, const char *key, json_t *v)
-{
-	const char *k = key ? key : "";
-	char *clean = NULL;
-
-	if (!v) {
-		w->oom = 1;
-		return;
-	}
-	if (!utf8_valid(k)) {
-		clean = utf8_sanitize(k);
-		if (!clean) {
-			json_decref(v);
-			w->oom = 1;
-			return;
-		}
-		k = clean;
-	}
-	if (json_object_set_new_nocheck(obj, k, v))
-		w->oom = 1;
-	free(clean);
-}
-
-static void append(struct wr *w, json_t *arr, json_t *v)
-{
-	if (!v || json_array_append_new(arr, v))
-		w->oom = 1;
-}
-
-/* The value of field f of the object at base (schema.h). */
-static json_t *wr_value(struct wr *w, const struct bt__field *f,
-			const char *base);
-
-static json_t *wr_object(struct wr *w, const struct bt__obj *o, const char *base)
-{
-	json_t *obj = json_object();
-	for (size_t i = 0; obj && i < o->n; i++) {
-		const struct bt__field *f = &o->f[i];
-		if (f->type == BT__T_OBJ && f->pres != BT__P_ALWAYS &&
-		    (f->pres == BT__P_FLAG ? !*(const int *)(base + f->pres_off)
-					   : !*(const char *const *)(base + f->pres_off))) {
-			if (!(f->flags & BT__F_OMIT))
-				put(w, obj, f->key, json_null());
-			continue;
-		}
-		put(w, obj, f->key, wr_value(w, f, base));
-	}
-	return obj;
-}
-
-static json_t *wr_value(struct wr *w, const struct bt__field *f,
-			const char *base)
-{
-	const char *at = base + f->off;
-	switch (f->type) {
-	case BT__T_STR:
-		return jstr(w, *(const char *const *)at);
-	case BT__T_CONST: {
-		const char *v = *(const char *const *)at;
-		return jstr(w, v ? v : f->cval);
-	}
-	case BT__T_NUM:
-		return jnum(*(const double *)at);
-	case BT__T_INT:
-		return jint(*(const int *)at);
-	case BT__T_I64:
-		return jint(*(const int64_t *)at);
-	case BT__T_SIZE:
-		return juint(*(const size_t *)at);
-	case BT__T_U64:
-		return juint(*(const uint64_t *)at);
-	case BT__T_BOOL:
-		return jbool(*(const int *)at);
-	case BT__T_TRI:
-		return jtri(*(const int *)at);
-	case BT__T_ENUM:
-		return json_string(f->en->name(*(const int *)at));
-	case BT__T_OBJ:
-		return wr_object(w, f->sub, at);
-	case BT__T_LIST:
-	case BT__T_MAP: {
-		const char *e;
-		size_t n = *(const size_t *)(base + f->n_off);
-		memcpy(&e, at, sizeof e);
-		json_t *x = f->type == BT__T_LIST ? json_array() : json_object();
-		for (size_t i = 0; x && i < n; i++, e += f->esize) {
-			json_t *v = wr_value(w, f->val, e);
-			if (f->type == BT__T_LIST)
-				append(w, x, v);
-			else
-				put(w, x, *(const char *const *)(e + f->key_off), v);
-		}
-		return x;
-	}
-	}
-	return NULL;
-}
-
-static int dump(struct wr *w, json_t *root, int pretty, struct bt_strbuf *out,
-		struct bt_strbuf *err)
-{
-	if (w->oom || !root) {
-		json_decref(root);
-		return bt_error(err, BT_ENOMEM, "out of memory writing JSON");
-	}
-	size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17);
-	flags |= pretty ? JSON_INDENT(2) : JSON_COMPACT;
-	char *s = json_dumps(root, flags);
-	json_decref(root);
-	if (!s)
-		return bt_error(err, BT_ENOMEM, "out of memory writing JSON");
-	int rc = bt_strbuf_adds(out, s);
-	free(s);
-	if (rc)
-		return bt_error(err, rc, "out of memory writing JSON");
-	return 0;
-}
-
-int bt_run_to_json(const struct bt_run *run, int pretty, struct bt_strbuf *out,
-		   struct bt_strbuf *err)
-{
-	if (!run || !out)
-		return bt_error(err, BT_EINVAL, "bt_run_to_json: no run/output");
-	struct wr w = { 0 };
-	return dump(&w, wr_value(&w, &bt__schema_run, (const char *)run), pretty,
-		    out, err);
-}
-
-int bt_run_write_file(const struct bt_run *run, const char *path,
-		      struct bt_strbuf *err)
-{
-	if (!path)
-		return bt_error(err, BT_EINVAL, "bt_run_write_file: no path");
-	struct bt_strbuf sb = BT_STRBUF_INIT;
-	int rc = bt_run_to_json(run, 1, &sb, err);
-	if (!rc)
-		rc = bt_strbuf_addc(&sb, '\n');
-	if (!rc)
-		rc = bt__write_file_atomic(path, sb.buf, sb.len, err);
-	bt_strbuf_release(&sb);
-	return rc;
-}
-
-int bt_result_to_json(const struct bt_result *r, struct bt_strbuf *out,
-		      struct bt_strbuf *err)
-{
-	if (!r || !out)
-		return bt_error(err, BT_EINVAL,
-				"bt_result_to_json: no result/output");
-	struct wr w = { 0 };
-	return dump(&w, wr_value(&w, &bt__schema_result, (const char *)r), 0,
-		    out, err);
-}
 
 /* ---------------------------------------------------------------------
  * Reader
@@ -819,7 +571,15 @@ int bt_run_from_json(struct bt_run *run, const char *text, size_t len,
 		return bt_error(err, BT_EINVAL,
 				"%s: run not initialised or not empty",
 				rd.name);
+	char *plain = NULL;
+	if (bt__gz_is(text, len)) {
+		if ((rc = bt__gz_inflate(rd.name, text, len, RUN_MAX_BYTES, &plain,
+					 &len, err)))
+			return rc;
+		text = plain;
+	}
 	json_t *root = parse(&rd, text, len, &rc);
+	free(plain);
 	if (!root)
 		return rc;
 	rc = rd_value(&rd, root, NULL, &bt__schema_run, (char *)run);

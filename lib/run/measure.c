@@ -53,7 +53,17 @@ struct exec {
 	enum bt_status status;
 	char *message;
 	int nomem;
+	bt_sync_fn sync;        /* bt_set_sync: before every clock read */
+	void *sync_ud;
 };
+
+/* The clock, after the device work queued so far is done (bt_set_sync). */
+static uint64_t clock_synced(struct exec *e)
+{
+	if (e->sync)
+		e->sync(e->sync_ud);
+	return bt__clock();
+}
 
 static struct exec *X(bt_state *s)
 {
@@ -107,14 +117,13 @@ static uint64_t grow(uint64_t n, uint64_t elapsed, uint64_t min_ns, double lo)
 int bt__loop_next(bt_state *s)
 {
 	struct exec *e = X(s);
-	uint64_t now = bt__clock();
 
 	if (e->phase == PH_SETUP) {
 		e->phase = PH_CALIBRATE;
 		e->batch_phase = PH_CALIBRATE;
 		e->batch = 1;
 		e->paused = 0;
-		e->start = bt__clock();
+		e->start = clock_synced(e);
 		s->bt__left = 0;
 		return 1;
 	}
@@ -123,6 +132,7 @@ int bt__loop_next(bt_state *s)
 		return 0;
 	}
 
+	uint64_t now = clock_synced(e); /* the end of the batch */
 	uint64_t elapsed = now - e->start;
 	elapsed = elapsed > e->paused ? elapsed - e->paused : 0;
 	e->paused = 0;
@@ -193,7 +203,7 @@ int bt__loop_next(bt_state *s)
 	if (e->phase != PH_CALIBRATE)
 		e->batch = e->iters;
 	s->bt__left = e->batch - 1;
-	e->start = bt__clock();
+	e->start = clock_synced(e);
 	return 1;
 }
 
@@ -269,13 +279,24 @@ uint64_t bt_seed(bt_state *s)
 
 void bt_pause(bt_state *s)
 {
-	X(s)->pause_start = bt__clock();
+	X(s)->pause_start = clock_synced(X(s));
 }
 
 void bt_resume(bt_state *s)
 {
 	struct exec *e = X(s);
-	e->paused += bt__clock() - e->pause_start;
+	e->paused += clock_synced(e) - e->pause_start;
+}
+
+void bt_set_sync(bt_state *s, bt_sync_fn fn, void *ud)
+{
+	X(s)->sync = fn;
+	X(s)->sync_ud = ud;
+}
+
+const char *bt_models_dir(bt_state *s)
+{
+	return X(s)->cfg->models_dir;
 }
 
 void bt_set_items(bt_state *s, double items_per_op, const char *unit)

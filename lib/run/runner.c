@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "runint.h"
 
 /* --- registry ------------------------------------------------------- */
 
@@ -42,6 +42,7 @@ void bt_config_defaults(struct bt_config *cfg)
 	cfg->seed = 42;
 	cfg->clock = "CLOCK_MONOTONIC";
 	cfg->strict_names = 1;
+	cfg->gpu_sample_interval = BT_DEFAULT_GPU_SAMPLE_INTERVAL;
 }
 
 size_t bt_run_failures(const struct bt_run *run)
@@ -242,13 +243,38 @@ static int check_options_known(const struct bt_config *cfg, struct bt_arena *a,
 	return 0;
 }
 
+/* What --suite-preset selects (pre NULL without one), and the models'
+ * "model=a,b" spec of --models, made when first needed. */
+struct selection {
+	const char *name;
+	const struct bt_preset_def *pre;
+	int members;            /* some benchmark lists it in .presets */
+	regex_t inc, exc;
+	int have_inc, have_exc;
+	struct bt_strbuf models; /* "model=..." once listed */
+};
+
+static int apply_range(const struct bt_bench_def *d, struct bt_param_space *ps,
+		       const char *range, const char *what,
+		       struct bt_strbuf *spec, struct bt_strbuf *e2,
+		       struct bt_strbuf *err)
+{
+	int rc = range_override(d, range, spec);
+	if (!rc && (rc = bt_param_space_override(ps, spec->buf, 0, e2)))
+		rc = bt_error(err, rc, "%s%s: %s", what, range, bt_strbuf_str(e2));
+	return rc;
+}
+
 static int add_cases(struct bt_plan *plan, size_t *alloc,
 		     const struct bt_bench_def *d, const struct bt_config *cfg,
-		     regex_t *inc, regex_t *exc, struct bt_strbuf *err)
+		     regex_t *inc, regex_t *exc, struct selection *sel,
+		     struct bt_strbuf *err)
 {
 	struct bt_arena *a = plan->arena;
 	struct bt_param_space ps = BT_PARAM_SPACE_INIT;
 	struct bt_strbuf e2 = BT_STRBUF_INIT, spec = BT_STRBUF_INIT;
+	if (sel->name && sel->members && !bt__preset_in_list(d->presets, sel->name))
+		return 0;
 	int rc = bt_param_space_parse(&ps, d->params, &e2);
 	if (rc) {
 		rc = bt_error(err, rc, "benchmark '%s' (%s:%d): %s", bench_name(d),
@@ -258,15 +284,37 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 	/* --quick cuts the declared sweep, not what the user asked for */
 	if (cfg->quick)
 		quick_axes(&ps);
-	if (cfg->range) {
-		if ((rc = range_override(d, cfg->range, &spec)))
-			goto out;
-		rc = bt_param_space_override(&ps, spec.buf, 0, &e2);
-		if (rc) {
-			rc = bt_error(err, rc, "--range %s: %s", cfg->range,
+	if (sel->pre && sel->pre->range &&
+	    (rc = apply_range(d, &ps, sel->pre->range, "preset range ", &spec,
+			      &e2, err)))
+		goto out;
+	if (cfg->range &&
+	    (rc = apply_range(d, &ps, cfg->range, "--range ", &spec, &e2, err)))
+		goto out;
+	if (cfg->models_dir && bt_param_space_find(&ps, "model") >= 0) {
+		if (!sel->models.len) {
+			char **names;
+			size_t nn;
+			if ((rc = bt_model_names(cfg->models_dir, &names, &nn, err)))
+				goto out;
+			bt_strbuf_adds(&sel->models, "model=");
+			for (size_t i = 0; i < nn; i++)
+				bt_strbuf_addf(&sel->models, "%s%s", i ? "," : "",
+					       names[i]);
+			bt_model_names_free(names, nn);
+		}
+		if ((rc = bt_param_space_override(&ps, sel->models.buf, 0, &e2))) {
+			rc = bt_error(err, rc, "--models %s: %s", cfg->models_dir,
 				      bt_strbuf_str(&e2));
 			goto out;
 		}
+	}
+	if (sel->pre && sel->pre->params &&
+	    (rc = bt_param_space_override(&ps, sel->pre->params, 0, &e2))) {
+		rc = bt_error(err, rc, "preset '%s' (%s:%d): params %s: %s",
+			      sel->name, sel->pre->file ? sel->pre->file : "?",
+			      sel->pre->line, sel->pre->params, bt_strbuf_str(&e2));
+		goto out;
 	}
 	for (size_t i = 0; i < cfg->n_params; i++) {
 		rc = bt_param_space_override(&ps, cfg->params[i], 0, &e2);
@@ -295,7 +343,11 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 			if (strcmp(vars[vi].name, "default") != 0)
 				bt_strbuf_addf(&id, ":%s", vars[vi].name);
 			int keep = (!inc || regexec(inc, id.buf, 0, NULL, 0) == 0) &&
-				   (!exc || regexec(exc, id.buf, 0, NULL, 0) != 0);
+				   (!exc || regexec(exc, id.buf, 0, NULL, 0) != 0) &&
+				   (!sel->have_inc ||
+				    regexec(&sel->inc, id.buf, 0, NULL, 0) == 0) &&
+				   (!sel->have_exc ||
+				    regexec(&sel->exc, id.buf, 0, NULL, 0) != 0);
 			if (!keep) {
 				bt_strbuf_release(&id);
 				continue;
@@ -387,6 +439,62 @@ static int compile_re(regex_t *re, const char *pat, const char *flag,
 	return 0;
 }
 
+/* Finds cfg->preset and compiles its filters into sel. */
+static int select_preset(struct selection *sel, const struct bt_config *cfg,
+			 struct bt_strbuf *err)
+{
+	struct bt_preset *v;
+	size_t n;
+	int rc = bt_presets(&v, &n, err);
+	if (rc)
+		return rc;
+	int found = 0;
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(v[i].name, cfg->preset) == 0) {
+			found = 1;
+			sel->name = v[i].name;
+			sel->pre = v[i].def;
+		}
+	if (!found) {
+		struct bt_strbuf names = BT_STRBUF_INIT;
+		for (size_t i = 0; i < n; i++)
+			bt_strbuf_addf(&names, "%s%s", i ? ", " : "", v[i].name);
+		rc = bt_error(err, BT_ENOTFOUND,
+			      "--suite-preset %s: no such preset (%s%s)", cfg->preset,
+			      n ? "this suite has: " : "this suite declares none",
+			      bt_strbuf_str(&names));
+		bt_strbuf_release(&names);
+	}
+	free(v);
+	if (rc)
+		return rc;
+	size_t nb;
+	const struct bt_bench_def *const *b = bt_registry(&nb);
+	for (size_t i = 0; i < nb && !sel->members; i++)
+		sel->members = bt__preset_in_list(b[i]->presets, sel->name);
+	struct bt_strbuf what = BT_STRBUF_INIT;
+	bt_strbuf_addf(&what, "preset '%s': filter", sel->name);
+	if (sel->pre && sel->pre->filter &&
+	    !(rc = compile_re(&sel->inc, sel->pre->filter, what.buf, err)))
+		sel->have_inc = 1;
+	bt_strbuf_reset(&what);
+	bt_strbuf_addf(&what, "preset '%s': exclude", sel->name);
+	if (!rc && sel->pre && sel->pre->exclude &&
+	    !(rc = compile_re(&sel->exc, sel->pre->exclude, what.buf, err)))
+		sel->have_exc = 1;
+	bt_strbuf_release(&what);
+	return rc;
+}
+
+static void selection_release(struct selection *sel)
+{
+	if (sel->have_inc)
+		regfree(&sel->inc);
+	if (sel->have_exc)
+		regfree(&sel->exc);
+	bt_strbuf_release(&sel->models);
+}
+
 int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 		  struct bt_strbuf *err)
 {
@@ -395,7 +503,11 @@ int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 	if (!plan->arena)
 		return BT_ENOMEM;
 	regex_t inc, exc;
+	struct selection sel;
+	memset(&sel, 0, sizeof sel);
 	int have_inc = 0, have_exc = 0, rc;
+	if (cfg->preset && (rc = select_preset(&sel, cfg, err)))
+		goto fail;
 	if (cfg->filter && (rc = compile_re(&inc, cfg->filter, "--filter", err)))
 		goto fail;
 	have_inc = cfg->filter != NULL;
@@ -423,18 +535,20 @@ int bt_plan_build(struct bt_plan *plan, const struct bt_config *cfg,
 	for (size_t i = 0; i < n; i++)
 		if ((rc = add_cases(plan, &alloc, reg[i], cfg,
 				    have_inc ? &inc : NULL,
-				    have_exc ? &exc : NULL, err)))
+				    have_exc ? &exc : NULL, &sel, err)))
 			goto fail;
 	if (have_inc)
 		regfree(&inc);
 	if (have_exc)
 		regfree(&exc);
+	selection_release(&sel);
 	return 0;
 fail:
 	if (have_inc)
 		regfree(&inc);
 	if (have_exc)
 		regfree(&exc);
+	selection_release(&sel);
 	bt_plan_release(plan);
 	return rc;
 }
@@ -456,6 +570,9 @@ static void copy_config(struct bt_run *run, const struct bt_config *cfg)
 	c->exclude = bt_run_strdup(run, cfg->exclude);
 	c->range = bt_run_strdup(run, cfg->range);
 	c->options = bt_run_strdup(run, cfg->options);
+	c->preset = bt_run_strdup(run, cfg->preset);
+	c->models_dir = bt_run_strdup(run, cfg->models_dir);
+	c->gpu_monitoring = bt_run_strdup(run, cfg->gpu_monitoring);
 	c->clock = bt_run_strdup(run, cfg->clock ? cfg->clock : "CLOCK_MONOTONIC");
 	c->params = bt_run_alloc(run, (cfg->n_params + 1) * sizeof *c->params);
 	for (size_t i = 0; i < cfg->n_params && c->params; i++)
@@ -513,6 +630,16 @@ int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 {
 	copy_config(run, cfg);
 	bt__ignore_sigpipe(); /* before the first progress line */
+	const struct bt__gpu_source *gpu = bt__gpu_source_override
+					   ? bt__gpu_source_override : &bt__gpu_nvml;
+	int n_gpus = 0;
+	if (cfg->gpu_sample_interval > 0 && plan->n_cases > 0)
+		n_gpus = gpu->open(gpu->ud);
+	if (n_gpus > BT__GPU_MAX)
+		n_gpus = BT__GPU_MAX;
+	run->config.gpu_monitoring =
+		bt_run_strdup(run, !(cfg->gpu_sample_interval > 0) ? "off"
+				   : n_gpus > 0 ? gpu->name : "unavailable");
 	for (size_t i = 0; i < plan->n_cases; i++) {
 		const struct bt_case *c = &plan->cases[i];
 		if (progress)
@@ -520,7 +647,16 @@ int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 		struct bt_result *r = bt_run_add_result(run);
 		if (!r)
 			return BT_ENOMEM;
+		struct bt__gpu_sampler *sm = n_gpus > 0
+			? bt__gpu_sampler_start(gpu, n_gpus, cfg->gpu_sample_interval)
+			: NULL;
 		int rc = run_adaptive(c, cfg, run, r, err);
+		if (sm) {
+			struct bt__gpu_summary sum;
+			bt__gpu_sampler_stop(sm, &sum);
+			if (!rc)
+				rc = bt__gpu_counters(run, r, &sum);
+		}
 		if (rc)
 			return rc;
 		char key[17];

@@ -406,25 +406,41 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	int nul;
 	const char *text = data;
 	size_t tlen = len;
+	char *plain = NULL; /* a gzip-compressed file's text */
 	if (rc)
 		goto out;
 	if (len == 0) {
 		rc = skip(g, path, "empty file");
 		goto out;
 	}
-	if (looks_binary(data, len, &off, &nul)) {
+	if (bt__gz_is(data, len)) {
+		rc = bt__gz_inflate(path, data, len, ORGANIZE_CAP, &plain, &tlen, &rerr);
+		if (rc) {
+			rc = rc == BT_ENOMEM ? rc
+				: bt__strip_path(&m, bt_strbuf_str(&rerr), path) ? BT_ENOMEM
+				: skip(g, path, "%s", m.buf);
+			bt_strbuf_release(&rerr);
+			bt_strbuf_release(&m);
+			goto out;
+		}
+		text = plain;
+	}
+	if (looks_binary(text, tlen, &off, &nul)) {
 		rc = skip(g, path, "binary file (%s at byte %zu)",
 			  nul ? "NUL byte" : "invalid UTF-8", off);
 		goto out;
 	}
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+	if (tlen >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		text += 3, tlen -= 3; /* a byte order mark */
 	if (strspn(text, " \t\r\n") == tlen) {
 		rc = skip(g, path, "empty file (only white space)");
 		goto out;
 	}
-	uint64_t h1 = bt__fnv1a(BT__FNV_INIT, data, len);
-	uint64_t h2 = bt__fnv1a(bt__mix64(BT__FNV_INIT), data, len);
+	/* of the text: a file and its compressed copy are one run */
+	const char *hd = plain ? plain : data;
+	size_t hl = plain ? strlen(plain) : len;
+	uint64_t h1 = bt__fnv1a(BT__FNV_INIT, hd, hl);
+	uint64_t h2 = bt__fnv1a(bt__mix64(BT__FNV_INIT), hd, hl);
 	struct seen *dup = find_seen(g, h1, h2, NULL);
 	if (dup) {
 		rc = skip(g, path, "duplicate of %s", dup->first);
@@ -558,6 +574,7 @@ out:
 	bt_strbuf_release(&why);
 	bt_run_release(&run);
 	free(data);
+	free(plain);
 	return rc;
 }
 

@@ -494,7 +494,7 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 		goto out;
 	if ((rc = bt_run_to_json(run, 1, &js, err)) ||
 	    (rc = bt_strbuf_addc(&js, '\n')) ||
-	    (rc = bt__write_file_atomic(tmpfile, js.buf, js.len, err)))
+	    (rc = bt__run_file_write(tmpfile, js.buf, js.len, BT_RUN_FILE_STORE, err)))
 		goto out;
 	/* everything from here on, the rename included, under the lock: a
 	 * reader holding it (verify) never sees a run half stored */

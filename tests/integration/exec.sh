@@ -78,6 +78,12 @@ expect 0 "$bt" exec "${q[@]}" -r 3 --reference 'sleep 0.03' 'sleep 0.001'
 grep -q 'sleep 0.03 ran .* times slower than sleep 0.001' "$tmp/out" ||
 	fail "--reference: $(cat "$tmp/out")"
 
+# hyperfine's spellings: bundled flags (-Ni), a value attached (-r2);
+# benchtrack's --seed and --no-interleave recorded
+expect 0 "$bt" exec "${q[@]}" -r2 -Ni --format json --seed 7 --no-interleave false
+[ "$(json 'd["results"][0]["status"], d["config"]["seed"], d["config"]["measurement_iterations"]')" = \
+	"ok 7 2" ] || fail "-r2 -Ni --seed 7: $(json 'd["config"]')"
+
 # 4. -N: split like a shell (quotes), no shell; --output FILE gets stdout
 expect 0 "$bt" exec "${q[@]}" -r 1 -N --output "$tmp/o" "printf '%s|' 'a b' c\\ d"
 [ "$(cat "$tmp/o")" = "a b|c d|" ] || fail "-N split: $(cat "$tmp/o")"

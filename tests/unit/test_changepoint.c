@@ -643,6 +643,181 @@ static void test_sim_recall(void **state)
 	assert_true(hit * 100 >= runs * 95);
 }
 
+/* --- the noise estimators (lib/analysis/noise.c), values by hand --------- */
+
+static void test_noise_estimators(void **state)
+{
+	/* differences 1 2 3 4: median 2.5, absolute deviations 1.5 .5 .5 1.5,
+	 * MAD 1; sd = 1.4826 * 1 / sqrt(2) */
+	const double x[5] = {1, 2, 4, 7, 11};
+	/* a step of 100 before index 3: differences 1 2 103 4, median 3,
+	 * deviations 2 1 100 1, MAD 1.5; without the difference across 3
+	 * (split at 3): 1 2 4, median 2, deviations 1 0 2, MAD 1 */
+	const double st[5] = {1, 2, 4, 107, 111};
+	const double lin[5] = {1, 2, 3, 4, 5};     /* e -2..2: 4 / 10 */
+	const double alt[4] = {1, -1, 1, -1};      /* -3 / 4 */
+	/* e -5.5 -4.5 -3.5 3.5 4.5 5.5: 68.75 / 125.5; split at 3: 0 / 4 */
+	const double two[6] = {1, 2, 3, 10, 11, 12};
+	const double flat[4] = {3, 3, 3, 3};
+	const double k = 1.482602218505602 / sqrt(2.0);
+	double work[8];
+
+	(void)state;
+	assert_float_equal(bt_noise_sd_diff(x, 5, work), k, 1e-15);
+	assert_float_equal(bt_noise_sd_diff(x, 5, NULL), k, 1e-15);
+	assert_float_equal(bt_noise_sd_diff(st, 5, work), 1.5 * k, 1e-15);
+	assert_float_equal(bt_noise_sd_diff_split(st, 5, 3, work), k, 1e-15);
+	assert_float_equal(bt_noise_sd_diff(flat, 4, work), 0, 0);
+	assert_true(isnan(bt_noise_sd_diff(x, 2, work)));
+	assert_true(isnan(bt_noise_sd_diff_split(x, 3, 1, work))); /* 1 difference */
+
+	assert_float_equal(bt_lag1_autocorr(lin, 5), 0.4, 1e-15);
+	assert_float_equal(bt_lag1_autocorr(alt, 4), -0.75, 1e-15);
+	assert_float_equal(bt_lag1_autocorr(two, 6), 68.75 / 125.5, 1e-15);
+	assert_float_equal(bt_lag1_autocorr_split(two, 6, 3), 0, 1e-15);
+	assert_float_equal(bt_lag1_autocorr_split(two, 6, 0), 68.75 / 125.5, 1e-15);
+	assert_true(isnan(bt_lag1_autocorr(flat, 4)));
+
+	assert_float_equal(bt_effective_n(100, 0.5), 100.0 / 3.0, 1e-12);
+	assert_float_equal(bt_effective_n(100, 0.6), 25, 1e-12);
+	assert_float_equal(bt_effective_n(100, -0.2), 100, 0);
+	assert_float_equal(bt_effective_n(100, NAN), 100, 0);
+	assert_float_equal(bt_effective_n(100, 1), 0, 0);
+}
+
+/* Level 100, AR(1) noise of stationary sd cv*100 (phi), or (phi < 0)
+ * Gaussian noise with a second mode: +gap sd on each point with
+ * probability 0.1; a step of rel at idx. */
+static void gen_ar1(double *x, size_t n, uint64_t seed, double cv, double phi,
+		    double gap, double rel, size_t idx)
+{
+	struct rng r = {seed * 0x2545f4914f6cdd1dull + 7, 0, 0};
+	double sd = cv * 100, e = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double z = rnorm(&r);
+
+		if (phi < 0)
+			e = sd * z + (runif(&r) < 0.1 ? gap * sd : 0);
+		else
+			e = i == 0 ? sd * z : phi * e + sqrt(1 - phi * phi) * sd * z;
+		x[i] = 100 * (1 + (i >= idx ? rel : 0)) + e;
+	}
+}
+
+/* The issue-13 targets on seeded simulations of the corpus design:
+ * AR(1) null series (phi 0.6) flagged <= 8%, bimodal <= 5%, 1% steps at
+ * 0.5% noise found >= 80% (the old fixed 2% floor found none). */
+static void test_sim_adaptive(void **state)
+{
+	double x[SIM_N];
+	size_t s, runs = 300, ar = 0, bi = 0, hit = 0, ar_otava = 0;
+	struct bt_cp_opts o, ot;
+
+	(void)state;
+	bt_cp_opts_default(&o);
+	bt_cp_opts_otava(&ot, 0.001);
+	for (s = 0; s < runs; s++) {
+		struct bt_cp_result r;
+		struct rng pr = {91 + s, 0, 0};
+		size_t idx = 60 + (size_t)(runif(&pr) * 81);
+
+		gen_ar1(x, SIM_N, 100 + s, 0.02, 0.6, 0, 0, SIM_N);
+		assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+		ar += r.n > 0;
+		bt_cp_result_release(&r);
+		assert_int_equal(bt_changepoints(x, SIM_N, &ot, &r, NULL), 0);
+		ar_otava += r.n > 0;
+		bt_cp_result_release(&r);
+		gen_ar1(x, SIM_N, 700 + s, 0.02, -1, s % 2 ? 5 : 3, 0, SIM_N);
+		assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+		bi += r.n > 0;
+		bt_cp_result_release(&r);
+		gen(x, SIM_N, 9000 + s, 0.005, (rnext(&pr) & 1) ? 0.01 : -0.01, idx, 0);
+		assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+		hit += found_near(&r, (long)idx, 3);
+		bt_cp_result_release(&r);
+	}
+	print_message("defaults, simulated N=200: AR(1) phi 0.6 null flagged %zu/%zu "
+		      "(Otava p0.001 %zu); bimodal null flagged %zu/%zu; 1%% steps at "
+		      "0.5%% noise found %zu/%zu\n", ar, runs, ar_otava, bi, runs, hit, runs);
+	assert_true(ar * 100 <= runs * 8);
+	assert_true(ar_otava * 100 >= runs * 50); /* the problem is real */
+	assert_true(bi * 100 <= runs * 5);
+	assert_true(hit * 100 >= runs * 80);
+}
+
+/* The minimum change: the noise around a point (a clean 1% step at 0.1%
+ * noise passes 1 sd easily) and the absolute floor (min_magnitude 2%
+ * stops it); what the point reports of its judgement; NAN in compat. */
+static void test_min_change(void **state)
+{
+	double x[SIM_N];
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+
+	(void)state;
+	gen(x, SIM_N, 4242, 0.001, 0.01, 100, 0);
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.points[0].index, 100);
+	/* noise sd 0.1 (robust estimate within 20%), floor 0.5% of 100 */
+	assert_true(fabs(r.points[0].noise_sd - 0.1) < 0.02);
+	assert_float_equal(r.points[0].min_change, 0.005 * r.points[0].mean_before, 1e-9);
+	assert_true(r.points[0].autocorr >= 0 && r.points[0].autocorr < 0.3);
+	assert_true(r.points[0].perm_p <= o.perm_max_pvalue);
+	assert_true(r.points[0].p_value < 1e-10);
+	bt_cp_result_release(&r);
+
+	o.min_magnitude = 0.02;
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 0);
+	bt_cp_result_release(&r);
+
+	/* the same step in 1% noise is 1 sd: the noise rule needs 1 sd and
+	 * with noise_k 3 nothing that small passes */
+	gen(x, SIM_N, 4242, 0.01, 0.03, 100, 0);
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 1);
+	assert_true(r.points[0].min_change > 0.005 * r.points[0].mean_before);
+	assert_float_equal(r.points[0].min_change, r.points[0].noise_sd, 1e-12);
+	bt_cp_result_release(&r);
+	o.noise_k = 4;
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 0);
+	bt_cp_result_release(&r);
+
+	bt_cp_opts_otava(&o, 0.0001);
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_true(r.n >= 1);
+	assert_true(isnan(r.points[0].noise_sd) && isnan(r.points[0].min_change));
+	assert_true(isnan(r.points[0].autocorr) && isnan(r.points[0].perm_p));
+	assert_true(isnan(r.points[0].rank_p) && r.points[0].n_before == 0);
+	bt_cp_result_release(&r);
+}
+
+/* A 3-point excursion (a slowdown fixed 3 commits later) is not a spike:
+ * both edges are found. */
+static void test_short_excursion(void **state)
+{
+	double x[SIM_N];
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+
+	(void)state;
+	gen(x, SIM_N, 77, 0.01, 0, SIM_N, 0);
+	for (size_t i = 120; i < 123; i++)
+		x[i] += 20;
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, SIM_N, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.points[0].index, 120);
+	assert_int_equal(r.points[1].index, 123);
+	bt_cp_result_release(&r);
+}
+
 /* --- incremental update ----------------------------------------------------- */
 
 static void assert_same_result(const struct bt_cp_result *a, const struct bt_cp_result *b)
@@ -708,6 +883,10 @@ int main(void)
 		cmocka_unit_test(test_subset_parity),
 		cmocka_unit_test(test_sim_false_alarms),
 		cmocka_unit_test(test_sim_recall),
+		cmocka_unit_test(test_noise_estimators),
+		cmocka_unit_test(test_sim_adaptive),
+		cmocka_unit_test(test_min_change),
+		cmocka_unit_test(test_short_excursion),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_corpus),
 	};

@@ -1,0 +1,357 @@
+/* The kernelized implementation (model.h): the fused pipeline (fused.c)
+ * with vector kernels and threads. The kernels (simd_body.h) are compiled
+ * twice, for AVX2 with FMA (x86 intrinsics in functions with a target
+ * attribute) and for any CPU (GCC vector extensions); the AVX2 ones run
+ * when the CPU has them (__builtin_cpu_supports, checked once).
+ *
+ * Threads: a pool of INFER_THREADS (environment) or as many threads as
+ * online CPUs (at most 64), the caller being thread 0. Matmuls and SwiGLU
+ * split the output features (so each thread streams its own weight rows:
+ * decode reads the weights once, in parallel), attention splits the (row,
+ * head) pairs. A parallel section is one broadcast on a condition
+ * variable and one wait; no spinning (the machine may be shared). */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+
+#define MAX_THREADS 64
+
+/* --- the kernels, generic ---------------------------------------------- */
+typedef float v8f __attribute__((vector_size(32)));
+
+static inline v8f g_load(const float *p)
+{
+	v8f v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+static inline float g_hsum(v8f v)
+{
+	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+#define SFX _gen
+#define ATTR
+#define VT v8f
+#define VZERO ((v8f){ 0, 0, 0, 0, 0, 0, 0, 0 })
+#define VLOAD(p) g_load(p)
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VSET1(f) ((v8f){ f, f, f, f, f, f, f, f })
+#define VHSUM(v) g_hsum(v)
+#include "simd_body.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VZERO
+#undef VLOAD
+#undef VFMA
+#undef VSET1
+#undef VHSUM
+
+/* --- the kernels, AVX2 + FMA ------------------------------------------- */
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+__attribute__((target("avx2,fma"))) static inline float a_hsum(__m256 v)
+{
+	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+	return _mm_cvtss_f32(s);
+}
+
+#define SFX _avx2
+#define ATTR __attribute__((target("avx2,fma")))
+#define VT __m256
+#define VZERO _mm256_setzero_ps()
+#define VLOAD(p) _mm256_loadu_ps(p)
+#define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define VSET1(f) _mm256_set1_ps(f)
+#define VHSUM(v) a_hsum(v)
+#include "simd_body.h"
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VZERO
+#undef VLOAD
+#undef VFMA
+#undef VSET1
+#undef VHSUM
+#else
+#define HAVE_AVX2_PATH 0
+#endif
+
+static int use_avx2(void)
+{
+#if HAVE_AVX2_PATH
+	static int v = -1;
+	if (v < 0) {
+		__builtin_cpu_init();
+		v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	}
+	return v;
+#else
+	return 0;
+#endif
+}
+
+static void mm_range(float *out, size_t ldo, const float *x, const float *w,
+		     int n, int in, int o0, int o1, int accumulate)
+{
+#if HAVE_AVX2_PATH
+	if (use_avx2()) {
+		mm_range_avx2(out, ldo, x, w, n, in, o0, o1, accumulate);
+		return;
+	}
+#endif
+	mm_range_gen(out, ldo, x, w, n, in, o0, o1, accumulate);
+}
+
+static void attn_row(float *o, const float *q, const float *kb, const float *vb,
+		     int pos, int dim, int hd, float *s)
+{
+#if HAVE_AVX2_PATH
+	if (use_avx2()) {
+		attn_row_avx2(o, q, kb, vb, pos, dim, hd, s);
+		return;
+	}
+#endif
+	attn_row_gen(o, q, kb, vb, pos, dim, hd, s);
+}
+
+/* --- the pool ------------------------------------------------------------ */
+struct pool {
+	int n;
+	pthread_t th[MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen;
+	int pending, stop;
+	void (*fn)(void *arg, int tid, int nth);
+	void *arg;
+};
+
+struct worker_arg {
+	struct pool *p;
+	int tid;
+};
+
+static void *worker(void *v)
+{
+	struct worker_arg wa = *(struct worker_arg *)v;
+	struct pool *p = wa.p;
+	free(v);
+	unsigned long seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->stop)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->stop)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		p->fn(p->arg, wa.tid, p->n);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pool_release(void *v)
+{
+	struct pool *p = v;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 1; i < p->n; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p);
+}
+
+int kernelized_threads(void)
+{
+	const char *e = getenv("INFER_THREADS");
+	long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+static struct pool *pool_create(int n)
+{
+	struct pool *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->n = 1;
+	for (int i = 1; i < n; i++) {
+		struct worker_arg *wa = malloc(sizeof *wa);
+		if (!wa)
+			break;
+		wa->p = p;
+		wa->tid = i;
+		if (pthread_create(&p->th[i], NULL, worker, wa) != 0) {
+			free(wa);
+			break;
+		}
+		p->n++;
+	}
+	return p;
+}
+
+/* Runs fn on every thread of the pool (the caller as thread 0). */
+static void pool_run(struct pool *p, void (*fn)(void *, int, int), void *arg)
+{
+	if (p->n == 1) {
+		fn(arg, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->arg = arg;
+	p->pending = p->n - 1;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	fn(arg, 0, p->n);
+	pthread_mutex_lock(&p->mu);
+	while (p->pending)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* [*b, *e) of count items for thread tid of nth, in multiples of align. */
+static void split(int count, int align, int tid, int nth, int *b, int *e)
+{
+	int per = (count + nth - 1) / nth;
+	per = (per + align - 1) / align * align;
+	*b = tid * per < count ? tid * per : count;
+	*e = *b + per < count ? *b + per : count;
+}
+
+/* --- the parallel kernels ------------------------------------------------ */
+struct mm_job {
+	float *out, *out2;
+	const float *x, *w, *w2;
+	int n, in, od, accumulate;
+	/* attention */
+	const float *q, *kc, *vc;
+	const int *slot, *pos;
+	int dim, heads, max_seq;
+	size_t stride;
+	float *scratch;
+};
+
+static void mm_part(void *v, int tid, int nth)
+{
+	struct mm_job *j = v;
+	int b, e;
+	split(j->od, 4, tid, nth, &b, &e);
+	if (b < e)
+		mm_range(j->out + b, (size_t)j->od, j->x, j->w + (size_t)b * j->in,
+			 j->n, j->in, 0, e - b, j->accumulate);
+}
+
+static void k_matmul(void *ctx, float *out, const float *x, const float *w,
+		     int n, int in, int od, int accumulate)
+{
+	struct mm_job j = { .out = out, .x = x, .w = w, .n = n, .in = in,
+			    .od = od, .accumulate = accumulate };
+	pool_run(ctx, mm_part, &j);
+}
+
+#define SW_ROWS 4
+#define SW_OUTS 64
+
+static void swiglu_part(void *v, int tid, int nth)
+{
+	struct mm_job *j = v;
+	float g[SW_ROWS * SW_OUTS], u[SW_ROWS * SW_OUTS];
+	int b, e;
+	split(j->od, 4, tid, nth, &b, &e);
+	for (int o0 = b; o0 < e; o0 += SW_OUTS) {
+		int no = e - o0 < SW_OUTS ? e - o0 : SW_OUTS;
+		for (int r = 0; r < j->n; r += SW_ROWS) {
+			int nr = j->n - r < SW_ROWS ? j->n - r : SW_ROWS;
+			const float *x = j->x + (size_t)r * j->in;
+			mm_range(g, (size_t)no, x, j->w + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
+			mm_range(u, (size_t)no, x, j->w2 + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
+			for (int i = 0; i < nr; i++)
+				for (int o = 0; o < no; o++) {
+					float a = g[i * no + o];
+					j->out[(size_t)(r + i) * j->od + o0 + o] =
+						a / (1.0f + expf(-a)) * u[i * no + o];
+				}
+		}
+	}
+}
+
+static void k_swiglu(void *ctx, float *hb, const float *x, const float *wg,
+		     const float *wu, int n, int in, int f)
+{
+	struct mm_job j = { .out = hb, .x = x, .w = wg, .w2 = wu, .n = n,
+			    .in = in, .od = f };
+	pool_run(ctx, swiglu_part, &j);
+}
+
+static void attn_part(void *v, int tid, int nth)
+{
+	struct mm_job *j = v;
+	int hd = j->dim / j->heads, b, e;
+	split(j->n * j->heads, 1, tid, nth, &b, &e);
+	float *s = j->scratch + (size_t)tid * j->max_seq;
+	for (int i = b; i < e; i++) {
+		int r = i / j->heads, h = i % j->heads;
+		size_t base = (size_t)j->slot[r] * j->stride + (size_t)h * hd;
+		attn_row(j->out + (size_t)r * j->dim + h * hd,
+			 j->q + (size_t)r * j->dim + h * hd, j->kc + base,
+			 j->vc + base, j->pos[r], j->dim, hd, s);
+	}
+}
+
+static void k_attention(void *ctx, float *out, const float *q, const float *kc,
+			const float *vc, int n, const int *slot, const int *pos,
+			int dim, int heads, size_t slot_stride, float *scratch,
+			int max_seq)
+{
+	struct mm_job j = { .out = out, .q = q, .kc = kc, .vc = vc, .n = n,
+			    .slot = slot, .pos = pos, .dim = dim, .heads = heads,
+			    .stride = slot_stride, .scratch = scratch,
+			    .max_seq = max_seq };
+	pool_run(ctx, attn_part, &j);
+}
+
+static void *kernelized_create(const struct model *m, int n_slots, int max_seq)
+{
+	struct pool *p = pool_create(kernelized_threads());
+	if (!p)
+		return NULL;
+	struct fused_kernels k = { p, k_matmul, k_swiglu, k_attention, p->n,
+				   pool_release };
+	return fused_create(m, n_slots, max_seq, &k);
+}
+
+const char *kernelized_isa(void)
+{
+	return use_avx2() ? "avx2+fma" : "generic-vector";
+}
+
+const struct variant variant_kernelized = {
+	"kernelized", kernelized_create, fused_destroy, fused_forward,
+	fused_kv_bytes, fused_work_bytes,
+};
