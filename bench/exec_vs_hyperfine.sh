@@ -68,23 +68,27 @@ done
 # 2. the cost of a run: 300 runs of `true` without a shell, whole commands
 # (wall clock, and user + system time of each with its children, from
 # getrusage), hyperfine before and after benchtrack in every round so
-# that a drift hits both alike
-"$py" - "$OUT/cost.tsv" "$COST_REPS" hyperfine -N --runs 300 --style none true -- \
-	"$bt" exec -N --runs 300 --no-store -q --format none true <<'PY'
+# that a drift hits both alike; also 1 run of each, so that the fixed
+# start (benchtrack reads the git checkout and the machine once) is told
+# apart from the cost of each further run: (T(300) - T(1)) / 299
+"$py" - "$OUT/cost.tsv" "$COST_REPS" hyperfine -N --runs RUNS --style none true -- \
+	"$bt" exec -N --runs RUNS --no-store -q --format none true <<'PY'
 import resource, subprocess, sys, time
 out, reps = sys.argv[1], int(sys.argv[2])
 cut = sys.argv.index("--")
 cmds = {"hf": sys.argv[3:cut], "bt": sys.argv[cut + 1:]}
 with open(out, "w") as f:
     for rep in range(reps):
-        for tool in ("hf", "bt", "hf"):
-            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            subprocess.run(cmds[tool], check=True, stdout=subprocess.DEVNULL)
-            t1 = time.perf_counter()
-            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-            f.write("%d %s %.6f %.6f\n" % (rep, tool, t1 - t0, cpu))
+        for runs in ("300", "1"):
+            for tool in ("hf", "bt", "hf"):
+                argv = [runs if a == "RUNS" else a for a in cmds[tool]]
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t0 = time.perf_counter()
+                subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+                t1 = time.perf_counter()
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+                f.write("%d %s %s %.6f %.6f\n" % (rep, tool, runs, t1 - t0, cpu))
         print("  cost round %d" % (rep + 1), file=sys.stderr)
 PY
 
@@ -107,14 +111,22 @@ print("largest difference: %.2f%% (%s)" % (worst * 100, "within 3%" if worst <= 
                                            else "MORE THAN 3%"))
 cost = [l.split() for l in open(sys.argv[2]) if l.strip()]
 rounds = sorted({c[0] for c in cost})
-for what, k in (("wall", 2), ("cpu (user+sys)", 3)):
-    def per(tool, r):
-        v = [float(c[k]) for c in cost if c[0] == r and c[1] == tool]
+for what, k in (("wall", 3), ("cpu (user+sys)", 4)):
+    def per(tool, r, runs):
+        v = [float(c[k]) for c in cost if c[0] == r and c[1] == tool and c[2] == runs]
         return sum(v) / len(v)
-    hf = st.median(per("hf", r) for r in rounds)
-    bt = st.median(per("bt", r) for r in rounds)
-    ratio = st.median(per("bt", r) / per("hf", r) for r in rounds)
+    hf = st.median(per("hf", r, "300") for r in rounds)
+    bt = st.median(per("bt", r, "300") for r in rounds)
+    ratio = st.median(per("bt", r, "300") / per("hf", r, "300") for r in rounds)
     print("300 runs of `true` -N, %s, median of %d rounds: hyperfine %.3f s (%.3f ms a run), "
           "benchtrack %.3f s (%.3f ms a run); benchtrack / hyperfine %.3f"
           % (what, len(rounds), hf, hf / 300 * 1e3, bt, bt / 300 * 1e3, ratio))
+    mhf = st.median((per("hf", r, "300") - per("hf", r, "1")) / 299 for r in rounds)
+    mbt = st.median((per("bt", r, "300") - per("bt", r, "1")) / 299 for r in rounds)
+    fhf = st.median(per("hf", r, "1") for r in rounds)
+    fbt = st.median(per("bt", r, "1") for r in rounds)
+    print("  %s of each further run (T(300) - T(1)) / 299: hyperfine %.4f ms, benchtrack "
+          "%.4f ms, ratio %.3f; one run alone: hyperfine %.1f ms, benchtrack %.1f ms"
+          % (what, mhf * 1e3, mbt * 1e3, mbt / mhf if mhf > 0 else float("nan"),
+             fhf * 1e3, fbt * 1e3))
 PY

@@ -278,7 +278,12 @@ double bt_effective_n(double n, double rho);
  * the mean of the two medians before the analysis (all reported statistics
  * are of the analysed values). Points with fewer than min_after points
  * from their index to the end of the series are found but not reported
- * yet. */
+ * yet: they are pending (bt_cp_result.pending). Our defaults also judge a
+ * change against the noise around it (noise_k, lib/analysis/noise.c),
+ * run the t-test on the effective sample size of AR(1) noise (autocorr)
+ * and confirm a change by a Mann-Whitney test of its segments (an
+ * excursion that comes back against both its sides) before the
+ * permutation test; docs/cmd/history.md gives the reasons. */
 struct bt_cp_opts {
 	size_t window;          /* 50 (>= 2); step = window / 2 */
 	double max_pvalue;      /* 1e-4, in (0, 1] */
@@ -333,6 +338,14 @@ struct bt_cp_result {
 	 * weak_change_points); malloc'd. */
 	struct bt_change_point *weak;
 	size_t n_weak;
+	/* Our defaults: the change points among the last min_after points,
+	 * not reported yet (pending), with their evidence so far (n_after
+	 * points after them; min_after - n_after more confirm them). They
+	 * passed the t-test and the minimum change; the rank and permutation
+	 * tests wait for min_after points. Ascending, malloc'd; none in
+	 * otava_compat. */
+	struct bt_change_point *pending;
+	size_t n_pending;
 	size_t n_series;       /* points analysed */
 	/* State for bt_changepoints_update (owned, opaque to callers). */
 	struct bt_cp_state *state;

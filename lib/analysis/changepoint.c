@@ -98,6 +98,7 @@ void bt_cp_result_release(struct bt_cp_result *r)
 		return;
 	free(r->points);
 	free(r->weak);
+	free(r->pending);
 	state_free(r->state);
 	memset(r, 0, sizeof *r);
 }
@@ -755,6 +756,8 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 		}
 		if (w == (size_t)-1 && use_perm && o->rank_max_pvalue > 0) {
 			for (i = 0; i < *m; i++) {
+				if (n - cp[i].index < o->min_after)
+					continue; /* pending: judged on the evidence so far */
 				if (isnan(cp[i].rank_p)) {
 					rc = rank_test(y, n, cp, *m, i, tmp, &cp[i].rank_p);
 					if (rc)
@@ -767,6 +770,8 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 		}
 		if (w == (size_t)-1 && use_perm && o->permutations) {
 			for (i = 0; i < *m; i++) {
+				if (n - cp[i].index < o->min_after)
+					continue;
 				if (isnan(cp[i].perm_p)) {
 					size_t a = i == 0 ? 0 : cp[i - 1].index;
 					size_t b = i + 1 == *m ? n : cp[i + 1].index;
@@ -1001,20 +1006,22 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 	}
 	rc = BT_ENOMEM;
 	out->points = malloc((m + 1) * sizeof *out->points);
-	if (!out->points)
+	out->pending = malloc((m + 1) * sizeof *out->pending);
+	if (!out->points || !out->pending)
 		goto out;
 	nrep = 0;
 	for (i = 0; i < m; i++) {
-		if (!o->otava_compat && n - cp[i].index < o->min_after)
-			continue;
+		int pend = !o->otava_compat && n - cp[i].index < o->min_after;
+		struct bt_change_point *p = pend ? &out->pending[out->n_pending++]
+						 : &out->points[nrep++];
+
 		if (!o->otava_compat)
 			rec_noise(st->y, n, cp, m, i, tmp);
-		to_public(&cp[i], st->scale, o, &out->points[nrep]);
+		to_public(&cp[i], st->scale, o, p);
 		if (!o->otava_compat) {
-			out->points[nrep].n_before = cp[i].index - (i ? cp[i - 1].index : 0);
-			out->points[nrep].n_after = (i + 1 < m ? cp[i + 1].index : n) - cp[i].index;
+			p->n_before = cp[i].index - (i ? cp[i - 1].index : 0);
+			p->n_after = (i + 1 < m ? cp[i + 1].index : n) - cp[i].index;
 		}
-		nrep++;
 	}
 	out->n = nrep;
 	out->n_series = n;
@@ -1129,9 +1136,11 @@ int bt_changepoints_update(const double *x, size_t n,
 	rc = set_y(st, x, n, from, o);
 	free(res->points);
 	free(res->weak);
+	free(res->pending);
 	res->points = NULL;
 	res->weak = NULL;
-	res->n = res->n_weak = 0;
+	res->pending = NULL;
+	res->n = res->n_weak = res->n_pending = 0;
 	if (!rc)
 		rc = run(x, n, o, st, res);
 	if (rc)

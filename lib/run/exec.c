@@ -73,8 +73,6 @@ struct ctx {
 	ino_t mino;
 	char *shell_path;        /* the shell found in PATH */
 	double sh_wall, sh_user, sh_sys;
-	int64_t own_rss;         /* our resident set while commands start:
-				    the kernel counts it for each of them */
 	struct cstate *cs;
 	size_t n;
 	size_t total_done, total_planned;
@@ -558,7 +556,8 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 }
 
 /* Warnings about a command that ran: non-zero exits kept (-i), runs so
- * short that the shell's cost dominates, a peak RSS that may be ours. */
+ * short that the shell's cost dominates. (A peak RSS that may be ours is
+ * documented in exec.h, not warned about on every call.) */
 static void warn_cmd(struct ctx *x, struct cstate *cs)
 {
 	if (cs->nonzero)
@@ -576,13 +575,6 @@ static void warn_cmd(struct ctx *x, struct cstate *cs)
 				       "was measured; without a shell (-N) it is not\n",
 				       cs->name, x->sh_wall * 1e3);
 	}
-	if (cs->done > 0 && x->own_rss > 0 && cs->peak >= 0 &&
-	    cs->peak <= x->own_rss + x->own_rss / 50 + 65536)
-		bt_strbuf_addf(x->warn, "'%s': its peak RSS (%.1f MiB) is not above "
-			       "benchtrack's own (%.1f MiB), which the kernel counts for "
-			       "every process started: its own peak is at most that\n",
-			       cs->name, (double)cs->peak / 1048576.0,
-			       (double)x->own_rss / 1048576.0);
 }
 
 /* --- the call ----------------------------------------------------------- */
@@ -797,7 +789,6 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 	 * command's peak RSS is that, not what we held once */
 	bt__reset_peak_rss();
 	int rrc = run_all(&x);
-	x.own_rss = bt__peak_rss();
 	/* cleanups of commands that were set up and not finished (stopped:
 	 * not run, the user asked to stop) */
 	for (size_t i = 0; rrc == 0 && i < n; i++)

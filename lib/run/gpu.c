@@ -171,14 +171,9 @@ static void *sampler_main(void *arg)
 	struct bt__gpu_sampler *sm = arg;
 	struct timespec next;
 	clock_gettime(CLOCK_MONOTONIC, &next);
+	long long ns = (long long)(sm->interval * 1e9);
 	pthread_mutex_lock(&sm->mu);
 	for (;;) {
-		pthread_mutex_unlock(&sm->mu);
-		bt__gpu_tick(&sm->sum, sm->src);
-		pthread_mutex_lock(&sm->mu);
-		if (sm->stop)
-			break; /* that was the tick at stop */
-		long long ns = (long long)(sm->interval * 1e9);
 		next.tv_sec += (time_t)(ns / 1000000000);
 		next.tv_nsec += (long)(ns % 1000000000);
 		if (next.tv_nsec >= 1000000000) {
@@ -188,6 +183,12 @@ static void *sampler_main(void *arg)
 		while (!sm->stop &&
 		       pthread_cond_timedwait(&sm->cv, &sm->mu, &next) != ETIMEDOUT)
 			;
+		int stop = sm->stop;
+		pthread_mutex_unlock(&sm->mu);
+		bt__gpu_tick(&sm->sum, sm->src); /* the interval's, or stop's */
+		pthread_mutex_lock(&sm->mu);
+		if (stop)
+			break;
 	}
 	pthread_mutex_unlock(&sm->mu);
 	return NULL;
@@ -202,6 +203,7 @@ struct bt__gpu_sampler *bt__gpu_sampler_start(const struct bt__gpu_source *src,
 	sm->src = src;
 	sm->interval = interval_s > 0 ? interval_s : BT_DEFAULT_GPU_SAMPLE_INTERVAL;
 	sm->sum.n_gpus = n_gpus < BT__GPU_MAX ? n_gpus : BT__GPU_MAX;
+	bt__gpu_tick(&sm->sum, src); /* the start, before the thread runs */
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -61,8 +61,9 @@ void bt__gpu_tick(struct bt__gpu_summary *s, const struct bt__gpu_source *src);
 int bt__gpu_counters(struct bt_run *run, struct bt_result *r,
 		     const struct bt__gpu_summary *s);
 
-/* A sampler thread: a tick at once, then every interval_s, and one at
- * stop. start returns NULL when the thread cannot be made (then there is
+/* A sampler: a tick at once (in the caller's thread), then a thread that
+ * ticks every interval_s and once more at stop, so at least two ticks
+ * per case. start returns NULL when the thread cannot be made (then there is
  * no sample). stop joins it, fills *out and frees it. */
 struct bt__gpu_sampler;
 struct bt__gpu_sampler *bt__gpu_sampler_start(const struct bt__gpu_source *src,

@@ -576,7 +576,13 @@ static void test_history(void **state)
 	assert_has(o, "regressed  attn seq_len=2048");
 	assert_null(strstr(o, "matmul"));
 	assert_has(o, "1 regression in ");
+	/* with the reason in words: before/after, the noise, the tests */
+	assert_has(o, "\n    why: 10 points at ");
+	assert_has(o, "the noise (sd ");
+	assert_has(o, "; t-test p ");
 	free(o);
+	assert_int_equal(bt("regressions", "--min-change", "50%", NULL), 0);
+	assert_out_has("0 regressions");
 	assert_int_equal(bt("regressions", "--all", NULL), 0);
 	assert_out_has("improved  matmul n=64");
 	assert_int_equal(bt("regressions", "--since", "2026-11-02", NULL), 0);
@@ -649,6 +655,26 @@ static void test_history_input(void **state)
 		assert_non_null(json_object_get(cp, keys[k]));
 	assert_true(fabs(json_real_value(json_object_get(cp, "mean_after")) - 110) < 1);
 	json_decref(root);
+	free(o);
+	/* the table explains the change point in words; --min-change above
+	 * the step's 10% hides it; --otava-compat has no noise to explain */
+	assert_int_equal(bt("history", "--input", csv, NULL), 0);
+	assert_out_has("index 60: ");
+	assert_out_has("    why: 60 points at ");
+	assert_out_has(", then 60 at ");
+	assert_out_has("x the noise (sd ");
+	assert_out_has("needed (1 noise sd); t-test p ");
+	assert_out_has(", ranks p ");
+	assert_int_equal(bt("history", "--input", csv, "--min-change", "12%", NULL), 0);
+	assert_out_has("no change points");
+	assert_int_equal(bt("history", "--input", csv, "--min-magnitude", "0.12", NULL), 0);
+	assert_out_has("no change points");
+	assert_int_equal(bt("history", "--input", csv, "--min-change", "much", NULL), 2);
+	assert_err_has("history: --min-change 'much': expected a percentage");
+	assert_int_equal(bt("history", "--input", csv, "--otava-compat", NULL), 0);
+	assert_out_has("index 60: ");
+	o = out();
+	assert_null(strstr(o, "why:"));
 	free(o);
 	/* --column picks another column; --otava-compat runs too */
 	write_file(csv, "i,ms,other\n0,1,5\n1,1,5\n2,1,5\n");
