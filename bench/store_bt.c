@@ -18,10 +18,16 @@
  * $BT_STORE_BENCH_DIR (default $TMPDIR/benchtrack-store-bench, TMPDIR
  * default /tmp) as runs<G>-results<R>-v<N>; a directory is renamed into
  * place only when complete, so an interrupted generation is redone. Delete
- * the directory to regenerate. A run.json is ~330 KB (100 results, 1-2
- * metrics of 20 samples each): 10,000 runs take 3.6 GiB and ~2.5 minutes
- * to generate on 2 CPUs (one worker process per CPU, up to 8); 1,000 runs
- * 0.36 GiB and ~10 s. The generated store passes `benchtrack verify`.
+ * the directory to regenerate. A run's JSON text is ~320 KB (100 results,
+ * 1-2 metrics of 20 samples each), its file ~71 KB gzip-compressed as the
+ * store writes it: 10,000 runs take ~0.7 GB of run files (3.2 GB plain,
+ * BT_STORE_BENCH_FORM=plain) and a few minutes to generate on 2 CPUs (one
+ * worker process per CPU, up to 8); 1,000 runs a tenth of that. The
+ * generated store passes `benchtrack verify`.
+ *
+ *   write_run    bt_run_write_file_as of one generated run (form=plain or
+ *                gzip): the JSON text made and written durably
+ *   read_run     bt_run_read_file of that file (the strict reader)
  *
  * One reindex of 10,000 runs x 100 results takes tens of seconds, so run it
  * with few samples and a longer timeout:

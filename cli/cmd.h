@@ -57,6 +57,7 @@ extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag
 	cli_cmd_exec,
 	cli_cmd_import,
 	cli_cmd_export,
+	cli_cmd_new,
 	cli_cmd_help;
 
 /* All commands, NULL-terminated. */
@@ -239,6 +240,11 @@ void cli_rel_text(double rel, int decimals, char *buf, size_t size);
 int cli_cp_opts(const char *cmd, int otava, const char *p_max,
 		const char *window, const char *min_change,
 		struct bt_cp_opts *o);
+/* How many more points confirm c, a change point of a series of n
+ * points found with o: 0 when it is confirmed (reported), else the
+ * points still missing of min_after (c is pending). */
+size_t cli_cp_pending(const struct bt_change_point *c, size_t n,
+		      const struct bt_cp_opts *o);
 /* Why change point c (found with o) was reported, in words, as two lines
  * indented by 4 into out: the points and means before and after, the
  * change against the noise sd around it, the smallest change reported
@@ -256,11 +262,14 @@ struct cli_regressions {
 	struct bt_ack_list acks;
 	const char *since;
 	int all;
-	size_t found, acked;
+	int pending;            /* also the pending change points (counted
+				   in n_pending, not found) */
+	size_t found, acked, n_pending;
 };
 
 /* Calls fn for each change point of s that q reports, oldest first, with
- * worse (1: regressed, 0: improved) and acked; counts them into q. A
+ * worse (1: regressed, 0: improved) and acked, then (q->pending) for each
+ * pending one (cli_cp_pending tells them apart); counts them into q. A
  * non-zero return of fn stops the walk and is returned. Returns 0, or
  * BT_E* with err set. */
 int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,

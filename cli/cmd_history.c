@@ -126,6 +126,23 @@ static int one_series(void *ud, const struct bt_series *s)
 					       ? " (acknowledged)" : "");
 			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
 		}
+		for (size_t k = 0; k < cps.n_pending; k++) {
+			const struct bt_change_point *cp = &cps.pending[k];
+			const struct bt_series_point *p = &s->points[cp->index];
+			size_t more = cli_cp_pending(cp, s->n, &h->cp);
+			char rel[32];
+			fmt_value(cp->mean_before, s->unit, a, sizeof a);
+			fmt_value(cp->mean_after, s->unit, b, sizeof b);
+			cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
+			bt_strbuf_addf(&h->out,
+				       "  pending: point %zu  commit %.12s  %.10s  %s -> %s  %s"
+				       "  p %.2g  %s so far; %zu more point%s confirm%s it\n",
+				       cp->index, p->commit ? p->commit : "-", p->timestamp,
+				       a, b, rel, cp->p_value,
+				       bt_series_change_worse(s, cp) ? "slower" : "faster",
+				       more, more == 1 ? "" : "s", more == 1 ? "s" : "");
+			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
+		}
 		if (h->points) {
 			size_t k = 0;
 			for (size_t i = 0; i < s->n; i++) {
@@ -343,6 +360,17 @@ static int history_input(struct hist *h, const char *path, const char *column)
 			bt_strbuf_addf(&h->out, "index %zu: %.6g -> %.6g (%s), p %.3g\n",
 				       c->index, c->mean_before, c->mean_after, rel,
 				       c->p_value);
+			cli_cp_explain(c, &h->cp, NULL, &h->out);
+		}
+		for (size_t k = 0; k < cps.n_pending; k++) {
+			const struct bt_change_point *c = &cps.pending[k];
+			size_t more = cli_cp_pending(c, n, &h->cp);
+			char rel[32];
+			cli_rel_text(c->rel_change, 2, rel, sizeof rel);
+			bt_strbuf_addf(&h->out, "pending index %zu: %.6g -> %.6g (%s), p %.3g; "
+				       "%zu more point%s confirm%s it\n", c->index,
+				       c->mean_before, c->mean_after, rel, c->p_value, more,
+				       more == 1 ? "" : "s", more == 1 ? "s" : "");
 			cli_cp_explain(c, &h->cp, NULL, &h->out);
 		}
 	}

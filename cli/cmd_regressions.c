@@ -23,8 +23,12 @@ static int one_change(void *ud, const struct bt_series *s,
 
 	bt_format_quantity(c->mean_before, s->unit ? s->unit : "s", a, sizeof a);
 	bt_format_quantity(c->mean_after, s->unit ? s->unit : "s", b, sizeof b);
+	size_t more = cli_cp_pending(c, s->n, &r->q.cp);
+
 	bt_strbuf_addf(&r->out, "%.10s  %.12s  %s  %s", p->timestamp,
-		       p->commit ? p->commit : "-", worse ? "regressed" : "improved",
+		       p->commit ? p->commit : "-",
+		       more ? (worse ? "pending (slower)" : "pending (faster)")
+			    : worse ? "regressed" : "improved",
 		       s->name);
 	if (s->variant && strcmp(s->variant, "default") != 0)
 		bt_strbuf_addf(&r->out, " [%s]", s->variant);
@@ -38,6 +42,9 @@ static int one_change(void *ud, const struct bt_series *s,
 		       a, b, rel, c->p_value, s->series_key,
 		       s->machine ? s->machine : "?",
 		       acked ? "  (acknowledged)" : "");
+	if (more)
+		bt_strbuf_addf(&r->out, "    pending: %zu point%s after it so far; %zu more "
+			       "confirm it\n", c->n_after, c->n_after == 1 ? "" : "s", more);
 	cli_cp_explain(c, &r->q.cp, s->unit ? s->unit : "s", &r->out);
 	return 0;
 }
@@ -106,6 +113,7 @@ static int cmd_regressions(int argc, char **argv)
 		return code;
 	memset(&r, 0, sizeof r);
 	r.q.all = all;
+	r.q.pending = 1;
 	if ((code = cli_cp_opts("regressions", 0, p_max, NULL,
 				min_change ? min_change : min_mag, &r.q.cp)))
 		return code;
@@ -146,6 +154,8 @@ static int cmd_regressions(int argc, char **argv)
 		       n_series);
 	if (r.q.acked)
 		bt_strbuf_addf(&r.out, " (%zu acknowledged)", r.q.acked);
+	if (r.q.n_pending)
+		bt_strbuf_addf(&r.out, ", %zu pending", r.q.n_pending);
 	bt_strbuf_adds(&r.out, "\n");
 	code = cli_write_stdout(&r.out);
 out:

@@ -244,6 +244,14 @@ static void cp_value(double v, const char *unit, char *buf, size_t size)
 		snprintf(buf, size, "%.4g", v);
 }
 
+size_t cli_cp_pending(const struct bt_change_point *c, size_t n,
+		      const struct bt_cp_opts *o)
+{
+	if (o->otava_compat || c->index >= n || n - c->index >= o->min_after)
+		return 0;
+	return o->min_after - (n - c->index);
+}
+
 void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 		    const char *unit, struct bt_strbuf *out)
 {
@@ -274,7 +282,8 @@ void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 	if (c->autocorr > 0)
 		bt_strbuf_addf(out, " allowing for autocorrelation %.2f", c->autocorr);
 	if (isfinite(c->rank_p))
-		bt_strbuf_addf(out, ", ranks p %.2g", c->rank_p);
+		bt_strbuf_addf(out, ", ranks p %.2g%s", c->rank_p,
+			       c->ranks_apart ? " (the two sides do not overlap)" : "");
 	if (isfinite(c->perm_p))
 		bt_strbuf_addf(out, ", permutations p %.2g", c->perm_p);
 	bt_strbuf_adds(out, "\n");
@@ -740,6 +749,16 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 		q->found++;
 		q->acked += acked != 0;
 		rc = fn(ud, s, c, worse, acked);
+	}
+	for (size_t k = 0; !rc && q->pending && k < cps.n_pending; k++) {
+		const struct bt_change_point *c = &cps.pending[k];
+		int worse = bt_series_change_worse(s, c);
+		if (q->since && strcmp(s->points[c->index].timestamp, q->since) < 0)
+			continue;
+		if (!worse && !q->all)
+			continue;
+		q->n_pending++;
+		rc = fn(ud, s, c, worse, bt_series_change_acked(s, c->index, &q->acks));
 	}
 	bt_cp_result_release(&cps);
 	return rc;

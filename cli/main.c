@@ -17,6 +17,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_version,
 	&cli_cmd_serve,
 	&cli_cmd_report,
+	&cli_cmd_new,
 	&cli_cmd_help, NULL
 };
 

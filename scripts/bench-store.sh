@@ -7,8 +7,11 @@
 #      BUILD/benchtrack run BUILD/store_bt --no-store --warmup-iterations 1 \
 #          --measurement-iterations 5 --timeout 3600s --format table --out F
 #    (reindex, list, show_latest, show_prefix at 1,000 and 10,000 runs of
-#    100 results; the first run generates the synthetic stores, 0.36 GiB
-#    and 3.6 GiB, once, under $BT_STORE_BENCH_DIR, default
+#    100 results, write_run and read_run of one run file, plain and
+#    compressed; the first run generates the synthetic stores, run files
+#    compressed as the store writes them, ~0.07 GB and ~0.7 GB plus the
+#    index (BT_STORE_BENCH_FORM=plain: plain files, 0.33 and 3.3 GB),
+#    once, under $BT_STORE_BENCH_DIR, default
 #    ${TMPDIR:-/tmp}/benchtrack-store-bench; delete it to regenerate).
 # 2. Times the CLI end to end on the 10,000-run store (the same cached
 #    store, reindexed by step 1):

@@ -97,6 +97,56 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 							  "runs", runs));
 }
 
+/* 1 when the request's Accept-Encoding names gzip (not refused: q=0). */
+static int accepts_gzip(struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	for (const char *p = a; p && (p = strstr(p, "gzip")); p += 4) {
+		if (p > a && !strchr(" ,", p[-1]))
+			continue;
+		const char *q = p + 4;
+		while (*q == ' ')
+			q++;
+		if (*q == ',' || !*q)
+			return 1;
+		if (*q == ';') {
+			const char *v = strstr(q, "q=");
+			return !(v && strtod(v + 2, NULL) == 0);
+		}
+	}
+	return 0;
+}
+
+/* The run file open on fd (path, size bytes) as JSON: a plain one as it
+ * is; a gzip-compressed one (docs/STORE.md) as it is with
+ * Content-Encoding: gzip when the client takes it, else inflated. */
+static enum MHD_Result reply_run_file(struct MHD_Connection *c, int fd,
+				      const char *path, off_t size)
+{
+	char magic[2];
+	if (pread(fd, magic, 2, 0) != 2 || !bt__gz_is(magic, 2))
+		return serve_reply_fd(c, fd, size, "application/json", "no-store");
+	if (accepts_gzip(c))
+		return serve_reply_fd_h(c, fd, size, "application/json", "no-store",
+					MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	close(fd);
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	char *data = NULL, *text = NULL;
+	size_t len, tlen;
+	int rc = bt__read_file(path, (size_t)256 << 20, &data, &len, &err);
+	if (!rc)
+		rc = bt__gz_inflate(path, data, len, (size_t)256 << 20, &text, &tlen, &err);
+	free(data);
+	/* a damaged file in the store is the server's problem: 500 */
+	enum MHD_Result ret = rc ? serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s",
+						     bt_strbuf_str(&err))
+				 : serve_reply_text_h(c, MHD_HTTP_OK, "application/json",
+						      text, NULL, NULL);
+	bt_strbuf_release(&err);
+	return ret;
+}
+
 static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 			       const char *ref)
 {
@@ -131,14 +181,14 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0))
 		rc = bt_error(&err, BT_ENOTFOUND, "no run '%s' in the store", ref);
 	free(path);
-	free(real);
 	if (rc) {
 		if (fd >= 0)
 			close(fd);
 		ret = serve_reply_store_error(c, rc, &err);
 	} else {
-		ret = serve_reply_fd(c, fd, sb.st_size, "application/json", "no-store");
+		ret = reply_run_file(c, fd, real, sb.st_size);
 	}
+	free(real);
 	bt_strbuf_release(&err);
 	return ret;
 }

@@ -134,8 +134,9 @@ enum MHD_Result serve_reply_store_error(struct MHD_Connection *c, int rc,
 }
 
 /* Sends the file open on fd (taken) with its content type. */
-enum MHD_Result serve_reply_fd(struct MHD_Connection *c, int fd, off_t size,
-			       const char *type, const char *cache)
+enum MHD_Result serve_reply_fd_h(struct MHD_Connection *c, int fd, off_t size,
+				 const char *type, const char *cache,
+				 const char *hname, const char *hvalue)
 {
 	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)size, fd);
 	if (!r) {
@@ -143,7 +144,15 @@ enum MHD_Result serve_reply_fd(struct MHD_Connection *c, int fd, off_t size,
 		return MHD_NO;
 	}
 	common_headers(r, type, cache);
+	if (hname)
+		MHD_add_response_header(r, hname, hvalue);
 	return queue(c, MHD_HTTP_OK, r);
+}
+
+enum MHD_Result serve_reply_fd(struct MHD_Connection *c, int fd, off_t size,
+			       const char *type, const char *cache)
+{
+	return serve_reply_fd_h(c, fd, size, type, cache, NULL, NULL);
 }
 
 static const char *content_type(const char *path)

@@ -220,6 +220,11 @@ enum MHD_Result serve_reply_store_error(struct MHD_Connection *c, int rc,
 /* 200 with the file open on fd (taken, closed on failure) of size bytes. */
 enum MHD_Result serve_reply_fd(struct MHD_Connection *c, int fd, off_t size,
 			       const char *type, const char *cache);
+/* serve_reply_fd with one more header hname: hvalue (when hname is not
+ * NULL). */
+enum MHD_Result serve_reply_fd_h(struct MHD_Connection *c, int fd, off_t size,
+				 const char *type, const char *cache,
+				 const char *hname, const char *hvalue);
 
 /* The value of hex digit ch, or -1. */
 int serve_hexval(int ch);

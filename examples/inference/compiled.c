@@ -130,7 +130,7 @@ static void c_attention(void *ctx, float *out, const float *q, const float *kc,
 
 static void *compiled_create(const struct model *m, int n_slots, int max_seq)
 {
-	struct fused_kernels k = { NULL, c_matmul, c_swiglu, c_attention, 1, NULL };
+	struct fused_kernels k = { NULL, c_matmul, c_swiglu, c_attention, NULL, 1, NULL };
 	if (m->cfg.dim / m->cfg.n_heads % 4)
 		return NULL;
 	return fused_create(m, n_slots, max_seq, &k);

@@ -159,9 +159,13 @@ static void chunk_layers(struct fused *f, int n, const int *slot, const int *pos
 		const struct layer_weights *L = &m->layers[l];
 		size_t lo = (size_t)l * f->max_seq * D;
 		rmsnorm_rows(f->xb, f->x, L->attn_norm, n, D, (float)c->norm_eps);
-		k->matmul(k->ctx, f->q, f->xb, L->wq, n, D, D, 0);
-		k->matmul(k->ctx, f->kk, f->xb, L->wk, n, D, D, 0);
-		k->matmul(k->ctx, f->vv, f->xb, L->wv, n, D, D, 0);
+		if (k->qkv) {
+			k->qkv(k->ctx, f->q, f->kk, f->vv, f->xb, L->wq, L->wk, L->wv, n, D);
+		} else {
+			k->matmul(k->ctx, f->q, f->xb, L->wq, n, D, D, 0);
+			k->matmul(k->ctx, f->kk, f->xb, L->wk, n, D, D, 0);
+			k->matmul(k->ctx, f->vv, f->xb, L->wv, n, D, D, 0);
+		}
 		rope_store(f, l, n, slot, pos);
 		k->attention(k->ctx, f->att, f->q, f->kc + lo, f->vc + lo, n, slot,
 			     pos, D, c->n_heads, stride, f->scratch, f->max_seq);

@@ -19,6 +19,7 @@
 #include "model.h"
 
 #define MAX_THREADS 64
+#define PREFETCH(p) __builtin_prefetch(p, 0, 3)
 
 /* --- the kernels, generic ---------------------------------------------- */
 typedef float v8f __attribute__((vector_size(32)));
@@ -246,8 +247,8 @@ static void split(int count, int align, int tid, int nth, int *b, int *e)
 
 /* --- the parallel kernels ------------------------------------------------ */
 struct mm_job {
-	float *out, *out2;
-	const float *x, *w, *w2;
+	float *out, *out2, *out3;
+	const float *x, *w, *w2, *w3;
 	int n, in, od, accumulate;
 	/* attention */
 	const float *q, *kc, *vc;
@@ -273,6 +274,31 @@ static void k_matmul(void *ctx, float *out, const float *x, const float *w,
 	struct mm_job j = { .out = out, .x = x, .w = w, .n = n, .in = in,
 			    .od = od, .accumulate = accumulate };
 	pool_run(ctx, mm_part, &j);
+}
+
+/* q, k and v as one output range of 3 * d features. */
+static void qkv_part(void *v, int tid, int nth)
+{
+	struct mm_job *j = v;
+	int b, e, d = j->od;
+	float *outs[3] = { j->out, j->out2, j->out3 };
+	const float *ws[3] = { j->w, j->w2, j->w3 };
+	split(3 * d, 4, tid, nth, &b, &e);
+	for (int m = 0; m < 3; m++) {
+		int lo = b > m * d ? b - m * d : 0;
+		int hi = e < (m + 1) * d ? e - m * d : d;
+		if (lo < hi)
+			mm_range(outs[m] + lo, (size_t)d, j->x, ws[m] + (size_t)lo * j->in,
+				 j->n, j->in, 0, hi - lo, 0);
+	}
+}
+
+static void k_qkv(void *ctx, float *q, float *k, float *vv, const float *x,
+		  const float *wq, const float *wk, const float *wv, int n, int d)
+{
+	struct mm_job j = { .out = q, .out2 = k, .out3 = vv, .x = x, .w = wq,
+			    .w2 = wk, .w3 = wv, .n = n, .in = d, .od = d };
+	pool_run(ctx, qkv_part, &j);
 }
 
 #define SW_ROWS 4
@@ -341,8 +367,8 @@ static void *kernelized_create(const struct model *m, int n_slots, int max_seq)
 	struct pool *p = pool_create(kernelized_threads());
 	if (!p)
 		return NULL;
-	struct fused_kernels k = { p, k_matmul, k_swiglu, k_attention, p->n,
-				   pool_release };
+	struct fused_kernels k = { p, k_matmul, k_swiglu, k_attention, k_qkv,
+				   p->n, pool_release };
 	return fused_create(m, n_slots, max_seq, &k);
 }
 

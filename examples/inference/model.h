@@ -132,6 +132,11 @@ struct fused_kernels {
 			  const float *kc, const float *vc, int n,
 			  const int *slot, const int *pos, int dim, int heads,
 			  size_t slot_stride, float *scratch, int max_seq);
+	/* q, k, v = x Wq^T, x Wk^T, x Wv^T in one call (one parallel
+	 * section); NULL: three matmul calls */
+	void (*qkv)(void *ctx, float *q, float *k, float *v, const float *x,
+		    const float *wq, const float *wk, const float *wv, int n,
+		    int d);
 	int threads;             /* attention scratch blocks: one a thread */
 	void (*release)(void *ctx); /* of ctx, by fused_destroy; may be NULL */
 };

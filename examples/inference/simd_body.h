@@ -2,7 +2,7 @@
  * instruction set: the includer defines SFX (the name suffix), ATTR (a
  * target attribute or nothing), VT (an 8-float vector type), VZERO,
  * VLOAD(p) (unaligned), VFMA(a, b, c) (a * b + c), VSET1(f) and VHSUM(v)
- * (the sum of the lanes). No include guard, on purpose. Lengths need not
+ * (the sum of the lanes); PREFETCH(p) is __builtin_prefetch. No include guard, on purpose. Lengths need not
  * be multiples of 8: the tails are scalar. */
 
 #define CAT_(a, b) a##b
@@ -40,8 +40,13 @@ ATTR static void CAT(tile, SFX)(float *out, size_t ldo, const float *x,
 	} else if (nr == 1 && no == 4) {
 		const float *w0 = w, *w1 = w + in, *w2 = w + 2 * (size_t)in,
 			    *w3 = w + 3 * (size_t)in;
+		/* the next tile's rows follow these four: fetch them ahead,
+		 * two cache lines a step, across page boundaries too */
+		const char *nx = (const char *)(w + 4 * (size_t)in);
 		for (; i + 8 <= in; i += 8) {
 			VT a = VLOAD(x + i);
+			PREFETCH(nx + 16 * (size_t)i);
+			PREFETCH(nx + 16 * (size_t)i + 64);
 			acc[0] = VFMA(a, VLOAD(w0 + i), acc[0]);
 			acc[1] = VFMA(a, VLOAD(w1 + i), acc[1]);
 			acc[2] = VFMA(a, VLOAD(w2 + i), acc[2]);

@@ -37,15 +37,15 @@
 /* Accuracy: normwise relative tolerance of the logits (max |got - want| /
  * max |want| over a prompt's positions), and continuation length. */
 #define ACC_TOL 1e-4
-#define ACC_NEW 12
+#define ACC_NEW 10
 
 #define MODELS "model=tiny,small"
 
 static const char *const PROMPTS[] = {
 	"The quick brown fox",
-	"Once upon a time, in a land",
-	"int main(void) { return 0; }",
-	"Benchmarks measure, they don't guess.",
+	"Once upon a time",
+	"int main(void)",
+	"1 + 1 = 2",
 };
 #define N_PROMPTS (sizeof PROMPTS / sizeof PROMPTS[0])
 
@@ -409,7 +409,10 @@ static void run_batch(bt_state *s, const struct variant *v)
 	model_close(&m);
 }
 
-/* --- memory ---------------------------------------------------------------- */
+/* --- memory ----------------------------------------------------------------
+ * The prompt is prefilled once, untimed (that is when memory peaks: the KV
+ * cache full, the prefill's activations); the loop then times one decode
+ * step at that context length. */
 
 static void run_memory(bt_state *s, const struct variant *v)
 {
@@ -417,24 +420,26 @@ static void run_memory(bt_state *s, const struct variant *v)
 	if (open_model(s, &m))
 		return;
 	int P = (int)bt_param_int(s, "prompt_len");
-	if (P < 1 || P > m.cfg.max_seq_len) {
+	if (P < 1 || P + 1 > m.cfg.max_seq_len) {
 		model_close(&m);
 		bt_skip(s, "prompt_len beyond the model's max_seq_len");
 		return;
 	}
-	int *tok = malloc((size_t)P * sizeof *tok);
-	int *pos = malloc((size_t)P * sizeof *pos);
-	int *slot = calloc((size_t)P, sizeof *slot);
+	int *tok = malloc((size_t)(P + 1) * sizeof *tok);
+	int *pos = malloc((size_t)(P + 1) * sizeof *pos);
+	int *slot = calloc((size_t)(P + 1), sizeof *slot);
 	float *logits = malloc((size_t)m.cfg.vocab_size * sizeof *logits);
-	void *ctx = tok && pos && slot && logits ? v->create(&m, 1, P) : NULL;
+	void *ctx = tok && pos && slot && logits ? v->create(&m, 1, P + 1) : NULL;
 	int ok = ctx != NULL;
 	if (ok) {
 		make_prompt(tok, P, 0);
-		for (int i = 0; i < P; i++)
+		for (int i = 0; i <= P; i++)
 			pos[i] = i;
+		ok = v->forward(ctx, P, slot, tok, pos, logits, LOGITS_LAST) == 0;
+		tok[P] = argmax(logits, m.cfg.vocab_size);
 	}
 	while (ok && bt_loop(s))
-		ok = v->forward(ctx, P, slot, tok, pos, logits, LOGITS_LAST) == 0;
+		ok = v->forward(ctx, 1, slot, &tok[P], &pos[P], logits, LOGITS_LAST) == 0;
 	if (!ok) {
 		bt_oom(s);
 	} else {
@@ -446,7 +451,7 @@ static void run_memory(bt_state *s, const struct variant *v)
 		bt_counter(s, "weight_file_bytes", (double)m.file_bytes);
 		if (getrusage(RUSAGE_SELF, &ru) == 0)
 			bt_counter(s, "peak_rss_bytes", (double)ru.ru_maxrss * 1024.0);
-		bt_set_items(s, P, "tokens");
+		bt_set_items(s, 1, "tokens");
 	}
 	if (ctx)
 		v->destroy(ctx);

@@ -282,7 +282,8 @@ double bt_effective_n(double n, double rho);
  * change against the noise around it (noise_k, lib/analysis/noise.c),
  * run the t-test on the effective sample size of AR(1) noise (autocorr)
  * and confirm a change by a Mann-Whitney test of its segments (an
- * excursion that comes back against both its sides) before the
+ * excursion that comes back against both its sides; p <= rank_max_pvalue,
+ * or the two sides wholly apart where their sizes cannot reach it) before the
  * permutation test; docs/cmd/history.md gives the reasons. */
 struct bt_cp_opts {
 	size_t window;          /* 50 (>= 2); step = window / 2 */
@@ -327,6 +328,9 @@ struct bt_change_point {
 	 * run), n_before and n_after the points of its two segments. */
 	double noise_sd, autocorr, min_change, rank_p, perm_p;
 	size_t n_before, n_after;
+	int ranks_apart;       /* the rank test passed because no value of one
+				  side lies within the range of the other (the
+				  smallest p its sizes allow: short series) */
 };
 
 struct bt_cp_state; /* opaque */

@@ -181,6 +181,8 @@ struct cp_rec {
 			* not computed yet, see rec_noise) */
 	double rho;    /* their pooled lag-1 autocorrelation, in [0, RHO_MAX] */
 	double rank_p; /* Mann-Whitney p of the two segments (NAN: not yet) */
+	int apart;     /* and no value of one lies within the range of the
+			* other (the smallest p their sizes allow) */
 };
 
 /* the largest autocorrelation believed: beyond it a segment is a trend */
@@ -223,6 +225,7 @@ static void rec_compute(const double *y, size_t a, size_t c, size_t b,
 	r->p = pooled_p(r->m1, r->s1, c - a, r->m2, r->s2, b - c);
 	r->perm_p = NAN;
 	r->noise = r->rho = r->rank_p = NAN;
+	r->apart = 0;
 	if (o && !o->otava_compat)
 		rec_adjust(y, a, c, b, o->autocorr, r);
 }
@@ -667,13 +670,14 @@ static void merge_otava(const double *y, size_t n, struct cp_rec *cp,
  * change back the other way), it is tested against the segments on both
  * of its sides together: what a second mode of the noise cannot mimic is
  * a run of points beyond the range of both neighbourhoods. */
-static int rank_test(const double *y, size_t n, const struct cp_rec *cp,
-		     size_t m, size_t i, double *tmp, double *p)
+static int rank_test(const double *y, size_t n, struct cp_rec *cp,
+		     size_t m, size_t i, double pmax, double *tmp, double *p)
 {
 	size_t a = i == 0 ? 0 : cp[i - 1].index, c = cp[i].index;
 	size_t b = i + 1 == m ? n : cp[i + 1].index;
 	size_t s0 = a, s1 = c, r0 = 0, r1 = 0, l0 = 0, l1 = 0;
 	double d = cp[i].m2 - cp[i].m1;
+	size_t nx = c - a, ny = b - c;
 	struct bt_mwu u;
 	int rc;
 
@@ -687,16 +691,23 @@ static int rank_test(const double *y, size_t n, const struct cp_rec *cp,
 		r0 = c, r1 = b;
 	}
 	if (l1 > l0) {
+		nx = s1 - s0;
+		ny = (l1 - l0) + (r1 - r0);
 		memcpy(tmp, y + l0, (l1 - l0) * sizeof *tmp);
 		memcpy(tmp + (l1 - l0), y + r0, (r1 - r0) * sizeof *tmp);
-		rc = bt_mann_whitney_u(y + s0, s1 - s0, tmp, (l1 - l0) + (r1 - r0),
-				       BT_MWU_EXACT, 1, &u);
+		rc = bt_mann_whitney_u(y + s0, nx, tmp, ny, BT_MWU_EXACT, 1, &u);
 	} else {
-		rc = bt_mann_whitney_u(y + a, c - a, y + c, b - c, BT_MWU_EXACT, 1, &u);
+		rc = bt_mann_whitney_u(y + a, nx, y + c, ny, BT_MWU_EXACT, 1, &u);
 	}
 	if (rc)
 		return rc;
 	*p = u.p;
+	/* wholly apart counts where the sizes cannot reach pmax (the
+	 * smallest p is 2 / C(nx + ny, nx)), with 3 points a side or more:
+	 * two neighbouring spikes are not an excursion */
+	cp[i].apart = (u.u1 == 0 || u.u2 == 0) && nx >= 3 && ny >= 3 &&
+		      M_LN2 - (lgamma((double)(nx + ny) + 1) - lgamma((double)nx + 1) -
+			       lgamma((double)ny + 1)) > log(pmax);
 	return 0;
 }
 
@@ -759,11 +770,13 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 				if (n - cp[i].index < o->min_after)
 					continue; /* pending: judged on the evidence so far */
 				if (isnan(cp[i].rank_p)) {
-					rc = rank_test(y, n, cp, *m, i, tmp, &cp[i].rank_p);
+					rc = rank_test(y, n, cp, *m, i, o->rank_max_pvalue, tmp,
+						       &cp[i].rank_p);
 					if (rc)
 						return rc;
 				}
-				if (cp[i].rank_p > o->rank_max_pvalue &&
+				/* short series: sides wholly apart pass */
+				if (cp[i].rank_p > o->rank_max_pvalue && !cp[i].apart &&
 				    (w == (size_t)-1 || cp[i].rank_p > cp[w].rank_p))
 					w = i;
 			}
@@ -857,14 +870,17 @@ static int cmp_rec(const void *a, const void *b)
 static void to_public(const struct cp_rec *r, double scale,
 		      const struct bt_cp_opts *o, struct bt_change_point *p)
 {
+	memset(p, 0, sizeof *p); /* padding too: results compare bytewise */
 	p->noise_sd = p->autocorr = p->min_change = p->perm_p = p->rank_p = NAN;
 	p->n_before = p->n_after = 0;
+	p->ranks_apart = 0;
 	if (o && !o->otava_compat) {
 		p->noise_sd = r->noise / scale;
 		p->autocorr = r->rho;
 		p->min_change = min_change(r, o) / scale;
 		p->perm_p = r->perm_p;
 		p->rank_p = r->rank_p;
+		p->ranks_apart = !isnan(r->rank_p) && r->apart;
 	}
 	p->index = r->index;
 	p->p_value = r->p;

@@ -676,6 +676,16 @@ static void test_history_input(void **state)
 	o = out();
 	assert_null(strstr(o, "why:"));
 	free(o);
+	/* a slowdown in the newest 2 points is pending, not hidden */
+	bt_strbuf_adds(&s, "index,value\n");
+	seed = 7;
+	for (int i = 0; i < 120; i++)
+		bt_strbuf_addf(&s, "%d,%.17g\n", i, (i < 118 ? 100 : 120) + bt_test_noise(&seed));
+	write_file(csv, s.buf);
+	bt_strbuf_release(&s);
+	assert_int_equal(bt("history", "--input", csv, NULL), 0);
+	assert_out_has("no change points\npending index 118: ");
+	assert_out_has("; 3 more points confirm it\n    why: 118 points at ");
 	/* --column picks another column; --otava-compat runs too */
 	write_file(csv, "i,ms,other\n0,1,5\n1,1,5\n2,1,5\n");
 	assert_int_equal(bt("history", "--input", csv, "--column", "ms", "--otava-compat",

@@ -578,9 +578,26 @@ static void test_min_after(void **state)
 	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
 	for (i = 0; i < r.n; i++)
 		assert_true(r.points[i].index + 5 <= 200);
+	/* pending meanwhile, with its evidence: 3 points after it */
+	assert_int_equal(r.n_pending, 1);
+	assert_int_equal(r.pending[0].index, 197);
+	assert_int_equal(r.pending[0].n_after, 3);
+	assert_true(r.pending[0].rel_change > 0.08 && r.pending[0].p_value < 1e-4);
 	assert_int_equal(bt_changepoints_update(x, 202, &o, &r, NULL), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.points[0].index, 197);
+	assert_int_equal(r.n_pending, 0);
+	bt_cp_result_release(&r);
+	/* a slowdown in the newest point is pending at once */
+	assert_int_equal(bt_changepoints(x, 198, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.n_pending, 1);
+	assert_int_equal(r.pending[0].index, 197);
+	assert_int_equal(r.pending[0].n_after, 1);
+	bt_cp_result_release(&r);
+	bt_cp_opts_otava(&o, 0.001);
+	assert_int_equal(bt_changepoints(x, 200, &o, &r, NULL), 0);
+	assert_int_equal(r.n_pending, 0);
 	bt_cp_result_release(&r);
 }
 
@@ -818,6 +835,28 @@ static void test_short_excursion(void **state)
 	bt_cp_result_release(&r);
 }
 
+/* A short history (12 points, 30% slower from the 7th): the rank test
+ * cannot reach 1e-4 with 6 against 6 (its smallest p is 2 / C(12, 6) =
+ * 0.0022), so sides wholly apart pass it. */
+static void test_short_series(void **state)
+{
+	double x[12];
+	struct bt_cp_opts o;
+	struct bt_cp_result r;
+
+	(void)state;
+	gen(x, 12, 5, 0.01, 0.3, 6, 0);
+	bt_cp_opts_default(&o);
+	assert_int_equal(bt_changepoints(x, 12, &o, &r, NULL), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.points[0].index, 6);
+	assert_true(r.points[0].ranks_apart);
+	assert_float_equal(r.points[0].rank_p, 2.0 / 924.0, 1e-12);
+	assert_int_equal(r.points[0].n_before, 6);
+	assert_int_equal(r.points[0].n_after, 6);
+	bt_cp_result_release(&r);
+}
+
 /* --- incremental update ----------------------------------------------------- */
 
 static void assert_same_result(const struct bt_cp_result *a, const struct bt_cp_result *b)
@@ -887,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_sim_adaptive),
 		cmocka_unit_test(test_min_change),
 		cmocka_unit_test(test_short_excursion),
+		cmocka_unit_test(test_short_series),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_corpus),
 	};
