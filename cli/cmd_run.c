@@ -252,8 +252,13 @@ static int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	if (f.list) {
+		/* a suite without the --suite-preset lists nothing (as it
+		 * runs nothing); f.forward has room for one more */
+		int nf = f.n_forward;
+		if (f.cfg.preset)
+			f.forward[nf++] = "--allow-empty";
 		for (int i = 0; i < f.n_args && code == BT_EXIT_OK; i++) {
-			int x = cli_spawn_suite(f.args[i], f.forward, f.n_forward, &err);
+			int x = cli_spawn_suite(f.args[i], f.forward, nf, &err);
 			if (x < 0)
 				cli_fail(BT_EXIT_ERROR, NULL, x, &err);
 			code = x < 0 ? BT_EXIT_ERROR : x;

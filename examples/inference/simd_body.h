@@ -81,29 +81,36 @@ ATTR static void CAT(tile, SFX)(float *out, size_t ldo, const float *x,
 		}
 }
 
-/* Outputs [o0, o1) of out = x W^T for n rows (row stride ldo in out). */
+/* Outputs [o0, o1) of out = x W^T for n rows (row stride ldo in out), in
+ * blocks of 64 weight rows that stay in cache while the rows pass. */
 ATTR static void CAT(mm_range, SFX)(float *out, size_t ldo, const float *x,
 				    const float *w, int n, int in, int o0,
 				    int o1, int accumulate)
 {
-	int r = 0;
-	for (; r + 4 <= n; r += 4) {
-		int o = o0;
-		for (; o + 2 <= o1; o += 2)
-			CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo, x + (size_t)r * in,
-				       w + (size_t)o * in, 4, 2, in, accumulate);
-		for (; o < o1; o++)
-			CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo, x + (size_t)r * in,
-				       w + (size_t)o * in, 4, 1, in, accumulate);
-	}
-	for (; r < n; r++) {
-		int o = o0;
-		for (; o + 4 <= o1; o += 4)
-			CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo, x + (size_t)r * in,
-				       w + (size_t)o * in, 1, 4, in, accumulate);
-		for (; o < o1; o++)
-			CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo, x + (size_t)r * in,
-				       w + (size_t)o * in, 1, 1, in, accumulate);
+	for (int b0 = o0; b0 < o1; b0 += 64) {
+		int b1 = o1 - b0 < 64 ? o1 : b0 + 64, r = 0;
+		for (; r + 4 <= n; r += 4) {
+			int o = b0;
+			for (; o + 2 <= b1; o += 2)
+				CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo,
+					       x + (size_t)r * in, w + (size_t)o * in,
+					       4, 2, in, accumulate);
+			for (; o < b1; o++)
+				CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo,
+					       x + (size_t)r * in, w + (size_t)o * in,
+					       4, 1, in, accumulate);
+		}
+		for (; r < n; r++) {
+			int o = b0;
+			for (; o + 4 <= b1; o += 4)
+				CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo,
+					       x + (size_t)r * in, w + (size_t)o * in,
+					       1, 4, in, accumulate);
+			for (; o < b1; o++)
+				CAT(tile, SFX)(out + (size_t)r * ldo + o, ldo,
+					       x + (size_t)r * in, w + (size_t)o * in,
+					       1, 1, in, accumulate);
+		}
 	}
 }
 

@@ -37,7 +37,7 @@
 /* Accuracy: normwise relative tolerance of the logits (max |got - want| /
  * max |want| over a prompt's positions), and continuation length. */
 #define ACC_TOL 1e-4
-#define ACC_NEW 10
+#define ACC_NEW 8
 
 #define MODELS "model=tiny,small"
 
@@ -627,7 +627,7 @@ out:
 
 #define LOAD_PARAMS MODELS ";cache=cold,warm"
 #define GEN_PARAMS MODELS ";prompt_len=32..2048*2;new_tokens=32"
-#define BATCH_PARAMS MODELS ";batch=1..32*2;prompt_len=128;steps=8"
+#define BATCH_PARAMS MODELS ";batch=1..32*2;prompt_len=64;steps=8"
 #define MEM_PARAMS MODELS ";prompt_len=32..2048*2"
 
 #define KINDS(V)                                                              \

@@ -298,16 +298,27 @@ int bt_csv_field(struct bt_strbuf *out, const char *s);
  * group whose ok results vary in exactly one numeric parameter (the swept
  * axis), every implementation is compared with the group's baseline (as
  * for the speedup column; ablation benchmarks are left out) at the values
- * both ran: speedup r(v) = median_baseline(v) / median_impl(v). Between
- * two neighbouring values where r - 1 changes sign, the crossing is
- * interpolated linearly in log(v) and log(r). Without a crossing the item
- * says the implementation is faster (or slower) over the whole range.
+ * both ran: speedup r(v) = median_baseline(v) / median_impl(v), with its
+ * 99% interval: the Hodges-Lehmann ratio interval of the two samples
+ * (bt_hodges_lehmann_ratio; at most 4e6 sample pairs), else from the two
+ * medians' confidence intervals (base_low / impl_high, base_high /
+ * impl_low), else none (then the point estimate decides alone). A value
+ * is significantly faster when its interval lies wholly above 1, slower
+ * when wholly below, and shows no significant difference otherwise. A
+ * crossover is reported only between a significantly faster and a
+ * significantly slower value (with only insignificant values between
+ * them, which are then its bracket lo..hi); the crossing is interpolated
+ * linearly in log(v) and log(r) between the neighbouring values where r - 1
+ * changes sign. Without a crossover the item says the implementation is
+ * faster (or slower) where it differs, or that it shows no significant
+ * difference anywhere.
  */
 enum bt_crossover_kind {
 	BT_CROSS_OVERTAKES = 0, /* becomes faster than the baseline above at */
 	BT_CROSS_FALLS_BEHIND,  /* becomes slower than the baseline above at */
-	BT_CROSS_ALWAYS_FASTER,
-	BT_CROSS_ALWAYS_SLOWER,
+	BT_CROSS_ALWAYS_FASTER, /* faster at n_faster values, never slower */
+	BT_CROSS_ALWAYS_SLOWER, /* slower at n_slower values, never faster */
+	BT_CROSS_NO_DIFFERENCE, /* no value significantly faster or slower */
 };
 
 struct bt_crossover {
@@ -322,6 +333,7 @@ struct bt_crossover {
 				   that bracket the crossing */
 	double min_speedup, max_speedup; /* over the compared values */
 	size_t points;          /* values compared */
+	size_t n_faster, n_slower; /* values significantly faster / slower */
 };
 
 struct bt_crossovers {
@@ -340,6 +352,8 @@ void bt_crossovers_release(struct bt_crossovers *c);
 /* One line per item, e.g.
  *   "tiled vs naive: faster at every seq_len from 1024 to 16384 (2.1x to 3.4x)"
  *   "block_sparse vs tiled: overtakes at seq_len ~ 1843 (interpolated)"
+ *   "online vs naive: no significant difference at any n from 1024 to
+ *    32768 (0.98x to 1.01x)"
  * markdown != 0 writes a bullet list. Appends to out. */
 int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 			 struct bt_strbuf *out);

@@ -55,6 +55,11 @@ struct bt_metric {
 	double *samples;       /* raw samples, in measurement order */
 	size_t n_samples;
 	struct bt_stats stats; /* summary of samples */
+	double *process_medians; /* a run pooled over several processes (run
+				    --repetitions, ab, merged runs): the
+				    median of each process's samples, in
+				    process order; NULL and 0 otherwise */
+	size_t n_process_medians;
 };
 
 struct bt_validation {

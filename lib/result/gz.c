@@ -150,8 +150,8 @@ int bt__run_file_write(const char *path, const char *data, size_t len,
 		form = len >= BT_RUN_GZIP_MIN ? BT_RUN_FILE_GZIP : BT_RUN_FILE_PLAIN;
 	if (form != BT_RUN_FILE_GZIP)
 		return bt__write_file_atomic(path, data, len, err);
-	char *z;
-	size_t zlen;
+	char *z = NULL;
+	size_t zlen = 0;
 	int rc = gz_deflate(data, len, &z, &zlen, err);
 	if (rc)
 		return rc;

@@ -338,20 +338,10 @@ static int num_i64(const struct num *nm, int64_t *out)
 	return 0;
 }
 
-#if defined(__x86_64__) && LDBL_MANT_DIG == 64
-/* strtod of a real token without strtod when that is certain: at most 19
- * significant digits w and a power of ten 10^k with |k| <= 27 (exact in
- * long double) make w * 10^k one rounding in 64-bit precision; rounding
- * that to double is then correct unless the long double lies within an
- * ulp of a halfway point between doubles. 0 with *out set, else -1. */
+/* strtod of a real token without strtod when that is certain (see
+ * bt__decimal_double): 0 with *out set, else -1. */
 static int fast_real(const struct num *nm, double *out)
 {
-	static const long double p10[] = {
-		1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
-		1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
-		1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L,
-		1e24L, 1e25L, 1e26L, 1e27L
-	};
 	const char *p = nm->t, *e = p + nm->len;
 	int neg = *p == '-', nd = 0;
 	long k = 0;
@@ -385,6 +375,18 @@ static int fast_real(const struct num *nm, double *out)
 				return -1;
 		k += eneg ? -x : x;
 	}
+	return bt__decimal_double(w, k, neg, out);
+}
+
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+int bt__decimal_double(uint64_t w, long k, int neg, double *out)
+{
+	static const long double p10[] = {
+		1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
+		1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
+		1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L,
+		1e24L, 1e25L, 1e26L, 1e27L
+	};
 	if (w == 0) {
 		*out = neg ? -0.0 : 0.0;
 		return 0;
@@ -403,9 +405,11 @@ static int fast_real(const struct num *nm, double *out)
 	return 0;
 }
 #else
-static int fast_real(const struct num *nm, double *out)
+int bt__decimal_double(uint64_t w, long k, int neg, double *out)
 {
-	(void)nm;
+	(void)w;
+	(void)k;
+	(void)neg;
 	(void)out;
 	return -1;
 }

@@ -13,18 +13,27 @@
 #include <string.h>
 
 #include "internal.h"
+#include "json_scan.h"
 #include "schema.h"
 
 /* ---------------------------------------------------------------------
  * Reals
  * ------------------------------------------------------------------- */
 
-/* 1 when the text s reads back (strtod) to exactly x. */
-static int reads_back(const char *s, double x)
+/* 1 when the p digits d, the first at 10^e10, read back to ax (> 0):
+ * bt__decimal_double, or strtod when that is not certain. */
+static int reads_back(const char *d, int p, int e10, double ax)
 {
-	char *end;
-	double y = strtod(s, &end);
-	return *end == '\0' && memcmp(&y, &x, sizeof x) == 0;
+	uint64_t w = 0;
+	double y;
+	for (int i = 0; i < p; i++)
+		w = w * 10 + (uint64_t)(d[i] - '0');
+	if (bt__decimal_double(w, e10 - (p - 1), 0, &y) != 0) {
+		char buf[48];
+		snprintf(buf, sizeof buf, "%c.%.*se%d", d[0], p - 1, d + 1, e10);
+		y = strtod(buf, NULL);
+	}
+	return y == ax;
 }
 
 /* The p leading significant digits of |x|, correctly rounded, into d
@@ -127,58 +136,44 @@ size_t bt__real_text(double x, char out[BT__REAL_TEXT_MAX])
 		memcpy(out, "null", 5);
 		return 4;
 	}
+	int neg = signbit(x) != 0;
 	if (x == 0)
-		return real_form(signbit(x) != 0, "0", 0, out);
+		return real_form(neg, "0", 0, out);
 	/* the 17 digits that always read back; then fewer, while they do */
-	char s17[40], d17[20], d[20], cand[BT__REAL_TEXT_MAX];
-	snprintf(s17, sizeof s17, "%.16e", fabs(x));
+	double ax = fabs(x);
+	char s17[40], d17[20], d[20], best[20];
+	snprintf(s17, sizeof s17, "%.16e", ax);
 	size_t k = 0;
 	for (const char *q = s17; *q && *q != 'e' && k < 17; q++)
 		if (*q != '.')
 			d17[k++] = *q;
 	d17[k] = '\0';
-	int e17 = atoi(strchr(s17, 'e') + 1), neg = signbit(x) != 0;
-	int best = 17, e10 = e17;
-	char bestd[20];
-	memcpy(bestd, d17, sizeof d17);
-	/* round trip is (all but always) monotone in the digits: 15, then 16;
-	 * below 15 a bisection. Every answer is checked with strtod. */
-	int lo = 1, hi = 17;
-	int try_order[2] = { 15, 16 };
-	for (int t = 0; t < 2; t++) {
-		int p = try_order[t], pe;
-		digits_at(x, d17, e17, p, d, &pe);
-		snprintf(cand, sizeof cand, "%s%c.%se%d", neg ? "-" : "", d[0], d + 1, pe);
-		if (reads_back(cand, x)) {
-			best = p;
-			e10 = pe;
-			memcpy(bestd, d, sizeof d);
-			hi = p - 1;
-			break;
-		}
-		lo = p + 1;
-	}
-	while (lo <= hi && best <= 15) {
-		int p = (lo + hi) / 2, pe;
-		digits_at(x, d17, e17, p, d, &pe);
-		if (p == 1)
-			snprintf(cand, sizeof cand, "%s%ce%d", neg ? "-" : "", d[0], pe);
-		else
-			snprintf(cand, sizeof cand, "%s%c.%se%d", neg ? "-" : "", d[0],
-				 d + 1, pe);
-		if (reads_back(cand, x)) {
-			best = p;
-			e10 = pe;
-			memcpy(bestd, d, sizeof d);
-			hi = p - 1;
-		} else {
-			lo = p + 1;
+	int e17 = atoi(strchr(s17, 'e') + 1), e10 = e17, pe;
+	memcpy(best, d17, sizeof d17);
+	/* measured values need 16 or 17 digits (about half each): 16 first,
+	 * then 15, then a bisection below (reading back is monotone in the
+	 * digits but for rare cases, where a digit more is kept) */
+	digits_at(x, d17, e17, 16, d, &pe);
+	if (reads_back(d, 16, pe, ax)) {
+		memcpy(best, d, sizeof d);
+		e10 = pe;
+		int lo = 1, hi = 15;
+		while (lo <= hi) {
+			int p = hi == 15 ? 15 : (lo + hi) / 2;
+			digits_at(x, d17, e17, p, d, &pe);
+			if (reads_back(d, p, pe, ax)) {
+				memcpy(best, d, sizeof d);
+				e10 = pe;
+				hi = p - 1;
+			} else {
+				lo = p + 1;
+			}
 		}
 	}
-	size_t n = strlen(bestd);
-	while (n > 1 && bestd[n - 1] == '0')
-		bestd[--n] = '\0';
-	return real_form(neg, bestd, e10, out);
+	size_t n = strlen(best);
+	while (n > 1 && best[n - 1] == '0')
+		best[--n] = '\0';
+	return real_form(neg, best, e10, out);
 }
 
 /* ---------------------------------------------------------------------

@@ -183,6 +183,12 @@ static const struct bt__field stats_f[] = {
 };
 OBJ(stats_o, stats_f);
 
+static const struct bt__field processes_f[] = {
+	F_LIST("medians", struct bt_metric, process_medians, n_process_medians,
+	       double, v_number),
+};
+OBJ(processes_o, processes_f);
+
 static const struct bt__field metric_f[] = {
 	F_STR("unit", struct bt_metric, unit),
 	{ K("direction"), .type = BT__T_ENUM, AT(struct bt_metric, direction),
@@ -190,6 +196,10 @@ static const struct bt__field metric_f[] = {
 	F_LIST("samples", struct bt_metric, samples, n_samples, double,
 	       v_number, .flags = BT__F_SAMPLES),
 	F_OBJ("stats", offsetof(struct bt_metric, stats), stats_o),
+	/* written only for a run pooled over several processes */
+	F_OBJ("processes", 0, processes_o, .pres = BT__P_PTR,
+	      .pres_off = offsetof(struct bt_metric, process_medians),
+	      .flags = BT__F_OMIT),
 };
 OBJ(metric_o, metric_f);
 static const struct bt__field v_metric = {

@@ -13,33 +13,37 @@ static size_t n_reg, reg_alloc;
 
 void bt_register_preset(const struct bt_preset_def *def)
 {
-	if (n_reg == reg_alloc) {
-		size_t cap = reg_alloc ? reg_alloc * 2 : 8;
-		const struct bt_preset_def **p = realloc(reg, cap * sizeof *p);
-		if (!p)
-			return; /* before main: --list shows what is missing */
-		reg = p;
-		reg_alloc = cap;
-	}
-	reg[n_reg++] = def;
+	/* before main: on failure there is nothing better to do (--list
+	 * shows what is missing) */
+	if (bt__vec_reserve((void **)&reg, &reg_alloc, n_reg + 1, sizeof *reg) == 0)
+		reg[n_reg++] = def;
+}
+
+/* The next name of the comma-separated list at *p (spaces around it
+ * left out): its start, its length in *len; NULL at the end. */
+static const char *next_name(const char **p, size_t *len)
+{
+	const char *s = *p;
+	while (s && (*s == ' ' || *s == ','))
+		s++;
+	if (!s || !*s)
+		return NULL;
+	const char *e = s;
+	while (*e && *e != ',')
+		e++;
+	*p = e;
+	while (e > s && e[-1] == ' ')
+		e--;
+	*len = (size_t)(e - s);
+	return s;
 }
 
 int bt__preset_in_list(const char *list, const char *name)
 {
-	size_t len = strlen(name);
-	for (const char *p = list; p && *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *e = p;
-		while (*e && *e != ',')
-			e++;
-		const char *t = e;
-		while (t > p && t[-1] == ' ')
-			t--;
-		if ((size_t)(t - p) == len && len && strncmp(p, name, len) == 0)
+	size_t len = strlen(name), n;
+	for (const char *p = list, *w; (w = next_name(&p, &n));)
+		if (n == len && strncmp(w, name, len) == 0)
 			return 1;
-		p = e;
-	}
 	return 0;
 }
 
@@ -77,37 +81,27 @@ int bt_presets(struct bt_preset **out, size_t *n, struct bt_strbuf *err)
 	size_t nb;
 	const struct bt_bench_def *const *b = bt_registry(&nb);
 	for (size_t i = 0; i < nb && !rc; i++) {
-		/* each name of its .presets, split in place in a copy */
-		const char *p = b[i]->presets;
-		while (p && *p && !rc) {
-			while (*p == ' ' || *p == ',')
-				p++;
-			const char *e = p;
-			while (*e && *e != ',')
-				e++;
-			const char *t = e;
-			while (t > p && t[-1] == ' ')
-				t--;
-			int known = t == p;
+		/* each name of its .presets */
+		const char *p = b[i]->presets, *w;
+		size_t len;
+		while (!rc && (w = next_name(&p, &len))) {
+			int known = 0;
 			for (size_t j = 0; j < nv && !known; j++)
-				known = strlen(v[j].name) == (size_t)(t - p) &&
-					strncmp(v[j].name, p, (size_t)(t - p)) == 0;
-			if (!known) {
-				/* the name lives in the static .presets string:
-				 * keep a copy for the life of the process */
-				static char *kept[256];
-				static size_t n_kept;
-				char *name = NULL;
-				for (size_t k = 0; k < n_kept && !name; k++)
-					if (strlen(kept[k]) == (size_t)(t - p) &&
-					    strncmp(kept[k], p, (size_t)(t - p)) == 0)
-						name = kept[k];
-				if (!name && n_kept < 256 &&
-				    (name = strndup(p, (size_t)(t - p))))
-					kept[n_kept++] = name;
-				rc = name ? add(&v, &nv, &alloc, name, NULL) : BT_ENOMEM;
-			}
-			p = e;
+				known = strlen(v[j].name) == len &&
+					strncmp(v[j].name, w, len) == 0;
+			if (known)
+				continue;
+			/* the name lives in the static .presets string: keep a
+			 * copy for the life of the process */
+			static char *kept[256];
+			static size_t n_kept;
+			char *name = NULL;
+			for (size_t k = 0; k < n_kept && !name; k++)
+				if (strlen(kept[k]) == len && strncmp(kept[k], w, len) == 0)
+					name = kept[k];
+			if (!name && n_kept < 256 && (name = strndup(w, len)))
+				kept[n_kept++] = name;
+			rc = name ? add(&v, &nv, &alloc, name, NULL) : BT_ENOMEM;
 		}
 	}
 	if (rc) {

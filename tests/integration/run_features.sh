@@ -50,6 +50,8 @@ grep -qF "benchtrack: error: --suite-preset speed: no such preset (this suite ha
 expect 0 "$bt" run "$suite" "$build/suite_measure" --suite-preset accuracy "${fast[@]}" \
 	--no-store --format none --out "$tmp/acc.json"
 [ "$(ids "$tmp/acc.json")" = "accuracy/prompt_len=32" ] || fail "run --suite-preset: $(ids "$tmp/acc.json")"
+expect 0 "$bt" run "$build/suite_measure" "$suite" --suite-preset accuracy --list
+[ "$(grep -v '^#' "$tmp/out")" = "accuracy/prompt_len=32" ] || fail "run --list --suite-preset: $(cat "$tmp/out")"
 expect 2 "$bt" run "$build/suite_measure" --suite-preset accuracy --no-store
 grep -qF "no benchmark case matches the filters" "$tmp/err" || fail "run, preset nowhere: $(cat "$tmp/err")"
 
