@@ -47,6 +47,14 @@ struct tally {
 	size_t parity_n, parity_same[2];
 	double *times;
 	size_t n_times;
+	/* excursions (bt_excursions beside our change points) */
+	struct cell exc_null[NKIND][4];  /* null series with an excursion */
+	struct cell any_null[NKIND][4];  /* ... with a change point or one */
+	struct cell exc_rev3[3];         /* step_revert3 found (+-1), 5/10/20% */
+	struct cell exc_step;            /* step series with an excursion */
+	struct cell exc_spike;           /* spike_revert with an excursion */
+	double *exc_times;
+	size_t n_exc_times;
 };
 
 static const double sizes[5] = {1, 2, 5, 10, 20};
@@ -129,6 +137,7 @@ static int hits(const size_t *idx, size_t n, const long *tr, size_t nt)
 struct answer {
 	size_t idx[64];
 	size_t n;
+	size_t exc_start[8], exc_end[8], n_exc; /* ours only */
 };
 
 /* Our defaults; BT_EVAL_FLOOR, BT_EVAL_K, BT_EVAL_AC, BT_EVAL_RANK,
@@ -168,6 +177,30 @@ static void ours(const double *x, size_t n, struct answer *a, struct tally *t)
 	a->n = 0;
 	for (size_t i = 0; i < r.n && i < 64; i++)
 		a->idx[a->n++] = r.points[i].index;
+	{
+		struct bt_excursion *ex;
+		size_t ne;
+
+		t0 = now_us();
+		if (bt_excursions(x, n, &o, &r, &ex, &ne, NULL)) {
+			fprintf(stderr, "bt_excursions failed\n");
+			exit(3);
+		}
+		if (n == 200 && t)
+			t->exc_times[t->n_exc_times++] = now_us() - t0;
+		a->n_exc = 0;
+		if (getenv("BT_EVAL_EXC_DEBUG"))
+			for (size_t i = 0; i < ne; i++)
+				printf("exc [%zu,%zu) %.3f %.3f %.3f p %.2g sd %.3f r %.2f n %zu+%zu\n",
+				       ex[i].start, ex[i].end, ex[i].mean_before, ex[i].mean_during,
+				       ex[i].mean_after, ex[i].p_value, ex[i].noise_sd, ex[i].autocorr,
+				       ex[i].n_before, ex[i].n_after);
+		for (size_t i = 0; i < ne && i < 8; i++) {
+			a->exc_start[a->n_exc] = ex[i].start;
+			a->exc_end[a->n_exc++] = ex[i].end;
+		}
+		free(ex);
+	}
 	bt_cp_result_release(&r);
 }
 
@@ -209,6 +242,30 @@ static int same(const struct answer *a, const struct answer *b)
 static void score(struct tally *t, int kind, int cvi, const char *inj, double mag,
 		  const long *tr, size_t nt, const struct answer ans[NOURS], int corpus)
 {
+	const struct answer *o = &ans[0];
+
+	if (!strcmp(inj, "null")) {
+		t->exc_null[kind][cvi].n++;
+		t->exc_null[kind][cvi].hit += o->n_exc > 0;
+		t->any_null[kind][cvi].n++;
+		t->any_null[kind][cvi].hit += o->n_exc > 0 || o->n > 0;
+	} else if (!strcmp(inj, "step")) {
+		t->exc_step.n++;
+		t->exc_step.hit += o->n_exc > 0;
+	} else if (!strcmp(inj, "spike_revert")) {
+		t->exc_spike.n++;
+		t->exc_spike.hit += o->n_exc > 0;
+	} else if (!strcmp(inj, "step_revert3") && nt == 2) {
+		int mi = mag >= 20 ? 2 : mag >= 10 ? 1 : 0, found = 0;
+
+		for (size_t i = 0; i < o->n_exc; i++)
+			found |= labs((long)o->exc_start[i] - tr[0]) <= 1 &&
+				 labs((long)o->exc_end[i] - tr[1]) <= 1;
+		/* or both edges as change points */
+		found |= hits(o->idx, o->n, tr, nt) == 2;
+		t->exc_rev3[mi].n++;
+		t->exc_rev3[mi].hit += found;
+	}
 	for (int k = 0; k < NOURS; k++) {
 		const struct answer *a = &ans[k];
 		int h = hits(a->idx, a->n, tr, nt);
@@ -403,6 +460,7 @@ int main(int argc, char **argv)
 	ms = json_object_get(man, "series");
 	os = json_object_get(ota, "series");
 	t.times = malloc(json_array_size(ms) * sizeof *t.times);
+	t.exc_times = malloc(json_array_size(ms) * sizeof *t.exc_times);
 	for (size_t i = 0; i < json_array_size(ms); i++) {
 		json_t *s = json_array_get(ms, i), *a = json_array_get(os, i);
 		json_t *noise = json_object_get(s, "noise"), *inj = json_object_get(s, "injection");
@@ -505,6 +563,27 @@ int main(int argc, char **argv)
 			       pct(&e[2], b[2]));
 		}
 	}
+	printf("\nExcursions (bt_excursions beside our change points)\n\n");
+	printf("| null series flagged | CV 0.5%% | 1%% | 2%% | 5%% | all |\n|---|---|---|---|---|---|\n");
+	for (int k = 0; k < NKIND; k++) {
+		struct cell e = {0, 0}, a = {0, 0};
+
+		printf("| %s: excursion / any |", kind_name[k]);
+		for (int c = 0; c < 4; c++) {
+			printf(" %s / %s |", pct(&t.exc_null[k][c], b[0]), pct(&t.any_null[k][c], b[1]));
+			cellsum(&e, &t.exc_null[k][c]);
+			cellsum(&a, &t.any_null[k][c]);
+		}
+		printf(" %s / %s |\n", pct(&e, b[0]), pct(&a, b[1]));
+	}
+	printf("\nstep_revert3 found (excursion +-1, or both edges): 5%% %s, 10%% %s, 20%% %s\n",
+	       pct(&t.exc_rev3[0], b[0]), pct(&t.exc_rev3[1], b[1]), pct(&t.exc_rev3[2], b[2]));
+	printf("step series with an excursion: %s%%; spike_revert with one: %s%%\n",
+	       pct(&t.exc_step, b[0]), pct(&t.exc_spike, b[1]));
+	qsort(t.exc_times, t.n_exc_times, sizeof *t.exc_times, cmpd);
+	if (t.n_exc_times)
+		printf("time of bt_excursions per 200-point series: median %.0f us, p90 %.0f us\n",
+		       t.exc_times[t.n_exc_times / 2], t.exc_times[t.n_exc_times * 9 / 10]);
 	qsort(t.times, t.n_times, sizeof *t.times, cmpd);
 	printf("Otava parity of otava_compat: p0.001 %zu/%zu, p0.0001 %zu/%zu\n",
 	       t.parity_same[0], t.parity_n, t.parity_same[1], t.parity_n);
@@ -514,5 +593,6 @@ int main(int argc, char **argv)
 	json_decref(man);
 	json_decref(ota);
 	free(t.times);
+	free(t.exc_times);
 	return 0;
 }

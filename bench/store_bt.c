@@ -25,8 +25,8 @@
  * worker process per CPU, up to 8); 1,000 runs a tenth of that. The
  * generated store passes `benchtrack verify`.
  *
- *   write_run    bt_run_write_file_as of one generated run (form=plain or
- *                gzip): the JSON text made and written durably
+ *   write_run    bt_run_write_file_as of one generated run (form=plain,
+ *                zstd or gzip): the JSON text made and written durably
  *   read_run     bt_run_read_file of that file (the strict reader)
  *
  * One reindex of 10,000 runs x 100 results takes tens of seconds, so run it
@@ -66,7 +66,7 @@
 
 /* Bump when the generated content changes (names the cache directory).
  * 2: shortest reals, and run files written as the store writes them
- * (gzip-compressed from BT_RUN_GZIP_MIN bytes; BT_STORE_BENCH_FORM=plain
+ * (zstd-compressed from BT_RUN_ZSTD_MIN bytes; BT_STORE_BENCH_FORM=plain
  * generates a "-plain" store of plain files instead, to compare). */
 #define GEN_VERSION 2
 #define GEN_SEED 0x5eed5701ull
@@ -860,8 +860,9 @@ BT_BENCH(bm_show_prefix, .name = "show_prefix", .type = "store",
 static void run_file(bt_state *s, int write)
 {
 	const char *form = bt_param_str(s, "form");
-	enum bt_run_file_form fm = strcmp(form, "gzip") == 0 ? BT_RUN_FILE_GZIP
-							     : BT_RUN_FILE_PLAIN;
+	enum bt_run_file_form fm = strcmp(form, "gzip") == 0   ? BT_RUN_FILE_GZIP
+				   : strcmp(form, "zstd") == 0 ? BT_RUN_FILE_ZSTD
+							       : BT_RUN_FILE_PLAIN;
 	const char *t = getenv("TMPDIR");
 	char *dir = bench_pathf("%s/store_bt.XXXXXX", t && *t ? t : "/tmp");
 	char *file = NULL;
@@ -915,13 +916,13 @@ static void bm_write_run(bt_state *s)
 	run_file(s, 1);
 }
 BT_BENCH(bm_write_run, .name = "write_run", .type = "store",
-	 .params = "results=100;form=plain,gzip");
+	 .params = "results=100;form=plain,zstd,gzip");
 
 static void bm_read_run(bt_state *s)
 {
 	run_file(s, 0);
 }
 BT_BENCH(bm_read_run, .name = "read_run", .type = "store",
-	 .params = "results=100;form=plain,gzip");
+	 .params = "results=100;form=plain,zstd,gzip");
 
 BT_MAIN()

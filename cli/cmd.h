@@ -137,6 +137,13 @@ int cli_tmp_interrupted(void);
 int cli_spawn_suite(const char *suite, char **args, int n_args,
 		     struct bt_strbuf *err);
 
+/* Warns on stderr, once per noisy series of c that is not acknowledged,
+ * that the gate could not judge it, why (the test that did not pass) and
+ * what would decide it; fail_on_noisy adds that the gate fails for it.
+ * Returns how many series were noisy. */
+size_t cli_noisy_warnings(const char *cmd, const struct bt_run_cmp *c,
+			  int fail_on_noisy);
+
 /* Pools the runs of several processes of one suite (run --repetitions,
  * ab) into the first one's, run. Results match by benchmark identity
  * (name, variant, params, version; suite and machine aside); a result of
@@ -150,7 +157,11 @@ int cli_spawn_suite(const char *suite, char **args, int n_args,
  * - wall_s, cpu user/sys and context switches summed over the processes
  *   (-1 when one is unknown), peak_memory_bytes the highest;
  * - iterations_per_sample the median over the processes that ran it ok
- *   (the lower middle one of an even count), set by cli_pool_finish.
+ *   (the lower middle one of an even count), set by cli_pool_finish;
+ * - per metric, the median of each process (bt_metric.process_medians;
+ *   a pooled run given brings its own), kept by cli_pool_finish where
+ *   2 or more processes measured it: check and compare test between
+ *   processes with them (bt_compare_runs).
  * The run's duration_s is the sum of the processes'.
  * cli_pool_init starts with first (which the pool does not own: it must
  * outlive the pool and not move until cli_pool_finish); cli_pool_add
@@ -253,6 +264,16 @@ size_t cli_cp_pending(const struct bt_change_point *c, size_t n,
 void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 		    const char *unit, struct bt_strbuf *out);
 
+/* An event e of s (bt_series_events) explained in words, as lines
+ * indented by 4 into out: for an excursion, how long it lasted, where it
+ * came back and to what, and whether more points are needed to confirm
+ * the return; for a pending change, the points after it so far and how
+ * many more confirm it; then the evidence (the tests, the noise; cp
+ * explains a pending change point). unit NULL: plain numbers. */
+void cli_event_explain(const struct bt_series *s, const struct bt_series_event *e,
+		       const struct bt_cp_opts *o, const char *unit,
+		       struct bt_strbuf *out);
+
 /* What `regressions` (and serve's /api/regressions) reports of each
  * series: its change points (found with cp) at or after since (a time as
  * the index has it; NULL: all), those worse for the metric unless all;
@@ -262,19 +283,23 @@ struct cli_regressions {
 	struct bt_ack_list acks;
 	const char *since;
 	int all;
-	int pending;            /* also the pending change points (counted
-				   in n_pending, not found) */
-	size_t found, acked, n_pending;
+	int pending;            /* also the events (bt_series_events):
+				   pending changes (counted in n_pending)
+				   and reverted excursions (n_reverted),
+				   not in found */
+	size_t found, acked, n_pending, n_reverted;
 };
 
-/* Calls fn for each change point of s that q reports, oldest first, with
- * worse (1: regressed, 0: improved) and acked, then (q->pending) for each
- * pending one (cli_cp_pending tells them apart); counts them into q. A
- * non-zero return of fn stops the walk and is returned. Returns 0, or
- * BT_E* with err set. */
+/* Calls fn for each confirmed change point of s that q reports, oldest
+ * first, with c set, ev NULL, worse (1: regressed, 0: improved) and acked
+ * (the edges of an excursion are not reported on their own), then
+ * (q->pending) for each event with ev set (c its pending change point or
+ * NULL); counts them into q. A non-zero return of fn stops the walk and
+ * is returned. Returns 0, or BT_E* with err set. */
 int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 			   int (*fn)(void *ud, const struct bt_series *s,
-				     const struct bt_change_point *c, int worse,
+				     const struct bt_change_point *c,
+				     const struct bt_series_event *ev, int worse,
 				     int acked),
 			   void *ud, struct bt_strbuf *err);
 

@@ -13,98 +13,6 @@
 #include "exec.h"
 
 
-/* The median of the compared metric in each process, per result of a
- * side: v[i * cap + k] for the k-th process of result i. */
-struct procmed {
-	double *v;
-	size_t *n;
-	size_t n_results, cap;
-};
-
-static int procmed_init(struct procmed *pm, size_t n_results, size_t cap)
-{
-	pm->v = calloc(n_results * cap + 1, sizeof *pm->v);
-	pm->n = calloc(n_results + 1, sizeof *pm->n);
-	pm->n_results = n_results;
-	pm->cap = cap;
-	return pm->v && pm->n ? 0 : -1;
-}
-
-static void procmed_release(struct procmed *pm)
-{
-	free(pm->v);
-	free(pm->n);
-	memset(pm, 0, sizeof *pm);
-}
-
-/* Records the medians of process run cur against the results of side. */
-static void procmed_add(struct procmed *pm, const struct bt_run *side,
-			const struct bt_run *cur, const char *metric)
-{
-	for (size_t j = 0; j < cur->n_results; j++) {
-		const struct bt_result *r = &cur->results[j];
-		const struct bt_metric *m = bt_result_metric(r, metric);
-		char kc[17], ks[17];
-		if (r->status != BT_STATUS_OK || !m || !m->n_samples ||
-		    !(m->stats.median > 0))
-			continue;
-		bt_series_key("", r, "", "time", kc);
-		for (size_t i = 0; i < side->n_results && i < pm->n_results; i++) {
-			bt_series_key("", &side->results[i], "", "time", ks);
-			if (strcmp(kc, ks) == 0) {
-				if (pm->n[i] < pm->cap)
-					pm->v[i * pm->cap + pm->n[i]++] = log(m->stats.median);
-				break;
-			}
-		}
-	}
-}
-
-/* Index of the result of run whose identity matches r, or -1. */
-static long find_identity(const struct bt_run *run, const struct bt_result *r)
-{
-	char k[17], kr[17];
-	bt_series_key("", r, "", "time", k);
-	for (size_t i = 0; i < run->n_results; i++) {
-		bt_series_key("", &run->results[i], "", "time", kr);
-		if (strcmp(k, kr) == 0)
-			return (long)i;
-	}
-	return -1;
-}
-
-/* A change must also stand out from the variation between processes:
- * Welch's t-test on the log medians of the processes of each side (p <
- * alpha), or the verdict becomes noisy. Pooled samples alone treat a
- * process's luck as if it were the code's. */
-static void process_check(struct bt_run_cmp *c, const struct bt_run *side,
-			  struct procmed *pm, double alpha)
-{
-	for (size_t k = 0; k < c->n; k++) {
-		struct bt_cmp_row *row = &c->rows[k];
-		if (row->s.verdict != BT_VERDICT_REGRESSED &&
-		    row->s.verdict != BT_VERDICT_IMPROVED)
-			continue;
-		long ib = -1, ia = -1;
-		for (size_t i = 0; i < side[1].n_results && ib < 0; i++)
-			if (side[1].results[i].series_key &&
-			    strcmp(side[1].results[i].series_key, row->series_key) == 0)
-				ib = (long)i;
-		if (ib >= 0)
-			ia = find_identity(&side[0], &side[1].results[ib]);
-		struct bt_ttest t;
-		if (ia < 0 || ib < 0 || pm[0].n[ia] < 2 || pm[1].n[ib] < 2 ||
-		    bt_ttest_welch(pm[0].v + (size_t)ia * pm[0].cap, pm[0].n[ia],
-				   pm[1].v + (size_t)ib * pm[1].cap, pm[1].n[ib], &t) != 0 ||
-		    !(t.p < alpha)) {
-			row->s.verdict = BT_VERDICT_NOISY;
-			row->s.reason = "the change is within the variation between "
-					"processes";
-		}
-	}
-	bt_run_cmp_recount(c);
-}
-
 static uint64_t next_rand(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -210,11 +118,10 @@ static int cmd_ab(int argc, char **argv)
 				       "--correction", "--metric", "--shell" };
 	const char *vals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct sigaction old_sa[2];
-	int exec = 0, sig_set = 0;
+	int exec = 0, sig_set = 0, fail_on_noisy = 0;
 	struct bt_front f;
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run side[2], one;
-	struct procmed pm[2];
 	struct cli_pool pool[2];
 	struct bt_run_cmp c;
 	struct bt_run_cmp_opts o;
@@ -224,7 +131,6 @@ static int cmd_ab(int argc, char **argv)
 	char **args = NULL;
 
 	memset(side, 0, sizeof side);
-	memset(pm, 0, sizeof pm);
 	memset(pool, 0, sizeof pool);
 	memset(&c, 0, sizeof c);
 	for (int i = 1, w = 1; i <= argc; i++) /* --exec: A and B are commands */
@@ -232,6 +138,8 @@ static int cmd_ab(int argc, char **argv)
 			argc = w;
 		else if (strcmp(argv[i], "--exec") == 0)
 			exec = 1;
+		else if (strcmp(argv[i], "--fail-on-noisy") == 0)
+			fail_on_noisy = 1;
 		else
 			argv[w++] = argv[i];
 	if ((code = own_flags(&argc, argv, names, vals, 6)))
@@ -336,12 +244,6 @@ static int cmd_ab(int argc, char **argv)
 				if (!rc)
 					rc = bt_run_read_file(dst, tmp, &err);
 			}
-			if (!rc && !have[s] &&
-			    procmed_init(&pm[s], side[s].n_results, (size_t)(2 * blocks)))
-				rc = bt_error(&err, BT_ENOMEM, "out of memory");
-			if (!rc)
-				procmed_add(&pm[s], &side[s], have[s] ? &one : &side[s],
-					    o.metric);
 			if (!rc && !have[s])
 				rc = cli_pool_init(&pool[s], &side[s], &err);
 			else if (!rc)
@@ -362,7 +264,6 @@ static int cmd_ab(int argc, char **argv)
 		cli_fail(code, "ab", rc, &err);
 		goto out;
 	}
-	process_check(&c, side, pm, o.verdict.alpha);
 	if ((rc = cli_render_comparison(f.format, &c, &side[0], &side[1], &o, &out,
 					&err))) {
 		cli_fail(code, "ab", rc, &err);
@@ -375,7 +276,10 @@ static int cmd_ab(int argc, char **argv)
 	}
 	if (cli_write_stdout(&out))
 		goto out;
-	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
+	code = c.counts[BT_VERDICT_REGRESSED] ||
+			       (cli_noisy_warnings("ab", &c, fail_on_noisy) && fail_on_noisy)
+		       ? BT_EXIT_REGRESSION
+		       : BT_EXIT_OK;
 out:
 	cli_tmp_close();
 	if (sig_set) {
@@ -391,8 +295,6 @@ out:
 			cli_pool_release(&pool[s]);
 	bt_run_release(&side[0]);
 	bt_run_release(&side[1]);
-	procmed_release(&pm[0]);
-	procmed_release(&pm[1]);
 	bt_front_release(&f);
 	bt_strbuf_release(&err);
 	bt_strbuf_release(&out);

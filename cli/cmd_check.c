@@ -261,9 +261,12 @@ static int cmd_check(int argc, char **argv)
 			  r->s.verdict == BT_VERDICT_IMPROVED ||
 			  r->s.verdict == BT_VERDICT_UNCHANGED;
 	}
+	if (cli_noisy_warnings("check", &c, v.fail_on_noisy) && v.fail_on_noisy)
+		code = BT_EXIT_REGRESSION;
 	if (judged == 0)
 		cli_warn("check", "no series could be judged (noisy, new or missing): "
-			 "take more samples (--measurement-iterations)");
+			 "take more samples (--measurement-iterations) or more "
+			 "processes (run --repetitions)");
 out:
 	bt_store_close(st);
 	bt_run_cmp_release(&c);

@@ -110,7 +110,11 @@ static int cmd_compare(int argc, char **argv)
 		goto out;
 	if (save_name && save(store, save_name, &c, &a, &b, &o))
 		goto out;
-	code = c.counts[BT_VERDICT_REGRESSED] ? BT_EXIT_REGRESSION : BT_EXIT_OK;
+	code = c.counts[BT_VERDICT_REGRESSED] ||
+			       (cli_noisy_warnings("compare", &c, v.fail_on_noisy) &&
+				v.fail_on_noisy)
+		       ? BT_EXIT_REGRESSION
+		       : BT_EXIT_OK;
 out:
 	bt_run_cmp_release(&c);
 	bt_run_release(&a);

@@ -48,6 +48,8 @@ static int one_series(void *ud, const struct bt_series *s)
 {
 	struct hist *h = ud;
 	struct bt_cp_result cps;
+	struct bt_series_event *ev = NULL;
+	size_t n_ev = 0, n_cp = 0;
 	double *v;
 	int rc;
 
@@ -64,8 +66,14 @@ static int one_series(void *ud, const struct bt_series *s)
 		free(v);
 		return rc;
 	}
+	if ((rc = bt_series_events(s, &h->cp, &cps, &ev, &n_ev, &h->err))) {
+		bt_cp_result_release(&cps);
+		free(v);
+		return rc;
+	}
 	if (strcmp(h->format, "json") == 0) {
-		if (json_array_append_new(h->json, cli_json_series(s, &cps, &h->acks)))
+		if (json_array_append_new(h->json, cli_json_series(s, &cps, ev, n_ev,
+								   &h->acks)))
 			rc = bt_error(&h->err, BT_ENOMEM, "out of memory");
 	} else if (strcmp(h->format, "csv") == 0) {
 		size_t k = 0;
@@ -77,6 +85,8 @@ static int one_series(void *ud, const struct bt_series *s)
 			int cp = k < cps.n && cps.points[k].index == i;
 			if (cp)
 				k++;
+			if (cp && bt_series_event_claims(ev, n_ev, i))
+				cp = 0; /* an edge of an excursion, not a change */
 			bt_strbuf_addf(&h->out, "%s,%zu,%s,%s,%s,%.17g,", s->series_key, i,
 				       p->run_id, p->commit ? p->commit : "", p->timestamp,
 				       p->value);
@@ -105,14 +115,18 @@ static int one_series(void *ud, const struct bt_series *s)
 		fmt_value(hi, s->unit, b, sizeof b);
 		fmt_value(v[s->n - 1], s->unit, c, sizeof c);
 		bt_strbuf_addf(&h->out, "  %s .. %s, last %s\n", a, b, c);
-		if (cps.n == 0)
+		for (size_t k = 0; k < cps.n; k++)
+			n_cp += !bt_series_event_claims(ev, n_ev, cps.points[k].index);
+		if (n_cp == 0)
 			bt_strbuf_adds(&h->out, "no change points\n");
 		else
-			bt_strbuf_addf(&h->out, "change points (%zu):\n", cps.n);
+			bt_strbuf_addf(&h->out, "change points (%zu):\n", n_cp);
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *cp = &cps.points[k];
 			const struct bt_series_point *p = &s->points[cp->index];
 			char rel[32];
+			if (bt_series_event_claims(ev, n_ev, cp->index))
+				continue; /* shown as its excursion below */
 			fmt_value(cp->mean_before, s->unit, a, sizeof a);
 			fmt_value(cp->mean_after, s->unit, b, sizeof b);
 			cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
@@ -126,22 +140,26 @@ static int one_series(void *ud, const struct bt_series *s)
 					       ? " (acknowledged)" : "");
 			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
 		}
-		for (size_t k = 0; k < cps.n_pending; k++) {
-			const struct bt_change_point *cp = &cps.pending[k];
-			const struct bt_series_point *p = &s->points[cp->index];
-			size_t more = cli_cp_pending(cp, s->n, &h->cp);
+		for (size_t k = 0; k < n_ev; k++) {
+			const struct bt_series_event *e = &ev[k];
+			const struct bt_series_point *p = &s->points[e->index];
 			char rel[32];
-			fmt_value(cp->mean_before, s->unit, a, sizeof a);
-			fmt_value(cp->mean_after, s->unit, b, sizeof b);
-			cli_rel_text(cp->rel_change, 1, rel, sizeof rel);
+			fmt_value(e->mean_before, s->unit, a, sizeof a);
+			fmt_value(e->mean_after, s->unit, b, sizeof b);
+			cli_rel_text(e->rel_change, 1, rel, sizeof rel);
 			bt_strbuf_addf(&h->out,
-				       "  pending: point %zu  commit %.12s  %.10s  %s -> %s  %s"
-				       "  p %.2g  %s so far; %zu more point%s confirm%s it\n",
-				       cp->index, p->commit ? p->commit : "-", p->timestamp,
-				       a, b, rel, cp->p_value,
-				       bt_series_change_worse(s, cp) ? "slower" : "faster",
-				       more, more == 1 ? "" : "s", more == 1 ? "s" : "");
-			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
+				       "  %s: point %zu  commit %.12s  %.10s  %s -> %s  %s"
+				       "  p %.2g  %s%s%s\n",
+				       e->status == BT_EVENT_PENDING ? "pending" : "reverted",
+				       e->index, p->commit ? p->commit : "-", p->timestamp,
+				       a, b, rel, e->p_value,
+				       e->status == BT_EVENT_PENDING
+					       ? (e->worse ? "slower" : "faster")
+					       : (e->worse ? "regressed" : "improved"),
+				       e->status == BT_EVENT_PENDING ? " so far" : ", then reverted",
+				       bt_series_change_acked(s, e->index, &h->acks)
+					       ? " (acknowledged)" : "");
+			cli_event_explain(s, e, &h->cp, s->unit ? s->unit : "s", &h->out);
 		}
 		if (h->points) {
 			size_t k = 0;
@@ -150,6 +168,8 @@ static int one_series(void *ud, const struct bt_series *s)
 				int mark = k < cps.n && cps.points[k].index == i;
 				if (mark)
 					k++;
+				if (mark && bt_series_event_claims(ev, n_ev, i))
+					mark = 0;
 				fmt_value(p->value, s->unit, a, sizeof a);
 				bt_strbuf_addf(&h->out, "  %c %4zu  %.12s  %s  %s\n",
 					       mark ? '*' : ' ', i,
@@ -157,6 +177,7 @@ static int one_series(void *ud, const struct bt_series *s)
 			}
 		}
 	}
+	free(ev);
 	bt_cp_result_release(&cps);
 	free(v);
 	return rc;
@@ -362,21 +383,49 @@ static int history_input(struct hist *h, const char *path, const char *column)
 				       c->p_value);
 			cli_cp_explain(c, &h->cp, NULL, &h->out);
 		}
-		for (size_t k = 0; k < cps.n_pending; k++) {
-			const struct bt_change_point *c = &cps.pending[k];
-			size_t more = cli_cp_pending(c, n, &h->cp);
+		/* pending changes and excursions, as for a stored series
+		 * (lower is better: the values' direction is not known) */
+		struct bt_series fs;
+		struct bt_series_point *fp = calloc(n, sizeof *fp);
+		struct bt_series_event *ev = NULL;
+		size_t n_ev = 0;
+		memset(&fs, 0, sizeof fs);
+		fs.series_key = path;
+		fs.points = fp;
+		fs.n = n;
+		fs.direction = BT_LOWER_IS_BETTER;
+		for (size_t i = 0; fp && i < n; i++)
+			fp[i].value = v[i];
+		rc = fp ? bt_series_events(&fs, &h->cp, &cps, &ev, &n_ev, &h->err) : BT_ENOMEM;
+		for (size_t k = 0; !rc && k < n_ev; k++) {
+			const struct bt_series_event *e = &ev[k];
 			char rel[32];
-			cli_rel_text(c->rel_change, 2, rel, sizeof rel);
-			bt_strbuf_addf(&h->out, "pending index %zu: %.6g -> %.6g (%s), p %.3g; "
-				       "%zu more point%s confirm%s it\n", c->index,
-				       c->mean_before, c->mean_after, rel, c->p_value, more,
-				       more == 1 ? "" : "s", more == 1 ? "s" : "");
-			cli_cp_explain(c, &h->cp, NULL, &h->out);
+			cli_rel_text(e->rel_change, 2, rel, sizeof rel);
+			if (e->excursion)
+				bt_strbuf_addf(&h->out, "%s index %zu..%zu: %.6g -> %.6g (%s) -> "
+					       "%.6g, p %.3g%s\n",
+					       e->status == BT_EVENT_PENDING ? "pending" : "reverted",
+					       e->index, e->end - 1, e->mean_before, e->mean_after,
+					       rel, e->mean_back, e->p_value,
+					       e->status == BT_EVENT_PENDING ? " (its return pending)"
+									     : "");
+			else
+				bt_strbuf_addf(&h->out, "pending index %zu: %.6g -> %.6g (%s), "
+					       "p %.3g; %zu more point%s confirm%s it\n", e->index,
+					       e->mean_before, e->mean_after, rel, e->p_value,
+					       e->more, e->more == 1 ? "" : "s",
+					       e->more == 1 ? "s" : "");
+			if (e->excursion)
+				cli_event_explain(&fs, e, &h->cp, NULL, &h->out);
+			else if (e->cp)
+				cli_cp_explain(e->cp, &h->cp, NULL, &h->out);
 		}
+		free(ev);
+		free(fp);
 	}
 	bt_cp_result_release(&cps);
 	free(v);
-	return 0;
+	return rc;
 }
 
 /* --filter "name=X,variant=Y,machine=M,suite=S,k=v" into f (params point

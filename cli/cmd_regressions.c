@@ -13,23 +13,27 @@ struct regs {
 	struct bt_strbuf err;
 };
 
-/* One line per change point reported. */
+/* One line per change point or event reported, and its explanation. */
 static int one_change(void *ud, const struct bt_series *s,
-		      const struct bt_change_point *c, int worse, int acked)
+		      const struct bt_change_point *c, const struct bt_series_event *ev,
+		      int worse, int acked)
 {
 	struct regs *r = ud;
-	const struct bt_series_point *p = &s->points[c->index];
+	size_t index = ev ? ev->index : c->index;
+	const struct bt_series_point *p = &s->points[index];
+	double before = ev ? ev->mean_before : c->mean_before;
+	double after = ev ? ev->mean_after : c->mean_after;
 	char a[BT_FORMAT_MAX], b[BT_FORMAT_MAX], rel[32];
+	const char *status = worse ? "regressed" : "improved";
 
-	bt_format_quantity(c->mean_before, s->unit ? s->unit : "s", a, sizeof a);
-	bt_format_quantity(c->mean_after, s->unit ? s->unit : "s", b, sizeof b);
-	size_t more = cli_cp_pending(c, s->n, &r->q.cp);
-
+	if (ev && ev->status == BT_EVENT_PENDING)
+		status = worse ? "pending (slower)" : "pending (faster)";
+	else if (ev)
+		status = worse ? "reverted (slower)" : "reverted (faster)";
+	bt_format_quantity(before, s->unit ? s->unit : "s", a, sizeof a);
+	bt_format_quantity(after, s->unit ? s->unit : "s", b, sizeof b);
 	bt_strbuf_addf(&r->out, "%.10s  %.12s  %s  %s", p->timestamp,
-		       p->commit ? p->commit : "-",
-		       more ? (worse ? "pending (slower)" : "pending (faster)")
-			    : worse ? "regressed" : "improved",
-		       s->name);
+		       p->commit ? p->commit : "-", status, s->name);
 	if (s->variant && strcmp(s->variant, "default") != 0)
 		bt_strbuf_addf(&r->out, " [%s]", s->variant);
 	if (s->params && *s->params) {
@@ -37,15 +41,15 @@ static int one_change(void *ud, const struct bt_series *s,
 		for (const char *q = s->params; *q; q++)
 			bt_strbuf_addc(&r->out, *q == ';' ? ' ' : *q);
 	}
-	cli_rel_text(c->rel_change, 1, rel, sizeof rel);
+	cli_rel_text(ev ? ev->rel_change : c->rel_change, 1, rel, sizeof rel);
 	bt_strbuf_addf(&r->out, "  %s -> %s (%s)  p %.2g  series %s on %s%s\n",
-		       a, b, rel, c->p_value, s->series_key,
+		       a, b, rel, ev ? ev->p_value : c->p_value, s->series_key,
 		       s->machine ? s->machine : "?",
 		       acked ? "  (acknowledged)" : "");
-	if (more)
-		bt_strbuf_addf(&r->out, "    pending: %zu point%s after it so far; %zu more "
-			       "confirm it\n", c->n_after, c->n_after == 1 ? "" : "s", more);
-	cli_cp_explain(c, &r->q.cp, s->unit ? s->unit : "s", &r->out);
+	if (ev)
+		cli_event_explain(s, ev, &r->q.cp, s->unit ? s->unit : "s", &r->out);
+	else
+		cli_cp_explain(c, &r->q.cp, s->unit ? s->unit : "s", &r->out);
 	return 0;
 }
 
@@ -156,6 +160,8 @@ static int cmd_regressions(int argc, char **argv)
 		bt_strbuf_addf(&r.out, " (%zu acknowledged)", r.q.acked);
 	if (r.q.n_pending)
 		bt_strbuf_addf(&r.out, ", %zu pending", r.q.n_pending);
+	if (r.q.n_reverted)
+		bt_strbuf_addf(&r.out, ", %zu reverted", r.q.n_reverted);
 	bt_strbuf_adds(&r.out, "\n");
 	code = cli_write_stdout(&r.out);
 out:

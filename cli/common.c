@@ -289,6 +289,46 @@ void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 	bt_strbuf_adds(out, "\n");
 }
 
+void cli_event_explain(const struct bt_series *s, const struct bt_series_event *e,
+		       const struct bt_cp_opts *o, const char *unit,
+		       struct bt_strbuf *out)
+{
+	char mb[BT_FORMAT_MAX], ma[BT_FORMAT_MAX], mk[BT_FORMAT_MAX], sd[BT_FORMAT_MAX];
+	const struct bt_excursion *x = &e->exc;
+
+	if (!e->excursion) {
+		bt_strbuf_addf(out, "    pending: %zu point%s from it so far; %zu more "
+			       "confirm%s it\n", e->points_after,
+			       e->points_after == 1 ? "" : "s", e->more,
+			       e->more == 1 ? "s" : "");
+		if (e->cp)
+			cli_cp_explain(e->cp, o, unit, out);
+		return;
+	}
+	cp_value(e->mean_before, unit, mb, sizeof mb);
+	cp_value(e->mean_after, unit, ma, sizeof ma);
+	cp_value(e->mean_back, unit, mk, sizeof mk);
+	cp_value(x->noise_sd, unit, sd, sizeof sd);
+	bt_strbuf_addf(out, "    %s for %zu point%s (%s -> %s), back to %s at point %zu",
+		       e->worse ? "slower" : "faster", e->end - e->index,
+		       e->end - e->index == 1 ? "" : "s", mb, ma, mk, e->end);
+	if (e->end < s->n && s->points[e->end].commit)
+		bt_strbuf_addf(out, " (commit %.12s, %.10s)", s->points[e->end].commit,
+			       s->points[e->end].timestamp);
+	if (e->status == BT_EVENT_PENDING)
+		bt_strbuf_addf(out, ";\n    pending: %zu point%s after the return so far, "
+			       "%zu more confirm%s it\n", e->points_after,
+			       e->points_after == 1 ? "" : "s", e->more,
+			       e->more == 1 ? "s" : "");
+	else
+		bt_strbuf_addf(out, ", and stayed back for %zu points\n", e->points_after);
+	bt_strbuf_addf(out, "    why: every point of it lies beyond the %zu before and %zu after; "
+		       "the change is %.1fx the noise (sd %s); t-test p %.2g\n",
+		       x->n_before, x->n_after,
+		       x->noise_sd > 0 ? fabs(e->mean_after - e->mean_before) / x->noise_sd : 0.0,
+		       sd, e->p_value);
+}
+
 int cli_date_flag(const char *cmd, const char *flag, const char *s,
 		  char out[CLI_DATE_MAX])
 {
@@ -416,10 +456,32 @@ int cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 				bt_strbuf_addf(out, "%zu series with fewer than %zu samples "
 						    "a side: their verdicts are less reliable\n",
 					       few, o->verdict.warn_n);
+			if (!rc)
+				rc = bt_comparison_notes(c, 0, out);
 		}
 	}
 	bt_table_release(&t);
 	return rc;
+}
+
+size_t cli_noisy_warnings(const char *cmd, const struct bt_run_cmp *c,
+			  int fail_on_noisy)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct bt_cmp_row *r = &c->rows[i];
+		if (r->s.verdict != BT_VERDICT_NOISY || r->acknowledged)
+			continue;
+		n++;
+		cli_warn(cmd, "%s%s%s%s%s: noisy, not judged (%s); would be decided by %s%s",
+			 r->name, *r->params ? "/" : "", r->params,
+			 strcmp(r->variant, "default") ? ":" : "",
+			 strcmp(r->variant, "default") ? r->variant : "",
+			 r->s.reason ? r->s.reason : "?",
+			 r->s.decide ? r->s.decide : "more data",
+			 fail_on_noisy ? " (--fail-on-noisy: the gate fails)" : "");
+	}
+	return n;
 }
 
 int cli_print_comparison(const char *cmd, const char *format,
@@ -552,6 +614,45 @@ static int pool_note(struct cli_pool *p, size_t i, const struct bt_result *r)
 	return 0;
 }
 
+/* Appends to m (of run) the per-process medians of src, one process's
+ * metric (its own medians when src is itself pooled, else the median of
+ * its samples). Returns 0 or BT_ENOMEM. */
+static int pool_medians(struct bt_run *run, struct bt_metric *m,
+			const struct bt_metric *src)
+{
+	size_t k = src->n_process_medians ? src->n_process_medians : 1;
+	double *v;
+	if (!src->n_samples && !src->n_process_medians)
+		return 0;
+	if (!(v = bt_run_alloc(run, (m->n_process_medians + k) * sizeof *v)))
+		return BT_ENOMEM;
+	if (m->n_process_medians)
+		memcpy(v, m->process_medians, m->n_process_medians * sizeof *v);
+	if (src->n_process_medians)
+		memcpy(v + m->n_process_medians, src->process_medians, k * sizeof *v);
+	else
+		v[m->n_process_medians] = src->stats.median;
+	m->process_medians = v;
+	m->n_process_medians += k;
+	return 0;
+}
+
+/* The first process's medians of every metric of r (a pooled run keeps
+ * its own). */
+static int pool_medians_first(struct bt_run *run, struct bt_result *r)
+{
+	for (size_t m = 0; m < r->n_metrics; m++) {
+		struct bt_metric *x = &r->metrics[m];
+		struct bt_metric one = *x;
+		if (x->n_process_medians)
+			continue;
+		one.n_process_medians = 0;
+		if (pool_medians(run, x, &one))
+			return BT_ENOMEM;
+	}
+	return 0;
+}
+
 int cli_pool_init(struct cli_pool *p, struct bt_run *first, struct bt_strbuf *err)
 {
 	p->run = first;
@@ -560,7 +661,8 @@ int cli_pool_init(struct cli_pool *p, struct bt_run *first, struct bt_strbuf *er
 	if (!p->cases)
 		return bt_error(err, BT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < first->n_results; i++)
-		if (pool_note(p, i, &first->results[i])) {
+		if (pool_note(p, i, &first->results[i]) ||
+		    pool_medians_first(first, &first->results[i])) {
 			cli_pool_release(p);
 			return bt_error(err, BT_ENOMEM, "out of memory");
 		}
@@ -607,7 +709,8 @@ static int pool_take(struct bt_run *dst, struct bt_result *d, const struct bt_re
 	if (!d->series_key)
 		d->series_key = before.series_key;
 	pool_resources(d, s);
-	return 0;
+	return pool_medians_first(dst, d) ? bt_error(err, BT_ENOMEM, "out of memory")
+					  : 0;
 }
 
 int cli_pool_add(struct cli_pool *p, const struct bt_run *src, struct bt_strbuf *err)
@@ -650,7 +753,7 @@ int cli_pool_add(struct cli_pool *p, const struct bt_run *src, struct bt_strbuf 
 					continue;
 				double *x = bt_run_alloc(dst, (dm->n_samples + sm->n_samples) *
 								      sizeof *x);
-				if (!x) {
+				if (!x || pool_medians(dst, dm, sm)) {
 					rc = bt_error(err, BT_ENOMEM, "out of memory");
 					break;
 				}
@@ -701,6 +804,12 @@ void cli_pool_finish(struct cli_pool *p, const char *cmd, const char *what)
 			qsort(c->ips, c->n_ips, sizeof *c->ips, cmp_u64);
 			r->iterations_per_sample = c->ips[(c->n_ips - 1) / 2];
 		}
+		/* per-process medians only where several processes measured */
+		for (size_t m = 0; m < r->n_metrics; m++)
+			if (r->metrics[m].n_process_medians < 2) {
+				r->metrics[m].process_medians = NULL;
+				r->metrics[m].n_process_medians = 0;
+			}
 		if (r->status != BT_STATUS_OK || !c->skipped)
 			continue;
 		struct bt_strbuf id = BT_STRBUF_INIT;
@@ -729,15 +838,19 @@ void cli_pool_release(struct cli_pool *p)
 
 int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 			   int (*fn)(void *ud, const struct bt_series *s,
-				     const struct bt_change_point *c, int worse,
+				     const struct bt_change_point *c,
+				     const struct bt_series_event *ev, int worse,
 				     int acked),
 			   void *ud, struct bt_strbuf *err)
 {
 	struct bt_cp_result cps;
+	struct bt_series_event *ev = NULL;
+	size_t n_ev = 0;
 	int rc = bt_series_changepoints(s, &q->cp, &cps, err);
 
 	if (rc)
 		return rc;
+	rc = bt_series_events(s, &q->cp, &cps, &ev, &n_ev, err);
 	for (size_t k = 0; !rc && k < cps.n; k++) {
 		const struct bt_change_point *c = &cps.points[k];
 		int worse = bt_series_change_worse(s, c), acked;
@@ -745,21 +858,27 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 			continue;
 		if (!worse && !q->all)
 			continue;
+		if (bt_series_event_claims(ev, n_ev, c->index))
+			continue; /* an edge of an excursion: reported as that */
 		acked = bt_series_change_acked(s, c->index, &q->acks);
 		q->found++;
 		q->acked += acked != 0;
-		rc = fn(ud, s, c, worse, acked);
+		rc = fn(ud, s, c, NULL, worse, acked);
 	}
-	for (size_t k = 0; !rc && q->pending && k < cps.n_pending; k++) {
-		const struct bt_change_point *c = &cps.pending[k];
-		int worse = bt_series_change_worse(s, c);
-		if (q->since && strcmp(s->points[c->index].timestamp, q->since) < 0)
+	for (size_t k = 0; !rc && q->pending && k < n_ev; k++) {
+		const struct bt_series_event *e = &ev[k];
+		if (q->since && strcmp(s->points[e->index].timestamp, q->since) < 0)
 			continue;
-		if (!worse && !q->all)
+		if (!e->worse && !q->all)
 			continue;
-		q->n_pending++;
-		rc = fn(ud, s, c, worse, bt_series_change_acked(s, c->index, &q->acks));
+		if (e->status == BT_EVENT_PENDING)
+			q->n_pending++;
+		else
+			q->n_reverted++;
+		rc = fn(ud, s, e->cp, e, e->worse,
+			bt_series_change_acked(s, e->index, &q->acks));
 	}
+	free(ev);
 	bt_cp_result_release(&cps);
 	return rc;
 }

@@ -252,17 +252,31 @@ int cli_exec_scan(struct cli_exec_param *p, const char *lo, const char *hi,
 			 CLI_EXEC_MAX_CMDS);
 		return -1;
 	}
-	long long scale = 1;
-	for (int i = 0; i < d; i++)
-		scale *= 10;
+	/* Written as hyperfine writes them: the first value with the decimals
+	 * of LO, the others with those of LO or STEP (never HI's, which only
+	 * bounds): "-P x 0 1 -D 0.25" gives 0, 0.25, 0.50, 0.75, 1.00. Digits
+	 * beyond those are zeros, since LO and STEP have no more. */
+	int first = step ? decimals(lo) : 0, rest = first;
+	if (step && decimals(step) > rest)
+		rest = decimals(step);
+	if (first > d)
+		first = d;
+	if (rest > d)
+		rest = d;
 	for (long long v = a; v <= b; v += st) {
 		char buf[64];
 		long long m = v < 0 ? -v : v;
-		if (d)
+		int f = v == a ? first : rest;
+		long long scale = 1, drop = 1;
+		for (int i = 0; i < d; i++)
+			scale *= 10;
+		for (int i = f; i < d; i++)
+			drop *= 10;
+		if (f)
 			snprintf(buf, sizeof buf, "%s%lld.%0*lld", v < 0 ? "-" : "",
-				 m / scale, d, m % scale);
+				 m / scale, f, (m % scale) / drop);
 		else
-			snprintf(buf, sizeof buf, "%lld", v);
+			snprintf(buf, sizeof buf, "%s%lld", v < 0 ? "-" : "", m / scale);
 		if (push_value(p, buf, strlen(buf)))
 			return -2;
 	}

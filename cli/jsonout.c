@@ -94,25 +94,67 @@ json_t *cli_json_change(const struct bt_series *s, const struct bt_change_point 
 			 "acknowledged", bt_series_change_acked(s, c->index, acks));
 }
 
+json_t *cli_json_event(const struct bt_series *s, const struct bt_series_event *e,
+		       const struct bt_ack_list *acks)
+{
+	const struct bt_series_point *p = &s->points[e->index];
+	json_t *back = json_null();
+	if (e->excursion && e->end < s->n) {
+		const struct bt_series_point *b = &s->points[e->end];
+		back = json_pack("{s:I, s:s, s:s?, s:s}", "index", (json_int_t)e->end,
+				 "run_id", b->run_id, "commit", b->commit,
+				 "timestamp", b->timestamp);
+	}
+	if (!back)
+		return NULL;
+	return json_pack("{s:s, s:s, s:I, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o,"
+			 " s:s, s:I, s:I, s:b}",
+			 "status", bt_event_status_name(e->status),
+			 "kind", e->excursion ? "excursion" : "step",
+			 "index", (json_int_t)e->index, "run_id", p->run_id,
+			 "commit", p->commit, "timestamp", p->timestamp, "back", back,
+			 "mean_before", cli_json_num(e->mean_before),
+			 "mean_after", cli_json_num(e->mean_after),
+			 "mean_back", cli_json_num(e->mean_back),
+			 "rel_change", cli_json_num(e->rel_change),
+			 "p_value", cli_json_num(e->p_value),
+			 "verdict", e->worse ? "regressed" : "improved",
+			 "points_after", (json_int_t)e->points_after,
+			 "points_to_confirm", (json_int_t)e->more,
+			 "acknowledged", bt_series_change_acked(s, e->index, acks));
+}
+
 json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cps,
+			const struct bt_series_event *ev, size_t n_ev,
 			const struct bt_ack_list *acks)
 {
 	json_t *o = cli_json_series_head(s), *pts = json_array(), *cpj = json_array();
+	json_t *pend = json_array(), *rev = json_array();
 	for (size_t i = 0; pts && i < s->n; i++)
 		if (json_array_append_new(pts, cli_json_point(s, i)))
 			json_decref(pts), pts = NULL;
 	for (size_t k = 0; cpj && k < cps->n; k++)
-		if (json_array_append_new(cpj, cli_json_change(s, &cps->points[k], acks)))
+		if (!bt_series_event_claims(ev, n_ev, cps->points[k].index) &&
+		    json_array_append_new(cpj, cli_json_change(s, &cps->points[k], acks)))
 			json_decref(cpj), cpj = NULL;
-	if (!o || !pts || !cpj) {
+	for (size_t k = 0; pend && rev && k < n_ev; k++) {
+		json_t **a = ev[k].status == BT_EVENT_PENDING ? &pend : &rev;
+		if (json_array_append_new(*a, cli_json_event(s, &ev[k], acks)))
+			json_decref(*a), *a = NULL;
+	}
+	if (!o || !pts || !cpj || !pend || !rev) {
 		json_decref(o);
 		json_decref(pts);
 		json_decref(cpj);
+		json_decref(pend);
+		json_decref(rev);
 		return NULL;
 	}
-	/* json_object_set_new takes the value, set or not: both are called */
+	/* json_object_set_new takes the value, set or not: all are called */
 	int bad = json_object_set_new(o, "points", pts);
 	bad |= json_object_set_new(o, "change_points", cpj);
+	bad |= json_object_set_new(o, "pending", pend);
+	bad |= json_object_set_new(o, "reverted", rev);
 	if (bad) {
 		json_decref(o);
 		return NULL;
@@ -127,10 +169,11 @@ json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_po
 	json_t *params = cli_json_params(s->params);
 	if (!params)
 		return NULL;
-	return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s, s:s?,"
+	return json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:o, s:s, s:s?,"
 			 " s:s, s:o, s:o, s:o, s:o, s:b, s:s?}",
 			 "timestamp", p->timestamp, "commit", p->commit,
-			 "run_id", p->run_id, "verdict", worse ? "regressed" : "improved",
+			 "run_id", p->run_id, "status", "confirmed",
+			 "verdict", worse ? "regressed" : "improved",
 			 "series_key", s->series_key, "suite", s->suite, "name", s->name,
 			 "variant", s->variant, "params", params, "metric", s->metric,
 			 "unit", s->unit, "direction", cli_json_direction(s->direction),
@@ -139,4 +182,33 @@ json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_po
 			 "rel_change", cli_json_num(c->rel_change),
 			 "p_value", cli_json_num(c->p_value), "acknowledged", acked,
 			 "machine", s->machine);
+}
+
+json_t *cli_json_regression_event(const struct bt_series *s,
+				  const struct bt_series_event *e, int acked)
+{
+	json_t *o = cli_json_event(s, e, NULL), *params = cli_json_params(s->params);
+	if (!o || !params) {
+		json_decref(o);
+		json_decref(params);
+		return NULL;
+	}
+	int bad = json_object_set_new(o, "series_key", json_string(s->series_key));
+	bad |= json_object_set_new(o, "suite", s->suite ? json_string(s->suite) : json_null());
+	bad |= json_object_set_new(o, "name", json_string(s->name ? s->name : ""));
+	bad |= json_object_set_new(o, "variant",
+				   s->variant ? json_string(s->variant) : json_null());
+	bad |= json_object_set_new(o, "params", params);
+	bad |= json_object_set_new(o, "metric", json_string(s->metric ? s->metric : "time"));
+	bad |= json_object_set_new(o, "unit", s->unit ? json_string(s->unit) : json_null());
+	bad |= json_object_set_new(o, "direction",
+				   json_string(cli_json_direction(s->direction)));
+	bad |= json_object_set_new(o, "machine",
+				   s->machine ? json_string(s->machine) : json_null());
+	bad |= json_object_set_new(o, "acknowledged", json_boolean(acked));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

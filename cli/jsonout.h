@@ -45,17 +45,39 @@ json_t *cli_json_change(const struct bt_series *s, const struct bt_change_point 
 			const struct bt_ack_list *acks);
 
 /* A change point c of s that regressions reports (cli_series_regressions),
- * with its series: {timestamp, commit, run_id, verdict, series_key,
+ * with its series: {timestamp, commit, run_id, status ("confirmed"),
+ * verdict, series_key,
  * suite, name, variant, params, metric, unit, direction, mean_before,
  * mean_after, rel_change, p_value, acknowledged, machine}
  * (/api/regressions). */
 json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_point *c,
 			    int worse, int acked);
+/* The same for an event e of s: status "confirmed" in the above, here
+ * "pending" or "reverted", with kind, back, mean_back, points_after and
+ * points_to_confirm as in cli_json_event. */
+json_t *cli_json_regression_event(const struct bt_series *s,
+				  const struct bt_series_event *e, int acked);
+
+/* An event of s (bt_series_events: a pending change, a reverted
+ * excursion): {status ("pending" or "reverted"), kind ("step" or
+ * "excursion"), index, run_id, commit, timestamp (its first point),
+ * back: {index, run_id, commit, timestamp} of an excursion's first point
+ * back (else null), mean_before, mean_after (an excursion: during it),
+ * mean_back (after an excursion's return, else null), rel_change,
+ * p_value, verdict ("regressed" when the change is worse for the metric,
+ * else "improved"), points_after (after its first point; an excursion:
+ * after its return), points_to_confirm (pending: how many more points
+ * confirm it; 0 for reverted), acknowledged}. */
+json_t *cli_json_event(const struct bt_series *s, const struct bt_series_event *e,
+		       const struct bt_ack_list *acks);
 
 /* The series with every point and its change points cps: the head plus
- * {points: [...], change_points: [...]} (history --format json,
- * /api/series/KEY). */
+ * {points: [...], change_points: [...], pending: [...], reverted: [...]}
+ * (history --format json, /api/series/KEY): change_points the confirmed
+ * ones (cli_json_change) but the edges of an excursion, pending and
+ * reverted the events ev[0..n_ev) of those statuses (cli_json_event). */
 json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cps,
+			const struct bt_series_event *ev, size_t n_ev,
 			const struct bt_ack_list *acks);
 
 #endif

@@ -22,13 +22,14 @@ int cli_opts(int argc, char **argv, const struct cli_opt *opts, char **args,
 
 /* The verdict flags that compare and check both take, as one piece of
  * their option tables: CLI_VERDICT_OPTS(&v) stands for the entries
- * --format, --metric, --threshold, --alpha, --correction and
- * --any-machine, stored in the struct cli_verdict_flags v (format set to
+ * --format, --metric, --threshold, --alpha, --correction, --any-machine
+ * and --fail-on-noisy, stored in the struct cli_verdict_flags v (format set to
  * its default, "table", by the command). tests/integration/help.sh
  * expands the macro when it reads the option tables. */
 struct cli_verdict_flags {
 	const char *format, *metric, *threshold, *alpha, *correction;
 	int any_machine;
+	int fail_on_noisy; /* the gate fails (exit 1) on a noisy series */
 };
 
 #define CLI_VERDICT_OPTS(v)                                                    \
@@ -36,6 +37,7 @@ struct cli_verdict_flags {
 	{ "--threshold", &(v)->threshold, NULL },                              \
 	{ "--alpha", &(v)->alpha, NULL },                                      \
 	{ "--correction", &(v)->correction, NULL },                            \
-	{ "--any-machine", NULL, &(v)->any_machine }
+	{ "--any-machine", NULL, &(v)->any_machine },                          \
+	{ "--fail-on-noisy", NULL, &(v)->fail_on_noisy }
 
 #endif

@@ -153,7 +153,7 @@ int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
 int bt__write_file_atomic(const char *path, const char *data, size_t len,
 			  struct bt_strbuf *err);
 
-/* --- run files (lib/result/json_write.c, lib/result/gz.c) ------------ */
+/* --- run files (lib/result/json_write.c, lib/result/compress.c) ------ */
 
 /* The most bytes of bt__real_text, its NUL included. */
 #define BT__REAL_TEXT_MAX 32
@@ -164,16 +164,20 @@ int bt__write_file_atomic(const char *path, const char *data, size_t len,
  * finite -> "null". Its length. */
 size_t bt__real_text(double x, char out[BT__REAL_TEXT_MAX]);
 
-/* 1 when data[0..n) starts as a gzip stream does (1f 8b): no JSON text
- * does, so a reader tells a compressed run file by its first bytes. */
-int bt__gz_is(const char *data, size_t n);
+/* How data[0..n) is compressed, by its first bytes: BT__RUN_ZSTD (a zstd
+ * frame, 28 b5 2f fd), BT__RUN_GZIP (a gzip member, 1f 8b), or 0 (not:
+ * no JSON text starts with either). */
+enum { BT__RUN_ZSTD = 1, BT__RUN_GZIP = 2 };
+int bt__run_compressed(const char *data, size_t n);
 
-/* The gzip stream data[0..n) inflated into *out (malloc'd, NUL-terminated,
- * *outlen bytes), at most cap bytes. A truncated stream, a bad CRC or
- * length, trailing bytes or more than cap bytes give BT_EPARSE or
- * BT_ETOOBIG with "<name>: <what>" in err. */
-int bt__gz_inflate(const char *name, const char *data, size_t n, size_t cap,
-		   char **out, size_t *outlen, struct bt_strbuf *err);
+/* The compressed run file data[0..n) (zstd or gzip) inflated into *out
+ * (malloc'd, NUL-terminated, *outlen bytes), at most cap bytes. A
+ * truncated stream, a bad checksum or length, trailing bytes or more
+ * than cap bytes give BT_EPARSE or BT_ETOOBIG with "<name>: <what>" in
+ * err ("compressed run file truncated ...", "damaged compressed run file
+ * ..."). */
+int bt__run_inflate(const char *name, const char *data, size_t n, size_t cap,
+		    char **out, size_t *outlen, struct bt_strbuf *err);
 
 /* The text data[0..len) of a run file written to path atomically (as
  * bt__write_file_atomic) in the form form (BT_RUN_FILE_*, result.h). */

@@ -19,7 +19,7 @@ PKGS=(
   libjansson-dev                         # JSON
   libsqlite3-dev                         # the store's index
   libarchive-dev                         # the store's archives
-  zlib1g-dev                             # compressed run files
+  zlib1g-dev libzstd-dev zstd            # compressed run files (zstd: tests)
   libcmocka-dev                          # unit tests
   libmicrohttpd-dev                      # benchtrack serve
   libxml2-utils                          # xmllint: the SVG tests

@@ -97,46 +97,51 @@ static enum MHD_Result api_runs(struct server *s, struct MHD_Connection *c)
 							  "runs", runs));
 }
 
-/* 1 when the request's Accept-Encoding names gzip (not refused: q=0). */
-static int accepts_gzip(struct MHD_Connection *c)
+/* 1 when the request's Accept-Encoding names coding (not refused: q=0). */
+static int accepts(struct MHD_Connection *c, const char *coding)
 {
 	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	for (const char *p = a; p && (p = strstr(p, "gzip")); p += 4) {
+	size_t n = strlen(coding);
+	for (const char *p = a; p && (p = strstr(p, coding)); p += n) {
 		if (p > a && !strchr(" ,", p[-1]))
 			continue;
-		const char *q = p + 4;
+		const char *q = p + n;
 		while (*q == ' ')
 			q++;
 		if (*q == ',' || !*q)
 			return 1;
 		if (*q == ';') {
 			const char *v = strstr(q, "q=");
-			return !(v && strtod(v + 2, NULL) == 0);
+			const char *comma = strchr(q, ',');
+			return !(v && (!comma || v < comma) && strtod(v + 2, NULL) == 0);
 		}
 	}
 	return 0;
 }
 
 /* The run file open on fd (path, size bytes) as JSON: a plain one as it
- * is; a gzip-compressed one (docs/STORE.md) as it is with
- * Content-Encoding: gzip when the client takes it, else inflated. */
+ * is; a compressed one (docs/STORE.md) as it is, with Content-Encoding
+ * zstd or gzip, when the client takes that, else inflated. */
 static enum MHD_Result reply_run_file(struct MHD_Connection *c, int fd,
 				      const char *path, off_t size)
 {
-	char magic[2];
-	if (pread(fd, magic, 2, 0) != 2 || !bt__gz_is(magic, 2))
+	char magic[4];
+	ssize_t got = pread(fd, magic, sizeof magic, 0);
+	int z = got > 0 ? bt__run_compressed(magic, (size_t)got) : 0;
+	const char *coding = z == BT__RUN_ZSTD ? "zstd" : "gzip";
+	if (!z)
 		return serve_reply_fd(c, fd, size, "application/json", "no-store");
-	if (accepts_gzip(c))
+	if (accepts(c, coding))
 		return serve_reply_fd_h(c, fd, size, "application/json", "no-store",
-					MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+					MHD_HTTP_HEADER_CONTENT_ENCODING, coding);
 	close(fd);
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	char *data = NULL, *text = NULL;
 	size_t len, tlen;
 	int rc = bt__read_file(path, (size_t)256 << 20, &data, &len, &err);
 	if (!rc)
-		rc = bt__gz_inflate(path, data, len, (size_t)256 << 20, &text, &tlen, &err);
+		rc = bt__run_inflate(path, data, len, (size_t)256 << 20, &text, &tlen, &err);
 	free(data);
 	/* a damaged file in the store is the server's problem: 500 */
 	enum MHD_Result ret = rc ? serve_reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s",
@@ -210,11 +215,15 @@ static int series_one(void *ud, const struct bt_series *s)
 
 	if (++w->n > 1)
 		return 0; /* an ambiguous prefix: counted only */
+	struct bt_series_event *ev = NULL;
+	size_t n_ev = 0;
 	if ((rc = bt_series_changepoints(s, &w->q.cp, &cps, &w->err)))
 		return rc;
-	w->out = cli_json_series(s, &cps, &w->q.acks);
+	if (!(rc = bt_series_events(s, &w->q.cp, &cps, &ev, &n_ev, &w->err)))
+		w->out = cli_json_series(s, &cps, ev, n_ev, &w->q.acks);
+	free(ev);
 	bt_cp_result_release(&cps);
-	return w->out ? 0 : BT_ENOMEM;
+	return rc ? rc : w->out ? 0 : BT_ENOMEM;
 }
 
 static int series_list_one(void *ud, const struct bt_series *s)
@@ -234,10 +243,12 @@ static int series_list_one(void *ud, const struct bt_series *s)
 }
 
 static int regression_one(void *ud, const struct bt_series *s,
-			  const struct bt_change_point *c, int worse, int acked)
+			  const struct bt_change_point *c, const struct bt_series_event *ev,
+			  int worse, int acked)
 {
 	struct series_walk *w = ud;
-	return json_array_append_new(w->out, cli_json_regression(s, c, worse, acked))
+	return json_array_append_new(w->out, ev ? cli_json_regression_event(s, ev, acked)
+						: cli_json_regression(s, c, worse, acked))
 		       ? BT_ENOMEM : 0;
 }
 
@@ -275,6 +286,7 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 	}
 	w.q.since = since;
 	w.q.all = all;
+	w.q.pending = 1;
 	*status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	if (what != SERIES_ONE && !(w.out = json_array()))
 		return NULL;
@@ -310,9 +322,12 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 			root = json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
 					 "series", w.out);
 		else
-			root = json_pack("{s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
+			root = json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}",
+					 "series", (json_int_t)n_series,
 					 "found", (json_int_t)w.q.found,
 					 "acknowledged", (json_int_t)w.q.acked,
+					 "pending", (json_int_t)w.q.n_pending,
+					 "reverted", (json_int_t)w.q.n_reverted,
 					 "regressions", w.out);
 		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(root);

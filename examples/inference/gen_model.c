@@ -93,6 +93,14 @@ static void put_le32(unsigned char *p, const float *v, size_t n)
 	}
 }
 
+/* Closes *f (set to NULL) and renames tmp to path: 0, or -1 with errno. */
+static int commit(FILE **f, const char *tmp, const char *path)
+{
+	int rc = fclose(*f);
+	*f = NULL;
+	return rc != 0 ? -1 : rename(tmp, path);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: gen_model [--seed N] NAME OUTDIR\n"
@@ -194,12 +202,7 @@ static int write_model(const struct model_config *c, uint64_t seed,
 		if (fwrite(b, 4, count, f) != count)
 			goto werr;
 	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto werr;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0)
+	if (commit(&f, tmp, path) != 0)
 		goto werr;
 	snprintf(path, sizeof path, "%s/%s.json", dir, c->name);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -215,12 +218,7 @@ static int write_model(const struct model_config *c, uint64_t seed,
 		c->name, c->name, c->dim, c->n_layers, c->n_heads, c->ffn_dim,
 		c->vocab_size, c->max_seq_len, c->rope_theta, c->norm_eps,
 		model_param_count(c), seed);
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto werr;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0)
+	if (commit(&f, tmp, path) != 0)
 		goto werr;
 	rc = 0;
 	goto out;

@@ -6,12 +6,15 @@
  *
  * Threads: a pool of INFER_THREADS (environment) or as many threads as
  * online CPUs (at most 64), the caller being thread 0. Matmuls and SwiGLU
- * split the output features (so each thread streams its own weight rows:
- * decode reads the weights once, in parallel), attention splits the (row,
- * head) pairs. A parallel section is one broadcast on a condition
- * variable and one wait; no spinning (the machine may be shared). */
+ * are cut into chunks of output features (each chunk streams its own
+ * weight rows: decode reads the weights once, in parallel), attention
+ * into (row, head) pairs; threads claim chunks as they go (see the pool).
+ * A parallel section is one broadcast on a condition variable and one
+ * wait; no spinning (the machine may be shared). */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,14 +47,6 @@ static inline float g_hsum(v8f v)
 #define VSET1(f) ((v8f){ f, f, f, f, f, f, f, f })
 #define VHSUM(v) g_hsum(v)
 #include "simd_body.h"
-#undef SFX
-#undef ATTR
-#undef VT
-#undef VZERO
-#undef VLOAD
-#undef VFMA
-#undef VSET1
-#undef VHSUM
 
 /* --- the kernels, AVX2 + FMA ------------------------------------------- */
 #if defined(__x86_64__) || defined(__i386__)
@@ -75,14 +70,6 @@ __attribute__((target("avx2,fma"))) static inline float a_hsum(__m256 v)
 #define VSET1(f) _mm256_set1_ps(f)
 #define VHSUM(v) a_hsum(v)
 #include "simd_body.h"
-#undef SFX
-#undef ATTR
-#undef VT
-#undef VZERO
-#undef VLOAD
-#undef VFMA
-#undef VSET1
-#undef VHSUM
 #else
 #define HAVE_AVX2_PATH 0
 #endif
@@ -125,16 +112,26 @@ static void attn_row(float *o, const float *q, const float *kb, const float *vb,
 	attn_row_gen(o, q, kb, vb, pos, dim, hd, s);
 }
 
-/* --- the pool ------------------------------------------------------------ */
+/* --- the pool ------------------------------------------------------------
+ * A parallel section is a number of chunks (independent pieces of work);
+ * threads claim them one at a time from a shared counter, so a thread
+ * that the OS does not run (a busy machine) delays nothing: the others,
+ * the caller included, take its chunks. The counter carries the section's
+ * generation in its high 32 bits, so a worker that wakes late for a
+ * finished section claims nothing of the next one. The caller returns
+ * when every chunk is done. */
 struct pool {
 	int n;
 	pthread_t th[MAX_THREADS];
 	pthread_mutex_t mu;
-	pthread_cond_t go, done;
-	unsigned long gen;
-	int pending, stop;
-	void (*fn)(void *arg, int tid, int nth);
-	void *arg;
+	pthread_cond_t go, done_cv;
+	uint32_t gen;                 /* under mu */
+	int stop;                     /* under mu */
+	void (*fn)(void *arg, int chunk, int tid); /* under mu */
+	void *arg;                    /* under mu */
+	uint32_t n_chunks;            /* under mu */
+	_Atomic uint64_t next;        /* gen << 32 | next chunk */
+	_Atomic uint32_t done;        /* chunks finished */
 };
 
 struct worker_arg {
@@ -142,12 +139,29 @@ struct worker_arg {
 	int tid;
 };
 
+/* Claims and runs chunks of section gen until none is left; returns how
+ * many it finished. */
+static uint32_t run_chunks(struct pool *p, uint32_t gen, uint32_t n_chunks,
+			   void (*fn)(void *, int, int), void *arg, int tid)
+{
+	uint32_t mine = 0;
+	for (;;) {
+		uint64_t v = atomic_load(&p->next);
+		if ((uint32_t)(v >> 32) != gen || (uint32_t)v >= n_chunks)
+			return mine;
+		if (!atomic_compare_exchange_weak(&p->next, &v, v + 1))
+			continue;
+		fn(arg, (int)(uint32_t)v, tid);
+		mine++;
+	}
+}
+
 static void *worker(void *v)
 {
 	struct worker_arg wa = *(struct worker_arg *)v;
 	struct pool *p = wa.p;
 	free(v);
-	unsigned long seen = 0;
+	uint32_t seen = 0;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->gen == seen && !p->stop)
@@ -155,11 +169,14 @@ static void *worker(void *v)
 		if (p->stop)
 			break;
 		seen = p->gen;
+		void (*fn)(void *, int, int) = p->fn;
+		void *arg = p->arg;
+		uint32_t n = p->n_chunks;
 		pthread_mutex_unlock(&p->mu);
-		p->fn(p->arg, wa.tid, p->n);
+		uint32_t mine = run_chunks(p, seen, n, fn, arg, wa.tid);
 		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0)
-			pthread_cond_signal(&p->done);
+		if (mine && atomic_fetch_add(&p->done, mine) + mine == n)
+			pthread_cond_signal(&p->done_cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -178,7 +195,7 @@ static void pool_release(void *v)
 		pthread_join(p->th[i], NULL);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->go);
-	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->done_cv);
 	free(p);
 }
 
@@ -198,7 +215,9 @@ static struct pool *pool_create(int n)
 		return NULL;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
-	pthread_cond_init(&p->done, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	atomic_init(&p->next, 0);
+	atomic_init(&p->done, 0);
 	p->n = 1;
 	for (int i = 1; i < n; i++) {
 		struct worker_arg *wa = malloc(sizeof *wa);
@@ -215,41 +234,49 @@ static struct pool *pool_create(int n)
 	return p;
 }
 
-/* Runs fn on every thread of the pool (the caller as thread 0). */
-static void pool_run(struct pool *p, void (*fn)(void *, int, int), void *arg)
+/* Runs fn(arg, chunk, tid) for chunk 0..n_chunks-1 on the pool's threads
+ * (the caller is thread 0) and returns when all are done. */
+static void pool_run(struct pool *p, int n_chunks, void (*fn)(void *, int, int),
+		     void *arg)
 {
-	if (p->n == 1) {
-		fn(arg, 0, 1);
+	if (n_chunks <= 0)
+		return;
+	if (p->n == 1 || n_chunks == 1) {
+		for (int c = 0; c < n_chunks; c++)
+			fn(arg, c, 0);
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
+	uint32_t gen = ++p->gen;
 	p->fn = fn;
 	p->arg = arg;
-	p->pending = p->n - 1;
-	p->gen++;
+	p->n_chunks = (uint32_t)n_chunks;
+	atomic_store(&p->done, 0);
+	atomic_store(&p->next, (uint64_t)gen << 32);
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
-	fn(arg, 0, p->n);
+	uint32_t mine = run_chunks(p, gen, (uint32_t)n_chunks, fn, arg, 0);
 	pthread_mutex_lock(&p->mu);
-	while (p->pending)
-		pthread_cond_wait(&p->done, &p->mu);
+	atomic_fetch_add(&p->done, mine);
+	while (atomic_load(&p->done) < (uint32_t)n_chunks)
+		pthread_cond_wait(&p->done_cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* [*b, *e) of count items for thread tid of nth, in multiples of align. */
-static void split(int count, int align, int tid, int nth, int *b, int *e)
+/* Output features per chunk: a multiple of 4, about 8 chunks a thread. */
+static int chunk_outs(const struct pool *p, int od)
 {
-	int per = (count + nth - 1) / nth;
-	per = (per + align - 1) / align * align;
-	*b = tid * per < count ? tid * per : count;
-	*e = *b + per < count ? *b + per : count;
+	int c = od / (8 * p->n);
+	c = (c + 3) / 4 * 4;
+	return c < 16 ? 16 : c > 64 ? 64 : c;
 }
 
 /* --- the parallel kernels ------------------------------------------------ */
 struct mm_job {
 	float *out, *out2, *out3;
 	const float *x, *w, *w2, *w3;
-	int n, in, od, accumulate;
+	int n, in, od, per;
+	int accumulate;
 	/* attention */
 	const float *q, *kc, *vc;
 	const int *slot, *pos;
@@ -258,96 +285,87 @@ struct mm_job {
 	float *scratch;
 };
 
-static void mm_part(void *v, int tid, int nth)
+static void mm_chunk(void *v, int c, int tid)
 {
 	struct mm_job *j = v;
-	int b, e;
-	split(j->od, 4, tid, nth, &b, &e);
-	if (b < e)
-		mm_range(j->out + b, (size_t)j->od, j->x, j->w + (size_t)b * j->in,
-			 j->n, j->in, 0, e - b, j->accumulate);
+	int b = c * j->per, e = b + j->per < j->od ? b + j->per : j->od;
+	mm_range(j->out + b, (size_t)j->od, j->x, j->w + (size_t)b * j->in, j->n,
+		 j->in, 0, e - b, j->accumulate);
 }
 
 static void k_matmul(void *ctx, float *out, const float *x, const float *w,
 		     int n, int in, int od, int accumulate)
 {
+	struct pool *p = ctx;
 	struct mm_job j = { .out = out, .x = x, .w = w, .n = n, .in = in,
-			    .od = od, .accumulate = accumulate };
-	pool_run(ctx, mm_part, &j);
+			    .od = od, .accumulate = accumulate,
+			    .per = chunk_outs(p, od) };
+	pool_run(p, (od + j.per - 1) / j.per, mm_chunk, &j);
 }
 
-/* q, k and v as one output range of 3 * d features. */
-static void qkv_part(void *v, int tid, int nth)
+/* q, k and v: chunks of each in turn, one parallel section. */
+static void qkv_chunk(void *v, int c, int tid)
 {
 	struct mm_job *j = v;
-	int b, e, d = j->od;
+	int per_m = (j->od + j->per - 1) / j->per, m = c / per_m;
 	float *outs[3] = { j->out, j->out2, j->out3 };
 	const float *ws[3] = { j->w, j->w2, j->w3 };
-	split(3 * d, 4, tid, nth, &b, &e);
-	for (int m = 0; m < 3; m++) {
-		int lo = b > m * d ? b - m * d : 0;
-		int hi = e < (m + 1) * d ? e - m * d : d;
-		if (lo < hi)
-			mm_range(outs[m] + lo, (size_t)d, j->x, ws[m] + (size_t)lo * j->in,
-				 j->n, j->in, 0, hi - lo, 0);
-	}
+	int b = (c % per_m) * j->per, e = b + j->per < j->od ? b + j->per : j->od;
+	mm_range(outs[m] + b, (size_t)j->od, j->x, ws[m] + (size_t)b * j->in,
+		 j->n, j->in, 0, e - b, 0);
 }
 
 static void k_qkv(void *ctx, float *q, float *k, float *vv, const float *x,
 		  const float *wq, const float *wk, const float *wv, int n, int d)
 {
+	struct pool *p = ctx;
 	struct mm_job j = { .out = q, .out2 = k, .out3 = vv, .x = x, .w = wq,
-			    .w2 = wk, .w3 = wv, .n = n, .in = d, .od = d };
-	pool_run(ctx, qkv_part, &j);
+			    .w2 = wk, .w3 = wv, .n = n, .in = d, .od = d,
+			    .per = chunk_outs(p, 3 * d) };
+	pool_run(p, 3 * ((d + j.per - 1) / j.per), qkv_chunk, &j);
 }
 
 #define SW_ROWS 4
-#define SW_OUTS 64
+#define SW_OUTS 64 /* chunk_outs never exceeds it */
 
-static void swiglu_part(void *v, int tid, int nth)
+static void swiglu_chunk(void *v, int c, int tid)
 {
 	struct mm_job *j = v;
 	float g[SW_ROWS * SW_OUTS], u[SW_ROWS * SW_OUTS];
-	int b, e;
-	split(j->od, 4, tid, nth, &b, &e);
-	for (int o0 = b; o0 < e; o0 += SW_OUTS) {
-		int no = e - o0 < SW_OUTS ? e - o0 : SW_OUTS;
-		for (int r = 0; r < j->n; r += SW_ROWS) {
-			int nr = j->n - r < SW_ROWS ? j->n - r : SW_ROWS;
-			const float *x = j->x + (size_t)r * j->in;
-			mm_range(g, (size_t)no, x, j->w + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
-			mm_range(u, (size_t)no, x, j->w2 + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
-			for (int i = 0; i < nr; i++)
-				for (int o = 0; o < no; o++) {
-					float a = g[i * no + o];
-					j->out[(size_t)(r + i) * j->od + o0 + o] =
-						a / (1.0f + expf(-a)) * u[i * no + o];
-				}
-		}
+	int o0 = c * j->per, no = o0 + j->per < j->od ? j->per : j->od - o0;
+	for (int r = 0; r < j->n; r += SW_ROWS) {
+		int nr = j->n - r < SW_ROWS ? j->n - r : SW_ROWS;
+		const float *x = j->x + (size_t)r * j->in;
+		mm_range(g, (size_t)no, x, j->w + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
+		mm_range(u, (size_t)no, x, j->w2 + (size_t)o0 * j->in, nr, j->in, 0, no, 0);
+		for (int i = 0; i < nr; i++)
+			for (int o = 0; o < no; o++) {
+				float a = g[i * no + o];
+				j->out[(size_t)(r + i) * j->od + o0 + o] =
+					a / (1.0f + expf(-a)) * u[i * no + o];
+			}
 	}
 }
 
 static void k_swiglu(void *ctx, float *hb, const float *x, const float *wg,
 		     const float *wu, int n, int in, int f)
 {
+	struct pool *p = ctx;
 	struct mm_job j = { .out = hb, .x = x, .w = wg, .w2 = wu, .n = n,
-			    .in = in, .od = f };
-	pool_run(ctx, swiglu_part, &j);
+			    .in = in, .od = f, .per = chunk_outs(p, f) };
+	pool_run(p, (f + j.per - 1) / j.per, swiglu_chunk, &j);
 }
 
-static void attn_part(void *v, int tid, int nth)
+/* One (row, head) pair a chunk; the scratch is the thread's. */
+static void attn_chunk(void *v, int c, int tid)
 {
 	struct mm_job *j = v;
-	int hd = j->dim / j->heads, b, e;
-	split(j->n * j->heads, 1, tid, nth, &b, &e);
+	int hd = j->dim / j->heads, r = c / j->heads, h = c % j->heads;
 	float *s = j->scratch + (size_t)tid * j->max_seq;
-	for (int i = b; i < e; i++) {
-		int r = i / j->heads, h = i % j->heads;
-		size_t base = (size_t)j->slot[r] * j->stride + (size_t)h * hd;
-		attn_row(j->out + (size_t)r * j->dim + h * hd,
-			 j->q + (size_t)r * j->dim + h * hd, j->kc + base,
-			 j->vc + base, j->pos[r], j->dim, hd, s);
-	}
+	size_t base = (size_t)j->slot[r] * j->stride + (size_t)h * hd;
+	attn_row(j->out + (size_t)r * j->dim + h * hd,
+		 j->q + (size_t)r * j->dim + h * hd, j->kc + base, j->vc + base,
+		 j->pos[r], j->dim, hd, s);
 }
 
 static void k_attention(void *ctx, float *out, const float *q, const float *kc,
@@ -359,7 +377,7 @@ static void k_attention(void *ctx, float *out, const float *q, const float *kc,
 			    .slot = slot, .pos = pos, .dim = dim, .heads = heads,
 			    .stride = slot_stride, .scratch = scratch,
 			    .max_seq = max_seq };
-	pool_run(ctx, attn_part, &j);
+	pool_run(ctx, n * heads, attn_chunk, &j);
 }
 
 static void *kernelized_create(const struct model *m, int n_slots, int max_seq)

@@ -73,4 +73,9 @@ int st_expect(const struct st_file *f, const char *name, int ndim,
 /* Unmaps and frees; f becomes empty. */
 void st_close(struct st_file *f);
 
+/* Formats the message into err (errlen bytes); returns -1. For the
+ * loaders that build on this reader (model.c). */
+int st_errorf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

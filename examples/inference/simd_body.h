@@ -2,7 +2,8 @@
  * instruction set: the includer defines SFX (the name suffix), ATTR (a
  * target attribute or nothing), VT (an 8-float vector type), VZERO,
  * VLOAD(p) (unaligned), VFMA(a, b, c) (a * b + c), VSET1(f) and VHSUM(v)
- * (the sum of the lanes); PREFETCH(p) is __builtin_prefetch. No include guard, on purpose. Lengths need not
+ * (the sum of the lanes); PREFETCH(p) is __builtin_prefetch. It undefines
+ * them at its end. No include guard, on purpose. Lengths need not
  * be multiples of 8: the tails are scalar. */
 
 #define CAT_(a, b) a##b
@@ -155,3 +156,11 @@ ATTR static void CAT(attn_row, SFX)(float *o, const float *q, const float *kb,
 
 #undef CAT
 #undef CAT_
+#undef SFX
+#undef ATTR
+#undef VT
+#undef VZERO
+#undef VLOAD
+#undef VFMA
+#undef VSET1
+#undef VHSUM

@@ -113,6 +113,21 @@ enum bt_verdict {
 /* "unchanged", "regressed", "improved", "noisy", "new", "missing". */
 const char *bt_verdict_name(enum bt_verdict v);
 
+/* Why a verdict is noisy: which test did not pass. */
+enum bt_noisy_cause {
+	BT_NOISY_NONE,         /* not noisy */
+	BT_NOISY_FEW,          /* fewer than min_n samples a side: no test */
+	BT_NOISY_SAMPLE_TEST,  /* the sample test (Mann-Whitney) did not pass,
+				  and the CI reaches beyond the threshold */
+	BT_NOISY_CI,           /* significant, but the CI of the slowdown
+				  straddles the threshold (or no ratio) */
+	BT_NOISY_PROCESSES,    /* significant on the samples, but the
+				  between-process test did not pass */
+};
+/* "few_samples", "sample_test", "ci_threshold", "between_processes";
+ * "" for BT_NOISY_NONE. */
+const char *bt_noisy_cause_name(enum bt_noisy_cause c);
+
 struct bt_verdict_opts {
 	double alpha;   /* 0.01 */
 	double delta;   /* 0.05: the smallest slowdown worth reporting */
@@ -145,6 +160,17 @@ struct bt_sample_cmp {
 	int few;                       /* n below warn_n on a side */
 	enum bt_verdict verdict;
 	const char *reason;            /* static sentence explaining it */
+	/* the between-process test (bt_process_test), applied by the caller
+	 * when both sides ran in at least 3 processes (bt_compare_runs):
+	 * process_test 1, the counts and its p; else 0, 0 and NAN.
+	 * bt_verdict_decide then calls a significant change noisy unless
+	 * p_process < alpha as well. */
+	int process_test;
+	size_t procs_a, procs_b;
+	double p_process;
+	enum bt_noisy_cause cause;     /* why noisy; BT_NOISY_NONE otherwise */
+	const char *decide;            /* noisy: static sentence saying what
+					  would decide it; NULL otherwise */
 };
 /* Compares a (na values) with b. When some value is <= 0 no ratio can be
  * formed on logs: then ratio = 1 + shift / |median_a| (HL shift of the raw
@@ -156,11 +182,29 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 		       size_t nb, int higher_is_better,
 		       const struct bt_verdict_opts *o,
 		       struct bt_sample_cmp *out);
-/* Re-decides c->verdict, c->reason and c->few from c->p_adjusted (after
- * a suite correction); o NULL means the defaults. A significant result
+/* Re-decides c->verdict, c->reason, c->cause, c->decide and c->few from
+ * c->p_adjusted (after a suite correction) and, when c->process_test is
+ * set, c->p_process; o NULL means the defaults. A significant result
  * whose CI lies wholly between 1 / (1 + delta) and 1 + delta is
  * unchanged. */
 void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o);
+
+/* The between-process test: Welch's t-test, two-sided, on the logs of
+ * the per-process medians a[0..na) and b[0..nb) (on the values
+ * themselves when one is <= 0). Samples of one process share its luck
+ * (memory layout, frequency, neighbours), so the process, not the
+ * sample, is the independent unit. Non-finite values are left out.
+ * Returns 0, BT_EINVAL (fewer than 2 values on a side), BT_ENOMEM. */
+int bt_process_test(const double *a, size_t na, const double *b, size_t nb,
+		    struct bt_ttest *out);
+
+/* The means of k consecutive blocks of x[0..n) into out[0..k): block i
+ * is x[floor(i n / k) .. floor((i + 1) n / k)). Values recorded once per
+ * iteration (bt_metric in the timed loop) become one value per sample
+ * this way (k = the number of time samples) before they are tested: the
+ * iterations of one sample are not independent observations. Returns 0,
+ * or BT_EINVAL (k = 0, k > n). */
+int bt_block_means(const double *x, size_t n, size_t k, double *out);
 
 /* --- comparing two runs (lib/analysis/compare_runs.c) ------------------------ */
 
@@ -199,6 +243,11 @@ struct bt_cmp_row {
 				       no ok result (then only its median) */
 	const char *status_b;       /* B's status name when not ok, else NULL */
 	int acknowledged;           /* set by the caller (check, acks) */
+	size_t values_a, values_b;  /* a metric recorded more often than the
+				       time samples (once per iteration):
+				       the values recorded, summarised per
+				       sample (bt_block_means) into s.n_a,
+				       s.n_b before the tests; 0 otherwise */
 };
 
 struct bt_run_cmp {
@@ -217,7 +266,12 @@ struct bt_run_cmp {
 
 /* Compares run a (baseline) with run b per series: samples of the metric
  * through bt_compare_samples, then the correction across all compared
- * rows and the verdicts re-decided on the adjusted p-values. out need not
+ * rows and the verdicts re-decided on the adjusted p-values. A metric
+ * with more values than the result has time samples is summarised per
+ * sample first (bt_block_means, row values_a/values_b). When both sides
+ * hold the per-process medians of at least 3 processes
+ * (bt_metric.process_medians), the between-process test
+ * (bt_process_test) must pass too (s.process_test). out need not
  * be initialised; release with bt_run_cmp_release. Returns 0, BT_ENOMEM,
  * BT_EINVAL. */
 int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
@@ -370,6 +424,55 @@ int bt_changepoints_update(const double *x, size_t n,
 			   const struct bt_cp_opts *o, struct bt_cp_result *res,
 			   struct bt_strbuf *err);
 void bt_cp_result_release(struct bt_cp_result *r);
+
+/* --- short excursions (lib/analysis/excursion.c) -------------------------- */
+
+/* A few points that moved and came back: x[start..end) away from the
+ * level on both sides, x[end] the first point back. The windowed
+ * E-divisive step seldom finds such a pair of edges (a 3-point segment
+ * barely moves its statistic), so bt_excursions searches for them
+ * directly. Each candidate x[s..s+L), L in [BT_EXCURSION_MIN_LEN,
+ * BT_EXCURSION_MAX_LEN], with no change point of cps inside it (one at
+ * s or s+L, an edge E-divisive found, is allowed), is tested against its
+ * context: up to 20 points on each side, not across another change point
+ * of cps, at least 5 before and 1 after. It is an excursion when
+ *  - every point of it lies beyond every point of the context (a second
+ *    mode of the noise cannot mimic that: its other points fall among the
+ *    context);
+ *  - it came back: |mean after - mean before| <= half of |mean during -
+ *    mean before|;
+ *  - |mean during - mean of the context| reaches the change points'
+ *    minimum change: max(min_magnitude * |mean before|, noise_k * noise
+ *    sd), the noise sd the robust sd of the context (MAD of first
+ *    differences) scaled by 1 / sqrt(1 - r) for its lag-1
+ *    autocorrelation r (clipped to [0, 0.9]);
+ *  - a t-test of the means (with the larger of that sd and the robust sd
+ *    of the context's values, 1.4826 MAD; effective sample sizes of r)
+ *    gives p <= max_pvalue / 10 (several lengths are tried at each
+ *    point).
+ * Of overlapping or adjacent candidates the largest |t| is kept. Nothing
+ * in otava_compat. Two-point excursions are not searched: two
+ * neighbouring outliers (3% spikes) are too common. */
+#define BT_EXCURSION_MIN_LEN 3
+#define BT_EXCURSION_MAX_LEN 8
+struct bt_excursion {
+	size_t start, end;     /* x[start..end) moved; x[end] is back */
+	double mean_before, mean_during, mean_after; /* context before, the
+				  excursion, context after */
+	double rel_change;     /* mean_during / mean_before - 1 (+-INFINITY
+				  from 0) */
+	double p_value;        /* the t-test */
+	double noise_sd, autocorr, min_change; /* as in bt_change_point */
+	size_t n_before, n_after; /* context points used before and after */
+	size_t points_after;   /* points from end to the end of the series */
+};
+/* The excursions of x[0..n) beside the change points cps (may be NULL:
+ * none), ascending, into *out (malloc'd, caller frees; NULL when none)
+ * and *n_out. o NULL: bt_cp_opts_default. Returns 0, BT_EINVAL (a value
+ * not finite), BT_ENOMEM. */
+int bt_excursions(const double *x, size_t n, const struct bt_cp_opts *o,
+		  const struct bt_cp_result *cps, struct bt_excursion **out,
+		  size_t *n_out, struct bt_strbuf *err);
 
 #ifdef __cplusplus
 }

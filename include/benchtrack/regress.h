@@ -42,6 +42,51 @@ int bt_series_change_worse(const struct bt_series *s,
 int bt_series_change_acked(const struct bt_series *s, size_t index,
 			   const struct bt_ack_list *acks);
 
+/* What a series shows beside its confirmed change points (`history`,
+ * `regressions`, serve and the dashboard alike):
+ *  - pending: a suspected change in the newest points, not confirmed yet:
+ *    a pending change point of cps (fewer than min_after points follow
+ *    it), or an excursion (bt_excursions) whose return is among the last
+ *    min_after points;
+ *  - reverted: an excursion that came back, confirmed: min_after points
+ *    follow its return. Both its edges are reported: the change at index
+ *    and the return at end.
+ * A pending change point at or inside an excursion (from one point before
+ * its start to its return) is that excursion, not a second event; so is
+ * a confirmed change point at its start or its return (E-divisive finds
+ * one or both edges at times, and may drop them as points arrive):
+ * bt_series_event_claims tells callers to show such a change point as the
+ * excursion only. None in otava_compat. */
+enum bt_event_status { BT_EVENT_PENDING, BT_EVENT_REVERTED };
+struct bt_series_event {
+	enum bt_event_status status;
+	int excursion;          /* 1: points index..end-1 moved and came back */
+	size_t index;           /* the first point of the change */
+	size_t end;             /* excursion: the first point back; else 0 */
+	double mean_before;     /* before the change */
+	double mean_after;      /* after it (excursion: during it) */
+	double mean_back;       /* excursion: after the return; else NAN */
+	double rel_change;      /* mean_after / mean_before - 1 */
+	double p_value;
+	size_t points_after;    /* points after index (excursion: after end) */
+	size_t more;            /* pending: more points that confirm it */
+	int worse;              /* the change at index is worse for the metric */
+	const struct bt_change_point *cp; /* a pending change point: its
+				   evidence (in cps), else NULL */
+	struct bt_excursion exc; /* excursion: its evidence */
+};
+/* The events of s beside cps (its change points found with o; o NULL:
+ * bt_cp_opts_default), ordered by index, into *out (malloc'd, caller
+ * frees; NULL when none). Returns 0, BT_ENOMEM, BT_EINVAL. */
+int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
+		     const struct bt_cp_result *cps, struct bt_series_event **out,
+		     size_t *n, struct bt_strbuf *err);
+/* 1 when the change point at index is an edge (start or return) of an
+ * excursion among ev[0..n): it is shown as that event, not on its own. */
+int bt_series_event_claims(const struct bt_series_event *ev, size_t n, size_t index);
+/* "pending" or "reverted". */
+const char *bt_event_status_name(enum bt_event_status st);
+
 #ifdef __cplusplus
 }
 #endif

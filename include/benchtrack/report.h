@@ -182,7 +182,8 @@ enum bt_column_kind {
 	BT_COL_VERDICT,
 	/* run tables, added later (numbering above kept) */
 	BT_COL_BYTES_THROUGHPUT, /* bytes rate of a result that set items too */
-	BT_COL_METRIC          /* median of another metric; see .param */
+	BT_COL_METRIC,         /* median of another metric; see .param */
+	BT_COL_NOISY_REASON    /* comparisons: why a row is noisy */
 };
 
 /* How the text renderer may colour a cell (only with color != 0). */
@@ -366,11 +367,24 @@ int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
  * ratio at level 1 - alpha (csv ci_low, ci_high); "p" (the adjusted
  * p-value, "<0.0001" below 1e-4; csv p_value raw and p_adjusted); verdict
  * ("regressed", "improved", ..., with " (acknowledged)" when the row is;
- * a failed B says "missing (crashed)"). Styles: regressed BAD, improved
- * GOOD, noisy WARN. alpha is the level the CI was computed at.
+ * a failed B says "missing (crashed)"); when a row is noisy, "why" (which
+ * test did not pass: "few samples", "sample test", "CI vs threshold",
+ * "between processes"; csv noisy_reason: bt_noisy_cause_name). Styles:
+ * regressed BAD, improved GOOD, noisy WARN. alpha is the level the CI was
+ * computed at.
  */
 int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 			     struct bt_table *t, struct bt_strbuf *err);
+
+/* The notes under a comparison table, one line each (markdown != 0: a
+ * bullet each): how many rows were also judged by the between-process
+ * test (both sides with 3 or more processes) and how many by their
+ * samples alone; per cause of a noisy verdict, how many rows, why and
+ * what would decide them; rows of a metric recorded once per iteration,
+ * summarised per sample. Nothing when none applies. Appends to out;
+ * 0 or BT_ENOMEM. */
+int bt_comparison_notes(const struct bt_run_cmp *c, int markdown,
+			struct bt_strbuf *out);
 
 /* Which runs a comparison is between, for the text table: a line per run,
  * "A  run <run_id>  commit <12 hex>  <timestamp>" and the same for B
@@ -386,7 +400,13 @@ int bt_comparison_runs_text(const struct bt_run *a, const struct bt_run *b,
  * {...}, "alpha", "delta", "correction", "geomean", "counts": {verdict:
  * n}, "rows": [{series_key, name, params (object), variant, metric, unit,
  * median_a, median_b, ratio, ci_low, ci_high, p_value, p_adjusted,
- * verdict, acknowledged, n_a, n_b}]}; numbers that are unknown are null.
+ * verdict, acknowledged, n_a, n_b, status_b, reason (the verdict's
+ * sentence), noisy_reason (bt_noisy_cause_name, null unless noisy),
+ * decide (what would decide a noisy row, else null), test ("samples", or
+ * "samples+processes" when the between-process test applied),
+ * processes_a, processes_b (0: one process or unknown), p_processes,
+ * values_a, values_b (values before they were summarised per sample,
+ * null when not)}]}; numbers that are unknown are null.
  * Appends to out. */
 int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 			  const struct bt_run *b,
@@ -564,8 +584,9 @@ void bt_charts_release(struct bt_charts *c);
  *   [{"name", "rows": [{"group", "case", params (object), and one member
  *   per CSV column of the table (csv_name: the number, else the text,
  *   else null)}]}], "crossovers": [{group, name, baseline, param, kind
- *   ("overtakes", "falls_behind", "always_faster", "always_slower"), at,
- *   lo, hi, min_speedup, max_speedup, points}], "validation": [{case,
+ *   ("overtakes", "falls_behind", "always_faster", "always_slower",
+ *   "no_difference"), at, lo, hi, min_speedup, max_speedup, points,
+ *   faster_points, slower_points}], "validation": [{case,
  *   max_abs_err, max_rel_err, tolerance, passed}], "failures": [{case,
  *   status, message}], "charts": [{file, kind, group, title}]}. Unknown
  *   numbers are null.

@@ -256,23 +256,25 @@ int bt_run_write_file(const struct bt_run *run, const char *path,
 		      struct bt_strbuf *err);
 
 /* The forms of a run file. Every reader (bt_run_read_file,
- * bt_run_from_json, the store's) takes both: a compressed one is told by
- * its first bytes. */
+ * bt_run_from_json, the store's) takes them all: a compressed one is told
+ * by its first bytes. */
 enum bt_run_file_form {
 	BT_RUN_FILE_PLAIN = 0, /* the JSON text (bt_run_write_file) */
-	BT_RUN_FILE_GZIP = 1,  /* the JSON text gzip-compressed (RFC 1952) */
-	BT_RUN_FILE_STORE = 2  /* as the store writes it: GZIP when the text
-				  is BT_RUN_GZIP_MIN bytes or more, else
+	BT_RUN_FILE_ZSTD = 1,  /* the JSON text in a zstd frame (RFC 8878),
+				  with its checksum */
+	BT_RUN_FILE_GZIP = 2,  /* the JSON text gzip-compressed (RFC 1952) */
+	BT_RUN_FILE_STORE = 3  /* as the store writes it: ZSTD when the text
+				  is BT_RUN_ZSTD_MIN bytes or more, else
 				  PLAIN (docs/STORE.md) */
 };
-#define BT_RUN_GZIP_MIN 16384
+#define BT_RUN_ZSTD_MIN 16384
 
 /* bt_run_write_file in the form form. */
 int bt_run_write_file_as(const struct bt_run *run, const char *path,
 			 enum bt_run_file_form form, struct bt_strbuf *err);
 
-/* Reads a run document strictly (its text, or that text gzip-compressed:
- * a truncated or damaged stream is BT_EPARSE naming it): malformed or truncated JSON, a wrong type,
+/* Reads a run document strictly (its text, or that text compressed with
+ * zstd or gzip: a truncated or damaged stream is BT_EPARSE naming it): malformed or truncated JSON, a wrong type,
  * a missing required field, an unknown schema or status give BT_EPARSE or
  * BT_ESCHEMA with a message "<name>: <field path>: <problem>" (name is the
  * file name or the label given), never a crash. Input above 256 MiB is

@@ -100,6 +100,42 @@ static const struct bt_metric *ok_metric(const struct bt_result *r,
 	return m && m->n_samples > 0 ? m : NULL;
 }
 
+/* The values of metric m of r that are tested, one per sample: m's
+ * samples, or, when m has more values than r has time samples (a metric
+ * recorded once per iteration), their means per sample, into *own
+ * (caller frees). NULL when out of memory. */
+static const double *tested(const struct bt_result *r, const struct bt_metric *m,
+			    size_t *n, double **own)
+{
+	const struct bt_metric *t = bt_result_metric(r, "time");
+	*own = NULL;
+	*n = m->n_samples;
+	if (!t || t == m || !t->n_samples || m->n_samples <= t->n_samples)
+		return m->samples;
+	if (!(*own = malloc(t->n_samples * sizeof **own)))
+		return NULL;
+	bt_block_means(m->samples, m->n_samples, t->n_samples, *own);
+	*n = t->n_samples;
+	return *own;
+}
+
+/* The between-process test on row when both sides have the medians of
+ * 3 or more processes, then the verdict again. */
+static void process_test(struct bt_cmp_row *row, const struct bt_metric *ma,
+			 const struct bt_metric *mb, const struct bt_verdict_opts *o)
+{
+	struct bt_ttest t;
+	row->s.procs_a = ma->n_process_medians;
+	row->s.procs_b = mb->n_process_medians;
+	if (ma->n_process_medians < 3 || mb->n_process_medians < 3 ||
+	    bt_process_test(ma->process_medians, ma->n_process_medians,
+			    mb->process_medians, mb->n_process_medians, &t))
+		return;
+	row->s.process_test = 1;
+	row->s.p_process = t.p;
+	bt_verdict_decide(&row->s, o);
+}
+
 static double median_of(const struct bt_metric *m)
 {
 	return m ? m->stats.median : NAN;
@@ -155,7 +191,7 @@ static void one_sided(struct bt_cmp_row *row, const struct bt_metric *ma,
 	s->median_a = median_of(ma);
 	s->median_b = median_of(mb);
 	s->ratio = s->ci_low = s->ci_high = NAN;
-	s->p_value = s->p_adjusted = s->welch_log_p = NAN;
+	s->p_value = s->p_adjusted = s->welch_log_p = s->p_process = NAN;
 	s->higher_is_better = hib;
 	s->verdict = v;
 	s->reason = v == BT_VERDICT_NEW ? "only in B" : "not in B, or failed there";
@@ -235,9 +271,21 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 		if (rb->status != BT_STATUS_OK)
 			row->status_b = bt_status_name(rb->status);
 		if (mb && ma) {
-			rc = bt_compare_samples(ma->samples, ma->n_samples,
-						mb->samples, mb->n_samples, hib,
-						&o.verdict, &row->s);
+			double *fa, *fb;
+			size_t na, nb;
+			const double *va = tested(ea->r, ma, &na, &fa);
+			const double *vb = tested(rb, mb, &nb, &fb);
+			rc = va && vb ? bt_compare_samples(va, na, vb, nb, hib,
+							   &o.verdict, &row->s)
+				      : BT_ENOMEM;
+			free(fa);
+			free(fb);
+			if (!rc && na != ma->n_samples)
+				row->values_a = ma->n_samples;
+			if (!rc && nb != mb->n_samples)
+				row->values_b = mb->n_samples;
+			if (!rc)
+				process_test(row, ma, mb, &o.verdict);
 			if (rc) {
 				bt_error(err, rc, "compare %s: %s", row->name,
 					 bt_strerror(rc));

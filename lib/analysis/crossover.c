@@ -3,12 +3,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchtrack/analysis.h"
 #include "benchtrack/report.h"
 #include "internal.h"
 
 struct point {
-	double v, r; /* axis value, speedup vs baseline */
+	double v, r;   /* axis value, speedup vs baseline */
+	double lo, hi; /* its interval (lo = hi = r when none is known) */
+	int side;      /* +1 interval above 1, -1 below, 0 straddles it */
 };
+
+/* The level of the speedup's interval (as the verdicts' 1 - alpha). */
+#define CROSS_LEVEL 0.99
+/* Beyond this many sample pairs the medians' intervals are used. */
+#define CROSS_MAX_PAIRS 4e6
 
 static int streq(const char *a, const char *b)
 {
@@ -21,6 +29,39 @@ static const char *param_of(const struct bt_result *r, const char *key)
 		if (streq(r->params[i].key, key))
 			return r->params[i].value;
 	return NULL;
+}
+
+/* The speedup base / impl of p->r with its interval into p (ARCHITECTURE
+ * and report.h: Hodges-Lehmann, else the medians' intervals, else none). */
+static void speedup_interval(const struct bt_result *base,
+			     const struct bt_result *impl, struct point *p)
+{
+	const struct bt_metric *mb = bt_result_metric(base, "time");
+	const struct bt_metric *mi = bt_result_metric(impl, "time");
+	double r, lo, hi;
+
+	p->lo = p->hi = p->r;
+	if (mb->n_samples >= 2 && mi->n_samples >= 2 && mb->samples && mi->samples &&
+	    (double)mb->n_samples * (double)mi->n_samples <= CROSS_MAX_PAIRS &&
+	    bt_hodges_lehmann_ratio(mi->samples, mi->n_samples, mb->samples,
+				    mb->n_samples, CROSS_LEVEL, &r, &lo, &hi) == 0 &&
+	    lo > 0 && hi >= lo) {
+		p->lo = lo;
+		p->hi = hi;
+	} else if (mb->stats.median_ci_low > 0 && mi->stats.median_ci_low > 0 &&
+		   isfinite(mb->stats.median_ci_high) &&
+		   isfinite(mi->stats.median_ci_high) &&
+		   mb->stats.median_ci_high >= mb->stats.median_ci_low &&
+		   mi->stats.median_ci_high >= mi->stats.median_ci_low) {
+		p->lo = mb->stats.median_ci_low / mi->stats.median_ci_high;
+		p->hi = mb->stats.median_ci_high / mi->stats.median_ci_low;
+	}
+	/* the point estimate belongs to its interval */
+	if (p->lo > p->r)
+		p->lo = p->r;
+	if (p->hi < p->r)
+		p->hi = p->r;
+	p->side = p->lo > 1 ? 1 : p->hi < 1 ? -1 : 0;
 }
 
 static double median_of(const struct bt_result *r)
@@ -215,6 +256,7 @@ static int compare(const struct bt_run *run, const char *group,
 			if (!isnan(mb)) {
 				pts[n].v = strtod(param_of(x, axis), NULL);
 				pts[n].r = mb / mx;
+				speedup_interval(b, x, &pts[n]);
 				n++;
 			}
 			break;
@@ -226,30 +268,46 @@ static int compare(const struct bt_run *run, const char *group,
 	qsort(pts, n, sizeof *pts, cmp_point);
 	struct bt_crossover item = { group, impl, base, axis,
 				     BT_CROSS_ALWAYS_FASTER, NAN, pts[0].v,
-				     pts[n - 1].v, pts[0].r, pts[0].r, n };
+				     pts[n - 1].v, pts[0].r, pts[0].r, n, 0, 0 };
 	for (size_t i = 0; i < n; i++) {
 		if (pts[i].r < item.min_speedup)
 			item.min_speedup = pts[i].r;
 		if (pts[i].r > item.max_speedup)
 			item.max_speedup = pts[i].r;
+		item.n_faster += pts[i].side > 0;
+		item.n_slower += pts[i].side < 0;
 	}
 	int crossed = 0;
-	for (size_t i = 0; i + 1 < n && !rc; i++) {
-		double a = log(pts[i].r), b = log(pts[i + 1].r);
-		if ((a < 0 && b >= 0) || (a >= 0 && b < 0)) {
+	size_t prev = n; /* the last value with a significant side */
+	for (size_t q = 0; q < n && !rc; q++) {
+		if (!pts[q].side)
+			continue;
+		if (prev < n && pts[prev].side != pts[q].side) {
+			/* the crossing: the first sign change of r - 1 in the
+			 * right direction between the two significant values */
+			int up = pts[q].side > 0;
+			size_t i = prev;
+			double a = 0, b = 0;
+			for (; i < q; i++) {
+				a = log(pts[i].r), b = log(pts[i + 1].r);
+				if (up ? a < 0 && b >= 0 : a >= 0 && b < 0)
+					break;
+			}
 			double la = log(pts[i].v), lb = log(pts[i + 1].v);
 			struct bt_crossover x = item;
-			x.kind = a < 0 ? BT_CROSS_OVERTAKES : BT_CROSS_FALLS_BEHIND;
-			x.at = exp(la + (0 - a) * (lb - la) / (b - a));
-			x.lo = pts[i].v;
-			x.hi = pts[i + 1].v;
+			x.kind = up ? BT_CROSS_OVERTAKES : BT_CROSS_FALLS_BEHIND;
+			x.at = b != a ? exp(la + (0 - a) * (lb - la) / (b - a)) : pts[i].v;
+			x.lo = pts[prev].v;
+			x.hi = pts[q].v;
 			rc = push(c, alloc, &x);
 			crossed = 1;
 		}
+		prev = q;
 	}
 	if (!crossed && !rc) {
-		item.kind = item.min_speedup >= 1 ? BT_CROSS_ALWAYS_FASTER
-						  : BT_CROSS_ALWAYS_SLOWER;
+		item.kind = item.n_faster ? BT_CROSS_ALWAYS_FASTER
+			    : item.n_slower ? BT_CROSS_ALWAYS_SLOWER
+					    : BT_CROSS_NO_DIFFERENCE;
 		rc = push(c, alloc, &item);
 	}
 out:
@@ -348,16 +406,33 @@ int bt_crossovers_render(const struct bt_crossovers *c, int markdown,
 					    param, x->at, x->lo, x->hi);
 			break;
 		case BT_CROSS_ALWAYS_FASTER:
-		case BT_CROSS_ALWAYS_SLOWER:
+		case BT_CROSS_ALWAYS_SLOWER: {
+			const char *how = x->kind == BT_CROSS_ALWAYS_FASTER ? "faster" : "slower";
+			size_t k = x->kind == BT_CROSS_ALWAYS_FASTER ? x->n_faster : x->n_slower;
 			if (x->points == 1)
 				rc = bt_strbuf_addf(out, "%.2fx at %s %g (one point, no crossover)\n",
 						    x->min_speedup, param, x->lo);
-			else
+			else if (k == x->points)
 				rc = bt_strbuf_addf(out, "%s at every %s from %g to %g "
 						    "(%.2fx to %.2fx), no crossover\n",
-						    x->kind == BT_CROSS_ALWAYS_FASTER ? "faster" : "slower",
-						    param, x->lo, x->hi,
+						    how, param, x->lo, x->hi,
 						    x->min_speedup, x->max_speedup);
+			else
+				rc = bt_strbuf_addf(out, "%s at %zu of %zu %s values from %g to %g "
+						    "(%.2fx to %.2fx), no significant difference "
+						    "at the others, no crossover\n",
+						    how, k, x->points, param, x->lo, x->hi,
+						    x->min_speedup, x->max_speedup);
+			break;
+		}
+		case BT_CROSS_NO_DIFFERENCE:
+			if (x->points == 1)
+				rc = bt_strbuf_addf(out, "%.2fx at %s %g (one point, no significant "
+						    "difference)\n", x->min_speedup, param, x->lo);
+			else
+				rc = bt_strbuf_addf(out, "no significant difference at any %s from "
+						    "%g to %g (%.2fx to %.2fx)\n", param, x->lo,
+						    x->hi, x->min_speedup, x->max_speedup);
 			break;
 		}
 	}

@@ -1,4 +1,5 @@
 /* Change points of a stored series, classified (include/benchtrack/regress.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,5 +49,115 @@ int bt_series_change_acked(const struct bt_series *s, size_t index,
 		if (s->points[k].commit &&
 		    bt_ack_matches(acks, s->series_key, s->points[k].commit))
 			return 1;
+	return 0;
+}
+
+const char *bt_event_status_name(enum bt_event_status st)
+{
+	return st == BT_EVENT_REVERTED ? "reverted" : "pending";
+}
+
+int bt_series_event_claims(const struct bt_series_event *ev, size_t n, size_t index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].excursion && (ev[i].index == index || ev[i].end == index))
+			return 1;
+	return 0;
+}
+
+static int worse_by(const struct bt_series *s, double before, double after)
+{
+	return s->direction == BT_HIGHER_IS_BETTER ? after < before : after > before;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const struct bt_series_event *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
+		     const struct bt_cp_result *cps, struct bt_series_event **out,
+		     size_t *n, struct bt_strbuf *err)
+{
+	struct bt_cp_opts def;
+	struct bt_excursion *ex = NULL;
+	struct bt_series_event *ev;
+	size_t ne = 0, k = 0;
+	double *v;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!o) {
+		bt_cp_opts_default(&def);
+		o = &def;
+	}
+	if (o->otava_compat)
+		return 0;
+	v = malloc((s->n ? s->n : 1) * sizeof *v);
+	if (!v)
+		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->points[i].value;
+	rc = bt_excursions(v, s->n, o, cps, &ex, &ne, err);
+	free(v);
+	if (rc)
+		return rc;
+	ev = calloc(ne + cps->n_pending + 1, sizeof *ev);
+	if (!ev) {
+		free(ex);
+		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
+	}
+	for (size_t i = 0; i < ne; i++) {
+		struct bt_series_event *e = &ev[k++];
+
+		e->excursion = 1;
+		e->exc = ex[i];
+		e->index = ex[i].start;
+		e->end = ex[i].end;
+		e->mean_before = ex[i].mean_before;
+		e->mean_after = ex[i].mean_during;
+		e->mean_back = ex[i].mean_after;
+		e->rel_change = ex[i].rel_change;
+		e->p_value = ex[i].p_value;
+		e->points_after = ex[i].points_after;
+		e->status = e->points_after >= o->min_after ? BT_EVENT_REVERTED
+							    : BT_EVENT_PENDING;
+		e->more = e->status == BT_EVENT_PENDING ? o->min_after - e->points_after : 0;
+		e->worse = worse_by(s, e->mean_before, e->mean_after);
+	}
+	for (size_t j = 0; j < cps->n_pending; j++) {
+		const struct bt_change_point *c = &cps->pending[j];
+		struct bt_series_event *e;
+		size_t i;
+
+		for (i = 0; i < ne; i++)
+			if (c->index + 1 >= ex[i].start && c->index <= ex[i].end)
+				break;
+		if (i < ne || c->index >= s->n)
+			continue; /* the excursion says it */
+		e = &ev[k++];
+		e->status = BT_EVENT_PENDING;
+		e->index = c->index;
+		e->mean_before = c->mean_before;
+		e->mean_after = c->mean_after;
+		e->mean_back = NAN;
+		e->rel_change = c->rel_change;
+		e->p_value = c->p_value;
+		e->points_after = s->n - c->index;
+		e->more = e->points_after < o->min_after ? o->min_after - e->points_after : 0;
+		e->worse = bt_series_change_worse(s, c);
+		e->cp = c;
+	}
+	free(ex);
+	qsort(ev, k, sizeof *ev, by_index);
+	if (!k) {
+		free(ev);
+		ev = NULL;
+	}
+	*out = ev;
+	*n = k;
 	return 0;
 }

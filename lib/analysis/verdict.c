@@ -36,6 +36,36 @@ void bt_verdict_opts_default(struct bt_verdict_opts *o)
 	o->warn_n = 10;
 }
 
+const char *bt_noisy_cause_name(enum bt_noisy_cause c)
+{
+	switch (c) {
+	case BT_NOISY_NONE:
+		return "";
+	case BT_NOISY_FEW:
+		return "few_samples";
+	case BT_NOISY_SAMPLE_TEST:
+		return "sample_test";
+	case BT_NOISY_CI:
+		return "ci_threshold";
+	case BT_NOISY_PROCESSES:
+		return "between_processes";
+	}
+	return "";
+}
+
+static void noisy(struct bt_sample_cmp *c, enum bt_noisy_cause why,
+		  const char *reason, const char *decide)
+{
+	c->verdict = BT_VERDICT_NOISY;
+	c->cause = why;
+	c->reason = reason;
+	c->decide = decide;
+}
+
+/* what would decide a noisy verdict */
+#define MORE_SAMPLES "more samples a side (--measurement-iterations)"
+#define MORE_PROCS "more processes a side (ab --blocks N, run --repetitions N)"
+
 void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 {
 	struct bt_verdict_opts def;
@@ -45,10 +75,13 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		bt_verdict_opts_default(&def);
 		o = &def;
 	}
+	c->cause = BT_NOISY_NONE;
+	c->decide = NULL;
 	c->few = c->n_a < o->warn_n || c->n_b < o->warn_n;
 	if (c->n_a < o->min_n || c->n_b < o->min_n) {
-		c->verdict = BT_VERDICT_NOISY;
-		c->reason = "too few samples to judge (below the minimum per side)";
+		noisy(c, BT_NOISY_FEW,
+		      "too few samples to judge (below the minimum per side)",
+		      MORE_SAMPLES);
 		return;
 	}
 	/* the slowdown's CI: B/A when lower is better, A/B otherwise */
@@ -67,9 +100,10 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 			c->reason = "no p-value (all values tied)";
 		} else if (!isnan(slo) && !isnan(shi) && (shi > up || slo < down)) {
 			/* no evidence of a change, and none that there is none */
-			c->verdict = BT_VERDICT_NOISY;
-			c->reason = "not significant, but the CI of the slowdown "
-				    "reaches beyond the threshold (more samples needed)";
+			noisy(c, BT_NOISY_SAMPLE_TEST,
+			      "the sample test did not pass (p >= alpha), and the "
+			      "CI of the slowdown reaches beyond the threshold",
+			      MORE_PROCS " or more samples, which narrow the CI");
 		} else {
 			c->verdict = BT_VERDICT_UNCHANGED;
 			c->reason = "not significant (p >= alpha)";
@@ -77,8 +111,9 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		return;
 	}
 	if (isnan(slo) || isnan(shi)) {
-		c->verdict = BT_VERDICT_NOISY;
-		c->reason = "significant, but no ratio can be formed";
+		noisy(c, BT_NOISY_CI, "significant, but no ratio can be formed",
+		      "a metric with positive values (no ratio of medians "
+		      "exists)");
 		return;
 	}
 	if (slo > up) {
@@ -90,14 +125,74 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 		c->reason = "significant and the whole CI of the speedup is "
 			    "beyond the threshold";
 	} else if (shi > up || slo < down) {
-		c->verdict = BT_VERDICT_NOISY;
-		c->reason = "significant, but the CI of the slowdown straddles "
-			    "the threshold";
+		noisy(c, BT_NOISY_CI,
+		      "significant, but the CI of the slowdown straddles the "
+		      "threshold",
+		      MORE_PROCS ", which narrow the CI (the change is close "
+		      "to the threshold)");
+		return;
 	} else {
 		c->verdict = BT_VERDICT_UNCHANGED;
 		c->reason = "significant, but the whole CI is within the "
 			    "threshold";
+		return;
 	}
+	/* a change must also stand out from the variation between
+	 * processes */
+	if (c->process_test && !(c->p_process < o->alpha))
+		noisy(c, BT_NOISY_PROCESSES,
+		      "significant on the samples, but the between-process test "
+		      "did not pass (the change is within the variation between "
+		      "processes)",
+		      MORE_PROCS);
+}
+
+int bt_process_test(const double *a, size_t na, const double *b, size_t nb,
+		    struct bt_ttest *out)
+{
+	size_t ka = 0, kb = 0;
+	int logs = 1, rc;
+	double *x;
+
+	if (!a || !b || !out)
+		return BT_EINVAL;
+	for (size_t i = 0; i < na; i++)
+		if (isfinite(a[i]))
+			ka++, logs &= a[i] > 0;
+	for (size_t i = 0; i < nb; i++)
+		if (isfinite(b[i]))
+			kb++, logs &= b[i] > 0;
+	if (ka < 2 || kb < 2)
+		return BT_EINVAL;
+	if (!(x = malloc((ka + kb) * sizeof *x)))
+		return BT_ENOMEM;
+	ka = kb = 0;
+	for (size_t i = 0; i < na; i++)
+		if (isfinite(a[i]))
+			x[ka++] = logs ? log(a[i]) : a[i];
+	for (size_t i = 0; i < nb; i++)
+		if (isfinite(b[i]))
+			x[ka + kb++] = logs ? log(b[i]) : b[i];
+	rc = bt_ttest_welch(x, ka, x + ka, kb, out);
+	free(x);
+	return rc;
+}
+
+int bt_block_means(const double *x, size_t n, size_t k, double *out)
+{
+	if (!x || !out || k == 0 || k > n)
+		return BT_EINVAL;
+	for (size_t i = 0; i < k; i++) {
+		size_t lo = (size_t)((double)i * (double)n / (double)k);
+		size_t hi = (size_t)((double)(i + 1) * (double)n / (double)k);
+		double sum = 0;
+		if (i == k - 1)
+			hi = n;
+		for (size_t j = lo; j < hi; j++)
+			sum += x[j];
+		out[i] = sum / (double)(hi - lo);
+	}
+	return 0;
 }
 
 /* Above this many pairs the Hodges-Lehmann estimate works on thinned
@@ -157,6 +252,7 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 	out->n_a = na;
 	out->n_b = nb;
 	out->higher_is_better = higher_is_better != 0;
+	out->p_process = NAN;
 	level = 1 - o->alpha;
 
 	tmp = malloc((na + nb) * sizeof *tmp);

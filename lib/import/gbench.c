@@ -23,9 +23,13 @@
  * failed with error_message.
  *
  * Names: "BM_x/128/threads:8" is the result "BM_x" with params arg0=128,
- * threads=8: a bare component is argN (N counting the bare ones), a
- * "key:value" component the param key; a name whose components do not
- * all read so (empty, a key twice) stays whole, without params. */
+ * threads=8: read from the end, an integer component is argN (N counting
+ * them from the left), a "key:value" component the param key, and the
+ * time flags real_time, manual_time, process_time the param time_type;
+ * the first component that reads otherwise ends the params, and it and
+ * those before it are the name ("custom/name/3" is "custom/name" with
+ * arg0=3). A name with an empty component or a key twice stays whole,
+ * without params. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,20 +186,64 @@ static int add_row(struct gb *s, json_t *index, size_t i)
 	return 0;
 }
 
-/* The result's name and params from the run name rn. */
+/* 1 when the n bytes at b are an integer ("512", "-3"): the library's
+ * arguments are int64. */
+static int is_int(const char *b, size_t n)
+{
+	size_t k = n && b[0] == '-';
+	return k < n && strspn(b + k, "0123456789") >= n - k;
+}
+
+/* The result's name and params from the run name rn: the components after
+ * the function name, read from the end while they are integers (argN),
+ * "key:value", or the library's time flags real_time, manual_time,
+ * process_time (param time_type); the function name is the rest, which may
+ * have '/' itself ("custom/name/3": "custom/name", arg0=3). */
 static int set_name(struct bt_run *run, struct bt_result *r, const char *rn)
 {
-	const char *slash = strchr(rn, '/');
-	struct bt_kv kv[32];
-	size_t n = 0, bare = 0;
-	int whole = slash == NULL || slash == rn;
-	for (const char *p = slash; !whole && p; p = strchr(p + 1, '/')) {
-		const char *b = p + 1, *e = strchr(b, '/');
-		size_t len = e ? (size_t)(e - b) : strlen(b);
+	struct bt_kv kv[33];
+	size_t n = 0, bare = 0, n_comp = 0;
+	const char *comp[33];
+	size_t clen[33];
+	int whole = 0;
+	/* the trailing components that read as params, last first */
+	for (const char *e = rn + strlen(rn); !whole;) {
+		const char *b = e;
+		while (b > rn && b[-1] != '/')
+			b--;
+		if (b == rn)
+			break; /* the first component is the function's */
+		size_t len = (size_t)(e - b);
 		const char *colon = memchr(b, ':', len);
-		if (len == 0 || n == 32 || (colon && (colon == b || colon == b + len - 1))) {
+		int flag = (len == 9 && !memcmp(b, "real_time", 9)) ||
+			   (len == 11 && !memcmp(b, "manual_time", 11)) ||
+			   (len == 12 && !memcmp(b, "process_time", 12));
+		if (len == 0)
 			whole = 1;
+		else if (!flag && !is_int(b, len) &&
+			 (!colon || colon == b || colon == b + len - 1))
 			break;
+		else if (n_comp == 32)
+			whole = 1;
+		else {
+			comp[n_comp] = b;
+			clen[n_comp++] = len;
+		}
+		e = b - 1;
+	}
+	const char *slash = n_comp ? comp[n_comp - 1] - 1 : NULL;
+	const char *time_type = NULL;
+	for (size_t c = n_comp; !whole && c-- > 0;) {
+		const char *b = comp[c];
+		size_t len = clen[c];
+		const char *colon = memchr(b, ':', len);
+		if (!colon && !is_int(b, len)) {
+			/* a time flag: "process_time/real_time" is one value */
+			time_type = time_type ? bt_run_printf(run, "%s/%.*s", time_type, (int)len, b)
+					      : bt__arena_strndup(run->arena, b, len);
+			if (!time_type)
+				return BT_ENOMEM;
+			continue;
 		}
 		if (colon) {
 			kv[n].key = bt__arena_strndup(run->arena, b, (size_t)(colon - b));
@@ -207,12 +255,17 @@ static int set_name(struct bt_run *run, struct bt_result *r, const char *rn)
 		}
 		if (!kv[n].key || !kv[n].value)
 			return BT_ENOMEM;
-		for (size_t j = 0; j < n; j++)
-			if (!strcmp(kv[j].key, kv[n].key))
-				whole = 1;
 		n++;
 	}
-	if (whole) {
+	if (!whole && time_type) {
+		kv[n].key = "time_type";
+		kv[n++].value = time_type;
+	}
+	for (size_t i = 0; i < n && !whole; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(kv[j].key, kv[i].key))
+				whole = 1;
+	if (whole || !slash || slash == rn) {
 		r->name = bt_run_strdup(run, rn);
 		return r->name ? 0 : BT_ENOMEM;
 	}

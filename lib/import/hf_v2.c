@@ -173,6 +173,18 @@ static int read_doc(struct bt_run *run, const json_t *root, const char *label,
 		const char *key;
 		json_t *v;
 		json_object_foreach((json_t *)ms, key, v) {
+			/* the file's own statistics, read by the legacy reader when
+			 * they are numbers: anything else is a broken file */
+			static const char *const stat_keys[] = { "mean", "median", "std",
+				"stddev", "min", "max", "p50", "p90", "p95", "p99", NULL };
+			for (size_t k = 0; json_is_object(v) && stat_keys[k]; k++) {
+				const json_t *st = json_object_get(v, stat_keys[k]);
+				if (st && !json_is_null(st) && (!json_is_number(st) ||
+								!isfinite(json_number_value(st))))
+					return bt_error(err, BT_ESCHEMA, "%s: benchmark_scenarios"
+							"[%zu].%s.%s.%s: not a number", label, i,
+							mk, key, stat_keys[k]);
+			}
 			const json_t *a = json_is_object(v) ? json_object_get(v, "measurements")
 							    : json_is_array(v) ? v : NULL;
 			if (!a)

@@ -61,13 +61,13 @@ static struct bt_kv *merge_params(struct bt_run *run, const struct bt_result *ow
 			kv[(*n)++] = own->params[i];
 	}
 	if (extra) {
-		int dup = 0;
-		for (size_t j = 0; j < *n; j++)
-			dup |= !strcmp(kv[j].key, "command");
-		if (!dup) {
-			kv[*n].key = "command";
-			kv[(*n)++].value = extra;
-		}
+		size_t j = 0;
+		while (j < *n && strcmp(kv[j].key, "command"))
+			j++;
+		kv[j].key = "command"; /* a line's own "command" gives way */
+		kv[j].value = extra;
+		if (j == *n)
+			(*n)++;
 	}
 	qsort(kv, *n, sizeof *kv, bt__proto_kv_cmp);
 	return kv;
@@ -266,10 +266,33 @@ int bt__proto_emit(struct bt__proto *p, struct bt_run *run, size_t own,
 		if (tgt[i] != (size_t)-1)
 			continue;
 		/* another command's result (or an earlier one's report) with
-		 * that identity: this command's is told apart by a param */
-		if (taken(run, own, name, kv, n) &&
-		    !(kv = merge_params(run, o, e, own_name, &n)))
-			goto out;
+		 * that identity: this command's is told apart by a param
+		 * "command", its name; the -L/-P expansions of one command share
+		 * that name, so when it is still taken the value also has the
+		 * own params ("s.sh {impl} (impl=b)"), then a number */
+		if (taken(run, own, name, kv, n)) {
+			if (!(kv = merge_params(run, o, e, own_name, &n)))
+				goto out;
+			const char *tag = own_name;
+			for (int k = 1; taken(run, own, name, kv, n); k++) {
+				if (k == 1) {
+					struct bt_strbuf b = BT_STRBUF_INIT;
+					int bad = bt_strbuf_addf(&b, "%s (", own_name) != 0;
+					for (size_t j = 0; j < o->n_params; j++)
+						bad |= bt_strbuf_addf(&b, "%s%s=%s", j ? ", " : "",
+									o->params[j].key,
+									o->params[j].value ? o->params[j].value
+											   : "") != 0;
+					bad |= bt_strbuf_adds(&b, ")") != 0;
+					tag = bad ? NULL : bt_run_strdup(run, bt_strbuf_str(&b));
+					bt_strbuf_release(&b);
+				} else {
+					tag = bt_run_printf(run, "%s #%d", tag, k);
+				}
+				if (!tag || !(kv = merge_params(run, o, e, tag, &n)))
+					goto out;
+			}
+		}
 		if (!(t[nt].name = bt_run_strdup(run, name)))
 			goto out;
 		t[nt].params = kv;

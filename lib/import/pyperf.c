@@ -162,6 +162,15 @@ static int benchmark(struct bt_run *run, const json_t *b, size_t i, int v6,
 				free(x.x);
 				return rc;
 			}
+			/* pyperf itself refuses values <= 0 (Run: "values must be
+			 * a sequence of number > 0.0"); a negative one is a broken file */
+			for (size_t k = before; k < x.n; k++)
+				if (x.x[k] < 0) {
+					free(x.x);
+					return bt_error(err, BT_ESCHEMA, "%s: %s[%zu]: negative "
+							"(pyperf's values are > 0)", label, vp,
+							k - before);
+				}
 			if (x.n > before && value_runs++ == 0) {
 				loops = whole(md("loops", rmd, bmd, root_md));
 				inner = whole(md("inner_loops", rmd, bmd, root_md));

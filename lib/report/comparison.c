@@ -58,6 +58,24 @@ static const char *verdict_text(struct cbuild *b, const struct bt_cmp_row *r)
 	return v;
 }
 
+/* Why a row is noisy, in a few words (the table's "why" column); the
+ * footnotes after the table (bt_comparison_noisy_notes) say more. */
+static const char *noisy_short(enum bt_noisy_cause c)
+{
+	switch (c) {
+	case BT_NOISY_FEW:
+		return "few samples";
+	case BT_NOISY_SAMPLE_TEST:
+		return "sample test";
+	case BT_NOISY_CI:
+		return "CI vs threshold";
+	case BT_NOISY_PROCESSES:
+		return "between processes";
+	default:
+		return "";
+	}
+}
+
 static enum bt_cell_style verdict_style(const struct bt_cmp_row *r)
 {
 	if (r->acknowledged)
@@ -101,7 +119,7 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 			     struct bt_table *t, struct bt_strbuf *err)
 {
 	struct cbuild b = { t, 0, NULL, 0 };
-	int any_variant = 0;
+	int any_variant = 0, any_noisy = 0;
 	const char *unit = NULL;
 	char slug[64], buf[BT_FORMAT_MAX], buf2[BT_FORMAT_MAX];
 	size_t nc = 0, max_axes = 0;
@@ -118,6 +136,7 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 			any_variant = 1;
 		if (!unit && c->rows[i].unit)
 			unit = c->rows[i].unit;
+		any_noisy |= c->rows[i].s.verdict == BT_VERDICT_NOISY;
 	}
 	/* parameter axes in order of first appearance */
 	b.axes = bt__arena_alloc(t->arena, (max_axes ? max_axes : 1) * sizeof *b.axes);
@@ -134,7 +153,7 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 				b.axes[b.n_axes++] = key;
 		}
 	bt__unit_slug(unit ? unit : "s", slug, sizeof slug);
-	t->columns = bt__arena_alloc(t->arena, (12 + b.n_axes) * sizeof *t->columns);
+	t->columns = bt__arena_alloc(t->arena, (13 + b.n_axes) * sizeof *t->columns);
 	if (!t->columns || b.oom)
 		goto oom;
 	col(&b, &nc, BT_COL_BENCHMARK, "benchmark", "benchmark", NULL, BT_ALIGN_LEFT, 0);
@@ -157,6 +176,9 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 	col(&b, &nc, BT_COL_P_ADJUSTED, "p_adjusted", "p_adjusted", NULL,
 	    BT_ALIGN_RIGHT, 1);
 	col(&b, &nc, BT_COL_VERDICT, "verdict", "verdict", NULL, BT_ALIGN_LEFT, 0);
+	if (any_noisy)
+		col(&b, &nc, BT_COL_NOISY_REASON, "why", "noisy_reason", NULL,
+		    BT_ALIGN_LEFT, 0);
 	t->n_columns = nc;
 
 	t->rows = bt__arena_alloc(t->arena, (c->n ? c->n : 1) * sizeof *t->rows);
@@ -202,6 +224,11 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 		set_num(&b, &cell[k++], r->s.p_adjusted, "");
 		set_text(&b, &cell[k], verdict_text(&b, r));
 		cell[k++].style = verdict_style(r);
+		if (any_noisy) {
+			set_text(&b, &cell[k], noisy_short(r->s.cause));
+			cell[k].raw = r->s.cause ? bt_noisy_cause_name(r->s.cause) : NULL;
+			k++;
+		}
 	}
 	t->n_rows = c->n;
 	t->n_groups = c->n ? 1 : 0;
@@ -211,6 +238,61 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 oom:
 	bt_table_release(t);
 	return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
+}
+
+/* --- notes under the table -------------------------------------------------- */
+
+int bt_comparison_notes(const struct bt_run_cmp *c, int markdown,
+			struct bt_strbuf *out)
+{
+	size_t both = 0, cause[BT_NOISY_PROCESSES + 1] = { 0 }, summarised = 0;
+	size_t min_pa = 0, min_pb = 0;
+	const char *why[BT_NOISY_PROCESSES + 1] = { NULL }, *decide[BT_NOISY_PROCESSES + 1] = { NULL };
+	const char *b = markdown ? "- " : "";
+	int e = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct bt_sample_cmp *s = &c->rows[i].s;
+		if (s->process_test) {
+			if (!both++ || s->procs_a < min_pa)
+				min_pa = s->procs_a;
+			if (both == 1 || s->procs_b < min_pb)
+				min_pb = s->procs_b;
+		}
+		if (s->verdict == BT_VERDICT_NOISY && s->cause) {
+			cause[s->cause]++;
+			why[s->cause] = s->reason;
+			decide[s->cause] = s->decide;
+		}
+		summarised += c->rows[i].values_a || c->rows[i].values_b;
+	}
+	if (both && both < c->n_compared)
+		e |= bt_strbuf_addf(out, "%sbetween-process test: %zu series (at least "
+					 "%zu processes in A, %zu in B) also had to pass "
+					 "Welch's t-test on their per-process medians; "
+					 "the other %zu were judged on their samples alone\n",
+				    b, both, min_pa, min_pb, c->n_compared - both);
+	else if (both)
+		e |= bt_strbuf_addf(out, "%sbetween-process test: every series (at least "
+					 "%zu processes in A, %zu in B) also had to pass "
+					 "Welch's t-test on its per-process medians\n",
+				    b, min_pa, min_pb);
+	else if (c->n_compared)
+		e |= bt_strbuf_addf(out, "%ssample test only: no series has 3 or more "
+					 "processes on both sides (run --repetitions, ab) "
+					 "for the between-process test\n", b);
+	for (int k = BT_NOISY_FEW; k <= BT_NOISY_PROCESSES; k++)
+		if (cause[k])
+			e |= bt_strbuf_addf(out, "%snoisy (%s): %zu series: %s; would be "
+						 "decided by %s\n",
+					    b, noisy_short((enum bt_noisy_cause)k), cause[k],
+					    why[k], decide[k] ? decide[k] : "more data");
+	if (summarised)
+		e |= bt_strbuf_addf(out, "%s%zu series of a metric recorded once per "
+					 "iteration: summarised per sample (the mean of "
+					 "each sample's values) before the tests\n",
+				    b, summarised);
+	return e ? BT_ENOMEM : 0;
 }
 
 /* --- which runs ------------------------------------------------------------ */
@@ -318,6 +400,28 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 				r->acknowledged, "n_a", (json_int_t)r->s.n_a, "n_b",
 				(json_int_t)r->s.n_b, "status_b", r->status_b);
 		if (!row || json_array_append_new(rows, row))
+			goto oom;
+		if (json_object_set_new(row, "reason",
+					r->s.reason ? json_string(r->s.reason) : json_null()) ||
+		    json_object_set_new(row, "noisy_reason",
+					r->s.cause ? json_string(bt_noisy_cause_name(r->s.cause))
+						   : json_null()) ||
+		    json_object_set_new(row, "decide",
+					r->s.decide ? json_string(r->s.decide) : json_null()) ||
+		    json_object_set_new(row, "test",
+					json_string(r->s.process_test ? "samples+processes"
+								      : "samples")) ||
+		    json_object_set_new(row, "processes_a",
+					json_integer((json_int_t)r->s.procs_a)) ||
+		    json_object_set_new(row, "processes_b",
+					json_integer((json_int_t)r->s.procs_b)) ||
+		    json_object_set_new(row, "p_processes", num_or_null(r->s.p_process)) ||
+		    json_object_set_new(row, "values_a",
+					r->values_a ? json_integer((json_int_t)r->values_a)
+						    : json_null()) ||
+		    json_object_set_new(row, "values_b",
+					r->values_b ? json_integer((json_int_t)r->values_b)
+						    : json_null()))
 			goto oom;
 	}
 	if (json_object_set_new(root, "metric", json_string(c->metric)) ||
@@ -493,6 +597,7 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 							     : "no correction",
 			    c->n_family, 100 * (1 - o->verdict.alpha),
 			    100 * o->verdict.delta);
+	e |= bt_comparison_notes(c, 1, out) ? 1 : 0;
 	e |= md_list(out, c, BT_VERDICT_REGRESSED, 0, "Regressions");
 	e |= md_list(out, c, BT_VERDICT_REGRESSED, 1, "Acknowledged");
 	e |= md_list(out, c, BT_VERDICT_IMPROVED, 0, "Improvements");

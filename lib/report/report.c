@@ -399,6 +399,7 @@ static const char *kind_name(enum bt_crossover_kind k)
 	case BT_CROSS_FALLS_BEHIND: return "falls_behind";
 	case BT_CROSS_ALWAYS_FASTER: return "always_faster";
 	case BT_CROSS_ALWAYS_SLOWER: return "always_slower";
+	case BT_CROSS_NO_DIFFERENCE: return "no_difference";
 	}
 	return "?";
 }
@@ -606,6 +607,8 @@ int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
 		bad |= set(o, "min_speedup", jnum(c->min_speedup));
 		bad |= set(o, "max_speedup", jnum(c->max_speedup));
 		bad |= set(o, "points", json_integer((json_int_t)c->points));
+		bad |= set(o, "faster_points", json_integer((json_int_t)c->n_faster));
+		bad |= set(o, "slower_points", json_integer((json_int_t)c->n_slower));
 		bad |= json_array_append_new(xs, o) != 0;
 	}
 	bt_crossovers_release(&x);

@@ -1,7 +1,7 @@
 /* The JSON form of a run (schema "benchtrack.run/1", docs/FORMAT.md): the
  * strict reader, on top of jansson, walking the field table of
  * lib/result/schema.c (as do the writer, json_write.c, and the fast
- * reader, json_scan.c). A gzip-compressed document (gz.c) is inflated
+ * reader, json_scan.c). A compressed document (compress.c) is inflated
  * first. */
 #include <errno.h>
 #include <inttypes.h>
@@ -572,9 +572,9 @@ int bt_run_from_json(struct bt_run *run, const char *text, size_t len,
 				"%s: run not initialised or not empty",
 				rd.name);
 	char *plain = NULL;
-	if (bt__gz_is(text, len)) {
-		if ((rc = bt__gz_inflate(rd.name, text, len, RUN_MAX_BYTES, &plain,
-					 &len, err)))
+	if (bt__run_compressed(text, len)) {
+		if ((rc = bt__run_inflate(rd.name, text, len, RUN_MAX_BYTES, &plain,
+					  &len, err)))
 			return rc;
 		text = plain;
 	}

@@ -939,12 +939,12 @@ int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags)
 {
 	if (!run || !run->arena || run->n_results || !text)
 		return FAIL;
-	if (bt__gz_is(text, len)) {
+	if (bt__run_compressed(text, len)) {
 		/* a compressed run file: its text (a damaged one fails, and
 		 * the strict reader says why) */
 		char *plain;
 		size_t n;
-		if (bt__gz_inflate(NULL, text, len, RUN_MAX_BYTES, &plain, &n, NULL))
+		if (bt__run_inflate(NULL, text, len, RUN_MAX_BYTES, &plain, &n, NULL))
 			return FAIL;
 		int rc = bt__run_scan(run, plain, n, flags);
 		free(plain);

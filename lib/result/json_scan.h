@@ -12,8 +12,8 @@
  * but not stored (samples NULL, n_samples 0). */
 #define BT__SCAN_SAMPLES 1
 
-/* Reads text (len bytes, need not be NUL-terminated; gzip-compressed text,
- * lib/result/gz.c, is inflated first) into run, which must
+/* Reads text (len bytes, need not be NUL-terminated; compressed text,
+ * lib/result/compress.c, is inflated first) into run, which must
  * be initialised and empty, like bt_run_from_json, but in one pass over
  * the text without building a tree. It accepts only what the strict
  * reader accepts and then fills run with the same values (but for the

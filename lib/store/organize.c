@@ -406,15 +406,15 @@ static int organize_file(struct org *g, const char *path, const char *rel,
 	int nul;
 	const char *text = data;
 	size_t tlen = len;
-	char *plain = NULL; /* a gzip-compressed file's text */
+	char *plain = NULL; /* a compressed file's text (zstd or gzip) */
 	if (rc)
 		goto out;
 	if (len == 0) {
 		rc = skip(g, path, "empty file");
 		goto out;
 	}
-	if (bt__gz_is(data, len)) {
-		rc = bt__gz_inflate(path, data, len, ORGANIZE_CAP, &plain, &tlen, &rerr);
+	if (bt__run_compressed(data, len)) {
+		rc = bt__run_inflate(path, data, len, ORGANIZE_CAP, &plain, &tlen, &rerr);
 		if (rc) {
 			rc = rc == BT_ENOMEM ? rc
 				: bt__strip_path(&m, bt_strbuf_str(&rerr), path) ? BT_ENOMEM

@@ -154,45 +154,54 @@ static int raw_target_status(const char *target, size_t tlen, char *body, size_t
 }
 
 /* A raw NUL in the request target is refused as the encoded %00 is. */
-/* A run file stored gzip-compressed (docs/STORE.md "Compressed run
- * files"): /api/run/ID serves it inflated to a client that does not take
- * gzip, and as it is, with Content-Encoding: gzip, to one that does. */
-static void test_run_gz(void **state)
+/* GET url with Accept-Encoding: ae; asserts 200 and Content-Encoding ce
+ * ("" none), and that the body starts with magic (n bytes). */
+static void get_coded(const char *url, const char *ae, const char *ce,
+		      const char *magic, size_t n)
+{
+	char req[512], got[64];
+	struct resp r;
+	int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			   "Accept-Encoding: %s\r\nConnection: close\r\n\r\n", url, ae);
+	assert_int_equal(http_raw(req, (size_t)len, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(header(&r, "Content-Encoding", got, sizeof got), ce);
+	assert_true(r.body_len > n);
+	assert_memory_equal(r.body, magic, n);
+	resp_free(&r);
+}
+
+/* A run file stored compressed (docs/STORE.md "Compressed run files"),
+ * with zstd as the store writes it or with gzip: /api/run/ID serves it
+ * inflated to a client that does not take that coding, and as it is,
+ * with Content-Encoding, to one that does. */
+static void test_run_compressed(void **state)
 {
 	(void)state;
 	struct bt_store *st = NULL;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_run run;
-	struct resp r;
-	char *path = NULL, req[512], url[128], ce[64];
+	char *path = NULL, url[128];
 	assert_int_equal(bt_store_open(&st, store, BT_STORE_READONLY, &err), 0);
 	assert_int_equal(bt_store_resolve(st, ids[1], &path, &err), 0);
 	bt_store_close(st);
 	assert_int_equal(bt_run_init(&run), 0);
 	assert_int_equal(bt_run_read_file(&run, path, &err), 0);
-	assert_int_equal(bt_run_write_file_as(&run, path, BT_RUN_FILE_GZIP, &err), 0);
-
 	snprintf(url, sizeof url, "/api/run/%s", ids[1]);
+
+	assert_int_equal(bt_run_write_file_as(&run, path, BT_RUN_FILE_ZSTD, &err), 0);
 	json_t *j = get_json(url, 200);
 	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[1]);
 	json_decref(j);
+	get_coded(url, "gzip, zstd", "zstd", "\x28\xb5\x2f\xfd", 4);
+	get_coded(url, "zstd;q=0, gzip", "", "{", 1); /* q=0 refuses */
 
-	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-			 "Accept-Encoding: br, gzip;q=0.8\r\nConnection: close\r\n\r\n", url);
-	assert_int_equal(http_raw(req, (size_t)n, &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(header(&r, "Content-Encoding", ce, sizeof ce), "gzip");
-	assert_true(r.body_len > 2 && (unsigned char)r.body[0] == 0x1f &&
-		    (unsigned char)r.body[1] == 0x8b);
-	resp_free(&r);
-	/* gzip;q=0 is a refusal */
-	n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		     "Accept-Encoding: gzip;q=0\r\nConnection: close\r\n\r\n", url);
-	assert_int_equal(http_raw(req, (size_t)n, &r), 0);
-	assert_int_equal(r.status, 200);
-	assert_string_equal(header(&r, "Content-Encoding", ce, sizeof ce), "");
-	assert_true(r.body_len > 2 && r.body[0] == '{');
-	resp_free(&r);
+	assert_int_equal(bt_run_write_file_as(&run, path, BT_RUN_FILE_GZIP, &err), 0);
+	j = get_json(url, 200);
+	assert_string_equal(json_string_value(json_object_get(j, "run_id")), ids[1]);
+	json_decref(j);
+	get_coded(url, "br, gzip;q=0.8", "gzip", "\x1f\x8b", 2);
+	get_coded(url, "zstd", "", "{", 1);
 
 	assert_int_equal(bt_run_write_file(&run, path, &err), 0); /* as it was */
 	bt_run_release(&run);
@@ -448,7 +457,7 @@ int main(void)
 		cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_methods),
 		cmocka_unit_test(test_sighup),
-		cmocka_unit_test(test_run_gz),
+		cmocka_unit_test(test_run_compressed),
 		cmocka_unit_test(test_raw_nul),
 		cmocka_unit_test_teardown(test_header_deadline, end_xserver),
 		cmocka_unit_test_teardown(test_stop_stuck, end_xserver),

@@ -69,6 +69,20 @@ grep -qx 'prep y2' "$tmp/hooks" || fail "{NAME} in --prepare: $(cat "$tmp/hooks"
 expect 0 "$bt" exec "${q[@]}" -r 1 --format json -P d 0.3 0.7 -D 0.2 'true {d}'
 [ "$(json '",".join(r["params"]["d"] for r in d["results"])')" = "0.3,0.5,0.7" ] ||
 	fail "-D 0.2: $(json '[r["params"] for r in d["results"]]')"
+# the values' text as the real hyperfine writes it: the first as LO was
+# written, the others with the decimals of LO or STEP ("0 0.25 0.50 ..."),
+# never those of HI
+for scan in '0 1 -D 0.25' '1 2 -D 0.5' '0 1.000 -D 0.5' '-1 1 -D 1'; do
+	# shellcheck disable=SC2086
+	hyperfine -N -r 1 --style none --export-json "$tmp/hfscan.json" -P d $scan 'true {d}' \
+		>/dev/null 2>&1 || fail "hyperfine -P d $scan"
+	# shellcheck disable=SC2086
+	expect 0 "$bt" exec "${q[@]}" -N -r 1 --format json -P d $scan 'true {d}'
+	want=$("$py" -c 'import json,sys; print(",".join(r["parameters"]["d"]
+		for r in json.load(open(sys.argv[1]))["results"]))' "$tmp/hfscan.json")
+	[ "$(json '",".join(r["params"]["d"] for r in d["results"])')" = "$want" ] ||
+		fail "-P d $scan: $(json '[r["params"]["d"] for r in d["results"]]'), hyperfine: $want"
+done
 
 # 3. -n names in order; the table's summary uses them; --reference first
 expect 0 "$bt" exec "${q[@]}" -r 3 -n fast -n slow 'sleep 0.001' 'sleep 0.03'

@@ -56,6 +56,18 @@ for f in "$tmp/quick.json" "$tmp/acc.json"; do
 	done
 done
 
+# 2b. batch is adaptive: out of memory under --memory-limit, it is retried
+# with half the batch (the KV cache of 32 sequences does not fit in 100M of
+# address space beside the small model; that of 16 does). Sanitizer builds
+# ignore --memory-limit.
+if ! grep -q '^BT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+	expect 0 "$suite" --filter '^batch\.compiled/model=small/' --param batch=32 \
+		--memory-limit 100M --quick --format none -o "$tmp/oom.json"
+	got=$(json "[(r['status'], r['adaptive']['requested'], int(r['adaptive']['ran']) < 32,
+		r['adaptive']['retries'] >= 1) for r in d['results']]" "$tmp/oom.json")
+	[ "$got" = "[('ok', '32', True, True)]" ] || fail "adaptive batch: $got"
+fi
+
 # 3. corrupted models: each case fails naming file and tensor, the run goes on
 bad=$tmp/models
 mkdir "$bad"

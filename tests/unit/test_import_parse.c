@@ -144,6 +144,59 @@ static void test_detect(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* Google Benchmark's run names: integer arguments and key:value options
+ * read from the end, the time flags (UseRealTime, UseManualTime) as the
+ * param time_type, a function name with '/' of its own (Name("a/b"))
+ * kept whole in the name. */
+static void test_gbench_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *run_name, *name, *params;
+	} cases[] = {
+		{ "BM_sum/512/threads:2", "BM_sum", "arg0=512,threads=2" },
+		{ "BM_tpl<int>/8/real_time", "BM_tpl<int>", "arg0=8,time_type=real_time" },
+		{ "BM_m/iterations:5/manual_time", "BM_m", "iterations=5,time_type=manual_time" },
+		{ "BM_p/-3/process_time/real_time", "BM_p", "arg0=-3,time_type=process_time/real_time" },
+		{ "custom/name/3", "custom/name", "arg0=3" },
+		{ "BM_named/size:64/mode:1", "BM_named", "mode=1,size=64" },
+		{ "plain", "plain", "" },
+		{ "BM_x//3", "BM_x//3", "" },
+		{ "BM_x/1/1/n:1/n:2", "BM_x/1/1/n:1/n:2", "" },
+	};
+	struct bt_strbuf err = BT_STRBUF_INIT, text = BT_STRBUF_INIT;
+	assert_int_equal(bt_strbuf_adds(&text, "{\"context\": {}, \"benchmarks\": ["), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		assert_int_equal(bt_strbuf_addf(&text, "%s{\"name\": \"%s\", \"run_name\": "
+						"\"%s\", \"run_type\": \"iteration\", "
+						"\"iterations\": 10, \"real_time\": 5, "
+						"\"cpu_time\": 5, \"time_unit\": \"ns\"}",
+						i ? ", " : "", cases[i].run_name,
+						cases[i].run_name),
+				 0);
+	assert_int_equal(bt_strbuf_adds(&text, "]}"), 0);
+	struct bt_run run;
+	struct bt_import_info info;
+	assert_int_equal(bt_run_init(&run), 0);
+	int rc = bt_import_text(&run, text.buf, text.len, "g.json", BT_FORMAT_GBENCH, &info, &err);
+	if (rc)
+		fail_msg("%d %s", rc, bt_strbuf_str(&err));
+	assert_int_equal(run.n_results, sizeof cases / sizeof *cases);
+	for (size_t i = 0; i < run.n_results; i++) {
+		const struct bt_result *r = &run.results[i];
+		char buf[256] = "";
+		for (size_t j = 0; j < r->n_params; j++)
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s=%s",
+				 j ? "," : "", r->params[j].key, r->params[j].value);
+		if (strcmp(r->name, cases[i].name) || strcmp(buf, cases[i].params))
+			fail_msg("%s: name %s params [%s], want %s [%s]", cases[i].run_name,
+				 r->name, buf, cases[i].name, cases[i].params);
+	}
+	bt_run_release(&run);
+	bt_strbuf_release(&text);
+	bt_strbuf_release(&err);
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -180,7 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_literals), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_jsonl),    cmocka_unit_test(test_detect),
-		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_helpers),   cmocka_unit_test(test_gbench_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

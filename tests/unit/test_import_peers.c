@@ -810,6 +810,16 @@ static void test_malformed(void **state)
 		  "m.json: benchmark_scenarios[0].measurements.latency.measurements[1]: not a number" },
 		{ BT_FORMAT_HF_V2, "{\"model_name\": \"m\", \"benchmark_scenarios\": []}",
 		  "m.json: benchmark_scenarios: empty" },
+		/* the seed document's own statistics must be numbers too */
+		{ BT_FORMAT_AUTO, "{\"model_name\": \"m\", \"benchmark_scenarios\": [{"
+		  "\"scenario_name\": \"s\", \"measurements\": {\"latency\": {\"mean\": 2.5, "
+		  "\"median\": \"x\"}}}]}",
+		  "m.json: benchmark_scenarios[0].measurements.latency.median: not a number" },
+		/* pyperf refuses values <= 0: a negative one is a broken file */
+		{ BT_FORMAT_AUTO, "{\"version\": \"1.0\", \"metadata\": {\"name\": \"b\", "
+		  "\"unit\": \"second\"}, \"benchmarks\": [{\"runs\": [{\"values\": "
+		  "[0.5, -0.25]}]}]}",
+		  "m.json: benchmarks[0].runs[0].values[1]: negative" },
 	};
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -1,9 +1,9 @@
 /* Tests of the run files' text and forms: the shortest reals of the writer
  * (lib/result/json_write.c) read back bit for bit by the strict and the
- * fast reader, and the gzip-compressed form (lib/result/gz.c) written by
- * the store and read by every reader of it: show's reader, reindex,
- * verify, gc and restore (the archive), organize; damaged compressed
- * files named in a clear error, with nothing stored lost. */
+ * fast reader, and the compressed forms (lib/result/compress.c: zstd, as
+ * the store writes large runs, and gzip) read by every reader: show's,
+ * reindex, verify, gc and restore (the archive), organize; damaged
+ * compressed files named in a clear error, with nothing stored lost. */
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
@@ -215,22 +215,29 @@ static void test_run_reals_both_readers(void **state)
 	samples_identical(&a, &b);
 	bt_run_release(&b);
 
-	/* the compressed form: read by the file reader and the fast one */
-	const char *p = tmppath("big.json.gz");
-	assert_int_equal(bt_run_write_file_as(&a, p, BT_RUN_FILE_GZIP, &err), 0);
-	char *data = bt_test_slurp(p);
-	assert_non_null(data);
-	assert_true(bt__gz_is(data, 2));
-	free(data);
-	assert_int_equal(bt_run_init(&b), 0);
-	assert_int_equal(bt_run_read_file(&b, p, &err), 0);
-	samples_identical(&a, &b);
-	bt_run_release(&b);
-	assert_int_equal(bt_run_init(&b), 0);
-	assert_int_equal(bt__run_read_file_summary(&b, p, &err), 0);
-	assert_int_equal(b.n_results, a.n_results);
-	assert_string_equal(b.run_id, a.run_id);
-	bt_run_release(&b);
+	/* the compressed forms: read by the file reader and the fast one */
+	static const struct { enum bt_run_file_form form; int kind; } forms[] = {
+		{ BT_RUN_FILE_ZSTD, BT__RUN_ZSTD }, { BT_RUN_FILE_GZIP, BT__RUN_GZIP }
+	};
+	for (size_t f = 0; f < 2; f++) {
+		const char *p = tmppath("big.json.z");
+		assert_int_equal(bt_run_write_file_as(&a, p, forms[f].form, &err), 0);
+		size_t n;
+		char *data = NULL;
+		assert_int_equal(bt__read_file(p, 1 << 30, &data, &n, NULL), 0);
+		assert_int_equal(bt__run_compressed(data, n), forms[f].kind);
+		assert_true(n < strlen(text)); /* random samples: little to gain */
+		free(data);
+		assert_int_equal(bt_run_init(&b), 0);
+		assert_int_equal(bt_run_read_file(&b, p, &err), 0);
+		samples_identical(&a, &b);
+		bt_run_release(&b);
+		assert_int_equal(bt_run_init(&b), 0);
+		assert_int_equal(bt__run_read_file_summary(&b, p, &err), 0);
+		assert_int_equal(b.n_results, a.n_results);
+		assert_string_equal(b.run_id, a.run_id);
+		bt_run_release(&b);
+	}
 	free(text);
 	bt_run_release(&a);
 	bt_strbuf_release(&err);
@@ -274,43 +281,43 @@ static void read_fails(const char *path, int code, const char *want)
 	bt_strbuf_release(&err);
 }
 
-static void test_gz_damaged(void **state)
+/* Damaged compressed files of form form: truncated, the checksum wrong,
+ * the data damaged, bytes after the stream; crc names the checksum's
+ * complaint, end what follows "bytes after the". */
+static void damaged(enum bt_run_file_form form, const char *crc_msg, const char *end)
 {
-	(void)state;
 	struct bt_run a;
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	big_run(&a, 3000, 11);
-	const char *p = tmppath("good.json.gz");
-	char good[512];
-	snprintf(good, sizeof good, "%s", p);
-	assert_int_equal(bt_run_write_file_as(&a, good, BT_RUN_FILE_GZIP, &err), 0);
+	char good[512], p[512];
+	snprintf(good, sizeof good, "%s", tmppath("good.json.z"));
+	assert_int_equal(bt_run_write_file_as(&a, good, form, &err), 0);
 	size_t n;
 	char *d = read_all(good, &n);
 	assert_true(n > 100);
 
 	/* truncated: the stream does not end */
-	char trunc[512];
-	snprintf(trunc, sizeof trunc, "%s", tmppath("trunc.json.gz"));
-	write_all(trunc, d, n / 2);
-	read_fails(trunc, BT_EPARSE, "truncated");
-	write_all(trunc, d, n - 3); /* the trailer cut */
-	read_fails(trunc, BT_EPARSE, "truncated");
+	snprintf(p, sizeof p, "%s", tmppath("trunc.json.z"));
+	write_all(p, d, n / 2);
+	read_fails(p, BT_EPARSE, "compressed run file truncated");
+	write_all(p, d, n - 3); /* the trailer cut */
+	read_fails(p, BT_EPARSE, "compressed run file truncated");
 
-	/* the CRC of the trailer wrong */
-	char crc[512];
-	snprintf(crc, sizeof crc, "%s", tmppath("crc.json.gz"));
-	d[n - 8] ^= 0x55;
-	write_all(crc, d, n);
-	read_fails(crc, BT_EPARSE, "incorrect data check");
-	d[n - 8] ^= 0x55;
+	/* the checksum wrong: gzip's CRC-32 is the 8th byte from the end,
+	 * zstd's the last 4 bytes */
+	size_t at = form == BT_RUN_FILE_GZIP ? n - 8 : n - 1;
+	snprintf(p, sizeof p, "%s", tmppath("crc.json.z"));
+	d[at] ^= 0x55;
+	write_all(p, d, n);
+	read_fails(p, BT_EPARSE, crc_msg);
+	d[at] ^= 0x55;
 
-	/* the deflate data damaged */
-	char bad[512];
-	snprintf(bad, sizeof bad, "%s", tmppath("bad.json.gz"));
+	/* the compressed data damaged */
+	snprintf(p, sizeof p, "%s", tmppath("bad.json.z"));
 	for (size_t i = 20; i < 60; i++)
 		d[i] ^= 0xa5;
-	write_all(bad, d, n);
-	read_fails(bad, BT_EPARSE, "damaged compressed run file");
+	write_all(p, d, n);
+	read_fails(p, BT_EPARSE, "damaged compressed run file");
 	for (size_t i = 20; i < 60; i++)
 		d[i] ^= 0xa5;
 
@@ -318,20 +325,28 @@ static void test_gz_damaged(void **state)
 	char *more = malloc(n + 4);
 	memcpy(more, d, n);
 	memcpy(more + n, "junk", 4);
-	char tail[512];
-	snprintf(tail, sizeof tail, "%s", tmppath("tail.json.gz"));
-	write_all(tail, more, n + 4);
-	read_fails(tail, BT_EPARSE, "after the gzip stream");
+	snprintf(p, sizeof p, "%s", tmppath("tail.json.z"));
+	write_all(p, more, n + 4);
+	read_fails(p, BT_EPARSE, end);
 	free(more);
 
-	/* a gzip bomb stops at the cap */
+	/* a bomb stops at the cap */
 	char *out;
 	size_t ol;
-	assert_int_equal(bt__gz_inflate("x.gz", d, n, 1000, &out, &ol, &err), BT_ETOOBIG);
-	assert_non_null(strstr(bt_strbuf_str(&err), "x.gz"));
+	assert_int_equal(bt__run_inflate("x.z", d, n, 1000, &out, &ol, &err), BT_ETOOBIG);
+	assert_non_null(strstr(bt_strbuf_str(&err), "x.z: compressed run file larger than"));
 	free(d);
 	bt_run_release(&a);
 	bt_strbuf_release(&err);
+}
+
+static void test_damaged(void **state)
+{
+	(void)state;
+	damaged(BT_RUN_FILE_ZSTD, "damaged compressed run file (zstd): checksum mismatch",
+		"bytes after the zstd frame");
+	damaged(BT_RUN_FILE_GZIP, "damaged compressed run file (gzip): incorrect data check",
+		"bytes after the gzip stream");
 }
 
 /* --- the store --------------------------------------------------------------- */
@@ -357,11 +372,12 @@ static void small_run(struct bt_run *run, const char *id, const char *ts)
 	run->n_results = 1;
 }
 
-static int is_gz_file(const char *path)
+/* How the file at path is compressed (BT__RUN_*, 0 plain). */
+static int compressed(const char *path)
 {
 	size_t n;
 	char *d = read_all(path, &n);
-	int z = bt__gz_is(d, n);
+	int z = bt__run_compressed(d, n);
 	free(d);
 	return z;
 }
@@ -389,12 +405,12 @@ static void test_store_mixed(void **state)
 	OK(bt_store_put(st, &big, &pbig, &err));
 	OK(bt_store_put(st, &small, &psmall, &err));
 	OK(bt_store_put(st, &old, &pold, &err));
-	assert_true(is_gz_file(pbig));
-	assert_false(is_gz_file(psmall));
+	assert_int_equal(compressed(pbig), BT__RUN_ZSTD);
+	assert_int_equal(compressed(psmall), 0);
 	/* the third as an older benchtrack wrote it: plain */
-	assert_true(is_gz_file(pold));
+	assert_int_equal(compressed(pold), BT__RUN_ZSTD);
 	assert_int_equal(bt_run_write_file(&old, pold, &err), 0);
-	assert_false(is_gz_file(pold));
+	assert_int_equal(compressed(pold), 0);
 
 	/* reindex reads all three */
 	size_t runs = 0, results = 0, unreadable = 0;
@@ -530,7 +546,7 @@ static void test_store_damaged_gz(void **state)
 	bt_strbuf_release(&err);
 }
 
-/* organize takes a compressed benchtrack run (run.json.gz) */
+/* organize takes a compressed benchtrack run (run.json.gz, as gzip wrote it) */
 static void test_organize_gz(void **state)
 {
 	(void)state;
@@ -581,7 +597,7 @@ int main(void)
 		cmocka_unit_test(test_real_known),
 		cmocka_unit_test(test_real_roundtrip),
 		cmocka_unit_test(test_run_reals_both_readers),
-		cmocka_unit_test(test_gz_damaged),
+		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_store_mixed),
 		cmocka_unit_test(test_store_damaged_gz),
 		cmocka_unit_test(test_organize_gz),

@@ -170,7 +170,7 @@ static void test_layout(void **state)
 	/* misaligned */
 	build(&im, "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
 		   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[2,6]}}", 8, 0);
-	expect_error(&im, "tensor 'b'", NULL);
+	expect_error(&im, "tensor 'b'", "data offset 2 is not 4-byte aligned", NULL);
 }
 
 static void test_open(void **state)

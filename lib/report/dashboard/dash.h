@@ -44,6 +44,10 @@ struct dash {
 	struct bt_strbuf series_ix;       /* entries of index.series */
 	struct reg { char *t; char *json; } *regs;
 	size_t n_regs, alloc_regs, acked;
+	/* pending changes and reverted excursions worse for the metric, not
+	 * acknowledged (bt_series_events): index.js "events" */
+	struct reg *evs;
+	size_t n_evs, alloc_evs, n_pending, n_reverted;
 	size_t stats_series_kept;        /* series files kept unchanged */
 	char **written;                   /* series file stems written */
 	size_t n_written, alloc_written;

@@ -264,6 +264,11 @@ out:
 		free(d.regs[i].json);
 	}
 	free(d.regs);
+	for (size_t i = 0; i < d.n_evs; i++) {
+		free(d.evs[i].t);
+		free(d.evs[i].json);
+	}
+	free(d.evs);
 	for (size_t i = 0; i < d.n_written; i++)
 		free(d.written[i]);
 	free(d.written);

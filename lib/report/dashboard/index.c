@@ -2,14 +2,18 @@
  * (bt__dash_write_index, bt__dash_write_pages; contracts in dash.h).
  *
  * data/index.js: {title, generated, version, totals {runs, series, points,
- * regressions, acked}, types [], machines [], latest [RUN] (newest run of
+ * regressions, acked, pending, reverted}, types [], machines [], latest [RUN] (newest run of
  * each type), runs [RUN] (the INDEX_RUNS newest), rt {id [], t [],
  * commit []} (every run, oldest first: the run table that series files
  * index), series [{k, name, suite,
  * variant, params, machine, metric, unit, dir, type, n, last, lastT,
  * lastCommit, regs}], regs [{k, name, variant, params, machine, type, unit,
  * t, commit, run, before, after, rel, p, i, spark [], sparkAt}] (newest
- * first)}; RUN = {id, type, suite, t, commit, branch, machine, n, failed,
+ * first), events [the same as regs, and status ("pending" or
+ * "reverted"), kind ("step" or "excursion"), more (points that would
+ * confirm it), end, back, backCommit, backT (an excursion's return, else
+ * -1 / null)] (pending changes and reverted excursions that got worse, not
+ * acknowledged; newest first)}; RUN = {id, type, suite, t, commit, branch, machine, n, failed,
  * page (1 when data/runs/ID.js exists)}. Only identities and last values:
  * the points live in the series files.
  */
@@ -89,8 +93,10 @@ int bt__dash_write_index(struct dash *d)
 	bt__js_kint(b, "version", 1);
 	bt__js_key(b, "totals");
 	bt_strbuf_addf(b, "{\"runs\":%zu,\"series\":%zu,\"points\":%zu,"
-		       "\"regressions\":%zu,\"acked\":%zu},\n",
-		       d->runs.n, d->stats.series, d->stats.points, d->n_regs, d->acked);
+		       "\"regressions\":%zu,\"acked\":%zu,\"pending\":%zu,"
+		       "\"reverted\":%zu},\n",
+		       d->runs.n, d->stats.series, d->stats.points, d->n_regs, d->acked,
+		       d->n_pending, d->n_reverted);
 	bt__js_key(b, "types");
 	if ((rc = js_distinct(b, d, 0)))
 		return rc;
@@ -159,6 +165,16 @@ int bt__dash_write_index(struct dash *d)
 	for (size_t i = 0; i < d->n_regs; i++) {
 		bt_strbuf_adds(b, d->regs[i].json);
 		if (i + 1 < d->n_regs)
+			bt_strbuf_add(b, ",\n", 2);
+	}
+	bt_strbuf_adds(b, "],\n");
+	if (d->n_evs)
+		qsort(d->evs, d->n_evs, sizeof *d->evs, cmp_reg_newest);
+	bt__js_key(b, "events");
+	bt_strbuf_add(b, "[\n", 2);
+	for (size_t i = 0; i < d->n_evs; i++) {
+		bt_strbuf_adds(b, d->evs[i].json);
+		if (i + 1 < d->n_evs)
 			bt_strbuf_add(b, ",\n", 2);
 	}
 	bt_strbuf_adds(b, "]});\n");

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Compressed run files (docs/STORE.md "Compressed run files") through the
-# CLI: `show PATH` of a gzip-compressed run reads as the plain one; a
-# truncated or damaged one is an error naming the file (exit 3); a store
-# holding a compressed run (stored by organize: the fixture's text is
-# above 16 KiB) beside a plain one is listed, shown, reindexed, verified,
-# archived by gc and restored, byte for byte.
-# Usage: bash tests/integration/run_files_gz.sh SRC BUILD
+# CLI: `show PATH` of a run compressed with gzip or zstd reads as the
+# plain one; a truncated or damaged one is an error naming the file (exit
+# 3); a store holding a zstd-compressed run (stored by organize: the
+# fixture's text is above 16 KiB) beside a plain one is listed, shown,
+# reindexed, verified, archived by gc and restored, byte for byte.
+# Usage: bash tests/integration/run_files_z.sh SRC BUILD
 set -uo pipefail
-. "${BASH_SOURCE%/*}/lib/common.sh" run_files_gz "$@"
+. "${BASH_SOURCE%/*}/lib/common.sh" run_files_z "$@"
 need_built "$bt"
 command -v gzip >/dev/null || fail "needs gzip"
+command -v zstd >/dev/null || fail "needs zstd (scripts/install-deps.sh)"
 py=/usr/bin/python3
 fx=$src/tests/fixtures
 
@@ -18,7 +19,14 @@ gzip -c "$fx/run-attention.json" >"$tmp/att.json.gz"
 expect 0 "$bt" show "$fx/run-attention.json" --format json
 mv "$tmp/out" "$tmp/plain.out"
 expect 0 "$bt" show "$tmp/att.json.gz" --format json
-cmp -s "$tmp/plain.out" "$tmp/out" || fail "show of the compressed file differs"
+cmp -s "$tmp/plain.out" "$tmp/out" || fail "show of the gzip file differs"
+zstd -q -c "$fx/run-attention.json" >"$tmp/att.json.zst"
+expect 0 "$bt" show "$tmp/att.json.zst" --format json
+cmp -s "$tmp/plain.out" "$tmp/out" || fail "show of the zstd file differs"
+head -c 3000 "$tmp/att.json.zst" >"$tmp/trunc.json.zst"
+expect 3 "$bt" show "$tmp/trunc.json.zst"
+grep -q "trunc.json.zst: compressed run file truncated" "$tmp/err" ||
+	fail "truncated zstd: $(cat "$tmp/err")"
 
 n=$(stat -c %s "$tmp/att.json.gz")
 head -c $((n / 2)) "$tmp/att.json.gz" >"$tmp/trunc.json.gz"
@@ -35,7 +43,7 @@ d[-8] ^= 0x55
 open(sys.argv[2], 'wb').write(d)
 EOF
 expect 3 "$bt" show "$tmp/crc.json.gz"
-grep -q "crc.json.gz: damaged compressed run file: incorrect data check" "$tmp/err" ||
+grep -q "crc.json.gz: damaged compressed run file (gzip): incorrect data check" "$tmp/err" ||
 	fail "bad crc: $(cat "$tmp/err")"
 
 # --- a store of both forms ------------------------------------------------------
@@ -49,9 +57,9 @@ id_att=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])'
 id_flt=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$fx/run-faults.json")
 f_att=$(ls "$S"/by-type/*/*-"${id_att:0:8}"/run.json)
 f_flt=$(ls "$S"/by-type/*/*-"${id_flt:0:8}"/run.json)
-[ "$(head -c 2 "$f_att" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "$f_att is not compressed"
+[ "$(head -c 4 "$f_att" | od -An -tx1 | tr -d ' ')" = 28b52ffd ] || fail "$f_att is not zstd"
 head -c 1 "$f_flt" | grep -q '{' || fail "$f_flt is not plain"
-gzip -dc "$f_att" | $py -c 'import json,sys; json.load(sys.stdin)' || fail "gzip -dc of $f_att"
+zstd -dc "$f_att" | $py -c 'import json,sys; json.load(sys.stdin)' || fail "zstd -dc of $f_att"
 
 expect 0 "$bt" show "${id_att:0:8}" --store "$S" --format json
 cmp -s "$tmp/plain.out" "$tmp/out" || fail "show from the store differs"
@@ -84,4 +92,4 @@ expect 3 "$bt" verify --store "$S"
 grep -q "compressed run file truncated" "$tmp/out" "$tmp/err" ||
 	fail "verify: $(cat "$tmp/out" "$tmp/err")"
 [ "$(stat -c %s "$f_att")" = 1000 ] || fail "$f_att changed"
-echo "run_files_gz: ok"
+echo "run_files_z: ok"
