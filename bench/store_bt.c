@@ -19,8 +19,8 @@
  * default /tmp) as runs<G>-results<R>-v<N>; a directory is renamed into
  * place only when complete, so an interrupted generation is redone. Delete
  * the directory to regenerate. A run's JSON text is ~320 KB (100 results,
- * 1-2 metrics of 20 samples each), its file ~71 KB gzip-compressed as the
- * store writes it: 10,000 runs take ~0.7 GB of run files (3.2 GB plain,
+ * 1-2 metrics of 20 samples each), its file ~66 KB zstd-compressed as the
+ * store writes it: 10,000 runs take ~0.66 GB of run files (3.2 GB plain,
  * BT_STORE_BENCH_FORM=plain) and a few minutes to generate on 2 CPUs (one
  * worker process per CPU, up to 8); 1,000 runs a tenth of that. The
  * generated store passes `benchtrack verify`.

@@ -303,6 +303,15 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 				     int acked),
 			   void *ud, struct bt_strbuf *err);
 
+/* --filter EXPR of history and ack: comma-separated KEY=VALUE terms, all
+ * of which must hold: name, variant, machine (name or fingerprint),
+ * suite, and any other key a parameter ("seq_len=4096"), into f (whose
+ * other fields are left alone; params, room for max, point into expr,
+ * which is modified). Prints the error (cmd names the command) and
+ * returns 2 on a term that is not KEY=VALUE or too many parameters. */
+int cli_series_filter(const char *cmd, char *expr, struct bt_series_filter *f,
+		      const char **params, size_t max);
+
 /* A sparkline of x (UTF-8 block characters, at most width cells; longer
  * series are averaged into buckets) appended to out. */
 void cli_sparkline(const double *x, size_t n, size_t width,

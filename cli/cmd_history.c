@@ -428,42 +428,6 @@ static int history_input(struct hist *h, const char *path, const char *column)
 	return rc;
 }
 
-/* --filter "name=X,variant=Y,machine=M,suite=S,k=v" into f (params point
- * into the string, which is modified). */
-static int parse_filter(char *expr, struct bt_series_filter *f, const char **params,
-			size_t max)
-{
-	for (char *tok = expr, *next; tok && *tok; tok = next) {
-		next = strchr(tok, ',');
-		if (next)
-			*next++ = '\0';
-		char *eq = strchr(tok, '=');
-		if (!eq || eq == tok) {
-			bt_front_error("history: --filter: '%s' is not KEY=VALUE", tok);
-			return BT_EXIT_USAGE;
-		}
-		*eq = '\0';
-		if (strcmp(tok, "name") == 0)
-			f->name = eq + 1;
-		else if (strcmp(tok, "variant") == 0)
-			f->variant = eq + 1;
-		else if (strcmp(tok, "machine") == 0)
-			f->machine = eq + 1;
-		else if (strcmp(tok, "suite") == 0)
-			f->suite = eq + 1;
-		else {
-			*eq = '=';
-			if (f->n_params == max) {
-				bt_front_error("history: --filter: too many parameters");
-				return BT_EXIT_USAGE;
-			}
-			params[f->n_params++] = tok;
-		}
-	}
-	f->params = params;
-	return 0;
-}
-
 static int cmd_history(int argc, char **argv)
 {
 	const char *format = "table", *metric = NULL, *store_dir = NULL,
@@ -529,7 +493,7 @@ static int cmd_history(int argc, char **argv)
 		f.series_key = args[0];
 	} else {
 		fcopy = strdup(filter);
-		if (!fcopy || (code = parse_filter(fcopy, &f, params, 16)))
+		if (!fcopy || (code = cli_series_filter("history", fcopy, &f, params, 16)))
 			goto out;
 		code = BT_EXIT_ERROR;
 	}

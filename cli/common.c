@@ -882,3 +882,37 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 	bt_cp_result_release(&cps);
 	return rc;
 }
+
+int cli_series_filter(const char *cmd, char *expr, struct bt_series_filter *f,
+		      const char **params, size_t max)
+{
+	for (char *tok = expr, *next; tok && *tok; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		char *eq = strchr(tok, '=');
+		if (!eq || eq == tok) {
+			bt_front_error("%s: --filter: '%s' is not KEY=VALUE", cmd, tok);
+			return BT_EXIT_USAGE;
+		}
+		*eq = '\0';
+		if (strcmp(tok, "name") == 0)
+			f->name = eq + 1;
+		else if (strcmp(tok, "variant") == 0)
+			f->variant = eq + 1;
+		else if (strcmp(tok, "machine") == 0)
+			f->machine = eq + 1;
+		else if (strcmp(tok, "suite") == 0)
+			f->suite = eq + 1;
+		else {
+			*eq = '=';
+			if (f->n_params == max) {
+				bt_front_error("%s: --filter: too many parameters", cmd);
+				return BT_EXIT_USAGE;
+			}
+			params[f->n_params++] = tok;
+		}
+	}
+	f->params = params;
+	return 0;
+}

@@ -155,6 +155,15 @@ int bt__write_file_atomic(const char *path, const char *data, size_t len,
 
 /* --- run files (lib/result/json_write.c, lib/result/compress.c) ------ */
 
+/* The double nearest to (neg ? -1 : 1) * w * 10^k when that is certain
+ * without strtod: w of at most 19 digits and |k| <= 27 make w * 10^k one
+ * rounding in 64-bit long double precision, and rounding that to double
+ * is then correct unless it lies within an ulp of a halfway point
+ * between doubles. 0 with *out set, else -1 (ask strtod). The fast
+ * reader's reals (json_scan.c), and the writer's check that a shorter
+ * text reads back (json_write.c, where it is). */
+int bt__decimal_double(uint64_t w, long k, int neg, double *out);
+
 /* The most bytes of bt__real_text, its NUL included. */
 #define BT__REAL_TEXT_MAX 32
 

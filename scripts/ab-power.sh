@@ -41,7 +41,7 @@ count() { grep -c "\"verdict\": \"\\($2\\)\"" "$1" || true; }
 declare -A hit noisy why
 ab_false=0 check_hit=0 check_noisy=0 check_false=0 rows=0
 for ((t = 1; t <= trials; t++)); do
-	line="trial $t:"
+	line="trial $t (load $(cut -d' ' -f1 /proc/loadavg)):"
 	for b in "${blocks[@]:-default}"; do
 		bf=()
 		[ "$b" = default ] || bf=(--blocks "$b")
@@ -76,7 +76,7 @@ for ((t = 1; t <= trials; t++)); do
 done
 for b in "${blocks[@]:-default}"; do
 	echo "ab, $b blocks, ${ab_slow}x slower:  ${hit[$b]} regressed, ${noisy[$b]} noisy in $rows series"
-	echo "  noisy because:$(tr ' ' '\n' <<< "${why[$b]:-}" | sort | uniq -c | tr -s ' \n' ' ')"
+	echo "  noisy because:$(tr ' ' '\n' <<< "${why[$b]:-}" | grep . | sort | uniq -c | tr -s ' \n' ' ')"
 done
 echo "ab, same build:               $ab_false false alarms in $rows series"
 echo "check, 4 processes a side, ${check_slow}x slower: $check_hit regressed, $check_noisy noisy in $rows series"

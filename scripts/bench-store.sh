@@ -9,7 +9,7 @@
 #    (reindex, list, show_latest, show_prefix at 1,000 and 10,000 runs of
 #    100 results, write_run and read_run of one run file, plain and
 #    compressed; the first run generates the synthetic stores, run files
-#    compressed as the store writes them, ~0.07 GB and ~0.7 GB plus the
+#    compressed as the store writes them, ~0.07 GB and ~0.66 GB plus the
 #    index (BT_STORE_BENCH_FORM=plain: plain files, 0.33 and 3.3 GB),
 #    once, under $BT_STORE_BENCH_DIR, default
 #    ${TMPDIR:-/tmp}/benchtrack-store-bench; delete it to regenerate).
@@ -104,7 +104,7 @@ for line in open(sys.argv[2]):
 def res(name, runs, **kw):
     for r in run["results"]:
         p = r["params"]
-        if r["name"] == name and p.get("runs") == str(runs) and \
+        if r["name"] == name and p.get("runs") == (None if runs is None else str(runs)) and \
            all(p.get(k) == v for k, v in kw.items()):
             return r
     return None
@@ -141,6 +141,15 @@ w = max(len(r[0]) for r in rows)
 print("%-*s  %12s  %12s  %7s" % (w, "case", "1,000 runs", "10,000 runs", "growth"))
 for r in rows:
     print("%-*s  %12s  %12s  %7s" % ((w,) + r))
+
+print()
+print("== one run file of 100 results (write: text made, written durably; read: strict)")
+for form in ("plain", "zstd", "gzip"):
+    wr, rd = res("write_run", None, form=form), res("read_run", None, form=form)
+    print("%-5s  file %s KB (text %s KB)  write %s  read %s"
+          % (form, "%.0f" % (ctr(wr, "file_bytes") / 1e3) if ctr(wr, "file_bytes") else "-",
+             "%.0f" % (ctr(wr, "json_bytes") / 1e3) if ctr(wr, "json_bytes") else "-",
+             fmt_t(med(wr)), fmt_t(med(rd))))
 
 print()
 ok = True

@@ -410,6 +410,17 @@
 		return box;
 	}
 
+	/* What an event (a pending change, a reverted excursion) is, in words. */
+	function eventState(e, backCommit) {
+		var more = e.more + " more point" + (e.more === 1 ? "" : "s");
+		if (e.kind === "excursion" || e.x) {
+			var back = "back at " + (backCommit ? short(backCommit) : "point " + (e.end != null ? e.end : e.e));
+			return e.status === "reverted" || e.s === 1 ? "reverted: " + back
+				: "pending: " + back + ", " + more + " confirm" + (e.more === 1 ? "s" : "") + " it";
+		}
+		return "pending: " + more + " confirm" + (e.more === 1 ? "s" : "") + " it";
+	}
+
 	function pageIndex() {
 		load("index", "", "data/index.js").then(function (ix) {
 			var t = ix.totals;
@@ -463,6 +474,34 @@
 				if (r.spark && r.spark.length > 1) sparks.push([div, r]);
 			});
 			sparks.forEach(function (s) { sparkline(s[0], s[1]); });
+
+			/* pending changes (not confirmed yet) and reverted excursions */
+			tb = $("#events tbody");
+			if (!(ix.events || []).length)
+				$("#events").appendChild(el("p", { cls: "muted", text: "None." }));
+			(ix.events || []).forEach(function (r) {
+				var tr = el("tr", { cls: "ev " + r.status });
+				tr.dataset.type = r.type || "";
+				tr.dataset.machine = r.machine || "";
+				tr.dataset.names = r.name;
+				tr.dataset.text = [r.name, r.variant, paramsText(r.params), r.machine, r.commit, r.k, r.type, r.status].join(" ").toLowerCase();
+				tr.appendChild(td(day(r.t)));
+				var c = td(null, "mono");
+				c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
+				tr.appendChild(c);
+				var b = td(null);
+				b.className = "name";
+				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
+					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
+					(r.params ? " " + paramsText(r.params) : "")));
+				tr.appendChild(b);
+				tr.appendChild(td(r.machine || "-"));
+				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit) +
+					(r.kind === "excursion" ? " → " + fmtQ(r.back, r.unit) : ""), "num"));
+				tr.appendChild(td(fmtPct(r.rel), "num bad"));
+				tr.appendChild(td(eventState(r, r.backCommit), r.status === "pending" ? "bad" : "muted"));
+				tb.appendChild(tr);
+			});
 
 			tb = $("#series tbody");
 			ix.series.slice().sort(seriesOrder).forEach(function (s) {
@@ -649,7 +688,7 @@
 		});
 
 		var tb = $("#changes tbody");
-		if (!cps.length)
+		if (!cps.length && !(s.ev || []).length)
 			$("#changes").appendChild(el("p", { cls: "muted", text: "No change points." }));
 		cps.forEach(function (p) {
 			var tr = el("tr", { cls: "cp" });
@@ -663,6 +702,20 @@
 			tr.appendChild(td(fmtP(p.p), "num"));
 			tr.appendChild(td((p.worse ? "regressed" : "improved") + (p.acked ? " (acknowledged)" : ""),
 				p.acked ? "muted" : p.worse ? "bad" : "good"));
+			tb.appendChild(tr);
+		});
+		(s.ev || []).forEach(function (e) {
+			var tr = el("tr", { cls: "ev " + (e.s === 1 ? "reverted" : "pending") });
+			tr.appendChild(td(day(s.t[e.i])));
+			var c = td(null, "mono");
+			c.appendChild(link("run.html#" + safe(s.run[e.i]), short(s.commit[e.i])));
+			tr.appendChild(c);
+			tr.appendChild(td(fmtQ(e.before, unit), "num"));
+			tr.appendChild(td(fmtQ(e.after, unit), "num"));
+			tr.appendChild(td(fmtPct(e.rel), "num " + (e.worse ? "bad" : "good")));
+			tr.appendChild(td(fmtP(e.p), "num"));
+			tr.appendChild(td(eventState(e, e.x ? s.commit[e.e] : null) + (e.acked ? " (acknowledged)" : ""),
+				e.s === 1 || e.acked ? "muted" : e.worse ? "bad" : "good"));
 			tb.appendChild(tr);
 		});
 		tb = $("#acks tbody");

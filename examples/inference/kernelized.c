@@ -2,7 +2,8 @@
  * with vector kernels and threads. The kernels (simd_body.h) are compiled
  * twice, for AVX2 with FMA (x86 intrinsics in functions with a target
  * attribute) and for any CPU (GCC vector extensions); the AVX2 ones run
- * when the CPU has them (__builtin_cpu_supports, checked once).
+ * when the CPU has them (__builtin_cpu_supports, checked once) unless
+ * INFER_NO_AVX2 is set (to test the portable ones).
  *
  * Threads: a pool of INFER_THREADS (environment) or as many threads as
  * online CPUs (at most 64), the caller being thread 0. Matmuls and SwiGLU
@@ -79,8 +80,10 @@ static int use_avx2(void)
 #if HAVE_AVX2_PATH
 	static int v = -1;
 	if (v < 0) {
+		const char *off = getenv("INFER_NO_AVX2");
 		__builtin_cpu_init();
-		v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+		v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+		    !(off && *off && strcmp(off, "0") != 0);
 	}
 	return v;
 #else

@@ -114,7 +114,8 @@ extern const struct variant variant_compiled;   /* compiled.c */
 extern const struct variant variant_kernelized; /* kernelized.c */
 /* The kernelized pool's size: INFER_THREADS or the online CPUs (<= 64). */
 int kernelized_threads(void);
-/* The instruction set its kernels use here: "avx2+fma" or "generic-vector". */
+/* The instruction set its kernels use here: "avx2+fma" or "generic-vector"
+ * (INFER_NO_AVX2=1 forces the latter). */
 const char *kernelized_isa(void);
 
 /* --- the fused pipeline that compiled and kernelized share (fused.c) ----

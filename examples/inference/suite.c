@@ -10,8 +10,8 @@
  * `--filter '^generate\.'`, `--filter '\.kernelized/'`.
  *
  * Models: the param `model` names NAME.json + NAME.safetensors in the
- * models directory, $BT_MODELS_DIR or else the build's generated models
- * (INFER_MODELS_DIR), or is a path to them. A model that does not load
+ * models directory (--models DIR, else $BT_MODELS_DIR, else the build's
+ * generated models, INFER_MODELS_DIR), or is a path to them. A model that does not load
  * fails its case with the reader's message (file, tensor, what is wrong);
  * the other cases go on.
  */
@@ -62,9 +62,13 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const char *models_dir(void)
+/* --models DIR, else $BT_MODELS_DIR, else the build's models. */
+static const char *models_dir(bt_state *s)
 {
-	const char *d = getenv("BT_MODELS_DIR");
+	const char *d = bt_models_dir(s);
+	if (d && *d)
+		return d;
+	d = getenv("BT_MODELS_DIR");
 	return d && *d ? d : INFER_MODELS_DIR;
 }
 
@@ -72,11 +76,13 @@ static const char *models_dir(void)
 static int open_model(bt_state *s, struct model *m)
 {
 	char err[1024];
-	if (model_open(m, models_dir(), bt_param_str(s, "model"), err, sizeof err)) {
+	if (model_open(m, models_dir(s), bt_param_str(s, "model"), err, sizeof err)) {
 		bt_fail(s, "%s", err);
 		return -1;
 	}
 	bt_counter(s, "params", (double)m->n_params);
+	bt_counter(s, "threads", kernelized_threads());
+	bt_counter(s, "avx2", strcmp(kernelized_isa(), "avx2+fma") == 0);
 	bt_counter(s, "weight_bytes_per_token", (double)m->weight_bytes_per_token);
 	return 0;
 }
@@ -270,7 +276,7 @@ static void run_load(bt_state *s, const struct variant *v)
 			drop_cache(path);
 			bt_resume(s);
 		}
-		if (model_open(&m, models_dir(), path, err, sizeof err)) {
+		if (model_open(&m, models_dir(s), path, err, sizeof err)) {
 			bt_fail(s, "%s", err);
 			break;
 		}

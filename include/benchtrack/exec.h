@@ -115,7 +115,8 @@ void bt_exec_opts_init(struct bt_exec_opts *o);
  * sets, per result, wall_s (all its runs), cpu_user_s/cpu_sys_s (sums),
  * counters "exit_code_nonzero" (runs with a non-zero exit, when
  * ignore_failure) and "shell_spawn_s" (the subtracted cost, with a
- * shell). run's context (id, timestamp, git, machine) is the caller's;
+ * shell); the metrics time, user_time, sys_time, peak_rss and, when some
+ * runs exited non-zero (ignore_failure), exit_code (each run's status). run's context (id, timestamp, git, machine) is the caller's;
  * run->duration_s and run->config (warmup, runs, budget, timeout, seed
  * used, clock) are set.
  * The details, as hyperfine where it has them:

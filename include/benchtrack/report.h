@@ -183,7 +183,10 @@ enum bt_column_kind {
 	/* run tables, added later (numbering above kept) */
 	BT_COL_BYTES_THROUGHPUT, /* bytes rate of a result that set items too */
 	BT_COL_METRIC,         /* median of another metric; see .param */
-	BT_COL_NOISY_REASON    /* comparisons: why a row is noisy */
+	BT_COL_NOISY_REASON,   /* comparisons: why a row is noisy */
+	BT_COL_SERIES_KEY      /* comparisons: the series key (its first 8
+				  hex digits on display, whole in CSV), what
+				  benchtrack ack takes */
 };
 
 /* How the text renderer may colour a cell (only with color != 0). */

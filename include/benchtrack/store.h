@@ -290,11 +290,29 @@ struct bt_ack_list {
 	struct bt_arena *arena;
 };
 
-/* Appends an acknowledgement (under the store lock, written atomically).
- * who NULL: $USER / the login name. */
+/* Records an acknowledgement (under the store lock, written atomically).
+ * who NULL: $USER / the login name. One entry per series and commit: an
+ * ack of a series at a commit it already has (the same commit, or one a
+ * prefix of the other) is not stored twice; with the same reason nothing
+ * changes, with another the entry's reason, who and when are replaced. */
 int bt_store_ack(struct bt_store *st, const char *series_key,
 		 const char *commit, const char *reason, const char *who,
 		 struct bt_strbuf *err);
+/* The same for n series at once, in one write (benchtrack ack --filter),
+ * with what became of each in out[i]. Nothing is written when nothing
+ * changes. */
+struct bt_ack_req {
+	const char *series_key;
+	const char *commit;      /* full hash */
+};
+enum bt_ack_outcome {
+	BT_ACK_ADDED,            /* a new entry */
+	BT_ACK_EXISTS,           /* the same series, commit and reason: kept */
+	BT_ACK_UPDATED,          /* the same series and commit: reason replaced */
+};
+int bt_store_ack_many(struct bt_store *st, const struct bt_ack_req *req, size_t n,
+		      const char *reason, const char *who, enum bt_ack_outcome *out,
+		      struct bt_strbuf *err);
 /* All acknowledgements (an empty list when there are none). out need not
  * be initialised; release with bt_ack_list_release. A malformed acks.json
  * is BT_EPARSE naming the file and entry. */

@@ -13,9 +13,10 @@
  * there are none, as hyperfine does. "stddev" is null below two samples.
  * "user" and "system" are the means of the "user_time" and "sys_time"
  * metrics (benchtrack exec records them per run), else 0. Exit codes are
- * 0, except that a result whose counter "exit_code_nonzero" says K runs
- * exited non-zero (exec --ignore-failure) has its last K given as 1: the
- * run records how many, not which nor the status. */
+ * the samples of the metric "exit_code" (exec --ignore-failure records
+ * each run's status when some were non-zero), else 0, except that a
+ * result with only the counter "exit_code_nonzero" (K runs exited
+ * non-zero) has its last K given as 1. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,9 +86,13 @@ static json_t *entry(const struct bt_result *r, const struct bt_metric *m, int *
 	bt__export_set(o, "max", bt__export_num(st.max), oom);
 	json_t *times = json_array(), *codes = json_array();
 	size_t bad = nonzero_exits(r, n);
+	const struct bt_metric *ec = bt_result_metric(r, "exit_code");
+	if (ec && ec->n_samples != n)
+		ec = NULL;
 	for (size_t i = 0; times && codes && i < n; i++) {
 		bt__export_push(times, bt__export_num(m->samples[i]), oom);
-		bt__export_push(codes, json_integer(i >= n - bad ? 1 : 0), oom);
+		double c = ec ? ec->samples[i] : i >= n - bad ? 1 : 0;
+		bt__export_push(codes, json_integer(isfinite(c) ? (json_int_t)c : 1), oom);
 	}
 	bt__export_set(o, "times", times, oom);
 	bt__export_set(o, "exit_codes", codes, oom);

@@ -286,6 +286,40 @@ static int set_name(struct bt_run *run, struct bt_result *r, const char *rn)
 	return 0;
 }
 
+/* What a row says besides its times: throughput (items and bytes per
+ * iteration, summed with their count, from the rates at t seconds an
+ * iteration) and user counters (summed in ucount as [sum, count]). */
+struct extras {
+	double items, bytes;
+	size_t n_items, n_bytes;
+	json_t *ucount;
+};
+
+static int row_extras(const json_t *row, double t, struct extras *e)
+{
+	double x;
+	if (bt__imp_num(json_object_get(row, "items_per_second"), &x) && isfinite(x)) {
+		e->items += x * t;
+		e->n_items++;
+	}
+	if (bt__imp_num(json_object_get(row, "bytes_per_second"), &x) && isfinite(x)) {
+		e->bytes += x * t;
+		e->n_bytes++;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)row, key, v) {
+		if (bt__imp_in_list(key, known) || !bt__imp_num(v, &x) || !isfinite(x))
+			continue;
+		json_t *cur = json_object_get(e->ucount, key);
+		double sum = cur ? json_real_value(json_array_get(cur, 0)) : 0;
+		double cnt = cur ? json_real_value(json_array_get(cur, 1)) : 0;
+		if (json_object_set_new(e->ucount, key, json_pack("[ff]", sum + x, cnt + 1)))
+			return BT_ENOMEM;
+	}
+	return 0;
+}
+
 /* One result from group gr. */
 static int build(struct gb *s, const struct group *gr)
 {
@@ -302,13 +336,12 @@ static int build(struct gb *s, const struct group *gr)
 	if (!r->variant || (rc = set_name(run, r, gr->run_name)))
 		goto out;
 	size_t nr = 0, nc = 0, n_err = 0;
-	double items = 0, bytes = 0;
-	size_t n_items = 0, n_bytes = 0;
 	uint64_t iters = 0;
 	const char *message = NULL;
 	const json_t *median_agg = NULL, *mean_agg = NULL;
 	/* user counters: sum, then the mean */
-	json_t *ucount = json_object();
+	struct extras ex = { 0, 0, 0, 0, json_object() };
+	json_t *ucount = ex.ucount;
 	if (!ucount)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
@@ -346,25 +379,9 @@ static int build(struct gb *s, const struct group *gr)
 			cpu[nc++] = x * scale;
 		if (!iters && bt__imp_num(json_object_get(row, "iterations"), &x))
 			iters = (uint64_t)x;
-		if (bt__imp_num(json_object_get(row, "items_per_second"), &x) && isfinite(x)) {
-			items += x * real[nr - 1];
-			n_items++;
-		}
-		if (bt__imp_num(json_object_get(row, "bytes_per_second"), &x) && isfinite(x)) {
-			bytes += x * real[nr - 1];
-			n_bytes++;
-		}
-		const char *key;
-		json_t *v;
-		json_object_foreach((json_t *)row, key, v) {
-			if (bt__imp_in_list(key, known) || !bt__imp_num(v, &x) || !isfinite(x))
-				continue;
-			json_t *cur = json_object_get(ucount, key);
-			double sum = cur ? json_real_value(json_array_get(cur, 0)) : 0;
-			double cnt = cur ? json_real_value(json_array_get(cur, 1)) : 0;
-			if (json_object_set_new(ucount, key, json_pack("[ff]", sum + x, cnt + 1)))
-				goto out_u;
-		}
+		if ((rc = row_extras(row, real[nr - 1], &ex)))
+			goto out_u;
+		rc = BT_ENOMEM;
 	}
 	if (nr == 0 && n_err == 0 && (median_agg || mean_agg)) {
 		const json_t *a = median_agg ? median_agg : mean_agg;
@@ -375,6 +392,10 @@ static int build(struct gb *s, const struct group *gr)
 		if (bt__imp_num(json_object_get(a, "cpu_time"), &x))
 			cpu[nc++] = x * scale;
 		s->n_agg_only++;
+		/* its rates and counters too (aggregates only: no other rows) */
+		if ((rc = row_extras(a, real[0], &ex)))
+			goto out_u;
+		rc = BT_ENOMEM;
 	}
 	if ((rc = bt__imp_add_metric(run, r, "time", "s", BT_LOWER_IS_BETTER, real, nr)))
 		goto out_u;
@@ -390,14 +411,14 @@ static int build(struct gb *s, const struct group *gr)
 			goto out_u;
 	}
 	double med = r->metrics[0].stats.median; /* NaN without samples */
-	if (n_items && med > 0) {
-		r->throughput.items_per_op = items / (double)n_items;
+	if (ex.n_items && med > 0) {
+		r->throughput.items_per_op = ex.items / (double)ex.n_items;
 		r->throughput.value = r->throughput.items_per_op / med;
 		r->throughput.unit = "items/s";
 	}
-	if (n_bytes && med > 0) {
-		struct bt_throughput *t = n_items ? &r->bytes_throughput : &r->throughput;
-		t->items_per_op = bytes / (double)n_bytes;
+	if (ex.n_bytes && med > 0) {
+		struct bt_throughput *t = ex.n_items ? &r->bytes_throughput : &r->throughput;
+		t->items_per_op = ex.bytes / (double)ex.n_bytes;
 		t->value = t->items_per_op / med;
 		t->unit = "B/s";
 	}

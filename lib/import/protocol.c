@@ -590,7 +590,9 @@ static int feed_line(struct bt__proto *p, const char *s, size_t n, int partial,
 			   partial ? "partial last line (the command was killed?)"
 				   : "line longer than 1048576 bytes", warn);
 	json_error_t je;
-	json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	/* integers as doubles: one too big for 64 bits is still a finite
+	 * number (a param's text is the same either way, bt__imp_jtext) */
+	json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
 	if (!o) {
 		if (partial)
 			return bad(p, 0, label, lineno,

@@ -153,7 +153,7 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 				b.axes[b.n_axes++] = key;
 		}
 	bt__unit_slug(unit ? unit : "s", slug, sizeof slug);
-	t->columns = bt__arena_alloc(t->arena, (13 + b.n_axes) * sizeof *t->columns);
+	t->columns = bt__arena_alloc(t->arena, (14 + b.n_axes) * sizeof *t->columns);
 	if (!t->columns || b.oom)
 		goto oom;
 	col(&b, &nc, BT_COL_BENCHMARK, "benchmark", "benchmark", NULL, BT_ALIGN_LEFT, 0);
@@ -179,6 +179,8 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 	if (any_noisy)
 		col(&b, &nc, BT_COL_NOISY_REASON, "why", "noisy_reason", NULL,
 		    BT_ALIGN_LEFT, 0);
+	/* the key that benchtrack ack takes (a unique prefix will do) */
+	col(&b, &nc, BT_COL_SERIES_KEY, "series", "series_key", NULL, BT_ALIGN_LEFT, 0);
 	t->n_columns = nc;
 
 	t->rows = bt__arena_alloc(t->arena, (c->n ? c->n : 1) * sizeof *t->rows);
@@ -229,6 +231,10 @@ int bt_table_from_comparison(const struct bt_run_cmp *c, double alpha,
 			cell[k].raw = r->s.cause ? bt_noisy_cause_name(r->s.cause) : NULL;
 			k++;
 		}
+		set_text(&b, &cell[k], r->series_key);
+		if (r->series_key)
+			cell[k].text = cprint(&b, "%.8s", r->series_key);
+		k++;
 	}
 	t->n_rows = c->n;
 	t->n_groups = c->n ? 1 : 0;
@@ -531,13 +537,13 @@ static int md_list(struct bt_strbuf *out, const struct bt_run_cmp *c,
 		}
 		format_p(r->s.p_adjusted, p, sizeof p);
 		e |= bt_strbuf_addf(
-			out, "**: %s -> %s, %.3fx (%.3f to %.3f), p %s%s\n",
+			out, "**: %s -> %s, %.3fx (%.3f to %.3f), p %s%s, series `%.8s`\n",
 			bt_format_quantity(r->s.median_a, r->unit ? r->unit : "s",
 					   ma, sizeof ma),
 			bt_format_quantity(r->s.median_b, r->unit ? r->unit : "s",
 					   mb, sizeof mb),
 			r->s.ratio, r->s.ci_low, r->s.ci_high, p[0] == '<' ? "< " : "= ",
-			p[0] == '<' ? p + 1 : p);
+			p[0] == '<' ? p + 1 : p, r->series_key ? r->series_key : "-");
 	}
 	return e;
 }

@@ -4,7 +4,6 @@
 #define BENCHTRACK_JSON_SCAN_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "benchtrack.h"
 
@@ -23,14 +22,6 @@
  * bt_run_from_json, on a fresh run, for the verdict and the message. The
  * run is then in an unspecified state: release it. */
 int bt__run_scan(struct bt_run *run, const char *text, size_t len, int flags);
-
-/* The double nearest to (neg ? -1 : 1) * w * 10^k when that is certain
- * without strtod: w of at most 19 digits and |k| <= 27 make w * 10^k one
- * rounding in 64-bit long double precision, and rounding that to double
- * is then correct unless it lies within an ulp of a halfway point
- * between doubles. 0 with *out set, else -1 (ask strtod). The fast
- * reader's reals, and the writer's check that a shorter text reads back. */
-int bt__decimal_double(uint64_t w, long k, int neg, double *out);
 
 struct bt__field;
 struct bt_arena;

@@ -5,6 +5,7 @@
  * reals: each is the shortest text that strtod reads back to the same
  * double (bt__real_text), where jansson printed 17 digits. The readers
  * are json.c (strict) and json_scan.c (fast). */
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -13,12 +14,48 @@
 #include <string.h>
 
 #include "internal.h"
-#include "json_scan.h"
 #include "schema.h"
 
 /* ---------------------------------------------------------------------
  * Reals
  * ------------------------------------------------------------------- */
+
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+int bt__decimal_double(uint64_t w, long k, int neg, double *out)
+{
+	static const long double p10[] = {
+		1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,
+		1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L,
+		1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L,
+		1e24L, 1e25L, 1e26L, 1e27L
+	};
+	if (w == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	if (k < -27 || k > 27)
+		return -1;
+	long double v = (long double)w;
+	v = k < 0 ? v / p10[-k] : v * p10[k];
+	uint64_t sig;
+	memcpy(&sig, &v, sizeof sig);
+	unsigned low = (unsigned)(sig & 0x7ff);
+	if (low >= 0x3ff && low <= 0x401)
+		return -1; /* near a halfway point: strtod decides */
+	double d = (double)v;
+	*out = neg ? -d : d;
+	return 0;
+}
+#else
+int bt__decimal_double(uint64_t w, long k, int neg, double *out)
+{
+	(void)w;
+	(void)k;
+	(void)neg;
+	(void)out;
+	return -1;
+}
+#endif
 
 /* 1 when the p digits d, the first at 10^e10, read back to ax (> 0):
  * bt__decimal_double, or strtod when that is not certain. */

@@ -31,6 +31,7 @@ static const char *const hook_names[H_N] = { "setup", "prepare", "conclude", "cl
 
 struct sample {
 	double wall, user, sys, rss;
+	double code;             /* the exit status (non-zero only with -i) */
 };
 
 /* One command's state over the call. */
@@ -354,6 +355,7 @@ static int step(struct ctx *x, struct cstate *cs, int warm)
 	sm->user = sm->user > 0 ? sm->user : 0;
 	sm->sys = sm->sys > 0 ? sm->sys : 0;
 	sm->rss = (double)r.ru.ru_maxrss * 1024.0;
+	sm->code = nonzero ? WEXITSTATUS(r.status) : 0;
 	if ((int64_t)sm->rss > cs->peak)
 		cs->peak = (int64_t)sm->rss;
 	cs->done++;
@@ -520,7 +522,7 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 		return BT_ENOMEM;
 	size_t n = (size_t)cs->done;
 	if (n > 0) {
-		r->metrics = bt_run_alloc(run, 4 * sizeof *r->metrics);
+		r->metrics = bt_run_alloc(run, 5 * sizeof *r->metrics);
 		if (!r->metrics)
 			return BT_ENOMEM;
 		int rc = add_metric(run, &r->metrics[0], "time", "s", cs->s, n,
@@ -531,9 +533,13 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 					  offsetof(struct sample, sys));
 		rc = rc ? rc : add_metric(run, &r->metrics[3], "peak_rss", "B", cs->s, n,
 					  offsetof(struct sample, rss));
+		/* with runs that exited non-zero (-i), each run's status */
+		rc = rc || !cs->nonzero ? rc
+			: add_metric(run, &r->metrics[4], "exit_code", "", cs->s, n,
+				     offsetof(struct sample, code));
 		if (rc)
 			return rc;
-		r->n_metrics = 4;
+		r->n_metrics = cs->nonzero ? 5 : 4;
 	}
 	size_t nc = (o->ignore_failure ? 1 : 0) + (cs->via_shell ? 1 : 0);
 	if (nc) {

@@ -104,24 +104,38 @@ static const char *user_name(void)
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
-int bt_store_ack(struct bt_store *st, const char *series_key,
-		 const char *commit, const char *reason, const char *who,
-		 struct bt_strbuf *err)
+/* 1 when commits a and b name the same commit: one a prefix of the other
+ * (an ack may hold a prefix as given). */
+static int same_commit(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	return na && nb && strncmp(a, b, na < nb ? na : nb) == 0;
+}
+
+int bt_store_ack_many(struct bt_store *st, const struct bt_ack_req *req, size_t n,
+		      const char *reason, const char *who, enum bt_ack_outcome *out,
+		      struct bt_strbuf *err)
 {
 	char when[32], *path = NULL, *text = NULL;
-	json_t *acks = NULL, *o;
+	json_t *acks = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc, lock;
+	int rc, lock, changed = 0;
 
-	if (!series_key || !*series_key || !commit || !*commit || !reason ||
-	    !*reason)
+	if (!reason || !*reason)
 		return bt_error(err, BT_EINVAL,
 				"an acknowledgement needs a series, a commit and a reason");
+	for (size_t i = 0; i < n; i++)
+		if (!req[i].series_key || !*req[i].series_key || !req[i].commit ||
+		    !*req[i].commit)
+			return bt_error(err, BT_EINVAL,
+					"an acknowledgement needs a series, a commit and a reason");
 	if (st->flags & BT_STORE_READONLY)
 		return bt_error(err, BT_EINVAL, "%s: store opened read-only", st->dir);
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!who)
+		who = user_name();
 	if (!(path = acks_path(st)))
 		return BT_ENOMEM;
 	if ((lock = bt__store_lock(st->dir, err)) < 0) {
@@ -129,31 +143,63 @@ int bt_store_ack(struct bt_store *st, const char *series_key,
 		return lock;
 	}
 	rc = load_acks(path, &acks, err);
-	if (rc)
-		goto out;
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "series_key", series_key,
-		      "commit", commit, "reason", reason, "who",
-		      who ? who : user_name(), "when", when);
-	if (!o || json_array_append_new(acks, o)) {
-		rc = BT_ENOMEM;
-		goto out;
+	for (size_t i = 0; !rc && i < n; i++) {
+		json_t *o = NULL;
+		size_t k;
+
+		/* the same series and commit: one entry, never two */
+		for (k = 0; k < json_array_size(acks); k++) {
+			o = json_array_get(acks, k);
+			if (strcmp(json_string_value(json_object_get(o, "series_key")),
+				   req[i].series_key) == 0 &&
+			    same_commit(json_string_value(json_object_get(o, "commit")),
+					req[i].commit))
+				break;
+		}
+		if (k < json_array_size(acks)) {
+			if (strcmp(json_string_value(json_object_get(o, "reason")), reason) == 0) {
+				out[i] = BT_ACK_EXISTS;
+				continue;
+			}
+			/* merged: the newer reason replaces the older */
+			if (json_object_set_new(o, "reason", json_string(reason)) ||
+			    json_object_set_new(o, "who", json_string(who)) ||
+			    json_object_set_new(o, "when", json_string(when))) {
+				rc = BT_ENOMEM;
+				break;
+			}
+			out[i] = BT_ACK_UPDATED;
+			changed = 1;
+			continue;
+		}
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "series_key", req[i].series_key,
+			      "commit", req[i].commit, "reason", reason, "who", who,
+			      "when", when);
+		if (!o || json_array_append_new(acks, o)) {
+			rc = BT_ENOMEM;
+			break;
+		}
+		out[i] = BT_ACK_ADDED;
+		changed = 1;
 	}
+	if (rc || !changed)
+		goto out;
 	text = json_dumps(acks, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	if (!text) {
 		rc = BT_ENOMEM;
 		goto out;
 	}
 	{
-		size_t n = strlen(text);
-		char *t2 = realloc(text, n + 2);
+		size_t len = strlen(text);
+		char *t2 = realloc(text, len + 2);
 		if (!t2) {
 			rc = BT_ENOMEM;
 			goto out;
 		}
 		text = t2;
-		text[n] = '\n';
-		text[n + 1] = '\0';
-		rc = bt__write_file_atomic(path, text, n + 1, err);
+		text[len] = '\n';
+		text[len + 1] = '\0';
+		rc = bt__write_file_atomic(path, text, len + 1, err);
 	}
 out:
 	if (rc == BT_ENOMEM)
@@ -163,6 +209,19 @@ out:
 	free(text);
 	free(path);
 	return rc;
+}
+
+int bt_store_ack(struct bt_store *st, const char *series_key,
+		 const char *commit, const char *reason, const char *who,
+		 struct bt_strbuf *err)
+{
+	struct bt_ack_req r = { series_key, commit };
+	enum bt_ack_outcome o;
+
+	if (!series_key || !*series_key || !commit || !*commit)
+		return bt_error(err, BT_EINVAL,
+				"an acknowledgement needs a series, a commit and a reason");
+	return bt_store_ack_many(st, &r, 1, reason, who, &o, err);
 }
 
 int bt_store_acks(struct bt_store *st, struct bt_ack_list *out,

@@ -248,7 +248,7 @@ static void test_compare_same_level(void **state)
 	assert_int_equal(bt("compare", ids[2], ids[3], "--format", "csv", NULL), 0);
 	char *o = out();
 	assert_non_null(strstr(o, "benchmark,seq_len,n,median_a_s,median_b_s,ratio,ci_low,"
-				  "ci_high,p_value,p_adjusted,verdict\r\n"));
+				  "ci_high,p_value,p_adjusted,verdict,series_key\r\n"));
 	free(o);
 }
 

@@ -172,7 +172,7 @@ static void get_coded(const char *url, const char *ae, const char *ce,
 }
 
 /* A run file stored compressed (docs/STORE.md "Compressed run files"),
- * with zstd as the store writes it or with gzip: /api/run/ID serves it
+ * with zstd as the store writes it or with gzip: /api/runs/ID serves it
  * inflated to a client that does not take that coding, and as it is,
  * with Content-Encoding, to one that does. */
 static void test_run_compressed(void **state)
@@ -187,7 +187,7 @@ static void test_run_compressed(void **state)
 	bt_store_close(st);
 	assert_int_equal(bt_run_init(&run), 0);
 	assert_int_equal(bt_run_read_file(&run, path, &err), 0);
-	snprintf(url, sizeof url, "/api/run/%s", ids[1]);
+	snprintf(url, sizeof url, "/api/runs/%s", ids[1]);
 
 	assert_int_equal(bt_run_write_file_as(&run, path, BT_RUN_FILE_ZSTD, &err), 0);
 	json_t *j = get_json(url, 200);

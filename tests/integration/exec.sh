@@ -84,6 +84,16 @@ for scan in '0 1 -D 0.25' '1 2 -D 0.5' '0 1.000 -D 0.5' '-1 1 -D 1'; do
 		fail "-P d $scan: $(json '[r["params"]["d"] for r in d["results"]]'), hyperfine: $want"
 done
 
+# -i: --export-json has each run's exit status, as the real hyperfine's
+hyperfine -r 3 -i --style none --export-json "$tmp/hfi.json" 'exit 3' >/dev/null 2>&1 ||
+	fail "hyperfine -i"
+expect 0 "$bt" exec "${q[@]}" -r 3 -i --format none --export-json "$tmp/bti.json" 'exit 3'
+"$py" - "$tmp/hfi.json" "$tmp/bti.json" <<'PY' || fail "-i: exit_codes differ from hyperfine's"
+import json, sys
+hf, bt = (json.load(open(p))["results"][0] for p in sys.argv[1:3])
+assert hf["exit_codes"] == bt["exit_codes"] == [3, 3, 3], (hf["exit_codes"], bt["exit_codes"])
+PY
+
 # 3. -n names in order; the table's summary uses them; --reference first
 expect 0 "$bt" exec "${q[@]}" -r 3 -n fast -n slow 'sleep 0.001' 'sleep 0.03'
 grep -q '^fast ' "$tmp/out" && grep -q '^slow ' "$tmp/out" || fail "-n: $(cat "$tmp/out")"

@@ -56,6 +56,12 @@ for f in "$tmp/quick.json" "$tmp/acc.json"; do
 	done
 done
 
+# the portable vector kernels (GCC vector extensions) agree too
+INFER_NO_AVX2=1 expect 0 "$suite" --filter '^accuracy\.kernelized/' --param model=tiny \
+	--warmup-iterations 0 --measurement-iterations 1 --format none -o "$tmp/gen.json"
+[ "$(json "[(r['status'], r['counters']['avx2']) for r in d['results']]" "$tmp/gen.json")" = "[('ok', 0.0)]" ] ||
+	fail "kernelized without AVX2: $(cat "$tmp/gen.json")"
+
 # 2b. batch is adaptive: out of memory under --memory-limit, it is retried
 # with half the batch (the KV cache of 32 sequences does not fit in 100M of
 # address space beside the small model; that of 16 does). Sanitizer builds
@@ -68,7 +74,8 @@ if ! grep -q '^BT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
 	[ "$got" = "[('ok', '32', True, True)]" ] || fail "adaptive batch: $got"
 fi
 
-# 3. corrupted models: each case fails naming file and tensor, the run goes on
+# 3. corrupted models (found with --models DIR: one model value a file)
+# each fail their cases naming file and tensor, and the run goes on
 bad=$tmp/models
 mkdir "$bad"
 cp "$models/tiny.safetensors" "$models/tiny.json" "$bad/"
@@ -92,11 +99,13 @@ open(d + '/truncated.safetensors', 'wb').write(raw[:-1000])
 # a shape the config does not have, same bytes: [384,128] -> [128,384]
 open(d + '/wrongshape.safetensors', 'wb').write(raw.replace(key, key.replace(b'[384,128]', b'[128,384]'), 1))
 EOF
-BT_MODELS_DIR=$bad expect 4 "$suite" --filter '^(load\.eager|generate\.kernelized|accuracy\.compiled)/' \
-	--param model=tiny,flipbit,truncated,wrongshape --param prompt_len=32 --param cache=warm \
+expect 4 "$suite" --filter '^(load\.eager|generate\.kernelized|accuracy\.compiled)/' \
+	--models "$bad" --param prompt_len=32 --param cache=warm --num-tokens-to-generate 4 \
 	--quick --format none -o "$tmp/bad.json"
 json "'\n'.join('%s|%s|%s' % (r['name'] + '/' + r['params']['model'], r['status'], r['message'] or '')
 	for r in d['results'])" "$tmp/bad.json" > "$tmp/bad.txt"
+[ "$(json "sorted(set(r['params'].get('new_tokens', '-') for r in d['results']))" "$tmp/bad.json")" = "['-', '4']" ] ||
+	fail "--num-tokens-to-generate 4 did not set new_tokens"
 [ "$(grep -c '/tiny|ok|$' "$tmp/bad.txt")" = 3 ] || fail "tiny cases not ok: $(cat "$tmp/bad.txt")"
 [ "$(grep -c '|failed|' "$tmp/bad.txt")" = 9 ] || fail "want 9 failed cases: $(cat "$tmp/bad.txt")"
 want_msg() { # MODEL TEXT...: every case of MODEL failed with each TEXT

@@ -96,4 +96,8 @@ grep -q 'would be decided by more samples a side (--measurement-iterations)' "$t
 expect 0 "$bt" ab "$spin" "$spin" --blocks 1 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q
 grep -q 'ab: spin/k=1: noisy, not judged' "$tmp/err" || fail "ab: no warning per series: $(cat "$tmp/err")"
 expect 1 "$bt" ab "$spin" "$spin" --blocks 1 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q --fail-on-noisy
+# 2 blocks: 4 processes a side, the between-process test, said so
+expect 0 "$bt" ab "$spin" "$spin" --blocks 2 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q
+grep -q '^between-process test: every series (at least 4 processes in A, 4 in B)' "$tmp/out" ||
+	fail "ab: between-process test not said: $(cat "$tmp/out")"
 echo "processes: ok"

@@ -355,6 +355,12 @@ static void test_ignore_failure(void **state)
 	assert_int_equal(r->n_counters, 2);
 	assert_string_equal(r->counters[0].name, "exit_code_nonzero");
 	assert_true(r->counters[0].value == 4);
+	/* each run's exit status is a sample too (hyperfine's exit_codes) */
+	const struct bt_metric *code = bt_result_metric(r, "exit_code");
+	assert_non_null(code);
+	assert_int_equal(code->n_samples, 4);
+	for (size_t i = 0; i < code->n_samples; i++)
+		assert_true(code->samples[i] == 2);
 	assert_non_null(strstr(bt_strbuf_str(&out.warn), "4 of 4 runs exited with a non-zero"));
 	assert_non_null(strstr(bt_strbuf_str(&out.warn), "exit status 2: bad"));
 	out_release(&out);

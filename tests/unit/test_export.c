@@ -220,7 +220,7 @@ static void test_gbench(void **state)
 	}
 	/* the aggregates of A, as gbench computes them */
 	size_t i;
-	json_t *row;
+	json_t *row = NULL;
 	int seen = 0;
 	json_array_foreach(rows, i, row) {
 		if (strncmp(str(row, "name"), a, strlen(a)) || !json_object_get(row, "aggregate_name"))

@@ -197,6 +197,51 @@ static void test_gbench_names(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* --benchmark_report_aggregates_only: the one sample is the median
+ * aggregate, and its throughput and user counters are kept as those of
+ * iteration rows are (the stddev and cv rows are not values of them). */
+static void test_gbench_aggregates_only(void **state)
+{
+	(void)state;
+	const char *agg = "{\"context\": {}, \"benchmarks\": ["
+		"{\"name\": \"BM_v/8_mean\", \"run_name\": \"BM_v/8\", \"run_type\": "
+		"\"aggregate\", \"aggregate_name\": \"mean\", \"aggregate_unit\": \"time\", "
+		"\"iterations\": 4, \"real_time\": 21, \"cpu_time\": 20, \"time_unit\": \"ns\", "
+		"\"bytes_per_second\": 1.9e9, \"items\": 590, \"plain\": 42},"
+		"{\"name\": \"BM_v/8_median\", \"run_name\": \"BM_v/8\", \"run_type\": "
+		"\"aggregate\", \"aggregate_name\": \"median\", \"aggregate_unit\": \"time\", "
+		"\"iterations\": 4, \"real_time\": 20, \"cpu_time\": 19, \"time_unit\": \"ns\", "
+		"\"bytes_per_second\": 2e9, \"items\": 585, \"plain\": 42},"
+		"{\"name\": \"BM_v/8_stddev\", \"run_name\": \"BM_v/8\", \"run_type\": "
+		"\"aggregate\", \"aggregate_name\": \"stddev\", \"aggregate_unit\": \"time\", "
+		"\"iterations\": 4, \"real_time\": 1, \"cpu_time\": 1, \"time_unit\": \"ns\", "
+		"\"bytes_per_second\": 1e7, \"items\": 3, \"plain\": 0}]}";
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run run;
+	struct bt_import_info info;
+	assert_int_equal(bt_run_init(&run), 0);
+	int rc = bt_import_text(&run, agg, strlen(agg), "a.json", BT_FORMAT_GBENCH, &info, &err);
+	if (rc)
+		fail_msg("%d %s", rc, bt_strbuf_str(&err));
+	assert_int_equal(run.n_results, 1);
+	const struct bt_result *r = &run.results[0];
+	assert_int_equal(r->metrics[0].n_samples, 1);
+	assert_true(r->metrics[0].samples[0] == 20e-9);
+	/* 2e9 B/s at 20 ns: 40 bytes an iteration */
+	assert_string_equal(r->throughput.unit ? r->throughput.unit : "(none)", "B/s");
+	assert_true(fabs(r->throughput.items_per_op - 40) < 1e-9);
+	double items = -1, plain = -1;
+	for (size_t i = 0; i < r->n_counters; i++) {
+		if (!strcmp(r->counters[i].name, "items"))
+			items = r->counters[i].value;
+		if (!strcmp(r->counters[i].name, "plain"))
+			plain = r->counters[i].value;
+	}
+	assert_true(items == 585 && plain == 42);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -234,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_literals), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_jsonl),    cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_helpers),   cmocka_unit_test(test_gbench_names),
+		cmocka_unit_test(test_gbench_aggregates_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

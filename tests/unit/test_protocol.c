@@ -676,6 +676,33 @@ static void test_expansions_one_benchmark(void **state)
 	bt_strbuf_release(&warn);
 }
 
+/* An integer too big for 64 bits is still a finite JSON number (Python's
+ * json.dumps writes 10**20 so): a sample, not a malformed line. */
+static void test_big_integer(void **state)
+{
+	struct bt_run run;
+	struct bt_strbuf warn = BT_STRBUF_INIT;
+	(void)state;
+	make_run(&run, "big.py", NULL);
+	feed_emit(&run, 0, &warn,
+		  "{\"metric\": \"bytes\", \"value\": 123456789012345678901234567890, "
+		  "\"unit\": \"B\"}\n"
+		  "{\"benchmark\": \"k\", \"params\": {\"n\": 100000000000000000000}, "
+		  "\"metric\": \"m\", \"values\": [1, 18446744073709551616]}\n",
+		  NULL);
+	assert_string_equal(bt_strbuf_str(&warn), "");
+	const struct bt_metric *m = bt_result_metric(&run.results[0], "bytes");
+	assert_non_null(m);
+	assert_double_equal(m->samples[0], 1.2345678901234568e29, 1e14);
+	const struct bt_result *k = find(&run, "k", "n=1e+20");
+	m = bt_result_metric(k, "m");
+	assert_non_null(m);
+	assert_int_equal(m->n_samples, 2);
+	assert_double_equal(m->samples[1], 18446744073709551616.0, 1);
+	bt_run_release(&run);
+	bt_strbuf_release(&warn);
+}
+
 /* --- the caps ------------------------------------------------------------- */
 
 static void test_caps(void **state)
@@ -750,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_reported_time),
 		cmocka_unit_test(test_two_commands),
 		cmocka_unit_test(test_expansions_one_benchmark),
+		cmocka_unit_test(test_big_integer),
 		cmocka_unit_test(test_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,11 @@
  * fingerprint, metric, unit, dir, type, r [] (the point's run: an index
  * into index.rt, -1 unknown), v [], p25 [], p75 [], min [], max [], n []
  * (one entry per point, oldest first; numbers with 6 significant digits),
- * cps [{i, p, before, after, rel, worse, acked}], acks [{commit, reason,
+ * cps [{i, p, before, after, rel, worse, acked}] (not the edges of an
+ * excursion), ev [{s (0 pending, 1 reverted), x (1: an excursion), i, e
+ * (its return), before, after, back, rel, p, pa (points after i, or
+ * after e), more (points that confirm it), worse, acked}] (the events of
+ * bt_series_events), acks [{commit, reason,
  * who, when, i (the first point at that commit, -1 none)}]}. A rebuild
  * keeps a series file whose hash is unchanged and reads its change points
  * back instead of computing them.
@@ -34,27 +38,34 @@
 #include "dash.h"
 
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
-#define SERIES_FORMAT "/* benchtrack dashboard series v3 " /* + hash */
+#define SERIES_FORMAT "/* benchtrack dashboard series v4 " /* + hash */
+
+/* Appends {t, json} to the list *regs of *n (d->regs or d->evs). */
+static int add_to(struct reg **regs, size_t *n, size_t *alloc, const char *t,
+		  struct bt_strbuf *json)
+{
+	if (*n == *alloc) {
+		size_t na = *alloc ? 2 * *alloc : 64;
+		struct reg *r = realloc(*regs, na * sizeof *r);
+		if (!r)
+			return BT_ENOMEM;
+		*regs = r;
+		*alloc = na;
+	}
+	(*regs)[*n].t = strdup(t ? t : "");
+	(*regs)[*n].json = bt_strbuf_detach(json);
+	if (!(*regs)[*n].t || !(*regs)[*n].json) {
+		free((*regs)[*n].t);
+		free((*regs)[*n].json);
+		return BT_ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
 
 static int add_reg(struct dash *d, const char *t, struct bt_strbuf *json)
 {
-	if (d->n_regs == d->alloc_regs) {
-		size_t na = d->alloc_regs ? 2 * d->alloc_regs : 64;
-		struct reg *r = realloc(d->regs, na * sizeof *r);
-		if (!r)
-			return BT_ENOMEM;
-		d->regs = r;
-		d->alloc_regs = na;
-	}
-	d->regs[d->n_regs].t = strdup(t ? t : "");
-	d->regs[d->n_regs].json = bt_strbuf_detach(json);
-	if (!d->regs[d->n_regs].t || !d->regs[d->n_regs].json) {
-		free(d->regs[d->n_regs].t);
-		free(d->regs[d->n_regs].json);
-		return BT_ENOMEM;
-	}
-	d->n_regs++;
-	return 0;
+	return add_to(&d->regs, &d->n_regs, &d->alloc_regs, t, json);
 }
 
 static void js_points(struct bt_strbuf *b, const char *k, const struct bt_series *s,
@@ -210,6 +221,84 @@ static const struct bt__field cps_field = {
 	.esize = sizeof(struct bt_change_point)
 };
 
+/* An event (bt_series_events) as bt__dash_on_series writes it in "ev"
+ * (s status, x excursion, i index, e end, before, after, back, rel, p,
+ * pa points_after, more, worse), read back for a kept file. */
+static const struct bt__field ev_fields[] = {
+	{ .key = "s", .klen = 1, .type = BT__T_INT, .lo = 0, .hi = 1,
+	  .off = offsetof(struct bt_series_event, status) },
+	{ .key = "x", .klen = 1, .type = BT__T_INT, .lo = 0, .hi = 1,
+	  .off = offsetof(struct bt_series_event, excursion) },
+	{ .key = "i", .klen = 1, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
+	  .off = offsetof(struct bt_series_event, index) },
+	{ .key = "e", .klen = 1, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
+	  .off = offsetof(struct bt_series_event, end) },
+	{ .key = "before", .klen = 6, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_series_event, mean_before) },
+	{ .key = "after", .klen = 5, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_series_event, mean_after) },
+	{ .key = "back", .klen = 4, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_series_event, mean_back) },
+	{ .key = "rel", .klen = 3, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_series_event, rel_change) },
+	{ .key = "p", .klen = 1, .type = BT__T_NUM,
+	  .off = offsetof(struct bt_series_event, p_value) },
+	{ .key = "pa", .klen = 2, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
+	  .off = offsetof(struct bt_series_event, points_after) },
+	{ .key = "more", .klen = 4, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
+	  .off = offsetof(struct bt_series_event, more) },
+	{ .key = "worse", .klen = 5, .type = BT__T_INT, .lo = 0, .hi = 1,
+	  .off = offsetof(struct bt_series_event, worse) },
+};
+static const struct bt__obj ev_obj = { ev_fields, 12, 0 };
+static const struct bt__field ev_value = {
+	.type = BT__T_OBJ, .flags = BT__F_REQ, .sub = &ev_obj
+};
+struct ev_list {
+	struct bt_series_event *items;
+	size_t n;
+};
+static const struct bt__field evs_field = {
+	.type = BT__T_LIST, .flags = BT__F_REQ, .val = &ev_value,
+	.off = offsetof(struct ev_list, items),
+	.n_off = offsetof(struct ev_list, n),
+	.esize = sizeof(struct bt_series_event)
+};
+
+/* The events of a series file ("ev":[...]) into *out (malloc'd, NULL when
+ * none) and *n; -1 when they cannot be read back. */
+static int parse_events(const char *text, size_t n_points, struct bt_series_event **out,
+			size_t *n)
+{
+	const char *p = strstr(text, ",\"ev\":[");
+	struct ev_list got;
+	struct bt_arena *a;
+	size_t used;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&got, 0, sizeof got);
+	if (!p || !(a = bt__arena_new()))
+		return -1;
+	p += 6;
+	rc = bt__scan_value(p, strlen(p), &evs_field, &got, a, &used);
+	for (size_t i = 0; !rc && i < got.n; i++)
+		if (got.items[i].index >= n_points || got.items[i].end > n_points)
+			rc = -1;
+	if (!rc && got.n) {
+		*out = malloc(got.n * sizeof **out);
+		if (*out) {
+			memcpy(*out, got.items, got.n * sizeof **out);
+			*n = got.n;
+		} else {
+			rc = -1;
+		}
+	}
+	bt__arena_free(a);
+	return rc ? -1 : 0;
+}
+
 /* The change points of a series file written by bt__dash_on_series
  * ("cps":[{"i", "p", "before", "after", "rel", ...}]) into *out; -1 when
  * they cannot be read back (then they are computed). */
@@ -248,6 +337,8 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	struct dash *d = ud;
 	struct bt_strbuf *f = &d->file, reg = BT_STRBUF_INIT, cperr = BT_STRBUF_INIT;
 	struct bt_cp_result cps;
+	struct bt_series_event *ev = NULL;
+	size_t n_ev = 0;
 	const struct bt_store_entry *last;
 	const char *type;
 	char stem[128], rel[200], head[80];
@@ -282,12 +373,15 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		 (unsigned long long)series_hash(d, s, type, ri));
 	/* an unchanged series: keep its file and the change points in it */
 	if ((old = read_if_current(d, rel, head, &old_len)) &&
-	    parse_cps(old, s->n, &cps) == 0) {
+	    parse_cps(old, s->n, &cps) == 0 && parse_events(old, s->n, &ev, &n_ev) == 0) {
 		kept = 1;
 	} else {
+		bt_cp_result_release(&cps);
 		memset(&cps, 0, sizeof cps);
 		if (bt_series_changepoints(s, &d->cp, &cps, &cperr))
 			memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
+		else if (bt_series_events(s, &d->cp, &cps, &ev, &n_ev, &cperr))
+			ev = NULL, n_ev = 0;
 	}
 	free(old);
 	bt_strbuf_release(&cperr);
@@ -331,6 +425,8 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		const struct bt_series_point *p = &s->points[c->index];
 		int worse = bt_series_change_worse(s, c);
 		int acked = bt_series_change_acked(s, c->index, &d->acks);
+		if (bt_series_event_claims(ev, n_ev, c->index))
+			continue; /* an edge of an excursion: shown as that */
 		if (!kept) {
 			bt_strbuf_addc(f, '{');
 			bt__js_kint(f, "i", (long long)c->index);
@@ -380,6 +476,29 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	if (!kept) {
 		bt__js_close(f, ']');
 		bt_strbuf_addc(f, ',');
+		bt__js_key(f, "ev");
+		bt_strbuf_addc(f, '[');
+		for (size_t k = 0; k < n_ev; k++) {
+			const struct bt_series_event *e = &ev[k];
+			bt_strbuf_addc(f, '{');
+			bt__js_kint(f, "s", (long long)e->status);
+			bt__js_kint(f, "x", e->excursion);
+			bt__js_kint(f, "i", (long long)e->index);
+			bt__js_kint(f, "e", (long long)e->end);
+			bt__js_knum(f, "before", e->mean_before);
+			bt__js_knum(f, "after", e->mean_after);
+			bt__js_knum(f, "back", e->mean_back);
+			bt__js_knum(f, "rel", e->rel_change);
+			bt__js_knum(f, "p", e->p_value);
+			bt__js_kint(f, "pa", (long long)e->points_after);
+			bt__js_kint(f, "more", (long long)e->more);
+			bt__js_kint(f, "worse", e->worse);
+			bt__js_kint(f, "acked", bt_series_change_acked(s, e->index, &d->acks));
+			bt__js_close(f, '}');
+			bt_strbuf_addc(f, ',');
+		}
+		bt__js_close(f, ']');
+		bt_strbuf_addc(f, ',');
 
 		bt__js_key(f, "acks");
 		bt_strbuf_addc(f, '[');
@@ -407,6 +526,52 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 			goto out;
 	} else {
 		d->stats_series_kept++;
+	}
+	/* pending changes and reverted excursions that got worse, for the
+	 * overview */
+	for (size_t k = 0; k < n_ev; k++) {
+		const struct bt_series_event *e = &ev[k];
+		const struct bt_series_point *p = &s->points[e->index];
+		const struct bt_series_point *b = e->excursion && e->end < s->n
+							  ? &s->points[e->end] : NULL;
+		if (!e->worse || bt_series_change_acked(s, e->index, &d->acks))
+			continue;
+		size_t lo = e->index > SPARK_SIDE ? e->index - SPARK_SIDE : 0;
+		size_t hi = e->index + SPARK_SIDE < s->n ? e->index + SPARK_SIDE : s->n;
+		bt_strbuf_reset(&reg);
+		bt_strbuf_addc(&reg, '{');
+		js_identity(&reg, s, type);
+		bt__js_kstr(&reg, "status", bt_event_status_name(e->status));
+		bt__js_kstr(&reg, "kind", e->excursion ? "excursion" : "step");
+		bt__js_kstr(&reg, "t", p->timestamp);
+		bt__js_kstr(&reg, "commit", p->commit);
+		bt__js_kstr(&reg, "run", p->run_id);
+		bt__js_knum(&reg, "before", e->mean_before);
+		bt__js_knum(&reg, "after", e->mean_after);
+		bt__js_knum(&reg, "back", e->mean_back);
+		bt__js_knum(&reg, "rel", e->rel_change);
+		bt__js_knum(&reg, "p", e->p_value);
+		bt__js_kint(&reg, "i", (long long)e->index);
+		bt__js_kint(&reg, "end", e->excursion ? (long long)e->end : -1);
+		bt__js_kstr(&reg, "backCommit", b ? b->commit : NULL);
+		bt__js_kstr(&reg, "backT", b ? b->timestamp : NULL);
+		bt__js_kint(&reg, "more", (long long)e->more);
+		bt__js_key(&reg, "spark");
+		bt_strbuf_addc(&reg, '[');
+		for (size_t i = lo; i < hi; i++) {
+			if (i > lo)
+				bt_strbuf_addc(&reg, ',');
+			bt__js_num(&reg, s->points[i].value);
+		}
+		bt_strbuf_add(&reg, "],", 2);
+		bt__js_kint(&reg, "sparkAt", (long long)(e->index - lo));
+		bt__js_close(&reg, '}');
+		if ((rc = add_to(&d->evs, &d->n_evs, &d->alloc_evs, p->timestamp, &reg)))
+			goto out;
+		if (e->status == BT_EVENT_PENDING)
+			d->n_pending++;
+		else
+			d->n_reverted++;
 	}
 
 	/* the index entry: identity and the last value, no points */
@@ -440,6 +605,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	d->stats.series++;
 	d->stats.points += s->n;
 out:
+	free(ev);
 	bt_cp_result_release(&cps);
 	bt_strbuf_release(&reg);
 	free(ri);
