@@ -3,7 +3,11 @@
  * answers beside ours, per noise kind and CV: the false alarms on null
  * series, the recall of single steps of at least 2 sigma (+-3 points), the
  * recall of 1% steps at 0.5% noise, the other injections, Otava parity of
- * otava_compat, and the time per 200-point series.
+ * otava_compat, and the time per 200-point series. Then the excursion
+ * search (bt_excursions beside our change points): the null series it
+ * flags per kind and CV (alone, and with the change points), the
+ * corpus' 3-point excursions (step_revert3) it finds, and its time
+ * (BT_EVAL_EXC_DEBUG=1 prints every excursion found).
  *
  * The corpus has no autocorrelated or bimodal noise, so those series are
  * generated here to the corpus design (level 100, sigma = CV * 100, N = 200,

@@ -11,7 +11,9 @@
  * and max are kept as counters "time.source_STAT", user and system (the
  * mean CPU seconds of a run) as "user.source_mean" and
  * "system.source_mean". Runs that exited non-zero (kept by hyperfine's
- * -i) are counted in the counter "nonzero_exits"; the result stays ok.
+ * -i) are counted in the counter "exit_code_nonzero" and, when every
+ * run has a status, are the metric "exit_code" (as exec -i records them);
+ * the result stays ok.
  * "memory_usage_byte" (newer hyperfine) gives the peak memory. A command
  * that appears twice with the same parameters gets " (2)", " (3)", ...
  * appended. The file says nothing of machine, commit or time. */
@@ -137,8 +139,22 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 		const json_t *c = json_array_get(ec, k);
 		bad += !json_is_integer(c) || json_integer_value(c) != 0;
 	}
-	if (bad && (rc = bt__imp_add_counter(run, r, "nonzero_exits", (double)bad)))
+	/* as exec -i records them: the count, and each run's status when
+	 * every run has one (hyperfine writes null for a run a signal ended) */
+	if (bad && (rc = bt__imp_add_counter(run, r, "exit_code_nonzero", (double)bad)))
 		goto out;
+	if (bad && json_array_size(ec) == n) {
+		size_t k = 0;
+		while (k < n && json_is_integer(json_array_get(ec, k)))
+			k++;
+		if (k == n) {
+			for (k = 0; k < n; k++)
+				x[k] = (double)json_integer_value(json_array_get(ec, k));
+			if ((rc = bt__imp_add_metric(run, r, "exit_code", "", BT_LOWER_IS_BETTER,
+						     x, n)))
+				goto out;
+		}
+	}
 	const json_t *mem = json_object_get(o, "memory_usage_byte");
 	for (size_t k = 0; k < json_array_size(mem); k++) {
 		double b;

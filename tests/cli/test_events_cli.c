@@ -172,7 +172,7 @@ static json_t *history_event(const char *array)
 	return e;
 }
 
-/* The case as the points arrive. */
+/* A 20% slowdown fixed three commits later, as the points arrive. */
 static void test_slowdown_fixed_three_commits_later(void **state)
 {
 	json_t *e;

@@ -135,6 +135,18 @@ static void test_api_regressions(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "machine")), "m1");
 	assert_true(json_real_value(json_object_get(r, "rel_change")) > 0.15);
 	assert_false(json_boolean_value(json_object_get(r, "acknowledged")));
+	/* a confirmed step; nothing pending or reverted */
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "confirmed");
+	assert_int_equal(json_integer_value(json_object_get(j, "pending")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "reverted")), 0);
+	json_decref(j);
+	/* a series carries its pending and reverted changes (none here) */
+	char path[64];
+	snprintf(path, sizeof path, "/api/series/%s", step_key);
+	j = get_json(path, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "change_points")), 1);
+	assert_true(json_is_array(json_object_get(j, "pending")));
+	assert_int_equal(json_array_size(json_object_get(j, "reverted")), 0);
 	json_decref(j);
 	j = get_json("/api/regressions?since=2026-11-02", 200);
 	assert_int_equal(json_array_size(json_object_get(j, "regressions")), 0);

@@ -224,6 +224,24 @@ grep -q "sh exited with status 5" "$tmp/err" || fail "harness status not reporte
 expect 3 "$bt" import --store "$store" -- sh -c 'head -c 300 gb.json'
 grep -q "output of sh: line" "$tmp/err" || fail "-- COMMAND: truncated output: $(cat "$tmp/err")"
 [ "$(runs)" -eq 5 ] || fail "-- COMMAND: truncated output stored"
+# a SIGTERM sent to benchtrack alone (a CI job's timeout) reaches the
+# harness too: exit 143, a message, nothing stored, no process left
+"$bt" import --store "$store" -- sh -c 'echo $$ > started.tmp; mv started.tmp started; exec sleep 297' \
+	> term.out 2> term.err &
+bpid=$!
+for _ in $(seq 200); do [ -s started ] && break; sleep 0.05; done
+[ -s started ] || fail "-- COMMAND: the harness did not start"
+hpid=$(cat started)
+kill -TERM $bpid
+rc=0
+wait $bpid || rc=$?
+if kill -0 "$hpid" 2>/dev/null; then
+	kill "$hpid"
+	fail "-- COMMAND: SIGTERM: the harness is left running"
+fi
+[ $rc -eq 143 ] || fail "-- COMMAND: SIGTERM: exit $rc, want 143"
+grep -q "import: interrupted by signal 15" term.err || fail "-- COMMAND: SIGTERM: $(cat term.err)"
+[ "$(runs)" -eq 5 ] || fail "-- COMMAND: SIGTERM: something stored"
 
 # --- broken files of each format: exit 3, file and field named, nothing stored
 $py - <<'PY'

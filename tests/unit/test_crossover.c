@@ -157,7 +157,7 @@ static void give_samples(struct bt_run *run, size_t i, size_t k, double spread)
 	m->stats.n = k;
 }
 
-/* The issue's case: speedups of 0.98x to 1.01x whose intervals all
+/* Speedups of 0.98x to 1.01x whose intervals all
  * contain 1 are no crossover (the point estimates alone cross 1 three
  * times: overtakes / falls behind / overtakes), but "no significant
  * difference". With tight samples the same speedups are significant and

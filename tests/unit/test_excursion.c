@@ -1,5 +1,5 @@
 /* Short excursions (bt_excursions) and the events of a series
- * (bt_series_events): the issue's case of a 20% slowdown at one commit
+ * (bt_series_events): a 20% slowdown at one commit
  * fixed three commits later, pending while recent and then reverted; what
  * is not an excursion; false alarms on simulated null series. */
 #include <math.h>
@@ -57,9 +57,9 @@ static void series_of(struct bt_series *s, struct bt_series_point *p, const doub
 	s->direction = BT_LOWER_IS_BETTER;
 }
 
-/* The issue's case: 30 points, 3 at +20%, then back. The change points
+/* A 20% slowdown for 3 points of 30, then back. The change points
  * alone find nothing; the excursion is found with both edges. */
-static void test_issue_case(void **state)
+static void test_three_point_slowdown(void **state)
 {
 	double x[43];
 	struct bt_excursion *ex;
@@ -89,7 +89,7 @@ static void test_issue_case(void **state)
 /* As the points arrive: pending from the first slow point on (a pending
  * change point, then the excursion while its return is recent), reverted
  * once 5 points follow the return; always exactly one event at 30. */
-static void test_issue_case_timeline(void **state)
+static void test_slowdown_timeline(void **state)
 {
 	double x[43];
 	struct bt_series s;
@@ -193,7 +193,7 @@ static void test_not_excursions(void **state)
 
 /* Simulated null series of 200 points: Gaussian, and bimodal (10% of the
  * points 5 sd slower, a second mode a run of three can come from): the
- * share flagged stays within the change points' targets (issue 13: 2% and
+ * share flagged stays within the change points' targets (2% and
  * 5%; measured on the corpus design by bench/changepoint_eval.c). */
 static void test_null_false_alarms(void **state)
 {
@@ -228,8 +228,8 @@ static void test_null_false_alarms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_issue_case),
-		cmocka_unit_test(test_issue_case_timeline),
+		cmocka_unit_test(test_three_point_slowdown),
+		cmocka_unit_test(test_slowdown_timeline),
 		cmocka_unit_test(test_not_excursions),
 		cmocka_unit_test(test_null_false_alarms),
 	};

@@ -242,6 +242,34 @@ static void test_gbench_aggregates_only(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* hyperfine -i: its exit_codes become what exec -i records, the counter
+ * exit_code_nonzero and the metric exit_code (so that export writes them
+ * back as they were). */
+static void test_hyperfine_exit_codes(void **state)
+{
+	(void)state;
+	const char *hf = "{\"results\": [{\"command\": \"exit 3\", \"times\": [0.5, 0.25, 1], "
+			 "\"exit_codes\": [0, 3, 3]}]}";
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run run;
+	struct bt_import_info info;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, hf, strlen(hf), "h", BT_FORMAT_HYPERFINE, &info,
+					&err), 0);
+	const struct bt_result *r = &run.results[0];
+	double k = -1;
+	for (size_t i = 0; i < r->n_counters; i++)
+		if (!strcmp(r->counters[i].name, "exit_code_nonzero"))
+			k = r->counters[i].value;
+	assert_true(k == 2);
+	const struct bt_metric *m = bt_result_metric(r, "exit_code");
+	assert_non_null(m);
+	assert_int_equal(m->n_samples, 3);
+	assert_true(m->samples[0] == 0 && m->samples[1] == 3 && m->samples[2] == 3);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -280,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_jsonl),    cmocka_unit_test(test_detect),
 		cmocka_unit_test(test_helpers),   cmocka_unit_test(test_gbench_names),
 		cmocka_unit_test(test_gbench_aggregates_only),
+		cmocka_unit_test(test_hyperfine_exit_codes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
