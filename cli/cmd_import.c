@@ -164,7 +164,18 @@ static int run_harness(char **argv, const char *out, int *status)
 		bt_front_error("import: %s: %s", argv[0], strerror(rc));
 		return -1;
 	}
-	while (waitpid(pid, &st, 0) < 0) {
+	/* a SIGINT or SIGTERM caught meanwhile (cli_tmp_open's handler, which
+	 * does not know this pid) is passed on to the harness, which a signal
+	 * sent to benchtrack alone would not reach */
+	int sent = 0;
+	for (;;) {
+		int sig = cli_tmp_interrupted();
+		if (sig && !sent) {
+			kill(pid, sig);
+			sent = 1;
+		}
+		if (waitpid(pid, &st, 0) >= 0)
+			break;
 		if (errno != EINTR) {
 			bt_front_error("import: %s: %s", argv[0], strerror(errno));
 			return -1;
@@ -227,8 +238,11 @@ static int import_command(char **cmd, const struct flags *fl, struct item *it, i
 	int code = -1;
 	if (run_harness(cmd, tmp, hstatus))
 		return BT_EXIT_ERROR;
-	if (cli_tmp_interrupted())
+	if (cli_tmp_interrupted()) {
+		bt_front_error("import: interrupted by signal %d (%s); nothing stored",
+			       cli_tmp_interrupted(), strsignal(cli_tmp_interrupted()));
 		return 128 + cli_tmp_interrupted();
+	}
 	if (*hstatus)
 		cli_warn("import", "%s exited with status %d", cmd[0], *hstatus);
 	size_t len = 0;

@@ -258,7 +258,8 @@ void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 	char mb[BT_FORMAT_MAX], ma[BT_FORMAT_MAX], d[BT_FORMAT_MAX], sd[BT_FORMAT_MAX],
 		need[BT_FORMAT_MAX];
 	double diff = fabs(c->mean_after - c->mean_before);
-	double floor_abs = o->min_magnitude * fabs(c->mean_before);
+	double floor_rel = bt_cp_floor(o, c->mean_before, c->noise_sd);
+	double floor_abs = floor_rel * fabs(c->mean_before);
 
 	if (!isfinite(c->noise_sd) || !isfinite(c->min_change))
 		return; /* --otava-compat: Otava's rule, nothing more to say */
@@ -276,6 +277,9 @@ void cli_cp_explain(const struct bt_change_point *c, const struct bt_cp_opts *o,
 	bt_strbuf_addf(out, "    and reaches the %s needed (", need);
 	if (c->min_change > floor_abs)
 		bt_strbuf_addf(out, "%g noise sd", o->noise_k);
+	else if (floor_rel > o->min_magnitude)
+		bt_strbuf_addf(out, "the %g%% floor of a series without noise, a "
+				    "deterministic count", 100 * floor_rel);
 	else
 		bt_strbuf_addf(out, "the %g%% floor, --min-change", 100 * o->min_magnitude);
 	bt_strbuf_addf(out, "); t-test p %.2g < %g", c->p_value, o->max_pvalue);
@@ -375,6 +379,10 @@ int cli_cmp_opts(const char *cmd, const char *format, const char *threshold,
 			       "or a fraction such as 0.05", cmd, threshold);
 		return BT_EXIT_USAGE;
 	}
+	/* a threshold given applies to deterministic counts too (their
+	 * default is 1%, the sampled metrics' 5%) */
+	if (threshold)
+		o->verdict.count_delta = o->verdict.delta;
 	if (alpha) {
 		char *end;
 		errno = 0;

@@ -99,8 +99,10 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 			return BT_EXIT_USAGE;
 		}
 	}
-	if (bt_run_init(&run) || bt_front_context(f, &run, build, argv0)) {
-		bt_front_error("%s", bt_strerror(BT_ENOMEM));
+	int crc = 0;
+	if (bt_run_init(&run) || (crc = bt_front_context(f, &run, build, argv0))) {
+		if (crc != BT_EINVAL) /* --git-dir: said already */
+			bt_front_error("%s", bt_strerror(BT_ENOMEM));
 		bt_plan_release(&plan);
 		bt_run_release(&run);
 		return BT_EXIT_ERROR;

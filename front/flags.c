@@ -13,7 +13,8 @@ enum flag_id {
 	F_SEED, F_FORMAT, F_OUT, F_TYPE, F_OPTIONS, F_ABLATION, F_BASELINE,
 	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
 	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN,
-	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU
+	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU,
+	F_GIT_DIR
 };
 
 struct flag {
@@ -52,6 +53,7 @@ static const struct flag flags[] = {
 	{ "ablation", 0, 0, 1, F_ABLATION },
 	{ "baseline", 0, 1, 0, F_BASELINE },
 	{ "suite", 0, 1, 1, F_SUITE },
+	{ "git-dir", 0, 1, 1, F_GIT_DIR },
 	{ "allow-empty", 0, 0, 0, F_ALLOW_EMPTY },
 	{ "allow-unknown-params", 0, 0, 1, F_ALLOW_UNKNOWN },
 	{ "store", 0, 1, 0, F_STORE },
@@ -228,6 +230,7 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_ABLATION: c->ablation = 1; break;
 	case F_BASELINE: f->baseline = v; break;
 	case F_SUITE: f->suite = v; break;
+	case F_GIT_DIR: f->git_dir = v; break;
 	case F_VERBOSE: f->log_level = BT_LOG_DEBUG; break;
 	case F_QUIET: f->log_level = BT_LOG_QUIET; break;
 	case F_LOG_LEVEL:

@@ -23,6 +23,9 @@ struct bt_front {
 	const char *out;      /* --out FILE: the run as JSON */
 	const char *type;     /* --type */
 	const char *suite;    /* --suite */
+	const char *git_dir;  /* --git-dir: the repository of the run's git
+				 state (default: the cwd's, else the
+				 executable's directory's) */
 	const char *baseline; /* --baseline */
 	int list;             /* --list */
 	const char *store;    /* --store DIR (benchtrack run) */

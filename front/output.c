@@ -39,8 +39,24 @@ int bt_front_context(struct bt_front *f, struct bt_run *run,
 {
 	int rc;
 	if ((rc = bt_context_stamp(run)) || (rc = bt_context_machine(run)) ||
-	    (rc = bt_context_git(run, NULL)))
+	    (rc = bt_context_git(run, f->git_dir)))
 		return rc;
+	if (f->git_dir && !run->git.commit) {
+		bt_front_error("--git-dir %s: no git commit there (not a "
+			       "repository, or git is missing)", f->git_dir);
+		return BT_EINVAL;
+	}
+	/* a suite started from outside its repository: the repository of
+	 * the executable's directory (argv0 as it was started) */
+	if (!f->git_dir && !run->git.commit && argv0 && strchr(argv0, '/')) {
+		char *copy = strdup(argv0);
+		if (!copy)
+			return BT_ENOMEM;
+		rc = bt_context_git(run, dirname(copy));
+		free(copy);
+		if (rc)
+			return rc;
+	}
 	const char *type = f->type ? f->type
 			   : f->cfg.ablation ? "ablation" : "comprehensive";
 	run->benchmark_type = bt_run_strdup(run, type);

@@ -237,14 +237,19 @@ static struct pool *pool_create(int n)
 	return p;
 }
 
+/* Sections of fewer multiply-adds run on the caller alone: waking a
+ * thread costs more than it saves (about 30 us of work here). */
+#define POOL_MIN_WORK (1 << 17)
+
 /* Runs fn(arg, chunk, tid) for chunk 0..n_chunks-1 on the pool's threads
- * (the caller is thread 0) and returns when all are done. */
+ * (the caller is thread 0) and returns when all are done; work is the
+ * section's multiply-adds. */
 static void pool_run(struct pool *p, int n_chunks, void (*fn)(void *, int, int),
-		     void *arg)
+		     void *arg, double work)
 {
 	if (n_chunks <= 0)
 		return;
-	if (p->n == 1 || n_chunks == 1) {
+	if (p->n == 1 || n_chunks == 1 || work < POOL_MIN_WORK) {
 		for (int c = 0; c < n_chunks; c++)
 			fn(arg, c, 0);
 		return;
@@ -303,7 +308,7 @@ static void k_matmul(void *ctx, float *out, const float *x, const float *w,
 	struct mm_job j = { .out = out, .x = x, .w = w, .n = n, .in = in,
 			    .od = od, .accumulate = accumulate,
 			    .per = chunk_outs(p, od) };
-	pool_run(p, (od + j.per - 1) / j.per, mm_chunk, &j);
+	pool_run(p, (od + j.per - 1) / j.per, mm_chunk, &j, (double)n * in * od);
 }
 
 /* q, k and v: chunks of each in turn, one parallel section. */
@@ -325,7 +330,7 @@ static void k_qkv(void *ctx, float *q, float *k, float *vv, const float *x,
 	struct mm_job j = { .out = q, .out2 = k, .out3 = vv, .x = x, .w = wq,
 			    .w2 = wk, .w3 = wv, .n = n, .in = d, .od = d,
 			    .per = chunk_outs(p, 3 * d) };
-	pool_run(p, 3 * ((d + j.per - 1) / j.per), qkv_chunk, &j);
+	pool_run(p, 3 * ((d + j.per - 1) / j.per), qkv_chunk, &j, 3.0 * n * d * d);
 }
 
 #define SW_ROWS 4
@@ -356,7 +361,7 @@ static void k_swiglu(void *ctx, float *hb, const float *x, const float *wg,
 	struct pool *p = ctx;
 	struct mm_job j = { .out = hb, .x = x, .w = wg, .w2 = wu, .n = n,
 			    .in = in, .od = f, .per = chunk_outs(p, f) };
-	pool_run(p, (f + j.per - 1) / j.per, swiglu_chunk, &j);
+	pool_run(p, (f + j.per - 1) / j.per, swiglu_chunk, &j, 2.0 * n * in * f);
 }
 
 /* One (row, head) pair a chunk; the scratch is the thread's. */
@@ -380,11 +385,15 @@ static void k_attention(void *ctx, float *out, const float *q, const float *kc,
 			    .slot = slot, .pos = pos, .dim = dim, .heads = heads,
 			    .stride = slot_stride, .scratch = scratch,
 			    .max_seq = max_seq };
-	pool_run(ctx, n * heads, attn_chunk, &j);
+	double work = 0;
+	for (int r = 0; r < n; r++)
+		work += 2.0 * (pos[r] + 1) * dim;
+	pool_run(ctx, n * heads, attn_chunk, &j, work);
 }
 
 static void *kernelized_create(const struct model *m, int n_slots, int max_seq)
 {
+	use_avx2(); /* decided here, before any thread asks */
 	struct pool *p = pool_create(kernelized_threads());
 	if (!p)
 		return NULL;

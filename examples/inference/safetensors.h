@@ -19,7 +19,8 @@
  * a tensor reaching past the end of the data). Every error message names
  * the file and, when one is concerned, the tensor, then what is wrong.
  *
- * Nothing here prints or exits. Functions return 0 or -1 with the message
+ * The tensors' data is used in place (st_tensor.data): the host is assumed
+ * to be little-endian, as the format is. Nothing here prints or exits. Functions return 0 or -1 with the message
  * in err (errlen bytes, always terminated).
  */
 #ifndef INFER_SAFETENSORS_H

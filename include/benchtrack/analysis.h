@@ -123,8 +123,12 @@ enum bt_noisy_cause {
 				  straddles the threshold (or no ratio) */
 	BT_NOISY_PROCESSES,    /* significant on the samples, but the
 				  between-process test did not pass */
+	BT_NOISY_COUNTS,       /* a deterministic metric whose counts vary
+				  within a run by more than half the
+				  threshold (bt_compare_counts) */
 };
-/* "few_samples", "sample_test", "ci_threshold", "between_processes";
+/* "few_samples", "sample_test", "ci_threshold", "between_processes",
+ * "count_spread";
  * "" for BT_NOISY_NONE. */
 const char *bt_noisy_cause_name(enum bt_noisy_cause c);
 
@@ -133,6 +137,11 @@ struct bt_verdict_opts {
 	double delta;   /* 0.05: the smallest slowdown worth reporting */
 	size_t min_n;   /* 6: refuse to judge below this many samples a side */
 	size_t warn_n;  /* 10: judge, but warn below this */
+	double process_alpha; /* 0.05: the level of the between-process
+				 test, which a change significant at alpha
+				 on its samples must also pass */
+	double count_delta; /* 0.01: the threshold of deterministic metrics
+			       (bt_compare_counts) */
 };
 void bt_verdict_opts_default(struct bt_verdict_opts *o);
 
@@ -171,6 +180,7 @@ struct bt_sample_cmp {
 	enum bt_noisy_cause cause;     /* why noisy; BT_NOISY_NONE otherwise */
 	const char *decide;            /* noisy: static sentence saying what
 					  would decide it; NULL otherwise */
+	int deterministic;             /* judged by bt_compare_counts */
 };
 /* Compares a (na values) with b. When some value is <= 0 no ratio can be
  * formed on logs: then ratio = 1 + shift / |median_a| (HL shift of the raw
@@ -182,6 +192,20 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 		       size_t nb, int higher_is_better,
 		       const struct bt_verdict_opts *o,
 		       struct bt_sample_cmp *out);
+/* Compares the samples of a deterministic metric (bt_metric.deterministic:
+ * an instruction count), which have (almost) no noise, so that p-values
+ * do not apply (lib/analysis/counts.c). ratio = median B / median A, the
+ * "CI" the range [min B / max A, max B / min A]; p-values NAN, so the row
+ * stays out of a suite's correction; c->deterministic = 1. Rule, with
+ * d = o->count_delta: regressed when the slowdown (ratio, or 1 / ratio
+ * for a higher-is-better metric) exceeds 1 + d, improved below
+ * 1 / (1 + d), unchanged between; noisy (BT_NOISY_COUNTS) when a side's
+ * values spread by more than d / 2 of its median (not a deterministic
+ * count after all), or a median is <= 0. One value a side suffices.
+ * Returns 0, BT_EINVAL (empty, NAN or infinite values). */
+int bt_compare_counts(const double *a, size_t na, const double *b, size_t nb,
+		      int higher_is_better, const struct bt_verdict_opts *o,
+		      struct bt_sample_cmp *out);
 /* Re-decides c->verdict, c->reason, c->cause, c->decide and c->few from
  * c->p_adjusted (after a suite correction) and, when c->process_test is
  * set, c->p_process; o NULL means the defaults. A significant result
@@ -355,13 +379,27 @@ struct bt_cp_opts {
 	int suppress_spikes;    /* one-point spikes that revert are not changes */
 	int otava_compat;       /* Otava's algorithm exactly, no extras */
 	double perm_max_pvalue; /* 0.01: permutation p needed to confirm */
+	double count_floor;     /* 0.01: the floor of the relative change
+				   where the series has (almost) no noise
+				   (robust noise sd <= BT_CP_COUNT_NOISE of
+				   |mean before|: a deterministic count), in
+				   place of min_magnitude when larger: the
+				   threshold compare and check apply to
+				   such metrics (bt_compare_counts); 0 off */
 };
+/* Relative noise below which a series counts as deterministic. */
+#define BT_CP_COUNT_NOISE 1e-4
 /* Our defaults (docs/internals/ARCHITECTURE.md §8). */
 void bt_cp_opts_default(struct bt_cp_opts *o);
 /* Otava's compute_change_points(window_len=50, max_pvalue=p,
  * min_magnitude=0): no permutation test, no spike suppression, no
  * min_after, otava_compat = 1. */
 void bt_cp_opts_otava(struct bt_cp_opts *o, double max_pvalue);
+/* The relative floor of a change from mean with noise sd noise_sd:
+ * count_floor when that is larger than min_magnitude and noise_sd is at
+ * most BT_CP_COUNT_NOISE * |mean| (a deterministic count), else
+ * min_magnitude (also for a NAN noise). */
+double bt_cp_floor(const struct bt_cp_opts *o, double mean, double noise_sd);
 
 struct bt_change_point {
 	size_t index;          /* first point of the new regime (>= 1) */

@@ -60,6 +60,10 @@ struct bt_metric {
 				    median of each process's samples, in
 				    process order; NULL and 0 otherwise */
 	size_t n_process_medians;
+	int deterministic;     /* 1: a count that does not vary from run to
+				  run (instructions under callgrind): judged
+				  by a threshold on the ratio, no p-values
+				  (benchtrack-compare(1)); 0 otherwise */
 };
 
 struct bt_validation {
@@ -181,6 +185,15 @@ struct bt_config {
 	const char *gpu_monitoring; /* set by bt_plan_run: "nvml",
 				       "unavailable" (no NVML or no GPU),
 				       "off"; NULL unknown */
+	const char *measure;        /* --measure: NULL or "time",
+				       "instructions" (callgrind), "cycles"
+				       (perf_event_open); docs/MEASURE.md */
+	int cache_sim;              /* --cache-sim (instructions) */
+	const char *measure_tool;   /* what counted, as recorded: the
+				       valgrind version and options, or the
+				       perf events; NULL for time */
+	const char *measure_dir;    /* not stored: where callgrind writes
+				       its dumps (set by the runner front) */
 };
 
 struct bt_arena; /* opaque */

@@ -39,6 +39,15 @@ void bt_cp_opts_default(struct bt_cp_opts *o)
 	o->suppress_spikes = 1;
 	o->otava_compat = 0;
 	o->perm_max_pvalue = 0.01;
+	o->count_floor = 0.01;
+}
+
+double bt_cp_floor(const struct bt_cp_opts *o, double mean, double noise_sd)
+{
+	if (o->count_floor > o->min_magnitude && noise_sd >= 0 &&
+	    noise_sd <= BT_CP_COUNT_NOISE * fabs(mean))
+		return o->count_floor;
+	return o->min_magnitude;
 }
 
 void bt_cp_opts_otava(struct bt_cp_opts *o, double max_pvalue)
@@ -712,10 +721,13 @@ static int rank_test(const double *y, size_t n, struct cp_rec *cp,
 }
 
 /* The smallest change our defaults report at r: max(min_magnitude *
- * |mean before|, noise_k * noise), in the values' units. */
+ * |mean before|, noise_k * noise), in the values' units; a series
+ * without noise (a deterministic count) has the floor
+ * max(min_magnitude, count_floor) instead. */
 static double min_change(const struct cp_rec *r, const struct bt_cp_opts *o)
 {
-	double f = o->min_magnitude * fabs(r->m1), k = o->noise_k * r->noise;
+	double f = bt_cp_floor(o, r->m1, r->noise) * fabs(r->m1),
+	       k = o->noise_k * r->noise;
 
 	return k > f ? k : f; /* a NAN noise leaves the floor */
 }
@@ -1104,7 +1116,8 @@ static int same_opts(const struct bt_cp_opts *a, const struct bt_cp_opts *b)
 	       a->min_after == b->min_after &&
 	       a->suppress_spikes == b->suppress_spikes &&
 	       a->otava_compat == b->otava_compat &&
-	       a->perm_max_pvalue == b->perm_max_pvalue;
+	       a->perm_max_pvalue == b->perm_max_pvalue &&
+	       a->count_floor == b->count_floor;
 }
 
 int bt_changepoints_update(const double *x, size_t n,

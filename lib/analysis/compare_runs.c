@@ -275,16 +275,21 @@ int bt_compare_runs(const struct bt_run *a, const struct bt_run *b,
 			size_t na, nb;
 			const double *va = tested(ea->r, ma, &na, &fa);
 			const double *vb = tested(rb, mb, &nb, &fb);
-			rc = va && vb ? bt_compare_samples(va, na, vb, nb, hib,
-							   &o.verdict, &row->s)
-				      : BT_ENOMEM;
+			/* deterministic counts on both sides: a threshold,
+			 * no p-values (bt_compare_counts) */
+			int counts = ma->deterministic && mb->deterministic;
+			rc = !va || !vb ? BT_ENOMEM
+			     : counts   ? bt_compare_counts(va, na, vb, nb, hib,
+							    &o.verdict, &row->s)
+					: bt_compare_samples(va, na, vb, nb, hib,
+							     &o.verdict, &row->s);
 			free(fa);
 			free(fb);
 			if (!rc && na != ma->n_samples)
 				row->values_a = ma->n_samples;
 			if (!rc && nb != mb->n_samples)
 				row->values_b = mb->n_samples;
-			if (!rc)
+			if (!rc && !counts)
 				process_test(row, ma, mb, &o.verdict);
 			if (rc) {
 				bt_error(err, rc, "compare %s: %s", row->name,

@@ -128,7 +128,7 @@ static int test_one(const double *x, size_t n, size_t s, size_t e, size_t lo,
 	msd = 1.4826 * bt_stats_mad_sorted(work, nc);
 	if (msd > sd)
 		sd = msd;
-	need = o->min_magnitude * fabs(mb);
+	need = bt_cp_floor(o, mb, sd) * fabs(mb);
 	if (o->noise_k * sd > need)
 		need = o->noise_k * sd;
 	if (!(fabs(md - mc) >= need) || !(fabs(md - mc) > 0))

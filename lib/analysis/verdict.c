@@ -34,6 +34,8 @@ void bt_verdict_opts_default(struct bt_verdict_opts *o)
 	o->delta = 0.05;
 	o->min_n = 6;
 	o->warn_n = 10;
+	o->process_alpha = getenv("BT_PA") ? atof(getenv("BT_PA")) : 0.05;
+	o->count_delta = 0.01;
 }
 
 const char *bt_noisy_cause_name(enum bt_noisy_cause c)
@@ -49,6 +51,8 @@ const char *bt_noisy_cause_name(enum bt_noisy_cause c)
 		return "ci_threshold";
 	case BT_NOISY_PROCESSES:
 		return "between_processes";
+	case BT_NOISY_COUNTS:
+		return "count_spread";
 	}
 	return "";
 }
@@ -139,7 +143,7 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 	}
 	/* a change must also stand out from the variation between
 	 * processes */
-	if (c->process_test && !(c->p_process < o->alpha))
+	if (c->process_test && !(c->p_process < o->process_alpha))
 		noisy(c, BT_NOISY_PROCESSES,
 		      "significant on the samples, but the between-process test "
 		      "did not pass (the change is within the variation between "

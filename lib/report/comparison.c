@@ -71,6 +71,8 @@ static const char *noisy_short(enum bt_noisy_cause c)
 		return "CI vs threshold";
 	case BT_NOISY_PROCESSES:
 		return "between processes";
+	case BT_NOISY_COUNTS:
+		return "count spread";
 	default:
 		return "";
 	}
@@ -251,9 +253,9 @@ oom:
 int bt_comparison_notes(const struct bt_run_cmp *c, int markdown,
 			struct bt_strbuf *out)
 {
-	size_t both = 0, cause[BT_NOISY_PROCESSES + 1] = { 0 }, summarised = 0;
-	size_t min_pa = 0, min_pb = 0;
-	const char *why[BT_NOISY_PROCESSES + 1] = { NULL }, *decide[BT_NOISY_PROCESSES + 1] = { NULL };
+	size_t both = 0, cause[BT_NOISY_COUNTS + 1] = { 0 }, summarised = 0;
+	size_t min_pa = 0, min_pb = 0, counts = 0;
+	const char *why[BT_NOISY_COUNTS + 1] = { NULL }, *decide[BT_NOISY_COUNTS + 1] = { NULL };
 	const char *b = markdown ? "- " : "";
 	int e = 0;
 
@@ -271,6 +273,7 @@ int bt_comparison_notes(const struct bt_run_cmp *c, int markdown,
 			decide[s->cause] = s->decide;
 		}
 		summarised += c->rows[i].values_a || c->rows[i].values_b;
+		counts += s->deterministic;
 	}
 	if (both && both < c->n_compared)
 		e |= bt_strbuf_addf(out, "%sbetween-process test: %zu series (at least "
@@ -283,11 +286,16 @@ int bt_comparison_notes(const struct bt_run_cmp *c, int markdown,
 					 "%zu processes in A, %zu in B) also had to pass "
 					 "Welch's t-test on its per-process medians\n",
 				    b, min_pa, min_pb);
-	else if (c->n_compared)
+	else if (c->n_compared > counts)
 		e |= bt_strbuf_addf(out, "%ssample test only: no series has 3 or more "
 					 "processes on both sides (run --repetitions, ab) "
 					 "for the between-process test\n", b);
-	for (int k = BT_NOISY_FEW; k <= BT_NOISY_PROCESSES; k++)
+	if (counts)
+		e |= bt_strbuf_addf(out, "%s%zu series of a deterministic metric "
+					 "(counts): judged by the threshold on the ratio "
+					 "of medians, without p-values\n",
+				    b, counts);
+	for (int k = BT_NOISY_FEW; k <= BT_NOISY_COUNTS; k++)
 		if (cause[k])
 			e |= bt_strbuf_addf(out, "%snoisy (%s): %zu series: %s; would be "
 						 "decided by %s\n",

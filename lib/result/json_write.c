@@ -354,6 +354,9 @@ static void w_object(struct wr *w, const struct bt__obj *o, const char *base)
 	w_open(w, '{');
 	for (size_t i = 0; i < o->n; i++) {
 		const struct bt__field *f = &o->f[i];
+		if (f->type == BT__T_BOOL && (f->flags & BT__F_OMIT) &&
+		    !*(const int *)(base + f->off))
+			continue;
 		if (f->type == BT__T_OBJ && f->pres != BT__P_ALWAYS &&
 		    (f->pres == BT__P_FLAG ? !*(const int *)(base + f->pres_off)
 					   : !*(const char *const *)(base + f->pres_off))) {

@@ -22,7 +22,7 @@
 #define F_SIZE(k, s, m) \
 	{ K(k), .type = BT__T_SIZE, AT(s, m), .lo = 0, .hi = INT64_MAX }
 #define F_U64(k, s, m) { K(k), .type = BT__T_U64, AT(s, m) }
-#define F_BOOL(k, s, m) { K(k), .type = BT__T_BOOL, AT(s, m) }
+#define F_BOOL(k, s, m, ...) { K(k), .type = BT__T_BOOL, AT(s, m), __VA_ARGS__ }
 #define F_TRI(k, s, m) { K(k), .type = BT__T_TRI, AT(s, m) }
 /* an object whose members sit in the same struct (base + 0) or in a
  * member struct */
@@ -196,6 +196,9 @@ static const struct bt__field metric_f[] = {
 	F_LIST("samples", struct bt_metric, samples, n_samples, double,
 	       v_number, .flags = BT__F_SAMPLES),
 	F_OBJ("stats", offsetof(struct bt_metric, stats), stats_o),
+	/* written only when true */
+	F_BOOL("deterministic", struct bt_metric, deterministic,
+	       .flags = BT__F_OMIT),
 	/* written only for a run pooled over several processes */
 	F_OBJ("processes", 0, processes_o, .pres = BT__P_PTR,
 	      .pres_off = offsetof(struct bt_metric, process_medians),
@@ -366,6 +369,13 @@ static const struct bt__field timer_f[] = {
 };
 OBJ(timer_o, timer_f);
 
+static const struct bt__field measure_f[] = {
+	F_STR("kind", struct bt_config, measure),
+	F_STR("tool", struct bt_config, measure_tool),
+	F_BOOL("cache_sim", struct bt_config, cache_sim, .flags = BT__F_OMIT),
+};
+OBJ(measure_o, measure_f);
+
 static const struct bt__field config_f[] = {
 	F_INT("warmup_iterations", struct bt_config, warmup_iterations),
 	F_INT("measurement_iterations", struct bt_config, measurement_iterations),
@@ -388,6 +398,10 @@ static const struct bt__field config_f[] = {
 	F_STR("models_dir", struct bt_config, models_dir),
 	F_NUM("gpu_sample_interval", struct bt_config, gpu_sample_interval),
 	F_STR("gpu_monitoring", struct bt_config, gpu_monitoring),
+	/* written only for --measure instructions|cycles (docs/MEASURE.md) */
+	F_OBJ("measure", 0, measure_o, .pres = BT__P_PTR,
+	      .pres_off = offsetof(struct bt_config, measure),
+	      .flags = BT__F_OMIT),
 };
 OBJ(config_o, config_f);
 

@@ -46,7 +46,8 @@ enum {
 			    * the content read after every other field (a
 			    * document without results says so first) */
 	BT__F_OMIT = 4,    /* writer: no member at all when absent (pres),
-			    * else null (documents older than the field) */
+			    * else null (documents older than the field);
+			    * a BOOL: no member when 0 */
 	BT__F_SAMPLES = 8, /* raw samples: the fast reader keeps them only
 			    * with BT__SCAN_SAMPLES */
 };

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "internal.h"
 
 enum phase { PH_SETUP, PH_CALIBRATE, PH_WARMUP, PH_MEASURE, PH_DONE };
@@ -14,6 +15,11 @@ enum phase { PH_SETUP, PH_CALIBRATE, PH_WARMUP, PH_MEASURE, PH_DONE };
 #define MAX_BATCH 1000000000ULL /* iterations per sample */
 #define MAX_SAMPLES 1000000
 #define MIN_BUDGET_SAMPLES 3
+/* --measure instructions: a sample holds about this many instructions
+ * (the iterations are set from the first call's count, at most
+ * COUNT_MAX_BATCH); see docs/MEASURE.md */
+#define COUNT_TARGET 100000.0
+#define COUNT_MAX_BATCH 100000ULL
 
 struct dvec {
 	double *v;
@@ -23,6 +29,7 @@ struct dvec {
 struct umetric {
 	char *name, *unit;
 	struct dvec vals;
+	int deterministic;
 };
 
 struct exec {
@@ -55,6 +62,10 @@ struct exec {
 	int nomem;
 	bt_sync_fn sync;        /* bt_set_sync: before every clock read */
 	void *sync_ud;
+	int kind;               /* enum bt__measure */
+	int counting;           /* callgrind or perf counting on now */
+	int paused_count;       /* counting off for bt_pause */
+	struct bt__perf perf;   /* --measure cycles */
 };
 
 /* The clock, after the device work queued so far is done (bt_set_sync). */
@@ -114,15 +125,115 @@ static uint64_t grow(uint64_t n, uint64_t elapsed, uint64_t min_ns, double lo)
 	return nb > (double)MAX_BATCH ? MAX_BATCH : (uint64_t)nb;
 }
 
+static int metric_push(struct exec *e, const char *name, const char *unit,
+		       double value, int deterministic);
+
+/* --measure instructions: the first call (1 iteration) is counted to set
+ * the iterations of a sample (about COUNT_TARGET instructions), then
+ * e->target samples are counted, each as instructions per iteration
+ * (with --cache-sim also the misses and estimated cycles). Counting is on
+ * only while the batch runs: the runner between batches, the setup and
+ * everything before are not counted. No clock is read. */
+static int loop_next_count(bt_state *s)
+{
+	struct exec *e = X(s);
+	struct bt__cg_totals t;
+	if (e->counting) {
+		struct bt_strbuf err = BT_STRBUF_INIT;
+		e->counting = 0;
+		int rc = bt__cg_off_read(e->cfg->measure_dir, &t, &err);
+		if (rc) {
+			finishf(e, BT_STATUS_FAILED, "--measure instructions: %s",
+				err.len ? err.buf : bt_strerror(rc));
+			bt_strbuf_release(&err);
+			s->bt__left = 0;
+			return 0;
+		}
+		if (e->paused_count)
+			t.ir = t.ir; /* ended paused: nothing more was counted */
+		e->paused_count = 0;
+	}
+	switch (e->phase) {
+	case PH_SETUP:
+		bt__cg_instrument();
+		e->phase = PH_CALIBRATE;
+		e->batch = 1;
+		break;
+	case PH_CALIBRATE: {
+		double n = t.ir > 0 ? ceil(COUNT_TARGET / t.ir) : 1;
+		e->iters = n > (double)COUNT_MAX_BATCH ? COUNT_MAX_BATCH : (uint64_t)n;
+		e->batch = e->iters;
+		e->phase = PH_MEASURE;
+		break;
+	}
+	case PH_MEASURE: {
+		double k = (double)e->batch;
+		int bad = metric_push(e, "instructions", "instr", t.ir / k, 1);
+		if (t.cache) {
+			bad |= metric_push(e, "l1_misses", "misses",
+					   bt__cg_l1_misses(&t) / k, 1);
+			bad |= metric_push(e, "ll_misses", "misses",
+					   bt__cg_ll_misses(&t) / k, 1);
+			bad |= metric_push(e, "est_cycles", "cycles",
+					   bt__cg_est_cycles(&t) / k, 1);
+		}
+		if (bad)
+			e->nomem = 1;
+		e->times.n++; /* samples taken (times.v stays empty) */
+		if (e->times.n >= (size_t)e->target || e->nomem)
+			e->phase = PH_DONE;
+		break;
+	}
+	default:
+		e->phase = PH_DONE;
+		break;
+	}
+	if (e->phase == PH_DONE) {
+		s->bt__left = 0;
+		return 0;
+	}
+	e->batch_phase = e->phase;
+	s->bt__left = e->batch - 1;
+	e->counting = 1;
+	bt__cg_on();
+	return 1;
+}
+
+/* --measure cycles: counters off at the end of a batch; a measured one
+ * adds its cycles and instructions per iteration. */
+static void perf_batch_end(struct exec *e)
+{
+	double cyc, ins;
+	e->counting = 0;
+	if (bt__perf_off_read(&e->perf, &cyc, &ins) != 0) {
+		finishf(e, BT_STATUS_FAILED, "--measure cycles: reading the counters failed");
+		return;
+	}
+	if (e->batch_phase == PH_MEASURE && e->phase == PH_MEASURE) {
+		double k = (double)e->batch;
+		if (metric_push(e, "cycles", "cycles", cyc / k, 0) ||
+		    metric_push(e, "hw_instructions", "instr", ins / k, 0))
+			e->nomem = 1;
+	}
+}
+
 int bt__loop_next(bt_state *s)
 {
 	struct exec *e = X(s);
 
+	if (e->kind == BT__M_INSTRUCTIONS)
+		return loop_next_count(s);
+	if (e->counting)
+		perf_batch_end(e);
 	if (e->phase == PH_SETUP) {
 		e->phase = PH_CALIBRATE;
 		e->batch_phase = PH_CALIBRATE;
 		e->batch = 1;
 		e->paused = 0;
+		if (e->kind == BT__M_CYCLES) {
+			e->counting = 1;
+			bt__perf_on(&e->perf);
+		}
 		e->start = clock_synced(e);
 		s->bt__left = 0;
 		return 1;
@@ -203,6 +314,10 @@ int bt__loop_next(bt_state *s)
 	if (e->phase != PH_CALIBRATE)
 		e->batch = e->iters;
 	s->bt__left = e->batch - 1;
+	if (e->kind == BT__M_CYCLES) {
+		e->counting = 1;
+		bt__perf_on(&e->perf);
+	}
 	e->start = clock_synced(e);
 	return 1;
 }
@@ -279,12 +394,31 @@ uint64_t bt_seed(bt_state *s)
 
 void bt_pause(bt_state *s)
 {
-	X(s)->pause_start = clock_synced(X(s));
+	struct exec *e = X(s);
+	if (e->kind == BT__M_INSTRUCTIONS) {
+		if (e->counting && !e->paused_count) {
+			bt__cg_toggle();
+			e->paused_count = 1;
+		}
+		return;
+	}
+	e->pause_start = clock_synced(e);
+	if (e->kind == BT__M_CYCLES && e->counting)
+		ioctl_pause(e, 1);
 }
 
 void bt_resume(bt_state *s)
 {
 	struct exec *e = X(s);
+	if (e->kind == BT__M_INSTRUCTIONS) {
+		if (e->counting && e->paused_count) {
+			e->paused_count = 0;
+			bt__cg_toggle();
+		}
+		return;
+	}
+	if (e->kind == BT__M_CYCLES && e->counting)
+		ioctl_pause(e, 0);
 	e->paused += clock_synced(e) - e->pause_start;
 }
 

@@ -226,7 +226,7 @@ grep -q "output of sh: line" "$tmp/err" || fail "-- COMMAND: truncated output: $
 [ "$(runs)" -eq 5 ] || fail "-- COMMAND: truncated output stored"
 # a SIGTERM sent to benchtrack alone (a CI job's timeout) reaches the
 # harness too: exit 143, a message, nothing stored, no process left
-"$bt" import --store "$store" -- sh -c 'echo $$ > started.tmp; mv started.tmp started; exec sleep 297' \
+"$bt" import --store "$store" -- sh -c 'echo $$ > started.tmp; mv started.tmp started; exec sleep 20' \
 	> term.out 2> term.err &
 bpid=$!
 for _ in $(seq 200); do [ -s started ] && break; sleep 0.05; done
