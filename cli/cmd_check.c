@@ -92,6 +92,43 @@ static int is_file(const char *path)
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The baseline when --baseline names the candidate's own commit (a job
+ * on a push to main with --baseline main): the newest earlier run of the
+ * candidate's type and machine, on its branch when it has one, at
+ * another commit. BT_ENOTFOUND when there is none. */
+static int previous_commit_run(struct bt_store *st, const struct bt_run *cand,
+			       struct bt_run *base, struct bt_strbuf *err)
+{
+	struct bt_store_filter f;
+	struct bt_store_list l;
+	int rc;
+
+	memset(&f, 0, sizeof f);
+	f.type = cand->benchmark_type;
+	f.machine = cand->machine.fingerprint;
+	f.branch = cand->git.branch;
+	f.include_archived = 1;
+	if ((rc = bt_store_query(st, &f, &l, err)))
+		return rc;
+	rc = BT_ENOTFOUND;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct bt_store_entry *e = &l.items[i];
+		if (!e->commit || strcmp(e->commit, cand->git.commit) == 0 ||
+		    strcmp(e->timestamp, cand->timestamp) > 0)
+			continue;
+		rc = bt_store_load(st, e->run_id, base, err);
+		break;
+	}
+	bt_store_list_release(&l);
+	if (rc == BT_ENOTFOUND)
+		bt_error(err, rc, "no run of type '%s' on this machine%s%s%s before "
+			 "the candidate's commit %.12s to compare with",
+			 cand->benchmark_type, f.branch ? " on branch '" : "",
+			 f.branch ? f.branch : "", f.branch ? "'" : "",
+			 cand->git.commit);
+	return rc;
+}
+
 /* --baseline REF: a run file is read as it is; a commit (or a git ref
  * naming one) means the newest run at that commit of the candidate's type
  * on the candidate's machine, not the newest on any machine; anything
@@ -130,6 +167,21 @@ static int load_baseline(struct bt_store *st, const char *store_dir, const char 
 				return rc;
 			}
 		bt_store_list_release(&l);
+		/* REF is the candidate's own commit and no other run is
+		 * there: the run before it on its branch */
+		if (cand->git.commit &&
+		    strncmp(cand->git.commit, commit, strlen(commit)) == 0) {
+			int rc2 = previous_commit_run(st, cand, base, err);
+			if (!rc2)
+				cli_warn("check", "--baseline %s is the candidate's own "
+					 "commit %.12s: comparing with the run before it%s%s "
+					 "(run %.8s, commit %.12s)",
+					 ref, cand->git.commit,
+					 cand->git.branch ? " on " : "",
+					 cand->git.branch ? cand->git.branch : "",
+					 base->run_id, base->git.commit ? base->git.commit : "-");
+			return rc2;
+		}
 	}
 	return cli_load_run(store_dir, ref, base, err);
 }
@@ -162,12 +214,42 @@ static int write_summary(const char *path, const struct bt_run_cmp *c,
 	return rc;
 }
 
+/* --allow-no-baseline and no baseline: a note on stderr and in the
+ * summary, and the gate passes. Returns the exit code. */
+static int no_baseline(const char *summary, const struct bt_run *b,
+		       const char *why)
+{
+	FILE *fp;
+	int bad = 0;
+
+	cli_warn("check", "no baseline yet (%s): passing without a comparison "
+		 "(--allow-no-baseline); run %.8s becomes the baseline of the "
+		 "next check", why, b->run_id ? b->run_id : "?");
+	if (!summary || !*summary)
+		return BT_EXIT_OK;
+	if (!(fp = fopen(summary, "a"))) {
+		bt_front_error("check: --summary %s: %s", summary, strerror(errno));
+		return BT_EXIT_ERROR;
+	}
+	bad = fprintf(fp, "### benchtrack check\n\nNo baseline yet: run `%.8s` "
+		      "(commit `%.12s`) was not compared with anything and becomes "
+		      "the baseline of the next check.\n\n",
+		      b->run_id ? b->run_id : "?",
+		      b->git.commit ? b->git.commit : "-") < 0;
+	if (fclose(fp) != 0 || bad) {
+		bt_front_error("check: --summary %s: cannot write: %s", summary,
+			       strerror(errno));
+		return BT_EXIT_ERROR;
+	}
+	return BT_EXIT_OK;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	const char *store_dir = NULL, *run_ref = NULL, *base_ref = NULL,
 		   *summary = NULL;
 	struct cli_verdict_flags v = { .format = "table" };
-	int n_args = 0, code, rc;
+	int n_args = 0, code, rc, allow_none = 0, have_b = 0;
 	char *args[1];
 	struct cli_opt opts[] = {
 		CLI_VERDICT_OPTS(&v),
@@ -175,6 +257,7 @@ static int cmd_check(int argc, char **argv)
 		{ "--run", &run_ref, NULL },
 		{ "--baseline", &base_ref, NULL },
 		{ "--summary", &summary, NULL },
+		{ "--allow-no-baseline", NULL, &allow_none },
 		{ NULL, NULL, NULL },
 	};
 	struct bt_run_cmp_opts o;
@@ -208,8 +291,15 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (rc ||
 	    (rc = cli_load_run(store_dir, run_ref ? run_ref : "latest", &b, &err)) ||
-	    (rc = base_ref ? load_baseline(st, store_dir, base_ref, &b, &a, &err)
+	    (have_b = 1,
+	     rc = base_ref ? load_baseline(st, store_dir, base_ref, &b, &a, &err)
 			   : default_baseline(st, &b, &a, &err))) {
+		/* the first run of a store (or of a machine, a type, a
+		 * branch): nothing to compare with yet */
+		if (have_b && rc == BT_ENOTFOUND && allow_none) {
+			code = no_baseline(summary, &b, bt_strbuf_str(&err));
+			goto out;
+		}
 		cli_fail(code, "check", rc, &err);
 		goto out;
 	}

@@ -127,6 +127,9 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 {
 	struct bt_front f;
 	struct bt_strbuf err = BT_STRBUF_INIT;
+	char *mdir = NULL;
+	if (bt_front_measure_child(&argc, &argv, &mdir) < 0)
+		return BT_EXIT_ERROR;
 	int rc = bt_front_parse(&f, argc, argv, &err), code;
 	if (rc) {
 		bt_front_error("%s", bt_strbuf_str(&err));
@@ -149,9 +152,26 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 	} else if (f.n_args > 0) {
 		bt_front_error("unexpected argument '%s' (see --help)", f.args[0]);
 		code = BT_EXIT_USAGE;
+	} else if (!f.list && !mdir && f.cfg.measure &&
+		   strcmp(f.cfg.measure, "instructions") == 0) {
+		code = bt_front_measure_reexec(argc, argv, f.cfg.cache_sim);
+	} else if (!f.list && (code = bt_front_measure_check(&f)) != 0) {
+		/* --measure cycles without counters: said why */
 	} else {
+		char *tool = NULL;
+		if (mdir) {
+			f.cfg.measure_dir = mdir;
+			const char *t = getenv("BT_MEASURE_TOOL");
+			f.cfg.measure_tool = tool = t ? strdup(t) : NULL;
+			unsetenv("BT_MEASURE_TOOL");
+		} else if (f.cfg.measure) {
+			f.cfg.measure_tool = "perf_event_open: PERF_COUNT_HW_CPU_CYCLES, "
+					     "PERF_COUNT_HW_INSTRUCTIONS, user space only";
+		}
 		code = bt_front_run_registered(&f, build, argv[0]);
+		free(tool);
 	}
+	bt_front_measure_done(mdir);
 	bt_front_release(&f);
 	bt_strbuf_release(&err);
 	return code;

@@ -14,6 +14,7 @@ enum flag_id {
 	F_SUITE, F_VERBOSE, F_QUIET, F_LOG_LEVEL, F_HELP, F_VERSION,
 	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN,
 	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU,
+	F_MEASURE_KIND, F_CACHE_SIM,
 	F_GIT_DIR
 };
 
@@ -45,6 +46,8 @@ static const struct flag flags[] = {
 	{ "no-isolate", 0, 0, 1, F_NO_ISOLATE },
 	{ "gpu-sample-interval", 0, 1, 1, F_GPU_INTERVAL },
 	{ "no-gpu-metrics", 0, 0, 1, F_NO_GPU },
+	{ "measure", 0, 1, 1, F_MEASURE_KIND },
+	{ "cache-sim", 0, 0, 1, F_CACHE_SIM },
 	{ "seed", 0, 1, 1, F_SEED },
 	{ "format", 0, 1, 0, F_FORMAT },
 	{ "out", 'o', 1, 0, F_OUT },
@@ -186,6 +189,15 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 				      "(--no-gpu-metrics turns the sampling off)", v);
 		break;
 	case F_NO_GPU: c->gpu_sample_interval = 0; break;
+	case F_MEASURE_KIND:
+		if (strcmp(v, "time") && strcmp(v, "instructions") &&
+		    strcmp(v, "cycles"))
+			return bt_error(err, BT_EINVAL,
+					"--measure: '%s' is not one of time, "
+					"instructions, cycles", v);
+		c->measure = strcmp(v, "time") ? v : NULL;
+		break;
+	case F_CACHE_SIM: c->cache_sim = 1; break;
 	case F_QUICK: c->quick = 1; break;
 	case F_WARMUP:
 		if (!(rc = parse_int(fl->name, v, 0, 1000000, &n, err)))
@@ -339,6 +351,18 @@ int bt_front_parse(struct bt_front *f, int argc, char **argv,
 		if (fl->forward)
 			for (int k = first; k <= i; k++)
 				f->forward[f->n_forward++] = argv[k];
+	}
+	if (f->cfg.cache_sim && !(f->cfg.measure &&
+				  strcmp(f->cfg.measure, "instructions") == 0))
+		return bt_error(err, BT_EINVAL,
+				"--cache-sim goes with --measure instructions");
+	if (f->cfg.measure && strcmp(f->cfg.measure, "instructions") == 0) {
+		/* counts do not vary: a few samples (docs/MEASURE.md) */
+		int explicit_m = 0;
+		for (int i = 1; i < argc; i++)
+			explicit_m |= strncmp(argv[i], "--measurement-iterations", 24) == 0;
+		if (!explicit_m)
+			f->cfg.measurement_iterations = 5;
 	}
 	if (f->cfg.quick) {
 		/* --quick: few samples unless given explicitly */

@@ -95,6 +95,21 @@ int bt_front_run_registered(struct bt_front *f,
 			    const struct bt_build_info *build,
 			    const char *argv0);
 
+/* --measure (front/measure.c, docs/MEASURE.md). In a process started by
+ * bt_front_measure_reexec (BT_MEASURE_CHILD set, under valgrind):
+ * replaces *argc, *argv and environ by the real ones, sets *dir
+ * (malloc'd: bt_front_measure_done) and returns 1; 0 in any other
+ * process; -1 after printing an error. */
+int bt_front_measure_child(int *argc, char ***argv, char **dir);
+void bt_front_measure_done(char *dir);
+/* Runs this suite again with the same arguments under callgrind (ASLR
+ * off, fixed stack) and waits; returns its exit code (3 when valgrind is
+ * missing, printed). */
+int bt_front_measure_reexec(int argc, char **argv, int cache_sim);
+/* --measure cycles: 0 when the counters open, else prints why not and
+ * returns 3. 0 for the other measures. */
+int bt_front_measure_check(const struct bt_front *f);
+
 /* Exit codes (docs/internals/ARCHITECTURE.md §3). */
 enum { BT_EXIT_OK = 0, BT_EXIT_REGRESSION = 1, BT_EXIT_USAGE = 2,
        BT_EXIT_ERROR = 3, BT_EXIT_CASE_FAILED = 4 };

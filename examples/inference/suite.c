@@ -687,4 +687,13 @@ KINDS(eager);
 KINDS(compiled);
 KINDS(kernelized);
 
+/* The seed's predefined suites (--suite-preset NAME; --list shows them). */
+BT_PRESET(performance,
+	  .description = "speed: load, generate, batch and memory at prompts 128 "
+			 "and 1024, batch 1 and 16",
+	  .exclude = "^accuracy\\.", .params = "prompt_len=128,1024;batch=1,16");
+BT_PRESET(accuracy, .description = "agreement with the double-precision reference",
+	  .filter = "^accuracy\\.");
+BT_PRESET(full, .description = "every benchmark over its whole range");
+
 BT_MAIN()

@@ -137,9 +137,6 @@ struct bt_verdict_opts {
 	double delta;   /* 0.05: the smallest slowdown worth reporting */
 	size_t min_n;   /* 6: refuse to judge below this many samples a side */
 	size_t warn_n;  /* 10: judge, but warn below this */
-	double process_alpha; /* 0.05: the level of the between-process
-				 test, which a change significant at alpha
-				 on its samples must also pass */
 	double count_delta; /* 0.01: the threshold of deterministic metrics
 			       (bt_compare_counts) */
 };

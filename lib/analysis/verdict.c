@@ -34,7 +34,6 @@ void bt_verdict_opts_default(struct bt_verdict_opts *o)
 	o->delta = 0.05;
 	o->min_n = 6;
 	o->warn_n = 10;
-	o->process_alpha = getenv("BT_PA") ? atof(getenv("BT_PA")) : 0.05;
 	o->count_delta = 0.01;
 }
 
@@ -143,7 +142,7 @@ void bt_verdict_decide(struct bt_sample_cmp *c, const struct bt_verdict_opts *o)
 	}
 	/* a change must also stand out from the variation between
 	 * processes */
-	if (c->process_test && !(c->p_process < o->process_alpha))
+	if (c->process_test && !(c->p_process < o->alpha))
 		noisy(c, BT_NOISY_PROCESSES,
 		      "significant on the samples, but the between-process test "
 		      "did not pass (the change is within the variation between "

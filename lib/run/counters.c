@@ -161,10 +161,11 @@ void bt__cg_toggle(void)
 	CALLGRIND_TOGGLE_COLLECT;
 }
 
-int bt__cg_off_read(const char *dir, struct bt__cg_totals *t,
+int bt__cg_off_read(const char *dir, int collecting, struct bt__cg_totals *t,
 		    struct bt_strbuf *err)
 {
-	CALLGRIND_TOGGLE_COLLECT;
+	if (collecting)
+		CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT("benchtrack");
 	memset(t, 0, sizeof *t);
 	if (!dir)
@@ -306,6 +307,12 @@ void bt__perf_on(struct bt__perf *p)
 {
 	ioctl(p->fd_cycles, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
 	ioctl(p->fd_cycles, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+}
+
+void bt__perf_pause(struct bt__perf *p, int off)
+{
+	ioctl(p->fd_cycles, off ? PERF_EVENT_IOC_DISABLE : PERF_EVENT_IOC_ENABLE,
+	      PERF_IOC_FLAG_GROUP);
 }
 
 int bt__perf_off_read(struct bt__perf *p, double *cycles, double *instr)

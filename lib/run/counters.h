@@ -55,10 +55,11 @@ void bt__cg_instrument(void);
 void bt__cg_on(void);
 /* CALLGRIND_TOGGLE_COLLECT: counting off (or on again after a pause). */
 void bt__cg_toggle(void);
-/* Counting off, then CALLGRIND_DUMP_STATS_AT: the counts since bt__cg_on
- * go to a file of dir ("cg.PID.N", --callgrind-out-file=DIR/cg.%p),
- * which is read into t and removed. 0 or BT_EIO (err says why). */
-int bt__cg_off_read(const char *dir, struct bt__cg_totals *t,
+/* Counting off (when collecting: else it is off already, paused), then
+ * CALLGRIND_DUMP_STATS_AT: the counts since bt__cg_on go to a file of dir
+ * ("cg.PID.N", --callgrind-out-file=DIR/cg.%p), which is read into t and
+ * removed. 0 or BT_EIO (err says why). */
+int bt__cg_off_read(const char *dir, int collecting, struct bt__cg_totals *t,
 		    struct bt_strbuf *err);
 
 /* The options every counted process gets from benchtrack, after
@@ -84,6 +85,8 @@ struct bt__perf {
  * err (perf_event_paranoid, no PMU in a VM, ...). */
 int bt__perf_open(struct bt__perf *p, struct bt_strbuf *err);
 void bt__perf_on(struct bt__perf *p);
+/* Counting off (off 1) or on again (off 0) without a reset: bt_pause. */
+void bt__perf_pause(struct bt__perf *p, int off);
 /* Counting off; *cycles and *instr since bt__perf_on. 0 or -1. */
 int bt__perf_off_read(struct bt__perf *p, double *cycles, double *instr);
 void bt__perf_close(struct bt__perf *p);

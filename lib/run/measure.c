@@ -66,6 +66,8 @@ struct exec {
 	int counting;           /* callgrind or perf counting on now */
 	int paused_count;       /* counting off for bt_pause */
 	struct bt__perf perf;   /* --measure cycles */
+	double last_cycles, last_instr; /* of the batch that just ended */
+	int count_samples;      /* --measure instructions: samples taken */
 };
 
 /* The clock, after the device work queued so far is done (bt_set_sync). */
@@ -141,7 +143,8 @@ static int loop_next_count(bt_state *s)
 	if (e->counting) {
 		struct bt_strbuf err = BT_STRBUF_INIT;
 		e->counting = 0;
-		int rc = bt__cg_off_read(e->cfg->measure_dir, &t, &err);
+		int rc = bt__cg_off_read(e->cfg->measure_dir, !e->paused_count,
+					 &t, &err);
 		if (rc) {
 			finishf(e, BT_STATUS_FAILED, "--measure instructions: %s",
 				err.len ? err.buf : bt_strerror(rc));
@@ -149,8 +152,6 @@ static int loop_next_count(bt_state *s)
 			s->bt__left = 0;
 			return 0;
 		}
-		if (e->paused_count)
-			t.ir = t.ir; /* ended paused: nothing more was counted */
 		e->paused_count = 0;
 	}
 	switch (e->phase) {
@@ -179,8 +180,8 @@ static int loop_next_count(bt_state *s)
 		}
 		if (bad)
 			e->nomem = 1;
-		e->times.n++; /* samples taken (times.v stays empty) */
-		if (e->times.n >= (size_t)e->target || e->nomem)
+		e->count_samples++;
+		if (e->count_samples >= e->target || e->nomem)
 			e->phase = PH_DONE;
 		break;
 	}
@@ -199,22 +200,26 @@ static int loop_next_count(bt_state *s)
 	return 1;
 }
 
-/* --measure cycles: counters off at the end of a batch; a measured one
- * adds its cycles and instructions per iteration. */
+/* --measure cycles: counters off at the end of a batch, kept for
+ * push_time. */
 static void perf_batch_end(struct exec *e)
 {
-	double cyc, ins;
 	e->counting = 0;
-	if (bt__perf_off_read(&e->perf, &cyc, &ins) != 0) {
+	if (bt__perf_off_read(&e->perf, &e->last_cycles, &e->last_instr) != 0)
 		finishf(e, BT_STATUS_FAILED, "--measure cycles: reading the counters failed");
-		return;
-	}
-	if (e->batch_phase == PH_MEASURE && e->phase == PH_MEASURE) {
-		double k = (double)e->batch;
-		if (metric_push(e, "cycles", "cycles", cyc / k, 0) ||
-		    metric_push(e, "hw_instructions", "instr", ins / k, 0))
-			e->nomem = 1;
-	}
+}
+
+/* A kept sample of elapsed ns for the batch that just ended; with
+ * --measure cycles also its cycles and instructions per iteration. */
+static void push_time(struct exec *e, uint64_t elapsed)
+{
+	double k = (double)e->batch;
+	if (dvec_push(&e->times, (double)elapsed * 1e-9 / k))
+		e->nomem = 1;
+	if (e->kind == BT__M_CYCLES &&
+	    (metric_push(e, "cycles", "cycles", e->last_cycles / k, 0) ||
+	     metric_push(e, "hw_instructions", "instr", e->last_instr / k, 0)))
+		e->nomem = 1;
 }
 
 int bt__loop_next(bt_state *s)
@@ -264,9 +269,7 @@ int bt__loop_next(bt_state *s)
 				e->phase = PH_WARMUP;
 			} else if (e->verified) {
 				e->phase = PH_MEASURE;
-				if (dvec_push(&e->times, (double)elapsed * 1e-9 /
-								 (double)e->batch))
-					e->nomem = 1;
+				push_time(e, elapsed);
 				e->measured_ns += elapsed;
 			} else {
 				e->phase = PH_WARMUP; /* one sample to confirm it */
@@ -285,8 +288,7 @@ int bt__loop_next(bt_state *s)
 			e->iters = grow(e->iters, elapsed, e->min_ns, 1.4);
 		break;
 	case PH_MEASURE:
-		if (dvec_push(&e->times, (double)elapsed * 1e-9 / (double)e->batch))
-			e->nomem = 1;
+		push_time(e, elapsed);
 		e->measured_ns += elapsed;
 		break;
 	default:
@@ -404,7 +406,7 @@ void bt_pause(bt_state *s)
 	}
 	e->pause_start = clock_synced(e);
 	if (e->kind == BT__M_CYCLES && e->counting)
-		ioctl_pause(e, 1);
+		bt__perf_pause(&e->perf, 1);
 }
 
 void bt_resume(bt_state *s)
@@ -418,7 +420,7 @@ void bt_resume(bt_state *s)
 		return;
 	}
 	if (e->kind == BT__M_CYCLES && e->counting)
-		ioctl_pause(e, 0);
+		bt__perf_pause(&e->perf, 0);
 	e->paused += clock_synced(e) - e->pause_start;
 }
 
@@ -459,24 +461,32 @@ void bt_metric(bt_state *s, const char *name, double value, const char *unit)
 		return;
 	if (e->phase == PH_MEASURE && e->batch_phase != PH_MEASURE)
 		return;
+	if (metric_push(e, name, unit, value, 0))
+		e->nomem = 1;
+}
+
+/* Appends value to the metric name (made on first use). 0 or BT_ENOMEM. */
+static int metric_push(struct exec *e, const char *name, const char *unit,
+		       double value, int deterministic)
+{
 	struct umetric *m = NULL;
 	for (size_t i = 0; i < e->n_metrics; i++)
 		if (strcmp(e->metrics[i].name, name) == 0)
 			m = &e->metrics[i];
 	if (!m) {
 		struct umetric *p = realloc(e->metrics, (e->n_metrics + 1) * sizeof *p);
-		if (!p) {
-			e->nomem = 1;
-			return;
-		}
+		if (!p)
+			return BT_ENOMEM;
 		e->metrics = p;
 		m = &p[e->n_metrics++];
 		memset(m, 0, sizeof *m);
 		m->name = strdup(name);
 		m->unit = strdup(unit ? unit : "");
+		m->deterministic = deterministic;
+		if (!m->name || !m->unit)
+			return BT_ENOMEM;
 	}
-	if (dvec_push(&m->vals, value))
-		e->nomem = 1;
+	return dvec_push(&m->vals, value);
 }
 
 void bt_counter(bt_state *s, const char *name, double value)
@@ -577,7 +587,7 @@ int bt__result_identity(struct bt_run *run, struct bt_result *r,
 
 static int add_metric(struct bt_run *run, struct bt_result *r,
 		      const char *name, const char *unit, const double *v,
-		      size_t n)
+		      size_t n, int deterministic)
 {
 	struct bt_metric *m = &r->metrics[r->n_metrics];
 	m->name = bt_run_strdup(run, name);
@@ -591,6 +601,7 @@ static int add_metric(struct bt_run *run, struct bt_result *r,
 	if (n)
 		memcpy(m->samples, v, n * sizeof(double));
 	m->n_samples = n;
+	m->deterministic = deterministic;
 	int rc = bt_stats_summarize(v, n, &m->stats);
 	if (rc)
 		return rc;
@@ -619,11 +630,12 @@ static int fill_result(struct exec *e, struct bt_run *run, struct bt_result *r)
 	if (!r->metrics || !r->counters)
 		return BT_ENOMEM;
 	if (e->times.n && (rc = add_metric(run, r, "time", "s", e->times.v,
-					   e->times.n)))
+					   e->times.n, 0)))
 		return rc;
 	for (size_t i = 0; i < e->n_metrics; i++)
 		if ((rc = add_metric(run, r, e->metrics[i].name, e->metrics[i].unit,
-				     e->metrics[i].vals.v, e->metrics[i].vals.n)))
+				     e->metrics[i].vals.v, e->metrics[i].vals.n,
+				     e->metrics[i].deterministic)))
 			return rc;
 	for (size_t i = 0; i < e->n_counters; i++) {
 		r->counters[i].name = bt_run_strdup(run, e->counters[i].name);
@@ -683,9 +695,30 @@ int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
 	double mst = cfg->min_sample_time > 0 ? cfg->min_sample_time
 					      : BT_DEFAULT_MIN_SAMPLE_TIME;
 	e.min_ns = (uint64_t)(mst * 1e9);
+	e.kind = bt__measure_kind(cfg->measure);
+	e.perf.fd_cycles = e.perf.fd_instr = -1;
+	if (e.kind < 0)
+		finishf(&e, BT_STATUS_FAILED, "unknown --measure '%s'", cfg->measure);
+	if (e.kind == BT__M_INSTRUCTIONS && !bt__on_valgrind())
+		finishf(&e, BT_STATUS_FAILED, "--measure instructions: the case "
+			"does not run under callgrind (a suite run by its "
+			"front runs itself again under valgrind)");
+	if (e.kind == BT__M_CYCLES) {
+		struct bt_strbuf perr = BT_STRBUF_INIT;
+		if (bt__perf_open(&e.perf, &perr))
+			finishf(&e, BT_STATUS_FAILED, "%s", bt_strbuf_str(&perr));
+		bt_strbuf_release(&perr);
+	}
 
 	bt_state st = { 0, &e };
 	c->def->fn(&st);
+	if (e.counting && e.kind == BT__M_INSTRUCTIONS) {
+		/* left bt_loop early (bt_fail, bt_skip): counting off, the
+		 * dump thrown away */
+		struct bt__cg_totals t;
+		bt__cg_off_read(cfg->measure_dir, !e.paused_count, &t, NULL);
+	}
+	bt__perf_close(&e.perf);
 	int rc = fill_result(&e, run, r);
 
 	free(e.times.v);
