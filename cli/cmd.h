@@ -48,7 +48,8 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag,
 	cli_cmd_untag, cli_cmd_organize, cli_cmd_reindex, cli_cmd_gc, cli_cmd_restore,
-	cli_cmd_verify, cli_cmd_compare, cli_cmd_check, cli_cmd_ab, cli_cmd_history,
+	cli_cmd_verify, cli_cmd_compare, cli_cmd_check, cli_cmd_ab, cli_cmd_continuous,
+	cli_cmd_history,
 	cli_cmd_regressions, cli_cmd_ack, cli_cmd_acks,
 	cli_cmd_dashboard,
 	cli_cmd_version,
@@ -226,6 +227,13 @@ int cli_render_comparison(const char *format, const struct bt_run_cmp *c,
 			  struct bt_strbuf *err);
 /* 1 when format is one of table, md, json, csv. */
 int cli_valid_cmp_format(const char *format);
+/* Appends the Markdown summary of c (bt_comparison_summary_md) to path
+ * (appended: $GITHUB_STEP_SUMMARY collects several steps); an empty or
+ * NULL path writes nothing. Returns 0, or -1 with the error printed
+ * ("CMD: --summary PATH: ..."). */
+int cli_append_summary(const char *cmd, const char *path,
+		       const struct bt_run_cmp *c, const struct bt_run *a,
+		       const struct bt_run *b, const struct bt_run_cmp_opts *o);
 
 /* The DATE of every --since/--until flag (list, history, regressions):
  * a UTC date "YYYY-MM-DD" or time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z]" ('T'

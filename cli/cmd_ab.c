@@ -115,8 +115,9 @@ static int exec_once(const struct bt_front *f, const char *shell, const char *cm
 static int cmd_ab(int argc, char **argv)
 {
 	static const char *names[] = { "--blocks", "--threshold", "--alpha",
-				       "--correction", "--metric", "--shell" };
-	const char *vals[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+				       "--correction", "--metric", "--shell",
+				       "--summary" };
+	const char *vals[7] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	struct sigaction old_sa[2];
 	int exec = 0, sig_set = 0, fail_on_noisy = 0;
 	struct bt_front f;
@@ -142,7 +143,7 @@ static int cmd_ab(int argc, char **argv)
 			fail_on_noisy = 1;
 		else
 			argv[w++] = argv[i];
-	if ((code = own_flags(&argc, argv, names, vals, 6)))
+	if ((code = own_flags(&argc, argv, names, vals, 7)))
 		return code;
 	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
@@ -274,7 +275,8 @@ static int cmd_ab(int argc, char **argv)
 				    : "ab: the two suites have no benchmark case in common");
 		goto out;
 	}
-	if (cli_write_stdout(&out))
+	if (cli_write_stdout(&out) ||
+	    cli_append_summary("ab", vals[6], &c, &side[0], &side[1], &o))
 		goto out;
 	code = c.counts[BT_VERDICT_REGRESSED] ||
 			       (cli_noisy_warnings("ab", &c, fail_on_noisy) && fail_on_noisy)

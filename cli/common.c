@@ -924,3 +924,34 @@ int cli_series_filter(const char *cmd, char *expr, struct bt_series_filter *f,
 	f->params = params;
 	return 0;
 }
+
+int cli_append_summary(const char *cmd, const char *path,
+		       const struct bt_run_cmp *c, const struct bt_run *a,
+		       const struct bt_run *b, const struct bt_run_cmp_opts *o)
+{
+	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	FILE *fp;
+	int rc;
+
+	if (!path || !*path)
+		return 0;
+	rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
+	if (rc) {
+		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+		rc = -1;
+	} else if (!(fp = fopen(path, "a"))) {
+		bt_front_error("%s: --summary %s: %s", cmd, path, strerror(errno));
+		rc = -1;
+	} else {
+		if (fwrite(md.buf, 1, md.len, fp) != md.len)
+			rc = -1;
+		if (fclose(fp) != 0)
+			rc = -1;
+		if (rc)
+			bt_front_error("%s: --summary %s: cannot write: %s", cmd, path,
+				       strerror(errno));
+	}
+	bt_strbuf_release(&md);
+	bt_strbuf_release(&err);
+	return rc;
+}

@@ -12,6 +12,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_show, &cli_cmd_list, &cli_cmd_tag, &cli_cmd_untag,
 	&cli_cmd_organize, &cli_cmd_reindex, &cli_cmd_gc, &cli_cmd_restore,
 	&cli_cmd_verify, &cli_cmd_compare, &cli_cmd_check, &cli_cmd_ab,
+	&cli_cmd_continuous,
 	&cli_cmd_history, &cli_cmd_regressions, &cli_cmd_ack, &cli_cmd_acks,
 	&cli_cmd_dashboard,
 	&cli_cmd_version,

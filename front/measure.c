@@ -36,6 +36,7 @@ extern char **environ;
 
 #define CHILD_ENV "BT_MEASURE_CHILD"
 #define TOOL_ENV "BT_MEASURE_TOOL"
+#define CWD_ENV "BT_MEASURE_CWD"
 #define ARGS_MAP (1u << 20) /* the args mapping grows by this much */
 
 /* Appends the strings of v (NULL-terminated) and an empty string. */
@@ -110,6 +111,13 @@ int bt_front_measure_child(int *argc, char ***argv, char **dir)
 	}
 	*dir = strdup(d);
 	environ = ev; /* also drops BT_MEASURE_CHILD */
+	const char *cwd = getenv(CWD_ENV);
+	if (!cwd || chdir(cwd) != 0) {
+		bt_front_error("--measure instructions: cannot go back to %s: %s",
+			       cwd ? cwd : "the working directory", strerror(errno));
+		return -1;
+	}
+	unsetenv(CWD_ENV);
 	*argc = ac;
 	*argv = av;
 	return *dir ? 1 : -1;
@@ -191,8 +199,24 @@ int bt_front_measure_reexec(int argc, char **argv, int cache_sim)
 		bt_front_error("--measure instructions: %s: %s", link, strerror(errno));
 		goto done;
 	}
-	char *tenv[] = { tool, NULL };
-	if (put_list(&b, argv) || put_list(&b, environ) || put_list(&b, tenv) ||
+	size_t ne = 0;
+	while (environ[ne])
+		ne++;
+	char **env = calloc(ne + 3, sizeof *env);
+	char cwd[PATH_MAX + 16];
+	memcpy(cwd, CWD_ENV "=", sizeof CWD_ENV);
+	if (!env || !getcwd(cwd + sizeof CWD_ENV, sizeof cwd - sizeof CWD_ENV)) {
+		bt_front_error("--measure instructions: the working directory: %s",
+			       strerror(errno));
+		free(env);
+		goto done;
+	}
+	memcpy(env, environ, ne * sizeof *env);
+	env[ne] = tool;
+	env[ne + 1] = cwd;
+	int bad = put_list(&b, argv) || put_list(&b, env);
+	free(env);
+	if (bad ||
 	    bt__write_file_atomic(args, b.buf, b.len, NULL) != 0) {
 		bt_front_error("--measure instructions: cannot write %s", args);
 		goto done;
@@ -219,6 +243,12 @@ int bt_front_measure_reexec(int argc, char **argv, int cache_sim)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
+		/* Debian's valgrind is a shell script: the shell puts the
+		 * working directory in PWD, on the client's stack. The
+		 * measured process starts in DIR (fixed length) and goes
+		 * back to the real one (BT_MEASURE_CWD) */
+		if (chdir(dir) != 0)
+			_exit(127);
 		int pers = personality(0xffffffff);
 		if (pers != -1)
 			personality((unsigned long)pers | ADDR_NO_RANDOMIZE);

@@ -20,7 +20,9 @@
  * items_per_second and bytes_per_second become the throughput (items or
  * bytes per iteration at the median time); user counters become counters
  * (their mean over the repetitions); error_occurred marks the result
- * failed with error_message.
+ * failed with error_message, and rows with "skipped" (SkipWithMessage,
+ * since the library's 1.8) are not samples: with no other rows the result
+ * is skipped with skip_message.
  *
  * Names: "BM_x/128/threads:8" is the result "BM_x" with params arg0=128,
  * threads=8: read from the end, an integer component is argN (N counting
@@ -335,7 +337,8 @@ static int build(struct gb *s, const struct group *gr)
 	r->variant = bt_run_strdup(run, "default");
 	if (!r->variant || (rc = set_name(run, r, gr->run_name)))
 		goto out;
-	size_t nr = 0, nc = 0, n_err = 0;
+	size_t nr = 0, nc = 0, n_err = 0, n_skip = 0;
+	const char *skip_message = NULL;
 	uint64_t iters = 0;
 	const char *message = NULL;
 	const json_t *median_agg = NULL, *mean_agg = NULL;
@@ -373,6 +376,12 @@ static int build(struct gb *s, const struct group *gr)
 			message = json_string_value(json_object_get(row, "error_message"));
 			continue;
 		}
+		/* SkipWithMessage (the library since 1.8): no time, not a sample */
+		if (json_is_true(json_object_get(row, "skipped"))) {
+			n_skip++;
+			skip_message = json_string_value(json_object_get(row, "skip_message"));
+			continue;
+		}
 		bt__imp_num(json_object_get(row, "real_time"), &x);
 		real[nr++] = x * scale;
 		if (bt__imp_num(json_object_get(row, "cpu_time"), &x))
@@ -383,7 +392,7 @@ static int build(struct gb *s, const struct group *gr)
 			goto out_u;
 		rc = BT_ENOMEM;
 	}
-	if (nr == 0 && n_err == 0 && (median_agg || mean_agg)) {
+	if (nr == 0 && n_err == 0 && n_skip == 0 && (median_agg || mean_agg)) {
 		const json_t *a = median_agg ? median_agg : mean_agg;
 		double scale, x;
 		row_scale(s, 0, a, &scale);
@@ -425,6 +434,12 @@ static int build(struct gb *s, const struct group *gr)
 	if (n_err) {
 		r->status = BT_STATUS_FAILED;
 		r->message = bt_run_strdup(run, message ? message : "error_occurred");
+		if (!r->message)
+			rc = BT_ENOMEM;
+	} else if (n_skip && nr == 0) {
+		r->status = BT_STATUS_SKIPPED;
+		r->message = bt_run_strdup(run, skip_message && *skip_message ? skip_message
+									       : "skipped");
 		if (!r->message)
 			rc = BT_ENOMEM;
 	}

@@ -189,7 +189,7 @@ char **bt__cg_options(const char *out, int cache_sim, int atstart,
 		atstart ? "--instr-atstart=yes" : "--instr-atstart=no",
 		cache_sim ? "--cache-sim=yes" : "--cache-sim=no",
 		trace_children ? "--trace-children=yes" : "--trace-children=no",
-		"--dump-line=no", "--dump-instr=no", "--compress-strings=no",
+		"--dump-instr=no", "--compress-strings=no",
 		outopt, NULL
 	};
 	if (!outopt)
@@ -207,6 +207,34 @@ char **bt__cg_options(const char *out, int cache_sim, int atstart,
 		return NULL;
 	}
 	return a;
+}
+
+char **bt__cg_wrap(char *const *argv, const char *vg, const char *out,
+		   int cache_sim)
+{
+	char **o = bt__cg_options(out, cache_sim, 1, 1);
+	size_t no = 0, na = 0;
+	while (o && o[no])
+		no++;
+	while (argv[na])
+		na++;
+	char **v = o ? calloc(no + na + 2, sizeof *v) : NULL;
+	if (!v) {
+		bt_exec_argv_free(o);
+		return NULL;
+	}
+	int bad = !(v[0] = strdup(vg));
+	memcpy(v + 1, o, no * sizeof *v);
+	free(o); /* its strings now belong to v */
+	for (size_t i = 0; i < na; i++)
+		bad |= !(v[1 + no + i] = strdup(argv[i]));
+	if (bad) {
+		for (size_t i = 0; i < no + na + 1; i++)
+			free(v[i]);
+		free(v);
+		return NULL;
+	}
+	return v;
 }
 
 char *bt__valgrind_path(void)

@@ -70,6 +70,12 @@ int bt__cg_off_read(const char *dir, int collecting, struct bt__cg_totals *t,
 char **bt__cg_options(const char *out, int cache_sim, int atstart,
 		      int trace_children);
 
+/* argv run under callgrind: [vg, bt__cg_options(out, cache_sim,
+ * collection on at start, children traced), argv...]; malloc'd (free
+ * with bt_exec_argv_free), NULL when out of memory. */
+char **bt__cg_wrap(char *const *argv, const char *vg, const char *out,
+		   int cache_sim);
+
 /* The valgrind executable in PATH (malloc'd), NULL when none. */
 char *bt__valgrind_path(void);
 

@@ -270,6 +270,36 @@ static void test_hyperfine_exit_codes(void **state)
 	bt_strbuf_release(&err);
 }
 
+/* Google Benchmark 1.8's SkipWithMessage: a row with "skipped": true is
+ * not a sample (its times are 0); a benchmark with only such rows is
+ * skipped with the message. */
+static void test_gbench_skipped(void **state)
+{
+	(void)state;
+	const char *gb = "{\"context\": {}, \"benchmarks\": ["
+		"{\"name\": \"BM_s\", \"run_name\": \"BM_s\", \"run_type\": \"iteration\", "
+		"\"repetitions\": 1, \"repetition_index\": 0, \"threads\": 1, \"skipped\": true, "
+		"\"skip_message\": \"no GPU\", \"iterations\": 0, \"real_time\": 0, "
+		"\"cpu_time\": 0, \"time_unit\": \"ns\"},"
+		"{\"name\": \"BM_t\", \"run_name\": \"BM_t\", \"run_type\": \"iteration\", "
+		"\"iterations\": 10, \"real_time\": 5, \"cpu_time\": 5, \"time_unit\": \"ns\"}]}";
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_run run;
+	struct bt_import_info info;
+	assert_int_equal(bt_run_init(&run), 0);
+	assert_int_equal(bt_import_text(&run, gb, strlen(gb), "g", BT_FORMAT_GBENCH, &info, &err),
+			 0);
+	assert_int_equal(run.n_results, 2);
+	const struct bt_result *r = &run.results[0];
+	assert_string_equal(r->name, "BM_s");
+	assert_int_equal(r->status, BT_STATUS_SKIPPED);
+	assert_string_equal(r->message ? r->message : "(none)", "no GPU");
+	assert_true(r->n_metrics == 0 || r->metrics[0].n_samples == 0);
+	assert_int_equal(run.results[1].status, BT_STATUS_OK);
+	bt_run_release(&run);
+	bt_strbuf_release(&err);
+}
+
 static void test_helpers(void **state)
 {
 	(void)state;
@@ -309,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_helpers),   cmocka_unit_test(test_gbench_names),
 		cmocka_unit_test(test_gbench_aggregates_only),
 		cmocka_unit_test(test_hyperfine_exit_codes),
+		cmocka_unit_test(test_gbench_skipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
