@@ -26,11 +26,13 @@
 static volatile sig_atomic_t cont_sig;
 static volatile sig_atomic_t cont_child;
 static const char *cont_tmp; /* the temporary directory, for git_line */
+static volatile sig_atomic_t cont_cleaning; /* removing the worktrees: a
+					       signal does not stop that */
 
 static void on_signal(int sig)
 {
 	cont_sig = sig;
-	if (cont_child > 0)
+	if (cont_child > 0 && !cont_cleaning)
 		kill(-(pid_t)cont_child, sig);
 }
 
@@ -59,7 +61,7 @@ static int run_child(char *const argv[], const char *cwd, const char *log)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	if (cont_sig) {
+	if (cont_sig && !cont_cleaning) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		errno = EINTR;
 		return -1;
@@ -158,6 +160,7 @@ static void show_tail(const char *path)
  * error or a signal); says so when a worktree cannot be removed. */
 static void cleanup(struct cont *c)
 {
+	cont_cleaning = 1;
 	for (int i = 0; i < 2; i++) {
 		if (!c->made[i])
 			continue;
@@ -183,6 +186,7 @@ static void cleanup(struct cont *c)
 				 strerror(errno));
 		c->dir[0] = '\0';
 	}
+	cont_cleaning = 0;
 }
 
 /* Takes continuous's own options out of argv (in place): names[k] with a

@@ -21,7 +21,7 @@ enum xid {
 	X_EXPORT_CSV, X_EXPORT_NO, X_SHOW_OUTPUT, X_OUTPUT, X_INPUT, X_NAME,
 	X_REFERENCE, X_MIN_TIME, X_TIMEOUT, X_NO_INTERLEAVE, X_SEED, X_STORE,
 	X_NO_STORE, X_TYPE, X_SUITE, X_FORMAT, X_OUT, X_LOG_LEVEL, X_QUIET,
-	X_VERBOSE, X_HELP, X_VERSION
+	X_VERBOSE, X_HELP, X_VERSION, X_MEASURE, X_CACHE_SIM
 };
 
 /* An option: its short and long spelling (either may be NULL) and how
@@ -68,6 +68,8 @@ static const struct cli_xopt exec_flags[] = {
 	{ NULL, "--timeout", 1, X_TIMEOUT },
 	{ NULL, "--no-interleave", 0, X_NO_INTERLEAVE },
 	{ NULL, "--seed", 1, X_SEED },
+	{ NULL, "--measure", 1, X_MEASURE },
+	{ NULL, "--cache-sim", 0, X_CACHE_SIM },
 	{ NULL, "--store", 1, X_STORE },
 	{ NULL, "--no-store", 0, X_NO_STORE },
 	{ NULL, "--type", 1, X_TYPE },
@@ -243,6 +245,14 @@ static int apply(struct xargs *a, const struct cli_xopt *x, char **v)
 	case X_MIN_TIME: return seconds_value(x, v[0], &a->o.time_budget_s);
 	case X_TIMEOUT: return seconds_value(x, v[0], &a->o.timeout_s);
 	case X_NO_INTERLEAVE: a->o.interleave = 0; break;
+	case X_MEASURE: {
+		static const char *const measures[] = { "time", "instructions", NULL };
+		if ((code = one_of(x, v[0], measures)))
+			return code;
+		a->o.measure = strcmp(v[0], "time") ? v[0] : NULL;
+		break;
+	}
+	case X_CACHE_SIM: a->o.cache_sim = 1; break;
 	case X_SEED: {
 		char *end;
 		errno = 0;
@@ -368,6 +378,10 @@ static int make_spec(struct xargs *a)
 	if (a->runs_given && a->minmax_given)
 		return usage("option '--runs' cannot be combined with '--min-runs' "
 			     "or '--max-runs'");
+	if (a->o.cache_sim && !a->o.measure)
+		return usage("option '--cache-sim' goes with '--measure instructions'");
+	if (a->o.measure && !a->runs_given && !a->minmax_given)
+		a->o.runs = 3; /* counts do not vary: a few runs (docs/MEASURE.md) */
 	if (a->o.max_runs && a->o.min_runs > a->o.max_runs)
 		return usage("option '--min-runs' (%d) is above '--max-runs' (%d)",
 			     a->o.min_runs, a->o.max_runs);

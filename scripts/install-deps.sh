@@ -28,6 +28,8 @@ PKGS=(
   python3-pytest-benchmark               # real tools, made during the test
   libbenchmark-tools python3-scipy       # export's tests: gbench's compare.py
   python3-numpy                          # the metric protocol's NumPy example
+  valgrind                               # --measure instructions (callgrind)
+  libopenmpi-dev openmpi-bin             # distributed benchmarks (--mpi)
 )
 # Node.js and npm install the dashboard's front-end packages (web/).
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

@@ -321,7 +321,14 @@
 		return cmpText(a.type, b.type) || cmpText(a.name, b.name) ||
 			cmpText(paramsText(a.params), paramsText(b.params)) ||
 			cmpText(a.variant || "default", b.variant || "default") ||
-			cmpText(a.machine, b.machine) || cmpText(a.k, b.k);
+			cmpText(a.machine, b.machine) || cmpText(a.metric, b.metric) ||
+			cmpText(a.k, b.k);
+	}
+
+	/* " · METRIC" after a benchmark's name when its metric is not time
+	 * (every metric of a run has its series). */
+	function metricNote(s) {
+		return s.metric && s.metric !== "time" ? " · " + s.metric : "";
 	}
 
 	/* A click on a header of the series table (th[data-sort]) sorts the
@@ -459,7 +466,7 @@
 				b.className = "name";
 				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
 					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
-					(r.params ? " " + paramsText(r.params) : "")));
+					(r.params ? " " + paramsText(r.params) : "") + metricNote(r)));
 				tr.appendChild(b);
 				tr.appendChild(td(r.machine || "-"));
 				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit), "num"));
@@ -493,7 +500,7 @@
 				b.className = "name";
 				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
 					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
-					(r.params ? " " + paramsText(r.params) : "")));
+					(r.params ? " " + paramsText(r.params) : "") + metricNote(r)));
 				tr.appendChild(b);
 				tr.appendChild(td(r.machine || "-"));
 				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit) +
@@ -518,6 +525,7 @@
 				tr.appendChild(breakable(td(null), s.variant || "default"));
 				tr.appendChild(breakable(td(null, "brk"), paramsText(s.params) || "-"));
 				tr.appendChild(td(s.machine || "-"));
+				tr.appendChild(td(s.metric || "time"));
 				tr.appendChild(td(s.type || "-"));
 				tr.appendChild(td(fmtQ(s.last, s.unit), "num"));
 				tr.appendChild(td(String(s.n), "num"));

@@ -96,6 +96,14 @@ struct bt_exec_opts {
 				    $TMPDIR or /tmp */
 	void (*progress)(void *ud, const struct bt_exec_progress *p);
 	void *ud;
+	const char *measure;     /* NULL or "time"; "instructions": every
+				    run under valgrind's callgrind (children
+				    traced, ASLR off), the metric
+				    "instructions" (deterministic) first,
+				    with cache_sim also l1_misses, ll_misses,
+				    est_cycles (docs/MEASURE.md); the run's
+				    config.measure says so */
+	int cache_sim;
 	volatile int *stop;      /* non-NULL and set (e.g. by a signal
 				    handler): the running command's process
 				    group is killed and bt_exec_run returns

@@ -259,7 +259,9 @@ struct bt_series_filter {
 	const char *machine;     /* machine name or fingerprint */
 	const char *const *params;
 	size_t n_params;
-	const char *metric;      /* metric to read (NULL: "time") */
+	const char *metric;      /* metric to read (NULL: "time"; "*": every
+				    metric, one series per key and metric,
+				    by key, then metric name) */
 	const char *since;       /* points at or after this timestamp */
 };
 

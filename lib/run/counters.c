@@ -12,6 +12,7 @@
 #include <valgrind/callgrind.h>
 
 #include "counters.h"
+#include "execint.h"
 #include "internal.h"
 
 int bt__measure_kind(const char *s)
@@ -239,20 +240,7 @@ char **bt__cg_wrap(char *const *argv, const char *vg, const char *out,
 
 char *bt__valgrind_path(void)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		char *p = bt__pathf("%.*s/valgrind", (int)n, n ? path : ".");
-		if (p && access(p, X_OK) == 0)
-			return p;
-		free(p);
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return NULL;
+	return bt__exec_resolve("valgrind");
 }
 
 /* --- perf_event_open ---------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 
 #include "internal.h"
 #include "import/protocol.h"
+#include "run/counters.h"
 #include "run/execint.h"
 
 extern char **environ;
@@ -31,6 +33,7 @@ static const char *const hook_names[H_N] = { "setup", "prepare", "conclude", "cl
 
 struct sample {
 	double wall, user, sys, rss;
+	double ir, l1m, llm, cyc; /* --measure instructions */
 	double code;             /* the exit status (non-zero only with -i) */
 };
 
@@ -61,6 +64,10 @@ struct cstate {
 
 struct ctx {
 	const struct bt_exec_opts *o;
+	char *cg_dir;            /* --measure instructions: callgrind's files */
+	char cg_creator[48];     /* "callgrind-3.19.0" */
+	int cg_cache;            /* the files had the cache events */
+	int pers_old;            /* personality before ADDR_NO_RANDOMIZE; -1 */
 	struct bt__spawner sp;
 	char **shell;            /* opts->shell split; NULL without one */
 	char **base_env;         /* environ without BENCHTRACK_METRICS */
@@ -298,6 +305,17 @@ static int step(struct ctx *x, struct cstate *cs, int warm)
 	struct bt__proc_res r;
 	rc = bt__proc_run(&x->sp, cs->path, cs->argv, x->run_env, 0, o->timeout_s, o->stop,
 			  1, &r, x->err);
+	struct bt__cg_totals cg;
+	memset(&cg, 0, sizeof cg);
+	if (x->cg_dir) {
+		struct bt_strbuf e = BT_STRBUF_INIT;
+		if (bt__cg_read(x->cg_dir, "cg.", 1, &cg, &e) != 0)
+			bt_strbuf_addf(x->warn, "%s: %s\n", cs->name, bt_strbuf_str(&e));
+		bt_strbuf_release(&e);
+		if (!x->cg_creator[0])
+			memcpy(x->cg_creator, cg.creator, sizeof cg.creator);
+		x->cg_cache |= cg.cache;
+	}
 	if (rc || r.stopped) {
 		metrics_read(x, cs, 0);
 		return rc ? rc : BT_EINTR;
@@ -356,6 +374,10 @@ static int step(struct ctx *x, struct cstate *cs, int warm)
 	sm->sys = sm->sys > 0 ? sm->sys : 0;
 	sm->rss = (double)r.ru.ru_maxrss * 1024.0;
 	sm->code = nonzero ? WEXITSTATUS(r.status) : 0;
+	sm->ir = cg.ir;
+	sm->l1m = bt__cg_l1_misses(&cg);
+	sm->llm = bt__cg_ll_misses(&cg);
+	sm->cyc = bt__cg_est_cycles(&cg);
 	if ((int64_t)sm->rss > cs->peak)
 		cs->peak = (int64_t)sm->rss;
 	cs->done++;
@@ -522,24 +544,39 @@ static int fill_result(struct ctx *x, struct cstate *cs, struct bt_run *run,
 		return BT_ENOMEM;
 	size_t n = (size_t)cs->done;
 	if (n > 0) {
-		r->metrics = bt_run_alloc(run, 5 * sizeof *r->metrics);
+		/* --measure instructions: the counts first (the primary
+		 * metric), deterministic; the times under callgrind after */
+		size_t k = x->cg_dir ? (x->cg_cache ? 4 : 1) : 0;
+		struct bt_metric *m = r->metrics = bt_run_alloc(run, 9 * sizeof *r->metrics);
 		if (!r->metrics)
 			return BT_ENOMEM;
-		int rc = add_metric(run, &r->metrics[0], "time", "s", cs->s, n,
-				    offsetof(struct sample, wall));
-		rc = rc ? rc : add_metric(run, &r->metrics[1], "user_time", "s", cs->s, n,
+		int rc = !k ? 0 : add_metric(run, &m[0], "instructions", "instr", cs->s, n,
+					     offsetof(struct sample, ir));
+		if (k > 1) {
+			rc = rc ? rc : add_metric(run, &m[1], "l1_misses", "misses", cs->s, n,
+						  offsetof(struct sample, l1m));
+			rc = rc ? rc : add_metric(run, &m[2], "ll_misses", "misses", cs->s, n,
+						  offsetof(struct sample, llm));
+			rc = rc ? rc : add_metric(run, &m[3], "est_cycles", "cycles", cs->s, n,
+						  offsetof(struct sample, cyc));
+		}
+		for (size_t i = 0; i < k; i++)
+			m[i].deterministic = 1;
+		rc = rc ? rc : add_metric(run, &m[k], "time", "s", cs->s, n,
+					  offsetof(struct sample, wall));
+		rc = rc ? rc : add_metric(run, &m[k + 1], "user_time", "s", cs->s, n,
 					  offsetof(struct sample, user));
-		rc = rc ? rc : add_metric(run, &r->metrics[2], "sys_time", "s", cs->s, n,
+		rc = rc ? rc : add_metric(run, &m[k + 2], "sys_time", "s", cs->s, n,
 					  offsetof(struct sample, sys));
-		rc = rc ? rc : add_metric(run, &r->metrics[3], "peak_rss", "B", cs->s, n,
+		rc = rc ? rc : add_metric(run, &m[k + 3], "peak_rss", "B", cs->s, n,
 					  offsetof(struct sample, rss));
 		/* with runs that exited non-zero (-i), each run's status */
 		rc = rc || !cs->nonzero ? rc
-			: add_metric(run, &r->metrics[4], "exit_code", "", cs->s, n,
+			: add_metric(run, &m[k + 4], "exit_code", "", cs->s, n,
 				     offsetof(struct sample, code));
 		if (rc)
 			return rc;
-		r->n_metrics = cs->nonzero ? 5 : 4;
+		r->n_metrics = k + (cs->nonzero ? 5 : 4);
 	}
 	size_t nc = (o->ignore_failure ? 1 : 0) + (cs->via_shell ? 1 : 0);
 	if (nc) {
@@ -692,6 +729,12 @@ static void ctx_release(struct ctx *x)
 		bt__proto_free(cs->proto);
 	}
 	free(x->cs);
+	if (x->cg_dir) {
+		bt__rm_tree(x->cg_dir, NULL);
+		free(x->cg_dir);
+	}
+	if (x->pers_old != -1)
+		personality((unsigned long)x->pers_old);
 	if (x->mfd >= 0) {
 		close(x->mfd);
 		unlink(x->env_slot + x->env_prefix);
@@ -719,6 +762,58 @@ static uint64_t fresh_seed(void)
 	return s ? s : 1;
 }
 
+/* --measure instructions: valgrind found (*vg, malloc'd), a directory
+ * for callgrind's files, ASLR off for what we start. 0 with nothing done
+ * for time; BT_EINVAL (unknown measure), BT_ENOTFOUND (no valgrind). */
+static int count_setup(struct ctx *x, char **vg)
+{
+	const struct bt_exec_opts *o = x->o;
+	int k = bt__measure_kind(o->measure);
+	if (k == BT__M_TIME && !o->cache_sim)
+		return 0;
+	if (k != BT__M_INSTRUCTIONS)
+		return bt_error(x->err, BT_EINVAL, k == BT__M_CYCLES
+				? "--measure cycles applies to suites, not commands"
+				: o->cache_sim ? "--cache-sim goes with --measure instructions"
+				: "unknown measure '%s'", o->measure);
+	if (!(*vg = bt__valgrind_path()))
+		return bt_error(x->err, BT_ENOTFOUND, "--measure instructions counts "
+				"under valgrind's callgrind, and there is no valgrind "
+				"in PATH (Debian/Ubuntu: apt-get install valgrind)");
+	const char *t = o->tmpdir && *o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+	x->cg_dir = bt__pathf("%s/benchtrack-cg-XXXXXX", t && *t ? t : "/tmp");
+	if (!x->cg_dir)
+		return bt_error(x->err, BT_ENOMEM, "out of memory");
+	if (!mkdtemp(x->cg_dir)) {
+		int e = errno;
+		free(x->cg_dir);
+		x->cg_dir = NULL;
+		return bt_error(x->err, BT_EIO, "a directory for callgrind's files: %s",
+				strerror(e));
+	}
+	x->pers_old = personality(0xffffffff);
+	if (x->pers_old != -1)
+		personality((unsigned long)x->pers_old | ADDR_NO_RANDOMIZE);
+	return 0;
+}
+
+/* cs's command run under callgrind. */
+static int count_wrap(struct ctx *x, struct cstate *cs, const char *vg)
+{
+	char *out = bt__pathf("%s/cg.%%p", x->cg_dir);
+	char **v = out ? bt__cg_wrap(cs->argv, vg, out, x->o->cache_sim) : NULL;
+	free(out);
+	if (!v)
+		return bt_error(x->err, BT_ENOMEM, "out of memory");
+	if (cs->own_argv)
+		bt_exec_argv_free(cs->argv);
+	cs->argv = v;
+	cs->own_argv = 1;
+	free(cs->path);
+	cs->path = strdup(vg);
+	return cs->path ? 0 : bt_error(x->err, BT_ENOMEM, "out of memory");
+}
+
 int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 		size_t n, struct bt_run *run, struct bt_strbuf *warn,
 		struct bt_strbuf *err)
@@ -735,6 +830,10 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 	x.err = err;
 	x.sp.devnull = x.sp.in_fd = -1;
 	x.mfd = -1;
+	x.pers_old = -1;
+	char *vg = NULL;
+	if ((rc = count_setup(&x, &vg)))
+		goto out;
 	uint64_t seed = o->seed ? o->seed : fresh_seed();
 	x.rng = seed;
 	x.cs = calloc(n, sizeof *x.cs);
@@ -768,6 +867,8 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 			cs->via_shell = x.shell != NULL;
 		}
 		cs->path = bt__exec_resolve(cs->argv[0]);
+		if (vg && (rc = count_wrap(&x, cs, vg)))
+			goto out;
 		const char *h[H_N] = { c->setup, c->prepare, c->conclude, c->cleanup };
 		for (int k = 0; k < H_N; k++) {
 			if (!h[k])
@@ -829,11 +930,20 @@ int bt_exec_run(const struct bt_exec_opts *o, const struct bt_exec_cmd *cmds,
 	run->config.isolate = 1;
 	run->config.seed = seed;
 	run->config.clock = "CLOCK_MONOTONIC";
+	if (x.cg_dir) {
+		run->config.measure = "instructions";
+		run->config.cache_sim = o->cache_sim;
+		run->config.measure_tool = bt_run_printf(
+			run, "%s: valgrind --tool=callgrind --trace-children=yes%s; "
+			"ASLR off", x.cg_creator[0] ? x.cg_creator : "callgrind",
+			o->cache_sim ? " --cache-sim=yes" : "");
+	}
 	rc = rrc;
 	if (rc == BT_EINTR && err && err->len == 0)
 		bt_error(err, BT_EINTR, "interrupted");
 out:
 	run->duration_s = now_s() - t_start;
+	free(vg);
 	ctx_release(&x);
 	return rc;
 }

@@ -119,7 +119,9 @@ static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
 		close(out_fd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #ifndef BT_SANITIZE
-	if (cfg->memory_limit > 0) {
+	if (cfg->memory_limit > 0 && !bt__on_valgrind()) {
+		/* (valgrind reserves address space of its own: a limit on
+		 * it would stop the simulation, not the benchmark) */
 		struct rlimit rl = { (rlim_t)cfg->memory_limit,
 				     (rlim_t)cfg->memory_limit };
 		setrlimit(RLIMIT_AS, &rl);

@@ -79,6 +79,7 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 	struct bt_series cur;
 	size_t alloc = 0;
 	const char *metric = f && f->metric ? f->metric : "time";
+	int all = strcmp(metric, "*") == 0; /* every metric, one series each */
 
 	if (n_series)
 		*n_series = 0;
@@ -88,12 +89,15 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 		"SELECT r.series_key, ru.suite, r.name, r.variant, r.params,"
 		" ru.fingerprint, ru.machine_name, m.unit, m.direction,"
 		" ru.run_id, ru.commit_hash, ru.timestamp, m.median, m.p25,"
-		" m.p75, m.min, m.max, m.n"
+		" m.p75, m.min, m.max, m.n, m.name"
 		" FROM results r JOIN runs ru ON ru.run_id = r.run_id"
-		" JOIN metrics m ON m.result_id = r.id AND m.name = ?1"
-		" WHERE r.series_key IS NOT NULL AND r.status = 'ok'"
-		" AND m.median IS NOT NULL");
-	binds[nb++] = metric;
+		" JOIN metrics m ON m.result_id = r.id");
+	if (!all) {
+		e |= bt_strbuf_adds(&sql, " AND m.name = ?1");
+		binds[nb++] = metric;
+	}
+	e |= bt_strbuf_adds(&sql, " WHERE r.series_key IS NOT NULL AND r.status = 'ok'"
+				  " AND m.median IS NOT NULL");
 	if (f && f->series_key && *f->series_key) {
 		key_lo = strdup(f->series_key);
 		if (!key_lo) {
@@ -141,7 +145,9 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 	/* ordered by key only, which the index on results(series_key) gives
 	 * without a sort of every row; each series' points are sorted by time
 	 * here (a series holds far fewer rows than the table) */
-	e |= bt_strbuf_adds(&sql, " ORDER BY r.series_key");
+	/* "*": by metric within a key, a sort of each key's rows only */
+	e |= bt_strbuf_adds(&sql, all ? " ORDER BY r.series_key, m.name"
+				      : " ORDER BY r.series_key");
 	if (e) {
 		rc = BT_ENOMEM;
 		goto out;
@@ -169,7 +175,9 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 			goto out;
 		}
 		key = src == SQLITE_ROW ? text(s, 0) : NULL;
-		if (cur.series_key && (!key || strcmp(key, cur.series_key) != 0)) {
+		if (cur.series_key &&
+		    (!key || strcmp(key, cur.series_key) != 0 ||
+		     (all && strcmp(text(s, 18) ? text(s, 18) : "", cur.metric) != 0))) {
 			visited++;
 			qsort(cur.points, cur.n, sizeof *cur.points, point_cmp);
 			rc = fn(ud, &cur);
@@ -197,7 +205,8 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 				cur.params = "";
 			cur.fingerprint = dup(a, s, 5, &oom);
 			cur.machine = dup(a, s, 6, &oom);
-			cur.metric = bt__arena_strdup(a, metric);
+			cur.metric = all ? dup(a, s, 18, &oom)
+					 : bt__arena_strdup(a, metric);
 			cur.unit = dup(a, s, 7, &oom);
 			cur.direction = sqlite3_column_int(s, 8) > 0
 						? BT_HIGHER_IS_BETTER

@@ -883,7 +883,8 @@ static void job_release(struct job *j)
 }
 
 int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
-			void *ud, struct bt_strbuf *err)
+			bt__store_unopened_fn unopened, void *ud,
+			struct bt_strbuf *err)
 {
 	char *bt = bt__pathf("%s/by-type", dir);
 	if (!bt)
@@ -901,8 +902,12 @@ int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
 			continue;
 		char *td = bt__pathf("%s/%s", bt, t->d_name);
 		struct stat ls;
-		DIR *runs = td && (!strict || (lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)))
-			? opendir(td) : NULL;
+		int want = td && (!strict || (lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)));
+		DIR *runs = want ? opendir(td) : NULL;
+		/* a stray file, or a directory removed meanwhile, holds no
+		 * runs; any other failure hides runs, and unopened hears of it */
+		if (want && !runs && errno != ENOTDIR && errno != ENOENT && unopened)
+			rc = unopened(ud, t->d_name, td, errno);
 		struct dirent *r;
 		while (!rc && runs && (r = readdir(runs)))
 			if (r->d_name[0] != '.')
@@ -916,11 +921,37 @@ int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
 	return rc;
 }
 
+/* What index_tree found besides the runs it added. */
+struct tree_stats {
+	size_t unreadable;      /* run files */
+	int first_rc;           /* the error of the first unreadable run */
+	struct bt_strbuf first; /* that run, with why */
+	size_t unopened;        /* by-type/<type> directories */
+	struct bt_strbuf first_dir; /* the first of them, with why */
+};
+
 /* The run directories under by-type, as jobs. */
 struct job_list {
 	struct job **out;
 	size_t *n, cap;
+	struct tree_stats *ts;
+	bt_store_note_fn note;
+	void *note_ud;
 };
+
+/* A type directory that cannot be opened (permission, I/O): its runs
+ * are not seen; named and counted, the walk goes on. */
+static int unopened_type(void *ud, const char *type, const char *td, int errnum)
+{
+	struct job_list *l = ud;
+	(void)type;
+	if (l->note)
+		l->note(l->note_ud, "unreadable", td, strerror(errnum));
+	if (!l->ts->unopened++ &&
+	    bt_strbuf_addf(&l->ts->first_dir, "%s: %s", td, strerror(errnum)))
+		return BT_ENOMEM;
+	return 0;
+}
 
 static int add_job(void *ud, const char *type, const char *name, const char *td)
 {
@@ -936,12 +967,13 @@ static int add_job(void *ud, const char *type, const char *name, const char *td)
 }
 
 static int list_runs(struct bt_store *st, struct job **out, size_t *n,
+		     struct tree_stats *ts, bt_store_note_fn note, void *ud,
 		     struct bt_strbuf *err)
 {
 	*out = NULL;
 	*n = 0;
-	struct job_list l = { out, n, 0 };
-	return bt__store_walk_runs(st->dir, 0, add_job, &l, err);
+	struct job_list l = { out, n, 0, ts, note, ud };
+	return bt__store_walk_runs(st->dir, 0, add_job, unopened_type, &l, err);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -949,20 +981,14 @@ static int cmp_id(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* What index_tree found besides the runs it added. */
-struct tree_stats {
-	size_t unreadable;
-	int first_rc;           /* the error of the first unreadable run */
-	struct bt_strbuf first; /* that run, with why */
-};
-
 /* Clears the index (h, in a transaction) and adds every run of the
  * archives, then every run directory under by-type that is not also in
  * an archive (a gc interrupted before it removed the directory: the
  * archive is the copy that counts, once). The files are parsed by worker
  * threads (JSON parsing is most of the cost) while this thread clears,
  * adds the archives and then inserts the runs in order. A run file that
- * cannot be read is reported, counted in ts and left out. */
+ * cannot be read, or a type directory that cannot be opened, is reported
+ * through note, counted in ts and left out. */
 static int index_tree(struct bt_store *st, void *h, bt_store_note_fn note,
 		      void *ud, size_t *n_runs, size_t *n_results,
 		      struct tree_stats *ts, struct bt_strbuf *err)
@@ -971,7 +997,7 @@ static int index_tree(struct bt_store *st, void *h, bt_store_note_fn note,
 	memset(&p, 0, sizeof p);
 	p.store = st->dir;
 	struct bt__idset arch = { NULL, 0, 0 };
-	int rc = list_runs(st, &p.jobs, &p.n, err);
+	int rc = list_runs(st, &p.jobs, &p.n, ts, note, ud, err);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nw = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
 	pthread_t tid[8];
@@ -1050,15 +1076,51 @@ static int index_tree(struct bt_store *st, void *h, bt_store_note_fn note,
 	return rc;
 }
 
+/* The error of a rebuild that left runs out (ts), into err: the type
+ * directories that could not be opened first (BT_EIO: all their runs are
+ * missing), then the run files; returns its code. */
+static int left_out_error(struct bt_strbuf *err, const struct tree_stats *ts)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	size_t bad = ts->unreadable;
+	const char *first = ts->first.len ? ts->first.buf : "?";
+	int rc = ts->unopened ? BT_EIO : ts->first_rc;
+	if (ts->unopened == 1)
+		bt_strbuf_addf(&m, "1 type directory could not be opened and its runs "
+			       "are not in the index: %s; make it readable and run "
+			       "`benchtrack reindex` again", ts->first_dir.buf);
+	else if (ts->unopened)
+		bt_strbuf_addf(&m, "%zu type directories could not be opened and their "
+			       "runs are not in the index (the first: %s); make them "
+			       "readable and run `benchtrack reindex` again",
+			       ts->unopened, ts->first_dir.buf);
+	if (ts->unopened && bad)
+		bt_strbuf_addf(&m, "; also %zu run file%s could not be read (the "
+			       "first: %s; `benchtrack verify --repair` moves %s to "
+			       "quarantine/)", bad, bad == 1 ? "" : "s", first,
+			       bad == 1 ? "it" : "them");
+	else if (bad == 1)
+		bt_strbuf_addf(&m, "1 run file could not be read and is not in the "
+			       "index: %s; `benchtrack verify --repair` moves it to "
+			       "quarantine/", first);
+	else if (bad)
+		bt_strbuf_addf(&m, "%zu run files could not be read and are not in "
+			       "the index (the first: %s); `benchtrack verify --repair` "
+			       "moves them to quarantine/", bad, first);
+	rc = bt_error(err, rc, "%s", bt_strbuf_str(&m));
+	bt_strbuf_release(&m);
+	return rc;
+}
+
 /* bt_store_reindex with the store lock held; 0 when the new index was
- * committed (*n_unreadable runs left out of it, the first with the error
- * *first_rc (optional), named in err). */
+ * committed, *n_unreadable run files and type directories left out of it
+ * (then err says which, and *first_rc (optional) is the error to return). */
 static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
 			  size_t *n_runs, size_t *n_results, size_t *n_unreadable,
 			  int *first_rc, struct bt_strbuf *err)
 {
 	size_t runs = 0, results = 0;
-	struct tree_stats ts = { 0, 0, BT_STRBUF_INIT };
+	struct tree_stats ts = { 0, 0, BT_STRBUF_INIT, 0, BT_STRBUF_INIT };
 	void *h;
 	/* a damaged index (not a database, corrupt: what "run benchtrack
 	 * reindex" is said for) is replaced, the files being the record; a
@@ -1100,37 +1162,20 @@ static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
 	st->ops->close(h);
 	if (!rc)
 		rc = bt_store_write_readme(st, err);
-	if (!rc && ts.unreadable && err)
-		bt_error(err, ts.first_rc, "%s", bt_strbuf_str(&ts.first));
-	if (!rc && ts.unreadable && first_rc)
-		*first_rc = ts.first_rc;
+	if (!rc && (ts.unreadable || ts.unopened)) {
+		int lrc = left_out_error(err, &ts);
+		if (first_rc)
+			*first_rc = lrc;
+	}
 out:
 	bt_strbuf_release(&ts.first);
+	bt_strbuf_release(&ts.first_dir);
 	if (n_runs)
 		*n_runs = runs;
 	if (n_results)
 		*n_results = results;
 	if (n_unreadable)
-		*n_unreadable = ts.unreadable;
-	return rc;
-}
-
-/* The result of a rebuild that left bad runs out: err held the first,
- * whose error code (rc) it returns. */
-static int unreadable_error(struct bt_strbuf *err, int rc, size_t bad)
-{
-	struct bt_strbuf m = BT_STRBUF_INIT;
-	const char *first = err && err->len ? err->buf : "?";
-	if (bad == 1)
-		bt_strbuf_addf(&m, "1 run file could not be read and is not in the "
-			       "index: %s; `benchtrack verify --repair` moves it to "
-			       "quarantine/", first);
-	else
-		bt_strbuf_addf(&m, "%zu run files could not be read and are not in "
-			       "the index (the first: %s); `benchtrack verify --repair` "
-			       "moves them to quarantine/", bad, first);
-	rc = bt_error(err, rc, "%s", bt_strbuf_str(&m));
-	bt_strbuf_release(&m);
+		*n_unreadable = ts.unreadable + ts.unopened;
 	return rc;
 }
 
@@ -1153,7 +1198,7 @@ int bt_store_reindex_notes(struct bt_store *st, bt_store_note_fn note, void *ud,
 	bt__store_unlock(lock);
 	if (n_unreadable)
 		*n_unreadable = rc ? 0 : bad; /* only those left out of a new index */
-	return !rc && bad ? unreadable_error(err, first, bad) : rc;
+	return !rc && bad ? first : rc;
 }
 
 int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CI items of issue 14, on a git repository made here with a tiny C
+# What a CI job needs of check and run, on a git repository made here with a tiny C
 # suite built against this build tree: check --allow-no-baseline on a
 # store's first run (exit 0, a warning and a note in the summary; exit 3
 # without it); the git state of a suite started from outside its

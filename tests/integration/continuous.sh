@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # benchtrack continuous on a repository made here with three commits, the
-# middle one 4x slower (a tiny C suite built against this build tree):
+# middle one 4x slower (a tiny C suite built against this build tree),
+# timed and counted (--measure instructions):
 # the slower commit against the first is a regression (exit 1, summary
 # appended), the third against the slower is not (exit 0); the user's
 # checkout stays as it was (branch, uncommitted file, one worktree); a
@@ -72,6 +73,20 @@ unchanged c1..c2
 expect 0 "$bt" continuous HEAD~1 main --build 'sh build.sh' s "${fast[@]}"
 grep -q "improved" "$tmp/out" || fail "c2..c3: no improved row: $(cat "$tmp/out")"
 unchanged c2..c3
+
+# counted: instruction counts under callgrind, judged by the threshold
+# (no p-values); the same code at two commits counts the same
+if command -v valgrind >/dev/null; then
+	expect 1 "$bt" continuous "$c1" "$c2" --build 'sh build.sh' s --measure instructions
+	grep -q "regressed" "$tmp/out" || fail "counted c1..c2: $(cat "$tmp/out")"
+	grep -q "1 series of a deterministic metric (counts): judged by the threshold" "$tmp/out" ||
+		fail "counted c1..c2: no note on the counts: $(cat "$tmp/out")"
+	expect 0 "$bt" continuous "$c1" "$c3" --build 'sh build.sh' s --measure instructions
+	grep -q "unchanged" "$tmp/out" || fail "counted c1..c3: $(cat "$tmp/out")"
+	unchanged counted
+else
+	fail "valgrind not installed (scripts/install-deps.sh)"
+fi
 
 # a build that fails: exit 3, the commit named, the tail of its log
 git stash -q

@@ -251,7 +251,7 @@ async function layout() {
   const trends = await ov.evaluate(() => {
     const by = {};
     document.querySelectorAll("#series tbody tr").forEach((tr) => {
-      const n = Number(tr.cells[6].textContent), a = tr.cells[0].querySelector("a");
+      const n = Number(tr.cells[7].textContent), a = tr.cells[0].querySelector("a");
       if (n > 1 && a && !by[n]) by[n] = a.getAttribute("href");
     });
     return by;
@@ -299,7 +299,7 @@ async function layout() {
 // The series list: sorted by type, benchmark, params; sortable by column.
 async function seriesOrder(ov) {
   const rows = () => ov.evaluate(() => Array.from(document.querySelectorAll("#series tbody tr"), (tr) =>
-    ({ type: tr.cells[4].textContent, name: tr.cells[0].textContent, params: tr.cells[2].textContent,
+    ({ type: tr.cells[5].textContent, name: tr.cells[0].textContent, params: tr.cells[2].textContent,
        last: tr.dataset.last === "" ? null : Number(tr.dataset.last) })));
   const coll = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
   const sorted = (a, f) => a.every((r, i) => i === 0 || f(a[i - 1], r) <= 0);
@@ -320,7 +320,35 @@ async function seriesOrder(ov) {
         await ov.getAttribute("#series th[data-sort='last']", "aria-sort") === null, "series: sorted by benchmark");
 }
 
+// Every metric of a run has its series (want.metrics: {ID: METRIC} of
+// the trends, want.series the rows of the overview): the overview lists
+// each with its metric, each trend page draws its chart and names its
+// metric, and an open regression of a metric says which.
+async function metrics() {
+  const ov = await open(base + "index.html");
+  const rows = await ov.evaluate(() => Array.from(document.querySelectorAll("#series tbody tr"), (tr) =>
+    [tr.cells[0].querySelector("a").getAttribute("href"), tr.cells[4].textContent]));
+  check(rows.length === want.series, `metrics: ${rows.length} series rows, want ${want.series}`);
+  for (const [id, metric] of Object.entries(want.metrics)) {
+    check(rows.some(([h, m]) => h === "trend.html#" + id && m === metric), `metrics: a row of ${id} with metric ${metric}`);
+    const tp = await open(base + "trend.html#" + id);
+    await tp.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+    const sum = await tp.locator("#summary").innerText();
+    check(sum.includes(" · " + metric + " ("), `metrics: trend ${id} names ${metric} ('${sum.slice(0, 80)}...')`);
+    await tp.close();
+  }
+  if (want.regMetric) {
+    const regs = await ov.locator("#regressions tbody").innerText();
+    check(regs.includes(" · " + want.regMetric), `metrics: the open regression names ${want.regMetric} ('${regs.slice(0, 80)}...')`);
+  }
+  await ov.close();
+}
+
 try {
+  if (want.metrics) {
+    await metrics();
+    throw null;
+  }
   if (want.hostile) {
     await hostile();
     throw null;

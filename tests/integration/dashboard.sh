@@ -317,4 +317,38 @@ cp "$src/tests/fixtures/run-attention.json" "$tmp/one-in/"
 "$bt" dashboard --store "$tmp/one" > "$tmp/one.out" || fail "dashboard of one run"
 grep -q "index.html: 1 run, [0-9]* series, [0-9]* points (1 run page written, 0 kept)" "$tmp/one.out" ||
 	fail "one run: $(cat "$tmp/one.out")"
+# --- every metric of a run has its series -----------------------------------------
+# 12 runs of one result with its time and an instruction count (marked
+# deterministic) that steps up 20% after the sixth: two series, the
+# count's with its own id (KEY-HASH), trend and open regression.
+ms=$tmp/metric-store min=$tmp/metric-in
+mkdir -p "$min"
+node -e '
+const fs = require("fs");
+const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+for (let n = 0; n < 12; n++) {
+  const t = JSON.parse(JSON.stringify(r));
+  t.run_id = ("5e" + (n + 1).toString(16).padStart(4, "0")).padEnd(32, "0");
+  t.benchmark_type = "counts";
+  t.timestamp = new Date(Date.UTC(2026, 10, 1 + n, 3)).toISOString();
+  t.git.commit = (n + 1).toString(16).padStart(40, "c");
+  t.results = t.results.filter((x) => x.name === "naive" && x.params.seq_len === "256");
+  const v = n < 6 ? 1e6 : 1.2e6;
+  t.results[0].metrics.instructions = { unit: "instr", direction: "lower", deterministic: true,
+    samples: [v, v, v], stats: { n: 3, median: v, mean: v, min: v, max: v, p25: v, p75: v } };
+  fs.writeFileSync(process.argv[2] + "/counts-" + n + ".json", JSON.stringify(t));
+}
+' "$src/tests/fixtures/run-attention.json" "$min"
+"$bt" organize "$min" --store "$ms" >"$tmp/org" 2>&1 || fail "organize the metric store: $(cat "$tmp/org")"
+"$bt" dashboard --store "$ms" >"$tmp/mout" || fail "dashboard of the metric store"
+grep -q "^$ms/dashboard/index.html: 12 runs, 2 series, 24 points" "$tmp/mout" || fail "metric store: $(cat "$tmp/mout")"
+mkey=$(ls "$ms/dashboard/data/series" | sed -n 's/^\([0-9a-f]\{16\}\)\.js$/\1/p')
+mid=$(ls "$ms/dashboard/data/series" | sed -n 's/^\([0-9a-f]\{16\}-[0-9a-f]\{8\}\)\.js$/\1/p')
+[ -n "$mkey" ] && [ "${mid%-*}" = "$mkey" ] || fail "metric store: series files $(ls "$ms/dashboard/data/series")"
+grep -q "^btData(\"series\",\"$mid\",{\"key\":\"$mkey\",\"k\":\"$mid\",.*\"metric\":\"instructions\"" "$ms/dashboard/data/series/$mid.js" ||
+	fail "metric store: the count's series file: $(head -c 300 "$ms/dashboard/data/series/$mid.js")"
+node "$src/tests/integration/dashboard.mjs" "file://$ms/dashboard/" "$tmp" \
+	"{\"metrics\": {\"$mkey\": \"time\", \"$mid\": \"instructions\"}, \"series\": 2, \"regMetric\": \"instructions\"}" ||
+	fail "Chromium: every metric's series"
+
 echo "dashboard: ok"

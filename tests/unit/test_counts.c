@@ -1,4 +1,4 @@
-/* Unit tests of deterministic metrics (issue 14): bt_compare_counts on
+/* Unit tests of deterministic metrics: bt_compare_counts on
  * constructed counts, bt_compare_runs on constructed runs whose metric is
  * marked deterministic (no p-values, out of the correction, the 1%
  * default and a given threshold), the field's JSON round trip, and the

@@ -240,6 +240,7 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 		goto out;
 	}
 	memset(&sf, 0, sizeof sf);
+	sf.metric = "*"; /* every metric of the runs has its trend */
 	if ((rc = bt_store_series(st, &sf, bt__dash_on_series, &d, NULL, err))) {
 		bt__dash_runs_finish(&d, &pool, 1);
 		goto out;

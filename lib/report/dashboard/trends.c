@@ -1,8 +1,9 @@
 /* The dashboard's series files and the overview's open regressions
  * (bt__dash_on_series, contract in dash.h).
  *
- * data/series/KEY.js: a first line SERIES_FORMAT HASH (the hash of all
- * the file is made of), then {key, name, suite, variant, params, machine,
+ * data/series/ID.js (ID: the series key, KEY-HASH for a metric other
+ * than time, see series_id): a first line SERIES_FORMAT HASH (the hash of
+ * all the file is made of), then {key, name, suite, variant, params, machine,
  * fingerprint, metric, unit, dir, type, r [] (the point's run: an index
  * into index.rt, -1 unknown), v [], p25 [], p75 [], min [], max [], n []
  * (one entry per point, oldest first; numbers with 6 significant digits),
@@ -81,11 +82,27 @@ static void js_points(struct bt_strbuf *b, const char *k, const struct bt_series
 	bt_strbuf_add(b, "],", 2);
 }
 
+/* The id of a series on the dashboard (its file's stem, "k"): the key of
+ * the time metric's series, KEY-HASH for another metric of the same
+ * results (HASH: 8 hex digits of FNV-1a of the metric's name), so that
+ * every metric of a run has its trend. */
+static void series_id(const struct bt_series *s, char out[40])
+{
+	if (!s->metric || strcmp(s->metric, "time") == 0)
+		snprintf(out, 40, "%s", s->series_key);
+	else
+		snprintf(out, 40, "%s-%08x", s->series_key,
+			 (unsigned)(bt__fnv1a(BT__FNV_INIT, s->metric, strlen(s->metric)) &
+				    0xffffffffu));
+}
+
 /* The identity members shared by the series file, index.series and
  * index.regs. */
 static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const char *type)
 {
-	bt__js_kstr(b, "k", s->series_key);
+	char id[40];
+	series_id(s, id);
+	bt__js_kstr(b, "k", id);
 	bt__js_kstr(b, "name", s->name);
 	bt__js_kstr(b, "suite", s->suite);
 	bt__js_kstr(b, "variant", s->variant);
@@ -367,7 +384,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 
 	/* the readers accept nothing but 16 hex digits (the check above
 	 * skips the rest): the key is the file name, as in web/dashboard.js */
-	snprintf(stem, sizeof stem, "%s", s->series_key);
+	series_id(s, stem);
 	snprintf(rel, sizeof rel, "data/series/%s.js", stem);
 	snprintf(head, sizeof head, SERIES_FORMAT "%016llx */\n",
 		 (unsigned long long)series_hash(d, s, type, ri));
@@ -389,7 +406,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	bt_strbuf_reset(f);
 	bt_strbuf_adds(f, head);
 	bt_strbuf_adds(f, "btData(\"series\",");
-	bt__js_str(f, s->series_key);
+	bt__js_str(f, stem); /* the id trend.html asks for */
 	bt_strbuf_adds(f, ",{");
 	bt__js_kstr(f, "key", s->series_key);
 	js_identity(f, s, type);
