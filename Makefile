@@ -1,6 +1,8 @@
 # benchtrack: top-level entry points. The build itself is CMake (build/).
-#   make run    install what is missing, build, run the attention demo, print the table,
-#               store the run, write its report (build/report/) and the
+#   make run    install what is missing, build, run the attention demo and the
+#               inference suite's performance preset, print the tables,
+#               store the runs, write their reports (build/report/,
+#               build/report-inference/) and the
 #               dashboard of the store (benchmark_results/dashboard/)
 #   make test   install what is missing, build, run every test (ctest)
 #   make deps   install what is missing, and try the optional packages
@@ -22,6 +24,12 @@ TARGETS    ?=
 # (its N x N score matrix costs ~40 s and 1 GiB per call at 16K).
 RUN_FLAGS  ?= --warmup-iterations 1 --measurement-iterations 5 \
 	      --exclude '^naive/seq_len=(12288|16384)/'
+# make run, inference: the suite's performance preset on the tiny and
+# small models (built with the suite), 3 samples a case; eager on the
+# small model at a 1024-token prompt (~13 s a call) is left to a full run.
+INFER_FLAGS ?= --suite-preset performance --warmup-iterations 0 \
+	       --measurement-iterations 3 \
+	       --exclude '^(generate|memory)\.eager/model=small/.*prompt_len=1024'
 
 .PHONY: all deps deps-required build run test test-sanitize install clean
 
@@ -45,6 +53,8 @@ run: deps-required
 	@$(MAKE) --no-print-directory build
 	$(BUILD)/benchtrack run $(BUILD)/attention --out $(BUILD)/attention-run.json $(RUN_FLAGS)
 	$(BUILD)/benchtrack report $(BUILD)/attention-run.json --format md --out $(BUILD)/report
+	$(BUILD)/benchtrack run $(BUILD)/inference --out $(BUILD)/inference-run.json $(INFER_FLAGS)
+	$(BUILD)/benchtrack report $(BUILD)/inference-run.json --format md --out $(BUILD)/report-inference
 	$(BUILD)/benchtrack dashboard
 
 test: deps-required

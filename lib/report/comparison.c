@@ -423,8 +423,9 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 		    json_object_set_new(row, "decide",
 					r->s.decide ? json_string(r->s.decide) : json_null()) ||
 		    json_object_set_new(row, "test",
-					json_string(r->s.process_test ? "samples+processes"
-								      : "samples")) ||
+					json_string(r->s.deterministic  ? "counts"
+						    : r->s.process_test ? "samples+processes"
+									: "samples")) ||
 		    json_object_set_new(row, "processes_a",
 					json_integer((json_int_t)r->s.procs_a)) ||
 		    json_object_set_new(row, "processes_b",

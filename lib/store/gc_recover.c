@@ -81,7 +81,7 @@ static int list_rdirs(struct bt_store *st, struct rdir **out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	struct rdir_list l = { out, n, 0 };
-	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, &l, err);
+	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, NULL, &l, err);
 	if (!rc && *n)
 		qsort(*out, *n, sizeof **out, cmp_rdir);
 	return rc;

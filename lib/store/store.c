@@ -129,9 +129,7 @@ static int rebuild_missing_index(struct bt_store *st, struct bt_strbuf *err)
 		bt_strbuf_addf(&m, "missing: rebuilt from %zu run%s", runs,
 			       runs == 1 ? "" : "s");
 		if (bad)
-			bt_strbuf_addf(&m, "; %zu run file%s could not be read and "
-				       "%s left out (`benchtrack verify` checks them)", bad,
-				       bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
+			bt_strbuf_addf(&m, "; left out: %s", bt_strbuf_str(&e));
 		notify_fn(notify_ud, "rebuilt", ip, bt_strbuf_str(&m));
 		bt_strbuf_release(&m);
 	}

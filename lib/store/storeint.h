@@ -39,14 +39,20 @@ int bt__store_split_time(const char *ts, char y[5], char mo[3], char d[3],
  * typedir) for each name not starting with '.' in each type directory;
  * typedir is "<dir>/by-type/<type>". strict: only types that
  * bt__store_valid_type accepts and that are directories themselves (not
- * links); else every type not starting with '.' that opens. A missing
- * by-type/ has no entries; one that cannot be opened is BT_EIO naming it.
- * Stops at fn's first nonzero return and returns it; else 0 or
- * BT_ENOMEM. */
+ * links); else every type not starting with '.'. A missing by-type/ has
+ * no entries; one that cannot be opened is BT_EIO naming it. A type entry
+ * that is no directory (a stray file) or is gone holds no runs; one that
+ * cannot be opened for another reason (permission, I/O) is passed to
+ * unopened with the errno (NULL: skipped), which returns 0 to go on.
+ * Stops at the first nonzero return of fn or unopened and returns it;
+ * else 0 or BT_ENOMEM. */
 typedef int (*bt__store_run_fn)(void *ud, const char *type, const char *name,
 				const char *typedir);
+typedef int (*bt__store_unopened_fn)(void *ud, const char *type,
+				     const char *typedir, int errnum);
 int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
-			void *ud, struct bt_strbuf *err);
+			bt__store_unopened_fn unopened, void *ud,
+			struct bt_strbuf *err);
 
 /* A step after the files were written failed: rewrites err as "<what
  * fmt says>, but <err>; `benchtrack verify --repair` completes the store"
