@@ -852,6 +852,134 @@ static void bm_show_prefix(bt_state *s)
 BT_BENCH(bm_show_prefix, .name = "show_prefix", .type = "store",
 	 .params = "runs=1000,10000;results=100");
 
+/* --- concurrent writers ---------------------------------------------------- */
+
+/* Puts per writer process per timed iteration. */
+#define PUTS_PER_WRITER 4
+/* Runs put by put_concurrent are numbered from here (the generated store
+ * holds runs 0 .. runs-1): new ids, times within the same 60 days. */
+#define PUT_FIRST 1000000
+
+/* A copy of the cached store src at dst to put runs into, so that the
+ * cache keeps its size: the run files hard-linked (the store never
+ * changes a run file in place; links and README.md are replaced by
+ * rename), index.db and its -wal/-shm copied. 0 or -1. */
+static int copy_store(const char *src, const char *dst)
+{
+	char *cmd = bench_pathf("rm -rf '%s' && cp -al '%s' '%s' && rm -f '%s'/index.db* "
+				"&& for f in '%s'/index.db*; do cp \"$f\" '%s'/; done",
+				dst, src, dst, dst, src, dst);
+	int rc = cmd ? system(cmd) : -1;
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* One writer: builds its runs, opens the store, says so on ready and
+ * waits for go to close; then puts them. Exit status 0 or 1 (message on
+ * stderr). */
+static int writer(const char *dir, size_t first, size_t n_results, int ready,
+		  int go)
+{
+	struct bt_run runs[PUTS_PER_WRITER];
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	struct bt_store *st = NULL;
+	int rc = 0;
+	char c = 'r';
+	memset(runs, 0, sizeof runs);
+	for (size_t k = 0; !rc && k < PUTS_PER_WRITER; k++)
+		rc = build_run(first + k, n_results, &runs[k]);
+	if (!rc)
+		rc = bt_store_open(&st, dir, 0, &err);
+	if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 0)
+		rc = rc ? rc : BT_ESYS;
+	for (size_t k = 0; !rc && k < PUTS_PER_WRITER; k++) {
+		char *path = NULL;
+		rc = bt_store_put(st, &runs[k], &path, &err);
+		free(path);
+	}
+	if (rc)
+		fprintf(stderr, "store_bt: writer: %s\n", err.len ? bt_strbuf_str(&err)
+			: bt_strerror(rc));
+	if (st)
+		bt_store_close(st);
+	for (size_t k = 0; k < PUTS_PER_WRITER; k++)
+		bt_run_release(&runs[k]);
+	bt_strbuf_release(&err);
+	return rc ? 1 : 0;
+}
+
+/* W writer processes each putting PUTS_PER_WRITER new runs into a copy of
+ * the store at once (each put takes the store lock to index the run and
+ * refresh latest/ and README.md); times from their start (runs built,
+ * store open) to the last one's exit: puts/s. The copy grows by
+ * W x PUTS_PER_WRITER runs per iteration. */
+static void bm_put_concurrent(bt_state *s)
+{
+	char *src = store_for(s, 1);
+	if (!src)
+		return;
+	int64_t w = bt_param_int(s, "writers");
+	size_t results = (size_t)bt_param_int(s, "results");
+	char *dir = bench_pathf("%s.put.%ld", src, (long)getpid());
+	size_t next = PUT_FIRST;
+	if (w < 1 || w > 64) {
+		bt_fail(s, "writers must be 1 to 64");
+		goto out;
+	}
+	if (!dir || copy_store(src, dir) != 0) {
+		bt_fail(s, "could not copy %s", src);
+		goto out;
+	}
+	while (bt_loop(s)) {
+		bt_pause(s);
+		int ready[2], go[2], ok = 1;
+		pid_t pids[64];
+		if (pipe(ready) != 0 || pipe(go) != 0) {
+			bt_fail(s, "pipe: %s", strerror(errno));
+			break;
+		}
+		fflush(NULL);
+		for (int64_t k = 0; k < w; k++) {
+			pids[k] = fork();
+			if (pids[k] == 0) {
+				close(ready[0]);
+				close(go[1]);
+				_exit(writer(dir, next + (size_t)k * PUTS_PER_WRITER,
+					     results, ready[1], go[0]));
+			}
+			ok &= pids[k] > 0;
+		}
+		next += (size_t)w * PUTS_PER_WRITER;
+		close(ready[1]);
+		close(go[0]);
+		char c;
+		for (int64_t k = 0; ok && k < w; k++)
+			ok = read(ready[0], &c, 1) == 1;
+		bt_resume(s);
+		close(go[1]); /* go */
+		for (int64_t k = 0; k < w; k++) {
+			int status;
+			if (pids[k] > 0 && (waitpid(pids[k], &status, 0) != pids[k] ||
+					    !WIFEXITED(status) || WEXITSTATUS(status)))
+				ok = 0;
+		}
+		close(ready[0]);
+		if (!ok) {
+			bt_fail(s, "a writer failed (see stderr)");
+			break;
+		}
+	}
+	bt_set_items(s, (double)w * PUTS_PER_WRITER, "puts");
+	bt_counter(s, "runs_put", (double)(next - PUT_FIRST));
+out:
+	if (dir)
+		rm_rf(dir);
+	free(dir);
+	free(src);
+}
+BT_BENCH(bm_put_concurrent, .name = "put_concurrent", .type = "store",
+	 .params = "runs=2000,10000;results=100;writers=8");
+
 /* One run of the generator (run 0, RESULTS results) written to a file in
  * the form given (write_run: bt_run_write_file_as, the JSON text made
  * each time), or read back (read_run: bt_run_read_file, the strict

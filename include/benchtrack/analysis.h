@@ -194,9 +194,10 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
  * do not apply (lib/analysis/counts.c). ratio = median B / median A, the
  * "CI" the range [min B / max A, max B / min A]; p-values NAN, so the row
  * stays out of a suite's correction; c->deterministic = 1. Rule, with
- * d = o->count_delta: regressed when the slowdown (ratio, or 1 / ratio
- * for a higher-is-better metric) exceeds 1 + d, improved below
- * 1 / (1 + d), unchanged between; noisy (BT_NOISY_COUNTS) when a side's
+ * d = o->count_delta, ratios rounded to 4 decimals (0.01%): regressed
+ * when the slowdown (ratio, or 1 / ratio for a higher-is-better metric)
+ * reaches 1 + d, improved when the speedup (its inverse) does,
+ * unchanged otherwise; noisy (BT_NOISY_COUNTS) when a side's
  * values spread by more than d / 2 of its median (not a deterministic
  * count after all), or a median is <= 0. One value a side suffices.
  * Returns 0, BT_EINVAL (empty, NAN or infinite values). */

@@ -48,6 +48,9 @@ struct bt_bench_def {
 	int line;
 	const char *presets;  /* the named selections ("performance,full")
 				 it belongs to, see BT_PRESET */
+	const char *ranks;    /* distributed (MPI): the world sizes it runs
+				 at ("1,2,4"), a parameter axis `ranks`;
+				 type "distributed" unless .type says */
 };
 
 /* A named selection of the suite's cases (`--suite-preset NAME`, listed
@@ -195,6 +198,17 @@ void bt_fail(bt_state *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void bt_skip(bt_state *s, const char *reason);
 void bt_oom(bt_state *s);
+
+/* Distributed benchmarks (.ranks; docs/API.md): this process's rank in
+ * the case's world (0 .. world size - 1) and the world size; 0 and 1 for
+ * a benchmark that is not distributed. bt_mpi_comm is the case's
+ * communicator (an MPI_Comm, as void * so that this header needs no
+ * mpi.h: `MPI_Comm comm = *(MPI_Comm *)bt_mpi_comm(s);`), NULL outside
+ * an MPI world. Samples are taken in step: every rank starts a sample
+ * together and a sample's time is the slowest rank's. */
+int bt_rank(bt_state *s);
+int bt_world_size(bt_state *s);
+void *bt_mpi_comm(bt_state *s);
 
 /* Deterministic seed for generating inputs: depends on --seed, the
  * benchmark's group (its name when it has none) and its parameter values

@@ -194,6 +194,17 @@ struct bt_config {
 				       perf events; NULL for time */
 	const char *measure_dir;    /* not stored: where callgrind writes
 				       its dumps (set by the runner front) */
+	int mpi;                    /* --mpi N: distributed cases run by one
+				       mpirun launch each, at most N ranks;
+				       0 = none (they are skipped) */
+	int mpi_world;              /* not stored: inside an MPI world, its
+				       size (only the distributed cases of
+				       that many ranks are planned) */
+	const char *mpi_case;       /* not stored: the one case id a launch
+				       runs (BT_MPI_CASE) */
+	char *const *mpi_argv;      /* not stored: the suite's command line,
+				       what a launch runs again */
+	const char *find_limit;     /* --find-limit AXIS, NULL none */
 };
 
 struct bt_arena; /* opaque */

@@ -79,15 +79,17 @@ int bt_compare_counts(const double *a, size_t na, const double *b, size_t nb,
 			      "randomisation)";
 		return 0;
 	}
-	up = 1 + d;
+	/* at a resolution of 0.01%: 1% more work in a loop that also counts
+	 * its own overhead is a 0.9999..% larger count, and is 1% */
+	up = round((1 + d) * 1e4) / 1e4;
 	slow = higher_is_better ? 1 / out->ratio : out->ratio;
-	if (slow > up) {
+	if (round(slow * 1e4) / 1e4 >= up) {
 		out->verdict = BT_VERDICT_REGRESSED;
-		out->reason = "deterministic count: the slowdown exceeds the "
+		out->reason = "deterministic count: the slowdown reaches the "
 			      "threshold";
-	} else if (slow < 1 / up) {
+	} else if (round(1 / slow * 1e4) / 1e4 >= up) {
 		out->verdict = BT_VERDICT_IMPROVED;
-		out->reason = "deterministic count: the speedup exceeds the "
+		out->reason = "deterministic count: the speedup reaches the "
 			      "threshold";
 	} else {
 		out->verdict = BT_VERDICT_UNCHANGED;

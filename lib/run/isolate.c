@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "counters.h"
+#include "dist.h"
 #include "internal.h"
 
 #define RESULT_CAP (256u << 20) /* bytes a child may send */
@@ -76,7 +77,8 @@ static int run_in_process(const struct bt_case *c, const struct bt_config *cfg,
 	int rc = bt__exec_case(c, cfg, run, r);
 	getrusage(RUSAGE_SELF, &after);
 	set_rusage(r, &after, &before);
-	r->peak_memory_bytes = reset ? bt__peak_rss() : -1;
+	if (r->peak_memory_bytes < 0) /* a distributed case's: set */
+		r->peak_memory_bytes = reset ? bt__peak_rss() : -1;
 	return rc;
 }
 
@@ -102,7 +104,7 @@ void bt__ignore_sigpipe(void)
 /* The child: measure, send the result as JSON on fd, exit. Its stdout
  * and stderr go to out_fd. Never returns. */
 static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
-		  int out_fd, pid_t parent)
+		  int out_fd, pid_t parent, const char *mpi_result)
 {
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -118,6 +120,9 @@ static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
 	if (out_fd > STDERR_FILENO)
 		close(out_fd);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (mpi_result) /* a distributed case: mpirun, its ranks apply
+			   --memory-limit after MPI_Init (mpi_launch.c) */
+		bt__mpi_exec(c, cfg, mpi_result);
 #ifndef BT_SANITIZE
 	if (cfg->memory_limit > 0 && !bt__on_valgrind()) {
 		/* (valgrind reserves address space of its own: a limit on
@@ -451,7 +456,13 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	r->peak_memory_bytes = -1;
 	r->memory_bytes = -1;
 	double t0 = now_s();
-	if (!cfg->isolate) {
+	/* a distributed case outside a world: one mpirun launch (--mpi) */
+	char mpi_result[4096];
+	int mpi = bt__case_distributed(c) && bt__dist_size == 0;
+	if (mpi && (rc = bt__mpi_prepare(c, cfg, run, r, mpi_result,
+					 sizeof mpi_result, err)) != 0)
+		return rc < 0 ? rc : 0; /* 1: skipped, r says why */
+	if (!cfg->isolate && !mpi) {
 		rc = run_in_process(c, cfg, run, r);
 		r->wall_s = now_s() - t0;
 		return rc;
@@ -492,7 +503,7 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	if (pid == 0) {
 		close(p[0]);
 		close(o[0]);
-		child(c, cfg, p[1], o[1], self);
+		child(c, cfg, p[1], o[1], self, mpi ? mpi_result : NULL);
 	}
 	close(p[1]);
 	close(o[1]);
@@ -567,6 +578,8 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	if (pidfd >= 0)
 		close(pidfd);
 	/* every writer is gone: what the pipes hold is the rest */
+	if (mpi)
+		bt__mpi_collect(mpi_result, &data, RESULT_CAP, &too_big);
 	drain(&p[0], &data, &too_big, NULL, INT32_MAX);
 	drain(&o[0], NULL, NULL, &out, INT32_MAX);
 	if (p[0] >= 0)

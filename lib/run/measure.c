@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "dist.h"
 #include "internal.h"
 
 enum phase { PH_SETUP, PH_CALIBRATE, PH_WARMUP, PH_MEASURE, PH_DONE };
@@ -235,6 +236,16 @@ int bt__loop_next(bt_state *s)
 		e->batch_phase = PH_CALIBRATE;
 		e->batch = 1;
 		e->paused = 0;
+		if (bt__dist_active()) { /* distributed: start together */
+			uint64_t z = 0;
+			int stop;
+			bt__dist_step(&z, e->status != BT_STATUS_OK, &stop);
+			if (stop) {
+				e->phase = PH_DONE;
+				s->bt__left = 0;
+				return 0;
+			}
+		}
 		if (e->kind == BT__M_CYCLES) {
 			e->counting = 1;
 			bt__perf_on(&e->perf);
@@ -252,6 +263,17 @@ int bt__loop_next(bt_state *s)
 	uint64_t elapsed = now - e->start;
 	elapsed = elapsed > e->paused ? elapsed - e->paused : 0;
 	e->paused = 0;
+	if (bt__dist_active()) {
+		/* the slowest rank's time, the same decisions on every rank,
+		 * and the barrier before the next sample (dist.h) */
+		int stop;
+		bt__dist_step(&elapsed, 0, &stop);
+		if (stop) {
+			e->phase = PH_DONE;
+			s->bt__left = 0;
+			return 0;
+		}
+	}
 
 	switch (e->phase) {
 	case PH_CALIBRATE:
@@ -557,7 +579,8 @@ int bt__result_identity(struct bt_run *run, struct bt_result *r,
 	const struct bt_bench_def *d = c->def;
 	r->name = bt_run_strdup(run, c->name);
 	r->group = bt_run_strdup(run, d->group);
-	r->type = bt_run_strdup(run, d->type);
+	r->type = bt_run_strdup(run, d->type ? d->type
+					     : d->ranks ? "distributed" : NULL);
 	r->variant = bt_run_strdup(run, c->variant);
 	r->version = d->version > 0 ? d->version : 1;
 	r->n_params = c->n_params;
@@ -711,7 +734,13 @@ int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
 	}
 
 	bt_state st = { 0, &e };
+	int dist = bt__dist_begin(c);
+	if (dist && e.kind == BT__M_INSTRUCTIONS)
+		finishf(&e, BT_STATUS_FAILED, "--measure instructions: not for "
+			"distributed benchmarks");
 	c->def->fn(&st);
+	if (dist)
+		bt__dist_drain();
 	if (e.counting && e.kind == BT__M_INSTRUCTIONS) {
 		/* left bt_loop early (bt_fail, bt_skip): counting off, the
 		 * dump thrown away */
@@ -720,6 +749,8 @@ int bt__exec_case(const struct bt_case *c, const struct bt_config *cfg,
 	}
 	bt__perf_close(&e.perf);
 	int rc = fill_result(&e, run, r);
+	if (dist && !rc)
+		rc = bt__dist_end(run, r, bt__peak_rss());
 
 	free(e.times.v);
 	for (size_t i = 0; i < e.n_metrics; i++) {

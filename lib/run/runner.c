@@ -265,6 +265,33 @@ static int apply_range(const struct bt_bench_def *d, struct bt_param_space *ps,
 	return rc;
 }
 
+/* The parameter spec of d: its .params, with .ranks as the axis
+ * `ranks` (distributed benchmarks, dist.h). NULL-safe; sb released by the
+ * caller. */
+static const char *def_spec(const struct bt_bench_def *d, struct bt_strbuf *sb)
+{
+	if (!d->ranks)
+		return d->params;
+	bt_strbuf_addf(sb, "%s%sranks=%s", d->params ? d->params : "",
+		       d->params && *d->params ? ";" : "", d->ranks);
+	return bt_strbuf_str(sb);
+}
+
+/* Inside an MPI world (cfg->mpi_world), only the distributed cases of
+ * that many ranks; in one launch (cfg->mpi_case), only that case. */
+static int world_keeps(const struct bt_config *cfg, const struct bt_bench_def *d,
+		       const struct bt_param_space *ps, const char **vals,
+		       const char *id)
+{
+	if (cfg->mpi_case)
+		return strcmp(id, cfg->mpi_case) == 0;
+	if (!cfg->mpi_world)
+		return 1;
+	int k = d->ranks ? bt_param_space_find(ps, "ranks") : -1;
+	int64_t v;
+	return k >= 0 && bt_param_parse_int(vals[k], &v) == 0 && v == cfg->mpi_world;
+}
+
 static int add_cases(struct bt_plan *plan, size_t *alloc,
 		     const struct bt_bench_def *d, const struct bt_config *cfg,
 		     regex_t *inc, regex_t *exc, struct selection *sel,
@@ -275,7 +302,9 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 	struct bt_strbuf e2 = BT_STRBUF_INIT, spec = BT_STRBUF_INIT;
 	if (sel->name && sel->members && !bt__preset_in_list(d->presets, sel->name))
 		return 0;
-	int rc = bt_param_space_parse(&ps, d->params, &e2);
+	struct bt_strbuf dspec = BT_STRBUF_INIT;
+	int rc = bt_param_space_parse(&ps, def_spec(d, &dspec), &e2);
+	bt_strbuf_release(&dspec);
 	if (rc) {
 		rc = bt_error(err, rc, "benchmark '%s' (%s:%d): %s", bench_name(d),
 			      d->file ? d->file : "?", d->line, bt_strbuf_str(&e2));
@@ -342,7 +371,9 @@ static int add_cases(struct bt_plan *plan, size_t *alloc,
 				bt_strbuf_addf(&id, "/%s=%s", ps.axes[k].name, vals[k]);
 			if (strcmp(vars[vi].name, "default") != 0)
 				bt_strbuf_addf(&id, ":%s", vars[vi].name);
-			int keep = (!inc || regexec(inc, id.buf, 0, NULL, 0) == 0) &&
+			int keep = cfg->mpi_case ? world_keeps(cfg, d, &ps, vals, id.buf) :
+				   world_keeps(cfg, d, &ps, vals, id.buf) &&
+				   (!inc || regexec(inc, id.buf, 0, NULL, 0) == 0) &&
 				   (!exc || regexec(exc, id.buf, 0, NULL, 0) != 0) &&
 				   (!sel->have_inc ||
 				    regexec(&sel->inc, id.buf, 0, NULL, 0) == 0) &&
@@ -412,9 +443,11 @@ static int check_params_known(const struct bt_config *cfg,
 			int found = 0;
 			for (size_t b = 0; b < nr && !found; b++) {
 				struct bt_param_space ps = BT_PARAM_SPACE_INIT;
-				if (bt_param_space_parse(&ps, reg[b]->params, NULL) == 0)
+				struct bt_strbuf sb = BT_STRBUF_INIT;
+				if (bt_param_space_parse(&ps, def_spec(reg[b], &sb), NULL) == 0)
 					found = bt_param_space_find(&ps, o.axes[k].name) >= 0;
 				bt_param_space_release(&ps);
+				bt_strbuf_release(&sb);
 			}
 			if (!found)
 				rc = bt_error(err, BT_ENOTFOUND,

@@ -59,6 +59,18 @@ static void test_rule(void **state)
 	assert_int_equal(bt_compare_counts(a, 5, b, 5, 1, &o, &c), 0);
 	assert_int_equal(c.verdict, BT_VERDICT_REGRESSED);
 
+	/* at a resolution of 0.01%: a count 0.9999..% larger (1% more work
+	 * plus the loop's own overhead) is 1%, one 0.99% larger is not */
+	counts(b, 5, 1.0099995e6, 0);
+	assert_int_equal(bt_compare_counts(a, 5, b, 5, 0, &o, &c), 0);
+	assert_int_equal(c.verdict, BT_VERDICT_REGRESSED);
+	counts(b, 5, 1.0099e6, 0);
+	assert_int_equal(bt_compare_counts(a, 5, b, 5, 0, &o, &c), 0);
+	assert_int_equal(c.verdict, BT_VERDICT_UNCHANGED);
+	counts(b, 5, 1e6 / 1.0099995, 0);
+	assert_int_equal(bt_compare_counts(a, 5, b, 5, 0, &o, &c), 0);
+	assert_int_equal(c.verdict, BT_VERDICT_IMPROVED);
+
 	/* a threshold of 0.2% flags +0.5% */
 	o.count_delta = 0.002;
 	counts(b, 5, 1.005e6, 0);
