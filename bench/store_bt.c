@@ -13,6 +13,11 @@
  *                of one type (filter=type; about 40% of them)
  *   show_latest  bt_store_load(st, "latest") (resolve + parse one run.json)
  *   show_prefix  bt_store_load by an 8-digit run id prefix
+ *   put_concurrent  8 writer processes each storing 4 new runs at once
+ *                (bt_store_put: the run file, then under the store lock
+ *                the index, latest/ and README.md) into a hard-linked copy
+ *                of the store, at 2,000 and 10,000 runs (throughput in
+ *                puts/s)
  *
  * The store is generated once per size and cached under
  * $BT_STORE_BENCH_DIR (default $TMPDIR/benchtrack-store-bench, TMPDIR

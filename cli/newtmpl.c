@@ -106,6 +106,7 @@ static const char inference[] =
 " * parameter `model` takes one value per DIR/NAME.safetensors file and\n"
 " * `load` reads that file; without it, the built-in model is generated.\n"
 " * Replace the model with yours (docs/API.md is the tour of the API). */\n"
+"#define _POSIX_C_SOURCE 200809L /* clock_gettime, also under -std=c11 */\n"
 "#include <math.h>\n"
 "#include <stdint.h>\n"
 "#include <stdio.h>\n"

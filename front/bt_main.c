@@ -116,6 +116,8 @@ int bt_front_run_registered(struct bt_front *f, const struct bt_build_info *buil
 		code = BT_EXIT_ERROR;
 	} else {
 		code = bt_front_emit(f, &run);
+		if (f->cfg.find_limit && f->log_level > BT_LOG_QUIET)
+			bt_front_find_limit_summary(&run, f->cfg.find_limit, stderr);
 	}
 	bt_plan_release(&plan);
 	bt_run_release(&run);
@@ -152,6 +154,8 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 	} else if (f.n_args > 0) {
 		bt_front_error("unexpected argument '%s' (see --help)", f.args[0]);
 		code = BT_EXIT_USAGE;
+	} else if (!f.list && bt_front_mpi_world()) {
+		code = bt_front_mpi_main(&f, build, argv[0]);
 	} else if (!f.list && !mdir && f.cfg.measure &&
 		   strcmp(f.cfg.measure, "instructions") == 0) {
 		code = bt_front_measure_reexec(argc, argv, f.cfg.cache_sim);
@@ -168,6 +172,7 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 			f.cfg.measure_tool = "perf_event_open: PERF_COUNT_HW_CPU_CYCLES, "
 					     "PERF_COUNT_HW_INSTRUCTIONS, user space only";
 		}
+		f.cfg.mpi_argv = argv; /* a distributed case's launch runs it again */
 		code = bt_front_run_registered(&f, build, argv[0]);
 		free(tool);
 	}

@@ -15,7 +15,7 @@ enum flag_id {
 	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN,
 	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU,
 	F_MEASURE_KIND, F_CACHE_SIM,
-	F_GIT_DIR
+	F_GIT_DIR, F_MPI, F_FIND_LIMIT
 };
 
 struct flag {
@@ -49,6 +49,8 @@ static const struct flag flags[] = {
 	{ "measure", 0, 1, 1, F_MEASURE_KIND },
 	{ "cache-sim", 0, 0, 1, F_CACHE_SIM },
 	{ "seed", 0, 1, 1, F_SEED },
+	{ "mpi", 0, 1, 1, F_MPI },
+	{ "find-limit", 0, 1, 1, F_FIND_LIMIT },
 	{ "format", 0, 1, 0, F_FORMAT },
 	{ "out", 'o', 1, 0, F_OUT },
 	{ "type", 0, 1, 1, F_TYPE },
@@ -216,6 +218,15 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_TIMEOUT: rc = parse_seconds(fl->name, v, &c->timeout, err); break;
 	case F_MEMLIMIT: rc = parse_size(fl->name, v, &c->memory_limit, err); break;
 	case F_NO_ISOLATE: c->isolate = 0; break;
+	case F_MPI:
+		if (!(rc = parse_int(fl->name, v, 1, 4096, &n, err)))
+			c->mpi = (int)n;
+		break;
+	case F_FIND_LIMIT:
+		if (!*v)
+			return bt_error(err, BT_EINVAL, "--find-limit: empty axis name");
+		c->find_limit = v;
+		break;
 	case F_SEED: {
 		char *end;
 		errno = 0;

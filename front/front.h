@@ -110,6 +110,17 @@ int bt_front_measure_reexec(int argc, char **argv, int cache_sim);
  * returns 3. 0 for the other measures. */
 int bt_front_measure_check(const struct bt_front *f);
 
+/* Distributed benchmarks (front/mpi.c): 1 when this process is a rank
+ * started by mpirun; bt_front_mpi_main runs the suite in that world (or
+ * the one case BT_MPI_CASE names) and returns the exit code. */
+int bt_front_mpi_world(void);
+int bt_front_mpi_main(struct bt_front *f, const struct bt_build_info *build,
+		      const char *argv0);
+/* --find-limit AXIS: per group of run's results, the largest value of the
+ * axis that passed and the status and message of the step that did not. */
+void bt_front_find_limit_summary(const struct bt_run *run, const char *axis,
+				 FILE *to);
+
 /* Exit codes (docs/internals/ARCHITECTURE.md §3). */
 enum { BT_EXIT_OK = 0, BT_EXIT_REGRESSION = 1, BT_EXIT_USAGE = 2,
        BT_EXIT_ERROR = 3, BT_EXIT_CASE_FAILED = 4 };

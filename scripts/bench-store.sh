@@ -7,7 +7,8 @@
 #      BUILD/benchtrack run BUILD/store_bt --no-store --warmup-iterations 1 \
 #          --measurement-iterations 5 --timeout 3600s --format table --out F
 #    (reindex, list, show_latest, show_prefix at 1,000 and 10,000 runs of
-#    100 results, write_run and read_run of one run file, plain and
+#    100 results, put_concurrent (8 writer processes storing runs at once)
+#    at 2,000 and 10,000, write_run and read_run of one run file, plain and
 #    compressed; the first run generates the synthetic stores, run files
 #    compressed as the store writes them, ~0.07 GB and ~0.66 GB plus the
 #    index (BT_STORE_BENCH_FORM=plain: plain files, 0.33 and 3.3 GB),
@@ -56,7 +57,7 @@ fi
 [ -f "$OUT/store.json" ] || { echo "$0: no $OUT/store.json" >&2; exit 3; }
 
 # --- 2. the CLI, end to end ---------------------------------------------------
-S="$BT_STORE_BENCH_DIR/runs10000-results100-v1"
+S="$BT_STORE_BENCH_DIR/runs10000-results100-v2"
 : >"$OUT/cli.tsv"
 if [ -f "$S/index.db" ]; then
 	echo
@@ -183,6 +184,13 @@ for n, label in (("list", "benchtrack list"), ("list_type", "benchtrack list --t
             ok &= m < 0.1
         print("%s (CLI, 10,000 runs): median %s (min %s, max %s)%s"
               % (label, fmt_t(m), fmt_t(lo), fmt_t(hi), extra))
+for runs in (2000, 10000):
+    r = res("put_concurrent", runs, writers="8")
+    t = med(r)
+    if t is not None:
+        n = float(r["params"]["writers"]) * 4
+        print("8 writers storing at once, %6d runs: %.1f puts/s (%s for %d puts)"
+              % (runs, n / t, fmt_t(t), n))
 print()
 print("all targets met" if ok else "a target was MISSED")
 EOF

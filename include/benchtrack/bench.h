@@ -212,7 +212,8 @@ void *bt_mpi_comm(bt_state *s);
 
 /* Deterministic seed for generating inputs: depends on --seed, the
  * benchmark's group (its name when it has none) and its parameter values
- * only, so every implementation in a group sees the same inputs. */
+ * only, so every implementation in a group sees the same inputs (the
+ * `ranks` of a distributed benchmark does not count). */
 uint64_t bt_seed(bt_state *s);
 
 /* Build information recorded in runs (BT_MAIN passes the benchmark's). */

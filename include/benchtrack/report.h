@@ -473,6 +473,20 @@ struct bt_svg_line_chart {
 	int x_log, y_log;      /* logarithmic axes (base 10) */
 	const struct bt_svg_series *series;
 	size_t n_series;
+	int y_ref_on;          /* 1: a dashed horizontal <line class="reference">
+				  at y = y_ref (kept inside the y range), as
+				  1x on a speedup chart */
+	double y_ref;
+	const char *y_ref_label; /* drawn at the line's right end; NULL none */
+	const char *x_unit;    /* x tick labels via bt_format_quantity
+				  ("14.4 M params"); NULL: plain numbers */
+	const double *x_marks; /* n_x_marks dashed vertical <line class="mark">
+				  at these x values (crossovers), each with
+				  data-label="x_mark_labels[i]" ("" when
+				  NULL); values outside the data's x
+				  range or not drawable are left out */
+	const char *const *x_mark_labels;
+	size_t n_x_marks;
 };
 
 /* Appends a line chart (one path per series that has at least one point
@@ -534,7 +548,9 @@ enum bt_chart_kind {
 	BT_CHART_TIME = 0,
 	BT_CHART_THROUGHPUT,
 	BT_CHART_MEMORY,
-	BT_CHART_ABLATION
+	BT_CHART_ABLATION,
+	BT_CHART_METRIC,   /* the median of another sampled metric */
+	BT_CHART_SPEEDUP   /* speedup over the group's baseline */
 };
 
 struct bt_chart {

@@ -141,8 +141,10 @@ int bt_store_load(struct bt_store *st, const char *ref, struct bt_run *run,
  * file) cannot be read, or is a symbolic link, is left out: every other
  * run is indexed and the new index committed all the same, and then the
  * result is the error of the first such run (BT_EPARSE, BT_EIO...) with
- * err naming it and saying how many there were. An archive that cannot be read stops the rebuild (the old
- * index stays). */
+ * err naming it and saying how many there were. So is a by-type/<type>
+ * directory that cannot be opened (permission, I/O; BT_EIO naming it):
+ * the runs of the other types are indexed and committed. An archive
+ * that cannot be read stops the rebuild (the old index stays). */
 int bt_store_reindex(struct bt_store *st, size_t *n_runs, size_t *n_results,
 		     struct bt_strbuf *err);
 
@@ -161,9 +163,11 @@ typedef void (*bt_store_note_fn)(void *ud, const char *what, const char *path,
 				 const char *detail);
 
 /* bt_store_reindex that also reports each run left out through
- * note(ud, "unreadable", path of its run.json, why) and counts them in
- * *n_unreadable (optional; 0 unless the new index was committed without
- * them: a non-zero count with an error means the others are indexed). */
+ * note(ud, "unreadable", path of its run.json, why), and each type
+ * directory that could not be opened through note(ud, "unreadable", its
+ * path, strerror), and counts both in *n_unreadable (optional; 0 unless
+ * the new index was committed without them: a non-zero count with an
+ * error means the others are indexed). */
 int bt_store_reindex_notes(struct bt_store *st, bt_store_note_fn note, void *ud,
 			   size_t *n_runs, size_t *n_results,
 			   size_t *n_unreadable, struct bt_strbuf *err);

@@ -743,8 +743,56 @@ static double change_margin(const struct cp_rec *r, const struct bt_cp_opts *o)
 	return d / mc;
 }
 
+/* A short excursion between two change points (cp[i], cp[i + 1]: at most
+ * SHORT_MAX points that moved and came back, the two changes of opposite
+ * sign, both confirmed by min_after points) is kept only when every point
+ * of it lies beyond every point of its context (SHORT_CTX points on each
+ * side, not across another change point), the rule of bt_excursions:
+ * on a long series a second mode of the noise, or neighbouring spikes,
+ * put a few outliers in a row somewhere (on null series of 1000 points
+ * 17% with a 10% mode at 5 sd, 23% with 3% spikes were flagged so), and
+ * their other outliers fall among the context. Returns the index of the
+ * change to remove (the one with the larger t-test p), or (size_t)-1. */
+#define SHORT_MAX 8
+#define SHORT_CTX 20
+static size_t short_excursion(const double *y, size_t n, const struct cp_rec *cp,
+			      size_t m, const struct bt_cp_opts *o)
+{
+	for (size_t i = 0; i + 1 < m; i++) {
+		size_t s = cp[i].index, e = cp[i + 1].index, lo, hi, j;
+		double d = cp[i].m2 - cp[i].m1, in_min = INFINITY, in_max = -INFINITY;
+		double out_min = INFINITY, out_max = -INFINITY;
+		int apart;
+
+		if (e - s > SHORT_MAX || d * (cp[i + 1].m2 - cp[i + 1].m1) >= 0 ||
+		    n - e < o->min_after)
+			continue;
+		lo = i ? cp[i - 1].index : 0;
+		hi = i + 2 < m ? cp[i + 2].index : n;
+		lo = s - lo > SHORT_CTX ? s - SHORT_CTX : lo;
+		hi = hi - e > SHORT_CTX ? e + SHORT_CTX : hi;
+		for (j = s; j < e; j++) {
+			in_min = y[j] < in_min ? y[j] : in_min;
+			in_max = y[j] > in_max ? y[j] : in_max;
+		}
+		for (j = lo; j < hi; j++) {
+			if (j == s)
+				j = e;
+			if (j >= hi)
+				break;
+			out_min = y[j] < out_min ? y[j] : out_min;
+			out_max = y[j] > out_max ? y[j] : out_max;
+		}
+		apart = d > 0 ? in_min > out_max : in_max < out_min;
+		if (!apart)
+			return cp[i].p >= cp[i + 1].p ? i : i + 1;
+	}
+	return (size_t)-1;
+}
+
 /* Our merge: backward elimination with correct recomputation of both
- * neighbours; rules in order t-test, magnitude, permutation test. */
+ * neighbours; rules in order t-test, magnitude, rank test, short
+ * excursions (short_excursion), permutation test. */
 static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 		      size_t *m, const struct bt_cp_opts *o, int use_perm,
 		      double *tmp)
@@ -793,6 +841,8 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 					w = i;
 			}
 		}
+		if (w == (size_t)-1 && use_perm)
+			w = short_excursion(y, n, cp, *m, o);
 		if (w == (size_t)-1 && use_perm && o->permutations) {
 			for (i = 0; i < *m; i++) {
 				if (n - cp[i].index < o->min_after)

@@ -406,6 +406,8 @@ static void styled(double v, const char *unit, int style, int p, char *buf, size
 		snprintf(buf, size, "%s%s %s", sign, num, names[u]);
 	else if (strncmp(unit, "B/", 2) == 0)
 		snprintf(buf, size, "%s%s %s%s", sign, num, pre[u], unit);
+	else if (tight && !*pre[u])
+		snprintf(buf, size, "%s%s%s", sign, num, unit); /* "2x", "50%" */
 	else
 		snprintf(buf, size, "%s%s %s%s%s", sign, num, pre[u], *pre[u] ? " " : "", unit);
 }

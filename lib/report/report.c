@@ -636,7 +636,8 @@ int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
 	}
 	for (size_t i = 0; charts && i < charts->n && !bad && !rc; i++) {
 		const struct bt_chart *c = &charts->items[i];
-		static const char *const kinds[] = { "time", "throughput", "memory", "ablation" };
+		static const char *const kinds[] = { "time", "throughput", "memory", "ablation",
+						     "metric", "speedup" };
 		json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "file", jstr(c->file), "kind",
 				      kinds[c->kind], "group", jstr(c->group), "title",
 				      jstr(c->title));

@@ -398,9 +398,14 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		xmn = ymn = 1;
 		xmx = ymx = 10;
 	}
+	int ref = c->y_ref_on && bt__svg_usable(c->y_ref, c->y_log);
+	if (ref) {
+		ymn = fmin(ymn, c->y_ref);
+		ymx = fmax(ymx, c->y_ref);
+	}
 	size_t nd = bt__svg_distinct(xs, nx, xd);
 	struct bt__axis x = { .log = c->x_log }, y = { .log = c->y_log };
-	bt__axis_setup(&x, xmn, xmx, 0, c->x_log ? xd : NULL, nd, NULL);
+	bt__axis_setup(&x, xmn, xmx, 0, c->x_log ? xd : NULL, nd, c->x_unit);
 	bt__axis_setup(&y, ymn, ymx, 1, NULL, 0, c->y_unit);
 
 	/* the labels first: the margins follow from them */
@@ -411,7 +416,7 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 		yw = fmax(yw, bt__text_width(ly[i], FS));
 	}
 	for (size_t i = 0; i < x.n_ticks; i++)
-		bt__axis_label(&x, i, NULL, lx[i], sizeof lx[i]);
+		bt__axis_label(&x, i, c->x_unit, lx[i], sizeof lx[i]);
 	if (x.n_ticks) {
 		xw0 = bt__text_width(lx[0], FS);
 		xw1 = bt__text_width(lx[x.n_ticks - 1], FS);
@@ -442,6 +447,29 @@ int bt_svg_line_chart(const struct bt_svg_line_chart *c, struct bt_strbuf *o)
 	header(o, w, h, c->title);
 	draw_axes(o, &x, &y, c->x_label, c->y_label, lx, ly);
 	char a[32], b[32];
+	if (ref)
+		line(o, "reference", x.p0, tr(&y, c->y_ref), x.p1, tr(&y, c->y_ref),
+		     "stroke=\"#555555\" stroke-dasharray=\"6 4\"");
+	if (ref && c->y_ref_label)
+		text(o, x.p1 - 2, tr(&y, c->y_ref) - 4, "reference-label", "text-anchor=\"end\"",
+		     c->y_ref_label);
+	for (size_t i = 0; i < c->n_x_marks && c->x_marks; i++) {
+		double v = c->x_marks[i];
+		if (!bt__svg_usable(v, c->x_log) || v < xmn || v > xmx)
+			continue;
+		/* the label as an attribute: no text to collide with */
+		bt_strbuf_adds(o, "<line class=\"mark\" x1=\"");
+		bt_strbuf_adds(o, num(tr(&x, v), a));
+		bt_strbuf_adds(o, "\" y1=\"");
+		bt_strbuf_adds(o, num(y.p0, b));
+		bt_strbuf_adds(o, "\" x2=\"");
+		bt_strbuf_adds(o, num(tr(&x, v), a));
+		bt_strbuf_adds(o, "\" y2=\"");
+		bt_strbuf_adds(o, num(y.p1, b));
+		bt_strbuf_adds(o, "\" stroke=\"#888888\" stroke-dasharray=\"2 3\" data-label=\"");
+		esc(o, c->x_mark_labels && c->x_mark_labels[i] ? c->x_mark_labels[i] : "");
+		bt_strbuf_adds(o, "\"/>\n");
+	}
 	for (size_t s = 0; s < c->n_series; s++) {
 		const struct bt_svg_series *se = &c->series[s];
 		size_t n = 0;

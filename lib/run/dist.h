@@ -97,4 +97,15 @@ int bt__mpi_prepare(const struct bt_case *c, const struct bt_config *cfg,
 void bt__mpi_collect(const char *result_path, struct bt_strbuf *data,
 		     size_t cap, int *too_big);
 
+/* --- --find-limit AXIS (findlimit.c) ------------------------------ */
+
+/* bt_plan_run with cfg->find_limit: each group of plan's cases (one
+ * benchmark, variant and set of the other parameters) runs at its
+ * smallest planned value of the axis, then twice that, and so on until a
+ * case's status is not ok; every step appended to run. Cases without the
+ * axis (or a non-integer value) are not run. 0 or BT_E*. */
+int bt__find_limit(const struct bt_plan *plan, const struct bt_config *cfg,
+		   struct bt_run *run, bt_progress_fn progress, void *ud,
+		   struct bt_strbuf *err);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "runint.h"
 
 /* --- registry ------------------------------------------------------- */
@@ -673,6 +674,8 @@ int bt_plan_run(const struct bt_plan *plan, const struct bt_config *cfg,
 	run->config.gpu_monitoring =
 		bt_run_strdup(run, !(cfg->gpu_sample_interval > 0) ? "off"
 				   : n_gpus > 0 ? gpu->name : "unavailable");
+	if (cfg->find_limit) /* findlimit.c: cases made as it goes */
+		return bt__find_limit(plan, cfg, run, progress, ud, err);
 	for (size_t i = 0; i < plan->n_cases; i++) {
 		const struct bt_case *c = &plan->cases[i];
 		if (progress)

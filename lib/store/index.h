@@ -61,6 +61,12 @@ struct bt_index_ops {
 		     struct bt_store_list *out, struct bt_strbuf *err);
 	/* Run ids starting with prefix (at most max, into ids allocated in
 	 * out's arena), for resolving references. */
+	/* What README.md counts, without reading the runs: *n_runs (the
+	 * archived included), *n_archived of them, and the distinct types
+	 * of runs (*n_types, in byte order, allocated in arena). */
+	int (*census)(void *h, size_t *n_runs, size_t *n_archived,
+		      const char ***types, size_t *n_types,
+		      struct bt_arena *arena, struct bt_strbuf *err);
 	int (*find_prefix)(void *h, const char *prefix, const char ***ids,
 			   size_t *n, size_t max, struct bt_arena *arena,
 			   struct bt_strbuf *err);

@@ -59,19 +59,108 @@
 
 /* --- schema --------------------------------------------------------------- */
 
+/* Schema 2 (the tables of the migration 1 -> 2 and of a new index):
+ *
+ *   runs     one row per run; rid, its integer key, is what the other
+ *            tables refer to (run_id, the text id, only here)
+ *   strings  the texts that repeat in every run (case names, groups,
+ *            variants, types, params, units, metric names), each once;
+ *            results and points hold their ids
+ *   series   one row per series key (sid its integer key)
+ *   results  one row per result, keyed (rid, idx): no rowid, no index
+ *            of its own for the run's results
+ *   points   the metric summaries the series queries read, clustered by
+ *            (sid, rid, metric, idx): the points of a series lie
+ *            together, in run order. Only results with status ok and a
+ *            series key, only metrics with a median: the summaries of
+ *            other results are in the run files, not in the index
+ *   tags     (rid, tag)
+ *
+ * A run's points go with it through the trigger runs_points (results and
+ * tags by foreign key cascade). */
+#define SCHEMA2_TABLES                                                   \
+	"CREATE TABLE runs ("                                            \
+	" rid INTEGER PRIMARY KEY AUTOINCREMENT,"                        \
+	" run_id TEXT NOT NULL UNIQUE,"                                  \
+	" type TEXT NOT NULL,"                                           \
+	" suite TEXT,"                                                   \
+	" timestamp TEXT NOT NULL,"                                      \
+	" duration_s REAL,"                                              \
+	" commit_hash TEXT,"                                             \
+	" branch TEXT,"                                                  \
+	" dirty INTEGER,"                                                \
+	" commit_time TEXT,"                                             \
+	" machine_name TEXT,"                                            \
+	" fingerprint TEXT,"                                             \
+	" cpu_model TEXT,"                                               \
+	" os TEXT,"                                                      \
+	" path TEXT,"                                                    \
+	" archive TEXT,"                                                 \
+	" n_results INTEGER NOT NULL DEFAULT 0,"                         \
+	" n_failed INTEGER NOT NULL DEFAULT 0,"                          \
+	" schema TEXT);"                                                 \
+	"CREATE TABLE strings ("                                         \
+	" id INTEGER PRIMARY KEY,"                                       \
+	" s TEXT NOT NULL UNIQUE);"                                      \
+	"CREATE TABLE series ("                                          \
+	" sid INTEGER PRIMARY KEY,"                                      \
+	" series_key TEXT NOT NULL UNIQUE,"                              \
+	" suite TEXT, name TEXT, variant TEXT, params TEXT,"             \
+	" fingerprint TEXT, metric TEXT);"                               \
+	"CREATE TABLE results ("                                         \
+	" rid INTEGER NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,"  \
+	" idx INTEGER NOT NULL,"                                         \
+	" name INTEGER, grp INTEGER, variant INTEGER, type INTEGER,"     \
+	" params INTEGER," /* strings(id) */                             \
+	" status TEXT,"                                                  \
+	" message TEXT,"                                                 \
+	" sid INTEGER," /* series(sid) */                                \
+	" throughput REAL,"                                              \
+	" throughput_unit INTEGER," /* strings(id) */                    \
+	" peak_memory_bytes INTEGER,"                                    \
+	" memory_bytes INTEGER,"                                         \
+	" max_rel_err REAL,"                                             \
+	" PRIMARY KEY (rid, idx)) WITHOUT ROWID;"                        \
+	"CREATE TABLE points ("                                          \
+	" sid INTEGER NOT NULL,"                                         \
+	" rid INTEGER NOT NULL,"                                         \
+	" metric INTEGER NOT NULL," /* strings(id) */                    \
+	" idx INTEGER NOT NULL,"                                         \
+	" unit INTEGER," /* strings(id) */                               \
+	" direction INTEGER,"                                            \
+	" n INTEGER,"                                                    \
+	" median REAL NOT NULL, p25 REAL, p75 REAL, min REAL, max REAL," \
+	" PRIMARY KEY (sid, rid, metric, idx)) WITHOUT ROWID;"           \
+	"CREATE TABLE tags ("                                            \
+	" rid INTEGER NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,"  \
+	" tag TEXT NOT NULL,"                                            \
+	" PRIMARY KEY (rid, tag)) WITHOUT ROWID;"                        \
+	"CREATE TRIGGER runs_points BEFORE DELETE ON runs BEGIN"         \
+	" DELETE FROM points WHERE rid = old.rid AND sid IN"             \
+	" (SELECT sid FROM results WHERE rid = old.rid AND"              \
+	" sid IS NOT NULL); END;"
+
+#define SCHEMA2_RUNS_INDEXES                                             \
+	"CREATE INDEX runs_type_time ON runs(type, timestamp, run_id);"  \
+	"CREATE INDEX runs_time ON runs(timestamp, run_id);"             \
+	"CREATE INDEX runs_commit ON runs(commit_hash);"                 \
+	"CREATE INDEX runs_branch ON runs(branch);"                      \
+	"CREATE INDEX runs_machine ON runs(machine_name);"               \
+	"CREATE INDEX runs_fingerprint ON runs(fingerprint);"            \
+	"CREATE INDEX tags_tag ON tags(tag);"
+
 /* The secondary indexes of results: a reindex (bulk mode) drops them
  * while it fills the table and builds them again at the end, in the same
  * transaction (an index built from the whole table is several times
  * faster than one kept up row by row). Keep them in step with the
  * latest schema. */
 #define RESULTS_INDEXES                                                  \
-	"CREATE INDEX results_run ON results(run_id, idx);"              \
-	"CREATE INDEX results_name ON results(name, run_id);"            \
-	"CREATE INDEX results_series ON results(series_key);"
+	"CREATE INDEX results_name ON results(name);"
 #define RESULTS_INDEXES_DROP                                             \
-	"DROP INDEX IF EXISTS results_run;"                              \
-	"DROP INDEX IF EXISTS results_name;"                             \
-	"DROP INDEX IF EXISTS results_series;"
+	"DROP INDEX IF EXISTS results_name;"
+
+/* A text column of schema 1 as its strings id (NULL stays NULL). */
+#define V1_SID(col) "(SELECT id FROM strings WHERE s = " col ")"
 
 static const char *const migrations[] = {
 	/* 0 -> 1: the initial schema */
@@ -136,8 +225,68 @@ static const char *const migrations[] = {
 	"CREATE INDEX runs_branch ON runs(branch);"
 	"CREATE INDEX runs_machine ON runs(machine_name);"
 	"CREATE INDEX runs_fingerprint ON runs(fingerprint);"
-	RESULTS_INDEXES
+	"CREATE INDEX results_run ON results(run_id, idx);"
+	"CREATE INDEX results_name ON results(name, run_id);"
+	"CREATE INDEX results_series ON results(series_key);"
 	"CREATE INDEX tags_tag ON tags(tag);",
+	/* 1 -> 2: integer keys, interned strings, the points of the series
+	 * clustered by series. Every run, result, series and tag is copied;
+	 * of the metric summaries, those the series read (status ok, a
+	 * series key, a median). */
+	"DROP INDEX runs_type_time; DROP INDEX runs_time;"
+	" DROP INDEX runs_commit; DROP INDEX runs_branch;"
+	" DROP INDEX runs_machine; DROP INDEX runs_fingerprint;"
+	" DROP INDEX IF EXISTS results_run; DROP INDEX IF EXISTS results_name;"
+	" DROP INDEX IF EXISTS results_series; DROP INDEX tags_tag;"
+	"ALTER TABLE tags RENAME TO v1_tags;"
+	"ALTER TABLE metrics RENAME TO v1_metrics;"
+	"ALTER TABLE results RENAME TO v1_results;"
+	"ALTER TABLE series RENAME TO v1_series;"
+	"ALTER TABLE runs RENAME TO v1_runs;"
+	SCHEMA2_TABLES
+	"INSERT INTO runs (run_id, type, suite, timestamp, duration_s,"
+	" commit_hash, branch, dirty, commit_time, machine_name, fingerprint,"
+	" cpu_model, os, path, archive, n_results, n_failed, schema)"
+	" SELECT run_id, type, suite, timestamp, duration_s, commit_hash,"
+	" branch, dirty, commit_time, machine_name, fingerprint, cpu_model,"
+	" os, path, archive, n_results, n_failed, schema FROM v1_runs"
+	" ORDER BY timestamp, run_id;"
+	"INSERT INTO strings (s) SELECT s FROM (SELECT name AS s FROM v1_results"
+	" UNION SELECT grp FROM v1_results UNION SELECT variant FROM v1_results"
+	" UNION SELECT type FROM v1_results UNION SELECT params FROM v1_results"
+	" UNION SELECT throughput_unit FROM v1_results"
+	" UNION SELECT name FROM v1_metrics UNION SELECT unit FROM v1_metrics)"
+	" WHERE s IS NOT NULL ORDER BY s;"
+	"INSERT INTO series (series_key, suite, name, variant, params,"
+	" fingerprint, metric) SELECT series_key, suite, name, variant, params,"
+	" fingerprint, metric FROM v1_series ORDER BY series_key;"
+	"INSERT OR IGNORE INTO series (series_key, suite, name, variant, params,"
+	" fingerprint, metric) SELECT r.series_key, ru.suite, r.name, r.variant,"
+	" r.params, ru.fingerprint, NULL FROM v1_results r JOIN v1_runs ru"
+	" ON ru.run_id = r.run_id WHERE r.series_key IS NOT NULL;"
+	"INSERT OR IGNORE INTO results (rid, idx, name, grp, variant, type,"
+	" params, status, message, sid, throughput, throughput_unit,"
+	" peak_memory_bytes, memory_bytes, max_rel_err) SELECT ru.rid, r.idx,"
+	" " V1_SID("r.name") ", " V1_SID("r.grp") ", " V1_SID("r.variant") ","
+	" " V1_SID("r.type") ", " V1_SID("r.params") ", r.status, r.message,"
+	" (SELECT sid FROM series WHERE series_key = r.series_key),"
+	" r.throughput, " V1_SID("r.throughput_unit") ", r.peak_memory_bytes,"
+	" r.memory_bytes, r.max_rel_err FROM v1_results r JOIN runs ru"
+	" ON ru.run_id = r.run_id ORDER BY ru.rid, r.idx;"
+	"INSERT OR IGNORE INTO points (sid, rid, metric, idx, unit, direction,"
+	" n, median, p25, p75, min, max) SELECT s.sid, ru.rid,"
+	" " V1_SID("m.name") ", r.idx, " V1_SID("m.unit") ", m.direction, m.n,"
+	" m.median, m.p25, m.p75, m.min, m.max FROM v1_metrics m"
+	" JOIN v1_results r ON r.id = m.result_id"
+	" JOIN runs ru ON ru.run_id = r.run_id"
+	" JOIN series s ON s.series_key = r.series_key"
+	" WHERE r.status = 'ok' AND m.median IS NOT NULL ORDER BY 1, 2, 3, 4;"
+	"INSERT OR IGNORE INTO tags (rid, tag) SELECT ru.rid, t.tag FROM v1_tags t"
+	" JOIN runs ru ON ru.run_id = t.run_id;"
+	"DROP TABLE v1_metrics; DROP TABLE v1_tags; DROP TABLE v1_results;"
+	" DROP TABLE v1_series; DROP TABLE v1_runs;"
+	SCHEMA2_RUNS_INDEXES
+	RESULTS_INDEXES,
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -159,29 +308,29 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       " path, archive, n_results, n_failed, schema) VALUES"
 		       " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		       " ?13, ?14, ?15, ?16, ?17, ?18)",
-	[ST_INS_RESULT] = "INSERT OR FAIL INTO results (run_id, idx, name, grp,"
-			  " variant, type, params, status, message, series_key,"
+	[ST_INS_RESULT] = "INSERT OR FAIL INTO results (rid, idx, name, grp,"
+			  " variant, type, params, status, message, sid,"
 			  " throughput, throughput_unit, peak_memory_bytes,"
 			  " memory_bytes, max_rel_err) VALUES (?1, ?2, ?3, ?4,"
 			  " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-	[ST_INS_METRIC] = "INSERT OR IGNORE INTO metrics (result_id, name,"
-			  " unit, direction, n, mean, median, std, min, max,"
-			  " p5, p25, p75, p95, p99, mad, iqr, cv, ci_low,"
-			  " ci_high, outliers) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-			  " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-			  " ?17, ?18, ?19, ?20, ?21)",
-	[ST_INS_SERIES] = "INSERT OR IGNORE INTO series (series_key, suite,"
-			  " name, variant, params, fingerprint, metric) VALUES"
+	[ST_INS_POINT] = "INSERT OR IGNORE INTO points (sid, rid, metric, idx,"
+			 " unit, direction, n, median, p25, p75, min, max)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+			 " ?11, ?12)",
+	[ST_INS_SERIES] = "INSERT INTO series (series_key, suite, name, variant,"
+			  " params, fingerprint, metric) VALUES"
 			  " (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_INS_TAG] = "INSERT OR IGNORE INTO tags (run_id, tag)"
+	[ST_GET_SERIES] = "SELECT sid FROM series WHERE series_key = ?1",
+	[ST_INS_STR] = "INSERT INTO strings (s) VALUES (?1)",
+	[ST_GET_STR] = "SELECT id FROM strings WHERE s = ?1",
+	[ST_INS_TAG] = "INSERT OR IGNORE INTO tags (rid, tag)"
 		       " VALUES (?1, ?2)",
-	[ST_DEL_TAGS] = "DELETE FROM tags WHERE run_id = ?1",
-	[ST_HAS_RUN] = "SELECT 1 FROM runs WHERE run_id = ?1",
+	[ST_DEL_TAGS] = "DELETE FROM tags WHERE rid = ?1",
+	[ST_HAS_RUN] = "SELECT rid FROM runs WHERE run_id = ?1",
 	[ST_SET_LOC] = "UPDATE runs SET path = ?2, archive = ?3"
 		       " WHERE run_id = ?1",
 };
 
-static void seen_reset(struct sqlite_index *h);
 
 /* --- errors --------------------------------------------------------------- */
 
@@ -289,6 +438,8 @@ int bt__sqlite_op_enter(struct sqlite_index *h, int savepoint, int *local,
 int bt__sqlite_op_leave(struct sqlite_index *h, int savepoint, int local, int rc,
 			struct bt_strbuf *err)
 {
+	if (local || rc)
+		bt__sqlite_forget(h);
 	if (!local && !savepoint)
 		return rc;
 	if (rc == 0) {
@@ -661,7 +812,7 @@ static void sq_close(void *vh)
 		sqlite3_close(h->db);
 	}
 	bt_strbuf_release(&h->params);
-	seen_reset(h);
+	bt__sqlite_forget(h);
 	free(h->path);
 	free(h);
 }
@@ -688,8 +839,8 @@ static int sq_commit(void *vh, struct bt_strbuf *err)
 		if (rc)
 			return rc;
 		h->dropped = 0;
-		seen_reset(h);
 	}
+	bt__sqlite_forget(h);
 	return run_simple(vh, ST_COMMIT, err);
 }
 
@@ -698,19 +849,19 @@ static void sq_rollback(void *vh)
 	struct sqlite_index *h = vh;
 	if (h) {
 		h->dropped = 0; /* the rollback brings them back */
-		seen_reset(h);
+		bt__sqlite_forget(h);
 	}
 	if (h && !sqlite3_get_autocommit(h->db))
 		run_simple(h, ST_ROLLBACK, NULL);
 }
 
-/* --- series keys of a rebuild ------------------------------------------- */
+/* --- ids of strings and series ------------------------------------------ */
 
-/* A rebuild inserts the series of every result, and nearly all of them
- * are there already (one per case and machine, not per run): the keys
- * inserted since sq_clear are remembered so that the INSERT OR IGNORE is
- * skipped for them. Forgotten at the end of the transaction. */
-static size_t seen_slot(char *const *tab, size_t cap, const char *key)
+/* Writing a run looks up the ids of its strings and series, nearly all
+ * of them known already (one per case, not per run): the ids met in a
+ * transaction are kept here, so that a rebuild asks SQLite once per
+ * string. Forgotten when the transaction ends. */
+static size_t map_slot(char *const *tab, size_t cap, const char *key)
 {
 	size_t i = (size_t)bt__fnv1a_str(BT__FNV_INIT, key) & (cap - 1);
 	while (tab[i] && strcmp(tab[i], key))
@@ -718,38 +869,63 @@ static size_t seen_slot(char *const *tab, size_t cap, const char *key)
 	return i;
 }
 
-int bt__sqlite_seen_has(const struct sqlite_index *h, const char *key)
+int bt__sqlite_map_get(const struct sq_map *m, const char *key,
+		       sqlite3_int64 *val)
 {
-	return h->seen_cap && h->seen[seen_slot(h->seen, h->seen_cap, key)];
+	if (!m->cap)
+		return 0;
+	size_t i = map_slot(m->keys, m->cap, key);
+	if (!m->keys[i])
+		return 0;
+	*val = m->vals[i];
+	return 1;
 }
 
-/* Remembers key; out of memory it is just not remembered. */
-void bt__sqlite_seen_add(struct sqlite_index *h, const char *key)
+void bt__sqlite_map_put(struct sq_map *m, const char *key, sqlite3_int64 val)
 {
-	if (2 * (h->n_seen + 1) > h->seen_cap) {
-		size_t cap = h->seen_cap ? 2 * h->seen_cap : 1024;
-		char **tab = calloc(cap, sizeof *tab);
-		if (!tab)
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 1024;
+		char **keys = calloc(cap, sizeof *keys);
+		sqlite3_int64 *vals = malloc(cap * sizeof *vals);
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
 			return;
-		for (size_t i = 0; i < h->seen_cap; i++)
-			if (h->seen[i])
-				tab[seen_slot(tab, cap, h->seen[i])] = h->seen[i];
-		free(h->seen);
-		h->seen = tab;
-		h->seen_cap = cap;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i]) {
+				size_t j = map_slot(keys, cap, m->keys[i]);
+				keys[j] = m->keys[i];
+				vals[j] = m->vals[i];
+			}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = cap;
 	}
-	size_t i = seen_slot(h->seen, h->seen_cap, key);
-	if (!h->seen[i] && (h->seen[i] = strdup(key)))
-		h->n_seen++;
+	size_t i = map_slot(m->keys, m->cap, key);
+	if (!m->keys[i]) {
+		if (!(m->keys[i] = strdup(key)))
+			return;
+		m->n++;
+	}
+	m->vals[i] = val;
 }
 
-static void seen_reset(struct sqlite_index *h)
+static void map_reset(struct sq_map *m)
 {
-	for (size_t i = 0; i < h->seen_cap; i++)
-		free(h->seen[i]);
-	free(h->seen);
-	h->seen = NULL;
-	h->n_seen = h->seen_cap = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+void bt__sqlite_forget(struct sqlite_index *h)
+{
+	map_reset(&h->strs);
+	map_reset(&h->sids);
 }
 
 /* --- bulk mode and clear ------------------------------------------------- */
@@ -775,9 +951,10 @@ static int sq_clear(void *vh, struct bt_strbuf *err)
 	struct sqlite_index *h = vh;
 	int rc = bt__sqlite_writable(h, err);
 	if (!rc)
-		rc = db_exec(h, "DELETE FROM tags; DELETE FROM metrics; "
+		rc = db_exec(h, "DELETE FROM tags; DELETE FROM points; "
 			     "DELETE FROM results; DELETE FROM series; "
-			     "DELETE FROM runs;", err);
+			     "DELETE FROM strings; DELETE FROM runs;", err);
+	bt__sqlite_forget(h);
 	/* a rebuild in bulk mode fills results without its secondary
 	 * indexes; sq_commit builds them again (inside a transaction only:
 	 * readers never see the index without them) */
@@ -876,6 +1053,7 @@ const struct bt_index_ops bt__index_sqlite = {
 	.set_tags = bt__sqlite_set_tags,
 	.set_location = bt__sqlite_set_location,
 	.query = bt__sqlite_query,
+	.census = bt__sqlite_census,
 	.find_prefix = bt__sqlite_find_prefix,
 	.check = sq_check,
 	.series = bt__sqlite_series,

@@ -316,6 +316,67 @@ done:
 	return rc;
 }
 
+/* --- census --------------------------------------------------------------- */
+
+int bt__sqlite_census(void *vh, size_t *n_runs, size_t *n_archived,
+		      const char ***types, size_t *n_types,
+		      struct bt_arena *arena, struct bt_strbuf *err)
+{
+	struct sqlite_index *h = vh;
+	const char **v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = 0, oom = 0;
+	*n_runs = *n_archived = 0;
+	*types = NULL;
+	*n_types = 0;
+	int src = sqlite3_prepare_v2(h->db, "SELECT count(*), count(archive) FROM runs",
+				     -1, &s, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		*n_runs = col_size(s, 0);
+		*n_archived = col_size(s, 1);
+		src = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	/* the types by skipping along the runs_type_time index: one seek per
+	 * type, where DISTINCT would read all of it. count(archive) above is
+	 * what still reads every run's row (in SQLite, building nothing:
+	 * 2-5 ms at 10,000 runs; the archive column has no index) */
+	if (src == SQLITE_DONE)
+		src = sqlite3_prepare_v2(h->db, "WITH RECURSIVE t(type) AS ("
+					 "SELECT min(type) FROM runs UNION ALL"
+					 " SELECT (SELECT min(type) FROM runs WHERE"
+					 " type > t.type) FROM t WHERE t.type IS NOT"
+					 " NULL) SELECT type FROM t WHERE type IS"
+					 " NOT NULL", -1, &s, NULL);
+	while (src == SQLITE_OK || src == SQLITE_ROW) {
+		if ((src = sqlite3_step(s)) != SQLITE_ROW)
+			break;
+		if (bt__vec_reserve((void **)&v, &alloc, n + 1, sizeof *v)) {
+			oom = 1;
+			break;
+		}
+		v[n] = col_str(arena, s, 0, &oom);
+		if (oom)
+			break;
+		n += v[n] != NULL;
+	}
+	if (oom)
+		rc = BT_ENOMEM;
+	else if (src != SQLITE_DONE)
+		rc = bt__sqlite_error(h, src, err);
+	else
+		rc = arena_copy(arena, (void **)types, v, n, sizeof *v);
+	sqlite3_finalize(s);
+	free(v);
+	if (!rc)
+		*n_types = n;
+	if (rc == BT_ENOMEM && err && !err->len)
+		bt_error(err, BT_ENOMEM, "%s: out of memory", h->path);
+	return rc;
+}
+
 /* --- find_prefix ---------------------------------------------------------- */
 
 /* max == 0 means no limit. Ids come in ascending order. */

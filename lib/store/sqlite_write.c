@@ -49,18 +49,23 @@ static int bind_fail(struct sqlite_index *h, int rc, struct bt_strbuf *err)
 			h->path, sqlite3_errstr(rc));
 }
 
-static int has_run(struct sqlite_index *h, const char *run_id,
-		   struct bt_strbuf *err)
+/* The rid of run_id into *rid (0 when it is not there, and
+ * BT_ENOTFOUND unless quiet). */
+static int run_rid(struct sqlite_index *h, const char *run_id, int quiet,
+		   sqlite3_int64 *rid, struct bt_strbuf *err)
 {
 	sqlite3_stmt *s = NULL;
+	*rid = 0;
 	int rc = bt__sqlite_stmt(h, ST_HAS_RUN, &s, err);
 	if (rc)
 		return rc;
 	bind_str(s, 1, run_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		sqlite3_reset(s);
 		if (rc == SQLITE_ROW)
+			*rid = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+		if (rc == SQLITE_ROW || quiet)
 			return 0;
 		return bt_error(err, BT_ENOTFOUND,
 				"%s: run %s is not in the index", h->path,
@@ -140,6 +145,96 @@ static int canonical_params(struct sqlite_index *h, const struct bt_result *r)
 			b = x;                                      \
 	} while (0)
 
+/* Runs the cached statement id with text key bound to ?1 (and, for an
+ * insert, the binds of ins) and returns the integer of its row (a
+ * select) or the new rowid (an insert) in *id; 0 in *id when a select
+ * found nothing. */
+static int key_id(struct sqlite_index *h, enum stmt_id id, const char *key,
+		  sqlite3_int64 *out, struct bt_strbuf *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = bt__sqlite_stmt(h, id, &s, err);
+	*out = 0;
+	if (rc)
+		return rc;
+	bind_str(s, 1, key);
+	int src = sqlite3_step(s);
+	if (src == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	else if (src == SQLITE_DONE && id == ST_INS_STR)
+		*out = sqlite3_last_insert_rowid(h->db);
+	else if (src != SQLITE_DONE)
+		rc = bt__sqlite_error(h, src, err);
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The strings id of v into *id (added when new); 0 for NULL. */
+static int intern(struct sqlite_index *h, const char *v, sqlite3_int64 *id,
+		  struct bt_strbuf *err)
+{
+	*id = 0;
+	if (!v || bt__sqlite_map_get(&h->strs, v, id))
+		return 0;
+	int rc = key_id(h, ST_GET_STR, v, id, err);
+	if (!rc && !*id)
+		rc = key_id(h, ST_INS_STR, v, id, err);
+	if (!rc)
+		bt__sqlite_map_put(&h->strs, v, *id);
+	return rc;
+}
+
+/* Binds the strings id of v (NULL for NULL) at i; an SQLite code, or -1
+ * with the error in err. */
+static int bind_sid(struct sqlite_index *h, sqlite3_stmt *s, int i,
+		    const char *v, struct bt_strbuf *err)
+{
+	sqlite3_int64 id;
+	if (intern(h, v, &id, err))
+		return -1;
+	return id ? sqlite3_bind_int64(s, i, id) : sqlite3_bind_null(s, i);
+}
+
+/* The sid of the series of result r (inserted when new) into *sid. */
+static int series_sid(struct sqlite_index *h, const struct bt_run *run,
+		      const struct bt_result *r, const char *params,
+		      sqlite3_int64 *sid, struct bt_strbuf *err)
+{
+	if (bt__sqlite_map_get(&h->sids, r->series_key, sid))
+		return 0;
+	int rc = key_id(h, ST_GET_SERIES, r->series_key, sid, err);
+	if (!rc && !*sid) {
+		sqlite3_stmt *ss = NULL;
+		int b = SQLITE_OK, x;
+		rc = bt__sqlite_stmt(h, ST_INS_SERIES, &ss, err);
+		if (rc)
+			return rc;
+#define B1(call)                                                    \
+	do {                                                        \
+		x = (call);                                         \
+		if (x != SQLITE_OK && b == SQLITE_OK)               \
+			b = x;                                      \
+	} while (0)
+		B1(bind_str(ss, 1, r->series_key));
+		B1(bind_str(ss, 2, run->suite));
+		B1(bind_str(ss, 3, r->name));
+		B1(bind_str(ss, 4, r->variant));
+		B1(bind_str(ss, 5, params));
+		B1(bind_str(ss, 6, run->machine.fingerprint));
+		B1(bind_str(ss, 7, r->n_metrics ? r->metrics[0].name : "time"));
+#undef B1
+		if (b != SQLITE_OK) {
+			sqlite3_reset(ss);
+			return bind_fail(h, b, err);
+		}
+		rc = bt__sqlite_step_done(h, ss, err);
+		*sid = sqlite3_last_insert_rowid(h->db);
+	}
+	if (!rc)
+		bt__sqlite_map_put(&h->sids, r->series_key, *sid);
+	return rc;
+}
+
 static int insert_run_row(struct sqlite_index *h, const struct bt_run *run,
 			  const struct bt_index_loc *loc, struct bt_strbuf *err)
 {
@@ -177,64 +272,66 @@ static int insert_run_row(struct sqlite_index *h, const struct bt_run *run,
 	return bt__sqlite_step_done(h, s, err);
 }
 
-static int insert_metric(struct sqlite_index *h, sqlite3_stmt *s,
-			 sqlite3_int64 result_id, const struct bt_metric *m,
-			 struct bt_strbuf *err)
+/* The point of metric m of result idx (a series point: status ok, a
+ * series key, a median). */
+static int insert_point(struct sqlite_index *h, sqlite3_stmt *s,
+			sqlite3_int64 sid, sqlite3_int64 rid, size_t idx,
+			const struct bt_metric *m, struct bt_strbuf *err)
 {
 	const struct bt_stats *st = &m->stats;
 	int b = SQLITE_OK, x;
-	B(sqlite3_bind_int64(s, 1, result_id));
-	B(bind_str(s, 2, m->name));
-	B(bind_str(s, 3, m->unit));
-	B(sqlite3_bind_int(s, 4, (int)m->direction));
-	B(bind_size(s, 5, st->n));
-	B(bind_real(s, 6, st->mean));
-	B(bind_real(s, 7, st->median));
-	B(bind_real(s, 8, st->std));
-	B(bind_real(s, 9, st->min));
-	B(bind_real(s, 10, st->max));
-	B(bind_real(s, 11, st->p5));
-	B(bind_real(s, 12, st->p25));
-	B(bind_real(s, 13, st->p75));
-	B(bind_real(s, 14, st->p95));
-	B(bind_real(s, 15, st->p99));
-	B(bind_real(s, 16, st->mad));
-	B(bind_real(s, 17, st->iqr));
-	B(bind_real(s, 18, st->cv));
-	B(bind_real(s, 19, st->median_ci_low));
-	B(bind_real(s, 20, st->median_ci_high));
-	B(bind_size(s, 21, st->outliers));
+	if (isnan(st->median))
+		return 0;
+	B(sqlite3_bind_int64(s, 1, sid));
+	B(sqlite3_bind_int64(s, 2, rid));
+	B(bind_sid(h, s, 3, m->name, err));
+	B(bind_size(s, 4, idx));
+	B(bind_sid(h, s, 5, m->unit, err));
+	B(sqlite3_bind_int(s, 6, (int)m->direction));
+	B(bind_size(s, 7, st->n));
+	B(bind_real(s, 8, st->median));
+	B(bind_real(s, 9, st->p25));
+	B(bind_real(s, 10, st->p75));
+	B(bind_real(s, 11, st->min));
+	B(bind_real(s, 12, st->max));
 	if (b != SQLITE_OK) {
 		sqlite3_reset(s);
-		return bind_fail(h, b, err);
+		return b == -1 ? BT_EIO : bind_fail(h, b, err);
 	}
 	return bt__sqlite_step_done(h, s, err);
 }
 
 static int insert_result(struct sqlite_index *h, const struct bt_run *run,
-			 size_t idx, sqlite3_stmt *sr, sqlite3_stmt *sm,
-			 sqlite3_stmt *ss, struct bt_strbuf *err)
+			 sqlite3_int64 rid, size_t idx, sqlite3_stmt *sr,
+			 sqlite3_stmt *sp, struct bt_strbuf *err)
 {
 	const struct bt_result *r = &run->results[idx];
 	if (canonical_params(h, r))
 		return bt_error(err, BT_ENOMEM, "%s: out of memory", h->path);
 	const char *params = h->params.buf ? h->params.buf : "";
+	sqlite3_int64 sid = 0;
+	int rc = r->series_key ? series_sid(h, run, r, params, &sid, err) : 0;
+	if (rc)
+		return rc;
 	int b = SQLITE_OK, x;
-	B(bind_str(sr, 1, run->run_id));
+	B(sqlite3_bind_int64(sr, 1, rid));
 	B(bind_size(sr, 2, idx));
-	B(bind_str(sr, 3, r->name));
-	B(bind_str(sr, 4, r->group));
-	B(bind_str(sr, 5, r->variant));
-	B(bind_str(sr, 6, r->type));
-	B(bind_str(sr, 7, params));
+	B(bind_sid(h, sr, 3, r->name, err));
+	B(bind_sid(h, sr, 4, r->group, err));
+	B(bind_sid(h, sr, 5, r->variant, err));
+	B(bind_sid(h, sr, 6, r->type, err));
+	B(bind_sid(h, sr, 7, params, err));
 	B(bind_str(sr, 8, bt_status_name(r->status)));
 	B(bind_str(sr, 9, r->message));
-	B(bind_str(sr, 10, r->series_key));
+	if (sid)
+		B(sqlite3_bind_int64(sr, 10, sid));
+	else
+		B(sqlite3_bind_null(sr, 10));
 	if (r->throughput.unit || r->throughput.value != 0)
 		B(bind_real(sr, 11, r->throughput.value));
 	else
 		B(sqlite3_bind_null(sr, 11));
-	B(bind_str(sr, 12, r->throughput.unit));
+	B(bind_sid(h, sr, 12, r->throughput.unit, err));
 	B(bind_known(sr, 13, r->peak_memory_bytes));
 	B(bind_known(sr, 14, r->memory_bytes));
 	if (r->validation.checked)
@@ -243,39 +340,18 @@ static int insert_result(struct sqlite_index *h, const struct bt_run *run,
 		B(sqlite3_bind_null(sr, 15));
 	if (b != SQLITE_OK) {
 		sqlite3_reset(sr);
-		return bind_fail(h, b, err);
+		return b == -1 ? BT_EIO : bind_fail(h, b, err);
 	}
-	int rc = bt__sqlite_step_done(h, sr, err);
-	if (rc)
+	rc = bt__sqlite_step_done(h, sr, err);
+	if (rc || !sid || r->status != BT_STATUS_OK)
 		return rc;
-	sqlite3_int64 id = sqlite3_last_insert_rowid(h->db);
-	for (size_t j = 0; j < r->n_metrics; j++) {
-		rc = insert_metric(h, sm, id, &r->metrics[j], err);
-		if (rc)
-			return rc;
-	}
-	if (r->series_key &&
-	    !(h->dropped && bt__sqlite_seen_has(h, r->series_key))) {
-		B(bind_str(ss, 1, r->series_key));
-		B(bind_str(ss, 2, run->suite));
-		B(bind_str(ss, 3, r->name));
-		B(bind_str(ss, 4, r->variant));
-		B(bind_str(ss, 5, params));
-		B(bind_str(ss, 6, run->machine.fingerprint));
-		B(bind_str(ss, 7, r->n_metrics ? r->metrics[0].name : "time"));
-		if (b != SQLITE_OK) {
-			sqlite3_reset(ss);
-			return bind_fail(h, b, err);
-		}
-		rc = bt__sqlite_step_done(h, ss, err);
-		if (!rc && h->dropped)
-			bt__sqlite_seen_add(h, r->series_key);
-	}
+	for (size_t j = 0; !rc && j < r->n_metrics; j++)
+		rc = insert_point(h, sp, sid, rid, idx, &r->metrics[j], err);
 	return rc;
 }
 #undef B
 
-static int insert_tags(struct sqlite_index *h, const char *run_id,
+static int insert_tags(struct sqlite_index *h, sqlite3_int64 rid,
 		       const char *const *tags, size_t n_tags,
 		       struct bt_strbuf *err)
 {
@@ -286,7 +362,7 @@ static int insert_tags(struct sqlite_index *h, const char *run_id,
 	for (size_t i = 0; !rc && i < n_tags; i++) {
 		if (!tags[i])
 			continue;
-		int b = bind_str(s, 1, run_id);
+		int b = sqlite3_bind_int64(s, 1, rid);
 		if (b == SQLITE_OK)
 			b = bind_str(s, 2, tags[i]);
 		rc = b == SQLITE_OK ? bt__sqlite_step_done(h, s, err)
@@ -296,21 +372,20 @@ static int insert_tags(struct sqlite_index *h, const char *run_id,
 }
 
 /* In bulk mode there is no cascade: a run replaced in the same rebuild
- * (two directories with one run id) takes its rows along by hand. */
-static int delete_children(struct sqlite_index *h, const char *run_id,
+ * (two directories with one run id) takes its rows along by hand (its
+ * points went with the trigger runs_points). */
+static int delete_children(struct sqlite_index *h, sqlite3_int64 rid,
 			   struct bt_strbuf *err)
 {
 	static const char *const sql[] = {
-		"DELETE FROM metrics WHERE result_id IN "
-		"(SELECT id FROM results WHERE run_id = ?1)",
-		"DELETE FROM results WHERE run_id = ?1",
-		"DELETE FROM tags WHERE run_id = ?1",
+		"DELETE FROM results WHERE rid = ?1",
+		"DELETE FROM tags WHERE rid = ?1",
 	};
 	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
 		sqlite3_stmt *s = NULL;
 		int rc = sqlite3_prepare_v2(h->db, sql[i], -1, &s, NULL);
 		if (rc == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, run_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 1, rid);
 			rc = sqlite3_step(s);
 		}
 		sqlite3_finalize(s);
@@ -324,27 +399,32 @@ static int add_run_rows(struct sqlite_index *h, const struct bt_run *run,
 			const struct bt_index_loc *loc, const char *const *tags,
 			size_t n_tags, struct bt_strbuf *err)
 {
-	sqlite3_stmt *del, *sr, *sm, *ss;
+	sqlite3_stmt *del, *sr, *sp;
+	sqlite3_int64 old = 0, rid;
 	int rc = bt__sqlite_stmt(h, ST_DEL_RUN, &del, err);
 	if (!rc)
 		rc = bt__sqlite_stmt(h, ST_INS_RESULT, &sr, err);
 	if (!rc)
-		rc = bt__sqlite_stmt(h, ST_INS_METRIC, &sm, err);
+		rc = bt__sqlite_stmt(h, ST_INS_POINT, &sp, err);
 	if (!rc)
-		rc = bt__sqlite_stmt(h, ST_INS_SERIES, &ss, err);
+		rc = run_rid(h, run->run_id, 1, &old, err);
 	if (rc)
 		return rc;
-	/* the old version goes with its results, metrics and tags (cascade) */
-	bind_str(del, 1, run->run_id);
-	rc = bt__sqlite_step_done(h, del, err);
-	if (!rc && h->bulk && sqlite3_changes(h->db) > 0)
-		rc = delete_children(h, run->run_id, err);
+	/* the old version goes with its results, points and tags (cascade
+	 * and trigger) */
+	if (old) {
+		bind_str(del, 1, run->run_id);
+		rc = bt__sqlite_step_done(h, del, err);
+		if (!rc && h->bulk)
+			rc = delete_children(h, old, err);
+	}
 	if (!rc)
 		rc = insert_run_row(h, run, loc, err);
+	rid = sqlite3_last_insert_rowid(h->db);
 	for (size_t i = 0; !rc && i < run->n_results; i++)
-		rc = insert_result(h, run, i, sr, sm, ss, err);
+		rc = insert_result(h, run, rid, i, sr, sp, err);
 	if (!rc)
-		rc = insert_tags(h, run->run_id, tags, n_tags, err);
+		rc = insert_tags(h, rid, tags, n_tags, err);
 	return rc;
 }
 
@@ -449,13 +529,14 @@ int bt__sqlite_set_tags(void *vh, const char *run_id, const char *const *tags,
 	int rc = run_write_enter(h, ST_DEL_TAGS, &s, &local, err);
 	if (rc)
 		return rc;
-	rc = has_run(h, run_id, err);
+	sqlite3_int64 rid = 0;
+	rc = run_rid(h, run_id, 0, &rid, err);
 	if (!rc) {
-		bind_str(s, 1, run_id);
+		sqlite3_bind_int64(s, 1, rid);
 		rc = bt__sqlite_step_done(h, s, err);
 	}
 	if (!rc)
-		rc = insert_tags(h, run_id, tags, n_tags, err);
+		rc = insert_tags(h, rid, tags, n_tags, err);
 	return bt__sqlite_op_leave(h, 1, local, rc, err);
 }
 

@@ -32,13 +32,24 @@ enum stmt_id {
 	ST_DEL_RUN,
 	ST_INS_RUN,
 	ST_INS_RESULT,
-	ST_INS_METRIC,
+	ST_INS_POINT,
 	ST_INS_SERIES,
+	ST_GET_SERIES,
+	ST_INS_STR,
+	ST_GET_STR,
 	ST_INS_TAG,
 	ST_DEL_TAGS,
 	ST_HAS_RUN,
 	ST_SET_LOC,
 	ST_COUNT
+};
+
+/* A map from strings to integer keys (open addressing), for the ids of
+ * strings and series while a transaction writes. */
+struct sq_map {
+	char **keys;
+	sqlite3_int64 *vals;
+	size_t n, cap;
 };
 
 /* A handle of the index (the void *h of struct bt_index_ops). */
@@ -49,9 +60,10 @@ struct sqlite_index {
 	int bulk;                 /* foreign keys off (sq_bulk): no cascade */
 	int dropped;              /* results indexes dropped in this
 				     transaction (sq_clear in bulk mode) */
-	char **seen;              /* while dropped: the series keys inserted
-				     in this transaction (open addressing) */
-	size_t n_seen, seen_cap;
+	struct sq_map strs;       /* strings(s) -> id, and */
+	struct sq_map sids;       /* series(series_key) -> sid, known in
+				     this transaction: forgotten when it
+				     ends (bt__sqlite_forget) */
 	sqlite3_stmt *st[ST_COUNT]; /* prepared on first use, kept */
 	struct bt_strbuf params;  /* scratch: canonical params of a result */
 };
@@ -91,12 +103,15 @@ int bt__sqlite_op_enter(struct sqlite_index *h, int savepoint, int *local,
 int bt__sqlite_op_leave(struct sqlite_index *h, int savepoint, int local, int rc,
 			struct bt_strbuf *err);
 
-/* The series keys inserted since a bulk-mode clear dropped the results
- * indexes (h->dropped): add_run skips the INSERT OR IGNORE of a key
- * already seen. Forgotten at commit, rollback and close. seen_add out of
- * memory just does not remember the key. */
-int bt__sqlite_seen_has(const struct sqlite_index *h, const char *key);
-void bt__sqlite_seen_add(struct sqlite_index *h, const char *key);
+/* The value of key in m into *val: 1, or 0 when it is not there. */
+int bt__sqlite_map_get(const struct sq_map *m, const char *key,
+		       sqlite3_int64 *val);
+/* Sets key to val in m; out of memory it is just not remembered. */
+void bt__sqlite_map_put(struct sq_map *m, const char *key, sqlite3_int64 val);
+/* Forgets the ids of strings and series known to h: at the end of every
+ * transaction (another connection may renumber them after it: a
+ * reindex) and at a clear. */
+void bt__sqlite_forget(struct sqlite_index *h);
 
 /* The operations of struct bt_index_ops (contracts in index.h) defined
  * outside sqlite.c. */
@@ -111,6 +126,9 @@ int bt__sqlite_set_location(void *h, const char *run_id,
 			    struct bt_strbuf *err);
 int bt__sqlite_query(void *h, const struct bt_store_filter *f,
 		     struct bt_store_list *out, struct bt_strbuf *err);
+int bt__sqlite_census(void *h, size_t *n_runs, size_t *n_archived,
+		      const char ***types, size_t *n_types,
+		      struct bt_arena *arena, struct bt_strbuf *err);
 int bt__sqlite_find_prefix(void *h, const char *prefix, const char ***ids,
 			   size_t *n, size_t max, struct bt_arena *arena,
 			   struct bt_strbuf *err);

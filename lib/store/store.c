@@ -355,10 +355,10 @@ static int index_run(struct bt_store *st, const struct bt_run *run,
 	}
 	if (!rc)
 		rc = bt__store_update_latest(st, h, run->benchmark_type, err);
+	if (!rc)
+		rc = bt__store_readme_write(st, h, err);
 	st->ops->close(h);
 	bt__arena_free(a);
-	if (!rc)
-		rc = bt_store_write_readme(st, err);
 	return rc;
 }
 
@@ -1058,23 +1058,18 @@ static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
 		st->ops->bulk(h, 0, NULL);
 	/* latest/ follows the new index */
 	if (!rc) {
-		struct bt_store_filter all = { 0 };
-		struct bt_store_list l;
-		memset(&l, 0, sizeof l);
-		l.arena = bt__arena_new();
-		rc = l.arena ? st->ops->query(h, &all, &l, err) : BT_ENOMEM;
-		for (size_t i = 0; !rc && i < l.n; i++) {
-			int first = 1;
-			for (size_t k = 0; k < i && first; k++)
-				first = strcmp(l.items[k].type, l.items[i].type) != 0;
-			if (first)
-				rc = bt__store_update_latest(st, h, l.items[i].type, err);
-		}
-		bt_store_list_release(&l);
+		struct bt_arena *a = bt__arena_new();
+		const char **types = NULL;
+		size_t nt = 0, all = 0, archived = 0;
+		rc = a ? st->ops->census(h, &all, &archived, &types, &nt, a, err)
+		       : BT_ENOMEM;
+		for (size_t i = 0; !rc && i < nt; i++)
+			rc = bt__store_update_latest(st, h, types[i], err);
+		bt__arena_free(a);
 	}
-	st->ops->close(h);
 	if (!rc)
-		rc = bt_store_write_readme(st, err);
+		rc = bt__store_readme_write(st, h, err);
+	st->ops->close(h);
 	if (!rc && (ts.unreadable || ts.unopened)) {
 		int lrc = left_out_error(err, &ts);
 		if (first_rc)

@@ -141,7 +141,7 @@ static void test_line_charts(void **state)
 		add(&run, "sparse", "attn", "default", ns[k], "4", n * 1e-6, 900000);
 	}
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
-	assert_int_equal(c.n, 3);
+	assert_int_equal(c.n, 4); /* time, throughput, memory, speedup */
 	const struct bt_chart *t = chart(&c, BT_CHART_TIME, "attn", "attn-time.svg", 3);
 	static const char *const has[] = {
 		"id=\"series-1-naive\"",
@@ -214,7 +214,13 @@ static void test_linear_and_series_split(void **state)
 		r->status = BT_STATUS_CRASHED;
 	}
 	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
-	assert_int_equal(c.n, 1); /* time only */
+	/* time, the speedup over a, time against h (the second axis) */
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.items[1].kind, BT_CHART_SPEEDUP);
+	assert_string_equal(c.items[1].file, "g-speedup.svg");
+	assert_int_equal(c.items[2].kind, BT_CHART_TIME);
+	assert_string_equal(c.items[2].file, "g-time-by-h.svg");
+	assert_string_equal(c.items[2].title, "g: median time vs h");
 	const struct bt_chart *t = &c.items[0];
 	assert_int_equal(t->kind, BT_CHART_TIME);
 	static const char *const has[] = {
@@ -234,6 +240,107 @@ static void test_linear_and_series_split(void **state)
 	/* linear y from 0 */
 	assert_non_null(strstr(t->svg, ">0 s</text>"));
 	well_formed(t->svg, t->svg_len);
+}
+
+/* A model suite of its own: metrics with samples (ttft lower, tokens/s
+ * higher is better), a numeric prompt_len, a model named by text whose
+ * counter "params" gives it a size, a counter that names no axis
+ * (threads: the same everywhere), and a load benchmark with only the
+ * model: a chart per metric along prompt_len, a speedup chart, the time
+ * against the model size. */
+static void set_metric(struct bt_run *rn, struct bt_result *r, const char *name,
+		       const char *unit, enum bt_direction dir, double v)
+{
+	struct bt_metric *m = bt_run_alloc(rn, (r->n_metrics + 1) * sizeof *m);
+	memcpy(m, r->metrics, r->n_metrics * sizeof *m);
+	struct bt_metric *x = &m[r->n_metrics];
+	memset(x, 0, sizeof *x);
+	x->name = name;
+	x->unit = unit;
+	x->direction = dir;
+	x->samples = bt_run_alloc(rn, sizeof(double));
+	x->samples[0] = v;
+	x->n_samples = 1;
+	x->stats.n = 1;
+	x->stats.median = v;
+	r->metrics = m;
+	r->n_metrics++;
+}
+
+static struct bt_result *model_case(const char *name, const char *group, const char *model,
+				    const char *prompt_len, double t)
+{
+	struct bt_result *r = add(&run, name, group, "default", "1", "1", t, 1000000);
+	r->params[0] = (struct bt_kv){ "model", bt_run_strdup(&run, model) };
+	if (prompt_len)
+		r->params[1] = (struct bt_kv){ "prompt_len", bt_run_strdup(&run, prompt_len) };
+	r->n_params = prompt_len ? 2 : 1;
+	r->counters = bt_run_alloc(&run, 2 * sizeof *r->counters);
+	r->counters[0] = (struct bt_counter){ "threads", 4 };
+	r->counters[1] = (struct bt_counter){ "params", strcmp(model, "tiny") ? 15e6 : 1e6 };
+	r->n_counters = 2;
+	r->throughput.value = 100 / t;
+	return r;
+}
+
+static void test_metric_and_counter_axes(void **state)
+{
+	const char *pl[] = { "32", "64", "128", "256" }, *models[] = { "tiny", "small" };
+	const char *impls[] = { "gen.eager", "gen.fast" };
+	for (int v = 0; v < 2; v++)
+		for (int m = 0; m < 2; m++)
+			for (int k = 0; k < 4; k++) {
+				double t = (1 + m * 9) * (k + 1) * 1e-3 / (v ? 4 : 1);
+				struct bt_result *r = model_case(impls[v], "llm.gen", models[m], pl[k], t);
+				set_metric(&run, r, "ttft", "s", BT_LOWER_IS_BETTER, t / 10);
+				set_metric(&run, r, "tokens_per_s", "tokens/s", BT_HIGHER_IS_BETTER, 32 / t);
+			}
+	for (int v = 0; v < 2; v++)
+		for (int m = 0; m < 2; m++)
+			model_case(v ? "load.fast" : "load.eager", "llm.load", models[m], NULL,
+				   (1 + m * 14) * 1e-3);
+	assert_int_equal(bt_report_charts(&run, NULL, &c, NULL), 0);
+	static const char *const files[] = {
+		"llm.gen-time.svg", "llm.gen-ttft.svg", "llm.gen-tokens_per_s.svg",
+		"llm.gen-throughput.svg", "llm.gen-memory.svg", "llm.gen-speedup.svg",
+		"llm.gen-time-by-model.svg", "llm.load-time.svg", "llm.load-throughput.svg",
+		"llm.load-memory.svg", "llm.load-speedup.svg",
+	};
+	assert_int_equal(c.n, sizeof files / sizeof *files);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_string_equal(c.items[i].file, files[i]);
+		well_formed(c.items[i].svg, c.items[i].svg_len);
+	}
+	/* per metric: its unit and direction; a series per implementation and model */
+	const struct bt_chart *tt = &c.items[1], *tp = &c.items[2];
+	assert_int_equal(tt->kind, BT_CHART_METRIC);
+	assert_string_equal(tt->title, "llm.gen: median ttft vs prompt_len");
+	assert_int_equal(tt->n_series, 4);
+	static const char *const tth[] = {
+		">median ttft (s), lower is better</text>", ">prompt_len (log scale)</text>",
+		"data-series=\"gen.eager model=tiny\"", "data-series=\"gen.fast model=small\"",
+		" ms</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(tt->svg, tth), "");
+	assert_non_null(strstr(tp->svg, ">median tokens_per_s (tokens/s), higher is better</text>"));
+	/* the speedup of fast over eager: 4x, a line at 1x, eager not drawn */
+	const struct bt_chart *sp = chart(&c, BT_CHART_SPEEDUP, "llm.gen", "llm.gen-speedup.svg", 2);
+	static const char *const sph[] = {
+		"<title>llm.gen: speedup over gen.eager vs prompt_len</title>",
+		"<line class=\"reference\"", ">1x</text>", ">speedup over gen.eager</text>",
+		"data-series=\"gen.fast model=tiny\"", ">4x</text>",
+	};
+	assert_string_equal(BT_TEST_MISSING(sp->svg, sph), "");
+	assert_null(strstr(sp->svg, "data-series=\"gen.eager"));
+	/* the model by its size: the counter that maps it one to one */
+	const struct bt_chart *bm = &c.items[6];
+	assert_string_equal(bm->title, "llm.gen: median time vs model (params)");
+	assert_non_null(strstr(bm->svg, ">model (params, log scale)</text>"));
+	assert_non_null(strstr(bm->svg, " M params</text>"));
+	assert_int_equal(bm->n_series, 8); /* 2 implementations x 4 prompt lengths */
+	const struct bt_chart *lt = chart(&c, BT_CHART_TIME, "llm.load", "llm.load-time.svg", 2);
+	assert_string_equal(lt->title, "llm.load: median time vs model (params)");
+	assert_non_null(strstr(lt->svg, "data-series=\"load.fast\""));
 }
 
 static void test_no_sweep_no_chart(void **state)
@@ -327,7 +434,7 @@ static void test_ablation(void **state)
 static void test_direct_charts(void **state)
 {
 	struct bt_strbuf out = BT_STRBUF_INIT;
-	struct bt_svg_line_chart lc = { "empty", "x", "y", NULL, 0, 0, NULL, 0 };
+	struct bt_svg_line_chart lc = { .title = "empty", .x_label = "x", .y_label = "y" };
 	assert_int_equal(bt_svg_line_chart(&lc, &out), 0);
 	assert_int_equal(count(out.buf, "<path"), 0);
 	assert_non_null(strstr(out.buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
@@ -336,12 +443,35 @@ static void test_direct_charts(void **state)
 	/* a log axis drops points <= 0; one point still gives a path */
 	const double x[] = { 0, 10 }, y[] = { 1, 5 };
 	struct bt_svg_series s = { "only", x, y, 2 };
-	struct bt_svg_line_chart l2 = { "one", "x", "y", "s", 1, 1, &s, 1 };
+	struct bt_svg_line_chart l2 = { .title = "one", .x_label = "x", .y_label = "y",
+					.y_unit = "s", .x_log = 1, .y_log = 1, .series = &s,
+					.n_series = 1 };
 	assert_int_equal(bt_svg_line_chart(&l2, &out), 0);
 	assert_int_equal(count(out.buf, "<path"), 1);
 	assert_int_equal(count(out.buf, "<circle"), 1);
+	assert_null(strstr(out.buf, "class=\"reference\""));
+	assert_null(strstr(out.buf, "class=\"mark\""));
 	assert_null(strstr(out.buf, "nan"));
 	assert_null(strstr(out.buf, "inf"));
+	well_formed(out.buf, out.len);
+	bt_strbuf_reset(&out);
+	/* a reference line at 1x below the data (the y range takes it in),
+	 * crossovers marked at x = 3 and, outside the data, 50 (left out) */
+	const double x3[] = { 1, 4, 9 }, y3[] = { 2, 3, 4 }, marks[] = { 3, 50 };
+	const char *const ml[] = { "b overtakes a at n ~ 3 & <more>", "outside" };
+	struct bt_svg_series s3 = { "b", x3, y3, 3 };
+	struct bt_svg_line_chart l3 = { .title = "speedup", .x_label = "n", .y_label = "speedup",
+					.y_unit = "x", .series = &s3, .n_series = 1,
+					.y_ref_on = 1, .y_ref = 1, .y_ref_label = "1x",
+					.x_marks = marks, .x_mark_labels = ml, .n_x_marks = 2 };
+	assert_int_equal(bt_svg_line_chart(&l3, &out), 0);
+	assert_int_equal(count(out.buf, "<line class=\"reference\""), 1);
+	assert_int_equal(count(out.buf, "<line class=\"mark\""), 1);
+	assert_non_null(strstr(out.buf, "data-label=\"b overtakes a at n ~ 3 &amp; &lt;more&gt;\""));
+	assert_non_null(strstr(out.buf, "class=\"reference-label\""));
+	assert_non_null(strstr(out.buf, ">1x</text>"));
+	assert_null(strstr(out.buf, "outside"));
+	assert_int_equal(count(out.buf, "<title>"), 1);
 	well_formed(out.buf, out.len);
 	bt_strbuf_reset(&out);
 	struct bt_svg_bar bars[] = { { "v", NAN, NAN } };
@@ -863,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_geometric),
 		CHARTS_TEST(test_line_charts),
 		CHARTS_TEST(test_linear_and_series_split),
+		CHARTS_TEST(test_metric_and_counter_axes),
 		CHARTS_TEST(test_no_sweep_no_chart),
 		CHARTS_TEST(test_escaping),
 		CHARTS_TEST(test_ablation),
