@@ -180,7 +180,8 @@ static int ident_char(char c)
 }
 
 /* The next use of macro word (followed by '(') at or after *pos, outside
- * literals and not in a #define; its offset, or -1. */
+ * literals and not the name in its own #define; its offset, or -1. A use
+ * inside another macro's #define counts (in_define tells them apart). */
 static long find_macro(const struct src *s, const char *word, size_t pos)
 {
 	size_t wl = strlen(word);
@@ -194,11 +195,9 @@ static long find_macro(const struct src *s, const char *word, size_t pos)
 		if (*q != '(')
 			continue;
 		const char *b = p;
-		while (b > s->code && b[-1] != '\n')
+		while (b > s->code && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
-		while (*b == ' ' || *b == '\t')
-			b++;
-		if (*b == '#')
+		if (b - s->code >= 6 && strncmp(b - 6, "define", 6) == 0)
 			continue;
 		return (long)at;
 	}
@@ -229,8 +228,98 @@ static int macro_args(const struct src *s, size_t at, size_t *start, size_t *end
 	return -1;
 }
 
+/* Whether offset at is on a line of a #define: its first line or one
+ * that it continues with a backslash. */
+static int in_define(const struct src *s, size_t at)
+{
+	size_t b = at;
+	for (;;) {
+		while (b > 0 && s->code[b - 1] != '\n')
+			b--; /* the start of the line */
+		size_t k = b > 0 ? b - 1 : 0; /* the previous line's end */
+		while (k > 0 && (s->code[k - 1] == ' ' || s->code[k - 1] == '\t' ||
+				 s->code[k - 1] == '\r'))
+			k--;
+		if (b == 0 || k == 0 || s->code[k - 1] != '\\')
+			break;
+		b = k - 1; /* that line goes on into this one */
+	}
+	while (b < s->len && (s->code[b] == ' ' || s->code[b] == '\t'))
+		b++;
+	return b < s->len && s->code[b] == '#';
+}
+
+static size_t literal_seq(const struct src *s, size_t j, size_t b,
+			  struct bt_strbuf *val, int depth);
+
+/* Appends the expansion of the object-like macro name (nl bytes) that
+ * the file #defines as string literals (or more such names); 0, or -1
+ * when the file has no such #define of it. */
+static int expand_define(const struct src *s, const char *name, size_t nl,
+			 struct bt_strbuf *val, int depth)
+{
+	for (const char *p = s->code; (p = strstr(p, "define")); p += 6) {
+		const char *q = p, *n = p + 6;
+		if (s->in_str[p - s->code])
+			continue;
+		while (q > s->code && (q[-1] == ' ' || q[-1] == '\t'))
+			q--;
+		if (q == s->code || q[-1] != '#')
+			continue;
+		for (q--; q > s->code && (q[-1] == ' ' || q[-1] == '\t'); q--)
+			;
+		if ((q > s->code && q[-1] != '\n') || (*n != ' ' && *n != '\t'))
+			continue;
+		while (*n == ' ' || *n == '\t')
+			n++;
+		if (strncmp(n, name, nl) != 0 || ident_char(n[nl]) || n[nl] == '(')
+			continue;
+		/* the body: to the end of the line and the lines it continues */
+		size_t b = (size_t)(n + nl - s->code), e = b;
+		while (e < s->len && !(s->code[e] == '\n' && s->code[e - 1] != '\\'))
+			e++;
+		return literal_seq(s, b, e, val, depth) == e ? 0 : -1;
+	}
+	return -1;
+}
+
+/* Adjacent string literals, and names of macros that expand_define
+ * expands, from j up to b or a ',', appended to val: the offset where
+ * they end (b or the ','), or (size_t)-1 when something else is there
+ * or nothing is. */
+static size_t literal_seq(const struct src *s, size_t j, size_t b,
+			  struct bt_strbuf *val, int depth)
+{
+	int any = 0;
+	for (;; any = 1) {
+		while (j < b && (s->code[j] == ' ' || s->code[j] == '\t' ||
+				 s->code[j] == '\n' || s->code[j] == '\r' ||
+				 (s->code[j] == '\\' && j + 1 < b && s->code[j + 1] == '\n')))
+			j++;
+		if (j >= b || s->code[j] == ',')
+			return any ? j : (size_t)-1;
+		if (s->code[j] == '"') {
+			size_t k = j + 1;
+			while (k < b && s->in_str[k])
+				k++;
+			bt_strbuf_addf(val, "%.*s", (int)(k - j - 1), s->code + j + 1);
+			j = k + 1;
+		} else if (ident_char(s->code[j]) && !(s->code[j] >= '0' && s->code[j] <= '9')) {
+			size_t k = j;
+			while (k < b && ident_char(s->code[k]))
+				k++;
+			if (depth >= 8 || expand_define(s, s->code + j, k - j, val, depth + 1))
+				return (size_t)-1;
+			j = k;
+		} else {
+			return (size_t)-1;
+		}
+	}
+}
+
 /* Field .name of the arguments [a, b): 0 absent, 1 a string literal
- * (adjacent literals joined into val), 2 something else. */
+ * (adjacent literals, and macros of the file that are literals, joined
+ * into val), 2 something else. */
 static int field(const struct src *s, size_t a, size_t b, const char *name,
 		 struct bt_strbuf *val)
 {
@@ -245,25 +334,7 @@ static int field(const struct src *s, size_t a, size_t b, const char *name,
 			j++;
 		if (j >= b || s->code[j] != '=')
 			continue;
-		j++;
-		int lit = 0;
-		for (;;) {
-			while (j < b && (s->code[j] == ' ' || s->code[j] == '\t' || s->code[j] == '\n'))
-				j++;
-			if (j >= b || s->code[j] != '"')
-				break;
-			size_t k = j + 1;
-			while (k < b && s->in_str[k])
-				k++;
-			bt_strbuf_addf(val, "%.*s", (int)(k - j - 1), s->code + j + 1);
-			lit = 1;
-			j = k + 1;
-		}
-		if (!lit)
-			return 2;
-		while (j < b && (s->code[j] == ' ' || s->code[j] == '\t' || s->code[j] == '\n'))
-			j++;
-		return j >= b || s->code[j] == ',' ? 1 : 2;
+		return literal_seq(s, j + 1, b, val, 0) == (size_t)-1 ? 2 : 1;
 	}
 	return 0;
 }
@@ -305,6 +376,8 @@ static void check_file(struct check *ck, const struct src *s, int *benches,
 		size_t a, b;
 		uses++;
 		(*benches)++;
+		if (in_define(s, (size_t)at))
+			continue; /* its fields are known where the macro is used */
 		if (macro_args(s, (size_t)at, &a, &b)) {
 			problem(ck, s, (size_t)at, "BT_BENCH without its closing parenthesis");
 			continue;
@@ -337,7 +410,8 @@ static void check_file(struct check *ck, const struct src *s, int *benches,
 			check_spec(ck, s, (size_t)at, "benchmark", nm.buf, v.buf ? v.buf : "");
 		else if (kind == 2)
 			problem(ck, s, (size_t)at, "benchmark '%s': .params is not a "
-				"string literal", nm.buf);
+				"string literal (nor a macro this file defines as one)",
+				nm.buf);
 		if (field(s, a, b, "presets", &v) == 1) {
 			for (char *p = v.buf; p && *p;) {
 				size_t n = strcspn(p, ",");
@@ -362,7 +436,7 @@ static void check_file(struct check *ck, const struct src *s, int *benches,
 	for (long at = 0; (at = find_macro(s, "BT_PRESET", (size_t)at)) >= 0; at++) {
 		size_t a, b;
 		uses++;
-		if (macro_args(s, (size_t)at, &a, &b))
+		if (in_define(s, (size_t)at) || macro_args(s, (size_t)at, &a, &b))
 			continue;
 		size_t fe = a;
 		while (fe < b && s->code[fe] != ',')

@@ -94,6 +94,7 @@ int bt_front_mpi_main(struct bt_front *f, const struct bt_build_info *build,
 		struct bt_strbuf err = BT_STRBUF_INIT;
 		struct bt_plan plan;
 		struct bt_run run;
+		memset(&run, 0, sizeof run); /* bt_run_release: safe zeroed */
 		int rc = bt_plan_build(&plan, c, &err);
 		if (rc || plan.n_cases != 1) {
 			if (bt__dist_rank == 0)
@@ -108,8 +109,7 @@ int bt_front_mpi_main(struct bt_front *f, const struct bt_build_info *build,
 			code = bt__dist_rank == 0 && out ? write_case_result(out, &run)
 							 : BT_EXIT_OK;
 		}
-		if (!rc && plan.n_cases == 1)
-			bt_run_release(&run);
+		bt_run_release(&run);
 		bt_plan_release(&plan);
 		bt_strbuf_release(&err);
 	}

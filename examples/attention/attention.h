@@ -167,6 +167,11 @@ void attn_sparse(const struct attn_shape *sh, const struct attn_sparse_cfg *cfg,
 /* Fills x[0..n-1] with uniform floats in [-1, 1] from a splitmix64 stream
  * seeded with seed: the same seed gives the same values everywhere. */
 void attn_fill_uniform(float *x, size_t n, uint64_t seed);
+/* Values offset .. offset + n - 1 of the stream attn_fill_uniform(.., seed)
+ * gives (a block of a tensor without the rest: the ring variants). */
+void attn_fill_uniform_at(float *x, size_t n, uint64_t seed, size_t offset);
+/* The seeds of the q, k and v streams that attn_make_inputs fills from. */
+void attn_input_streams(uint64_t seed, uint64_t streams[3]);
 /* q, k, v from three streams derived from seed. */
 void attn_make_inputs(const struct attn_shape *sh, uint64_t seed, float *q,
 		      float *k, float *v);

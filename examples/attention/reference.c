@@ -39,7 +39,13 @@ static uint64_t splitmix64(uint64_t *state)
 
 void attn_fill_uniform(float *x, size_t n, uint64_t seed)
 {
-	uint64_t st = seed;
+	attn_fill_uniform_at(x, n, seed, 0);
+}
+
+void attn_fill_uniform_at(float *x, size_t n, uint64_t seed, size_t offset)
+{
+	/* splitmix64's state advances by its constant once per value */
+	uint64_t st = seed + (uint64_t)offset * 0x9e3779b97f4a7c15ull;
 	for (size_t i = 0; i < n; i++) {
 		/* 24 random bits -> [0, 1) exactly representable -> [-1, 1). */
 		uint64_t r = splitmix64(&st) >> 40;
@@ -47,14 +53,22 @@ void attn_fill_uniform(float *x, size_t n, uint64_t seed)
 	}
 }
 
+void attn_input_streams(uint64_t seed, uint64_t streams[3])
+{
+	uint64_t st = seed;
+	for (int i = 0; i < 3; i++)
+		streams[i] = splitmix64(&st);
+}
+
 void attn_make_inputs(const struct attn_shape *sh, uint64_t seed, float *q,
 		      float *k, float *v)
 {
 	size_t n = attn_tensor_floats(sh);
-	uint64_t st = seed;
-	attn_fill_uniform(q, n, splitmix64(&st));
-	attn_fill_uniform(k, n, splitmix64(&st));
-	attn_fill_uniform(v, n, splitmix64(&st));
+	uint64_t st[3];
+	attn_input_streams(seed, st);
+	attn_fill_uniform(q, n, st[0]);
+	attn_fill_uniform(k, n, st[1]);
+	attn_fill_uniform(v, n, st[2]);
 }
 
 int attn_check_rows(int seq_len, int max_rows, int *rows)

@@ -191,6 +191,26 @@ void model_close(struct model *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* The first tensor of m's file that the config does not name (a name
+ * corrupted in the file, say), or NULL. */
+static const char *stray_tensor(const struct model *m)
+{
+	for (size_t t = 0; t < m->file.n_tensors; t++) {
+		const char *have = m->file.tensors[t].name;
+		int known = 0;
+		for (int i = 0; i < model_tensor_count(&m->cfg) && !known; i++) {
+			char name[96];
+			int64_t sh[2];
+			int nd;
+			model_tensor_name(&m->cfg, i, name, sizeof name, sh, &nd);
+			known = strcmp(name, have) == 0;
+		}
+		if (!known)
+			return have;
+	}
+	return NULL;
+}
+
 int model_open(struct model *m, const char *dir, const char *spec, char *err,
 	       size_t errlen)
 {
@@ -240,6 +260,11 @@ int model_open(struct model *m, const char *dir, const char *spec, char *err,
 		const float *p;
 		model_tensor_name(c, i, name, sizeof name, sh, &nd);
 		if (st_expect(&m->file, name, nd, sh, &p, err, errlen)) {
+			const char *stray = st_find(&m->file, name) ? NULL : stray_tensor(m);
+			if (stray)
+				fail(err, errlen, "%s: tensor '%s': missing (the config needs it); "
+				     "the file has '%s', which the config does not name",
+				     m->weights_path, name, stray);
 			model_close(m);
 			return -1;
 		}

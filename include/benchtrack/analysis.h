@@ -487,9 +487,10 @@ void bt_cp_result_release(struct bt_cp_result *r);
  *    gives p <= max_pvalue / 10 (several lengths are tried at each
  *    point).
  * Of overlapping or adjacent candidates the largest |t| is kept. Nothing
- * in otava_compat. Two-point excursions are not searched: two
- * neighbouring outliers (3% spikes) are too common. */
-#define BT_EXCURSION_MIN_LEN 3
+ * in otava_compat. Two neighbouring outliers (3% spikes) are common, so
+ * a two-point excursion is tested against up to 60 points on each side
+ * and must also reach 10 noise sd. */
+#define BT_EXCURSION_MIN_LEN 2
 #define BT_EXCURSION_MAX_LEN 8
 struct bt_excursion {
 	size_t start, end;     /* x[start..end) moved; x[end] is back */

@@ -519,31 +519,49 @@ int bt_svg_bar_chart(const struct bt_svg_bar_chart *c, struct bt_strbuf *out);
 
 /* The charts of a run. Groups are as for crossovers: results with the
  * same group (or, without one, the same benchmark name), in order of
- * first appearance. For each group with a swept axis (a parameter whose
- * values are numbers in every result of the group and take at least 2
- * distinct values; the one with most distinct values, ties by name):
- *   BT_CHART_TIME        median of opts->metric ("time") vs the axis
- *   BT_CHART_THROUGHPUT  throughput vs the axis, when any result has a
- *                        throughput unit
- *   BT_CHART_MEMORY      peak memory (peak_memory_bytes) vs the axis,
- *                        when any result has it
- * with log axes for x when the axis's values are geometric
- * (bt_svg_is_geometric) and then for y too when all y values are > 0.
- * One series per benchmark (in run order), split by variant when the
- * benchmark ran more than one ("dilated:pattern_cache"), and by the other
- * parameters when they vary in the group ("naive heads=8"). Only ok
- * results are drawn. And for each ablation benchmark (one with a "none"
+ * first appearance. A group's axes are its parameters present in every
+ * result with at least 2 distinct values: numeric ones (x = the number),
+ * and others whose values a counter of every result maps one to one onto
+ * numbers (x = the counter: model=tiny,small by "params"; the first such
+ * counter of the first result; x ticks in the counter's name, "14.4 M
+ * params"). The first axis (the swept one) is numeric when there is one,
+ * then has the most distinct values, then the first name. Along it:
+ *   BT_CHART_TIME        median of opts->metric ("time")
+ *   BT_CHART_METRIC      median of each other metric with samples, in
+ *                        order of first appearance, at most 6 per group;
+ *                        the title ends in "(lower is better)" or
+ *                        "(higher is better)"
+ *   BT_CHART_THROUGHPUT  throughput (results with a throughput unit)
+ *   BT_CHART_MEMORY      peak memory (peak_memory_bytes >= 0)
+ *   BT_CHART_SPEEDUP     the speedup in the median of opts->metric
+ *                        (base / impl, impl / base when higher is
+ *                        better) of every implementation over the
+ *                        group's baseline (as for crossovers:
+ *                        opts->baseline when the group has it, else its
+ *                        first benchmark; ablation benchmarks left out)
+ *                        at the same parameters; a reference line at 1x
+ *                        and, for "time" on a numeric axis, a mark at
+ *                        each crossover that overtakes or falls behind
+ * and along each other axis (at most 2) BT_CHART_TIME of opts->metric,
+ * file SLUG-time-by-PARAM.svg. Log axes for x when the axis's values are
+ * geometric (bt_svg_is_geometric) and then for y too when all y values
+ * are > 0. One series per benchmark (in run order), split by variant when
+ * the benchmark ran more than one ("dilated:pattern_cache"), and by the
+ * other parameters that vary in the group ("naive heads=8"). Only ok
+ * results are drawn; a chart is made only when a series has 2 points to
+ * draw. And for each ablation benchmark (one with a "none"
  * variant) BT_CHART_ABLATION: one bar per other variant in run order,
  * speedup = geometric mean over the parameter values of median(none) /
  * median(variant) (inverted for a higher-is-better metric) and memory
  * change = mean of (peak - peak(none)) / peak(none), over the parameter
  * values where both ran ok.
  *
- * Files are named SLUG-time.svg, SLUG-throughput.svg, SLUG-memory.svg
- * (SLUG: the group) and SLUG-ablation.svg (the benchmark), SLUG being the
- * name with characters other than [A-Za-z0-9._-] as '_' and a leading
- * '.' as '_'; "-2", "-3"... is added before ".svg" when two names would
- * be equal. */
+ * Files are named SLUG-time.svg, SLUG-METRIC.svg, SLUG-throughput.svg,
+ * SLUG-memory.svg, SLUG-speedup.svg (SLUG: the group; METRIC slugged as
+ * SLUG but '.' as '_' too) and SLUG-ablation.svg (the benchmark), SLUG
+ * being the name with characters other than [A-Za-z0-9._-] as '_' and a
+ * leading '.' as '_'; "-2", "-3"... is added before ".svg" when two names
+ * would be equal. */
 enum bt_chart_kind {
 	BT_CHART_TIME = 0,
 	BT_CHART_THROUGHPUT,
@@ -565,8 +583,10 @@ struct bt_chart {
 };
 
 struct bt_charts {
-	struct bt_chart *items; /* groups in order; per group time,
-				   throughput, memory, then ablations */
+	struct bt_chart *items; /* groups in order; per group time, the
+				   other metrics, throughput, memory,
+				   speedup, time by the other axes, then
+				   ablations */
 	size_t n;
 	struct bt_arena *arena; /* owns everything */
 };

@@ -747,11 +747,13 @@ static double change_margin(const struct cp_rec *r, const struct bt_cp_opts *o)
  * SHORT_MAX points that moved and came back, the two changes of opposite
  * sign, both confirmed by min_after points) is kept only when every point
  * of it lies beyond every point of its context (SHORT_CTX points on each
- * side, not across another change point), the rule of bt_excursions:
- * on a long series a second mode of the noise, or neighbouring spikes,
- * put a few outliers in a row somewhere (on null series of 1000 points
- * 17% with a 10% mode at 5 sd, 23% with 3% spikes were flagged so), and
- * their other outliers fall among the context. Returns the index of the
+ * side, not across another change point; for one or two points the whole
+ * segments on both sides), the rule of bt_excursions: on a long series a
+ * second mode of the noise, or neighbouring spikes, put a few outliers in
+ * a row somewhere (on null series of 1000 points 17% with a 10% mode at
+ * 5 sd, 23% with 3% spikes were flagged so), and their other outliers
+ * fall among the context (two neighbouring spikes often have none within
+ * 20 points: so the whole sides). Returns the index of the
  * change to remove (the one with the larger t-test p), or (size_t)-1. */
 #define SHORT_MAX 8
 #define SHORT_CTX 20
@@ -769,8 +771,10 @@ static size_t short_excursion(const double *y, size_t n, const struct cp_rec *cp
 			continue;
 		lo = i ? cp[i - 1].index : 0;
 		hi = i + 2 < m ? cp[i + 2].index : n;
-		lo = s - lo > SHORT_CTX ? s - SHORT_CTX : lo;
-		hi = hi - e > SHORT_CTX ? e + SHORT_CTX : hi;
+		if (e - s > 2) { /* one or two points: all of both sides */
+			lo = s - lo > SHORT_CTX ? s - SHORT_CTX : lo;
+			hi = hi - e > SHORT_CTX ? e + SHORT_CTX : hi;
+		}
 		for (j = s; j < e; j++) {
 			in_min = y[j] < in_min ? y[j] : in_min;
 			in_max = y[j] > in_max ? y[j] : in_max;

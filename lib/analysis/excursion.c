@@ -15,6 +15,13 @@
  * MIN_BEFORE before it (and one after it: the return). */
 #define CTX 20
 #define MIN_BEFORE 5
+/* A two-point excursion (a slowdown fixed two commits later) must stand
+ * out more: two neighbouring outliers (3% spikes at 6 sd, a second mode)
+ * are common, and within 20 points there is often no other outlier. So it
+ * is tested against up to CTX2 points on each side and must reach TWO_K
+ * noise sd (a 20% slowdown at 1% noise is 20 sd, at 2% noise 10). */
+#define CTX2 60
+#define TWO_K 10.0
 /* The t-test's p must reach a tenth of max_pvalue: six lengths are tried
  * at every point (on the dev corpus p <= max_pvalue alone flagged 1.4% of
  * Gaussian and 7% of AR(1) 0.6 null series; a tenth, none and 3%). */
@@ -131,6 +138,8 @@ static int test_one(const double *x, size_t n, size_t s, size_t e, size_t lo,
 	need = bt_cp_floor(o, mb, sd) * fabs(mb);
 	if (o->noise_k * sd > need)
 		need = o->noise_k * sd;
+	if (L == 2 && TWO_K * sd > need)
+		need = TWO_K * sd;
 	if (!(fabs(md - mc) >= need) || !(fabs(md - mc) > 0))
 		return 0;
 	/* a t-test of its mean against the context's, on effective sample
@@ -204,15 +213,15 @@ int bt_excursions(const double *x, size_t n, const struct bt_cp_opts *o,
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(x[i]))
 			return bt_error(err, BT_EINVAL, "excursions: point %zu is not finite", i);
-	ctx = malloc(2 * CTX * sizeof *ctx);
-	work = malloc(2 * CTX * sizeof *work);
+	ctx = malloc(2 * CTX2 * sizeof *ctx);
+	work = malloc(2 * CTX2 * sizeof *work);
 	if (!ctx || !work) {
 		rc = BT_ENOMEM;
 		goto out;
 	}
 	for (size_t s = 1; s < n; s++) {
 		for (size_t L = BT_EXCURSION_MIN_LEN; L <= BT_EXCURSION_MAX_LEN && s + L < n; L++) {
-			size_t e = s + L, lo, hi, b;
+			size_t e = s + L, lo, hi, b, w = L == 2 ? CTX2 : CTX;
 			struct cand cd;
 
 			/* no change point inside it (its edges may be change
@@ -221,10 +230,10 @@ int bt_excursions(const double *x, size_t n, const struct bt_cp_opts *o,
 			if (cp_after(cps, s, n) < e)
 				break;
 			b = cp_before(cps, s);
-			lo = s > CTX ? s - CTX : 0;
+			lo = s > w ? s - w : 0;
 			if (lo < b)
 				lo = b;
-			hi = e + CTX < n ? e + CTX : n;
+			hi = e + w < n ? e + w : n;
 			b = cp_after(cps, e, n);
 			if (hi > b)
 				hi = b;

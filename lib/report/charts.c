@@ -1,7 +1,8 @@
 /* The charts of a run (bt_report_charts, bt_charts_release; contracts in
  * include/benchtrack/report.h, "SVG plots"): which plots a run gets (line
- * charts along the swept parameter of each group, ablation bar charts of
- * variants against "none"), their titles, labels and unique file names.
+ * charts of each metric, throughput, memory and the speedup over the
+ * baseline along the axes of each group, ablation bar charts of variants
+ * against "none"), their titles, labels and unique file names.
  * The plots themselves are drawn by lib/report/svg.c. */
 #include <math.h>
 #include <stdio.h>
@@ -176,27 +177,38 @@ static int axis_value(const struct bt_result *r, const struct axis *a, double *v
 
 /* The counter of results idx[0..n) that maps the values of param one to
  * one onto numbers: the first such counter of the first result; NULL when
- * none. */
+ * none or when param has more than MAX_MAPPED values. O(n * values). */
+#define MAX_MAPPED 64
 static const char *mapping_counter(const struct bt_run *run, const size_t *idx, size_t n,
 				   const char *param)
 {
 	const struct bt_result *r0 = &run->results[idx[0]];
+	const char *val[MAX_MAPPED];
+	double num[MAX_MAPPED];
 	for (size_t k = 0; k < r0->n_counters; k++) {
 		const char *name = r0->counters[k].name;
+		size_t nv = 0;
 		int ok = 1;
 		for (size_t i = 0; i < n && ok; i++) {
-			const struct bt_counter *c = counter_of(&run->results[idx[i]], name);
-			ok = c && isfinite(c->value);
-		}
-		/* same parameter value <=> same counter value */
-		for (size_t i = 0; i < n && ok; i++) {
-			const struct bt_result *a = &run->results[idx[i]];
-			for (size_t j = i + 1; j < n && ok; j++) {
-				const struct bt_result *b = &run->results[idx[j]];
-				int same_p = streq(param_of(a, param), param_of(b, param));
-				int same_c = counter_of(a, name)->value == counter_of(b, name)->value;
-				ok = same_p == same_c;
+			const struct bt_result *r = &run->results[idx[i]];
+			const struct bt_counter *c = counter_of(r, name);
+			const char *pv = param_of(r, param);
+			ok = c && isfinite(c->value) && pv;
+			size_t j = 0;
+			while (ok && j < nv && !streq(val[j], pv))
+				j++;
+			if (!ok)
+				break;
+			if (j < nv) {
+				ok = num[j] == c->value; /* a function of the value */
+				continue;
 			}
+			for (size_t q = 0; q < nv && ok; q++)
+				ok = num[q] != c->value; /* one to one */
+			if (nv == MAX_MAPPED)
+				return NULL;
+			val[nv] = pv;
+			num[nv++] = c->value;
 		}
 		if (ok)
 			return name;
@@ -365,11 +377,22 @@ static int lines_build(struct lines *l, const struct bt_run *run, const size_t *
 	return 0;
 }
 
+/* A benchmark of the group with a "none" variant (ablation). */
+static int is_ablation(const struct bt_run *run, const size_t *idx, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(run->results[idx[i]].name, name) &&
+		    streq(variant_of(&run->results[idx[i]]), "none"))
+			return 1;
+	return 0;
+}
+
 struct chart_spec {
 	enum bt_chart_kind kind;
 	const char *suffix;     /* file: GROUP-SUFFIX.svg */
 	const char *title, *y_label, *y_unit;
 	const char *skip_name;  /* series of this benchmark left out */
+	int skip_ablation;      /* series of ablation benchmarks left out */
 	int y_ref_on;
 	double y_ref;
 	const char *y_ref_label;
@@ -397,7 +420,9 @@ static void draw_lines(struct builder *b, const char *group, const struct lines 
 	/* points series by series, in one array */
 	size_t used = 0, best = 0;
 	for (size_t s = 0; s < l->ns; s++) {
-		if (sp->skip_name && streq(b->run->results[l->first[s]].name, sp->skip_name))
+		const char *name = b->run->results[l->first[s]].name;
+		if ((sp->skip_name && streq(name, sp->skip_name)) ||
+		    (sp->skip_ablation && is_ablation(b->run, l->idx, l->n, name)))
 			continue;
 		struct bt_svg_series *se = &ss[ns++];
 		se->name = bt_strbuf_str(&l->names[s]);
@@ -493,14 +518,14 @@ static void metric_chart(struct builder *b, const char *group, const struct line
 	const char *mn = metric ? metric : "";
 	int time = streq(mn, "time");
 	bt_strbuf_addf(&title, "%s: median %s vs %s", group, mn, axis_name(l->axis, &an));
+	if (!time && dir)
+		bt_strbuf_addf(&title, " (%s is better)", dir > 0 ? "higher" : "lower");
 	if (time)
 		bt_strbuf_adds(&ylab, "median time per op");
 	else
 		bt_strbuf_addf(&ylab, "median %s", mn);
 	if (unit && *unit)
 		bt_strbuf_addf(&ylab, " (%s)", unit);
-	if (!time && dir)
-		bt_strbuf_addf(&ylab, ", %s is better", dir > 0 ? "higher" : "lower");
 	struct chart_spec sp = { .kind = kind, .suffix = suffix, .title = bt_strbuf_str(&title),
 				 .y_label = bt_strbuf_str(&ylab), .y_unit = unit };
 	if (title.buf && ylab.buf && an.buf)
@@ -510,16 +535,6 @@ static void metric_chart(struct builder *b, const char *group, const struct line
 	bt_strbuf_release(&title);
 	bt_strbuf_release(&ylab);
 	bt_strbuf_release(&an);
-}
-
-/* A benchmark of the group with a "none" variant (ablation). */
-static int is_ablation(const struct bt_run *run, const size_t *idx, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq(run->results[idx[i]].name, name) &&
-		    streq(variant_of(&run->results[idx[i]]), "none"))
-			return 1;
-	return 0;
 }
 
 /* The speedup of every other implementation over the group's baseline
@@ -594,7 +609,7 @@ static void speedup_chart(struct builder *b, const char *group, const struct lin
 	bt_strbuf_addf(&ylab, "speedup over %s", base);
 	struct chart_spec sp = { .kind = BT_CHART_SPEEDUP, .suffix = "speedup",
 				 .title = bt_strbuf_str(&title), .y_label = bt_strbuf_str(&ylab),
-				 .y_unit = "x", .skip_name = base, .y_ref_on = 1, .y_ref = 1, .y_ref_label = "1x",
+				 .y_unit = "x", .skip_name = base, .skip_ablation = 1, .y_ref_on = 1, .y_ref = 1, .y_ref_label = "1x",
 				 .marks = marks, .mark_labels = labels, .n_marks = nm };
 	if (title.buf && ylab.buf && an.buf)
 		draw_lines(b, group, l, yv, &sp);

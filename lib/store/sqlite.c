@@ -557,6 +557,7 @@ static int migrate(struct sqlite_index *h, int version, struct bt_strbuf *err)
 	/* another process may have migrated while we waited for the lock */
 	rc = pragma_int(h->db, h->path, "PRAGMA user_version", &version, NULL,
 			err);
+	int from = version;
 	if (!rc && version > SCHEMA_VERSION)
 		rc = too_new(h, version, err);
 	for (int i = version; !rc && i < SCHEMA_VERSION; i++)
@@ -571,6 +572,11 @@ static int migrate(struct sqlite_index *h, int version, struct bt_strbuf *err)
 		rc = db_exec(h, "COMMIT", err);
 	if (rc && !sqlite3_get_autocommit(h->db))
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	/* a conversion leaves the old tables' pages free: the file shrinks
+	 * to the new size (once; another process holding the index open
+	 * only delays it to a later migration-free open: never needed) */
+	if (!rc && from >= 1 && from < SCHEMA_VERSION)
+		sqlite3_exec(h->db, "VACUUM", NULL, NULL, NULL);
 	return rc;
 }
 

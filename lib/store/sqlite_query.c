@@ -157,7 +157,7 @@ static int unpack_tags(struct bt_arena *a, const char *packed, size_t len,
 	"SELECT run_id, type, suite, timestamp, commit_hash, branch, dirty," \
 	" machine_name, fingerprint, path, archive, n_results, n_failed,"   \
 	" (SELECT group_concat(length(CAST(tag AS BLOB)) || ':' || tag, '')" \
-	" FROM tags WHERE tags.run_id = runs.run_id) FROM runs WHERE 1"
+	" FROM tags WHERE tags.rid = runs.rid) FROM runs WHERE 1"
 
 static int build_query(struct sqlite_index *h, const struct bt_store_filter *f,
 		       struct bt_arena *tmp, struct bt_strbuf *sql,
@@ -203,11 +203,12 @@ static int build_query(struct sqlite_index *h, const struct bt_store_filter *f,
 				    " fingerprint = ?%d)", i, i);
 	}
 	if (!rc && f->benchmark)
-		rc = bt_strbuf_addf(sql, " AND run_id IN (SELECT run_id FROM"
-				    " results WHERE name = ?%d)",
+		rc = bt_strbuf_addf(sql, " AND rid IN (SELECT rid FROM"
+				    " results WHERE name = (SELECT id FROM"
+				    " strings WHERE s = ?%d))",
 				    ADD_BIND(f->benchmark));
 	if (!rc && f->tag)
-		rc = bt_strbuf_addf(sql, " AND run_id IN (SELECT run_id FROM"
+		rc = bt_strbuf_addf(sql, " AND rid IN (SELECT rid FROM"
 				    " tags WHERE tag = ?%d)", ADD_BIND(f->tag));
 	if (!rc && !f->include_archived)
 		rc = bt_strbuf_adds(sql, " AND archive IS NULL");

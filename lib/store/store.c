@@ -195,8 +195,22 @@ int bt__store_index_open(struct bt_store *st, void **h, int readonly,
 	char *p = bt__pathf("%s/index.db", st->dir);
 	if (!p)
 		return BT_ENOMEM;
-	int rc = st->ops->open(h, p, readonly || (st->flags & BT_STORE_READONLY)
-					     ? BT__INDEX_READONLY : 0, err);
+	int ro = readonly || (st->flags & BT_STORE_READONLY);
+	int rc = st->ops->open(h, p, ro ? BT__INDEX_READONLY : 0, err);
+	if (rc == BT_EUNSUPPORTED && ro && !(st->flags & BT_STORE_NO_REBUILD)) {
+		/* an index of an older schema: migrated (a cache, as a
+		 * missing one is rebuilt) where the store can be written;
+		 * else, or for a newer schema, the first error stands */
+		struct bt_strbuf e2 = BT_STRBUF_INIT;
+		if (st->ops->open(h, p, 0, &e2) == 0) {
+			st->ops->close(*h);
+			*h = NULL;
+			if (err)
+				bt_strbuf_reset(err);
+			rc = st->ops->open(h, p, BT__INDEX_READONLY, err);
+		}
+		bt_strbuf_release(&e2);
+	}
 	free(p);
 	return rc;
 }

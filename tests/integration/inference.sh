@@ -138,6 +138,23 @@ case $msg in
 *) fail "bad JSON: $msg" ;;
 esac
 
+# a bit flipped in a tensor's name: the missing tensor and the stray name
+"$py" - "$bad" <<'EOF'
+import sys
+d = sys.argv[1]
+raw = bytearray(open(d + '/tiny.safetensors', 'rb').read())
+key = b'"model.layers.2.post_attention_layernorm.weight"'
+raw[raw.index(key) + len(key) - 2] ^= 0x01   # 't' -> 'u'
+open(d + '/flipbit.safetensors', 'wb').write(raw)
+EOF
+BT_MODELS_DIR=$bad expect 4 "$suite" --filter '^load\.eager/' --param model=flipbit \
+	--param cache=warm --quick --format none -o "$tmp/bad3.json"
+msg=$(json "d['results'][0]['message']" "$tmp/bad3.json")
+case $msg in
+*"flipbit.safetensors: tensor 'model.layers.2.post_attention_layernorm.weight': missing"*"'model.layers.2.post_attention_layernorm.weighu'"*) ;;
+*) fail "flipped name: $msg" ;;
+esac
+
 # 4. an independent reader: valid safetensors, the values gen_model wrote
 for m in tiny small; do
 	"$gen" --dump "$m" lm_head.weight 0 1 1000 > "$tmp/v1"

@@ -41,7 +41,7 @@ diff -u "$golden/report.md" <(norm_md < "$out/report.md")
 diff -u "$golden/report.csv" <(norm_csv < "$out/report.csv")
 
 # the plots: the files the data calls for, each linked from report.md
-want="attention-memory.svg attention-throughput.svg attention-time.svg dilated-ablation.svg"
+want="attention-memory.svg attention-speedup.svg attention-throughput.svg attention-time.svg dilated-ablation.svg"
 got=$(cd "$out" && ls *.svg | tr '\n' ' ' | sed 's/ $//')
 [ "$got" = "$want" ] || fail "svg files: '$got', want '$want'"
 for f in $want; do
@@ -70,6 +70,17 @@ done
 grep -q '>median time per op (s)</text>' "$out/attention-time.svg" || fail "time: y label"
 grep -q '>throughput (tokens/s)</text>' "$out/attention-throughput.svg" || fail "throughput: y label"
 grep -q '>peak memory (B)</text>' "$out/attention-memory.svg" || fail "memory: y label"
+# the speedup over naive: tiled and block_sparse (the ablation benchmark
+# left out), a dashed line at 1x, ticks in x
+f=$out/attention-speedup.svg
+[ "$(grep -c '<path' "$f")" = 2 ] || fail "speedup: $(grep -c '<path' "$f") paths, want 2"
+for s in tiled block_sparse; do
+	grep -q "<path class=\"series\" id=\"series-[0-9]*-$s\" data-series=\"$s\"" "$f" || fail "speedup: no $s"
+done
+grep -q '<title>attention: speedup over naive vs seq_len</title>' "$f" || fail "speedup: title"
+grep -q '>speedup over naive</text>' "$f" || fail "speedup: y label"
+[ "$(grep -c '<line class="reference"' "$f")" = 1 ] || fail "speedup: no 1x line"
+grep -qE 'class="tick-label"[^>]*>[0-9.]+x</text>' "$f" || fail "speedup: y ticks not in x"
 # ablation: no lines, a speedup and a memory bar per variant
 f=$out/dilated-ablation.svg
 [ "$(grep -c '<path' "$f")" = 0 ] || fail "ablation: paths"
@@ -116,7 +127,7 @@ set -e
 grep -q '| 1.00e-320 s +-0.0% |' "$out-ext/report.md" || fail "extreme: no 1e-320 s median"
 grep -q '| 1.80e+308 s +-0.0% |' "$out-ext/report.md" || fail "extreme: no 1.8e308 s median"
 ! grep -qE '\binf\b|\bnan\b' "$out-ext/report.md" || fail "extreme: inf or nan in report.md"
-[ "$(ls "$out-ext"/*.svg | wc -l)" = 12 ] || fail "extreme: want 12 plots: $(ls "$out-ext")"
+[ "$(ls "$out-ext"/*.svg | wc -l)" = 15 ] || fail "extreme: want 15 plots: $(ls "$out-ext")"
 for f in "$out-ext"/*.svg; do
 	xmllint --noout "$f" || fail "$f is not well-formed XML"
 	[ "$(grep -c 'class="tick-label"' "$f")" -ge 8 ] || fail "$f: too few tick labels"

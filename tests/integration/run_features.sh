@@ -124,6 +124,39 @@ grep -qF -- "--gpu-sample-interval: '50' has no unit" "$tmp/err" || fail "$(cat 
 expect 2 "$suite" --gpu-sample-interval 0 --list
 grep -qF "is under 1ms (--no-gpu-metrics turns the sampling off)" "$tmp/err" || fail "$(cat "$tmp/err")"
 
+# the NVML path itself, through a stand-in libnvidia-ml.so.1 found by
+# LD_LIBRARY_PATH: two GPUs at 30% and 70% utilization, 1 GiB and 3 GiB
+# used; an nvmlInit_v2 that fails leaves the status "unavailable"
+mkdir "$tmp/nvml"
+cat > "$tmp/nvml/fake.c" <<'EOF'
+#include <stdlib.h>
+struct util { unsigned int gpu, memory; };
+struct mem { unsigned long long total, free, used; };
+static int devs[2];
+int nvmlInit_v2(void) { return getenv("FAKE_NVML_FAIL") ? 1 : 0; }
+int nvmlShutdown(void) { return 0; }
+int nvmlDeviceGetCount_v2(unsigned int *n) { *n = 2; return 0; }
+int nvmlDeviceGetHandleByIndex_v2(unsigned int i, void **h) { *h = &devs[i]; return 0; }
+int nvmlDeviceGetUtilizationRates(void *h, struct util *u)
+{ u->gpu = h == &devs[0] ? 30 : 70; u->memory = 5; return 0; }
+int nvmlDeviceGetMemoryInfo(void *h, struct mem *m)
+{ m->total = 8ull << 30; m->used = (h == &devs[0] ? 1ull : 3ull) << 30; m->free = m->total - m->used; return 0; }
+EOF
+cc -shared -fPIC -o "$tmp/nvml/libnvidia-ml.so.1" "$tmp/nvml/fake.c" || fail "the stand-in NVML does not build"
+LD_LIBRARY_PATH=$tmp/nvml expect 0 "$suite" --filter '^accuracy' "${fast[@]}" --format none --out "$tmp/nv.json"
+"$py" - "$tmp/nv.json" <<'PY' || fail "NVML counters: $(cat "$tmp/nv.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["config"]["gpu_monitoring"] == "nvml", d["config"]["gpu_monitoring"]
+c = d["results"][0]["counters"]
+want = {"gpu_utilization_mean": 50, "gpu_utilization_max": 50, "gpu_memory_used_mean": 4 << 30,
+        "gpu0_utilization_mean": 30, "gpu1_utilization_max": 70, "gpu1_memory_used_mean": 3 << 30}
+assert all(c[k] == v for k, v in want.items()), c
+assert c["gpu_samples"] >= 2, c
+PY
+FAKE_NVML_FAIL=1 LD_LIBRARY_PATH=$tmp/nvml expect 0 "$suite" --filter '^accuracy' "${fast[@]}" --format none --out "$tmp/nv2.json"
+[ "$(cfg "$tmp/nv2.json" gpu_monitoring)" = unavailable ] || fail "failing nvmlInit: $(cfg "$tmp/nv2.json" gpu_monitoring)"
+
 # --- --log-level: error < warn < info < debug
 faults=$build/suite_faults
 expect 2 "$suite" --log-level loud --list

@@ -156,9 +156,10 @@ static void test_slowdown_timeline(void **state)
 	}
 }
 
-/* Not excursions: two slow points (two neighbouring outliers), one, a
- * step that stays, a higher-is-better dip is found as worse. */
-static void test_not_excursions(void **state)
+/* A 20% slowdown at one commit fixed two commits later (20 noise sd) is
+ * an excursion of two points; two neighbouring outliers of 6 sd (3%
+ * spikes) are not, nor is the same pair of outliers a few sd higher. */
+static void test_two_point_slowdown(void **state)
 {
 	double x[60];
 	struct bt_excursion *ex;
@@ -167,7 +168,35 @@ static void test_not_excursions(void **state)
 	(void)state;
 	make(x, 60, 30, 2, 0.2, 7);
 	assert_int_equal(bt_excursions(x, 60, NULL, NULL, &ex, &n, NULL), 0);
-	assert_int_equal(n, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ex[0].start, 30);
+	assert_int_equal(ex[0].end, 32);
+	assert_true(ex[0].rel_change > 0.18 && ex[0].rel_change < 0.22);
+	free(ex);
+	for (uint64_t r = 0; r < 50; r++) {
+		make(x, 60, 60, 0, 0, 100 + r);
+		x[30] += 0.6; /* 6 sd */
+		x[31] += 0.6;
+		assert_int_equal(bt_excursions(x, 60, NULL, NULL, &ex, &n, NULL), 0);
+		if (n)
+			fail_msg("two 6 sd outliers taken for an excursion (seed %d)", (int)r);
+		x[30] += 0.1;
+		x[31] += 0.1;
+		assert_int_equal(bt_excursions(x, 60, NULL, NULL, &ex, &n, NULL), 0);
+		if (n)
+			fail_msg("two 7 sd outliers taken for an excursion (seed %d)", (int)r);
+	}
+}
+
+/* Not excursions: one slow point (an outlier), a step that stays; a
+ * higher-is-better dip is found as worse. */
+static void test_not_excursions(void **state)
+{
+	double x[60];
+	struct bt_excursion *ex;
+	size_t n;
+
+	(void)state;
 	make(x, 60, 30, 1, 0.5, 7);
 	assert_int_equal(bt_excursions(x, 60, NULL, NULL, &ex, &n, NULL), 0);
 	assert_int_equal(n, 0);
@@ -230,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_point_slowdown),
 		cmocka_unit_test(test_slowdown_timeline),
+		cmocka_unit_test(test_two_point_slowdown),
 		cmocka_unit_test(test_not_excursions),
 		cmocka_unit_test(test_null_false_alarms),
 	};

@@ -134,7 +134,8 @@ static void add_result(struct bt_run *run, size_t i, size_t n_metrics,
 			m->stats.std = k == 1 ? NAN : v * 0.01;
 			m->stats.min = v * 0.9;
 			m->stats.max = v * 1.1;
-			m->stats.p5 = m->stats.p25 = m->stats.p75 = v;
+			m->stats.p5 = m->stats.p25 = v;
+			m->stats.p75 = k == 1 ? NAN : v;
 			m->stats.p95 = m->stats.p99 = v;
 			m->stats.mad = m->stats.iqr = v * 0.01;
 			m->stats.cv = 0.01;
@@ -245,11 +246,12 @@ static int teardown_ix(void **state)
 	return 0;
 }
 
-/* The metrics rows whose result is gone. */
+/* The points whose result is gone. */
 static long long orphan_metrics(void)
 {
-	return sql_int(dbpath, "SELECT count(*) FROM metrics WHERE result_id"
-			       " NOT IN (SELECT id FROM results)");
+	return sql_int(dbpath, "SELECT count(*) FROM points p WHERE NOT EXISTS"
+			       " (SELECT 1 FROM results r WHERE r.rid = p.rid"
+			       " AND r.idx = p.idx)");
 }
 
 /* The indexes of the schema (not sqlite's own). */
@@ -286,12 +288,12 @@ static void test_open_creates_schema(void **state)
 	(void)state;
 	void *h = open_rw();
 	ops->close(h);
-	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 2);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
 					 " WHERE type = 'table' AND name IN"
-					 " ('runs', 'results', 'metrics',"
-					 " 'series', 'tags')"), 5);
-	assert_int_equal(schema_indexes(), 10);
+					 " ('runs', 'strings', 'results', 'points',"
+					 " 'series', 'tags')"), 6);
+	assert_int_equal(schema_indexes(), 8);
 	/* WAL persists in the file header (read/write versions 2) */
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
@@ -367,34 +369,43 @@ static void test_add_and_list(void **state)
 			 15);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
 					 " status = 'crashed'"), 3);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics m JOIN"
-					 " results r ON r.id = m.result_id"
-					 " WHERE r.run_id = 'aaaa0001'"),
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM points p JOIN"
+					 " runs ru ON ru.rid = p.rid"
+					 " WHERE ru.run_id = 'aaaa0001'"),
 			 1 + 2 + 3);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
-					 " params = 'h=8;n=1024'"), 15);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " name = 'ttft' AND std IS NULL"),
-			 sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " name = 'ttft'"));
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics WHERE"
-					 " name = 'time' AND std IS NULL"), 0);
+					 " params = (SELECT id FROM strings"
+					 " WHERE s = 'h=8;n=1024')"), 15);
+	/* a NAN is NULL */
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM points WHERE"
+					 " metric = (SELECT id FROM strings WHERE"
+					 " s = 'ttft') AND p75 IS NULL"),
+			 sql_int(dbpath, "SELECT count(*) FROM points WHERE"
+					 " metric = (SELECT id FROM strings WHERE"
+					 " s = 'ttft')"));
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM points WHERE"
+					 " metric = (SELECT id FROM strings WHERE"
+					 " s = 'time') AND p75 IS NULL"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
 					 " status = 'crashed' AND (throughput"
 					 " IS NOT NULL OR max_rel_err IS NOT"
 					 " NULL OR peak_memory_bytes IS NOT"
 					 " NULL)"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT idx FROM results WHERE"
-					 " run_id = 'bbbb0004' AND"
-					 " name = 'bm4'"), 4);
+					 " rid = (SELECT rid FROM runs WHERE"
+					 " run_id = 'bbbb0004') AND name ="
+					 " (SELECT id FROM strings WHERE"
+					 " s = 'bm4')"), 4);
 	/* series: one row per distinct key, matching the results' identity */
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM series"),
-			 sql_int(dbpath, "SELECT count(DISTINCT series_key)"
+			 sql_int(dbpath, "SELECT count(DISTINCT sid)"
 					 " FROM results"));
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM series s JOIN"
-					 " results r USING (series_key) WHERE"
-					 " s.name IS NOT r.name OR s.params IS"
-					 " NOT r.params"), 0);
+					 " results r ON r.sid = s.sid WHERE"
+					 " s.name IS NOT (SELECT s FROM strings"
+					 " WHERE id = r.name) OR s.params IS NOT"
+					 " (SELECT s FROM strings WHERE"
+					 " id = r.params)"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs WHERE"
 					 " dirty IS NULL"), 1);
 }
@@ -481,16 +492,17 @@ static void test_replace_run(void **state)
 
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 5);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
-					 " run_id = 'aaaa0002'"), 2);
+					 " rid IN (SELECT rid FROM runs"
+					 " WHERE run_id = 'aaaa0002')"), 2);
 	assert_int_equal(sql_int(dbpath, "SELECT n_results FROM runs WHERE"
 					 " run_id = 'aaaa0002'"), 2);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"),
 			 3 + 2 + 2 + 5 + 1);
 	/* no orphaned metrics: 1 + 2 metrics for the two new results */
 	assert_int_equal(orphan_metrics(), 0);
-	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM metrics m JOIN"
-					 " results r ON r.id = m.result_id"
-					 " WHERE r.run_id = 'aaaa0002'"), 3);
+	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM points p JOIN"
+					 " runs ru ON ru.rid = p.rid"
+					 " WHERE ru.run_id = 'aaaa0002'"), 3);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
 }
 
@@ -520,11 +532,10 @@ static void test_bulk_clear_and_replace(void **state)
 	assert_int_equal(orphan_metrics(), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
 	/* the results indexes that bulk clear drops are back after commit */
-	assert_int_equal(schema_indexes(), 10);
+	assert_int_equal(schema_indexes(), 8);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM sqlite_master"
-					 " WHERE name IN ('results_run',"
-					 " 'results_name', 'results_series')"),
-			 3);
+					 " WHERE name IN ('results_name')"),
+			 1);
 }
 
 /* A bulk rebuild that is rolled back (a broken run file stops reindex)
@@ -540,7 +551,7 @@ static void test_bulk_rollback_keeps_indexes(void **state)
 	add_spec(h, &fixture[0], NULL, 0);
 	ops->rollback(h);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM runs"), 5);
-	assert_int_equal(schema_indexes(), 10);
+	assert_int_equal(schema_indexes(), 8);
 	assert_int_equal(ops->begin(h, &err), 0);
 	assert_int_equal(ops->clear(h, &err), 0);
 	add_spec(h, &fixture[0], NULL, 0);
@@ -550,7 +561,7 @@ static void test_bulk_rollback_keeps_indexes(void **state)
 	assert_string_equal(query_ids(h, NULL), "aaaa0002 aaaa0001");
 	ops->close(h);
 	bt_strbuf_release(&err);
-	assert_int_equal(schema_indexes(), 10);
+	assert_int_equal(schema_indexes(), 8);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM"
 					 " pragma_integrity_check WHERE"
 					 " integrity_check != 'ok'"), 0);
@@ -623,7 +634,8 @@ static void test_remove_cascades(void **state)
 	assert_non_null(strstr(bt_strbuf_str(&err), "bbbb0004"));
 	ops->close(h);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results WHERE"
-					 " run_id = 'bbbb0004'"), 0);
+					 " rid IN (SELECT rid FROM runs"
+					 " WHERE run_id = 'bbbb0004')"), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM results"), 10);
 	assert_int_equal(orphan_metrics(), 0);
 	assert_int_equal(sql_int(dbpath, "SELECT count(*) FROM tags"), 0);
@@ -892,7 +904,7 @@ static void test_replace_damaged(void **state)
 	sql_exec(dbpath, "PRAGMA user_version = 99");
 	assert_int_equal(ops->open(&h, dbpath, BT__INDEX_REPLACE_DAMAGED, &err), 0);
 	ops->close(h);
-	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 2);
 	/* not damaged but unreachable: reported, left alone */
 	unlink(dbpath);
 	char target[600];
@@ -949,7 +961,7 @@ static void test_old_version_readonly(void **state)
 	assert_int_equal(ops->open(&h, dbpath, 1, &err), BT_ENOTFOUND);
 	assert_int_equal(ops->open(&h, dbpath, 0, &err), 0);
 	ops->close(h);
-	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 1);
+	assert_int_equal(sql_int(dbpath, "PRAGMA user_version"), 2);
 	bt_strbuf_release(&err);
 }
 

@@ -45,35 +45,6 @@
 #define CHECK_ROWS 64
 #define REL_TOL 1e-4
 #define RING_PARAMS "seq_len=@production;heads=4;head_dim=64"
-#define GAMMA 0x9e3779b97f4a7c15ull
-
-static uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* attn_fill_uniform's values offset .. offset + n - 1 of the stream
- * seeded with seed (splitmix64's state advances by GAMMA a value). */
-static void fill_at(float *x, size_t n, uint64_t seed, size_t offset)
-{
-	uint64_t st = seed + (uint64_t)offset * GAMMA;
-	for (size_t i = 0; i < n; i++) {
-		st += GAMMA;
-		x[i] = (float)(mix(st) >> 40) * (2.0f / 16777216.0f) - 1.0f;
-	}
-}
-
-/* The three streams of attn_make_inputs. */
-static void streams(uint64_t seed, uint64_t s[3])
-{
-	uint64_t st = seed;
-	for (int i = 0; i < 3; i++) {
-		st += GAMMA;
-		s[i] = mix(st);
-	}
-}
 
 static double now_s(void)
 {
@@ -91,6 +62,7 @@ struct ring {
 	float *own, *buf[2];     /* K/V blocks: [2][H][B][D] */
 	float *kt, *work, *blk, *lse, *lse_s; /* ring: packed keys, tile work */
 	float *m, *l;            /* ring_dilated: running max and sum [H][B] */
+	float *sc;               /* ring_dilated: one row's scores [B] */
 	struct attn_dilated_cfg dcfg;
 	double comm_s;
 };
@@ -98,7 +70,7 @@ struct ring {
 static void ring_free(struct ring *g)
 {
 	void *p[] = { g->q, g->out, g->own, g->buf[0], g->buf[1], g->kt, g->work,
-		      g->blk, g->lse, g->lse_s, g->m, g->l };
+		      g->blk, g->lse, g->lse_s, g->m, g->l, g->sc };
 	for (size_t i = 0; i < sizeof p / sizeof *p; i++)
 		free(p[i]);
 }
@@ -144,6 +116,7 @@ static int ring_init(bt_state *s, struct ring *g, int dilated)
 		attn_dilated_default(&g->dcfg);
 		g->m = falloc((size_t)H * g->B);
 		g->l = falloc((size_t)H * g->B);
+		g->sc = falloc((size_t)g->B);
 	} else {
 		g->kt = falloc(attn__kt_floats(g->B, D));
 		g->work = falloc(attn__work_floats(D));
@@ -152,19 +125,19 @@ static int ring_init(bt_state *s, struct ring *g, int dilated)
 		g->lse_s = falloc(ATTN_BQ);
 	}
 	if (!g->q || !g->out || !g->own || !g->buf[0] || !g->buf[1] ||
-	    (dilated ? !g->m || !g->l : !g->kt || !g->work || !g->blk ||
+	    (dilated ? !g->m || !g->l || !g->sc : !g->kt || !g->work || !g->blk ||
 	     !g->lse || !g->lse_s)) {
 		ring_free(g);
 		bt_oom(s);
 		return -1;
 	}
-	streams(bt_seed(s), g->st);
+	attn_input_streams(bt_seed(s), g->st);
 	size_t r0 = (size_t)g->rank * g->B;
 	for (int h = 0; h < H; h++) {
 		size_t off = ((size_t)h * N + r0) * D, o = (size_t)h * g->B * D;
-		fill_at(g->q + o, (size_t)g->B * D, g->st[0], off);
-		fill_at(g->own + o, (size_t)g->B * D, g->st[1], off);
-		fill_at(g->own + blk + o, (size_t)g->B * D, g->st[2], off);
+		attn_fill_uniform_at(g->q + o, (size_t)g->B * D, g->st[0], off);
+		attn_fill_uniform_at(g->own + o, (size_t)g->B * D, g->st[1], off);
+		attn_fill_uniform_at(g->own + blk + o, (size_t)g->B * D, g->st[2], off);
 	}
 	bt_set_memory(s, (int64_t)((2 + 6) * blk * sizeof(float)));
 	bt_counter(s, "block_rows", g->B);
@@ -241,21 +214,38 @@ static void step_dilated(struct ring *g, const float *kv, int j0)
 				if ((i - s0) % r != o)
 					continue;
 				int lo = s0 > j0 ? s0 : j0, hi = s1 < j0 + B ? s1 : j0 + B;
-				for (int j = first_on(lo, s0, o, r); j < hi; j += r) {
+				int jf = first_on(lo, s0, o, r), nk = 0;
+				if (jf >= hi)
+					continue;
+				/* the scores of the pair's keys here, then one
+				 * rescale of the running sums */
+				float bmax = -INFINITY;
+				for (int j = jf; j < hi; j += r, nk++) {
 					const float *kj = k + (size_t)(j - j0) * D;
-					float sc = 0;
+					/* 8 partial sums (D is a multiple of 8):
+					 * a reduction the compiler vectorises */
+					float a8[8] = { 0 };
+					for (int d = 0; d < D; d += 8)
+						for (int u = 0; u < 8; u++)
+							a8[u] += q[d + u] * kj[d + u];
+					float sc = ((a8[0] + a8[1]) + (a8[2] + a8[3])) +
+						   ((a8[4] + a8[5]) + (a8[6] + a8[7]));
+					g->sc[nk] = sc * scale;
+					bmax = g->sc[nk] > bmax ? g->sc[nk] : bmax;
+				}
+				if (bmax > *m) {
+					float c = *m == -INFINITY ? 0.0f : expf(*m - bmax);
+					*l *= c;
 					for (int d = 0; d < D; d++)
-						sc += q[d] * kj[d];
-					sc *= scale;
+						acc[d] *= c;
+					*m = bmax;
+				}
+				float mm = *m;
+				for (int t = 0; t < nk; t++)
+					g->sc[t] = attn_exp2f((g->sc[t] - mm) * ATTN_LOG2E);
+				for (int t = 0, j = jf; t < nk; t++, j += r) {
 					const float *vj = v + (size_t)(j - j0) * D;
-					if (sc > *m) {
-						float c = expf(*m - sc);
-						*l *= c;
-						for (int d = 0; d < D; d++)
-							acc[d] *= c;
-						*m = sc;
-					}
-					float e = expf(sc - *m);
+					float e = g->sc[t];
 					*l += e;
 					for (int d = 0; d < D; d++)
 						acc[d] += e * vj[d];
@@ -363,8 +353,8 @@ static void ring_check(bt_state *s, struct ring *g)
 	for (int h = 0; h < H; h++)
 		for (int j = 0; j < N; j++) {
 			size_t off = ((size_t)h * N + j) * D;
-			fill_at(kj, (size_t)D, g->st[1], off);
-			fill_at(vj, (size_t)D, g->st[2], off);
+			attn_fill_uniform_at(kj, (size_t)D, g->st[1], off);
+			attn_fill_uniform_at(vj, (size_t)D, g->st[2], off);
 			for (int a = 0; a < nr; a++) {
 				int c = mult(g, h, rows[a], j);
 				if (!c)

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# --find-limit AXIS: the axis doubled from its smallest planned value
+# until a case stops it (out of memory under --memory-limit, past
+# --timeout, failed validation); every step is a result of the run, and
+# the summary names the largest value that passed and why the next did
+# not. The fixtures stop at known values (tests/fixtures/suite_limit.c);
+# the timeout step sleeps far past a 2 s --timeout, nothing else is timed.
+set -euo pipefail
+. "${BASH_SOURCE%/*}/lib/common.sh" find_limit "$@"
+suite=$build/suite_limit
+need_built "$bt" "$suite"
+py=/usr/bin/python3
+
+expect 4 "$suite" --find-limit n --memory-limit 600M --timeout 2s --quick \
+	--format none --out "$tmp/run.json"
+grep -q '^find-limit n: the largest value that passed' "$tmp/err" || fail "no summary: $(cat "$tmp/err")"
+grep -q '^  alloc  n=512  stopped at 1024: oom' "$tmp/err" || fail "alloc: $(cat "$tmp/err")"
+grep -q '^  wrong  n=32  stopped at 64: failed: validation failed' "$tmp/err" || fail "wrong: $(cat "$tmp/err")"
+grep -q '^  slow  n=16  stopped at 32: timeout: timed out after 2 s' "$tmp/err" || fail "slow: $(cat "$tmp/err")"
+$py - "$tmp/run.json" <<'PY' || fail "the steps in the run file"
+import json, sys
+run = json.load(open(sys.argv[1]))
+steps = {}
+for r in run["results"]:
+    steps.setdefault(r["name"], []).append((int(r["params"]["n"]), r["status"]))
+assert steps["alloc"] == [(16 << i, "ok") for i in range(6)] + [(1024, "oom")], steps["alloc"]
+assert steps["wrong"] == [(16, "ok"), (32, "ok"), (64, "failed")], steps["wrong"]
+assert steps["slow"] == [(8, "ok"), (16, "ok"), (32, "timeout")], steps["slow"]
+PY
+
+# through benchtrack run: the flag is passed on to the suite
+expect 4 "$bt" run "$suite" --no-store --find-limit n --filter '^wrong' \
+	--quick --format none
+grep -q '^  wrong  n=32  stopped at 64: failed' "$tmp/err" || fail "benchtrack run: $(cat "$tmp/err")"
+
+# an axis no case has runs nothing; a bad use is a usage error naming it
+expect 2 "$suite" --find-limit
+grep -q "find-limit" "$tmp/err" || fail "missing value not named"
