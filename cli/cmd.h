@@ -296,6 +296,8 @@ struct cli_regressions {
 				   and reverted excursions (n_reverted),
 				   not in found */
 	size_t found, acked, n_pending, n_reverted;
+	struct bt_cp_cache *cache; /* NULL, or the change points of the
+				      series from there (bt_cp_cache_series) */
 };
 
 /* Calls fn for each confirmed change point of s that q reports, oldest

@@ -43,11 +43,12 @@ static int dashboard_write(const char *cmd, const char *store_dir, const char *o
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	bt_strbuf_addf(&msg, "%s/index.html: %zu run%s, %zu series, %zu point%s "
-		       "(%zu run page%s written, %zu kept) in %.2f s\n", dir,
+		       "(%zu run page%s written, %zu kept) in %.2f s; %zu series read\n", dir,
 		       stats.runs, stats.runs == 1 ? "" : "s", stats.series,
 		       stats.points, stats.points == 1 ? "" : "s", stats.run_pages,
 		       stats.run_pages == 1 ? "" : "s", stats.run_pages_kept,
-		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+		       (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+		       stats.series_read);
 	code = cli_write_stdout(&msg);
 	if (stats.run_errors) {
 		/* one line per run: "RUN_ID: WHY" */

@@ -100,7 +100,7 @@ static int cmd_regressions(int argc, char **argv)
 	const char *store_dir = NULL, *since = NULL, *metric = NULL, *machine = NULL,
 		   *p_max = NULL, *min_mag = NULL, *min_change = NULL;
 	int all = 0, n_args = 0, code, rc;
-	char *args[1], *since_ts = NULL;
+	char *args[1], *since_ts = NULL, *cache_path = NULL;
 	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--since", &since, NULL },
 		{ "--metric", &metric, NULL },   { "--machine", &machine, NULL },
@@ -145,6 +145,15 @@ static int cmd_regressions(int argc, char **argv)
 		goto out;
 	}
 	r.q.since = since_ts;
+	/* change points of unchanged series from the store's cache (kept
+	 * where the store can be written) */
+	cache_path = malloc(strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE);
+	if (cache_path)
+		sprintf(cache_path, "%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
+	if (!cache_path || (rc = bt_cp_cache_open(&r.q.cache, cache_path, &r.q.cp))) {
+		cli_fail(code, "regressions", BT_ENOMEM, &r.err);
+		goto out;
+	}
 	memset(&f, 0, sizeof f);
 	f.metric = metric;
 	f.machine = machine;
@@ -152,6 +161,7 @@ static int cmd_regressions(int argc, char **argv)
 		cli_fail(code, "regressions", rc, &r.err);
 		goto out;
 	}
+	bt_cp_cache_save(r.q.cache, NULL);
 	bt_strbuf_addf(&r.out, "%zu %s in %zu series", r.q.found,
 		       all ? (r.q.found == 1 ? "change point" : "change points")
 			   : (r.q.found == 1 ? "regression" : "regressions"),
@@ -165,6 +175,8 @@ static int cmd_regressions(int argc, char **argv)
 	bt_strbuf_adds(&r.out, "\n");
 	code = cli_write_stdout(&r.out);
 out:
+	bt_cp_cache_close(r.q.cache);
+	free(cache_path);
 	free(since_ts);
 	bt_ack_list_release(&r.q.acks);
 	bt_strbuf_release(&r.out);

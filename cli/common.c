@@ -854,11 +854,20 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 	struct bt_cp_result cps;
 	struct bt_series_event *ev = NULL;
 	size_t n_ev = 0;
-	int rc = bt_series_changepoints(s, &q->cp, &cps, err);
+	int rc;
 
-	if (rc)
-		return rc;
-	rc = bt_series_events(s, &q->cp, &cps, &ev, &n_ev, err);
+	if (q->cache) {
+		rc = bt_cp_cache_series(q->cache, s, &cps, &ev, &n_ev, err);
+		if (rc && !cps.n && !cps.n_pending) {
+			bt_cp_result_release(&cps);
+			return rc;
+		}
+	} else {
+		rc = bt_series_changepoints(s, &q->cp, &cps, err);
+		if (rc)
+			return rc;
+		rc = bt_series_events(s, &q->cp, &cps, &ev, &n_ev, err);
+	}
 	for (size_t k = 0; !rc && k < cps.n; k++) {
 		const struct bt_change_point *c = &cps.points[k];
 		int worse = bt_series_change_worse(s, c), acked;

@@ -476,7 +476,8 @@ void bt_cp_result_release(struct bt_cp_result *r);
  *    mode of the noise cannot mimic that: its other points fall among the
  *    context);
  *  - it came back: |mean after - mean before| <= half of |mean during -
- *    mean before|;
+ *    mean before|, and its neighbours x[s-1] and x[s+L] lie within that
+ *    half of the means before and after (they are not part of it);
  *  - |mean during - mean of the context| reaches the change points'
  *    minimum change: max(min_magnitude * |mean before|, noise_k * noise
  *    sd), the noise sd the robust sd of the context (MAD of first

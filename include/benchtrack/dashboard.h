@@ -38,6 +38,10 @@ struct bt_dashboard_stats {
 	size_t run_pages_kept;  /* run data files of an earlier dashboard kept
 				   (a stored run never changes) */
 	size_t run_errors;      /* runs whose file could not be read: no page */
+	size_t series_read;     /* series read from the index; the others'
+				   part of the overview is the last build's
+				   (no run but newer ones since, the same
+				   acks: DIR/data/.state) */
 };
 
 /* Writes the dashboard of st into dir (created when missing; every file

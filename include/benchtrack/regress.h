@@ -87,6 +87,37 @@ int bt_series_event_claims(const struct bt_series_event *ev, size_t n, size_t in
 /* "pending" or "reverted". */
 const char *bt_event_status_name(enum bt_event_status st);
 
+/* A cache of bt_series_changepoints and bt_series_events per series and
+ * metric (lib/analysis/cpcache.c), kept in a file between calls (the
+ * store's .cache/changepoints: `regressions`, the dashboard): a series
+ * whose values (and direction) are those an entry was computed on gets
+ * that entry's answers, any other is analysed and its entry replaced. So
+ * a new run, a gc or a restore recomputes the series whose values they
+ * changed, a reindex or an ack none. A file written by another detector
+ * (it keeps the answers on a fixed probe series), with other options or
+ * unreadable is an empty cache. */
+struct bt_cp_cache;
+/* Its file in a store (relative to the store's folder). */
+#define BT_CP_CACHE_FILE ".cache/changepoints"
+/* Opens the cache of options o (NULL: bt_cp_opts_default) at path (NULL:
+ * in memory only). 0 or BT_ENOMEM. */
+int bt_cp_cache_open(struct bt_cp_cache **out, const char *path,
+		     const struct bt_cp_opts *o);
+/* The change points (*cps, release with bt_cp_result_release; no weak
+ * points, no update state) and events (*ev, free) of s, as
+ * bt_series_changepoints and bt_series_events give them with the cache's
+ * options. Errors as theirs (*cps and *ev empty). */
+int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
+		       struct bt_cp_result *cps, struct bt_series_event **ev,
+		       size_t *n_ev, struct bt_strbuf *err);
+/* Writes the cache to its file when an entry changed (a temporary file
+ * renamed over it, its folder made); a folder that cannot be written is
+ * no error (nothing is kept). 0 or BT_ENOMEM. */
+int bt_cp_cache_save(struct bt_cp_cache *c, struct bt_strbuf *err);
+/* Entries answered from the cache and series analysed since open. */
+void bt_cp_cache_stats(const struct bt_cp_cache *c, size_t *hits, size_t *misses);
+void bt_cp_cache_close(struct bt_cp_cache *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -267,6 +267,11 @@ struct bt_series_filter {
 				    metric, one series per key and metric,
 				    by key, then metric name) */
 	const char *since;       /* points at or after this timestamp */
+	const char *const *runs; /* with n_runs: only the series that have a
+				    point from one of these runs (run ids;
+				    every point of them is read): what new
+				    runs touched */
+	size_t n_runs;
 };
 
 /* Calls fn once per matching series (ordered by series key) with the

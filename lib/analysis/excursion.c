@@ -117,6 +117,12 @@ static int test_one(const double *x, size_t n, size_t s, size_t e, size_t lo,
 	 * excursion */
 	if (!(fabs(ma - mb) <= 0.5 * fabs(md - mb)))
 		return 0;
+	/* and its neighbours are at the level, not part of it: the last point
+	 * of a 3-point slowdown that is its smallest would otherwise make the
+	 * other two a 2-point excursion, "apart" from a context holding it */
+	if (!(fabs(x[s - 1] - mb) <= 0.5 * fabs(md - mb)) ||
+	    !(fabs(x[e] - ma) <= 0.5 * fabs(md - mb)))
+		return 0;
 	/* the noise of the context, robust (MAD of first differences), scaled
 	 * for autocorrelation as the change points' noise rule does */
 	sd = bt_noise_sd_diff_split(ctx, nc, nl, work);

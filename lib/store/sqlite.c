@@ -606,7 +606,7 @@ static char *immutable_uri(const char *path)
 static int db_connect(struct sqlite_index *h, const char *name, int flags,
 		      struct bt_strbuf *err)
 {
-	int rc = sqlite3_open_v2(name, &h->db, flags, NULL);
+	int rc = sqlite3_open_v2(name, &h->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sql_error(h->db, h->path, rc, err);
 		sqlite3_close(h->db);

@@ -99,6 +99,8 @@ struct sq {
 	size_t n_rows, alloc_rows;
 	struct bt_series_point *pts;
 	size_t alloc_pts;
+	sqlite3_int64 *sids;      /* filter runs: the series they touch */
+	size_t n_sids;
 };
 
 static const struct srun *find_run(const struct sq *q, sqlite3_int64 rid)
@@ -179,6 +181,49 @@ static int load_runs(struct sq *q, const struct bt_series_filter *f,
 	return src == SQLITE_DONE ? 0 : bt__sqlite_error(q->h, src, err);
 }
 
+static int sid_cmp(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+	return (x > y) - (x < y);
+}
+
+/* The series (sids, sorted) with a point from the runs of f->runs: from
+ * the results of each run (its rows lie together). */
+static int touched_sids(struct sq *q, const struct bt_series_filter *f,
+			struct bt_strbuf *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t alloc = 0;
+	int src = sqlite3_prepare_v2(q->db, "SELECT DISTINCT sid FROM results WHERE rid = ?1"
+				     " AND sid IS NOT NULL", -1, &s, NULL);
+	for (size_t i = 0; src == SQLITE_OK && i < f->n_runs; i++) {
+		sqlite3_int64 rid = 0;
+		for (size_t k = 0; k < q->n_runs && !rid; k++)
+			if (f->runs[i] && q->runs[k].run_id && !strcmp(q->runs[k].run_id, f->runs[i]))
+				rid = q->runs[k].rid;
+		if (!rid)
+			continue;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, rid);
+		while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+			if (bt__vec_reserve((void **)&q->sids, &alloc, q->n_sids + 1,
+					    sizeof *q->sids)) {
+				sqlite3_finalize(s);
+				return BT_ENOMEM;
+			}
+			q->sids[q->n_sids++] = sqlite3_column_int64(s, 0);
+		}
+		if (src == SQLITE_DONE)
+			src = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_OK)
+		return bt__sqlite_error(q->h, src, err);
+	if (q->n_sids)
+		qsort(q->sids, q->n_sids, sizeof *q->sids, sid_cmp);
+	return 0;
+}
+
 /* Hands the rows of q (the points of series cur, one or more metrics) to
  * fn, one series per metric in name order; *visited counts them. */
 static int emit(struct sq *q, struct bt_series *cur, bt_series_fn fn, void *ud,
@@ -229,7 +274,12 @@ static int emit(struct sq *q, struct bt_series *cur, bt_series_fn fn, void *ud,
 		cur->machine = first->run->machine;
 		cur->points = q->pts;
 		cur->n = n;
-		qsort(cur->points, n, sizeof *cur->points, point_cmp);
+		/* in rid order, which is mostly time order already */
+		size_t k2 = 1;
+		while (k2 < n && point_cmp(&cur->points[k2 - 1], &cur->points[k2]) <= 0)
+			k2++;
+		if (k2 < n)
+			qsort(cur->points, n, sizeof *cur->points, point_cmp);
 		(*visited)++;
 		rc = fn(ud, cur);
 	}
@@ -280,6 +330,8 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 			goto out; /* no point has that metric */
 		metric_id = q.strs[i].id;
 	}
+	if (f && f->n_runs && (rc = touched_sids(&q, f, err)))
+		goto out;
 	e |= bt_strbuf_adds(&sql, "SELECT sid, series_key, suite, name, variant, params,"
 				  " fingerprint FROM series WHERE 1");
 	if (f && f->series_key && *f->series_key) {
@@ -336,6 +388,9 @@ int bt__sqlite_series(void *h, const struct bt_series_filter *f,
 		struct bt_series cur;
 		int oom = 0;
 
+		if (f && f->n_runs && !bsearch(&(sqlite3_int64){ sqlite3_column_int64(s, 0) },
+					       q.sids, q.n_sids, sizeof *q.sids, sid_cmp))
+			continue; /* not touched by those runs */
 		q.n_rows = 0;
 		sqlite3_reset(ps);
 		sqlite3_bind_int64(ps, 1, sqlite3_column_int64(s, 0));
@@ -414,6 +469,7 @@ out:
 	free(q.strs);
 	free(q.rows);
 	free(q.pts);
+	free(q.sids);
 	bt_strbuf_release(&sql);
 	free(key_lo);
 	free(key_hi);

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "benchtrack/analysis.h"
 #include "benchtrack/dashboard.h"
@@ -23,6 +24,18 @@
 #include "benchtrack/regress.h"
 #include "benchtrack/store.h"
 #include "benchtrack/strbuf.h"
+
+/* What one series adds to index.js (state.c): its entry in
+ * index.series, its open regressions and events, and its counts. A build
+ * makes one per series (the series callback); the next build reuses those
+ * of the series that no new run touched. */
+struct dash_rec {
+	char *key, *metric, *stem;
+	char *ix;                         /* its index.series entry (with ",\n") */
+	struct reg { char *t; char *json; } *regs, *evs;
+	size_t n_regs, n_evs;
+	size_t points, acked, pending, reverted, kept;
+};
 
 /* One build of the dashboard: set up by bt_dashboard_write, filled by
  * the series callback and the run pool, read by the index writer. */
@@ -42,7 +55,7 @@ struct dash {
 	struct bt_cp_opts cp;
 
 	struct bt_strbuf series_ix;       /* entries of index.series */
-	struct reg { char *t; char *json; } *regs;
+	struct reg *regs;
 	size_t n_regs, alloc_regs, acked;
 	/* pending changes and reverted excursions worse for the metric, not
 	 * acknowledged (bt_series_events): index.js "events" */
@@ -52,6 +65,9 @@ struct dash {
 	char **written;                   /* series file stems written */
 	size_t n_written, alloc_written;
 	struct bt_strbuf file;            /* scratch: one file's text */
+	struct bt_cp_cache *cpc;          /* the store's change points, or NULL */
+	struct dash_rec *recs;            /* per series visited, in order */
+	size_t n_recs, alloc_recs;
 };
 
 /* --- JavaScript text (js.c; the small ones inline here) --- */
@@ -141,6 +157,35 @@ const struct bt_store_entry *bt__dash_find_run(const struct dash *d, const char 
  * its open regressions to d->regs and its file stem to d->written. A
  * series without points or whose key is no file name is skipped. */
 int bt__dash_on_series(void *ud, const struct bt_series *s);
+
+/* --- the state of the last build (state.c) --- */
+
+/* DIR/data/.state: what the last build saw (its runs, acks) and its
+ * series' records. */
+struct dash_state {
+	uint64_t runs_hash, acks_hash;
+	size_t n_runs;
+	struct dash_rec *recs;            /* ordered by key, then metric */
+	size_t n_recs;
+};
+
+/* The hash of runs [from, to) of d->runs taken oldest first (run id,
+ * time, type): what the series files' run indexes stand for. */
+uint64_t bt__dash_runs_hash(const struct dash *d, size_t from, size_t to);
+/* The hash of d->acks. */
+uint64_t bt__dash_acks_hash(const struct dash *d);
+/* Reads DIR/data/.state into *st; -1 when there is none usable (then *st
+ * is empty). */
+int bt__dash_state_read(const struct dash *d, struct dash_state *st);
+/* Writes DIR/data/.state from d (its records, runs and acks); 0 or BT_E*. */
+int bt__dash_state_write(struct dash *d);
+void bt__dash_state_release(struct dash_state *st);
+void bt__dash_rec_release(struct dash_rec *r);
+/* Makes d->series_ix, d->regs, d->evs, their counts and d->written from
+ * d->recs merged with the records of old (those whose key and metric d
+ * has none of; old NULL: none), in series order; d->recs then holds them
+ * all. */
+int bt__dash_assemble(struct dash *d, struct dash_state *old);
 
 /* --- run pages (runs.c) --- */
 

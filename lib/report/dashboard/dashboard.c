@@ -183,9 +183,13 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	struct bt_store_filter f;
 	struct bt_series_filter sf;
 	struct run_pool pool;
-	int rc;
+	struct dash_state old;
+	struct bt_cp_cache *cpc = NULL;
+	const char **new_ids = NULL;
+	int rc, have_old = 0;
 
 	memset(&pool, 0, sizeof pool);
+	memset(&old, 0, sizeof old);
 	if (stats)
 		memset(stats, 0, sizeof *stats);
 	if (!st || !dir || !*dir)
@@ -225,6 +229,15 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	for (size_t i = 0; i < d.runs.n; i++)
 		d.by_id[i] = &d.runs.items[i];
 	qsort(d.by_id, d.runs.n, sizeof *d.by_id, cmp_entry_id);
+	{
+		/* the change points of the store's series, shared with
+		 * `regressions` (kept where the store can be written) */
+		char *cp_path = bt__pathf("%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
+		rc = cp_path ? bt_cp_cache_open(&cpc, cp_path, &d.cp) : BT_ENOMEM;
+		free(cp_path);
+		if (rc)
+			goto out;
+	}
 	if (!(d.store_real = realpath(bt_store_dir(st), NULL))) {
 		rc = bt_error(err, errno == ENOMEM ? BT_ENOMEM : BT_EIO, "%s: %s",
 			      bt_store_dir(st), strerror(errno));
@@ -241,22 +254,52 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	}
 	memset(&sf, 0, sizeof sf);
 	sf.metric = "*"; /* every metric of the runs has its trend */
-	if ((rc = bt_store_series(st, &sf, bt__dash_on_series, &d, NULL, err))) {
+	/* after the runs the last build saw, only newer ones (the same
+	 * acks): only the series they touched are read (state.c) */
+	have_old = bt__dash_state_read(&d, &old) == 0 &&
+		   old.acks_hash == bt__dash_acks_hash(&d) && old.n_runs <= d.runs.n &&
+		   old.runs_hash == bt__dash_runs_hash(&d, 0, old.n_runs);
+	if (have_old) {
+		sf.n_runs = d.runs.n - old.n_runs; /* the newest */
+		new_ids = malloc((sf.n_runs ? sf.n_runs : 1) * sizeof *new_ids);
+		if (!new_ids) {
+			rc = BT_ENOMEM;
+			bt__dash_runs_finish(&d, &pool, 1);
+			goto out;
+		}
+		for (size_t i = 0; i < sf.n_runs; i++)
+			new_ids[i] = d.runs.items[i].run_id;
+		sf.runs = new_ids;
+	}
+	d.cpc = cpc;
+	if ((!have_old || sf.n_runs) &&
+	    (rc = bt_store_series(st, &sf, bt__dash_on_series, &d, NULL, err))) {
 		bt__dash_runs_finish(&d, &pool, 1);
 		goto out;
 	}
-	if ((rc = bt__dash_runs_finish(&d, &pool, 0)) || (rc = bt__dash_write_index(&d)) ||
-	    (rc = bt__dash_write_pages(&d)))
+	d.stats.series_read = d.n_recs;
+	if ((rc = bt__dash_runs_finish(&d, &pool, 0)) ||
+	    (rc = bt__dash_assemble(&d, have_old ? &old : NULL)) ||
+	    (rc = bt__dash_write_index(&d)) || (rc = bt__dash_write_pages(&d)))
 		goto out;
 	if (d.n_written)
 		qsort(d.written, d.n_written, sizeof *d.written, bt__dash_cmp_str);
 	remove_stale(&d, "data/series", d.written, d.n_written);
 	remove_stale(&d, "data/runs", pool.keep, pool.n_keep);
 	d.stats.runs = d.runs.n;
+	/* for the next build (a cache: a failure only makes it a full one) */
+	bt__dash_state_write(&d);
+	bt_cp_cache_save(cpc, NULL);
 	if (stats)
 		*stats = d.stats;
 out:
 	bt__dash_runs_release(&pool);
+	bt__dash_state_release(&old);
+	free(new_ids);
+	bt_cp_cache_close(cpc);
+	for (size_t i = 0; i < d.n_recs; i++)
+		bt__dash_rec_release(&d.recs[i]);
+	free(d.recs);
 	free(d.store_real);
 	if (rc == BT_ENOMEM && err && !err->len)
 		bt_error(err, BT_ENOMEM, "%s: out of memory", dir);

@@ -349,6 +349,52 @@ static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out
 	return rc ? -1 : 0;
 }
 
+/* The record of series s (dash.h): what it added to d since ix0, regs0
+ * and evs0, copied. */
+static int add_rec(struct dash *d, const struct bt_series *s, const char *stem, size_t ix0,
+		   size_t regs0, size_t evs0, size_t acked, size_t pending, size_t reverted,
+		   size_t kept)
+{
+	struct dash_rec *r;
+	int oom = 0;
+	if (bt__vec_reserve((void **)&d->recs, &d->alloc_recs, d->n_recs + 1, sizeof *d->recs))
+		return BT_ENOMEM;
+	r = &d->recs[d->n_recs];
+	memset(r, 0, sizeof *r);
+	r->key = strdup(s->series_key);
+	r->metric = strdup(s->metric ? s->metric : "time");
+	r->stem = strdup(stem);
+	r->ix = strndup(d->series_ix.buf + ix0, d->series_ix.len - ix0);
+	oom = !r->key || !r->metric || !r->stem || !r->ix;
+	r->n_regs = d->n_regs - regs0;
+	r->n_evs = d->n_evs - evs0;
+	r->regs = r->n_regs ? calloc(r->n_regs, sizeof *r->regs) : NULL;
+	r->evs = r->n_evs ? calloc(r->n_evs, sizeof *r->evs) : NULL;
+	oom |= (r->n_regs && !r->regs) || (r->n_evs && !r->evs);
+	for (size_t i = 0; !oom && i < r->n_regs; i++) {
+		r->regs[i].t = strdup(d->regs[regs0 + i].t);
+		r->regs[i].json = strdup(d->regs[regs0 + i].json);
+		oom |= !r->regs[i].t || !r->regs[i].json;
+	}
+	for (size_t i = 0; !oom && i < r->n_evs; i++) {
+		r->evs[i].t = strdup(d->evs[evs0 + i].t);
+		r->evs[i].json = strdup(d->evs[evs0 + i].json);
+		oom |= !r->evs[i].t || !r->evs[i].json;
+	}
+	r->points = s->n;
+	r->acked = acked;
+	r->pending = pending;
+	r->reverted = reverted;
+	r->kept = kept;
+	d->n_recs++;
+	if (oom) {
+		bt__dash_rec_release(r);
+		d->n_recs--;
+		return BT_ENOMEM;
+	}
+	return 0;
+}
+
 int bt__dash_on_series(void *ud, const struct bt_series *s)
 {
 	struct dash *d = ud;
@@ -369,6 +415,10 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	 * checked keys): no trend */
 	if (!s->n || !bt__is_series_key(s->series_key))
 		return 0;
+	/* where this series' part of the overview starts (its record) */
+	size_t ix0 = d->series_ix.len, regs0 = d->n_regs, evs0 = d->n_evs;
+	size_t acked0 = d->acked, pend0 = d->n_pending, rev0 = d->n_reverted;
+	size_t kept0 = d->stats_series_kept;
 	last = bt__dash_find_run(d, s->points[s->n - 1].run_id);
 	type = last ? last->type : NULL;
 	ri = malloc(s->n * sizeof *ri);
@@ -395,7 +445,14 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	} else {
 		bt_cp_result_release(&cps);
 		memset(&cps, 0, sizeof cps);
-		if (bt_series_changepoints(s, &d->cp, &cps, &cperr))
+		if (d->cpc) {
+			/* an error: no events; no change points either when
+			 * those failed (e.g. a NAN value) */
+			if (bt_cp_cache_series(d->cpc, s, &cps, &ev, &n_ev, &cperr)) {
+				free(ev);
+				ev = NULL, n_ev = 0;
+			}
+		} else if (bt_series_changepoints(s, &d->cp, &cps, &cperr))
 			memset(&cps, 0, sizeof cps); /* e.g. a NAN value: no change points */
 		else if (bt_series_events(s, &d->cp, &cps, &ev, &n_ev, &cperr))
 			ev = NULL, n_ev = 0;
@@ -621,6 +678,8 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	d->n_written++;
 	d->stats.series++;
 	d->stats.points += s->n;
+	rc = add_rec(d, s, stem, ix0, regs0, evs0, d->acked - acked0, d->n_pending - pend0,
+		     d->n_reverted - rev0, d->stats_series_kept - kept0);
 out:
 	free(ev);
 	bt_cp_result_release(&cps);
