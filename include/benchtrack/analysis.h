@@ -470,7 +470,7 @@ void bt_cp_result_release(struct bt_cp_result *r);
  * directly. Each candidate x[s..s+L), L in [BT_EXCURSION_MIN_LEN,
  * BT_EXCURSION_MAX_LEN], with no change point of cps inside it (one at
  * s or s+L, an edge E-divisive found, is allowed), is tested against its
- * context: up to 20 points on each side, not across another change point
+ * context: up to 60 points on each side, not across another change point
  * of cps, at least 5 before and 1 after. It is an excursion when
  *  - every point of it lies beyond every point of the context (a second
  *    mode of the noise cannot mimic that: its other points fall among the
@@ -482,15 +482,15 @@ void bt_cp_result_release(struct bt_cp_result *r);
  *    minimum change: max(min_magnitude * |mean before|, noise_k * noise
  *    sd), the noise sd the robust sd of the context (MAD of first
  *    differences) scaled by 1 / sqrt(1 - r) for its lag-1
- *    autocorrelation r (clipped to [0, 0.9]);
+ *    autocorrelation r (the larger of the context's and that of up to
+ *    100 points on each side; clipped to [0, 0.9]);
  *  - a t-test of the means (with the larger of that sd and the robust sd
  *    of the context's values, 1.4826 MAD; effective sample sizes of r)
  *    gives p <= max_pvalue / 10 (several lengths are tried at each
  *    point).
  * Of overlapping or adjacent candidates the largest |t| is kept. Nothing
  * in otava_compat. Two neighbouring outliers (3% spikes) are common, so
- * a two-point excursion is tested against up to 60 points on each side
- * and must also reach 10 noise sd. */
+ * a two-point excursion must also reach 10 noise sd. */
 #define BT_EXCURSION_MIN_LEN 2
 #define BT_EXCURSION_MAX_LEN 8
 struct bt_excursion {

@@ -147,7 +147,9 @@ static int query_view(struct bt_store *st, void *h, struct bt_store_list *l,
 	return rc;
 }
 
-int bt__store_readme_write(struct bt_store *st, void *h, struct bt_strbuf *err)
+/* Writes README.md from the index h: the same text as
+ * bt__store_readme_render of all its runs. */
+static int readme_write(struct bt_store *st, void *h, struct bt_strbuf *err)
 {
 	struct bt_store_list l = { NULL, 0, bt__arena_new() };
 	struct readme_view v;
@@ -176,7 +178,7 @@ int bt_store_write_readme(struct bt_store *st, struct bt_strbuf *err)
 	int rc = bt__store_index_open(st, &h, 1, err);
 	if (rc)
 		return rc;
-	rc = bt__store_readme_write(st, h, err);
+	rc = readme_write(st, h, err);
 	st->ops->close(h);
 	return rc;
 }

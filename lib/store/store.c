@@ -369,10 +369,10 @@ static int index_run(struct bt_store *st, const struct bt_run *run,
 	}
 	if (!rc)
 		rc = bt__store_update_latest(st, h, run->benchmark_type, err);
-	if (!rc)
-		rc = bt__store_readme_write(st, h, err);
 	st->ops->close(h);
 	bt__arena_free(a);
+	if (!rc)
+		rc = bt_store_write_readme(st, err);
 	return rc;
 }
 
@@ -1081,9 +1081,9 @@ static int reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
 			rc = bt__store_update_latest(st, h, types[i], err);
 		bt__arena_free(a);
 	}
-	if (!rc)
-		rc = bt__store_readme_write(st, h, err);
 	st->ops->close(h);
+	if (!rc)
+		rc = bt_store_write_readme(st, err);
 	if (!rc && (ts.unreadable || ts.unopened)) {
 		int lrc = left_out_error(err, &ts);
 		if (first_rc)

@@ -73,11 +73,6 @@ int bt__store_update_latest(struct bt_store *st, void *h, const char *type,
  * with the file. */
 int bt__store_readme_render(const struct bt_store_list *all, struct bt_strbuf *out);
 
-/* Writes STORE/README.md from the open index h (bt_store_write_readme
- * with the index already open): the same text as bt__store_readme_render
- * of all the runs, from bounded queries (ops->census, the newest runs). */
-int bt__store_readme_write(struct bt_store *st, void *h, struct bt_strbuf *err);
-
 /* The tags of a run directory (its "tags" file, one per line; none when
  * the file is missing), allocated in a. A file that cannot be read, or
  * is a symbolic link, is BT_EIO (or BT_ETOOBIG) with its path in err (may
