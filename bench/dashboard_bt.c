@@ -25,6 +25,13 @@
  *                      query, the index and the pages are redone. After
  *                      one new run every series file is rewritten too
  *                      (each got a point): cold minus the run pages.
+ *                      Since the dashboard keeps its state (data/.state),
+ *                      nothing is read from the index but the runs.
+ *   build pages=run    a rebuild after one new run (put, untimed, into a
+ *                      working copy of the store, STORE-work: run files
+ *                      linked, the index copied; removed at the end):
+ *                      the new run's page, the series it touched (all of
+ *                      them here), the index.
  * Counters: series, points, files written, and the bytes of data/.
  *
  *   benchtrack run build/dashboard_bt --no-store --warmup-iterations 1 \
@@ -225,12 +232,39 @@ static int du_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 	return 0;
 }
 
+/* A copy of the store at dir to add runs to (run files linked, the
+ * index copied): dir-work, made afresh. */
+static char *work_copy(bt_state *s, const char *dir)
+{
+	char *work = bench_pathf("%s-work", dir);
+	char *cmd = work ? bench_pathf("rm -rf '%s' && cp -al '%s' '%s' && rm -f '%s/index.db'"
+				 " '%s/index.db-wal' '%s/index.db-shm' '%s/.lock' &&"
+				 " rm -rf '%s/dashboard-bench' && cp '%s/index.db' '%s/index.db'",
+				 work, dir, work, work, work, work, work, work, dir, work)
+			 : NULL;
+	if (!cmd || system(cmd) != 0) {
+		bt_fail(s, "%s: cannot make a working copy", dir);
+		free(work);
+		work = NULL;
+	}
+	free(cmd);
+	return work;
+}
+
 static void bm_build(bt_state *s)
 {
 	char *dir = store_for(s);
 	if (!dir)
 		return;
-	int cold = strcmp(bt_param_str(s, "pages"), "cold") == 0;
+	const char *pages = bt_param_str(s, "pages");
+	int cold = strcmp(pages, "cold") == 0, add = strcmp(pages, "run") == 0;
+	size_t added = 0;
+	if (add) {
+		char *work = work_copy(s, dir);
+		free(dir);
+		if (!(dir = work))
+			return;
+	}
 	char *out = bench_pathf("%s/dashboard-bench", dir);
 	char *runs_dir = out ? bench_pathf("%s/data/runs", out) : NULL;
 	struct bt_store *st = NULL;
@@ -248,6 +282,25 @@ static void bm_build(bt_state *s)
 			rm_rf(out);
 			bt_resume(s);
 		}
+		if (add) {
+			/* one new run (newer than every other), untimed */
+			struct bt_store *wst = NULL;
+			struct bt_run run;
+			size_t runs = (size_t)bt_param_int(s, "runs");
+			bt_pause(s);
+			rc = build_run(runs + added, runs, (size_t)bt_param_int(s, "series"), &run);
+			if (!rc)
+				rc = bt_store_open(&wst, dir, 0, &err);
+			if (!rc)
+				rc = bt_store_put(wst, &run, NULL, &err);
+			if (wst)
+				bt_store_close(wst);
+			bt_run_release(&run);
+			added++;
+			bt_resume(s);
+			if (rc)
+				break;
+		}
 		rc = bt_dashboard_write(st, out, NULL, &stats, &err);
 	}
 	if (rc) {
@@ -264,16 +317,19 @@ static void bm_build(bt_state *s)
 		bt_counter(s, "files_written", (double)stats.files);
 		bt_counter(s, "run_pages_written", (double)stats.run_pages);
 		bt_counter(s, "data_bytes", du_bytes);
+		bt_counter(s, "series_read", (double)stats.series_read);
 	}
 	if (st)
 		bt_store_close(st);
 	bt_strbuf_release(&err);
 	free(runs_dir);
 	free(out);
+	if (add)
+		rm_rf(dir); /* the working copy */
 	free(dir);
 }
 BT_BENCH(bm_build, .name = "build", .type = "dashboard",
-	 .params = "runs=1000;series=500;pages=cold,warm");
+	 .params = "runs=1000;series=500;pages=cold,warm,run");
 
 static void bm_build_long(bt_state *s)
 {

@@ -81,7 +81,7 @@ static void test_three_point_slowdown(void **state)
 	assert_true(fabs(ex[0].mean_after / ex[0].mean_before - 1) < 0.02);
 	assert_true(ex[0].p_value < 1e-5);
 	assert_int_equal(ex[0].points_after, 10);
-	assert_int_equal(ex[0].n_before, 20);
+	assert_int_equal(ex[0].n_before, 30); /* up to 60: all 30 before it */
 	free(ex);
 	bt_cp_result_release(&cps);
 }
@@ -254,6 +254,51 @@ static void test_null_false_alarms(void **state)
 			 flagged[0], flagged[1]);
 }
 
+/* Null series of 1000 points: AR(1) noise of phi 0.6 (a slowly wandering
+ * machine) and a 10% second mode 5 sd slower. With 20 points of context
+ * and the autocorrelation read from them, 6 and 6 of these 60 had an
+ * excursion (the context reads phi 0.6 as 0 to 0.3, and three slow runs
+ * in a row are often beyond the 20 points around them); with 60 points
+ * and the autocorrelation of 100 on each side, at most 2. */
+static void test_null_long_series(void **state)
+{
+	enum { N = 1000 };
+	static double x[N];
+	size_t flagged[2] = { 0, 0 };
+	struct bt_cp_opts o;
+
+	(void)state;
+	bt_cp_opts_default(&o);
+	for (int kind = 0; kind < 2; kind++)
+		for (uint64_t r = 0; r < 60; r++) {
+			uint64_t seed = 77 + r * 7919 + (uint64_t)kind * 104729;
+			struct bt_cp_result cps;
+			struct bt_excursion *ex;
+			double e = 0;
+			size_t n;
+
+			for (size_t i = 0; i < N; i++) {
+				double z = gauss(&seed);
+
+				if (kind == 0)
+					e = i ? 0.6 * e + 0.8 * z : z; /* stationary sd 1 */
+				else
+					e = z + (unif(&seed) < 0.1 ? 5 : 0);
+				x[i] = 100 + e;
+			}
+			assert_int_equal(bt_changepoints(x, N, &o, &cps, NULL), 0);
+			assert_int_equal(bt_excursions(x, N, NULL, &cps, &ex, &n, NULL), 0);
+			flagged[kind] += n > 0;
+			free(ex);
+			bt_cp_result_release(&cps);
+		}
+	print_message("1000-point null series with an excursion: AR(1) %zu/60, "
+		      "bimodal %zu/60\n", flagged[0], flagged[1]);
+	if (flagged[0] > 2 || flagged[1] > 2)
+		fail_msg("1000-point null series with an excursion: AR(1) %zu/60, "
+			 "bimodal %zu/60", flagged[0], flagged[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_two_point_slowdown),
 		cmocka_unit_test(test_not_excursions),
 		cmocka_unit_test(test_null_false_alarms),
+		cmocka_unit_test(test_null_long_series),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
