@@ -15,17 +15,13 @@
  * otherwise, a newer or older benchtrack, discards the file), the count
  * of entries, then the entries (native byte order: a cache of this
  * machine). Anything that does not check out is an empty cache, never an
- * error. Saved to a temporary file renamed over the old one.
+ * error. Saved with bt__write_file_atomic.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "../internal.h"
 #include "benchtrack/regress.h"
@@ -333,56 +329,61 @@ int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 
 /* --- the file -------------------------------------------------------------- */
 
-static int read_all(int fd, void *buf, size_t n)
+/* Takes n bytes at *p (of end) into out; -1 past the end. */
+static int take(const char **p, const char *end, void *out, size_t n)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
+	if ((size_t)(end - *p) < n)
+		return -1;
+	memcpy(out, *p, n);
+	*p += n;
 	return 0;
+}
+
+/* A copy of k elements of size bytes at *p, NULL for none; *bad on a
+ * short file or no memory. */
+static void *take_arr(const char **p, const char *end, uint64_t k, size_t size, int *bad)
+{
+	void *v;
+	if (*bad || !k)
+		return NULL;
+	if (k > (uint64_t)(end - *p) / size || !(v = malloc((size_t)k * size))) {
+		*bad = 1;
+		return NULL;
+	}
+	take(p, end, v, (size_t)k * size);
+	return v;
 }
 
 /* The entries of the file at c->path into c when it checks out. */
 static void load(struct bt_cp_cache *c)
 {
+	char *buf = NULL;
+	size_t len = 0;
 	struct head h;
-	struct stat sb;
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	const char *p, *end;
+
+	if (bt__read_file(c->path, CACHE_CAP, &buf, &len, NULL) != 0)
 		return;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)CACHE_CAP ||
-	    read_all(fd, &h, sizeof h) != 0 || memcmp(h.magic, CACHE_MAGIC, 8) != 0 ||
+	p = buf;
+	end = buf + len;
+	if (take(&p, end, &h, sizeof h) != 0 || memcmp(h.magic, CACHE_MAGIC, 8) != 0 ||
 	    h.sz_cp != sizeof(struct bt_change_point) ||
 	    h.sz_ev != sizeof(struct bt_series_event) || h.opts != c->opts_hash ||
 	    h.probe != c->probe) {
-		close(fd);
+		free(buf);
 		return;
 	}
 	for (uint64_t i = 0; i < h.n; i++) {
 		struct ehead eh;
 		struct entry tmp, *e;
+		int bad = 0;
 		memset(&tmp, 0, sizeof tmp);
-		if (read_all(fd, &eh, sizeof eh) != 0 || !eh.key ||
-		    eh.n_cps > (uint64_t)sb.st_size / sizeof *tmp.cps ||
-		    eh.n_pending > (uint64_t)sb.st_size / sizeof *tmp.pending ||
-		    eh.n_ev > (uint64_t)sb.st_size / sizeof *tmp.ev)
+		if (take(&p, end, &eh, sizeof eh) != 0 || !eh.key)
 			break;
-		tmp.n_cps = (size_t)eh.n_cps;
-		tmp.n_pending = (size_t)eh.n_pending;
-		tmp.n_ev = (size_t)eh.n_ev;
-		tmp.cps = tmp.n_cps ? malloc(tmp.n_cps * sizeof *tmp.cps) : NULL;
-		tmp.pending = tmp.n_pending ? malloc(tmp.n_pending * sizeof *tmp.pending) : NULL;
-		tmp.ev = tmp.n_ev ? malloc(tmp.n_ev * sizeof *tmp.ev) : NULL;
-		if ((tmp.n_cps && (!tmp.cps || read_all(fd, tmp.cps, tmp.n_cps * sizeof *tmp.cps))) ||
-		    (tmp.n_pending && (!tmp.pending ||
-				       read_all(fd, tmp.pending, tmp.n_pending * sizeof *tmp.pending))) ||
-		    (tmp.n_ev && (!tmp.ev || read_all(fd, tmp.ev, tmp.n_ev * sizeof *tmp.ev))) ||
-		    !(e = entry_for(c, eh.key))) {
+		tmp.cps = take_arr(&p, end, eh.n_cps, sizeof *tmp.cps, &bad);
+		tmp.pending = take_arr(&p, end, eh.n_pending, sizeof *tmp.pending, &bad);
+		tmp.ev = take_arr(&p, end, eh.n_ev, sizeof *tmp.ev, &bad);
+		if (bad || !(e = entry_for(c, eh.key))) {
 			entry_free(&tmp);
 			break;
 		}
@@ -390,11 +391,14 @@ static void load(struct bt_cp_cache *c)
 		tmp.key = eh.key;
 		tmp.hash = eh.hash;
 		tmp.n_points = (size_t)eh.n_points;
+		tmp.n_cps = (size_t)eh.n_cps;
+		tmp.n_pending = (size_t)eh.n_pending;
+		tmp.n_ev = (size_t)eh.n_ev;
 		for (size_t k = 0; k < tmp.n_ev; k++)
 			tmp.ev[k].cp = NULL;
 		*e = tmp;
 	}
-	close(fd);
+	free(buf);
 }
 
 int bt_cp_cache_open(struct bt_cp_cache **out, const char *path,
@@ -420,80 +424,59 @@ int bt_cp_cache_open(struct bt_cp_cache **out, const char *path,
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(fd, (const char *)buf + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 int bt_cp_cache_save(struct bt_cp_cache *c, struct bt_strbuf *err)
 {
+	struct bt_strbuf b = BT_STRBUF_INIT;
 	struct head h;
-	char *tmp, *dir, *slash;
-	int fd, bad = 0;
+	char *dir, *slash;
+	int e;
 
 	(void)err;
 	if (!c || !c->path || !c->dirty)
 		return 0;
-	/* the folder (the store's .cache/) is made when missing */
-	if (!(dir = strdup(c->path)))
-		return BT_ENOMEM;
-	if ((slash = strrchr(dir, '/'))) {
-		*slash = '\0';
-		if (*dir)
-			mkdir(dir, 0755);
-	}
-	free(dir);
-	if (!(tmp = bt__pathf("%s.tmp.%ld", c->path, (long)getpid())))
-		return BT_ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		free(tmp);
-		return 0; /* a store that cannot be written: no cache */
-	}
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, CACHE_MAGIC, 8);
 	h.sz_cp = sizeof(struct bt_change_point);
 	h.sz_ev = sizeof(struct bt_series_event);
 	h.opts = c->opts_hash;
 	h.probe = c->probe;
-	h.n = 0;
 	for (size_t i = 0; i < c->cap; i++)
 		h.n += c->e[i].key && c->e[i].n_points != (size_t)-1;
-	bad |= write_all(fd, &h, sizeof h);
-	for (size_t i = 0; !bad && i < c->cap; i++) {
-		const struct entry *e = &c->e[i];
+	e = bt_strbuf_add(&b, (const char *)&h, sizeof h);
+	for (size_t i = 0; !e && i < c->cap; i++) {
+		const struct entry *en = &c->e[i];
 		struct ehead eh;
-		if (!e->key || e->n_points == (size_t)-1)
+		if (!en->key || en->n_points == (size_t)-1)
 			continue;
-		eh.key = e->key;
-		eh.hash = e->hash;
-		eh.n_points = e->n_points;
-		eh.n_cps = e->n_cps;
-		eh.n_pending = e->n_pending;
-		eh.n_ev = e->n_ev;
-		bad |= write_all(fd, &eh, sizeof eh);
-		if (e->n_cps)
-			bad |= write_all(fd, e->cps, e->n_cps * sizeof *e->cps);
-		if (e->n_pending)
-			bad |= write_all(fd, e->pending, e->n_pending * sizeof *e->pending);
-		if (e->n_ev)
-			bad |= write_all(fd, e->ev, e->n_ev * sizeof *e->ev);
+		eh.key = en->key;
+		eh.hash = en->hash;
+		eh.n_points = en->n_points;
+		eh.n_cps = en->n_cps;
+		eh.n_pending = en->n_pending;
+		eh.n_ev = en->n_ev;
+		e |= bt_strbuf_add(&b, (const char *)&eh, sizeof eh);
+		if (en->n_cps)
+			e |= bt_strbuf_add(&b, (const char *)en->cps, en->n_cps * sizeof *en->cps);
+		if (en->n_pending)
+			e |= bt_strbuf_add(&b, (const char *)en->pending,
+					   en->n_pending * sizeof *en->pending);
+		if (en->n_ev)
+			e |= bt_strbuf_add(&b, (const char *)en->ev, en->n_ev * sizeof *en->ev);
 	}
-	bad |= close(fd) != 0;
-	if (bad || rename(tmp, c->path) != 0)
-		unlink(tmp);
-	else
+	if (e) {
+		bt_strbuf_release(&b);
+		return BT_ENOMEM;
+	}
+	/* the folder (the store's .cache/) is made when missing; a store
+	 * that cannot be written keeps no cache */
+	if ((dir = strdup(c->path)) && (slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	free(dir);
+	if (bt__write_file_atomic(c->path, b.buf, b.len, NULL) == 0)
 		c->dirty = 0;
-	free(tmp);
+	bt_strbuf_release(&b);
 	return 0;
 }
 

@@ -39,8 +39,9 @@ struct bt_index_ops {
 	int (*begin)(void *h, struct bt_strbuf *err);
 	int (*commit)(void *h, struct bt_strbuf *err);
 	void (*rollback)(void *h);
-	/* Inserts or replaces a run with its results, metric summaries
-	 * (statistics only, no raw samples), series and tags. */
+	/* Inserts or replaces a run with its results, the points of its
+	 * series (the summaries the series read: median, quartiles, min,
+	 * max, count; no raw samples), series and tags. */
 	int (*add_run)(void *h, const struct bt_run *run,
 		       const struct bt_index_loc *loc, const char *const *tags,
 		       size_t n_tags, struct bt_strbuf *err);

@@ -24,7 +24,10 @@
  * Values: NaN doubles and unknown (-1) counts are stored as NULL; params as
  * the canonical text "k=v;k=v" sorted by key; status as its name ("ok",
  * "crashed", ...); runs.n_failed counts results failed, crashed, timed out
- * or out of memory (not skipped). Metric summaries only, no samples.
+ * or out of memory (not skipped). Runs are keyed by an integer (rid) that
+ * is never reused (AUTOINCREMENT); repeated texts by their strings id (the
+ * tables of schema 2 are described at SCHEMA2_TABLES). Of the metrics,
+ * only what the series read (the points), no samples.
  *
  * Writes: every write operation is atomic on its own (outside begin/commit
  * it is its own transaction). Inside the caller's transaction, remove_run,

@@ -181,31 +181,43 @@ static uint64_t series_hash(const struct dash *d, const struct bt_series *s,
 }
 
 /* Reads DIR/rel when it starts with head; NULL otherwise. */
+/* Reads fd into buf from got up to want bytes; the bytes it has. */
+static size_t read_upto(int fd, char *buf, size_t got, size_t want)
+{
+	while (got < want) {
+		ssize_t r = read(fd, buf + got, want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
 static char *read_if_current(const struct dash *d, const char *rel, const char *head,
 			     size_t *len)
 {
 	char *path = bt__pathf("%s/%s", d->dir, rel), *buf = NULL;
-	size_t hl = strlen(head);
+	size_t hl = strlen(head), size, got;
 	struct stat sb;
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	free(path);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)hl && (buf = malloc((size_t)sb.st_size + 1))) {
-		size_t got = 0;
-		while (got < (size_t)sb.st_size) {
-			ssize_t r = read(fd, buf + got, (size_t)sb.st_size - got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		buf[got] = '\0';
-		*len = got;
-		if (got != (size_t)sb.st_size || memcmp(buf, head, hl) != 0) {
+	if (fstat(fd, &sb) == 0 && sb.st_size >= (off_t)hl &&
+	    (buf = malloc((size = (size_t)sb.st_size) + 1))) {
+		/* the head first: a series that got a point differs there,
+		 * and the rest of its file is not read */
+		got = read_upto(fd, buf, 0, hl);
+		if (got == hl && memcmp(buf, head, hl) == 0)
+			got = read_upto(fd, buf, got, size);
+		if (got != size || memcmp(buf, head, hl) != 0) {
 			free(buf);
 			buf = NULL;
+		} else {
+			buf[got] = '\0';
+			*len = got;
 		}
 	}
 	close(fd);
@@ -428,7 +440,17 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	 * first, so that new runs do not renumber the old), -1 unknown (a
 	 * run stored after the run list was read) */
 	for (size_t i = 0; i < s->n; i++) {
-		const struct bt_store_entry *e = bt__dash_find_run(d, s->points[i].run_id);
+		/* points are in time order, as the run table: the run after
+		 * the last point's is tried first */
+		const struct bt_store_entry *e = NULL;
+		long long next = i && ri[i - 1] >= 0 ? ri[i - 1] + 1 : -1;
+		if (next >= 0 && (size_t)next < d->runs.n) {
+			const struct bt_store_entry *c = &d->runs.items[d->runs.n - 1 - (size_t)next];
+			if (c->run_id && s->points[i].run_id && !strcmp(c->run_id, s->points[i].run_id))
+				e = c;
+		}
+		if (!e)
+			e = bt__dash_find_run(d, s->points[i].run_id);
 		ri[i] = e ? (long long)(d->runs.n - 1 - (size_t)(e - d->runs.items)) : -1;
 	}
 
