@@ -322,4 +322,14 @@ void bt__exec_validation(bt_state *s, double abs_err, double rel_err,
 int64_t bt__peak_rss(void);
 int bt__reset_peak_rss(void);
 
+/* The update state of a change-point result (bt_changepoints_update) as
+ * bytes, for a cache of this machine (lib/analysis/cpcache.c): its size
+ * (0 when r holds none), its bytes into out (that many), and r (zeroed)
+ * made from them: the state of a result on r->n_series points, without
+ * the points, ready for bt_changepoints_update. Unpack: 0, or -1 for
+ * bytes that do not make a state (r stays empty), BT_ENOMEM. */
+size_t bt__cp_state_size(const struct bt_cp_result *r);
+void bt__cp_state_pack(const struct bt_cp_result *r, char *out);
+int bt__cp_state_unpack(struct bt_cp_result *r, const char *buf, size_t len);
+
 #endif

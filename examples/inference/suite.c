@@ -666,15 +666,15 @@ out:
 	}                                                                     \
 	BT_BENCH(bm_generate_##V, .name = "generate." #V,                     \
 		 .group = "inference.generate", .type = "inference",          \
-		 .params = GEN_PARAMS, .unit = "tokens");                     \
+		 .params = GEN_PARAMS, .unit = "tokens", .max_time = 30);                     \
 	static void bm_batch_##V(bt_state *s) { run_batch(s, &variant_##V); } \
 	BT_BENCH(bm_batch_##V, .name = "batch." #V, .group = "inference.batch", \
 		 .type = "inference", .params = BATCH_PARAMS,                 \
-		 .adaptive = "batch", .unit = "tokens");                      \
+		 .adaptive = "batch", .unit = "tokens", .max_time = 30);                      \
 	static void bm_memory_##V(bt_state *s) { run_memory(s, &variant_##V); } \
 	BT_BENCH(bm_memory_##V, .name = "memory." #V,                         \
 		 .group = "inference.memory", .type = "inference",            \
-		 .params = MEM_PARAMS, .unit = "tokens");                     \
+		 .params = MEM_PARAMS, .unit = "tokens", .max_time = 30);                     \
 	static void bm_accuracy_##V(bt_state *s)                              \
 	{                                                                     \
 		run_accuracy(s, &variant_##V);                                \

@@ -51,6 +51,11 @@ struct bt_bench_def {
 	const char *ranks;    /* distributed (MPI): the world sizes it runs
 				 at ("1,2,4"), a parameter axis `ranks`;
 				 type "distributed" unless .type says */
+	double max_time;      /* s of measurement a case may take at most:
+				 once reached, with at least 3 samples, it
+				 stops measuring whatever the sample count
+				 says (for cases whose one call takes
+				 seconds); 0: no limit */
 };
 
 /* A named selection of the suite's cases (`--suite-preset NAME`, listed

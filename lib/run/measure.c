@@ -327,6 +327,10 @@ int bt__loop_next(bt_state *s)
 				(double)e->measured_ns * 1e-9 >= e->cfg->time_budget);
 		else
 			done = e->times.n >= (size_t)e->target;
+		/* the benchmark's own cap on measuring time (.max_time) */
+		if (e->c->def->max_time > 0 && e->times.n >= MIN_BUDGET_SAMPLES &&
+		    (double)e->measured_ns * 1e-9 >= e->c->def->max_time)
+			done = 1;
 		if (done || e->times.n >= MAX_SAMPLES || e->nomem)
 			e->phase = PH_DONE;
 	}

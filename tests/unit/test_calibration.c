@@ -59,6 +59,7 @@ static const struct bt_bench_def defs[] = {
 	{ .fn = bm_fixed, .fn_name = "fixed" },
 	{ .fn = bm_paused, .fn_name = "paused" },
 	{ .fn = bm_metric, .fn_name = "metric" },
+	{ .fn = bm_fixed, .fn_name = "capped", .max_time = 5 },
 };
 
 /* The configuration and the run of each test: defaults and an empty run
@@ -161,6 +162,28 @@ static void test_time_budget(void **state)
 	cost_ns = 1000;
 	measure("^fixed$");
 	assert_int_equal(run.results[0].metrics[0].n_samples, 50);
+}
+
+/* .max_time caps a case's measuring time: 2 s calls, a 5 s cap: 3
+ * samples (6 s), not the 20 asked for; at least 3 even when one call is
+ * longer than the cap. */
+static void test_max_time(void **state)
+{
+	cost_ns = 2000000000ull; /* 2 s */
+	const struct bt_result *r = measure("^capped$");
+	assert_int_equal(r->status, BT_STATUS_OK);
+	assert_int_equal(r->metrics[0].n_samples, 3);
+	assert_int_equal(iterations, 3 + 3);
+	cost_ns = 9000000000ull; /* 9 s: still 3 samples */
+	bt_run_release(&run);
+	r = measure("^capped$");
+	assert_int_equal(r->metrics[0].n_samples, 3);
+	/* fast calls never reach the cap: the sample count decides */
+	cfg.min_sample_time = 1e-3;
+	cost_ns = 1000;
+	bt_run_release(&run);
+	r = measure("^capped$");
+	assert_int_equal(r->metrics[0].n_samples, 20);
 }
 
 static void test_pause_excluded(void **state)
@@ -307,6 +330,7 @@ int main(void)
 		CALIB_TEST(test_growth_follows_estimate),
 		CALIB_TEST(test_long_operation_one_iteration),
 		CALIB_TEST(test_time_budget),
+		CALIB_TEST(test_max_time),
 		CALIB_TEST(test_pause_excluded),
 		CALIB_TEST(test_metric_phases),
 		CALIB_TEST(test_lazy_first_call),
