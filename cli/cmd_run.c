@@ -177,7 +177,9 @@ static int expand_dirs(struct bt_front *f, char ***found, size_t *n_found)
 				bt_front_error("run: %s: no benchmark suite there (an "
 					       "executable built with BT_MAIN())",
 					       f->args[i]);
+				free(v);
 				code = BT_EXIT_USAGE;
+				break;
 			}
 			if (f->log_level >= BT_LOG_DEBUG)
 				for (size_t k = 0; k < nv; k++)

@@ -37,6 +37,20 @@ int bt__context_set_root(const char *dir);
 #define BT__FNV_INIT 0xcbf29ce484222325ULL
 uint64_t bt__fnv1a(uint64_t h, const void *data, size_t n);
 uint64_t bt__fnv1a_str(uint64_t h, const char *s); /* includes the NUL */
+/* One 64-bit word into hash h (one multiply, FNV's prime, and a shift):
+ * for hashing many numbers fast; a double by its bits. */
+static inline uint64_t bt__hash_u64(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x100000001b3ull;
+	h ^= h >> 29;
+	return h;
+}
+static inline uint64_t bt__hash_dbl(uint64_t h, double v)
+{
+	union { double d; uint64_t u; } x = { v };
+	return bt__hash_u64(h, x.u);
+}
 
 /* The one Markdown escaper (lib/report/render.c) of reports, `show
  * --format md` and `check --summary`: appends s (NULL: nothing) with

@@ -6,8 +6,9 @@
 # 1. Build time: runs the suite bench/dashboard_bt.c with benchtrack itself
 #      BUILD/benchtrack run BUILD/dashboard_bt --no-store --warmup-iterations 1 \
 #          --measurement-iterations 3 --timeout 3600s --out OUT/dashboard.json
-#    build: 1,000 commits x 500 series, cold (every file) and warm (a
-#    rebuild: the run files kept); build_long: 10,000 commits x 1 series.
+#    build: 1,000 commits x 500 series, cold (every file), warm (a
+#    rebuild, nothing new) and run (a rebuild after one new run, in a
+#    working copy of the store); build_long: 10,000 commits x 1 series.
 #    The synthetic stores are generated once and cached under
 #    $BT_DASH_BENCH_DIR (default ${TMPDIR:-/tmp}/benchtrack-dashboard-bench).
 # 2. Paint time: writes the dashboard of the 10,000-run store and opens the

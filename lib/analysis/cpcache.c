@@ -4,16 +4,20 @@
  * An entry per series and metric (the FNV-1a of "KEY\0METRIC") holds the
  * hash of what the analysis read (the direction, the number of points and
  * every value's bits) and its answers: the confirmed and pending change
- * points and the events. A series whose values hash the same gets a copy
- * of them; any other is analysed and its entry replaced. What changes a
+ * points and the events, and the state of bt_changepoints_update. A
+ * series whose values hash the same gets a copy of them; one whose first
+ * values hash as the entry's (points were appended) is updated from that
+ * state (only the windows that see the new points are analysed again);
+ * any other is analysed in full. Either way its entry is replaced. What changes a
  * series' values (a new run, a gc, a restore) thus misses; what does not
  * (a reindex, an ack: acknowledgement is decided by the caller) hits.
  *
  * The file: "BTCPC" with a format number, the sizes of the structs it
  * holds, the hash of the options, a probe (the hash of the answers of the
- * code that wrote it on a fixed synthetic series: a detector that answers
- * otherwise, a newer or older benchtrack, discards the file), the count
- * of entries, then the entries (native byte order: a cache of this
+ * code that wrote it on two fixed synthetic series: a detector that
+ * answers otherwise, a newer or older benchtrack, discards the file; a
+ * change of the detector that answers those the same needs a new
+ * CACHE_MAGIC), the count of entries, then the entries (native byte order: a cache of this
  * machine). Anything that does not check out is an empty cache, never an
  * error. Saved with bt__write_file_atomic.
  */
@@ -26,7 +30,7 @@
 #include "../internal.h"
 #include "benchtrack/regress.h"
 
-#define CACHE_MAGIC "BTCPC\0\0\2"
+#define CACHE_MAGIC "BTCPC\0\0\3"
 #define CACHE_CAP (512u << 20) /* a larger file is not read */
 
 struct entry {
@@ -36,6 +40,8 @@ struct entry {
 	size_t n_cps, n_pending;
 	struct bt_series_event *ev;
 	size_t n_ev;
+	char *state;              /* the update state (bt__cp_state_pack) */
+	size_t state_len;
 	int used;
 };
 
@@ -46,7 +52,7 @@ struct bt_cp_cache {
 	struct entry *e;          /* open addressing by key; e[i].key 0: free */
 	size_t n, cap;
 	int dirty;
-	size_t hits, misses;
+	size_t hits, misses, updates;
 };
 
 struct head {
@@ -56,25 +62,13 @@ struct head {
 };
 
 struct ehead {
-	uint64_t key, hash, n_points, n_cps, n_pending, n_ev;
+	uint64_t key, hash, n_points, n_cps, n_pending, n_ev, state_len;
 };
 
 /* --- hashing --------------------------------------------------------------- */
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0x100000001b3ull;
-	h ^= h >> 29;
-	return h;
-}
-
-static uint64_t mix_dbl(uint64_t h, double v)
-{
-	uint64_t u;
-	memcpy(&u, &v, sizeof u);
-	return mix(h, u);
-}
+#define mix bt__hash_u64
+#define mix_dbl bt__hash_dbl
 
 static uint64_t opts_hash(const struct bt_cp_opts *o)
 {
@@ -104,12 +98,12 @@ static uint64_t series_key(const struct bt_series *s)
 	return h ? h : 1; /* 0 marks a free slot */
 }
 
-/* What the analysis of s reads. */
-static uint64_t values_hash(const struct bt_series *s)
+/* What the analysis of the first n points of s reads. */
+static uint64_t values_hash(const struct bt_series *s, size_t n)
 {
 	uint64_t h = mix(BT__FNV_INIT, (uint64_t)s->direction);
-	h = mix(h, s->n);
-	for (size_t i = 0; i < s->n; i++)
+	h = mix(h, n);
+	for (size_t i = 0; i < n; i++)
 		h = mix_dbl(h, s->points[i].value);
 	return h;
 }
@@ -141,10 +135,10 @@ static int analyse(const struct bt_series *s, const struct bt_cp_opts *o,
 	return bt_series_events(s, o, cps, ev, n_ev, err);
 }
 
-/* The answers of this code on a fixed series (a step, an excursion and
- * noise from a fixed generator): the probe that tells a cache written by
- * another detector. */
-static uint64_t probe(const struct bt_cp_opts *o)
+/* The hash of the answers of this code on a fixed series: noise from a
+ * fixed generator, shape 0 a step at 80 with an excursion at 40..43,
+ * shape 1 one-point spikes and a two-point excursion at 10 noise sd. */
+static uint64_t probe_one(const struct bt_cp_opts *o, int shape, uint64_t h)
 {
 	enum { N = 160 };
 	struct bt_series_point pts[N];
@@ -152,16 +146,20 @@ static uint64_t probe(const struct bt_cp_opts *o)
 	struct bt_cp_result cps;
 	struct bt_series_event *ev = NULL;
 	size_t n_ev = 0;
-	uint64_t r = 0x9e3779b97f4a7c15ull, h;
+	uint64_t r = 0x9e3779b97f4a7c15ull + (uint64_t)shape;
 
 	memset(&s, 0, sizeof s);
 	memset(pts, 0, sizeof pts);
 	for (size_t i = 0; i < N; i++) {
+		double level = 1.0, noise;
 		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-		double noise = ((double)(r >> 11) * 0x1.0p-53 - 0.5) * 0.02;
-		double level = i < 80 ? 1.0 : 1.1;
-		if (i >= 40 && i < 44)
+		noise = ((double)(r >> 11) * 0x1.0p-53 - 0.5) * 0.02;
+		if (shape == 0 && i >= 40 && i < 44)
 			level = 1.3;
+		else if (shape == 0 && i >= 80)
+			level = 1.1;
+		else if (shape == 1 && (i % 37 == 5 || i == 100 || i == 101))
+			level = 1.1;
 		pts[i].value = level * (1 + noise);
 	}
 	s.series_key = "probe";
@@ -172,19 +170,26 @@ static uint64_t probe(const struct bt_cp_opts *o)
 	if (analyse(&s, o, &cps, &ev, &n_ev, NULL)) {
 		bt_cp_result_release(&cps);
 		free(ev);
-		return 1;
+		return mix(h, 1);
 	}
-	h = cp_hash(BT__FNV_INIT, cps.points, cps.n);
+	h = cp_hash(h, cps.points, cps.n);
 	h = cp_hash(h, cps.pending, cps.n_pending);
 	for (size_t i = 0; i < n_ev; i++) {
 		h = mix(h, ev[i].index);
 		h = mix(h, ev[i].end);
 		h = mix(h, (uint64_t)ev[i].status);
 		h = mix_dbl(h, ev[i].p_value);
+		h = mix_dbl(h, ev[i].mean_after);
 	}
 	bt_cp_result_release(&cps);
 	free(ev);
 	return mix(h, n_ev);
+}
+
+/* The probe that tells a cache written by another detector. */
+static uint64_t probe(const struct bt_cp_opts *o)
+{
+	return probe_one(o, 1, probe_one(o, 0, BT__FNV_INIT));
 }
 
 /* --- entries --------------------------------------------------------------- */
@@ -194,6 +199,7 @@ static void entry_free(struct entry *e)
 	free(e->cps);
 	free(e->pending);
 	free(e->ev);
+	free(e->state);
 }
 
 static size_t slot(const struct bt_cp_cache *c, uint64_t key)
@@ -260,11 +266,38 @@ static void fix_events(struct bt_series_event *ev, size_t n_ev,
 	}
 }
 
+/* The answers for s whose first e->n_points values are those of e: the
+ * incremental update (bt_changepoints_update) from e's state, then the
+ * events. */
+static int extend(struct bt_cp_cache *c, const struct entry *e, const struct bt_series *s,
+		  struct bt_cp_result *cps, struct bt_series_event **ev, size_t *n_ev,
+		  struct bt_strbuf *err)
+{
+	double *v;
+	int rc = bt__cp_state_unpack(cps, e->state, e->state_len);
+	if (rc == -1 || (!rc && cps->n_series != e->n_points)) {
+		bt_cp_result_release(cps);
+		return analyse(s, &c->o, cps, ev, n_ev, err);
+	}
+	if (rc || !(v = malloc(s->n * sizeof *v))) {
+		bt_cp_result_release(cps);
+		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
+	}
+	for (size_t i = 0; i < s->n; i++)
+		v[i] = s->points[i].value;
+	rc = bt_changepoints_update(v, s->n, &c->o, cps, err);
+	free(v);
+	c->updates++;
+	if (rc)
+		return rc;
+	return bt_series_events(s, &c->o, cps, ev, n_ev, err);
+}
+
 int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 		       struct bt_cp_result *cps, struct bt_series_event **ev,
 		       size_t *n_ev, struct bt_strbuf *err)
 {
-	uint64_t key = series_key(s), hash = values_hash(s);
+	uint64_t key = series_key(s), hash = values_hash(s, s->n);
 	struct entry *e = NULL;
 	int oom = 0, rc;
 
@@ -296,13 +329,21 @@ int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 		return 0;
 	}
 	c->misses++;
-	rc = analyse(s, &c->o, cps, ev, n_ev, err);
+	if (e && e->state && e->n_points < s->n && e->hash == values_hash(s, e->n_points))
+		rc = extend(c, e, s, cps, ev, n_ev, err); /* points were appended */
+	else
+		rc = analyse(s, &c->o, cps, ev, n_ev, err);
 	if (rc)
 		return rc;
 	e = entry_for(c, key);
 	if (!e)
 		return 0; /* not remembered */
 	entry_free(e);
+	e->state_len = bt__cp_state_size(cps);
+	if (e->state_len && (e->state = malloc(e->state_len)))
+		bt__cp_state_pack(cps, e->state);
+	else
+		e->state_len = 0;
 	e->hash = hash;
 	e->n_points = s->n;
 	e->cps = dup_mem(cps->points, cps->n * sizeof *cps->points, &oom);
@@ -317,7 +358,8 @@ int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 		entry_free(e);
 		e->cps = e->pending = NULL;
 		e->ev = NULL;
-		e->n_cps = e->n_pending = e->n_ev = 0;
+		e->state = NULL;
+		e->n_cps = e->n_pending = e->n_ev = e->state_len = 0;
 		e->hash = 0;
 		e->n_points = (size_t)-1;
 	}
@@ -383,6 +425,8 @@ static void load(struct bt_cp_cache *c)
 		tmp.cps = take_arr(&p, end, eh.n_cps, sizeof *tmp.cps, &bad);
 		tmp.pending = take_arr(&p, end, eh.n_pending, sizeof *tmp.pending, &bad);
 		tmp.ev = take_arr(&p, end, eh.n_ev, sizeof *tmp.ev, &bad);
+		tmp.state = take_arr(&p, end, eh.state_len, 1, &bad);
+		tmp.state_len = (size_t)eh.state_len;
 		if (bad || !(e = entry_for(c, eh.key))) {
 			entry_free(&tmp);
 			break;
@@ -454,6 +498,7 @@ int bt_cp_cache_save(struct bt_cp_cache *c, struct bt_strbuf *err)
 		eh.n_cps = en->n_cps;
 		eh.n_pending = en->n_pending;
 		eh.n_ev = en->n_ev;
+		eh.state_len = en->state_len;
 		e |= bt_strbuf_add(&b, (const char *)&eh, sizeof eh);
 		if (en->n_cps)
 			e |= bt_strbuf_add(&b, (const char *)en->cps, en->n_cps * sizeof *en->cps);
@@ -462,6 +507,8 @@ int bt_cp_cache_save(struct bt_cp_cache *c, struct bt_strbuf *err)
 					   en->n_pending * sizeof *en->pending);
 		if (en->n_ev)
 			e |= bt_strbuf_add(&b, (const char *)en->ev, en->n_ev * sizeof *en->ev);
+		if (en->state_len)
+			e |= bt_strbuf_add(&b, en->state, en->state_len);
 	}
 	if (e) {
 		bt_strbuf_release(&b);

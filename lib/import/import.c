@@ -356,7 +356,8 @@ int bt__imp_set_params(struct bt_run *run, struct bt_result *r, const json_t *o)
 		if (kv->value)
 			r->n_params++;
 	}
-	qsort(r->params, r->n_params, sizeof *r->params, kv_cmp);
+	if (r->n_params > 1)
+		qsort(r->params, r->n_params, sizeof *r->params, kv_cmp);
 	return 0;
 }
 

@@ -66,14 +66,15 @@ static int point_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->run_id, y->run_id);
 }
 
-/* A run as the points see it; ok: it passes the filter's run tests. */
+/* A run as the points see it; ok: it passes the filter's run tests. Its
+ * key first (find_id). */
 struct srun {
 	sqlite3_int64 rid;
 	const char *run_id, *commit, *timestamp, *machine, *fingerprint;
 	int ok;
 };
 
-/* A strings row. */
+/* A strings row, its key first (find_id). */
 struct sstr {
 	sqlite3_int64 id;
 	const char *s;
@@ -103,30 +104,35 @@ struct sq {
 	size_t n_sids;
 };
 
-static const struct srun *find_run(const struct sq *q, sqlite3_int64 rid)
+/* The index of the element with key id in base[0..n) (elements of size
+ * bytes, each starting with its sqlite3_int64 key, ascending), or n. */
+static size_t find_id(const void *base, size_t n, size_t size, sqlite3_int64 id)
 {
-	size_t lo = 0, hi = q->n_runs;
+	size_t lo = 0, hi = n;
+	sqlite3_int64 k = 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (q->runs[mid].rid < rid)
+		memcpy(&k, (const char *)base + mid * size, sizeof k);
+		if (k < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < q->n_runs && q->runs[lo].rid == rid ? &q->runs[lo] : NULL;
+	if (lo < n)
+		memcpy(&k, (const char *)base + lo * size, sizeof k);
+	return lo < n && k == id ? lo : n;
+}
+
+static const struct srun *find_run(const struct sq *q, sqlite3_int64 rid)
+{
+	size_t i = find_id(q->runs, q->n_runs, sizeof *q->runs, rid);
+	return i < q->n_runs ? &q->runs[i] : NULL;
 }
 
 static const char *find_str(const struct sq *q, sqlite3_int64 id)
 {
-	size_t lo = 0, hi = q->n_strs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (q->strs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < q->n_strs && q->strs[lo].id == id ? q->strs[lo].s : NULL;
+	size_t i = find_id(q->strs, q->n_strs, sizeof *q->strs, id);
+	return i < q->n_strs ? q->strs[i].s : NULL;
 }
 
 /* The runs (ordered by rid) and strings (by id) into q. */

@@ -39,7 +39,7 @@ git -C "$repo" add s.c .gitignore
 git -C "$repo" commit -q -m one
 c1=$(git -C "$repo" rev-parse HEAD)
 cc -O2 "$repo/s.c" -I"$src/include" -L"$build" -lbenchtrack_main -lbenchtrack \
-	-ljansson -lsqlite3 -larchive -lz -lzstd -lpthread -lm -o "$repo/s" ||
+	-ljansson -lsqlite3 -larchive -lz -lzstd -lpthread -lm $bt_sanitize -o "$repo/s" ||
 	fail "the suite does not build"
 fast=(--measurement-iterations 8 --warmup-iterations 1 --min-sample-time 1ms)
 store=$tmp/store

@@ -39,7 +39,7 @@ BT_MAIN()
 C
 cat > build.sh <<SH
 cc -O2 s.c -I'$src/include' -L'$build' -lbenchtrack_main -lbenchtrack \
-	-ljansson -lsqlite3 -larchive -lz -lzstd -lpthread -lm -o s
+	-ljansson -lsqlite3 -larchive -lz -lzstd -lpthread -lm $bt_sanitize -o s
 SH
 printf 's\n' > .gitignore
 echo '#define WORK 20000' > work.h

@@ -16,7 +16,7 @@ py=/usr/bin/python3
 mkdir "$tmp/pc"
 sed -e "s|@BT_PC_PREFIX@|$build|" -e "s|@BT_PC_LIBDIR@|$build|" \
     -e "s|@BT_PC_INCLUDEDIR@|$src/include|" -e "s|@BT_PC_VERSION@|0|" \
-    -e "s|@BT_PC_EXTRA_LIBS@||" "$src/scripts/benchtrack.pc.in" > "$tmp/pc/benchtrack.pc"
+    -e "s|@BT_PC_EXTRA_LIBS@|${bt_sanitize:+ $bt_sanitize}|" "$src/scripts/benchtrack.pc.in" > "$tmp/pc/benchtrack.pc"
 export PKG_CONFIG_PATH=$tmp/pc
 
 mkdir "$tmp/suites"

@@ -62,8 +62,8 @@ diff <(printf 'bm_sum/n=1024\nbm_sum/n=4096\nbm_sum/n=65536\n') "$tmp/list_stage
 
 # --- without installing: the README's flags
 cc -O2 "$src/examples/quickstart/my_bench.c" -I"$src/include" \
-	"$build/libbenchtrack_main.a" "$build/libbenchtrack.a" -ljansson -lsqlite3 -larchive -lpthread -lm $(grep -q '^BT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" && echo -fsanitize=address,undefined) \
-	-o "$tmp/my_bench2"
+	"$build/libbenchtrack_main.a" "$build/libbenchtrack.a" -ljansson -lsqlite3 -larchive -lz -lzstd -ldl \
+	-lpthread -lm $bt_sanitize -o "$tmp/my_bench2"
 "$tmp/my_bench2" --list > "$tmp/list"
 diff <(printf 'bm_sum/n=1024\nbm_sum/n=4096\nbm_sum/n=65536\n') "$tmp/list"
 echo "pkgconfig: ok"

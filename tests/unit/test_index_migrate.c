@@ -25,21 +25,6 @@
 
 BT_TEST_TMPDIR_FIXTURE(tmpdir, "bt_test_index_migrate")
 
-static long long sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -1;
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 /* Every row of sql (columns joined by '|', rows by '\n') into out. */
 static void sql_rows(const char *path, const char *sql, struct bt_strbuf *out)
 {
@@ -63,6 +48,16 @@ static void sql_rows(const char *path, const char *sql, struct bt_strbuf *out)
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
+}
+
+/* The integer of the first row of sql. */
+static long long sql_int(const char *path, const char *sql)
+{
+	struct bt_strbuf b = BT_STRBUF_INIT;
+	sql_rows(path, sql, &b);
+	long long v = b.len ? strtoll(b.buf, NULL, 10) : -1;
+	bt_strbuf_release(&b);
+	return v;
 }
 
 /* A copy of the fixture store at tmpdir/name; its path in out. */

@@ -286,7 +286,8 @@ int bt__dash_assemble(struct dash *d, struct dash_state *old)
 
 	/* the old records of series not read again join the fresh ones */
 	if (old && old->n_recs) {
-		qsort(d->recs, fresh, sizeof *d->recs, rec_cmp);
+		if (fresh) /* recs is NULL without any */
+			qsort(d->recs, fresh, sizeof *d->recs, rec_cmp);
 		for (size_t i = 0; i < old->n_recs; i++) {
 			struct dash_rec *r = &old->recs[i];
 			if (fresh && bsearch(r, d->recs, fresh, sizeof *d->recs, rec_cmp))
@@ -298,7 +299,8 @@ int bt__dash_assemble(struct dash *d, struct dash_state *old)
 			memset(r, 0, sizeof *r); /* moved */
 		}
 	}
-	qsort(d->recs, d->n_recs, sizeof *d->recs, rec_cmp);
+	if (d->n_recs)
+		qsort(d->recs, d->n_recs, sizeof *d->recs, rec_cmp);
 
 	/* the overview from the records, in that order */
 	for (size_t i = 0; i < d->n_regs; i++) {

@@ -116,7 +116,6 @@ static void js_identity(struct bt_strbuf *b, const struct bt_series *s, const ch
 
 /* --- the hash of a series file's inputs --- */
 
-#define FNV_PRIME 0x100000001b3ull /* h_u64's multiplier */
 
 /* FNV-1a (bt__fnv1a) of s with its NUL; NULL hashes as "\1". */
 static uint64_t h_str(uint64_t h, const char *s)
@@ -126,21 +125,9 @@ static uint64_t h_str(uint64_t h, const char *s)
 	return bt__fnv1a(h, s, strlen(s) + 1);
 }
 
-static uint64_t h_u64(uint64_t h, uint64_t v)
-{
-	/* one multiply per word: inputs are mostly numbers */
-	h ^= v;
-	h *= FNV_PRIME;
-	h ^= h >> 29;
-	return h;
-}
-
-static uint64_t h_dbl(uint64_t h, double v)
-{
-	uint64_t u;
-	memcpy(&u, &v, sizeof u);
-	return h_u64(h, u);
-}
+/* one multiply per word: inputs are mostly numbers */
+#define h_u64 bt__hash_u64
+#define h_dbl bt__hash_dbl
 
 /* Everything the series file of s is made of: its identity, type, run
  * indexes, points (with their commits and times) and the acks of the

@@ -9,7 +9,10 @@
 #   fail MSG...        "NAME: FAIL: MSG..." on stderr, exit 1;
 #   need_built FILE... fail unless each FILE is an executable (built);
 #   expect CODE CMD... runs CMD, stdout to $tmp/out and stderr to $tmp/err,
-#                      and fails unless it exits CODE.
+#                      and fails unless it exits CODE;
+# and bt_sanitize: "-fsanitize=address,undefined" in a sanitizer build
+# (BT_SANITIZE=ON), else empty: what a program linked here against the
+# build's libraries needs on its cc line (their objects call the runtime).
 bt_test_name=$1
 src=$2 build=${3-}
 bt=$build/benchtrack
@@ -17,6 +20,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bt-$bt_test_name.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export NO_COLOR=1
 unset BENCHTRACK_STORE
+bt_sanitize=
+if grep -q '^BT_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+	bt_sanitize=-fsanitize=address,undefined
+fi
 
 fail() {
 	echo "$bt_test_name: FAIL: $*" >&2
