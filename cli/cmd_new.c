@@ -534,8 +534,9 @@ static int list_dir(const char *dir, char ***files, size_t *nf, char ***subs,
 		bt_strbuf_release(&p);
 	}
 	closedir(d);
-	qsort(*files, *nf, sizeof **files, cmp_str);
-	if (subs)
+	if (*nf) /* NULL without any */
+		qsort(*files, *nf, sizeof **files, cmp_str);
+	if (subs && *ns)
 		qsort(*subs, *ns, sizeof **subs, cmp_str);
 	return 0;
 }
