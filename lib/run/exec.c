@@ -289,6 +289,10 @@ static int step(struct ctx *x, struct cstate *cs, int warm)
 {
 	const struct bt_exec_opts *o = x->o;
 	int rc;
+	/* a stop asked for between runs (a progress callback, a signal while
+	 * nothing ran): no further run starts, whatever the poll saw */
+	if (o->stop && *o->stop)
+		return BT_EINTR;
 	if (!cs->set_up && !cs->over && cs->hook[H_SETUP]) {
 		cs->set_up = 1;
 		if ((rc = run_hook(x, cs, H_SETUP)) < 0)

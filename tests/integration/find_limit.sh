@@ -4,7 +4,8 @@
 # --timeout, failed validation); every step is a result of the run, and
 # the summary names the largest value that passed and why the next did
 # not. The fixtures stop at known values (tests/fixtures/suite_limit.c);
-# the timeout step sleeps far past a 2 s --timeout, nothing else is timed.
+# the timeout step sleeps far past an 8 s --timeout (long enough for the
+# 512 MiB step on a loaded machine), nothing else is timed.
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" find_limit "$@"
 suite=$build/suite_limit
@@ -17,12 +18,12 @@ if [ -n "$bt_sanitize" ]; then
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1:max_allocation_size_mb=600
 fi
 
-expect 4 "$suite" --find-limit n --memory-limit 600M --timeout 2s --quick \
+expect 4 "$suite" --find-limit n --memory-limit 600M --timeout 8s --quick \
 	--format none --out "$tmp/run.json"
 grep -q '^find-limit n: the largest value that passed' "$tmp/err" || fail "no summary: $(cat "$tmp/err")"
 grep -q '^  alloc  n=512  stopped at 1024: oom' "$tmp/err" || fail "alloc: $(cat "$tmp/err")"
 grep -q '^  wrong  n=32  stopped at 64: failed: validation failed' "$tmp/err" || fail "wrong: $(cat "$tmp/err")"
-grep -q '^  slow  n=16  stopped at 32: timeout: timed out after 2 s' "$tmp/err" || fail "slow: $(cat "$tmp/err")"
+grep -q '^  slow  n=16  stopped at 32: timeout: timed out after 8 s' "$tmp/err" || fail "slow: $(cat "$tmp/err")"
 $py - "$tmp/run.json" <<'PY' || fail "the steps in the run file"
 import json, sys
 run = json.load(open(sys.argv[1]))
