@@ -11,6 +11,9 @@
 # is cut by a 10 s --timeout, far below the test's own limit.
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" mpi "$@"
+# mpirun keeps its session directory (ompi.*) under $TMPDIR and leaves it
+# there: keep it inside this test's own directory, removed at exit
+export TMPDIR=$tmp
 if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$build/suite_mpi" ]; then
 	echo "mpi: skipped: Open MPI (mpirun, libopenmpi-dev) not installed or not found by the build" >&2
 	exit 77
