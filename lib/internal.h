@@ -144,6 +144,9 @@ int bt__parse_time(const char *s, time_t *t, const char **end);
 /* 1 when s is lo..hi hex digits (either case); 0 otherwise or for NULL. */
 int bt__is_hex(const char *s, size_t lo, size_t hi);
 
+/* 1 when every one of the n values of x is finite (n == 0: 1). */
+int bt__all_finite(const double *x, size_t n);
+
 /* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
  * it and the run readers accept (it names the series' files); 0 for NULL. */
 int bt__is_series_key(const char *k);

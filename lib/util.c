@@ -1,4 +1,5 @@
 /* Small shared utilities: arena, hashing, whole-file I/O, dates, hex. */
+#include <math.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -461,4 +462,12 @@ int bt__vec_reserve(void **v, size_t *alloc, size_t need, size_t size)
 	*v = p;
 	*alloc = na;
 	return 0;
+}
+
+int bt__all_finite(const double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(x[i]))
+			return 0;
+	return 1;
 }

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../internal.h"
 #include "benchtrack/analysis.h"
 #include "benchtrack/error.h"
 
@@ -49,14 +50,6 @@ static int has_nan(const double *x, size_t n)
 		if (isnan(x[i]))
 			return 1;
 	return 0;
-}
-
-static int all_finite(const double *x, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(x[i]))
-			return 0;
-	return 1;
 }
 
 /* log2 C(m+n, m) */
@@ -414,8 +407,8 @@ static int hl_core(const double *x, size_t nx, const double *y, size_t ny,
 	double *d, med, l, u;
 	int rc;
 
-	if (!x || !y || nx == 0 || ny == 0 || !all_finite(x, nx) ||
-	    !all_finite(y, ny) || !(level > 0 && level < 1))
+	if (!x || !y || nx == 0 || ny == 0 || !bt__all_finite(x, nx) ||
+	    !bt__all_finite(y, ny) || !(level > 0 && level < 1))
 		return BT_EINVAL;
 	if (ny > SIZE_MAX / sizeof(double) / nx)
 		return BT_ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../internal.h"
 #include "benchtrack/analysis.h"
 #include "benchtrack/error.h"
 #include "benchtrack/stats.h"
@@ -245,12 +246,8 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 	if (!a || !b || !out || na == 0 || nb == 0 ||
 	    !(o->alpha > 0 && o->alpha < 1))
 		return BT_EINVAL;
-	for (size_t i = 0; i < na; i++)
-		if (!isfinite(a[i]))
-			return BT_EINVAL;
-	for (size_t i = 0; i < nb; i++)
-		if (!isfinite(b[i]))
-			return BT_EINVAL;
+	if (!bt__all_finite(a, na) || !bt__all_finite(b, nb))
+		return BT_EINVAL;
 	memset(out, 0, sizeof *out);
 	out->n_a = na;
 	out->n_b = nb;
