@@ -8,6 +8,10 @@
 #   make deps   install what is missing, and try the optional packages
 #   make        build only (installs no package: a missing one stops cmake);
 #               TARGETS=... builds those CMake targets only
+#   make fuzz   install what is missing, build the fuzzing harnesses with
+#               clang (FUZZ_BUILD, default build-fuzz) and run each for
+#               FUZZ_TIME seconds (default 60), FUZZ_JOBS at a time
+#               (docs/internals/FUZZING.md); a finding fails it
 #   make install [PREFIX=DIR] [DESTDIR=DIR]
 #               install into PREFIX (default: the configured prefix,
 #               /usr/local), staged under DESTDIR when given; a PREFIX other
@@ -31,7 +35,11 @@ INFER_FLAGS ?= --suite-preset performance --warmup-iterations 0 \
 	       --measurement-iterations 3 \
 	       --exclude '^(generate|memory)\.eager/model=small/.*prompt_len=1024'
 
-.PHONY: all deps deps-required build run test test-sanitize install clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
+FUZZ_JOBS  ?= $(JOBS)
+
+.PHONY: all deps deps-required build run test test-sanitize fuzz install clean
 
 all: build
 
@@ -71,6 +79,14 @@ test-sanitize: deps-required
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:handle_segv=0:max_allocation_size_mb=300 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# fuzz: the library once with libFuzzer's coverage and the sanitizers,
+# then every harness (scripts/fuzz.sh)
+fuzz: deps-required
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBT_FUZZ=ON \
+		-DBT_BUILD_TESTS=OFF -DBT_WITH_MPI=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target bt_fuzz
+	FUZZ_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD)/bt_fuzz .
+
 install: build
 ifneq ($(PREFIX),)
 	@if [ "$$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' $(BUILD)/CMakeCache.txt)" != "$(abspath $(PREFIX))" ]; then \
@@ -82,4 +98,4 @@ else
 endif
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -49,6 +49,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag,
 	cli_cmd_untag, cli_cmd_organize, cli_cmd_reindex, cli_cmd_gc, cli_cmd_restore,
 	cli_cmd_verify, cli_cmd_compare, cli_cmd_check, cli_cmd_ab, cli_cmd_continuous,
+	cli_cmd_merge,
 	cli_cmd_history,
 	cli_cmd_regressions, cli_cmd_ack, cli_cmd_acks,
 	cli_cmd_dashboard,
@@ -59,6 +60,8 @@ extern const struct cli_cmd cli_cmd_run, cli_cmd_show, cli_cmd_list, cli_cmd_tag
 	cli_cmd_import,
 	cli_cmd_export,
 	cli_cmd_new,
+	cli_cmd_push, cli_cmd_pull,
+	cli_cmd_upload,
 	cli_cmd_help;
 
 /* All commands, NULL-terminated. */
@@ -70,6 +73,21 @@ int cli_cmd_print_help(const char *name);
 
 /* tag/untag RUN TAG (cmd_tag.c): add != 0 adds, else removes. */
 int cli_cmd_tag_run(int argc, char **argv, const char *name, int add);
+
+/* push [RUN...] --to URL (pull == 0) and pull [RUN...] --from URL
+ * (pull != 0), one body (cmd_push.c): copies runs between the store and
+ * another one (bt_store_sync). */
+int cli_cmd_sync(int argc, char **argv, int pull);
+
+/* Uploads runs to the Hugging Face dataset repo (OWNER/NAME) as
+ * `benchtrack upload` does (cmd_upload.c), for `run --upload-to-hub`:
+ * run_id NULL for each run's own, hub_url NULL for $HF_ENDPOINT or the
+ * Hub, the token from $HF_TOKEN, the scheduled layout when
+ * $GITHUB_EVENT_NAME is "schedule". Prints the files added ("uploaded
+ * PATH", on stderr: stdout has the run's table) or the error ("CMD:
+ * ..."); returns 0 or 3. */
+int cli_hub_upload(const char *cmd, const struct bt_run *const *runs, size_t n,
+		   const char *repo, const char *run_id);
 
 /* Exits-code helper: the standard "--help" handling for a command taking
  * no other flags: returns -1 when argv asks for nothing special. */
@@ -87,6 +105,8 @@ int cli_cmd_help_flag(int argc, char **argv, const char *name);
  * returns. */
 struct bt_store *cli_store(const char *dir);
 struct bt_store *cli_store_as(const char *dir, unsigned extra);
+/* The BT_E* code of the last cli_store open that failed (0: none did). */
+int cli_store_rc(void);
 
 /* "benchtrack: error: CMD: MSG" on stderr after stdout is flushed, MSG
  * being err's text when it has some, else bt_strerror(rc) (err may be
@@ -113,7 +133,14 @@ int cli_front_opts(struct bt_front *f, int argc, char **argv);
 
 /* Stores run (bt_store_put) in the store cli_store(dir) opens and says
  * "stored PATH" on stderr unless quiet. Returns an exit code: 0, or 3
- * with the error printed ("CMD: ..."). */
+ * with the error printed ("CMD: ..."). When the store cannot be reached
+ * or refuses the credentials (BT_EUNREACHABLE, BT_EAUTH from the open or
+ * the put: a PostgreSQL store), the run is written to
+ * benchtrack-unstored-RUNID.json in $BENCHTRACK_SPOOL (created when
+ * missing), else in the current directory, and its path and the command
+ * that stores it later (`benchtrack push FILE --to STORE`, the store
+ * without its password) are printed; still 3. After one such failure,
+ * later calls of the process spill at once (import's other runs). */
 int cli_store_run(const char *cmd, const char *dir, int quiet,
 		  const struct bt_run *run);
 
@@ -193,6 +220,15 @@ void cli_pool_release(struct cli_pool *p);
  * store. store_dir NULL: the default store. */
 int cli_load_run(const char *store_dir, const char *ref, struct bt_run *run,
 		 struct bt_strbuf *err);
+
+/* The start of a command that writes a run somewhere (export, report):
+ * out_name, the value of its option opt (NULL: not given), must not be
+ * empty ("CMD: OPT: empty WHAT name", BT_EXIT_USAGE); then the run named
+ * by ref (cli_load_run) is loaded into *run (bt_run_init'd here). 0 with
+ * *run to release, or the exit code with the error printed and *run
+ * released (or never made). */
+int cli_open_run(const char *cmd, const char *opt, const char *out_name, const char *what,
+		 const char *store_dir, const char *ref, struct bt_run *run);
 
 /* Rewrites err, set by a failure rc to load the run named by ref, so that
  * it says what ref is (show, compare, check): for rc BT_ENOTFOUND, a ref

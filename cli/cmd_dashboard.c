@@ -9,7 +9,7 @@
 #include "opts.h"
 
 /* Writes the dashboard of the store at store_dir (NULL: the default) into
- * out (NULL: STORE/dashboard) and prints where it is; each run that could
+ * out (NULL: STORE/dashboard, or ./dashboard for a PostgreSQL store) and prints where it is; each run that could
  * not be read is named on stderr, and makes the exit code 3 once the rest
  * is written. Returns the exit code. */
 static int dashboard_write(const char *cmd, const char *store_dir, const char *out,
@@ -30,6 +30,8 @@ static int dashboard_write(const char *cmd, const char *store_dir, const char *o
 		goto out;
 	if (out)
 		dir = strdup(out);
+	else if (bt_store_is_remote(st))
+		dir = strdup("dashboard"); /* a PostgreSQL store: in the working directory */
 	else if (asprintf(&dir, "%s/dashboard", bt_store_dir(st)) < 0)
 		dir = NULL;
 	if (!dir) {

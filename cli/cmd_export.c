@@ -39,20 +39,12 @@ static int cmd_export(int argc, char **argv)
 			       format, f >= 0 ? " (the others can be imported, not exported)" : "");
 		return BT_EXIT_USAGE;
 	}
-	if (out_file && !*out_file) {
-		bt_front_error("export: --out: empty file name");
-		return BT_EXIT_USAGE;
-	}
 
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run run;
-	if (bt_run_init(&run)) {
-		bt_front_error("out of memory");
-		return BT_EXIT_ERROR;
-	}
-	int rc = cli_load_run(store, args[0], &run, &err);
-	if (!rc)
-		rc = bt_export_run(&run, (enum bt_format)f, &out, &err);
+	if ((code = cli_open_run("export", "--out", out_file, "file", store, args[0], &run)))
+		return code;
+	int rc = bt_export_run(&run, (enum bt_format)f, &out, &err);
 	if (!rc && out_file)
 		rc = bt__write_file_atomic(out_file, out.buf ? out.buf : "", out.len, &err);
 	if (rc) {

@@ -147,10 +147,13 @@ static int cmd_regressions(int argc, char **argv)
 	r.q.since = since_ts;
 	/* change points of unchanged series from the store's cache (kept
 	 * where the store can be written) */
-	cache_path = malloc(strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE);
-	if (cache_path)
+	/* (a PostgreSQL store has no directory: the cache lives for this
+	 * command only) */
+	if (!bt_store_is_remote(st) &&
+	    (cache_path = malloc(strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE)))
 		sprintf(cache_path, "%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
-	if (!cache_path || (rc = bt_cp_cache_open(&r.q.cache, cache_path, &r.q.cp))) {
+	if ((!cache_path && !bt_store_is_remote(st)) ||
+	    (rc = bt_cp_cache_open(&r.q.cache, cache_path, &r.q.cp))) {
 		cli_fail(code, "regressions", BT_ENOMEM, &r.err);
 		goto out;
 	}

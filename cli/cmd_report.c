@@ -41,23 +41,13 @@ static int cmd_report(int argc, char **argv)
 						    : "");
 		return BT_EXIT_USAGE;
 	}
-	if (out_dir && !*out_dir) {
-		bt_front_error("report: --out: empty directory name");
-		return BT_EXIT_USAGE;
-	}
 
 	struct bt_strbuf err = BT_STRBUF_INIT, out = BT_STRBUF_INIT;
 	struct bt_run run;
-	if (bt_run_init(&run)) {
-		bt_front_error("out of memory");
-		return BT_EXIT_ERROR;
-	}
+	if ((code = cli_open_run("report", "--out", out_dir, "directory", store, args[0], &run)))
+		return code;
 	struct bt_table_opts topts = { baseline, metric };
-	int rc = cli_load_run(store, args[0], &run, &err);
-	if (rc) {
-		code = cli_fail(BT_EXIT_ERROR, "report", rc, &err);
-		goto done;
-	}
+	int rc;
 	if (out_dir) {
 		rc = bt_report_write(&run, &topts, fmt, out_dir, &err);
 		if (!rc) {

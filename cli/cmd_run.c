@@ -246,6 +246,18 @@ static int cmd_run(int argc, char **argv)
 		code = BT_EXIT_USAGE;
 		goto out;
 	}
+	if (f.run_id && !f.upload_to_hub) {
+		bt_front_error("run: --run-id names the run's folder of --upload-to-hub, "
+			       "which is not given");
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	if (f.upload_to_hub && (!strchr(f.upload_to_hub, '/') || f.upload_to_hub[0] == '/' ||
+				strchr(f.upload_to_hub, '/')[1] == '\0')) {
+		bt_front_error("run: --upload-to-hub '%s': expected OWNER/NAME", f.upload_to_hub);
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
 	if ((code = expand_dirs(&f, &found, &n_found)) != BT_EXIT_OK)
 		goto out;
 	for (int i = 0; i < f.n_args; i++)
@@ -377,6 +389,11 @@ static int cmd_run(int argc, char **argv)
 		code = bt_front_emit(&f, &all);
 		if (code == BT_EXIT_OK || (code == BT_EXIT_CASE_FAILED && stored != BT_EXIT_OK))
 			code = stored;
+		if (f.upload_to_hub && code != BT_EXIT_ERROR) {
+			const struct bt_run *up = &all;
+			if (cli_hub_upload("run", &up, 1, f.upload_to_hub, f.run_id))
+				code = BT_EXIT_ERROR;
+		}
 	}
 out:
 	bt_model_names_free(found, n_found);

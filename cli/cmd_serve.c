@@ -241,7 +241,11 @@ static int cmd_serve(int argc, char **argv)
 	if (!(st = cli_store(store_dir))) /* open while it serves; main closes it */
 		goto out;
 	s.store_dir = bt_store_dir(st);
-	if (!(s.store_real = realpath(s.store_dir, NULL))) {
+	if (bt_store_is_remote(st)) {
+		/* a PostgreSQL store is opened again by its URL as given (its
+		 * password included; bt_store_dir is what is printed) */
+		s.store_dir = store_dir && *store_dir ? store_dir : getenv("BENCHTRACK_STORE");
+	} else if (!(s.store_real = realpath(s.store_dir, NULL))) {
 		bt_front_error("serve: %s: %s", s.store_dir, strerror(errno));
 		goto out;
 	}
@@ -309,7 +313,7 @@ static int cmd_serve(int argc, char **argv)
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info)
 		port = info->port;
-	printf("serving %s at http://%s%s%s:%ld/\n", s.store_dir, ipv6 ? "[" : "",
+	printf("serving %s at http://%s%s%s:%ld/\n", bt_store_dir(st), ipv6 ? "[" : "",
 	       bind_addr, ipv6 ? "]" : "", port);
 	if (fflush(stdout) != 0) {
 		bt_front_error("serve: stdout: %s", strerror(errno));

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchtrack/sync.h"
 #include "cmd.h"
 
 extern char **environ;
@@ -26,21 +27,79 @@ int cli_front_opts(struct bt_front *f, int argc, char **argv)
 	return code;
 }
 
+/* Whether a store failure rc leaves the run to be kept elsewhere: the
+ * store is out of reach (not the run's fault, nor the disk's). */
+static int store_unreachable(int rc)
+{
+	return rc == BT_EUNREACHABLE || rc == BT_EAUTH;
+}
+
+/* Writes run to benchtrack-unstored-RUNID.json ($BENCHTRACK_SPOOL, else
+ * the current directory) and says how to store it later; returns 3. */
+static int spill_run(const char *cmd, const char *dir, const struct bt_run *run)
+{
+	const char *spool = getenv("BENCHTRACK_SPOOL");
+	struct bt_strbuf err = BT_STRBUF_INIT, file = BT_STRBUF_INIT;
+	char *abs = NULL, *where = NULL;
+	int rc;
+
+	if (!spool || !*spool)
+		spool = ".";
+	else if (mkdir(spool, 0777) != 0 && errno != EEXIST)
+		bt_front_error("%s: BENCHTRACK_SPOOL %s: %s", cmd, spool, strerror(errno));
+	abs = realpath(spool, NULL);
+	bt_strbuf_addf(&file, "%s/benchtrack-unstored-%s.json", abs ? abs : spool,
+		       run->run_id ? run->run_id : "unknown");
+	if (!dir || !*dir)
+		dir = getenv("BENCHTRACK_STORE");
+	where = bt_store_location_public(dir && *dir ? dir : BT_STORE_DEFAULT_DIR);
+	fflush(stdout);
+	if (!file.buf || !where)
+		rc = BT_ENOMEM;
+	else
+		rc = bt_run_write_file(run, file.buf, &err);
+	if (rc) {
+		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+		bt_front_error("%s: the run %s could not be kept either: it is lost",
+			       cmd, run->run_id ? run->run_id : "");
+	} else {
+		fprintf(stderr, "benchtrack: %s: the run was not stored; it is kept in %s\n"
+			"benchtrack: %s: store it later with: benchtrack push '%s' --to '%s'\n",
+			cmd, file.buf, cmd, file.buf, where);
+	}
+	free(abs);
+	free(where);
+	bt_strbuf_release(&file);
+	bt_strbuf_release(&err);
+	return BT_EXIT_ERROR;
+}
+
 int cli_store_run(const char *cmd, const char *dir, int quiet,
 		  const struct bt_run *run)
 {
+	static int unreachable; /* an earlier run of this process found it so */
 	struct bt_strbuf err = BT_STRBUF_INIT;
-	struct bt_store *st = cli_store(dir);
+	struct bt_store *st;
 	char *path = NULL;
 	int rc;
-	if (!st)
-		return BT_EXIT_ERROR;
+	if (unreachable)
+		return spill_run(cmd, dir, run);
+	if (!(st = cli_store(dir))) {
+		if (!store_unreachable(cli_store_rc()))
+			return BT_EXIT_ERROR;
+		unreachable = 1;
+		return spill_run(cmd, dir, run);
+	}
 	if ((rc = bt_store_put(st, run, &path, &err)))
 		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
 	else if (!quiet)
 		fprintf(stderr, "stored %s\n", path);
 	free(path);
 	bt_strbuf_release(&err);
+	if (store_unreachable(rc)) {
+		unreachable = 1;
+		return spill_run(cmd, dir, run);
+	}
 	return rc ? BT_EXIT_ERROR : BT_EXIT_OK;
 }
 
@@ -506,6 +565,29 @@ int cli_print_comparison(const char *cmd, const char *format,
 	else
 		rc = cli_write_stdout(&out);
 	bt_strbuf_release(&out);
+	bt_strbuf_release(&err);
+	return rc;
+}
+
+int cli_open_run(const char *cmd, const char *opt, const char *out_name, const char *what,
+		 const char *store_dir, const char *ref, struct bt_run *run)
+{
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	int rc;
+
+	if (out_name && !*out_name) {
+		bt_front_error("%s: %s: empty %s name", cmd, opt, what);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_run_init(run)) {
+		bt_front_error("out of memory");
+		return BT_EXIT_ERROR;
+	}
+	rc = cli_load_run(store_dir, ref, run, &err);
+	if (rc) {
+		rc = cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+		bt_run_release(run);
+	}
 	bt_strbuf_release(&err);
 	return rc;
 }

@@ -12,13 +12,15 @@ const struct cli_cmd *const cli_commands[] = {
 	&cli_cmd_show, &cli_cmd_list, &cli_cmd_tag, &cli_cmd_untag,
 	&cli_cmd_organize, &cli_cmd_reindex, &cli_cmd_gc, &cli_cmd_restore,
 	&cli_cmd_verify, &cli_cmd_compare, &cli_cmd_check, &cli_cmd_ab,
-	&cli_cmd_continuous,
+	&cli_cmd_continuous, &cli_cmd_merge,
 	&cli_cmd_history, &cli_cmd_regressions, &cli_cmd_ack, &cli_cmd_acks,
 	&cli_cmd_dashboard,
 	&cli_cmd_version,
 	&cli_cmd_serve,
 	&cli_cmd_report,
 	&cli_cmd_new,
+	&cli_cmd_push, &cli_cmd_pull,
+	&cli_cmd_upload,
 	&cli_cmd_help, NULL
 };
 
@@ -63,6 +65,12 @@ static void store_notice(void *ud, const char *what, const char *path,
 /* The command main() runs, and its store once cli_store opened it. */
 static const struct cli_cmd *running;
 static struct bt_store *running_store;
+static int running_store_rc; /* of the last open that failed */
+
+int cli_store_rc(void)
+{
+	return running_store_rc;
+}
 
 struct bt_store *cli_store_as(const char *dir, unsigned extra)
 {
@@ -78,6 +86,7 @@ struct bt_store *cli_store_as(const char *dir, unsigned extra)
 			   (f & CLI_NO_REBUILD ? BT_STORE_NO_REBUILD : 0), &err);
 	if (rc) {
 		running_store = NULL;
+		running_store_rc = rc;
 		cli_fail(BT_EXIT_ERROR, running ? running->name : NULL, rc, &err);
 	}
 	bt_strbuf_release(&err);

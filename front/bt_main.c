@@ -147,6 +147,10 @@ int bt_main(int argc, char **argv, const struct bt_build_info *build)
 		bt_front_error("--store and --no-store apply to `benchtrack run`; "
 			       "a suite run directly does not store its run");
 		code = BT_EXIT_USAGE;
+	} else if (f.upload_to_hub || f.run_id) {
+		bt_front_error("--upload-to-hub and --run-id apply to `benchtrack run`; "
+			       "a suite run directly uploads nothing");
+		code = BT_EXIT_USAGE;
 	} else if (f.repetitions) {
 		bt_front_error("--repetitions applies to `benchtrack run`, which starts "
 			       "the suite that many times");

@@ -15,7 +15,7 @@ enum flag_id {
 	F_ALLOW_EMPTY, F_STORE, F_NO_STORE, F_REPETITIONS, F_ALLOW_UNKNOWN,
 	F_PRESET, F_MODELS, F_NEW_TOKENS, F_GPU_INTERVAL, F_NO_GPU,
 	F_MEASURE_KIND, F_CACHE_SIM,
-	F_GIT_DIR, F_MPI, F_FIND_LIMIT
+	F_GIT_DIR, F_MPI, F_FIND_LIMIT, F_UPLOAD_HUB, F_RUN_ID
 };
 
 struct flag {
@@ -64,6 +64,8 @@ static const struct flag flags[] = {
 	{ "store", 0, 1, 0, F_STORE },
 	{ "no-store", 0, 0, 0, F_NO_STORE },
 	{ "repetitions", 0, 1, 0, F_REPETITIONS },
+	{ "upload-to-hub", 0, 1, 0, F_UPLOAD_HUB },
+	{ "run-id", 0, 1, 0, F_RUN_ID },
 	{ "verbose", 'v', 0, 1, F_VERBOSE },
 	{ "quiet", 'q', 0, 1, F_QUIET },
 	{ "log-level", 0, 1, 1, F_LOG_LEVEL },
@@ -274,6 +276,12 @@ static int apply(struct bt_front *f, const struct flag *fl, const char *v,
 	case F_VERSION: f->version = 1; break;
 	case F_STORE: f->store = v; break;
 	case F_NO_STORE: f->no_store = 1; break;
+	case F_UPLOAD_HUB: f->upload_to_hub = v; break;
+	case F_RUN_ID:
+		if (!*v)
+			return bt_error(err, BT_EINVAL, "--run-id: empty id");
+		f->run_id = v;
+		break;
 	case F_REPETITIONS: {
 		long n;
 		rc = parse_int(fl->name, v, 1, 1000, &n, err);

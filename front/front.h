@@ -30,6 +30,9 @@ struct bt_front {
 	int list;             /* --list */
 	const char *store;    /* --store DIR (benchtrack run) */
 	int no_store;         /* --no-store (benchtrack run) */
+	const char *upload_to_hub; /* --upload-to-hub OWNER/NAME (benchtrack
+				 run): the run also goes to that dataset */
+	const char *run_id;   /* --run-id ID: its folder there (benchtrack run) */
 	int allow_empty;      /* --allow-empty: no matching case is not an
 				 error (benchtrack run passes it to suites) */
 	int allow_unknown_params; /* --allow-unknown-params: a --param axis

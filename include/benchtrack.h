@@ -14,10 +14,12 @@
 #include "benchtrack/runner.h"
 #include "benchtrack/report.h"
 #include "benchtrack/store.h"
+#include "benchtrack/sync.h"
 #include "benchtrack/analysis.h"
 #include "benchtrack/dashboard.h"
 #include "benchtrack/regress.h"
 #include "benchtrack/exec.h"
 #include "benchtrack/import.h"
+#include "benchtrack/hub.h"
 
 #endif

@@ -205,10 +205,30 @@ int bt__run_compressed(const char *data, size_t n);
 int bt__run_inflate(const char *name, const char *data, size_t n, size_t cap,
 		    char **out, size_t *outlen, struct bt_strbuf *err);
 
+/* data[0..n) compressed as form (BT_RUN_FILE_ZSTD, else gzip) into *out
+ * (malloc'd, *outlen bytes): the bytes a run file of that form holds. */
+int bt__run_deflate(int form, const char *data, size_t n, char **out,
+		    size_t *outlen, struct bt_strbuf *err);
+
 /* The text data[0..len) of a run file written to path atomically (as
  * bt__write_file_atomic) in the form form (BT_RUN_FILE_*, result.h). */
 int bt__run_file_write(const char *path, const char *data, size_t len,
 		       int form, struct bt_strbuf *err);
+
+/* url (a PostgreSQL URL or key=value connection string) without its
+ * password: "postgresql://user:secret@host/db" -> "postgresql://user@host/db",
+ * "password=..." (in a query part or a connection string) -> "password=****".
+ * malloc'd; NULL when url is NULL or out of memory. What every message
+ * that names a store URL prints (lib/store/pg.c). */
+char *bt__url_redact(const char *url);
+/* bt_store_load for reading many runs (the dashboard's run pages): the
+ * fast reader without samples (lib/result/json_scan.h), the strict one
+ * for the message on any doubt. (lib/store/store.c) */
+struct bt_store;
+int bt__store_load_summary(struct bt_store *st, const char *ref, struct bt_run *run,
+			   struct bt_strbuf *err);
+/* 1 when dir names a PostgreSQL store: "postgresql://" or "postgres://". */
+int bt__pg_is_url(const char *dir);
 
 /* --- file-system helpers (lib/fsutil.c): paths, directories, links, the
  * store lock. Any part of lib/ may use them. ------------------------- */

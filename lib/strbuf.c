@@ -24,6 +24,7 @@ void bt_strbuf_reset(struct bt_strbuf *sb)
 	if (!sb)
 		return;
 	sb->len = 0;
+	sb->failed = 0;
 	if (sb->buf)
 		sb->buf[0] = '\0';
 }
@@ -31,16 +32,20 @@ void bt_strbuf_reset(struct bt_strbuf *sb)
 static int grow(struct bt_strbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
-	if (need < sb->len)
+	if (sb->failed || need < sb->len) {
+		sb->failed = 1;
 		return BT_ENOMEM;
+	}
 	if (need <= sb->alloc)
 		return 0;
 	size_t cap = sb->alloc ? sb->alloc : 64;
 	while (cap < need)
 		cap *= 2;
 	char *p = realloc(sb->buf, cap);
-	if (!p)
+	if (!p) {
+		sb->failed = 1;
 		return BT_ENOMEM;
+	}
 	sb->buf = p;
 	sb->alloc = cap;
 	return 0;
@@ -105,8 +110,12 @@ char *bt_strbuf_detach(struct bt_strbuf *sb)
 	if (!sb)
 		return NULL;
 	char *p = sb->buf;
-	if (!p)
+	if (sb->failed) {
+		free(p);
+		p = NULL;
+	} else if (!p) {
 		p = calloc(1, 1);
+	}
 	memset(sb, 0, sizeof *sb);
 	return p;
 }

@@ -30,6 +30,11 @@ PKGS=(
   python3-numpy                          # the metric protocol's NumPy example
   valgrind                               # --measure instructions (callgrind)
   libopenmpi-dev openmpi-bin             # distributed benchmarks (--mpi)
+  libpq-dev postgresql                   # the PostgreSQL store (its tests
+                                         # start a real server)
+  lighttpd                               # benchtrack upload --hub: its test
+                                         # serves a git repository over HTTP
+  clang libclang-rt-14-dev               # make fuzz: libFuzzer, ASan, UBSan
 )
 # Node.js and npm install the dashboard's front-end packages (web/).
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)

@@ -158,7 +158,7 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_store *st = NULL;
 	char *path = NULL, *real = NULL;
-	size_t nb = strlen(s->store_real);
+	size_t nb = s->store_real ? strlen(s->store_real) : 0;
 	enum MHD_Result ret;
 	struct stat sb;
 	int rc, fd = -1;
@@ -171,6 +171,24 @@ static enum MHD_Result api_run(struct server *s, struct MHD_Connection *c,
 					 "'%.80s': expected a run id (or a prefix of 4 or more "
 					 "hex digits), latest or latest:TYPE", ref);
 	rc = bt_store_open(&st, s->store_dir, BT_STORE_READONLY, &err);
+	if (!rc && bt_store_is_remote(st)) {
+		/* a PostgreSQL store: the document from the database */
+		struct bt_run run;
+		struct bt_strbuf js = BT_STRBUF_INIT;
+		if (!(rc = bt_run_init(&run)) && !(rc = bt_store_load(st, ref, &run, &err)))
+			rc = bt_run_to_json(&run, 1, &js, &err);
+		bt_run_release(&run);
+		bt_store_close(st);
+		if (rc) {
+			bt_strbuf_release(&js);
+			ret = serve_reply_store_error(c, rc, &err);
+		} else {
+			ret = serve_reply_text(c, MHD_HTTP_OK, "application/json",
+					       bt_strbuf_detach(&js));
+		}
+		bt_strbuf_release(&err);
+		return ret;
+	}
 	if (!rc)
 		rc = bt_store_resolve(st, ref, &path, &err);
 	bt_store_close(st);

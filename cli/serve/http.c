@@ -178,62 +178,8 @@ static const char *content_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* --- the request path ---------------------------------------------------- */
-
-int serve_hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Decodes the path of the raw request target (up to '?' or '#') into out
- * (at least strlen(raw) + 1 bytes). 0, or -1 for a path that is refused:
- * not starting with '/', a bad or encoded '/', '\' or NUL escape, a
- * backslash, a control character, an empty, "." or ".." segment (a
- * trailing '/' is allowed). */
-static int decode_path(const char *raw, char *out)
-{
-	size_t n = 0;
-	const char *p = raw;
-	if (*p != '/')
-		return -1;
-	for (; *p && *p != '?' && *p != '#'; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (ch == '%') {
-			int hi = serve_hexval(p[1]), lo = hi < 0 ? -1 : serve_hexval(p[2]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			ch = (unsigned char)(hi * 16 + lo);
-			if (ch == '/' || ch == '\\' || ch == 0)
-				return -1;
-			p += 2;
-		}
-		if (ch == '\\' || ch < 0x20 || ch == 0x7f)
-			return -1;
-		out[n++] = (char)ch;
-	}
-	out[n] = '\0';
-	/* segments */
-	for (const char *s = out + 1; *s;) {
-		const char *e = strchr(s, '/');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == 0 || (len == 1 && s[0] == '.') ||
-		    (len == 2 && s[0] == '.' && s[1] == '.'))
-			return -1;
-		if (!e)
-			break;
-		s = e + 1;
-	}
-	return 0;
-}
-
 /* A dashboard file: rel has no leading '/', no "." / ".." / empty
- * segments (decode_path). */
+ * segments (serve_decode_path). */
 static enum MHD_Result dashboard_file(struct server *s, struct MHD_Connection *c,
 				      const char *rel)
 {
@@ -501,7 +447,7 @@ enum MHD_Result serve_on_request(void *cls, struct MHD_Connection *c,
 					 "than %d bytes", SERVE_MAX_URI);
 	if (!(path = malloc(strlen(raw) + 1)))
 		return MHD_NO;
-	if (raw_nul(r, version) || decode_path(raw, path) != 0)
+	if (raw_nul(r, version) || serve_decode_path(raw, path) != 0)
 		ret = serve_reply_error(c, MHD_HTTP_BAD_REQUEST, "bad path");
 	else if (strncmp(path, "/api", 4) == 0 && (path[4] == '/' || path[4] == '\0'))
 		ret = serve_api(s, c, r, path + 4);

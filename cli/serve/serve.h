@@ -1,7 +1,8 @@
 /* The parts of `benchtrack serve` (cli/cmd_serve.c: the command, its
  * flags, setup, main loop and shutdown), internal to the command.
  *
- *   http.c    the request: the raw target and its path (decoded here),
+ *   path.c    the request's path, decoded from the raw target
+ *   http.c    the request: the raw target and its path (path.c),
  *             the reply builders and headers, the dashboard's files, the
  *             libmicrohttpd callbacks, the connections' header deadline
  *             and the rate limit of messages on stderr
@@ -226,8 +227,17 @@ enum MHD_Result serve_reply_fd_h(struct MHD_Connection *c, int fd, off_t size,
 				 const char *type, const char *cache,
 				 const char *hname, const char *hvalue);
 
+/* --- path.c: the request path (no libmicrohttpd in it: fuzz/ links it) ----- */
+
 /* The value of hex digit ch, or -1. */
 int serve_hexval(int ch);
+
+/* Decodes the path of the raw request target raw (up to '?' or '#') into
+ * out (at least strlen(raw) + 1 bytes). 0, or -1 for a path that is
+ * refused: not starting with '/', a bad or encoded '/', '\' or NUL
+ * escape, a backslash, a control character, an empty, "." or ".."
+ * segment (a trailing '/' is allowed). */
+int serve_decode_path(const char *raw, char *out);
 
 /* --- http.c: messages on stderr, rate-limited ------------------------------- */
 

@@ -28,7 +28,9 @@ extern "C" {
 	X(UNSUPPORTED, -11, "not supported")                                 \
 	X(TOOBIG, -12, "input too large")                                    \
 	X(CHILD, -13, "child process failed")                                \
-	X(INTR, -14, "interrupted")
+	X(INTR, -14, "interrupted")                                          \
+	X(UNREACHABLE, -15, "store unreachable")                             \
+	X(AUTH, -16, "access denied")
 
 enum bt_error {
 #define BT__ERR_ENUM(name, value, msg) BT_E##name = (value),

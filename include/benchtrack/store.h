@@ -55,8 +55,17 @@ enum bt_store_flags {
 int bt_store_open(struct bt_store **out, const char *dir, int flags,
 		  struct bt_strbuf *err);
 void bt_store_close(struct bt_store *st);
-/* The store's directory (owned by st). */
+/* The store's directory (owned by st); for a PostgreSQL store its URL
+ * without the password (what messages print). */
 const char *bt_store_dir(const struct bt_store *st);
+/* 1 for a PostgreSQL store (no directory: the runs, acks and comparisons
+ * are in the database; README.md, latest/ and the caches are not kept). */
+int bt_store_is_remote(const struct bt_store *st);
+/* A short text (into out, size bytes) that changes whenever runs, tags or
+ * acks of a PostgreSQL store change (serve's watch); "" for a directory
+ * store, whose files say it. */
+int bt_store_stamp(struct bt_store *st, char *out, size_t size,
+		   struct bt_strbuf *err);
 
 /* Stores run: its directory, the by-date link, latest/<type>.json when it
  * is the newest of its type, the index and README.md. run must have

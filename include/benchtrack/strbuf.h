@@ -18,13 +18,18 @@ struct bt_strbuf {
 	char *buf;    /* NUL-terminated when len > 0 or after any add */
 	size_t len;   /* bytes used, excluding the NUL */
 	size_t alloc; /* bytes allocated */
+	int failed;   /* an add ran out of memory: the contents are cut
+			 short, every later add fails too (BT_ENOMEM) and
+			 bt_strbuf_detach gives NULL, until reset or release;
+			 so a renderer that ignores the adds' returns checks
+			 this once at the end */
 };
-#define BT_STRBUF_INIT { 0, 0, 0 }
+#define BT_STRBUF_INIT { 0, 0, 0, 0 }
 
 void bt_strbuf_init(struct bt_strbuf *sb);
 /* Frees the storage and leaves sb empty and reusable. */
 void bt_strbuf_release(struct bt_strbuf *sb);
-/* Empties sb, keeping its storage. */
+/* Empties sb, keeping its storage (and clears failed). */
 void bt_strbuf_reset(struct bt_strbuf *sb);
 /* Append bytes / a C string / formatted text. Return 0 or BT_ENOMEM. */
 int bt_strbuf_add(struct bt_strbuf *sb, const char *s, size_t n);
@@ -36,7 +41,7 @@ int bt_strbuf_vaddf(struct bt_strbuf *sb, const char *fmt, va_list ap);
 /* The contents, "" when empty or sb is NULL; owned by sb. */
 const char *bt_strbuf_str(const struct bt_strbuf *sb);
 /* Takes the storage out of sb (caller frees); sb becomes empty. Never NULL
- * unless out of memory. */
+ * unless out of memory (now, or failed set: the cut contents are freed). */
 char *bt_strbuf_detach(struct bt_strbuf *sb);
 
 /* Error helper: replaces the contents of err (if not NULL) with the

@@ -8,15 +8,20 @@
  * W(s, tau) (within X), W(tau, kappa) (within Y) and W(s, kappa) - both
  * (between). Means and standard deviations are summed in NumPy's pairwise
  * order so that the t statistics are the ones Otava computes, bit for bit.
+ *
+ * The update state (what bt_changepoints_update reuses) is defined in
+ * lib/analysis/changepoint_state.h, kept and made bytes by
+ * changepoint_state.c; the permutation test is changepoint_perm.c.
  */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "benchtrack/analysis.h"
 #include "benchtrack/error.h"
 #include "internal.h"
+
+#include "changepoint_state.h"
 
 /* spike suppression: neighbours each side, reach of the local scale,
  * threshold in robust sd */
@@ -58,48 +63,7 @@ void bt_cp_opts_otava(struct bt_cp_opts *o, double max_pvalue)
 	o->otava_compat = 1;
 }
 
-/* --- state ---------------------------------------------------------------- */
-
-struct cp_found {
-	size_t index;
-	double qhat;
-};
-
-struct cp_window {
-	size_t start, end;
-	size_t first, count; /* its points in state->found */
-};
-
-struct perm_entry {
-	size_t a, c, b;
-	double p;
-};
-
-struct bt_cp_state {
-	struct bt_cp_opts opts;
-	double *y;           /* analysed values (spikes replaced) */
-	size_t ny, cap_y;
-	struct cp_window *win;
-	size_t n_win, cap_win;
-	struct cp_found *found; /* in discovery order, window by window */
-	size_t n_found, cap_found;
-	struct perm_entry *perm; /* permutation p-values already computed */
-	size_t n_perm, cap_perm;
-	double scale;        /* y = x * scale: a power of 4, 1 unless the
-			      * values are so large or small that sums of
-			      * squares would overflow or underflow */
-};
-
-static void state_free(struct bt_cp_state *st)
-{
-	if (!st)
-		return;
-	free(st->y);
-	free(st->win);
-	free(st->found);
-	free(st->perm);
-	free(st);
-}
+/* --- the result -------------------------------------------------------- */
 
 void bt_cp_result_release(struct bt_cp_result *r)
 {
@@ -108,7 +72,7 @@ void bt_cp_result_release(struct bt_cp_result *r)
 	free(r->points);
 	free(r->weak);
 	free(r->pending);
-	state_free(r->state);
+	bt__cp_state_free(r->state);
 	memset(r, 0, sizeof *r);
 }
 
@@ -468,151 +432,6 @@ static void clean_points(const double *x, size_t n, size_t from, double *y)
 	}
 }
 
-/* --- permutation test ----------------------------------------------------- */
-
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-struct vi {
-	double v;
-	unsigned char left;
-};
-
-static int cmp_vi(const void *a, const void *b)
-{
-	double x = ((const struct vi *)a)->v, y = ((const struct vi *)b)->v;
-
-	return (x > y) - (x < y);
-}
-
-/* Energy statistic of the split of sorted z (labels lab: 1 = left). */
-static double energy(const double *z, const unsigned char *lab, size_t L,
-		     size_t n1, double wall)
-{
-	size_t k, n2 = L - n1;
-	double wx = 0, wy = 0, q;
-
-	/* branchless: the labels are random */
-	{
-		double cx = -(double)(n1 - 1), cy = -(double)(n2 - 1);
-
-		for (k = 0; k < L; k++) {
-			double l = (double)lab[k], zl = z[k] * l, zr = z[k] - zl;
-
-			wx += zl * cx;
-			wy += zr * cy;
-			cx += 2.0 * l;
-			cy += 2.0 - 2.0 * l;
-		}
-	}
-	q = 2.0 / (double)L * (wall - wx - wy);
-	if (n1 > 1)
-		q -= 2.0 * (double)n2 / ((double)L * (double)(n1 - 1)) * wx;
-	if (n2 > 1)
-		q -= 2.0 * (double)n1 / ((double)L * (double)(n2 - 1)) * wy;
-	return q;
-}
-
-/* p-value of the permutation test of y[a..c) against y[c..b); deterministic
- * in (seed, a, c, b). */
-static int perm_test(const double *y, size_t a, size_t c, size_t b,
-		     unsigned R, uint64_t seed, double *p_out)
-{
-	size_t L = b - a, n1 = c - a, k;
-	struct vi *t = malloc(L * sizeof *t);
-	double *z = malloc(L * sizeof *z);
-	unsigned char *lab = malloc(L);
-	double wall = 0, q0;
-	unsigned r, count = 0;
-	uint64_t s;
-
-	if (!t || !z || !lab) {
-		free(t);
-		free(z);
-		free(lab);
-		return BT_ENOMEM;
-	}
-	for (k = 0; k < L; k++) {
-		t[k].v = y[a + k];
-		t[k].left = k < n1;
-	}
-	qsort(t, L, sizeof *t, cmp_vi);
-	for (k = 0; k < L; k++) {
-		z[k] = t[k].v;
-		lab[k] = t[k].left;
-		wall += z[k] * (2.0 * (double)k - (double)(L - 1));
-	}
-	q0 = energy(z, lab, L, n1, wall);
-	s = seed ^ ((uint64_t)a * 0x9e3779b97f4a7c15ull) ^
-	    ((uint64_t)c * 0xc2b2ae3d27d4eb4full) ^
-	    ((uint64_t)b * 0x165667b19e3779f9ull);
-	for (r = 0; r < R; r++) {
-		double q;
-
-		/* Fisher-Yates; L < 2^32, two 32-bit draws per 64-bit number */
-		for (k = L - 1; k > 0; k--) {
-			uint64_t rnd = splitmix(&s);
-			size_t m = (size_t)(((rnd & 0xffffffffull) * (uint64_t)(k + 1)) >> 32);
-			unsigned char tmp = lab[k];
-
-			lab[k] = lab[m];
-			lab[m] = tmp;
-			if (--k == 0)
-				break;
-			m = (size_t)(((rnd >> 32) * (uint64_t)(k + 1)) >> 32);
-			tmp = lab[k];
-			lab[k] = lab[m];
-			lab[m] = tmp;
-		}
-		q = energy(z, lab, L, n1, wall);
-		if (q >= q0 - 1e-12 * fabs(q0))
-			count++;
-	}
-	*p_out = (1.0 + count) / (1.0 + R);
-	free(t);
-	free(z);
-	free(lab);
-	return 0;
-}
-
-static int perm_cached(struct bt_cp_state *st, const struct bt_cp_opts *o,
-		       size_t a, size_t c, size_t b, double *p)
-{
-	size_t i, w = o->window;
-	int rc;
-
-	if (c - a > w)
-		a = c - w;
-	if (b - c > w)
-		b = c + w;
-	for (i = 0; i < st->n_perm; i++)
-		if (st->perm[i].a == a && st->perm[i].c == c && st->perm[i].b == b) {
-			*p = st->perm[i].p;
-			return 0;
-		}
-	rc = perm_test(st->y, a, c, b, o->permutations, o->seed, p);
-	if (rc)
-		return rc;
-	if (st->n_perm >= 4096)
-		st->n_perm = 0;
-	rc = bt__vec_reserve((void **)&st->perm, &st->cap_perm, st->n_perm + 1,
-			     sizeof *st->perm);
-	if (rc)
-		return 0; /* the cache is optional */
-	st->perm[st->n_perm].a = a;
-	st->perm[st->n_perm].c = c;
-	st->perm[st->n_perm].b = b;
-	st->perm[st->n_perm].p = *p;
-	st->n_perm++;
-	return 0;
-}
-
 /* --- merge ---------------------------------------------------------------- */
 
 /* o NULL: Otava's statistics only */
@@ -855,7 +674,7 @@ static int merge_ours(struct bt_cp_state *st, size_t n, struct cp_rec *cp,
 					size_t a = i == 0 ? 0 : cp[i - 1].index;
 					size_t b = i + 1 == *m ? n : cp[i + 1].index;
 
-					rc = perm_cached(st, o, a, cp[i].index, b, &cp[i].perm_p);
+					rc = bt__cp_perm_p(st, o, a, cp[i].index, b, &cp[i].perm_p);
 					if (rc)
 						return rc;
 				}
@@ -1161,19 +980,6 @@ int bt_changepoints(const double *x, size_t n, const struct bt_cp_opts *o,
 	return rc;
 }
 
-static int same_opts(const struct bt_cp_opts *a, const struct bt_cp_opts *b)
-{
-	return a->window == b->window && a->max_pvalue == b->max_pvalue &&
-	       a->min_magnitude == b->min_magnitude && a->noise_k == b->noise_k &&
-	       a->autocorr == b->autocorr && a->rank_max_pvalue == b->rank_max_pvalue &&
-	       a->permutations == b->permutations && a->seed == b->seed &&
-	       a->min_after == b->min_after &&
-	       a->suppress_spikes == b->suppress_spikes &&
-	       a->otava_compat == b->otava_compat &&
-	       a->perm_max_pvalue == b->perm_max_pvalue &&
-	       a->count_floor == b->count_floor;
-}
-
 int bt_changepoints_update(const double *x, size_t n,
 			   const struct bt_cp_opts *o, struct bt_cp_result *res,
 			   struct bt_strbuf *err)
@@ -1182,7 +988,7 @@ int bt_changepoints_update(const double *x, size_t n,
 	size_t n_old = res->n_series, guard, keep, from;
 	int rc;
 
-	if (!st || !o || !same_opts(&st->opts, o) || n < n_old || st->ny != n_old) {
+	if (!st || !o || !bt__cp_opts_same(&st->opts, o) || n < n_old || st->ny != n_old) {
 		bt_cp_result_release(res);
 		return bt_changepoints(x, n, o, res, err);
 	}
@@ -1229,101 +1035,4 @@ int bt_changepoints_update(const double *x, size_t n,
 	if (rc)
 		bt_cp_result_release(res);
 	return rc;
-}
-
-/* --- the update state as bytes (lib/internal.h) ---------------------------- */
-
-/* opts, scale, then the counts ny, n_win, n_found, n_perm and the arrays */
-size_t bt__cp_state_size(const struct bt_cp_result *r)
-{
-	const struct bt_cp_state *st = r ? r->state : NULL;
-	if (!st)
-		return 0;
-	return sizeof st->opts + sizeof st->scale + 4 * sizeof(uint64_t) +
-	       st->ny * sizeof *st->y + st->n_win * sizeof *st->win +
-	       st->n_found * sizeof *st->found + st->n_perm * sizeof *st->perm;
-}
-
-void bt__cp_state_pack(const struct bt_cp_result *r, char *out)
-{
-	const struct bt_cp_state *st = r->state;
-	uint64_t k[4] = { st->ny, st->n_win, st->n_found, st->n_perm };
-#define PUT(p, n) (memcpy(out, (p), (n)), out += (n))
-	PUT(&st->opts, sizeof st->opts);
-	PUT(&st->scale, sizeof st->scale);
-	PUT(k, sizeof k);
-	if (st->ny)
-		PUT(st->y, st->ny * sizeof *st->y);
-	if (st->n_win)
-		PUT(st->win, st->n_win * sizeof *st->win);
-	if (st->n_found)
-		PUT(st->found, st->n_found * sizeof *st->found);
-	if (st->n_perm)
-		PUT(st->perm, st->n_perm * sizeof *st->perm);
-#undef PUT
-}
-
-/* A copy of k elements of size bytes at *p into *v (cap *cap); -1 past
- * end, BT_ENOMEM. */
-static int take_arr(const char **p, const char *end, uint64_t k, size_t size,
-		    void **v, size_t *cap)
-{
-	if (k > (uint64_t)(end - *p) / size)
-		return -1;
-	if (!k)
-		return 0;
-	if (!(*v = malloc((size_t)k * size)))
-		return BT_ENOMEM;
-	memcpy(*v, *p, (size_t)k * size);
-	*p += (size_t)k * size;
-	*cap = (size_t)k;
-	return 0;
-}
-
-int bt__cp_state_unpack(struct bt_cp_result *r, const char *buf, size_t len)
-{
-	const char *p = buf, *end = buf + len;
-	struct bt_cp_state *st;
-	uint64_t k[4];
-	int rc;
-
-	memset(r, 0, sizeof *r);
-	if (len < sizeof st->opts + sizeof st->scale + sizeof k)
-		return -1;
-	if (!(st = calloc(1, sizeof *st)))
-		return BT_ENOMEM;
-	memcpy(&st->opts, p, sizeof st->opts);
-	p += sizeof st->opts;
-	memcpy(&st->scale, p, sizeof st->scale);
-	p += sizeof st->scale;
-	memcpy(k, p, sizeof k);
-	p += sizeof k;
-	rc = take_arr(&p, end, k[0], sizeof *st->y, (void **)&st->y, &st->cap_y);
-	if (!rc)
-		rc = take_arr(&p, end, k[1], sizeof *st->win, (void **)&st->win, &st->cap_win);
-	if (!rc)
-		rc = take_arr(&p, end, k[2], sizeof *st->found, (void **)&st->found,
-			      &st->cap_found);
-	if (!rc)
-		rc = take_arr(&p, end, k[3], sizeof *st->perm, (void **)&st->perm,
-			      &st->cap_perm);
-	st->ny = st->cap_y;
-	st->n_win = st->cap_win;
-	st->n_found = st->cap_found;
-	st->n_perm = st->cap_perm;
-	/* every window's points lie in found, every window on y */
-	for (size_t i = 0; !rc && i < st->n_win; i++)
-		if (st->win[i].first > st->n_found ||
-		    st->win[i].count > st->n_found - st->win[i].first ||
-		    st->win[i].start > st->win[i].end || st->win[i].end > st->ny)
-			rc = -1;
-	if (!rc && p != end)
-		rc = -1;
-	if (rc) {
-		state_free(st);
-		return rc;
-	}
-	r->state = st;
-	r->n_series = st->ny;
-	return 0;
 }

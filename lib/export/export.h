@@ -7,6 +7,11 @@
  *   pytest_benchmark.c  pytest --benchmark-json, 3.2.2 (bt__export_pytest)
  *   csv.c               one row per sample (bt__export_csv)
  *
+ * Beside them, not behind bt_export_run (a run there is several files):
+ * hf_v2.c lays a run out as the Hugging Face dataset of the transformers
+ * benchmark runner and hub.c pushes it (bt_hub_layout, bt_hub_push,
+ * include/benchtrack/hub.h).
+ *
  * Every writer appends the whole document to out and returns 0 or
  * BT_ENOMEM; it writes only complete documents (out may hold a prefix of
  * one after BT_ENOMEM: the caller discards it). The helpers below are

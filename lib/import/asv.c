@@ -225,13 +225,15 @@ static int combination(struct bt_run *run, const char *name, const json_t *row,
 	return rc;
 }
 
-/* benchmarks.json of the results directory (two up from the file), or
- * NULL. */
-static json_t *benchmarks_json(const char *label, struct bt_import_info *info)
+/* benchmarks.json of the results directory (two up from the file) into
+ * *out, or NULL when there is none or it cannot be read (noted); 0, or
+ * BT_ENOMEM: the names are not guessed for want of memory. */
+static int benchmarks_json(const char *label, struct bt_import_info *info, json_t **out)
 {
 	struct stat st;
+	*out = NULL;
 	if (stat(label, &st) != 0 || !S_ISREG(st.st_mode))
-		return NULL;
+		return 0;
 	/* results/<machine>/<file>: cut the last two names off the label */
 	const char *s1 = strrchr(label, '/');
 	size_t n1 = s1 ? (size_t)(s1 - label) : 0;
@@ -242,16 +244,20 @@ static json_t *benchmarks_json(const char *label, struct bt_import_info *info)
 		: n2 ? bt__pathf("%.*sbenchmarks.json", (int)n2, label)
 		     : bt__pathf("benchmarks.json");
 	if (!path)
-		return NULL;
+		return BT_ENOMEM;
 	json_t *root = NULL;
+	int rc = 0;
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 		char *text = NULL;
 		size_t len = 0;
 		int jsonl = 0;
 		struct bt_strbuf e = BT_STRBUF_INIT;
-		if (!bt__read_file(path, ASV_MAX_BYTES, &text, &len, &e))
-			root = bt__import_parse(text, len, path, &jsonl, &e);
-		if (!json_is_object(root)) {
+		if ((rc = bt__read_file(path, ASV_MAX_BYTES, &text, &len, &e)) == 0 &&
+		    !(root = bt__import_parse(text, len, path, &jsonl, &e)) && jsonl < 0)
+			rc = BT_ENOMEM;
+		if (rc != BT_ENOMEM)
+			rc = 0;
+		if (!rc && !json_is_object(root)) {
 			bt__imp_note(info, "%s unreadable: parameters named param1, ...", path);
 			json_decref(root);
 			root = NULL;
@@ -260,7 +266,8 @@ static json_t *benchmarks_json(const char *label, struct bt_import_info *info)
 		bt_strbuf_release(&e);
 	}
 	free(path);
-	return root;
+	*out = root;
+	return rc;
 }
 
 /* The machine from the file's params (asv's machine.json names). */
@@ -270,20 +277,19 @@ static int machine(struct bt_run *run, const json_t *p)
 		{ "cpu", "cpu_model" }, { "num_cpu", "cpu_count" }, { "os", "os" },
 		{ "arch", "arch" }, { "ram", "ram_bytes" } };
 	json_t *hw = json_object();
-	if (!hw)
-		return BT_ENOMEM;
-	for (size_t i = 0; json_is_object(p) && i < sizeof map / sizeof *map; i++) {
+	int bad = !hw;
+	for (size_t i = 0; !bad && json_is_object(p) && i < sizeof map / sizeof *map; i++) {
 		const json_t *v = json_object_get(p, map[i][0]);
 		const char *s = json_string_value(v);
 		char *end;
 		double x = s ? strtod(s, &end) : 0;
 		if (s && (!strcmp(map[i][0], "num_cpu") || !strcmp(map[i][0], "ram")) &&
 		    end != s && !*end)
-			json_object_set_new(hw, map[i][1], json_integer((json_int_t)x));
+			bad = json_object_set_new(hw, map[i][1], json_integer((json_int_t)x));
 		else if (v)
-			json_object_set_new(hw, map[i][1], json_deep_copy(v));
+			bad = json_object_set_new(hw, map[i][1], json_deep_copy(v));
 	}
-	int rc = bt__imp_machine(run, hw);
+	int rc = bad ? BT_ENOMEM : bt__imp_machine(run, hw);
 	json_decref(hw);
 	return rc;
 }
@@ -323,12 +329,14 @@ int bt__import_asv(struct bt_run *run, const json_t *root, const char *label,
 	const json_t *env = json_object_get(root, "env_name");
 	const char *env_name = json_is_string(env) && *json_string_value(env)
 		? json_string_value(env) : NULL;
-	json_t *bj = benchmarks_json(label, info);
+	json_t *bj;
 	double started = INFINITY;
-	int rc = 0;
+	int rc = benchmarks_json(label, info, &bj);
 	const char *name;
 	json_t *row;
 	json_object_foreach((json_t *)results, name, row) {
+		if (rc)
+			break;
 		if (!json_is_array(row)) {
 			rc = bt_error(err, BT_ESCHEMA, "%s: results.%s: not an array", label, name);
 			break;

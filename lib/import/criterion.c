@@ -61,7 +61,7 @@ static int beside(const char *dir, const char *name, json_t **out, struct bt_str
 		int jsonl = 0;
 		rc = bt__read_file(path, CRITERION_MAX_BYTES, &text, &len, err);
 		if (!rc && !(*out = bt__import_parse(text, len, path, &jsonl, err)))
-			rc = BT_EPARSE;
+			rc = jsonl < 0 ? BT_ENOMEM : BT_EPARSE;
 		free(text);
 	}
 	free(path);
@@ -303,7 +303,7 @@ static int read_new(struct walk *w, const char *dir)
 		json_t *root = NULL;
 		rc = bt__read_file(path, CRITERION_MAX_BYTES, &text, &len, w->err);
 		if (!rc && !(root = bt__import_parse(text, len, path, &jsonl, w->err)))
-			rc = BT_EPARSE;
+			rc = jsonl < 0 ? BT_ENOMEM : BT_EPARSE;
 		free(text);
 		if (!rc)
 			rc = bt__import_criterion(w->run, root, path, w->info, w->err);

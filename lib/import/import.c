@@ -146,7 +146,10 @@ static json_t *load(const char *text, size_t len, size_t line_base, const char *
 	json_t *root = json_loadb(q, strlen(q), 0, &je);
 	if (!root && strlen(q) != len + n_pos)
 		snprintf(je.text, sizeof je.text, "a NUL byte in the text");
-	if (!root)
+	if (!root && json_error_code(&je) == json_error_out_of_memory) {
+		*oom = 1;
+		bt_error(err, BT_ENOMEM, "%s: out of memory", label);
+	} else if (!root)
 		/* jansson's position is past the character it stopped at;
 		 * its column names that character */
 		parse_error(text, len, line_base, (size_t)(je.position > 0 ? je.position - 1 : 0),
@@ -260,7 +263,10 @@ json_t *bt__import_parse(const char *text, size_t len, const char *label, int *j
 			 struct bt_strbuf *err)
 {
 	int oom = 0;
-	return parse_root(text, len, label, jsonl, &oom, err);
+	json_t *root = parse_root(text, len, label, jsonl, &oom, err);
+	if (oom)
+		*jsonl = -1;
+	return root;
 }
 
 int bt__imp_num(const json_t *v, double *x)

@@ -278,7 +278,8 @@ int bt__imp_machine(struct bt_run *run, const json_t *hwo);
  * of them). Python's and Google Benchmark's literals NaN, Infinity and
  * -Infinity outside strings are read as the strings "NaN", "Infinity",
  * "-Infinity" (jansson has no NaN); bt__imp_num reads them back. NULL
- * with err "LABEL: line L column C: problem" when it is neither. */
+ * with err "LABEL: line L column C: problem" when it is neither, or with
+ * *jsonl set to -1 when memory ran out (BT_ENOMEM, not BT_EPARSE). */
 json_t *bt__import_parse(const char *text, size_t len, const char *label,
 			 int *jsonl, struct bt_strbuf *err);
 

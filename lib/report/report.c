@@ -33,7 +33,7 @@ static int failed(const struct bt_result *r)
 }
 
 /* "NAME/KEY=VALUE/...:VARIANT" */
-static void case_id(struct bt_strbuf *o, const struct bt_result *r)
+static int case_id(struct bt_strbuf *o, const struct bt_result *r)
 {
 	bt_strbuf_adds(o, r->name ? r->name : "");
 	for (size_t i = 0; i < r->n_params; i++)
@@ -41,6 +41,7 @@ static void case_id(struct bt_strbuf *o, const struct bt_result *r)
 			       r->params[i].value ? r->params[i].value : "");
 	if (!streq(variant_of(r), "default"))
 		bt_strbuf_addf(o, ":%s", variant_of(r));
+	return o->failed ? BT_ENOMEM : 0;
 }
 
 /* Markdown text: the one escaper (bt__md_escape). Like the other
@@ -311,7 +312,8 @@ int bt_report_markdown(const struct bt_run *run, const struct bt_table_opts *opt
 			if (!v->checked)
 				continue;
 			struct bt_strbuf id = BT_STRBUF_INIT;
-			case_id(&id, r);
+			if (case_id(&id, r))
+				o->failed = 1;
 			bt_strbuf_adds(o, "| ");
 			md(o, bt_strbuf_str(&id));
 			bt_strbuf_addf(o, " | %s | %s | %s | %s |\n",
@@ -337,7 +339,8 @@ int bt_report_markdown(const struct bt_run *run, const struct bt_table_opts *opt
 			if (pass == 0)
 				n_failed++;
 			struct bt_strbuf id = BT_STRBUF_INIT;
-			case_id(&id, r);
+			if (case_id(&id, r))
+				o->failed = 1;
 			bt_strbuf_adds(o, "- ");
 			code(o, bt_strbuf_str(&id));
 			bt_strbuf_addf(o, ": **%s**\n", bt_status_name(r->status));
@@ -500,7 +503,7 @@ static int json_rows(const struct bt_run *run, const struct bt_table *t,
 			return 1;
 		}
 		struct bt_strbuf id = BT_STRBUF_INIT;
-		case_id(&id, r);
+		bad |= case_id(&id, r) != 0;
 		for (size_t p = 0; p < r->n_params; p++)
 			bad |= set(params, r->params[p].key ? r->params[p].key : "",
 				   jstr(r->params[p].value));
@@ -615,7 +618,7 @@ int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
 	for (size_t i = 0; i < run->n_results && !bad && !rc; i++) {
 		const struct bt_result *r = &run->results[i];
 		struct bt_strbuf id = BT_STRBUF_INIT;
-		case_id(&id, r);
+		bad |= case_id(&id, r) != 0;
 		if (r->validation.checked) {
 			const struct bt_validation *v = &r->validation;
 			json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b}", "case",
@@ -688,8 +691,10 @@ static int put(const char *dir, const char *name, const struct bt_strbuf *data,
 	struct bt_strbuf path = BT_STRBUF_INIT;
 	size_t n = strlen(dir);
 	bt_strbuf_addf(&path, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
-	if (!path.buf)
+	if (!path.buf || data->failed) { /* the text cut short */
+		bt_strbuf_release(&path);
 		return bt_error(err, BT_ENOMEM, "report: out of memory");
+	}
 	int rc = bt__write_file_atomic(path.buf, data->buf ? data->buf : "", data->len, err);
 	bt_strbuf_release(&path);
 	return rc;
@@ -730,7 +735,7 @@ int bt_report_write(const struct bt_run *run, const struct bt_table_opts *opts,
 		rc = bt__mkdir_p_mode(dir, 0777, err);
 	for (size_t i = 0; !rc && i < charts.n; i++) {
 		struct bt_strbuf s = { (char *)charts.items[i].svg, charts.items[i].svg_len,
-				       charts.items[i].svg_len + 1 };
+				       charts.items[i].svg_len + 1, 0 };
 		rc = put(dir, charts.items[i].file, &s, err);
 	}
 	if (!rc)

@@ -273,6 +273,12 @@ static int deflate_run(int zstd, const char *data, size_t n, char **out,
 	return 0;
 }
 
+int bt__run_deflate(int form, const char *data, size_t n, char **out,
+		    size_t *outlen, struct bt_strbuf *err)
+{
+	return deflate_run(form == BT_RUN_FILE_ZSTD, data, n, out, outlen, err);
+}
+
 int bt__run_file_write(const char *path, const char *data, size_t len,
 		       int form, struct bt_strbuf *err)
 {

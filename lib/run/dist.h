@@ -79,10 +79,12 @@ struct bt__dist_report {
 
 /* In the forked child of an isolated case: runs mpirun for c (cfg->mpi
  * set, c distributed) with the case's rank 0 writing its result as JSON
- * to result_path. Never returns (exit status 127 when mpirun cannot be
- * started, said on stderr). */
+ * to result_path. Never returns: when mpirun cannot be started, why (one
+ * line, no newline, at most 1 KiB: "cannot run mpirun: ...") is written to
+ * err_fd (close-on-exec: nothing else writes there) and the exit status
+ * is 127. Prints nothing. */
 void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
-		  const char *result_path) __attribute__((noreturn));
+		  const char *result_path, int err_fd) __attribute__((noreturn));
 
 /* Before the fork: a distributed case that cannot run here is skipped
  * (no --mpi, or more ranks than --mpi allows): r says why, returns 1;

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "run/execint.h"
+#include "run/proc.h"
 
 #define GRACE_S 0.5  /* SIGTERM .. SIGKILL */
 #define STOP_POLL_MS 50
@@ -151,17 +151,8 @@ char *bt__exec_resolve(const char *name)
 static void drain(int *fd, struct bt__proc_res *res)
 {
 	char buf[16384];
-	while (*fd >= 0) {
-		ssize_t got = read(*fd, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (got <= 0) {
-			close(*fd);
-			*fd = -1;
-			return;
-		}
+	ptrdiff_t got;
+	while ((got = bt__read_some(fd, buf, sizeof buf)) > 0) {
 		if (!res)
 			continue;
 		size_t n = (size_t)got;
@@ -178,16 +169,6 @@ static void drain(int *fd, struct bt__proc_res *res)
 		memcpy(res->tail + res->tail_len, p, n);
 		res->tail_len += n;
 	}
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
 }
 
 /* 1 when pid has exited (not reaped: WNOWAIT), waiting at most ms
@@ -285,7 +266,7 @@ int bt__proc_run(const struct bt__spawner *sp, const char *path, char *const arg
 			close(op[0]);
 		return 0;
 	}
-	int pidfd = open_pidfd(pid);
+	int pidfd = bt__pidfd_open(pid);
 	double deadline = timeout_s > 0 ? t0 + timeout_s : 0;
 	int exited = 0;
 	while (!exited) {
@@ -326,18 +307,10 @@ int bt__proc_run(const struct bt__spawner *sp, const char *path, char *const arg
 	}
 	if (res->timed_out || res->stopped)
 		kill_group(pid, pidfd);
-	/* wait without reaping: while the leader is a zombie its process
-	 * group id cannot be reused, so what it left in its group can be
-	 * killed safely; then reap it */
-	siginfo_t si;
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-		;
-	if (kill_rest || res->timed_out || res->stopped)
-		kill(-pid, SIGKILL);
+	/* what it left in its group is killed before it is reaped */
 	int wst = 0;
-	pid_t got;
-	while ((got = wait4(pid, &wst, 0, &res->ru)) < 0 && errno == EINTR)
-		;
+	pid_t got = bt__reap_group(pid, kill_rest || res->timed_out || res->stopped, &wst,
+				   &res->ru);
 	res->wall_s = now_s() - t0;
 	int e = errno;
 	if (pidfd >= 0)

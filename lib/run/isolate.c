@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "counters.h"
 #include "dist.h"
 #include "internal.h"
+#include "proc.h"
 
 #define RESULT_CAP (256u << 20) /* bytes a child may send */
 
@@ -102,7 +102,9 @@ void bt__ignore_sigpipe(void)
 }
 
 /* The child: measure, send the result as JSON on fd, exit. Its stdout
- * and stderr go to out_fd. Never returns. */
+ * and stderr go to out_fd. Never returns. A distributed case (mpi_result
+ * set) execs mpirun, which writes the result to mpi_result; fd then gets
+ * why mpirun could not be started, if it could not. */
 static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
 		  int out_fd, pid_t parent, const char *mpi_result)
 {
@@ -122,7 +124,7 @@ static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (mpi_result) /* a distributed case: mpirun, its ranks apply
 			   --memory-limit after MPI_Init (mpi_launch.c) */
-		bt__mpi_exec(c, cfg, mpi_result);
+		bt__mpi_exec(c, cfg, mpi_result, fd);
 #ifndef BT_SANITIZE
 	if (cfg->memory_limit > 0 && !bt__on_valgrind()) {
 		/* (valgrind reserves address space of its own: a limit on
@@ -257,17 +259,8 @@ static void drain(int *fd, struct bt_strbuf *data, int *too_big,
 		  struct passthru *out, int max_reads)
 {
 	char buf[65536];
-	for (int i = 0; *fd >= 0 && i < max_reads; i++) {
-		ssize_t got = read(*fd, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (got <= 0) {
-			close(*fd);
-			*fd = -1;
-			return;
-		}
+	ptrdiff_t got;
+	for (int i = 0; i < max_reads && (got = bt__read_some(fd, buf, sizeof buf)) > 0; i++) {
 		if (out) {
 			out_add(out, buf, (size_t)got);
 		} else if (!*too_big) {
@@ -432,20 +425,6 @@ static void sweep(const pid_t *keep, size_t nkeep)
 	}
 }
 
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	/* valgrind 3.19 does not know the call: it would warn at every case
-	 * (--measure instructions), then fail it */
-	if (bt__on_valgrind())
-		return -1;
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
 int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		 struct bt_run *run, struct bt_result *r, struct bt_strbuf *err)
 {
@@ -508,7 +487,7 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	close(p[1]);
 	close(o[1]);
 	setpgid(pid, pid); /* also done in the child: no race either way */
-	int pidfd = open_pidfd(pid);
+	int pidfd = bt__pidfd_open(pid);
 
 	/* The case is over when its child exits, not when the pipes close:
 	 * a process it started may hold them open. */
@@ -559,18 +538,12 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 	}
-	/* wait for the child without reaping it: while it is a zombie its
-	 * process group id cannot be reused, so a grandchild left behind in
-	 * the case's group can be killed safely; then reap it */
-	siginfo_t si;
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-		;
-	kill(-pid, SIGKILL);
+	/* a grandchild left behind in the case's group is killed before the
+	 * child is reaped */
 	int wst = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof ru);
-	while (wait4(pid, &wst, 0, &ru) < 0 && errno == EINTR)
-		;
+	bt__reap_group(pid, 1, &wst, &ru);
 	sweep(keep, nkeep);
 	if (!was_reaper)
 		prctl(PR_SET_CHILD_SUBREAPER, 0);
@@ -578,10 +551,16 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	if (pidfd >= 0)
 		close(pidfd);
 	/* every writer is gone: what the pipes hold is the rest */
-	if (mpi)
-		bt__mpi_collect(mpi_result, &data, RESULT_CAP, &too_big);
 	drain(&p[0], &data, &too_big, NULL, INT32_MAX);
 	drain(&o[0], NULL, NULL, &out, INT32_MAX);
+	/* a launch: the pipe held why mpirun did not start, if it did not;
+	 * the result is in its file */
+	struct bt_strbuf launch = BT_STRBUF_INIT;
+	if (mpi) {
+		launch = data;
+		bt_strbuf_init(&data);
+		bt__mpi_collect(mpi_result, &data, RESULT_CAP, &too_big);
+	}
 	if (p[0] >= 0)
 		close(p[0]);
 	if (o[0] >= 0)
@@ -594,6 +573,9 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 	} else if (too_big) {
 		r->status = BT_STATUS_FAILED;
 		r->message = bt_run_printf(run, "result larger than %u bytes", RESULT_CAP);
+	} else if (launch.len) {
+		r->status = BT_STATUS_CRASHED;
+		r->message = bt_run_printf(run, "%s", bt_strbuf_str(&launch));
 	} else if (WIFSIGNALED(wst)) {
 		int sig = WTERMSIG(wst);
 		r->status = BT_STATUS_CRASHED;
@@ -610,6 +592,7 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		if (rc == BT_ENOMEM) {
 			bt_strbuf_release(&perr);
 			bt_strbuf_release(&data);
+			bt_strbuf_release(&launch);
 			return rc;
 		}
 		if (rc) {
@@ -621,6 +604,7 @@ int bt__run_case(const struct bt_case *c, const struct bt_config *cfg,
 		bt_strbuf_release(&perr);
 	}
 	bt_strbuf_release(&data);
+	bt_strbuf_release(&launch);
 	set_rusage(r, &ru, NULL);
 	if (r->peak_memory_bytes < 0 && ru.ru_maxrss > 0)
 		r->peak_memory_bytes = (int64_t)ru.ru_maxrss * 1024;

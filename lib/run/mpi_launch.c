@@ -6,9 +6,12 @@
  * in the case's process group; the suite's ranks run that one case in
  * step and rank 0 writes its result as JSON to BT_MPI_RESULT. A crash
  * or a hang on any rank is the launch's (isolate.c marks it, kills the
- * group and sweeps every process it left). No MPI call here. */
+ * group and sweeps every process it left). A launch that cannot start
+ * says why on a pipe to the runner, which puts it in the case's message:
+ * nothing here prints. No MPI call here. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,15 +67,36 @@ static void push(char **v, size_t *n, size_t cap, const char *s)
 		v[(*n)++] = (char *)s;
 }
 
+/* Why the launch cannot start, written to err_fd (at most 1 KiB), then
+ * exit status 127. */
+static void launch_fail(int err_fd, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+static void launch_fail(int err_fd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(err_fd, msg + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	_exit(127);
+}
+
 void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
-		  const char *result_path)
+		  const char *result_path, int err_fd)
 {
 	static char self[4096], nbuf[32];
 	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (k <= 0) {
-		fprintf(stderr, "benchtrack: /proc/self/exe: %s\n", strerror(errno));
-		_exit(127);
-	}
+	if (k <= 0)
+		launch_fail(err_fd, "/proc/self/exe: %s", strerror(errno));
 	self[k] = '\0';
 	const char *launcher = getenv("BT_MPIRUN");
 	if (!launcher || !*launcher)
@@ -80,10 +104,8 @@ void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	char **extra = NULL;
 	const char *ea = getenv("BT_MPIRUN_ARGS");
-	if (ea && *ea && !(extra = bt_exec_split(ea, &err))) {
-		fprintf(stderr, "benchtrack: BT_MPIRUN_ARGS: %s\n", bt_strbuf_str(&err));
-		_exit(127);
-	}
+	if (ea && *ea && !(extra = bt_exec_split(ea, &err)))
+		launch_fail(err_fd, "BT_MPIRUN_ARGS: %s", bt_strbuf_str(&err));
 	size_t n_extra = 0, n_args = 0;
 	while (extra && extra[n_extra])
 		n_extra++;
@@ -93,7 +115,7 @@ void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
 	char **v = calloc(cap, sizeof *v);
 	char **kv = calloc(c->n_params + 1, sizeof *kv);
 	if (!v || !kv)
-		_exit(127);
+		launch_fail(err_fd, "out of memory");
 	size_t n = 0;
 	snprintf(nbuf, sizeof nbuf, "%d", bt__case_ranks(c));
 	push(v, &n, cap, launcher);
@@ -119,7 +141,7 @@ void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
 	for (size_t i = 0; i < c->n_params; i++) {
 		if (asprintf(&kv[i], "%s=%s", c->params[i].key,
 			     c->params[i].value) < 0)
-			_exit(127);
+			launch_fail(err_fd, "out of memory");
 		push(v, &n, cap, "--param");
 		push(v, &n, cap, kv[i]);
 	}
@@ -127,7 +149,6 @@ void bt__mpi_exec(const struct bt_case *c, const struct bt_config *cfg,
 	setenv("BT_MPI_CASE", c->id, 1);
 	setenv("BT_MPI_RESULT", result_path, 1);
 	execvp(launcher, v);
-	fprintf(stderr, "benchtrack: cannot run %s: %s (install openmpi-bin, or "
-		"set BT_MPIRUN)\n", launcher, strerror(errno));
-	_exit(127);
+	launch_fail(err_fd, "cannot run %s: %s (install openmpi-bin, or set BT_MPIRUN)",
+		    launcher, strerror(errno));
 }

@@ -36,6 +36,7 @@
 #include "archives.h"
 #include "index.h"
 #include "storeint.h"
+#include "pgint.h"
 #include "internal.h"
 
 #define DEFAULT_KEEP_DAYS 30
@@ -458,6 +459,11 @@ int bt_store_gc(struct bt_store *st, const struct bt_gc_opts *o,
 	int rc = cutoff_time(o ? o->now : NULL, keep, cutoff, err);
 	if (rc)
 		return rc;
+	if (st->pg) {
+		if (!dry && (st->flags & BT_STORE_READONLY))
+			return bt_error(err, BT_EINVAL, "%s: store opened read-only", st->dir);
+		return bt__pg_gc(st, cutoff, dry, note, ud, n_archived, err);
+	}
 	if (!dry && (st->flags & BT_STORE_READONLY))
 		return bt_error(err, BT_EINVAL, "%s: store opened read-only", st->dir);
 
@@ -712,6 +718,8 @@ int bt_store_restore(struct bt_store *st, const char *ref, char **path,
 		return bt_error(err, BT_EINVAL, "%s: store opened read-only", st->dir);
 	if (!ref || !*ref)
 		return bt_error(err, BT_EINVAL, "empty run reference");
+	if (st->pg)
+		return bt__pg_restore(st, ref, path, err);
 	int lock = bt__store_lock(st->dir, err);
 	if (lock < 0)
 		return lock;

@@ -53,7 +53,20 @@ static void rdirs_free(struct rdir *v, size_t n)
 struct rdir_list {
 	struct rdir **out;
 	size_t *n, cap;
+	struct bt_strbuf *err;
 };
+
+/* A type directory that cannot be opened (permission, I/O) may hold a
+ * run that is also in its archive: the recovery cannot tell, so it
+ * stops and names the directory rather than finish without it. */
+static int unopened_type(void *ud, const char *type, const char *td, int errnum)
+{
+	struct rdir_list *l = ud;
+	(void)type;
+	return bt_error(l->err, BT_EIO, "%s: %s; the recovery of an interrupted gc "
+			"or restore needs every type directory (make it readable)",
+			td, strerror(errnum));
+}
 
 static int add_rdir(void *ud, const char *type, const char *nm, const char *td)
 {
@@ -80,8 +93,8 @@ static int list_rdirs(struct bt_store *st, struct rdir **out, size_t *n,
 {
 	*out = NULL;
 	*n = 0;
-	struct rdir_list l = { out, n, 0 };
-	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, NULL, &l, err);
+	struct rdir_list l = { out, n, 0, err };
+	int rc = bt__store_walk_runs(st->dir, 1, add_rdir, unopened_type, &l, err);
 	if (!rc && *n)
 		qsort(*out, *n, sizeof **out, cmp_rdir);
 	return rc;

@@ -647,6 +647,10 @@ int bt_store_organize(struct bt_store *st, const char *src,
 		*n_placed = 0;
 	if (n_skipped)
 		*n_skipped = 0;
+	if (st && st->pg)
+		return bt_error(err, BT_EUNSUPPORTED, "%s: organize places files in a store "
+				"directory; organize into a local store, then `benchtrack push` "
+				"it", st->dir);
 	struct org g;
 	memset(&g, 0, sizeof g);
 	g.st = st;

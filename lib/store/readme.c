@@ -13,6 +13,7 @@
 #include "index.h"
 #include "internal.h"
 #include "storeint.h"
+#include "pgint.h"
 
 /* The newest runs listed in "Most recent runs". */
 #define README_RECENT 20
@@ -174,6 +175,8 @@ static int readme_write(struct bt_store *st, void *h, struct bt_strbuf *err)
 
 int bt_store_write_readme(struct bt_store *st, struct bt_strbuf *err)
 {
+	if (st->pg)
+		return 0; /* no README: `benchtrack list` is the view */
 	void *h;
 	int rc = bt__store_index_open(st, &h, 1, err);
 	if (rc)

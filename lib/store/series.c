@@ -11,6 +11,7 @@
 
 #include "../internal.h"
 #include "storeint.h"
+#include "pgint.h"
 
 #define ACKS_FILE "acks.json"
 #define ACKS_CAP (64u << 20)
@@ -25,6 +26,8 @@ int bt_store_series(struct bt_store *st, const struct bt_series_filter *f,
 
 	if (n_series)
 		*n_series = 0;
+	if (st->pg)
+		return bt__pg_series(st, f, fn, ud, n_series, err);
 	rc = bt__store_index_open(st, &h, 1, err);
 	if (rc == BT_ENOTFOUND)
 		return 0; /* an empty store has no index yet */
@@ -136,6 +139,8 @@ int bt_store_ack_many(struct bt_store *st, const struct bt_ack_req *req, size_t 
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!who)
 		who = user_name();
+	if (st->pg)
+		return bt__pg_ack_many(st, req, n, reason, who, when, out, err);
 	if (!(path = acks_path(st)))
 		return BT_ENOMEM;
 	if ((lock = bt__store_lock(st->dir, err)) < 0) {
@@ -232,6 +237,10 @@ int bt_store_acks(struct bt_store *st, struct bt_ack_list *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if (st->pg) {
+		free(path);
+		return bt__pg_acks(st, out, err);
+	}
 	if (!path)
 		return BT_ENOMEM;
 	rc = load_acks(path, &acks, err);
@@ -303,6 +312,8 @@ int bt_store_save_comparison(struct bt_store *st, const char *name,
 				name ? name : "");
 	if (st->flags & BT_STORE_READONLY)
 		return bt_error(err, BT_EINVAL, "%s: store opened read-only", st->dir);
+	if (st->pg)
+		return bt__pg_save_comparison(st, name, files, n, dir, err);
 	if (bt_strbuf_addf(&d, "%s/comparisons/%s", st->dir, name)) {
 		rc = BT_ENOMEM;
 		goto out;

@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "sqliteint.h"
+#include "storeint.h"
 
 /* Binders: a NULL string, a NaN double and a negative "unknown" count bind
  * SQL NULL. Strings are bound without a copy: they must stay valid until
@@ -110,7 +111,11 @@ static int kv_cmp(const struct bt_kv *p, size_t i, size_t j)
  * few. Returns 0 or BT_ENOMEM. */
 static int canonical_params(struct sqlite_index *h, const struct bt_result *r)
 {
-	struct bt_strbuf *sb = &h->params;
+	return bt__store_params_text(&h->params, r);
+}
+
+int bt__store_params_text(struct bt_strbuf *sb, const struct bt_result *r)
+{
 	const struct bt_kv *p = r->params;
 	size_t n = p ? r->n_params : 0, prev = n;
 	bt_strbuf_reset(sb);

@@ -14,6 +14,7 @@
 #include "archives.h"
 #include "index.h"
 #include "storeint.h"
+#include "pgint.h"
 #include "internal.h"
 #include "result/json_scan.h"
 
@@ -23,6 +24,37 @@
 const char *bt_store_dir(const struct bt_store *st)
 {
 	return st->dir;
+}
+
+int bt_store_is_remote(const struct bt_store *st)
+{
+	return st && st->pg != NULL;
+}
+
+int bt_store_stamp(struct bt_store *st, char *out, size_t size, struct bt_strbuf *err)
+{
+	if (size)
+		out[0] = '\0';
+	return st->pg ? bt__pg_stamp(st, out, size, err) : 0;
+}
+
+/* bt_store_open of a PostgreSQL URL: the database holds the store. */
+static int open_pg(struct bt_store **out, const char *url, int flags,
+		   struct bt_strbuf *err)
+{
+	struct bt_store *st = calloc(1, sizeof *st);
+	if (!st || !(st->dir = bt__url_redact(url))) {
+		free(st);
+		return BT_ENOMEM;
+	}
+	st->flags = flags;
+	int rc = bt__pg_open(&st->pg, url, (flags & BT_STORE_READONLY) != 0, err);
+	if (rc) {
+		bt_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
 }
 
 static int is_dir(const char *p)
@@ -148,6 +180,8 @@ int bt_store_open(struct bt_store **out, const char *dir, int flags,
 		dir = getenv("BENCHTRACK_STORE");
 	if (!dir || !*dir)
 		dir = BT_STORE_DEFAULT_DIR;
+	if (bt__pg_is_url(dir))
+		return open_pg(out, dir, flags, err);
 	struct bt_store *st = calloc(1, sizeof *st);
 	if (!st || !(st->dir = strdup(dir))) {
 		free(st);
@@ -183,6 +217,7 @@ void bt_store_close(struct bt_store *st)
 {
 	if (!st)
 		return;
+	bt__pg_close(st->pg);
 	free(st->dir);
 	free(st);
 }
@@ -395,6 +430,8 @@ int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 	if (bt__store_split_time(run->timestamp, y, mo, d, hm))
 		return bt_error(err, BT_EINVAL, "timestamp '%s': expected "
 				"YYYY-MM-DDTHH:MM:SSZ", run->timestamp ? run->timestamp : "");
+	if (st->pg)
+		return bt__pg_put(st, run, path, err);
 
 	char *name = bt__pathf("%s-%s-%s-%s-UTC-%.8s", y, mo, d, hm, run->run_id);
 	char *rel = name ? bt__pathf("by-type/%s/%s/run.json", type, name) : NULL;
@@ -488,6 +525,8 @@ int bt_store_query(struct bt_store *st, const struct bt_store_filter *f,
 	out->arena = bt__arena_new();
 	if (!out->arena)
 		return BT_ENOMEM;
+	if (st->pg)
+		return bt__pg_query(st, f, out, err);
 	void *h;
 	int rc = bt__store_index_open(st, &h, 1, err);
 	if (rc == BT_ENOTFOUND)
@@ -575,6 +614,14 @@ int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 	*path = NULL;
 	if (!ref || !*ref)
 		return bt_error(err, BT_EINVAL, "empty run reference");
+	if (st->pg) {
+		/* a file the user names; the store's runs have no path */
+		int pr = path_ref(NULL, ref, path, err);
+		if (pr != BT_ENOTFOUND)
+			return pr;
+		return bt_error(err, BT_EUNSUPPORTED, "%s: run '%s' is in the database, not "
+				"a file (load it with bt_store_load)", st->dir, ref);
+	}
 	if (strcmp(ref, "latest") == 0) {
 		struct bt_store_filter f = { .limit = 1 };
 		return first_path(st, &f, ref, path, err);
@@ -644,10 +691,26 @@ int bt_store_load(struct bt_store *st, const char *ref, struct bt_run *run,
 		  struct bt_strbuf *err)
 {
 	char *p;
+	if (st->pg)
+		return bt__pg_load(st, ref, run, err);
 	int rc = bt_store_resolve(st, ref, &p, err);
 	if (rc)
 		return rc;
 	rc = bt_run_read_file(run, p, err);
+	free(p);
+	return rc;
+}
+
+int bt__store_load_summary(struct bt_store *st, const char *ref, struct bt_run *run,
+			   struct bt_strbuf *err)
+{
+	if (st->pg)
+		return bt__pg_load_as(st, ref, run, 1, err);
+	char *p;
+	int rc = bt_store_resolve(st, ref, &p, err);
+	if (rc)
+		return rc;
+	rc = bt__run_read_file_summary(run, p, err);
 	free(p);
 	return rc;
 }
@@ -671,6 +734,8 @@ int bt_store_tag(struct bt_store *st, const char *ref, const char *tag,
 	if (!bt__store_valid_tag(tag))
 		return bt_error(err, BT_EINVAL, "tag '%s': use letters, digits and "
 				"'.', '_', '-', ':' (at most 64)", tag ? tag : "");
+	if (st->pg)
+		return bt__pg_tag(st, ref, tag, add, err);
 	char *file = NULL;
 	int rc = bt_store_resolve(st, ref, &file, err);
 	if (rc)
@@ -1112,6 +1177,8 @@ int bt_store_reindex_notes(struct bt_store *st, bt_store_note_fn note, void *ud,
 		*n_results = 0;
 	if (n_unreadable)
 		*n_unreadable = 0;
+	if (st->pg)
+		return bt__pg_reindex(st, note, ud, n_runs, n_results, n_unreadable, err);
 	int lock = bt__store_lock(st->dir, err);
 	if (lock < 0)
 		return lock;

@@ -6,10 +6,15 @@
 #include "benchtrack.h"
 #include "index.h"
 
+struct bt_pg;
+
 struct bt_store {
-	char *dir;       /* without a trailing '/' */
+	char *dir;       /* without a trailing '/'; for a PostgreSQL store
+			    the URL without its password */
 	int flags;       /* BT_STORE_* */
-	const struct bt_index_ops *ops;
+	const struct bt_index_ops *ops; /* NULL for a PostgreSQL store */
+	struct bt_pg *pg; /* a PostgreSQL store (lib/store/pgint.h): every
+			     public call goes to bt__pg_* */
 };
 
 /* Opens STORE/index.db through st->ops (readonly also when the store is
@@ -17,6 +22,11 @@ struct bt_store {
  * read-only is BT_ENOTFOUND. */
 int bt__store_index_open(struct bt_store *st, void **h, int readonly,
 			 struct bt_strbuf *err);
+
+/* Canonical params of r, "k=v;k=v" sorted by key, then value ("" for
+ * none), into sb (reset first): what the indexes store and the series
+ * filter. 0 or BT_ENOMEM. (sqlite_write.c) */
+int bt__store_params_text(struct bt_strbuf *sb, const struct bt_result *r);
 
 /* 1 when t can be a type directory name ([A-Za-z0-9._-], no leading '.',
  * at most 64 bytes). */
@@ -90,7 +100,8 @@ int bt__store_read_tags(const char *rundir, struct bt_arena *a,
  * leaves the archive (note "kept"); otherwise it is left for verify (note
  * "skip"). Temporary files of gc and restore processes that are gone are
  * removed; latest/ and README.md follow. *n_finished (optional) counts
- * the runs finished. */
+ * the runs finished. A by-type/<type> directory that cannot be opened
+ * (permission, I/O) is BT_EIO naming it, before any run is touched. */
 int bt__gc_recover(struct bt_store *st, bt_store_note_fn note, void *ud,
 		   size_t *n_finished, struct bt_strbuf *err);
 

@@ -32,6 +32,7 @@
 
 #include "index.h"
 #include "verifyint.h"
+#include "pgint.h"
 
 #define TAGS_CAP (1u << 20)
 
@@ -648,6 +649,8 @@ int bt_store_verify(struct bt_store *st, int repair, bt_store_note_fn note,
 	if (repair && (st->flags & BT_STORE_READONLY))
 		return bt_error(err, BT_EINVAL, "%s: store opened read-only; cannot repair",
 				st->dir);
+	if (st->pg)
+		return bt__pg_verify(st, repair, note, ud, n_problems, err);
 	struct ctx c;
 	memset(&c, 0, sizeof c);
 	c.st = st;

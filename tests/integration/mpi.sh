@@ -71,6 +71,20 @@ PY
 left=$(ps -eo pid=,args= | grep -F "$build/suite_mpi" | grep -v grep || true)
 [ -z "$left" ] || fail "processes of the run left behind: $left"
 
+# --- a launcher that cannot start: the case says why (the library, in the
+# forked child, prints nothing: lib/run/mpi_launch.c) ---------------------
+expect 4 env BT_MPIRUN="$tmp/no-mpirun" "$bt" run --mpi 2 "$build/suite_mpi" \
+	--filter allreduce --quick --no-store --out "$tmp/nolaunch.json" --format none
+$py - "$tmp/nolaunch.json" "$tmp/no-mpirun" <<'PY' || fail "a launcher that cannot start"
+import json, sys
+run = json.load(open(sys.argv[1]))
+st = {r["params"].get("ranks"): (r["status"], r.get("message", "")) for r in run["results"]}
+want = ("crashed", "cannot run %s: No such file or directory (install openmpi-bin, "
+        "or set BT_MPIRUN)" % sys.argv[2])
+assert st["1"] == want and st["2"] == want, st
+PY
+! grep -q "cannot run" "$tmp/err" || fail "the launch error went to stderr: $(cat "$tmp/err")"
+
 # --- without --mpi the distributed cases are skipped, said why -----------
 expect 0 "$build/suite_mpi" --filter allreduce --quick --format none --out "$tmp/skip.json"
 grep -q '"status": "skipped"' "$tmp/skip.json" || fail "no skipped case without --mpi"

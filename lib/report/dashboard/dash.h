@@ -181,6 +181,11 @@ int bt__dash_state_read(const struct dash *d, struct dash_state *st);
 int bt__dash_state_write(struct dash *d);
 void bt__dash_state_release(struct dash_state *st);
 void bt__dash_rec_release(struct dash_rec *r);
+/* Appends copies of the k entries of src (a NULL t or json copied as "")
+ * to the vector *v of *n entries (capacity *alloc); 0, or BT_ENOMEM with
+ * the entries copied so far counted in *n. */
+int bt__dash_push_regs(struct reg **v, size_t *n, size_t *alloc, const struct reg *src,
+		       size_t k);
 /* Makes d->series_ix, d->regs, d->evs, their counts and d->written from
  * d->recs merged with the records of old (those whose key and metric d
  * has none of; old NULL: none), in series order; d->recs then holds them

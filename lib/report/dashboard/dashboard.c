@@ -232,13 +232,16 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	{
 		/* the change points of the store's series, shared with
 		 * `regressions` (kept where the store can be written) */
-		char *cp_path = bt__pathf("%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
-		rc = cp_path ? bt_cp_cache_open(&cpc, cp_path, &d.cp) : BT_ENOMEM;
+		char *cp_path = bt_store_is_remote(st) ? NULL
+				: bt__pathf("%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
+		rc = cp_path || bt_store_is_remote(st) ? bt_cp_cache_open(&cpc, cp_path, &d.cp)
+						       : BT_ENOMEM;
 		free(cp_path);
 		if (rc)
 			goto out;
 	}
-	if (!(d.store_real = realpath(bt_store_dir(st), NULL))) {
+	/* (a PostgreSQL store has no files: its runs come from the database) */
+	if (!bt_store_is_remote(st) && !(d.store_real = realpath(bt_store_dir(st), NULL))) {
 		rc = bt_error(err, errno == ENOMEM ? BT_ENOMEM : BT_EIO, "%s: %s",
 			      bt_store_dir(st), strerror(errno));
 		goto out;

@@ -381,6 +381,19 @@ static void *run_worker_main(void *arg)
 			continue; /* archived: its points stay in the trends */
 		safe_name(e->run_id, stem, sizeof stem);
 		snprintf(rel, sizeof rel, "data/runs/%s.js", stem);
+		if (!d->store_real) {
+			/* a PostgreSQL store: the document from the database */
+			if (run_file_current(d->dir, rel)) {
+				w->state[i] = PAGE_KEPT;
+				continue;
+			}
+			if (bt_run_init(&run)) {
+				rc = BT_ENOMEM;
+				goto fatal;
+			}
+			rc = bt__store_load_summary(d->st, e->run_id, &run, &lerr);
+			goto loaded;
+		}
 		char *path = bt__pathf("%s/%s", store_dir, e->path);
 		if (!path) {
 			rc = BT_ENOMEM;
@@ -413,6 +426,7 @@ static void *run_worker_main(void *arg)
 		/* pages and rankings show summary statistics only: no samples */
 		rc = bt__run_read_file_summary(&run, path, &lerr);
 		free(path);
+loaded:
 		if (!rc)
 			rc = run_file(&w->file, &run, &lerr);
 		bt_run_release(&run);

@@ -261,8 +261,8 @@ static int rec_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->metric, y->metric);
 }
 
-static int push_regs(struct reg **v, size_t *n, size_t *alloc, const struct reg *src,
-		     size_t k)
+int bt__dash_push_regs(struct reg **v, size_t *n, size_t *alloc, const struct reg *src,
+		       size_t k)
 {
 	if (k && bt__vec_reserve((void **)v, alloc, *n + k, sizeof **v))
 		return BT_ENOMEM;
@@ -322,9 +322,9 @@ int bt__dash_assemble(struct dash *d, struct dash_state *old)
 		const struct dash_rec *r = &d->recs[i];
 		rc = bt_strbuf_adds(&d->series_ix, r->ix) ? BT_ENOMEM : 0;
 		if (!rc)
-			rc = push_regs(&d->regs, &d->n_regs, &d->alloc_regs, r->regs, r->n_regs);
+			rc = bt__dash_push_regs(&d->regs, &d->n_regs, &d->alloc_regs, r->regs, r->n_regs);
 		if (!rc)
-			rc = push_regs(&d->evs, &d->n_evs, &d->alloc_evs, r->evs, r->n_evs);
+			rc = bt__dash_push_regs(&d->evs, &d->n_evs, &d->alloc_evs, r->evs, r->n_evs);
 		if (!rc && bt__vec_reserve((void **)&d->written, &d->alloc_written,
 					   d->n_written + 1, sizeof *d->written))
 			rc = BT_ENOMEM;

@@ -45,14 +45,8 @@
 static int add_to(struct reg **regs, size_t *n, size_t *alloc, const char *t,
 		  struct bt_strbuf *json)
 {
-	if (*n == *alloc) {
-		size_t na = *alloc ? 2 * *alloc : 64;
-		struct reg *r = realloc(*regs, na * sizeof *r);
-		if (!r)
-			return BT_ENOMEM;
-		*regs = r;
-		*alloc = na;
-	}
+	if (bt__vec_reserve((void **)regs, alloc, *n + 1, sizeof **regs))
+		return BT_ENOMEM;
 	(*regs)[*n].t = strdup(t ? t : "");
 	(*regs)[*n].json = bt_strbuf_detach(json);
 	if (!(*regs)[*n].t || !(*regs)[*n].json) {
@@ -230,10 +224,15 @@ static const struct bt__obj cp_obj = { cp_fields, 5, 0 };
 static const struct bt__field cp_value = {
 	.type = BT__T_OBJ, .flags = BT__F_REQ, .sub = &cp_obj
 };
+/* what a list field is scanned into */
+struct list {
+	void *items;
+	size_t n;
+};
 static const struct bt__field cps_field = {
 	.type = BT__T_LIST, .flags = BT__F_REQ, .val = &cp_value,
-	.off = offsetof(struct bt_cp_result, points),
-	.n_off = offsetof(struct bt_cp_result, n),
+	.off = offsetof(struct list, items),
+	.n_off = offsetof(struct list, n),
 	.esize = sizeof(struct bt_change_point)
 };
 
@@ -270,42 +269,35 @@ static const struct bt__obj ev_obj = { ev_fields, 12, 0 };
 static const struct bt__field ev_value = {
 	.type = BT__T_OBJ, .flags = BT__F_REQ, .sub = &ev_obj
 };
-struct ev_list {
-	struct bt_series_event *items;
-	size_t n;
-};
 static const struct bt__field evs_field = {
 	.type = BT__T_LIST, .flags = BT__F_REQ, .val = &ev_value,
-	.off = offsetof(struct ev_list, items),
-	.n_off = offsetof(struct ev_list, n),
+	.off = offsetof(struct list, items),
+	.n_off = offsetof(struct list, n),
 	.esize = sizeof(struct bt_series_event)
 };
 
-/* The events of a series file ("ev":[...]) into *out (malloc'd, NULL when
- * none) and *n; -1 when they cannot be read back. */
-static int parse_events(const char *text, size_t n_points, struct bt_series_event **out,
-			size_t *n)
+/* The list that follows key (",\"NAME\":[") in a series file, read by
+ * field (a BT__T_LIST of struct list), into *items (malloc'd, NULL when
+ * empty) and *n; -1 when it cannot be read back (*items NULL). */
+static int parse_list(const char *text, const char *key, const struct bt__field *field,
+		      void **items, size_t *n)
 {
-	const char *p = strstr(text, ",\"ev\":[");
-	struct ev_list got;
+	const char *p = strstr(text, key);
+	struct list got = { NULL, 0 };
 	struct bt_arena *a;
 	size_t used;
 	int rc;
 
-	*out = NULL;
+	*items = NULL;
 	*n = 0;
-	memset(&got, 0, sizeof got);
 	if (!p || !(a = bt__arena_new()))
 		return -1;
-	p += 6;
-	rc = bt__scan_value(p, strlen(p), &evs_field, &got, a, &used);
-	for (size_t i = 0; !rc && i < got.n; i++)
-		if (got.items[i].index >= n_points || got.items[i].end > n_points)
-			rc = -1;
+	p += strlen(key) - 1; /* at the '[' */
+	rc = bt__scan_value(p, strlen(p), field, &got, a, &used);
 	if (!rc && got.n) {
-		*out = malloc(got.n * sizeof **out);
-		if (*out) {
-			memcpy(*out, got.items, got.n * sizeof **out);
+		*items = malloc(got.n * field->esize);
+		if (*items) {
+			memcpy(*items, got.items, got.n * field->esize);
 			*n = got.n;
 		} else {
 			rc = -1;
@@ -315,37 +307,69 @@ static int parse_events(const char *text, size_t n_points, struct bt_series_even
 	return rc ? -1 : 0;
 }
 
+/* The events of a series file ("ev":[...]) into *out (malloc'd, NULL when
+ * none) and *n; -1 when they cannot be read back or one lies past the
+ * series' n_points. */
+static int parse_events(const char *text, size_t n_points, struct bt_series_event **out,
+			size_t *n)
+{
+	int rc = parse_list(text, ",\"ev\":[", &evs_field, (void **)out, n);
+
+	for (size_t i = 0; !rc && i < *n; i++)
+		if ((*out)[i].index >= n_points || (*out)[i].end > n_points)
+			rc = -1;
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* The change points of a series file written by bt__dash_on_series
- * ("cps":[{"i", "p", "before", "after", "rel", ...}]) into *out; -1 when
- * they cannot be read back (then they are computed). */
+ * ("cps":[{"i", "p", "before", "after", "rel", ...}]) into *out (zeroed
+ * first); -1 when they cannot be read back or one lies past the series'
+ * n_points (then they are computed). */
 static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out)
 {
-	const char *p = strstr(text, ",\"cps\":[");
-	struct bt_cp_result got;
-	struct bt_arena *a;
-	size_t used;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	memset(&got, 0, sizeof got);
-	if (!p || !(a = bt__arena_new()))
-		return -1;
-	p += 7;
-	rc = bt__scan_value(p, strlen(p), &cps_field, &got, a, &used);
-	for (size_t i = 0; !rc && i < got.n; i++)
-		if (got.points[i].index >= n_points)
+	rc = parse_list(text, ",\"cps\":[", &cps_field, (void **)&out->points, &out->n);
+	for (size_t i = 0; !rc && i < out->n; i++)
+		if (out->points[i].index >= n_points)
 			rc = -1;
-	if (!rc && got.n) {
-		out->points = malloc(got.n * sizeof *got.points);
-		if (out->points) {
-			memcpy(out->points, got.points, got.n * sizeof *got.points);
-			out->n = got.n;
-		} else {
-			rc = -1;
-		}
+	if (rc) {
+		free(out->points);
+		memset(out, 0, sizeof *out);
 	}
-	bt__arena_free(a);
-	return rc ? -1 : 0;
+	return rc;
+}
+
+/* "t", "commit" and "run" of point p (an overview entry's). */
+static void js_at(struct bt_strbuf *b, const struct bt_series_point *p)
+{
+	bt__js_kstr(b, "t", p->timestamp);
+	bt__js_kstr(b, "commit", p->commit);
+	bt__js_kstr(b, "run", p->run_id);
+}
+
+/* "spark": the values of the SPARK_SIDE points either side of point
+ * index, and "sparkAt": its place among them (an overview entry's). */
+static void js_spark(struct bt_strbuf *b, const struct bt_series *s, size_t index)
+{
+	size_t lo = index > SPARK_SIDE ? index - SPARK_SIDE : 0;
+	size_t hi = index + SPARK_SIDE < s->n ? index + SPARK_SIDE : s->n;
+
+	bt__js_key(b, "spark");
+	bt_strbuf_addc(b, '[');
+	for (size_t i = lo; i < hi; i++) {
+		if (i > lo)
+			bt_strbuf_addc(b, ',');
+		bt__js_num(b, s->points[i].value);
+	}
+	bt_strbuf_add(b, "],", 2);
+	bt__js_kint(b, "sparkAt", (long long)(index - lo));
 }
 
 /* The record of series s (dash.h): what it added to d since ix0, regs0
@@ -355,6 +379,7 @@ static int add_rec(struct dash *d, const struct bt_series *s, const char *stem, 
 		   size_t kept)
 {
 	struct dash_rec *r;
+	size_t alloc_regs = 0, alloc_evs = 0;
 	int oom = 0;
 	if (bt__vec_reserve((void **)&d->recs, &d->alloc_recs, d->n_recs + 1, sizeof *d->recs))
 		return BT_ENOMEM;
@@ -365,21 +390,11 @@ static int add_rec(struct dash *d, const struct bt_series *s, const char *stem, 
 	r->stem = strdup(stem);
 	r->ix = strndup(d->series_ix.buf + ix0, d->series_ix.len - ix0);
 	oom = !r->key || !r->metric || !r->stem || !r->ix;
-	r->n_regs = d->n_regs - regs0;
-	r->n_evs = d->n_evs - evs0;
-	r->regs = r->n_regs ? calloc(r->n_regs, sizeof *r->regs) : NULL;
-	r->evs = r->n_evs ? calloc(r->n_evs, sizeof *r->evs) : NULL;
-	oom |= (r->n_regs && !r->regs) || (r->n_evs && !r->evs);
-	for (size_t i = 0; !oom && i < r->n_regs; i++) {
-		r->regs[i].t = strdup(d->regs[regs0 + i].t);
-		r->regs[i].json = strdup(d->regs[regs0 + i].json);
-		oom |= !r->regs[i].t || !r->regs[i].json;
-	}
-	for (size_t i = 0; !oom && i < r->n_evs; i++) {
-		r->evs[i].t = strdup(d->evs[evs0 + i].t);
-		r->evs[i].json = strdup(d->evs[evs0 + i].json);
-		oom |= !r->evs[i].t || !r->evs[i].json;
-	}
+	if (!oom)
+		oom = bt__dash_push_regs(&r->regs, &r->n_regs, &alloc_regs, d->regs + regs0,
+					 d->n_regs - regs0) ||
+		      bt__dash_push_regs(&r->evs, &r->n_evs, &alloc_evs, d->evs + evs0,
+					 d->n_evs - evs0);
 	r->points = s->n;
 	r->acked = acked;
 	r->pending = pending;
@@ -530,28 +545,16 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		}
 		open_regs++;
 		/* an open regression for the overview, with a sparkline */
-		size_t lo = c->index > SPARK_SIDE ? c->index - SPARK_SIDE : 0;
-		size_t hi = c->index + SPARK_SIDE < s->n ? c->index + SPARK_SIDE : s->n;
 		bt_strbuf_reset(&reg);
 		bt_strbuf_addc(&reg, '{');
 		js_identity(&reg, s, type);
-		bt__js_kstr(&reg, "t", p->timestamp);
-		bt__js_kstr(&reg, "commit", p->commit);
-		bt__js_kstr(&reg, "run", p->run_id);
+		js_at(&reg, p);
 		bt__js_knum(&reg, "before", c->mean_before);
 		bt__js_knum(&reg, "after", c->mean_after);
 		bt__js_knum(&reg, "rel", c->rel_change);
 		bt__js_knum(&reg, "p", c->p_value);
 		bt__js_kint(&reg, "i", (long long)c->index);
-		bt__js_key(&reg, "spark");
-		bt_strbuf_addc(&reg, '[');
-		for (size_t i = lo; i < hi; i++) {
-			if (i > lo)
-				bt_strbuf_addc(&reg, ',');
-			bt__js_num(&reg, s->points[i].value);
-		}
-		bt_strbuf_add(&reg, "],", 2);
-		bt__js_kint(&reg, "sparkAt", (long long)(c->index - lo));
+		js_spark(&reg, s, c->index);
 		bt__js_close(&reg, '}');
 		if ((rc = add_reg(d, p->timestamp, &reg)))
 			goto out;
@@ -619,16 +622,12 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 							  ? &s->points[e->end] : NULL;
 		if (!e->worse || bt_series_change_acked(s, e->index, &d->acks))
 			continue;
-		size_t lo = e->index > SPARK_SIDE ? e->index - SPARK_SIDE : 0;
-		size_t hi = e->index + SPARK_SIDE < s->n ? e->index + SPARK_SIDE : s->n;
 		bt_strbuf_reset(&reg);
 		bt_strbuf_addc(&reg, '{');
 		js_identity(&reg, s, type);
 		bt__js_kstr(&reg, "status", bt_event_status_name(e->status));
 		bt__js_kstr(&reg, "kind", e->excursion ? "excursion" : "step");
-		bt__js_kstr(&reg, "t", p->timestamp);
-		bt__js_kstr(&reg, "commit", p->commit);
-		bt__js_kstr(&reg, "run", p->run_id);
+		js_at(&reg, p);
 		bt__js_knum(&reg, "before", e->mean_before);
 		bt__js_knum(&reg, "after", e->mean_after);
 		bt__js_knum(&reg, "back", e->mean_back);
@@ -639,15 +638,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		bt__js_kstr(&reg, "backCommit", b ? b->commit : NULL);
 		bt__js_kstr(&reg, "backT", b ? b->timestamp : NULL);
 		bt__js_kint(&reg, "more", (long long)e->more);
-		bt__js_key(&reg, "spark");
-		bt_strbuf_addc(&reg, '[');
-		for (size_t i = lo; i < hi; i++) {
-			if (i > lo)
-				bt_strbuf_addc(&reg, ',');
-			bt__js_num(&reg, s->points[i].value);
-		}
-		bt_strbuf_add(&reg, "],", 2);
-		bt__js_kint(&reg, "sparkAt", (long long)(e->index - lo));
+		js_spark(&reg, s, e->index);
 		bt__js_close(&reg, '}');
 		if ((rc = add_to(&d->evs, &d->n_evs, &d->alloc_evs, p->timestamp, &reg)))
 			goto out;
@@ -670,17 +661,9 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	bt__js_close(ix, '}');
 	bt_strbuf_add(ix, ",\n", 2);
 
-	if (d->n_written == d->alloc_written) {
-		size_t na = d->alloc_written ? 2 * d->alloc_written : 256;
-		char **w = realloc(d->written, na * sizeof *w);
-		if (!w) {
-			rc = BT_ENOMEM;
-			goto out;
-		}
-		d->written = w;
-		d->alloc_written = na;
-	}
-	if (!(d->written[d->n_written] = strdup(stem))) {
+	if (bt__vec_reserve((void **)&d->written, &d->alloc_written, d->n_written + 1,
+			    sizeof *d->written) ||
+	    !(d->written[d->n_written] = strdup(stem))) {
 		rc = BT_ENOMEM;
 		goto out;
 	}

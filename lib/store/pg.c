@@ -1,0 +1,615 @@
+/* The PostgreSQL store's connection (lib/store/pgint.h): URLs and the
+ * password kept out of messages, errors, transactions with retries, the
+ * schema and its migrations.
+ *
+ * Errors: every message starts with the URL without its password
+ * (bt__url_redact), and the password is scrubbed from what libpq and the
+ * server say. SQLSTATE class 08 (connection), 57P01-57P03 (shutting down,
+ * starting, cannot connect now), 40001 and 40P01 (serialization failure,
+ * deadlock) are transient: bt__pg_tx retries them. Authentication
+ * failures (28000, 28P01) and missing privileges (42501) are BT_EAUTH; a
+ * server that cannot be reached after the retries BT_EUNREACHABLE.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "internal.h"
+#include "pgint.h"
+
+/* --- URLs ---------------------------------------------------------------- */
+
+int bt__pg_is_url(const char *dir)
+{
+	return dir && (strncmp(dir, "postgresql://", 13) == 0 ||
+		       strncmp(dir, "postgres://", 11) == 0);
+}
+
+/* Appends s[0..n) to b with every "password=VALUE" (VALUE up to '&', a
+ * space or the end) as "password=****". */
+static int redact_params(struct bt_strbuf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	int rc = 0;
+	while (!rc && i < n) {
+		if (n - i >= 9 && strncasecmp(s + i, "password", 8) == 0 &&
+		    (i == 0 || strchr("?& ", s[i - 1]))) {
+			size_t j = i + 8;
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j < n && s[j] == '=') {
+				j++;
+				while (j < n && s[j] == ' ')
+					j++;
+				size_t k = j;
+				if (k < n && s[k] == '\'') {
+					for (k++; k < n && s[k] != '\''; k++)
+						if (s[k] == '\\' && k + 1 < n)
+							k++;
+					if (k < n)
+						k++;
+				} else {
+					while (k < n && s[k] != '&' && s[k] != ' ')
+						k++;
+				}
+				rc = bt_strbuf_add(b, s + i, j - i);
+				if (!rc)
+					rc = bt_strbuf_adds(b, "****");
+				i = k;
+				continue;
+			}
+		}
+		rc = bt_strbuf_addc(b, s[i++]);
+	}
+	return rc;
+}
+
+char *bt__url_redact(const char *url)
+{
+	struct bt_strbuf b = BT_STRBUF_INIT;
+	const char *p = url ? strstr(url, "://") : NULL;
+	int rc = 0;
+	if (!url)
+		return NULL;
+	if (!p)
+		/* a key=value connection string */
+		rc = redact_params(&b, url, strlen(url));
+	else {
+		const char *auth = p + 3;
+		size_t alen = strcspn(auth, "/?#");
+		const char *at = NULL;
+		for (size_t i = 0; i < alen; i++)
+			if (auth[i] == '@')
+				at = auth + i; /* the last '@' ends the user info */
+		rc = bt_strbuf_add(&b, url, (size_t)(auth - url));
+		if (!rc && at) {
+			size_t ulen = strcspn(auth, ":@");
+			if (auth + ulen > at)
+				ulen = (size_t)(at - auth);
+			rc = bt_strbuf_add(&b, auth, ulen);
+			if (!rc)
+				rc = bt_strbuf_adds(&b, at);
+		} else if (!rc) {
+			rc = bt_strbuf_adds(&b, auth);
+		}
+		if (!rc) {
+			/* ?password=... in the query part */
+			char *q = strchr(b.buf, '?');
+			if (q) {
+				struct bt_strbuf c = BT_STRBUF_INIT;
+				rc = bt_strbuf_add(&c, b.buf, (size_t)(q - b.buf));
+				if (!rc)
+					rc = redact_params(&c, q, strlen(q));
+				bt_strbuf_release(&b);
+				b = c;
+			}
+		}
+	}
+	if (rc) {
+		bt_strbuf_release(&b);
+		return NULL;
+	}
+	if (!b.buf)
+		return strdup("");
+	return b.buf;
+}
+
+/* Replaces every occurrence of pg->secret in m with "****". */
+static void scrub(const struct bt_pg *pg, struct bt_strbuf *m)
+{
+	size_t sl = pg->secret ? strlen(pg->secret) : 0;
+	if (!sl || !m->buf)
+		return;
+	char *hit;
+	while ((hit = strstr(m->buf, pg->secret))) {
+		size_t off = (size_t)(hit - m->buf);
+		struct bt_strbuf c = BT_STRBUF_INIT;
+		if (bt_strbuf_add(&c, m->buf, off) || bt_strbuf_adds(&c, "****") ||
+		    bt_strbuf_adds(&c, hit + sl)) {
+			/* out of memory: cut the message before it */
+			bt_strbuf_release(&c);
+			m->buf[off] = '\0';
+			m->len = off;
+			return;
+		}
+		bt_strbuf_release(m);
+		*m = c;
+	}
+}
+
+/* libpq's text without its trailing newline, scrubbed, and with the
+ * server's "FATAL:  " / "ERROR:  " prefixes as they are. */
+static void pg_message(const struct bt_pg *pg, const char *raw, struct bt_strbuf *m)
+{
+	size_t n = raw ? strlen(raw) : 0;
+	while (n && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+		n--;
+	/* one line: libpq puts a newline between the attempts of each host */
+	for (size_t i = 0; i < n; i++)
+		bt_strbuf_addc(m, raw[i] == '\n' ? ';' : raw[i]);
+	scrub(pg, m);
+}
+
+/* --- errors -------------------------------------------------------------- */
+
+static int transient_state(const char *s)
+{
+	return s && (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 ||
+		     strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0 ||
+		     strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0);
+}
+
+/* The code of a failed statement (res may be NULL: the connection). */
+static int result_error(struct bt_pg *pg, PGresult *res, struct bt_strbuf *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	int rc;
+	int lost = PQstatus(pg->conn) != CONNECTION_OK;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	pg_message(pg, primary && *primary ? primary : PQerrorMessage(pg->conn), &m);
+	pg->transient = lost || transient_state(state);
+	if (pg->transient && (lost || (state && (state[0] == '0' || state[0] == '5'))))
+		rc = BT_EUNREACHABLE;
+	else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+		rc = BT_EBUSY;
+	else if (state && (strncmp(state, "28", 2) == 0 || strcmp(state, "42501") == 0))
+		rc = BT_EAUTH;
+	else if (state && strcmp(state, "53100") == 0)
+		rc = BT_EIO; /* disk full */
+	else
+		rc = BT_EIO;
+	rc = bt_error(err, rc, "%s: %s", pg->shown, m.len ? m.buf : "connection lost");
+	bt_strbuf_release(&m);
+	return rc;
+}
+
+PGresult *bt__pg_exec(struct bt_pg *pg, const char *sql, int n,
+		      const char *const *vals, const int *lens, int *rc,
+		      struct bt_strbuf *err)
+{
+	int fmts[64];
+	if (n > 64) {
+		*rc = bt_error(err, BT_EINVAL, "%s: too many parameters", pg->shown);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		fmts[i] = lens && lens[i] >= 0;
+	/* no parameters: the simple protocol, which takes several statements */
+	PGresult *res = n ? PQexecParams(pg->conn, sql, n, NULL, vals, lens, fmts, 0)
+			  : PQexec(pg->conn, sql);
+	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		*rc = 0;
+		return res;
+	}
+	*rc = result_error(pg, res, err);
+	PQclear(res);
+	return NULL;
+}
+
+int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n, const char *const *vals,
+	       struct bt_strbuf *err)
+{
+	int rc;
+	PGresult *r = bt__pg_exec(pg, sql, n, vals, NULL, &rc, err);
+	PQclear(r);
+	return rc;
+}
+
+const char *bt__pg_col(struct bt_arena *a, PGresult *res, int r, int c, int *oom)
+{
+	if (PQgetisnull(res, r, c))
+		return NULL;
+	char *s = bt__arena_strndup(a, PQgetvalue(res, r, c),
+				    (size_t)PQgetlength(res, r, c));
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+/* --- arrays -------------------------------------------------------------- */
+
+/* The separator before an element: "{" for the first, else ",". */
+static int arr_next(struct bt_strbuf *a)
+{
+	return bt_strbuf_addc(a, a->len ? ',' : '{');
+}
+
+int bt__pg_arr_str(struct bt_strbuf *a, const char *v)
+{
+	int rc = arr_next(a);
+	if (rc)
+		return rc;
+	if (!v)
+		return bt_strbuf_adds(a, "NULL");
+	rc = bt_strbuf_addc(a, '"');
+	for (const char *p = v; !rc && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			rc = bt_strbuf_addc(a, '\\');
+		if (!rc)
+			rc = bt_strbuf_addc(a, *p);
+	}
+	return rc ? rc : bt_strbuf_addc(a, '"');
+}
+
+int bt__pg_arr_real(struct bt_strbuf *a, double v)
+{
+	int rc = arr_next(a);
+	if (rc)
+		return rc;
+	if (isnan(v))
+		return bt_strbuf_adds(a, "NULL");
+	if (isinf(v))
+		return bt_strbuf_adds(a, v > 0 ? "Infinity" : "-Infinity");
+	return bt_strbuf_addf(a, "%.17g", v);
+}
+
+int bt__pg_arr_int(struct bt_strbuf *a, long long v, int known)
+{
+	int rc = arr_next(a);
+	if (rc)
+		return rc;
+	return known ? bt_strbuf_addf(a, "%lld", v) : bt_strbuf_adds(a, "NULL");
+}
+
+int bt__pg_arr_end(struct bt_strbuf *a)
+{
+	if (!a->len)
+		return bt_strbuf_adds(a, "{}");
+	return bt_strbuf_addc(a, '}');
+}
+
+/* --- connection ---------------------------------------------------------- */
+
+#define MAX_RETRIES 5
+
+/* Waits before retry number i (0-based): 0.25 s doubling (7.75 s in all). */
+static void backoff(int i)
+{
+	long ms = 250L << i;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* An error of PQconnectdb as BT_E*, from libpq's words (no SQLSTATE
+ * comes back from a failed connection). */
+static int connect_error(struct bt_pg *pg, struct bt_strbuf *err)
+{
+	struct bt_strbuf m = BT_STRBUF_INIT;
+	pg_message(pg, pg->conn ? PQerrorMessage(pg->conn) : "out of memory", &m);
+	const char *t = m.buf ? m.buf : "";
+	int rc;
+	pg->transient = 0;
+	if (strstr(t, "password authentication failed") || strstr(t, "no password supplied") ||
+	    strstr(t, "authentication failed") || strstr(t, "permission denied") ||
+	    strstr(t, "not permitted to log in") || strstr(t, "no pg_hba.conf entry"))
+		rc = BT_EAUTH;
+	else if (strstr(t, "does not exist"))
+		rc = BT_ENOTFOUND; /* the database or the role */
+	else if (strstr(t, "invalid") || strstr(t, "missing \"=\"") ||
+		 strstr(t, "unrecognized"))
+		rc = BT_EINVAL; /* the URL itself */
+	else {
+		rc = BT_EUNREACHABLE;
+		pg->transient = 1;
+	}
+	rc = bt_error(err, rc, "%s: cannot connect: %s", pg->shown, t);
+	bt_strbuf_release(&m);
+	return rc;
+}
+
+static int connect_once(struct bt_pg *pg, struct bt_strbuf *err)
+{
+	/* the URL's own values win over these defaults (later keywords
+	 * override earlier ones) */
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "10", "benchtrack", pg->spec, NULL };
+	if (pg->conn)
+		PQfinish(pg->conn);
+	pg->conn = PQconnectdbParams(keys, vals, 1);
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK)
+		return connect_error(pg, err);
+	if (!pg->secret) {
+		const char *pw = PQpass(pg->conn);
+		if (pw && *pw)
+			pg->secret = strdup(pw);
+	}
+	/* quiet: NOTICEs (IF NOT EXISTS ...) are not ours to print */
+	PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
+	PQclear(r);
+	return 0;
+}
+
+static int connect_retry(struct bt_pg *pg, struct bt_strbuf *err)
+{
+	int rc = 0;
+	for (int i = 0; i <= MAX_RETRIES; i++) {
+		if (i)
+			backoff(i - 1);
+		if (err)
+			bt_strbuf_reset(err);
+		rc = connect_once(pg, err);
+		if (!rc || !pg->transient)
+			return rc;
+	}
+	return rc;
+}
+
+int bt__pg_tx(struct bt_pg *pg, int write, bt__pg_body body, void *ud,
+	      struct bt_strbuf *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&pg->mu);
+	for (pg->attempt = 0; pg->attempt <= MAX_RETRIES; pg->attempt++) {
+		if (pg->attempt) {
+			backoff(pg->attempt - 1);
+			if (err)
+				bt_strbuf_reset(err);
+		}
+		pg->transient = 0;
+		if (PQstatus(pg->conn) != CONNECTION_OK && (rc = connect_once(pg, err))) {
+			if (pg->transient)
+				continue;
+			break;
+		}
+		rc = bt__pg_cmd(pg, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+				: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, err);
+		if (!rc)
+			rc = body(pg, ud, err);
+		if (!rc)
+			rc = bt__pg_cmd(pg, "COMMIT", 0, NULL, err);
+		if (!rc)
+			break;
+		int again = pg->transient;
+		if (PQstatus(pg->conn) == CONNECTION_OK &&
+		    PQtransactionStatus(pg->conn) != PQTRANS_IDLE) {
+			PGresult *r = PQexec(pg->conn, "ROLLBACK");
+			PQclear(r);
+		}
+		pg->transient = again;
+		if (!again)
+			break;
+	}
+	pthread_mutex_unlock(&pg->mu);
+	return rc;
+}
+
+/* --- schema -------------------------------------------------------------- */
+
+/* migrations[i] brings schema version i to i + 1. Text that is sorted or
+ * compared as in the SQLite index (ids, times, keys, names) is COLLATE
+ * "C": byte order, whatever the database's locale. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE runs ("
+	" rid bigserial PRIMARY KEY,"
+	" run_id text COLLATE \"C\" NOT NULL UNIQUE,"
+	" type text COLLATE \"C\" NOT NULL,"
+	" suite text COLLATE \"C\","
+	" timestamp text COLLATE \"C\" NOT NULL,"
+	" duration_s double precision,"
+	" commit_hash text COLLATE \"C\","
+	" branch text COLLATE \"C\","
+	" dirty integer,"
+	" commit_time text,"
+	" machine_name text COLLATE \"C\","
+	" fingerprint text COLLATE \"C\","
+	" cpu_model text, os text,"
+	" archived boolean NOT NULL DEFAULT false,"
+	" n_results integer NOT NULL DEFAULT 0,"
+	" n_failed integer NOT NULL DEFAULT 0,"
+	" schema text,"
+	" stored_at timestamptz NOT NULL DEFAULT now(),"
+	" doc bytea NOT NULL);"
+	"CREATE INDEX runs_type_time ON runs(type, timestamp, run_id);"
+	"CREATE INDEX runs_time ON runs(timestamp, run_id);"
+	"CREATE INDEX runs_commit ON runs(commit_hash);"
+	"CREATE INDEX runs_branch ON runs(branch);"
+	"CREATE INDEX runs_machine ON runs(machine_name);"
+	"CREATE INDEX runs_fingerprint ON runs(fingerprint);"
+	"CREATE TABLE series ("
+	" sid bigserial PRIMARY KEY,"
+	" series_key text COLLATE \"C\" NOT NULL UNIQUE,"
+	" suite text COLLATE \"C\", name text COLLATE \"C\","
+	" variant text COLLATE \"C\", params text COLLATE \"C\","
+	" fingerprint text COLLATE \"C\", metric text COLLATE \"C\");"
+	"CREATE TABLE results ("
+	" rid bigint NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,"
+	" idx integer NOT NULL,"
+	" name text COLLATE \"C\", grp text, variant text, type text, params text,"
+	" status text, message text,"
+	" sid bigint REFERENCES series(sid),"
+	" throughput double precision, throughput_unit text,"
+	" peak_memory_bytes bigint, memory_bytes bigint, max_rel_err double precision,"
+	" PRIMARY KEY (rid, idx));"
+	"CREATE INDEX results_name ON results(name);"
+	"CREATE INDEX results_sid ON results(sid);"
+	"CREATE TABLE points ("
+	" sid bigint NOT NULL REFERENCES series(sid),"
+	" rid bigint NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,"
+	" metric text COLLATE \"C\" NOT NULL,"
+	" idx integer NOT NULL,"
+	" unit text, direction integer, n bigint,"
+	" median double precision NOT NULL, p25 double precision,"
+	" p75 double precision, min double precision, max double precision,"
+	" PRIMARY KEY (sid, rid, metric, idx));"
+	"CREATE INDEX points_rid ON points(rid);"
+	"CREATE TABLE tags ("
+	" rid bigint NOT NULL REFERENCES runs(rid) ON DELETE CASCADE,"
+	" tag text COLLATE \"C\" NOT NULL,"
+	" PRIMARY KEY (rid, tag));"
+	"CREATE INDEX tags_tag ON tags(tag);"
+	"CREATE TABLE acks ("
+	" seq bigserial PRIMARY KEY,"
+	" series_key text COLLATE \"C\" NOT NULL,"
+	" commit_hash text COLLATE \"C\" NOT NULL,"
+	" reason text NOT NULL, who text, made text);"
+	"CREATE INDEX acks_key ON acks(series_key);"
+	"CREATE TABLE comparisons ("
+	" name text COLLATE \"C\" NOT NULL,"
+	" file text COLLATE \"C\" NOT NULL,"
+	" data bytea NOT NULL,"
+	" saved_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (name, file));",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* The advisory lock key of schema changes (any constant the store owns). */
+#define SCHEMA_LOCK "4242160001"
+
+static int read_version(struct bt_pg *pg, int *version, struct bt_strbuf *err)
+{
+	int rc;
+	*version = 0;
+	PGresult *r = bt__pg_exec(pg, "SELECT to_regclass('schema_version') IS NOT NULL",
+				  0, NULL, NULL, &rc, err);
+	if (!r)
+		return rc;
+	int has = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	if (!has)
+		return 0;
+	r = bt__pg_exec(pg, "SELECT max(version) FROM schema_version", 0, NULL, NULL, &rc, err);
+	if (!r)
+		return rc;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		*version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+static int newer_error(struct bt_pg *pg, int version, struct bt_strbuf *err)
+{
+	return bt_error(err, BT_EUNSUPPORTED, "%s: the store's schema version %d is newer "
+			"than this benchtrack knows (%d); use a newer benchtrack",
+			pg->shown, version, SCHEMA_VERSION);
+}
+
+static int migrate_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+{
+	int *version = ud;
+	int rc = bt__pg_cmd(pg, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ")", 0, NULL, err);
+	if (!rc)
+		rc = read_version(pg, version, err);
+	if (rc)
+		return rc;
+	if (*version > SCHEMA_VERSION)
+		return newer_error(pg, *version, err);
+	if (*version == 0)
+		rc = bt__pg_cmd(pg, "CREATE TABLE IF NOT EXISTS schema_version ("
+				" version integer NOT NULL,"
+				" applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, err);
+	for (int i = *version; !rc && i < SCHEMA_VERSION; i++) {
+		char v[16];
+		const char *p[1] = { v };
+		snprintf(v, sizeof v, "%d", i + 1);
+		rc = bt__pg_cmd(pg, migrations[i], 0, NULL, err);
+		if (!rc)
+			rc = bt__pg_cmd(pg, "INSERT INTO schema_version (version) VALUES ($1)",
+					1, p, err);
+	}
+	if (!rc)
+		*version = SCHEMA_VERSION;
+	return rc;
+}
+
+static int version_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+{
+	return read_version(pg, ud, err);
+}
+
+int bt__pg_open(struct bt_pg **out, const char *spec, int readonly,
+		struct bt_strbuf *err)
+{
+	*out = NULL;
+	struct bt_pg *pg = calloc(1, sizeof *pg);
+	if (!pg)
+		return BT_ENOMEM;
+	pthread_mutex_init(&pg->mu, NULL);
+	pg->readonly = readonly;
+	pg->spec = strdup(spec);
+	pg->shown = bt__url_redact(spec);
+	/* the password of the URL (PQpass after connecting covers the rest):
+	 * known before the first message */
+	PQconninfoOption *opts = PQconninfoParse(spec, NULL);
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+			pg->secret = strdup(o->val);
+	PQconninfoFree(opts);
+	if (!pg->secret && getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+		pg->secret = strdup(getenv("PGPASSWORD"));
+	if (!pg->spec || !pg->shown) {
+		bt__pg_close(pg);
+		return BT_ENOMEM;
+	}
+	int rc = connect_retry(pg, err);
+	if (!rc) {
+		int version = 0;
+		if (readonly) {
+			rc = bt__pg_tx(pg, 0, version_body, &version, err);
+			if (!rc && version > SCHEMA_VERSION)
+				rc = newer_error(pg, version, err);
+			if (!rc && version && version < SCHEMA_VERSION)
+				rc = bt_error(err, BT_EUNSUPPORTED, "%s: the store's schema "
+					      "version %d is older than this benchtrack's (%d): "
+					      "a command that writes (benchtrack reindex) "
+					      "migrates it", pg->shown, version, SCHEMA_VERSION);
+		} else {
+			/* most opens find the schema current: no lock then */
+			rc = bt__pg_tx(pg, 0, version_body, &version, err);
+			if (!rc && version > SCHEMA_VERSION)
+				rc = newer_error(pg, version, err);
+			else if (!rc && version < SCHEMA_VERSION)
+				rc = bt__pg_tx(pg, 1, migrate_body, &version, err);
+		}
+		pg->schema = version;
+	}
+	if (rc) {
+		bt__pg_close(pg);
+		return rc;
+	}
+	*out = pg;
+	return 0;
+}
+
+void bt__pg_close(struct bt_pg *pg)
+{
+	if (!pg)
+		return;
+	if (pg->conn)
+		PQfinish(pg->conn);
+	pthread_mutex_destroy(&pg->mu);
+	free(pg->spec);
+	free(pg->shown);
+	if (pg->secret) {
+		memset(pg->secret, 0, strlen(pg->secret));
+		free(pg->secret);
+	}
+	free(pg);
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# `benchtrack upload --hub` and `run --upload-to-hub` against a real git
+# server: a bare repository served by lighttpd running git-http-backend
+# on a free loopback port, reads anonymous and pushes behind basic
+# authentication (as the Hub serves a public dataset). Three uploads
+# (manual, manual with GITHUB_RUN_NUMBER and --run-id, --scheduled) add
+# files in the seed's layout and change none; `import --format hf-v2`
+# reads a model file back with the same samples; a wrong token and no
+# token exit 3 with a clear message and leave the refs as they were; a
+# run uploaded again is refused; a push that finds the branch moved on is
+# made again on the new tip; `run --upload-to-hub` uploads the run it
+# made. The token is then nowhere: not in the store, the logs (ours and
+# the server's), the clones, the repository, nor on any command line of
+# the processes alive while a push waits in a pre-receive hook.
+set -euo pipefail
+. "${BASH_SOURCE%/*}/lib/common.sh" upload_hub "$@"
+need_built "$bt" "$build/suite_counts"
+py=/usr/bin/python3
+backend=/usr/lib/git-core/git-http-backend
+command -v lighttpd >/dev/null || fail "lighttpd is missing (apt-get install lighttpd)"
+command -v git >/dev/null || fail "git is missing"
+[ -x "$backend" ] || fail "$backend is missing (Debian's git)"
+
+token="hf_T0k3n$$x${RANDOM}Secret"
+unset HF_TOKEN HF_ENDPOINT GITHUB_RUN_NUMBER GITHUB_RUN_ID GITHUB_EVENT_NAME
+export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp/home GIT_TERMINAL_PROMPT=0
+mkdir -p "$HOME" "$tmp/t" "$tmp/www" "$tmp/root/o"
+# benchtrack's own temporary directories go here: empty at the end
+btenv=(env TMPDIR="$tmp/t")
+
+# --- the server -----------------------------------------------------------------
+repo=$tmp/root/o/ds
+git init -q --bare -b main "$repo"
+git -C "$repo" config http.receivepack true
+git clone -q "$repo" "$tmp/seed" 2>/dev/null
+printf '*.json text\n' > "$tmp/seed/.gitattributes"
+git -C "$tmp/seed" add .gitattributes
+git -C "$tmp/seed" -c user.name=t -c user.email=t@t commit -qm init
+git -C "$tmp/seed" push -q origin main
+# a push waits while $tmp/hold exists, after saying so in $tmp/holding
+cat > "$repo/hooks/pre-receive" <<EOF
+#!/bin/sh
+cat > /dev/null
+[ -e "$tmp/hold" ] || exit 0
+: > "$tmp/holding"
+i=0
+while [ -e "$tmp/hold" ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+exit 0
+EOF
+chmod +x "$repo/hooks/pre-receive"
+# a clone served while $tmp/race exists gets the old tip, and the branch
+# moves on meanwhile: the upload's push is not a fast-forward
+cat > "$tmp/packhook" <<EOF
+#!/bin/sh
+if [ -e "$tmp/race" ]; then
+	rm -f "$tmp/race"
+	unset \$(git rev-parse --local-env-vars) GIT_CONFIG_COUNT
+	git -C "$tmp/seed" pull -q origin main
+	echo other > "$tmp/seed/other.txt"
+	git -C "$tmp/seed" add other.txt
+	git -C "$tmp/seed" -c user.name=o -c user.email=o@o commit -qm other
+	git -C "$tmp/seed" push -q origin main
+fi
+exec "\$@"
+EOF
+chmod +x "$tmp/packhook"
+printf 'u:%s\n' "$token" > "$tmp/users"
+
+free_port() {
+	$py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+server_pid=
+stop_server() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+		server_pid=
+	fi
+}
+trap 'stop_server; rm -rf "$tmp"' EXIT
+for attempt in 1 2 3 4 5; do
+	port=$(free_port)
+	cat > "$tmp/lighttpd.conf" <<EOF
+server.document-root = "$tmp/www"
+server.port = $port
+server.bind = "127.0.0.1"
+server.errorlog = "$tmp/server-error.log"
+server.modules = ( "mod_auth", "mod_authn_file", "mod_alias", "mod_setenv",
+                   "mod_cgi", "mod_accesslog" )
+accesslog.filename = "$tmp/server-access.log"
+alias.url = ( "/datasets/" => "$backend/" )
+\$HTTP["url"] =~ "^/datasets/" {
+  cgi.assign = ( "" => "" )
+  setenv.set-environment = ( "GIT_PROJECT_ROOT" => "$tmp/root",
+                             "GIT_HTTP_EXPORT_ALL" => "1",
+                             "GIT_CONFIG_NOSYSTEM" => "1",
+                             "HOME" => "$tmp/home",
+                             "GIT_CONFIG_COUNT" => "1",
+                             "GIT_CONFIG_KEY_0" => "uploadpack.packObjectsHook",
+                             "GIT_CONFIG_VALUE_0" => "$tmp/packhook" )
+}
+auth.backend = "plain"
+auth.backend.plain.userfile = "$tmp/users"
+\$HTTP["querystring"] =~ "service=git-receive-pack" {
+  auth.require = ( "" => ( "method" => "basic", "realm" => "hub", "require" => "valid-user" ) )
+}
+\$HTTP["url"] =~ "/git-receive-pack\$" {
+  auth.require = ( "" => ( "method" => "basic", "realm" => "hub", "require" => "valid-user" ) )
+}
+EOF
+	lighttpd -D -f "$tmp/lighttpd.conf" 2>> "$tmp/server-stderr.log" &
+	server_pid=$!
+	up=0
+	for _ in $(seq 100); do
+		if git ls-remote "http://127.0.0.1:$port/datasets/o/ds" > /dev/null 2>&1; then
+			up=1
+			break
+		fi
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$up" -eq 1 ] && break
+	stop_server
+done
+[ -n "$server_pid" ] || fail "lighttpd did not start: $(cat "$tmp/server-stderr.log" "$tmp/server-error.log" 2>/dev/null)"
+url="http://u@127.0.0.1:$port"
+refs() { git -C "$repo" for-each-ref --format='%(refname) %(objectname)'; }
+
+# --- the runs ---------------------------------------------------------------
+a=$src/tests/fixtures/run-attention.json
+$py - "$a" "$tmp/b.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["run_id"] = "b" * 32
+d["timestamp"] = "2026-11-23T08:00:00Z"
+for r in d["results"]:
+    for m in r.get("metrics", {}).values():
+        m["samples"] = [x * 2 for x in m["samples"]]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+ida=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$a")
+commit=$($py -c 'import json,sys; print(json.load(open(sys.argv[1]))["git"]["commit"])' "$a")
+stamp=20261122_223105
+base_a=2026-11-22/runs/$ida/benchmark_results
+base_b=2026-11-23/runs/42-pr-7/benchmark_results
+base_s=2026-11-22/benchmark_results_$commit
+
+# --- three uploads: files added in the layout, none changed -----------------------
+expect 0 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$a" --hub o/ds --hub-url "$url"
+printf '%s\n' "$base_a/attention/attention_benchmark_$stamp.json" \
+	"$base_a/benchmark_summary_$stamp.json" "$base_a/run_$stamp.json" > "$tmp/want"
+diff -u "$tmp/want" "$tmp/out" || fail "upload printed other paths"
+grep -q "3 files added on main in commit" "$tmp/err" || fail "no commit said: $(cat "$tmp/err")"
+first=$(git -C "$repo" rev-parse main)
+
+expect 0 "${btenv[@]}" HF_TOKEN="$token" GITHUB_RUN_NUMBER=42 "$bt" upload "$tmp/b.json" \
+	--hub o/ds --hub-url "$url" --run-id pr-7
+grep -qx "$base_b/attention/attention_benchmark_20261123_080000.json" "$tmp/out" ||
+	fail "--run-id with GITHUB_RUN_NUMBER: $(cat "$tmp/out")"
+expect 0 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "$url" --scheduled --token - \
+	<<< "$token"
+grep -qx "$base_s/benchmark_summary_$stamp.json" "$tmp/out" ||
+	fail "--scheduled: $(cat "$tmp/out")"
+
+git clone -q "$repo" "$tmp/check"
+(cd "$tmp/check" && git ls-files | sort) > "$tmp/tree"
+for base in "$base_a" "$base_s"; do
+	printf '%s\n' "$base/attention/attention_benchmark_$stamp.json" \
+		"$base/benchmark_summary_$stamp.json" "$base/run_$stamp.json"
+done > "$tmp/want"
+printf '%s\n' .gitattributes "$base_b/attention/attention_benchmark_20261123_080000.json" \
+	"$base_b/benchmark_summary_20261123_080000.json" \
+	"$base_b/run_20261123_080000.json" >> "$tmp/want"
+sort -o "$tmp/want" "$tmp/want"
+diff -u "$tmp/want" "$tmp/tree" || fail "the dataset's files differ from the layout"
+[ "$(git -C "$repo" rev-list --count main)" -eq 4 ] || fail "not one commit per upload"
+changed=$(git -C "$tmp/check" diff --name-only --diff-filter=MDRT "$first" HEAD)
+[ -z "$changed" ] || fail "a later upload changed files: $changed"
+[ "$(cat "$tmp/check/.gitattributes")" = "*.json text" ] || fail ".gitattributes changed"
+# the stored run and the summary say the same run
+$py - "$tmp/check/$base_a" "$a" "$stamp" <<'PY' || fail "run.json or the summary is wrong"
+import json, sys
+d, a, stamp = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+r = json.load(open("%s/run_%s.json" % (d, stamp)))
+assert r["run_id"] == a["run_id"] and len(r["results"]) == len(a["results"])
+s = json.load(open("%s/benchmark_summary_%s.json" % (d, stamp)))
+m = s["run_metadata"]
+assert m["benchmark_run_uuid"] == a["run_id"] and m["total_benchmarks"] == len(a["results"])
+ok = sum(1 for x in a["results"] if x["status"] == "ok")
+assert m["successful_benchmarks"] == ok and m["failed_benchmarks"] == len(a["results"]) - ok
+doc = json.load(open("%s/attention/attention_benchmark_%s.json" % (d, stamp)))
+sc = doc["benchmark_scenarios"][0]
+assert doc["model_name"] == "attention" and sc["metadata"]["commit_id"] == a["git"]["commit"]
+assert isinstance(sc["metadata"]["config"]["seq_len"], int)
+PY
+
+# --- import --format hf-v2 reads the model files back: the same samples -----------
+for x in "a:$base_a/attention/attention_benchmark_$stamp.json:$a" \
+	"b:$base_b/attention/attention_benchmark_20261123_080000.json:$tmp/b.json"; do
+	IFS=: read -r name file orig <<< "$x"
+	expect 4 "$bt" import "$tmp/check/$file" --format hf-v2 --no-store --out "$tmp/imp-$name.json"
+	$py - "$orig" "$tmp/imp-$name.json" <<'PY' || fail "hf-v2 round trip of $name lost samples"
+import json, sys
+def series(path):
+    out = []
+    for r in json.load(open(path))["results"]:
+        p = {k: v for k, v in r.get("params", {}).items() if k not in ("model", "variant")}
+        t = r.get("metrics", {}).get("time", {}).get("samples", [])
+        out.append((r["name"], sorted(p.items()), r["status"] == "ok", tuple(t)))
+    return sorted(out)
+a, b = series(sys.argv[1]), series(sys.argv[2])
+assert len(a) == len(b) and len(a) > 10, (len(a), len(b))
+for x, y in zip(a, b):
+    assert x == y, (x, y)
+PY
+done
+
+# --- a wrong token, no token, a run uploaded again: exit 3, refs unchanged ----------
+before=$(refs)
+$py - "$a" "$tmp/c.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["run_id"] = "c" * 32
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect 3 "${btenv[@]}" HF_TOKEN="wrong-$token" "$bt" upload "$tmp/c.json" --hub o/ds --hub-url "$url"
+grep -q "authentication failed (git push): the server refused the token (--token or HF_TOKEN)" \
+	"$tmp/err" || fail "wrong token: $(cat "$tmp/err")"
+[ "$(refs)" = "$before" ] || fail "a wrong token changed the repository"
+expect 3 "${btenv[@]}" "$bt" upload "$tmp/c.json" --hub o/ds --hub-url "$url"
+grep -q "authentication failed (git push): the server wants a token" "$tmp/err" ||
+	fail "no token: $(cat "$tmp/err")"
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$a" --hub o/ds --hub-url "$url"
+grep -q "'$base_a/run_$stamp.json' is already in the dataset\|'$base_a/attention/attention_benchmark_$stamp.json' is already in the dataset" \
+	"$tmp/err" || fail "upload again: $(cat "$tmp/err")"
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds --hub-url "$url" \
+	--revision nosuch
+grep -q "no branch 'nosuch'" "$tmp/err" || fail "--revision nosuch: $(cat "$tmp/err")"
+[ "$(refs)" = "$before" ] || fail "a refused upload changed the repository"
+expect 2 "$bt" upload "$a" --hub nodataset
+grep -q "expected OWNER/NAME" "$tmp/err" || fail "--hub nodataset: $(cat "$tmp/err")"
+expect 2 "$bt" upload "$a"
+expect 3 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "http://u:pw@127.0.0.1:$port"
+grep -q "holds a password" "$tmp/err" || fail "password in the URL: $(cat "$tmp/err")"
+
+# --- the branch moved on between the clone and the push: made again on the tip ------
+: > "$tmp/race"
+expect 0 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds --hub-url "$url"
+[ ! -e "$tmp/race" ] || fail "the clone did not go through the pack hook"
+grep -q "the branch moved on" "$tmp/err" || fail "no retry said: $(cat "$tmp/err")"
+git -C "$tmp/check" pull -q
+[ -e "$tmp/check/other.txt" ] || fail "the other push was lost"
+grep -q "^2026-11-22/runs/cccccccccccccccccccccccccccccccc/benchmark_results/run_$stamp.json$" \
+	<(git -C "$tmp/check" ls-files) || fail "the retried upload is missing"
+
+# --- run --upload-to-hub, the processes sampled while its push waits ----------------
+before=$(refs)
+: > "$tmp/hold"
+"${btenv[@]}" HF_TOKEN="$token" HF_ENDPOINT="$url" "$bt" run "$build/suite_counts" \
+	--filter plain --quick --format none --store "$tmp/store" \
+	--upload-to-hub o/ds --run-id ci-1 > "$tmp/run.out" 2> "$tmp/run.err" &
+run_pid=$!
+for _ in $(seq 600); do
+	[ -e "$tmp/holding" ] && break
+	kill -0 "$run_pid" 2>/dev/null || break
+	sleep 0.1
+done
+[ -e "$tmp/holding" ] || { rm -f "$tmp/hold"; fail "the push never reached the hook: $(cat "$tmp/run.err")"; }
+ps -eo pid,args > "$tmp/ps.txt"
+for f in /proc/[0-9]*/cmdline; do
+	{ tr '\0' ' ' < "$f"; } 2>/dev/null || true
+	echo
+done > "$tmp/cmdlines.txt"
+rm -f "$tmp/hold"
+rc=0
+wait "$run_pid" || rc=$?
+[ "$rc" -eq 0 ] || fail "run --upload-to-hub: exit $rc: $(cat "$tmp/run.err")"
+grep -q "git-remote-http\|git push\|remote-http" "$tmp/cmdlines.txt" ||
+	fail "no git push was running when the processes were sampled"
+grep -q "^uploaded .*/runs/ci-1/benchmark_results/run_.*\.json$" "$tmp/run.err" ||
+	fail "run --upload-to-hub: $(cat "$tmp/run.err")"
+[ "$(refs)" != "$before" ] || fail "run --upload-to-hub pushed nothing"
+expect 2 "$bt" run "$build/suite_counts" --run-id x --no-store
+grep -q "upload-to-hub" "$tmp/err" || fail "--run-id alone: $(cat "$tmp/err")"
+
+# --- the token is nowhere -----------------------------------------------------------
+[ -z "$(ls -A "$tmp/t")" ] || fail "upload left files in TMPDIR: $(ls -A "$tmp/t")"
+git -C "$tmp/check" pull -q
+for where in "$tmp/ps.txt" "$tmp/cmdlines.txt" "$tmp/store" "$tmp/check" "$tmp/seed" \
+	"$tmp/server-access.log" "$tmp/server-error.log" "$tmp/run.out" "$tmp/run.err" \
+	"$tmp/out" "$tmp/err" "$repo"; do
+	if grep -rqaF -- "$token" "$where"; then
+		fail "the token is in $where"
+	fi
+done
+leaks=$(grep -rlaF -- "$token" "$tmp" | grep -vx "$tmp/users" || true)
+[ -z "$leaks" ] || fail "the token is in $leaks"
+if git -C "$repo" log -p --all | grep -qF -- "$token"; then
+	fail "the token is in the repository's history"
+fi
+if git -C "$tmp/check" config --list --show-origin | grep -qF -- "$token"; then
+	fail "the token is in a git configuration"
+fi
+stop_server
+echo "upload_hub: ok"
