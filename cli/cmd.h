@@ -76,8 +76,22 @@ int cli_cmd_tag_run(int argc, char **argv, const char *name, int add);
 
 /* push [RUN...] --to URL (pull == 0) and pull [RUN...] --from URL
  * (pull != 0), one body (cmd_push.c): copies runs between the store and
- * another one (bt_store_sync). */
-int cli_cmd_sync(int argc, char **argv, int pull);
+ * another one (bt_store_sync). opts is the command's option table
+ * (cli/opts.h), storing into fl. */
+struct cli_opt;
+struct cli_sync_flags {
+	const char *store, *remote, *since;
+	int dry_run, verbose, no_acks;
+};
+/* The options push and pull share, for their tables: CLI_SYNC_OPTS(&fl)
+ * (tests/integration/help.sh expands it); each adds --to or --from. */
+#define CLI_SYNC_OPTS(fl)                                                       \
+	{ "--store", &(fl)->store, NULL }, { "--since", &(fl)->since, NULL },  \
+	{ "--no-acks", NULL, &(fl)->no_acks },                                 \
+	{ "--dry-run", NULL, &(fl)->dry_run },                                 \
+	{ "--verbose", NULL, &(fl)->verbose }, { "-v", NULL, &(fl)->verbose }
+int cli_cmd_sync_run(int argc, char **argv, int pull, const struct cli_opt *opts,
+		     struct cli_sync_flags *fl);
 
 /* Uploads runs to the Hugging Face dataset repo (OWNER/NAME) as
  * `benchtrack upload` does (cmd_upload.c), for `run --upload-to-hub`:
@@ -270,6 +284,9 @@ int cli_valid_cmp_format(const char *format);
 int cli_append_summary(const char *cmd, const char *path,
 		       const struct bt_run_cmp *c, const struct bt_run *a,
 		       const struct bt_run *b, const struct bt_run_cmp_opts *o);
+/* Appends text[0..len) to path, as cli_append_summary does; 0, or -1
+ * with the error printed. */
+int cli_append_text(const char *cmd, const char *path, const char *text, size_t len);
 
 /* The DATE of every --since/--until flag (list, history, regressions):
  * a UTC date "YYYY-MM-DD" or time "YYYY-MM-DDTHH:MM[:SS[.fff]][Z]" ('T'
@@ -335,6 +352,13 @@ struct cli_regressions {
 	struct bt_cp_cache *cache; /* NULL, or the change points of the
 				      series from there (bt_cp_cache_series) */
 };
+
+/* Opens q->cache with q->cp for store st: the store's change-point cache
+ * (BT_CP_CACHE_FILE in its folder, kept where that can be written; in
+ * memory only for a store with no folder), shared by `regressions` and
+ * serve's /api/regressions. 0 or BT_ENOMEM; bt_cp_cache_save, then
+ * bt_cp_cache_close it. */
+int cli_cp_cache_open(struct bt_store *st, struct cli_regressions *q);
 
 /* Calls fn for each confirmed change point of s that q reports, oldest
  * first, with c set, ev NULL, worse (1: regressed, 0: improved) and acked

@@ -1,6 +1,5 @@
 /* benchtrack check: the CI gate. The newest run (or --run) against a
  * baseline on the same machine; exit 1 on a regression. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +8,12 @@
 #include "cmd.h"
 #include "opts.h"
 
-/* Picks the baseline: the newest stored run of the candidate's type and
- * machine fingerprint that is older than the candidate. */
-static int default_baseline(struct bt_store *st, const struct bt_run *cand,
-			    struct bt_run *base, struct bt_strbuf *err)
+/* Loads into base the newest stored run of the candidate's type and
+ * machine fingerprint (on branch, when not NULL) that is not newer than
+ * the candidate and is another run (other_commit: at another commit).
+ * BT_ENOTFOUND, with err not set, when there is none. */
+static int newest_before(struct bt_store *st, const struct bt_run *cand, const char *branch,
+			 int other_commit, struct bt_run *base, struct bt_strbuf *err)
 {
 	struct bt_store_filter f;
 	struct bt_store_list l;
@@ -21,25 +22,37 @@ static int default_baseline(struct bt_store *st, const struct bt_run *cand,
 	memset(&f, 0, sizeof f);
 	f.type = cand->benchmark_type;
 	f.machine = cand->machine.fingerprint;
+	f.branch = branch;
 	f.include_archived = 1;
-	rc = bt_store_query(st, &f, &l, err);
-	if (rc)
+	if ((rc = bt_store_query(st, &f, &l, err)))
 		return rc;
 	rc = BT_ENOTFOUND;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct bt_store_entry *e = &l.items[i];
-		if (strcmp(e->run_id, cand->run_id) == 0 ||
-		    strcmp(e->timestamp, cand->timestamp) > 0)
+		if (other_commit ? !e->commit || strcmp(e->commit, cand->git.commit) == 0
+				 : strcmp(e->run_id, cand->run_id) == 0)
+			continue;
+		if (strcmp(e->timestamp, cand->timestamp) > 0)
 			continue;
 		rc = bt_store_load(st, e->run_id, base, err);
 		break;
 	}
+	bt_store_list_release(&l);
+	return rc;
+}
+
+/* Picks the baseline: the newest stored run of the candidate's type and
+ * machine fingerprint that is older than the candidate. */
+static int default_baseline(struct bt_store *st, const struct bt_run *cand,
+			    struct bt_run *base, struct bt_strbuf *err)
+{
+	int rc = newest_before(st, cand, NULL, 0, base, err);
+
 	if (rc == BT_ENOTFOUND)
 		bt_error(err, rc, "no earlier run of type '%s' on this machine (%s, "
 			 "fingerprint %s) to compare with; pass --baseline",
 			 cand->benchmark_type, cand->machine.name ? cand->machine.name : "?",
 			 cand->machine.fingerprint ? cand->machine.fingerprint : "?");
-	bt_store_list_release(&l);
 	return rc;
 }
 
@@ -99,33 +112,14 @@ static int is_file(const char *path)
 static int previous_commit_run(struct bt_store *st, const struct bt_run *cand,
 			       struct bt_run *base, struct bt_strbuf *err)
 {
-	struct bt_store_filter f;
-	struct bt_store_list l;
-	int rc;
+	const char *branch = cand->git.branch;
+	int rc = newest_before(st, cand, branch, 1, base, err);
 
-	memset(&f, 0, sizeof f);
-	f.type = cand->benchmark_type;
-	f.machine = cand->machine.fingerprint;
-	f.branch = cand->git.branch;
-	f.include_archived = 1;
-	if ((rc = bt_store_query(st, &f, &l, err)))
-		return rc;
-	rc = BT_ENOTFOUND;
-	for (size_t i = 0; i < l.n; i++) {
-		const struct bt_store_entry *e = &l.items[i];
-		if (!e->commit || strcmp(e->commit, cand->git.commit) == 0 ||
-		    strcmp(e->timestamp, cand->timestamp) > 0)
-			continue;
-		rc = bt_store_load(st, e->run_id, base, err);
-		break;
-	}
-	bt_store_list_release(&l);
 	if (rc == BT_ENOTFOUND)
 		bt_error(err, rc, "no run of type '%s' on this machine%s%s%s before "
 			 "the candidate's commit %.12s to compare with",
-			 cand->benchmark_type, f.branch ? " on branch '" : "",
-			 f.branch ? f.branch : "", f.branch ? "'" : "",
-			 cand->git.commit);
+			 cand->benchmark_type, branch ? " on branch '" : "",
+			 branch ? branch : "", branch ? "'" : "", cand->git.commit);
 	return rc;
 }
 
@@ -186,62 +180,31 @@ static int load_baseline(struct bt_store *st, const char *store_dir, const char 
 	return cli_load_run(store_dir, ref, base, err);
 }
 
-static int write_summary(const char *path, const struct bt_run_cmp *c,
-			 const struct bt_run *a, const struct bt_run *b,
-			 const struct bt_run_cmp_opts *o)
-{
-	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
-	FILE *fp;
-	int rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
-
-	if (rc) {
-		cli_fail(BT_EXIT_ERROR, "check", rc, &err);
-	} else if (!(fp = fopen(path, "a"))) {
-		/* appended: GITHUB_STEP_SUMMARY collects several steps */
-		bt_front_error("check: --summary %s: %s", path, strerror(errno));
-		rc = -1;
-	} else {
-		if (fwrite(md.buf, 1, md.len, fp) != md.len)
-			rc = -1;
-		if (fclose(fp) != 0)
-			rc = -1;
-		if (rc)
-			bt_front_error("check: --summary %s: cannot write: %s", path,
-				       strerror(errno));
-	}
-	bt_strbuf_release(&md);
-	bt_strbuf_release(&err);
-	return rc;
-}
-
 /* --allow-no-baseline and no baseline: a note on stderr and in the
  * summary, and the gate passes. Returns the exit code. */
 static int no_baseline(const char *summary, const struct bt_run *b,
 		       const char *why)
 {
-	FILE *fp;
-	int bad = 0;
+	struct bt_strbuf md = BT_STRBUF_INIT;
+	int code = BT_EXIT_OK;
 
 	cli_warn("check", "no baseline yet (%s): passing without a comparison "
 		 "(--allow-no-baseline); run %.8s becomes the baseline of the "
 		 "next check", why, b->run_id ? b->run_id : "?");
 	if (!summary || !*summary)
 		return BT_EXIT_OK;
-	if (!(fp = fopen(summary, "a"))) {
-		bt_front_error("check: --summary %s: %s", summary, strerror(errno));
-		return BT_EXIT_ERROR;
+	if (bt_strbuf_addf(&md, "### benchtrack check\n\nNo baseline yet: run `%.8s` "
+			   "(commit `%.12s`) was not compared with anything and becomes "
+			   "the baseline of the next check.\n\n",
+			   b->run_id ? b->run_id : "?",
+			   b->git.commit ? b->git.commit : "-")) {
+		bt_front_error("out of memory");
+		code = BT_EXIT_ERROR;
+	} else if (cli_append_text("check", summary, md.buf, md.len)) {
+		code = BT_EXIT_ERROR;
 	}
-	bad = fprintf(fp, "### benchtrack check\n\nNo baseline yet: run `%.8s` "
-		      "(commit `%.12s`) was not compared with anything and becomes "
-		      "the baseline of the next check.\n\n",
-		      b->run_id ? b->run_id : "?",
-		      b->git.commit ? b->git.commit : "-") < 0;
-	if (fclose(fp) != 0 || bad) {
-		bt_front_error("check: --summary %s: cannot write: %s", summary,
-			       strerror(errno));
-		return BT_EXIT_ERROR;
-	}
-	return BT_EXIT_OK;
+	bt_strbuf_release(&md);
+	return code;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -336,7 +299,7 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	/* an empty path writes none: `--summary "$GITHUB_STEP_SUMMARY"` also
 	 * works where that variable is not set */
-	if (summary && *summary && write_summary(summary, &c, &a, &b, &o))
+	if (cli_append_summary("check", summary, &c, &a, &b, &o))
 		goto out;
 	/* the gate fails on a regression and on a case that ran in the
 	 * baseline but failed in the candidate (crashed, timed out, ...) */

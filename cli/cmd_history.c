@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "csv_series.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -44,6 +45,31 @@ static void describe(struct bt_strbuf *o, const struct bt_series *s)
 		       s->machine ? s->machine : "?", s->metric);
 }
 
+
+/* Adds evidence and explanation (cli_json_explain) to the change points,
+ * pending and reverted events of o, the JSON of s (cli_json_series, which
+ * lists them in this order). Returns 0 or -1 when out of memory. */
+static int explain_series(json_t *o, const struct bt_series *s,
+			  const struct bt_cp_result *cps, const struct bt_series_event *ev,
+			  size_t n_ev, const struct bt_cp_opts *opts)
+{
+	const char *unit = s->unit ? s->unit : "s";
+	json_t *cpj = json_object_get(o, "change_points");
+	size_t k = 0, np = 0, nr = 0;
+	for (size_t i = 0; i < cps->n; i++)
+		if (!bt_series_event_claims(ev, n_ev, cps->points[i].index) &&
+		    cli_json_explain(json_array_get(cpj, k++), s, &cps->points[i], NULL,
+				     opts, unit))
+			return -1;
+	for (size_t i = 0; i < n_ev; i++) {
+		int pend = ev[i].status == BT_EVENT_PENDING;
+		json_t *a = json_object_get(o, pend ? "pending" : "reverted");
+		if (cli_json_explain(json_array_get(a, pend ? np++ : nr++), s, NULL, &ev[i],
+				     opts, unit))
+			return -1;
+	}
+	return 0;
+}
 static int one_series(void *ud, const struct bt_series *s)
 {
 	struct hist *h = ud;
@@ -72,9 +98,11 @@ static int one_series(void *ud, const struct bt_series *s)
 		return rc;
 	}
 	if (strcmp(h->format, "json") == 0) {
-		if (json_array_append_new(h->json, cli_json_series(s, &cps, ev, n_ev,
-								   &h->acks)))
+		json_t *o = cli_json_series(s, &cps, ev, n_ev, &h->acks);
+		if (!o || explain_series(o, s, &cps, ev, n_ev, &h->cp) ||
+		    json_array_append(h->json, o))
 			rc = bt_error(&h->err, BT_ENOMEM, "out of memory");
+		json_decref(o);
 	} else if (strcmp(h->format, "csv") == 0) {
 		size_t k = 0;
 		if (h->shown == 1)
@@ -183,146 +211,76 @@ static int one_series(void *ud, const struct bt_series *s)
 	return rc;
 }
 
-/* Spaces and tabs around a CSV field (or header name) are not part of it:
- * strips them from both ends of s in place and returns its first
- * character that is not one. */
-static char *csv_trim(char *s)
+/* An event of a series from --input (no runs, no commits) as JSON:
+ * {status, kind, index, back (an excursion's first point back, else
+ * null), mean_before, mean_after, mean_back, rel_change, p_value,
+ * points_after, points_to_confirm} and its evidence and explanation. */
+static json_t *input_event(const struct bt_series *fs, const struct bt_series_event *e,
+			   const struct bt_cp_opts *opts)
 {
-	size_t n;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}",
+			      "status", bt_event_status_name(e->status),
+			      "kind", e->excursion ? "excursion" : "step",
+			      "index", (json_int_t)e->index,
+			      "back", e->excursion && e->end < fs->n
+					      ? json_integer((json_int_t)e->end)
+					      : json_null(),
+			      "mean_before", cli_json_num(e->mean_before),
+			      "mean_after", cli_json_num(e->mean_after),
+			      "mean_back", cli_json_num(e->mean_back),
+			      "rel_change", cli_json_num(e->rel_change),
+			      "p_value", cli_json_num(e->p_value),
+			      "points_after", (json_int_t)e->points_after,
+			      "points_to_confirm", (json_int_t)e->more);
+	if (o && cli_json_explain(o, fs, NULL, e, opts, NULL)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
-/* 1 when s is a decimal number as history.md allows: an optional sign,
- * digits with at most one '.' (at least one digit), an optional exponent
- * (e or E, an optional sign, digits); 0 for anything else (hex, inf, nan,
- * text, an empty string). */
-static int csv_is_decimal(const char *s)
+/* --format json of --input: {change_points: [...], pending: [...],
+ * reverted: [...]}, each with its evidence and explanation. */
+static int input_json(struct hist *h, const struct bt_series *fs,
+		      const struct bt_cp_result *cps, const struct bt_series_event *ev,
+		      size_t n_ev)
 {
-	int digits = 0;
-	if (*s == '+' || *s == '-')
-		s++;
-	for (; *s >= '0' && *s <= '9'; s++)
-		digits++;
-	if (*s == '.')
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			digits++;
-	if (!digits)
-		return 0;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
+	json_t *cpj = json_array(), *pend = json_array(), *rev = json_array();
+	json_t *root = cpj && pend && rev
+			       ? json_pack("{s:O, s:O, s:O}", "change_points", cpj,
+					   "pending", pend, "reverted", rev)
+			       : NULL;
+	int bad = !root;
+	for (size_t k = 0; !bad && k < cps->n; k++) {
+		const struct bt_change_point *c = &cps->points[k];
+		json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o}", "index",
+				      (json_int_t)c->index,
+				      "p_value", cli_json_num(c->p_value),
+				      "mean_before", cli_json_num(c->mean_before),
+				      "mean_after", cli_json_num(c->mean_after),
+				      "rel_change", cli_json_num(c->rel_change));
+		bad = !o || cli_json_explain(o, fs, c, NULL, &h->cp, NULL) ||
+		      json_array_append(cpj, o);
+		json_decref(o);
 	}
-	return *s == '\0';
-}
-
-/* --input FILE.csv: reads column (default "value") of a CSV with a
- * header line into *v, as history.md says: every line after the header
- * holds a finite decimal number in that column (spaces and tabs around it
- * ignored); an empty line or field, hex, inf, nan or text is BT_EPARSE
- * with err naming the file, the line and the column. */
-static int read_csv(const char *path, const char *column, double **v, size_t *n,
-		    struct bt_strbuf *err)
-{
-	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, alloc = 0, lineno = 0;
-	ssize_t len;
-	int col = -1, rc = 0;
-
-	*v = NULL;
-	*n = 0;
-	if (!fp)
-		return bt_error(err, BT_ENOTFOUND, "%s: %s", path, strerror(errno));
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (lineno == 1) {
-			int k = 0;
-			for (char *tok = line, *next; tok; tok = next, k++) {
-				next = strchr(tok, ',');
-				if (next)
-					*next++ = '\0';
-				if (col < 0 && strcmp(csv_trim(tok), column) == 0)
-					col = k;
-			}
-			if (col < 0) {
-				rc = bt_error(err, BT_EPARSE, "%s:1: no column '%s' in the "
-					      "header (use --column NAME)", path, column);
-				break;
-			}
-			continue;
-		}
-		if (*csv_trim(line) == '\0') {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: empty line: no value in "
-				      "column '%s'", path, lineno, column);
-			break;
-		}
-		char *tok = line;
-		int k;
-		for (k = 0; k < col && tok; k++) {
-			tok = strchr(tok, ',');
-			if (tok)
-				tok++;
-		}
-		if (!tok) {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d) is "
-				      "missing: the line has %d field%s", path, lineno,
-				      column, col + 1, k, k == 1 ? "" : "s");
-			break;
-		}
-		tok[strcspn(tok, ",")] = '\0';
-		tok = csv_trim(tok);
-		if (!*tok) {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d) is "
-				      "empty", path, lineno, column, col + 1);
-			break;
-		}
-		double x = csv_is_decimal(tok) ? strtod(tok, NULL) : NAN;
-		if (!isfinite(x)) {
-			rc = bt_error(err, BT_EPARSE, "%s:%zu: column '%s' (field %d): "
-				      "'%s' is not a finite decimal number", path, lineno,
-				      column, col + 1, tok);
-			break;
-		}
-		if (*n == alloc) {
-			size_t na = alloc ? 2 * alloc : 256;
-			double *nv = realloc(*v, na * sizeof *nv);
-			if (!nv) {
-				rc = BT_ENOMEM;
-				break;
-			}
-			*v = nv;
-			alloc = na;
-		}
-		(*v)[(*n)++] = x;
+	for (size_t k = 0; !bad && k < n_ev; k++) {
+		json_t *o = input_event(fs, &ev[k], &h->cp);
+		bad = !o || json_array_append(ev[k].status == BT_EVENT_PENDING ? pend : rev, o);
+		json_decref(o);
 	}
-	if (!rc && ferror(fp))
-		rc = bt_error(err, BT_EIO, "%s: %s", path, strerror(errno));
-	if (!rc && lineno == 0)
-		rc = bt_error(err, BT_EPARSE, "%s: empty file (expected a header such as "
-			      "index,value)", path);
-	if (!rc && *n == 0)
-		rc = bt_error(err, BT_EPARSE, "%s: the series is empty", path);
-	if (fp != stdin)
-		fclose(fp);
-	free(line);
-	if (rc) {
-		free(*v);
-		*v = NULL;
-		*n = 0;
-	}
-	return rc;
+	char *text = bad ? NULL
+			 : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						    JSON_REAL_PRECISION(17));
+	json_decref(root);
+	json_decref(cpj);
+	json_decref(pend);
+	json_decref(rev);
+	if (!text)
+		return bt_error(&h->err, BT_ENOMEM, "out of memory");
+	bt_strbuf_adds(&h->out, text);
+	bt_strbuf_addc(&h->out, '\n');
+	free(text);
+	return 0;
 }
 
 static int history_input(struct hist *h, const char *path, const char *column)
@@ -330,7 +288,11 @@ static int history_input(struct hist *h, const char *path, const char *column)
 	double *v;
 	size_t n;
 	struct bt_cp_result cps;
-	int rc = read_csv(path, column, &v, &n, &h->err);
+	struct bt_series fs;
+	struct bt_series_point *fp = NULL;
+	struct bt_series_event *ev = NULL;
+	size_t n_ev = 0;
+	int rc = cli_read_csv_series(path, column, &v, &n, &h->err);
 
 	if (rc)
 		return rc;
@@ -339,25 +301,23 @@ static int history_input(struct hist *h, const char *path, const char *column)
 		free(v);
 		return rc;
 	}
-	if (strcmp(h->format, "json") == 0) {
-		json_t *arr = json_array();
-		for (size_t k = 0; k < cps.n; k++) {
-			const struct bt_change_point *c = &cps.points[k];
-			json_array_append_new(
-				arr, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index",
-					       (json_int_t)c->index,
-					       "p_value", cli_json_num(c->p_value),
-					       "mean_before", cli_json_num(c->mean_before),
-					       "mean_after", cli_json_num(c->mean_after),
-					       "rel_change", cli_json_num(c->rel_change)));
-		}
-		json_t *root = json_pack("{s:o}", "change_points", arr);
-		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						      JSON_REAL_PRECISION(17));
-		bt_strbuf_adds(&h->out, text ? text : "");
-		bt_strbuf_addc(&h->out, '\n');
-		free(text);
-		json_decref(root);
+	/* pending changes and excursions, as for a stored series (lower is
+	 * better: the values' direction is not known) */
+	memset(&fs, 0, sizeof fs);
+	fs.series_key = path;
+	fs.n = n;
+	fs.direction = BT_LOWER_IS_BETTER;
+	if (strcmp(h->format, "csv") != 0) {
+		fs.points = fp = calloc(n, sizeof *fp);
+		for (size_t i = 0; fp && i < n; i++)
+			fp[i].value = v[i];
+		rc = fp ? bt_series_events(&fs, &h->cp, &cps, &ev, &n_ev, &h->err)
+			: bt_error(&h->err, BT_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		/* nothing more */
+	} else if (strcmp(h->format, "json") == 0) {
+		rc = input_json(h, &fs, &cps, ev, n_ev);
 	} else if (strcmp(h->format, "csv") == 0) {
 		bt_strbuf_adds(&h->out, "index,p_value,mean_before,mean_after,rel_change\r\n");
 		for (size_t k = 0; k < cps.n; k++) {
@@ -383,21 +343,7 @@ static int history_input(struct hist *h, const char *path, const char *column)
 				       c->p_value);
 			cli_cp_explain(c, &h->cp, NULL, &h->out);
 		}
-		/* pending changes and excursions, as for a stored series
-		 * (lower is better: the values' direction is not known) */
-		struct bt_series fs;
-		struct bt_series_point *fp = calloc(n, sizeof *fp);
-		struct bt_series_event *ev = NULL;
-		size_t n_ev = 0;
-		memset(&fs, 0, sizeof fs);
-		fs.series_key = path;
-		fs.points = fp;
-		fs.n = n;
-		fs.direction = BT_LOWER_IS_BETTER;
-		for (size_t i = 0; fp && i < n; i++)
-			fp[i].value = v[i];
-		rc = fp ? bt_series_events(&fs, &h->cp, &cps, &ev, &n_ev, &h->err) : BT_ENOMEM;
-		for (size_t k = 0; !rc && k < n_ev; k++) {
+		for (size_t k = 0; k < n_ev; k++) {
 			const struct bt_series_event *e = &ev[k];
 			char rel[32];
 			cli_rel_text(e->rel_change, 2, rel, sizeof rel);
@@ -420,9 +366,9 @@ static int history_input(struct hist *h, const char *path, const char *column)
 			else if (e->cp)
 				cli_cp_explain(e->cp, &h->cp, NULL, &h->out);
 		}
-		free(ev);
-		free(fp);
 	}
+	free(ev);
+	free(fp);
 	bt_cp_result_release(&cps);
 	free(v);
 	return rc;

@@ -10,6 +10,18 @@
 
 #define MERGE_MAX 256
 
+/* The processes of run: the most per-process medians of a metric (a
+ * pooled run), else 1. */
+static size_t processes_of(const struct bt_run *run)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < run->n_results; i++)
+		for (size_t m = 0; m < run->results[i].n_metrics; m++)
+			if (run->results[i].metrics[m].n_process_medians > n)
+				n = run->results[i].metrics[m].n_process_medians;
+	return n;
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -36,8 +48,10 @@ static size_t not_in_first(const struct bt_run *dst, const struct bt_run *src)
 
 /* Refuses (message printed, returns 1) runs that are not of one suite
  * and one commit unless force (then each difference is a warning), and
- * the same run given twice; notes runs from other machines. */
-static int check_runs(char **refs, const struct bt_run *r, int n, int force)
+ * the same run given twice; notes runs from other machines (not when
+ * quiet). */
+static int check_runs(char **refs, const struct bt_run *r, int n, int force,
+		      int quiet)
 {
 	struct bt_strbuf why = BT_STRBUF_INIT;
 	int bad = 0;
@@ -65,7 +79,7 @@ static int check_runs(char **refs, const struct bt_run *r, int n, int force)
 		else if (why.len)
 			bt_front_error("merge: %s", why.buf);
 		bad |= why.len > 0;
-		if (!same_str(r[0].machine.fingerprint, r[i].machine.fingerprint))
+		if (!quiet && !same_str(r[0].machine.fingerprint, r[i].machine.fingerprint))
 			fprintf(stderr, "merge: '%s' is from another machine (%s) than '%s' "
 				"(%s); the merged run keeps the first's machine\n", refs[i],
 				r[i].machine.name ? r[i].machine.name : "?", refs[0],
@@ -120,8 +134,11 @@ static int cmd_merge(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (check_runs(args, runs, n_args, force))
+	if (check_runs(args, runs, n_args, force, quiet))
 		goto out;
+	size_t procs = 0;
+	for (int i = 0; i < n_args; i++)
+		procs += processes_of(&runs[i]);
 	if ((rc = cli_pool_init(&pool, &runs[0], &err))) {
 		cli_fail(code, "merge", rc, &err);
 		goto out;
@@ -152,7 +169,7 @@ static int cmd_merge(int argc, char **argv)
 	}
 	if (!quiet)
 		fprintf(stderr, "merge: %d runs, %zu processes pooled into run %.8s\n",
-			n_args, pool.procs, runs[0].run_id);
+			n_args, procs, runs[0].run_id);
 	if (outfile && strcmp(outfile, "-") == 0) {
 		struct bt_strbuf js = BT_STRBUF_INIT;
 		rc = bt_run_to_json(&runs[0], 1, &js, &err);

@@ -62,29 +62,26 @@ static void summary(int pull, const char *where, const struct bt_sync_stats *s,
 	       plural(s->acks, "ack", "acks"));
 }
 
-int cli_cmd_sync(int argc, char **argv, int pull)
+int cli_cmd_sync_run(int argc, char **argv, int pull, const struct cli_opt *opts,
+		     struct cli_sync_flags *fl)
 {
 	const char *name = pull ? "pull" : "push";
-	const char *store = NULL, *remote = NULL, *since_s = NULL;
-	int dry_run = 0, verbose = 0, no_acks = 0, n_args, code, rc;
+	const char *store, *remote, *since_s;
+	int dry_run, verbose, no_acks, n_args, code, rc;
 	char since[CLI_DATE_MAX];
 	char **args = calloc((size_t)argc + 1, sizeof *args);
-	const struct cli_opt opts[] = {
-		{ pull ? "--from" : "--to", &remote, NULL },
-		{ "--store", &store, NULL },
-		{ "--since", &since_s, NULL },
-		{ "--no-acks", NULL, &no_acks },
-		{ "--dry-run", NULL, &dry_run },
-		{ "--verbose", NULL, &verbose },
-		{ "-v", NULL, &verbose },
-		{ NULL, NULL, NULL }
-	};
 	if (!args) {
 		bt_front_error("%s: out of memory", name);
 		return BT_EXIT_ERROR;
 	}
 	if ((code = cli_opts(argc, argv, opts, args, argc, &n_args)) >= 0)
 		goto out;
+	store = fl->store;
+	remote = fl->remote;
+	since_s = fl->since;
+	dry_run = fl->dry_run;
+	verbose = fl->verbose;
+	no_acks = fl->no_acks;
 	code = BT_EXIT_USAGE;
 	if (!remote || !*remote) {
 		bt_front_error("%s: %s URL is required (the other store: a directory "
@@ -154,7 +151,11 @@ out:
 
 static int cmd_push(int argc, char **argv)
 {
-	return cli_cmd_sync(argc, argv, 0);
+	struct cli_sync_flags fl = { 0 };
+	const struct cli_opt opts[] = {
+		{ "--to", &fl.remote, NULL }, CLI_SYNC_OPTS(&fl), { NULL, NULL, NULL }
+	};
+	return cli_cmd_sync_run(argc, argv, 0, opts, &fl);
 }
 
 const struct cli_cmd cli_cmd_push = {

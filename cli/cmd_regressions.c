@@ -5,13 +5,33 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "jsonout.h"
 #include "opts.h"
 
 struct regs {
 	struct cli_regressions q;
 	struct bt_strbuf out;
 	struct bt_strbuf err;
+	json_t *json;           /* --format json: the array of entries */
 };
+
+/* --format json: the entry of a change point or event, as serve's
+ * /api/regressions has it, with its evidence and explanation. */
+static int one_json(struct regs *r, const struct bt_series *s,
+		    const struct bt_change_point *c, const struct bt_series_event *ev,
+		    int worse, int acked)
+{
+	json_t *o = ev ? cli_json_regression_event(s, ev, acked)
+		       : cli_json_regression(s, c, worse, acked);
+	if (!o || cli_json_explain(o, s, ev ? NULL : c, ev, &r->q.cp,
+				   s->unit ? s->unit : "s")) {
+		json_decref(o);
+		return bt_error(&r->err, BT_ENOMEM, "out of memory");
+	}
+	return json_array_append_new(r->json, o) ? bt_error(&r->err, BT_ENOMEM,
+							    "out of memory")
+						 : 0;
+}
 
 /* One line per change point or event reported, and its explanation. */
 static int one_change(void *ud, const struct bt_series *s,
@@ -26,6 +46,8 @@ static int one_change(void *ud, const struct bt_series *s,
 	char a[BT_FORMAT_MAX], b[BT_FORMAT_MAX], rel[32];
 	const char *status = worse ? "regressed" : "improved";
 
+	if (r->json)
+		return one_json(r, s, c, ev, worse, acked);
 	if (ev && ev->status == BT_EVENT_PENDING)
 		status = worse ? "pending (slower)" : "pending (faster)";
 	else if (ev)
@@ -98,15 +120,16 @@ static int since_time(struct bt_store *st, const char *since, char **out,
 static int cmd_regressions(int argc, char **argv)
 {
 	const char *store_dir = NULL, *since = NULL, *metric = NULL, *machine = NULL,
-		   *p_max = NULL, *min_mag = NULL, *min_change = NULL;
+		   *p_max = NULL, *min_mag = NULL, *min_change = NULL, *format = "table";
 	int all = 0, n_args = 0, code, rc;
-	char *args[1], *since_ts = NULL, *cache_path = NULL;
+	char *args[1], *since_ts = NULL;
 	struct cli_opt opts[] = {
 		{ "--store", &store_dir, NULL }, { "--since", &since, NULL },
 		{ "--metric", &metric, NULL },   { "--machine", &machine, NULL },
 		{ "--p-max", &p_max, NULL },     { "--min-change", &min_change, NULL },
 		{ "--min-magnitude", &min_mag, NULL },
-		{ "--all", NULL, &all },         { NULL, NULL, NULL },
+		{ "--format", &format, NULL },   { "--all", NULL, &all },
+		{ NULL, NULL, NULL },
 	};
 	struct regs r;
 	struct bt_series_filter f;
@@ -115,6 +138,10 @@ static int cmd_regressions(int argc, char **argv)
 
 	if ((code = cli_opts(argc, argv, opts, args, 0, &n_args)) >= 0)
 		return code;
+	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
+		bt_front_error("regressions: --format '%s': expected table or json", format);
+		return BT_EXIT_USAGE;
+	}
 	memset(&r, 0, sizeof r);
 	r.q.all = all;
 	r.q.pending = 1;
@@ -133,6 +160,8 @@ static int cmd_regressions(int argc, char **argv)
 		}
 	}
 	code = BT_EXIT_ERROR;
+	if (strcmp(format, "json") == 0 && !(r.json = json_array()))
+		goto out;
 	if (!(st = cli_store(store_dir)))
 		goto out;
 	if ((rc = bt_store_acks(st, &r.q.acks, &r.err))) {
@@ -146,15 +175,10 @@ static int cmd_regressions(int argc, char **argv)
 	}
 	r.q.since = since_ts;
 	/* change points of unchanged series from the store's cache (kept
-	 * where the store can be written) */
-	/* (a PostgreSQL store has no directory: the cache lives for this
-	 * command only) */
-	if (!bt_store_is_remote(st) &&
-	    (cache_path = malloc(strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE)))
-		sprintf(cache_path, "%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
-	if ((!cache_path && !bt_store_is_remote(st)) ||
-	    (rc = bt_cp_cache_open(&r.q.cache, cache_path, &r.q.cp))) {
-		cli_fail(code, "regressions", BT_ENOMEM, &r.err);
+	 * where the store can be written; a PostgreSQL store has no
+	 * directory: the cache lives for this command only) */
+	if ((rc = cli_cp_cache_open(st, &r.q))) {
+		cli_fail(code, "regressions", rc, &r.err);
 		goto out;
 	}
 	memset(&f, 0, sizeof f);
@@ -165,6 +189,29 @@ static int cmd_regressions(int argc, char **argv)
 		goto out;
 	}
 	bt_cp_cache_save(r.q.cache, NULL);
+	if (r.json) {
+		/* the shape of serve's /api/regressions */
+		json_t *root = json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}",
+					 "series", (json_int_t)n_series,
+					 "found", (json_int_t)r.q.found,
+					 "acknowledged", (json_int_t)r.q.acked,
+					 "pending", (json_int_t)r.q.n_pending,
+					 "reverted", (json_int_t)r.q.n_reverted,
+					 "regressions", r.json);
+		char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+							     JSON_REAL_PRECISION(17))
+				  : NULL;
+		json_decref(root);
+		if (!text) {
+			cli_fail(code, "regressions", BT_ENOMEM, NULL);
+			goto out;
+		}
+		bt_strbuf_adds(&r.out, text);
+		bt_strbuf_addc(&r.out, '\n');
+		free(text);
+		code = cli_write_stdout(&r.out);
+		goto out;
+	}
 	bt_strbuf_addf(&r.out, "%zu %s in %zu series", r.q.found,
 		       all ? (r.q.found == 1 ? "change point" : "change points")
 			   : (r.q.found == 1 ? "regression" : "regressions"),
@@ -179,16 +226,16 @@ static int cmd_regressions(int argc, char **argv)
 	code = cli_write_stdout(&r.out);
 out:
 	bt_cp_cache_close(r.q.cache);
-	free(cache_path);
 	free(since_ts);
 	bt_ack_list_release(&r.q.acks);
+	json_decref(r.json);
 	bt_strbuf_release(&r.out);
 	bt_strbuf_release(&r.err);
 	return code;
 }
 
 const struct cli_cmd cli_cmd_regressions = {
-	"regressions", "regressions [--since DATE|COMMIT] [--all]",
+	"regressions", "regressions [--since DATE|COMMIT] [--all] [--format table|json]",
 	"every change point across the store", cmd_regressions,
 	CLI_STORE | CLI_READONLY
 };

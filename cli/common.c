@@ -569,6 +569,22 @@ int cli_print_comparison(const char *cmd, const char *format,
 	return rc;
 }
 
+int cli_cp_cache_open(struct bt_store *st, struct cli_regressions *q)
+{
+	char *path = NULL;
+	int rc;
+
+	if (!bt_store_is_remote(st)) {
+		size_t n = strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE;
+		if (!(path = malloc(n)))
+			return BT_ENOMEM;
+		snprintf(path, n, "%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
+	}
+	rc = bt_cp_cache_open(&q->cache, path, &q->cp);
+	free(path);
+	return rc;
+}
+
 int cli_open_run(const char *cmd, const char *opt, const char *out_name, const char *what,
 		 const char *store_dir, const char *ref, struct bt_run *run)
 {
@@ -718,10 +734,16 @@ static int pool_medians(struct bt_run *run, struct bt_metric *m,
 		return BT_ENOMEM;
 	if (m->n_process_medians)
 		memcpy(v, m->process_medians, m->n_process_medians * sizeof *v);
-	if (src->n_process_medians)
+	if (src->n_process_medians) {
 		memcpy(v + m->n_process_medians, src->process_medians, k * sizeof *v);
-	else
-		v[m->n_process_medians] = src->stats.median;
+	} else {
+		/* a run file without stats (written by hand, by another tool):
+		 * the median of its samples */
+		struct bt_stats st = src->stats;
+		if (!isfinite(st.median) && bt_stats_summarize(src->samples, src->n_samples, &st))
+			return BT_ENOMEM;
+		v[m->n_process_medians] = st.median;
+	}
 	m->process_medians = v;
 	m->n_process_medians += k;
 	return 0;
@@ -1016,12 +1038,29 @@ int cli_series_filter(const char *cmd, char *expr, struct bt_series_filter *f,
 	return 0;
 }
 
+int cli_append_text(const char *cmd, const char *path, const char *text, size_t len)
+{
+	FILE *fp = fopen(path, "a");
+	int rc = 0;
+
+	if (!fp) {
+		bt_front_error("%s: --summary %s: %s", cmd, path, strerror(errno));
+		return -1;
+	}
+	if (fwrite(text, 1, len, fp) != len)
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc)
+		bt_front_error("%s: --summary %s: cannot write: %s", cmd, path, strerror(errno));
+	return rc;
+}
+
 int cli_append_summary(const char *cmd, const char *path,
 		       const struct bt_run_cmp *c, const struct bt_run *a,
 		       const struct bt_run *b, const struct bt_run_cmp_opts *o)
 {
 	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
-	FILE *fp;
 	int rc;
 
 	if (!path || !*path)
@@ -1030,17 +1069,8 @@ int cli_append_summary(const char *cmd, const char *path,
 	if (rc) {
 		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
 		rc = -1;
-	} else if (!(fp = fopen(path, "a"))) {
-		bt_front_error("%s: --summary %s: %s", cmd, path, strerror(errno));
-		rc = -1;
 	} else {
-		if (fwrite(md.buf, 1, md.len, fp) != md.len)
-			rc = -1;
-		if (fclose(fp) != 0)
-			rc = -1;
-		if (rc)
-			bt_front_error("%s: --summary %s: cannot write: %s", cmd, path,
-				       strerror(errno));
+		rc = cli_append_text(cmd, path, md.buf ? md.buf : "", md.len);
 	}
 	bt_strbuf_release(&md);
 	bt_strbuf_release(&err);

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "jsonout.h"
 
 json_t *cli_json_num(double v)
@@ -211,4 +212,75 @@ json_t *cli_json_regression_event(const struct bt_series *s,
 		return NULL;
 	}
 	return o;
+}
+
+/* Which rule set min_change, the smallest change that passed at mean
+ * with noise sd (cli_json_explain's min_change_rule). */
+static const char *min_change_rule(const struct bt_cp_opts *o, double min_change,
+				   double mean, double sd)
+{
+	double floor_rel = bt_cp_floor(o, mean, sd);
+	return min_change > floor_rel * fabs(mean) ? "noise"
+	       : floor_rel > o->min_magnitude      ? "count_floor"
+						   : "floor";
+}
+
+static json_t *evidence(double noise_sd, double diff, double min_change, const char *rule,
+			double autocorr, double rank_p, double perm_p, int apart,
+			size_t n_before, size_t n_after)
+{
+	return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:b, s:I, s:I}",
+			 "noise_sd", cli_json_num(noise_sd), "change_in_noise_sd",
+			 cli_json_num(noise_sd > 0 ? diff / noise_sd : NAN),
+			 "min_change", cli_json_num(min_change), "min_change_rule", rule,
+			 "autocorrelation", cli_json_num(autocorr), "rank_p",
+			 cli_json_num(rank_p), "permutation_p", cli_json_num(perm_p),
+			 "ranks_apart", apart, "n_before", (json_int_t)n_before,
+			 "n_after", (json_int_t)n_after);
+}
+
+int cli_json_explain(json_t *o, const struct bt_series *s,
+		     const struct bt_change_point *c, const struct bt_series_event *e,
+		     const struct bt_cp_opts *opts, const char *unit)
+{
+	struct bt_strbuf text = BT_STRBUF_INIT, flat = BT_STRBUF_INIT;
+	json_t *ev = json_null();
+	const struct bt_change_point *cp = c ? c : e->excursion ? NULL : e->cp;
+	int bad;
+
+	if (cp && isfinite(cp->noise_sd) && isfinite(cp->min_change)) {
+		ev = evidence(cp->noise_sd, fabs(cp->mean_after - cp->mean_before),
+			      cp->min_change,
+			      min_change_rule(opts, cp->min_change, cp->mean_before,
+					      cp->noise_sd),
+			      cp->autocorr, cp->rank_p, cp->perm_p, cp->ranks_apart,
+			      cp->n_before, cp->n_after);
+	} else if (!c && e->excursion) {
+		const struct bt_excursion *x = &e->exc;
+		ev = evidence(x->noise_sd, fabs(e->mean_after - e->mean_before),
+			      x->min_change,
+			      min_change_rule(opts, x->min_change, x->mean_before,
+					      x->noise_sd),
+			      x->autocorr, NAN, NAN, 0, x->n_before, x->n_after);
+	}
+	if (c)
+		cli_cp_explain(c, opts, unit, &text);
+	else
+		cli_event_explain(s, e, opts, unit, &text);
+	/* the lines unindented, without the last newline */
+	for (const char *p = bt_strbuf_str(&text); *p;) {
+		size_t len = strcspn(p, "\n");
+		const char *q = p;
+		while (*q == ' ' && q < p + len)
+			q++;
+		if (flat.len)
+			bt_strbuf_addc(&flat, '\n');
+		bt_strbuf_add(&flat, q, len - (size_t)(q - p));
+		p += len + (p[len] == '\n');
+	}
+	bad = !ev || json_object_set_new(o, "evidence", ev);
+	bad |= json_object_set_new(o, "explanation", json_string(bt_strbuf_str(&flat)));
+	bt_strbuf_release(&text);
+	bt_strbuf_release(&flat);
+	return bad ? -1 : 0;
 }

@@ -80,4 +80,19 @@ json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cp
 			const struct bt_series_event *ev, size_t n_ev,
 			const struct bt_ack_list *acks);
 
+/* Adds to o, the JSON of change point c (or, c NULL, of event e) of s
+ * found with opts, why it was reported: "evidence" {noise_sd (the noise
+ * it was judged against), change_in_noise_sd, min_change (the smallest
+ * change that would have passed), min_change_rule ("noise": noise_k noise
+ * sd; "floor": --min-change; "count_floor": a series without noise),
+ * autocorrelation, rank_p, permutation_p, ranks_apart, n_before, n_after}
+ * (numbers null when not run; the whole null for a point of
+ * --otava-compat), and "explanation", the lines history and regressions
+ * print under it, unindented (cli_cp_explain, cli_event_explain). unit
+ * NULL: plain numbers. Returns 0, or -1 when out of memory (o is then
+ * left as it is or partly filled; the caller drops it). */
+int cli_json_explain(json_t *o, const struct bt_series *s,
+		     const struct bt_change_point *c, const struct bt_series_event *e,
+		     const struct bt_cp_opts *opts, const char *unit);
+
 #endif

@@ -34,6 +34,7 @@
 	X(asv)              \
 	X(hf_v2)            \
 	X(seed)             \
+	X(csv_series)       \
 	X(safetensors)      \
 	X(serve_path)
 

@@ -147,6 +147,14 @@ int bt__is_hex(const char *s, size_t lo, size_t hi);
 /* 1 when every one of the n values of x is finite (n == 0: 1). */
 int bt__all_finite(const double *x, size_t n);
 
+/* The checks and set-up bt_compare_samples and bt_compare_counts share
+ * (lib/analysis/verdict.c): BT_EINVAL unless opts_ok (the caller's test
+ * of its options), a, b and out are given, na and nb > 0 and every value
+ * is finite; else *out zeroed with n_a, n_b and higher_is_better set, 0. */
+struct bt_sample_cmp;
+int bt__cmp_begin(const double *a, size_t na, const double *b, size_t nb,
+		  int higher_is_better, int opts_ok, struct bt_sample_cmp *out);
+
 /* 1 for 16 lowercase hex digits: a series key as bt_series_key() writes
  * it and the run readers accept (it names the series' files); 0 for NULL. */
 int bt__is_series_key(const char *k);
@@ -159,6 +167,12 @@ int bt__vec_reserve(void **v, size_t *alloc, size_t need, size_t size);
 
 /* splitmix64 step: a good 64-bit mixer for seeds. */
 uint64_t bt__mix64(uint64_t x);
+
+/* json_dumps(v, flags), but NULL whenever memory ran out: jansson 2.14's
+ * own json_dumps leaves out an object key it could not append and goes
+ * on (a document "...": null), which this never returns. Caller frees. */
+struct json_t;
+char *bt__json_dumps(const struct json_t *v, size_t flags);
 
 /* Reads a whole file with a size cap: *data is malloc'd and NUL-terminated
  * (caller frees). BT_ENOTFOUND, BT_EIO, BT_ETOOBIG with the path in err. */

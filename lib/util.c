@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "internal.h"
 
 struct chunk {
@@ -470,4 +472,21 @@ int bt__all_finite(const double *x, size_t n)
 		if (!isfinite(x[i]))
 			return 0;
 	return 1;
+}
+
+static int dump_add(const char *buf, size_t size, void *sb)
+{
+	return bt_strbuf_add(sb, buf, size) ? -1 : 0;
+}
+
+char *bt__json_dumps(const struct json_t *v, size_t flags)
+{
+	struct bt_strbuf sb = BT_STRBUF_INIT;
+	/* a failed append leaves sb failed: every later one fails too, and
+	 * detach gives NULL, whether jansson stops or not */
+	if (json_dump_callback(v, dump_add, &sb, flags)) {
+		bt_strbuf_release(&sb);
+		return NULL;
+	}
+	return bt_strbuf_detach(&sb);
 }

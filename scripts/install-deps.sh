@@ -32,6 +32,7 @@ PKGS=(
   libopenmpi-dev openmpi-bin             # distributed benchmarks (--mpi)
   libpq-dev postgresql                   # the PostgreSQL store (its tests
                                          # start a real server)
+  procps                                 # ps, pgrep: the tests' process checks
   lighttpd                               # benchtrack upload --hub: its test
                                          # serves a git repository over HTTP
   clang libclang-rt-14-dev               # make fuzz: libFuzzer, ASan, UBSan

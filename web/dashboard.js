@@ -428,6 +428,32 @@
 		return "pending: " + more + " confirm" + (e.more === 1 ? "s" : "") + " it";
 	}
 
+	/* The first cells of a row of the overview's changes (open regressions,
+	 * pending and reverted events) of entry r of index.js: the filters'
+	 * data (extra: more words for the text filter), the date, the commit
+	 * (to its run), the benchmark (to its trend) and the machine. cls: the
+	 * row's class, or null. */
+	function changeRow(r, cls, extra) {
+		var tr = el("tr", { cls: cls });
+		tr.dataset.type = r.type || "";
+		tr.dataset.machine = r.machine || "";
+		tr.dataset.names = r.name;
+		tr.dataset.text = [r.name, r.variant, paramsText(r.params), r.machine, r.commit, r.k,
+			r.type].concat(extra).join(" ").toLowerCase();
+		tr.appendChild(td(day(r.t)));
+		var c = td(null, "mono");
+		c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
+		tr.appendChild(c);
+		var b = td(null);
+		b.className = "name";
+		b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
+			(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
+			(r.params ? " " + paramsText(r.params) : "") + metricNote(r)));
+		tr.appendChild(b);
+		tr.appendChild(td(r.machine || "-"));
+		return tr;
+	}
+
 	function pageIndex() {
 		load("index", "", "data/index.js").then(function (ix) {
 			var t = ix.totals;
@@ -453,22 +479,7 @@
 				$("#regressions").appendChild(el("p", { cls: "good", text: "No open regressions." }));
 			var sparks = [];
 			ix.regs.forEach(function (r) {
-				var tr = el("tr");
-				tr.dataset.type = r.type || "";
-				tr.dataset.machine = r.machine || "";
-				tr.dataset.names = r.name;
-				tr.dataset.text = [r.name, r.variant, paramsText(r.params), r.machine, r.commit, r.k, r.type].join(" ").toLowerCase();
-				tr.appendChild(td(day(r.t)));
-				var c = td(null, "mono");
-				c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
-				tr.appendChild(c);
-				var b = td(null);
-				b.className = "name";
-				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
-					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
-					(r.params ? " " + paramsText(r.params) : "") + metricNote(r)));
-				tr.appendChild(b);
-				tr.appendChild(td(r.machine || "-"));
+				var tr = changeRow(r, null, []);
 				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit), "num"));
 				tr.appendChild(td(fmtPct(r.rel), "num bad"));
 				var sc = td(null, "spark");
@@ -487,22 +498,7 @@
 			if (!(ix.events || []).length)
 				$("#events").appendChild(el("p", { cls: "muted", text: "None." }));
 			(ix.events || []).forEach(function (r) {
-				var tr = el("tr", { cls: "ev " + r.status });
-				tr.dataset.type = r.type || "";
-				tr.dataset.machine = r.machine || "";
-				tr.dataset.names = r.name;
-				tr.dataset.text = [r.name, r.variant, paramsText(r.params), r.machine, r.commit, r.k, r.type, r.status].join(" ").toLowerCase();
-				tr.appendChild(td(day(r.t)));
-				var c = td(null, "mono");
-				c.appendChild(link("run.html#" + safe(r.run), short(r.commit)));
-				tr.appendChild(c);
-				var b = td(null);
-				b.className = "name";
-				b.appendChild(breakable(link("trend.html#" + safe(r.k), null), r.name +
-					(r.variant && r.variant !== "default" ? " [" + r.variant + "]" : "") +
-					(r.params ? " " + paramsText(r.params) : "") + metricNote(r)));
-				tr.appendChild(b);
-				tr.appendChild(td(r.machine || "-"));
+				var tr = changeRow(r, "ev " + r.status, [r.status]);
 				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit) +
 					(r.kind === "excursion" ? " → " + fmtQ(r.back, r.unit) : ""), "num"));
 				tr.appendChild(td(fmtPct(r.rel), "num bad"));

@@ -265,9 +265,14 @@ static int regression_one(void *ud, const struct bt_series *s,
 			  int worse, int acked)
 {
 	struct series_walk *w = ud;
-	return json_array_append_new(w->out, ev ? cli_json_regression_event(s, ev, acked)
-						: cli_json_regression(s, c, worse, acked))
-		       ? BT_ENOMEM : 0;
+	json_t *o = ev ? cli_json_regression_event(s, ev, acked)
+		       : cli_json_regression(s, c, worse, acked);
+	/* with its evidence and explanation, as regressions --format json */
+	if (o && cli_json_explain(o, s, ev ? NULL : c, ev, &w->q.cp, s->unit ? s->unit : "s")) {
+		json_decref(o);
+		o = NULL;
+	}
+	return json_array_append_new(w->out, o) ? BT_ENOMEM : 0;
 }
 
 static int regressions_one(void *ud, const struct bt_series *s)
@@ -311,12 +316,19 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 	rc = bt_store_open(&st, store_dir, BT_STORE_READONLY, &w.err);
 	if (!rc && what != SERIES_LIST)
 		rc = bt_store_acks(st, &w.q.acks, &w.err);
+	/* regressions: the change points of unchanged series from the
+	 * store's cache, as `regressions` has them (cli_cp_cache_open) */
+	if (!rc && what == SERIES_REGRESSIONS)
+		rc = cli_cp_cache_open(st, &w.q);
 	if (!rc)
 		rc = bt_store_series(st, &f,
 				     what == SERIES_ONE ? series_one
 				     : what == SERIES_LIST ? series_list_one
 							   : regressions_one,
 				     &w, &n_series, &w.err);
+	if (!rc && w.q.cache)
+		bt_cp_cache_save(w.q.cache, NULL);
+	bt_cp_cache_close(w.q.cache);
 	bt_store_close(st);
 	if (rc) {
 		*status = rc == BT_ENOTFOUND ? MHD_HTTP_NOT_FOUND

@@ -118,7 +118,7 @@ struct bt_store_filter {
 };
 
 /* Runs matching f, newest first. out need not be initialised; release
- * with bt_store_list_release. */
+ * with bt_store_list_release (on failure it is left empty, released). */
 int bt_store_query(struct bt_store *st, const struct bt_store_filter *f,
 		   struct bt_store_list *out, struct bt_strbuf *err);
 void bt_store_list_release(struct bt_store_list *l);

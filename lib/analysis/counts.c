@@ -36,14 +36,8 @@ int bt_compare_counts(const double *a, size_t na, const double *b, size_t nb,
 		bt_verdict_opts_default(&def);
 		o = &def;
 	}
-	if (!a || !b || !out || na == 0 || nb == 0 || !(o->count_delta >= 0))
+	if (bt__cmp_begin(a, na, b, nb, higher_is_better, o->count_delta >= 0, out))
 		return BT_EINVAL;
-	if (!bt__all_finite(a, na) || !bt__all_finite(b, nb))
-		return BT_EINVAL;
-	memset(out, 0, sizeof *out);
-	out->n_a = na;
-	out->n_b = nb;
-	out->higher_is_better = higher_is_better != 0;
 	out->deterministic = 1;
 	out->p_value = out->p_adjusted = out->welch_log_p = out->p_process = NAN;
 	out->ratio = out->ci_low = out->ci_high = NAN;

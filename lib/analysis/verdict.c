@@ -229,6 +229,19 @@ static double median_of(const double *x, size_t n, double *tmp)
 	return bt_stats_median_sorted(tmp, n);
 }
 
+int bt__cmp_begin(const double *a, size_t na, const double *b, size_t nb,
+		  int higher_is_better, int opts_ok, struct bt_sample_cmp *out)
+{
+	if (!opts_ok || !a || !b || !out || na == 0 || nb == 0 ||
+	    !bt__all_finite(a, na) || !bt__all_finite(b, nb))
+		return BT_EINVAL;
+	memset(out, 0, sizeof *out);
+	out->n_a = na;
+	out->n_b = nb;
+	out->higher_is_better = higher_is_better != 0;
+	return 0;
+}
+
 int bt_compare_samples(const double *a, size_t na, const double *b,
 		       size_t nb, int higher_is_better,
 		       const struct bt_verdict_opts *o,
@@ -243,15 +256,9 @@ int bt_compare_samples(const double *a, size_t na, const double *b,
 		bt_verdict_opts_default(&def);
 		o = &def;
 	}
-	if (!a || !b || !out || na == 0 || nb == 0 ||
-	    !(o->alpha > 0 && o->alpha < 1))
-		return BT_EINVAL;
-	if (!bt__all_finite(a, na) || !bt__all_finite(b, nb))
-		return BT_EINVAL;
-	memset(out, 0, sizeof *out);
-	out->n_a = na;
-	out->n_b = nb;
-	out->higher_is_better = higher_is_better != 0;
+	if ((rc = bt__cmp_begin(a, na, b, nb, higher_is_better,
+				o->alpha > 0 && o->alpha < 1, out)))
+		return rc;
 	out->p_process = NAN;
 	level = 1 - o->alpha;
 

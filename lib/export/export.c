@@ -116,7 +116,7 @@ int bt__export_dump(json_t *root, int oom, struct bt_strbuf *out)
 {
 	char *s = NULL;
 	if (root && !oom)
-		s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		s = bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 					     JSON_REAL_PRECISION(17));
 	json_decref(root);
 	int rc = s && !bt_strbuf_adds(out, s) && !bt_strbuf_addc(out, '\n') ? 0 : BT_ENOMEM;

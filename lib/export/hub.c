@@ -33,19 +33,22 @@ struct hub {
 	int has_token;
 };
 
-/* Variables of the caller that would redirect git or answer its prompts
- * instead of us. */
+/* Variables of the caller that would redirect git, answer its prompts
+ * instead of us, or trace its HTTP exchanges (GIT_TRACE*, whose
+ * Authorization header holds the token). */
 static const char *const dropped_env[] = {
 	"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
 	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_COMMON_DIR",
 	"GIT_NAMESPACE", "GIT_SHALLOW_FILE", "GIT_ASKPASS", "SSH_ASKPASS",
 	"GIT_TERMINAL_PROMPT", "BENCHTRACK_HUB_TOKEN", "BENCHTRACK_HUB_USER",
-	"LC_ALL", "LANGUAGE", NULL
+	"LC_ALL", "LANGUAGE", "GIT_CURL_VERBOSE", "GIT_LFS_SKIP_SMUDGE", NULL
 };
 
 static int is_dropped(const char *kv)
 {
 	size_t n = strcspn(kv, "=");
+	if (strncmp(kv, "GIT_TRACE", 9) == 0)
+		return 1;
 	for (size_t i = 0; dropped_env[i]; i++)
 		if (strlen(dropped_env[i]) == n && strncmp(kv, dropped_env[i], n) == 0)
 			return 1;
@@ -58,7 +61,7 @@ static int build_env(struct hub *h, const char *askpass, const char *user,
 	size_t n = 0;
 	for (char **e = environ; e && *e; e++)
 		n++;
-	h->env = calloc(n + 8, sizeof *h->env);
+	h->env = calloc(n + 9, sizeof *h->env);
 	if (!h->env)
 		return BT_ENOMEM;
 	size_t k = 0;
@@ -66,9 +69,11 @@ static int build_env(struct hub *h, const char *askpass, const char *user,
 		if (!is_dropped(*e))
 			h->env[k++] = *e;
 	/* the strings below live as long as h, which owns them */
-	static char prompt[] = "GIT_TERMINAL_PROMPT=0", lc[] = "LC_ALL=C";
+	static char prompt[] = "GIT_TERMINAL_PROMPT=0", lc[] = "LC_ALL=C",
+		    lfs[] = "GIT_LFS_SKIP_SMUDGE=1";
 	h->env[k++] = prompt;
 	h->env[k++] = lc;
+	h->env[k++] = lfs; /* where git-lfs is installed: no LFS file fetched */
 	h->askpass_kv = bt__pathf("GIT_ASKPASS=%s", askpass);
 	h->user_kv = bt__pathf("BENCHTRACK_HUB_USER=%s", user);
 	if (!h->askpass_kv || !h->user_kv)

@@ -140,12 +140,14 @@ static int combination(struct bt_run *run, const char *name, const json_t *row,
 		const json_t *pn = json_array_get(k->names, p);
 		char key[32];
 		snprintf(key, sizeof key, "param%zu", p + 1);
-		bt__rb_param(&b, json_is_string(pn) ? json_string_value(pn) : key,
-			     param_text(run, json_string_value(json_array_get(vals, rest % n))), 1);
+		const char *v = param_text(run, json_string_value(json_array_get(vals, rest % n)));
+		b.oom |= !v;
+		bt__rb_param(&b, json_is_string(pn) ? json_string_value(pn) : key, v, 1);
 		rest /= n;
 	}
-	if (env)
-		bt__rb_param(&b, "env", bt_run_strdup(run, env), 1);
+	const char *ev = env ? bt_run_strdup(run, env) : NULL;
+	b.oom |= env && !ev;
+	bt__rb_param(&b, "env", ev, 1);
 
 	const json_t *res = cell(row, at, C_RESULT);
 	const json_t *rv = json_array_get(res, i);
@@ -283,10 +285,12 @@ static int machine(struct bt_run *run, const json_t *p)
 		const char *s = json_string_value(v);
 		char *end;
 		double x = s ? strtod(s, &end) : 0;
-		if (s && (!strcmp(map[i][0], "num_cpu") || !strcmp(map[i][0], "ram")) &&
-		    end != s && !*end)
+		int num = s && (!strcmp(map[i][0], "num_cpu") || !strcmp(map[i][0], "ram")) &&
+			  end != s && !*end;
+		/* a count out of json_int_t's range (or NaN) is no count */
+		if (num && x >= 0 && x < 9.2e18)
 			bad = json_object_set_new(hw, map[i][1], json_integer((json_int_t)x));
-		else if (v)
+		else if (v && !num)
 			bad = json_object_set_new(hw, map[i][1], json_deep_copy(v));
 	}
 	int rc = bad ? BT_ENOMEM : bt__imp_machine(run, hw);

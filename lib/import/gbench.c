@@ -386,7 +386,8 @@ static int build(struct gb *s, const struct group *gr)
 		real[nr++] = x * scale;
 		if (bt__imp_num(json_object_get(row, "cpu_time"), &x))
 			cpu[nc++] = x * scale;
-		if (!iters && bt__imp_num(json_object_get(row, "iterations"), &x))
+		if (!iters && bt__imp_num(json_object_get(row, "iterations"), &x) &&
+		    x >= 1 && x < 1.8e19)
 			iters = (uint64_t)x;
 		if ((rc = row_extras(row, real[nr - 1], &ex)))
 			goto out_u;
@@ -470,7 +471,7 @@ static int context(struct gb *s, const json_t *ctx, struct bt_import_info *info)
 		const char *t = json_string_value(json_object_get(c, "type"));
 		double lv, sz;
 		if (!t || !bt__imp_num(json_object_get(c, "level"), &lv) ||
-		    !bt__imp_num(json_object_get(c, "size"), &sz) || !(sz > 0))
+		    !bt__imp_num(json_object_get(c, "size"), &sz) || !(sz > 0 && sz < 9.2e18))
 			continue;
 		if (lv == 1 && !strcmp(t, "Data"))
 			m->cache_l1d = (int64_t)sz;

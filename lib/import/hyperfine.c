@@ -69,16 +69,11 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 	/* the source's statistics: checked, kept as counters */
 	static const char *const stats[] = { "mean", "stddev", "median", "min", "max", NULL };
 	double sv[5];
-	int have[5] = { 0 };
-	for (int k = 0; stats[k]; k++) {
-		const json_t *v = json_object_get(o, stats[k]);
-		if (!v || json_is_null(v))
-			continue; /* stddev is null after one run */
-		if (!bt__imp_num(v, &sv[k])) {
-			free(x);
-			return schema(err, label, i, stats[k], "expected a number");
-		}
-		have[k] = 1;
+	int have[5];
+	int bad_stat = bt__imp_source_stats(o, stats, sv, have);
+	if (bad_stat >= 0) {
+		free(x);
+		return schema(err, label, i, stats[bad_stat], "expected a number");
 	}
 	if (n == 0 && !have[0] && !have[2]) {
 		free(x);
@@ -106,14 +101,8 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 		r->name = bt_run_printf(run, "%s (%d)", cmd, k);
 	if (!r->name)
 		goto oom;
-	if ((rc = bt__imp_add_metric(run, r, "time", "s", BT_LOWER_IS_BETTER, x, n)))
+	if ((rc = bt__imp_add_time(run, r, x, n, stats, sv, have)))
 		goto out;
-	for (int k = 0; stats[k]; k++) {
-		char name[32];
-		snprintf(name, sizeof name, "time.source_%s", stats[k]);
-		if (have[k] && (rc = bt__imp_add_counter(run, r, name, sv[k])))
-			goto out;
-	}
 	static const char *const cpu[] = { "user", "system", NULL };
 	for (int k = 0; cpu[k]; k++) {
 		double c;

@@ -146,7 +146,13 @@ static json_t *load(const char *text, size_t len, size_t line_base, const char *
 	json_t *root = json_loadb(q, strlen(q), 0, &je);
 	if (!root && strlen(q) != len + n_pos)
 		snprintf(je.text, sizeof je.text, "a NUL byte in the text");
-	if (!root && json_error_code(&je) == json_error_out_of_memory) {
+	/* jansson does not always say that memory ran out (as in
+	 * lib/result/json.c): a text that fails and then parses was short
+	 * of memory */
+	json_t *again = root || json_error_code(&je) == json_error_out_of_memory ? NULL
+		: json_loadb(q, strlen(q), 0, NULL);
+	if (again || (!root && json_error_code(&je) == json_error_out_of_memory)) {
+		json_decref(again);
 		*oom = 1;
 		bt_error(err, BT_ENOMEM, "%s: out of memory", label);
 	} else if (!root)
@@ -336,6 +342,33 @@ int bt__imp_add_counter(struct bt_run *run, struct bt_result *r, const char *nam
 	r->counters = c;
 	r->n_counters++;
 	return 0;
+}
+
+int bt__imp_source_stats(const json_t *o, const char *const *stats, double *sv, int *have)
+{
+	for (int k = 0; stats[k]; k++) {
+		const json_t *v = json_object_get(o, stats[k]);
+		have[k] = 0;
+		if (!v || json_is_null(v))
+			continue; /* e.g. hyperfine's stddev after one run */
+		if (!bt__imp_num(v, &sv[k]))
+			return k;
+		have[k] = 1;
+	}
+	return -1;
+}
+
+int bt__imp_add_time(struct bt_run *run, struct bt_result *r, const double *x, size_t n,
+		     const char *const *stats, const double *sv, const int *have)
+{
+	int rc = bt__imp_add_metric(run, r, "time", "s", BT_LOWER_IS_BETTER, x, n);
+	for (int k = 0; !rc && stats[k]; k++) {
+		char name[32];
+		snprintf(name, sizeof name, "time.source_%s", stats[k]);
+		if (have[k])
+			rc = bt__imp_add_counter(run, r, name, sv[k]);
+	}
+	return rc;
 }
 
 static int kv_cmp(const void *a, const void *b)

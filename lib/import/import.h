@@ -297,6 +297,19 @@ int bt__imp_add_metric(struct bt_run *run, struct bt_result *r, const char *name
  * BT_ENOMEM. */
 int bt__imp_add_counter(struct bt_run *run, struct bt_result *r, const char *name, double v);
 
+/* The statistics a source computed of its times (hyperfine's, pytest-
+ * benchmark's): for each name stats[k] (NULL-terminated) a member of o
+ * (NULL: none) that is a number (bt__imp_num) into sv[k], have[k] set;
+ * absent or null: have[k] 0. Returns the index of the first member that
+ * is something else (the caller names it), or -1. */
+int bt__imp_source_stats(const json_t *o, const char *const *stats, double *sv, int *have);
+
+/* Appends to r the metric "time" (seconds, lower is better) of the
+ * samples x[0..n), then the statistics bt__imp_source_stats read as the
+ * counters "time.source_NAME". 0 or BT_ENOMEM. */
+int bt__imp_add_time(struct bt_run *run, struct bt_result *r, const double *x, size_t n,
+		     const char *const *stats, const double *sv, const int *have);
+
 /* The members of object o (NULL: none) as the params of r, values as
  * bt__imp_jtext gives them (null members left out), sorted by key. 0 or
  * BT_ENOMEM. */

@@ -59,7 +59,7 @@ const char *bt__imp_jtext(struct bt_run *run, const json_t *v, int *oom)
 	case JSON_NULL:
 		return NULL;
 	default:
-		dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+		dump = bt__json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		if (!dump) {
 			*oom = 1;
 			return NULL;

@@ -68,14 +68,13 @@ static int context(struct bt_run *run, const json_t *rmd, const json_t *bmd,
 		{ "cpu_model_name", "cpu_model" }, { "cpu_count", "cpu_count" },
 		{ "platform", "os" } };
 	json_t *hw = json_object();
-	if (!hw)
-		return BT_ENOMEM;
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+	int bad = !hw;
+	for (size_t i = 0; !bad && i < sizeof map / sizeof *map; i++) {
 		const json_t *v = md(map[i][0], rmd, bmd, root_md);
 		if (v)
-			json_object_set_new(hw, map[i][1], json_deep_copy(v));
+			bad = json_object_set_new(hw, map[i][1], json_deep_copy(v));
 	}
-	int rc = bt__imp_machine(run, hw);
+	int rc = bad ? BT_ENOMEM : bt__imp_machine(run, hw);
 	json_decref(hw);
 	if (!rc)
 		rc = bt__imp_set_commit(run, md("commit_id", rmd, bmd, root_md));
@@ -205,7 +204,8 @@ static int benchmark(struct bt_run *run, const json_t *b, size_t i, int v6,
 	struct bt_result *res = bt__imp_last_result(run);
 	if (!rc && x.n) {
 		rc = bt__imp_add_metric(run, res, metric, mu, BT_LOWER_IS_BETTER, x.x, x.n);
-		res->iterations_per_sample = (uint64_t)(loops * inner);
+		if (loops * inner < 1.8e19) /* else out of range: unknown */
+			res->iterations_per_sample = (uint64_t)(loops * inner);
 	}
 	if (!rc && duration > 0)
 		res->wall_s = duration;

@@ -89,17 +89,12 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 	static const char *const stats[] = { "mean", "stddev", "median", "min", "max", "iqr",
 		"q1", "q3", "ops", NULL };
 	double sv[9];
-	int have[9] = { 0 };
-	for (int k = 0; stats[k]; k++) {
-		const json_t *v = json_object_get(st, stats[k]);
-		if (!v || json_is_null(v))
-			continue;
-		if (!bt__imp_num(v, &sv[k])) {
-			char f[32];
-			snprintf(f, sizeof f, "stats.%s", stats[k]);
-			return schema(err, label, i, f, "expected a number");
-		}
-		have[k] = 1;
+	int have[9];
+	int bad_stat = bt__imp_source_stats(st, stats, sv, have);
+	if (bad_stat >= 0) {
+		char f[32];
+		snprintf(f, sizeof f, "stats.%s", stats[bad_stat]);
+		return schema(err, label, i, f, "expected a number");
 	}
 	double it = 0;
 	const json_t *itv = json_object_get(st, "iterations");
@@ -138,14 +133,8 @@ static int one(struct bt_run *run, const json_t *o, size_t i, const char *label,
 	if (json_is_string(grp) && !(r->group = bt_run_strdup(run, json_string_value(grp))))
 		goto out;
 	r->iterations_per_sample = (uint64_t)it;
-	if ((rc = bt__imp_add_metric(run, r, "time", "s", BT_LOWER_IS_BETTER, x, n)))
+	if ((rc = bt__imp_add_time(run, r, x, n, stats, sv, have)))
 		goto out;
-	for (int k = 0; stats[k]; k++) {
-		char name[32];
-		snprintf(name, sizeof name, "time.source_%s", stats[k]);
-		if (have[k] && (rc = bt__imp_add_counter(run, r, name, sv[k])))
-			goto out;
-	}
 	const char *key;
 	json_t *v;
 	json_object_foreach(json_object_get(o, "extra_info"), key, v) {

@@ -307,6 +307,9 @@ struct lines {
 	struct bt_strbuf *names;
 	size_t ns;
 	int geo;               /* log x */
+	/* ablations: the benchmark of result i (abl) or of series s (sabl)
+	 * has a "none" variant in the group */
+	unsigned char *abl, *sabl;
 };
 
 static void lines_release(struct lines *l)
@@ -317,6 +320,51 @@ static void lines_release(struct lines *l)
 	free(l->ax);
 	free(l->first);
 	free(l->names);
+	free(l->abl);
+	free(l->sabl);
+}
+
+struct name_pos {
+	const char *name;
+	size_t i;
+};
+
+static int cmp_name_pos(const void *a, const void *b)
+{
+	const struct name_pos *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* l->abl and l->sabl (struct lines): the results with a name sorted by
+ * it, then each run of one name marked when one of them has the variant
+ * "none"; O(n log n). */
+static int mark_ablations(struct lines *l)
+{
+	const struct bt_run *run = l->run;
+	size_t n = l->n, k = 0;
+	struct name_pos *v = malloc((n ? n : 1) * sizeof *v);
+	l->abl = calloc(n ? n : 1, 1);
+	l->sabl = calloc(n ? n : 1, 1);
+	if (!v || !l->abl || !l->sabl) {
+		free(v);
+		return BT_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (run->results[l->idx[i]].name)
+			v[k++] = (struct name_pos){ run->results[l->idx[i]].name, i };
+	qsort(v, k, sizeof *v, cmp_name_pos);
+	for (size_t a = 0, b; a < k; a = b) {
+		int none = 0;
+		for (b = a; b < k && strcmp(v[b].name, v[a].name) == 0; b++)
+			none |= streq(variant_of(&run->results[l->idx[v[b].i]]), "none");
+		for (size_t j = a; j < b; j++)
+			l->abl[v[j].i] = (unsigned char)none;
+	}
+	free(v);
+	for (size_t i = 0; i < n; i++)
+		l->sabl[l->sid[i]] = l->abl[i];
+	return 0;
 }
 
 static int lines_build(struct lines *l, const struct bt_run *run, const size_t *idx,
@@ -374,17 +422,7 @@ static int lines_build(struct lines *l, const struct bt_run *run, const size_t *
 			return BT_ENOMEM;
 	}
 	l->geo = bt_svg_is_geometric(l->ax, n);
-	return 0;
-}
-
-/* A benchmark of the group with a "none" variant (ablation). */
-static int is_ablation(const struct bt_run *run, const size_t *idx, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (streq(run->results[idx[i]].name, name) &&
-		    streq(variant_of(&run->results[idx[i]]), "none"))
-			return 1;
-	return 0;
+	return mark_ablations(l);
 }
 
 struct chart_spec {
@@ -422,7 +460,7 @@ static void draw_lines(struct builder *b, const char *group, const struct lines 
 	for (size_t s = 0; s < l->ns; s++) {
 		const char *name = b->run->results[l->first[s]].name;
 		if ((sp->skip_name && streq(name, sp->skip_name)) ||
-		    (sp->skip_ablation && is_ablation(b->run, l->idx, l->n, name)))
+		    (sp->skip_ablation && l->sabl[s]))
 			continue;
 		struct bt_svg_series *se = &ss[ns++];
 		se->name = bt_strbuf_str(&l->names[s]);
@@ -548,7 +586,7 @@ static void speedup_chart(struct builder *b, const char *group, const struct lin
 	const char *base = NULL;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct bt_result *r = &run->results[l->idx[i]];
-		if (!r->name || is_ablation(run, l->idx, l->n, r->name))
+		if (!r->name || l->abl[i])
 			continue;
 		if (b->baseline && streq(r->name, b->baseline)) {
 			base = r->name;
@@ -563,7 +601,7 @@ static void speedup_chart(struct builder *b, const char *group, const struct lin
 	for (size_t i = 0; i < l->n; i++) {
 		const struct bt_result *r = &run->results[l->idx[i]];
 		yv[i] = NAN;
-		if (streq(r->name, base) || !r->name || is_ablation(run, l->idx, l->n, r->name))
+		if (streq(r->name, base) || !r->name || l->abl[i])
 			continue;
 		const struct bt_metric *m;
 		double v = metric_median(r, b->metric, &m);

@@ -396,8 +396,11 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 		if (!params)
 			goto oom;
 		for (size_t k = 0; k < r->n_params; k++)
-			json_object_set_new(params, r->param_kv[k].key,
-					    json_string(r->param_kv[k].value));
+			if (json_object_set_new(params, r->param_kv[k].key,
+						json_string(r->param_kv[k].value))) {
+				json_decref(params);
+				goto oom;
+			}
 		row = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s?, s:o, s:o, s:o, s:o,"
 				" s:o, s:o, s:o, s:s, s:b, s:I, s:I, s:s?}",
 				"series_key", r->series_key, "name", r->name,
@@ -439,18 +442,21 @@ int bt_comparison_to_json(const struct bt_run_cmp *c, const struct bt_run *a,
 						    : json_null()))
 			goto oom;
 	}
-	if (json_object_set_new(root, "metric", json_string(c->metric)) ||
-	    json_object_set_new(root, "a", run_ref(a)) ||
-	    json_object_set_new(root, "b", run_ref(b)) ||
-	    json_object_set_new(root, "alpha", json_real(o->verdict.alpha)) ||
-	    json_object_set_new(root, "delta", json_real(o->verdict.delta)) ||
-	    json_object_set_new(root, "correction",
-				json_string(correction_name(o->correction))) ||
-	    json_object_set_new(root, "geomean", num_or_null(c->geomean)) ||
-	    json_object_set_new(root, "counts", counts) ||
-	    json_object_set_new(root, "rows", rows))
+	/* every set runs: each takes its value, also when it fails, so
+	 * that counts and rows are root's whatever happens */
+	int bad = json_object_set_new(root, "metric", json_string(c->metric));
+	bad |= json_object_set_new(root, "a", run_ref(a));
+	bad |= json_object_set_new(root, "b", run_ref(b));
+	bad |= json_object_set_new(root, "alpha", json_real(o->verdict.alpha));
+	bad |= json_object_set_new(root, "delta", json_real(o->verdict.delta));
+	bad |= json_object_set_new(root, "correction",
+				   json_string(correction_name(o->correction)));
+	bad |= json_object_set_new(root, "geomean", num_or_null(c->geomean));
+	bad |= json_object_set_new(root, "counts", counts);
+	bad |= json_object_set_new(root, "rows", rows);
+	if (bad)
 		goto oom_owned;
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	text = bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 					JSON_REAL_PRECISION(17));
 	json_decref(root);
 	if (!text)

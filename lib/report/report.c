@@ -521,11 +521,11 @@ static int json_rows(const struct bt_run *run, const struct bt_table *t,
 						    : json_null();
 			bad |= set(o, col->csv_name, v);
 		}
-		if (bad || json_array_append_new(rows, o)) {
-			if (!bad)
-				json_decref(o);
+		/* json_array_append_new takes o even when it fails */
+		if (bad)
+			json_decref(o);
+		if (bad || json_array_append_new(rows, o))
 			return 1;
-		}
 	}
 	return bad;
 }
@@ -660,7 +660,7 @@ int bt_report_json(const struct bt_run *run, const struct bt_table_opts *opts,
 		groups = xs = val = fails = ch = NULL;
 	}
 	if (!bad && !rc) {
-		char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+		char *s = bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 		if (!s) {
 			bad = 1;
 		} else {

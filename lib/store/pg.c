@@ -514,17 +514,20 @@ static int newer_error(struct bt_pg *pg, int version, struct bt_strbuf *err)
 static int migrate_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 {
 	int *version = ud;
+	/* under the lock, the table made first: an advisory lock does not
+	 * refresh the catalog (to_regclass could miss a table another writer
+	 * just committed), taking a table's lock does */
 	int rc = bt__pg_cmd(pg, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK ")", 0, NULL, err);
+	if (!rc)
+		rc = bt__pg_cmd(pg, "CREATE TABLE IF NOT EXISTS schema_version ("
+				" version integer NOT NULL,"
+				" applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, err);
 	if (!rc)
 		rc = read_version(pg, version, err);
 	if (rc)
 		return rc;
 	if (*version > SCHEMA_VERSION)
 		return newer_error(pg, *version, err);
-	if (*version == 0)
-		rc = bt__pg_cmd(pg, "CREATE TABLE IF NOT EXISTS schema_version ("
-				" version integer NOT NULL,"
-				" applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, err);
 	for (int i = *version; !rc && i < SCHEMA_VERSION; i++) {
 		char v[16];
 		const char *p[1] = { v };

@@ -189,7 +189,7 @@ int bt_store_ack_many(struct bt_store *st, const struct bt_ack_req *req, size_t 
 	}
 	if (rc || !changed)
 		goto out;
-	text = json_dumps(acks, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	text = bt__json_dumps(acks, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	if (!text) {
 		rc = BT_ENOMEM;
 		goto out;

@@ -189,14 +189,15 @@ static int intern(struct sqlite_index *h, const char *v, sqlite3_int64 *id,
 	return rc;
 }
 
-/* Binds the strings id of v (NULL for NULL) at i; an SQLite code, or -1
- * with the error in err. */
+/* Binds the strings id of v (NULL for NULL) at i; an SQLite code
+ * (SQLITE_NOMEM when memory ran out), or -1 with the error in err. */
 static int bind_sid(struct sqlite_index *h, sqlite3_stmt *s, int i,
 		    const char *v, struct bt_strbuf *err)
 {
 	sqlite3_int64 id;
-	if (intern(h, v, &id, err))
-		return -1;
+	int rc = intern(h, v, &id, err);
+	if (rc)
+		return rc == BT_ENOMEM ? SQLITE_NOMEM : -1;
 	return id ? sqlite3_bind_int64(s, i, id) : sqlite3_bind_null(s, i);
 }
 

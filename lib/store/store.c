@@ -531,12 +531,14 @@ int bt_store_query(struct bt_store *st, const struct bt_store_filter *f,
 	int rc = bt__store_index_open(st, &h, 1, err);
 	if (rc == BT_ENOTFOUND)
 		return 0; /* an empty store has no index yet */
-	if (rc)
-		return rc;
-	struct bt_store_filter none;
-	memset(&none, 0, sizeof none);
-	rc = st->ops->query(h, f ? f : &none, out, err);
-	st->ops->close(h);
+	if (!rc) {
+		struct bt_store_filter none;
+		memset(&none, 0, sizeof none);
+		rc = st->ops->query(h, f ? f : &none, out, err);
+		st->ops->close(h);
+	}
+	if (rc) /* a failed query holds nothing to release */
+		bt_store_list_release(out);
 	return rc;
 }
 

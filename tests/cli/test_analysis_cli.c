@@ -686,6 +686,58 @@ static void test_history_input(void **state)
 	assert_int_equal(bt("history", "--input", csv, NULL), 0);
 	assert_out_has("no change points\npending index 118: ");
 	assert_out_has("; 3 more points confirm it\n    why: 118 points at ");
+	/* JSON has the events too, each with its evidence and the words of
+	 * the table: a 20% excursion of 2 points at 30 that came back, a 10%
+	 * step at 70, a 20% step in the newest 3 points */
+	bt_strbuf_adds(&s, "index,value\n");
+	seed = 11;
+	for (int i = 0; i < 100; i++)
+		bt_strbuf_addf(&s, "%d,%.17g\n", i,
+			       (i >= 97 ? 130 : i >= 70 ? 110 : i >= 30 && i < 32 ? 120 : 100) +
+				       bt_test_noise(&seed));
+	write_file(csv, s.buf);
+	bt_strbuf_release(&s);
+	assert_int_equal(bt("history", "--input", csv, "--format", "json", NULL), 0);
+	o = out();
+	if (!(root = json_loads(o, 0, NULL)))
+		fail_msg("history --input json: %s", o);
+	free(o);
+	cps = json_object_get(root, "change_points");
+	assert_int_equal(json_array_size(cps), 1);
+	cp = json_array_get(cps, 0);
+	assert_int_equal(json_integer_value(json_object_get(cp, "index")), 70);
+	json_t *evd = json_object_get(cp, "evidence");
+	double sd = json_real_value(json_object_get(evd, "noise_sd"));
+	assert_true(sd > 0.5 && sd < 2); /* the noise's sd is 1 */
+	assert_true(json_real_value(json_object_get(evd, "change_in_noise_sd")) > 5);
+	assert_string_equal(json_string_value(json_object_get(evd, "min_change_rule")),
+			    "noise");
+	assert_int_equal(json_integer_value(json_object_get(evd, "n_before")), 70);
+	const char *why = json_string_value(json_object_get(cp, "explanation"));
+	assert_has(why, "why: 70 points at ");
+	assert_has(why, "x the noise (sd ");
+	assert_has(why, "\nand reaches the ");
+	json_t *ev = json_array_get(json_object_get(root, "reverted"), 0);
+	assert_int_equal(json_array_size(json_object_get(root, "reverted")), 1);
+	assert_string_equal(json_string_value(json_object_get(ev, "kind")), "excursion");
+	assert_int_equal(json_integer_value(json_object_get(ev, "index")), 30);
+	assert_int_equal(json_integer_value(json_object_get(ev, "back")), 32);
+	assert_true(json_real_value(json_object_get(ev, "rel_change")) > 0.15);
+	assert_true(json_real_value(json_object_get(json_object_get(ev, "evidence"),
+						    "noise_sd")) > 0.5);
+	why = json_string_value(json_object_get(ev, "explanation"));
+	assert_has(why, "slower for 2 points (");
+	assert_has(why, "back to ");
+	assert_has(why, "why: every point of it lies beyond the ");
+	ev = json_array_get(json_object_get(root, "pending"), 0);
+	assert_int_equal(json_array_size(json_object_get(root, "pending")), 1);
+	assert_string_equal(json_string_value(json_object_get(ev, "kind")), "step");
+	assert_int_equal(json_integer_value(json_object_get(ev, "index")), 97);
+	assert_int_equal(json_integer_value(json_object_get(ev, "points_to_confirm")), 2);
+	assert_true(json_is_null(json_object_get(ev, "back")));
+	why = json_string_value(json_object_get(ev, "explanation"));
+	assert_has(why, "pending: 3 points from it so far; 2 more confirm it\nwhy: ");
+	json_decref(root);
 	/* --column picks another column; --otava-compat runs too */
 	write_file(csv, "i,ms,other\n0,1,5\n1,1,5\n2,1,5\n");
 	assert_int_equal(bt("history", "--input", csv, "--column", "ms", "--otava-compat",

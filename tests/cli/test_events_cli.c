@@ -172,6 +172,42 @@ static json_t *history_event(const char *array)
 	return e;
 }
 
+/* regressions --format json: one entry, of status, for online n=1 at
+ * SLOW_AT, with its evidence and its explanation holding want; the
+ * counts of the whole. */
+static void regressions_json(const char *status, const char *want, int pending,
+			     int reverted)
+{
+	json_t *root, *e, *ev;
+	char *o;
+
+	assert_int_equal(bt("regressions", "--format", "json", NULL), 0);
+	o = out();
+	if (!(root = json_loads(o, 0, NULL)))
+		fail_msg("regressions json: %s", o);
+	free(o);
+	assert_int_equal(json_integer_value(json_object_get(root, "series")), 3);
+	assert_int_equal(json_integer_value(json_object_get(root, "found")), 0);
+	assert_int_equal(json_integer_value(json_object_get(root, "pending")), pending);
+	assert_int_equal(json_integer_value(json_object_get(root, "reverted")), reverted);
+	assert_int_equal(json_array_size(json_object_get(root, "regressions")), 1);
+	e = json_array_get(json_object_get(root, "regressions"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "status")), status);
+	assert_string_equal(json_string_value(json_object_get(e, "series_key")), online_key);
+	assert_string_equal(json_string_value(json_object_get(e, "name")), "online");
+	assert_string_equal(json_string_value(json_object_get(e, "verdict")), "regressed");
+	assert_int_equal(json_integer_value(json_object_get(e, "index")), SLOW_AT);
+	assert_true(json_real_value(json_object_get(e, "mean_before")) < 1.02e-3);
+	assert_true(json_real_value(json_object_get(e, "mean_after")) > 1.18e-3);
+	/* judged against the noise of 1% points (15 samples each: less) */
+	ev = json_object_get(e, "evidence");
+	assert_true(json_real_value(json_object_get(ev, "noise_sd")) > 0);
+	assert_true(json_real_value(json_object_get(ev, "noise_sd")) < 2e-5);
+	assert_true(json_real_value(json_object_get(ev, "change_in_noise_sd")) > 10);
+	assert_has(json_string_value(json_object_get(e, "explanation")), want);
+	json_decref(root);
+}
+
 /* A 20% slowdown fixed three commits later, as the points arrive. */
 static void test_slowdown_fixed_three_commits_later(void **state)
 {
@@ -198,6 +234,8 @@ static void test_slowdown_fixed_three_commits_later(void **state)
 	assert_has(o, "c30000000000  pending (slower)  online n=1");
 	assert_has(o, "0 regressions in 3 series, 1 pending\n");
 	free(o);
+	regressions_json("pending", "pending: 1 point from it so far; 4 more confirm it\n"
+				    "why: 30 points at 1.00 ms, then 1 at 1.20 ms", 1, 0);
 
 	/* fixed at c33, two points later: pending, with its return */
 	store_until(SLOW_AT + SLOW_LEN + 2);
@@ -240,6 +278,10 @@ static void test_slowdown_fixed_three_commits_later(void **state)
 	assert_has(o, "c30000000000  reverted (slower)  online n=1");
 	assert_has(o, "0 regressions in 3 series, 1 reverted\n");
 	free(o);
+	regressions_json("reverted", "slower for 3 points (1.00 ms -> 1.20 ms), back to "
+				     "1.00 ms at point 33", 0, 1);
+	assert_int_equal(bt("regressions", "--format", "yaml", NULL), 2);
+	assert_err_has("regressions: --format 'yaml': expected table or json");
 
 	/* the dashboard's data: the event in index.js and the series file,
 	 * the same when the series file is kept on a rebuild */

@@ -83,7 +83,8 @@ want = ("crashed", "cannot run %s: No such file or directory (install openmpi-bi
         "or set BT_MPIRUN)" % sys.argv[2])
 assert st["1"] == want and st["2"] == want, st
 PY
-! grep -q "cannot run" "$tmp/err" || fail "the launch error went to stderr: $(cat "$tmp/err")"
+! grep -q "^benchtrack: cannot run" "$tmp/err" ||
+	fail "the launch printed its error: $(cat "$tmp/err")"
 
 # --- without --mpi the distributed cases are skipped, said why -----------
 expect 0 "$build/suite_mpi" --filter allreduce --quick --format none --out "$tmp/skip.json"

@@ -10,8 +10,9 @@
 # run uploaded again is refused; a push that finds the branch moved on is
 # made again on the new tip; `run --upload-to-hub` uploads the run it
 # made. The token is then nowhere: not in the store, the logs (ours and
-# the server's), the clones, the repository, nor on any command line of
-# the processes alive while a push waits in a pre-receive hook.
+# the server's), the clones (the upload's own too, copied while its push
+# waits in a pre-receive hook), the repository, nor on any command line
+# of the processes alive at that moment.
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" upload_hub "$@"
 need_built "$bt" "$build/suite_counts"
@@ -22,6 +23,7 @@ command -v git >/dev/null || fail "git is missing"
 [ -x "$backend" ] || fail "$backend is missing (Debian's git)"
 
 token="hf_T0k3n$$x${RANDOM}Secret"
+basic=$(printf 'u:%s' "$token" | base64 -w0)   # the Authorization header's
 unset HF_TOKEN HF_ENDPOINT GITHUB_RUN_NUMBER GITHUB_RUN_ID GITHUB_EVENT_NAME
 export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp/home GIT_TERMINAL_PROMPT=0
 mkdir -p "$HOME" "$tmp/t" "$tmp/www" "$tmp/root/o"
@@ -157,10 +159,12 @@ expect 0 "${btenv[@]}" HF_TOKEN="$token" GITHUB_RUN_NUMBER=42 "$bt" upload "$tmp
 	--hub o/ds --hub-url "$url" --run-id pr-7
 grep -qx "$base_b/attention/attention_benchmark_20261123_080000.json" "$tmp/out" ||
 	fail "--run-id with GITHUB_RUN_NUMBER: $(cat "$tmp/out")"
-expect 0 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "$url" --scheduled --token - \
-	<<< "$token"
+# (git's tracing asked for: not passed on)
+expect 0 "${btenv[@]}" GIT_TRACE=1 GIT_TRACE_CURL=1 GIT_CURL_VERBOSE=1 "$bt" upload "$a" \
+	--hub o/ds --hub-url "$url" --scheduled --token - <<< "$token"
 grep -qx "$base_s/benchmark_summary_$stamp.json" "$tmp/out" ||
 	fail "--scheduled: $(cat "$tmp/out")"
+! grep -qi "authorization\|trace" "$tmp/err" || fail "git traced the upload: $(cat "$tmp/err")"
 
 git clone -q "$repo" "$tmp/check"
 (cd "$tmp/check" && git ls-files | sort) > "$tmp/tree"
@@ -267,6 +271,10 @@ for _ in $(seq 600); do
 done
 [ -e "$tmp/holding" ] || { rm -f "$tmp/hold"; fail "the push never reached the hook: $(cat "$tmp/run.err")"; }
 ps -eo pid,args > "$tmp/ps.txt"
+# the upload's own clone, alive now: its configuration and files hold no token
+held=$(ls -d "$tmp"/t/benchtrack-hub-*/repo/.git 2>/dev/null || true)
+[ -n "$held" ] || { rm -f "$tmp/hold"; fail "no clone of the upload in TMPDIR"; }
+cp -r "$held/.." "$tmp/held-clone"
 for f in /proc/[0-9]*/cmdline; do
 	{ tr '\0' ' ' < "$f"; } 2>/dev/null || true
 	echo
@@ -284,18 +292,21 @@ expect 2 "$bt" run "$build/suite_counts" --run-id x --no-store
 grep -q "upload-to-hub" "$tmp/err" || fail "--run-id alone: $(cat "$tmp/err")"
 
 # --- the token is nowhere -----------------------------------------------------------
+grep -q "url = http://u@127.0.0.1:$port/datasets/o/ds$" "$tmp/held-clone/.git/config" ||
+	fail "the upload's clone has another remote: $(cat "$tmp/held-clone/.git/config")"
 [ -z "$(ls -A "$tmp/t")" ] || fail "upload left files in TMPDIR: $(ls -A "$tmp/t")"
 git -C "$tmp/check" pull -q
 for where in "$tmp/ps.txt" "$tmp/cmdlines.txt" "$tmp/store" "$tmp/check" "$tmp/seed" \
+	"$tmp/held-clone" \
 	"$tmp/server-access.log" "$tmp/server-error.log" "$tmp/run.out" "$tmp/run.err" \
 	"$tmp/out" "$tmp/err" "$repo"; do
 	if grep -rqaF -- "$token" "$where"; then
 		fail "the token is in $where"
 	fi
 done
-leaks=$(grep -rlaF -- "$token" "$tmp" | grep -vx "$tmp/users" || true)
+leaks=$(grep -rlaF -e "$token" -e "$basic" "$tmp" | grep -vx "$tmp/users" || true)
 [ -z "$leaks" ] || fail "the token is in $leaks"
-if git -C "$repo" log -p --all | grep -qF -- "$token"; then
+if git -C "$repo" log -p --all | grep -qF -e "$token" -e "$basic"; then
 	fail "the token is in the repository's history"
 fi
 if git -C "$tmp/check" config --list --show-origin | grep -qF -- "$token"; then

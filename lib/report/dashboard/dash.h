@@ -141,7 +141,8 @@ static inline void bt__js_close(struct bt_strbuf *b, char c)
 int bt__dash_put_file_at(const char *dir, const char *rel, const char *data, size_t len,
 			 unsigned tag, struct bt_strbuf *err);
 
-/* bt__dash_put_file_at into d->dir (tag 0), counted in d->stats.files. */
+/* bt__dash_put_file_at into d->dir (tag 0), counted in d->stats.files;
+ * BT_ENOMEM when d->file or d->series_ix ran out of memory (failed). */
 int bt__dash_put_file(struct dash *d, const char *rel, const char *data, size_t len);
 
 /* strcmp for qsort and bsearch over an array of char *. */

@@ -110,6 +110,10 @@ out:
 
 int bt__dash_put_file(struct dash *d, const char *rel, const char *data, size_t len)
 {
+	/* the text of d->file or of the index's series cut short by an
+	 * append that ran out of memory is never written */
+	if (d->file.failed || d->series_ix.failed)
+		return BT_ENOMEM;
 	int rc = bt__dash_put_file_at(d->dir, rel, data, len, 0, d->err);
 	if (!rc)
 		d->stats.files++;

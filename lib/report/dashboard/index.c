@@ -210,7 +210,7 @@ int bt__dash_write_pages(struct dash *d)
 			}
 			bt_strbuf_adds(b, s);
 			snprintf(rel, sizeof rel, "%s", a->name);
-			rc = bt__dash_put_file(d, rel, b->buf, b->len);
+			rc = esc.failed ? BT_ENOMEM : bt__dash_put_file(d, rel, b->buf, b->len);
 		} else {
 			snprintf(rel, sizeof rel, "assets/%s", a->name);
 			rc = bt__dash_put_file(d, rel, (const char *)a->data, a->len);

@@ -316,6 +316,7 @@ static int run_file(struct bt_strbuf *f, const struct bt_run *run, struct bt_str
 		if (r->status == BT_STATUS_OK || r->status == BT_STATUS_SKIPPED)
 			continue;
 		case_name(&cn, r);
+		f->failed |= cn.failed; /* a name cut short cuts the file */
 		bt_strbuf_addc(f, '{');
 		bt__js_kstr(f, "case", bt_strbuf_str(&cn));
 		bt__js_kstr(f, "status", bt_status_name(r->status));
@@ -326,7 +327,7 @@ static int run_file(struct bt_strbuf *f, const struct bt_run *run, struct bt_str
 	}
 	bt__js_close(f, ']');
 	bt_strbuf_adds(f, "});\n");
-	return 0;
+	return f->failed ? BT_ENOMEM : 0; /* an append ran out of memory */
 }
 
 /* 1 when dir/rel exists and starts with RUN_FORMAT. */

@@ -389,7 +389,7 @@ static int add_rec(struct dash *d, const struct bt_series *s, const char *stem, 
 	r->metric = strdup(s->metric ? s->metric : "time");
 	r->stem = strdup(stem);
 	r->ix = strndup(d->series_ix.buf + ix0, d->series_ix.len - ix0);
-	oom = !r->key || !r->metric || !r->stem || !r->ix;
+	oom = !r->key || !r->metric || !r->stem || !r->ix || d->series_ix.failed;
 	if (!oom)
 		oom = bt__dash_push_regs(&r->regs, &r->n_regs, &alloc_regs, d->regs + regs0,
 					 d->n_regs - regs0) ||

@@ -22,7 +22,8 @@
 #   pg_restart         pg_stop then pg_start_again
 #   pg_admin SQL...    runs SQL as the superuser (psql -At, stops on error),
 #                      in the database bt unless PG_ADMIN_DB says otherwise
-#   pg_sql SQL...      runs SQL as bt in bt (psql -At), output on stdout
+#   pg_sql SQL...      runs SQL as bt in bt (psql -At; another database of
+#                      bt's with PG_SQL_DB=NAME), output on stdout
 #   pg_cleanup         stops the server if it runs; the EXIT trap calls it
 #                      before removing $tmp. A test that sets its own EXIT
 #                      trap must call pg_cleanup in it.
@@ -112,7 +113,7 @@ pg_admin() {
 
 pg_sql() {
 	PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" \
-		-U "$PG_USER" -d "$PG_DB" -c "$*"
+		-U "$PG_USER" -d "${PG_SQL_DB:-$PG_DB}" -c "$*"
 }
 
 pg_stop() {
