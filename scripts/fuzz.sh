@@ -56,7 +56,7 @@ for t in $targets; do
 	w=$out/$t
 	read -r rc secs <"$w/status"
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$w/log" | tail -1)
-	cov=$(grep -o 'cov: [0-9]*' "$w/log" | tail -1 | cut -d' ' -f2)
+	cov=$(grep -o 'cov: [0-9]*' "$w/log" | tail -1 | cut -d' ' -f2 || true)
 	arts=$(cd "$w" && ls -d crash-* leak-* timeout-* oom-* slow-unit-* 2>/dev/null | grep -v '^slow-unit' || true)
 	what=${arts:-none}
 	if [ "$rc" != 0 ] || [ -n "$arts" ]; then

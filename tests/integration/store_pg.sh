@@ -165,14 +165,17 @@ grep -q "postgresql://nopriv@127.0.0.1:$PG_PORT/bt: permission denied" "$tmp/err
 grep -q "nopriv-secret" "$tmp/err" && fail "no privileges: the password is in the message"
 
 # a server restarted while a command waits on it: retried, done once
-locker() { PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U bt -d bt; }
-mkfifo "$tmp/lock.in"
-locker < "$tmp/lock.in" > "$tmp/lock.out" 2>&1 &
+# (a session holds the runs table locked until the restart ends it)
+PGPASSWORD=$PG_PASSWORD "$PG_BIN/psql" -X -q -At -h 127.0.0.1 -p "$PG_PORT" -U bt -d bt \
+	-c "BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" > "$tmp/lock.out" 2>&1 &
 lock_pid=$!
-exec 7> "$tmp/lock.in"
-echo "BEGIN; LOCK TABLE runs IN ACCESS EXCLUSIVE MODE; SELECT 'locked';" >&7
-for _ in $(seq 1 600); do grep -q locked "$tmp/lock.out" && break; sleep 0.1; done
-grep -q locked "$tmp/lock.out" || fail "could not lock the runs table: $(cat "$tmp/lock.out")"
+locked=0
+for _ in $(seq 1 600); do
+	locked=$(pg_sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'runs' AND l.mode = 'AccessExclusiveLock' AND l.granted")
+	[ "$locked" -ge 1 ] && break
+	sleep 0.1
+done
+[ "$locked" -ge 1 ] || fail "could not lock the runs table: $(cat "$tmp/lock.out")"
 "$bt" run "$build/suite_faults" "${quick[@]}" --type restart --store "$url" > "$tmp/r.out" 2> "$tmp/r.err" &
 run_pid=$!
 waiting=0
@@ -184,8 +187,7 @@ for _ in $(seq 1 600); do
 done
 [ "$waiting" -ge 1 ] || fail "run never waited on the lock: $(cat "$tmp/r.err")"
 pg_restart # ends every session: the lock, and the run's connection mid-transaction
-exec 7>&-
-wait "$lock_pid" || true
+wait "$lock_pid" && fail "the locking session outlived the restart"
 wait "$run_pid" || fail "run across a server restart: exit $?: $(cat "$tmp/r.err")"
 cat "$tmp/r.out" "$tmp/r.err" >> "$log"
 grep -q "^stored $PG_URL_NOPW#" "$tmp/r.err" || fail "restart: $(cat "$tmp/r.err")"
