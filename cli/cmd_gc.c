@@ -63,6 +63,9 @@ static int cmd_gc(int argc, char **argv)
 			printf("would archive %zu run%s older than %d days from %s "
 			       "(dry run: nothing changed)\n", n, n == 1 ? "" : "s",
 			       o.keep_days, bt_store_dir(st));
+		else if (bt_store_is_remote(st)) /* a flag in the database */
+			printf("archived %zu run%s older than %d days in %s\n",
+			       n, n == 1 ? "" : "s", o.keep_days, bt_store_dir(st));
 		else
 			printf("archived %zu run%s older than %d days into %s/archive\n",
 			       n, n == 1 ? "" : "s", o.keep_days, bt_store_dir(st));

@@ -191,13 +191,7 @@ static int cmd_regressions(int argc, char **argv)
 	bt_cp_cache_save(r.q.cache, NULL);
 	if (r.json) {
 		/* the shape of serve's /api/regressions */
-		json_t *root = json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}",
-					 "series", (json_int_t)n_series,
-					 "found", (json_int_t)r.q.found,
-					 "acknowledged", (json_int_t)r.q.acked,
-					 "pending", (json_int_t)r.q.n_pending,
-					 "reverted", (json_int_t)r.q.n_reverted,
-					 "regressions", r.json);
+		json_t *root = cli_json_regressions(n_series, &r.q, r.json);
 		char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 							     JSON_REAL_PRECISION(17))
 				  : NULL;

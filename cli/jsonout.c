@@ -185,6 +185,15 @@ json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_po
 			 "machine", s->machine);
 }
 
+json_t *cli_json_regressions(size_t n_series, const struct cli_regressions *q,
+			     json_t *list)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}", "series", (json_int_t)n_series,
+			 "found", (json_int_t)q->found, "acknowledged", (json_int_t)q->acked,
+			 "pending", (json_int_t)q->n_pending, "reverted",
+			 (json_int_t)q->n_reverted, "regressions", list);
+}
+
 json_t *cli_json_regression_event(const struct bt_series *s,
 				  const struct bt_series_event *e, int acked)
 {

@@ -57,6 +57,13 @@ json_t *cli_json_regression(const struct bt_series *s, const struct bt_change_po
  * points_to_confirm as in cli_json_event. */
 json_t *cli_json_regression_event(const struct bt_series *s,
 				  const struct bt_series_event *e, int acked);
+/* The whole answer of /api/regressions (and regressions --format json):
+ * {series, found, acknowledged, pending, reverted, regressions} with the
+ * counts of q (struct cli_regressions, cmd.h) and list, the entries above
+ * (a reference taken). NULL: out of memory. */
+struct cli_regressions;
+json_t *cli_json_regressions(size_t n_series, const struct cli_regressions *q,
+			     json_t *list);
 
 /* An event of s (bt_series_events: a pending change, a reverted
  * excursion): {status ("pending" or "reverted"), kind ("step" or

@@ -174,6 +174,16 @@ uint64_t bt__mix64(uint64_t x);
 struct json_t;
 char *bt__json_dumps(const struct json_t *v, size_t flags);
 
+/* json_loadb(buf, len, flags, je), but NULL with *oom = 1 whenever one of
+ * jansson's allocations failed meanwhile: jansson 2.14's lexer drops a
+ * character it could not append and goes on (a run id one digit short),
+ * and may call a failed allocation a syntax error. Watches through
+ * jansson's allocation functions, wrapped on first use (whatever they
+ * were then). je may be NULL; *oom is 0 otherwise. */
+struct json_error_t;
+struct json_t *bt__json_loadb(const char *buf, size_t len, size_t flags,
+			      struct json_error_t *je, int *oom);
+
 /* Reads a whole file with a size cap: *data is malloc'd and NUL-terminated
  * (caller frees). BT_ENOTFOUND, BT_EIO, BT_ETOOBIG with the path in err. */
 int bt__read_file(const char *path, size_t cap, char **data, size_t *len,
@@ -241,7 +251,9 @@ char *bt__url_redact(const char *url);
 struct bt_store;
 int bt__store_load_summary(struct bt_store *st, const char *ref, struct bt_run *run,
 			   struct bt_strbuf *err);
-/* 1 when dir names a PostgreSQL store: "postgresql://" or "postgres://". */
+/* 1 when dir names a PostgreSQL store: a "postgresql://" or "postgres://"
+ * URL, or a libpq key=value string (starting "host=", "dbname=", "user=",
+ * "port=", "hostaddr=", "password=" or "service="). */
 int bt__pg_is_url(const char *dir);
 
 /* --- file-system helpers (lib/fsutil.c): paths, directories, links, the

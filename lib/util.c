@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "internal.h"
 
@@ -489,4 +490,40 @@ char *bt__json_dumps(const struct json_t *v, size_t flags)
 		return NULL;
 	}
 	return bt_strbuf_detach(&sb);
+}
+
+/* jansson's allocation functions as they were, wrapped to note failures
+ * of this thread's parse */
+static json_malloc_t json_malloc_prev;
+static _Thread_local int json_alloc_failed;
+static pthread_once_t json_watch_once = PTHREAD_ONCE_INIT;
+
+static void *json_malloc_watched(size_t n)
+{
+	void *p = json_malloc_prev(n);
+	if (!p)
+		json_alloc_failed = 1;
+	return p;
+}
+
+static void json_watch(void)
+{
+	json_free_t free_fn;
+	json_get_alloc_funcs(&json_malloc_prev, &free_fn);
+	json_set_alloc_funcs(json_malloc_watched, free_fn);
+}
+
+json_t *bt__json_loadb(const char *buf, size_t len, size_t flags, json_error_t *je, int *oom)
+{
+	json_error_t own;
+	pthread_once(&json_watch_once, json_watch);
+	json_alloc_failed = 0;
+	json_t *root = json_loadb(buf, len, flags, je ? je : &own);
+	*oom = json_alloc_failed ||
+	       (!root && json_error_code(je ? je : &own) == json_error_out_of_memory);
+	if (*oom) {
+		json_decref(root);
+		root = NULL;
+	}
+	return root;
 }

@@ -454,6 +454,22 @@
 		return tr;
 	}
 
+	/* Appends to tr the cells a change point and an event c of series s
+	 * share in the trend page's table: the date and commit (to its run) of
+	 * point c.i, the values before and after, the change, the p-value.
+	 * Returns tr. */
+	function changeCells(tr, s, c, unit) {
+		tr.appendChild(td(day(s.t[c.i])));
+		var cc = td(null, "mono");
+		cc.appendChild(link("run.html#" + safe(s.run[c.i]), short(s.commit[c.i])));
+		tr.appendChild(cc);
+		tr.appendChild(td(fmtQ(c.before, unit), "num"));
+		tr.appendChild(td(fmtQ(c.after, unit), "num"));
+		tr.appendChild(td(fmtPct(c.rel), "num " + (c.worse ? "bad" : "good")));
+		tr.appendChild(td(fmtP(c.p), "num"));
+		return tr;
+	}
+
 	function pageIndex() {
 		load("index", "", "data/index.js").then(function (ix) {
 			var t = ix.totals;
@@ -695,29 +711,13 @@
 		if (!cps.length && !(s.ev || []).length)
 			$("#changes").appendChild(el("p", { cls: "muted", text: "No change points." }));
 		cps.forEach(function (p) {
-			var tr = el("tr", { cls: "cp" });
-			tr.appendChild(td(day(s.t[p.i])));
-			var c = td(null, "mono");
-			c.appendChild(link("run.html#" + safe(s.run[p.i]), short(s.commit[p.i])));
-			tr.appendChild(c);
-			tr.appendChild(td(fmtQ(p.before, unit), "num"));
-			tr.appendChild(td(fmtQ(p.after, unit), "num"));
-			tr.appendChild(td(fmtPct(p.rel), "num " + (p.worse ? "bad" : "good")));
-			tr.appendChild(td(fmtP(p.p), "num"));
+			var tr = changeCells(el("tr", { cls: "cp" }), s, p, unit);
 			tr.appendChild(td((p.worse ? "regressed" : "improved") + (p.acked ? " (acknowledged)" : ""),
 				p.acked ? "muted" : p.worse ? "bad" : "good"));
 			tb.appendChild(tr);
 		});
 		(s.ev || []).forEach(function (e) {
-			var tr = el("tr", { cls: "ev " + (e.s === 1 ? "reverted" : "pending") });
-			tr.appendChild(td(day(s.t[e.i])));
-			var c = td(null, "mono");
-			c.appendChild(link("run.html#" + safe(s.run[e.i]), short(s.commit[e.i])));
-			tr.appendChild(c);
-			tr.appendChild(td(fmtQ(e.before, unit), "num"));
-			tr.appendChild(td(fmtQ(e.after, unit), "num"));
-			tr.appendChild(td(fmtPct(e.rel), "num " + (e.worse ? "bad" : "good")));
-			tr.appendChild(td(fmtP(e.p), "num"));
+			var tr = changeCells(el("tr", { cls: "ev " + (e.s === 1 ? "reverted" : "pending") }), s, e, unit);
 			tr.appendChild(td(eventState(e, e.x ? s.commit[e.e] : null) + (e.acked ? " (acknowledged)" : ""),
 				e.s === 1 || e.acked ? "muted" : e.worse ? "bad" : "good"));
 			tb.appendChild(tr);

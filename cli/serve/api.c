@@ -352,13 +352,7 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 			root = json_pack("{s:I, s:O}", "count", (json_int_t)n_series,
 					 "series", w.out);
 		else
-			root = json_pack("{s:I, s:I, s:I, s:I, s:I, s:O}",
-					 "series", (json_int_t)n_series,
-					 "found", (json_int_t)w.q.found,
-					 "acknowledged", (json_int_t)w.q.acked,
-					 "pending", (json_int_t)w.q.n_pending,
-					 "reverted", (json_int_t)w.q.n_reverted,
-					 "regressions", w.out);
+			root = cli_json_regressions(n_series, &w.q, w.out);
 		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(root);
 	}

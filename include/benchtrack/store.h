@@ -51,7 +51,19 @@ enum bt_store_flags {
  * BT_STORE_NO_REBUILD; the notify hook (bt_store_set_notify) reports it,
  * and where the store cannot be written that is an error naming
  * `benchtrack reindex`. *out is freed with bt_store_close. Errors name the
- * path. */
+ * path.
+ *
+ * A PostgreSQL store: dir a "postgresql://" or "postgres://" URL or a libpq
+ * key=value string ("host=... dbname=..."; PG* variables and ~/.pgpass
+ * fill in as for psql). The database holds everything (docs/STORE.md
+ * "Team stores"); a writable open creates or migrates the schema, a
+ * read-only one of an empty database reads as an empty store. Messages
+ * name it without its password. Then every function here may also
+ * return, after retrying transient failures with reconnects for about
+ * 8 s: BT_EUNREACHABLE (connection refused or lost, server shutting
+ * down or starting: the store cannot be reached; `run` keeps the run in
+ * a local file), BT_EAUTH (password or privileges refused),
+ * BT_EUNSUPPORTED (a schema newer than this code). */
 int bt_store_open(struct bt_store **out, const char *dir, int flags,
 		  struct bt_strbuf *err);
 void bt_store_close(struct bt_store *st);
@@ -73,7 +85,10 @@ int bt_store_stamp(struct bt_store *st, char *out, size_t size,
  * the malloc'd path of the stored run.json (caller frees). A run id that is
  * already stored is BT_EEXISTS. On a failure after the run directory was
  * renamed into place the run is kept (the files are the record) and the
- * error says that verify --repair completes it. */
+ * error says that verify --repair completes it. On a PostgreSQL store
+ * the run and its rows are one transaction keyed by the run id (whole or
+ * not at all; BT_EEXISTS when the id is there, except for this put's own
+ * run after a commit whose answer was lost); *path is "URL#RUNID". */
 int bt_store_put(struct bt_store *st, const struct bt_run *run, char **path,
 		 struct bt_strbuf *err);
 
@@ -133,7 +148,9 @@ void bt_store_list_release(struct bt_store_list *l);
  * index or by a path relative to the store) whose run.json or directory
  * is a symbolic link: store files are never read through links, while a
  * path given as is (absolute or relative to the working directory) is.
- * *path receives the malloc'd run.json path. */
+ * *path receives the malloc'd run.json path. On a PostgreSQL store only
+ * a file path resolves (a stored run is no file: BT_EUNSUPPORTED; use
+ * bt_store_load). */
 int bt_store_resolve(struct bt_store *st, const char *ref, char **path,
 		     struct bt_strbuf *err);
 

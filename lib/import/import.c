@@ -143,16 +143,11 @@ static json_t *load(const char *text, size_t len, size_t line_base, const char *
 		return NULL;
 	}
 	json_error_t je;
-	json_t *root = json_loadb(q, strlen(q), 0, &je);
+	int short_of_memory;
+	json_t *root = bt__json_loadb(q, strlen(q), 0, &je, &short_of_memory);
 	if (!root && strlen(q) != len + n_pos)
 		snprintf(je.text, sizeof je.text, "a NUL byte in the text");
-	/* jansson does not always say that memory ran out (as in
-	 * lib/result/json.c): a text that fails and then parses was short
-	 * of memory */
-	json_t *again = root || json_error_code(&je) == json_error_out_of_memory ? NULL
-		: json_loadb(q, strlen(q), 0, NULL);
-	if (again || (!root && json_error_code(&je) == json_error_out_of_memory)) {
-		json_decref(again);
+	if (short_of_memory) {
 		*oom = 1;
 		bt_error(err, BT_ENOMEM, "%s: out of memory", label);
 	} else if (!root)
@@ -208,7 +203,8 @@ static json_t *load_lines(const char *text, size_t len, const char *label, int *
 }
 
 /* 1 when text[0..len) has a second non-empty line and its first non-empty
- * line alone is a JSON object: JSON Lines rather than one document. */
+ * line alone is a JSON object: JSON Lines rather than one document; -1
+ * when memory ran out. */
 static int looks_like_lines(const char *text, size_t len)
 {
 	size_t i = 0, nonempty = 0, first_b = 0, first_e = 0;
@@ -234,7 +230,7 @@ static int looks_like_lines(const char *text, size_t len)
 	bt_strbuf_release(&tmp);
 	int yes = json_is_object(o);
 	json_decref(o);
-	return yes;
+	return oom ? -1 : yes;
 }
 
 /* bt__import_parse; *oom set when it failed for memory. */
@@ -252,7 +248,14 @@ static json_t *parse_root(const char *text, size_t len, const char *label, int *
 	}
 	struct bt_strbuf first = BT_STRBUF_INIT;
 	json_t *root = load(text, len, 0, label, &first, oom);
-	if (!root && !*oom && looks_like_lines(text, len)) {
+	int lines = root || *oom ? 0 : looks_like_lines(text, len);
+	if (lines < 0) {
+		*oom = 1;
+		bt_strbuf_release(&first);
+		bt_error(err, BT_ENOMEM, "%s: out of memory", label);
+		return NULL;
+	}
+	if (lines) {
 		bt_strbuf_release(&first);
 		root = load_lines(text, len, label, oom, err);
 		if (root)

@@ -551,18 +551,9 @@ static json_t *parse(struct rd *rd, const char *text, size_t len, int *rc)
 			       rd->name, RUN_MAX_BYTES);
 		return NULL;
 	}
-	json_t *root = json_loadb(text ? text : "", text ? len : 0,
-				  JSON_REJECT_DUPLICATES, &je);
-	/* jansson does not always say that memory ran out (an empty or a
-	 * syntax error instead): a text that fails and then parses was
-	 * short of memory, not malformed */
-	int oom = !root && json_error_code(&je) == json_error_out_of_memory;
-	if (!root && !oom) {
-		json_t *again = json_loadb(text ? text : "", text ? len : 0,
-					   JSON_REJECT_DUPLICATES, NULL);
-		oom = again != NULL;
-		json_decref(again);
-	}
+	int oom;
+	json_t *root = bt__json_loadb(text ? text : "", text ? len : 0,
+				      JSON_REJECT_DUPLICATES, &je, &oom);
 	if (oom)
 		*rc = bt_error(rd->err, BT_ENOMEM, "%s: out of memory", rd->name);
 	else if (!root)

@@ -148,15 +148,8 @@ static void child(const struct bt_case *c, const struct bt_config *cfg, int fd,
 	r->peak_memory_bytes = bt__peak_rss();
 	if (bt_result_to_json(r, &out, NULL))
 		_exit(72);
-	size_t off = 0;
-	while (off < out.len) {
-		ssize_t w = write(fd, out.buf + off, out.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(73);
-		off += (size_t)w;
-	}
+	if (bt__write_all(fd, out.buf, out.len))
+		_exit(73);
 	_exit(0);
 }
 

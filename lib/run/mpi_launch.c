@@ -19,6 +19,7 @@
 
 #include "benchtrack/exec.h"
 #include "dist.h"
+#include "proc.h"
 
 int bt__mpi_prepare(const struct bt_case *c, const struct bt_config *cfg,
 		    struct bt_run *run, struct bt_result *r, char *result_path,
@@ -79,14 +80,7 @@ static void launch_fail(int err_fd, const char *fmt, ...)
 	int n = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(err_fd, msg + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	bt__write_all(err_fd, msg, len);
 	_exit(127);
 }
 

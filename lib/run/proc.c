@@ -1,5 +1,6 @@
-/* A child process's pidfd, its pipes read without blocking, its group
- * killed and the child reaped (contracts in lib/run/proc.h). */
+/* A child process's pidfd, its pipes read without blocking or written
+ * whole, its group killed and the child reaped (contracts in
+ * lib/run/proc.h). */
 #include <errno.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -35,6 +36,22 @@ ptrdiff_t bt__read_some(int *fd, char *buf, size_t size)
 		*fd = -1;
 	}
 	return -1;
+}
+
+int bt__write_all(int fd, const void *p, size_t n)
+{
+	const char *b = p;
+	size_t off = 0;
+
+	while (off < n) {
+		ssize_t w = write(fd, b + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 pid_t bt__reap_group(pid_t pid, int kill_group, int *status, struct rusage *ru)

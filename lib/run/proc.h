@@ -1,7 +1,7 @@
 /* What the files that start a child process share (internal to lib/run/:
- * isolate.c for a case, exec_spawn.c for a command): its pidfd, reading
- * its pipes without blocking, and its process group killed and the child
- * reaped. */
+ * isolate.c for a case, exec_spawn.c for a command, mpi_launch.c): its
+ * pidfd, reading its pipes without blocking, writing to one whole, and
+ * its process group killed and the child reaped. */
 #ifndef BENCHTRACK_PROC_H
 #define BENCHTRACK_PROC_H
 
@@ -19,6 +19,10 @@ int bt__pidfd_open(pid_t pid);
  * -1 at end of file or on an error, with *fd closed and set to -1.
  * *fd < 0: -1. */
 ptrdiff_t bt__read_some(int *fd, char *buf, size_t size);
+
+/* Writes the n bytes of p to fd, retrying on EINTR and short writes:
+ * 0, or -1 when a write fails (errno set) or writes nothing. */
+int bt__write_all(int fd, const void *p, size_t n);
 
 /* Waits for child pid to exit without reaping it: while it is a zombie
  * its process group id cannot be reused, so that what it left in its

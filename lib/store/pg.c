@@ -25,8 +25,24 @@
 
 int bt__pg_is_url(const char *dir)
 {
-	return dir && (strncmp(dir, "postgresql://", 13) == 0 ||
-		       strncmp(dir, "postgres://", 11) == 0);
+	static const char *const keys[] = { "host", "hostaddr", "port", "dbname", "user",
+					     "password", "service", NULL };
+	if (!dir)
+		return 0;
+	if (strncmp(dir, "postgresql://", 13) == 0 || strncmp(dir, "postgres://", 11) == 0)
+		return 1;
+	/* a libpq key=value string: it starts with one of its keywords */
+	for (int i = 0; keys[i]; i++) {
+		size_t n = strlen(keys[i]);
+		const char *p = dir + n;
+		if (strncmp(dir, keys[i], n) != 0)
+			continue;
+		while (*p == ' ')
+			p++;
+		if (*p == '=')
+			return 1;
+	}
+	return 0;
 }
 
 /* Appends s[0..n) to b with every "password=VALUE" (VALUE up to '&', a
@@ -118,14 +134,14 @@ char *bt__url_redact(const char *url)
 	return b.buf;
 }
 
-/* Replaces every occurrence of pg->secret in m with "****". */
-static void scrub(const struct bt_pg *pg, struct bt_strbuf *m)
+/* Replaces every occurrence of secret in m with "****". */
+static void scrub_one(const char *secret, struct bt_strbuf *m)
 {
-	size_t sl = pg->secret ? strlen(pg->secret) : 0;
+	size_t sl = secret ? strlen(secret) : 0;
 	if (!sl || !m->buf)
 		return;
 	char *hit;
-	while ((hit = strstr(m->buf, pg->secret))) {
+	while ((hit = strstr(m->buf, secret))) {
 		size_t off = (size_t)(hit - m->buf);
 		struct bt_strbuf c = BT_STRBUF_INIT;
 		if (bt_strbuf_add(&c, m->buf, off) || bt_strbuf_adds(&c, "****") ||
@@ -141,6 +157,46 @@ static void scrub(const struct bt_pg *pg, struct bt_strbuf *m)
 	}
 }
 
+static void scrub(const struct bt_pg *pg, struct bt_strbuf *m)
+{
+	scrub_one(pg->secret, m);
+	scrub_one(pg->raw, m);
+}
+
+/* The password as written in url: the user info's after ':', or a
+ * password=VALUE of the query or of a key=value string; malloc'd or NULL. */
+static char *raw_password(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (p) {
+		const char *auth = p + 3, *at = NULL;
+		size_t alen = strcspn(auth, "/?#");
+		for (size_t i = 0; i < alen; i++)
+			if (auth[i] == '@')
+				at = auth + i;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon && at > colon + 1)
+			return strndup(colon + 1, (size_t)(at - colon - 1));
+	}
+	for (const char *q = url; (q = strstr(q, "password")); q += 8) {
+		if (q != url && !strchr("?& ", q[-1]))
+			continue;
+		const char *v = q + 8;
+		while (*v == ' ')
+			v++;
+		if (*v++ != '=')
+			continue;
+		while (*v == ' ')
+			v++;
+		size_t n = *v == '\'' ? strcspn(v + 1, "'") : strcspn(v, "& ");
+		if (*v == '\'')
+			v++;
+		if (n)
+			return strndup(v, n);
+	}
+	return NULL;
+}
+
 /* libpq's text without its trailing newline, scrubbed, and with the
  * server's "FATAL:  " / "ERROR:  " prefixes as they are. */
 static void pg_message(const struct bt_pg *pg, const char *raw, struct bt_strbuf *m)
@@ -150,7 +206,10 @@ static void pg_message(const struct bt_pg *pg, const char *raw, struct bt_strbuf
 		n--;
 	/* one line: libpq puts a newline between the attempts of each host */
 	for (size_t i = 0; i < n; i++)
-		bt_strbuf_addc(m, raw[i] == '\n' ? ';' : raw[i]);
+		if (raw[i] != '\t')
+			bt_strbuf_addc(m, raw[i] == '\n' ? ';' : raw[i]);
+		else if (i && raw[i - 1] == '\n')
+			bt_strbuf_addc(m, ' ');
 	scrub(pg, m);
 }
 
@@ -163,8 +222,7 @@ static int transient_state(const char *s)
 		     strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0);
 }
 
-/* The code of a failed statement (res may be NULL: the connection). */
-static int result_error(struct bt_pg *pg, PGresult *res, struct bt_strbuf *err)
+int bt__pg_fail(struct bt_pg *pg, PGresult *res, struct bt_strbuf *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	struct bt_strbuf m = BT_STRBUF_INIT;
@@ -207,7 +265,7 @@ PGresult *bt__pg_exec(struct bt_pg *pg, const char *sql, int n,
 		*rc = 0;
 		return res;
 	}
-	*rc = result_error(pg, res, err);
+	*rc = bt__pg_fail(pg, res, err);
 	PQclear(res);
 	return NULL;
 }
@@ -219,6 +277,21 @@ int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n, const char *const *vals
 	PGresult *r = bt__pg_exec(pg, sql, n, vals, NULL, &rc, err);
 	PQclear(r);
 	return rc;
+}
+
+PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int *rc,
+		       struct bt_strbuf *err)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "FETCH 200 FROM %s", cursor);
+	PGresult *r = PQexecParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+	if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
+		*rc = 0;
+		return r;
+	}
+	*rc = bt__pg_fail(pg, r, err);
+	PQclear(r);
+	return NULL;
 }
 
 const char *bt__pg_col(struct bt_arena *a, PGresult *res, int r, int c, int *oom)
@@ -310,8 +383,10 @@ static int connect_error(struct bt_pg *pg, struct bt_strbuf *err)
 	    strstr(t, "authentication failed") || strstr(t, "permission denied") ||
 	    strstr(t, "not permitted to log in") || strstr(t, "no pg_hba.conf entry"))
 		rc = BT_EAUTH;
+	else if (strstr(t, "does not exist") && strstr(t, "role"))
+		rc = BT_EAUTH; /* no such user */
 	else if (strstr(t, "does not exist"))
-		rc = BT_ENOTFOUND; /* the database or the role */
+		rc = BT_ENOTFOUND; /* the database */
 	else if (strstr(t, "invalid") || strstr(t, "missing \"=\"") ||
 		 strstr(t, "unrecognized"))
 		rc = BT_EINVAL; /* the URL itself */
@@ -558,6 +633,7 @@ int bt__pg_open(struct bt_pg **out, const char *spec, int readonly,
 	pg->readonly = readonly;
 	pg->spec = strdup(spec);
 	pg->shown = bt__url_redact(spec);
+	pg->raw = raw_password(spec);
 	/* the password of the URL (PQpass after connecting covers the rest):
 	 * known before the first message */
 	PQconninfoOption *opts = PQconninfoParse(spec, NULL);
@@ -613,6 +689,10 @@ void bt__pg_close(struct bt_pg *pg)
 	if (pg->secret) {
 		memset(pg->secret, 0, strlen(pg->secret));
 		free(pg->secret);
+	}
+	if (pg->raw) {
+		memset(pg->raw, 0, strlen(pg->raw));
+		free(pg->raw);
 	}
 	free(pg);
 }

@@ -276,13 +276,9 @@ static int load_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 	PGresult *r = PQexecParams(pg->conn, "SELECT doc FROM runs WHERE run_id = $1", 1, NULL,
 				   v, NULL, NULL, 1);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int rc;
+		int rc = bt__pg_fail(pg, r, err);
 		PQclear(r);
-		/* the same statement in text form words the error */
-		r = bt__pg_exec(pg, "SELECT 1 FROM runs WHERE run_id = $1", 1, v, NULL, &rc, err);
-		PQclear(r);
-		return rc ? rc : bt_error(err, BT_EIO, "%s: reading run %s failed", pg->shown,
-					  q->run_id);
+		return rc;
 	}
 	int rc = 0;
 	if (PQntuples(r) != 1)
@@ -423,17 +419,9 @@ static int verify_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 			" n_results::text, suite, (SELECT count(*) FROM results x WHERE"
 			" x.rid = runs.rid)::text, doc FROM runs ORDER BY rid", 0, NULL, err);
 	while (!rc) {
-		PGresult *r = PQexecParams(pg->conn, "FETCH 200 FROM v", 0, NULL, NULL, NULL,
-					   NULL, 1);
-		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-			PQclear(r);
-			r = bt__pg_exec(pg, "FETCH 0 FROM v", 0, NULL, NULL, &rc, err);
-			PQclear(r);
-			if (!rc)
-				rc = bt_error(err, BT_EIO, "%s: reading the documents failed",
-					      pg->shown);
+		PGresult *r = bt__pg_fetch(pg, "v", &rc, err);
+		if (!r)
 			break;
-		}
 		int n = PQntuples(r);
 		for (int i = 0; !rc && i < n; i++) {
 			char *col[6];

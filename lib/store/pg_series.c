@@ -1,10 +1,11 @@
 /* Series of the PostgreSQL store (contract: bt_store_series in store.h).
- * In one read-only transaction: the runs (ids, commits, times, machines),
- * the series the filter selects (by key), and their points through a
- * cursor, ordered by series key and metric on the server; then, with the
- * transaction over (the callback may use the store), one call per series
- * and metric with its points sorted by time. Memory: about 80 bytes per
- * point read.
+ * In one read-only transaction: the runs (ids, commits, times, machines;
+ * only those of the selected series when the filter names a key, a name
+ * or runs) and the series the filter selects, by key. Then, BATCH series
+ * at a time, their points (one query), and with no transaction open (the
+ * callback may use the store) one call per series and metric with its
+ * points sorted by time. A run stored after the first transaction is not
+ * in this walk.
  */
 #include <math.h>
 #include <stdint.h>
@@ -22,9 +23,14 @@ struct srun {
 };
 
 struct sser {
+	long long sid;
 	const char *key, *suite, *name, *variant, *params, *fingerprint;
-	size_t first, n; /* its rows */
+	size_t first, n; /* its rows (in the current batch) */
 };
+
+/* Series whose points are read at once: bounds memory (about 80 bytes a
+ * point: BATCH x runs x metrics) and the transactions' length. */
+#define BATCH 64
 
 struct prow {
 	uint32_t run, metric, unit;
@@ -45,6 +51,7 @@ struct sq {
 	size_t n_rows, alloc_rows;
 	const char **strs; /* metric and unit names */
 	size_t n_strs, alloc_strs;
+	size_t lo, hi;     /* the batch: ser[lo..hi) */
 };
 
 static void sq_reset(struct sq *q)
@@ -134,13 +141,24 @@ static int series_where(const struct bt_series_filter *f, struct bt_strbuf *sql,
 	return e ? BT_ENOMEM : 0;
 }
 
-static int load_runs(struct bt_pg *pg, struct sq *q, struct bt_strbuf *err)
+/* The runs (by rid) into q: with a narrow filter (a key, a name, runs)
+ * only those with a point in the selected series, else all. */
+static int load_runs(struct bt_pg *pg, struct sq *q, const char *where, int nv,
+		     const char *const *v, struct bt_strbuf *err)
 {
 	const struct bt_series_filter *f = q->f;
 	int rc, oom = 0;
-	PGresult *r = bt__pg_exec(pg, "SELECT rid, run_id, commit_hash, timestamp, machine_name,"
-				  " fingerprint, suite FROM runs ORDER BY rid", 0, NULL, NULL, &rc,
-				  err);
+	struct bt_strbuf sql = BT_STRBUF_INIT;
+	int narrow = (f->series_key && *f->series_key) || f->name || f->n_runs;
+	if (bt_strbuf_addf(&sql, "SELECT rid, run_id, commit_hash, timestamp, machine_name,"
+			   " fingerprint, suite FROM runs%s%s%s ORDER BY rid",
+			   narrow ? " WHERE rid IN (SELECT p.rid FROM points p JOIN series s ON"
+			   " s.sid = p.sid" : "", narrow ? where : "", narrow ? ")" : "")) {
+		bt_strbuf_release(&sql);
+		return BT_ENOMEM;
+	}
+	PGresult *r = bt__pg_exec(pg, sql.buf, narrow ? nv : 0, v, NULL, &rc, err);
+	bt_strbuf_release(&sql);
 	if (!r)
 		return rc;
 	int n = PQntuples(r);
@@ -165,12 +183,8 @@ static int load_runs(struct bt_pg *pg, struct sq *q, struct bt_strbuf *err)
 	return oom ? BT_ENOMEM : 0;
 }
 
-#define POINTS_SQL                                                            \
-	"DECLARE pts NO SCROLL CURSOR FOR SELECT p.sid, p.rid, p.metric, p.unit,"  \
-	" p.direction, p.n, p.median, p.p25, p.p75, p.min, p.max FROM points p"  \
-	" JOIN series s ON s.sid = p.sid"
-
-static int series_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+/* The runs and the selected series (one transaction). */
+static int list_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 {
 	struct sq *q = ud;
 	struct bt_strbuf where = BT_STRBUF_INIT, sql = BT_STRBUF_INIT, runs = BT_STRBUF_INIT;
@@ -180,95 +194,108 @@ static int series_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 	sq_reset(q);
 	if (!(q->a = bt__arena_new()))
 		return BT_ENOMEM;
-	rc = load_runs(pg, q, err);
+	rc = series_where(q->f, &where, v, &n, &keylow, &runs);
 	if (!rc)
-		rc = series_where(q->f, &where, v, &n, &keylow, &runs);
+		rc = load_runs(pg, q, where.buf, n, v, err);
 	if (!rc && bt_strbuf_addf(&sql, "SELECT s.sid, s.series_key, s.suite, s.name, s.variant,"
 				  " s.params, s.fingerprint FROM series s%s ORDER BY s.series_key",
 				  where.buf))
 		rc = BT_ENOMEM;
 	PGresult *r = rc ? NULL : bt__pg_exec(pg, sql.buf, n, v, NULL, &rc, err);
-	long long *sids = NULL;
 	if (r) {
 		int ns = PQntuples(r);
 		q->ser = calloc(ns ? (size_t)ns : 1, sizeof *q->ser);
-		sids = calloc(ns ? (size_t)ns : 1, sizeof *sids);
-		oom = !q->ser || !sids;
+		oom = !q->ser;
 		for (int i = 0; !oom && i < ns; i++) {
-			struct sser *s = &q->ser[q->n_ser++];
-			sids[i] = atoll(PQgetvalue(r, i, 0));
-			s->key = bt__pg_col(q->a, r, i, 1, &oom);
-			s->suite = bt__pg_col(q->a, r, i, 2, &oom);
-			s->name = bt__pg_col(q->a, r, i, 3, &oom);
-			s->variant = bt__pg_col(q->a, r, i, 4, &oom);
-			s->params = bt__pg_col(q->a, r, i, 5, &oom);
-			s->fingerprint = bt__pg_col(q->a, r, i, 6, &oom);
-			if (!s->params)
-				s->params = "";
+			struct sser *x = &q->ser[q->n_ser++];
+			x->sid = atoll(PQgetvalue(r, i, 0));
+			x->key = bt__pg_col(q->a, r, i, 1, &oom);
+			x->suite = bt__pg_col(q->a, r, i, 2, &oom);
+			x->name = bt__pg_col(q->a, r, i, 3, &oom);
+			x->variant = bt__pg_col(q->a, r, i, 4, &oom);
+			x->params = bt__pg_col(q->a, r, i, 5, &oom);
+			x->fingerprint = bt__pg_col(q->a, r, i, 6, &oom);
+			if (!x->params)
+				x->params = "";
 		}
 		PQclear(r);
 		rc = oom ? BT_ENOMEM : 0;
 	}
-	/* the points, in the order of the series above */
-	bt_strbuf_reset(&sql);
-	if (!rc && q->metric)
-		v[n++] = q->metric;
-	if (!rc && (q->metric
-		    ? bt_strbuf_addf(&sql, "%s%s AND p.metric = $%d ORDER BY s.series_key, p.metric",
-				     POINTS_SQL, where.buf, n)
-		    : bt_strbuf_addf(&sql, "%s%s ORDER BY s.series_key, p.metric", POINTS_SQL,
-				     where.buf)))
-		rc = BT_ENOMEM;
-	if (!rc)
-		rc = bt__pg_cmd(pg, sql.buf, n, v, err);
-	size_t cur = 0; /* the series the rows are at */
-	while (!rc) {
-		r = bt__pg_exec(pg, "FETCH 20000 FROM pts", 0, NULL, NULL, &rc, err);
-		if (!r)
-			break;
-		int nr = PQntuples(r);
-		for (int i = 0; !rc && i < nr; i++) {
-			long long sid = atoll(PQgetvalue(r, i, 0));
-			while (cur < q->n_ser && sids[cur] != sid)
-				cur++;
-			size_t run = find_run(q, atoll(PQgetvalue(r, i, 1)));
-			if (cur == q->n_ser)
-				break; /* a series that appeared meanwhile: none */
-			if (run == q->n_runs || !q->runs[run].ok)
-				continue;
-			if (bt__vec_reserve((void **)&q->rows, &q->alloc_rows, q->n_rows + 1,
-					    sizeof *q->rows)) {
-				rc = BT_ENOMEM;
-				break;
-			}
-			struct prow *w = &q->rows[q->n_rows];
-			w->run = (uint32_t)run;
-			if (intern(q, PQgetvalue(r, i, 2), &w->metric) ||
-			    intern(q, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3), &w->unit)) {
-				rc = BT_ENOMEM;
-				break;
-			}
-			w->direction = atoi(PQgetvalue(r, i, 4));
-			long long pn = PQgetisnull(r, i, 5) ? 0 : atoll(PQgetvalue(r, i, 5));
-			w->n = pn < 0 ? 0 : (size_t)pn;
-			for (int k = 0; k < 5; k++)
-				w->v[k] = num(r, i, 6 + k);
-			if (!q->ser[cur].n)
-				q->ser[cur].first = q->n_rows;
-			q->ser[cur].n++;
-			q->n_rows++;
-		}
-		PQclear(r);
-		if (nr == 0)
-			break;
-	}
-	if (!rc)
-		rc = bt__pg_cmd(pg, "CLOSE pts", 0, NULL, err);
-	free(sids);
 	free(keylow);
 	bt_strbuf_release(&where);
 	bt_strbuf_release(&sql);
 	bt_strbuf_release(&runs);
+	if (rc == BT_ENOMEM)
+		bt_error(err, rc, "%s: out of memory", pg->shown);
+	return rc;
+}
+
+/* The series of one batch, q->ser[lo..hi), by sid: its index, or hi. */
+static size_t batch_find(const struct sq *q, long long sid)
+{
+	for (size_t i = q->lo; i < q->hi; i++)
+		if (q->ser[i].sid == sid)
+			return i;
+	return q->hi;
+}
+
+/* The points of the batch q->ser[lo..hi) into q->rows, grouped by series
+ * and, within one, by metric. */
+static int batch_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+{
+	struct sq *q = ud;
+	struct bt_strbuf ids = BT_STRBUF_INIT;
+	int rc = 0, e = 0;
+	q->n_rows = 0;
+	for (size_t i = q->lo; i < q->hi; i++) {
+		q->ser[i].n = 0;
+		e |= bt__pg_arr_int(&ids, q->ser[i].sid, 1);
+	}
+	e |= bt__pg_arr_end(&ids);
+	const char *v[2] = { ids.buf, q->metric };
+	PGresult *r = e ? NULL
+		: bt__pg_exec(pg, q->metric
+			      ? "SELECT sid, rid, metric, unit, direction, n, median, p25, p75,"
+				" min, max FROM points WHERE sid = ANY($1::bigint[]) AND metric = $2"
+				" ORDER BY sid, metric"
+			      : "SELECT sid, rid, metric, unit, direction, n, median, p25, p75,"
+				" min, max FROM points WHERE sid = ANY($1::bigint[]) ORDER BY sid,"
+				" metric", q->metric ? 2 : 1, v, NULL, &rc, err);
+	bt_strbuf_release(&ids);
+	if (e)
+		rc = BT_ENOMEM;
+	int nr = r ? PQntuples(r) : 0;
+	size_t cur = q->hi;
+	for (int i = 0; !rc && i < nr; i++) {
+		long long sid = atoll(PQgetvalue(r, i, 0));
+		if (cur == q->hi || q->ser[cur].sid != sid)
+			cur = batch_find(q, sid); /* rows come by sid: a new one */
+		size_t run = find_run(q, atoll(PQgetvalue(r, i, 1)));
+		if (cur == q->hi || run == q->n_runs || !q->runs[run].ok)
+			continue; /* (a run stored since the list: not in this walk) */
+		if (bt__vec_reserve((void **)&q->rows, &q->alloc_rows, q->n_rows + 1,
+				    sizeof *q->rows)) {
+			rc = BT_ENOMEM;
+			break;
+		}
+		struct prow *w = &q->rows[q->n_rows];
+		w->run = (uint32_t)run;
+		if (intern(q, PQgetvalue(r, i, 2), &w->metric) ||
+		    intern(q, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3), &w->unit)) {
+			rc = BT_ENOMEM;
+			break;
+		}
+		w->direction = atoi(PQgetvalue(r, i, 4));
+		long long pn = PQgetisnull(r, i, 5) ? 0 : atoll(PQgetvalue(r, i, 5));
+		w->n = pn < 0 ? 0 : (size_t)pn;
+		for (int k = 0; k < 5; k++)
+			w->v[k] = num(r, i, 6 + k);
+		if (!q->ser[cur].n)
+			q->ser[cur].first = q->n_rows;
+		q->ser[cur].n++;
+		q->n_rows++;
+	}
+	PQclear(r);
 	if (rc == BT_ENOMEM)
 		bt_error(err, rc, "%s: out of memory", pg->shown);
 	return rc;
@@ -300,10 +327,18 @@ int bt__pg_series(struct bt_store *st, const struct bt_series_filter *f,
 		return bt_error(err, BT_EINVAL, "too many parameter filters (at most 16)");
 	if (!st->pg->schema)
 		return 0;
-	int rc = bt__pg_tx(st->pg, 0, series_body, &q, err);
+	int rc = bt__pg_tx(st->pg, 0, list_body, &q, err);
 	struct bt_series_point *pts = NULL;
 	size_t alloc = 0;
 	for (size_t i = 0; !rc && i < q.n_ser; i++) {
+		if (i == q.hi) {
+			/* the next batch of series: their points, then their
+			 * calls with no transaction open (fn may use the store) */
+			q.lo = i;
+			q.hi = i + BATCH < q.n_ser ? i + BATCH : q.n_ser;
+			if ((rc = bt__pg_tx(st->pg, 0, batch_body, &q, err)))
+				break;
+		}
 		const struct sser *s = &q.ser[i];
 		const struct prow *rows = q.rows + s->first;
 		for (size_t a = 0; !rc && a < s->n;) {

@@ -431,7 +431,7 @@ static int gc_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 	g->n = (size_t)PQntuples(r);
 	for (int i = 0; g->note && i < PQntuples(r); i++) {
 		char *what = bt__pathf("%s#%s", g->shown, PQgetvalue(r, i, 0));
-		g->note(g->ud, g->dry_run ? "would archive" : "archive", what ? what : "",
+		g->note(g->ud, "archive", what ? what : "",
 			PQgetvalue(r, i, 1));
 		free(what);
 	}
@@ -536,18 +536,9 @@ static int reindex_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 		rc = bt__pg_cmd(pg, "DECLARE docs NO SCROLL CURSOR FOR SELECT rid, run_id, doc"
 				" FROM runs ORDER BY rid", 0, NULL, err);
 	while (!rc) {
-		PGresult *r = PQexecParams(pg->conn, "FETCH 200 FROM docs", 0, NULL, NULL, NULL,
-					   NULL, 1);
-		if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) {
-			PQclear(r);
-			/* the error as bt__pg_exec words it */
-			PGresult *again = bt__pg_exec(pg, "FETCH 0 FROM docs", 0, NULL, NULL, &rc, err);
-			PQclear(again);
-			if (!rc)
-				rc = bt_error(err, BT_EIO, "%s: reading the documents failed",
-					      pg->shown);
+		PGresult *r = bt__pg_fetch(pg, "docs", &rc, err);
+		if (!r)
 			break;
-		}
 		int n = PQntuples(r);
 		for (int i = 0; !rc && i < n; i++) {
 			/* binary: rid is an int8 in network order */

@@ -36,6 +36,9 @@ struct bt_pg {
 	char *shown;       /* spec without its password: every message */
 	char *secret;      /* the password when the spec or PGPASSWORD has one:
 			      scrubbed from server and libpq messages */
+	char *raw;         /* the password as written in the URL (percent-
+			      encoded): scrubbed too (libpq quotes a token
+			      it cannot parse) */
 	int readonly;
 	int schema;        /* version found at open (0: no schema yet) */
 	int attempt;       /* of the transaction bt__pg_tx runs now (0 first) */
@@ -70,6 +73,14 @@ int bt__pg_tx(struct bt_pg *pg, int write, bt__pg_body body, void *ud,
 PGresult *bt__pg_exec(struct bt_pg *pg, const char *sql, int n,
 		      const char *const *vals, const int *lens, int *rc,
 		      struct bt_strbuf *err);
+/* The error of a failed statement (res may be NULL: the connection) as
+ * BT_E* with err set and pg->transient; res is not freed. */
+int bt__pg_fail(struct bt_pg *pg, PGresult *res, struct bt_strbuf *err);
+/* The next rows (up to 200) of the open cursor named cursor, in binary
+ * form (bytea as its bytes, int8 in network order, text as is); none
+ * left: a result of 0 rows. NULL on failure with *rc and err set. */
+PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int *rc,
+		       struct bt_strbuf *err);
 /* bt__pg_exec without a result to read: 0 or the error. */
 int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n,
 	       const char *const *vals, struct bt_strbuf *err);

@@ -70,8 +70,11 @@ static int load_acks(const char *path, json_t **out, struct bt_strbuf *err)
 	}
 	if (rc)
 		return rc;
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	int oom;
+	root = bt__json_loadb(data, len, JSON_REJECT_DUPLICATES, &je, &oom);
 	free(data);
+	if (oom)
+		return bt_error(err, BT_ENOMEM, "%s: out of memory", path);
 	if (!root)
 		return bt_error(err, BT_EPARSE, "%s:%d: %s", path, je.line,
 				je.text);

@@ -67,6 +67,11 @@ static void test_is_url(void **state)
 	assert_false(bt__pg_is_url("postgresql:/h"));
 	assert_false(bt__pg_is_url("./postgresql://h"));
 	assert_false(bt__pg_is_url(NULL));
+	assert_true(bt__pg_is_url("host=db dbname=bench"));
+	assert_true(bt__pg_is_url("dbname = bench"));
+	assert_true(bt__pg_is_url("service=bench"));
+	assert_false(bt__pg_is_url("hosts=db"));
+	assert_false(bt__pg_is_url("results/host=db"));
 }
 
 int main(void)
