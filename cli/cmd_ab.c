@@ -128,7 +128,7 @@ static int cmd_ab(int argc, char **argv)
 	struct bt_run_cmp_opts o;
 	char *tmp = NULL;
 	int have[2] = { 0, 0 }, code;
-	long blocks = 2;
+	long blocks = 3; /* 6 processes a side: docs/cmd/ab.md, "Measured" */
 	char **args = NULL;
 
 	memset(side, 0, sizeof side);

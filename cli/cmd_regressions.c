@@ -175,8 +175,8 @@ static int cmd_regressions(int argc, char **argv)
 	}
 	r.q.since = since_ts;
 	/* change points of unchanged series from the store's cache (kept
-	 * where the store can be written; a PostgreSQL store has no
-	 * directory: the cache lives for this command only) */
+	 * where the store can be written; a PostgreSQL store's on this
+	 * machine, bt_store_cache_path) */
 	if ((rc = cli_cp_cache_open(st, &r.q))) {
 		cli_fail(code, "regressions", rc, &r.err);
 		goto out;

@@ -571,15 +571,12 @@ int cli_print_comparison(const char *cmd, const char *format,
 
 int cli_cp_cache_open(struct bt_store *st, struct cli_regressions *q)
 {
-	char *path = NULL;
+	/* (a PostgreSQL store's is a cache of this machine; none without HOME) */
+	char *path = bt_store_cache_path(st, BT_CP_CACHE_FILE);
 	int rc;
 
-	if (!bt_store_is_remote(st)) {
-		size_t n = strlen(bt_store_dir(st)) + sizeof "/" BT_CP_CACHE_FILE;
-		if (!(path = malloc(n)))
-			return BT_ENOMEM;
-		snprintf(path, n, "%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
-	}
+	if (!path && !bt_store_is_remote(st))
+		return BT_ENOMEM;
 	rc = bt_cp_cache_open(&q->cache, path, &q->cp);
 	free(path);
 	return rc;

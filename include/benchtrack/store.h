@@ -73,6 +73,13 @@ const char *bt_store_dir(const struct bt_store *st);
 /* 1 for a PostgreSQL store (no directory: the runs, acks and comparisons
  * are in the database; README.md, latest/ and the caches are not kept). */
 int bt_store_is_remote(const struct bt_store *st);
+/* Where a cache of the store named name (a relative path: ".cache/...")
+ * is kept: STORE/name for a directory store; for a PostgreSQL store a
+ * cache of this machine, $XDG_CACHE_HOME/benchtrack/pg-HASH/name (else
+ * ~/.cache/benchtrack/...; HASH of the URL without its password), its
+ * folder made. malloc'd; NULL when out of memory or when there is no
+ * such place (no HOME): then keep no cache. */
+char *bt_store_cache_path(const struct bt_store *st, const char *name);
 /* A short text (into out, size bytes) that changes whenever runs, tags or
  * acks of a PostgreSQL store change (serve's watch); "" for a directory
  * store, whose files say it. */

@@ -76,7 +76,8 @@ static const char *file_name(struct builder *b, const char *base, const char *su
 		if (k > 1)
 			bt_strbuf_addf(&s, "-%d", k);
 		bt_strbuf_adds(&s, ".svg");
-		if (!s.buf) {
+		if (!s.buf || s.failed) {
+			bt_strbuf_release(&s);
 			b->oom = 1;
 			return "";
 		}
@@ -93,7 +94,7 @@ static const char *file_name(struct builder *b, const char *base, const char *su
 
 static void push(struct builder *b, const struct bt_chart *ch, struct bt_strbuf *svg)
 {
-	if (!svg->buf) {
+	if (!svg->buf || svg->failed) {
 		b->oom = 1;
 		return;
 	}
@@ -218,14 +219,17 @@ static const char *mapping_counter(const struct bt_run *run, const size_t *idx, 
 
 /* The axes of the results idx[0..n), the first one the swept axis:
  * parameters present in every result with at least 2 distinct values,
- * numeric ones first, then by most distinct values, then by name. */
+ * numeric ones first, then by most distinct values, then by name. None,
+ * with *oom set, when memory ran out. */
 static size_t group_axes(const struct bt_run *run, const size_t *idx, size_t n,
-			 struct axis *axes)
+			 struct axis *axes, int *oom)
 {
 	size_t na = 0;
 	double *v = malloc((n ? n : 1) * sizeof *v), *d = malloc((n ? n : 1) * sizeof *d);
-	if (!v || !d)
+	if (!v || !d) {
+		*oom = 1;
 		goto out;
+	}
 	for (size_t i = 0; i < n && na < MAX_AXES; i++) {
 		const struct bt_result *r = &run->results[idx[i]];
 		for (size_t k = 0; k < r->n_params && na < MAX_AXES; k++) {
@@ -514,6 +518,7 @@ static void draw_lines(struct builder *b, const char *group, const struct lines 
 				break;
 			}
 	bt__svg_slug(&file, sp->suffix, 0);
+	b->oom |= file.failed;
 	struct bt_chart ch = { .kind = sp->kind, .group = adup(b, group),
 			       .file = file_name(b, group, bt_strbuf_str(&file)),
 			       .title = adup(b, sp->title), .n_series = drawn };
@@ -666,7 +671,7 @@ static void line_charts(struct builder *b, const char *group, const size_t *idx,
 {
 	const struct bt_run *run = b->run;
 	struct axis axes[MAX_AXES];
-	size_t na = group_axes(run, idx, n, axes);
+	size_t na = group_axes(run, idx, n, axes, &b->oom);
 	if (na == 0)
 		return;
 	double *yv = calloc(n, sizeof *yv);

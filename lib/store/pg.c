@@ -279,11 +279,42 @@ int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n, const char *const *vals
 	return rc;
 }
 
-PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int *rc,
+static uint64_t be(PGresult *r, int row, int col, int size)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+	uint64_t v = 0;
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != size)
+		return 0;
+	for (int k = 0; k < size; k++)
+		v = (v << 8) | b[k];
+	return v;
+}
+
+long long bt__pg_bin_i64(PGresult *r, int row, int col)
+{
+	return (long long)be(r, row, col, 8);
+}
+
+int bt__pg_bin_i32(PGresult *r, int row, int col)
+{
+	return (int)(int32_t)(uint32_t)be(r, row, col, 4);
+}
+
+double bt__pg_bin_f64(PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NAN;
+	uint64_t v = be(r, row, col, 8);
+	double d;
+	memcpy(&d, &v, sizeof d);
+	return d;
+}
+
+PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int count, int *rc,
 		       struct bt_strbuf *err)
 {
 	char sql[96];
-	snprintf(sql, sizeof sql, "FETCH 200 FROM %s", cursor);
+	snprintf(sql, sizeof sql, "FETCH %d FROM %s", count, cursor);
 	PGresult *r = PQexecParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
 	if (r && PQresultStatus(r) == PGRES_TUPLES_OK) {
 		*rc = 0;

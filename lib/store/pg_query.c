@@ -74,10 +74,12 @@ static int query_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 	const char *v[16];
 	int n = 0, e = 0, rc;
 	char *lc = NULL;
+	/* the tags by one pass over the table, joined (not a subquery a run) */
 	e |= bt_strbuf_adds(&sql, "SELECT run_id, type, suite, timestamp, commit_hash, branch,"
 			    " dirty, machine_name, fingerprint, archived, n_results, n_failed,"
-			    " (SELECT string_agg(tag, E'\\n' ORDER BY tag) FROM tags t WHERE"
-			    " t.rid = runs.rid), substr(timestamp, 1, 7) FROM runs WHERE true");
+			    " t.tags, substr(timestamp, 1, 7) FROM runs LEFT JOIN (SELECT rid,"
+			    " string_agg(tag, E'\\n' ORDER BY tag) AS tags FROM tags GROUP BY rid)"
+			    " t USING (rid) WHERE true");
 #define P(x) (v[n++] = (x), n)
 	if (f->run_id)
 		e |= bt_strbuf_addf(&sql, " AND run_id = $%d", P(f->run_id));
@@ -419,7 +421,7 @@ static int verify_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 			" n_results::text, suite, (SELECT count(*) FROM results x WHERE"
 			" x.rid = runs.rid)::text, doc FROM runs ORDER BY rid", 0, NULL, err);
 	while (!rc) {
-		PGresult *r = bt__pg_fetch(pg, "v", &rc, err);
+		PGresult *r = bt__pg_fetch(pg, "v", 200, &rc, err);
 		if (!r)
 			break;
 		int n = PQntuples(r);

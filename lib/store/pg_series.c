@@ -1,13 +1,16 @@
 /* Series of the PostgreSQL store (contract: bt_store_series in store.h).
  * In one read-only transaction: the runs (ids, commits, times, machines;
  * only those of the selected series when the filter names a key, a name
- * or runs) and the series the filter selects, by key. Then, BATCH series
- * at a time, their points (one query), and with no transaction open (the
- * callback may use the store) one call per series and metric with its
- * points sorted by time. A run stored after the first transaction is not
- * in this walk.
+ * or runs), the series the filter selects (by key), and their points in
+ * one pass over the points table (a cursor, no order: the table lies in
+ * run order, so reading it series by series would read it again for
+ * each), kept in memory, about 70 bytes a point. Then, with the
+ * transaction over (the callback may use the store), the points grouped
+ * by series and metric, and one call per series and metric with its
+ * points sorted by time.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +28,11 @@ struct srun {
 struct sser {
 	long long sid;
 	const char *key, *suite, *name, *variant, *params, *fingerprint;
-	size_t first, n; /* its rows (in the current batch) */
+	size_t first, n; /* its rows: order[first..first + n) */
 };
 
-/* Series whose points are read at once: bounds memory (about 80 bytes a
- * point: BATCH x runs x metrics) and the transactions' length. */
-#define BATCH 64
-
 struct prow {
-	uint32_t run, metric, unit;
+	uint32_t ser, run, metric, unit;
 	int direction;
 	size_t n;
 	double v[5]; /* median, p25, p75, min, max */
@@ -51,7 +50,11 @@ struct sq {
 	size_t n_rows, alloc_rows;
 	const char **strs; /* metric and unit names */
 	size_t n_strs, alloc_strs;
-	size_t lo, hi;     /* the batch: ser[lo..hi) */
+	long long *map;    /* sid -> index in ser + 1 (open addressing: sids
+			      in mkeys) */
+	long long *mkeys;
+	size_t map_cap;
+	uint32_t *order;   /* the rows grouped by series, then metric */
 };
 
 static void sq_reset(struct sq *q)
@@ -61,16 +64,14 @@ static void sq_reset(struct sq *q)
 	free(q->ser);
 	free(q->rows);
 	free(q->strs);
+	free(q->map);
+	free(q->mkeys);
+	free(q->order);
 	const struct bt_series_filter *f = q->f;
 	const char *m = q->metric;
 	memset(q, 0, sizeof *q);
 	q->f = f;
 	q->metric = m;
-}
-
-static double num(PGresult *r, int i, int c)
-{
-	return PQgetisnull(r, i, c) ? NAN : strtod(PQgetvalue(r, i, c), NULL);
 }
 
 static int intern(struct sq *q, const char *s, uint32_t *out)
@@ -183,8 +184,97 @@ static int load_runs(struct bt_pg *pg, struct sq *q, const char *where, int nv,
 	return oom ? BT_ENOMEM : 0;
 }
 
-/* The runs and the selected series (one transaction). */
-static int list_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+/* The map from sid to series index. */
+static int map_build(struct sq *q)
+{
+	q->map_cap = 16;
+	while (q->map_cap < 2 * q->n_ser)
+		q->map_cap *= 2;
+	q->map = calloc(q->map_cap, sizeof *q->map);
+	q->mkeys = calloc(q->map_cap, sizeof *q->mkeys);
+	if (!q->map || !q->mkeys)
+		return BT_ENOMEM;
+	for (size_t i = 0; i < q->n_ser; i++) {
+		size_t h = (size_t)((unsigned long long)q->ser[i].sid * 0x9e3779b97f4a7c15ULL >> 20);
+		while (q->map[h & (q->map_cap - 1)])
+			h++;
+		q->map[h & (q->map_cap - 1)] = (long long)i + 1;
+		q->mkeys[h & (q->map_cap - 1)] = q->ser[i].sid;
+	}
+	return 0;
+}
+
+/* The series index of sid, or n_ser when it is not selected. */
+static size_t map_find(const struct sq *q, long long sid)
+{
+	size_t h = (size_t)((unsigned long long)sid * 0x9e3779b97f4a7c15ULL >> 20);
+	for (;; h++) {
+		size_t k = h & (q->map_cap - 1);
+		if (!q->map[k])
+			return q->n_ser;
+		if (q->mkeys[k] == sid)
+			return (size_t)(q->map[k] - 1);
+	}
+}
+
+static int add_point(struct sq *q, PGresult *r, int i, size_t ser, size_t run)
+{
+	if (bt__vec_reserve((void **)&q->rows, &q->alloc_rows, q->n_rows + 1, sizeof *q->rows))
+		return BT_ENOMEM;
+	struct prow *w = &q->rows[q->n_rows];
+	w->ser = (uint32_t)ser;
+	w->run = (uint32_t)run;
+	if (intern(q, PQgetvalue(r, i, 2), &w->metric) ||
+	    intern(q, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3), &w->unit))
+		return BT_ENOMEM;
+	w->direction = bt__pg_bin_i32(r, i, 4);
+	long long pn = bt__pg_bin_i64(r, i, 5);
+	w->n = pn < 0 ? 0 : (size_t)pn;
+	for (int k = 0; k < 5; k++)
+		w->v[k] = bt__pg_bin_f64(r, i, 6 + k);
+	q->ser[ser].n++;
+	q->n_rows++;
+	return 0;
+}
+
+/* The points of the selected series, in one pass (a cursor). */
+static int read_points(struct bt_pg *pg, struct sq *q, const char *where, int n,
+		       const char **v, struct bt_strbuf *err)
+{
+	struct bt_strbuf sql = BT_STRBUF_INIT;
+	int rc = 0, any = strcmp(where, " WHERE true") != 0;
+	if (q->metric)
+		v[n++] = q->metric;
+	if (bt_strbuf_addf(&sql, "DECLARE pts NO SCROLL CURSOR FOR SELECT p.sid, p.rid,"
+			   " p.metric, p.unit, p.direction, p.n, p.median, p.p25, p.p75, p.min,"
+			   " p.max FROM points p%s%s", any ? " JOIN series s ON s.sid = p.sid" : "",
+			   any ? where : " WHERE true") ||
+	    (q->metric && bt_strbuf_addf(&sql, " AND p.metric = $%d", n)))
+		rc = BT_ENOMEM;
+	if (!rc)
+		rc = bt__pg_cmd(pg, sql.buf, n, v, err);
+	bt_strbuf_release(&sql);
+	while (!rc) {
+		/* binary: no float8 text made by the server and read here */
+		PGresult *r = bt__pg_fetch(pg, "pts", 20000, &rc, err);
+		if (!r)
+			break;
+		int nr = PQntuples(r);
+		for (int i = 0; !rc && i < nr; i++) {
+			size_t ser = map_find(q, bt__pg_bin_i64(r, i, 0));
+			size_t run = find_run(q, bt__pg_bin_i64(r, i, 1));
+			if (ser < q->n_ser && run < q->n_runs && q->runs[run].ok)
+				rc = add_point(q, r, i, ser, run);
+		}
+		PQclear(r);
+		if (nr == 0)
+			break;
+	}
+	return rc ? rc : bt__pg_cmd(pg, "CLOSE pts", 0, NULL, err);
+}
+
+/* The runs, the selected series and their points (one transaction). */
+static int series_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 {
 	struct sq *q = ud;
 	struct bt_strbuf where = BT_STRBUF_INIT, sql = BT_STRBUF_INIT, runs = BT_STRBUF_INIT;
@@ -219,8 +309,10 @@ static int list_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 				x->params = "";
 		}
 		PQclear(r);
-		rc = oom ? BT_ENOMEM : 0;
+		rc = oom ? BT_ENOMEM : map_build(q);
 	}
+	if (!rc && q->n_ser)
+		rc = read_points(pg, q, where.buf, n, v, err);
 	free(keylow);
 	bt_strbuf_release(&where);
 	bt_strbuf_release(&sql);
@@ -230,75 +322,53 @@ static int list_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 	return rc;
 }
 
-/* The series of one batch, q->ser[lo..hi), by sid: its index, or hi. */
-static size_t batch_find(const struct sq *q, long long sid)
+static const struct sq *sort_q; /* for qsort's comparator (one walk at a time) */
+
+/* Rows of one series: by metric name, then as they came. */
+static int metric_cmp(const void *a, const void *b)
 {
-	for (size_t i = q->lo; i < q->hi; i++)
-		if (q->ser[i].sid == sid)
-			return i;
-	return q->hi;
+	const struct prow *x = &sort_q->rows[*(const uint32_t *)a];
+	const struct prow *y = &sort_q->rows[*(const uint32_t *)b];
+	int c = x->metric == y->metric ? 0
+		: strcmp(sort_q->strs[x->metric] ? sort_q->strs[x->metric] : "",
+			 sort_q->strs[y->metric] ? sort_q->strs[y->metric] : "");
+	return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) -
+			       (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
-/* The points of the batch q->ser[lo..hi) into q->rows, grouped by series
- * and, within one, by metric. */
-static int batch_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
+/* q->order: the rows grouped by series (a counting sort), each series'
+ * by metric. */
+static int group_rows(struct sq *q)
 {
-	struct sq *q = ud;
-	struct bt_strbuf ids = BT_STRBUF_INIT;
-	int rc = 0, e = 0;
-	q->n_rows = 0;
-	for (size_t i = q->lo; i < q->hi; i++) {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	if (q->n_rows > UINT32_MAX)
+		return BT_ENOMEM;
+	q->order = malloc((q->n_rows ? q->n_rows : 1) * sizeof *q->order);
+	if (!q->order)
+		return BT_ENOMEM;
+	size_t at = 0;
+	for (size_t i = 0; i < q->n_ser; i++) {
+		q->ser[i].first = at;
+		at += q->ser[i].n;
 		q->ser[i].n = 0;
-		e |= bt__pg_arr_int(&ids, q->ser[i].sid, 1);
 	}
-	e |= bt__pg_arr_end(&ids);
-	const char *v[2] = { ids.buf, q->metric };
-	PGresult *r = e ? NULL
-		: bt__pg_exec(pg, q->metric
-			      ? "SELECT sid, rid, metric, unit, direction, n, median, p25, p75,"
-				" min, max FROM points WHERE sid = ANY($1::bigint[]) AND metric = $2"
-				" ORDER BY sid, metric"
-			      : "SELECT sid, rid, metric, unit, direction, n, median, p25, p75,"
-				" min, max FROM points WHERE sid = ANY($1::bigint[]) ORDER BY sid,"
-				" metric", q->metric ? 2 : 1, v, NULL, &rc, err);
-	bt_strbuf_release(&ids);
-	if (e)
-		rc = BT_ENOMEM;
-	int nr = r ? PQntuples(r) : 0;
-	size_t cur = q->hi;
-	for (int i = 0; !rc && i < nr; i++) {
-		long long sid = atoll(PQgetvalue(r, i, 0));
-		if (cur == q->hi || q->ser[cur].sid != sid)
-			cur = batch_find(q, sid); /* rows come by sid: a new one */
-		size_t run = find_run(q, atoll(PQgetvalue(r, i, 1)));
-		if (cur == q->hi || run == q->n_runs || !q->runs[run].ok)
-			continue; /* (a run stored since the list: not in this walk) */
-		if (bt__vec_reserve((void **)&q->rows, &q->alloc_rows, q->n_rows + 1,
-				    sizeof *q->rows)) {
-			rc = BT_ENOMEM;
-			break;
-		}
-		struct prow *w = &q->rows[q->n_rows];
-		w->run = (uint32_t)run;
-		if (intern(q, PQgetvalue(r, i, 2), &w->metric) ||
-		    intern(q, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3), &w->unit)) {
-			rc = BT_ENOMEM;
-			break;
-		}
-		w->direction = atoi(PQgetvalue(r, i, 4));
-		long long pn = PQgetisnull(r, i, 5) ? 0 : atoll(PQgetvalue(r, i, 5));
-		w->n = pn < 0 ? 0 : (size_t)pn;
-		for (int k = 0; k < 5; k++)
-			w->v[k] = num(r, i, 6 + k);
-		if (!q->ser[cur].n)
-			q->ser[cur].first = q->n_rows;
-		q->ser[cur].n++;
-		q->n_rows++;
+	for (size_t k = 0; k < q->n_rows; k++) {
+		struct sser *x = &q->ser[q->rows[k].ser];
+		q->order[x->first + x->n++] = (uint32_t)k;
 	}
-	PQclear(r);
-	if (rc == BT_ENOMEM)
-		bt_error(err, rc, "%s: out of memory", pg->shown);
-	return rc;
+	pthread_mutex_lock(&mu);
+	sort_q = q;
+	for (size_t i = 0; i < q->n_ser; i++) {
+		const uint32_t *o = q->order + q->ser[i].first;
+		size_t k = 1;
+		while (k < q->ser[i].n && q->rows[o[k]].metric == q->rows[o[0]].metric)
+			k++;
+		if (k < q->ser[i].n) /* several metrics */
+			qsort(q->order + q->ser[i].first, q->ser[i].n, sizeof *q->order,
+			      metric_cmp);
+	}
+	pthread_mutex_unlock(&mu);
+	return 0;
 }
 
 static int point_cmp(const void *a, const void *b)
@@ -327,40 +397,36 @@ int bt__pg_series(struct bt_store *st, const struct bt_series_filter *f,
 		return bt_error(err, BT_EINVAL, "too many parameter filters (at most 16)");
 	if (!st->pg->schema)
 		return 0;
-	int rc = bt__pg_tx(st->pg, 0, list_body, &q, err);
+	int rc = bt__pg_tx(st->pg, 0, series_body, &q, err);
+	if (!rc && group_rows(&q))
+		rc = bt_error(err, BT_ENOMEM, "%s: out of memory", st->pg->shown);
 	struct bt_series_point *pts = NULL;
 	size_t alloc = 0;
 	for (size_t i = 0; !rc && i < q.n_ser; i++) {
-		if (i == q.hi) {
-			/* the next batch of series: their points, then their
-			 * calls with no transaction open (fn may use the store) */
-			q.lo = i;
-			q.hi = i + BATCH < q.n_ser ? i + BATCH : q.n_ser;
-			if ((rc = bt__pg_tx(st->pg, 0, batch_body, &q, err)))
-				break;
-		}
 		const struct sser *s = &q.ser[i];
-		const struct prow *rows = q.rows + s->first;
+		const uint32_t *o = q.order + s->first;
 		for (size_t a = 0; !rc && a < s->n;) {
+			const struct prow *head = &q.rows[o[a]];
 			size_t b = a;
-			while (b < s->n && rows[b].metric == rows[a].metric)
+			while (b < s->n && q.rows[o[b]].metric == head->metric)
 				b++;
 			if (bt__vec_reserve((void **)&pts, &alloc, b - a, sizeof *pts)) {
 				rc = bt_error(err, BT_ENOMEM, "%s: out of memory", st->pg->shown);
 				break;
 			}
 			for (size_t k = a; k < b; k++) {
-				const struct srun *run = &q.runs[rows[k].run];
+				const struct prow *w = &q.rows[o[k]];
+				const struct srun *run = &q.runs[w->run];
 				struct bt_series_point *p = &pts[k - a];
 				p->run_id = run->run_id;
 				p->commit = run->commit;
 				p->timestamp = run->timestamp;
-				p->value = rows[k].v[0];
-				p->p25 = rows[k].v[1];
-				p->p75 = rows[k].v[2];
-				p->min = rows[k].v[3];
-				p->max = rows[k].v[4];
-				p->n = rows[k].n;
+				p->value = w->v[0];
+				p->p25 = w->v[1];
+				p->p75 = w->v[2];
+				p->min = w->v[3];
+				p->max = w->v[4];
+				p->n = w->n;
 			}
 			qsort(pts, b - a, sizeof *pts, point_cmp);
 			struct bt_series cur;
@@ -371,11 +437,11 @@ int bt__pg_series(struct bt_store *st, const struct bt_series_filter *f,
 			cur.variant = s->variant;
 			cur.params = s->params;
 			cur.fingerprint = s->fingerprint;
-			cur.machine = q.runs[rows[a].run].machine;
-			cur.metric = q.strs[rows[a].metric];
-			cur.unit = q.strs[rows[a].unit];
-			cur.direction = rows[a].direction > 0 ? BT_HIGHER_IS_BETTER
-							      : BT_LOWER_IS_BETTER;
+			cur.machine = q.runs[head->run].machine;
+			cur.metric = q.strs[head->metric];
+			cur.unit = q.strs[head->unit];
+			cur.direction = head->direction > 0 ? BT_HIGHER_IS_BETTER
+							    : BT_LOWER_IS_BETTER;
 			cur.points = pts;
 			cur.n = b - a;
 			visited++;

@@ -536,16 +536,12 @@ static int reindex_body(struct bt_pg *pg, void *ud, struct bt_strbuf *err)
 		rc = bt__pg_cmd(pg, "DECLARE docs NO SCROLL CURSOR FOR SELECT rid, run_id, doc"
 				" FROM runs ORDER BY rid", 0, NULL, err);
 	while (!rc) {
-		PGresult *r = bt__pg_fetch(pg, "docs", &rc, err);
+		PGresult *r = bt__pg_fetch(pg, "docs", 200, &rc, err);
 		if (!r)
 			break;
 		int n = PQntuples(r);
 		for (int i = 0; !rc && i < n; i++) {
-			/* binary: rid is an int8 in network order */
-			const unsigned char *b = (const unsigned char *)PQgetvalue(r, i, 0);
-			long long id = 0;
-			for (int k = 0; k < 8; k++)
-				id = (id << 8) | b[k];
+			long long id = bt__pg_bin_i64(r, i, 0);
 			char rid[24], *run_id = strndup(PQgetvalue(r, i, 1),
 							(size_t)PQgetlength(r, i, 1));
 			snprintf(rid, sizeof rid, "%lld", id);

@@ -76,11 +76,16 @@ PGresult *bt__pg_exec(struct bt_pg *pg, const char *sql, int n,
 /* The error of a failed statement (res may be NULL: the connection) as
  * BT_E* with err set and pg->transient; res is not freed. */
 int bt__pg_fail(struct bt_pg *pg, PGresult *res, struct bt_strbuf *err);
-/* The next rows (up to 200) of the open cursor named cursor, in binary
- * form (bytea as its bytes, int8 in network order, text as is); none
- * left: a result of 0 rows. NULL on failure with *rc and err set. */
-PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int *rc,
+/* The next rows (up to count) of the open cursor named cursor, in binary
+ * form (bytea as its bytes, integers and float8 in network byte order,
+ * text as is: bt__pg_bin_*); none left: a result of 0 rows. NULL on
+ * failure with *rc and err set. */
+PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int count, int *rc,
 		       struct bt_strbuf *err);
+/* A binary int8 / int4 / float8 column (NULL: 0, or NaN). */
+long long bt__pg_bin_i64(PGresult *r, int row, int col);
+int bt__pg_bin_i32(PGresult *r, int row, int col);
+double bt__pg_bin_f64(PGresult *r, int row, int col);
 /* bt__pg_exec without a result to read: 0 or the error. */
 int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n,
 	       const char *const *vals, struct bt_strbuf *err);

@@ -31,6 +31,30 @@ int bt_store_is_remote(const struct bt_store *st)
 	return st && st->pg != NULL;
 }
 
+char *bt_store_cache_path(const struct bt_store *st, const char *name)
+{
+	if (!st->pg)
+		return bt__pathf("%s/%s", st->dir, name);
+	/* a PostgreSQL store: a cache of this machine, under
+	 * $XDG_CACHE_HOME/benchtrack (else ~/.cache/benchtrack), one folder per
+	 * store URL (without its password) */
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *root = x && *x ? bt__pathf("%s/benchtrack", x)
+		   : home && *home ? bt__pathf("%s/.cache/benchtrack", home) : NULL;
+	if (!root)
+		return NULL;
+	uint64_t h = bt__fnv1a_str(UINT64_C(14695981039346656037), st->dir);
+	char *path = bt__pathf("%s/pg-%016llx/%s", root, (unsigned long long)h, name);
+	char *slash = path ? strrchr(path, '/') : NULL;
+	free(root);
+	if (slash) {
+		*slash = '\0';
+		bt__mkdir_p(path, NULL); /* best effort: no folder, no cache */
+		*slash = '/';
+	}
+	return path;
+}
+
 int bt_store_stamp(struct bt_store *st, char *out, size_t size, struct bt_strbuf *err)
 {
 	if (size)
@@ -895,8 +919,12 @@ int bt__store_walk_runs(const char *dir, int strict, bt__store_run_fn fn,
 		if (strict ? !bt__store_valid_type(t->d_name) : t->d_name[0] == '.')
 			continue;
 		char *td = bt__pathf("%s/%s", bt, t->d_name);
+		if (!td) {
+			rc = BT_ENOMEM;
+			break;
+		}
 		struct stat ls;
-		int want = td && (!strict || (lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode)));
+		int want = !strict || (lstat(td, &ls) == 0 && S_ISDIR(ls.st_mode));
 		DIR *runs = want ? opendir(td) : NULL;
 		/* a stray file, or a directory removed meanwhile, holds no
 		 * runs; any other failure hides runs, and unopened hears of it */

@@ -139,6 +139,14 @@ static void test_api_regressions(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "confirmed");
 	assert_int_equal(json_integer_value(json_object_get(j, "pending")), 0);
 	assert_int_equal(json_integer_value(json_object_get(j, "reverted")), 0);
+	/* why it was reported: the noise it was judged against, in words too */
+	json_t *ev = json_object_get(r, "evidence");
+	assert_true(json_real_value(json_object_get(ev, "noise_sd")) > 0);
+	assert_true(json_real_value(json_object_get(ev, "change_in_noise_sd")) > 1);
+	assert_non_null(json_string_value(json_object_get(ev, "min_change_rule")));
+	const char *why = json_string_value(json_object_get(r, "explanation"));
+	if (!why || strncmp(why, "why: ", 5) != 0 || !strstr(why, "x the noise (sd "))
+		fail_msg("/api/regressions explanation: %s", why ? why : "(none)");
 	json_decref(j);
 	/* a series carries its pending and reverted changes (none here) */
 	char path[64];

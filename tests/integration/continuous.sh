@@ -50,7 +50,7 @@ echo '#define WORK 20000' > work.h
 git commit -q -am fast-again && c3=$(git rev-parse HEAD)
 echo '// uncommitted' >> s.c # the user's checkout, dirty on purpose
 
-# 4 blocks (8 processes a side): with ab's default 2, the between-process
+# 4 blocks (8 processes a side): with 2 blocks (ab's default then), the between-process
 # test on a loaded machine (ctest -j 8) called even a 4x slowdown noisy
 fast=(--measurement-iterations 10 --warmup-iterations 1 --min-sample-time 1ms --blocks 4)
 unchanged() {

@@ -100,4 +100,11 @@ expect 1 "$bt" ab "$spin" "$spin" --blocks 1 --measurement-iterations 2 --warmup
 expect 0 "$bt" ab "$spin" "$spin" --blocks 2 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q
 grep -q '^between-process test: every series (at least 4 processes in A, 4 in B)' "$tmp/out" ||
 	fail "ab: between-process test not said: $(cat "$tmp/out")"
+# the default: 3 blocks, 6 processes a side (docs/cmd/ab.md, "Measured")
+expect 0 "$bt" ab "$spin" "$spin" --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q --format json
+$py - "$tmp/out" <<'PY' || fail "ab's default blocks"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+assert all(r["processes_a"] == 6 and r["processes_b"] == 6 and r["n_a"] == 12 for r in rows), rows
+PY
 echo "processes: ok"

@@ -22,6 +22,14 @@ char *__real_strndup(const char *s, size_t n);
 static atomic_int armed;
 static atomic_long counted, fail_at, injected;
 
+/* Called where the armed allocation fails: a breakpoint for a debugger
+ * (gdb -ex 'break bt_torture_hit', with BT_TORTURE_FROM=N). */
+void bt_torture_hit(void);
+__attribute__((noinline)) void bt_torture_hit(void)
+{
+	__asm__ volatile("");
+}
+
 /* 1 when this allocation is the one to fail. */
 static int fail_now(void)
 {
@@ -31,6 +39,7 @@ static int fail_now(void)
 	if (n != atomic_load(&fail_at))
 		return 0;
 	atomic_store(&injected, 1);
+	bt_torture_hit();
 	return 1;
 }
 

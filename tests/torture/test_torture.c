@@ -54,6 +54,9 @@ static char work[600];           /* the copy an entry point works on */
 static char out_dir[600];        /* files an entry point writes */
 static char plain_file[600], zstd_file[600];
 static struct bt_run attention, extreme, cmp_a, cmp_b;
+/* outputs and the sweep's buffers: static, so that a failed check (a
+ * longjmp out of the sweep) leaks nothing LeakSanitizer would report */
+static struct bt_strbuf json_out, cmp_out, ref, d, err;
 
 /* the in-process suite: a fake clock, 1 us per iteration */
 static uint64_t fake_now;
@@ -225,6 +228,11 @@ static int group_teardown(void **state)
 	bt_run_release(&extreme);
 	bt_run_release(&cmp_a);
 	bt_run_release(&cmp_b);
+	bt_strbuf_release(&ref);
+	bt_strbuf_release(&d);
+	bt_strbuf_release(&err);
+	bt_strbuf_release(&json_out);
+	bt_strbuf_release(&cmp_out);
 	return bt_test_rmtree(root) == 0 ? 0 : -1;
 }
 
@@ -308,7 +316,6 @@ static void suite_digest(int rc, struct bt_strbuf *d)
 }
 
 /* run_write: a run to JSON, to a plain and a zstd file */
-static struct bt_strbuf json_out;
 static void write_prepare(void)
 {
 	fresh(NULL);
@@ -421,7 +428,6 @@ static int reindex_run(struct bt_strbuf *err)
 }
 
 /* compare: two runs, their table (text, Markdown) and JSON */
-static struct bt_strbuf cmp_out;
 static void compare_prepare(void)
 {
 	fresh(NULL);
@@ -611,29 +617,32 @@ static int same_but_oom(const struct bt_strbuf *got, const struct bt_strbuf *wan
  * Returns 1 when a repair was needed. */
 static int check_store(const struct entry *e, long n, const char *why)
 {
+	static struct bt_strbuf verr; /* static: see ref */
 	struct bt_store *st;
-	struct bt_strbuf err = BT_STRBUF_INIT;
 	size_t problems = 0, after = 0;
-	if (bt_store_open(&st, work, 0, &err))
+	bt_strbuf_release(&verr);
+	if (bt_store_open(&st, work, 0, &verr))
 		fail_msg("%s, N=%ld (%s): the store does not open: %s", e->name, n, why,
-			 bt_strbuf_str(&err));
-	int rc = bt_store_verify(st, 0, NULL, NULL, &problems, &err);
+			 bt_strbuf_str(&verr));
+	int rc = bt_store_verify(st, 0, NULL, NULL, &problems, &verr);
 	if (rc == 0 && problems) {
-		rc = bt_store_verify(st, 1, NULL, NULL, NULL, &err);
+		rc = bt_store_verify(st, 1, NULL, NULL, NULL, &verr);
 		if (rc == 0)
-			rc = bt_store_verify(st, 0, NULL, NULL, &after, &err);
+			rc = bt_store_verify(st, 0, NULL, NULL, &after, &verr);
 	}
 	bt_store_close(st);
 	if (rc || after)
 		fail_msg("%s, N=%ld (%s): the store does not verify (%zu problems, %zu after "
-			 "repair): %d %s", e->name, n, why, problems, after, rc, bt_strbuf_str(&err));
-	bt_strbuf_release(&err);
+			 "repair): %d %s", e->name, n, why, problems, after, rc, bt_strbuf_str(&verr));
+	bt_strbuf_release(&verr);
 	return problems > 0;
 }
 
 static void sweep(const struct entry *e)
 {
-	struct bt_strbuf ref = BT_STRBUF_INIT, d = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	bt_strbuf_release(&ref);
+	bt_strbuf_release(&d);
+	bt_strbuf_release(&err);
 	const char *only = getenv("BT_TORTURE_ONLY");
 	int verbose = env_flag("BT_TORTURE_VERBOSE");
 	if (only && *only && strcmp(only, e->name) != 0) {

@@ -236,8 +236,7 @@ int bt_dashboard_write(struct bt_store *st, const char *dir,
 	{
 		/* the change points of the store's series, shared with
 		 * `regressions` (kept where the store can be written) */
-		char *cp_path = bt_store_is_remote(st) ? NULL
-				: bt__pathf("%s/%s", bt_store_dir(st), BT_CP_CACHE_FILE);
+		char *cp_path = bt_store_cache_path(st, BT_CP_CACHE_FILE);
 		rc = cp_path || bt_store_is_remote(st) ? bt_cp_cache_open(&cpc, cp_path, &d.cp)
 						       : BT_ENOMEM;
 		free(cp_path);

@@ -27,11 +27,16 @@
 #   pg_cleanup         stops the server if it runs; the EXIT trap calls it
 #                      before removing $tmp. A test that sets its own EXIT
 #                      trap must call pg_cleanup in it.
+# It also sets XDG_CACHE_HOME to $tmp/xdg-cache (where a PostgreSQL store's
+# change-point cache goes: bt_store_cache_path).
 # Passwords travel in PGPASSWORD (environment), never on a command line.
 # Server log: $tmp/pg/log (its tail is printed when start fails).
 
 pg__dir=$tmp/pg
 pg__running=0
+# a PostgreSQL store keeps its caches on this machine, under
+# $XDG_CACHE_HOME/benchtrack: the test's own
+export XDG_CACHE_HOME=$tmp/xdg-cache
 trap 'pg_cleanup; rm -rf "$tmp"' EXIT
 
 pg__find_bin() {
