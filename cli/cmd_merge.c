@@ -27,21 +27,18 @@ static int same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* How many results of src have no result of the same identity in dst
- * (cli_pool_add leaves them out). */
-static size_t not_in_first(const struct bt_run *dst, const struct bt_run *src)
+/* How many results of src have no result in the first run, whose
+ * identity keys are kd[0..nd) (cli_pool_add leaves them out). */
+static size_t not_in_first(const char (*kd)[17], size_t nd, const struct bt_run *src)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < src->n_results; j++) {
-		char ks[17], kd[17];
+		char ks[17];
 		size_t i;
 		bt_series_key("", &src->results[j], "", "time", ks);
-		for (i = 0; i < dst->n_results; i++) {
-			bt_series_key("", &dst->results[i], "", "time", kd);
-			if (strcmp(ks, kd) == 0)
-				break;
-		}
-		n += i == dst->n_results;
+		for (i = 0; i < nd && strcmp(ks, kd[i]) != 0; i++)
+			;
+		n += i == nd;
 	}
 	return n;
 }
@@ -111,6 +108,7 @@ static int cmd_merge(int argc, char **argv)
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_run *runs;
 	struct cli_pool pool;
+	char (*kd)[17] = NULL; /* the identity keys of the first run's results */
 	int pooled = 0;
 
 	if ((code = cli_opts(argc, argv, opts, args, MERGE_MAX, &n_args)) >= 0)
@@ -144,8 +142,14 @@ static int cmd_merge(int argc, char **argv)
 		goto out;
 	}
 	pooled = 1;
+	if (!(kd = malloc((runs[0].n_results ? runs[0].n_results : 1) * sizeof *kd))) {
+		cli_fail(code, "merge", BT_ENOMEM, NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < runs[0].n_results; i++)
+		bt_series_key("", &runs[0].results[i], "", "time", kd[i]);
 	for (int i = 1; i < n_args; i++) {
-		size_t left = not_in_first(&runs[0], &runs[i]);
+		size_t left = not_in_first((const char (*)[17])kd, runs[0].n_results, &runs[i]);
 		if (left)
 			cli_warn("merge", "%s: %zu case%s not in '%s' left out (the "
 				 "first run names the cases)", args[i], left,
@@ -194,6 +198,7 @@ out:
 	for (int i = 0; i < n_args; i++)
 		bt_run_release(&runs[i]);
 	free(runs);
+	free(kd);
 	bt_strbuf_release(&err);
 	return code;
 }

@@ -60,7 +60,7 @@ enum bt_store_flags {
  * read-only one of an empty database reads as an empty store. Messages
  * name it without its password. Then every function here may also
  * return, after retrying transient failures with reconnects for about
- * 8 s: BT_EUNREACHABLE (connection refused or lost, server shutting
+ * 10 s: BT_EUNREACHABLE (connection refused or lost, server shutting
  * down or starting: the store cannot be reached; `run` keeps the run in
  * a local file), BT_EAUTH (password or privileges refused),
  * BT_EUNSUPPORTED (a schema newer than this code). */

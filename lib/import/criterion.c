@@ -68,17 +68,18 @@ static int beside(const char *dir, const char *name, json_t **out, struct bt_str
 	return rc;
 }
 
-/* The parent directory of label when label names a file, else NULL
- * (malloc'd). */
-static char *dir_of(const char *label)
+/* The parent directory of label when label names a file (malloc'd),
+ * else NULL; NULL with *oom set when memory ran out. */
+static char *dir_of(const char *label, int *oom)
 {
 	struct stat st;
 	if (stat(label, &st) != 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	const char *slash = strrchr(label, '/');
-	if (!slash)
-		return strdup(".");
-	return slash == label ? strdup("/") : strndup(label, (size_t)(slash - label));
+	char *d = !slash ? strdup(".") : slash == label ? strdup("/")
+		: strndup(label, (size_t)(slash - label));
+	*oom = !d;
+	return d;
 }
 
 /* A name from the directories when benchmark.json is missing: the one
@@ -220,7 +221,10 @@ int bt__import_criterion(struct bt_run *run, const json_t *root, const char *lab
 			tm.x[i] = tm.x[i] / it.x[i] / 1e9; /* ns per iteration, in s */
 	}
 
-	char *dir = rc ? NULL : dir_of(label);
+	int oom = 0;
+	char *dir = rc ? NULL : dir_of(label, &oom);
+	if (oom)
+		rc = BT_ENOMEM;
 	json_t *bj = NULL, *ej = NULL;
 	if (dir && !(rc = beside(dir, "benchmark.json", &bj, err)))
 		rc = beside(dir, "estimates.json", &ej, err);

@@ -345,8 +345,10 @@ static int build(struct gb *s, const struct group *gr)
 	/* user counters: sum, then the mean */
 	struct extras ex = { 0, 0, 0, 0, json_object() };
 	json_t *ucount = ex.ucount;
-	if (!ucount)
+	if (!ucount) {
+		rc = BT_ENOMEM;
 		goto out;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const json_t *row = json_array_get(s->bm, gr->rows[k]);
 		double scale, x;

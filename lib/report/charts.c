@@ -518,7 +518,7 @@ static void draw_lines(struct builder *b, const char *group, const struct lines 
 				break;
 			}
 	bt__svg_slug(&file, sp->suffix, 0);
-	b->oom |= file.failed;
+	b->oom |= file.failed || xl.failed;
 	struct bt_chart ch = { .kind = sp->kind, .group = adup(b, group),
 			       .file = file_name(b, group, bt_strbuf_str(&file)),
 			       .title = adup(b, sp->title), .n_series = drawn };
@@ -571,7 +571,7 @@ static void metric_chart(struct builder *b, const char *group, const struct line
 		bt_strbuf_addf(&ylab, " (%s)", unit);
 	struct chart_spec sp = { .kind = kind, .suffix = suffix, .title = bt_strbuf_str(&title),
 				 .y_label = bt_strbuf_str(&ylab), .y_unit = unit };
-	if (title.buf && ylab.buf && an.buf)
+	if (title.buf && ylab.buf && an.buf && !title.failed && !ylab.failed && !an.failed)
 		draw_lines(b, group, l, yv, &sp);
 	else
 		b->oom = 1;
@@ -654,7 +654,7 @@ static void speedup_chart(struct builder *b, const char *group, const struct lin
 				 .title = bt_strbuf_str(&title), .y_label = bt_strbuf_str(&ylab),
 				 .y_unit = "x", .skip_name = base, .skip_ablation = 1, .y_ref_on = 1, .y_ref = 1, .y_ref_label = "1x",
 				 .marks = marks, .mark_labels = labels, .n_marks = nm };
-	if (title.buf && ylab.buf && an.buf)
+	if (title.buf && ylab.buf && an.buf && !title.failed && !ylab.failed && !an.failed)
 		draw_lines(b, group, l, yv, &sp);
 	else
 		b->oom = 1;
@@ -721,6 +721,7 @@ static void line_charts(struct builder *b, const char *group, const size_t *idx,
 	struct chart_spec sp = { .kind = BT_CHART_THROUGHPUT, .suffix = "throughput",
 				 .title = bt_strbuf_str(&title), .y_label = bt_strbuf_str(&ylab),
 				 .y_unit = tunit };
+	b->oom |= title.failed || ylab.failed || an.failed;
 	if (!b->oom)
 		draw_lines(b, group, &l, yv, &sp);
 	for (size_t i = 0; i < n; i++) {
@@ -734,6 +735,7 @@ static void line_charts(struct builder *b, const char *group, const size_t *idx,
 	struct chart_spec mp = { .kind = BT_CHART_MEMORY, .suffix = "memory",
 				 .title = bt_strbuf_str(&title), .y_label = "peak memory (B)",
 				 .y_unit = "B" };
+	b->oom |= title.failed;
 	if (!b->oom)
 		draw_lines(b, group, &l, yv, &mp);
 	if (!b->oom)
@@ -743,14 +745,14 @@ static void line_charts(struct builder *b, const char *group, const size_t *idx,
 	for (size_t a = 1; a < na && a <= MAX_EXTRA_AXES && !b->oom; a++) {
 		struct bt_strbuf suffix = BT_STRBUF_INIT;
 		bt_strbuf_addf(&suffix, "time-by-%s", axes[a].param);
-		if (!suffix.buf || lines_build(&l, run, idx, n, &axes[a]))
+		if (!suffix.buf || suffix.failed || lines_build(&l, run, idx, n, &axes[a]))
 			b->oom = 1;
 		else
 			metric_chart(b, group, &l, yv, b->metric, BT_CHART_TIME, suffix.buf);
 		lines_release(&l);
 		bt_strbuf_release(&suffix);
 	}
-	if (!title.buf || !ylab.buf || !an.buf)
+	if (!title.buf || !ylab.buf || !an.buf || title.failed || ylab.failed || an.failed)
 		b->oom = 1;
 	bt_strbuf_release(&title);
 	bt_strbuf_release(&ylab);
@@ -826,7 +828,7 @@ static void ablation_chart(struct builder *b, const char *group, const char *ben
 					    : "speedup and memory change",
 			       n_params, n_params == 1 ? "" : "s");
 		struct bt_svg_bar_chart bc = { bt_strbuf_str(&title), bt_strbuf_str(&sub), bars, nb };
-		if (bt_svg_bar_chart(&bc, &svg))
+		if (bt_svg_bar_chart(&bc, &svg) || title.failed || sub.failed)
 			b->oom = 1;
 		struct bt_chart ch = { .kind = BT_CHART_ABLATION, .group = adup(b, group),
 				       .benchmark = adup(b, bench),

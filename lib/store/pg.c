@@ -392,10 +392,12 @@ int bt__pg_arr_end(struct bt_strbuf *a)
 
 #define MAX_RETRIES 5
 
-/* Waits before retry number i (0-based): 0.25 s doubling (7.75 s in all). */
+/* Waits before retry number i (0-based): 0.5, 1, 2, 3, 4 s (10.5 s in
+ * all: a server restarting is back well within that). */
 static void backoff(int i)
 {
-	long ms = 250L << i;
+	static const long wait_ms[MAX_RETRIES] = { 500, 1000, 2000, 3000, 4000 };
+	long ms = wait_ms[i < MAX_RETRIES ? i : MAX_RETRIES - 1];
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0)
 		;

@@ -58,7 +58,7 @@ void bt__pg_close(struct bt_pg *pg);
 /* One transaction: BEGIN (read-only when !write), body, COMMIT. A
  * transient failure (connection lost, server shutting down or starting,
  * serialization failure, deadlock) rolls back, waits (exponential
- * backoff, 5 retries, about 8 s in all), reconnects and runs body again;
+ * backoff, 5 retries, 10.5 s in all), reconnects and runs body again;
  * body must therefore start from scratch each time (pg->attempt says
  * which try it is). After the last try a lost server is BT_EUNREACHABLE.
  * The mutex is held throughout. */

@@ -168,6 +168,10 @@ static json_t *history_event(const char *array)
 	assert_string_equal(json_string_value(json_object_get(e, "commit")),
 			    "c30" "0000000000000000000000000000000000000");
 	assert_true(json_real_value(json_object_get(e, "rel_change")) > 0.15);
+	/* why, as the table says it */
+	assert_true(json_real_value(json_object_get(json_object_get(e, "evidence"),
+						    "noise_sd")) > 0);
+	assert_has(json_string_value(json_object_get(e, "explanation")), "x the noise (sd ");
 	json_decref(root);
 	return e;
 }

@@ -52,6 +52,13 @@ for i, r in enumerate(m["results"]):
     assert med[2:] == j3["results"][i]["metrics"]["time"]["processes"]["medians"]
     assert t["samples"][:4] == j1["results"][i]["metrics"]["time"]["samples"]
 PY
+# the first run names the cases: one of j1's left out, said
+expect 0 "$bt" run "$spin" "${flags[@]}" --filter 'k=1$' --out "$tmp/k1.json"
+expect 0 "$bt" merge "$tmp/k1.json" "$tmp/j1.json" --out "$tmp/mk.json" -q
+grep -q "warning: merge: $tmp/j1.json: 1 case not in '$tmp/k1.json' left out" "$tmp/err" ||
+	fail "no warning on the case left out: $(cat "$tmp/err")"
+$py -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['results']) == 1" "$tmp/mk.json" ||
+	fail "the merged run has other cases than the first"
 # stdout, and the store (without --out, or --out with --store)
 expect 0 "$bt" merge "$tmp/j1.json" "$tmp/j2.json" --out - -q
 [ ! -s "$tmp/err" ] || fail "merge -q printed: $(cat "$tmp/err")"

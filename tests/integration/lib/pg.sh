@@ -30,7 +30,9 @@
 # It also sets XDG_CACHE_HOME to $tmp/xdg-cache (where a PostgreSQL store's
 # change-point cache goes: bt_store_cache_path).
 # Passwords travel in PGPASSWORD (environment), never on a command line.
-# Server log: $tmp/pg/log (its tail is printed when start fails).
+# Server log: $tmp/pg/log (its tail is printed when start fails). A
+# watchdog stops the server (and removes $tmp/pg) when the test is killed
+# without its trap (SIGKILL at ctest's timeout).
 
 pg__dir=$tmp/pg
 pg__running=0
@@ -104,11 +106,32 @@ pg_start() {
 		fi
 	done
 	[ "$pg__running" -eq 1 ] || fail "postgresql did not start: $(tail -5 "$pg__dir/ctl.out" "$pg__dir/log" 2>/dev/null)"
+	pg__watchdog
 	PG_ADMIN_DB=postgres pg_admin "CREATE ROLE bt LOGIN PASSWORD '$PG_PASSWORD'" >/dev/null
 	PG_ADMIN_DB=postgres pg_admin "CREATE DATABASE bt OWNER bt" >/dev/null
 	PG_URL=postgresql://$PG_USER:$PG_PASSWORD@$PG_HOST:$PG_PORT/$PG_DB
 	PG_URL_NOPW=postgresql://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB
 	export PG_URL PG_URL_NOPW PG_USER PG_PASSWORD PG_DB PG_HOST PG_PORT PG_BIN
+}
+
+# A test killed without its EXIT trap (ctest's timeout sends SIGKILL) must
+# not leave its server running: a watchdog in its own session (out of the
+# test's process group, its output nowhere) waits for the test's shell to
+# go; a server still running then is stopped and its directory ($tmp/pg)
+# removed. Nothing else is touched (a script may keep $tmp).
+pg__watchdog() {
+	local me=$$
+	setsid bash -c '
+		while kill -0 "$1" 2>/dev/null; do sleep 1; done
+		[ -f "$2/data/postmaster.pid" ] || exit 0
+		if [ "$(id -u)" -eq 0 ]; then
+			setpriv --reuid=postgres --regid=postgres --clear-groups \
+				"$3/pg_ctl" stop -m immediate -D "$2/data"
+		else
+			"$3/pg_ctl" stop -m immediate -D "$2/data"
+		fi
+		rm -rf "$2"' pg-watchdog "$me" "$pg__dir" "$PG_BIN" \
+		< /dev/null > /dev/null 2>&1 &
 }
 
 pg_admin() {
