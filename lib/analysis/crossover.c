@@ -32,20 +32,24 @@ static const char *param_of(const struct bt_result *r, const char *key)
 }
 
 /* The speedup base / impl of p->r with its interval into p (ARCHITECTURE
- * and report.h: Hodges-Lehmann, else the medians' intervals, else none). */
-static void speedup_interval(const struct bt_result *base,
-			     const struct bt_result *impl, struct point *p)
+ * and report.h: Hodges-Lehmann, else the medians' intervals, else none);
+ * 0, or BT_ENOMEM (never another interval for want of memory). */
+static int speedup_interval(const struct bt_result *base,
+			    const struct bt_result *impl, struct point *p)
 {
 	const struct bt_metric *mb = bt_result_metric(base, "time");
 	const struct bt_metric *mi = bt_result_metric(impl, "time");
 	double r, lo, hi;
+	int hl = 1; /* not tried */
 
 	p->lo = p->hi = p->r;
 	if (mb->n_samples >= 2 && mi->n_samples >= 2 && mb->samples && mi->samples &&
-	    (double)mb->n_samples * (double)mi->n_samples <= CROSS_MAX_PAIRS &&
-	    bt_hodges_lehmann_ratio(mi->samples, mi->n_samples, mb->samples,
-				    mb->n_samples, CROSS_LEVEL, &r, &lo, &hi) == 0 &&
-	    lo > 0 && hi >= lo) {
+	    (double)mb->n_samples * (double)mi->n_samples <= CROSS_MAX_PAIRS)
+		hl = bt_hodges_lehmann_ratio(mi->samples, mi->n_samples, mb->samples,
+					     mb->n_samples, CROSS_LEVEL, &r, &lo, &hi);
+	if (hl == BT_ENOMEM)
+		return BT_ENOMEM;
+	if (hl == 0 && lo > 0 && hi >= lo) {
 		p->lo = lo;
 		p->hi = hi;
 	} else if (mb->stats.median_ci_low > 0 && mi->stats.median_ci_low > 0 &&
@@ -62,6 +66,7 @@ static void speedup_interval(const struct bt_result *base,
 	if (p->hi < p->r)
 		p->hi = p->r;
 	p->side = p->lo > 1 ? 1 : p->hi < 1 ? -1 : 0;
+	return 0;
 }
 
 static double median_of(const struct bt_result *r)
@@ -256,7 +261,10 @@ static int compare(const struct bt_run *run, const char *group,
 			if (!isnan(mb)) {
 				pts[n].v = strtod(param_of(x, axis), NULL);
 				pts[n].r = mb / mx;
-				speedup_interval(b, x, &pts[n]);
+				if (speedup_interval(b, x, &pts[n])) {
+					free(pts);
+					return BT_ENOMEM;
+				}
 				n++;
 			}
 			break;

@@ -432,6 +432,14 @@ static int connect_error(struct bt_pg *pg, struct bt_strbuf *err)
 	return rc;
 }
 
+/* The library never prints: the server's notices and warnings go nowhere
+ * (libpq would write them to stderr). */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int connect_once(struct bt_pg *pg, struct bt_strbuf *err)
 {
 	/* the URL's own values win over these defaults (later keywords
@@ -448,7 +456,8 @@ static int connect_once(struct bt_pg *pg, struct bt_strbuf *err)
 		if (pw && *pw)
 			pg->secret = strdup(pw);
 	}
-	/* quiet: NOTICEs (IF NOT EXISTS ...) are not ours to print */
+	PQsetNoticeProcessor(pg->conn, quiet, NULL);
+	/* and fewer of them sent: NOTICEs (IF NOT EXISTS ...) are not ours */
 	PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
 	PQclear(r);
 	return 0;

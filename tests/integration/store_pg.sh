@@ -141,6 +141,11 @@ set -e
 keep
 [ $rc -ne 0 ] && grep -q "the document has [0-9]* results, the index 0" "$tmp/out" "$tmp/err" ||
 	fail "verify of missing rows (exit $rc): $(cat "$tmp/out" "$tmp/err")"
+expect 0 "$bt" verify --repair --store "$durl"; keep
+grep -q "problem.* found, all repaired" "$tmp/out" || fail "verify --repair: $(cat "$tmp/out" "$tmp/err")"
+expect 0 "$bt" verify --store "$durl"; keep
+PG_SQL_DB=dash pg_sql "DELETE FROM points WHERE rid = (SELECT max(rid) FROM runs)" >/dev/null
+PG_SQL_DB=dash pg_sql "DELETE FROM results WHERE rid = (SELECT max(rid) FROM runs)" >/dev/null
 expect 0 "$bt" reindex --store "$durl"; keep
 grep -q "^reindexed ${PG_URL_NOPW%/bt}/dash: 42 runs, 325 results" "$tmp/out" || fail "reindex: $(cat "$tmp/out")"
 expect 0 "$bt" verify --store "$durl"; keep

@@ -687,9 +687,9 @@ static void sweep(const struct entry *e)
 		if (rc > 0 || rc < BT_EINTR)
 			fail_msg("%s, N=%ld: %d is no BT_E* code (%s)", e->name, n, rc,
 				 bt_strbuf_str(&err));
-		if (verbose && rc)
-			fprintf(stderr, "torture: %s N=%ld: %s %s\n", e->name, n, bt_err_name(rc),
-				bt_strbuf_str(&err));
+		if (verbose)
+			fprintf(stderr, "torture: %s N=%ld: %s %s\n", e->name, n,
+				rc ? bt_err_name(rc) : "absorbed", bt_strbuf_str(&err));
 		by_code[-rc]++;
 		bt_strbuf_reset(&d);
 		e->digest(rc, &d);
