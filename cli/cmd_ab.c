@@ -148,6 +148,12 @@ static int cmd_ab(int argc, char **argv)
 	if ((code = cli_front_opts(&f, argc, argv)) >= 0)
 		goto out;
 	code = BT_EXIT_USAGE;
+	if (f.upload_to_hub || f.run_id) {
+		bt_front_error("ab: %s: not supported: ab stores no run to upload "
+			       "(run each side with `benchtrack run --upload-to-hub`)",
+			       f.upload_to_hub ? "--upload-to-hub" : "--run-id");
+		goto out;
+	}
 	if (vals[0]) {
 		char *end;
 		errno = 0;

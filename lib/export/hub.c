@@ -29,6 +29,7 @@ struct hub {
 	char *url;      /* BASE/datasets/OWNER/NAME */
 	char **env;     /* the children's environment */
 	char *askpass_kv, *user_kv; /* GIT_ASKPASS=, BENCHTRACK_HUB_USER= */
+	char *site_kv;  /* BENCHTRACK_HUB_SITE=SCHEME://HOST[:PORT] of the URL */
 	char *token_kv; /* "BENCHTRACK_HUB_TOKEN=..." (wiped at the end) */
 	int has_token;
 };
@@ -41,6 +42,7 @@ static const char *const dropped_env[] = {
 	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_COMMON_DIR",
 	"GIT_NAMESPACE", "GIT_SHALLOW_FILE", "GIT_ASKPASS", "SSH_ASKPASS",
 	"GIT_TERMINAL_PROMPT", "BENCHTRACK_HUB_TOKEN", "BENCHTRACK_HUB_USER",
+	"BENCHTRACK_HUB_SITE",
 	"LC_ALL", "LANGUAGE", "GIT_CURL_VERBOSE", "GIT_LFS_SKIP_SMUDGE", NULL
 };
 
@@ -56,7 +58,7 @@ static int is_dropped(const char *kv)
 }
 
 static int build_env(struct hub *h, const char *askpass, const char *user,
-		     const char *token)
+		     const char *site, const char *token)
 {
 	size_t n = 0;
 	for (char **e = environ; e && *e; e++)
@@ -76,10 +78,12 @@ static int build_env(struct hub *h, const char *askpass, const char *user,
 	h->env[k++] = lfs; /* where git-lfs is installed: no LFS file fetched */
 	h->askpass_kv = bt__pathf("GIT_ASKPASS=%s", askpass);
 	h->user_kv = bt__pathf("BENCHTRACK_HUB_USER=%s", user);
-	if (!h->askpass_kv || !h->user_kv)
+	h->site_kv = bt__pathf("BENCHTRACK_HUB_SITE=%s", site);
+	if (!h->askpass_kv || !h->user_kv || !h->site_kv)
 		return BT_ENOMEM;
 	h->env[k++] = h->askpass_kv;
 	h->env[k++] = h->user_kv;
+	h->env[k++] = h->site_kv;
 	if (token) {
 		size_t tl = strlen(token);
 		h->token_kv = malloc(sizeof "BENCHTRACK_HUB_TOKEN=" + tl);
@@ -106,7 +110,7 @@ static void hub_release(struct hub *h)
 		free(h->token_kv);
 	}
 	free(h->env);
-	free(h->askpass_kv), free(h->user_kv);
+	free(h->askpass_kv), free(h->user_kv), free(h->site_kv);
 	free(h->tmp), free(h->repo), free(h->log), free(h->url);
 }
 
@@ -187,6 +191,16 @@ static int git_failed(struct hub *h, const char *what, const char *log,
 {
 	char line[320];
 	last_line(log, line, sizeof line);
+	const char *away = log ? strstr(log, "benchtrack: no token for ") : NULL;
+	if (away) {
+		/* git asked "Password for 'SITE': " */
+		away += strcspn(away, "'\n");
+		away += *away == '\'';
+		return bt_error(err, BT_ECHILD, "%s: git %s: the server sent git on to "
+				"another site, '%.*s', which is not given the token (a "
+				"redirect: give that site's URL as the hub URL if you trust "
+				"it)", h->url, what, (int)strcspn(away, "'\n"), away);
+	}
 	if (log && (strstr(log, "Authentication failed") || strstr(log, " 401") ||
 		    strstr(log, "could not read Username") ||
 		    strstr(log, "could not read Password") || strstr(log, " 403")))
@@ -198,6 +212,26 @@ static int git_failed(struct hub *h, const char *what, const char *log,
 			*line ? line : "no message");
 }
 
+/* BT_EEXISTS when a folder of path (relative to the clone full) is in
+ * the dataset as something else than a folder: a file, or a symbolic
+ * link, through which the files would be written outside the clone. */
+static int check_folders(struct hub *h, char *full, const char *path, struct bt_strbuf *err)
+{
+	size_t skip = strlen(h->repo) + 1;
+	for (char *c = full + skip; (c = strchr(c, '/')); c++) {
+		struct stat sb;
+		*c = '\0';
+		int bad = lstat(full, &sb) == 0 && !S_ISDIR(sb.st_mode);
+		*c = '/';
+		if (bad)
+			return bt_error(err, BT_EEXISTS, "%s: '%.*s' is in the dataset as %s, "
+					"not a folder: cannot add '%s'", h->url,
+					(int)(c - full - skip), path, S_ISLNK(sb.st_mode)
+					? "a symbolic link" : "a file", path);
+	}
+	return 0;
+}
+
 /* Puts the files into the clone; BT_EEXISTS when one is there already. */
 static int place(struct hub *h, const struct bt_hub_files *files, struct bt_strbuf *err)
 {
@@ -207,8 +241,8 @@ static int place(struct hub *h, const struct bt_hub_files *files, struct bt_strb
 		if (!full)
 			return BT_ENOMEM;
 		struct stat sb;
-		int rc = 0;
-		if (lstat(full, &sb) == 0)
+		int rc = check_folders(h, full, f->path, err);
+		if (!rc && lstat(full, &sb) == 0)
 			rc = bt_error(err, BT_EEXISTS, "%s: '%s' is already in the dataset: "
 				      "upload never overwrites a file (was this run "
 				      "uploaded before?)", h->url, f->path);
@@ -328,6 +362,13 @@ static int setup(struct hub *h, const struct bt_hub_dest *d, struct bt_strbuf *e
 	size_t bl = strlen(base);
 	while (bl > 0 && base[bl - 1] == '/')
 		bl--;
+	/* the dataset's own address given as the server's */
+	const char *path = strchr(strstr(base, "://") + 3, '/');
+	if (path && (size_t)(path - base) < bl && strstr(path, "/datasets") &&
+	    (strstr(path, "/datasets")[9] == '/' || strstr(path, "/datasets")[9] == '\0'))
+		return bt_error(err, BT_EINVAL, "hub URL '%.200s': the server's address "
+				"is expected (such as https://huggingface.co), without "
+				"/datasets: --hub names the dataset", base);
 	if (!(h->url = bt__pathf("%.*s/datasets/%s", (int)bl, base, d->repo)))
 		return BT_ENOMEM;
 	const char *t = getenv("TMPDIR");
@@ -348,12 +389,17 @@ static int setup(struct hub *h, const struct bt_hub_dest *d, struct bt_strbuf *e
 		free(askpass);
 		return BT_ENOMEM;
 	}
-	/* answers git's two questions from the environment; holds no secret */
+	/* answers git's two questions from the environment, for the URL's
+	 * scheme, host and port only (not to a site a redirect leads to);
+	 * holds no secret */
 	static const char script[] =
 		"#!/bin/sh\n"
 		"case \"$1\" in\n"
-		"[Uu]sername*) printf '%s\\n' \"$BENCHTRACK_HUB_USER\" ;;\n"
-		"*) printf '%s\\n' \"$BENCHTRACK_HUB_TOKEN\" ;;\n"
+		"\"Username for '$BENCHTRACK_HUB_SITE': \")\n"
+		"\tprintf '%s\\n' \"$BENCHTRACK_HUB_USER\" ;;\n"
+		"\"Password for '\"\"${BENCHTRACK_HUB_SITE%%//*}//\"*@\"${BENCHTRACK_HUB_SITE#*//}': \")\n"
+		"\tprintf '%s\\n' \"$BENCHTRACK_HUB_TOKEN\" ;;\n"
+		"*)\techo \"benchtrack: no token for $1\" >&2; exit 1 ;;\n"
 		"esac\n";
 	int fd = open(askpass, O_WRONLY | O_CREAT | O_EXCL, 0700);
 	if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1)) {
@@ -364,8 +410,47 @@ static int setup(struct hub *h, const struct bt_hub_dest *d, struct bt_strbuf *e
 		return rc;
 	}
 	close(fd);
-	rc = build_env(h, askpass, user, d->token && *d->token ? d->token : NULL);
+	/* SCHEME://HOST[:PORT], as git names the site in its questions */
+	const char *hp = strstr(base, "://") + 3;
+	size_t hl = strcspn(hp, "/");
+	const char *at = memchr(hp, '@', hl);
+	if (at)
+		hl -= (size_t)(at + 1 - hp), hp = at + 1;
+	char *site = bt__pathf("%.*s%.*s", (int)(strstr(base, "://") + 3 - base), base,
+			       (int)hl, hp);
+	if (!site) {
+		free(askpass);
+		return BT_ENOMEM;
+	}
+	rc = build_env(h, askpass, user, site, d->token && *d->token ? d->token : NULL);
+	free(site);
 	free(askpass);
+	return rc;
+}
+
+/* When the dataset has no ref at all (a repository made without its
+ * first commit), *empty = 1 and h->repo is a new repository whose
+ * first commit the push will make the branch rev (main, the Hub's). */
+static int start_empty(struct hub *h, const char *rev, int *empty, struct bt_strbuf *err)
+{
+	char *log = NULL;
+	const char *ls[] = { "ls-remote", "--", h->url, NULL };
+	int st = git(h, ls, &log, err);
+	*empty = st == 0 && log && !log[strspn(log, " \t\r\n")];
+	free(log);
+	if (st < 0)
+		return BT_ECHILD;
+	if (!*empty)
+		return 0;
+	bt__rm_tree(h->repo, NULL);
+	const char *init[] = { "init", "--quiet", "-b", rev, "--", h->repo, NULL };
+	const char *remote[] = { "-C", h->repo, "remote", "add", "origin", h->url, NULL };
+	if ((st = git(h, init, &log, err)) == 0) {
+		free(log);
+		st = git(h, remote, &log, err);
+	}
+	int rc = st > 0 ? git_failed(h, "init", log, err) : st ? BT_ECHILD : 0;
+	free(log);
 	return rc;
 }
 
@@ -398,12 +483,25 @@ int bt_hub_push(const struct bt_hub_dest *d, const struct bt_hub_files *files,
 	const char *clone[] = { "clone", "--quiet", "--depth", "1", "--single-branch",
 		"--no-tags", "--branch", rev, "--", h.url, h.repo, NULL };
 	int st = git(&h, clone, &log, err);
-	if (st) {
-		if (st > 0 && log && strstr(log, "Remote branch") && strstr(log, "not found"))
+	if (st && st > 0 && log && strstr(log, "Remote branch") && strstr(log, "not found")) {
+		/* no such branch: fine only in a repository with no commit at all */
+		int empty = 0;
+		if ((rc = start_empty(&h, rev, &empty, err)))
+			goto out;
+		if (!empty) {
 			rc = bt_error(err, BT_ECHILD, "%s: no branch '%s' (a dataset starts "
 				      "with one: make it on the Hub first)", h.url, rev);
-		else
-			rc = st > 0 ? git_failed(&h, "clone", log, err) : BT_ECHILD;
+			goto out;
+		}
+		if (strcmp(rev, "main") != 0) {
+			rc = bt_error(err, BT_ECHILD, "%s: the dataset has no commit yet: "
+				      "its first upload makes branch main, not '%s'", h.url, rev);
+			goto out;
+		}
+		st = 0;
+	}
+	if (st) {
+		rc = st > 0 ? git_failed(&h, "clone", log, err) : BT_ECHILD;
 		goto out;
 	}
 	if ((rc = place(&h, files, err)) || (rc = commit(&h, message, err)))

@@ -22,7 +22,8 @@ command -v lighttpd >/dev/null || fail "lighttpd is missing (apt-get install lig
 command -v git >/dev/null || fail "git is missing"
 [ -x "$backend" ] || fail "$backend is missing (Debian's git)"
 
-token="hf_T0k3n$$x${RANDOM}Secret"
+# with the characters a URL or a shell would mangle: ':', '@', '%', ' '
+token="hf_T0k3n$$x${RANDOM}:S@c%20r et"
 basic=$(printf 'u:%s' "$token" | base64 -w0)   # the Authorization header's
 unset HF_TOKEN HF_ENDPOINT GITHUB_RUN_NUMBER GITHUB_RUN_ID GITHUB_EVENT_NAME
 export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp/home GIT_TERMINAL_PROMPT=0
@@ -87,8 +88,8 @@ server.document-root = "$tmp/www"
 server.port = $port
 server.bind = "127.0.0.1"
 server.errorlog = "$tmp/server-error.log"
-server.modules = ( "mod_auth", "mod_authn_file", "mod_alias", "mod_setenv",
-                   "mod_cgi", "mod_accesslog" )
+server.modules = ( "mod_redirect", "mod_auth", "mod_authn_file", "mod_alias",
+                   "mod_setenv", "mod_cgi", "mod_accesslog" )
 accesslog.filename = "$tmp/server-access.log"
 alias.url = ( "/datasets/" => "$backend/" )
 \$HTTP["url"] =~ "^/datasets/" {
@@ -100,6 +101,10 @@ alias.url = ( "/datasets/" => "$backend/" )
                              "GIT_CONFIG_COUNT" => "1",
                              "GIT_CONFIG_KEY_0" => "uploadpack.packObjectsHook",
                              "GIT_CONFIG_VALUE_0" => "$tmp/packhook" )
+}
+# another site, localhost, sends git on to this one
+\$HTTP["host"] =~ "^localhost" {
+  url.redirect = ( "^/(.*)" => "http://127.0.0.1:$port/\$1" )
 }
 auth.backend = "plain"
 auth.backend.plain.userfile = "$tmp/users"
@@ -246,6 +251,49 @@ grep -q "expected OWNER/NAME" "$tmp/err" || fail "--hub nodataset: $(cat "$tmp/e
 expect 2 "$bt" upload "$a"
 expect 3 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "http://u:pw@127.0.0.1:$port"
 grep -q "holds a password" "$tmp/err" || fail "password in the URL: $(cat "$tmp/err")"
+expect 3 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "$url/datasets/o/ds"
+grep -q "without /datasets" "$tmp/err" || fail "the dataset's URL as --hub-url: $(cat "$tmp/err")"
+expect 2 "$bt" ab "$build/suite_counts" "$build/suite_counts" --upload-to-hub o/ds
+grep -q "ab: --upload-to-hub: not supported" "$tmp/err" || fail "ab --upload-to-hub: $(cat "$tmp/err")"
+[ "$(refs)" = "$before" ] || fail "a refused upload changed the repository"
+
+# --- a dataset with no commit yet: the first upload makes main ---------------------
+empty=$tmp/root/o/empty
+git init -q --bare -b main "$empty"
+git -C "$empty" config http.receivepack true
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$a" --hub o/empty --hub-url "$url" \
+	--revision dev
+grep -q "no commit yet: its first upload makes branch main, not 'dev'" "$tmp/err" ||
+	fail "empty dataset, --revision dev: $(cat "$tmp/err")"
+[ -z "$(git -C "$empty" for-each-ref)" ] || fail "a refused upload made a branch"
+expect 0 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$a" --hub o/empty --hub-url "$url"
+diff -u <(printf '%s\n' "$base_a/attention/attention_benchmark_$stamp.json" \
+	"$base_a/benchmark_summary_$stamp.json" "$base_a/run_$stamp.json") \
+	<(git -C "$empty" ls-tree -r --name-only main) ||
+	fail "the empty dataset's first upload"
+[ "$(git -C "$empty" rev-list --count main)" -eq 1 ] || fail "not one commit"
+
+# --- a dataset whose DATE folder is a symbolic link: nothing written through it -----
+git init -q --bare -b main "$tmp/root/o/link"
+git -C "$tmp/root/o/link" config http.receivepack true
+git init -q -b main "$tmp/link"
+mkdir "$tmp/outside"
+ln -s "$tmp/outside" "$tmp/link/2026-11-22"
+git -C "$tmp/link" add -A
+git -C "$tmp/link" -c user.name=t -c user.email=t@t commit -qm link
+git -C "$tmp/link" push -q "$tmp/root/o/link" main
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$a" --hub o/link --hub-url "$url"
+grep -q "'2026-11-22' is in the dataset as a symbolic link, not a folder" "$tmp/err" ||
+	fail "a symbolic link in the dataset: $(cat "$tmp/err")"
+[ -z "$(ls -A "$tmp/outside")" ] || fail "upload wrote through a link: $(ls -R "$tmp/outside")"
+
+# --- a server that redirects git to another site: the token is not sent there ------
+before=$(refs)
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds \
+	--hub-url "http://u@localhost:$port"
+grep -q "the server sent git on to another site, 'http://.*127.0.0.1:$port', which is not given the token" \
+	"$tmp/err" || fail "a redirect to another site: $(cat "$tmp/err")"
+[ "$(refs)" = "$before" ] || fail "the redirected upload changed the repository"
 
 # --- the branch moved on between the clone and the push: made again on the tip ------
 : > "$tmp/race"

@@ -12,7 +12,8 @@
  * point tries at most BT_TORTURE_POINTS points (default 150), evenly
  * strided over its count; BT_TORTURE_FULL=1 tries every N;
  * BT_TORTURE_ONLY=NAME runs one entry point, BT_TORTURE_FROM=N starts
- * its sweep at N (to look at one failure point: BT_TORTURE_POINTS=1);
+ * its sweep at N and BT_TORTURE_TO=M ends it after M (to look at one
+ * failure point: BT_TORTURE_POINTS=1, or FROM=TO=N);
  * BT_TORTURE_VERBOSE=1 prints each failure point's code and message. */
 #include <errno.h>
 #include <fcntl.h>
@@ -666,8 +667,10 @@ static void sweep(const struct entry *e)
 		stride = (total + points - 1) / points;
 	size_t tried = 0, absorbed = 0, repaired = 0, by_code[16] = { 0 };
 	long n;
-	const char *from = getenv("BT_TORTURE_FROM");
+	const char *from = getenv("BT_TORTURE_FROM"), *to = getenv("BT_TORTURE_TO");
 	for (n = from && atol(from) > 0 ? atol(from) : 1;; n += stride) {
+		if (to && atol(to) > 0 && n > atol(to))
+			break;
 		e->prepare();
 		bt_strbuf_reset(&err);
 		bt_torture_arm(n);

@@ -249,6 +249,15 @@ static void test_push_refusals(void **state)
 	d.base_url = "ftp://127.0.0.1";
 	bt_strbuf_reset(&err);
 	assert_int_equal(bt_hub_push(&d, &f, "m", NULL, &err), BT_EINVAL);
+	/* the dataset's address given as the server's: refused, not
+	 * cloned from URL/datasets/o/ds/datasets/o/ds */
+	d.base_url = "http://127.0.0.1:9/datasets/o/ds";
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_hub_push(&d, &f, "m", NULL, &err), BT_EINVAL);
+	assert_non_null(strstr(bt_strbuf_str(&err), "without /datasets"));
+	d.base_url = "http://127.0.0.1:9/datasets/";
+	bt_strbuf_reset(&err);
+	assert_int_equal(bt_hub_push(&d, &f, "m", NULL, &err), BT_EINVAL);
 	d.base_url = "http://127.0.0.1:9";
 	one.path = "a/../../etc/x";
 	bt_strbuf_reset(&err);

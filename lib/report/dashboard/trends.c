@@ -388,7 +388,7 @@ static int add_rec(struct dash *d, const struct bt_series *s, const char *stem, 
 	r->key = strdup(s->series_key);
 	r->metric = strdup(s->metric ? s->metric : "time");
 	r->stem = strdup(stem);
-	r->ix = strndup(d->series_ix.buf + ix0, d->series_ix.len - ix0);
+	r->ix = strndup(bt_strbuf_str(&d->series_ix) + ix0, d->series_ix.len - ix0);
 	oom = !r->key || !r->metric || !r->stem || !r->ix || d->series_ix.failed;
 	if (!oom)
 		oom = bt__dash_push_regs(&r->regs, &r->n_regs, &alloc_regs, d->regs + regs0,
