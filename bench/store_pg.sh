@@ -33,15 +33,16 @@
 # script, stopped). Warm page cache figures; a measurement tool, not a test.
 #
 # Figures of one run (10,000 runs x 100 results, Release, 2 CPUs shared
-# with other work, load average 8 to 12; median of `exec`):
-#   list               93 ms  vs    174 ms  (1.87x)
-#   history            54 ms  vs    114 ms  (2.09x)
-#   regressions      1.74 s   vs   15.4 s   (8.83x: SQLite's change-point
-#                                            cache; PostgreSQL has none)
-#   regressions_cold 9.79 s   vs   15.5 s   (1.58x)
-#   dashboard        76.8 s   vs  149.2 s   (1.94x)
-#   load: push of the 10,000 runs 481 s (20.8 runs/s); the database
+# with other work, load average 8 to 12; medians of `exec`), SQLite
+# against PostgreSQL:
+#   list               91 ms  vs    130 ms  (1.43x)
+#   history            50 ms  vs     60 ms  (1.20x)
+#   regressions      1.03 s   vs   2.12 s   (2.06x)
+#   regressions_cold 5.88 s   vs   7.32 s   (1.25x)
+#   dashboard        85.4 s   vs   80.8 s   (0.95x)
+#   load: push of the 10,000 runs 373 s (26.8 runs/s); the database
 #   1134 MB against index.db 156 MB + 0.66 GB of run files.
+
 set -eu
 . "$(dirname "$0")/../scripts/bench-common.sh"
 

@@ -252,9 +252,15 @@ static int cmd_run(int argc, char **argv)
 		code = BT_EXIT_USAGE;
 		goto out;
 	}
-	if (f.upload_to_hub && (!strchr(f.upload_to_hub, '/') || f.upload_to_hub[0] == '/' ||
-				strchr(f.upload_to_hub, '/')[1] == '\0')) {
-		bt_front_error("run: --upload-to-hub '%s': expected OWNER/NAME", f.upload_to_hub);
+	if (f.upload_to_hub && !bt_hub_valid_repo(f.upload_to_hub)) {
+		bt_front_error("run: --upload-to-hub '%s': expected OWNER/NAME (letters, "
+			       "digits, '.', '_', '-')", f.upload_to_hub);
+		code = BT_EXIT_USAGE;
+		goto out;
+	}
+	if (f.run_id && !bt_hub_valid_run_id(f.run_id)) {
+		bt_front_error("run: --run-id '%s': expected letters, digits, '.', '_' or "
+			       "'-' (a folder of the dataset)", f.run_id);
 		code = BT_EXIT_USAGE;
 		goto out;
 	}

@@ -116,15 +116,20 @@ static int cmd_upload(int argc, char **argv)
 		bt_front_error("upload: --hub OWNER/NAME is required: the dataset");
 		return BT_EXIT_USAGE;
 	}
-	const char *slash = strchr(o.repo, '/');
-	if (!slash || slash == o.repo || !slash[1] || strchr(slash + 1, '/')) {
-		bt_front_error("upload: --hub '%s': expected OWNER/NAME", o.repo);
+	if (!bt_hub_valid_repo(o.repo)) {
+		bt_front_error("upload: --hub '%s': expected OWNER/NAME (letters, digits, "
+			       "'.', '_', '-')", o.repo);
 		return BT_EXIT_USAGE;
 	}
 	if ((o.run_id && !*o.run_id) || (o.revision && !*o.revision) ||
 	    (o.hub_url && !*o.hub_url)) {
 		bt_front_error("upload: %s: empty value", o.run_id && !*o.run_id ? "--run-id"
 				: o.revision && !*o.revision ? "--revision" : "--hub-url");
+		return BT_EXIT_USAGE;
+	}
+	if (o.run_id && !bt_hub_valid_run_id(o.run_id)) {
+		bt_front_error("upload: --run-id '%s': expected letters, digits, '.', '_' "
+			       "or '-' (a folder of the dataset)", o.run_id);
 		return BT_EXIT_USAGE;
 	}
 	char stdin_token[1024];

@@ -79,6 +79,14 @@ void bt_hub_files_release(struct bt_hub_files *files);
 int bt_hub_push(const struct bt_hub_dest *d, const struct bt_hub_files *files,
 		const char *message, struct bt_strbuf *log, struct bt_strbuf *err);
 
+/* 1 when repo is a dataset name bt_hub_push takes: OWNER/NAME, each of
+ * letters, digits, '.', '_' and '-', not starting with '.'; else 0. */
+int bt_hub_valid_repo(const char *repo);
+
+/* 1 when id can name a run's folder (--run-id): 1 to 128 letters,
+ * digits, '.', '_' and '-', not starting with '.'; else 0. */
+int bt_hub_valid_run_id(const char *id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,7 @@
 
 /* 1 when s is a name that can be one component of a path in the dataset:
  * [A-Za-z0-9._-], at most 128 characters, not starting with a dot. */
-static int safe_part(const char *s)
+int bt_hub_valid_run_id(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	return n > 0 && n <= 128 && s[0] != '.' &&
@@ -209,10 +209,10 @@ static int folder(const struct bt_run *run, const struct bt_hub_dest *d,
 		return bt_strbuf_addf(dir, "%s/benchmark_results_%s", date, run->git.commit);
 	}
 	const char *id = d->run_id ? d->run_id : run->run_id;
-	if (!safe_part(id))
+	if (!bt_hub_valid_run_id(id))
 		return bt_error(err, BT_EINVAL, "run id '%s': expected letters, digits, "
 				"'.', '_' or '-' (a folder of the dataset)", id ? id : "");
-	if (d->run_number && !safe_part(d->run_number))
+	if (d->run_number && !bt_hub_valid_run_id(d->run_number))
 		return bt_error(err, BT_EINVAL, "run number '%s': expected letters, digits, "
 				"'.', '_' or '-'", d->run_number);
 	if (d->run_number)

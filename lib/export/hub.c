@@ -135,11 +135,18 @@ static void last_line(const char *log, char *out, size_t size)
  * or -1 with err set when it could not be run or was killed. */
 static int git(struct hub *h, const char *const *args, char **out, struct bt_strbuf *err)
 {
-	const char *argv[32];
+	const char *argv[40];
 	size_t n = 0;
 	argv[n++] = "git";
 	argv[n++] = "-c";
 	argv[n++] = "credential.helper=";
+	/* a dataset's .gitattributes may put *.json in LFS: git-lfs (when
+	 * installed) would commit pointers whose objects are never sent, so
+	 * its filter is off and the files go in as they are */
+	static const char *const no_lfs[] = { "filter.lfs.clean=", "filter.lfs.smudge=",
+		"filter.lfs.process=", "filter.lfs.required=false" };
+	for (size_t i = 0; i < sizeof no_lfs / sizeof *no_lfs; i++)
+		argv[n++] = "-c", argv[n++] = no_lfs[i];
 	for (size_t i = 0; args[i] && n + 1 < sizeof argv / sizeof *argv; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -184,6 +191,45 @@ static int git(struct hub *h, const char *const *args, char **out, struct bt_str
 	return WEXITSTATUS(st);
 }
 
+/* What the server said in the log ("remote: " lines but git's progress,
+ * then a "[remote rejected] ... (REASON)" line's reason), joined by "; ",
+ * into out; "" when nothing. */
+static void server_said(const char *log, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (const char *l = log; l && *l && len + 1 < size;) {
+		size_t n = strcspn(l, "\r\n");
+		const char *t = NULL;
+		size_t tn = 0;
+		if (n > 8 && strncmp(l, "remote: ", 8) == 0) {
+			t = l + 8, tn = n - 8;
+			static const char *const progress[] = { "Counting", "Compressing",
+				"Resolving", "Total", "Enumerating", "Processing", NULL };
+			for (size_t i = 0; progress[i]; i++)
+				if (strncmp(t, progress[i], strlen(progress[i])) == 0)
+					t = NULL;
+		} else {
+			const char *r = memchr(l, '[', n);
+			if (r && (size_t)(l + n - r) > 17 && strncmp(r, "[remote rejected]", 17) == 0 &&
+			    memchr(r, '(', (size_t)(l + n - r))) {
+				t = memchr(r, '(', (size_t)(l + n - r));
+				tn = (size_t)(l + n - t);
+			}
+		}
+		while (t && tn && (t[tn - 1] == ' ' || t[tn - 1] == '\t'))
+			tn--;
+		if (t && tn) {
+			int w = snprintf(out + len, size - len, "%s%.*s", len ? "; " : "",
+					 (int)tn, t);
+			if (w > 0)
+				len = len + (size_t)w < size ? len + (size_t)w : size - 1;
+		}
+		l += n;
+		l += strspn(l, "\r\n");
+	}
+}
+
 /* Says why git failed (what it was doing: "clone", "push"), from its log
  * and the URL. */
 static int git_failed(struct hub *h, const char *what, const char *log,
@@ -208,6 +254,11 @@ static int git_failed(struct hub *h, const char *what, const char *log,
 				h->url, what, h->has_token
 				? "the server refused the token (--token or HF_TOKEN)"
 				: "the server wants a token: give --token or set HF_TOKEN");
+	char said[400];
+	server_said(log, said, sizeof said);
+	if (*said)
+		return bt_error(err, BT_ECHILD, "%s: git %s failed: the server said: %s",
+				h->url, what, said);
 	return bt_error(err, BT_ECHILD, "%s: git %s failed: %s", h->url, what,
 			*line ? line : "no message");
 }
@@ -292,7 +343,7 @@ static int commit(struct hub *h, const char *message, struct bt_strbuf *err)
 }
 
 /* "OWNER/NAME" with parts of [A-Za-z0-9._-] not starting with a dot. */
-static int valid_repo(const char *r)
+int bt_hub_valid_repo(const char *r)
 {
 	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				 "0123456789._-";
@@ -464,7 +515,7 @@ static int moved_on(const char *log)
 int bt_hub_push(const struct bt_hub_dest *d, const struct bt_hub_files *files,
 		const char *message, struct bt_strbuf *log_out, struct bt_strbuf *err)
 {
-	if (!valid_repo(d->repo))
+	if (!bt_hub_valid_repo(d->repo))
 		return bt_error(err, BT_EINVAL, "dataset '%s': expected OWNER/NAME (letters, "
 				"digits, '.', '_', '-')", d->repo ? d->repo : "");
 	const char *rev = d->revision && *d->revision ? d->revision : "main";

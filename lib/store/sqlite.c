@@ -818,7 +818,7 @@ static void sq_close(void *vh)
 	if (h->db) {
 		if (!sqlite3_get_autocommit(h->db))
 			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		sqlite3_close(h->db);
+		sqlite3_close_v2(h->db);
 	}
 	bt_strbuf_release(&h->params);
 	bt__sqlite_forget(h);

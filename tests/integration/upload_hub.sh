@@ -44,6 +44,10 @@ git -C "$tmp/seed" push -q origin main
 cat > "$repo/hooks/pre-receive" <<EOF
 #!/bin/sh
 cat > /dev/null
+if [ -e "$tmp/refuse" ]; then
+	echo "files over 10 MiB need LFS" >&2
+	exit 1
+fi
 [ -e "$tmp/hold" ] || exit 0
 : > "$tmp/holding"
 i=0
@@ -249,6 +253,17 @@ grep -q "no branch 'nosuch'" "$tmp/err" || fail "--revision nosuch: $(cat "$tmp/
 expect 2 "$bt" upload "$a" --hub nodataset
 grep -q "expected OWNER/NAME" "$tmp/err" || fail "--hub nodataset: $(cat "$tmp/err")"
 expect 2 "$bt" upload "$a"
+expect 2 "$bt" upload "$a" --hub "o/d s"
+grep -q "upload: --hub 'o/d s': expected OWNER/NAME" "$tmp/err" || fail "--hub 'o/d s': $(cat "$tmp/err")"
+expect 2 "$bt" upload "$a" --hub o/ds --run-id a/b
+grep -q "upload: --run-id 'a/b': expected letters" "$tmp/err" || fail "--run-id a/b: $(cat "$tmp/err")"
+# refused before the suite runs, not after
+expect 2 "$bt" run "$build/suite_counts" --quick --no-store --upload-to-hub "o/d s"
+grep -q "run: --upload-to-hub 'o/d s': expected OWNER/NAME" "$tmp/err" && ! grep -q "^\[1/" "$tmp/err" ||
+	fail "run --upload-to-hub 'o/d s': $(cat "$tmp/err")"
+expect 2 "$bt" run "$build/suite_counts" --quick --no-store --upload-to-hub o/ds --run-id a/b
+grep -q "run: --run-id 'a/b': expected letters" "$tmp/err" && ! grep -q "^\[1/" "$tmp/err" ||
+	fail "run --run-id a/b: $(cat "$tmp/err")"
 expect 3 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "http://u:pw@127.0.0.1:$port"
 grep -q "holds a password" "$tmp/err" || fail "password in the URL: $(cat "$tmp/err")"
 expect 3 "${btenv[@]}" "$bt" upload "$a" --hub o/ds --hub-url "$url/datasets/o/ds"
@@ -287,6 +302,22 @@ grep -q "'2026-11-22' is in the dataset as a symbolic link, not a folder" "$tmp/
 	fail "a symbolic link in the dataset: $(cat "$tmp/err")"
 [ -z "$(ls -A "$tmp/outside")" ] || fail "upload wrote through a link: $(ls -R "$tmp/outside")"
 
+# --- a dataset that puts *.json in LFS: the files go in as they are, not as
+# pointers whose objects are never sent (git-lfs stood in for by a filter)
+git init -q --bare -b main "$tmp/root/o/lfs"
+git -C "$tmp/root/o/lfs" config http.receivepack true
+git init -q -b main "$tmp/lfs"
+printf '*.json filter=lfs diff=lfs merge=lfs -text\n' > "$tmp/lfs/.gitattributes"
+git -C "$tmp/lfs" add -A
+git -C "$tmp/lfs" -c user.name=t -c user.email=t@t commit -qm lfs
+git -C "$tmp/lfs" push -q "$tmp/root/o/lfs" main
+printf '[filter "lfs"]\n\tclean = echo pointer\n\tsmudge = cat\n\trequired = true\n' > "$tmp/lfsconfig"
+expect 0 "${btenv[@]}" GIT_CONFIG_GLOBAL="$tmp/lfsconfig" HF_TOKEN="$token" "$bt" upload "$a" \
+	--hub o/lfs --hub-url "$url"
+cmp <(git -C "$tmp/root/o/lfs" show "main:$base_a/run_$stamp.json") \
+	<(git -C "$repo" show "$first:$base_a/run_$stamp.json") ||
+	fail "a file went into an LFS dataset changed: $(git -C "$tmp/root/o/lfs" show "main:$base_a/run_$stamp.json" | head -c 200)"
+
 # --- a server that redirects git to another site: the token is not sent there ------
 before=$(refs)
 expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds \
@@ -294,6 +325,13 @@ expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds \
 grep -q "the server sent git on to another site, 'http://.*127.0.0.1:$port', which is not given the token" \
 	"$tmp/err" || fail "a redirect to another site: $(cat "$tmp/err")"
 [ "$(refs)" = "$before" ] || fail "the redirected upload changed the repository"
+# the server refuses the push: its reason is in the message
+: > "$tmp/refuse"
+expect 3 "${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/ds --hub-url "$url"
+rm -f "$tmp/refuse"
+grep -q "git push failed: the server said: files over 10 MiB need LFS; (pre-receive hook declined)" \
+	"$tmp/err" || fail "a push the server refused: $(cat "$tmp/err")"
+[ "$(refs)" = "$before" ] || fail "the refused push changed the repository"
 
 # --- the branch moved on between the clone and the push: made again on the tip ------
 : > "$tmp/race"
