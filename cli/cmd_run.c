@@ -397,8 +397,16 @@ static int cmd_run(int argc, char **argv)
 			code = stored;
 		if (f.upload_to_hub && code != BT_EXIT_ERROR) {
 			const struct bt_run *up = &all;
-			if (cli_hub_upload("run", &up, 1, f.upload_to_hub, f.run_id))
+			if (cli_hub_upload("run", &up, 1, f.upload_to_hub, f.run_id)) {
 				code = BT_EXIT_ERROR;
+				if (stored == BT_EXIT_OK && !f.no_store && all.run_id)
+					cli_warn("run", "the run is stored: `benchtrack upload "
+						 "%.12s%s%s --hub %s%s%s` sends it later",
+						 all.run_id, f.store ? " --store " : "",
+						 f.store ? f.store : "", f.upload_to_hub,
+						 f.run_id ? " --run-id " : "",
+						 f.run_id ? f.run_id : "");
+			}
 		}
 	}
 out:

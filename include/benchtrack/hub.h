@@ -69,9 +69,9 @@ void bt_hub_files_release(struct bt_hub_files *files);
 /* Adds files to the dataset in one commit (message: its subject) with
  * git: a shallow clone of the branch into a private directory under
  * $TMPDIR, the files added, a commit, a push; a push refused because the
- * branch moved on is retried once on the new tip. A file whose path
- * already exists in the dataset is never overwritten: BT_EEXISTS, and
- * nothing is pushed. What git said that the caller may show goes to log
+ * branch moved on is made again on the new tip (8 attempts in all). A
+ * file whose path already exists in the dataset is never overwritten:
+ * BT_EEXISTS, and nothing is pushed. What git said that the caller may show goes to log
  * (may be NULL; never the token). BT_EINVAL (a bad destination),
  * BT_ECHILD (git failed: err says what and why; "authentication failed"
  * when the server refused the token), BT_EEXISTS, BT_EIO, BT_ENOMEM. The

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "benchtrack/hub.h"
@@ -21,6 +22,7 @@
 extern char **environ;
 
 #define GIT_LOG_CAP (256 * 1024)
+#define PUSH_ATTEMPTS 8 /* a push refused because the branch moved on: made again */
 
 struct hub {
 	char *tmp;      /* the private directory */
@@ -123,9 +125,17 @@ static void last_line(const char *log, char *out, size_t size)
 	const char *end = log + strlen(log);
 	while (end > log && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
 		end--;
-	const char *s = end;
-	while (s > log && s[-1] != '\n' && s[-1] != '\r')
-		s--;
+	const char *s;
+	for (;;) {
+		s = end;
+		while (s > log && s[-1] != '\n' && s[-1] != '\r')
+			s--;
+		if (strncmp(s, "hint:", 5) != 0 || s == log)
+			break;
+		end = s; /* git's advice is not the reason */
+		while (end > log && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			end--;
+	}
 	snprintf(out, size, "%.*s", (int)(end - s), s);
 }
 
@@ -505,11 +515,24 @@ static int start_empty(struct hub *h, const char *rev, int *empty, struct bt_str
 	return rc;
 }
 
-/* 1 when the push was refused because the branch moved on. */
+/* 1 when the push was refused because the branch moved on (the server
+ * may see the other push only when it updates the ref). */
 static int moved_on(const char *log)
 {
 	return log && (strstr(log, "non-fast-forward") || strstr(log, "fetch first") ||
-		       strstr(log, "[rejected]") || strstr(log, "stale info"));
+		       strstr(log, "[rejected]") || strstr(log, "stale info") ||
+		       strstr(log, "cannot lock ref") || strstr(log, "failed to update ref"));
+}
+
+/* Before push attempt a (1, 2, ...): a pause of a * 50 ms plus up to
+ * 50 ms told apart by the process, so that uploads racing each other
+ * do not meet again at once. */
+static void pause_before(int a)
+{
+	long ms = 50L * a + (long)(((unsigned)getpid() * 2654435761u + (unsigned)a * 40503u) % 50u);
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 int bt_hub_push(const struct bt_hub_dest *d, const struct bt_hub_files *files,
@@ -569,10 +592,17 @@ int bt_hub_push(const struct bt_hub_dest *d, const struct bt_hub_files *files,
 		st = git(&h, push, &log, err);
 		if (st == 0)
 			break;
-		if (st < 0 || attempt == 1 || !moved_on(log)) {
+		if (st > 0 && attempt + 1 == PUSH_ATTEMPTS && moved_on(log)) {
+			rc = bt_error(err, BT_ECHILD, "%s: git push: the branch '%s' moved on "
+				      "%d times while uploading (others pushing at once): "
+				      "nothing was pushed; try again", h.url, rev, PUSH_ATTEMPTS);
+			break;
+		}
+		if (st < 0 || !moved_on(log)) {
 			rc = st > 0 ? git_failed(&h, "push", log, err) : BT_ECHILD;
 			break;
 		}
+		pause_before(attempt + 1);
 		/* someone pushed meanwhile: the same files on the new tip */
 		const char *fetch[] = { "-C", h.repo, "fetch", "--quiet", "--depth", "1",
 			"origin", rev, NULL };

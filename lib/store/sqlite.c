@@ -612,7 +612,7 @@ static int db_connect(struct sqlite_index *h, const char *name, int flags,
 	int rc = sqlite3_open_v2(name, &h->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = sql_error(h->db, h->path, rc, err);
-		sqlite3_close(h->db);
+		sqlite3_close_v2(h->db);
 		h->db = NULL;
 		return rc;
 	}
@@ -743,7 +743,7 @@ static int sq_open1(void **out, const char *location, int readonly,
 			 * is fully checkpointed, so the main file alone is
 			 * the whole database. */
 			char *uri = immutable_uri(location);
-			sqlite3_close(h->db);
+			sqlite3_close_v2(h->db);
 			h->db = NULL;
 			if (!uri) {
 				bt_strbuf_release(&tmp);

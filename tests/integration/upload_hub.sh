@@ -343,6 +343,26 @@ git -C "$tmp/check" pull -q
 grep -q "^2026-11-22/runs/cccccccccccccccccccccccccccccccc/benchmark_results/run_$stamp.json$" \
 	<(git -C "$tmp/check" ls-files) || fail "the retried upload is missing"
 
+# --- five uploads at once (a CI matrix): every one pushed, none lost ----------------
+# each refused push means another one went in, so no upload is refused
+# more than 4 times: the 8 attempts always suffice
+git init -q --bare -b main "$tmp/root/o/par"
+git -C "$tmp/root/o/par" config http.receivepack true
+git -C "$tmp/seed" push -q "$tmp/root/o/par" main
+n0=$(git -C "$tmp/root/o/par" rev-list --count main)
+pids=()
+for i in 1 2 3 4 5; do
+	"${btenv[@]}" HF_TOKEN="$token" "$bt" upload "$tmp/c.json" --hub o/par --hub-url "$url" \
+		--run-id "par-$i" > "$tmp/par$i.out" 2> "$tmp/par$i.err" &
+	pids+=($!)
+done
+for i in 1 2 3 4 5; do
+	wait "${pids[$((i - 1))]}" || fail "upload $i of 5 at once: $(cat "$tmp/par$i.err")"
+done
+[ "$(git -C "$tmp/root/o/par" ls-tree --name-only main:2026-11-22/runs | grep '^par-' | tr '\n' ' ')" = \
+	"par-1 par-2 par-3 par-4 par-5 " ] || fail "uploads at once: $(git -C "$tmp/root/o/par" ls-tree -r --name-only main; cat "$tmp"/par*.err)"
+[ "$(git -C "$tmp/root/o/par" rev-list --count main)" -eq $((n0 + 5)) ] || fail "uploads at once: not one commit each"
+
 # --- run --upload-to-hub, the processes sampled while its push waits ----------------
 before=$(refs)
 : > "$tmp/hold"

@@ -258,6 +258,15 @@ static void test_push_refusals(void **state)
 	d.base_url = "http://127.0.0.1:9/datasets/";
 	bt_strbuf_reset(&err);
 	assert_int_equal(bt_hub_push(&d, &f, "m", NULL, &err), BT_EINVAL);
+	/* what run and upload check before anything runs */
+	assert_int_equal(bt_hub_valid_repo("my-org/bench.v2_x"), 1);
+	assert_int_equal(bt_hub_valid_repo("o/d s"), 0);
+	assert_int_equal(bt_hub_valid_repo("o/ds/x"), 0);
+	assert_int_equal(bt_hub_valid_repo("../x"), 0);
+	assert_int_equal(bt_hub_valid_run_id("pr-1234.2_a"), 1);
+	assert_int_equal(bt_hub_valid_run_id("a/b"), 0);
+	assert_int_equal(bt_hub_valid_run_id(".."), 0);
+	assert_int_equal(bt_hub_valid_run_id(""), 0);
 	d.base_url = "http://127.0.0.1:9";
 	one.path = "a/../../etc/x";
 	bt_strbuf_reset(&err);
