@@ -394,6 +394,13 @@ grep -q "git-remote-http\|git push\|remote-http" "$tmp/cmdlines.txt" ||
 grep -q "^uploaded .*/runs/ci-1/benchmark_results/run_.*\.json$" "$tmp/run.err" ||
 	fail "run --upload-to-hub: $(cat "$tmp/run.err")"
 [ "$(refs)" != "$before" ] || fail "run --upload-to-hub pushed nothing"
+# a server that is down: the run is kept, and the message says how to send it later
+expect 3 "${btenv[@]}" HF_TOKEN="$token" HF_ENDPOINT="http://127.0.0.1:1" "$bt" run \
+	"$build/suite_counts" --filter plain --quick --format none --store "$tmp/store" \
+	--upload-to-hub o/ds
+grep -q "git clone failed: .*127.0.0.1 port 1" "$tmp/err" || fail "server down: $(cat "$tmp/err")"
+grep -q "the run is stored: \`benchtrack upload [0-9a-f]\{12\} --store $tmp/store --hub o/ds\` sends it later" \
+	"$tmp/err" || fail "server down, no way on: $(cat "$tmp/err")"
 expect 2 "$bt" run "$build/suite_counts" --run-id x --no-store
 grep -q "upload-to-hub" "$tmp/err" || fail "--run-id alone: $(cat "$tmp/err")"
 
