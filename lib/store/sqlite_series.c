@@ -150,8 +150,10 @@ static int load_runs(struct sq *q, const struct bt_series_filter *f,
 	       (src = sqlite3_step(s)) == SQLITE_ROW) {
 		struct srun *r;
 		const char *m, *fp, *su;
-		if (bt__vec_reserve((void **)&q->runs, &alloc, q->n_runs + 1, sizeof *q->runs))
+		if (bt__vec_reserve((void **)&q->runs, &alloc, q->n_runs + 1, sizeof *q->runs)) {
+			sqlite3_finalize(s); /* else the connection cannot close */
 			return BT_ENOMEM;
+		}
 		r = &q->runs[q->n_runs++];
 		r->rid = sqlite3_column_int64(s, 0);
 		r->run_id = dup(q->a, s, 1, &oom);
@@ -176,8 +178,10 @@ static int load_runs(struct sq *q, const struct bt_series_filter *f,
 	}
 	while ((src == SQLITE_OK || src == SQLITE_ROW) &&
 	       (src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (bt__vec_reserve((void **)&q->strs, &alloc, q->n_strs + 1, sizeof *q->strs))
+		if (bt__vec_reserve((void **)&q->strs, &alloc, q->n_strs + 1, sizeof *q->strs)) {
+			sqlite3_finalize(s);
 			return BT_ENOMEM;
+		}
 		q->strs[q->n_strs].id = sqlite3_column_int64(s, 0);
 		q->strs[q->n_strs++].s = dup(q->a, s, 1, &oom);
 	}
