@@ -190,8 +190,10 @@ cd - >/dev/null
 
 # 8. two stored runs, the second command slower: compare says regressed,
 # history has both points
-expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -r 12 -n work 'sleep 0.005'
-expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -r 12 -n work 'sleep 0.02'
+# (no shell, and 10x: under ctest -j 8 a shell's spawn cost and the
+# scheduler's delays made a 4x change come out noisy)
+expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 16 -n work 'sleep 0.005'
+expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 16 -n work 'sleep 0.05'
 ids=$("$bt" list --store "$st" --format json | "$py" -c '
 import json, sys
 runs = [r for r in json.load(sys.stdin) if r.get("suite") == "cmdsuite"]
