@@ -24,7 +24,7 @@ attn=$(strings "$build/attention" | grep -e '^-.*-march=x86-64-v2' | head -n1 ||
 check() { # NAME RECORDED FLAGS.MAKE
 	local name=$1 flags=$2 make=$3 f got last_o=""
 	case " $flags " in
-	*" -fsanitize=address,undefined "*)
+	*" -fsanitize=address,undefined "*|*" -fsanitize=address,undefined,"*)
 		[ "$sanitize" = ON ] || fail "$name: records -fsanitize in a build without sanitizer: '$flags'" ;;
 	*)
 		[ "$sanitize" != ON ] || fail "$name: a sanitizer build records no -fsanitize: '$flags'" ;;
