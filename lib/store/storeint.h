@@ -28,6 +28,14 @@ int bt__store_index_open(struct bt_store *st, void **h, int readonly,
  * filter. 0 or BT_ENOMEM. (sqlite_write.c) */
 int bt__store_params_text(struct bt_strbuf *sb, const struct bt_result *r);
 
+/* bt_store_reindex with the store lock held (lib/store/reindex.c); 0 when
+ * the new index was committed, *n_unreadable run files and type directories
+ * left out of it (then err says which, and *first_rc (optional) is the
+ * error to return). */
+int bt__store_reindex_locked(struct bt_store *st, bt_store_note_fn note, void *ud,
+			     size_t *n_runs, size_t *n_results, size_t *n_unreadable,
+			     int *first_rc, struct bt_strbuf *err);
+
 /* 1 when t can be a type directory name ([A-Za-z0-9._-], no leading '.',
  * at most 64 bytes). */
 int bt__store_valid_type(const char *t);
