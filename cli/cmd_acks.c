@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "internal.h"
 #include "opts.h"
 
 static int cmd_acks(int argc, char **argv)
@@ -35,18 +36,25 @@ static int cmd_acks(int argc, char **argv)
 	}
 	if (strcmp(format, "json") == 0) {
 		json_t *arr = json_array();
-		for (size_t i = 0; i < l.n; i++)
-			json_array_append_new(
+		int bad = !arr;
+		for (size_t i = 0; !bad && i < l.n; i++)
+			bad = json_array_append_new(
 				arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "series_key",
 					       l.items[i].series_key, "commit",
 					       l.items[i].commit, "who", l.items[i].who,
 					       "when", l.items[i].when, "reason",
-					       l.items[i].reason));
-		char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		bt_strbuf_adds(&out, text ? text : "[]");
+					       l.items[i].reason)) != 0;
+		/* out of memory: an error, never a list with entries left out */
+		char *text = bad ? NULL
+				 : bt__json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(arr);
+		if (!text) {
+			code = cli_fail(BT_EXIT_ERROR, "acks", BT_ENOMEM, NULL);
+			goto out;
+		}
+		bt_strbuf_adds(&out, text);
 		bt_strbuf_addc(&out, '\n');
 		free(text);
-		json_decref(arr);
 	} else if (l.n == 0) {
 		bt_strbuf_adds(&out, "no acknowledged changes\n");
 	} else {

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "csv_series.h"
+#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -269,8 +270,8 @@ static int input_json(struct hist *h, const struct bt_series *fs,
 		json_decref(o);
 	}
 	char *text = bad ? NULL
-			 : json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						    JSON_REAL_PRECISION(17));
+			 : bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+						JSON_REAL_PRECISION(17));
 	json_decref(root);
 	json_decref(cpj);
 	json_decref(pend);
@@ -461,12 +462,17 @@ static int cmd_history(int argc, char **argv)
 	}
 	if (strcmp(format, "json") == 0) {
 		json_t *root = json_pack("{s:O}", "series", h.json);
-		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						      JSON_REAL_PRECISION(17));
-		bt_strbuf_adds(&h.out, text ? text : "");
+		char *text = root ? bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+							 JSON_REAL_PRECISION(17))
+				  : NULL;
+		json_decref(root);
+		if (!text) {
+			cli_fail(code, "history", BT_ENOMEM, NULL);
+			goto out;
+		}
+		bt_strbuf_adds(&h.out, text);
 		bt_strbuf_addc(&h.out, '\n');
 		free(text);
-		json_decref(root);
 	}
 	if (n_series > MAX_SERIES_SHOWN && strcmp(format, "table") == 0)
 		bt_strbuf_addf(&h.out, "\n(%zu series match; the first %d are shown: "

@@ -66,17 +66,29 @@ static int complete(struct item *it, const struct flags *fl, const char *suite_f
 		run->suite = bt_run_strdup(run, fl->suite);
 	else if (!run->suite)
 		run->suite = suite_of(run, suite_from, it->info.format);
-	const char *type = fl->type ? fl->type : bt_run_declared_type(run);
+	/* type: the file's (HF benchmark_v2's benchmark_type), else --type,
+	 * else the one its results declare, else "comprehensive" */
+	const char *type = run->benchmark_type;
+	if (type && fl->type && strcmp(fl->type, type))
+		cli_warn("import", "%s: --type ignored: the file gives type %s", it->what, type);
+	if (!type)
+		type = fl->type ? fl->type : bt_run_declared_type(run);
 	run->benchmark_type = bt_run_strdup(run, type ? type : "comprehensive");
 	if (!run->suite || !run->benchmark_type)
 		return BT_ENOMEM;
-	/* git: the file's, else the flags', else the current checkout's */
+	/* git: the file's, else the flags', else the current checkout's; each
+	 * of commit and branch on its own (a file may give a branch alone) */
+	const char *file_branch = run->git.branch;
+	if (file_branch && fl->branch && strcmp(fl->branch, file_branch))
+		cli_warn("import", "%s: --branch ignored: the file gives branch %s", it->what,
+			 file_branch);
 	if (it->info.has_git) {
 		if (fl->commit && run->git.commit && strcmp(fl->commit_hex, run->git.commit))
 			cli_warn("import", "%s: --commit ignored: the file gives commit %.12s",
 				 it->what, run->git.commit);
-		if (fl->branch && !run->git.branch)
-			run->git.branch = bt_run_strdup(run, fl->branch);
+		if (fl->branch && !run->git.branch &&
+		    !(run->git.branch = bt_run_strdup(run, fl->branch)))
+			return BT_ENOMEM;
 	} else if (fl->commit || fl->branch) {
 		memset(&run->git, 0, sizeof run->git);
 		run->git.dirty = -1;
@@ -95,6 +107,8 @@ static int complete(struct item *it, const struct flags *fl, const char *suite_f
 			fprintf(stderr, "import: %s: no commit in the file, none given "
 				"(--commit) and not in a git checkout\n", it->what);
 	}
+	if (file_branch)
+		run->git.branch = file_branch;
 	/* machine: the file's, else one named by --machine, else this one */
 	if (!it->info.has_machine) {
 		if (fl->machine) {
@@ -371,13 +385,13 @@ static int cmd_import(int argc, char **argv)
 		if ((rc = complete(it, &fl, it->what)) || (rc = check(it, &err)))
 			code = cli_fail(BT_EXIT_ERROR, "import", rc, &err);
 	}
-	for (size_t i = 0; code < 0 && i < n; i++) {
-		if (!fl.no_store) {
-			int s = cli_store_run("import", fl.store, 0, &items[i].run);
-			if (s != BT_EXIT_OK)
-				code = s;
-		}
-	}
+	/* every run stored, or kept in a file when the store is out of reach
+	 * (cli_store_run); one that fails does not stop the others */
+	size_t unstored = 0;
+	for (size_t i = 0; code < 0 && !fl.no_store && i < n; i++)
+		unstored += cli_store_run("import", fl.store, 0, &items[i].run) != BT_EXIT_OK;
+	if (unstored && n > 1)
+		bt_front_error("import: %zu of %zu runs not stored", unstored, n);
 	for (size_t i = 0; code < 0 && i < n; i++) {
 		struct bt_front fr;
 		memset(&fr, 0, sizeof fr);
@@ -394,7 +408,7 @@ static int cmd_import(int argc, char **argv)
 			hstatus = hstatus ? hstatus : -1;
 	}
 	if (code < 0)
-		code = hstatus ? BT_EXIT_CASE_FAILED : BT_EXIT_OK;
+		code = unstored ? BT_EXIT_ERROR : hstatus ? BT_EXIT_CASE_FAILED : BT_EXIT_OK;
 	for (size_t i = 0; i < have; i++)
 		bt_run_release(&items[i].run);
 	free(items);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -83,7 +84,7 @@ static int render_json(const struct bt_store_list *l, struct bt_strbuf *o)
 	for (size_t i = 0; arr && i < l->n; i++)
 		if (json_array_append_new(arr, cli_json_entry(&l->items[i])))
 			json_decref(arr), arr = NULL;
-	char *s = arr ? json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	char *s = arr ? bt__json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(arr);
 	if (!s)
 		return BT_ENOMEM;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -184,6 +185,7 @@ static int cmd_regressions(int argc, char **argv)
 	memset(&f, 0, sizeof f);
 	f.metric = metric;
 	f.machine = machine;
+	f.values_only = 1; /* neither the lines nor the JSON show a spread */
 	if ((rc = bt_store_series(st, &f, one_series, &r, &n_series, &r.err))) {
 		cli_fail(code, "regressions", rc, &r.err);
 		goto out;
@@ -192,8 +194,8 @@ static int cmd_regressions(int argc, char **argv)
 	if (r.json) {
 		/* the shape of serve's /api/regressions */
 		json_t *root = cli_json_regressions(n_series, &r.q, r.json);
-		char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-							     JSON_REAL_PRECISION(17))
+		char *text = root ? bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+							 JSON_REAL_PRECISION(17))
 				  : NULL;
 		json_decref(root);
 		if (!text) {

@@ -353,7 +353,7 @@ char *serve_series_compute(const char *store_dir, int what, const char *key,
 					 "series", w.out);
 		else
 			root = cli_json_regressions(n_series, &w.q, w.out);
-		text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		text = root ? bt__json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		json_decref(root);
 	}
 	json_decref(w.out);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "serve.h"
 
 long long serve_now_ms(void)
@@ -74,7 +75,7 @@ enum MHD_Result serve_reply_text(struct MHD_Connection *c, unsigned status,
 enum MHD_Result serve_reply_json(struct MHD_Connection *c, unsigned status,
 				 json_t *root)
 {
-	char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *text = root ? bt__json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	return serve_reply_text(c, status, "application/json", text);
 }
@@ -87,7 +88,7 @@ static char *error_textv(unsigned status, const char *fmt, va_list ap)
 	char *text;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	root = json_pack("{s:s, s:i}", "error", msg, "status", (int)status);
-	text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	text = root ? bt__json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	return text;
 }

@@ -305,6 +305,11 @@ struct bt_series_filter {
 				    every point of them is read): what new
 				    runs touched */
 	size_t n_runs;
+	int values_only;         /* the caller reads only each point's value,
+				    run, commit and time: a store may leave
+				    p25, p75, min and max NaN and n 0 (the
+				    PostgreSQL store then moves half the
+				    data: `regressions`) */
 };
 
 /* Calls fn once per matching series (ordered by series key) with the

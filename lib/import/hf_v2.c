@@ -44,6 +44,14 @@ static int hf_doc(struct bt_run *run, const json_t *root,
 	int rc;
 	if ((rc = bt__imp_set_commit(run, c ? c : bt__imp_member(root, commit_keys))))
 		return rc;
+	/* the branch as the runner and benchtrack-upload write it */
+	static const char *const branch_keys[] = { "branch_name", "branch", NULL };
+	const json_t *br = meta0 ? bt__imp_member(meta0, branch_keys) : NULL;
+	if (!br)
+		br = bt__imp_member(root, branch_keys);
+	if (json_is_string(br) && *json_string_value(br) &&
+	    !(run->git.branch = bt_run_strdup(run, json_string_value(br))))
+		return BT_ENOMEM;
 	const json_t *hwo = meta0 ? json_object_get(meta0, "hardware_info") : NULL;
 	if ((rc = bt__imp_machine(run, hwo ? hwo : json_object_get(root, "hardware_info"))))
 		return rc;

@@ -49,8 +49,8 @@ struct bt__import_found {
 
 /* HF benchmark_v2 (hf_v2.c); root has a "benchmark_scenarios" array.
  *      {"model_name": M, "benchmark_scenarios": [{"scenario_name": S,
- *        "metadata": {"timestamp", "commit_id", "hardware_info",
- *                     "config": {...}},
+ *        "metadata": {"timestamp", "commit_id", "branch_name",
+ *                     "hardware_info", "config": {...}},
  *        "measurements" (or "metrics"): {KEY: {"mean", "median", "std",
  *            "min", "max", "p5".."p99", "unit", "measurements": [...]}
  *            or KEY: number},
@@ -61,10 +61,10 @@ struct bt__import_found {
  * Every measurement becomes a metric (bt__rb_metrics: KEY naming it as
  * for the seed format; a "unit" member converts it); gpu_metrics become
  * counters; a string "error" marks the result failed with that message.
- * Timestamp (f->ts), commit and hardware come from the first scenario's
- * metadata (or the same members at the top level); f->type from a
- * top-level "benchmark_type" string. No scenarios, or one that is not an
- * object: BT_EUNSUPPORTED. */
+ * Timestamp (f->ts), commit, branch and hardware come from the first
+ * scenario's metadata (or the same members at the top level); f->type
+ * from a top-level "benchmark_type" string. No scenarios, or one that is
+ * not an object: BT_EUNSUPPORTED. */
 int bt__import_hf_v2(struct bt_run *run, const json_t *root,
 		     struct bt__import_found *f, struct bt_strbuf *why);
 

@@ -581,11 +581,17 @@ int bt_comparison_summary_md(const struct bt_run_cmp *c,
 				reg++;
 		}
 	}
+	/* a gate that could not judge some series says so in its headline,
+	 * not only in the counts below it */
 	if (reg)
-		e |= bt_strbuf_addf(out, "## Benchmarks: %zu regression%s\n\n",
-				    reg, reg == 1 ? "" : "s");
+		e |= bt_strbuf_addf(out, "## Benchmarks: %zu regression%s", reg,
+				    reg == 1 ? "" : "s");
 	else
-		e |= bt_strbuf_adds(out, "## Benchmarks: no regressions\n\n");
+		e |= bt_strbuf_adds(out, "## Benchmarks: no regressions");
+	if (c->counts[BT_VERDICT_NOISY])
+		e |= bt_strbuf_addf(out, ", %zu noisy (not judged)",
+				    c->counts[BT_VERDICT_NOISY]);
+	e |= bt_strbuf_adds(out, "\n\n");
 	e |= bt_strbuf_addf(out,
 			    "%zu compared: %zu regressed, %zu improved, %zu unchanged,"
 			    " %zu noisy, %zu new, %zu missing",

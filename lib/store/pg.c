@@ -11,6 +11,7 @@
  * server that cannot be reached after the retries BT_EUNREACHABLE.
  */
 #include <ctype.h>
+#include <endian.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,35 +280,221 @@ int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n, const char *const *vals
 	return rc;
 }
 
-static uint64_t be(PGresult *r, int row, int col, int size)
+/* --- binary values ------------------------------------------------------- */
+
+/* The big-endian integer of size bytes (2, 4 or 8) at b (0 when len is
+ * not size). */
+static uint64_t be(const unsigned char *b, int len, int size)
 {
-	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
-	uint64_t v = 0;
-	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != size)
+	if (!b || len != size)
 		return 0;
-	for (int k = 0; k < size; k++)
-		v = (v << 8) | b[k];
-	return v;
+	if (size == 8) {
+		uint64_t v;
+		memcpy(&v, b, 8);
+		return be64toh(v);
+	}
+	if (size == 4) {
+		uint32_t v;
+		memcpy(&v, b, 4);
+		return be32toh(v);
+	}
+	return (uint64_t)b[0] << 8 | b[1];
+}
+
+long long bt__pg_field_i64(const struct bt__pg_field *f)
+{
+	return (long long)be(f->p, f->len, 8);
+}
+
+int bt__pg_field_i32(const struct bt__pg_field *f)
+{
+	return (int)(int32_t)(uint32_t)be(f->p, f->len, 4);
+}
+
+double bt__pg_field_f64(const struct bt__pg_field *f)
+{
+	if (f->len != 8)
+		return NAN;
+	uint64_t v = be(f->p, f->len, 8);
+	double d;
+	memcpy(&d, &v, sizeof d);
+	return d;
+}
+
+static struct bt__pg_field res_field(PGresult *r, int row, int col)
+{
+	struct bt__pg_field f = { NULL, -1 };
+	if (!PQgetisnull(r, row, col)) {
+		f.p = (const unsigned char *)PQgetvalue(r, row, col);
+		f.len = PQgetlength(r, row, col);
+	}
+	return f;
 }
 
 long long bt__pg_bin_i64(PGresult *r, int row, int col)
 {
-	return (long long)be(r, row, col, 8);
+	struct bt__pg_field f = res_field(r, row, col);
+	return bt__pg_field_i64(&f);
 }
 
 int bt__pg_bin_i32(PGresult *r, int row, int col)
 {
-	return (int)(int32_t)(uint32_t)be(r, row, col, 4);
+	struct bt__pg_field f = res_field(r, row, col);
+	return bt__pg_field_i32(&f);
 }
 
 double bt__pg_bin_f64(PGresult *r, int row, int col)
 {
-	if (PQgetisnull(r, row, col))
-		return NAN;
-	uint64_t v = be(r, row, col, 8);
-	double d;
-	memcpy(&d, &v, sizeof d);
-	return d;
+	struct bt__pg_field f = res_field(r, row, col);
+	return bt__pg_field_f64(&f);
+}
+
+/* --- binary COPY ---------------------------------------------------------- */
+
+/* PGCOPY\n\377\r\n\0: the signature a binary COPY starts with */
+static const unsigned char copy_sig[11] = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff,
+					    '\r', '\n', 0 };
+
+int bt__pg_copy_header(const unsigned char *buf, size_t n)
+{
+	if (n < 19 || memcmp(buf, copy_sig, sizeof copy_sig) != 0)
+		return -1;
+	uint32_t flags = (uint32_t)be(buf + 11, 4, 4);
+	uint32_t ext = (uint32_t)be(buf + 15, 4, 4);
+	if (flags & 0xffff0000u) /* bit 16 and up: critical, unknown to us (OIDs) */
+		return -1;
+	if (ext > INT32_MAX - 19 || n < 19 + (size_t)ext)
+		return -1;
+	return 19 + (int)ext;
+}
+
+int bt__pg_copy_tuple(const unsigned char *buf, size_t n, struct bt__pg_field *f,
+		      int max, int *nf, size_t *used)
+{
+	*nf = 0;
+	*used = 0;
+	if (n < 2)
+		return -1;
+	int count = (int16_t)(uint16_t)be(buf, 2, 2);
+	size_t at = 2;
+	if (count == -1) {
+		*used = at;
+		return 0;
+	}
+	if (count < 0 || count > max)
+		return -1;
+	for (int i = 0; i < count; i++) {
+		if (n - at < 4)
+			return -1;
+		int32_t len = (int32_t)(uint32_t)be(buf + at, 4, 4);
+		at += 4;
+		if (len < -1 || (len > 0 && n - at < (size_t)len))
+			return -1;
+		f[i].p = len < 0 ? NULL : buf + at;
+		f[i].len = len;
+		if (len > 0)
+			at += (size_t)len;
+	}
+	*nf = count;
+	*used = at;
+	return 1;
+}
+
+/* sql with each $N replaced by vals[N - 1] as a quoted literal (NULL:
+ * NULL), into out: COPY takes no parameters. The template's only '$'
+ * are its placeholders. */
+static int inline_params(struct bt_pg *pg, const char *sql, int n,
+			 const char *const *vals, struct bt_strbuf *out)
+{
+	int e = 0;
+	for (const char *s = sql; *s && !e; s++) {
+		if (*s != '$' || s[1] < '0' || s[1] > '9') {
+			e = bt_strbuf_addc(out, *s);
+			continue;
+		}
+		int k = 0;
+		while (s[1] >= '0' && s[1] <= '9' && k < 1000)
+			k = k * 10 + (*++s - '0');
+		if (k < 1 || k > n)
+			return BT_EINVAL;
+		if (!vals[k - 1]) {
+			e = bt_strbuf_adds(out, "NULL");
+			continue;
+		}
+		char *lit = PQescapeLiteral(pg->conn, vals[k - 1], strlen(vals[k - 1]));
+		if (!lit)
+			return BT_ENOMEM;
+		e = bt_strbuf_adds(out, lit);
+		PQfreemem(lit);
+	}
+	return e ? BT_ENOMEM : 0;
+}
+
+int bt__pg_copy(struct bt_pg *pg, const char *query, int n, const char *const *vals,
+		bt__pg_row_fn fn, void *ud, struct bt_strbuf *err)
+{
+	struct bt_strbuf sql = BT_STRBUF_INIT;
+	struct bt__pg_field f[32];
+	int rc = bt_strbuf_adds(&sql, "COPY (") ? BT_ENOMEM : 0;
+	if (!rc)
+		rc = inline_params(pg, query, n, vals, &sql);
+	if (!rc && bt_strbuf_adds(&sql, ") TO STDOUT (FORMAT binary)"))
+		rc = BT_ENOMEM;
+	if (rc) {
+		bt_strbuf_release(&sql);
+		return rc == BT_ENOMEM ? bt_error(err, rc, "%s: out of memory", pg->shown)
+				       : bt_error(err, rc, "%s: bad query parameters", pg->shown);
+	}
+	PGresult *r = PQexec(pg->conn, sql.buf);
+	bt_strbuf_release(&sql);
+	if (!r || PQresultStatus(r) != PGRES_COPY_OUT) {
+		rc = bt__pg_fail(pg, r, err);
+		PQclear(r);
+		return rc;
+	}
+	PQclear(r);
+	/* read to the end even after an error: the connection stays usable */
+	int first = 1, done = 0;
+	for (;;) {
+		char *buf;
+		int len = PQgetCopyData(pg->conn, &buf, 0);
+		if (len < 0)
+			break;
+		const unsigned char *b = (const unsigned char *)buf;
+		size_t left = (size_t)len;
+		if (!rc && first) {
+			int h = bt__pg_copy_header(b, left);
+			if (h < 0)
+				rc = bt_error(err, BT_EIO, "%s: unexpected COPY data", pg->shown);
+			else {
+				b += h;
+				left -= (size_t)h;
+			}
+		}
+		first = 0;
+		while (!rc && left) {
+			int nf;
+			size_t used;
+			int t = done ? -1 : bt__pg_copy_tuple(b, left, f, 32, &nf, &used);
+			if (t < 0)
+				rc = bt_error(err, BT_EIO, "%s: unexpected COPY data", pg->shown);
+			else if (t == 0)
+				done = 1;
+			else
+				rc = fn(ud, f, nf);
+			b += used;
+			left -= used;
+		}
+		PQfreemem(buf);
+	}
+	while ((r = PQgetResult(pg->conn))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && !rc)
+			rc = bt__pg_fail(pg, r, err);
+		PQclear(r);
+	}
+	if (!rc && !done) /* the connection went away in the middle */
+		rc = bt__pg_fail(pg, NULL, err);
+	return rc;
 }
 
 PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int count, int *rc,

@@ -2,9 +2,13 @@
  * In one read-only transaction: the runs (ids, commits, times, machines;
  * only those of the selected series when the filter names a key, a name
  * or runs), the series the filter selects (by key), and their points in
- * one pass over the points table (a cursor, no order: the table lies in
- * run order, so reading it series by series would read it again for
- * each), kept in memory, about 70 bytes a point. Then, with the
+ * one pass over the points table (no order: the table lies in run order,
+ * so reading it series by series would read it again for each), kept in
+ * memory, about 70 bytes a point. The points come as a binary COPY
+ * (bt__pg_copy): rows streamed and decoded as they arrive, with no
+ * float8 text made by the server and parsed here, and no result or
+ * cursor's store held on either side; with values_only, only the columns
+ * the caller reads (the server's cost is per value sent). Then, with the
  * transaction over (the callback may use the store), the points grouped
  * by series and metric, and one call per series and metric with its
  * points sorted by time.
@@ -44,11 +48,18 @@ struct sq {
 	struct bt_arena *a;
 	struct srun *runs;
 	size_t n_runs;
+	uint32_t *rid_ix;  /* rid - rid_lo -> index in runs (UINT32_MAX: none);
+			      NULL: find_run searches */
+	long long rid_lo;
+	size_t n_rid_ix;
 	struct sser *ser;
 	size_t n_ser;
 	struct prow *rows;
 	size_t n_rows, alloc_rows;
 	const char **strs; /* metric and unit names */
+	uint32_t metric_id; /* of q->metric in strs */
+	int n_cols;         /* of the rows read_points asks for */
+	int bad_row;        /* a row of the points had other columns */
 	size_t n_strs, alloc_strs;
 	long long *map;    /* sid -> index in ser + 1 (open addressing: sids
 			      in mkeys) */
@@ -61,6 +72,7 @@ static void sq_reset(struct sq *q)
 {
 	bt__arena_free(q->a);
 	free(q->runs);
+	free(q->rid_ix);
 	free(q->ser);
 	free(q->rows);
 	free(q->strs);
@@ -74,25 +86,38 @@ static void sq_reset(struct sq *q)
 	q->metric = m;
 }
 
-static int intern(struct sq *q, const char *s, uint32_t *out)
+/* The index of the name s[0..len) (len < 0: none) in q->strs, added
+ * when new. */
+static int intern(struct sq *q, const char *s, int len, uint32_t *out)
 {
-	for (size_t i = 0; i < q->n_strs; i++)
-		if ((!s && !q->strs[i]) || (s && q->strs[i] && !strcmp(s, q->strs[i]))) {
+	for (size_t i = 0; i < q->n_strs; i++) {
+		const char *t = q->strs[i];
+		if (len < 0 ? !t : t && strncmp(t, s, (size_t)len) == 0 && !t[len]) {
 			*out = (uint32_t)i;
 			return 0;
 		}
+	}
 	if (bt__vec_reserve((void **)&q->strs, &q->alloc_strs, q->n_strs + 1, sizeof *q->strs))
 		return BT_ENOMEM;
-	const char *c = s ? bt__arena_strdup(q->a, s) : NULL;
-	if (s && !c)
+	const char *c = len >= 0 ? bt__arena_strndup(q->a, s, (size_t)len) : NULL;
+	if (len >= 0 && !c)
 		return BT_ENOMEM;
 	q->strs[q->n_strs] = c;
 	*out = (uint32_t)q->n_strs++;
 	return 0;
 }
 
+/* The index in q->runs of the run rid, or n_runs: a direct look-up
+ * when the rids are dense (a sequence: they are), else a binary search
+ * (q->runs is in rid order). */
 static size_t find_run(const struct sq *q, long long rid)
 {
+	if (q->rid_ix) {
+		if (rid < q->rid_lo || (unsigned long long)(rid - q->rid_lo) >= q->n_rid_ix)
+			return q->n_runs;
+		uint32_t k = q->rid_ix[rid - q->rid_lo];
+		return k == UINT32_MAX ? q->n_runs : k;
+	}
 	size_t lo = 0, hi = q->n_runs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -102,6 +127,27 @@ static size_t find_run(const struct sq *q, long long rid)
 			hi = mid;
 	}
 	return lo < q->n_runs && q->runs[lo].rid == rid ? lo : q->n_runs;
+}
+
+/* q->rid_ix for find_run when the rids span at most a few times their
+ * count; none (a binary search) otherwise. */
+static int rid_index(struct sq *q)
+{
+	if (!q->n_runs || q->n_runs >= UINT32_MAX)
+		return 0;
+	unsigned long long span = (unsigned long long)(q->runs[q->n_runs - 1].rid -
+							q->runs[0].rid) + 1;
+	if (span > 4 * (unsigned long long)q->n_runs + 4096)
+		return 0;
+	q->rid_ix = malloc(span * sizeof *q->rid_ix);
+	if (!q->rid_ix)
+		return BT_ENOMEM;
+	memset(q->rid_ix, 0xff, span * sizeof *q->rid_ix);
+	q->rid_lo = q->runs[0].rid;
+	q->n_rid_ix = (size_t)span;
+	for (size_t i = 0; i < q->n_runs; i++)
+		q->rid_ix[q->runs[i].rid - q->rid_lo] = (uint32_t)i;
+	return 0;
 }
 
 /* The WHERE of the series filter into sql (parameters into v, *n). */
@@ -181,7 +227,7 @@ static int load_runs(struct bt_pg *pg, struct sq *q, const char *where, int nv,
 			!(f->suite && !(su && !strcmp(su, f->suite)));
 	}
 	PQclear(r);
-	return oom ? BT_ENOMEM : 0;
+	return oom ? BT_ENOMEM : rid_index(q);
 }
 
 /* The map from sid to series index. */
@@ -217,60 +263,75 @@ static size_t map_find(const struct sq *q, long long sid)
 	}
 }
 
-static int add_point(struct sq *q, PGresult *r, int i, size_t ser, size_t run)
+/* The columns read_points asks for: the spread and n only when the
+ * caller reads them (not values_only), the metric last, only when every
+ * metric is read (else it is q->metric). */
+enum { C_SID, C_RID, C_UNIT, C_DIR, C_MEDIAN, C_P25, C_N = C_P25 + 4 };
+
+/* One row of the points (bt__pg_row_fn): kept when its series is
+ * selected and its run passes the filter. */
+static int add_point(void *ud, const struct bt__pg_field *f, int nf)
 {
+	struct sq *q = ud;
+	if (nf != q->n_cols) {
+		q->bad_row = 1;
+		return BT_EIO;
+	}
+	size_t ser = map_find(q, bt__pg_field_i64(&f[C_SID]));
+	size_t run = find_run(q, bt__pg_field_i64(&f[C_RID]));
+	if (ser >= q->n_ser || run >= q->n_runs || !q->runs[run].ok)
+		return 0;
 	if (bt__vec_reserve((void **)&q->rows, &q->alloc_rows, q->n_rows + 1, sizeof *q->rows))
 		return BT_ENOMEM;
 	struct prow *w = &q->rows[q->n_rows];
 	w->ser = (uint32_t)ser;
 	w->run = (uint32_t)run;
-	if (intern(q, PQgetvalue(r, i, 2), &w->metric) ||
-	    intern(q, PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3), &w->unit))
+	w->metric = q->metric_id;
+	if ((!q->metric && intern(q, (const char *)f[nf - 1].p, f[nf - 1].len, &w->metric)) ||
+	    intern(q, (const char *)f[C_UNIT].p, f[C_UNIT].len, &w->unit))
 		return BT_ENOMEM;
-	w->direction = bt__pg_bin_i32(r, i, 4);
-	long long pn = bt__pg_bin_i64(r, i, 5);
-	w->n = pn < 0 ? 0 : (size_t)pn;
-	for (int k = 0; k < 5; k++)
-		w->v[k] = bt__pg_bin_f64(r, i, 6 + k);
+	w->direction = bt__pg_field_i32(&f[C_DIR]);
+	w->v[0] = bt__pg_field_f64(&f[C_MEDIAN]);
+	if (q->f->values_only) {
+		w->v[1] = w->v[2] = w->v[3] = w->v[4] = NAN;
+		w->n = 0;
+	} else {
+		for (int k = 0; k < 4; k++)
+			w->v[1 + k] = bt__pg_field_f64(&f[C_P25 + k]);
+		long long pn = bt__pg_field_i64(&f[C_N]);
+		w->n = pn < 0 ? 0 : (size_t)pn;
+	}
 	q->ser[ser].n++;
 	q->n_rows++;
 	return 0;
 }
 
-/* The points of the selected series, in one pass (a cursor). */
+/* The points of the selected series, in one pass over the table: a
+ * binary COPY, in the order the server reads them. */
 static int read_points(struct bt_pg *pg, struct sq *q, const char *where, int n,
 		       const char **v, struct bt_strbuf *err)
 {
 	struct bt_strbuf sql = BT_STRBUF_INIT;
 	int rc = 0, any = strcmp(where, " WHERE true") != 0;
-	if (q->metric)
+	if (q->metric) {
 		v[n++] = q->metric;
-	if (bt_strbuf_addf(&sql, "DECLARE pts NO SCROLL CURSOR FOR SELECT p.sid, p.rid,"
-			   " p.metric, p.unit, p.direction, p.n, p.median, p.p25, p.p75, p.min,"
-			   " p.max FROM points p%s%s", any ? " JOIN series s ON s.sid = p.sid" : "",
-			   any ? where : " WHERE true") ||
-	    (q->metric && bt_strbuf_addf(&sql, " AND p.metric = $%d", n)))
-		rc = BT_ENOMEM;
-	if (!rc)
-		rc = bt__pg_cmd(pg, sql.buf, n, v, err);
-	bt_strbuf_release(&sql);
-	while (!rc) {
-		/* binary: no float8 text made by the server and read here */
-		PGresult *r = bt__pg_fetch(pg, "pts", 20000, &rc, err);
-		if (!r)
-			break;
-		int nr = PQntuples(r);
-		for (int i = 0; !rc && i < nr; i++) {
-			size_t ser = map_find(q, bt__pg_bin_i64(r, i, 0));
-			size_t run = find_run(q, bt__pg_bin_i64(r, i, 1));
-			if (ser < q->n_ser && run < q->n_runs && q->runs[run].ok)
-				rc = add_point(q, r, i, ser, run);
-		}
-		PQclear(r);
-		if (nr == 0)
-			break;
+		if (intern(q, q->metric, (int)strlen(q->metric), &q->metric_id))
+			return bt_error(err, BT_ENOMEM, "%s: out of memory", pg->shown);
 	}
-	return rc ? rc : bt__pg_cmd(pg, "CLOSE pts", 0, NULL, err);
+	q->n_cols = (q->f->values_only ? C_P25 : C_N + 1) + !q->metric;
+	if (bt_strbuf_addf(&sql, "SELECT p.sid, p.rid, p.unit, p.direction, p.median%s%s"
+			   " FROM points p%s%s",
+			   q->f->values_only ? "" : ", p.p25, p.p75, p.min, p.max, p.n",
+			   q->metric ? "" : ", p.metric",
+			   any ? " JOIN series s ON s.sid = p.sid" : "", any ? where : " WHERE true") ||
+	    (q->metric && bt_strbuf_addf(&sql, " AND p.metric = $%d", n)))
+		rc = bt_error(err, BT_ENOMEM, "%s: out of memory", pg->shown);
+	if (!rc)
+		rc = bt__pg_copy(pg, sql.buf, n, v, add_point, q, err);
+	if (q->bad_row)
+		rc = bt_error(err, BT_EIO, "%s: unexpected columns in the points", pg->shown);
+	bt_strbuf_release(&sql);
+	return rc;
 }
 
 /* The runs, the selected series and their points (one transaction). */
@@ -428,7 +489,12 @@ int bt__pg_series(struct bt_store *st, const struct bt_series_filter *f,
 				p->max = w->v[4];
 				p->n = w->n;
 			}
-			qsort(pts, b - a, sizeof *pts, point_cmp);
+			/* in the order the table holds them: mostly time order */
+			size_t k2 = 1;
+			while (k2 < b - a && point_cmp(&pts[k2 - 1], &pts[k2]) <= 0)
+				k2++;
+			if (k2 < b - a)
+				qsort(pts, b - a, sizeof *pts, point_cmp);
 			struct bt_series cur;
 			memset(&cur, 0, sizeof cur);
 			cur.series_key = s->key;

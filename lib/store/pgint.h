@@ -86,6 +86,37 @@ PGresult *bt__pg_fetch(struct bt_pg *pg, const char *cursor, int count, int *rc,
 long long bt__pg_bin_i64(PGresult *r, int row, int col);
 int bt__pg_bin_i32(PGresult *r, int row, int col);
 double bt__pg_bin_f64(PGresult *r, int row, int col);
+
+/* A field of a binary row: its len bytes at p; SQL NULL: p NULL, len -1. */
+struct bt__pg_field {
+	const unsigned char *p;
+	int len;
+};
+/* A binary int8 / int4 / float8 field, in network byte order (NULL or
+ * another length: 0, or NaN). */
+long long bt__pg_field_i64(const struct bt__pg_field *f);
+int bt__pg_field_i32(const struct bt__pg_field *f);
+double bt__pg_field_f64(const struct bt__pg_field *f);
+/* The header a binary COPY's data starts with (signature, flags,
+ * extension area) at buf[0..n): its length, or -1 when it is none or
+ * asks for what we do not read (OIDs, critical flags). */
+int bt__pg_copy_header(const unsigned char *buf, size_t n);
+/* One tuple of a binary COPY at buf[0..n): its fields into f[0..max) and
+ * *nf, the bytes it took into *used; 1 a tuple, 0 the trailer (a count
+ * of -1), -1 malformed (truncated, more than max fields). The fields
+ * point into buf. */
+int bt__pg_copy_tuple(const unsigned char *buf, size_t n, struct bt__pg_field *f,
+		      int max, int *nf, size_t *used);
+/* Runs COPY (query) TO STDOUT in binary form, query's $1..$n being vals
+ * (inlined as quoted literals: COPY takes no parameters; NULL: SQL
+ * NULL), calling fn for each row with its fields (at most 32) in the
+ * order of the query's columns. The rows stream as the server sends
+ * them: no cursor, no result held (a plain SELECT or a cursor's FETCH
+ * costs the server and libpq about twice as much per row). 0, fn's
+ * error (the rest is read and dropped), or a failure as bt__pg_exec's. */
+typedef int (*bt__pg_row_fn)(void *ud, const struct bt__pg_field *f, int nf);
+int bt__pg_copy(struct bt_pg *pg, const char *query, int n, const char *const *vals,
+		bt__pg_row_fn fn, void *ud, struct bt_strbuf *err);
 /* bt__pg_exec without a result to read: 0 or the error. */
 int bt__pg_cmd(struct bt_pg *pg, const char *sql, int n,
 	       const char *const *vals, struct bt_strbuf *err);

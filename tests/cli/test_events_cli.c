@@ -33,7 +33,7 @@ static int n_stored;
 
 static const char *commit_of(int i, char buf[41])
 {
-	snprintf(buf, 41, "c%02d%037d", i, 0);
+	snprintf(buf, 41, "c%02u%037d", (unsigned)i % 100u, 0); /* i < 100 */
 	return buf;
 }
 

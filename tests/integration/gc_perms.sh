@@ -13,24 +13,10 @@ set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" gc_perms "$@"
 need_built "$bt"
 
-skip() {
-	echo "gc_perms: skipped: $*"
-	exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root to run benchtrack as nobody"
-id nobody > /dev/null 2>&1 || skip "no user nobody"
-group=$(id -gn nobody)
-if command -v setpriv > /dev/null; then
-	as_nobody() { setpriv --reuid=nobody --regid="$group" --clear-groups -- "$@"; }
-elif command -v runuser > /dev/null; then
-	as_nobody() { runuser -u nobody -- "$@"; }
-else
-	skip "neither setpriv nor runuser (util-linux) is installed"
-fi
+nobody_setup
 
 # the store: three runs of three types from November 2026 (older than
 # --keep-days 1 on any later day), laid out as docs/STORE.md says
-chmod 755 "$tmp"
 s=$tmp/store
 fx=$src/tests/fixtures
 place() { # FIXTURE TYPE DIR
@@ -41,10 +27,7 @@ place run-attention.json ablation 2026-11-22-2231-UTC-07318947
 place run-faults.json comprehensive 2026-11-22-2036-UTC-ab016d40
 place run-extreme.json micro 2026-11-22-2231-UTC-e0e0e0e0
 expect 0 "$bt" reindex --store "$s"
-cp "$bt" "$tmp/benchtrack" # the build directory need not be open to nobody
-chown -R nobody:"$group" "$s"
-as_nobody test -w "$s/index.db" ||
-	skip "nobody cannot reach $s (TMPDIR=${TMPDIR:-/tmp} is closed to others)"
+nobody_owns "$s" # and the tool copied to $tmp/benchtrack
 
 chmod 000 "$s/by-type/comprehensive"
 as_nobody test -r "$s/by-type/comprehensive" && fail "mode 000 does not bind nobody"

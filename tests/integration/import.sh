@@ -7,8 +7,9 @@
 # aggregates not counted as samples, the source statistics kept,
 # auto-detection of each format, truncated and malformed files of each
 # format (exit 3 naming the file and the field, nothing stored, also when
-# a good file comes first), the `-- COMMAND` form, and the context from
-# the file, from the flags and from the current checkout and machine.
+# a good file comes first), the `-- COMMAND` form, the context from
+# the file, from the flags and from the current checkout and machine, and
+# a store out of reach (every run spilled, exit 3).
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" import "$@"
 need_built "$bt" "$build/import_gbench"
@@ -282,4 +283,26 @@ grep -q "hf.json: context: expected an object" "$tmp/err" || fail "forced format
 expect 2 "$bt" import hf.json --format csv
 expect 2 "$bt" import
 expect 2 "$bt" import hf.json pb.json --out x.json
+
+# --- a store out of reach (PostgreSQL on a closed loopback port): every ----
+# run kept in the spool with its push command, exit 3; pushed later, the
+# three runs are all there
+port=$($py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pgurl=postgresql://bt@127.0.0.1:$port/bt
+BENCHTRACK_SPOOL=$tmp/spool expect 3 "$bt" import gb.json hf.json pb.json --store "$pgurl"
+[ "$(grep -c "the run was not stored; it is kept in $tmp/spool/benchtrack-unstored-" "$tmp/err")" -eq 3 ] ||
+	fail "unreachable store: not every run kept: $(cat "$tmp/err")"
+[ "$(grep -c "store it later with: benchtrack push '$tmp/spool/benchtrack-unstored-[0-9a-f]*\.json' --to '$pgurl'" "$tmp/err")" -eq 3 ] ||
+	fail "unreachable store: no push command for every run: $(cat "$tmp/err")"
+grep -q "error: import: 3 of 3 runs not stored" "$tmp/err" || fail "unreachable store: no summary: $(cat "$tmp/err")"
+[ "$(ls spool | wc -l)" -eq 3 ] || fail "unreachable store: $(ls spool | wc -l) files spilled, want 3"
+expect 0 "$bt" push spool/benchtrack-unstored-*.json --to "$tmp/later"
+expect 0 "$bt" list --store "$tmp/later" --format csv
+$py - "$tmp/out" <<'PY' || fail "unreachable store: the pushed runs: $(cat "$tmp/out")"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+got = sorted((r["suite"], int(r["n_results"])) for r in rows)
+want = sorted((s, len(json.load(open("%s.run.json" % s))["results"])) for s in ("gb", "hf", "pb"))
+assert got == want, (got, want)
+PY
 exit 0

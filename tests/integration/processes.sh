@@ -71,6 +71,10 @@ grep -q '^noisy (between processes): 2 series: .*would be decided by more proces
 	fail "no warning per noisy series: $(cat "$tmp/err")"
 expect 1 "$bt" check --baseline "$tmp/pa.json" --run "$tmp/pb.json" --fail-on-noisy
 grep -q 'fail-on-noisy: the gate fails' "$tmp/err" || fail "--fail-on-noisy not said"
+# the CI summary's headline does not say "no regressions" alone
+expect 0 "$bt" check --baseline "$tmp/pa.json" --run "$tmp/pb.json" --summary "$tmp/summary.md"
+grep -q '^## Benchmarks: no regressions, 2 noisy (not judged)$' "$tmp/summary.md" ||
+	fail "summary headline hides the noisy series: $(head -3 "$tmp/summary.md")"
 expect 1 "$bt" compare "$tmp/pa.json" "$tmp/pb.json" --fail-on-noisy --format json
 $py - "$tmp/out" <<'PY' || fail "compare json: noisy reason"
 import json, sys

@@ -13,23 +13,9 @@ set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" store_perms "$@"
 need_built "$bt"
 
-skip() {
-	echo "store_perms: skipped: $*"
-	exit 77
-}
-[ "$(id -u)" -eq 0 ] || skip "needs root to run benchtrack as nobody"
-id nobody > /dev/null 2>&1 || skip "no user nobody"
-group=$(id -gn nobody)
-if command -v setpriv > /dev/null; then
-	as_nobody() { setpriv --reuid=nobody --regid="$group" --clear-groups -- "$@"; }
-elif command -v runuser > /dev/null; then
-	as_nobody() { runuser -u nobody -- "$@"; }
-else
-	skip "neither setpriv nor runuser (util-linux) is installed"
-fi
+nobody_setup
 
 # the store: three runs of three types, laid out as docs/STORE.md says
-chmod 755 "$tmp"
 s=$tmp/store
 fx=$src/tests/fixtures
 place() { # FIXTURE TYPE DIR
@@ -41,10 +27,7 @@ place run-faults.json comprehensive 2026-11-22-2036-UTC-ab016d40
 place run-extreme.json micro 2026-11-22-2231-UTC-e0e0e0e0
 expect 0 "$bt" reindex --store "$s"
 grep -q "reindexed $s: 3 runs" "$tmp/out" || fail "setup: $(cat "$tmp/out")"
-cp "$bt" "$tmp/benchtrack" # the build directory need not be open to nobody
-chown -R nobody:"$group" "$s"
-as_nobody test -w "$s/index.db" ||
-	skip "nobody cannot reach $s (TMPDIR=${TMPDIR:-/tmp} is closed to others)"
+nobody_owns "$s" # and the tool copied to $tmp/benchtrack
 
 # one type directory that nobody cannot open
 chmod 000 "$s/by-type/comprehensive"
@@ -64,7 +47,7 @@ grep -q "^2 runs (0 archived, 0 milestones)" "$s/README.md" || fail "README.md: 
 # readable again, with a stray file beside the types: every run, exit 0
 chmod 755 "$s/by-type/comprehensive"
 echo "notes" > "$s/by-type/NOTES.txt"
-chown nobody:"$group" "$s/by-type/NOTES.txt"
+chown nobody:"$nobody_group" "$s/by-type/NOTES.txt"
 expect 0 as_nobody "$tmp/benchtrack" reindex --store "$s"
 grep -q "^reindexed $s: 3 runs" "$tmp/out" || fail "second reindex: $(cat "$tmp/out")"
 [ ! -s "$tmp/err" ] || fail "second reindex says: $(cat "$tmp/err")"

@@ -5,7 +5,8 @@
 # authentication (as the Hub serves a public dataset). Three uploads
 # (manual, manual with GITHUB_RUN_NUMBER and --run-id, --scheduled) add
 # files in the seed's layout and change none; `import --format hf-v2`
-# reads a model file back with the same samples; a wrong token and no
+# reads a model file back with the same samples, type, commit and branch
+# (as list and show print them); a wrong token and no
 # token exit 3 with a clear message and leave the refs as they were; a
 # run uploaded again is refused; a push that finds the branch moved on is
 # made again on the new tip; `run --upload-to-hub` uploads the run it
@@ -144,6 +145,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 d["run_id"] = "b" * 32
 d["timestamp"] = "2026-11-23T08:00:00Z"
+d["git"]["branch"] = "perf-7"
 for r in d["results"]:
     for m in r.get("metrics", {}).values():
         m["samples"] = [x * 2 for x in m["samples"]]
@@ -225,6 +227,20 @@ a, b = series(sys.argv[1]), series(sys.argv[2])
 assert len(a) == len(b) and len(a) > 10, (len(a), len(b))
 for x, y in zip(a, b):
     assert x == y, (x, y)
+PY
+	# ... with the run's type, commit and branch: list and show say them
+	read -r type branch < <($py -c 'import json, sys; d = json.load(open(sys.argv[1]))
+print(d["benchmark_type"], d["git"]["branch"])' "$orig")
+	expect 4 "$bt" import "$tmp/check/$file" --format hf-v2 --store "$tmp/imp-store-$name"
+	expect 0 "$bt" list --store "$tmp/imp-store-$name" --format csv
+	grep -q "^[0-9a-f]*,$type,[^,]*,$commit,$branch," "$tmp/out" ||
+		fail "hf-v2 import of $name: not type $type, branch $branch: $(cat "$tmp/out")"
+	expect 0 "$bt" show latest --store "$tmp/imp-store-$name" --format json
+	$py - "$tmp/out" "$type" "$commit" "$branch" <<'PY' || fail "show of the hf-v2 import of $name"
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = (r["benchmark_type"], r["git"]["commit"], r["git"]["branch"])
+assert got == tuple(sys.argv[2:5]), got
 PY
 done
 

@@ -10,6 +10,18 @@
 #   need_built FILE... fail unless each FILE is an executable (built);
 #   expect CODE CMD... runs CMD, stdout to $tmp/out and stderr to $tmp/err,
 #                      and fails unless it exits CODE;
+#   skip MSG...        "NAME: skipped: MSG..." on stdout, exit 77 (ctest's
+#                      SKIP_RETURN_CODE);
+#   nobody_setup       for a test of permissions (they bind only users other
+#                      than root): defines as_nobody CMD..., which runs CMD
+#                      as user nobody (setpriv, else runuser, from
+#                      util-linux), and sets nobody_group; skips the test
+#                      without root, the user nobody or either tool;
+#   nobody_owns DIR    after nobody_setup: $tmp opened to others (0755), the
+#                      tool copied to $tmp/benchtrack (the build directory
+#                      need not be open to nobody), DIR given to nobody;
+#                      skips the test when nobody cannot write DIR
+#                      (a TMPDIR closed to others);
 # and bt_sanitize: "-fsanitize=address,undefined" in a sanitizer build
 # (BT_SANITIZE=ON), else empty: what a program linked here against the
 # build's libraries needs on its cc line (their objects call the runtime).
@@ -42,4 +54,30 @@ expect() {
 	shift
 	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
 	[ "$rc" -eq "$want" ] || fail "$*: exit $rc, want $want: $(cat "$tmp/err")"
+}
+
+skip() {
+	echo "$bt_test_name: skipped: $*"
+	exit 77
+}
+
+nobody_setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run benchtrack as nobody"
+	id nobody > /dev/null 2>&1 || skip "no user nobody"
+	nobody_group=$(id -gn nobody)
+	if command -v setpriv > /dev/null; then
+		as_nobody() { setpriv --reuid=nobody --regid="$nobody_group" --clear-groups -- "$@"; }
+	elif command -v runuser > /dev/null; then
+		as_nobody() { runuser -u nobody -- "$@"; }
+	else
+		skip "neither setpriv nor runuser (util-linux) is installed"
+	fi
+}
+
+nobody_owns() {
+	chmod 755 "$tmp"
+	cp "$bt" "$tmp/benchtrack"
+	chown -R nobody:"$nobody_group" "$1"
+	as_nobody test -w "$1" ||
+		skip "nobody cannot reach $1 (TMPDIR=${TMPDIR:-/tmp} is closed to others)"
 }
