@@ -20,10 +20,11 @@
  *
  *   build/changepoint_eval [CORPUS_DIR] [REPLICATES]
  * (default /work/shared/changepoint/dev, or $BT_CHANGEPOINT_CORPUS; 100
- * generated series per kind, CV and injection). A corpus without otava.json
- * (a fresh one of the same design, to check the tuning is not fitted to the
- * dev files) gets otava_compat's answers in the Otava columns and no parity
- * line; BT_EVAL_GEN_SEED=N draws other ar1/bimodal series (default 0).
+ * generated series per kind, CV and injection). A fresh corpus of the same
+ * design (scripts/changepoint-fresh.py), to check that the tuning is not
+ * fitted to the dev files, may come without otava.json: the Otava columns
+ * are then otava_compat's answers and the parity line counts 0/0.
+ * BT_EVAL_GEN_SEED=N draws other ar1/bimodal series (default 0).
  */
 #include <jansson.h>
 #include <math.h>

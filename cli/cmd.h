@@ -149,12 +149,15 @@ int cli_front_opts(struct bt_front *f, int argc, char **argv);
  * "stored PATH" on stderr unless quiet. Returns an exit code: 0, or 3
  * with the error printed ("CMD: ..."). When the store cannot be reached
  * or refuses the credentials (BT_EUNREACHABLE, BT_EAUTH from the open or
- * the put: a PostgreSQL store), the run is written to
+ * the put: a PostgreSQL store), or its schema is newer than this
+ * benchtrack knows (BT_EUNSUPPORTED), the run is written to
  * benchtrack-unstored-RUNID.json in $BENCHTRACK_SPOOL (created when
  * missing), else in the current directory, and its path and the command
  * that stores it later (`benchtrack push FILE --to STORE`, the store
  * without its password) are printed; still 3. After one such failure,
- * later calls of the process spill at once (import's other runs). */
+ * later calls of the process spill at once (import's other runs); after
+ * a store that would not open for another reason (its error printed
+ * once), they return 3 at once. */
 int cli_store_run(const char *cmd, const char *dir, int quiet,
 		  const struct bt_run *run);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "internal.h"
+#include "jsonout.h"
 #include "opts.h"
 
 static int cmd_acks(int argc, char **argv)
@@ -45,16 +45,13 @@ static int cmd_acks(int argc, char **argv)
 					       "when", l.items[i].when, "reason",
 					       l.items[i].reason)) != 0;
 		/* out of memory: an error, never a list with entries left out */
-		char *text = bad ? NULL
-				 : bt__json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!bad)
+			bad = cli_json_print(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER, &out);
 		json_decref(arr);
-		if (!text) {
+		if (bad) {
 			code = cli_fail(BT_EXIT_ERROR, "acks", BT_ENOMEM, NULL);
 			goto out;
 		}
-		bt_strbuf_adds(&out, text);
-		bt_strbuf_addc(&out, '\n');
-		free(text);
 	} else if (l.n == 0) {
 		bt_strbuf_adds(&out, "no acknowledged changes\n");
 	} else {

@@ -9,7 +9,6 @@
 
 #include "cmd.h"
 #include "csv_series.h"
-#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -269,19 +268,13 @@ static int input_json(struct hist *h, const struct bt_series *fs,
 		bad = !o || json_array_append(ev[k].status == BT_EVENT_PENDING ? pend : rev, o);
 		json_decref(o);
 	}
-	char *text = bad ? NULL
-			 : bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-						JSON_REAL_PRECISION(17));
+	bad = bad || cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					  JSON_REAL_PRECISION(17), &h->out);
 	json_decref(root);
 	json_decref(cpj);
 	json_decref(pend);
 	json_decref(rev);
-	if (!text)
-		return bt_error(&h->err, BT_ENOMEM, "out of memory");
-	bt_strbuf_adds(&h->out, text);
-	bt_strbuf_addc(&h->out, '\n');
-	free(text);
-	return 0;
+	return bad ? bt_error(&h->err, BT_ENOMEM, "out of memory") : 0;
 }
 
 static int history_input(struct hist *h, const char *path, const char *column)
@@ -462,17 +455,13 @@ static int cmd_history(int argc, char **argv)
 	}
 	if (strcmp(format, "json") == 0) {
 		json_t *root = json_pack("{s:O}", "series", h.json);
-		char *text = root ? bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-							 JSON_REAL_PRECISION(17))
-				  : NULL;
+		rc = cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					  JSON_REAL_PRECISION(17), &h.out);
 		json_decref(root);
-		if (!text) {
-			cli_fail(code, "history", BT_ENOMEM, NULL);
+		if (rc) {
+			cli_fail(code, "history", rc, NULL);
 			goto out;
 		}
-		bt_strbuf_adds(&h.out, text);
-		bt_strbuf_addc(&h.out, '\n');
-		free(text);
 	}
 	if (n_series > MAX_SERIES_SHOWN && strcmp(format, "table") == 0)
 		bt_strbuf_addf(&h.out, "\n(%zu series match; the first %d are shown: "

@@ -6,7 +6,6 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -84,14 +83,9 @@ static int render_json(const struct bt_store_list *l, struct bt_strbuf *o)
 	for (size_t i = 0; arr && i < l->n; i++)
 		if (json_array_append_new(arr, cli_json_entry(&l->items[i])))
 			json_decref(arr), arr = NULL;
-	char *s = arr ? bt__json_dumps(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	int rc = cli_json_print(arr, JSON_INDENT(1) | JSON_PRESERVE_ORDER, o);
 	json_decref(arr);
-	if (!s)
-		return BT_ENOMEM;
-	bt_strbuf_adds(o, s);
-	bt_strbuf_addc(o, '\n');
-	free(s);
-	return 0;
+	return rc;
 }
 
 static int cmd_list(int argc, char **argv)

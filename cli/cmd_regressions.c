@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "internal.h"
 #include "jsonout.h"
 #include "opts.h"
 
@@ -194,17 +193,13 @@ static int cmd_regressions(int argc, char **argv)
 	if (r.json) {
 		/* the shape of serve's /api/regressions */
 		json_t *root = cli_json_regressions(n_series, &r.q, r.json);
-		char *text = root ? bt__json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-							 JSON_REAL_PRECISION(17))
-				  : NULL;
+		rc = cli_json_print(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					  JSON_REAL_PRECISION(17), &r.out);
 		json_decref(root);
-		if (!text) {
-			cli_fail(code, "regressions", BT_ENOMEM, NULL);
+		if (rc) {
+			cli_fail(code, "regressions", rc, NULL);
 			goto out;
 		}
-		bt_strbuf_adds(&r.out, text);
-		bt_strbuf_addc(&r.out, '\n');
-		free(text);
 		code = cli_write_stdout(&r.out);
 		goto out;
 	}

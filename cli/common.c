@@ -29,10 +29,11 @@ int cli_front_opts(struct bt_front *f, int argc, char **argv)
 }
 
 /* Whether a store failure rc leaves the run to be kept elsewhere: the
- * store is out of reach (not the run's fault, nor the disk's). */
+ * store is out of reach (not the run's fault, nor the disk's), or its
+ * schema is newer than this benchtrack (a newer one pushes the file). */
 static int store_unreachable(int rc)
 {
-	return rc == BT_EUNREACHABLE || rc == BT_EAUTH;
+	return rc == BT_EUNREACHABLE || rc == BT_EAUTH || rc == BT_EUNSUPPORTED;
 }
 
 /* Writes run to benchtrack-unstored-RUNID.json ($BENCHTRACK_SPOOL, else
@@ -79,15 +80,20 @@ int cli_store_run(const char *cmd, const char *dir, int quiet,
 		  const struct bt_run *run)
 {
 	static int unreachable; /* an earlier run of this process found it so */
+	static int unopened;    /* ... or found it not to open (error said) */
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct bt_store *st;
 	char *path = NULL;
 	int rc;
 	if (unreachable)
 		return spill_run(cmd, dir, run);
+	if (unopened)
+		return BT_EXIT_ERROR;
 	if (!(st = cli_store(dir))) {
-		if (!store_unreachable(cli_store_rc()))
+		if (!store_unreachable(cli_store_rc())) {
+			unopened = 1;
 			return BT_EXIT_ERROR;
+		}
 		unreachable = 1;
 		return spill_run(cmd, dir, run);
 	}

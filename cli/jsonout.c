@@ -1,8 +1,10 @@
 /* The JSON the tool writes about the store (contracts in cli/jsonout.h). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "internal.h"
 #include "jsonout.h"
 
 json_t *cli_json_num(double v)
@@ -292,4 +294,12 @@ int cli_json_explain(json_t *o, const struct bt_series *s,
 	bt_strbuf_release(&text);
 	bt_strbuf_release(&flat);
 	return bad ? -1 : 0;
+}
+
+int cli_json_print(const json_t *root, size_t flags, struct bt_strbuf *out)
+{
+	char *text = root ? bt__json_dumps(root, flags) : NULL;
+	int rc = !text || bt_strbuf_adds(out, text) || bt_strbuf_addc(out, '\n') ? BT_ENOMEM : 0;
+	free(text);
+	return rc;
 }

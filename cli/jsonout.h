@@ -102,4 +102,9 @@ int cli_json_explain(json_t *o, const struct bt_series *s,
 		     const struct bt_change_point *c, const struct bt_series_event *e,
 		     const struct bt_cp_opts *opts, const char *unit);
 
+/* Appends root as JSON text (jansson's dump flags) and a newline to out;
+ * root is not released. 0, or BT_ENOMEM when root is NULL or memory ran
+ * out: never a document with a member left out (bt__json_dumps). */
+int cli_json_print(const json_t *root, size_t flags, struct bt_strbuf *out);
+
 #endif

@@ -144,10 +144,8 @@ static json_t *scenario(const struct bt_run *run, const struct bt_result *r,
 	for (size_t i = 0; i < r->n_counters; i++)
 		bt__export_set(strncmp(r->counters[i].name, "gpu", 3) == 0 ? gpu : other,
 			       r->counters[i].name, bt__export_num(r->counters[i].value), oom);
-	if (json_object_size(gpu))
-		bt__export_set(s, "gpu_metrics", gpu, oom);
-	else
-		json_decref(gpu);
+	/* always there, {} without GPU counters: the seed's readers index it */
+	bt__export_set(s, "gpu_metrics", gpu, oom);
 	if (json_object_size(other))
 		bt__export_set(s, "counters", other, oom);
 	else

@@ -11,6 +11,15 @@
 #include "import.h"
 #include "internal.h"
 
+/* git.branch from br, a non-empty string (anything else: none). */
+static int set_branch(struct bt_run *run, const json_t *br)
+{
+	if (!json_is_string(br) || !*json_string_value(br))
+		return 0;
+	run->git.branch = bt_run_strdup(run, json_string_value(br));
+	return run->git.branch ? 0 : BT_ENOMEM;
+}
+
 /* The seed's document; source: keep the file's statistics as counters. */
 static int hf_doc(struct bt_run *run, const json_t *root,
 		  struct bt__import_found *f, struct bt_strbuf *why, int source)
@@ -47,11 +56,8 @@ static int hf_doc(struct bt_run *run, const json_t *root,
 	/* the branch as the runner and benchtrack-upload write it */
 	static const char *const branch_keys[] = { "branch_name", "branch", NULL };
 	const json_t *br = meta0 ? bt__imp_member(meta0, branch_keys) : NULL;
-	if (!br)
-		br = bt__imp_member(root, branch_keys);
-	if (json_is_string(br) && *json_string_value(br) &&
-	    !(run->git.branch = bt_run_strdup(run, json_string_value(br))))
-		return BT_ENOMEM;
+	if ((rc = set_branch(run, br ? br : bt__imp_member(root, branch_keys))))
+		return rc;
 	const json_t *hwo = meta0 ? json_object_get(meta0, "hardware_info") : NULL;
 	if ((rc = bt__imp_machine(run, hwo ? hwo : json_object_get(root, "hardware_info"))))
 		return rc;
@@ -294,10 +300,8 @@ static int read_line(struct bt_run *run, const json_t *o, const char *at,
 		if ((rc = bt__imp_set_commit(run, json_object_get(meta, "commit_id"))) ||
 		    (rc = bt__imp_machine(run, json_object_get(meta, "hardware_info"))))
 			return rc;
-		const json_t *br = json_object_get(meta, "branch_name");
-		if (json_is_string(br) && *json_string_value(br) &&
-		    !(run->git.branch = bt_run_strdup(run, json_string_value(br))))
-			return BT_ENOMEM;
+		if ((rc = set_branch(run, json_object_get(meta, "branch_name"))))
+			return rc;
 		if ((rc = bt__imp_set_timestamp(run, json_object_get(meta, "timestamp"))) < 0)
 			return rc;
 	}

@@ -5,7 +5,8 @@
 # command are printed (exit 3); a later push stores it, once. A wrong
 # password is a clear message without the password (exit 3, the run kept
 # the same way), and no password reaches the output, the spilled and the
-# stored runs, the server's log or the process list.
+# stored runs, the server's log or the process list. A schema newer than
+# the binary is refused and the run kept the same way.
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" store_pg_faults "$@"
 . "${BASH_SOURCE%/*}/lib/pg.sh"
@@ -93,6 +94,18 @@ pg_start_again
 expect 0 "$bt" push "$f" --to "$PG_URL_NOPW"
 [ "$(n_runs)" -eq 3 ] || fail "runs stored: $(n_runs), want 3"
 
+# a schema newer than this benchtrack: refused, the run kept the same way
+# (a newer benchtrack pushes it)
+pg_sql "INSERT INTO schema_version (version) VALUES (99)" >/dev/null
+BENCHTRACK_SPOOL=$tmp/spool-newer expect 3 "$bt" run "$build/suite_faults" "${quick[@]}" --store "$PG_URL_NOPW"
+grep -q "$PG_URL_NOPW: the store's schema version 99 is newer than this benchtrack" "$tmp/err" ||
+	fail "newer schema: no clear message: $(cat "$tmp/err")"
+f=$(ls "$tmp/spool-newer"/benchtrack-unstored-*.json) || fail "newer schema: the run was not kept: $(cat "$tmp/err")"
+grep -qF "benchtrack push '$f' --to '$PG_URL_NOPW'" "$tmp/err" || fail "newer schema: no push command: $(cat "$tmp/err")"
+pg_sql "DELETE FROM schema_version WHERE version = 99" >/dev/null
+expect 0 "$bt" push "$f" --to "$PG_URL_NOPW"
+[ "$(n_runs)" -eq 4 ] || fail "runs stored: $(n_runs), want 4"
+
 # --- a wrong password ------------------------------------------------------------
 wrong=WrongPw$RANDOM$RANDOM
 bad_url=postgresql://$PG_USER:$wrong@$PG_HOST:$PG_PORT/$PG_DB
@@ -122,7 +135,7 @@ ps -eo args > "$tmp/ps"
 finish_gated 0
 grep -qF "$PG_PASSWORD" "$tmp/ps" && fail "the password is in the process list"
 grep -qF "$PG_PASSWORD" "$tmp/bg.out" "$tmp/bg.err" && fail "the password was printed: $(cat "$tmp/bg.err")"
-[ "$(n_runs)" -eq 4 ] || fail "runs stored: $(n_runs), want 4"
+[ "$(n_runs)" -eq 5 ] || fail "runs stored: $(n_runs), want 5"
 # every stored run (plain files after a pull: small runs) and the database
 expect 0 "$bt" pull --from "$PG_URL_NOPW" --store "$tmp/copy"
 grep -rqF "$PG_PASSWORD" "$tmp/copy" && fail "the password is in a stored run"

@@ -161,6 +161,43 @@ static void test_layout_manual(void **state)
 	bt_run_release(&run);
 }
 
+/* a run without GPU counters (a CPU suite) still has gpu_metrics, empty,
+ * in every scenario, as the seed's document has it */
+static void test_layout_no_gpu(void **state)
+{
+	(void)state;
+	struct bt_run run;
+	make_run(&run);
+	for (size_t i = 0; i < run.n_results; i++) {
+		run.results[i].counters = &run.results[i].counters[1];
+		run.results[i].n_counters = 1;
+	}
+	struct bt_hub_dest d = { .repo = "o/ds" };
+	struct bt_hub_files f = { 0 };
+	struct bt_strbuf err = BT_STRBUF_INIT;
+	assert_int_equal(bt_hub_layout(&run, &d, &f, &err), 0);
+	const struct bt_hub_file *gpt2 = find(&f, "2026-11-20/runs/0123456789abcdef0123456789abcdef/"
+					      "benchmark_results/gpt2/gpt2_benchmark_20261120_091507.json");
+	assert_non_null(gpt2);
+	json_t *doc = json_loadb(gpt2->data, gpt2->len, 0, NULL);
+	assert_non_null(doc);
+	json_t *scs = json_object_get(doc, "benchmark_scenarios");
+	assert_int_equal(json_array_size(scs), 2);
+	for (size_t i = 0; i < json_array_size(scs); i++) {
+		json_t *sc = json_array_get(scs, i);
+		assert_non_null(json_object_get(sc, "metadata"));
+		assert_non_null(json_object_get(sc, "measurements"));
+		json_t *gm = json_object_get(sc, "gpu_metrics");
+		assert_true(json_is_object(gm));
+		assert_int_equal(json_object_size(gm), 0);
+		assert_true(json_is_number(json_object_get(json_object_get(sc, "counters"), "tokens")));
+	}
+	json_decref(doc);
+	bt_hub_files_release(&f);
+	bt_strbuf_release(&err);
+	bt_run_release(&run);
+}
+
 static void test_layout_numbered_and_scheduled(void **state)
 {
 	(void)state;
@@ -288,6 +325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_manual),
+		cmocka_unit_test(test_layout_no_gpu),
 		cmocka_unit_test(test_layout_numbered_and_scheduled),
 		cmocka_unit_test(test_layout_too_big),
 		cmocka_unit_test(test_push_refusals),
