@@ -474,7 +474,7 @@ int bt__pg_copy(struct bt_pg *pg, const char *query, int n, const char *const *v
 		first = 0;
 		while (!rc && left) {
 			int nf;
-			size_t used;
+			size_t used = 0;
 			int t = done ? -1 : bt__pg_copy_tuple(b, left, f, 32, &nf, &used);
 			if (t < 0)
 				rc = bt_error(err, BT_EIO, "%s: unexpected COPY data", pg->shown);

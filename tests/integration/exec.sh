@@ -190,10 +190,12 @@ cd - >/dev/null
 
 # 8. two stored runs, the second command slower: compare says regressed,
 # history has both points
-# (no shell, and 10x: under ctest -j 8 a shell's spawn cost and the
-# scheduler's delays made a 4x change come out noisy)
-expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 16 -n work 'sleep 0.005'
-expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 16 -n work 'sleep 0.05'
+# (no shell, and 50x: under ctest -j 8 on 2 cores the scheduler's delays
+# add tens of ms to a run, so that a 4x and then a 10x change (5 ms
+# against 50 ms) came out noisy; a run of the slower one never lasts
+# under its 250 ms sleep)
+expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 12 -n work 'sleep 0.005'
+expect 0 "$bt" exec --store "$st" --suite cmdsuite -q -N -r 12 -n work 'sleep 0.25'
 ids=$("$bt" list --store "$st" --format json | "$py" -c '
 import json, sys
 runs = [r for r in json.load(sys.stdin) if r.get("suite") == "cmdsuite"]
@@ -207,10 +209,13 @@ expect 0 "$bt" history --filter name=work --store "$st" --format json
 	"$tmp/out")" = 2 ] || fail "history: $(head -c 400 "$tmp/out")"
 
 # 9. ab --exec: two commands in ABBA blocks, the slower one regressed
-# (10x apart and 3 blocks: under ctest -j 8 a 5 ms sleep can take 20 ms in
-# one process, and the between-process test then calls a 4x change noisy)
-expect 1 "$bt" ab --exec 'sleep 0.005' 'sleep 0.05' --blocks 3 --measurement-iterations 6 \
-	--warmup-iterations 0 -q
+# (20x apart, no shell, 3 blocks of 2 runs a process: under ctest -j 8 a
+# 5 ms sleep took 50 ms in some processes, and the between-process test
+# on the logs of the medians then called a 4x and a 10x change noisy; a
+# 20 ms floor keeps A's medians within a few x of each other, and B's
+# 400 ms sleep is far above what the scheduler adds)
+expect 1 "$bt" ab --exec --shell none 'sleep 0.02' 'sleep 0.4' --blocks 3 \
+	--measurement-iterations 2 --warmup-iterations 0 -q
 grep -q 'regressed' "$tmp/out" || fail "ab --exec: $(cat "$tmp/out")"
 expect 2 "$bt" ab --shell sh 'true' 'true'
 grep -q -- '--shell needs --exec' "$tmp/err" || fail "ab --shell: $(cat "$tmp/err")"
