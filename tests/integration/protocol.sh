@@ -2,7 +2,7 @@
 # The metric protocol (docs/PROTOCOL.md) end to end through benchtrack
 # exec: the NumPy attention example (examples/python/attention_numpy.py,
 # Debian's python3 with python3-numpy) stored twice, the second run made
-# three times as slow, and compare calls it regressed, on the reported time and
+# ten times as slow, and compare calls it regressed, on the reported time and
 # on tokens/s; the per-iteration samples of every run pooled in the stored
 # run; a shell script written from PROTOCOL.md alone (printf lines, some
 # malformed, a partial last line) keeps its valid lines and warns with
@@ -22,11 +22,13 @@ fi
 store=$tmp/store
 ex="$py $src/examples/python/attention_numpy.py --seq-lens 128,256 --iters 16"
 
-# 1. two runs of the example, the second three times as slow (16
+# 1. two runs of the example, the second ten times as slow (16
 # iterations a run, 48 samples a side: under ctest -j 8 on 2 cores a 3 ms
-# iteration varies up to 2x, and 24 samples of a 2x change were not enough)
+# iteration varies up to 2x, and 24 samples of a 2x change were not enough;
+# a 3x slowdown came out 1.48x, noisy, in one CI run: the slowdown sleeps
+# while the first run's compute competed for the cores)
 expect 0 "$bt" exec --runs 3 --store "$store" --out "$tmp/a.json" --format none "$ex"
-expect 0 env BENCH_SLOWDOWN=3 "$bt" exec --runs 3 --store "$store" --out "$tmp/b.json" \
+expect 0 env BENCH_SLOWDOWN=10 "$bt" exec --runs 3 --store "$store" --out "$tmp/b.json" \
 	--format none "$ex"
 ids=$("$py" -c 'import json, sys; print(" ".join(json.load(open(f))["run_id"] for f in sys.argv[1:]))' \
 	"$tmp/a.json" "$tmp/b.json")
