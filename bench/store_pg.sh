@@ -42,6 +42,20 @@
 #   dashboard        85.4 s   vs   80.8 s   (0.95x)
 #   load: push of the 10,000 runs 373 s (26.8 runs/s); the database
 #   1134 MB against index.db 156 MB + 0.66 GB of run files.
+# Since the points come as a binary COPY and regressions asks for the
+# medians only (lib/store/pg_series.c), one run of this script, load
+# average 12 to 25 (other work on the 2 CPUs; dashboard unreliable):
+#   regressions      2.03 s   vs   2.05 s   (1.01x)
+#   regressions_cold 7.12 s   vs   7.31 s   (1.03x)
+#   history          129 ms   vs    131 ms  (1.01x)
+# and old and new binaries side by side on one server, interleaved
+# (medians of 9; the dashboard 2 rounds), SQLite / PostgreSQL before /
+# PostgreSQL after:
+#   regressions      995 ms / 2013 ms (2.02x) / 989 ms (0.99x)
+#             again 1144 ms / 2710 ms (2.37x) / 1344 ms (1.17x)
+#   history           43 ms /   76 ms (1.78x) /  63 ms (1.47x)
+#   list             142 ms /  133 ms (0.94x) / 129 ms (0.91x)
+#   dashboard   98 s, 59 s / 92 s, 87 s / 68 s, 42 s
 
 set -eu
 . "$(dirname "$0")/../scripts/bench-common.sh"

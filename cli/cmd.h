@@ -364,17 +364,27 @@ struct cli_regressions {
 int cli_cp_cache_open(struct bt_store *st, struct cli_regressions *q);
 
 /* Calls fn for each confirmed change point of s that q reports, oldest
- * first, with c set, ev NULL, worse (1: regressed, 0: improved) and acked
- * (the edges of an excursion are not reported on their own), then
+ * first, with c set, ev NULL, worse (1: regressed, 0: improved), acked
+ * and fix (a regression partly fixed later, bt_series_change_fix; else
+ * NULL) (the edges of an excursion, a slowdown fixed later included, are
+ * not reported on their own), then
  * (q->pending) for each event with ev set (c its pending change point or
- * NULL); counts them into q. A non-zero return of fn stops the walk and
- * is returned. Returns 0, or BT_E* with err set. */
+ * NULL; fix NULL); counts them into q. A non-zero return of fn stops the
+ * walk and is returned. Returns 0, or BT_E* with err set. */
 int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 			   int (*fn)(void *ud, const struct bt_series *s,
 				     const struct bt_change_point *c,
 				     const struct bt_series_event *ev, int worse,
-				     int acked),
+				     int acked, const struct bt_change_fix *fix),
 			   void *ud, struct bt_strbuf *err);
+
+/* A regression partly fixed later (fix of bt_series_change_fix, restored
+ * 0) of s in words, one line indented by 4 into out: the level it came
+ * back to, where, and the part of the change undone. unit NULL: plain
+ * numbers. */
+void cli_fix_explain(const struct bt_series *s, const struct bt_change_point *c,
+		     const struct bt_change_fix *fix, const char *unit,
+		     struct bt_strbuf *out);
 
 /* --filter EXPR of history and ack: comma-separated KEY=VALUE terms, all
  * of which must hold: name, variant, machine (name or fingerprint),

@@ -56,11 +56,24 @@ static int explain_series(json_t *o, const struct bt_series *s,
 	const char *unit = s->unit ? s->unit : "s";
 	json_t *cpj = json_object_get(o, "change_points");
 	size_t k = 0, np = 0, nr = 0;
-	for (size_t i = 0; i < cps->n; i++)
-		if (!bt_series_event_claims(ev, n_ev, cps->points[i].index) &&
-		    cli_json_explain(json_array_get(cpj, k++), s, &cps->points[i], NULL,
-				     opts, unit))
+	for (size_t i = 0; i < cps->n; i++) {
+		const struct bt_change_point *c = &cps->points[i];
+		struct bt_change_fix fix;
+		json_t *cj;
+		if (bt_series_event_claims(ev, n_ev, c->index))
+			continue;
+		cj = json_array_get(cpj, k++);
+		/* a regression partly fixed later: its line too */
+		if (cli_json_explain(cj, s, c, NULL, opts, unit) ||
+		    cli_json_fix(cj, s, c,
+				 bt_series_change_worse(s, c) &&
+						 bt_series_change_fix(s, cps, i, ev, n_ev, &fix) &&
+						 !fix.restored
+					 ? &fix
+					 : NULL,
+				 unit))
 			return -1;
+	}
 	for (size_t i = 0; i < n_ev; i++) {
 		int pend = ev[i].status == BT_EVENT_PENDING;
 		json_t *a = json_object_get(o, pend ? "pending" : "reverted");
@@ -152,6 +165,7 @@ static int one_series(void *ud, const struct bt_series *s)
 		for (size_t k = 0; k < cps.n; k++) {
 			const struct bt_change_point *cp = &cps.points[k];
 			const struct bt_series_point *p = &s->points[cp->index];
+			struct bt_change_fix fix;
 			char rel[32];
 			if (bt_series_event_claims(ev, n_ev, cp->index))
 				continue; /* shown as its excursion below */
@@ -167,6 +181,9 @@ static int one_series(void *ud, const struct bt_series *s)
 				       bt_series_change_acked(s, cp->index, &h->acks)
 					       ? " (acknowledged)" : "");
 			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
+			if (bt_series_change_worse(s, cp) &&
+			    bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) && !fix.restored)
+				cli_fix_explain(s, cp, &fix, s->unit ? s->unit : "s", &h->out);
 		}
 		for (size_t k = 0; k < n_ev; k++) {
 			const struct bt_series_event *e = &ev[k];

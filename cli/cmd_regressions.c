@@ -19,12 +19,13 @@ struct regs {
  * /api/regressions has it, with its evidence and explanation. */
 static int one_json(struct regs *r, const struct bt_series *s,
 		    const struct bt_change_point *c, const struct bt_series_event *ev,
-		    int worse, int acked)
+		    int worse, int acked, const struct bt_change_fix *fix)
 {
 	json_t *o = ev ? cli_json_regression_event(s, ev, acked)
 		       : cli_json_regression(s, c, worse, acked);
 	if (!o || cli_json_explain(o, s, ev ? NULL : c, ev, &r->q.cp,
-				   s->unit ? s->unit : "s")) {
+				   s->unit ? s->unit : "s") ||
+	    (!ev && cli_json_fix(o, s, c, fix, s->unit ? s->unit : "s"))) {
 		json_decref(o);
 		return bt_error(&r->err, BT_ENOMEM, "out of memory");
 	}
@@ -36,7 +37,7 @@ static int one_json(struct regs *r, const struct bt_series *s,
 /* One line per change point or event reported, and its explanation. */
 static int one_change(void *ud, const struct bt_series *s,
 		      const struct bt_change_point *c, const struct bt_series_event *ev,
-		      int worse, int acked)
+		      int worse, int acked, const struct bt_change_fix *fix)
 {
 	struct regs *r = ud;
 	size_t index = ev ? ev->index : c->index;
@@ -47,7 +48,7 @@ static int one_change(void *ud, const struct bt_series *s,
 	const char *status = worse ? "regressed" : "improved";
 
 	if (r->json)
-		return one_json(r, s, c, ev, worse, acked);
+		return one_json(r, s, c, ev, worse, acked, fix);
 	if (ev && ev->status == BT_EVENT_PENDING)
 		status = worse ? "pending (slower)" : "pending (faster)";
 	else if (ev)
@@ -72,6 +73,8 @@ static int one_change(void *ud, const struct bt_series *s,
 		cli_event_explain(s, ev, &r->q.cp, s->unit ? s->unit : "s", &r->out);
 	else
 		cli_cp_explain(c, &r->q.cp, s->unit ? s->unit : "s", &r->out);
+	if (fix)
+		cli_fix_explain(s, c, fix, s->unit ? s->unit : "s", &r->out);
 	return 0;
 }
 

@@ -379,6 +379,27 @@ void cli_event_explain(const struct bt_series *s, const struct bt_series_event *
 	cp_value(e->mean_after, unit, ma, sizeof ma);
 	cp_value(e->mean_back, unit, mk, sizeof mk);
 	cp_value(x->noise_sd, unit, sd, sizeof sd);
+	if (e->paired) {
+		/* a slowdown fixed later: both edges are change points */
+		bt_strbuf_addf(out, "    %s for %zu points (%s -> %s), fixed at point %zu",
+			       e->worse ? "slower" : "faster", e->end - e->index, mb, ma,
+			       e->end);
+		if (e->end < s->n && s->points[e->end].commit)
+			bt_strbuf_addf(out, " (commit %.12s, %.10s)",
+				       s->points[e->end].commit,
+				       s->points[e->end].timestamp);
+		bt_strbuf_addf(out, ": back to %s, and stayed back for %zu points\n", mk,
+			       e->points_after);
+		if (e->cp)
+			cli_cp_explain(e->cp, o, unit, out);
+		if (e->back_cp) {
+			cp_value(e->cp ? e->cp->min_change : x->min_change, unit, sd, sizeof sd);
+			bt_strbuf_addf(out, "    fixed: the return is a change point too (t-test "
+				       "p %.2g), to within %s (the smallest change reported "
+				       "there) of the level before\n", e->back_cp->p_value, sd);
+		}
+		return;
+	}
 	bt_strbuf_addf(out, "    %s for %zu point%s (%s -> %s), back to %s at point %zu",
 		       e->worse ? "slower" : "faster", e->end - e->index,
 		       e->end - e->index == 1 ? "" : "s", mb, ma, mk, e->end);
@@ -397,6 +418,24 @@ void cli_event_explain(const struct bt_series *s, const struct bt_series_event *
 		       x->n_before, x->n_after,
 		       x->noise_sd > 0 ? fabs(e->mean_after - e->mean_before) / x->noise_sd : 0.0,
 		       sd, e->p_value);
+}
+
+void cli_fix_explain(const struct bt_series *s, const struct bt_change_point *c,
+		     const struct bt_change_fix *fix, const char *unit,
+		     struct bt_strbuf *out)
+{
+	char mk[BT_FORMAT_MAX], mb[BT_FORMAT_MAX];
+	const struct bt_series_point *p =
+		fix->index < s->n ? &s->points[fix->index] : NULL;
+
+	cp_value(fix->mean_back, unit, mk, sizeof mk);
+	cp_value(c->mean_before, unit, mb, sizeof mb);
+	bt_strbuf_addf(out, "    partly fixed: back to %s (before it: %s) since point %zu",
+		       mk, mb, fix->index);
+	if (p && p->commit)
+		bt_strbuf_addf(out, " (commit %.12s, %.10s)", p->commit, p->timestamp);
+	bt_strbuf_addf(out, ", %.0f%% of the change undone; still open\n",
+		       100 * fix->recovered);
 }
 
 int cli_date_flag(const char *cmd, const char *flag, const char *s,
@@ -698,7 +737,7 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 			   int (*fn)(void *ud, const struct bt_series *s,
 				     const struct bt_change_point *c,
 				     const struct bt_series_event *ev, int worse,
-				     int acked),
+				     int acked, const struct bt_change_fix *fix),
 			   void *ud, struct bt_strbuf *err)
 {
 	struct bt_cp_result cps;
@@ -721,6 +760,7 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 	for (size_t k = 0; !rc && k < cps.n; k++) {
 		const struct bt_change_point *c = &cps.points[k];
 		int worse = bt_series_change_worse(s, c), acked;
+		struct bt_change_fix fix;
 		if (q->since && strcmp(s->points[c->index].timestamp, q->since) < 0)
 			continue;
 		if (!worse && !q->all)
@@ -730,7 +770,13 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 		acked = bt_series_change_acked(s, c->index, &q->acks);
 		q->found++;
 		q->acked += acked != 0;
-		rc = fn(ud, s, c, NULL, worse, acked);
+		/* a slowdown fixed later is a reverted event (claimed
+		 * above); one partly fixed stays open, saying so */
+		rc = fn(ud, s, c, NULL, worse, acked,
+			worse && bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) &&
+					!fix.restored
+				? &fix
+				: NULL);
 	}
 	for (size_t k = 0; !rc && q->pending && k < n_ev; k++) {
 		const struct bt_series_event *e = &ev[k];
@@ -743,7 +789,7 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 		else
 			q->n_reverted++;
 		rc = fn(ud, s, e->cp, e, e->worse,
-			bt_series_change_acked(s, e->index, &q->acks));
+			bt_series_change_acked(s, e->index, &q->acks), NULL);
 	}
 	free(ev);
 	bt_cp_result_release(&cps);

@@ -136,10 +136,28 @@ json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cp
 	for (size_t i = 0; pts && i < s->n; i++)
 		if (json_array_append_new(pts, cli_json_point(s, i)))
 			json_decref(pts), pts = NULL;
-	for (size_t k = 0; cpj && k < cps->n; k++)
-		if (!bt_series_event_claims(ev, n_ev, cps->points[k].index) &&
-		    json_array_append_new(cpj, cli_json_change(s, &cps->points[k], acks)))
+	for (size_t k = 0; cpj && k < cps->n; k++) {
+		const struct bt_change_point *c = &cps->points[k];
+		struct bt_change_fix fix;
+		json_t *cj;
+		if (bt_series_event_claims(ev, n_ev, c->index))
+			continue;
+		cj = cli_json_change(s, c, acks);
+		/* a regression partly fixed later says so */
+		if (!cj || cli_json_fix(cj, s, c,
+					bt_series_change_worse(s, c) &&
+							bt_series_change_fix(s, cps, k, ev,
+									     n_ev, &fix) &&
+							!fix.restored
+						? &fix
+						: NULL,
+					NULL)) {
+			json_decref(cj);
 			json_decref(cpj), cpj = NULL;
+		} else if (json_array_append_new(cpj, cj)) {
+			json_decref(cpj), cpj = NULL;
+		}
+	}
 	for (size_t k = 0; pend && rev && k < n_ev; k++) {
 		json_t **a = ev[k].status == BT_EVENT_PENDING ? &pend : &rev;
 		if (json_array_append_new(*a, cli_json_event(s, &ev[k], acks)))
@@ -256,7 +274,9 @@ int cli_json_explain(json_t *o, const struct bt_series *s,
 {
 	struct bt_strbuf text = BT_STRBUF_INIT, flat = BT_STRBUF_INIT;
 	json_t *ev = json_null();
-	const struct bt_change_point *cp = c ? c : e->excursion ? NULL : e->cp;
+	/* a short excursion has its own evidence; a pending change and a
+	 * slowdown fixed later (paired) their change point's */
+	const struct bt_change_point *cp = c ? c : e->excursion && !e->paired ? NULL : e->cp;
 	int bad;
 
 	if (cp && isfinite(cp->noise_sd) && isfinite(cp->min_change)) {
@@ -293,6 +313,46 @@ int cli_json_explain(json_t *o, const struct bt_series *s,
 	bad |= json_object_set_new(o, "explanation", json_string(bt_strbuf_str(&flat)));
 	bt_strbuf_release(&text);
 	bt_strbuf_release(&flat);
+	return bad ? -1 : 0;
+}
+
+int cli_json_fix(json_t *o, const struct bt_series *s, const struct bt_change_point *c,
+		 const struct bt_change_fix *fix, const char *unit)
+{
+	json_t *r = json_null(), *ex = json_object_get(o, "explanation");
+	const struct bt_series_point *p;
+	int bad = 0;
+
+	if (fix && fix->index < s->n) {
+		p = &s->points[fix->index];
+		r = json_pack("{s:I, s:s, s:s?, s:s, s:o, s:o}", "index",
+			      (json_int_t)fix->index, "run_id", p->run_id, "commit",
+			      p->commit, "timestamp", p->timestamp, "mean_back",
+			      cli_json_num(fix->mean_back), "fraction",
+			      cli_json_num(fix->recovered));
+	}
+	if (!r || json_object_set_new(o, "recovered", r))
+		return -1;
+	if (fix && json_is_string(ex)) {
+		struct bt_strbuf t = BT_STRBUF_INIT;
+		const char *line;
+		bt_strbuf_adds(&t, json_string_value(ex));
+		if (t.len)
+			bt_strbuf_addc(&t, '\n');
+		size_t at = t.len;
+		cli_fix_explain(s, c, fix, unit, &t);
+		/* unindented, without the newline, as the other lines */
+		line = bt_strbuf_str(&t) + at;
+		while (*line == ' ')
+			line++;
+		struct bt_strbuf u = BT_STRBUF_INIT;
+		bt_strbuf_add(&u, bt_strbuf_str(&t), at);
+		bt_strbuf_add(&u, line, strcspn(line, "\n"));
+		bad = t.failed || u.failed ||
+		      json_object_set_new(o, "explanation", json_string(bt_strbuf_str(&u)));
+		bt_strbuf_release(&t);
+		bt_strbuf_release(&u);
+	}
 	return bad ? -1 : 0;
 }
 

@@ -102,6 +102,15 @@ int cli_json_explain(json_t *o, const struct bt_series *s,
 		     const struct bt_change_point *c, const struct bt_series_event *e,
 		     const struct bt_cp_opts *opts, const char *unit);
 
+/* Sets "recovered" in o, the JSON of regression c of s: null, or for one
+ * partly fixed later (fix: bt_series_change_fix, restored 0; NULL: none)
+ * {index, run_id, commit, timestamp (the first point of the last
+ * improvement since), mean_back (the level now), fraction (of the change
+ * undone)}; with fix, appends its line (cli_fix_explain, in unit) to o's
+ * "explanation" when o has one. 0, or -1 when out of memory. */
+int cli_json_fix(json_t *o, const struct bt_series *s, const struct bt_change_point *c,
+		 const struct bt_change_fix *fix, const char *unit);
+
 /* Appends root as JSON text (jansson's dump flags) and a newline to out;
  * root is not released. 0, or BT_ENOMEM when root is NULL or memory ran
  * out: never a document with a member left out (bt__json_dumps). */

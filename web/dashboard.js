@@ -495,8 +495,12 @@
 				$("#regressions").appendChild(el("p", { cls: "good", text: "No open regressions." }));
 			var sparks = [];
 			ix.regs.forEach(function (r) {
-				var tr = changeRow(r, null, []);
-				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit), "num"));
+				var tr = changeRow(r, null, r.recovered != null ? ["partly fixed"] : []);
+				/* a regression partly fixed later: the level now, where and how much */
+				tr.appendChild(td(fmtQ(r.before, r.unit) + " → " + fmtQ(r.after, r.unit) +
+					(r.recovered != null ? " → " + fmtQ(r.back, r.unit) + " (partly fixed at " +
+						short(r.backCommit) + ", " + Math.round(100 * r.recovered) + "% undone)" : ""),
+					"num"));
 				tr.appendChild(td(fmtPct(r.rel), "num bad"));
 				var sc = td(null, "spark");
 				var a = el("a", { href: "trend.html#" + safe(r.k), title: "open the trend" });
@@ -712,7 +716,9 @@
 			$("#changes").appendChild(el("p", { cls: "muted", text: "No change points." }));
 		cps.forEach(function (p) {
 			var tr = changeCells(el("tr", { cls: "cp" }), s, p, unit);
-			tr.appendChild(td((p.worse ? "regressed" : "improved") + (p.acked ? " (acknowledged)" : ""),
+			tr.appendChild(td((p.worse ? "regressed" : "improved") +
+				(p.fx != null && p.fx >= 0 ? ", partly fixed at " + short(s.commit[p.fx]) + " (" +
+					Math.round(100 * p.fr) + "% undone)" : "") + (p.acked ? " (acknowledged)" : ""),
 				p.acked ? "muted" : p.worse ? "bad" : "good"));
 			tb.appendChild(tr);
 		});

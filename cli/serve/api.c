@@ -262,13 +262,15 @@ static int series_list_one(void *ud, const struct bt_series *s)
 
 static int regression_one(void *ud, const struct bt_series *s,
 			  const struct bt_change_point *c, const struct bt_series_event *ev,
-			  int worse, int acked)
+			  int worse, int acked, const struct bt_change_fix *fix)
 {
 	struct series_walk *w = ud;
 	json_t *o = ev ? cli_json_regression_event(s, ev, acked)
 		       : cli_json_regression(s, c, worse, acked);
-	/* with its evidence and explanation, as regressions --format json */
-	if (o && cli_json_explain(o, s, ev ? NULL : c, ev, &w->q.cp, s->unit ? s->unit : "s")) {
+	/* with its evidence and explanation (and a partial fix), as
+	 * regressions --format json */
+	if (o && (cli_json_explain(o, s, ev ? NULL : c, ev, &w->q.cp, s->unit ? s->unit : "s") ||
+		  (!ev && cli_json_fix(o, s, c, fix, s->unit ? s->unit : "s")))) {
 		json_decref(o);
 		o = NULL;
 	}

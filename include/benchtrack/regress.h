@@ -56,7 +56,13 @@ int bt_series_change_acked(const struct bt_series *s, size_t index,
  * a confirmed change point at its start or its return (E-divisive finds
  * one or both edges at times, and may drop them as points arrive):
  * bt_series_event_claims tells callers to show such a change point as the
- * excursion only. None in otava_compat. */
+ * excursion only.
+ * A longer slowdown that was fixed is two confirmed change points, a
+ * regression and a later improvement: when bt_series_change_fix finds its
+ * level restored, it is reverted too, the same event (excursion 1, both
+ * edges: index the regression, end the fix), with paired 1, cp the
+ * regression and back_cp the fix (in cps->points), so it is not an open
+ * regression but stays in the history. None in otava_compat. */
 enum bt_event_status { BT_EVENT_PENDING, BT_EVENT_REVERTED };
 struct bt_series_event {
 	enum bt_event_status status;
@@ -72,8 +78,13 @@ struct bt_series_event {
 	size_t more;            /* pending: more points that confirm it */
 	int worse;              /* the change at index is worse for the metric */
 	const struct bt_change_point *cp; /* a pending change point: its
-				   evidence (in cps), else NULL */
-	struct bt_excursion exc; /* excursion: its evidence */
+				   evidence (in cps), or paired: the
+				   regression (in cps->points); else NULL */
+	int paired;             /* 1: a slowdown fixed later, its edges two
+				   confirmed change points (cp, back_cp) */
+	const struct bt_change_point *back_cp; /* paired: the fix, else NULL */
+	struct bt_excursion exc; /* excursion: its evidence (paired: from cp,
+				   n_after from back_cp) */
 };
 /* The events of s beside cps (its change points found with o; o NULL:
  * bt_cp_opts_default), ordered by index, into *out (malloc'd, caller
@@ -84,6 +95,38 @@ int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
 /* 1 when the change point at index is an edge (start or return) of an
  * excursion among ev[0..n): it is shown as that event, not on its own. */
 int bt_series_event_claims(const struct bt_series_event *ev, size_t n, size_t index);
+/* What became of the level of a confirmed regression (bt_series_change_fix). */
+struct bt_change_fix {
+	size_t back;            /* the change point (an index into cps->points)
+				   that restored the level, or (partly) the
+				   last improvement after the regression */
+	size_t index;           /* its point: cps->points[back].index */
+	int restored;           /* 1: back to within the regression's
+				   min_change of the level before it, or
+				   better; 0: partly */
+	double mean_back;       /* the level after back (partly: the level
+				   now, after the last change point) */
+	double recovered;       /* the part of the change undone,
+				   (after - now) / (after - before): 1 when
+				   back exactly, below 1 partly */
+};
+/* Whether change point k of cps->points, a regression of s (worse for its
+ * direction), was fixed later, as the same series' confirmed change points
+ * say (none of otava_compat: it has no min_change). Walking the change
+ * points after k, oldest first, skipping the edges of the short
+ * excursions among ev[0..n_ev) (ev may be NULL; they stand for
+ * themselves): the first whose level after it (mean_after) is not worse
+ * than k's mean_before by more than k's min_change restored it (1,
+ * restored 1; a new regression between them does not matter: it is
+ * judged on its own). Else, when the level after the last of them is
+ * better than k's mean_after by more than min_change, it was partly
+ * fixed (1, restored 0, back the last improvement). Else, and for a point
+ * that is no regression, 0 (*fix untouched). Only confirmed change points
+ * count: a pending return leaves the regression open until it is
+ * confirmed. */
+int bt_series_change_fix(const struct bt_series *s, const struct bt_cp_result *cps,
+			 size_t k, const struct bt_series_event *ev, size_t n_ev,
+			 struct bt_change_fix *fix);
 /* "pending" or "reverted". */
 const char *bt_event_status_name(enum bt_event_status st);
 

@@ -30,7 +30,8 @@
 #include "../internal.h"
 #include "benchtrack/regress.h"
 
-#define CACHE_MAGIC "BTCPC\0\0\4" /* 4: short excursions judged on raw values */
+#define CACHE_MAGIC "BTCPC\0\0\5" /* 5: slowdowns fixed later are reverted
+					    events (paired change points) */
 #define CACHE_CAP (512u << 20) /* a larger file is not read */
 
 struct entry {
@@ -251,18 +252,31 @@ static void *dup_mem(const void *p, size_t n, int *oom)
 	return q;
 }
 
-/* The events' pointers to their pending change points (e->cp), into
- * pending. */
+/* The change point at index among cp[0..n), or NULL. */
+static const struct bt_change_point *cp_at(const struct bt_change_point *cp, size_t n,
+					   size_t index)
+{
+	for (size_t k = 0; k < n; k++)
+		if (cp[k].index == index)
+			return &cp[k];
+	return NULL;
+}
+
+/* The events' pointers to their change points: a pending change's (e->cp)
+ * into cps->pending, a paired excursion's edges (e->cp, e->back_cp) into
+ * cps->points. */
 static void fix_events(struct bt_series_event *ev, size_t n_ev,
-		       const struct bt_change_point *pending, size_t n_pending)
+		       const struct bt_cp_result *cps)
 {
 	for (size_t i = 0; i < n_ev; i++) {
-		const struct bt_change_point *cp = NULL;
-		if (ev[i].cp || !ev[i].excursion)
-			for (size_t k = 0; k < n_pending && !cp; k++)
-				if (pending[k].index == ev[i].index)
-					cp = &pending[k];
-		ev[i].cp = ev[i].excursion ? NULL : cp;
+		ev[i].cp = NULL;
+		ev[i].back_cp = NULL;
+		if (ev[i].paired) {
+			ev[i].cp = cp_at(cps->points, cps->n, ev[i].index);
+			ev[i].back_cp = cp_at(cps->points, cps->n, ev[i].end);
+		} else if (!ev[i].excursion) {
+			ev[i].cp = cp_at(cps->pending, cps->n_pending, ev[i].index);
+		}
 	}
 }
 
@@ -324,7 +338,7 @@ int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 		cps->n_pending = e->n_pending;
 		cps->n_series = s->n;
 		*n_ev = e->n_ev;
-		fix_events(*ev, *n_ev, cps->pending, cps->n_pending);
+		fix_events(*ev, *n_ev, cps);
 		c->hits++;
 		return 0;
 	}
@@ -364,7 +378,7 @@ int bt_cp_cache_series(struct bt_cp_cache *c, const struct bt_series *s,
 		e->n_points = (size_t)-1;
 	}
 	for (size_t i = 0; e->ev && i < e->n_ev; i++)
-		e->ev[i].cp = NULL; /* fixed up when read */
+		e->ev[i].cp = e->ev[i].back_cp = NULL; /* fixed up when read */
 	c->dirty = 1;
 	return 0;
 }
@@ -439,7 +453,7 @@ static void load(struct bt_cp_cache *c)
 		tmp.n_pending = (size_t)eh.n_pending;
 		tmp.n_ev = (size_t)eh.n_ev;
 		for (size_t k = 0; k < tmp.n_ev; k++)
-			tmp.ev[k].cp = NULL;
+			tmp.ev[k].cp = tmp.ev[k].back_cp = NULL;
 		*e = tmp;
 	}
 	free(buf);

@@ -70,6 +70,70 @@ static int worse_by(const struct bt_series *s, double before, double after)
 	return s->direction == BT_HIGHER_IS_BETTER ? after < before : after > before;
 }
 
+/* 1 when the change point at index is an edge of a short excursion (not
+ * a paired one) among ev[0..n). */
+static int short_edge(const struct bt_series_event *ev, size_t n, size_t index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].excursion && !ev[i].paired &&
+		    (ev[i].index == index || ev[i].end == index))
+			return 1;
+	return 0;
+}
+
+/* How much worse level is than ref for the direction of s (negative:
+ * better). */
+static double worse_amount(const struct bt_series *s, double ref, double level)
+{
+	return s->direction == BT_HIGHER_IS_BETTER ? ref - level : level - ref;
+}
+
+int bt_series_change_fix(const struct bt_series *s, const struct bt_cp_result *cps,
+			 size_t k, const struct bt_series_event *ev, size_t n_ev,
+			 struct bt_change_fix *fix)
+{
+	const struct bt_change_point *c;
+	size_t last = (size_t)-1, last_better = (size_t)-1;
+	double thr, change;
+
+	if (!cps || k >= cps->n)
+		return 0;
+	c = &cps->points[k];
+	thr = c->min_change;
+	change = worse_amount(s, c->mean_before, c->mean_after);
+	/* otava_compat has no min_change: nothing is paired */
+	if (!isfinite(thr) || thr < 0 || !(change > 0) || !isfinite(change) ||
+	    short_edge(ev, n_ev, c->index))
+		return 0;
+	for (size_t j = k + 1; j < cps->n; j++) {
+		const struct bt_change_point *b = &cps->points[j];
+		if (short_edge(ev, n_ev, b->index))
+			continue; /* a short excursion: judged on its own */
+		if (!bt_series_change_worse(s, b))
+			last_better = j;
+		last = j;
+		if (worse_amount(s, c->mean_before, b->mean_after) <= thr) {
+			fix->back = j;
+			fix->index = b->index;
+			fix->restored = 1;
+			fix->mean_back = b->mean_after;
+			fix->recovered = worse_amount(s, b->mean_after, c->mean_after) / change;
+			return 1;
+		}
+	}
+	if (last == (size_t)-1 || last_better == (size_t)-1)
+		return 0;
+	double now = cps->points[last].mean_after;
+	if (!(worse_amount(s, now, c->mean_after) > thr))
+		return 0; /* not back by a change that would be reported */
+	fix->back = last_better;
+	fix->index = cps->points[last_better].index;
+	fix->restored = 0;
+	fix->mean_back = now;
+	fix->recovered = worse_amount(s, now, c->mean_after) / change;
+	return 1;
+}
+
 static int by_index(const void *a, const void *b)
 {
 	const struct bt_series_event *x = a, *y = b;
@@ -105,7 +169,7 @@ int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
 	free(v);
 	if (rc)
 		return rc;
-	ev = calloc(ne + cps->n_pending + 1, sizeof *ev);
+	ev = calloc(ne + cps->n_pending + cps->n + 1, sizeof *ev);
 	if (!ev) {
 		free(ex);
 		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
@@ -152,6 +216,47 @@ int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
 		e->cp = c;
 	}
 	free(ex);
+	/* slowdowns fixed later: the short excursions (ev[0..ne)) are known,
+	 * the pairs are added after them */
+	for (size_t j = 0, n_short = k; j < cps->n; j++) {
+		const struct bt_change_point *c = &cps->points[j], *b;
+		struct bt_change_fix fix;
+		struct bt_series_event *e;
+
+		if (!bt_series_change_worse(s, c) ||
+		    !bt_series_change_fix(s, cps, j, ev, n_short, &fix) || !fix.restored)
+			continue;
+		b = &cps->points[fix.back];
+		e = &ev[k++];
+		e->status = BT_EVENT_REVERTED;
+		e->excursion = 1;
+		e->paired = 1;
+		e->cp = c;
+		e->back_cp = b;
+		e->index = c->index;
+		e->end = b->index;
+		e->mean_before = c->mean_before;
+		e->mean_after = c->mean_after;
+		e->mean_back = b->mean_after;
+		e->rel_change = c->rel_change;
+		e->p_value = c->p_value;
+		e->points_after = s->n - b->index;
+		e->more = 0;
+		e->worse = 1;
+		e->exc.start = c->index;
+		e->exc.end = b->index;
+		e->exc.mean_before = c->mean_before;
+		e->exc.mean_during = c->mean_after;
+		e->exc.mean_after = b->mean_after;
+		e->exc.rel_change = c->rel_change;
+		e->exc.p_value = c->p_value;
+		e->exc.noise_sd = c->noise_sd;
+		e->exc.autocorr = c->autocorr;
+		e->exc.min_change = c->min_change;
+		e->exc.n_before = c->n_before;
+		e->exc.n_after = b->n_after;
+		e->exc.points_after = e->points_after;
+	}
 	qsort(ev, k, sizeof *ev, by_index);
 	if (!k) {
 		free(ev);

@@ -96,12 +96,14 @@ PY
 
 # 3. -n names in order; the table's summary uses them; --reference first
 # (-N: with a shell, a 1 ms command on a loaded machine can measure 0 s
-# once the shell's spawn cost is subtracted, and a ratio to 0 is none)
-expect 0 "$bt" exec "${q[@]}" -N -r 3 -n fast -n slow 'sleep 0.001' 'sleep 0.03'
+# once the shell's spawn cost is subtracted, and a ratio to 0 is none;
+# 0.3 s: in a sanitizer build under ctest -j 8 the spawn of `sleep 0.001`
+# took 54 ms, and it came out slower than a 30 ms sleep)
+expect 0 "$bt" exec "${q[@]}" -N -r 3 -n fast -n slow 'sleep 0.001' 'sleep 0.3'
 grep -q '^fast ' "$tmp/out" && grep -q '^slow ' "$tmp/out" || fail "-n: $(cat "$tmp/out")"
 grep -q 'fast ran .* times faster than slow' "$tmp/out" || fail "summary: $(cat "$tmp/out")"
-expect 0 "$bt" exec "${q[@]}" -N -r 3 --reference 'sleep 0.03' 'sleep 0.001'
-grep -q 'sleep 0.03 ran .* times slower than sleep 0.001' "$tmp/out" ||
+expect 0 "$bt" exec "${q[@]}" -N -r 3 --reference 'sleep 0.3' 'sleep 0.001'
+grep -q 'sleep 0.3 ran .* times slower than sleep 0.001' "$tmp/out" ||
 	fail "--reference: $(cat "$tmp/out")"
 
 # hyperfine's spellings: bundled flags (-Ni), a value attached (-r2);

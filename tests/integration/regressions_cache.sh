@@ -109,6 +109,10 @@ trap 'stop_serve; rm -rf "$tmp"' EXIT
 # nocache: with the cache removed once serve's dashboard wrote it
 api() {
 	local url= i
+	# emptied here, not only by the redirection below: that runs in the
+	# background child, and a loaded machine let the loop read the last
+	# serve's address (a closed port) before the child had truncated it
+	: >"$tmp/serve.out"
 	"$bt" serve --port 0 --store "$store" >"$tmp/serve.out" 2>"$tmp/serve.err" &
 	server_pid=$!
 	for i in $(seq 300); do

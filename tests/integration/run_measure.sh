@@ -101,10 +101,13 @@ for r in d["results"]:
     if "bytes_throughput" in r:
         b = r["bytes_throughput"]
         assert abs(b["value"] - b["bytes_per_op"] / med) <= 1e-9 * b["value"]
-    # wall_s is summed over the processes: each lasts at least its own
-    # timed work. (iterations_per_sample is the median of the processes,
-    # so samples x it is only an estimate of that work: loose bound.)
-    assert r["wall_s"] >= 0.5 * sum(t["samples"]) * r["iterations_per_sample"], r["name"]
+    # wall_s is summed over the processes: each ran at least one batch of
+    # --min-sample-time (measuring starts only after one). Not samples x
+    # iterations_per_sample, even halved: that is the median process's
+    # count, and a process calibrated while idle then measured while
+    # loaded (ctest -j 8) makes it overshoot; failed twice that way. The
+    # exact sums are checked in 10 on planned numbers.
+    assert r["wall_s"] >= 3 * 2e-3, (r["name"], r["wall_s"])
     measured += r["wall_s"]
 # the run lasts at least the cases' summed wall time
 assert d["duration_s"] >= measured, (d["duration_s"], measured)

@@ -7,8 +7,10 @@
  * fingerprint, metric, unit, dir, type, r [] (the point's run: an index
  * into index.rt, -1 unknown), v [], p25 [], p75 [], min [], max [], n []
  * (one entry per point, oldest first; numbers with 6 significant digits),
- * cps [{i, p, before, after, rel, worse, acked}] (not the edges of an
- * excursion), ev [{s (0 pending, 1 reverted), x (1: an excursion), i, e
+ * cps [{i, p, before, after, rel, worse, acked, fx (a regression partly
+ * fixed later: the point of the fix, else -1), fb, fr (then: the level
+ * now, the part undone)}] (not the edges of an excursion, a slowdown
+ * fixed later included), ev [{s (0 pending, 1 reverted), x (1: an excursion), i, e
  * (its return), before, after, back, rel, p, pa (points after i, or
  * after e), more (points that confirm it), worse, acked}] (the events of
  * bt_series_events), acks [{commit, reason,
@@ -20,7 +22,9 @@
  * and `history` (include/benchtrack/regress.h): change points of
  * bt_series_changepoints with bt_cp_opts_default where the metric got
  * worse (bt_series_change_worse), not acknowledged
- * (bt_series_change_acked).
+ * (bt_series_change_acked), not an edge of a reverted event (a short
+ * excursion, or a slowdown fixed later: bt_series_change_fix); one
+ * partly fixed later says so ("back", "recovered", "backCommit").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +43,8 @@
 #include "dash.h"
 
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
-#define SERIES_FORMAT "/* benchtrack dashboard series v4 " /* + hash */
+/* + hash; v5: slowdowns fixed later are reverted events, partial fixes */
+#define SERIES_FORMAT "/* benchtrack dashboard series v5 "
 
 /* Appends {t, json} to the list *regs of *n (d->regs or d->evs). */
 static int add_to(struct reg **regs, size_t *n, size_t *alloc, const char *t,
@@ -206,21 +211,31 @@ static char *read_if_current(const struct dash *d, const char *rel, const char *
 }
 
 /* A change point as bt__dash_on_series writes it ("worse" and "acked" are
- * recomputed, so only checked): a field table for the fast reader's lexer
- * (lib/result/schema.h, lib/result/json_scan.h). */
+ * recomputed, so only checked), with its partial fix (fx the point, -1
+ * none; fb the level now, fr the part undone): a field table for the
+ * fast reader's lexer (lib/result/schema.h, lib/result/json_scan.h). */
+struct dash_cp {
+	struct bt_change_point c;
+	int64_t fx;
+	double fb, fr;
+};
 static const struct bt__field cp_fields[] = {
 	{ .key = "i", .klen = 1, .type = BT__T_SIZE, .lo = 0, .hi = INT64_MAX,
-	  .off = offsetof(struct bt_change_point, index) },
+	  .off = offsetof(struct dash_cp, c.index) },
 	{ .key = "p", .klen = 1, .type = BT__T_NUM,
-	  .off = offsetof(struct bt_change_point, p_value) },
+	  .off = offsetof(struct dash_cp, c.p_value) },
 	{ .key = "before", .klen = 6, .type = BT__T_NUM,
-	  .off = offsetof(struct bt_change_point, mean_before) },
+	  .off = offsetof(struct dash_cp, c.mean_before) },
 	{ .key = "after", .klen = 5, .type = BT__T_NUM,
-	  .off = offsetof(struct bt_change_point, mean_after) },
+	  .off = offsetof(struct dash_cp, c.mean_after) },
 	{ .key = "rel", .klen = 3, .type = BT__T_NUM,
-	  .off = offsetof(struct bt_change_point, rel_change) },
+	  .off = offsetof(struct dash_cp, c.rel_change) },
+	{ .key = "fx", .klen = 2, .type = BT__T_I64, .lo = -1, .hi = INT64_MAX,
+	  .flags = BT__F_REQ, .off = offsetof(struct dash_cp, fx) },
+	{ .key = "fb", .klen = 2, .type = BT__T_NUM, .off = offsetof(struct dash_cp, fb) },
+	{ .key = "fr", .klen = 2, .type = BT__T_NUM, .off = offsetof(struct dash_cp, fr) },
 };
-static const struct bt__obj cp_obj = { cp_fields, 5, 0 };
+static const struct bt__obj cp_obj = { cp_fields, 8, 0 };
 static const struct bt__field cp_value = {
 	.type = BT__T_OBJ, .flags = BT__F_REQ, .sub = &cp_obj
 };
@@ -233,7 +248,7 @@ static const struct bt__field cps_field = {
 	.type = BT__T_LIST, .flags = BT__F_REQ, .val = &cp_value,
 	.off = offsetof(struct list, items),
 	.n_off = offsetof(struct list, n),
-	.esize = sizeof(struct bt_change_point)
+	.esize = sizeof(struct dash_cp)
 };
 
 /* An event (bt_series_events) as bt__dash_on_series writes it in "ev"
@@ -327,20 +342,40 @@ static int parse_events(const char *text, size_t n_points, struct bt_series_even
 }
 
 /* The change points of a series file written by bt__dash_on_series
- * ("cps":[{"i", "p", "before", "after", "rel", ...}]) into *out (zeroed
- * first); -1 when they cannot be read back or one lies past the series'
- * n_points (then they are computed). */
-static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out)
+ * ("cps":[{"i", "p", "before", "after", "rel", ..., "fx", "fb", "fr"}])
+ * into *out (zeroed first) and their partial fixes into *fixes (malloc'd,
+ * one per change point; index SIZE_MAX: none); -1 when they cannot be
+ * read back or one lies past the series' n_points (then they are
+ * computed). */
+static int parse_cps(const char *text, size_t n_points, struct bt_cp_result *out,
+		     struct bt_change_fix **fixes)
 {
+	struct dash_cp *dc = NULL;
+	size_t n = 0;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	rc = parse_list(text, ",\"cps\":[", &cps_field, (void **)&out->points, &out->n);
-	for (size_t i = 0; !rc && i < out->n; i++)
-		if (out->points[i].index >= n_points)
+	*fixes = NULL;
+	rc = parse_list(text, ",\"cps\":[", &cps_field, (void **)&dc, &n);
+	if (!rc && n && (!(out->points = malloc(n * sizeof *out->points)) ||
+			 !(*fixes = malloc(n * sizeof **fixes))))
+		rc = -1;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct bt_change_fix *f = &(*fixes)[i];
+		out->points[i] = dc[i].c;
+		memset(f, 0, sizeof *f);
+		f->index = dc[i].fx >= 0 ? (size_t)dc[i].fx : SIZE_MAX;
+		f->mean_back = dc[i].fb;
+		f->recovered = dc[i].fr;
+		if (dc[i].c.index >= n_points || (dc[i].fx >= 0 && (size_t)dc[i].fx >= n_points))
 			rc = -1;
+	}
+	out->n = rc ? 0 : n;
+	free(dc);
 	if (rc) {
 		free(out->points);
+		free(*fixes);
+		*fixes = NULL;
 		memset(out, 0, sizeof *out);
 	}
 	return rc;
@@ -422,6 +457,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 	long long *ri;
 	char *old = NULL;
 	size_t open_regs = 0, old_len = 0;
+	struct bt_change_fix *kept_fix = NULL; /* a kept file's partial fixes */
 	int rc = 0, kept = 0;
 
 	memset(&cps, 0, sizeof cps);
@@ -464,11 +500,14 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		 (unsigned long long)series_hash(d, s, type, ri));
 	/* an unchanged series: keep its file and the change points in it */
 	if ((old = read_if_current(d, rel, head, &old_len)) &&
-	    parse_cps(old, s->n, &cps) == 0 && parse_events(old, s->n, &ev, &n_ev) == 0) {
+	    parse_cps(old, s->n, &cps, &kept_fix) == 0 &&
+	    parse_events(old, s->n, &ev, &n_ev) == 0) {
 		kept = 1;
 	} else {
 		bt_cp_result_release(&cps);
 		memset(&cps, 0, sizeof cps);
+		free(kept_fix);
+		kept_fix = NULL;
 		if (d->cpc) {
 			/* an error: no events; no change points either when
 			 * those failed (e.g. a NAN value) */
@@ -523,8 +562,15 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		const struct bt_series_point *p = &s->points[c->index];
 		int worse = bt_series_change_worse(s, c);
 		int acked = bt_series_change_acked(s, c->index, &d->acks);
+		struct bt_change_fix fix;
+		const struct bt_change_fix *fx = NULL; /* partly fixed later */
 		if (bt_series_event_claims(ev, n_ev, c->index))
 			continue; /* an edge of an excursion: shown as that */
+		if (kept)
+			fx = kept_fix[k].index < s->n ? &kept_fix[k] : NULL;
+		else if (worse && bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) &&
+			 !fix.restored)
+			fx = &fix;
 		if (!kept) {
 			bt_strbuf_addc(f, '{');
 			bt__js_kint(f, "i", (long long)c->index);
@@ -534,6 +580,11 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 			bt__js_knum(f, "rel", c->rel_change);
 			bt__js_kint(f, "worse", worse);
 			bt__js_kint(f, "acked", acked);
+			bt__js_kint(f, "fx", fx ? (long long)fx->index : -1);
+			if (fx) {
+				bt__js_knum(f, "fb", fx->mean_back);
+				bt__js_knum(f, "fr", fx->recovered);
+			}
 			bt__js_close(f, '}');
 			bt_strbuf_addc(f, ',');
 		}
@@ -554,6 +605,14 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		bt__js_knum(&reg, "rel", c->rel_change);
 		bt__js_knum(&reg, "p", c->p_value);
 		bt__js_kint(&reg, "i", (long long)c->index);
+		if (fx) {
+			/* partly fixed later: the level now, where, how much */
+			const struct bt_series_point *b = &s->points[fx->index];
+			bt__js_knum(&reg, "back", fx->mean_back);
+			bt__js_knum(&reg, "recovered", fx->recovered);
+			bt__js_kstr(&reg, "backCommit", b->commit);
+			bt__js_kstr(&reg, "backT", b->timestamp);
+		}
 		js_spark(&reg, s, c->index);
 		bt__js_close(&reg, '}');
 		if ((rc = add_reg(d, p->timestamp, &reg)))
@@ -674,6 +733,7 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 		     d->n_reverted - rev0, d->stats_series_kept - kept0);
 out:
 	free(ev);
+	free(kept_fix);
 	bt_cp_result_release(&cps);
 	bt_strbuf_release(&reg);
 	free(ri);
