@@ -224,10 +224,13 @@ static double magnitude(const struct cp_rec *r)
 
 /* --- one window of the split step ----------------------------------------- */
 
+/* the longest short excursion (short_excursion, bt_excursions) */
+#define SHORT_MAX 8
+
 struct seg {
 	size_t s, e;      /* window-relative [s, e) */
 	int have;         /* candidate cached */
-	size_t tau;
+	size_t tau, kappa; /* kappa: the end of Y at Qhat's maximum */
 	double qhat;
 };
 
@@ -253,11 +256,11 @@ static void table_w(const double *v, size_t L, double *W)
  * (n-1) x (n-1) matrix Q(tau, kappa) whose lower triangle is 0, in row-major
  * order (first maximum wins). */
 static void candidate(const double *W, size_t L1, size_t s, size_t e,
-		      size_t *tau_out, double *q_out)
+		      size_t *tau_out, size_t *kappa_out, double *q_out)
 {
 	size_t n = e - s, i, j;
 	double best = -INFINITY;
-	size_t bt = s + 1;
+	size_t bt = s + 1, bk = e;
 
 	for (i = 0; i + 1 < n; i++) {
 		size_t tau = s + i + 1;
@@ -268,6 +271,7 @@ static void candidate(const double *W, size_t L1, size_t s, size_t e,
 		if (i >= 1 && 0.0 > best) {
 			best = 0.0;
 			bt = tau;
+			bk = e;
 		}
 		for (j = i; j + 1 < n; j++) {
 			size_t kappa = s + j + 2;
@@ -284,18 +288,79 @@ static void candidate(const double *W, size_t L1, size_t s, size_t e,
 			if (q > best || (isnan(q) && !isnan(best))) {
 				best = q;
 				bt = tau;
+				bk = kappa;
 			}
 		}
 	}
 	*tau_out = bt;
+	*kappa_out = bk;
 	*q_out = best;
+}
+
+/* Our defaults' box test: the pooled t-test p of v[tau..kappa) against
+ * the rest of the segment, v[s..tau) and v[kappa..e). Otava tests a
+ * candidate on the two whole sides of tau; a plateau that moved and came
+ * back inside the segment (a slowdown fixed later) then has the same
+ * level on both sides of the box, and half of the sides dilute its
+ * shift: a 20% slowdown of 12 points at 1% noise, 10 points into a
+ * window of 50, was not split at all (no change point). The box is
+ * Qhat's best of ~w^2/2 pairs (tau, kappa), not of w splits, so it must
+ * pass thr * BOX_P_FACTOR (1e-8 by default): at thr itself the best box
+ * of most null, AR(1) and bimodal segments passed (4,500 boxes on the dev
+ * corpus, removed again by the merge at 50% more time), and at thr/1000
+ * two 1000-point Gaussian nulls of 2,736 (fresh corpora) kept a box of
+ * 10-12 points at 1.4 sd; a 12-point box of 3 sd has p ~1e-12. Boxes of at most
+ * SHORT_MAX points are left to the short-excursion rules: the best short
+ * box is mostly a spike or two. */
+#define BOX_P_FACTOR 1e-5
+static double box_p(const double *v, size_t s, size_t tau, size_t kappa, size_t e)
+{
+	double sb = 0, sr = 0, qb = 0, qr = 0, mb, mr;
+	size_t j, nb = kappa - tau, nr = (tau - s) + (e - kappa);
+
+	for (j = s; j < e; j++)
+		if (j >= tau && j < kappa)
+			sb += v[j];
+		else
+			sr += v[j];
+	mb = sb / (double)nb;
+	mr = sr / (double)nr;
+	for (j = s; j < e; j++)
+		if (j >= tau && j < kappa)
+			qb += (v[j] - mb) * (v[j] - mb);
+		else
+			qr += (v[j] - mr) * (v[j] - mr);
+	return pooled_p(mb, sqrt(qb / (double)nb), nb, mr, sqrt(qr / (double)nr), nr);
+}
+
+/* Appends the point absidx (Qhat q) to st->found, keeping this window's
+ * points (from first on) sorted by index. */
+static int add_found(struct bt_cp_state *st, size_t first, size_t absidx, double q)
+{
+	size_t pos = st->n_found;
+	int rc = bt__vec_reserve((void **)&st->found, &st->cap_found,
+				 st->n_found + 1, sizeof *st->found);
+
+	if (rc)
+		return rc;
+	while (pos > first && st->found[pos - 1].index > absidx) {
+		st->found[pos] = st->found[pos - 1];
+		pos--;
+	}
+	st->found[pos].index = absidx;
+	st->found[pos].qhat = q;
+	st->n_found++;
+	return 0;
 }
 
 /* Otava's ChangePointDetector on y[start..end): appends the points found
  * (absolute, ascending) to st->found. Scratch: W ((w+1)^2), tmp (w),
- * segs (w + 1). */
+ * segs (w + 3). box_thr > 0 (our defaults; 0 for otava_compat): where
+ * Otava stops, the best candidate's box [tau, kappa) of more than
+ * SHORT_MAX points, against the rest of its segment (box_p), with
+ * p <= box_thr splits the segment at both edges, and the search goes on. */
 static int analyse_window(const double *y, size_t start, size_t end,
-			  double thr, double *W, double *tmp, struct seg *segs,
+			  double thr, double box_thr, double *W, double *tmp, struct seg *segs,
 			  struct bt_cp_state *st)
 {
 	const double *v = y + start;
@@ -317,7 +382,7 @@ static int analyse_window(const double *y, size_t start, size_t end,
 			if (g->e - g->s <= 1)
 				continue;
 			if (!g->have) {
-				candidate(W, L1, g->s, g->e, &g->tau, &g->qhat);
+				candidate(W, L1, g->s, g->e, &g->tau, &g->kappa, &g->qhat);
 				g->have = 1;
 			}
 			/* Python max(): the first maximum */
@@ -332,8 +397,31 @@ static int analyse_window(const double *y, size_t start, size_t end,
 		seg_stats(v, segs[bi].s, tau, tmp, &m1, &s1);
 		seg_stats(v, tau, segs[bi].e, tmp, &m2, &s2);
 		p = pooled_p(m1, s1, tau - segs[bi].s, m2, s2, segs[bi].e - tau);
-		if (!(p <= thr))
-			break;
+		if (!(p <= thr)) {
+			size_t kappa = segs[bi].kappa;
+
+			if (!(box_thr > 0) || kappa >= segs[bi].e || kappa - tau <= SHORT_MAX ||
+			    !(box_p(v, segs[bi].s, tau, kappa, segs[bi].e) <= box_thr))
+				break;
+			/* split segment bi at tau and kappa */
+			memmove(&segs[bi + 3], &segs[bi + 1], (nseg - bi - 1) * sizeof *segs);
+			segs[bi + 2].s = kappa;
+			segs[bi + 2].e = segs[bi].e;
+			segs[bi + 2].have = 0;
+			segs[bi + 1].s = tau;
+			segs[bi + 1].e = kappa;
+			segs[bi + 1].have = 0;
+			segs[bi].e = tau;
+			segs[bi].have = 0;
+			nseg += 2;
+			rc = add_found(st, first, start + tau, bq);
+			if (!rc)
+				rc = add_found(st, first, start + kappa, bq);
+			if (rc)
+				return rc;
+			nf += 2;
+			continue;
+		}
 		/* split segment bi at tau */
 		memmove(&segs[bi + 2], &segs[bi + 1], (nseg - bi - 1) * sizeof *segs);
 		segs[bi + 1].s = tau;
@@ -342,24 +430,11 @@ static int analyse_window(const double *y, size_t start, size_t end,
 		segs[bi].e = tau;
 		segs[bi].have = 0;
 		nseg++;
-		rc = bt__vec_reserve((void **)&st->found, &st->cap_found,
-				     st->n_found + 1, sizeof *st->found);
+		/* keep this window's points sorted by index */
+		rc = add_found(st, first, start + tau, bq);
 		if (rc)
 			return rc;
-		/* keep this window's points sorted by index */
-		{
-			size_t pos = first + nf;
-			size_t absidx = start + tau;
-
-			while (pos > first && st->found[pos - 1].index > absidx) {
-				st->found[pos] = st->found[pos - 1];
-				pos--;
-			}
-			st->found[pos].index = absidx;
-			st->found[pos].qhat = bq;
-		}
 		nf++;
-		st->n_found++;
 	}
 	rc = bt__vec_reserve((void **)&st->win, &st->cap_win, st->n_win + 1, sizeof *st->win);
 	if (rc)
@@ -579,7 +654,6 @@ static double change_margin(const struct cp_rec *r, const struct bt_cp_opts *o)
  * spikes flagged on fresh corpora of the reference design were such).
  * Returns the index of the change to remove (the one with the larger
  * t-test p), or (size_t)-1. */
-#define SHORT_MAX 8
 #define SHORT_CTX 20
 static size_t short_excursion(const double *x, size_t n, const struct cp_rec *cp,
 			      size_t m, const struct bt_cp_opts *o)
@@ -846,7 +920,7 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 
 	W = malloc((w + 1) * (w + 1) * sizeof *W);
 	tmp = malloc((n > w ? n : w) * sizeof *tmp + 1);
-	segs = malloc((w + 2) * sizeof *segs);
+	segs = malloc((w + 3) * sizeof *segs);
 	if (!W || !tmp || !segs)
 		goto out;
 	if (st->n_win) {
@@ -860,7 +934,8 @@ static int run(const double *x, size_t n, const struct bt_cp_opts *o,
 		const struct cp_window *lw;
 		size_t last;
 
-		rc = analyse_window(st->y, start, end, thr, W, tmp, segs, st);
+		rc = analyse_window(st->y, start, end, thr, o->otava_compat ? 0 : thr * BOX_P_FACTOR,
+				    W, tmp, segs, st);
 		if (rc)
 			goto out;
 		lw = &st->win[st->n_win - 1];

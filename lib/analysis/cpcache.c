@@ -30,8 +30,10 @@
 #include "../internal.h"
 #include "benchtrack/regress.h"
 
-#define CACHE_MAGIC "BTCPC\0\0\5" /* 5: slowdowns fixed later are reverted
-					    events (paired change points) */
+#define CACHE_MAGIC "BTCPC\0\0\6" /* 6: boxes (a plateau that moved and
+					    came back) split in the window
+					    search; 5: slowdowns fixed later
+					    are reverted events */
 #define CACHE_CAP (512u << 20) /* a larger file is not read */
 
 struct entry {

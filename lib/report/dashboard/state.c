@@ -31,7 +31,7 @@
 #include "dash.h"
 
 #define STATE_FILE "data/.state"
-#define STATE_MAGIC "BTDS\0\0\0\5" /* the last byte: the series format */
+#define STATE_MAGIC "BTDS\0\0\0\6" /* the last byte: the series format */
 #define STATE_CAP (1u << 30)
 
 static uint64_t h_str(uint64_t h, const char *s)

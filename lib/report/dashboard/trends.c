@@ -43,8 +43,9 @@
 #include "dash.h"
 
 #define SPARK_SIDE 30     /* points either side of a regression's sparkline */
-/* + hash; v5: slowdowns fixed later are reverted events, partial fixes */
-#define SERIES_FORMAT "/* benchtrack dashboard series v5 "
+/* + hash; v6: the detector splits boxes (its change points differ); v5:
+ * slowdowns fixed later are reverted events, partial fixes */
+#define SERIES_FORMAT "/* benchtrack dashboard series v6 "
 
 /* Appends {t, json} to the list *regs of *n (d->regs or d->evs). */
 static int add_to(struct reg **regs, size_t *n, size_t *alloc, const char *t,
