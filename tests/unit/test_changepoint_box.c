@@ -17,32 +17,16 @@
 #include <cmocka.h>
 
 #include "benchtrack/analysis.h"
+#include "rng.h"
 
 #define N 60
 #define LEN 12
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double gauss(uint64_t *s)
-{
-	double u = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-	double v = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* x[i] = 10 * (level on [at, at + LEN), else 1) + 1% noise */
 static void make(double *x, size_t at, double level, uint64_t seed)
 {
 	for (size_t i = 0; i < N; i++)
-		x[i] = 10 * (i >= at && i < at + LEN ? level : 1) + 0.1 * gauss(&seed);
+		x[i] = 10 * (i >= at && i < at + LEN ? level : 1) + 0.1 * bt_test_gauss(&seed);
 }
 
 /* Both edges found, exactly, and nothing else. */

@@ -15,33 +15,13 @@
 #include "benchtrack/error.h"
 #include "benchtrack/regress.h"
 #include "benchtrack/result.h"
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double unif(uint64_t *s)
-{
-	return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double gauss(uint64_t *s)
-{
-	double u = unif(s), v = unif(s);
-
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
+#include "rng.h"
 
 /* level 10 with 1% Gaussian noise; points [at, at + len) 20% slower */
 static void make(double *x, size_t n, size_t at, size_t len, double step, uint64_t seed)
 {
 	for (size_t i = 0; i < n; i++)
-		x[i] = 10 * (1 + (i >= at && i < at + len ? step : 0)) + 0.1 * gauss(&seed);
+		x[i] = 10 * (1 + (i >= at && i < at + len ? step : 0)) + 0.1 * bt_test_gauss(&seed);
 }
 
 static void series_of(struct bt_series *s, struct bt_series_point *p, const double *x,
@@ -241,8 +221,8 @@ static void test_null_false_alarms(void **state)
 			size_t n;
 
 			for (size_t i = 0; i < 200; i++)
-				x[i] = 100 + gauss(&seed) +
-				       (kind && unif(&seed) < 0.1 ? 5 : 0);
+				x[i] = 100 + bt_test_gauss(&seed) +
+				       (kind && bt_test_unif(&seed) < 0.1 ? 5 : 0);
 			assert_int_equal(bt_changepoints(x, 200, &o, &cps, NULL), 0);
 			assert_int_equal(bt_excursions(x, 200, NULL, &cps, &ex, &n, NULL), 0);
 			flagged[kind] += n > 0;
@@ -278,12 +258,12 @@ static void test_null_long_series(void **state)
 			size_t n;
 
 			for (size_t i = 0; i < N; i++) {
-				double z = gauss(&seed);
+				double z = bt_test_gauss(&seed);
 
 				if (kind == 0)
 					e = i ? 0.6 * e + 0.8 * z : z; /* stationary sd 1 */
 				else
-					e = z + (unif(&seed) < 0.1 ? 5 : 0);
+					e = z + (bt_test_unif(&seed) < 0.1 ? 5 : 0);
 				x[i] = 100 + e;
 			}
 			assert_int_equal(bt_changepoints(x, N, &o, &cps, NULL), 0);

@@ -18,25 +18,9 @@
 #include "benchtrack/error.h"
 #include "benchtrack/regress.h"
 #include "benchtrack/result.h"
+#include "rng.h"
 
 #define N 70
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double gauss(uint64_t *s)
-{
-	double u = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-	double v = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
-
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
 
 /* x[i] = 10 * level(i) + 1% noise, level given by steps: from each
  * at[k] on, level[k] (1 before the first). */
@@ -48,7 +32,7 @@ static void make(double *x, size_t n, const size_t *at, const double *level, siz
 		for (size_t k = 0; k < n_steps; k++)
 			if (i >= at[k])
 				l = level[k];
-		x[i] = 10 * l + 0.1 * gauss(&seed);
+		x[i] = 10 * l + 0.1 * bt_test_gauss(&seed);
 	}
 }
 

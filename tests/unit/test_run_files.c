@@ -22,6 +22,7 @@
 #include "internal.h"
 #include "result/json_scan.h"
 #include "helpers.h"
+#include "rng.h"
 #include "json_fixture.h"
 
 /* expr (using the bt_strbuf err) gives 0, or the test fails with err */
@@ -79,19 +80,11 @@ static void test_real_known(void **state)
 	real_is(INFINITY, "null");
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Random doubles of every kind: any bit pattern (huge, tiny, subnormal,
  * both signs), subnormals alone, values near 1, measurement-like ones. */
 static double random_double(uint64_t *s, size_t i)
 {
-	uint64_t b = rng_next(s);
+	uint64_t b = bt_test_rng_next(s);
 	double x;
 	switch (i % 5) {
 	case 0:
