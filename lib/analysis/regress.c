@@ -134,6 +134,26 @@ int bt_series_change_fix(const struct bt_series *s, const struct bt_cp_result *c
 	return 1;
 }
 
+/* Fills e (zeroed) as the excursion x of s: reverted once o->min_after
+ * points follow its return, else pending with how many more confirm it. */
+static void excursion_event(struct bt_series_event *e, const struct bt_excursion *x,
+			    const struct bt_series *s, const struct bt_cp_opts *o)
+{
+	e->excursion = 1;
+	e->exc = *x;
+	e->index = x->start;
+	e->end = x->end;
+	e->mean_before = x->mean_before;
+	e->mean_after = x->mean_during;
+	e->mean_back = x->mean_after;
+	e->rel_change = x->rel_change;
+	e->p_value = x->p_value;
+	e->points_after = x->points_after;
+	e->status = e->points_after >= o->min_after ? BT_EVENT_REVERTED : BT_EVENT_PENDING;
+	e->more = e->status == BT_EVENT_PENDING ? o->min_after - e->points_after : 0;
+	e->worse = worse_by(s, e->mean_before, e->mean_after);
+}
+
 static int by_index(const void *a, const void *b)
 {
 	const struct bt_series_event *x = a, *y = b;
@@ -174,24 +194,8 @@ int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
 		free(ex);
 		return bt_error(err, BT_ENOMEM, "%s", bt_strerror(BT_ENOMEM));
 	}
-	for (size_t i = 0; i < ne; i++) {
-		struct bt_series_event *e = &ev[k++];
-
-		e->excursion = 1;
-		e->exc = ex[i];
-		e->index = ex[i].start;
-		e->end = ex[i].end;
-		e->mean_before = ex[i].mean_before;
-		e->mean_after = ex[i].mean_during;
-		e->mean_back = ex[i].mean_after;
-		e->rel_change = ex[i].rel_change;
-		e->p_value = ex[i].p_value;
-		e->points_after = ex[i].points_after;
-		e->status = e->points_after >= o->min_after ? BT_EVENT_REVERTED
-							    : BT_EVENT_PENDING;
-		e->more = e->status == BT_EVENT_PENDING ? o->min_after - e->points_after : 0;
-		e->worse = worse_by(s, e->mean_before, e->mean_after);
-	}
+	for (size_t i = 0; i < ne; i++)
+		excursion_event(&ev[k++], &ex[i], s, o);
 	for (size_t j = 0; j < cps->n_pending; j++) {
 		const struct bt_change_point *c = &cps->pending[j];
 		struct bt_series_event *e;
@@ -222,40 +226,29 @@ int bt_series_events(const struct bt_series *s, const struct bt_cp_opts *o,
 		const struct bt_change_point *c = &cps->points[j], *b;
 		struct bt_change_fix fix;
 		struct bt_series_event *e;
+		struct bt_excursion x;
 
 		if (!bt_series_change_worse(s, c) ||
 		    !bt_series_change_fix(s, cps, j, ev, n_short, &fix) || !fix.restored)
 			continue;
 		b = &cps->points[fix.back];
+		x = (struct bt_excursion){
+			.start = c->index, .end = b->index,
+			.mean_before = c->mean_before, .mean_during = c->mean_after,
+			.mean_after = b->mean_after, .rel_change = c->rel_change,
+			.p_value = c->p_value, .noise_sd = c->noise_sd,
+			.autocorr = c->autocorr, .min_change = c->min_change,
+			.n_before = c->n_before, .n_after = b->n_after,
+			.points_after = s->n - b->index,
+		};
 		e = &ev[k++];
+		excursion_event(e, &x, s, o);
+		/* both edges confirmed: reverted whatever points_after says */
 		e->status = BT_EVENT_REVERTED;
-		e->excursion = 1;
+		e->more = 0;
 		e->paired = 1;
 		e->cp = c;
 		e->back_cp = b;
-		e->index = c->index;
-		e->end = b->index;
-		e->mean_before = c->mean_before;
-		e->mean_after = c->mean_after;
-		e->mean_back = b->mean_after;
-		e->rel_change = c->rel_change;
-		e->p_value = c->p_value;
-		e->points_after = s->n - b->index;
-		e->more = 0;
-		e->worse = 1;
-		e->exc.start = c->index;
-		e->exc.end = b->index;
-		e->exc.mean_before = c->mean_before;
-		e->exc.mean_during = c->mean_after;
-		e->exc.mean_after = b->mean_after;
-		e->exc.rel_change = c->rel_change;
-		e->exc.p_value = c->p_value;
-		e->exc.noise_sd = c->noise_sd;
-		e->exc.autocorr = c->autocorr;
-		e->exc.min_change = c->min_change;
-		e->exc.n_before = c->n_before;
-		e->exc.n_after = b->n_after;
-		e->exc.points_after = e->points_after;
 	}
 	qsort(ev, k, sizeof *ev, by_index);
 	if (!k) {
