@@ -66,12 +66,7 @@ static int explain_series(json_t *o, const struct bt_series *s,
 		/* a regression partly fixed later: its line too */
 		if (cli_json_explain(cj, s, c, NULL, opts, unit) ||
 		    cli_json_fix(cj, s, c,
-				 bt_series_change_worse(s, c) &&
-						 bt_series_change_fix(s, cps, i, ev, n_ev, &fix) &&
-						 !fix.restored
-					 ? &fix
-					 : NULL,
-				 unit))
+				 bt_series_change_partly_fixed(s, cps, i, ev, n_ev, &fix), unit))
 			return -1;
 	}
 	for (size_t i = 0; i < n_ev; i++) {
@@ -181,8 +176,7 @@ static int one_series(void *ud, const struct bt_series *s)
 				       bt_series_change_acked(s, cp->index, &h->acks)
 					       ? " (acknowledged)" : "");
 			cli_cp_explain(cp, &h->cp, s->unit ? s->unit : "s", &h->out);
-			if (bt_series_change_worse(s, cp) &&
-			    bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) && !fix.restored)
+			if (bt_series_change_partly_fixed(s, &cps, k, ev, n_ev, &fix))
 				cli_fix_explain(s, cp, &fix, s->unit ? s->unit : "s", &h->out);
 		}
 		for (size_t k = 0; k < n_ev; k++) {

@@ -773,10 +773,7 @@ int cli_series_regressions(struct cli_regressions *q, const struct bt_series *s,
 		/* a slowdown fixed later is a reverted event (claimed
 		 * above); one partly fixed stays open, saying so */
 		rc = fn(ud, s, c, NULL, worse, acked,
-			worse && bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) &&
-					!fix.restored
-				? &fix
-				: NULL);
+			bt_series_change_partly_fixed(s, &cps, k, ev, n_ev, &fix));
 	}
 	for (size_t k = 0; !rc && q->pending && k < n_ev; k++) {
 		const struct bt_series_event *e = &ev[k];

@@ -142,15 +142,10 @@ json_t *cli_json_series(const struct bt_series *s, const struct bt_cp_result *cp
 		json_t *cj;
 		if (bt_series_event_claims(ev, n_ev, c->index))
 			continue;
-		cj = cli_json_change(s, c, acks);
 		/* a regression partly fixed later says so */
+		cj = cli_json_change(s, c, acks);
 		if (!cj || cli_json_fix(cj, s, c,
-					bt_series_change_worse(s, c) &&
-							bt_series_change_fix(s, cps, k, ev,
-									     n_ev, &fix) &&
-							!fix.restored
-						? &fix
-						: NULL,
+					bt_series_change_partly_fixed(s, cps, k, ev, n_ev, &fix),
 					NULL)) {
 			json_decref(cj);
 			json_decref(cpj), cpj = NULL;

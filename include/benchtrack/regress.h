@@ -127,6 +127,14 @@ struct bt_change_fix {
 int bt_series_change_fix(const struct bt_series *s, const struct bt_cp_result *cps,
 			 size_t k, const struct bt_series_event *ev, size_t n_ev,
 			 struct bt_change_fix *fix);
+/* The partial fix of change point k (bt_series_change_fix, restored 0)
+ * in *fix, returned; NULL when k is no regression (bt_series_change_worse),
+ * was not fixed, or was fixed whole (then a reverted event). What
+ * regressions, history, serve and the dashboard say of an open
+ * regression. */
+const struct bt_change_fix *bt_series_change_partly_fixed(
+	const struct bt_series *s, const struct bt_cp_result *cps, size_t k,
+	const struct bt_series_event *ev, size_t n_ev, struct bt_change_fix *fix);
 /* "pending" or "reverted". */
 const char *bt_event_status_name(enum bt_event_status st);
 

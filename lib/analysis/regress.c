@@ -154,6 +154,16 @@ static void excursion_event(struct bt_series_event *e, const struct bt_excursion
 	e->worse = worse_by(s, e->mean_before, e->mean_after);
 }
 
+const struct bt_change_fix *bt_series_change_partly_fixed(
+	const struct bt_series *s, const struct bt_cp_result *cps, size_t k,
+	const struct bt_series_event *ev, size_t n_ev, struct bt_change_fix *fix)
+{
+	if (!cps || k >= cps->n || !bt_series_change_worse(s, &cps->points[k]) ||
+	    !bt_series_change_fix(s, cps, k, ev, n_ev, fix) || fix->restored)
+		return NULL;
+	return fix;
+}
+
 static int by_index(const void *a, const void *b)
 {
 	const struct bt_series_event *x = a, *y = b;

@@ -47,7 +47,9 @@ expect 0 "$bt" list --store "$url" --tag milestone --format csv; keep
 [ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 1 ] && grep -q "$id" "$tmp/out" || fail "tag: $(cat "$tmp/out")"
 
 # --- compare, check ----------------------------------------------------------------
-expect 0 "$bt" compare "$id2" "$id" --store "$url" --save first; keep
+# (an A/A compare of two quick real runs, judged at a 90% threshold so
+# the exit is the command's, not the machine's; it once came out 1)
+expect 0 "$bt" compare "$id2" "$id" --threshold 90% --store "$url" --save first; keep
 grep -q "^sum " "$tmp/out" || fail "compare: no sum row: $(cat "$tmp/out")"
 [ "$(pg_sql "SELECT count(DISTINCT name) FROM comparisons")" = 1 ] || fail "compare --save: no comparison row"
 set +e

@@ -569,9 +569,8 @@ int bt__dash_on_series(void *ud, const struct bt_series *s)
 			continue; /* an edge of an excursion: shown as that */
 		if (kept)
 			fx = kept_fix[k].index < s->n ? &kept_fix[k] : NULL;
-		else if (worse && bt_series_change_fix(s, &cps, k, ev, n_ev, &fix) &&
-			 !fix.restored)
-			fx = &fix;
+		else
+			fx = bt_series_change_partly_fixed(s, &cps, k, ev, n_ev, &fix);
 		if (!kept) {
 			bt_strbuf_addc(f, '{');
 			bt__js_kint(f, "i", (long long)c->index);
