@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "internal.h"
 
 /* a failure (failed, crashed, timeout, oom) in any process wins over ok
  * and skipped; ok wins over skipped */
@@ -28,14 +29,8 @@ static int pool_note(struct cli_pool *p, size_t i, const struct bt_result *r)
 		if (!c->skip_msg && r->message)
 			c->skip_msg = bt_run_strdup(p->run, r->message);
 	} else if (r->status == BT_STATUS_OK) {
-		if (c->n_ips == c->cap_ips) {
-			size_t cap = c->cap_ips ? 2 * c->cap_ips : 8;
-			uint64_t *x = realloc(c->ips, cap * sizeof *x);
-			if (!x)
-				return BT_ENOMEM;
-			c->ips = x;
-			c->cap_ips = cap;
-		}
+		if (bt__vec_reserve((void **)&c->ips, &c->cap_ips, c->n_ips + 1, sizeof *c->ips))
+			return BT_ENOMEM;
 		c->ips[c->n_ips++] = r->iterations_per_sample;
 	}
 	return 0;
