@@ -4,8 +4,8 @@
 # compare apply the between-process test when both sides have 3 or more
 # processes and say which test they applied; a noisy verdict says why and
 # what would decide it; gates warn per noisy series and fail on one with
-# --fail-on-noisy (check, compare, ab). Nothing here depends on timing:
-# the verdicts asserted come from run files written by hand.
+# --fail-on-noisy (check, compare, ab). No verdict asserted depends on
+# timing: they come from run files written by hand.
 set -euo pipefail
 . "${BASH_SOURCE%/*}/lib/common.sh" processes "$@"
 spin=$build/suite_spin
@@ -30,15 +30,25 @@ assert all("processes" not in r["metrics"]["time"] for r in one["results"])
 PY
 
 # --- which test: between processes with 3+ a side, else samples ----------
-expect 0 "$bt" compare "$tmp/r3a.json" "$tmp/r3b.json" --format json
+# These compare real runs of one build: whether one case came out
+# "regressed" is the machine's doing (under ASan at load ~10 a 1x3 check
+# once did, in CI), so `judged` takes exit 0 or 1 and the assertions are
+# on what the output says. Verdicts and exits are asserted below, on run
+# files written by hand.
+judged() {
+	local rc=0
+	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "$*: exit $rc, want 0 or 1: $(cat "$tmp/err")"
+}
+judged "$bt" compare "$tmp/r3a.json" "$tmp/r3b.json" --format json
 grep -q '"test": "samples+processes"' "$tmp/out" || fail "compare 3x3: no between-process test"
 grep -q '"processes_a": 3' "$tmp/out" || fail "compare 3x3: processes_a"
-expect 0 "$bt" compare "$tmp/r3a.json" "$tmp/r3b.json"
+judged "$bt" compare "$tmp/r3a.json" "$tmp/r3b.json"
 grep -q '^between-process test: every series (at least 3 processes in A, 3 in B)' "$tmp/out" ||
 	fail "compare 3x3 does not say it tested between processes: $(cat "$tmp/out")"
-expect 0 "$bt" check --baseline "$tmp/r1.json" --run "$tmp/r3b.json"
+judged "$bt" check --baseline "$tmp/r1.json" --run "$tmp/r3b.json"
 grep -q '^sample test only' "$tmp/out" || fail "check 1x3 does not say sample test only"
-expect 0 "$bt" check --baseline "$tmp/r1.json" --run "$tmp/r3b.json" --format json
+judged "$bt" check --baseline "$tmp/r1.json" --run "$tmp/r3b.json" --format json
 grep -q '"test": "samples"' "$tmp/out" || fail "check 1x3 json: test"
 
 # --- hand-written runs: verdicts that do not depend on this machine ------
@@ -101,11 +111,11 @@ expect 0 "$bt" ab "$spin" "$spin" --blocks 1 --measurement-iterations 2 --warmup
 grep -q 'ab: spin/k=1: noisy, not judged' "$tmp/err" || fail "ab: no warning per series: $(cat "$tmp/err")"
 expect 1 "$bt" ab "$spin" "$spin" --blocks 1 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q --fail-on-noisy
 # 2 blocks: 4 processes a side, the between-process test, said so
-expect 0 "$bt" ab "$spin" "$spin" --blocks 2 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q
+judged "$bt" ab "$spin" "$spin" --blocks 2 --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q
 grep -q '^between-process test: every series (at least 4 processes in A, 4 in B)' "$tmp/out" ||
 	fail "ab: between-process test not said: $(cat "$tmp/out")"
 # the default: 3 blocks, 6 processes a side (docs/cmd/ab.md, "Measured")
-expect 0 "$bt" ab "$spin" "$spin" --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q --format json
+judged "$bt" ab "$spin" "$spin" --measurement-iterations 2 --warmup-iterations 0 --min-sample-time 0.5ms -q --format json
 $py - "$tmp/out" <<'PY' || fail "ab's default blocks"
 import json, sys
 rows = json.load(open(sys.argv[1]))["rows"]
