@@ -136,7 +136,8 @@ void cli_warn(const char *cmd, const char *fmt, ...)
 /* Flushes stdout: BT_EXIT_OK, or BT_EXIT_ERROR with the error printed. */
 int cli_flush(void);
 
-/* --- shared by several commands (cli/common.c) --- */
+/* --- shared by several commands (cli/common.c; pooling in cli/pool.c;
+ * the verdicts' flags, outputs and words in cli/verdicts.c) --- */
 
 /* The runner flags of the command argv[0] (run, ab, show) parsed into f
  * (bt_front_parse), then its --help, as cli_opts does: -1 for the
