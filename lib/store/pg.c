@@ -11,6 +11,7 @@
  * server that cannot be reached after the retries BT_EUNREACHABLE.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <endian.h>
 #include <math.h>
 #include <stdio.h>
@@ -577,17 +578,44 @@ int bt__pg_arr_end(struct bt_strbuf *a)
 
 /* --- connection ---------------------------------------------------------- */
 
-#define MAX_RETRIES 5
+/* The default of BENCHTRACK_PG_RETRY_S: 0.5 + 1 + 2 + 3 + 4 s, five
+ * retries (a server restarting is back well within that). */
+#define RETRY_DEFAULT_MS 10500L
+#define RETRY_MAX_S 3600
 
-/* Waits before retry number i (0-based): 0.5, 1, 2, 3, 4 s (10.5 s in
- * all: a server restarting is back well within that). */
-static void backoff(int i)
+/* Before retry number i (0-based) of a transient failure, waits 0.5, 1,
+ * 2, 3, then 4 s each time, while the waits so far (*waited) and this one
+ * stay within pg->retry_ms; returns 1 after waiting, 0 when the budget is
+ * spent (then no more tries). */
+static int retry_wait(struct bt_pg *pg, int i, long *waited)
 {
-	static const long wait_ms[MAX_RETRIES] = { 500, 1000, 2000, 3000, 4000 };
-	long ms = wait_ms[i < MAX_RETRIES ? i : MAX_RETRIES - 1];
+	static const long wait_ms[] = { 500, 1000, 2000, 3000, 4000 };
+	long ms = wait_ms[i < 4 ? i : 4];
+	if (*waited + ms > pg->retry_ms)
+		return 0;
+	*waited += ms;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0)
 		;
+	return 1;
+}
+
+/* pg->retry_ms from BENCHTRACK_PG_RETRY_S (seconds of waiting between
+ * tries, 0 to 3600; unset or empty: the default). */
+static int retry_budget(struct bt_pg *pg, struct bt_strbuf *err)
+{
+	const char *v = getenv("BENCHTRACK_PG_RETRY_S");
+	char *end;
+	pg->retry_ms = RETRY_DEFAULT_MS;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	double s = strtod(v, &end);
+	if (end == v || *end || errno || !(s >= 0) || s > RETRY_MAX_S)
+		return bt_error(err, BT_EINVAL, "BENCHTRACK_PG_RETRY_S '%s': expected "
+				"seconds from 0 to %d", v, RETRY_MAX_S);
+	pg->retry_ms = (long)(s * 1000 + 0.5);
+	return 0;
 }
 
 /* An error of PQconnectdb as BT_E*, from libpq's words (no SQLSTATE
@@ -652,33 +680,28 @@ static int connect_once(struct bt_pg *pg, struct bt_strbuf *err)
 
 static int connect_retry(struct bt_pg *pg, struct bt_strbuf *err)
 {
-	int rc = 0;
-	for (int i = 0; i <= MAX_RETRIES; i++) {
-		if (i)
-			backoff(i - 1);
+	long waited = 0;
+	for (int i = 0;; i++) {
 		if (err)
 			bt_strbuf_reset(err);
-		rc = connect_once(pg, err);
-		if (!rc || !pg->transient)
+		int rc = connect_once(pg, err);
+		if (!rc || !pg->transient || !retry_wait(pg, i, &waited))
 			return rc;
 	}
-	return rc;
 }
 
 int bt__pg_tx(struct bt_pg *pg, int write, bt__pg_body body, void *ud,
 	      struct bt_strbuf *err)
 {
 	int rc = 0;
+	long waited = 0;
 	pthread_mutex_lock(&pg->mu);
-	for (pg->attempt = 0; pg->attempt <= MAX_RETRIES; pg->attempt++) {
-		if (pg->attempt) {
-			backoff(pg->attempt - 1);
-			if (err)
-				bt_strbuf_reset(err);
-		}
+	for (pg->attempt = 0;; pg->attempt++) {
+		if (pg->attempt && err)
+			bt_strbuf_reset(err);
 		pg->transient = 0;
 		if (PQstatus(pg->conn) != CONNECTION_OK && (rc = connect_once(pg, err))) {
-			if (pg->transient)
+			if (pg->transient && retry_wait(pg, pg->attempt, &waited))
 				continue;
 			break;
 		}
@@ -697,7 +720,7 @@ int bt__pg_tx(struct bt_pg *pg, int write, bt__pg_body body, void *ud,
 			PQclear(r);
 		}
 		pg->transient = again;
-		if (!again)
+		if (!again || !retry_wait(pg, pg->attempt, &waited))
 			break;
 	}
 	pthread_mutex_unlock(&pg->mu);
@@ -876,7 +899,12 @@ int bt__pg_open(struct bt_pg **out, const char *spec, int readonly,
 		bt__pg_close(pg);
 		return BT_ENOMEM;
 	}
-	int rc = connect_retry(pg, err);
+	int rc = retry_budget(pg, err);
+	if (rc) {
+		bt__pg_close(pg);
+		return rc;
+	}
+	rc = connect_retry(pg, err);
 	if (!rc) {
 		int version = 0;
 		if (readonly) {

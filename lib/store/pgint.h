@@ -43,6 +43,8 @@ struct bt_pg {
 	int schema;        /* version found at open (0: no schema yet) */
 	int attempt;       /* of the transaction bt__pg_tx runs now (0 first) */
 	int transient;     /* the last error may pass: retry */
+	long retry_ms;     /* the waits between tries may add up to this
+			      (BENCHTRACK_PG_RETRY_S; default 10.5 s) */
 	pthread_mutex_t mu;
 };
 
@@ -57,8 +59,9 @@ void bt__pg_close(struct bt_pg *pg);
 
 /* One transaction: BEGIN (read-only when !write), body, COMMIT. A
  * transient failure (connection lost, server shutting down or starting,
- * serialization failure, deadlock) rolls back, waits (exponential
- * backoff, 5 retries, 10.5 s in all), reconnects and runs body again;
+ * serialization failure, deadlock) rolls back, waits (0.5, 1, 2, 3,
+ * then 4 s each, up to pg->retry_ms in all: 5 retries over 10.5 s by
+ * default), reconnects and runs body again;
  * body must therefore start from scratch each time (pg->attempt says
  * which try it is). After the last try a lost server is BT_EUNREACHABLE.
  * The mutex is held throughout. */

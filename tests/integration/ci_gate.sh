@@ -86,7 +86,7 @@ echo "// two" >> s.c
 git commit -q -am two
 c2=$(git rev-parse HEAD)
 expect 0 "$bt" run ./s "${fast[@]}" --store "$store" --format none
-expect 0 "$bt" check --store "$store" --baseline main --threshold 50%
+judged "$bt" check --store "$store" --baseline main --threshold 50%
 grep -q "warning: check: --baseline main is the candidate's own commit ${c2:0:12}: comparing with the run before it on main (run [0-9a-f]\{8\}, commit ${c1:0:12})" "$tmp/err" ||
 	fail "--baseline main on main: $(cat "$tmp/err")"
 grep -q "same run" "$tmp/err" && fail "--baseline main: same run"
@@ -95,11 +95,11 @@ grep -q "A  run [0-9a-f]*  commit ${c1:0:12}" "$tmp/out" || fail "--baseline mai
 # a dirty tree: check and compare warn, and the table says so
 echo "// dirty" >> s.c
 expect 0 "$bt" run ./s "${fast[@]}" --store "$store" --format none
-expect 0 "$bt" check --store "$store" --threshold 50%
+judged "$bt" check --store "$store" --threshold 50%
 grep -q "warning: check: the candidate (run [0-9a-f]\{8\}) was made from a dirty working tree" "$tmp/err" ||
 	fail "check of a dirty run: $(cat "$tmp/err")"
 grep -q "(dirty tree)" "$tmp/out" || fail "check table: no dirty mark: $(cat "$tmp/out")"
-expect 0 "$bt" compare "$c2" latest --store "$store" --threshold 50%
+judged "$bt" compare "$c2" latest --store "$store" --threshold 50%
 grep -q "warning: compare: B (run [0-9a-f]\{8\}) was made from a dirty working tree" "$tmp/err" ||
 	fail "compare of a dirty run: $(cat "$tmp/err")"
 echo "ci_gate: ok"

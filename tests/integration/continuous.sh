@@ -113,9 +113,9 @@ grep -q "error: continuous: the build of BASE $c1 (commit ${c1:0:12}) made no su
 unchanged nosuite
 
 # SIGINT during a build: the worktrees are removed, exit 130
-"$bt" continuous "$c1" "$c3" --build 'touch "$TMPDIR/../building"; sleep 20' s > "$tmp/out" 2> "$tmp/err" &
+"$bt" continuous "$c1" "$c3" --build 'touch "$TMPDIR/../building"; sleep 120' s > "$tmp/out" 2> "$tmp/err" &
 pid=$!
-for _ in $(seq 100); do [ -e "$tmp/building" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -e "$tmp/building" ] && break; sleep 0.1; done
 [ -e "$tmp/building" ] || fail "SIGINT: the build never started: $(cat "$tmp/err")"
 kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?

@@ -32,14 +32,9 @@ PY
 # --- which test: between processes with 3+ a side, else samples ----------
 # These compare real runs of one build: whether one case came out
 # "regressed" is the machine's doing (under ASan at load ~10 a 1x3 check
-# once did, in CI), so `judged` takes exit 0 or 1 and the assertions are
-# on what the output says. Verdicts and exits are asserted below, on run
-# files written by hand.
-judged() {
-	local rc=0
-	"$@" > "$tmp/out" 2> "$tmp/err" || rc=$?
-	[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || fail "$*: exit $rc, want 0 or 1: $(cat "$tmp/err")"
-}
+# once did, in CI), so they are `judged` (exit 0 or 1) and the assertions
+# are on what the output says. Verdicts and exits are asserted below, on
+# run files written by hand.
 judged "$bt" compare "$tmp/r3a.json" "$tmp/r3b.json" --format json
 grep -q '"test": "samples+processes"' "$tmp/out" || fail "compare 3x3: no between-process test"
 grep -q '"processes_a": 3' "$tmp/out" || fail "compare 3x3: processes_a"

@@ -47,16 +47,13 @@ expect 0 "$bt" list --store "$url" --tag milestone --format csv; keep
 [ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 1 ] && grep -q "$id" "$tmp/out" || fail "tag: $(cat "$tmp/out")"
 
 # --- compare, check ----------------------------------------------------------------
-# (an A/A compare of two quick real runs, judged at a 90% threshold so
-# the exit is the command's, not the machine's; it once came out 1)
-expect 0 "$bt" compare "$id2" "$id" --threshold 90% --store "$url" --save first; keep
+# (an A/A compare of two quick real runs: whether it comes out 0 or 1 is
+# the machine's doing, even at 90% (it once came out 1 at 5%); what it
+# says and saves is asserted)
+judged "$bt" compare "$id2" "$id" --threshold 90% --store "$url" --save first; keep
 grep -q "^sum " "$tmp/out" || fail "compare: no sum row: $(cat "$tmp/out")"
 [ "$(pg_sql "SELECT count(DISTINCT name) FROM comparisons")" = 1 ] || fail "compare --save: no comparison row"
-set +e
-"$bt" check --run latest:micro --baseline "$id2" --store "$url" > "$tmp/out" 2> "$tmp/err"; rc=$?
-set -e
-keep
-[ $rc -eq 0 ] || [ $rc -eq 1 ] || fail "check: exit $rc: $(cat "$tmp/err")"
+judged "$bt" check --run latest:micro --baseline "$id2" --store "$url"; keep
 grep -q "sum" "$tmp/out" || fail "check: no verdict for sum: $(cat "$tmp/out")"
 
 # --- series: history, regressions, ack/acks (a store of 42 runs) ----------------------
@@ -204,7 +201,9 @@ for _ in $(seq 1 600); do
 	sleep 0.1
 done
 [ "$locked" -ge 1 ] || fail "could not lock the runs table: $(cat "$tmp/lock.out")"
-"$bt" run "$build/suite_faults" "${quick[@]}" --type restart --store "$url" > "$tmp/r.out" 2> "$tmp/r.err" &
+# (retrying for up to 300 s, not the default 10.5: a stop and a start of
+# the server at load 25 under ASan must not decide the test)
+BENCHTRACK_PG_RETRY_S=300 "$bt" run "$build/suite_faults" "${quick[@]}" --type restart --store "$url" > "$tmp/r.out" 2> "$tmp/r.err" &
 run_pid=$!
 waiting=0
 for _ in $(seq 1 600); do
@@ -221,11 +220,20 @@ cat "$tmp/r.out" "$tmp/r.err" >> "$log"
 grep -q "^stored $PG_URL_NOPW#" "$tmp/r.err" || fail "restart: $(cat "$tmp/r.err")"
 [ "$(pg_sql "SELECT count(*) FROM runs WHERE type = 'restart'")" = 1 ] || fail "restart: not one run stored"
 
-# a server that is gone: unreachable after the retries
+# a server that is gone: unreachable after the retries (the default
+# 10.5 s, then 1.5 s: 0.5 and 1 s apart; 0: no retry); a bad budget is
+# refused before connecting
 pg_stop
 expect 3 "$bt" list --store "$url"; keep
 grep -q "postgresql://bt@127.0.0.1:$PG_PORT/bt: cannot connect: .*Connection refused" "$tmp/err" ||
 	fail "server gone: $(cat "$tmp/err")"
+BENCHTRACK_PG_RETRY_S=1.5 expect 3 "$bt" list --store "$url"; keep
+grep -q "cannot connect: .*Connection refused" "$tmp/err" || fail "server gone, 1.5 s: $(cat "$tmp/err")"
+BENCHTRACK_PG_RETRY_S=0 expect 3 "$bt" list --store "$url"; keep
+grep -q "cannot connect: .*Connection refused" "$tmp/err" || fail "server gone, no retry: $(cat "$tmp/err")"
+BENCHTRACK_PG_RETRY_S=soon expect 3 "$bt" list --store "$url"; keep
+grep -q "BENCHTRACK_PG_RETRY_S 'soon': expected seconds from 0 to 3600" "$tmp/err" ||
+	fail "bad retry budget: $(cat "$tmp/err")"
 pg_start_again
 
 # --- the password appears nowhere ------------------------------------------------------------
