@@ -39,6 +39,11 @@
 #define N_EXTRA 12        /* runs stored during the load test */
 #define LOAD_THREADS 16
 #define LOAD_REQUESTS 2000
+/* Bounds that only end a test that has already failed (a hang): a
+ * passing test never waits for them, so they are wide enough for any
+ * load, ASan included. */
+#define CLIENT_TIMEOUT_S 120  /* a client's send and receive timeouts */
+#define WAIT_LIMIT_S 120.0    /* polling for something the server does */
 
 static char dir[256], store[300], tmp[300], out_path[320], err_path[320];
 static char ids[N_RUNS + 1 + N_EXTRA][33];
@@ -107,7 +112,7 @@ static inline void resp_free(struct resp *r)
 static inline int connect_server(void)
 {
 	struct sockaddr_in a;
-	struct timeval tv = { 20, 0 };
+	struct timeval tv = { CLIENT_TIMEOUT_S, 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -124,28 +129,18 @@ static inline int connect_server(void)
 	return fd;
 }
 
-/* Sends req (len bytes) on a new connection, reads until the server
- * closes it. 0, or -1 when no connection could be made. A send error
- * (the server closed early) is not an error: what came back is parsed. */
-static inline int http_raw(const char *req, size_t len, struct resp *r)
+/* Reads the answer on fd until the server closes it (or the receive
+ * timeout), closes fd and parses what came: 0, or -1 out of memory. */
+static inline int read_resp(int fd, struct resp *r)
 {
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap + 1), *sep;
-	int fd = connect_server();
 
 	memset(r, 0, sizeof *r);
 	r->content_length = -1;
-	if (fd < 0 || !buf) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
+	if (!buf) {
+		close(fd);
 		return -1;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
-		if (k <= 0)
-			break;
-		off += (size_t)k;
 	}
 	for (;;) {
 		ssize_t k;
@@ -180,6 +175,26 @@ static inline int http_raw(const char *req, size_t len, struct resp *r)
 	}
 	free(buf);
 	return 0;
+}
+
+/* Sends req (len bytes) on a new connection, reads until the server
+ * closes it. 0, or -1 when no connection could be made. A send error
+ * (the server closed early) is not an error: what came back is parsed. */
+static inline int http_raw(const char *req, size_t len, struct resp *r)
+{
+	int fd = connect_server();
+
+	memset(r, 0, sizeof *r);
+	r->content_length = -1;
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		ssize_t k = send(fd, req + off, len - off, MSG_NOSIGNAL);
+		if (k <= 0)
+			break;
+		off += (size_t)k;
+	}
+	return read_resp(fd, r);
 }
 
 static inline int http(const char *method, const char *path, struct resp *r)
@@ -255,11 +270,19 @@ static inline int spawn_server(const char *st, const char *tmpdir, const char *o
 	return spawn_server_opt(st, tmpdir, out, err, NULL, NULL, pid);
 }
 
+static inline double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 /* Waits for the line "serving STORE at http://127.0.0.1:PORT/" in out
- * within 60 s: the port, or -1 (*pid is -1 when the server exited). */
+ * within WAIT_LIMIT_S: the port, or -1 (*pid is -1 when the server
+ * exited). */
 static inline int wait_serving(const char *out, pid_t *pid)
 {
-	for (int i = 0; i < 600; i++) {
+	for (double t0 = now_s(); now_s() - t0 < WAIT_LIMIT_S;) {
 		char *o = bt_test_slurp(out), *p = strstr(o, "http://127.0.0.1:");
 		if (p && strchr(p, '\n')) {
 			int n = atoi(p + 17);
@@ -314,13 +337,6 @@ static inline int count_entries(const char *d)
 		n += e->d_name[0] != '.';
 	closedir(dd);
 	return n;
-}
-
-static inline double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static inline int setup(void **state)

@@ -1,11 +1,14 @@
 /* benchtrack serve through the real binary and plain sockets: the JSON
  * API and the dashboard, 404s, a FIFO in place of a run file, many heavy
- * requests at once, then a bounded load test (2,000 requests from 16
+ * requests at once, the dashboard while heavy answers are stuck for good
+ * (BENCHTRACK_TEST_SERVE_STALL), then a bounded load test (2,000 requests from 16
  * client threads) while another process stores runs, and a clean exit on
  * SIGTERM. The HTTP layer (traversal, oversized requests, methods,
  * signals, hostile clients, stuck threads) is test_serve_http.c; the
  * store and the client are serve_fixture.h. */
 #include "serve_fixture.h"
+
+#include <poll.h>
 
 /* --- tests ------------------------------------------------------------------- */
 
@@ -229,9 +232,11 @@ static void test_api_run_fifo(void **state)
 	double t0 = now_s();
 	assert_int_equal(http("GET", path, &r), 0);
 	double dt = now_s() - t0;
+	/* a server hanging in open() never answers: status 0 once the
+	 * client gives up (CLIENT_TIMEOUT_S) */
 	if (r.status != 404 && r.status != 500)
 		fail_msg("GET %s on a FIFO: status %d after %.1f s", path, r.status, dt);
-	assert_true(dt < 5);
+	print_message("GET on a FIFO: %d in %.3f s\n", r.status, dt);
 	resp_free(&r);
 	/* still serving, that run too once it is a file again */
 	j = get_json("/api/runs/latest", 200);
@@ -249,7 +254,6 @@ static void test_api_run_fifo(void **state)
 #define H_CASES 600
 #define H_CLIENTS 16
 #define H_ROUNDS 3     /* requests of each, one after the other */
-#define H_MAX_STALL 0.4  /* s: the slowest /index.html while they run */
 
 static char hstore[300], htmp[300], hout[320], herr[320];
 
@@ -312,10 +316,11 @@ static void *heavy_client(void *arg)
 	return NULL;
 }
 
-/* GET /api/regressions until it is not 503: the parsed answer. */
+/* GET /api/regressions until it is not 503 (within WAIT_LIMIT_S): the
+ * parsed answer. */
 static json_t *get_regressions(void)
 {
-	for (int i = 0; i < 100; i++) {
+	for (double t0 = now_s(); now_s() - t0 < WAIT_LIMIT_S;) {
 		struct resp r;
 		assert_int_equal(http("GET", "/api/regressions", &r), 0);
 		int status = r.status;
@@ -324,7 +329,7 @@ static json_t *get_regressions(void)
 			return get_json("/api/regressions", 200);
 		usleep(200000);
 	}
-	fail_msg("/api/regressions: 503 for 20 s");
+	fail_msg("/api/regressions: 503 for %.0f s", WAIT_LIMIT_S);
 	return NULL;
 }
 
@@ -353,7 +358,9 @@ static void test_heavy(void **state)
 	assert_true(port > 0);
 
 	/* H_CLIENTS heavy requests at once, none answered yet (nothing
-	 * cached): the dashboard's files keep coming quickly meanwhile */
+	 * cached): the dashboard's files keep coming, whole, meanwhile (how
+	 * fast is printed, not asserted: that they never wait for a heavy
+	 * answer is test_heavy_stuck) */
 	atomic_store(&h_running, H_CLIENTS);
 	t0 = now_s();
 	for (int i = 0; i < H_CLIENTS; i++)
@@ -379,8 +386,6 @@ static void test_heavy(void **state)
 		fail_msg("%d bad answers; first: %s", atomic_load(&h_bad), h_bad_text);
 	assert_int_equal(index_bad, 0);
 	assert_true(atomic_load(&h_ok) >= 1);
-	if (worst > H_MAX_STALL)
-		fail_msg("/index.html took %.2f s while heavy requests ran", worst);
 
 	/* the answer is kept: the same again, at once */
 	json_t *j = get_regressions();
@@ -408,6 +413,112 @@ static void test_heavy(void **state)
 	port = saved_port;
 }
 
+/* --- the dashboard while heavy answers are stuck for good ------------------------ */
+
+#define S_JOBS 4  /* SERVE_HEAVY_JOBS (cli/serve/serve.h): queued or computing */
+#define S_BUSY 4  /* distinct heavy requests beyond them: answered 503 */
+#define S_PAGES 5 /* GET /index.html while they are stuck */
+
+/* A server whose worker never finishes a computation (the test hook
+ * BENCHTRACK_TEST_SERVE_STALL=worker) and S_JOBS + S_BUSY distinct heavy
+ * requests, each on its own connection. The worker's queue holds S_JOBS,
+ * the rest are answered 503 at once; once S_BUSY 503s have come, the
+ * other S_JOBS requests are queued and will never be answered (the worker
+ * never frees a place, and a suspended connection never times out).
+ * S_JOBS is as many as MHD's threads (SERVE_THREADS). Then the dashboard's
+ * page and a light API answer must still come, whole: a static file that
+ * waited for the worker, or a thread blocked on a heavy answer instead of
+ * suspending it, would never be answered and the client would give up
+ * (CLIENT_TIMEOUT_S). This holds however slow the machine; the latency is
+ * printed, not asserted. */
+static void test_heavy_stuck(void **state)
+{
+	enum { N = S_JOBS + S_BUSY };
+	char t[300], o[320], e[320], req[256], b[32];
+	struct pollfd pf[N];
+	struct resp r;
+	int busy = 0, queued = 0;
+	double t0, worst = 0;
+	(void)state;
+
+	snprintf(t, sizeof t, "%s/tmp-hstuck", dir);
+	snprintf(o, sizeof o, "%s/out-hstuck", dir);
+	snprintf(e, sizeof e, "%s/err-hstuck", dir);
+	assert_int_equal(mkdir(t, 0700), 0);
+	setenv("BENCHTRACK_TEST_SERVE_STALL", "worker", 1);
+	assert_int_equal(spawn_server(store, t, o, e, &xserver), 0);
+	unsetenv("BENCHTRACK_TEST_SERVE_STALL");
+	port = wait_serving(o, &xserver);
+	assert_true(port > 0);
+
+	/* the page as served before any heavy request */
+	assert_int_equal(http("GET", "/index.html", &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.content_length, (long)r.body_len);
+	assert_true(r.body_len > 0);
+	size_t page_len = r.body_len;
+	char *page = r.body;
+	r.body = NULL;
+	resp_free(&r);
+
+	for (int i = 0; i < N; i++) {
+		int n = snprintf(req, sizeof req, "GET /api/regressions?since=2026-10-%02d "
+				 "HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+				 i + 1);
+		assert_true((pf[i].fd = connect_server()) >= 0);
+		pf[i].events = POLLIN;
+		assert_int_equal(send(pf[i].fd, req, (size_t)n, MSG_NOSIGNAL), n);
+	}
+	/* S_BUSY answers, each a 503 with Retry-After (the bound only ends a
+	 * failed test) */
+	t0 = now_s();
+	while (busy < S_BUSY && now_s() - t0 < WAIT_LIMIT_S) {
+		if (poll(pf, N, 1000) <= 0)
+			continue;
+		for (int i = 0; i < N; i++) {
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			assert_int_equal(read_resp(pf[i].fd, &r), 0);
+			pf[i].fd = -1; /* closed; poll skips it */
+			if (r.status != 503 || !*header(&r, "Retry-After", b, sizeof b))
+				fail_msg("heavy request %d with the worker stuck: status %d: %.200s",
+					 i, r.status, r.body);
+			resp_free(&r);
+			busy++;
+		}
+	}
+	if (busy < S_BUSY)
+		fail_msg("%d of %d distinct heavy requests answered 503 in %.0f s; want %d "
+			 "(SERVE_HEAVY_JOBS %d queued)", busy, N, WAIT_LIMIT_S, S_BUSY, S_JOBS);
+
+	/* the rest wait for good; the dashboard comes all the same */
+	for (int k = 0; k < S_PAGES; k++) {
+		double t1 = now_s();
+		assert_int_equal(http("GET", "/index.html", &r), 0);
+		t1 = now_s() - t1;
+		worst = t1 > worst ? t1 : worst;
+		if (r.status != 200)
+			fail_msg("GET /index.html with %d heavy requests stuck: status %d after "
+				 "%.1f s", S_JOBS, r.status, t1);
+		assert_int_equal(r.content_length, (long)r.body_len);
+		assert_int_equal(r.body_len, page_len);
+		assert_memory_equal(r.body, page, page_len);
+		resp_free(&r);
+	}
+	json_decref(get_json("/api/runs?limit=1", 200));
+	/* ... and those S_JOBS still had no answer: they were stuck meanwhile */
+	assert_int_equal(poll(pf, N, 0), 0);
+	for (int i = 0; i < N; i++)
+		if (pf[i].fd >= 0) {
+			close(pf[i].fd);
+			queued++;
+		}
+	assert_int_equal(queued, S_JOBS);
+	print_message("heavy stuck: %d queued for good, %d answered 503; %d of /index.html, "
+		      "the slowest %.3f s\n", queued, busy, S_PAGES, worst);
+	free(page);
+}
+
 /* SIGTERM while the first copy is being written (before "serving"): it
  * still removes it and exits 0. */
 static void test_sigterm_early(void **state)
@@ -423,12 +534,13 @@ static void test_sigterm_early(void **state)
 	/* the heavy store (test_heavy) when there: its first copy takes a while */
 	assert_int_equal(spawn_server(hstore[0] ? hstore : store, t, o, e, &pid), 0);
 	/* as soon as the temporary directory is there */
-	for (int i = 0; i < 20000 && !found; i++) {
+	for (double t0 = now_s(); !found && now_s() - t0 < WAIT_LIMIT_S;) {
 		found = count_entries(t) > 0;
 		if (!found)
 			usleep(500);
 	}
-	assert_true(found);
+	if (!found)
+		fail_msg("serve made no directory in %s within %.0f s", t, WAIT_LIMIT_S);
 	char *out = bt_test_slurp(o);
 	int early = strstr(out, "serving") == NULL;
 	free(out);
@@ -523,12 +635,14 @@ static void test_load(void **state)
 	if (atomic_load(&load_errors))
 		fail_msg("%d errors; first: %s", atomic_load(&load_errors), load_error_text);
 
-	/* every stored run is seen, and the dashboard follows within seconds */
+	/* every stored run is seen, and the dashboard follows (seconds; the
+	 * bound only ends a failed test) */
 	json_t *j = get_json("/api/runs", 200);
 	assert_int_equal(json_array_size(json_object_get(j, "runs")), N_RUNS + 1 + N_EXTRA);
 	json_decref(j);
 	int seen = 0;
-	for (int i = 0; i < 100 && !seen; i++) {
+	double t0s = now_s();
+	while (!seen && now_s() - t0s < WAIT_LIMIT_S) {
 		struct resp r;
 		assert_int_equal(http("GET", "/data/index.js", &r), 0);
 		assert_int_equal(r.status, 200);
@@ -537,7 +651,11 @@ static void test_load(void **state)
 		if (!seen)
 			usleep(200000);
 	}
-	assert_true(seen);
+	if (!seen)
+		fail_msg("/data/index.js: run %s not there %.0f s after it was stored",
+			 ids[N_RUNS + N_EXTRA], WAIT_LIMIT_S);
+	print_message("load: the dashboard showed the last run %.2f s after the load\n",
+		      now_s() - t0s);
 }
 
 static void test_sigterm(void **state)
@@ -585,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_api_regressions),
 		cmocka_unit_test(test_dashboard),
 		cmocka_unit_test(test_heavy),
+		cmocka_unit_test_teardown(test_heavy_stuck, end_xserver),
 		cmocka_unit_test(test_sigterm_early),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_sigterm),

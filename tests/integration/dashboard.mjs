@@ -66,6 +66,11 @@ if (!fs.existsSync(exe)) {
   process.exit(1);
 }
 
+// How long a page may take to get ready or draw, and any other wait
+// (navigation, clicks): only a page that never gets there waits this long,
+// so it is wide enough for a loaded machine and a sanitized server.
+const WAIT_MS = 60000;
+
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "bt-chromium-"));
 const ctx = await chromium.launchPersistentContext(profile, {
   executablePath: exe,
@@ -75,6 +80,8 @@ const ctx = await chromium.launchPersistentContext(profile, {
          "--allow-file-access-from-files"],
   viewport: { width: 1280, height: 900 },
 });
+ctx.setDefaultTimeout(WAIT_MS);
+ctx.setDefaultNavigationTimeout(WAIT_MS);
 const problems = [];
 let failed = 0;
 function check(ok, what) {
@@ -102,7 +109,7 @@ async function open(url, width) {
     if (r.status() >= 400) problems.push(`${url}: HTTP ${r.status()}: ${r.url()}`);
   });
   await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 15000 });
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: WAIT_MS });
   return page;
 }
 
@@ -112,7 +119,7 @@ async function hostile() {
   for (const [what, rel] of pages) {
     const pg = await open(base + rel);
     if (what === "trend")
-      await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+      await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: WAIT_MS });
     // let a planted onerror handler fire, were there one
     await pg.waitForTimeout(300);
     const imgs = await pg.locator("img").count();
@@ -282,7 +289,7 @@ async function layout() {
     for (const [what, rel] of pages) {
       const pg = await open(base + rel, width);
       if (rel.startsWith("trend"))
-        await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+        await pg.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: WAIT_MS });
       const bad = await pg.evaluate(textProblems);
       check(bad.length === 0, `layout ${width} px, ${what}: ${bad.length ? bad.join("; ") : "no overlapping, cut or sideways text"}`);
       if (rel.startsWith("trend")) {
@@ -332,7 +339,7 @@ async function metrics() {
   for (const [id, metric] of Object.entries(want.metrics)) {
     check(rows.some(([h, m]) => h === "trend.html#" + id && m === metric), `metrics: a row of ${id} with metric ${metric}`);
     const tp = await open(base + "trend.html#" + id);
-    await tp.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+    await tp.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: WAIT_MS });
     const sum = await tp.locator("#summary").innerText();
     check(sum.includes(" · " + metric + " ("), `metrics: trend ${id} names ${metric} ('${sum.slice(0, 80)}...')`);
     await tp.close();
@@ -397,7 +404,7 @@ try {
 
   // --- trend page, reached through the regression's link
   await ov.locator(`#regressions a[href="trend.html#${want.trendKey}"]`).first().click();
-  await ov.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: 15000 });
+  await ov.waitForFunction(() => document.querySelector("#chart[data-drawn='1']"), null, { timeout: WAIT_MS });
   const tp = ov;
   const pts = await tp.getAttribute("#chart", "data-points");
   check(Number(pts) === want.trendPoints, `trend: ${pts} points, want ${want.trendPoints}`);
