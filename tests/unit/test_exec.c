@@ -235,7 +235,8 @@ static void test_runs_and_warmup(void **state)
 	/* with a shell: its spawn cost, measured and subtracted */
 	assert_int_equal(r->n_counters, 1);
 	assert_string_equal(r->counters[0].name, "shell_spawn_s");
-	assert_true(r->counters[0].value > 0 && r->counters[0].value < 1);
+	/* seconds, not ms or ns; loose, as a loaded machine starts a shell slowly */
+	assert_true(r->counters[0].value > 0 && r->counters[0].value < 30);
 	out_release(&out);
 }
 
@@ -268,21 +269,22 @@ static void test_automatic_runs(void **state)
 	assert_int_equal(samples(&out.run.results[1]), 3);
 	out_release(&out);
 	/* interleaved, each command its own count from its own runs: the
-	 * slow one (>= 50 ms a run, a budget of 0.3 s) drops out of the later
-	 * rounds while the quick one runs on (to the cap, on a machine that
-	 * starts a shell in under 10 ms) */
+	 * slow one (>= 200 ms a run against a budget of 0.3 s: its count is
+	 * the minimum, 2, whatever the load) drops out of the later rounds
+	 * while the quick one runs on (to the cap, on a machine that starts
+	 * a shell in under 10 ms; never fewer than the minimum) */
 	reset_file("auto");
 	o.shell = "sh";
 	o.interleave = 1;
 	o.min_runs = 2;
 	o.max_runs = 30;
 	o.time_budget_s = 0.3;
-	struct bt_exec_cmd ab[2] = { { .text = cmdf("sleep 0.05; printf S >> %s/auto") },
+	struct bt_exec_cmd ab[2] = { { .text = cmdf("sleep 0.2; printf S >> %s/auto") },
 				     { .text = cmdf("printf q >> %s/auto") } };
 	run_cmds(&out, &o, ab, 2);
 	assert_int_equal(out.rc, 0);
 	size_t slow = samples(&out.run.results[0]), quick = samples(&out.run.results[1]);
-	assert_true(slow >= 2 && slow <= 7);
+	assert_int_equal(slow, 2);
 	assert_true(quick >= slow && quick <= 30); /* 30 unless the machine crawls */
 	char *order = bt_test_slurp(tpath("auto"));
 	assert_int_equal(strlen(order), slow + quick);
@@ -442,11 +444,13 @@ static int count_procs(const char *const *argv)
 	return found;
 }
 
-/* Waits (boundedly) until no such process is left; their count then. */
+/* Waits (boundedly: 60 s, as killed processes that are not ours are
+ * reaped when their parent gets to it, late on a loaded machine) until no
+ * such process is left; their count then. */
 static int procs_left(const char *const *argv)
 {
 	int n = 0;
-	for (int i = 0; i < 200 && (n = count_procs(argv)) > 0; i++)
+	for (int i = 0; i < 6000 && (n = count_procs(argv)) > 0; i++)
 		usleep(10000);
 	return n;
 }
@@ -459,21 +463,22 @@ static void test_timeout(void **state)
 	struct bt_exec_opts o;
 	opts(&o, 3);
 	o.shell = NULL;
-	o.timeout_s = 1.5; /* far above what `true` takes */
+	o.timeout_s = 1.5;
 	char *argv[] = { "sh", "-c", "sleep 97.25 & sleep 97.25", NULL };
-	struct bt_exec_cmd c[2] = { { .text = "sleeps", .argv = argv },
-				    { .text = "quick", .argv = (char *[]){ "true", NULL } } };
+	struct bt_exec_cmd c = { .text = "sleeps", .argv = argv };
 	struct out out;
-	run_cmds(&out, &o, c, 2);
+	run_cmds(&out, &o, &c, 1);
 	assert_int_equal(out.rc, 0);
 	const struct bt_result *r = &out.run.results[0];
 	assert_int_equal(r->status, BT_STATUS_TIMEOUT);
 	assert_string_equal(r->message, "timed out after 1.5 s");
 	assert_int_equal(samples(r), 0);
-	assert_int_equal(out.run.results[1].status, BT_STATUS_OK);
-	assert_int_equal(samples(&out.run.results[1]), 3);
 	assert_int_equal(procs_left(sleeper), 0);
 	out_release(&out);
+	/* (that a command that ended early, timed out or failed, leaves the
+	 * next ones their runs is test_failure_and_others_go_on's: the same
+	 * path in exec.c. A timeout covers every command of a run, so a
+	 * command meant to pass is not run under this short one.) */
 	/* what ignores SIGTERM gets SIGKILL */
 	opts(&o, 2);
 	o.timeout_s = 0.2;

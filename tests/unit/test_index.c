@@ -3,6 +3,7 @@
  * where the vtable does not show a fact (row counts, NULLs, pragmas).
  * Its speed is measured by bench/index_bt.c, not here. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1046,20 +1047,42 @@ static void test_concurrent_writers(void **state)
 	bt_strbuf_release(&err);
 }
 
-/* A writer waits (busy timeout) for another process's transaction. */
+/* Writes "g" to the pipe end *arg after GO_DELAY_S: lets test_waits_for_lock's
+ * child commit. */
+#define GO_DELAY_S 0.3
+static void *send_go(void *arg)
+{
+	int fd = *(int *)arg;
+	struct timespec d = { 0, (long)(GO_DELAY_S * 1e9) };
+	while (nanosleep(&d, &d) != 0)
+		;
+	if (write(fd, "g", 1) != 1)
+		return (void *)1;
+	return NULL;
+}
+
+/* A writer waits (busy timeout) for another process's transaction. The
+ * child holds its write transaction until told to commit, and that word is
+ * sent GO_DELAY_S after the parent starts its clock, so the parent's begin
+ * has to wait at least that long whatever the load: nothing here depends on
+ * how soon either process is scheduled (the busy timeout, 10 s, only has to
+ * cover the child's wake-up and commit after the word). */
 static void test_waits_for_lock(void **state)
 {
 	(void)state;
 	void *h = open_rw();
 	ops->close(h);
-	int pipefd[2];
-	assert_int_equal(pipe(pipefd), 0);
+	int locked[2], go[2];
+	assert_int_equal(pipe(locked), 0);
+	assert_int_equal(pipe(go), 0);
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		void *ch = NULL;
-		close(pipefd[0]);
+		char g;
+		close(locked[0]);
+		close(go[1]);
 		if (ops->open(&ch, dbpath, 0, NULL) || ops->begin(ch, NULL))
 			_exit(1);
 		struct bt_run run;
@@ -1067,29 +1090,41 @@ static void test_waits_for_lock(void **state)
 		make_run(&run, &sp);
 		if (ops->add_run(ch, &run, NULL, NULL, 0, NULL))
 			_exit(1);
-		if (write(pipefd[1], "x", 1) != 1)
+		if (write(locked[1], "x", 1) != 1)
 			_exit(1);
-		usleep(300 * 1000);
+		if (read(go[0], &g, 1) != 1)
+			_exit(1);
 		if (ops->commit(ch, NULL))
 			_exit(1);
 		ops->close(ch);
 		bt_run_release(&run);
 		_exit(0);
 	}
-	close(pipefd[1]);
+	close(locked[1]);
+	close(go[0]);
 	char c;
-	assert_int_equal(read(pipefd[0], &c, 1), 1);
-	close(pipefd[0]);
+	assert_int_equal(read(locked[0], &c, 1), 1);
+	close(locked[0]);
 	h = open_rw();
 	struct bt_strbuf err = BT_STRBUF_INIT;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (ops->begin(h, &err))
-		fail_msg("begin: %s", bt_strbuf_str(&err));
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, send_go, &go[1]), 0);
+	int rc = ops->begin(h, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	void *sent;
+	assert_int_equal(pthread_join(th, &sent), 0);
+	close(go[1]);
+	assert_null(sent);
+	if (rc)
+		fail_msg("begin: %s", bt_strbuf_str(&err));
 	double waited = (double)(t1.tv_sec - t0.tv_sec) +
 			1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-	assert_true(waited > 0.1);
+	/* it cannot have the lock before the child was told to let go */
+	if (!(waited >= GO_DELAY_S))
+		fail_msg("begin returned after %.3f s, before the other writer committed",
+			 waited);
 	/* the other writer's run is visible once we hold the lock */
 	assert_string_equal(query_ids(h, NULL), "aaaa0001");
 	assert_int_equal(ops->commit(h, &err), 0);
