@@ -21,7 +21,7 @@ static void lognormal(uint64_t *s, double *v, size_t n, double median)
 {
 	double sigma = sqrt(log(1 + 0.02 * 0.02));
 	for (size_t i = 0; i < n; i++) {
-		double z = sqrt(-2 * log(bench_unif(s))) * cos(2 * M_PI * bench_unif(s));
+		double z = sqrt(-2 * log(bt_test_unif(s))) * cos(2 * M_PI * bt_test_unif(s));
 		v[i] = median * exp(sigma * z);
 	}
 }

@@ -10,20 +10,8 @@
 
 #include <benchtrack.h>
 
-/* splitmix64: the next value of the deterministic sequence of state *s. */
-static inline uint64_t bench_splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* A uniform double in (0, 1), never 0 or 1, from state *s. */
-static inline double bench_unif(uint64_t *s)
-{
-	return ((double)(bench_splitmix(s) >> 11) + 0.5) * 0x1.0p-53;
-}
+/* seeded numbers: bt_test_rng_next (splitmix64), bt_test_unif, bt_test_gauss */
+#include "../tests/rng.h"
 
 /* A malloc'd formatted path; NULL when out of memory. */
 static inline char *bench_pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -34,7 +34,7 @@ static void series(double *x, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		double u = bench_unif(&s), v = bench_unif(&s);
+		double u = bt_test_unif(&s), v = bt_test_unif(&s);
 		double z = sqrt(-2 * log(u)) * cos(2 * M_PI * v);
 		double lvl = i < n / 3 ? 100 : i < 2 * n / 3 ? 105 : 100.8;
 

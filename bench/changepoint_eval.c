@@ -36,6 +36,8 @@
 
 #include <benchtrack/analysis.h>
 
+#include "../tests/rng.h"
+
 #define NKIND 7
 static const char *kind_name[NKIND] = {"gauss", "spikes 1%", "spikes 3%", "lognormal",
 				       "ar1 0.3", "ar1 0.6", "bimodal"};
@@ -312,28 +314,7 @@ static void score(struct tally *t, int kind, int cvi, const char *inj, double ma
 	}
 }
 
-/* --- generated series ------------------------------------------------------ */
-
-static uint64_t sm(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double unif(uint64_t *s)
-{
-	return ((double)(sm(s) >> 11) + 0.5) / 9007199254740992.0;
-}
-
-static double gauss(uint64_t *s)
-{
-	double u = unif(s), v = unif(s);
-
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
+/* --- generated series (tests/rng.h's seeded numbers) ------------------------ */
 
 static void gen(double *x, size_t n, int kind, int rep, double cv, double step,
 		size_t at, uint64_t seed)
@@ -343,10 +324,10 @@ static void gen(double *x, size_t n, int kind, int rep, double cv, double step,
 	uint64_t s = seed;
 
 	for (size_t i = 0; i < n; i++) {
-		double z = gauss(&s), base;
+		double z = bt_test_gauss(&s), base;
 
 		if (kind == 6) {
-			base = sigma * z + (unif(&s) < 0.1 ? gap * sigma : 0);
+			base = sigma * z + (bt_test_unif(&s) < 0.1 ? gap * sigma : 0);
 		} else {
 			e = i == 0 ? sigma * z : phi * e + sqrt(1 - phi * phi) * sigma * z;
 			base = e;
@@ -387,8 +368,8 @@ static void run_generated(struct tally *t, size_t reps)
 				uint64_t s2 = seed ^ 0xabcdefull;
 				int null = r < reps;
 				double mag = null ? 0 : sizes[(r - reps) % 5];
-				double sign = (sm(&s2) & 1) ? 1 : -1;
-				size_t at = null ? 1000 : 60 + (size_t)(unif(&s2) * 81);
+				double sign = (bt_test_rng_next(&s2) & 1) ? 1 : -1;
+				size_t at = null ? 1000 : 60 + (size_t)(bt_test_unif(&s2) * 81);
 				long tr[1] = {(long)at};
 				struct answer ans[NOURS];
 

@@ -62,8 +62,8 @@
 
 static double rgauss(uint64_t *s)
 {
-	double u = (double)(bench_splitmix(s) >> 11) * 0x1.0p-53;
-	double v = (double)(bench_splitmix(s) >> 11) * 0x1.0p-53;
+	double u = (double)(bt_test_rng_next(s) >> 11) * 0x1.0p-53;
+	double v = (double)(bt_test_rng_next(s) >> 11) * 0x1.0p-53;
 	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
 }
 
@@ -109,13 +109,13 @@ static int build_run(size_t i, size_t n_runs, size_t n_series, struct bt_run *ru
 	if (rc)
 		return rc;
 	gmtime_r(&t, &tm);
-	run->run_id = bt_run_printf(run, "%08zx%024llx", i, (unsigned long long)bench_splitmix(&seed));
+	run->run_id = bt_run_printf(run, "%08zx%024llx", i, (unsigned long long)bt_test_rng_next(&seed));
 	run->benchmark_type = bt_run_strdup(run, "micro");
 	run->suite = bt_run_strdup(run, "kernels");
 	run->timestamp = bt_run_printf(run, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 				       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 				       tm.tm_hour, tm.tm_min, tm.tm_sec);
-	run->git.commit = bt_run_printf(run, "%08zx%032llx", i, (unsigned long long)bench_splitmix(&seed));
+	run->git.commit = bt_run_printf(run, "%08zx%032llx", i, (unsigned long long)bt_test_rng_next(&seed));
 	run->git.branch = bt_run_strdup(run, "main");
 	run->git.dirty = 0;
 	run->machine.name = bt_run_strdup(run, "bench-box");

@@ -88,7 +88,7 @@ struct rng {
 
 static uint64_t rnext(struct rng *r)
 {
-	return bench_splitmix(&r->s);
+	return bt_test_rng_next(&r->s);
 }
 
 static double runif(struct rng *r) /* [0, 1) */

@@ -1,6 +1,6 @@
 /* Helpers shared by several commands (contracts in cli/cmd.h); the
  * pooling of several processes' runs is cli/pool.c, the verdicts' flags,
- * outputs and words are cli/verdicts.c. */
+ * outputs (tables, CI summaries) and words are cli/verdicts.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -418,26 +418,5 @@ int cli_append_text(const char *cmd, const char *path, const char *text, size_t 
 		rc = -1;
 	if (rc)
 		bt_front_error("%s: --summary %s: cannot write: %s", cmd, path, strerror(errno));
-	return rc;
-}
-
-int cli_append_summary(const char *cmd, const char *path,
-		       const struct bt_run_cmp *c, const struct bt_run *a,
-		       const struct bt_run *b, const struct bt_run_cmp_opts *o)
-{
-	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
-	int rc;
-
-	if (!path || !*path)
-		return 0;
-	rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
-	if (rc) {
-		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
-		rc = -1;
-	} else {
-		rc = cli_append_text(cmd, path, md.buf ? md.buf : "", md.len);
-	}
-	bt_strbuf_release(&md);
-	bt_strbuf_release(&err);
 	return rc;
 }

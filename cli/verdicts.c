@@ -305,6 +305,27 @@ size_t cli_noisy_warnings(const char *cmd, const struct bt_run_cmp *c,
 	return n;
 }
 
+int cli_append_summary(const char *cmd, const char *path,
+		       const struct bt_run_cmp *c, const struct bt_run *a,
+		       const struct bt_run *b, const struct bt_run_cmp_opts *o)
+{
+	struct bt_strbuf md = BT_STRBUF_INIT, err = BT_STRBUF_INIT;
+	int rc;
+
+	if (!path || !*path)
+		return 0;
+	rc = bt_comparison_summary_md(c, a, b, o, &md, &err);
+	if (rc) {
+		cli_fail(BT_EXIT_ERROR, cmd, rc, &err);
+		rc = -1;
+	} else {
+		rc = cli_append_text(cmd, path, md.buf ? md.buf : "", md.len);
+	}
+	bt_strbuf_release(&md);
+	bt_strbuf_release(&err);
+	return rc;
+}
+
 int cli_print_comparison(const char *cmd, const char *format,
 			 const struct bt_run_cmp *c, const struct bt_run *a,
 			 const struct bt_run *b, const struct bt_run_cmp_opts *o)
